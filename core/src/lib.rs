@@ -1,0 +1,36 @@
+//! # rill-core
+//!
+//! The protocol and media core of Rill, a UPnP/DLNA media server that transcodes Ogg Vorbis to
+//! seekable, exact-length PCM. The same code runs in the host server (`rill serve`) and in the
+//! firmware of a networked ARM board, so this crate is `#![no_std]`, never reads a clock, never
+//! spawns a task and never names an executor.
+//!
+//! Layers, from the bytes up:
+//! - [`http`], [`ssdp`], [`xml`]: wire formats. Parsers borrow their input and take caller storage;
+//!   writers emit into caller buffers.
+//! - [`ssdp::responder`]: the sans-IO discovery machine (datagrams and time in, datagrams and
+//!   deadlines out).
+//! - [`upnp`], [`dlna`]: device and service descriptions, SOAP actions, DIDL-Lite, protocolInfo.
+//! - [`media`]: the Ogg demuxer and the Vorbis decoder.
+//! - [`library`]: the media library model the ContentDirectory browses.
+//!
+//! Features: `alloc` enables the heap-backed parts (library model, Vorbis decoder state), each with a
+//! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `defmt`
+//! derives `defmt::Format` on public types for firmware logging.
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod dlna;
+pub mod http;
+#[cfg(feature = "alloc")]
+pub mod library;
+pub mod media;
+pub mod ssdp;
+pub mod time;
+#[cfg(feature = "alloc")]
+pub mod upnp;
+pub mod xml;

@@ -1,0 +1,9 @@
+//! Media formats: the Ogg container and the Vorbis I audio codec.
+//!
+//! [`ogg`] splits a byte stream into pages and packets and knows granule positions, chains and
+//! holes; [`vorbis`] turns Vorbis packets into PCM. Both are `no_std`; the decoder's heap use is
+//! fixed once a stream's headers are read.
+
+pub mod ogg;
+#[cfg(feature = "alloc")]
+pub mod vorbis;

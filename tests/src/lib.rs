@@ -1,0 +1,1 @@
+//! Shared helpers for the integration tests: corpus generation and a mock renderer.
