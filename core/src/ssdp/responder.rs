@@ -1,0 +1,1 @@
+//! Placeholder while the responder is written.
