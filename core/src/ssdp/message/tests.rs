@@ -193,3 +193,21 @@ fn emit_refuses_small_buffers_and_bad_text() {
     let server = Server { os: "Linux", os_version: "6.1", version: "0.1.0" };
     assert_eq!(server.to_string(), "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0");
 }
+
+#[test]
+fn mangled_datagrams_never_panic() {
+    for seed in [GSSDP, PS3, WINDOWS, UNICAST] {
+        for end in 0..=seed.len() {
+            let _ = parse(&seed[..end]);
+        }
+        for i in 0..seed.len() {
+            for b in [0u8, b'\r', b'\n', b' ', b':', b'"', 0xff] {
+                let mut v = seed.to_vec();
+                v[i] = b;
+                if let Ok(Message::Search(s)) = parse(&v) {
+                    assert!(s.st.len() < v.len());
+                }
+            }
+        }
+    }
+}

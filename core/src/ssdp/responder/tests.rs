@@ -365,7 +365,6 @@ fn shutdown_sends_byebye_set_and_goes_quiet() {
 #[test]
 fn flood_is_bounded() {
     let mut sim = Sim::started(8);
-    let t0 = sim.now;
     // One source hammering: merges into at most MAX_PENDING_PER_SOURCE entries.
     let src = searcher(1);
     let mut outcomes = [0usize; 4];
@@ -398,8 +397,7 @@ fn flood_is_bounded() {
     assert!(sim.sent.len() as u64 <= budget, "{} > {budget}", sim.sent.len());
     // ...while still answering at the paced rate, not starving.
     assert!(sim.sent.len() as u64 >= budget / 2, "{} of {budget}", sim.sent.len());
-    assert!(queued < 20_000);
-    assert!(sim.now > t0);
+    assert!(queued < 20_000, "the limits refused some searches");
 }
 
 #[test]
