@@ -251,6 +251,13 @@ pub struct Responder<const IFACES: usize = 4, const PENDING: usize = 16> {
     clock: Option<(Instant, u64)>,
 }
 
+/// Which datagram to write.
+enum Datagram {
+    Alive,
+    ByeBye,
+    Response,
+}
+
 /// The next thing to send.
 enum Due {
     Burst(usize),
@@ -427,42 +434,51 @@ impl<const IFACES: usize, const PENDING: usize> Responder<IFACES, PENDING> {
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         // Each turn consumes one message, so this ends: bursts and the queue are finite.
         loop {
-            let (iface_id, dst, written) = match self.next_due(now)? {
+            let (iface_id, dst, target, kind) = match self.next_due(now)? {
                 Due::Burst(i) => {
                     let (target, kind) = self.advance_burst(i)?;
-                    let iface = self.ifaces.get(i)?;
-                    let ad = self.advert(target, &iface.location);
-                    let written = match kind {
-                        Kind::Alive => ad.emit_alive(buf),
-                        Kind::ByeBye => ad.emit_byebye(buf),
+                    let kind = match kind {
+                        Kind::Alive => Datagram::Alive,
+                        Kind::ByeBye => Datagram::ByeBye,
                     };
-                    (iface.id, MULTICAST, written)
+                    (self.ifaces.get(i)?.id, MULTICAST, target, kind)
                 }
-                Due::Reply(j) => {
-                    let reply = self.replies.get_mut(j)?;
-                    let bit = reply.targets.trailing_zeros() as usize;
-                    reply.targets &= !(1 << bit);
-                    let reply = *reply;
-                    if reply.targets == 0 {
-                        self.replies.swap_remove(j);
-                    }
-                    self.bucket.tokens = self.bucket.tokens.saturating_sub(1);
-                    let target = *Target::ALL.get(bit)?;
-                    let date = self.unix_time(now).map(HttpDate::from_unix);
-                    let Some(iface) = self.ifaces.iter().find(|i| i.id == reply.iface) else {
-                        continue;
-                    };
-                    let written = self.advert(target, &iface.location).emit_response(date, buf);
-                    (reply.iface, reply.dst, written)
-                }
+                Due::Reply(j) => match self.take_reply(j) {
+                    Some((iface, dst, target)) => (iface, dst, target, Datagram::Response),
+                    None => continue,
+                },
             };
-            let Some(src) = self.ifaces.iter().find(|i| i.id == iface_id).map(|i| i.addr) else {
+            let Some(iface) = self.ifaces.iter().find(|i| i.id == iface_id) else {
                 continue;
             };
+            let ad = self.advert(target, &iface.location);
+            let written = match kind {
+                Datagram::Alive => ad.emit_alive(buf),
+                Datagram::ByeBye => ad.emit_byebye(buf),
+                Datagram::Response => {
+                    ad.emit_response(self.unix_time(now).map(HttpDate::from_unix), buf)
+                }
+            };
             if let Ok(len) = written {
-                return Some(Transmit { iface: iface_id, src, dst, len });
+                return Some(Transmit { iface: iface.id, src: iface.addr, dst, len });
             }
         }
+    }
+
+    /// Takes the next target owed by reply `j` (and the reply itself once it owes nothing),
+    /// spending a token of the pacing bucket.
+    fn take_reply(&mut self, j: usize) -> Option<(IfaceId, SocketAddrV4, Target)> {
+        let reply = self.replies.get_mut(j)?;
+        let bit = reply.targets.trailing_zeros();
+        let target = Target::ALL.get(bit as usize).copied();
+        // `bit` is below 8 whenever `targets` is not empty, so the shift cannot overflow.
+        reply.targets &= !1u8.checked_shl(bit).unwrap_or(0);
+        let (iface, dst, empty) = (reply.iface, reply.dst, reply.targets == 0);
+        if empty || target.is_none() {
+            self.replies.swap_remove(j);
+        }
+        self.bucket.tokens = self.bucket.tokens.saturating_sub(1);
+        Some((iface, dst, target?))
     }
 
     /// When `poll_transmit` next has something to send, or `None` when idle (stopped and
