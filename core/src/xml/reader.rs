@@ -366,9 +366,9 @@ impl<'a> Tag<'a> {
     /// not needed for the documents Rill reads.
     pub fn own_namespace(&self) -> Option<Text<'a>> {
         match self.name.prefix {
-            Some(prefix) => self.attributes().find(|a| {
-                a.name.prefix == Some("xmlns") && a.name.local == prefix
-            }),
+            Some(prefix) => {
+                self.attributes().find(|a| a.name.prefix == Some("xmlns") && a.name.local == prefix)
+            }
             None => self.attributes().find(|a| a.name.qualified == "xmlns"),
         }
         .map(|a| a.value)
@@ -540,8 +540,7 @@ mod tests {
         assert_eq!(events("<a>\u{1}</a>"), Err(Error::Syntax));
         assert_eq!(events("<a><![CDATA[x</a>"), Err(Error::UnexpectedEof));
         assert_eq!(events("<a><!-- x</a>"), Err(Error::UnexpectedEof));
-        let many: String =
-            (0..=MAX_ATTRIBUTES).map(|i| format!(" a{i}='x'")).collect::<String>();
+        let many: String = (0..=MAX_ATTRIBUTES).map(|i| format!(" a{i}='x'")).collect::<String>();
         assert_eq!(events(&format!("<a{many}/>")), Err(Error::TooManyAttributes));
     }
 
