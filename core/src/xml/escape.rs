@@ -57,18 +57,19 @@ impl Write for Count {
     }
 }
 
-/// A string that [`fmt::Display`]s XML-escaped; see [`escape_text`].
+/// A value that [`fmt::Display`]s XML-escaped; see [`escape_text`].
 #[derive(Debug, Clone, Copy)]
-pub struct Escaped<'a>(&'a str);
+pub struct Escaped<T>(T);
 
-/// Wraps `s` so that formatting it writes it XML-escaped, e.g. `write!(w, "<a>{}</a>", escape_text(s))`.
-pub fn escape_text(s: &str) -> Escaped<'_> {
-    Escaped(s)
+/// Wraps `value` so that formatting it writes its text XML-escaped, e.g.
+/// `write!(w, "<a>{}</a>", escape_text(title))`.
+pub fn escape_text<T: fmt::Display>(value: T) -> Escaped<T> {
+    Escaped(value)
 }
 
-impl fmt::Display for Escaped<'_> {
+impl<T: fmt::Display> fmt::Display for Escaped<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Escape(f).write_str(self.0)
+        write!(Escape(f), "{}", self.0)
     }
 }
 

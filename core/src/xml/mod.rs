@@ -21,6 +21,23 @@ pub use reader::{Attribute, Attributes, Event, Name, Reader, Tag, Text, TextChar
 
 use core::fmt;
 
+/// A document that renders itself into any [`fmt::Write`].
+///
+/// The server renders twice: once into a [`Count`] for `Content-Length` (see
+/// [`Render::rendered_len`]), then into the connection. Renderings must be deterministic, which
+/// they are as long as the data behind them (e.g. the library) does not change in between.
+pub trait Render {
+    /// Writes the document.
+    fn render(&self, w: &mut dyn fmt::Write) -> fmt::Result;
+
+    /// The exact number of bytes [`Render::render`] writes.
+    fn rendered_len(&self) -> Result<usize, fmt::Error> {
+        let mut count = Count::default();
+        self.render(&mut count)?;
+        Ok(count.0)
+    }
+}
+
 /// Why XML input was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

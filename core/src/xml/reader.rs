@@ -360,18 +360,18 @@ impl<'a> Tag<'a> {
         self.attributes().find(|a| a.name.qualified == qualified).map(|a| a.value)
     }
 
-    /// The namespace URI bound to this tag's prefix by an `xmlns` attribute on the tag itself.
+    /// The namespace URI this tag binds to `prefix` with an `xmlns:prefix` attribute (or the
+    /// default namespace with `xmlns` when `prefix` is `None`).
     ///
-    /// SOAP action elements declare their service namespace this way; a full scope chain is
-    /// not needed for the documents Rill reads.
-    pub fn own_namespace(&self) -> Option<Text<'a>> {
-        match self.name.prefix {
-            Some(prefix) => {
-                self.attributes().find(|a| a.name.prefix == Some("xmlns") && a.name.local == prefix)
-            }
-            None => self.attributes().find(|a| a.name.qualified == "xmlns"),
-        }
-        .map(|a| a.value)
+    /// SOAP readers resolve a prefix by asking the element and then its ancestors; a full scope
+    /// chain is not needed for the documents Rill reads.
+    pub fn namespace_for(&self, prefix: Option<&str>) -> Option<Text<'a>> {
+        self.attributes()
+            .find(|a| match prefix {
+                Some(p) => a.name.prefix == Some("xmlns") && a.name.local == p,
+                None => a.name.qualified == "xmlns",
+            })
+            .map(|a| a.value)
     }
 }
 
@@ -499,7 +499,8 @@ mod tests {
         let Ok(Event::Start(root)) = reader.next_event() else { panic!("no root") };
         assert_eq!(root.name.prefix, Some("a"));
         assert_eq!(root.name.local, "r");
-        assert!(root.own_namespace().unwrap().eq_str("urn:x"));
+        assert!(root.namespace_for(root.name.prefix).unwrap().eq_str("urn:x"));
+        assert!(root.namespace_for(None).is_none());
         let Ok(Event::Start(b)) = reader.next_event() else { panic!("no b") };
         assert!(b.attribute("k").unwrap().eq_str("v&w"));
         let Ok(Event::Text(t)) = reader.next_event() else { panic!("no text") };
