@@ -122,7 +122,6 @@ pub struct IfaceId(pub u32);
 
 /// A datagram to send: `len` bytes at the start of the buffer given to `poll_transmit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Transmit {
     /// The interface to send on.
     pub iface: IfaceId,
@@ -132,6 +131,30 @@ pub struct Transmit {
     pub dst: SocketAddrV4,
     /// The datagram's length.
     pub len: usize,
+}
+
+// defmt has no `Format` for `core::net` addresses, so this one is written out.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Transmit {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        let [a, b, c, d] = self.src.octets();
+        let [e, g, h, i] = self.dst.ip().octets();
+        defmt::write!(
+            f,
+            "Transmit {{ iface: {}, src: {}.{}.{}.{}, dst: {}.{}.{}.{}:{}, len: {} }}",
+            self.iface,
+            a,
+            b,
+            c,
+            d,
+            e,
+            g,
+            h,
+            i,
+            self.dst.port(),
+            self.len
+        )
+    }
 }
 
 /// What [`Responder::handle_datagram`] did with a datagram (for logs and tests).
