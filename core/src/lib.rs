@@ -13,6 +13,8 @@
 //! - [`upnp`], [`dlna`]: device and service descriptions, SOAP actions, DIDL-Lite, protocolInfo.
 //! - [`media`]: the Ogg demuxer and the Vorbis decoder.
 //! - [`library`]: the media library model the ContentDirectory browses.
+//! - [`server`]: the HTTP connection loop that ties them together, generic over
+//!   `embedded-io-async` connections, shared by the host and the firmware.
 //!
 //! Features: `alloc` enables the heap-backed parts (library model, Vorbis decoder state), each with a
 //! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `defmt`
@@ -29,6 +31,8 @@ pub mod http;
 #[cfg(feature = "alloc")]
 pub mod library;
 pub mod media;
+#[cfg(feature = "alloc")]
+pub mod server;
 pub mod ssdp;
 pub mod time;
 #[cfg(feature = "alloc")]

@@ -1,0 +1,71 @@
+//! The HTTP side of a Rill media server: one connection loop shared by the host and the firmware.
+//!
+//! [`Server::serve`] reads requests from any [`embedded_io_async`] connection, answers the
+//! device description, the SCPDs, SOAP control and media, and returns when the connection is
+//! done. Everything the platform must provide (the library behind its lock, opening files, the
+//! wall clock) comes through the small [`Env`] trait; the shell keeps only the sockets and the
+//! timeouts (read and idle timeouts are properties of its socket type: tokio's `timeout`, or
+//! embassy-net's `TcpSocket::set_timeout`).
+//!
+//! Memory per connection is the two buffers the caller passes: `rx` holds one request head plus
+//! its body (so its size caps both, on top of [`Limits`]), `tx` holds a response head and is the
+//! unit of media streaming. Answers to SOAP actions and descriptions are rendered into a `Vec`
+//! sized exactly by a counting pass (see [`crate::xml::Render`]).
+//!
+//! Answers, by path (see [`crate::upnp`] for the URL layout):
+//! - malformed heads 400, oversized heads 431, oversized bodies 413, request bodies with a
+//!   `Transfer-Encoding` 501, other HTTP versions 505; each closes the connection;
+//! - a target that does not percent-decode to a clean path 400; unknown paths 404; a method a
+//!   path does not take 405;
+//! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
+//!   [`media`]).
+
+mod conn;
+mod media;
+mod reply;
+mod route;
+
+pub use conn::{Error, MIN_TX};
+
+use crate::http::request::Limits;
+use crate::library::{FileRef, Library};
+use crate::upnp::description::Device;
+
+/// What the platform gives the server: the library, files, and the wall clock.
+pub trait Env {
+    /// An open media file, read with blocking calls (a page-cache read on the host, an SD-card
+    /// block read on the firmware).
+    type File: embedded_io::Read + embedded_io::Seek;
+
+    /// Runs `f` with the library, under whatever lock the platform keeps it behind. `f` never
+    /// awaits, so the lock is held only while a response is built, never while it is sent.
+    fn with_library<R>(&self, f: impl FnOnce(&Library) -> R) -> R;
+
+    /// Opens the file of a library item for reading, and returns it with its current size, or
+    /// `None` if it is gone or unreadable.
+    fn open(&self, file: &FileRef<'_>) -> Option<(Self::File, u64)>;
+
+    /// Seconds since the Unix epoch, if the platform knows the time (for `Date` headers; RFC 9110
+    /// lets a server without a reliable clock leave them out).
+    fn unix_time(&self) -> Option<u64>;
+}
+
+/// The HTTP server of one device: its identity, its limits, and its [`Env`].
+#[derive(Debug)]
+pub struct Server<'a, E> {
+    env: &'a E,
+    device: Device<'a>,
+    server_header: &'a str,
+    limits: Limits,
+}
+
+impl<'a, E: Env> Server<'a, E> {
+    /// A server for `device`, answering with `SERVER: server_header` (the same product string
+    /// SSDP announces, e.g. `Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0`).
+    pub fn new(env: &'a E, device: Device<'a>, server_header: &'a str, limits: Limits) -> Self {
+        Server { env, device, server_header, limits }
+    }
+}
+
+#[cfg(test)]
+mod tests;

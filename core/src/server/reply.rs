@@ -1,0 +1,115 @@
+//! A response before it is written: status, the few headers that vary, and the body.
+
+use alloc::vec::Vec;
+
+use crate::dlna::ContentFeatures;
+use crate::http::range::ContentRange;
+use crate::http::response::StatusCode;
+
+/// Where the body of a response comes from.
+pub(super) enum Body<F> {
+    /// A short fixed text.
+    Text(&'static str),
+    /// A rendered document.
+    Owned(Vec<u8>),
+    /// `len` bytes of an open file from byte `first` on.
+    File {
+        /// The open file.
+        file: F,
+        /// Offset of the first byte sent.
+        first: u64,
+        /// Bytes to send.
+        len: u64,
+    },
+}
+
+impl<F> Body<F> {
+    /// The exact number of body bytes, the `Content-Length`.
+    pub(super) fn len(&self) -> u64 {
+        match self {
+            Body::Text(t) => t.len() as u64,
+            Body::Owned(v) => v.len() as u64,
+            Body::File { len, .. } => *len,
+        }
+    }
+}
+
+/// The DLNA transfer mode of a media request (`transferMode.dlna.org`), echoed in the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TransferMode {
+    Streaming,
+    Interactive,
+    Background,
+}
+
+impl TransferMode {
+    /// Parses a header value, case-insensitively.
+    pub(super) fn parse(value: &[u8]) -> Option<TransferMode> {
+        let value = crate::http::trim(value);
+        [TransferMode::Streaming, TransferMode::Interactive, TransferMode::Background]
+            .into_iter()
+            .find(|m| value.eq_ignore_ascii_case(m.as_str().as_bytes()))
+    }
+
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            TransferMode::Streaming => "Streaming",
+            TransferMode::Interactive => "Interactive",
+            TransferMode::Background => "Background",
+        }
+    }
+}
+
+/// Headers only media responses carry.
+pub(super) struct MediaHeaders {
+    /// `contentFeatures.dlna.org`, when the client asked for it.
+    pub features: Option<ContentFeatures<'static>>,
+    /// `transferMode.dlna.org`.
+    pub transfer_mode: TransferMode,
+    /// `Content-Range` of a 206 or 416.
+    pub content_range: Option<ContentRange>,
+}
+
+/// A response: what [`super::conn`] writes.
+pub(super) struct Reply<F> {
+    pub status: StatusCode,
+    pub content_type: Option<&'static str>,
+    pub body: Body<F>,
+    pub media: Option<MediaHeaders>,
+    /// Close the connection after this response whatever the request asked.
+    pub close: bool,
+    /// `Allow` for a 405.
+    pub allow: Option<&'static str>,
+}
+
+/// `Content-Type` of XML documents and SOAP answers.
+pub(super) const XML: &str = "text/xml; charset=\"utf-8\"";
+
+impl<F> Reply<F> {
+    /// A response with a body and no extra headers.
+    pub(super) fn new(status: StatusCode, content_type: &'static str, body: Body<F>) -> Self {
+        Reply {
+            status,
+            content_type: Some(content_type),
+            body,
+            media: None,
+            close: false,
+            allow: None,
+        }
+    }
+
+    /// An error answer with a one-line text body naming the status.
+    pub(super) fn error(status: StatusCode) -> Self {
+        Reply::new(status, "text/plain; charset=utf-8", Body::Text(status.reason()))
+    }
+
+    /// An error answer after which the connection closes (the request could not be framed).
+    pub(super) fn fatal(status: StatusCode) -> Self {
+        Reply { close: true, ..Reply::error(status) }
+    }
+
+    /// 405 with the methods the path takes.
+    pub(super) fn method_not_allowed(allow: &'static str) -> Self {
+        Reply { allow: Some(allow), ..Reply::error(StatusCode::METHOD_NOT_ALLOWED) }
+    }
+}

@@ -1,0 +1,95 @@
+//! Which answer a request gets: path and method to [`Reply`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::reply::{Body, Reply, XML};
+use super::{Env, Server};
+use crate::http::percent;
+use crate::http::request::{Method, Request};
+use crate::http::response::StatusCode;
+use crate::upnp::{self, control, Endpoint, Service, DESCRIPTION_PATH, MEDIA_PATH};
+use crate::xml::Render;
+
+/// Longest decoded request path; every path Rill serves is far shorter, so a longer one is 404.
+const MAX_PATH: usize = 256;
+
+impl<E: Env> Server<'_, E> {
+    /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`).
+    pub(super) fn route(&self, req: &Request<'_, '_>, body: &[u8], host: &str) -> Reply<E::File> {
+        let mut storage = [0u8; MAX_PATH];
+        let path = match percent::decode_path(req.target, &mut storage) {
+            Ok(path) => path,
+            Err(percent::Error::BufferTooSmall) => return Reply::error(StatusCode::NOT_FOUND),
+            Err(_) => return Reply::error(StatusCode::BAD_REQUEST),
+        };
+        let get = matches!(req.method, Method::Get | Method::Head);
+        if path == DESCRIPTION_PATH {
+            return if get {
+                rendered(StatusCode::OK, &self.device)
+            } else {
+                Reply::method_not_allowed("GET, HEAD")
+            };
+        }
+        if let Some((service, endpoint)) = Service::from_path(path) {
+            return match (endpoint, get, req.method) {
+                (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, service.scpd()),
+                (Endpoint::Scpd, false, _) => Reply::method_not_allowed("GET, HEAD"),
+                (Endpoint::Control, _, Method::Post) => self.control(service, req, body, host),
+                (Endpoint::Control, _, _) => Reply::method_not_allowed("POST"),
+                // GENA eventing is not served yet: say so rather than pretend to subscribe.
+                (Endpoint::Event, _, Method::Subscribe | Method::Unsubscribe) => {
+                    Reply::error(StatusCode::NOT_IMPLEMENTED)
+                }
+                (Endpoint::Event, _, _) => Reply::method_not_allowed("SUBSCRIBE, UNSUBSCRIBE"),
+            };
+        }
+        if path.starts_with(MEDIA_PATH) {
+            return match (upnp::parse_media_path(path), get) {
+                (Some((id, ext)), true) => self.media(req, id, ext),
+                (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
+                (None, _) => Reply::error(StatusCode::NOT_FOUND),
+            };
+        }
+        Reply::error(StatusCode::NOT_FOUND)
+    }
+
+    /// A SOAP action: parse, run against the library, render, all under the library lock.
+    fn control(
+        &self,
+        service: Service,
+        req: &Request<'_, '_>,
+        body: &[u8],
+        host: &str,
+    ) -> Reply<E::File> {
+        let Ok(body) = core::str::from_utf8(body) else {
+            return Reply::error(StatusCode::BAD_REQUEST);
+        };
+        let soap_action = req.headers.get_str("soapaction");
+        let ctx = control::Ctx { host };
+        self.env.with_library(|library| {
+            match control::handle(service, soap_action, body, library, &ctx) {
+                Ok(response) => rendered(StatusCode::OK, &response),
+                Err(fault) => {
+                    let status = StatusCode::new(upnp::soap::Fault::HTTP_STATUS)
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                    rendered(status, &fault)
+                }
+            }
+        })
+    }
+}
+
+/// An XML document as a response body, rendered once into a buffer of its exact length.
+fn rendered<F>(status: StatusCode, doc: &dyn Render) -> Reply<F> {
+    let mut text = String::new();
+    if let Ok(len) = doc.rendered_len() {
+        if text.try_reserve_exact(len).is_err() {
+            return Reply::error(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    }
+    if doc.render(&mut text).is_err() {
+        return Reply::error(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Reply::new(status, XML, Body::Owned(Vec::from(text)))
+}

@@ -1,0 +1,364 @@
+//! Scenario tests: whole requests as bytes through [`Server::serve`] over an in-memory
+//! connection, responses parsed back with httparse.
+
+use core::convert::Infallible;
+use core::future::Future;
+use core::pin::pin;
+use core::task::{Context, Poll, Waker};
+use std::collections::HashMap;
+use std::string::String;
+use std::vec::Vec;
+
+use super::{Env, Server};
+use crate::http::request::Limits;
+use crate::library::{FileInfo, FileRef, Library, ObjectId};
+use crate::upnp::description::Device;
+
+/// Runs a future whose I/O is always ready (the in-memory connection) to completion.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+    panic!("future did not complete");
+}
+
+/// A file in memory.
+struct MemFile {
+    data: Vec<u8>,
+    pos: usize,
+}
+
+impl embedded_io::ErrorType for MemFile {
+    type Error = Infallible;
+}
+
+impl embedded_io::Read for MemFile {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl embedded_io::Seek for MemFile {
+    fn seek(&mut self, pos: embedded_io::SeekFrom) -> Result<u64, Infallible> {
+        if let embedded_io::SeekFrom::Start(p) = pos {
+            self.pos = p as usize;
+        }
+        Ok(self.pos as u64)
+    }
+}
+
+/// A library of one folder with a few files, their bytes kept in memory.
+struct TestEnv {
+    library: Library,
+    files: HashMap<String, Vec<u8>>,
+}
+
+impl Env for TestEnv {
+    type File = MemFile;
+
+    fn with_library<R>(&self, f: impl FnOnce(&Library) -> R) -> R {
+        f(&self.library)
+    }
+
+    fn open(&self, file: &FileRef<'_>) -> Option<(MemFile, u64)> {
+        let data = self.files.get(&std::format!("{file}"))?.clone();
+        let len = data.len() as u64;
+        Some((MemFile { data, pos: 0 }, len))
+    }
+
+    fn unix_time(&self) -> Option<u64> {
+        Some(1_700_000_000)
+    }
+}
+
+fn test_env() -> (TestEnv, ObjectId) {
+    let mut library = Library::new();
+    library.add_root(0, "Music").unwrap();
+    let mut files = HashMap::new();
+    let song: Vec<u8> =
+        (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let id = library
+        .insert_file(0, "a/song.mp3", FileInfo { size: song.len() as u64, mtime: 1 })
+        .unwrap()
+        .unwrap();
+    files.insert("a/song.mp3".into(), song);
+    (TestEnv { library, files }, id)
+}
+
+/// An in-memory connection: the client's bytes in (delivered `chunk` at a time), ours out.
+struct Conn {
+    input: Vec<u8>,
+    pos: usize,
+    chunk: usize,
+    output: Vec<u8>,
+}
+
+impl embedded_io_async::ErrorType for Conn {
+    type Error = Infallible;
+}
+
+impl embedded_io_async::Read for Conn {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        let rest = &self.input[self.pos..];
+        let n = rest.len().min(buf.len()).min(self.chunk);
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl embedded_io_async::Write for Conn {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+        self.output.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    async fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// One parsed response.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `input` through a fresh server; returns the responses. `head_requests` says how many
+/// responses (from the first) answer HEAD requests, whose Content-Length has no body behind it.
+fn exchange_with(env: &TestEnv, input: &[u8], chunk: usize, head_requests: usize) -> Vec<Response> {
+    let device = Device::rill("Test", "uuid:00000000-0000-4000-8000-000000000000", &[]);
+    let server = Server::new(env, device, "Test/1 UPnP/1.0 DLNADOC/1.50 Rill/0", Limits::DEFAULT);
+    let mut conn = Conn { input: input.to_vec(), pos: 0, chunk, output: Vec::new() };
+    let (mut rx, mut tx) = (vec![0u8; 16 * 1024], vec![0u8; 4096]);
+    block_on(server.serve(&mut conn, &mut rx, &mut tx, "127.0.0.1:8200")).unwrap();
+    parse_responses(&conn.output, head_requests)
+}
+
+fn exchange(input: &[u8]) -> Vec<Response> {
+    exchange_with(&test_env().0, input, usize::MAX, 0)
+}
+
+fn parse_responses(mut out: &[u8], mut heads: usize) -> Vec<Response> {
+    let mut responses = Vec::new();
+    while !out.is_empty() {
+        let mut storage = [httparse::EMPTY_HEADER; 32];
+        let mut parsed = httparse::Response::new(&mut storage);
+        let n = match parsed.parse(out).unwrap() {
+            httparse::Status::Complete(n) => n,
+            httparse::Status::Partial => panic!("truncated response head"),
+        };
+        let headers: Vec<(String, String)> = parsed
+            .headers
+            .iter()
+            .map(|h| (h.name.into(), String::from_utf8(h.value.to_vec()).unwrap()))
+            .collect();
+        let status = parsed.code.unwrap();
+        let mut response = Response { status, headers, body: Vec::new() };
+        let body_len = if status == 100 {
+            0
+        } else if heads > 0 {
+            heads -= 1;
+            0
+        } else {
+            response.header("content-length").unwrap().parse().unwrap()
+        };
+        response.body = out[n..n + body_len].to_vec();
+        out = &out[n + body_len..];
+        responses.push(response);
+    }
+    responses
+}
+
+fn get(path: &str, extra: &str) -> Vec<u8> {
+    std::format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:8200\r\n{extra}\r\n").into_bytes()
+}
+
+#[test]
+fn description_is_served_and_well_formed() {
+    let r = exchange(&get("/rill/description.xml", "Connection: close\r\n"));
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, 200);
+    assert_eq!(r[0].header("content-type"), Some("text/xml; charset=\"utf-8\""));
+    assert_eq!(r[0].header("connection"), Some("close"));
+    assert_eq!(r[0].header("date"), Some("Tue, 14 Nov 2023 22:13:20 GMT"));
+    let text = String::from_utf8(r[0].body.clone()).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.descendants().any(|n| n.has_tag_name("friendlyName") && n.text() == Some("Test")));
+}
+
+#[test]
+fn keep_alive_and_pipelining_in_small_reads() {
+    let (env, _) = test_env();
+    let mut input = get("/rill/cd/scpd.xml", "");
+    input.extend(get("/rill/cm/scpd.xml", ""));
+    input.extend(get("/nope", "Connection: close\r\n"));
+    // Delivered 7 bytes at a time: heads arrive split everywhere.
+    let r = exchange_with(&env, &input, 7, 0);
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 404]);
+    assert!(String::from_utf8_lossy(&r[0].body).contains("<name>Browse</name>"));
+    assert!(String::from_utf8_lossy(&r[1].body).contains("<name>GetProtocolInfo</name>"));
+    assert_eq!(r[0].header("connection"), Some("keep-alive"));
+}
+
+#[test]
+fn media_whole_range_suffix_and_past_end() {
+    let (env, id) = test_env();
+    let original = env.files["a/song.mp3"].clone();
+    let path = std::format!("/rill/media/{id}.mp3");
+    let mut input = get(&path, "getcontentFeatures.dlna.org: 1\r\n");
+    input.extend(get(&path, "Range: bytes=1000-1999\r\n"));
+    input.extend(get(&path, "Range: bytes=-10\r\n"));
+    input.extend(get(&path, "Range: bytes=99990-\r\n"));
+    input.extend(get(&path, "Range: bytes=100000-\r\nConnection: close\r\n"));
+    let r = exchange_with(&env, &input, usize::MAX, 0);
+    assert_eq!(r.len(), 5);
+    assert_eq!(r[0].status, 200);
+    assert_eq!(r[0].body, original);
+    assert_eq!(r[0].header("content-type"), Some("audio/mpeg"));
+    assert_eq!(r[0].header("accept-ranges"), Some("bytes"));
+    assert_eq!(r[0].header("transfermode.dlna.org"), Some("Streaming"));
+    let features = r[0].header("contentfeatures.dlna.org").unwrap();
+    assert!(features.starts_with("DLNA.ORG_PN=MP3;DLNA.ORG_OP=01;DLNA.ORG_CI=0;"), "{features}");
+    assert_eq!(r[1].status, 206);
+    assert_eq!(r[1].body, original[1000..2000]);
+    assert_eq!(r[1].header("content-range"), Some("bytes 1000-1999/100000"));
+    assert!(r[1].header("contentfeatures.dlna.org").is_none());
+    assert_eq!(r[2].status, 206);
+    assert_eq!(r[2].body, original[99_990..]);
+    assert_eq!(r[3].body, original[99_990..]);
+    assert_eq!(r[4].status, 416);
+    assert_eq!(r[4].header("content-range"), Some("bytes */100000"));
+}
+
+#[test]
+fn head_has_length_but_no_body() {
+    let (env, id) = test_env();
+    let input = std::format!(
+        "HEAD /rill/media/{id}.mp3 HTTP/1.0\r\ngetcontentFeatures.dlna.org: 1\r\n\r\n"
+    );
+    let r = exchange_with(&env, input.as_bytes(), usize::MAX, 1);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, 200);
+    assert_eq!(r[0].header("content-length"), Some("100000"));
+    assert!(r[0].body.is_empty());
+    // HTTP/1.0 without keep-alive: the server closes after one answer.
+    assert_eq!(r[0].header("connection"), Some("close"));
+}
+
+#[test]
+fn media_refusals() {
+    let (env, id) = test_env();
+    let path = std::format!("/rill/media/{id}.mp3");
+    let mut input = get(&path, "TimeSeekRange.dlna.org: npt=10-\r\n");
+    input.extend(get(&path, "transferMode.dlna.org: Teleport\r\n"));
+    input.extend(get(&std::format!("/rill/media/{id}.ogg"), ""));
+    input.extend(get("/rill/media/ffffffff.mp3", ""));
+    input.extend(get("/rill/media/../../etc/passwd", ""));
+    input.extend(get("/rill/media/%2e%2e%2fetc%2fpasswd", ""));
+    input.extend(get("/rill/media/x%00.mp3", ""));
+    input.extend(get("/rill/media/%c0%ae%c0%ae/passwd", ""));
+    input.extend(b"POST /rill/description.xml HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    input.extend(get("/rill/cd/control", "Connection: close\r\n"));
+    let r = exchange_with(&env, &input, usize::MAX, 0);
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [406, 406, 404, 404, 400, 400, 400, 400, 405, 405]);
+    assert_eq!(r[8].header("allow"), Some("GET, HEAD"));
+    assert_eq!(r[9].header("allow"), Some("POST"));
+}
+
+#[test]
+fn framing_errors_close_the_connection() {
+    let cases: [(&[u8], u16); 4] = [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET / HTTP/2.0\r\n\r\n", 505),
+        (b"POST /rill/cd/control HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        (b"POST /rill/cd/control HTTP/1.1\r\nContent-Length: 999999\r\n\r\n", 413),
+    ];
+    for (input, status) in cases {
+        let mut input = input.to_vec();
+        // Anything after a refused request is never answered.
+        input.extend(get("/rill/description.xml", ""));
+        let r = exchange(&input);
+        assert_eq!(r.len(), 1, "{}", String::from_utf8_lossy(&input));
+        assert_eq!(r[0].status, status);
+        assert_eq!(r[0].header("connection"), Some("close"));
+    }
+    // A head that never ends within the buffer: 431.
+    let mut big = b"GET / HTTP/1.1\r\n".to_vec();
+    for i in 0..2000 {
+        big.extend(std::format!("X-Filler-{i}: {}\r\n", "a".repeat(10)).as_bytes());
+    }
+    assert_eq!(exchange(&big)[0].status, 431);
+}
+
+fn soap(action: &str, args: &str) -> Vec<u8> {
+    let body = std::format!(
+        "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><s:Body>\
+         <u:{action} xmlns:u=\"urn:schemas-upnp-org:service:ContentDirectory:1\">{args}</u:{action}>\
+         </s:Body></s:Envelope>"
+    );
+    std::format!(
+        "POST /rill/cd/control HTTP/1.1\r\nHost: 127.0.0.1:8200\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n\
+         SOAPACTION: \"urn:schemas-upnp-org:service:ContentDirectory:1#{action}\"\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn browse_and_faults_over_http() {
+    let (env, id) = test_env();
+    let browse = |object: &str| {
+        soap(
+            "Browse",
+            &std::format!(
+                "<ObjectID>{object}</ObjectID><BrowseFlag>BrowseDirectChildren</BrowseFlag>\
+                 <Filter>*</Filter><StartingIndex>0</StartingIndex><RequestedCount>0</RequestedCount>\
+                 <SortCriteria></SortCriteria>"
+            ),
+        )
+    };
+    let mut input = browse("0");
+    input.extend(browse("ffffffffffff"));
+    input.extend(soap("Frobnicate", ""));
+    let mut meta = soap(
+        "Browse",
+        &std::format!(
+            "<ObjectID>{id}</ObjectID><BrowseFlag>BrowseMetadata</BrowseFlag><Filter>*</Filter>\
+             <StartingIndex>0</StartingIndex><RequestedCount>0</RequestedCount><SortCriteria></SortCriteria>"
+        ),
+    );
+    // Split the body from its head as a client waiting for 100 Continue would.
+    let at = meta.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    meta.splice(at..at, b"\r\nExpect: 100-continue".iter().copied());
+    input.extend(meta);
+    let r = exchange_with(&env, &input, 512, 0);
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 500, 500, 100, 200]);
+    let text = |r: &Response| String::from_utf8(r.body.clone()).unwrap();
+    assert!(text(&r[0]).contains("&lt;container id=&quot;"), "{}", text(&r[0]));
+    assert!(text(&r[1]).contains("<errorCode>701</errorCode>"));
+    assert!(text(&r[2]).contains("<errorCode>401</errorCode>"));
+    let url = std::format!("http://127.0.0.1:8200/rill/media/{id}.mp3");
+    assert!(text(&r[4]).contains(&url), "{}", text(&r[4]));
+}
