@@ -35,7 +35,8 @@ fn library() -> (Library, ObjectId, ObjectId) {
 }
 
 fn render(lib: &Library, ids: &[ObjectId], filter: &str) -> String {
-    let doc = Document::new(lib, Cow::Owned(ids.to_vec()), Filter::parse(filter), "192.168.1.5:8200");
+    let doc =
+        Document::new(lib, Cow::Owned(ids.to_vec()), Filter::parse(filter), "192.168.1.5:8200");
     let mut out = String::new();
     doc.render(&mut out).unwrap();
     assert_eq!(doc.rendered_len().unwrap(), out.len());
@@ -54,13 +55,21 @@ fn titles_survive_double_escaping() {
         action: "Browse",
         args: alloc::vec![(
             "Result",
-            Value::Didl(Document::new(&lib, Cow::Owned(alloc::vec![album, song]), Filter::ALL, "h:1"))
+            Value::Didl(Document::new(
+                &lib,
+                Cow::Owned(alloc::vec![album, song]),
+                Filter::ALL,
+                "h:1"
+            ))
         )],
     };
     let mut soap = String::new();
     response.render(&mut soap).unwrap();
     // `&` is `&amp;` in DIDL and `&amp;amp;` inside the SOAP text.
-    assert!(soap.contains("Tom &amp;amp; Jerry &amp;lt;&amp;quot;live&amp;quot;&amp;gt;"), "{soap}");
+    assert!(
+        soap.contains("Tom &amp;amp; Jerry &amp;lt;&amp;quot;live&amp;quot;&amp;gt;"),
+        "{soap}"
+    );
     assert!(soap.contains("caf\u{e9}"));
 
     // First parser: the SOAP envelope; its Result text is the DIDL document.

@@ -50,7 +50,8 @@ fn parses_real_control_point_requests() {
     assert_eq!(vlc.args().count(), 6);
 
     // Header without quotes, as some clients send it.
-    let cling = parse(Service::ContentDirectory, Some(&format!(" {CD}#Browse ")), CLING_BROWSE).unwrap();
+    let cling =
+        parse(Service::ContentDirectory, Some(&format!(" {CD}#Browse ")), CLING_BROWSE).unwrap();
     assert_eq!(cling.arg("BrowseFlag"), Some("BrowseMetadata"));
     assert_eq!(cling.arg("SortCriteria"), Some(""));
 
@@ -110,7 +111,10 @@ fn rejects_mismatches_and_malformed_bodies() {
     let many = "<A>1</A>".repeat(MAX_ARGS + 1);
     assert_eq!(parse(cd, None, &envelope("Browse", CD, &many)), Err(Error::TooManyArgs));
     assert_eq!(parse(cd, None, "<x/>"), Err(Error::NotEnvelope));
-    assert_eq!(parse(cd, None, &browse[..browse.len() - 5]), Err(Error::Xml(xml::Error::UnexpectedEof)));
+    assert_eq!(
+        parse(cd, None, &browse[..browse.len() - 5]),
+        Err(Error::Xml(xml::Error::UnexpectedEof))
+    );
     let bomb = format!("<!DOCTYPE s [<!ENTITY a \"b\">]>{browse}");
     assert_eq!(parse(cd, None, &bomb), Err(Error::Xml(xml::Error::Declaration)));
     let deep = envelope("Browse", CD, &("<a>".repeat(40) + &"</a>".repeat(40)));
@@ -126,7 +130,10 @@ fn response_and_fault_render_well_formed() {
     let response = Response {
         service: Service::ConnectionManager,
         action: "GetCurrentConnectionIDs",
-        args: alloc::vec![("ConnectionIDs", Value::Text("0 & <1>".into())), ("N", Value::Signed(-1))],
+        args: alloc::vec![
+            ("ConnectionIDs", Value::Text("0 & <1>".into())),
+            ("N", Value::Signed(-1))
+        ],
     };
     let mut out = String::new();
     response.render(&mut out).unwrap();
@@ -139,7 +146,8 @@ fn response_and_fault_render_well_formed() {
         "urn:schemas-upnp-org:service:ConnectionManager:1",
         "GetCurrentConnectionIDsResponse"
     )));
-    let values: Vec<_> = action.children().map(|c| (c.tag_name().name(), c.text().unwrap_or(""))).collect();
+    let values: Vec<_> =
+        action.children().map(|c| (c.tag_name().name(), c.text().unwrap_or(""))).collect();
     assert_eq!(values, [("ConnectionIDs", "0 & <1>"), ("N", "-1")]);
 
     for code in [
@@ -157,8 +165,13 @@ fn response_and_fault_render_well_formed() {
         Fault(code).render(&mut out).unwrap();
         let doc = roxmltree::Document::parse(&out).unwrap();
         let fault = doc.descendants().find(|n| n.has_tag_name((ENVELOPE_NS, "Fault"))).unwrap();
-        let err = fault.descendants().find(|n| n.has_tag_name(("urn:schemas-upnp-org:control-1-0", "UPnPError"))).unwrap();
-        let text = |name: &str| err.children().find(|c| c.has_tag_name(name)).and_then(|c| c.text()).unwrap();
+        let err = fault
+            .descendants()
+            .find(|n| n.has_tag_name(("urn:schemas-upnp-org:control-1-0", "UPnPError")))
+            .unwrap();
+        let text = |name: &str| {
+            err.children().find(|c| c.has_tag_name(name)).and_then(|c| c.text()).unwrap()
+        };
         assert_eq!(text("errorCode"), code.code().to_string());
         assert_eq!(text("errorDescription"), code.description());
         let faultcode = fault.children().find(|c| c.has_tag_name("faultcode")).unwrap();
