@@ -32,6 +32,21 @@ const XBOX_IS_AUTHORIZED: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
 <s:Body><u:IsAuthorized xmlns:u=\"urn:microsoft.com:service:X_MS_MediaReceiverRegistrar:1\">\
 <DeviceID></DeviceID></u:IsAuthorized></s:Body></s:Envelope>";
 
+const GUPNP_BROWSE: &str = "<?xml version=\"1.0\"?>\n<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><s:Body><u:Browse xmlns:u=\"urn:schemas-upnp-org:service:ContentDirectory:1\">\
+<ObjectID>0</ObjectID><BrowseFlag>BrowseDirectChildren</BrowseFlag>\
+<Filter>@childCount,@parentID,dc:title,upnp:class,res,res@duration,upnp:albumArtURI</Filter>\
+<StartingIndex>0</StartingIndex><RequestedCount>64</RequestedCount><SortCriteria>+upnp:class,+dc:title</SortCriteria>\
+</u:Browse></s:Body></s:Envelope>\n";
+
+/// Python control points (async_upnp_client style): the service namespace declared on the
+/// envelope as `ns0`, indented.
+const NS0_BROWSE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:ns0=\"urn:schemas-upnp-org:service:ContentDirectory:1\" s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\">\n\
+   <s:Body>\n      <ns0:Browse>\n         <ObjectID>0</ObjectID>\n         <BrowseFlag>BrowseMetadata</BrowseFlag>\n\
+         <Filter>*</Filter>\n         <StartingIndex>0</StartingIndex>\n         <RequestedCount>0</RequestedCount>\n\
+         <SortCriteria />\n      </ns0:Browse>\n   </s:Body>\n</s:Envelope>\n";
+
 fn envelope(action: &str, ns: &str, args: &str) -> String {
     format!(
         "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"{ENVELOPE_NS}\"><s:Body>\
@@ -58,6 +73,15 @@ fn parses_real_control_point_requests() {
     let xbox = parse(Service::ContentDirectory, Some(&header), XBOX_BROWSE).unwrap();
     assert_eq!(xbox.arg("ContainerID"), Some("0"));
     assert_eq!(xbox.arg("ObjectID"), None);
+
+    let gupnp = parse(Service::ContentDirectory, Some(&header), GUPNP_BROWSE).unwrap();
+    assert_eq!(gupnp.arg("SortCriteria"), Some("+upnp:class,+dc:title"));
+    assert_eq!(gupnp.arg("Filter").map(|f| f.split(',').count()), Some(7));
+
+    let ns0 = parse(Service::ContentDirectory, Some(&header), NS0_BROWSE).unwrap();
+    assert_eq!(ns0.arg("BrowseFlag"), Some("BrowseMetadata"));
+    assert_eq!(ns0.arg("SortCriteria"), Some(""));
+    assert_eq!(ns0.args().count(), 6);
 
     let reg_header = "\"urn:microsoft.com:service:X_MS_MediaReceiverRegistrar:1#IsAuthorized\"";
     let auth = parse(Service::Registrar, Some(reg_header), XBOX_IS_AUTHORIZED).unwrap();
