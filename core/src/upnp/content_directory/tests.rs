@@ -228,6 +228,20 @@ fn paging_and_sorting_over_a_thousand_tracks() {
         start += 37;
     }
     assert_eq!(paged, full);
+    // The Xbox searches its own fixed containers; they stand for the whole library.
+    let xbox = [
+        ("ContainerID", "4"),
+        ("SearchCriteria", "upnp:class derivedfrom \"object.item.audioItem\""),
+        ("Filter", "dc:title"),
+    ];
+    let result = call(&lib, Service::ContentDirectory, "Search", &xbox).unwrap();
+    assert_eq!(out(&result, "TotalMatches"), "1000");
+    let photos = [
+        ("ContainerID", "F"),
+        ("SearchCriteria", "upnp:class derivedfrom \"object.item.imageItem\""),
+    ];
+    let result = call(&lib, Service::ContentDirectory, "Search", &photos).unwrap();
+    assert_eq!(out(&result, "TotalMatches"), "100");
     let (past_end, total) = search("5000", "10");
     assert_eq!((past_end.len(), total), (0, 1000));
 
@@ -280,6 +294,11 @@ fn every_fault_code() {
     // BrowseMetadata on the item is fine.
     let meta = [("ObjectID", track.as_str()), ("BrowseFlag", "BrowseMetadata"), ("Filter", "*")];
     assert_eq!(browse(&lib, &meta).1, 1);
+    let meta =
+        [("ObjectID", track.as_str()), ("BrowseFlag", "BrowseMetadata"), ("StartingIndex", "3")];
+    assert_eq!(browse(&lib, &meta).1, 1, "paging does not apply to metadata");
+    let search = [("ContainerID", "44"), ("SearchCriteria", "*")];
+    assert_eq!(code(call(&lib, cd, "Search", &search)), 701, "only one-digit Xbox ids alias");
     // 706 and 402 from the ConnectionManager.
     let cm = Service::ConnectionManager;
     assert_eq!(code(call(&lib, cm, "GetCurrentConnectionInfo", &[("ConnectionID", "5")])), 706);
@@ -356,4 +375,59 @@ fn update_ids_reach_browse_responses() {
     assert_eq!(out(&after, "TotalMatches"), "12");
     let uid = lib.get(album_id).unwrap().as_container().unwrap().update_id();
     assert_eq!(out(&after, "UpdateID"), uid.to_string());
+}
+
+#[test]
+fn mutated_requests_fail_cleanly() {
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    lib.insert_file(0, "a/b.ogg", FileInfo::default()).unwrap();
+    let music = lib.lookup_path(0, "a").unwrap().to_string();
+    let search = [
+        ("ContainerID", "0"),
+        ("SearchCriteria", "(dc:title contains \"b\") or upnp:class = \"x\""),
+        ("SortCriteria", "-dc:title"),
+    ];
+    let seeds = [
+        body(Service::ContentDirectory, "Browse", &children_args(&music, "0", "2", "+dc:title")),
+        body(Service::ContentDirectory, "Search", &search),
+    ];
+    let alphabet: Vec<char> = "<>/&;#x\"'=![]CDATA:sue 0\u{e9}-+(),".chars().collect();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut outcomes = [0usize; 2];
+    for round in 0..4000 {
+        let seed = &seeds[round % 2];
+        let mut chars: Vec<char> = seed.chars().collect();
+        for _ in 0..1 + next(3) {
+            let at = next(chars.len());
+            match next(3) {
+                0 => chars[at] = alphabet[next(alphabet.len())],
+                1 => {
+                    chars.remove(at);
+                }
+                _ => chars.insert(at, alphabet[next(alphabet.len())]),
+            }
+        }
+        let mutated: String = chars.into_iter().collect();
+        let service = Service::ALL[next(3)];
+        match handle(service, None, &mutated, &lib, &CTX) {
+            Ok(response) => {
+                let mut out = String::new();
+                response.render(&mut out).unwrap();
+                roxmltree::Document::parse(&out).unwrap();
+                outcomes[0] += 1;
+            }
+            Err(fault) => {
+                assert!([401, 402, 701, 708, 709, 710].contains(&fault.0.code()), "{fault:?}");
+                outcomes[1] += 1;
+            }
+        }
+    }
+    assert!(outcomes[0] > 100 && outcomes[1] > 100, "{outcomes:?}");
 }
