@@ -140,7 +140,7 @@ fn compare_field(field: SortField, a: &Object, b: &Object) -> Ordering {
     fn tags(o: &Object) -> Option<&super::Tags> {
         o.as_item().and_then(|i| i.tags())
     }
-    fn text<'a>(o: &'a Object, get: fn(&super::Tags) -> Option<&str>) -> Option<&'a str> {
+    fn text(o: &Object, get: fn(&super::Tags) -> Option<&str>) -> Option<&str> {
         tags(o).and_then(get)
     }
     match field {

@@ -2,7 +2,7 @@
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -25,6 +25,8 @@ pub struct Library {
     objects: BTreeMap<ObjectId, Object>,
     system_update_id: u32,
     limit: usize,
+    /// Containers whose update id changed since the last [`Library::take_container_updates`].
+    changed: BTreeSet<ObjectId>,
 }
 
 /// Where an object lives on disk, as the shell resolves it: a served folder's index and the
@@ -98,7 +100,7 @@ impl Library {
             Object { parent: ObjectId::ROOT, name: "root".into(), node: new_container(None) };
         let mut objects = BTreeMap::new();
         objects.insert(ObjectId::ROOT, root);
-        Library { objects, system_update_id: 0, limit: max_objects }
+        Library { objects, system_update_id: 0, limit: max_objects, changed: BTreeSet::new() }
     }
 
     /// The number of objects, the root included.
@@ -317,7 +319,20 @@ impl Library {
         if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
             c.update_id = c.update_id.wrapping_add(1);
             c.sorted &= !reorder;
+            self.changed.insert(parent);
         }
+    }
+
+    /// The containers whose update id changed since the last call, with their current update
+    /// ids, in id order; containers removed meanwhile are left out. This is the content of the
+    /// evented `ContainerUpdateIDs` variable (`id,updateID,id,updateID`). The set is bounded by
+    /// the number of containers.
+    pub fn take_container_updates(&mut self) -> Vec<(ObjectId, u32)> {
+        let changed = core::mem::take(&mut self.changed);
+        changed
+            .into_iter()
+            .filter_map(|id| Some((id, self.get(id)?.as_container()?.update_id())))
+            .collect()
     }
 
     /// Whether object `id` is at `comps` under served folder `root`.

@@ -9,7 +9,10 @@
 //! the container's update id for containers and the SystemUpdateID for items.
 //!
 //! Search (containers only, else 710) walks the container's subtree depth-first and returns
-//! every object below it that matches; see [`super::search`].
+//! every object below it that matches; see [`super::search`]. The Xbox 360 searches fixed
+//! containers of its own (`4` all music, `7` albums, `F` folders, ... : one hex digit); such an
+//! id that is not a Rill object is searched as the root, and its criteria (`upnp:class
+//! derivedfrom ...`) pick the items.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -67,14 +70,24 @@ struct Listing<'a> {
 }
 
 impl<'a> Listing<'a> {
-    fn read(request: &mut Request<'a>, id_args: &[&str], library: &Library) -> Result<Self, Fault> {
-        let id = id_args
+    fn read(
+        request: &mut Request<'a>,
+        id_args: &[&str],
+        library: &Library,
+        xbox_aliases: bool,
+    ) -> Result<Self, Fault> {
+        let text = id_args
             .iter()
             .find_map(|name| request.arg(name))
-            .ok_or(Fault(ErrorCode::InvalidArgs))?;
-        let id = ObjectId::parse(id.trim())
-            .filter(|id| library.get(*id).is_some())
-            .ok_or(Fault(ErrorCode::NoSuchObject))?;
+            .ok_or(Fault(ErrorCode::InvalidArgs))?
+            .trim();
+        let known = ObjectId::parse(text).filter(|id| library.get(*id).is_some());
+        let xbox = xbox_aliases && text.len() == 1 && text.bytes().all(|b| b.is_ascii_hexdigit());
+        let id = match known {
+            Some(id) => id,
+            None if xbox => ObjectId::ROOT,
+            None => return Err(Fault(ErrorCode::NoSuchObject)),
+        };
         let start = number(request.arg("StartingIndex"))?;
         let count = number(request.arg("RequestedCount"))?;
         let sort = SortSpec::parse(request.arg("SortCriteria").unwrap_or(""))
@@ -130,11 +143,15 @@ fn browse<'a>(
     library: &'a Library,
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
-    let listing = Listing::read(&mut request, &["ObjectID", "ContainerID"], library)?;
+    let mut listing = Listing::read(&mut request, &["ObjectID", "ContainerID"], library, false)?;
     let object = library.get(listing.id).ok_or(Fault(ErrorCode::NoSuchObject))?;
     let update_id = object.as_container().map_or(library.system_update_id(), |c| c.update_id());
     let ids = match request.arg("BrowseFlag").map(str::trim) {
-        Some("BrowseMetadata") => Cow::Owned(vec![listing.id]),
+        Some("BrowseMetadata") => {
+            // One object; paging arguments do not apply.
+            (listing.start, listing.count) = (0, 0);
+            Cow::Owned(vec![listing.id])
+        }
         Some("BrowseDirectChildren") => library
             .children(listing.id, &listing.sort)
             .map_err(|_| Fault(ErrorCode::NoSuchContainer))?,
@@ -148,7 +165,7 @@ fn search<'a>(
     library: &'a Library,
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
-    let listing = Listing::read(&mut request, &["ContainerID", "ObjectID"], library)?;
+    let listing = Listing::read(&mut request, &["ContainerID", "ObjectID"], library, true)?;
     let container = library
         .get(listing.id)
         .and_then(|o| o.as_container())

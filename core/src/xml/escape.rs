@@ -88,7 +88,8 @@ mod tests {
     fn stacked_escapes_twice() {
         let mut out = String::new();
         let mut inner = Escape(Escape(&mut out));
-        write!(inner, "<t>{}</t>", "R&B").unwrap();
+        let title = "R&B";
+        write!(inner, "<t>{title}</t>").unwrap();
         assert_eq!(out, "&amp;lt;t&amp;gt;R&amp;amp;B&amp;lt;/t&amp;gt;");
     }
 

@@ -79,10 +79,10 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `input`. The caller bounds the input size (e.g. the HTTP body limit); the
-    /// reader itself uses a fixed amount of memory.
+    /// reader itself uses a fixed amount of memory. A leading byte order mark is skipped.
     pub fn new(input: &'a str) -> Self {
         Reader {
-            input,
+            input: input.strip_prefix('\u{FEFF}').unwrap_or(input),
             pos: 0,
             open: [(0, 0); MAX_DEPTH],
             depth: 0,
@@ -507,6 +507,7 @@ mod tests {
         let mut buf = [0u8; 16];
         assert_eq!(t.decode_into(&mut buf).unwrap(), "x <AB\"'>");
         assert_eq!(t.decode_into(&mut [0u8; 4]), Err(Error::BufferTooSmall));
+        assert_eq!(events("\u{FEFF}<a/>").unwrap(), ["<a/"]);
     }
 
     #[test]

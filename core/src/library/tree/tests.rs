@@ -106,14 +106,24 @@ fn update_ids_track_changes() {
     assert!(lib.system_update_id() > s1);
     assert_eq!(lib.set_details(album, Details::default()), Err(Error::NotAnItem));
 
+    // Every touched container is reported once, with its current update id.
+    let updates = lib.take_container_updates();
+    let album_now = lib.get(album).unwrap().as_container().unwrap().update_id();
+    assert!(updates.contains(&(album, album_now)));
+    assert!(updates.iter().any(|&(id, _)| id == music));
+    assert_eq!(lib.take_container_updates(), []);
+
     // Removing the folder takes its contents.
+    lib.insert_file(0, "Album/b.ogg", info(1)).unwrap();
     let s2 = lib.system_update_id();
-    assert_eq!(lib.remove_path(0, "Album"), Ok(2));
+    assert_eq!(lib.remove_path(0, "Album"), Ok(3));
     assert_eq!(lib.get(id), None);
     assert_eq!(lib.lookup_path(0, "Album/a.ogg"), None);
     assert!(lib.system_update_id() > s2);
     assert_eq!(lib.remove_path(0, "Album"), Ok(0));
     assert!(lib.get(music).unwrap().as_container().unwrap().children().is_empty());
+    let music_now = lib.get(music).unwrap().as_container().unwrap().update_id();
+    assert_eq!(lib.take_container_updates(), [(music, music_now)], "removed album left out");
 }
 
 #[test]
