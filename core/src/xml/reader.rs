@@ -323,7 +323,8 @@ fn validate_text(raw: &str) -> Result<(), Error> {
 /// Parses the reference after a `&`: returns the character and the bytes consumed (through `;`).
 fn parse_reference(s: &str) -> Result<(char, usize), Error> {
     // The longest valid reference is `#x10FFFF` or `#1114111`; allow leading zeros up to a bound.
-    let end = s.get(..s.len().min(16)).and_then(|head| head.find(';')).ok_or(Error::Syntax)?;
+    // A byte search: `;` is ASCII, so its index is a char boundary whatever follows.
+    let end = s.bytes().take(16).position(|b| b == b';').ok_or(Error::Syntax)?;
     let (body, _) = s.split_at(end);
     let c = match body {
         "amp" => '&',
@@ -508,6 +509,12 @@ mod tests {
         assert_eq!(t.decode_into(&mut buf).unwrap(), "x <AB\"'>");
         assert_eq!(t.decode_into(&mut [0u8; 4]), Err(Error::BufferTooSmall));
         assert_eq!(events("\u{FEFF}<a/>").unwrap(), ["<a/"]);
+        // A reference followed by multi-byte characters across the lookahead window.
+        for pad in 0..4 {
+            let text = format!("{}{}", "x".repeat(pad), "\u{e9}".repeat(12));
+            let doc = format!("<r>&amp;{text}&#233;</r>");
+            assert_eq!(events(&doc).unwrap(), ["<r", &format!("'&{text}\u{e9}"), "</r"]);
+        }
     }
 
     #[test]

@@ -290,3 +290,72 @@ fn served_folders_and_root() {
     assert_eq!(lib.remove_path(1, ""), Ok(3));
     assert_eq!(lib.children(ObjectId::ROOT, &SortSpec::default()).unwrap().len(), 1);
 }
+
+#[test]
+fn random_operations_match_a_path_set_model() {
+    use std::collections::BTreeSet;
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let mut files: BTreeSet<String> = BTreeSet::new();
+    let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n
+    };
+    for step in 0..3000 {
+        let depth = 1 + next(3);
+        let dirs: Vec<String> = (0..depth - 1).map(|_| format!("d{}", next(3))).collect();
+        let name = format!("f{}.ogg", next(4));
+        let path = dirs.iter().cloned().chain([name]).collect::<Vec<_>>().join("/");
+        if next(3) == 0 {
+            // Remove a file or a whole folder.
+            let target = if next(2) == 0 || dirs.is_empty() { path } else { dirs.join("/") };
+            let before: usize = files.len();
+            files.retain(|f| *f != target && !f.starts_with(&format!("{target}/")));
+            let removed = lib.remove_path(0, &target).unwrap();
+            assert!(removed >= before - files.len(), "step {step}");
+        } else {
+            // A file may replace a folder of the same name; the model drops its contents.
+            files.retain(|f| !f.starts_with(&format!("{path}/")));
+            // Inserting under a path whose prefix is a file replaces that file with a folder.
+            let prefixes: Vec<String> = (1..=dirs.len()).map(|i| dirs[..i].join("/")).collect();
+            files.retain(|f| !prefixes.contains(f));
+            lib.insert_file(0, &path, info(step)).unwrap().unwrap();
+            files.insert(path);
+        }
+        if step % 100 == 99 {
+            let mut dirs_in_model = BTreeSet::new();
+            for f in &files {
+                let id = lib.lookup_path(0, f).unwrap_or_else(|| panic!("{f} lost at {step}"));
+                assert!(lib.get(id).unwrap().as_item().is_some());
+                assert_eq!(lib.file_ref(id).unwrap().to_string(), *f);
+                let parts: Vec<&str> = f.split('/').collect();
+                for i in 1..parts.len() {
+                    dirs_in_model.insert(parts[..i].join("/"));
+                }
+            }
+            // Every object is a model file, a folder on the way to one, or an emptied folder
+            // that still exists; no item exists outside the model.
+            let items = lib.objects.values().filter(|o| o.as_item().is_some()).count();
+            assert_eq!(items, files.len(), "step {step}");
+            for d in &dirs_in_model {
+                assert!(lib.get(lib.lookup_path(0, d).unwrap()).unwrap().as_container().is_some());
+            }
+            // Every child list points at live objects whose parent is the container.
+            for (&id, obj) in &lib.objects {
+                if let Some(c) = obj.as_container() {
+                    for child in c.children() {
+                        assert_eq!(lib.get(*child).map(|o| o.parent()), Some(id));
+                    }
+                }
+                // ...and no object is orphaned.
+                if id != ObjectId::ROOT {
+                    let parent = lib.get(obj.parent()).and_then(Object::as_container).unwrap();
+                    assert!(parent.children().contains(&id), "orphan at step {step}");
+                }
+            }
+        }
+    }
+}
