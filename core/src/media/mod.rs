@@ -8,3 +8,5 @@ pub mod ogg;
 pub mod tags;
 #[cfg(feature = "alloc")]
 pub mod vorbis;
+#[cfg(feature = "alloc")]
+pub mod vorbis_file;

@@ -104,6 +104,7 @@ pub struct Demuxer {
     serial: Option<u32>,
     next_seq: Option<u32>,
     hole: bool,
+    follow: Option<u32>,
 }
 
 impl Demuxer {
@@ -127,6 +128,7 @@ impl Demuxer {
             serial: None,
             next_seq: None,
             hole: false,
+            follow: None,
         }
     }
 
@@ -152,6 +154,19 @@ impl Demuxer {
     /// Stream offset of the next byte to be supplied.
     pub fn input_offset(&self) -> u64 {
         self.offset + (self.tail - self.head) as u64
+    }
+
+    /// Restricts [`Demuxer::next_packet`] to pages of one logical stream (`None`: any stream;
+    /// the packet state then restarts whenever the serial changes). Survives
+    /// [`Demuxer::reset`].
+    pub fn follow(&mut self, serial: Option<u32>) {
+        self.follow = serial;
+    }
+
+    /// Stream offset of the first byte not yet synced past: no page found later starts
+    /// before it.
+    pub fn scan_offset(&self) -> u64 {
+        self.offset
     }
 
     /// Free space for more input, after compacting; write into it and call [`Demuxer::commit`].
@@ -299,6 +314,9 @@ impl Demuxer {
         // page's 255 lacing values.
         loop {
             let cur = self.page?;
+            if self.follow.is_some_and(|s| s != cur.info.serial) {
+                return None;
+            }
             if !cur.entered {
                 self.enter();
                 continue;
