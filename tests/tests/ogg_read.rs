@@ -1,0 +1,175 @@
+//! Whole-file reads against libvorbisfile: exact lengths, trimmed starts and ends, chains.
+
+mod ogg_util;
+
+use ogg_util::{assert_close, decode_f32, libvorbis, oggenc, open, read_all_f32, to_i16, Mem};
+use rill_core::media::vorbis_file::{Error, VorbisFile};
+use rill_tests::repage::{join, Layout, Stream};
+
+/// Ordinary oggenc files at several qualities, channel counts and rates, including one-page
+/// files: frame counts exact, floats within 1e-5 of libvorbis.
+#[test]
+fn ordinary_files_match_libvorbis() {
+    let cases = [
+        (44_100 * 3, 2, 44_100, 3),
+        (22_050 * 2 + 17, 1, 22_050, 0),
+        (48_000 + 5, 6, 48_000, 5),
+        (8_000 * 4, 1, 8_000, -1),
+        (96_000, 3, 96_000, 10),
+        (1, 2, 44_100, 3),
+        (100, 1, 44_100, 3),
+        (1000, 2, 44_100, 3),
+        (3000, 2, 44_100, 5),
+    ];
+    for (frames, ch, rate, q) in cases {
+        let file = oggenc(frames, ch, rate, q, 1);
+        let what = format!("{frames} frames {ch} ch {rate} Hz q{q}");
+        let f = open(&file);
+        assert_eq!(f.total_frames(), frames as u64, "{what}: total");
+        assert_eq!((f.rate(), usize::from(f.channels())), (rate, ch), "{what}");
+        let (theirs, tch) = libvorbis(&file);
+        assert_eq!(tch, ch);
+        assert_eq!(theirs.len(), frames * ch, "{what}: libvorbis length");
+        assert_close(&decode_f32(&file), &theirs, &what);
+    }
+}
+
+/// 16-bit output: at least 99.9 % identical to libvorbis's rounding, never more than 1 LSB off.
+#[test]
+fn i16_output_matches_libvorbis_rounding() {
+    let file = oggenc(44_100 * 2, 2, 44_100, 4, 2);
+    let (theirs, _) = libvorbis(&file);
+    let mut f = open(&file);
+    let mut ours = Vec::new();
+    let mut buf = vec![0i16; 2 * 1000];
+    loop {
+        let n = f.read_i16(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        ours.extend_from_slice(&buf[..n * 2]);
+    }
+    assert_eq!(ours.len(), theirs.len());
+    let mut same = 0;
+    for (a, b) in ours.iter().zip(&theirs) {
+        let b = to_i16(*b);
+        assert!((i32::from(*a) - i32::from(b)).abs() <= 1, "{a} vs {b}");
+        same += usize::from(*a == b);
+    }
+    assert!(same * 1000 >= ours.len() * 999, "{same} of {} identical", ours.len());
+}
+
+/// Re-paged shapes of one file: tiny pages, a non-zero first granule and start trimming all
+/// decode like libvorbis decodes the same bytes.
+#[test]
+fn repaged_files_match_libvorbis() {
+    let original = oggenc(44_100 * 2 + 333, 2, 44_100, 2, 3);
+    let stream = Stream::parse(&original);
+    let layouts = [
+        ("tiny pages", Layout { max_body: 100, max_packets: 1, ..Layout::default() }),
+        ("one packet per page", Layout { max_packets: 1, ..Layout::default() }),
+        ("big pages", Layout { max_body: 255 * 255, max_packets: 255, ..Layout::default() }),
+        ("first granule +70000", Layout { shift: 70_000, ..Layout::default() }),
+        // libvorbis trims only inside the packet that carries the first granule: with two
+        // packets on the first page that packet starts the output, so a trim up to its 128
+        // frames is the same as trimming the stream's start.
+        ("start trimmed 100", Layout { max_packets: 2, shift: -100, ..Layout::default() }),
+    ];
+    let (plain, _) = libvorbis(&original);
+    for (what, layout) in layouts {
+        let file = stream.write(&layout);
+        let f = open(&file);
+        let (theirs, _) = libvorbis(&file);
+        assert_eq!(f.total_frames() as usize * 2, theirs.len(), "{what}: total");
+        let ours = decode_f32(&file);
+        assert_close(&ours, &theirs, what);
+        // The shapes that keep every frame decode to the original signal.
+        let trim = (-layout.shift).max(0) as usize * 2;
+        assert_close(&ours, &plain[trim..], what);
+    }
+}
+
+/// Start trimming longer than the packet carrying the first granule: libvorbis trims inside
+/// that packet only (so its output depends on the page layout); the spec and Rill drop the first
+/// frames of the stream, which is the original signal without its first frames, whatever the
+/// layout.
+#[test]
+fn start_trim_drops_the_first_frames() {
+    let original = oggenc(44_100 + 99, 2, 44_100, 2, 3);
+    let (plain, _) = libvorbis(&original);
+    let stream = Stream::parse(&original);
+    for (trim, max_body, max_packets) in [(1000, 4096, 64), (1000, 200, 1), (5, 4096, 1), (3000, 4096, 255)] {
+        let what = format!("trim {trim}, pages of {max_body} bytes / {max_packets} packets");
+        let file = stream.write(&Layout { shift: -trim, max_body, max_packets, ..Layout::default() });
+        let f = open(&file);
+        assert_eq!(f.total_frames(), 44_100 + 99 - trim as u64, "{what}");
+        assert_close(&decode_f32(&file), &plain[trim as usize * 2..], &what);
+    }
+}
+
+/// End trimming longer than the last packet: the last page claims far fewer frames than its
+/// packets produce; the output stops exactly there.
+#[test]
+fn end_trim_longer_than_last_packet() {
+    let original = oggenc(44_100, 1, 44_100, 3, 4);
+    let mut stream = Stream::parse(&original);
+    let cut = 3000;
+    let last = stream.audio.len() - 1;
+    let end = stream.audio[last].end - cut;
+    stream.audio[last].end = end;
+    let file = stream.write(&Layout { max_packets: 4, ..Layout::default() });
+    let f = open(&file);
+    assert_eq!(f.total_frames(), end as u64);
+    let (plain, _) = libvorbis(&original);
+    assert_close(&decode_f32(&file), &plain[..end as usize], "end trim");
+}
+
+/// Chains of links with different rates and channel counts: per-link lengths and samples as
+/// libvorbis decodes each link alone; the total is their sum.
+#[test]
+fn chained_links_match_libvorbis() {
+    let parts = [
+        oggenc(30_000, 2, 44_100, 3, 5),
+        oggenc(12_345, 1, 22_050, 0, 6),
+        oggenc(500, 6, 48_000, 5, 7),
+        oggenc(20_000, 2, 32_000, 1, 8),
+    ];
+    let file: Vec<u8> = parts.concat();
+    let mut f = open(&file);
+    assert_eq!(f.links().len(), parts.len());
+    let total: u64 = [30_000u64, 12_345, 500, 20_000].iter().sum();
+    assert_eq!(f.total_frames(), total);
+    let links = read_all_f32(&mut f);
+    assert_eq!(links.len(), parts.len());
+    for (i, ((link, ch, ours), part)) in links.iter().zip(&parts).enumerate() {
+        let (theirs, tch) = libvorbis(part);
+        assert_eq!((*link, *ch), (i, tch));
+        assert_close(ours, &theirs, &format!("link {i}"));
+    }
+    // Re-paged chains: start trims and shifted granules in middle links.
+    let a = Stream::parse(&parts[0]).pages(&Layout { serial: 1, shift: -500, ..Layout::default() });
+    let b = Stream::parse(&parts[1]).pages(&Layout { serial: 2, shift: 9999, max_packets: 1, ..Layout::default() });
+    let file = join(&[a.clone(), b.clone()]);
+    let mut f = open(&file);
+    assert_eq!(f.total_frames(), 30_000 - 500 + 12_345);
+    let links = read_all_f32(&mut f);
+    assert_close(&links[0].2, &libvorbis(&parts[0]).0[500 * 2..], "trimmed link");
+    assert_close(&links[1].2, &libvorbis(&join(&[b])).0, "shifted link");
+}
+
+/// Tags of the current link come from its comment header.
+#[test]
+fn comments_and_memory_budget() {
+    let file = oggenc(10_000, 2, 44_100, 3, 9);
+    let f = open(&file);
+    let c = f.comments().expect("comments");
+    assert!(c.vendor().contains("Xiph"), "vendor {}", c.vendor());
+    let heap = f.heap_bytes();
+    assert!(heap > 0 && heap <= rill_core::media::vorbis_file::DEFAULT_BUDGET);
+    // A budget below what the stream needs is refused up front, not by running out of memory.
+    assert_eq!(VorbisFile::open_with_budget(Mem::new(file.clone()), heap / 2).err(), Some(Error::Budget));
+    let f = VorbisFile::open_with_budget(Mem::new(file), heap * 2).expect("twice the need");
+    assert!(f.heap_bytes() <= heap * 2);
+}
+
+
