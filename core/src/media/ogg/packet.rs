@@ -393,3 +393,82 @@ fn seg_count(buf: &[u8], start: usize) -> usize {
     usize::from(buf.get(start + HEADER_LEN - 1).copied().unwrap_or(0))
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page of stream 1 with sequence `seq` holding `lacing` over a body of `fill` bytes.
+    fn page(seq: u32, continued: bool, granule: i64, lacing: &[u8], fill: u8) -> Vec<u8> {
+        let mut p = b"OggS\0".to_vec();
+        p.push(u8::from(continued));
+        p.extend_from_slice(&granule.to_le_bytes());
+        p.extend_from_slice(&1u32.to_le_bytes());
+        p.extend_from_slice(&seq.to_le_bytes());
+        p.extend_from_slice(&[0; 4]);
+        p.push(lacing.len() as u8);
+        p.extend_from_slice(lacing);
+        let body: usize = lacing.iter().map(|&v| usize::from(v)).sum();
+        p.extend(core::iter::repeat_n(fill, body));
+        Page::new_checked(&mut p[..]).unwrap().fill_checksum();
+        p
+    }
+
+    /// All packets of `bytes` fed in chunks of `chunk`: (length, first byte, granule, hole).
+    fn packets(bytes: &[u8], chunk: usize, max_packet: usize) -> Vec<(usize, u8, i64, bool)> {
+        let mut d = Demuxer::new(max_packet);
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        loop {
+            while d.next_page().is_some() {
+                while let Some(p) = d.next_packet() {
+                    out.push((p.data.len(), p.data[0], p.granule, p.after_hole));
+                }
+            }
+            if rest.is_empty() {
+                return out;
+            }
+            let n = d.feed(&rest[..chunk.min(rest.len())]);
+            rest = &rest[n..];
+        }
+    }
+
+    #[test]
+    fn packets_within_and_across_pages() {
+        let mut s = page(0, false, 10, &[5, 255, 10], 1); // 5 | 265
+        s.extend(page(1, false, -1, &[255, 255], 2)); // a packet begins...
+        s.extend(page(2, true, -1, &[255], 3)); // ...continues...
+        s.extend(page(3, true, 40, &[0, 7], 4)); // ...ends (765 bytes), then 7
+        for chunk in [1, 7, 100, 100_000] {
+            let got = packets(&s, chunk, 4096);
+            assert_eq!(got, [(5, 1, -1, false), (265, 1, 10, false), (765, 2, -1, false), (7, 4, 40, false)]);
+        }
+    }
+
+    #[test]
+    fn holes_drop_the_packets_they_touch() {
+        let mut s = page(0, false, 10, &[5], 1);
+        s.extend(page(1, false, -1, &[255], 2)); // starts a packet
+        // page 2 is lost: its end of that packet and its own packet are gone
+        s.extend(page(3, true, 50, &[20, 6], 4)); // continuation of an unseen start, then 6
+        s.extend(page(4, false, 60, &[8], 5));
+        let got = packets(&s, 64, 4096);
+        assert_eq!(got, [(5, 1, 10, false), (6, 4, 50, true), (8, 5, 60, false)]);
+        // A bad CRC is a hole too: the page is skipped by sync.
+        let mut bad = page(0, false, 10, &[5], 1);
+        let mut p1 = page(1, false, 20, &[9], 2);
+        p1[30] ^= 1;
+        bad.extend(p1);
+        bad.extend(page(2, false, 30, &[3], 3));
+        assert_eq!(packets(&bad, 13, 4096), [(5, 1, 10, false), (3, 3, 30, true)]);
+    }
+
+    #[test]
+    fn oversized_packets_are_dropped() {
+        let mut s = page(0, false, -1, &[255; 4], 1);
+        s.extend(page(1, true, 10, &[255, 1, 3], 2));
+        s.extend(page(2, false, 20, &[4], 3));
+        assert_eq!(packets(&s, 512, 1000), [(3, 2, 10, true), (4, 3, 20, false)]);
+        assert_eq!(packets(&s, 512, 2000)[0], (1276, 1, -1, false));
+    }
+}
