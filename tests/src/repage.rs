@@ -132,7 +132,14 @@ struct Writer {
 
 impl Writer {
     /// Lays `packets` out on fresh pages (flushing at the end).
-    fn packets(&mut self, packets: &[Vec<u8>], ends: &[i64], bos: bool, max_body: usize, max_n: usize) {
+    fn packets(
+        &mut self,
+        packets: &[Vec<u8>],
+        ends: &[i64],
+        bos: bool,
+        max_body: usize,
+        max_n: usize,
+    ) {
         let max_body = max_body.clamp(1, 255 * 255);
         let mut lacing: Vec<u8> = Vec::new();
         let mut body: Vec<u8> = Vec::new();

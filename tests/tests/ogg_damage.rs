@@ -15,7 +15,9 @@ fn holes_continue_like_libvorbis() {
     let stream = Stream::parse(&original);
     let (plain, _) = libvorbis(&original);
     let intact = decode_f32(&original);
-    for layout in [Layout::default(), Layout { max_body: 1000, max_packets: 2, ..Layout::default() }] {
+    for layout in
+        [Layout::default(), Layout { max_body: 1000, max_packets: 2, ..Layout::default() }]
+    {
         let pages = stream.pages(&layout);
         let middle = pages.len() / 2;
         let mut dropped = pages.clone();
@@ -65,7 +67,8 @@ fn truncated_files_never_panic() {
     let chain = [file.clone(), oggenc(5000, 1, 22_050, 0, 74)].concat();
     for whole in [file, chain] {
         let mut rng = Rng::new(whole.len() as u64);
-        let mut cuts: Vec<usize> = (0..60).map(|_| rng.below(whole.len() as u64) as usize).collect();
+        let mut cuts: Vec<usize> =
+            (0..60).map(|_| rng.below(whole.len() as u64) as usize).collect();
         cuts.extend([0, 1, 27, 58, 100, 4000, whole.len() - 1]);
         for cut in cuts {
             exercise(&whole[..cut], cut as u64);
@@ -110,7 +113,8 @@ fn mangled_input_never_panics() {
             damaged[i][at] ^= 1 << rng.below(8);
         }
         // Half the time the CRC is repaired so the damage reaches the headers or the decoder.
-        if round % 2 == 0 && rill_core::media::ogg::page::Page::new_checked(&damaged[i][..]).is_ok() {
+        if round % 2 == 0 && rill_core::media::ogg::page::Page::new_checked(&damaged[i][..]).is_ok()
+        {
             fix_crc(&mut damaged[i]);
         }
         if round % 10 == 0 {

@@ -98,9 +98,12 @@ fn start_trim_drops_the_first_frames() {
     let original = oggenc(44_100 + 99, 2, 44_100, 2, 3);
     let (plain, _) = libvorbis(&original);
     let stream = Stream::parse(&original);
-    for (trim, max_body, max_packets) in [(1000, 4096, 64), (1000, 200, 1), (5, 4096, 1), (3000, 4096, 255)] {
+    for (trim, max_body, max_packets) in
+        [(1000, 4096, 64), (1000, 200, 1), (5, 4096, 1), (3000, 4096, 255)]
+    {
         let what = format!("trim {trim}, pages of {max_body} bytes / {max_packets} packets");
-        let file = stream.write(&Layout { shift: -trim, max_body, max_packets, ..Layout::default() });
+        let file =
+            stream.write(&Layout { shift: -trim, max_body, max_packets, ..Layout::default() });
         let f = open(&file);
         assert_eq!(f.total_frames(), 44_100 + 99 - trim as u64, "{what}");
         assert_close(&decode_f32(&file), &plain[trim as usize * 2..], &what);
@@ -148,7 +151,12 @@ fn chained_links_match_libvorbis() {
     }
     // Re-paged chains: start trims and shifted granules in middle links.
     let a = Stream::parse(&parts[0]).pages(&Layout { serial: 1, shift: -500, ..Layout::default() });
-    let b = Stream::parse(&parts[1]).pages(&Layout { serial: 2, shift: 9999, max_packets: 1, ..Layout::default() });
+    let b = Stream::parse(&parts[1]).pages(&Layout {
+        serial: 2,
+        shift: 9999,
+        max_packets: 1,
+        ..Layout::default()
+    });
     let file = join(&[a.clone(), b.clone()]);
     let mut f = open(&file);
     assert_eq!(f.total_frames(), 30_000 - 500 + 12_345);
@@ -167,9 +175,10 @@ fn comments_and_memory_budget() {
     let heap = f.heap_bytes();
     assert!(heap > 0 && heap <= rill_core::media::vorbis_file::DEFAULT_BUDGET);
     // A budget below what the stream needs is refused up front, not by running out of memory.
-    assert_eq!(VorbisFile::open_with_budget(Mem::new(file.clone()), heap / 2).err(), Some(Error::Budget));
+    assert_eq!(
+        VorbisFile::open_with_budget(Mem::new(file.clone()), heap / 2).err(),
+        Some(Error::Budget)
+    );
     let f = VorbisFile::open_with_budget(Mem::new(file), heap * 2).expect("twice the need");
     assert!(f.heap_bytes() <= heap * 2);
 }
-
-

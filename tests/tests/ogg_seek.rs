@@ -56,7 +56,12 @@ fn seek_in_ordinary_files() {
 #[test]
 fn seek_in_one_page_files() {
     for (frames, seed) in [(1, 21), (100, 22), (1000, 23), (3000, 24)] {
-        check_seeks(&format!("{frames} frames"), &oggenc(frames, 2, 44_100, 3, seed), 20, seed.into());
+        check_seeks(
+            &format!("{frames} frames"),
+            &oggenc(frames, 2, 44_100, 3, seed),
+            20,
+            seed.into(),
+        );
     }
 }
 
@@ -65,13 +70,22 @@ fn seek_in_repaged_files() {
     let original = oggenc(44_100 * 4 + 1234, 2, 44_100, 4, 31);
     let stream = Stream::parse(&original);
     let layouts = [
-        ("tiny pages (granule -1 pages)", Layout { max_body: 200, max_packets: 1, ..Layout::default() }),
+        (
+            "tiny pages (granule -1 pages)",
+            Layout { max_body: 200, max_packets: 1, ..Layout::default() },
+        ),
         ("one packet per page", Layout { max_packets: 1, ..Layout::default() }),
         ("huge pages", Layout { max_body: 255 * 255, max_packets: 255, ..Layout::default() }),
         ("first granule +123457", Layout { shift: 123_457, ..Layout::default() }),
-        ("first granule +5, tiny pages", Layout { shift: 5, max_body: 300, max_packets: 1, ..Layout::default() }),
+        (
+            "first granule +5, tiny pages",
+            Layout { shift: 5, max_body: 300, max_packets: 1, ..Layout::default() },
+        ),
         ("start trim 777", Layout { shift: -777, ..Layout::default() }),
-        ("start trim 50, tiny pages", Layout { shift: -50, max_body: 100, max_packets: 2, ..Layout::default() }),
+        (
+            "start trim 50, tiny pages",
+            Layout { shift: -50, max_body: 100, max_packets: 2, ..Layout::default() },
+        ),
     ];
     for (i, (what, layout)) in layouts.iter().enumerate() {
         check_seeks(what, &stream.write(layout), 80, 100 + i as u64);
@@ -83,7 +97,12 @@ fn seek_in_end_trimmed_file() {
     let mut stream = Stream::parse(&oggenc(44_100 * 2, 1, 44_100, 3, 41));
     let last = stream.audio.len() - 1;
     stream.audio[last].end -= 2500;
-    check_seeks("end trim 2500", &stream.write(&Layout { max_packets: 3, ..Layout::default() }), 80, 5);
+    check_seeks(
+        "end trim 2500",
+        &stream.write(&Layout { max_packets: 3, ..Layout::default() }),
+        80,
+        5,
+    );
 }
 
 #[test]
@@ -94,8 +113,14 @@ fn seek_in_chains() {
     let d = oggenc(32_000 * 2, 2, 32_000, 7, 54);
     check_seeks("plain chain", &[a.clone(), b.clone(), c.clone(), d.clone()].concat(), 150, 6);
     let pa = Stream::parse(&a).pages(&Layout { serial: 1, shift: 4096, ..Layout::default() });
-    let pb = Stream::parse(&b).pages(&Layout { serial: 2, shift: -300, max_body: 200, max_packets: 1, ..Layout::default() });
-    let pd = Stream::parse(&d).pages(&Layout { serial: 3, shift: 77, max_packets: 2, ..Layout::default() });
+    let pb =
+        Stream::parse(&b).pages(&Layout { serial: 2, shift: -300, max_body: 200, max_packets: 1 });
+    let pd = Stream::parse(&d).pages(&Layout {
+        serial: 3,
+        shift: 77,
+        max_packets: 2,
+        ..Layout::default()
+    });
     check_seeks("repaged chain", &join(&[pa, pb, pd]), 150, 7);
 }
 

@@ -308,8 +308,18 @@ mod tests {
     fn known_fields() {
         let p = packet(
             "Xiph.Org libVorbis I 20200704 (Reducing Environment)",
-            &["title=Song", "ARTIST=A", "Artist=B", "TRACKNUMBER=3/12", "DiscNumber=2",
-              "DISCTOTAL=3", "genre=Rock", "DATE=1999", "noequals", "ALBUMARTIST=V"],
+            &[
+                "title=Song",
+                "ARTIST=A",
+                "Artist=B",
+                "TRACKNUMBER=3/12",
+                "DiscNumber=2",
+                "DISCTOTAL=3",
+                "genre=Rock",
+                "DATE=1999",
+                "noequals",
+                "ALBUMARTIST=V",
+            ],
         );
         let c = Comments::parse(&p).unwrap();
         assert_eq!(c.vendor(), "Xiph.Org libVorbis I 20200704 (Reducing Environment)");

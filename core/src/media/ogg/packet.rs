@@ -218,8 +218,7 @@ impl Demuxer {
     /// called on it, so the caller can skip pages of other logical streams.
     pub fn next_page(&mut self) -> Option<PageInfo> {
         if let Some(p) = self.page.take() {
-            if p.entered && self.state == Partial::None && p.seg < seg_count(&self.buf, p.start)
-            {
+            if p.entered && self.state == Partial::None && p.seg < seg_count(&self.buf, p.start) {
                 // Unread packets of an entered page are lost: the next packet is after a hole.
                 self.hole = true;
             }
@@ -244,13 +243,8 @@ impl Demuxer {
                         bos: page.is_bos(),
                         eos: page.is_eos(),
                     };
-                    self.page = Some(Current {
-                        info,
-                        start: self.head,
-                        seg: 0,
-                        body: 0,
-                        entered: false,
-                    });
+                    self.page =
+                        Some(Current { info, start: self.head, seg: 0, body: 0, entered: false });
                     self.head += len;
                     self.offset += len as u64;
                     return Some(info);
@@ -393,7 +387,6 @@ fn seg_count(buf: &[u8], start: usize) -> usize {
     usize::from(buf.get(start + HEADER_LEN - 1).copied().unwrap_or(0))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,7 +434,10 @@ mod tests {
         s.extend(page(3, true, 40, &[0, 7], 4)); // ...ends (765 bytes), then 7
         for chunk in [1, 7, 100, 100_000] {
             let got = packets(&s, chunk, 4096);
-            assert_eq!(got, [(5, 1, -1, false), (265, 1, 10, false), (765, 2, -1, false), (7, 4, 40, false)]);
+            assert_eq!(
+                got,
+                [(5, 1, -1, false), (265, 1, 10, false), (765, 2, -1, false), (7, 4, 40, false)]
+            );
         }
     }
 
@@ -449,7 +445,7 @@ mod tests {
     fn holes_drop_the_packets_they_touch() {
         let mut s = page(0, false, 10, &[5], 1);
         s.extend(page(1, false, -1, &[255], 2)); // starts a packet
-        // page 2 is lost: its end of that packet and its own packet are gone
+                                                 // page 2 is lost: its end of that packet and its own packet are gone
         s.extend(page(3, true, 50, &[20, 6], 4)); // continuation of an unseen start, then 6
         s.extend(page(4, false, 60, &[8], 5));
         let got = packets(&s, 64, 4096);

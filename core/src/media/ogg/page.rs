@@ -83,9 +83,7 @@ const fn crc_table() -> [u32; 256] {
 
 /// Continues an Ogg CRC-32 over `data`; start with `crc = 0`.
 pub fn crc32_update(crc: u32, data: &[u8]) -> u32 {
-    data.iter().fold(crc, |crc, &b| {
-        (crc << 8) ^ CRC_TABLE[usize::from(((crc >> 24) as u8) ^ b)]
-    })
+    data.iter().fold(crc, |crc, &b| (crc << 8) ^ CRC_TABLE[usize::from(((crc >> 24) as u8) ^ b)])
 }
 
 /// The Ogg CRC of a whole page, computed as if its checksum field were zero.

@@ -91,7 +91,12 @@ impl<R: Read + Seek> Io<R> {
     /// Offset of the first page in `[lo, end)` whose serial is not in `serials`, given that the
     /// pages before `lo` belong to the link and a foreign page (or the end) follows the link:
     /// libvorbisfile's `_bisect_forward_serialno`. Returns `end` when every page belongs.
-    pub(super) fn link_end(&mut self, mut lo: u64, end: u64, serials: &[u32]) -> Result<u64, Error> {
+    pub(super) fn link_end(
+        &mut self,
+        mut lo: u64,
+        end: u64,
+        serials: &[u32],
+    ) -> Result<u64, Error> {
         let (mut hi, mut found) = (end, end);
         while lo < hi {
             let probe = if hi - lo < CHUNK { lo } else { lo + (hi - lo) / 2 };

@@ -197,7 +197,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         budget: usize,
     ) -> Result<(Stream, Link), Error> {
         let link = *links.get(index).ok_or(Error::NotVorbis)?;
-        let fixed = Demuxer::heap_bound(MAX_PACKET) + links.len() * core::mem::size_of::<Link>();
+        let fixed = Demuxer::heap_bound(MAX_PACKET) + core::mem::size_of_val(links);
         let rest = budget.checked_sub(fixed).ok_or(Error::Budget)?;
         let h = open::read_headers(io, link.offset, link.end, rest)?;
         if h.serial != link.serial {

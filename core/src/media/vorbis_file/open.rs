@@ -112,7 +112,8 @@ fn initial_position<R: Read + Seek>(
             }
         }
         if page.offset != h.setup_page.offset && page.granule != -1 {
-            let start = if page.eos && page.granule < produced { 0 } else { page.granule - produced };
+            let start =
+                if page.eos && page.granule < produced { 0 } else { page.granule - produced };
             return Ok((start, Some(page)));
         }
         page = loop {
