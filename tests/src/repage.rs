@@ -52,7 +52,7 @@ impl Default for Layout {
 impl Stream {
     /// Splits a single-link Ogg Vorbis file into packets with exact end positions.
     pub fn parse(file: &[u8]) -> Stream {
-        let mut demux = Demuxer::new(1 << 20);
+        let mut demux = Demuxer::new(1 << 20).expect("memory");
         let mut raw: Vec<(Vec<u8>, i64)> = Vec::new();
         let mut rest = file;
         loop {

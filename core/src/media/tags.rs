@@ -53,13 +53,13 @@ impl<'a> Cursor<'a> {
     }
 
     fn u32_le(&mut self) -> Result<u32, Error> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]])) // `take(4)` returned 4 bytes
+        let b = self.take(4)?.try_into().map_err(|_| Error::Truncated)?;
+        Ok(u32::from_le_bytes(b))
     }
 
     fn u32_be(&mut self) -> Result<u32, Error> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]])) // `take(4)` returned 4 bytes
+        let b = self.take(4)?.try_into().map_err(|_| Error::Truncated)?;
+        Ok(u32::from_be_bytes(b))
     }
 
     fn len_prefixed_le(&mut self) -> Result<&'a [u8], Error> {

@@ -16,7 +16,7 @@
 //! which pages to enter (see [`Demuxer::next_page`]), so multiplexed streams are skipped by not
 //! asking for their packets.
 
-use alloc::vec;
+use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
 use super::page::{sync, Page, Sync, HEADER_LEN, MAX_PAGE_LEN};
@@ -114,10 +114,14 @@ impl Demuxer {
     }
 
     /// A demuxer whose spanning packets may grow to `max_packet` bytes. Allocates the page
-    /// buffer ([`MAX_PAGE_LEN`] bytes) now; the packet buffer grows on demand.
-    pub fn new(max_packet: usize) -> Self {
-        Demuxer {
-            buf: vec![0; MAX_PAGE_LEN],
+    /// buffer ([`MAX_PAGE_LEN`] bytes) now, fallibly; the packet buffer grows on demand (a
+    /// packet that cannot get memory is dropped like an oversized one).
+    pub fn new(max_packet: usize) -> Result<Self, TryReserveError> {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(MAX_PAGE_LEN)?;
+        buf.resize(MAX_PAGE_LEN, 0);
+        Ok(Demuxer {
+            buf,
             head: 0,
             tail: 0,
             offset: 0,
@@ -129,7 +133,7 @@ impl Demuxer {
             next_seq: None,
             hole: false,
             follow: None,
-        }
+        })
     }
 
     /// Heap in use now.
@@ -341,20 +345,24 @@ impl Demuxer {
             let granule = if last { cur.info.granule } else { -1 };
             let eos = cur.info.eos && last;
             let page_offset = cur.info.offset;
-            match self.state {
+            let mut state = self.state;
+            if state == Partial::Building && !self.grow(piece.len()) {
+                state = Partial::Dropping;
+            }
+            match state {
                 Partial::None => {
                     let after_hole = core::mem::take(&mut self.hole);
                     let data = self.buf.get(piece).unwrap_or(&[]);
                     return Some(Packet { data, granule, eos, after_hole, page_offset });
                 }
-                Partial::Building if self.partial.len() + piece.len() <= self.max_packet => {
+                Partial::Building => {
                     self.state = Partial::None;
                     self.partial.extend_from_slice(self.buf.get(piece).unwrap_or(&[]));
                     let after_hole = core::mem::take(&mut self.hole);
                     let data = &self.partial[..];
                     return Some(Packet { data, granule, eos, after_hole, page_offset });
                 }
-                Partial::Building | Partial::Dropping => {
+                Partial::Dropping => {
                     self.hole = true;
                     self.state = Partial::None;
                     self.partial.clear();
@@ -373,12 +381,19 @@ impl Demuxer {
         if self.state == Partial::Dropping {
             return;
         }
-        if self.partial.len() + piece.len() > self.max_packet {
+        if self.grow(piece.len()) {
+            self.partial.extend_from_slice(self.buf.get(piece).unwrap_or(&[]));
+        } else {
             self.partial.clear();
             self.state = Partial::Dropping;
-        } else {
-            self.partial.extend_from_slice(self.buf.get(piece).unwrap_or(&[]));
         }
+    }
+
+    /// Makes room for `more` bytes in the packet buffer within the bound; `false` if the
+    /// packet would exceed it or memory is short.
+    fn grow(&mut self, more: usize) -> bool {
+        let len = self.partial.len().saturating_add(more);
+        len <= self.max_packet && self.partial.try_reserve(more).is_ok()
     }
 }
 
@@ -409,7 +424,7 @@ mod tests {
 
     /// All packets of `bytes` fed in chunks of `chunk`: (length, first byte, granule, hole).
     fn packets(bytes: &[u8], chunk: usize, max_packet: usize) -> Vec<(usize, u8, i64, bool)> {
-        let mut d = Demuxer::new(max_packet);
+        let mut d = Demuxer::new(max_packet).unwrap();
         let mut out = Vec::new();
         let mut rest = bytes;
         loop {

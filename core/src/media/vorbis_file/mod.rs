@@ -61,6 +61,10 @@ pub enum Error {
     TooManyStreams,
     /// Opening or continuing would exceed the memory budget.
     Budget,
+    /// An allocation within the budget failed.
+    OutOfMemory,
+    /// The output buffer cannot hold one frame of the current link.
+    BufferTooSmall,
 }
 
 impl Error {
@@ -78,6 +82,8 @@ impl fmt::Display for Error {
             Error::Header(e) => write!(f, "bad Vorbis header: {e}"),
             Error::TooManyStreams => f.write_str("too many logical streams in one link"),
             Error::Budget => f.write_str("memory budget exceeded"),
+            Error::OutOfMemory => f.write_str("out of memory"),
+            Error::BufferTooSmall => f.write_str("buffer smaller than one frame"),
         }
     }
 }
@@ -168,7 +174,8 @@ impl<R: Read + Seek> VorbisFile<R> {
             return Err(Error::Budget);
         }
         let len = src.seek(SeekFrom::End(0)).map_err(Error::io)?;
-        let mut io = Io { src, demux: Demuxer::new(MAX_PACKET), len };
+        let demux = Demuxer::new(MAX_PACKET).map_err(|_| Error::OutOfMemory)?;
+        let mut io = Io { src, demux, len };
         let rest = budget - demux_heap;
         let links = open::scan_links(&mut io, rest)?;
         let (stream, first) = Self::load(&mut io, &links, 0, budget)?;
@@ -237,7 +244,7 @@ impl<R: Read + Seek> VorbisFile<R> {
 
     /// Exact number of frames in the whole file.
     pub fn total_frames(&self) -> u64 {
-        self.links.last().map_or(0, |l| l.first_frame + l.frames)
+        self.links.last().map_or(0, |l| l.first_frame.saturating_add(l.frames))
     }
 
     /// Index of the current link: the one the last frames read came from, or the next ones will.
@@ -270,8 +277,8 @@ impl<R: Read + Seek> VorbisFile<R> {
             return self.total_frames();
         }
         let link = self.current();
-        let local = u64::try_from(self.next_pos - link.pcm_offset).unwrap_or(0);
-        link.first_frame + local.min(link.frames)
+        let local = u64::try_from(self.next_pos.saturating_sub(link.pcm_offset)).unwrap_or(0);
+        link.first_frame.saturating_add(local.min(link.frames))
     }
 
     /// Heap held now: buffers, current setup and decoder, comment, link table.
@@ -313,11 +320,11 @@ impl<R: Read + Seek> VorbisFile<R> {
     fn expose(&mut self, d: &Decoded) {
         let link = self.current();
         let n = d.frames as i64;
-        self.pos += n;
+        self.pos = self.pos.saturating_add(n);
         if d.granule != -1 && d.page != link.last_page {
             self.pos = d.granule;
         }
-        let start = self.pos - n;
+        let start = self.pos.saturating_sub(n);
         if start >= link.end_granule {
             self.link_done = true;
             return;
@@ -359,9 +366,10 @@ impl<R: Read + Seek> VorbisFile<R> {
     }
 
     /// Reads interleaved float frames of one link into `out`; returns the frame count, 0 at
-    /// the end of the file.
+    /// the end of the file. `out` must hold at least one frame ([`Error::BufferTooSmall`]);
+    /// a link change can raise the channel count, so size it after [`VorbisFile::prepare`].
     pub fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
-        if !self.prepare()? {
+        if !self.ready(out.len())? {
             return Ok(0);
         }
         let n = self.stream.decoder.pcm().write_f32(self.avail.clone(), out);
@@ -372,7 +380,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Reads interleaved 16-bit frames (libvorbis rounding) of one link into `out`; returns the
     /// frame count, 0 at the end of the file.
     pub fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
-        if !self.prepare()? {
+        if !self.ready(out.len())? {
             return Ok(0);
         }
         let n = self.stream.decoder.pcm().write_i16(self.avail.clone(), out);
@@ -380,8 +388,17 @@ impl<R: Read + Seek> VorbisFile<R> {
         Ok(n)
     }
 
+    /// [`VorbisFile::prepare`], then checks that `len` samples hold at least one frame.
+    fn ready(&mut self, len: usize) -> Result<bool, Error> {
+        let ready = self.prepare()?;
+        if ready && len < usize::from(self.channels()) {
+            return Err(Error::BufferTooSmall);
+        }
+        Ok(ready)
+    }
+
     fn consume(&mut self, n: usize) {
         self.avail.start = (self.avail.start + n).min(self.avail.end);
-        self.next_pos += n as i64;
+        self.next_pos = self.next_pos.saturating_add(n as i64);
     }
 }

@@ -63,7 +63,10 @@ pub(super) fn read_headers<R: Read + Seek>(
                             if pkt.data.len() > comment_budget {
                                 return Err(Error::Budget);
                             }
-                            comment = Some(pkt.data.to_vec());
+                            let mut c = Vec::new();
+                            c.try_reserve_exact(pkt.data.len()).map_err(|_| Error::OutOfMemory)?;
+                            c.extend_from_slice(pkt.data);
+                            comment = Some(c);
                         }
                         (PacketKind::Setup, Some(_)) => {
                             let setup = Setup::parse(&ident, pkt.data).map_err(Error::Header)?;
@@ -112,8 +115,11 @@ fn initial_position<R: Read + Seek>(
             }
         }
         if page.offset != h.setup_page.offset && page.granule != -1 {
-            let start =
-                if page.eos && page.granule < produced { 0 } else { page.granule - produced };
+            let start = if page.eos && page.granule < produced {
+                0
+            } else {
+                page.granule.saturating_sub(produced)
+            };
             return Ok((start, Some(page)));
         }
         page = loop {
@@ -144,9 +150,6 @@ pub(super) fn scan_links<R: Read + Seek>(
             Err(e) if links.is_empty() => return Err(e),
             Err(_) => break, // trailing garbage or a link we cannot read: the chain ends
         };
-        if h.setup.heap_bytes() > budget {
-            return Err(Error::Budget);
-        }
         let (start_pos, first_page) = initial_position(io, &h, io.len)?;
         let end = if last_serial.is_some_and(|s| h.serials.contains(&s)) {
             io.len
@@ -162,9 +165,11 @@ pub(super) fn scan_links<R: Read + Seek>(
         let pcm_offset = start_pos.max(0);
         let end_granule = last.map_or(pcm_offset, |p| p.granule);
         let frames = u64::try_from(end_granule.saturating_sub(pcm_offset)).unwrap_or(0);
-        if (links.len() + 1) * core::mem::size_of::<Link>() > budget / 4 {
+        let table = (links.len() + 1) * core::mem::size_of::<Link>();
+        if table + h.setup.heap_bytes() + h.comment.capacity() > budget {
             return Err(Error::Budget);
         }
+        links.try_reserve(1).map_err(|_| Error::OutOfMemory)?;
         links.push(Link {
             offset: start,
             end,

@@ -28,7 +28,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Positions the reader so the next frame read is frame `frame` of the whole file (the end
     /// of the file if `frame` is past it).
     pub fn seek(&mut self, frame: u64) -> Result<(), Error> {
-        let index = self.links.partition_point(|l| l.first_frame + l.frames <= frame);
+        let index = self.links.partition_point(|l| l.first_frame.saturating_add(l.frames) <= frame);
         let Some(&link) = self.links.get(index) else {
             self.avail = 0..0;
             self.done = true;
@@ -37,7 +37,8 @@ impl<R: Read + Seek> VorbisFile<R> {
         if index != self.stream.link {
             self.enter_link(index)?;
         }
-        // `frame - first_frame < frames <= i64::MAX` for any granule-derived length.
+        // `first_frame <= frame < first_frame + frames` and `pcm_offset + frames == end_granule`,
+        // so `g` lies in `[pcm_offset, end_granule)`: no overflow.
         let g = link.pcm_offset + (frame - link.first_frame) as i64;
         let mut key = g - i64::from(link.blocksize[1]) / 2;
         // Each retry lowers `key` below the granule of the page just tried, so the loop ends
@@ -54,7 +55,7 @@ impl<R: Read + Seek> VorbisFile<R> {
             if self.preroll(page.offset, g)? {
                 return Ok(());
             }
-            key = page.granule - 1;
+            key = page.granule.saturating_sub(1);
         }
     }
 
@@ -83,7 +84,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         let mut decoded: i64 = 0;
         let d = loop {
             let Some(d) = self.step()? else { return Ok(false) };
-            decoded += d.frames as i64;
+            decoded = decoded.saturating_add(d.frames as i64);
             if d.granule == -1 {
                 continue;
             }
@@ -92,13 +93,13 @@ impl<R: Read + Seek> VorbisFile<R> {
             }
             break d;
         };
-        let first = d.granule - decoded;
+        let first = d.granule.saturating_sub(decoded);
         if first > g {
             return Ok(false);
         }
         self.skip_to = g;
         self.next_pos = g;
-        let last_start = d.granule - d.frames as i64;
+        let last_start = d.granule.saturating_sub(d.frames as i64);
         if g >= last_start {
             // The target is in (or after) the packet just decoded: go on from here.
             self.pos = last_start;
