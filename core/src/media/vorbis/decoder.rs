@@ -230,7 +230,7 @@ impl Decoder {
             match floor {
                 Some(Floor::One(f)) if has => {
                     let y = self.posts.get(c * MAX_POSTS..(c + 1) * MAX_POSTS).unwrap_or(&[]);
-                    f.apply(y, spectrum, &setup.db);
+                    f.apply(y, spectrum);
                 }
                 Some(Floor::Zero(f)) if has => {
                     let y = self.lsp.get(c * FLOOR0_STRIDE..(c + 1) * FLOOR0_STRIDE).unwrap_or(&[]);

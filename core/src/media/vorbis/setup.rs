@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::bits::{ilog, Reader};
 use super::codebook::Codebook;
 use super::floor0::Floor0;
-use super::floor1::{inverse_db_table, Floor1};
+use super::floor1::Floor1;
 use super::ident::{packet_kind, Ident, PacketKind};
 use super::residue::Residue;
 use super::Error;
@@ -50,8 +50,6 @@ pub struct Setup {
     pub(crate) mappings: Vec<Mapping>,
     pub(crate) modes: Vec<Mode>,
     mode_bits: u32,
-    /// Floor 1's inverse dB table.
-    pub(crate) db: [f32; 256],
 }
 
 /// Reads a `count`-long list with `item`, reserving fallibly.
@@ -171,7 +169,6 @@ impl Setup {
             residues,
             mappings,
             modes,
-            db: inverse_db_table(),
         })
     }
 
