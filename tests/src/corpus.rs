@@ -111,6 +111,24 @@ impl Spec {
     pub fn bytes(&self) -> Vec<u8> {
         std::fs::read(self.path()).expect("read corpus file")
     }
+
+    /// The file decoded by `oggdec` (the system's stock libvorbis through libvorbisfile, so
+    /// trimmed by granule positions) to interleaved 16-bit PCM.
+    pub fn oggdec_i16(&self) -> Vec<i16> {
+        let ogg = self.path();
+        let tag = format!("{}.{}", std::process::id(), unique());
+        let raw = ogg.with_extension(format!("{tag}.s16"));
+        let status = Command::new("oggdec")
+            .args(["-Q", "-R", "-b", "16", "-e", "0", "-s", "1", "-o"])
+            .arg(&raw)
+            .arg(&ogg)
+            .status()
+            .expect("run oggdec (vorbis-tools installed?)");
+        assert!(status.success(), "oggdec {} failed: {status}", self.name());
+        let bytes = std::fs::read(&raw).expect("read oggdec output");
+        let _ = std::fs::remove_file(&raw);
+        bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
+    }
 }
 
 /// A process-unique counter for temporary names.

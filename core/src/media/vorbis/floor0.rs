@@ -147,11 +147,11 @@ impl Floor0 {
             }
             if let [odd] = pairs.remainder() {
                 q *= w - odd;
-                p *= p * (4.0 - w * w);
-                q *= q;
+                p = p * p * (4.0 - w * w);
+                q = q * q;
             } else {
-                p *= p * (2.0 - w);
-                q *= q * (2.0 + w);
+                p = p * p * (2.0 - w);
+                q = q * q * (2.0 + w);
             }
             let v = libm::expf((amp / libm::sqrtf(p + q) - offset) * 0.115_129_25);
             while i < spectrum.len() && map.get(i).copied().unwrap_or(0) == k {
