@@ -225,3 +225,18 @@ pub fn corrupt_page(pages: &mut [Vec<u8>], index: usize) {
 pub fn join(links: &[Vec<Vec<u8>>]) -> Vec<u8> {
     links.iter().flatten().flatten().copied().collect()
 }
+
+/// The same file with every page moved to logical stream `serial` (CRCs recomputed), so that
+/// copies of one encoded file can be chained: links need distinct serials.
+pub fn set_serial(file: &[u8], serial: u32) -> Vec<u8> {
+    let mut out = file.to_vec();
+    let mut at = 0;
+    while let Ok(page) = Page::new_checked(&out[at..]) {
+        let len = page.total_len();
+        out[at + 14..at + 18].copy_from_slice(&serial.to_le_bytes());
+        fix_crc(&mut out[at..at + len]);
+        at += len;
+    }
+    assert_eq!(at, out.len(), "not a clean sequence of pages");
+    out
+}

@@ -1,13 +1,12 @@
 //! Shared pieces of the `ogg_*` tests: an in-memory `embedded_io` source that counts reads,
-//! files encoded by oggenc, the libvorbis oracle (vorbis_rs) and full decodes with Rill.
+//! corpus files, the libvorbis oracle (vorbis_rs) and full decodes with Rill.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rill_core::media::vorbis_file::VorbisFile;
+use rill_tests::corpus::{Encoder, Spec};
 
 /// An in-memory seekable source counting its `read` calls.
 #[derive(Clone)]
@@ -54,48 +53,20 @@ impl embedded_io::Seek for Mem {
     }
 }
 
-/// Deterministic test signal: a few sines per channel plus LCG noise, as s16le interleaved.
-pub fn signal(frames: usize, channels: usize, rate: u32, seed: u32) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    let mut out = Vec::with_capacity(frames * channels * 2);
-    for i in 0..frames {
-        let t = i as f64 / f64::from(rate);
-        for c in 0..channels {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let noise = f64::from((state >> 16) as u16) / 65536.0 - 0.5;
-            let f = 220.0 * (c as f64 + 1.0) + f64::from(seed % 7) * 31.0;
-            let v = 0.4 * (2.0 * std::f64::consts::PI * f * t).sin()
-                + 0.2 * (2.0 * std::f64::consts::PI * f * 3.7 * t).sin()
-                + 0.1 * noise;
-            out.extend_from_slice(&((v * 32767.0) as i16).to_le_bytes());
-        }
-    }
-    out
+/// A corpus file encoded by oggenc (cached; see `rill_tests::corpus`).
+pub fn oggenc(frames: u32, channels: u8, rate: u32, quality: i8) -> Vec<u8> {
+    Spec { quality, channels, rate, frames, encoder: Encoder::Oggenc }.bytes()
 }
 
-/// An oggenc-encoded file (cached under the target's temp dir).
-pub fn oggenc(frames: usize, channels: usize, rate: u32, quality: i32, seed: u32) -> Vec<u8> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ogg-corpus");
-    std::fs::create_dir_all(&dir).unwrap();
-    let name = format!("f{frames}-c{channels}-r{rate}-q{quality}-s{seed}");
-    let ogg = dir.join(format!("{name}.ogg"));
-    if let Ok(b) = std::fs::read(&ogg) {
-        return b;
-    }
-    let raw = dir.join(format!("{name}.{}.raw", std::process::id()));
-    std::fs::write(&raw, signal(frames, channels, rate, seed)).unwrap();
-    let tmp = dir.join(format!("{name}.{}.ogg", std::process::id()));
-    let st = Command::new("oggenc")
-        .args(["-Q", "-r", "-B", "16", "-C", &channels.to_string(), "-R", &rate.to_string()])
-        .args(["-q", &quality.to_string(), "--serial", &(1000 + seed).to_string(), "-o"])
-        .arg(&tmp)
-        .arg(&raw)
-        .status()
-        .expect("oggenc");
-    assert!(st.success(), "oggenc failed");
-    std::fs::remove_file(&raw).ok();
-    std::fs::rename(&tmp, &ogg).unwrap();
-    std::fs::read(&ogg).unwrap()
+/// A corpus file encoded by ffmpeg: its libvorbis wrapper or its native encoder.
+pub fn ffmpeg(native: bool, frames: u32, channels: u8, rate: u32) -> Vec<u8> {
+    ffmpeg_spec(native, frames, channels, rate).bytes()
+}
+
+/// The corpus entry behind [`ffmpeg`].
+pub fn ffmpeg_spec(native: bool, frames: u32, channels: u8, rate: u32) -> Spec {
+    let encoder = if native { Encoder::FfmpegNative } else { Encoder::FfmpegLibvorbis };
+    Spec { quality: 3, channels, rate, frames, encoder }
 }
 
 /// libvorbisfile's decode (vorbis_rs, one link): interleaved floats and the channel count.
@@ -176,6 +147,31 @@ impl Rng {
             self.0 % n
         }
     }
+}
+
+/// Everything from the current position as interleaved 16-bit samples.
+pub fn read_all_i16(f: &mut VorbisFile<Mem>) -> Vec<i16> {
+    let mut out = Vec::new();
+    let mut buf = vec![0i16; 4096 * 8];
+    loop {
+        let n = f.read_i16(&mut buf).expect("read");
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n * usize::from(f.channels())]);
+    }
+}
+
+/// Asserts 16-bit output within the design's tolerance of libvorbis's: never more than 1 LSB
+/// off, at least 99.9 % identical.
+pub fn assert_i16_close(ours: &[i16], theirs: &[i16], what: &str) {
+    assert_eq!(ours.len(), theirs.len(), "{what}: sample count");
+    let mut same = 0;
+    for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        assert!((i32::from(*a) - i32::from(*b)).abs() <= 1, "{what}: sample {i}: {a} vs {b}");
+        same += usize::from(a == b);
+    }
+    assert!(same * 1000 >= ours.len() * 999, "{what}: {same} of {} identical", ours.len());
 }
 
 /// Asserts floats equal libvorbis's within 1e-5 and i16 per the design's tolerance.
