@@ -240,3 +240,32 @@ pub fn set_serial(file: &[u8], serial: u32) -> Vec<u8> {
     assert_eq!(at, out.len(), "not a clean sequence of pages");
     out
 }
+
+/// Multiplexes a second, non-Vorbis logical stream (`serial`) into a single-link page list: its
+/// BOS page goes first (before the Vorbis BOS page, as an Ogg Skeleton track does), then one of
+/// its pages follows every third page of `pages`, the last one flagged EOS.
+pub fn multiplex(pages: &[Vec<u8>], serial: u32) -> Vec<Vec<u8>> {
+    let mut seq = 0u32;
+    let mut foreign = |flags: u8, fill: u8| {
+        let mut p = b"OggS\0".to_vec();
+        p.push(flags);
+        p.extend_from_slice(&i64::from(seq).to_le_bytes());
+        p.extend_from_slice(&serial.to_le_bytes());
+        p.extend_from_slice(&seq.to_le_bytes());
+        p.extend_from_slice(&[0; 4]);
+        p.extend_from_slice(&[2, 255, 40]);
+        p.extend(std::iter::repeat_n(fill, 295));
+        fix_crc(&mut p);
+        seq += 1;
+        p
+    };
+    let mut out = vec![foreign(2, b'f')];
+    for (i, p) in pages.iter().enumerate() {
+        out.push(p.clone());
+        if i % 3 == 2 {
+            out.push(foreign(0, b'O'));
+        }
+    }
+    out.push(foreign(4, b'S'));
+    out
+}

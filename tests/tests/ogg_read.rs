@@ -7,7 +7,7 @@ use ogg_util::{
     read_all_f32, read_all_i16, to_i16, Mem,
 };
 use rill_core::media::vorbis_file::{Error, VorbisFile};
-use rill_tests::repage::{join, set_serial, Layout, Stream};
+use rill_tests::repage::{join, multiplex, set_serial, Layout, Stream};
 
 /// Ordinary oggenc files at several qualities, channel counts and rates, including one-page
 /// files: frame counts exact, floats within 1e-5 of libvorbis.
@@ -185,6 +185,56 @@ fn chained_links_match_libvorbis() {
     let links = read_all_f32(&mut f);
     assert_close(&links[0].2, &libvorbis(&parts[0]).0[500 * 2..], "trimmed link");
     assert_close(&links[1].2, &libvorbis(&join(&[b])).0, "shifted link");
+}
+
+/// A second logical stream multiplexed into the link (its BOS page first, its pages between
+/// the Vorbis pages) is skipped: the output is that of the Vorbis stream alone.
+#[test]
+fn multiplexed_stream_is_skipped() {
+    let stream = Stream::parse(&oggenc(44_100 * 2, 2, 44_100, 3));
+    let pages = stream.pages(&Layout { max_body: 1500, max_packets: 3, ..Layout::default() });
+    let alone = join(&[pages.clone()]);
+    let muxed = join(&[multiplex(&pages, 4242)]);
+    let f = open(&muxed);
+    assert_eq!(f.links().len(), 1);
+    assert_eq!(f.total_frames(), open(&alone).total_frames());
+    let ours = decode_f32(&muxed);
+    assert!(ours == decode_f32(&alone), "multiplexed decode differs");
+    assert_close(&ours, &libvorbis(&muxed).0, "multiplexed");
+    // Chained after another link, it is still one link of its own.
+    let first = set_serial(&oggenc(5000, 1, 44_100, 3), 1);
+    let mut f = open(&[first, muxed].concat());
+    assert_eq!(f.links().len(), 2);
+    let links = read_all_f32(&mut f);
+    assert!(links[1].2 == ours, "second link differs");
+}
+
+/// A read never mixes links, and refuses a buffer that cannot hold one frame of the link.
+#[test]
+fn buffer_must_hold_a_frame() {
+    let a = set_serial(&oggenc(3000, 1, 44_100, 3), 1);
+    let b = set_serial(&oggenc(3000, 6, 44_100, 3), 2);
+    let mut f = open(&[a, b].concat());
+    let mut buf = [0i16; 5];
+    let mut mono = 0;
+    loop {
+        match f.read_i16(&mut buf) {
+            Ok(n) => {
+                assert!(n > 0, "the second link was never reached");
+                assert!(f.link() == 0 && n <= 5, "link {} gave {n} frames", f.link());
+                mono += n;
+            }
+            Err(e) => {
+                assert_eq!(e, Error::BufferTooSmall);
+                break;
+            }
+        }
+    }
+    assert_eq!(mono, 3000);
+    assert!(f.prepare().unwrap());
+    assert_eq!((f.link(), f.channels(), f.position()), (1, 6, 3000));
+    let mut big = [0i16; 6 * 100];
+    assert_eq!(f.read_i16(&mut big).unwrap(), 100);
 }
 
 /// Tags of the current link come from its comment header.
