@@ -193,7 +193,7 @@ fn chained_links_match_libvorbis() {
 fn multiplexed_stream_is_skipped() {
     let stream = Stream::parse(&oggenc(44_100 * 2, 2, 44_100, 3));
     let pages = stream.pages(&Layout { max_body: 1500, max_packets: 3, ..Layout::default() });
-    let alone = join(&[pages.clone()]);
+    let alone = join(std::slice::from_ref(&pages));
     let muxed = join(&[multiplex(&pages, 4242)]);
     let f = open(&muxed);
     assert_eq!(f.links().len(), 1);
