@@ -138,6 +138,8 @@ struct Decoded {
     frames: usize,
     granule: i64,
     page: u64,
+    /// Packets were lost just before this one.
+    hole: bool,
 }
 
 /// A seekable Ogg Vorbis file reader. See the module docs.
@@ -302,10 +304,10 @@ impl<R: Read + Seek> VorbisFile<R> {
                 if packet_kind(pkt.data) != PacketKind::Audio {
                     continue;
                 }
-                let (granule, page) = (pkt.granule, pkt.page_offset);
+                let (granule, page, hole) = (pkt.granule, pkt.page_offset, pkt.after_hole);
                 // A packet the decoder rejects is skipped, as libvorbisfile does.
                 if let Ok(frames) = self.stream.decoder.decode(pkt.data) {
-                    return Ok(Some(Decoded { frames, granule, page }));
+                    return Ok(Some(Decoded { frames, granule, page, hole }));
                 }
                 continue;
             }

@@ -73,6 +73,9 @@ impl<R: Read + Seek> VorbisFile<R> {
 
     /// Reads from `x` to the first usable timed page to learn the position of the first packet
     /// decoded from `x`, then positions for `g`. `false`: `x` cannot serve (see module docs).
+    ///
+    /// Lost pages between `x` and that page make exactness impossible (an earlier `x` would
+    /// cross the same hole); reading then resumes at the first frame known after the hole.
     fn preroll(&mut self, x: u64, g: i64) -> Result<bool, Error> {
         let link = self.current();
         self.io.seek_to(x)?;
@@ -82,25 +85,32 @@ impl<R: Read + Seek> VorbisFile<R> {
         self.done = false;
         self.avail = 0..0;
         let mut decoded: i64 = 0;
+        let mut hole = false;
         let d = loop {
-            let Some(d) = self.step()? else { return Ok(false) };
+            let Some(d) = self.step()? else {
+                if hole {
+                    self.link_done = true;
+                }
+                return Ok(hole);
+            };
+            hole |= d.hole;
             decoded = decoded.saturating_add(d.frames as i64);
             if d.granule == -1 {
                 continue;
             }
-            if d.page == link.last_page {
+            if d.page == link.last_page && !hole {
                 return Ok(false);
             }
             break d;
         };
         let first = d.granule.saturating_sub(decoded);
-        if first > g {
+        if first > g && !hole {
             return Ok(false);
         }
         self.skip_to = g;
         self.next_pos = g;
         let last_start = d.granule.saturating_sub(d.frames as i64);
-        if g >= last_start {
+        if g >= last_start || hole {
             // The target is in (or after) the packet just decoded: go on from here.
             self.pos = last_start;
             self.expose(&d);
