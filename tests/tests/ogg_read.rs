@@ -6,6 +6,7 @@ use ogg_util::{
     assert_close, assert_i16_close, decode_f32, ffmpeg, ffmpeg_spec, libvorbis, oggenc, open,
     read_all_f32, read_all_i16, to_i16, Mem,
 };
+use rill_core::media::tags::{Picture, Position, Tags};
 use rill_core::media::vorbis_file::{Error, VorbisFile};
 use rill_tests::repage::{join, multiplex, set_serial, Layout, Stream};
 
@@ -237,13 +238,30 @@ fn buffer_must_hold_a_frame() {
     assert_eq!(f.read_i16(&mut big).unwrap(), 100);
 }
 
-/// Tags of the current link come from its comment header.
+/// Tags of each link come from its own comment header: oggenc's, and one written by vorbiscomment
+/// (vorbis-tools) with a cover picture.
 #[test]
 fn comments_and_memory_budget() {
     let file = oggenc(10_000, 2, 44_100, 3);
     let f = open(&file);
     let c = f.comments().expect("comments");
     assert!(c.vendor().contains("Xiph"), "vendor {}", c.vendor());
+    let picture = format!("METADATA_BLOCK_PICTURE={}", base64(&picture_block(b"JPEGDATA")));
+    let tagged =
+        vorbiscomment(&file, &["ARTIST=Ärtist", "title=Song", "TRACKNUMBER=3/12", &picture]);
+    let mut f = open(&[set_serial(&file, 1), set_serial(&tagged, 2)].concat());
+    assert_eq!(Tags::from_comments(&f.comments().unwrap()).title, None);
+    f.seek(15_000).unwrap();
+    let c = f.comments().unwrap();
+    let tags = Tags::from_comments(&c);
+    assert_eq!((tags.artist, tags.title), (Some("Ärtist"), Some("Song")));
+    assert_eq!(tags.track, Some(Position { number: 3, total: Some(12) }));
+    let b64 = tags.picture.expect("a picture");
+    let mut buf = vec![0; Picture::decoded_len_bound(b64)];
+    let pic = Picture::decode(b64, &mut buf).unwrap();
+    assert_eq!((pic.kind, pic.mime, pic.width, pic.height), (3, "image/jpeg", 640, 480));
+    let data = pic.data.clone();
+    assert_eq!(&buf[data], b"JPEGDATA");
     let heap = f.heap_bytes();
     assert!(heap > 0 && heap <= rill_core::media::vorbis_file::DEFAULT_BUDGET);
     // A budget below what the stream needs is refused up front, not by running out of memory.
@@ -253,4 +271,49 @@ fn comments_and_memory_budget() {
     );
     let f = VorbisFile::open_with_budget(Mem::new(file), heap * 2).expect("twice the need");
     assert!(f.heap_bytes() <= heap * 2);
+}
+
+/// `file` with its comments replaced by `vorbiscomment -w` (vorbis-tools).
+fn vorbiscomment(file: &[u8], tags: &[&str]) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("rill-ogg-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.ogg");
+    std::fs::write(&path, file).unwrap();
+    let mut cmd = std::process::Command::new("vorbiscomment");
+    cmd.arg("-w");
+    for t in tags {
+        cmd.args(["-t", t]);
+    }
+    assert!(cmd.arg(&path).status().expect("vorbiscomment").success());
+    let out = std::fs::read(&path).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    out
+}
+
+/// A FLAC picture block: front cover, image/jpeg, 640x480x24, no description.
+fn picture_block(data: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for field in [&3u32.to_be_bytes()[..], &10u32.to_be_bytes(), b"image/jpeg", &0u32.to_be_bytes()]
+    {
+        b.extend_from_slice(field);
+    }
+    for v in [640u32, 480, 24, 0, data.len() as u32] {
+        b.extend_from_slice(&v.to_be_bytes());
+    }
+    b.extend_from_slice(data);
+    b
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let v = chunk.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            let c = if i <= chunk.len() { T[(v >> (18 - 6 * i) & 63) as usize] } else { b'=' };
+            out.push(char::from(c));
+        }
+    }
+    out
 }

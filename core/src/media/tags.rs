@@ -109,14 +109,17 @@ impl<'a> Comments<'a> {
 
     /// Values of every field whose key equals `key` ignoring ASCII case, as UTF-8 (invalid
     /// values are skipped).
-    pub fn get(&self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn get<'k>(&self, key: &'k str) -> impl Iterator<Item = &'a str> + 'k
+    where
+        'a: 'k,
+    {
         self.fields()
             .filter(move |(k, _)| k.eq_ignore_ascii_case(key.as_bytes()))
             .filter_map(|(_, v)| core::str::from_utf8(v).ok())
     }
 
     /// The first value for `key`, if any.
-    pub fn first(&self, key: &'a str) -> Option<&'a str> {
+    pub fn first(&self, key: &str) -> Option<&'a str> {
         self.get(key).next()
     }
 }
