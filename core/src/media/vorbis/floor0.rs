@@ -24,9 +24,12 @@ pub(crate) struct Floor0 {
     maps: [Vec<u16>; 2],
 }
 
-/// The spec's Bark scale.
-fn bark(x: f32) -> f32 {
-    13.1 * libm::atanf(0.00074 * x) + 2.24 * libm::atanf(1.85e-8 * x * x) + 1e-4 * x
+/// The spec's Bark scale, evaluated with libvorbis' mix of single and double precision (so band
+/// edges fall on the same lines).
+fn bark(x: f32) -> f64 {
+    13.1f32 as f64 * libm::atan(f64::from(0.00074f32 * x))
+        + 2.24f32 as f64 * libm::atan(f64::from(x * x * 1.85e-8f32))
+        + f64::from(1e-4f32 * x)
 }
 
 impl Floor0 {
@@ -57,10 +60,10 @@ impl Floor0 {
         let map = |bs: u16| -> Result<Vec<u16>, Error> {
             let n = usize::from(bs / 2);
             let mut m = try_vec(n, 0u16)?;
-            let rate = rate as f32;
-            let scale = f32::from(bark_map_size) / bark(0.5 * rate);
+            let half_rate = rate as f32 / 2.0;
+            let scale = (f64::from(bark_map_size) / bark(half_rate)) as f32;
             for (i, v) in m.iter_mut().enumerate() {
-                let b = libm::floorf(bark(rate * i as f32 / (2.0 * n as f32)) * scale);
+                let b = libm::floor(bark(half_rate / n as f32 * i as f32) * f64::from(scale));
                 *v = (b.max(0.0) as u32).min(u32::from(bark_map_size) - 1) as u16;
             }
             Ok(m)
@@ -128,17 +131,18 @@ impl Floor0 {
         let m = usize::from(self.order).min(lsp.len());
         let mut cos2 = [0f32; MAX_ORDER];
         for (c, &l) in cos2.iter_mut().zip(lsp.iter().take(m)) {
-            *c = 2.0 * libm::cosf(l);
+            *c = 2.0 * libm::cos(f64::from(l)) as f32;
         }
         let cos2 = &cos2[..m]; // m <= MAX_ORDER
+                               // Single and double precision where libvorbis has them, to match it to float rounding.
         let max = ((1u64 << self.amplitude_bits) - 1) as f32;
         let offset = f32::from(self.amplitude_offset);
-        let amp = amplitude / max * offset;
-        let bark = core::f32::consts::PI / f32::from(self.bark_map_size);
+        let amp = f64::from(amplitude / max * offset);
+        let bark = (core::f64::consts::PI / f64::from(self.bark_map_size)) as f32;
         let mut i = 0;
         while i < spectrum.len() {
             let k = map.get(i).copied().unwrap_or(0);
-            let w = 2.0 * libm::cosf(bark * f32::from(k));
+            let w = 2.0 * libm::cos(f64::from(bark * f32::from(k))) as f32;
             let (mut p, mut q) = (0.5f32, 0.5f32);
             let mut pairs = cos2.chunks_exact(2);
             for pair in &mut pairs {
@@ -153,7 +157,8 @@ impl Floor0 {
                 p = p * p * (2.0 - w);
                 q = q * q * (2.0 + w);
             }
-            let v = libm::expf((amp / libm::sqrtf(p + q) - offset) * 0.115_129_25);
+            let db = amp / libm::sqrt(f64::from(p + q)) - f64::from(offset);
+            let v = libm::exp(db * f64::from(0.115_129_25f32)) as f32;
             while i < spectrum.len() && map.get(i).copied().unwrap_or(0) == k {
                 if let Some(s) = spectrum.get_mut(i) {
                     *s *= v;
