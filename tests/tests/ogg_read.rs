@@ -210,6 +210,23 @@ fn multiplexed_stream_is_skipped() {
     assert!(links[1].2 == ours, "second link differs");
 }
 
+/// Links without a Vorbis stream (here a stream of BOS and EOS page only) are passed over;
+/// a file of nothing else is not Vorbis.
+#[test]
+fn non_vorbis_links_are_skipped() {
+    let a = set_serial(&oggenc(3000, 1, 44_100, 3), 1);
+    let b = set_serial(&oggenc(5000, 2, 44_100, 3), 2);
+    let other = |serial| join(&[multiplex(&[], serial)]);
+    let file = [other(7), a.clone(), other(8), b.clone(), other(9)].concat();
+    let mut f = open(&file);
+    assert_eq!(f.links().len(), 2);
+    assert_eq!(f.total_frames(), 8000);
+    let links = read_all_f32(&mut f);
+    assert!(links[0].2 == decode_f32(&a) && links[1].2 == decode_f32(&b));
+    let err = VorbisFile::open(Mem::new([other(7), other(8)].concat())).err();
+    assert_eq!(err, Some(Error::NotVorbis));
+}
+
 /// A read never mixes links, and refuses a buffer that cannot hold one frame of the link.
 #[test]
 fn buffer_must_hold_a_frame() {

@@ -208,10 +208,10 @@ impl<R: Read + Seek> VorbisFile<R> {
         let link = *links.get(index).ok_or(Error::NotVorbis)?;
         let fixed = Demuxer::heap_bound(MAX_PACKET) + core::mem::size_of_val(links);
         let rest = budget.checked_sub(fixed).ok_or(Error::Budget)?;
-        let h = open::read_headers(io, link.offset, link.end, rest)?;
-        if h.serial != link.serial {
-            return Err(Error::BadHeaders);
-        }
+        let h = match open::read_headers(io, link.offset, link.end, rest)? {
+            open::Start::Vorbis(h) if h.serial == link.serial => h,
+            _ => return Err(Error::BadHeaders),
+        };
         let heap = h.setup.heap_bytes() + Decoder::buffer_bytes(&h.ident);
         if heap + h.comment.capacity() > rest {
             return Err(Error::Budget);

@@ -25,15 +25,25 @@ pub(super) struct Headers {
     pub(super) setup_page: PageInfo,
 }
 
+/// What starts a link.
+#[allow(clippy::large_enum_variant)] // a return value, moved once: boxing would only allocate
+pub(super) enum Start {
+    /// A link with a Vorbis stream.
+    Vorbis(Headers),
+    /// A link of other streams only (Opus, FLAC, ...), with these serials.
+    Other(heapless::Vec<u32, MAX_STREAMS>),
+}
+
 /// Reads the BOS pages and Vorbis headers of the link starting at `start`. The comment packet
-/// may use at most `comment_budget` bytes. On success the demuxer sits on the setup page,
-/// following the Vorbis stream, so the next packet read is the first after the setup header.
+/// may use at most `comment_budget` bytes. For a Vorbis link the demuxer is left on the setup
+/// page, following the Vorbis stream, so the next packet read is the first after the setup
+/// header.
 pub(super) fn read_headers<R: Read + Seek>(
     io: &mut Io<R>,
     start: u64,
     limit: u64,
     comment_budget: usize,
-) -> Result<Headers, Error> {
+) -> Result<Start, Error> {
     io.seek_to(start)?;
     io.demux.follow(None);
     let mut serials = heapless::Vec::new();
@@ -55,7 +65,7 @@ pub(super) fn read_headers<R: Read + Seek>(
                     }
                 }
             }
-            None => return Err(Error::NotVorbis),
+            None => return Ok(Start::Other(serials)),
             Some((serial, ident)) => {
                 while let Some(pkt) = io.demux.next_packet() {
                     match (packet_kind(pkt.data), &comment) {
@@ -70,14 +80,14 @@ pub(super) fn read_headers<R: Read + Seek>(
                         }
                         (PacketKind::Setup, Some(_)) => {
                             let setup = Setup::parse(&ident, pkt.data).map_err(Error::Header)?;
-                            return Ok(Headers {
+                            return Ok(Start::Vorbis(Headers {
                                 serials,
                                 serial,
                                 ident,
                                 comment: comment.unwrap_or_default(),
                                 setup,
                                 setup_page: p,
-                            });
+                            }));
                         }
                         _ => return Err(Error::BadHeaders),
                     }
@@ -85,7 +95,11 @@ pub(super) fn read_headers<R: Read + Seek>(
             }
         }
     }
-    Err(if vorbis.is_some() { Error::BadHeaders } else { Error::NotVorbis })
+    match vorbis {
+        Some(_) => Err(Error::BadHeaders),
+        None if serials.is_empty() => Err(Error::NotVorbis),
+        None => Ok(Start::Other(serials)),
+    }
 }
 
 /// Where the first decoded frame of a link lies in granule space, as libvorbisfile's
@@ -133,7 +147,8 @@ fn initial_position<R: Read + Seek>(
     }
 }
 
-/// Finds every link of the source: their headers, byte ranges, start and end positions.
+/// Finds every Vorbis link of the source: their headers, byte ranges, start and end positions.
+/// Links without a Vorbis stream are passed over; the chain ends at bytes that start no link.
 /// `budget` bounds the transient setup and the link table.
 pub(super) fn scan_links<R: Read + Seek>(
     io: &mut Io<R>,
@@ -144,14 +159,25 @@ pub(super) fn scan_links<R: Read + Seek>(
     let mut first_frame: u64 = 0;
     // The serial of the last page decides whether the first link runs to the end.
     let last_serial = io.last_page(0, io.len, |_| true)?.map(|p| p.serial);
+    // Each round moves `start` past at least one page, so the loop ends.
     while start < io.len {
+        let in_last = |serials: &[u32]| last_serial.is_some_and(|s| serials.contains(&s));
         let h = match read_headers(io, start, io.len, budget) {
-            Ok(h) => h,
+            Ok(Start::Vorbis(h)) => h,
+            Ok(Start::Other(serials)) => {
+                let end =
+                    if in_last(&serials) { io.len } else { io.link_end(start, io.len, &serials)? };
+                if end <= start {
+                    break;
+                }
+                start = end;
+                continue;
+            }
             Err(e) if links.is_empty() => return Err(e),
             Err(_) => break, // trailing garbage or a link we cannot read: the chain ends
         };
         let (start_pos, first_page) = initial_position(io, &h, io.len)?;
-        let end = if last_serial.is_some_and(|s| h.serials.contains(&s)) {
+        let end = if in_last(&h.serials) {
             io.len
         } else {
             io.link_end(h.setup_page.end(), io.len, &h.serials)?
@@ -191,6 +217,9 @@ pub(super) fn scan_links<R: Read + Seek>(
             break;
         }
         start = end;
+    }
+    if links.is_empty() {
+        return Err(Error::NotVorbis);
     }
     Ok(links)
 }
