@@ -125,8 +125,6 @@ pub struct Link {
 
 /// The loaded link: its decoder and comment header.
 struct Stream {
-    link: usize,
-    info: Link,
     decoder: Decoder,
     comment: Vec<u8>,
     /// Heap of setup and decoder, as reported when built.
@@ -147,7 +145,13 @@ pub struct VorbisFile<R> {
     io: Io<R>,
     links: Vec<Link>,
     budget: usize,
-    stream: Stream,
+    /// Index of the current link.
+    index: usize,
+    /// The current link.
+    info: Link,
+    /// Its decoder; `None` while a link is being entered (so two decoders never coexist) or
+    /// after its headers failed to load.
+    stream: Option<Stream>,
     /// Granule position just past the last decoded frame.
     pos: i64,
     /// Frames of the decoder's PCM still to hand out.
@@ -185,7 +189,9 @@ impl<R: Read + Seek> VorbisFile<R> {
             io,
             links,
             budget,
-            stream,
+            index: 0,
+            info: first,
+            stream: Some(stream),
             pos: 0,
             avail: 0..0,
             next_pos: 0,
@@ -217,16 +223,29 @@ impl<R: Read + Seek> VorbisFile<R> {
             return Err(Error::Budget);
         }
         let decoder = Decoder::new(h.ident, h.setup).map_err(Error::Header)?;
-        Ok((Stream { link: index, info: link, decoder, comment: h.comment, heap }, link))
+        Ok((Stream { decoder, comment: h.comment, heap }, link))
     }
 
-    /// Makes link `index` current, positioned at its start.
+    /// Makes link `index` current, positioned at its start. If its headers cannot be loaded
+    /// the error is returned once and the link counts as read.
     fn enter_link(&mut self, index: usize) -> Result<(), Error> {
-        // Drop the old decoder before building the new one so both never coexist.
-        let (stream, link) = Self::load(&mut self.io, &self.links, index, self.budget)?;
-        self.stream = stream;
+        self.stream = None; // the old decoder goes before the new one is built
+        let link = *self.links.get(index).ok_or(Error::NotVorbis)?;
+        self.index = index;
+        self.info = link;
         self.at_link_start(link);
+        self.link_done = true;
+        let (stream, _) = Self::load(&mut self.io, &self.links, index, self.budget)?;
+        self.stream = Some(stream);
+        self.link_done = false;
         Ok(())
+    }
+
+    /// Resets the decoder for a read from a new position.
+    fn reset_decoder(&mut self) {
+        if let Some(s) = self.stream.as_mut() {
+            s.decoder.reset();
+        }
     }
 
     /// Decoding state for reading `link` from its first audio packet.
@@ -251,11 +270,11 @@ impl<R: Read + Seek> VorbisFile<R> {
 
     /// Index of the current link: the one the last frames read came from, or the next ones will.
     pub fn link(&self) -> usize {
-        self.stream.link
+        self.index
     }
 
     fn current(&self) -> Link {
-        self.stream.info
+        self.info
     }
 
     /// Sample rate of the current link.
@@ -270,7 +289,7 @@ impl<R: Read + Seek> VorbisFile<R> {
 
     /// The comment header of the current link.
     pub fn comments(&self) -> Option<Comments<'_>> {
-        Comments::parse(&self.stream.comment).ok()
+        Comments::parse(&self.stream.as_ref()?.comment).ok()
     }
 
     /// Index of the next frame to be read, in the whole file.
@@ -286,8 +305,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Heap held now: buffers, current setup and decoder, comment, link table.
     pub fn heap_bytes(&self) -> usize {
         self.io.demux.heap_bytes()
-            + self.stream.heap
-            + self.stream.comment.capacity()
+            + self.stream.as_ref().map_or(0, |s| s.heap + s.comment.capacity())
             + self.links.capacity() * core::mem::size_of::<Link>()
     }
 
@@ -299,6 +317,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Decodes the next audio packet of the current link; `None` at the link's end.
     fn step(&mut self) -> Result<Option<Decoded>, Error> {
         let link = self.current();
+        let Some(stream) = self.stream.as_mut() else { return Ok(None) };
         loop {
             if let Some(pkt) = self.io.demux.next_packet() {
                 if packet_kind(pkt.data) != PacketKind::Audio {
@@ -306,7 +325,7 @@ impl<R: Read + Seek> VorbisFile<R> {
                 }
                 let (granule, page, hole) = (pkt.granule, pkt.page_offset, pkt.after_hole);
                 // A packet the decoder rejects is skipped, as libvorbisfile does.
-                if let Ok(frames) = self.stream.decoder.decode(pkt.data) {
+                if let Ok(frames) = stream.decoder.decode(pkt.data) {
                     return Ok(Some(Decoded { frames, granule, page, hole }));
                 }
                 continue;
@@ -358,7 +377,7 @@ impl<R: Read + Seek> VorbisFile<R> {
                 }
                 continue;
             }
-            let next = self.stream.link + 1;
+            let next = self.index + 1;
             if next >= self.links.len() {
                 self.done = true;
             } else {
@@ -374,7 +393,8 @@ impl<R: Read + Seek> VorbisFile<R> {
         if !self.ready(out.len())? {
             return Ok(0);
         }
-        let n = self.stream.decoder.pcm().write_f32(self.avail.clone(), out);
+        let Some(stream) = self.stream.as_ref() else { return Ok(0) };
+        let n = stream.decoder.pcm().write_f32(self.avail.clone(), out);
         self.consume(n);
         Ok(n)
     }
@@ -385,7 +405,8 @@ impl<R: Read + Seek> VorbisFile<R> {
         if !self.ready(out.len())? {
             return Ok(0);
         }
-        let n = self.stream.decoder.pcm().write_i16(self.avail.clone(), out);
+        let Some(stream) = self.stream.as_ref() else { return Ok(0) };
+        let n = stream.decoder.pcm().write_i16(self.avail.clone(), out);
         self.consume(n);
         Ok(n)
     }

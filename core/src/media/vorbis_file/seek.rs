@@ -34,7 +34,7 @@ impl<R: Read + Seek> VorbisFile<R> {
             self.done = true;
             return Ok(());
         };
-        if index != self.stream.link {
+        if index != self.index || self.stream.is_none() {
             self.enter_link(index)?;
         }
         // `first_frame <= frame < first_frame + frames` and `pcm_offset + frames == end_granule`,
@@ -64,7 +64,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         let link = self.current();
         self.io.seek_to(link.setup_offset)?;
         self.io.demux.follow(Some(link.serial));
-        self.stream.decoder.reset();
+        self.reset_decoder();
         self.at_link_start(link);
         self.skip_to = g;
         self.next_pos = g;
@@ -80,7 +80,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         let link = self.current();
         self.io.seek_to(x)?;
         self.io.demux.follow(Some(link.serial));
-        self.stream.decoder.reset();
+        self.reset_decoder();
         self.link_done = false;
         self.done = false;
         self.avail = 0..0;
@@ -118,7 +118,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         }
         // Decode again from `x`, now knowing where its first packet ends.
         self.io.seek_to(x)?;
-        self.stream.decoder.reset();
+        self.reset_decoder();
         self.pos = first;
         Ok(true)
     }
