@@ -1,1 +1,4 @@
 //! Shared helpers for the integration tests: corpus generation and a mock renderer.
+
+pub mod corpus;
+pub mod repage;

@@ -5,5 +5,8 @@
 //! fixed once a stream's headers are read.
 
 pub mod ogg;
+pub mod tags;
 #[cfg(feature = "alloc")]
 pub mod vorbis;
+#[cfg(feature = "alloc")]
+pub mod vorbis_file;

@@ -1,0 +1,282 @@
+//! The audio packet decoder: floors, residues, channel coupling, inverse MDCT, windowing and
+//! overlap-add (spec section 4.3).
+//!
+//! All buffers are allocated by [`Decoder::new`] (fallibly); decoding allocates nothing. A packet
+//! that is not a valid audio packet is rejected before any state changes, so the next packet
+//! overlaps with the last good one, as after a lost packet in libvorbis. A packet that ends early
+//! is not an error: what it lacks decodes as zero, as the spec says.
+
+use alloc::vec::Vec;
+
+use super::bits::Reader;
+use super::floor0::MAX_ORDER;
+use super::floor1::MAX_POSTS;
+use super::ident::Ident;
+use super::mdct::Imdct;
+use super::pcm::Pcm;
+use super::residue::Vectors;
+use super::setup::{Floor, Setup};
+use super::window::Windows;
+use super::{try_vec, Error};
+
+/// Floats of floor 0 state per channel: amplitude and coefficients.
+const FLOOR0_STRIDE: usize = MAX_ORDER + 1;
+
+/// A Vorbis audio decoder for one logical stream.
+pub struct Decoder {
+    ident: Ident,
+    setup: Setup,
+    imdct: Imdct,
+    windows: Windows,
+    /// Coefficients per channel (long blocksize / 2 each), then the inverse MDCT's output.
+    spectra: Vec<f32>,
+    /// Per channel, the previous block's windowed right half.
+    overlap: Vec<f32>,
+    /// Per channel, the frames completed by the last packet.
+    out: Vec<f32>,
+    /// FFT and unfolding scratch, long blocksize / 2.
+    scratch: Vec<f32>,
+    /// Floor 1 posts per channel.
+    posts: Vec<i32>,
+    /// Floor 0 amplitude and coefficients per channel (empty without floor 0).
+    lsp: Vec<f32>,
+    /// Residue partition classifications.
+    classes: Vec<u8>,
+    /// Block size of the previous packet, if it can be overlapped.
+    prev: Option<usize>,
+    /// Frames in `out`.
+    frames: usize,
+}
+
+impl Decoder {
+    /// At most the heap bytes [`Decoder::new`] allocates for decode buffers (in addition to
+    /// [`Setup::heap_bytes`]), so a caller with a memory budget can refuse a stream first.
+    pub fn buffer_bytes(ident: &Ident) -> usize {
+        let ch = usize::from(ident.channels);
+        let half = usize::from(ident.blocksize[1]) / 2;
+        let floats = 3 * ch * half + half + ch * (MAX_POSTS + FLOOR0_STRIDE);
+        floats * 4
+            + ch * half
+            + Imdct::heap_bytes(ident.blocksize)
+            + Windows::heap_bytes(ident.blocksize)
+    }
+
+    /// A decoder for the stream with these headers. Fails with [`Error::OutOfMemory`] if the
+    /// buffers cannot be allocated, or [`Error::BadSetup`] if `setup` was parsed for another
+    /// identification header.
+    pub fn new(ident: Ident, setup: Setup) -> Result<Decoder, Error> {
+        if setup.blocksize != ident.blocksize || setup.channels != ident.channels {
+            return Err(Error::BadSetup);
+        }
+        let ch = usize::from(ident.channels);
+        let half = usize::from(ident.blocksize[1]) / 2;
+        let has_floor0 = setup.floors.iter().any(|f| matches!(f, Floor::Zero(_)));
+        Ok(Decoder {
+            imdct: Imdct::new(ident.blocksize)?,
+            windows: Windows::new(ident.blocksize)?,
+            spectra: try_vec(ch * half, 0.0)?,
+            overlap: try_vec(ch * half, 0.0)?,
+            out: try_vec(ch * half, 0.0)?,
+            scratch: try_vec(half, 0.0)?,
+            posts: try_vec(ch * MAX_POSTS, 0)?,
+            lsp: try_vec(if has_floor0 { ch * FLOOR0_STRIDE } else { 0 }, 0.0)?,
+            classes: try_vec(ch * half, 0)?,
+            prev: None,
+            frames: 0,
+            ident,
+            setup,
+        })
+    }
+
+    /// The stream's identification header.
+    pub fn ident(&self) -> &Ident {
+        &self.ident
+    }
+
+    /// The stream's setup header.
+    pub fn setup(&self) -> &Setup {
+        &self.setup
+    }
+
+    /// Forgets the overlap (for seeking): the next packet completes no frames.
+    pub fn reset(&mut self) {
+        self.prev = None;
+        self.frames = 0;
+    }
+
+    /// The frames completed by the last [`Decoder::decode`].
+    pub fn pcm(&self) -> Pcm<'_> {
+        let half = usize::from(self.ident.blocksize[1]) / 2;
+        Pcm::new(&self.out, half, self.frames, usize::from(self.ident.channels))
+    }
+
+    /// Decodes one audio packet; returns the number of frames it completes: 0 for the first
+    /// packet after [`Decoder::new`] or [`Decoder::reset`], else (previous + current block
+    /// size) / 4. A packet that is not audio or names no valid mode returns an error and leaves
+    /// the decoder as it was.
+    pub fn decode(&mut self, packet: &[u8]) -> Result<usize, Error> {
+        let mut r = Reader::new(packet);
+        if packet.first().is_none_or(|b| b & 1 != 0) {
+            return Err(Error::NotAudio);
+        }
+        let mode = self.setup.packet_mode(&mut r).ok_or(Error::BadPacket)?;
+        let (left_long, right_long) = if mode.long {
+            let prev = r.bit().ok_or(Error::BadPacket)?;
+            (prev, r.bit().ok_or(Error::BadPacket)?)
+        } else {
+            (false, false)
+        };
+        // From here on nothing fails: the packet replaces the decoder's state.
+        let n = usize::from(self.setup.blocksize[usize::from(mode.long)]);
+        self.decode_spectra(&mut r, mode.mapping, n, mode.long);
+        self.synthesize(mode.long, n, left_long, right_long);
+        Ok(self.frames)
+    }
+
+    /// Decodes floors and residues, undoes coupling and applies the floors, leaving each
+    /// channel's n/2 spectral coefficients in `spectra`.
+    fn decode_spectra(&mut self, r: &mut Reader, mapping: u8, n: usize, long: bool) {
+        let setup = &self.setup;
+        let Some(mapping) = setup.mappings.get(usize::from(mapping)) else { return };
+        let ch = usize::from(self.ident.channels);
+        let stride = usize::from(self.ident.blocksize[1]) / 2;
+        let half = n / 2;
+        let mut has_floor = [false; 256];
+        for (c, (&sub, has)) in mapping.mux.iter().zip(has_floor.iter_mut()).enumerate() {
+            let floor = mapping
+                .submaps
+                .get(usize::from(sub))
+                .and_then(|s| setup.floors.get(usize::from(s.0)));
+            *has = match floor {
+                Some(Floor::One(f)) => self
+                    .posts
+                    .get_mut(c * MAX_POSTS..(c + 1) * MAX_POSTS)
+                    .is_some_and(|y| f.decode(r, &setup.books, y)),
+                Some(Floor::Zero(f)) => self
+                    .lsp
+                    .get_mut(c * FLOOR0_STRIDE..(c + 1) * FLOOR0_STRIDE)
+                    .is_some_and(|y| f.decode(r, &setup.books, y)),
+                None => false,
+            };
+        }
+        // A coupled pair is decoded if either channel has audio.
+        let mut decode = has_floor;
+        for &(m, a) in mapping.coupling.iter() {
+            let (m, a) = (usize::from(m), usize::from(a));
+            if decode[m] || decode[a] {
+                // m, a < channels <= 255, checked at setup.
+                decode[m] = true;
+                decode[a] = true;
+            }
+        }
+        for c in 0..ch {
+            if let Some(s) = self.spectra.get_mut(c * stride..c * stride + half) {
+                s.fill(0.0);
+            }
+        }
+        for (s, &(_, res)) in mapping.submaps.iter().enumerate() {
+            let mut channels = [0u8; 256];
+            let mut skip = [true; 256];
+            let mut count = 0;
+            for (c, _) in mapping.mux.iter().enumerate().filter(|&(_, &m)| usize::from(m) == s) {
+                // c < channels <= 255.
+                channels[count] = c as u8;
+                skip[count] = !decode[c];
+                count += 1;
+            }
+            let Some(residue) = setup.residues.get(usize::from(res)) else { continue };
+            let mut v = Vectors {
+                spectra: &mut self.spectra,
+                stride,
+                n: half,
+                channels: &channels[..count],
+                skip: &skip[..count],
+            };
+            residue.decode(r, &setup.books, &mut v, &mut self.classes);
+        }
+        for &(m, a) in mapping.coupling.iter().rev() {
+            let (m, a) = (usize::from(m) * stride, usize::from(a) * stride);
+            let (lo, hi, m_first) = if m < a { (m, a, true) } else { (a, m, false) };
+            let (first, second) = self.spectra.split_at_mut(hi);
+            let (Some(x), Some(y)) = (first.get_mut(lo..lo + half), second.get_mut(..half)) else {
+                continue;
+            };
+            let (mags, angs) = if m_first { (x, y) } else { (y, x) };
+            for (mag, ang) in mags.iter_mut().zip(angs.iter_mut()) {
+                let (m, a) = (*mag, *ang);
+                let (new_m, new_a) = if m > 0.0 {
+                    if a > 0.0 {
+                        (m, m - a)
+                    } else {
+                        (m + a, m)
+                    }
+                } else if a > 0.0 {
+                    (m, m + a)
+                } else {
+                    (m - a, m)
+                };
+                *mag = new_m;
+                *ang = new_a;
+            }
+        }
+        for (c, (&sub, &has)) in mapping.mux.iter().zip(has_floor.iter()).enumerate() {
+            let Some(spectrum) = self.spectra.get_mut(c * stride..c * stride + half) else {
+                continue;
+            };
+            let floor = mapping
+                .submaps
+                .get(usize::from(sub))
+                .and_then(|s| setup.floors.get(usize::from(s.0)));
+            match floor {
+                Some(Floor::One(f)) if has => {
+                    let y = self.posts.get(c * MAX_POSTS..(c + 1) * MAX_POSTS).unwrap_or(&[]);
+                    f.apply(y, spectrum);
+                }
+                Some(Floor::Zero(f)) if has => {
+                    let y = self.lsp.get(c * FLOOR0_STRIDE..(c + 1) * FLOOR0_STRIDE).unwrap_or(&[]);
+                    f.apply(y, long, spectrum);
+                }
+                _ => spectrum.fill(0.0),
+            }
+        }
+    }
+
+    /// Inverse MDCT, windowing and overlap-add of every channel; sets `frames`.
+    fn synthesize(&mut self, long: bool, n: usize, left_long: bool, right_long: bool) {
+        let ch = usize::from(self.ident.channels);
+        let stride = usize::from(self.ident.blocksize[1]) / 2;
+        let frames = self.prev.map_or(0, |p| p / 4 + n / 4);
+        for c in 0..ch {
+            let range = c * stride..c * stride + stride;
+            let (Some(u), Some(ov), Some(out)) = (
+                self.spectra.get_mut(range.clone()),
+                self.overlap.get_mut(range.clone()),
+                self.out.get_mut(range),
+            ) else {
+                continue;
+            };
+            self.imdct.inverse(long, u, &mut self.scratch);
+            if let Some(pn) = self.prev {
+                // Output spans from the previous block's centre to this block's centre; in this
+                // block's coordinates it starts at n/4 - pn/4.
+                // frames <= stride and pn / 2 <= stride, the lengths of `out` and `ov`.
+                let out = &mut out[..frames];
+                let carried = frames.min(pn / 2);
+                out[..carried].copy_from_slice(&ov[..carried]);
+                out[carried..].fill(0.0);
+                let left = &mut self.scratch;
+                self.windows.left_half(u, n, left_long, left);
+                let off = (n / 4) as isize - (pn / 4) as isize;
+                let start = off.max(0) as usize;
+                for (t, &v) in left.iter().enumerate().take(n / 2).skip(start) {
+                    if let Some(o) = out.get_mut((t as isize - off) as usize) {
+                        *o += v;
+                    }
+                }
+            }
+            self.windows.right_half(u, n, right_long, ov);
+        }
+        self.prev = Some(n);
+        self.frames = frames;
+    }
+}

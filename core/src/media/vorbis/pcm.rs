@@ -1,0 +1,109 @@
+//! A view of the frames one decoded packet completed, planar per channel, with interleaving
+//! writers for float and 16-bit output.
+
+use core::ops::Range;
+
+/// The frames completed by the last [`super::Decoder::decode`] call, per channel.
+#[derive(Clone, Copy)]
+pub struct Pcm<'a> {
+    /// All channels; channel `c` starts at `c * stride`.
+    data: &'a [f32],
+    stride: usize,
+    frames: usize,
+    channels: usize,
+}
+
+/// libvorbis' float to 16-bit conversion: scale by 32768, round to nearest (ties to even, the FPU
+/// default), clamp.
+#[inline]
+fn to_i16(x: f32) -> i16 {
+    let v = (x * 32768.0).clamp(-32768.0, 32767.0);
+    // Adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22.
+    const MAGIC: f32 = 12_582_912.0;
+    ((v + MAGIC) - MAGIC) as i16
+}
+
+impl<'a> Pcm<'a> {
+    pub(crate) fn new(data: &'a [f32], stride: usize, frames: usize, channels: usize) -> Pcm<'a> {
+        Pcm { data, stride, frames, channels }
+    }
+
+    /// Number of frames (samples per channel).
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// Number of channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The samples of channel `c` (in Vorbis channel order), or an empty slice if out of range.
+    pub fn channel(&self, c: usize) -> &'a [f32] {
+        if c >= self.channels {
+            return &[];
+        }
+        let start = c * self.stride;
+        self.data.get(start..start + self.frames).unwrap_or(&[])
+    }
+
+    /// Frames of `range` that exist and fit in `out` (channels per frame).
+    fn span(&self, range: Range<usize>, out_len: usize) -> Range<usize> {
+        let end = range.end.min(self.frames);
+        let start = range.start.min(end);
+        let fit = out_len.checked_div(self.channels).unwrap_or(0);
+        start..end.min(start + fit)
+    }
+
+    fn write<T>(&self, range: Range<usize>, out: &mut [T], conv: impl Fn(f32) -> T) -> usize {
+        let span = self.span(range, out.len());
+        let ch = self.channels;
+        for c in 0..ch {
+            let Some(src) = self.channel(c).get(span.clone()) else { continue };
+            for (o, &s) in out.iter_mut().skip(c).step_by(ch).zip(src) {
+                *o = conv(s);
+            }
+        }
+        span.len()
+    }
+
+    /// Interleaves frames `range` into `out` (`channels` values per frame); returns the number of
+    /// frames written (limited by the frames available and `out.len()`).
+    pub fn write_f32(&self, range: Range<usize>, out: &mut [f32]) -> usize {
+        self.write(range, out, |s| s)
+    }
+
+    /// As [`Pcm::write_f32`] in 16 bits, rounded like libvorbis: to nearest, clamped.
+    pub fn write_i16(&self, range: Range<usize>, out: &mut [i16]) -> usize {
+        self.write(range, out, to_i16)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_and_clamps_like_libvorbis() {
+        assert_eq!(to_i16(0.0), 0);
+        assert_eq!(to_i16(1.0), 32767);
+        assert_eq!(to_i16(-1.5), -32768);
+        assert_eq!(to_i16(0.6 / 32768.0), 1);
+        assert_eq!(to_i16(-0.6 / 32768.0), -1);
+        assert_eq!(to_i16(0.4 / 32768.0), 0);
+        assert_eq!(to_i16(2.5 / 32768.0), 2);
+    }
+
+    #[test]
+    fn interleaves_a_range() {
+        let data = [1.0, 2.0, 3.0, 9.0, -1.0, -2.0, -3.0, 9.0];
+        let pcm = Pcm::new(&data, 4, 3, 2);
+        assert_eq!(pcm.channel(1), &[-1.0, -2.0, -3.0]);
+        assert!(pcm.channel(2).is_empty());
+        let mut out = [0f32; 5];
+        assert_eq!(pcm.write_f32(1..3, &mut out), 2);
+        assert_eq!(out, [2.0, -2.0, 3.0, -3.0, 0.0]);
+        assert_eq!(pcm.write_f32(0..3, &mut out[..3]), 1);
+        assert_eq!(pcm.write_f32(5..9, &mut out), 0);
+    }
+}

@@ -1,0 +1,252 @@
+//! Residues: the fine spectral detail, VQ coded in partitions (spec section 8).
+//!
+//! Types 0 and 1 code each channel's vector separately (0 interleaves a partition's elements
+//! across its VQ vectors, 1 takes them in order); type 2 codes all channels of a submap as one
+//! vector interleaved sample by sample, then decodes it as type 1. Each partition is classified
+//! in the first of eight passes, and each pass may add a refinement from its own book.
+
+use alloc::vec::Vec;
+
+use super::bits::Reader;
+use super::codebook::Codebook;
+use super::{try_vec, Error};
+
+/// A residue configuration.
+pub(crate) struct Residue {
+    /// 0, 1 or 2.
+    kind: u8,
+    begin: u32,
+    end: u32,
+    partition_size: u32,
+    classifications: u8,
+    classbook: u8,
+    /// `classifications ^ classbook.dimensions`: classbook values at or above it end decoding.
+    partvals: u32,
+    /// Per classification, the book of each of the eight passes.
+    books: Vec<[Option<u8>; 8]>,
+}
+
+/// The channel vectors one residue decodes into.
+pub(crate) struct Vectors<'a> {
+    /// All channels' spectra; channel `c` starts at `c * stride`.
+    pub(crate) spectra: &'a mut [f32],
+    /// Distance between channel vectors in `spectra`.
+    pub(crate) stride: usize,
+    /// Coefficients per channel in this block (blocksize / 2).
+    pub(crate) n: usize,
+    /// The channels of this submap, in order.
+    pub(crate) channels: &'a [u8],
+    /// Per entry of `channels`: no residue to decode (its floor is unused).
+    pub(crate) skip: &'a [bool],
+}
+
+impl Residue {
+    /// Reads a residue configuration; book numbers are checked against `books`.
+    pub(crate) fn parse(r: &mut Reader, books: &[Codebook], kind: u8) -> Result<Residue, Error> {
+        let mut read = |n| r.read(n).ok_or(Error::BadSetup);
+        let book =
+            |b: u32| if (b as usize) < books.len() { Ok(b as u8) } else { Err(Error::BadSetup) };
+        let begin = read(24)?;
+        let end = read(24)?;
+        let partition_size = read(24)? + 1;
+        let classifications = read(6)? as u8 + 1;
+        let classbook = book(read(8)?)?;
+        let mut cascade = try_vec(usize::from(classifications), 0u8)?;
+        for c in cascade.iter_mut() {
+            let low = read(3)?;
+            let high = if read(1)? != 0 { read(5)? } else { 0 };
+            *c = (high * 8 + low) as u8;
+        }
+        let mut list = try_vec(usize::from(classifications), [None; 8])?;
+        for (passes, &c) in list.iter_mut().zip(cascade.iter()) {
+            for (j, b) in passes.iter_mut().enumerate() {
+                if c & (1 << j) != 0 {
+                    *b = Some(book(read(8)?)?);
+                }
+            }
+        }
+        // As libvorbis: the classbook must be able to code every classification combination
+        // it claims; its dimension is the number of classifications per codeword.
+        let cb = books.get(usize::from(classbook)).ok_or(Error::BadSetup)?;
+        if cb.dimensions == 0 {
+            return Err(Error::BadSetup);
+        }
+        let mut partvals: u64 = 1;
+        for _ in 0..cb.dimensions {
+            partvals *= u64::from(classifications);
+            if partvals > u64::from(cb.entries) {
+                return Err(Error::BadSetup);
+            }
+        }
+        Ok(Residue {
+            kind,
+            begin,
+            end,
+            partition_size,
+            classifications,
+            classbook,
+            partvals: partvals as u32,
+            books: list,
+        })
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.books.capacity() * 8
+    }
+
+    /// Every book number this residue uses for VQ vectors (not the classbook).
+    pub(crate) fn vq_books(&self) -> impl Iterator<Item = u8> + '_ {
+        self.books.iter().flat_map(|b| b.iter().flatten().copied())
+    }
+
+    /// Decodes this residue into `v` (adding to zeroed vectors). `classes` is scratch space of at
+    /// least `channels * n` bytes. End of packet simply ends decoding, as the spec says.
+    pub(crate) fn decode(
+        &self,
+        r: &mut Reader,
+        books: &[Codebook],
+        v: &mut Vectors,
+        classes: &mut [u8],
+    ) {
+        let _ = self.decode_passes(r, books, v, classes);
+    }
+
+    fn decode_passes(
+        &self,
+        r: &mut Reader,
+        books: &[Codebook],
+        v: &mut Vectors,
+        classes: &mut [u8],
+    ) -> Option<()> {
+        let nch = v.channels.len();
+        let interleaved = self.kind == 2;
+        let actual = if interleaved { v.n * nch } else { v.n };
+        let begin = (self.begin as usize).min(actual);
+        let end = (self.end as usize).min(actual);
+        let psize = self.partition_size as usize;
+        let parts = end.saturating_sub(begin) / psize;
+        if parts == 0 || (interleaved && v.skip.iter().all(|&s| s)) {
+            return Some(());
+        }
+        let nvec = if interleaved { 1 } else { nch };
+        let decodes = |k: usize| interleaved || !v.skip.get(k).copied().unwrap_or(true);
+        let classbook = books.get(usize::from(self.classbook))?;
+        let cpw = usize::from(classbook.dimensions);
+        let ncls = u32::from(self.classifications);
+        let classes = classes.get_mut(..nvec * parts)?;
+        for pass in 0..8 {
+            let mut p = 0;
+            while p < parts {
+                if pass == 0 {
+                    for k in (0..nvec).filter(|&k| decodes(k)) {
+                        let mut temp = classbook.decode(r)?;
+                        if temp >= self.partvals {
+                            return None;
+                        }
+                        for i in (0..cpw).rev() {
+                            if let Some(c) = classes.get_mut(k * parts + p + i) {
+                                if p + i < parts {
+                                    *c = (temp % ncls) as u8;
+                                }
+                            }
+                            temp /= ncls;
+                        }
+                    }
+                }
+                for _ in 0..cpw {
+                    if p >= parts {
+                        break;
+                    }
+                    for k in (0..nvec).filter(|&k| decodes(k)) {
+                        let class = *classes.get(k * parts + p)?;
+                        let passes = self.books.get(usize::from(class))?;
+                        if let Some(b) = passes[pass] {
+                            // `pass < 8`, the array length.
+                            let book = books.get(usize::from(b))?;
+                            let offset = begin + p * psize;
+                            if interleaved {
+                                decode_interleaved(r, book, v, offset, psize)?;
+                            } else {
+                                let c = usize::from(*v.channels.get(k)?);
+                                let start = c * v.stride + offset;
+                                let out = v.spectra.get_mut(start..start + psize)?;
+                                if self.kind == 0 {
+                                    decode_format0(r, book, out)?;
+                                } else {
+                                    decode_format1(r, book, out)?;
+                                }
+                            }
+                        }
+                    }
+                    p += 1;
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+/// Residue 0 partition: element `j` of the `i`th vector goes to `i + j * step`.
+fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
+    let dim = usize::from(book.dimensions);
+    let step = out.len() / dim.max(1);
+    for i in 0..step {
+        book.decode_vector(r, |j, x| {
+            if let Some(o) = out.get_mut(i + j * step) {
+                *o += x;
+            }
+        })?;
+    }
+    Some(())
+}
+
+/// Residue 1 partition: vectors fill the partition in order.
+fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
+    let dim = usize::from(book.dimensions).max(1);
+    let mut i = 0;
+    while i < out.len() {
+        let rest = out.get_mut(i..)?;
+        book.decode_vector(r, |j, x| {
+            if let Some(o) = rest.get_mut(j) {
+                *o += x;
+            }
+        })?;
+        i += dim;
+    }
+    Some(())
+}
+
+/// Residue 2 partition at `offset` of the channel-interleaved vector, decoded as format 1.
+fn decode_interleaved(
+    r: &mut Reader,
+    book: &Codebook,
+    v: &mut Vectors,
+    offset: usize,
+    psize: usize,
+) -> Option<()> {
+    let nch = v.channels.len();
+    let dim = usize::from(book.dimensions).max(1);
+    let (mut k, mut pos) = (offset % nch, offset / nch);
+    let mut left = psize;
+    while left > 0 {
+        let take = dim.min(left);
+        book.decode_vector(r, |j, x| {
+            if j < take {
+                let c = usize::from(v.channels.get(k).copied().unwrap_or(0));
+                if let Some(o) = v.spectra.get_mut(c * v.stride + pos) {
+                    if pos < v.n {
+                        *o += x;
+                    }
+                }
+                k += 1;
+                if k == nch {
+                    k = 0;
+                    pos += 1;
+                }
+            }
+        })?;
+        left -= take;
+    }
+    Some(())
+}

@@ -1,0 +1,82 @@
+//! The Vorbis window and the overlap-add of consecutive blocks (spec section 4.3.1 and 4.3.8).
+//!
+//! A block's window rises over a slope as long as half the smaller of it and its neighbour, so a
+//! long block next to a short one is flat (1) in the middle and zero at its far ends. The slope is
+//! `sin(π/2 · sin²((i + 1/2) / L · π/2))` for `i < L`, `L` half the neighbouring block size: it
+//! satisfies `w² + w_reversed² = 1`, which makes overlap-add reconstruct the signal.
+
+use alloc::vec::Vec;
+
+use super::{try_vec, Error};
+
+/// The rising window slopes of both block sizes.
+pub(crate) struct Windows {
+    /// Slope for a neighbour of each block size: `blocksize / 2` values.
+    slopes: [Vec<f32>; 2],
+}
+
+impl Windows {
+    /// Heap bytes `new` allocates.
+    pub(crate) fn heap_bytes(blocksize: [u16; 2]) -> usize {
+        (usize::from(blocksize[0]) + usize::from(blocksize[1])) / 2 * 4
+    }
+
+    /// Computes the slopes for `blocksize`.
+    pub(crate) fn new(blocksize: [u16; 2]) -> Result<Windows, Error> {
+        let slope = |bs: u16| -> Result<Vec<f32>, Error> {
+            let l = usize::from(bs / 2);
+            let mut w = try_vec(l, 0f32)?;
+            for (i, v) in w.iter_mut().enumerate() {
+                let x = (i as f64 + 0.5) / l as f64 * core::f64::consts::FRAC_PI_2;
+                let s = libm::sin(x);
+                *v = libm::sin(core::f64::consts::FRAC_PI_2 * s * s) as f32;
+            }
+            Ok(w)
+        };
+        Ok(Windows { slopes: [slope(blocksize[0])?, slope(blocksize[1])?] })
+    }
+
+    /// Unfolds the left half of a block of size `n` from the inverse MDCT's `u` into `left` and
+    /// windows it for a left neighbour of window class `neighbour_long`.
+    pub(crate) fn left_half(&self, u: &[f32], n: usize, neighbour_long: bool, left: &mut [f32]) {
+        let q = n / 4;
+        let (Some(u), Some(left)) = (u.get(..2 * q), left.get_mut(..2 * q)) else { return };
+        let (a, b) = left.split_at_mut(q);
+        for (d, s) in a.iter_mut().zip(&u[q..]) {
+            *d = *s;
+        }
+        for (d, s) in b.iter_mut().zip(u[q..].iter().rev()) {
+            *d = -*s;
+        }
+        let slope = &self.slopes[usize::from(neighbour_long)];
+        let begin = q.saturating_sub(slope.len() / 2);
+        for d in left.iter_mut().take(begin) {
+            *d = 0.0;
+        }
+        for (d, w) in left.iter_mut().skip(begin).zip(slope.iter()) {
+            *d *= *w;
+        }
+    }
+
+    /// Unfolds the right half of a block of size `n` from `u` into `right` and windows it for a
+    /// right neighbour of window class `neighbour_long`.
+    pub(crate) fn right_half(&self, u: &[f32], n: usize, neighbour_long: bool, right: &mut [f32]) {
+        let q = n / 4;
+        let (Some(u), Some(right)) = (u.get(..q), right.get_mut(..2 * q)) else { return };
+        let (a, b) = right.split_at_mut(q);
+        for (d, s) in a.iter_mut().zip(u.iter().rev()) {
+            *d = -*s;
+        }
+        for (d, s) in b.iter_mut().zip(u.iter()) {
+            *d = -*s;
+        }
+        let slope = &self.slopes[usize::from(neighbour_long)];
+        let begin = q.saturating_sub(slope.len() / 2);
+        for (d, w) in right.iter_mut().skip(begin).zip(slope.iter().rev()) {
+            *d *= *w;
+        }
+        for d in right.iter_mut().skip(begin + slope.len()) {
+            *d = 0.0;
+        }
+    }
+}
