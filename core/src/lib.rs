@@ -8,7 +8,7 @@
 //! Layers, from the bytes up:
 //! - [`http`], [`ssdp`], [`xml`]: wire formats. Parsers borrow their input and take caller storage;
 //!   writers emit into caller buffers.
-//! - [`ssdp::responder`]: the sans-IO discovery machine (datagrams and time in, datagrams and
+//! - [`ssdp::responder::Responder`]: the sans-IO discovery machine (datagrams and time in, datagrams and
 //!   deadlines out).
 //! - [`upnp`], [`dlna`]: device and service descriptions, SOAP actions, DIDL-Lite, protocolInfo.
 //! - [`media`]: the Ogg demuxer and the Vorbis decoder.
@@ -35,6 +35,8 @@ pub mod media;
 pub mod server;
 pub mod ssdp;
 pub mod time;
+#[cfg(feature = "alloc")]
+pub mod transcode;
 #[cfg(feature = "alloc")]
 pub mod upnp;
 pub mod xml;

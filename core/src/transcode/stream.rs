@@ -1,0 +1,173 @@
+//! Producing the bytes of a byte range of a rendition.
+
+use core::fmt;
+
+use embedded_io::{Read, Seek};
+use heapless::Vec;
+
+use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
+use crate::media::vorbis_file::{self, VorbisFile};
+
+/// Why a rendition could not be produced to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Error {
+    /// Reading or decoding the file failed.
+    Decode(vorbis_file::Error),
+    /// The file holds fewer frames than its length promised (damaged since it was indexed).
+    Truncated,
+    /// A link of the file has another channel count than the rendition.
+    ChannelsChanged,
+}
+
+impl From<vorbis_file::Error> for Error {
+    fn from(e: vorbis_file::Error) -> Self {
+        Error::Decode(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Decode(e) => write!(f, "decoding failed: {e}"),
+            Error::Truncated => f.write_str("the file ended before its indexed length"),
+            Error::ChannelsChanged => f.write_str("a chained link changes the channel count"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Samples decoded per step (interleaved): 4 KiB of `i16` on the transcoder.
+const SCRATCH: usize = 2048;
+
+/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis file.
+///
+/// Memory: the [`VorbisFile`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
+/// and the 68-byte header inside this struct.
+pub struct Transcoder<R> {
+    file: VorbisFile<R>,
+    layout: Layout,
+    /// Next byte of the rendition to produce.
+    offset: u64,
+    /// One past the last byte to produce.
+    end: u64,
+    header: [u8; MAX_HEADER],
+    /// Bytes of the last encoded frame that did not fit the caller's buffer.
+    carry: Vec<u8, { 2 * MAX_CHANNELS as usize }>,
+    scratch: [i16; SCRATCH],
+}
+
+impl<R: Read + Seek> Transcoder<R> {
+    /// Positions `file` for bytes `first..first + len` of `layout`. The file's links must all
+    /// have `layout`'s rate and channel count (the library offers transcodes only then).
+    pub fn new(
+        mut file: VorbisFile<R>,
+        layout: Layout,
+        first: u64,
+        len: u64,
+    ) -> Result<Self, Error> {
+        if let Position::Sample { frame, .. } = layout.locate(first) {
+            file.seek(frame.min(layout.frames))?;
+        }
+        let mut header = [0u8; MAX_HEADER];
+        layout.write_header(&mut header);
+        let end = first.saturating_add(len).min(layout.total_len());
+        Ok(Transcoder {
+            file,
+            layout,
+            offset: first,
+            end,
+            header,
+            carry: Vec::new(),
+            scratch: [0; SCRATCH],
+        })
+    }
+
+    /// Bytes still to produce.
+    pub fn remaining(&self) -> u64 {
+        self.end.saturating_sub(self.offset)
+    }
+
+    /// Fills `out` with the next bytes; returns how many, 0 when the range is complete. A
+    /// stream that ends early (a damaged file) returns [`Error::Truncated`] once the decodable
+    /// frames are out.
+    pub fn fill(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        let mut n = 0;
+        while n < out.len() && self.offset < self.end {
+            let room = out.len() - n;
+            let want = usize::try_from(self.remaining()).unwrap_or(usize::MAX).min(room);
+            let Some(dst) = out.get_mut(n..n + want) else { break };
+            let wrote = if !self.carry.is_empty() {
+                let n = copy(Some(&self.carry), dst);
+                self.carry.rotate_left(n);
+                self.carry.truncate(self.carry.len() - n);
+                n
+            } else {
+                match self.layout.locate(self.offset) {
+                    Position::Header(at) => {
+                        copy(self.header.get(at..self.layout.header_len()), dst)
+                    }
+                    Position::Sample { skip, .. } => self.samples(skip, dst)?,
+                }
+            };
+            if wrote == 0 {
+                return if n == 0 { Err(Error::Truncated) } else { Ok(n) };
+            }
+            n += wrote;
+            self.offset += wrote as u64;
+        }
+        Ok(n)
+    }
+
+    /// Decodes frames and encodes them into `dst`, dropping the first `skip` bytes of the first
+    /// frame (non-zero only for a range starting inside a frame); returns the bytes written (0
+    /// at the end of the decodable stream). A frame cut by the end of `dst` leaves its other
+    /// bytes in `carry`.
+    fn samples(&mut self, skip: usize, dst: &mut [u8]) -> Result<usize, Error> {
+        let channels = usize::from(self.layout.channels);
+        let fb = self.layout.frame_bytes();
+        // Whole frames that fit (at least one: a partial frame is encoded whole, then cut).
+        let frames = ((dst.len() + skip).div_ceil(fb)).clamp(1, SCRATCH / channels);
+        if self.file.prepare()? && usize::from(self.file.channels()) != channels {
+            return Err(Error::ChannelsChanged);
+        }
+        let got =
+            self.file.read_i16(self.scratch.get_mut(..frames * channels).unwrap_or_default())?;
+        let mut written = 0;
+        let mut frame_buf = [0u8; 2 * MAX_CHANNELS as usize];
+        for f in 0..got {
+            let samples = self.scratch.get(f * channels..(f + 1) * channels).unwrap_or_default();
+            for (o, out) in frame_buf.chunks_exact_mut(2).take(channels).enumerate() {
+                let s = samples.get(self.layout.source_channel(o)).copied().unwrap_or(0);
+                out.copy_from_slice(&match self.layout.container {
+                    Container::L16 => s.to_be_bytes(),
+                    Container::Wav => s.to_le_bytes(),
+                });
+            }
+            let from = if f == 0 { skip } else { 0 };
+            let part = frame_buf.get(from..fb).unwrap_or_default();
+            let Some(rest) = dst.get_mut(written..) else { break };
+            let take = part.len().min(rest.len());
+            if let (Some(d), Some(s)) = (rest.get_mut(..take), part.get(..take)) {
+                d.copy_from_slice(s);
+            }
+            written += take;
+            if take < part.len() {
+                // Only the last decoded frame can be cut: `frames` fits `dst` up to one frame.
+                let _ = self.carry.extend_from_slice(part.get(take..).unwrap_or_default());
+                break;
+            }
+        }
+        Ok(written)
+    }
+}
+
+fn copy(src: Option<&[u8]>, dst: &mut [u8]) -> usize {
+    let src = src.unwrap_or_default();
+    let n = src.len().min(dst.len());
+    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
+        d.copy_from_slice(s);
+    }
+    n
+}
