@@ -11,4 +11,4 @@ mod format;
 mod protocol_info;
 
 pub use format::{jpeg_profile, MediaFormat, MediaKind};
-pub use protocol_info::{ContentFeatures, Flags, ProtocolInfo};
+pub use protocol_info::{ContentFeatures, Flags, Mime, ProtocolInfo};

@@ -114,11 +114,34 @@ impl fmt::Display for ContentFeatures<'_> {
     }
 }
 
+/// A MIME type as DLNA sends it: a fixed string, or L16 with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mime<'a> {
+    /// A MIME type without parameters, e.g. `audio/ogg`.
+    Fixed(&'a str),
+    /// `audio/L16;rate=<rate>;channels=<channels>` (RFC 2586), the DLNA LPCM type.
+    L16 {
+        /// Frames per second.
+        rate: u32,
+        /// Channel count.
+        channels: u8,
+    },
+}
+
+impl fmt::Display for Mime<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mime::Fixed(text) => f.write_str(text),
+            Mime::L16 { rate, channels } => write!(f, "audio/L16;rate={rate};channels={channels}"),
+        }
+    }
+}
+
 /// A UPnP protocolInfo for HTTP delivery: `http-get:*:<mime>:<content features>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProtocolInfo<'a> {
-    /// The MIME type, possibly with parameters (`audio/L16;rate=44100;channels=2`).
-    pub mime: &'a str,
+    /// The MIME type.
+    pub mime: Mime<'a>,
     /// The DLNA 4th field.
     pub features: ContentFeatures<'a>,
 }
@@ -126,7 +149,10 @@ pub struct ProtocolInfo<'a> {
 impl ProtocolInfo<'static> {
     /// The protocolInfo of a file served unchanged in its own format.
     pub fn for_file(format: MediaFormat) -> Self {
-        ProtocolInfo { mime: format.mime(), features: ContentFeatures::for_file(format) }
+        ProtocolInfo {
+            mime: Mime::Fixed(format.mime()),
+            features: ContentFeatures::for_file(format),
+        }
     }
 }
 
@@ -164,7 +190,7 @@ mod tests {
              DLNA.ORG_FLAGS=01700000000000000000000000000000"
         );
         let lpcm = ProtocolInfo {
-            mime: "audio/L16;rate=44100;channels=2",
+            mime: Mime::L16 { rate: 44_100, channels: 2 },
             features: ContentFeatures {
                 profile: Some("LPCM"),
                 time_seek: true,

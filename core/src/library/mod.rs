@@ -18,6 +18,7 @@
 
 mod id;
 mod object;
+pub mod probe;
 mod sort;
 mod tree;
 

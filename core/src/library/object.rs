@@ -8,10 +8,10 @@ use crate::dlna::MediaFormat;
 
 /// A container or an item.
 ///
-/// Memory: `size_of::<Object>()` is 88 bytes on 64-bit hosts (checked by a test), plus the name's
+/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), plus the name's
 /// heap block, the B-tree slot holding it (key 8 bytes, about 1.3x node overhead), 8 bytes in the
-/// parent's child list, and a [`Tags`] block when tags were read: about 180 bytes per item with a
-/// 30-byte name and no tags, so 100,000 items take roughly 18 MB on a 64-bit host (less on
+/// parent's child list, and a [`Tags`] block when tags were read: about 200 bytes per item with a
+/// 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host (less on
 /// 32-bit firmware, where pointers and `Box<str>` are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
@@ -82,6 +82,10 @@ pub struct Tags {
 pub struct Details {
     /// Play time in milliseconds.
     pub duration_ms: Option<u64>,
+    /// Exact decoded length in frames, when the file decodes to one rate and channel count
+    /// throughout (a Vorbis file whose links agree). Transcoded renditions (L16, WAV) are offered
+    /// exactly when this is known, since their sizes are computed from it.
+    pub frames: Option<u64>,
     /// Audio properties.
     pub audio: Option<AudioProps>,
     /// Tags, if the file had any.

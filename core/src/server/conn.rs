@@ -8,6 +8,7 @@ use super::{Env, Server};
 use crate::http::request::{self, Error as RequestError, Method, Parsed, Request, EMPTY_HEADER};
 use crate::http::response::{Head, StatusCode};
 use crate::http::SliceWriter;
+use crate::transcode::Transcoder;
 
 /// Header slots parsed per request: [`crate::http::request::Limits::DEFAULT`] allows 48.
 const HEADER_SLOTS: usize = 48;
@@ -167,6 +168,7 @@ impl<E: Env> Server<'_, E> {
                 true
             }
             Body::File { mut file, first, len } => copy(conn, tx, &mut file, first, len).await?,
+            Body::Transcode(mut transcoder) => transcode(conn, tx, &mut transcoder).await?,
         };
         conn.flush().await?;
         // A body cut short (the file shrank or failed) leaves the framing broken: close.
@@ -202,11 +204,31 @@ impl<E: Env> Server<'_, E> {
                 head.header("contentFeatures.dlna.org", features);
             }
             head.header("transferMode.dlna.org", media.transfer_mode.as_str());
+            if let Some(answer) = media.time_seek {
+                head.header("TimeSeekRange.dlna.org", answer);
+                head.header("Vary", "TimeSeekRange.dlna.org");
+            }
             head.header("realTimeInfo.dlna.org", "DLNA.ORG_TLAG=*");
         }
         head.header("EXT", "");
         head.connection(keep_alive);
         head.finish_len().map_err(|_| Error::TxTooSmall)
+    }
+}
+
+/// Sends what `transcoder` produces, `tx` at a time. Returns false if the stream ended early
+/// (a file damaged since it was indexed): the response is then shorter than announced.
+async fn transcode<C: Write, F: embedded_io::Read + embedded_io::Seek>(
+    conn: &mut C,
+    tx: &mut [u8],
+    transcoder: &mut Transcoder<F>,
+) -> Result<bool, Error<C::Error>> {
+    loop {
+        match transcoder.fill(tx) {
+            Ok(0) => return Ok(true),
+            Ok(n) => conn.write_all(tx.get(..n).unwrap_or_default()).await?,
+            Err(_) => return Ok(false),
+        }
     }
 }
 

@@ -1,80 +1,184 @@
-//! Media responses: files served as they are, with byte ranges and the DLNA headers.
+//! Media responses: files as they are, and transcoded renditions of Vorbis files.
 //!
+//! `/rill/media/<id>.<ext>` names the original file when `ext` is the file's own extension, and
+//! a rendition when it is `l16` or `wav` (see [`crate::transcode`]). Both are byte seekable:
 //! - `Range: bytes=...` gives 206 with `Content-Range`, or 416 with `Content-Range: bytes */len`
 //!   past the end, or 200 with everything (see [`crate::http::range`] for multi-range lists).
-//! - `TimeSeekRange.dlna.org` gives 406: files are offered with `DLNA.ORG_OP=01`, byte seek only.
+//!
+//! Renditions are also time seekable:
+//! - `TimeSeekRange.dlna.org: npt=START-[END]` gives 200 with the frames from
+//!   `floor(START × rate)` to `floor(END × rate)` (or the end), the header echoed with the byte
+//!   span (`npt=30.000-240.000/240.000 bytes=5292000-42335999/42336000`; the PS3 loses its
+//!   position without it) and `Vary: TimeSeekRange.dlna.org`; a START past the end gives 416, a
+//!   malformed value 400. On an original file it gives 406: files are offered with
+//!   `DLNA.ORG_OP=01`.
+//!
+//! For both:
 //! - `transferMode.dlna.org` is echoed; a value other than Streaming, Interactive or Background
 //!   gives 406. Without one, audio and video answer `Streaming` and images `Interactive`.
-//! - `getcontentFeatures.dlna.org: 1` gives `contentFeatures.dlna.org` with the item's DLNA 4th
-//!   field, the same text as in its Browse `res@protocolInfo`.
+//! - `getcontentFeatures.dlna.org: 1` gives `contentFeatures.dlna.org` with the resource's DLNA
+//!   4th field, the same text as in its Browse `res@protocolInfo`.
 //! - Every media answer has `Accept-Ranges: bytes`, an empty `EXT`, and
 //!   `realTimeInfo.dlna.org: DLNA.ORG_TLAG=*`.
 //!
-//! The `Content-Length` is the file's size when it is opened, not when it was scanned, so a file
-//! that changed since is still framed exactly.
+//! The `Content-Length` of a file is its size when it is opened, not when it was scanned, so a
+//! file that changed since is still framed exactly; that of a rendition is computed from the
+//! exact length indexed for the file.
+
+use alloc::boxed::Box;
 
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server};
-use crate::dlna::{ContentFeatures, MediaKind};
-use crate::http::range::{self, ContentRange, Resolution};
+use crate::dlna::{ContentFeatures, MediaFormat, MediaKind, Mime};
+use crate::http::npt;
+use crate::http::range::{self, ByteRange, ContentRange, Resolution};
 use crate::http::request::Request;
 use crate::http::response::StatusCode;
 use crate::library::ObjectId;
+use crate::media::vorbis_file::{self, VorbisFile};
+use crate::transcode::{Layout, Transcoder};
+
+/// What a media URL names.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The file as it is.
+    File(MediaFormat),
+    /// A transcoded rendition of it.
+    Rendition(Layout),
+}
 
 impl<E: Env> Server<'_, E> {
     /// The answer to a `GET` or `HEAD` of `/rill/media/<id>.<ext>`.
     pub(super) fn media(&self, req: &Request<'_, '_>, id: ObjectId, ext: &str) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
-            if item.format.extension() != ext {
-                return None;
-            }
+            let source = if item.format.extension() == ext {
+                Source::File(item.format)
+            } else {
+                Source::Rendition(Layout::of_extension(item, ext)?)
+            };
             let file = library.file_ref(id)?;
-            Some((item.format, self.env.open(&file)))
+            Some((source, self.env.open(&file)))
         });
-        let (format, (file, size)) = match opened {
-            Some((format, Some(opened))) => (format, opened),
+        let (source, (file, size)) = match opened {
+            Some((source, Some(opened))) => (source, opened),
             _ => return Reply::error(StatusCode::NOT_FOUND),
         };
+        let image = matches!(source, Source::File(f) if f.kind() == MediaKind::Image);
         let transfer_mode = match req.headers.get("transferMode.dlna.org") {
-            None if format.kind() == MediaKind::Image => TransferMode::Interactive,
+            None if image => TransferMode::Interactive,
             None => TransferMode::Streaming,
             Some(value) => match TransferMode::parse(value) {
                 Some(mode) => mode,
                 None => return Reply::error(StatusCode::NOT_ACCEPTABLE),
             },
         };
-        if req.headers.get("TimeSeekRange.dlna.org").is_some() {
-            return Reply::error(StatusCode::NOT_ACCEPTABLE);
-        }
         let wants_features = req
             .headers
             .get("getcontentFeatures.dlna.org")
             .is_some_and(|v| crate::http::trim(v) == b"1");
-        let mut headers = MediaHeaders {
-            features: wants_features.then(|| ContentFeatures::for_file(format)),
+        let (features, mime) = match source {
+            Source::File(format) => (ContentFeatures::for_file(format), Mime::Fixed(format.mime())),
+            Source::Rendition(layout) => (layout.features(true, true), layout.mime()),
+        };
+        let headers = MediaHeaders {
+            features: wants_features.then_some(features),
             transfer_mode,
             content_range: None,
+            time_seek: None,
         };
-        let resolution = match req.headers.get("range") {
-            Some(value) => range::resolve(value, size),
-            None => Resolution::Whole,
-        };
-        let (status, first, len) = match resolution {
-            Resolution::Whole => (StatusCode::OK, 0, size),
-            Resolution::Partial(span) => {
-                headers.content_range = Some(ContentRange::Bytes { range: span, len: size });
-                (StatusCode::PARTIAL_CONTENT, span.first, span.len())
-            }
-            Resolution::Unsatisfiable => {
-                headers.content_range = Some(ContentRange::Unsatisfied { len: size });
-                let mut reply = Reply::error(StatusCode::RANGE_NOT_SATISFIABLE);
-                reply.media = Some(headers);
-                return reply;
-            }
-        };
-        let mut reply = Reply::new(status, format.mime(), Body::File { file, first, len });
-        reply.media = Some(headers);
-        reply
+        match source {
+            Source::File(_) => whole_or_range(req, headers, mime, size, |first, len| {
+                if req.headers.get("TimeSeekRange.dlna.org").is_some() {
+                    return Err(StatusCode::NOT_ACCEPTABLE);
+                }
+                Ok(Body::File { file, first, len })
+            }),
+            Source::Rendition(layout) => rendition(req, headers, layout, file),
+        }
+    }
+}
+
+/// The answer for a rendition: a time seek, or a byte range of it.
+fn rendition<F: embedded_io::Read + embedded_io::Seek>(
+    req: &Request<'_, '_>,
+    mut headers: MediaHeaders,
+    layout: Layout,
+    file: F,
+) -> Reply<F> {
+    let body = |first, len| {
+        let file = VorbisFile::open(file).map_err(open_error)?;
+        match Transcoder::new(file, layout, first, len) {
+            Ok(t) => Ok(Body::Transcode(Box::new(t))),
+            Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    };
+    let Some(value) = req.headers.get("TimeSeekRange.dlna.org") else {
+        return whole_or_range(req, headers, layout.mime(), layout.total_len(), body);
+    };
+    let Ok(range) = npt::parse(value) else {
+        return Reply::error(StatusCode::BAD_REQUEST);
+    };
+    let duration = layout.duration_us();
+    if range.start > duration {
+        return Reply::error(StatusCode::RANGE_NOT_SATISFIABLE);
+    }
+    let end_us = range.end.map_or(duration, |end| end.min(duration));
+    let first_frame = layout.frame_at(range.start);
+    let end_frame = layout.frame_at(end_us).max(first_frame);
+    let first = layout.frame_offset(first_frame);
+    let len = layout.frame_offset(end_frame) - first;
+    let bytes = (len > 0).then(|| (ByteRange { first, last: first + len - 1 }, layout.total_len()));
+    headers.time_seek =
+        Some(npt::Answer { start: range.start, end: end_us, duration: Some(duration), bytes });
+    match body(first, len) {
+        Ok(body) => {
+            Reply { media: Some(headers), ..Reply::new(StatusCode::OK, layout.mime(), body) }
+        }
+        Err(status) => Reply::error(status),
+    }
+}
+
+/// Answers `Range` (or its absence) on a representation of `size` bytes, whose body `body`
+/// makes for a byte span (or refuses with a status).
+fn whole_or_range<F>(
+    req: &Request<'_, '_>,
+    mut headers: MediaHeaders,
+    mime: Mime<'static>,
+    size: u64,
+    body: impl FnOnce(u64, u64) -> Result<Body<F>, StatusCode>,
+) -> Reply<F> {
+    let resolution = match req.headers.get("range") {
+        Some(value) => range::resolve(value, size),
+        None => Resolution::Whole,
+    };
+    let (status, first, len) = match resolution {
+        Resolution::Whole => (StatusCode::OK, 0, size),
+        Resolution::Partial(span) => {
+            headers.content_range = Some(ContentRange::Bytes { range: span, len: size });
+            (StatusCode::PARTIAL_CONTENT, span.first, span.len())
+        }
+        Resolution::Unsatisfiable => {
+            headers.content_range = Some(ContentRange::Unsatisfied { len: size });
+            return Reply {
+                media: Some(headers),
+                ..Reply::error(StatusCode::RANGE_NOT_SATISFIABLE)
+            };
+        }
+    };
+    match body(first, len) {
+        Ok(body) => Reply { media: Some(headers), ..Reply::new(status, mime, body) },
+        Err(status) => Reply::error(status),
+    }
+}
+
+/// The status for a rendition whose file cannot be opened as Vorbis any more.
+fn open_error(e: vorbis_file::Error) -> StatusCode {
+    match e {
+        // Out of the memory budget for a stream: refuse this one, keep serving.
+        vorbis_file::Error::Budget | vorbis_file::Error::OutOfMemory => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -2,9 +2,13 @@
 
 use alloc::vec::Vec;
 
-use crate::dlna::ContentFeatures;
+use alloc::boxed::Box;
+
+use crate::dlna::{ContentFeatures, Mime};
+use crate::http::npt;
 use crate::http::range::ContentRange;
 use crate::http::response::StatusCode;
+use crate::transcode::Transcoder;
 
 /// Where the body of a response comes from.
 pub(super) enum Body<F> {
@@ -12,6 +16,8 @@ pub(super) enum Body<F> {
     Text(&'static str),
     /// A rendered document.
     Owned(Vec<u8>),
+    /// A byte range of a transcoded rendition, produced as it is sent.
+    Transcode(Box<Transcoder<F>>),
     /// `len` bytes of an open file from byte `first` on.
     File {
         /// The open file.
@@ -29,6 +35,7 @@ impl<F> Body<F> {
         match self {
             Body::Text(t) => t.len() as u64,
             Body::Owned(v) => v.len() as u64,
+            Body::Transcode(t) => t.remaining(),
             Body::File { len, .. } => *len,
         }
     }
@@ -68,12 +75,14 @@ pub(super) struct MediaHeaders {
     pub transfer_mode: TransferMode,
     /// `Content-Range` of a 206 or 416.
     pub content_range: Option<ContentRange>,
+    /// `TimeSeekRange.dlna.org` of an answer to a time seek.
+    pub time_seek: Option<npt::Answer>,
 }
 
 /// A response: what [`super::conn`] writes.
 pub(super) struct Reply<F> {
     pub status: StatusCode,
-    pub content_type: Option<&'static str>,
+    pub content_type: Option<Mime<'static>>,
     pub body: Body<F>,
     pub media: Option<MediaHeaders>,
     /// Close the connection after this response whatever the request asked.
@@ -83,11 +92,11 @@ pub(super) struct Reply<F> {
 }
 
 /// `Content-Type` of XML documents and SOAP answers.
-pub(super) const XML: &str = "text/xml; charset=\"utf-8\"";
+pub(super) const XML: Mime<'static> = Mime::Fixed("text/xml; charset=\"utf-8\"");
 
 impl<F> Reply<F> {
     /// A response with a body and no extra headers.
-    pub(super) fn new(status: StatusCode, content_type: &'static str, body: Body<F>) -> Self {
+    pub(super) fn new(status: StatusCode, content_type: Mime<'static>, body: Body<F>) -> Self {
         Reply {
             status,
             content_type: Some(content_type),
@@ -100,7 +109,7 @@ impl<F> Reply<F> {
 
     /// An error answer with a one-line text body naming the status.
     pub(super) fn error(status: StatusCode) -> Self {
-        Reply::new(status, "text/plain; charset=utf-8", Body::Text(status.reason()))
+        Reply::new(status, Mime::Fixed("text/plain; charset=utf-8"), Body::Text(status.reason()))
     }
 
     /// An error answer after which the connection closes (the request could not be framed).

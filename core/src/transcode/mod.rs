@@ -7,7 +7,9 @@
 //! and encodes, and the bytes equal the same slice of a full decode.
 
 mod layout;
+mod offer;
 mod stream;
 
 pub use layout::{frames_to_us, Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
+pub use offer::CONTAINERS;
 pub use stream::{Error, Transcoder};

@@ -58,6 +58,13 @@ pub struct Transcoder<R> {
     scratch: [i16; SCRATCH],
 }
 
+impl<R> Transcoder<R> {
+    /// Bytes still to produce.
+    pub fn remaining(&self) -> u64 {
+        self.end.saturating_sub(self.offset)
+    }
+}
+
 impl<R: Read + Seek> Transcoder<R> {
     /// Positions `file` for bytes `first..first + len` of `layout`. The file's links must all
     /// have `layout`'s rate and channel count (the library offers transcodes only then).
@@ -82,11 +89,6 @@ impl<R: Read + Seek> Transcoder<R> {
             carry: Vec::new(),
             scratch: [0; SCRATCH],
         })
-    }
-
-    /// Bytes still to produce.
-    pub fn remaining(&self) -> u64 {
-        self.end.saturating_sub(self.offset)
     }
 
     /// Fills `out` with the next bytes; returns how many, 0 when the range is complete. A

@@ -15,6 +15,7 @@ use core::fmt::{self, Write};
 use super::MEDIA_PATH;
 use crate::dlna::ProtocolInfo;
 use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
+use crate::transcode::{Layout, CONTAINERS};
 use crate::xml::{escape_text, Render};
 
 /// The most `res` elements one item has.
@@ -120,7 +121,8 @@ pub struct Resource<'a> {
     pub bits_per_sample: Option<u8>,
 }
 
-/// The resources of item `id`, as reached via `host`: the original file first.
+/// The resources of item `id`, as reached via `host`: the original file first, then the L16
+/// and WAV renditions of a Vorbis item whose exact length is known.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,
@@ -144,8 +146,22 @@ pub fn resources<'a>(
         bits_per_sample: audio.map(|a| a.bits_per_sample).filter(|&b| b > 0),
     };
     let mut list = heapless::Vec::new();
-    // Capacity MAX_RESOURCES >= 1: the first push cannot fail.
+    // Capacity MAX_RESOURCES >= 1 + CONTAINERS.len(): no push can fail.
     let _ = list.push(original);
+    for container in CONTAINERS {
+        if let Some(layout) = Layout::of_item(item, container) {
+            let _ = list.push(Resource {
+                protocol_info: layout.protocol_info(true, true),
+                url: MediaUrl { host, id, ext: container.extension() },
+                size: Some(layout.total_len()),
+                duration_ms: Some(layout.duration_us() / 1000),
+                bitrate: Some(layout.byte_rate()),
+                sample_rate: Some(layout.rate),
+                channels: Some(layout.channels),
+                bits_per_sample: Some(16),
+            });
+        }
+    }
     list
 }
 

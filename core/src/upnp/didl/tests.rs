@@ -2,7 +2,8 @@ use super::*;
 use crate::library::{AudioProps, Details, FileInfo, Tags};
 use crate::upnp::soap::{Response, Value};
 use crate::upnp::{parse_media_path, Service};
-use alloc::string::String;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 const DIDL: &str = "urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/";
 const DC: &str = "http://purl.org/dc/elements/1.1/";
@@ -26,6 +27,7 @@ fn library() -> (Library, ObjectId, ObjectId) {
     };
     let details = Details {
         duration_ms: Some(205_500),
+        frames: Some(9_062_550),
         audio: Some(AudioProps { sample_rate: 44_100, channels: 2, bits_per_sample: 0 }),
         tags: Some(Box::new(tags)),
     };
@@ -116,6 +118,37 @@ fn items_carry_class_tags_and_resources() {
     let url = res.text().unwrap();
     let path = url.strip_prefix("http://192.168.1.5:8200").unwrap();
     assert_eq!(parse_media_path(path), Some((song, "ogg")));
+
+    // Then the renditions: L16 in the LPCM profile, and WAV, both exactly sized and seekable.
+    let renditions: Vec<_> =
+        item.children().filter(|n| n.has_tag_name((DIDL, "res"))).skip(1).collect();
+    assert_eq!(renditions.len(), 2);
+    let (l16, wav) = (renditions[0], renditions[1]);
+    assert_eq!(
+        l16.attribute("protocolInfo"),
+        Some(
+            "http-get:*:audio/L16;rate=44100;channels=2:DLNA.ORG_PN=LPCM;DLNA.ORG_OP=11;\
+             DLNA.ORG_CI=1;DLNA.ORG_FLAGS=01700000000000000000000000000000"
+        )
+    );
+    assert_eq!(l16.attribute("size"), Some("36250200"), "9,062,550 frames x 4 bytes");
+    assert_eq!(wav.attribute("size"), Some("36250244"), "plus the 44-byte header");
+    for res in [l16, wav] {
+        assert_eq!(res.attribute("duration"), Some("0:03:25.500"));
+        assert_eq!(res.attribute("bitrate"), Some("176400"));
+        assert_eq!(res.attribute("bitsPerSample"), Some("16"));
+        assert_eq!(res.attribute("nrAudioChannels"), Some("2"));
+    }
+    assert!(wav
+        .attribute("protocolInfo")
+        .unwrap()
+        .starts_with("http-get:*:audio/wav:DLNA.ORG_OP=11;DLNA.ORG_CI=1;"));
+    let path = |res: roxmltree::Node| {
+        let url = res.text().unwrap().strip_prefix("http://192.168.1.5:8200").unwrap().to_string();
+        parse_media_path(&url).map(|(id, ext)| (id, ext.to_string()))
+    };
+    assert_eq!(path(l16), Some((song, "l16".to_string())));
+    assert_eq!(path(wav), Some((song, "wav".to_string())));
 
     // The root container's parent is -1.
     let out = render(&lib, &[ObjectId::ROOT], "*");
