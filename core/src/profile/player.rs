@@ -1,7 +1,5 @@
 //! [`Player`]: the players Rill knows, and how request headers name them.
 
-use core::fmt;
-
 use super::Profile;
 use crate::http::request::Headers;
 
@@ -31,40 +29,14 @@ pub enum Player {
     Generic,
 }
 
-/// The request header a [`Rule`] looks at.
-#[derive(Clone, Copy)]
-enum Field {
-    UserAgent,
-    /// Sony's `X-AV-Client-Info: av=5.0; cn="..."; mn="<model>"; mv="..."`.
-    ClientInfo,
-    /// Sony's `X-AV-Physical-Unit-Info: pa="<model>"`.
-    PhysicalUnit,
-    /// Samsung's `getCaptionInfo.sec: 1` (asks for subtitle URLs).
-    Caption,
-}
+const UA: &str = "user-agent";
+/// Sony's `X-AV-Client-Info: av=5.0; cn="..."; mn="<model>"; mv="..."`.
+const CLIENT_INFO: &str = "x-av-client-info";
+/// Sony's `X-AV-Physical-Unit-Info: pa="<model>"`.
+const UNIT_INFO: &str = "x-av-physical-unit-info";
 
-impl Field {
-    fn name(self) -> &'static str {
-        match self {
-            Field::UserAgent => "user-agent",
-            Field::ClientInfo => "x-av-client-info",
-            Field::PhysicalUnit => "x-av-physical-unit-info",
-            Field::Caption => "getcaptioninfo.sec",
-        }
-    }
-}
-
-/// A header containing `pattern` (ASCII case-insensitive; an empty pattern matches any value)
-/// names `player`.
-struct Rule {
-    field: Field,
-    pattern: &'static str,
-    player: Player,
-}
-
-const fn rule(field: Field, pattern: &'static str, player: Player) -> Rule {
-    Rule { field, pattern, player }
-}
+/// Header `.0` containing `.1` (ASCII case-insensitive; empty matches any value) names `.2`.
+type Rule = (&'static str, &'static str, Player);
 
 /// The first matching rule wins. Sources: MiniDLNA `clients.c` (M), UMS renderer `.conf` files
 /// and `RendererConfigurationTest` (U), Gerbera `client_manager.cc` (G), protocol.md (P).
@@ -75,43 +47,40 @@ const fn rule(field: Field, pattern: &'static str, player: Player) -> Rule {
 /// FRITZ!Box, Windows 10 and VLC all send it). VLC's control requests are therefore Generic
 /// unless the libupnp string names VLC; its media requests say `VLC/` and identify it, and
 /// [`Clients`](super::Clients) carries that over to its later control requests.
-const RULES: [Rule; 17] = [
+const RULES: [Rule; 18] = [
     // M, G: AllShare on a PC; Samsung TV extensions upset Windows, so it gets plain DLNA.
-    rule(Field::UserAgent, "SEC_HHP_[PC]", Player::Generic),
-    // P, U: media requests. "PLAYSTATION 3" rather than M's "PLAYSTATION": the PS4 says
-    // "PlayStation 4" and UMS's "Showtime PS3" is a different player.
-    rule(Field::UserAgent, "PLAYSTATION 3", Player::Ps3),
-    rule(Field::ClientInfo, "PLAYSTATION 3", Player::Ps3),
-    // M, U: Sony's headers; other Sony devices (Blu-ray players) stay Generic.
-    rule(Field::ClientInfo, "BRAVIA", Player::Bravia),
-    rule(Field::PhysicalUnit, "BRAVIA", Player::Bravia),
+    (UA, "SEC_HHP_[PC]", Player::Generic),
+    // P, U. Not M's "PLAYSTATION": the PS4 says "PlayStation 4" and "Showtime PS3" (U) is
+    // another player.
+    (UA, "PLAYSTATION 3", Player::Ps3),
+    (CLIENT_INFO, "PLAYSTATION 3", Player::Ps3),
+    // M, U: other Sony devices (Blu-ray players) stay Generic.
+    (CLIENT_INFO, "BRAVIA", Player::Bravia),
+    (UNIT_INFO, "BRAVIA", Player::Bravia),
     // M: "Xbox/2.0.4552.0 UPnP/1.0 Xbox/2.0.4552.0"; U matches XENON as well.
-    rule(Field::UserAgent, "Xbox/", Player::Xbox360),
-    rule(Field::UserAgent, "Xenon", Player::Xbox360),
+    (UA, "Xbox/", Player::Xbox360),
+    (UA, "Xenon", Player::Xbox360),
     // U: "Windows-Media-Player-DMS/12...", "Windows-Media-Player/12...". `NSPlayer/` is the
     // Windows media stack fetching media; the Xbox One and a few iOS apps send it too, which
-    // only costs them the Windows Media Player profile (Generic but for Vorbis decoding).
-    rule(Field::UserAgent, "Windows-Media-Player", Player::WindowsMediaPlayer),
-    rule(Field::UserAgent, "NSPlayer/", Player::WindowsMediaPlayer),
+    // only costs them the Windows Media Player profile (Generic).
+    (UA, "Windows-Media-Player", Player::WindowsMediaPlayer),
+    (UA, "NSPlayer/", Player::WindowsMediaPlayer),
     // M, G, U: every Samsung series; the AllShare exception is above.
-    rule(Field::UserAgent, "SEC_HHP_", Player::Samsung),
-    // M, U.
-    rule(Field::UserAgent, "LGE_DLNA_SDK", Player::Lg),
+    (UA, "SEC_HHP_", Player::Samsung),
+    (UA, "LGE_DLNA_SDK", Player::Lg),
     // M, U: "UPnP/1.0 DLNADOC/1.50 Kodi" (control), "Kodi/19.1 (...)" (media), "XBMC/10.0".
-    rule(Field::UserAgent, "Kodi", Player::Kodi),
-    rule(Field::UserAgent, "XBMC/", Player::Kodi),
-    // M, G, U: "BubbleUPnP UPnP/1.1", "Android/8.0.0 UPnP/1.0 BubbleUPnP/3.4.4".
-    rule(Field::UserAgent, "BubbleUPnP", Player::BubbleUpnp),
+    (UA, "Kodi", Player::Kodi),
+    (UA, "XBMC/", Player::Kodi),
+    (UA, "BubbleUPnP", Player::BubbleUpnp),
     // U: "VLC/3.0.19 LibVLC/3.0.19", "... Portable SDK for UPnP devices/1.6.19 for VLC 64-bit
     // version 2.2.4", "VLC%20for%20iOS/447 CFNetwork/1399 Darwin/22.1.0".
-    rule(Field::UserAgent, "VLC/", Player::Vlc),
-    rule(Field::UserAgent, " for VLC", Player::Vlc),
-    rule(Field::UserAgent, "VLC%20for%20", Player::Vlc),
+    (UA, "VLC/", Player::Vlc),
+    (UA, " for VLC", Player::Vlc),
+    (UA, "VLC%20for%20", Player::Vlc),
+    // Samsung invented `getCaptionInfo.sec: 1` (M reads it for Samsung's subtitles); last, so
+    // that any User-Agent rule beats it, since other players may copy it.
+    ("getcaptioninfo.sec", "", Player::Samsung),
 ];
-
-/// Samsung invented `getCaptionInfo.sec` (M parses it for Samsung's captions); it decides only
-/// when no `User-Agent` rule matched, since other players may copy it.
-const CAPTION_RULE: Rule = rule(Field::Caption, "", Player::Samsung);
 
 /// Whether `hay` contains `needle`, ignoring ASCII case. O(len(hay) x len(needle)) with needles
 /// under 25 bytes; header values are bounded by the HTTP parser's limits.
@@ -143,9 +112,8 @@ impl Player {
     pub fn recognise<'v>(header: impl Fn(&str) -> Option<&'v [u8]>) -> Option<Player> {
         RULES
             .iter()
-            .chain(core::iter::once(&CAPTION_RULE))
-            .find(|r| header(r.field.name()).is_some_and(|v| contains(v, r.pattern)))
-            .map(|r| r.player)
+            .find(|&&(name, pattern, _)| header(name).is_some_and(|v| contains(v, pattern)))
+            .map(|&(_, _, player)| player)
     }
 
     /// [`Player::recognise`] over parsed request headers.
@@ -168,28 +136,6 @@ impl Player {
             Player::Generic => Profile::GENERIC,
         }
     }
-
-    /// A human-readable name, for logs.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Player::Ps3 => "PlayStation 3",
-            Player::Xbox360 => "Xbox 360",
-            Player::WindowsMediaPlayer => "Windows Media Player",
-            Player::Samsung => "Samsung",
-            Player::Lg => "LG",
-            Player::Bravia => "Sony Bravia",
-            Player::Kodi => "Kodi",
-            Player::Vlc => "VLC",
-            Player::BubbleUpnp => "BubbleUPnP",
-            Player::Generic => "generic DLNA player",
-        }
-    }
-}
-
-impl fmt::Display for Player {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 #[cfg(test)]
@@ -203,108 +149,69 @@ mod tests {
         Player::from_headers(&Headers::new(&list))
     }
 
-    fn ua(value: &str) -> Option<Player> {
-        recognise(&[("User-Agent", value.as_bytes())])
-    }
+    /// `<Player or None> <User-Agent>` as quoted by MiniDLNA's clients.c, Gerbera's
+    /// client_manager.cc and UMS's renderer files and recognition tests.
+    const SEEN: &str = "\
+Ps3 PLAYSTATION 3
+Xbox360 Xbox/2.0.4552.0 UPnP/1.0 Xbox/2.0.4552.0
+Xbox360 Xenon
+WindowsMediaPlayer Microsoft-Windows/6.1 UPnP/1.0 Windows-Media-Player-DMS/12.0.7601.17514 DLNADOC/1.50
+WindowsMediaPlayer Microsoft-Windows/10.0 UPnP/1.0 Windows-Media-Player/12.0.10011.16384
+WindowsMediaPlayer NSPlayer/12.00.7601.17514 WMFSDK/12.00.7601.17514
+Samsung DLNADOC/1.50 SEC_HHP_[TV]UE40D7000/1.0
+Samsung DLNADOC/1.50 SEC_HHP_ Family TV/1.0
+Samsung DLNADOC/1.50 SEC_HHP_[TV] Samsung Q7 Series (49)/1.0
+Samsung DLNADOC/1.50 SEC_HHP_BD-D5100/1.0
+Generic DLNADOC/1.50 SEC_HHP_[PC]LPC001/1.0  MS-DeviceCaps/1024
+Lg Linux/2.6.35 UPnP/1.0 DLNADOC/1.50 INTEL_NMPR/2.0 LGE_DLNA_SDK/1.6.0
+Lg Linux/3.10.19-32.afro.4 UPnP/1.0 LGE WebOS TV LGE_DLNA_SDK/1.6.0/04.30.13 DLNADOC/1.50
+Kodi UPnP/1.0 DLNADOC/1.50 Kodi
+Kodi Kodi/19.1 (X11; Linux x86_64) Ubuntu/20.04 App_Bitness/64 Version/19.1-(19.1.0)-Git:20210509-85e05228b4
+Kodi XBMC/10.0 r35648 (Mac OS X; 11.2.0 x86_64; http://www.xbmc.org)
+BubbleUpnp BubbleUPnP UPnP/1.1
+BubbleUpnp Android/8.0.0 UPnP/1.0 BubbleUPnP/3.4.4
+Vlc VLC/3.0.18 LibVLC/3.0.18
+Vlc 6.1.7601 2/Service Pack 1, UPnP/1.0, Portable SDK for UPnP devices/1.6.19 for VLC 64-bit version 2.2.4
+Vlc VLC%20for%20iOS/447 CFNetwork/1399 Darwin/22.1.0
+None Linux/3.13.0-68-generic, UPnP/1.0, Portable SDK for UPnP devices/1.6.6
+None Linux/5.4.0-4-amd64, UPnP/1.0, Portable SDK for UPnP devices/1.8.6
+None Microsoft-Windows/6.2 UPnP/1.0 Microsoft-DLNA DLNADOC/1.50
+None UPnP/1.0 DLNADOC/1.50
+None Platinum/0.5.3.0, DLNADOC/1.50
+None libhttp/2.51 (PlayStation 4)
+None Showtime PS3 4.2
+None Unknown Renderer
+None VLC";
 
     #[test]
     fn user_agents_seen_in_the_wild() {
-        // Strings quoted by MiniDLNA's clients.c, Gerbera's client_manager.cc and UMS's renderer
-        // files and recognition tests.
-        let cases = [
-            ("PLAYSTATION 3", Player::Ps3),
-            ("Xbox/2.0.4552.0 UPnP/1.0 Xbox/2.0.4552.0", Player::Xbox360),
-            ("Xenon", Player::Xbox360),
-            (
-                "Microsoft-Windows/6.1 UPnP/1.0 Windows-Media-Player-DMS/12.0.7601.17514 DLNADOC/1.50",
-                Player::WindowsMediaPlayer,
-            ),
-            (
-                "Microsoft-Windows/10.0 UPnP/1.0 Windows-Media-Player/12.0.10011.16384",
-                Player::WindowsMediaPlayer,
-            ),
-            ("NSPlayer/12.00.7601.17514 WMFSDK/12.00.7601.17514", Player::WindowsMediaPlayer),
-            ("DLNADOC/1.50 SEC_HHP_[TV]UE40D7000/1.0", Player::Samsung),
-            ("DLNADOC/1.50 SEC_HHP_ Family TV/1.0", Player::Samsung),
-            ("DLNADOC/1.50 SEC_HHP_[TV] Samsung Q7 Series (49)/1.0", Player::Samsung),
-            ("DLNADOC/1.50 SEC_HHP_BD-D5100/1.0", Player::Samsung),
-            ("DLNADOC/1.50 SEC_HHP_[PC]LPC001/1.0  MS-DeviceCaps/1024", Player::Generic),
-            ("Linux/2.6.35 UPnP/1.0 DLNADOC/1.50 INTEL_NMPR/2.0 LGE_DLNA_SDK/1.6.0", Player::Lg),
-            (
-                "Linux/3.10.19-32.afro.4 UPnP/1.0 LGE WebOS TV LGE_DLNA_SDK/1.6.0/04.30.13 DLNADOC/1.50",
-                Player::Lg,
-            ),
-            ("UPnP/1.0 DLNADOC/1.50 Kodi", Player::Kodi),
-            (
-                "Kodi/19.1 (X11; Linux x86_64) Ubuntu/20.04 App_Bitness/64 Version/19.1-(19.1.0)-Git:20210509-85e05228b4",
-                Player::Kodi,
-            ),
-            ("XBMC/10.0 r35648 (Mac OS X; 11.2.0 x86_64; http://www.xbmc.org)", Player::Kodi),
-            ("BubbleUPnP UPnP/1.1", Player::BubbleUpnp),
-            ("Android/8.0.0 UPnP/1.0 BubbleUPnP/3.4.4", Player::BubbleUpnp),
-            ("VLC/3.0.18 LibVLC/3.0.18", Player::Vlc),
-            (
-                "6.1.7601 2/Service Pack 1, UPnP/1.0, Portable SDK for UPnP devices/1.6.19 for VLC 64-bit version 2.2.4",
-                Player::Vlc,
-            ),
-            ("VLC%20for%20iOS/447 CFNetwork/1399 Darwin/22.1.0", Player::Vlc),
-        ];
-        for (agent, player) in cases {
-            assert_eq!(ua(agent), Some(player), "{agent}");
+        for line in SEEN.lines() {
+            let (name, agent) = line.split_once(' ').unwrap_or((line, ""));
+            let expected = Player::ALL.into_iter().find(|p| format!("{p:?}") == name);
+            assert!(expected.is_some() || name == "None", "{line}");
+            assert_eq!(recognise(&[("User-Agent", agent.as_bytes())]), expected, "{line}");
         }
+        assert_eq!(recognise(&[]), None);
+        assert_eq!(recognise(&[("X-Unknown-Header", b"Unknown Content")]), None);
     }
 
     #[test]
     fn sony_headers_and_the_samsung_caption_header() {
-        let ps3_control: [(&str, &[u8]); 2] = [
-            ("User-Agent", b"UPnP/1.0 DLNADOC/1.50"),
-            (
-                "X-AV-Client-Info",
-                b"av=5.0; cn=\"Sony Computer Entertainment Inc.\"; mn=\"PLAYSTATION 3\"; mv=\"1.0\";",
-            ),
-        ];
-        assert_eq!(recognise(&ps3_control), Some(Player::Ps3));
-        let bravia: [(&str, &[u8]); 1] = [(
-            "X-AV-Client-Info",
-            b"av=5.0; cn=\"Sony Corporation\"; mn=\"BRAVIA KDL-40EX503\"; mv=\"1.7\";",
-        )];
-        assert_eq!(recognise(&bravia), Some(Player::Bravia));
+        let ps3_info =
+            b"av=5.0; cn=\"Sony Computer Entertainment Inc.\"; mn=\"PLAYSTATION 3\"; mv=\"1.0\";";
+        let bravia = b"av=5.0; cn=\"Sony Corporation\"; mn=\"BRAVIA KDL-40EX503\"; mv=\"1.7\";";
+        let sony_bd = b"av=5.0; cn=\"Sony Corporation\"; mn=\"Blu-ray Disc Player\"; mv=\"2.0\"";
+        let ps3 = [("User-Agent", &b"UPnP/1.0 DLNADOC/1.50"[..]), ("X-AV-Client-Info", ps3_info)];
+        assert_eq!(recognise(&ps3), Some(Player::Ps3));
+        assert_eq!(recognise(&[("X-AV-Client-Info", bravia)]), Some(Player::Bravia));
         // UMS saw this one in lower case.
-        let bravia_xr: [(&str, &[u8]); 1] =
-            [("X-av-physical-unit-info", b"pa=\"BRAVIA XR-55X90K\";")];
-        assert_eq!(recognise(&bravia_xr), Some(Player::Bravia));
-        let sony_bd: [(&str, &[u8]); 1] = [(
-            "X-AV-Client-Info",
-            b"av=5.0; cn=\"Sony Corporation\"; mn=\"Blu-ray Disc Player\"; mv=\"2.0\"",
-        )];
-        assert_eq!(recognise(&sony_bd), None);
-        let caption: [(&str, &[u8]); 2] =
-            [("User-Agent", b"UPnP/1.0"), ("getCaptionInfo.sec", b"1")];
+        let unit: &[u8] = b"pa=\"BRAVIA XR-55X90K\";";
+        assert_eq!(recognise(&[("X-av-physical-unit-info", unit)]), Some(Player::Bravia));
+        assert_eq!(recognise(&[("X-AV-Client-Info", sony_bd)]), None);
+        let caption = [("User-Agent", &b"UPnP/1.0"[..]), ("getCaptionInfo.sec", b"1")];
         assert_eq!(recognise(&caption), Some(Player::Samsung));
-        // A User-Agent that names the player wins over the caption header.
-        let bubble: [(&str, &[u8]); 2] =
-            [("User-Agent", b"BubbleUPnP UPnP/1.1"), ("getcaptioninfo.sec", b"1")];
-        assert_eq!(recognise(&bubble), Some(Player::BubbleUpnp));
-    }
-
-    #[test]
-    fn generic_and_unknown_agents_identify_nobody() {
-        for agent in [
-            "Linux/3.13.0-68-generic, UPnP/1.0, Portable SDK for UPnP devices/1.6.6",
-            "Linux/5.4.0-4-amd64, UPnP/1.0, Portable SDK for UPnP devices/1.8.6",
-            "Microsoft-Windows/6.2 UPnP/1.0 Microsoft-DLNA DLNADOC/1.50",
-            "UPnP/1.0 DLNADOC/1.50",
-            "UPnP/1.0",
-            "Platinum/0.5.3.0, DLNADOC/1.50",
-            "libhttp/2.51 (PlayStation 4)",
-            "Showtime PS3 4.2",
-            "Unknown Renderer",
-            "",
-        ] {
-            assert_eq!(ua(agent), None, "{agent}");
-        }
-        assert_eq!(recognise(&[]), None);
-        assert_eq!(recognise(&[("X-Unknown-Header", b"Unknown Content")]), None);
+        let bubble = [("User-Agent", &b"BubbleUPnP UPnP/1.1"[..]), ("getcaptioninfo.sec", b"1")];
+        assert_eq!(recognise(&bubble), Some(Player::BubbleUpnp), "the User-Agent wins");
     }
 
     #[test]
@@ -315,7 +222,6 @@ mod tests {
         assert_eq!(recognise(&[("User-Agent", &huge)]), None);
         huge.extend_from_slice(b" kodi");
         assert_eq!(recognise(&[("User-Agent", &huge)]), Some(Player::Kodi));
-        assert_eq!(recognise(&[("User-Agent", b"VLC")]), None, "shorter than a pattern");
     }
 
     #[test]
@@ -323,7 +229,6 @@ mod tests {
         let head = b"POST /ctl/ContentDir HTTP/1.1\r\n\
             HOST: 192.168.1.10:8200\r\n\
             CONTENT-LENGTH: 0\r\n\
-            CONTENT-TYPE: text/xml; charset=\"utf-8\"\r\n\
             SOAPACTION: \"urn:schemas-upnp-org:service:ContentDirectory:1#Browse\"\r\n\
             USER-AGENT: UPnP/1.0\r\n\
             X-AV-Client-Info: av=5.0; cn=\"Sony Computer Entertainment Inc.\"; \
@@ -333,15 +238,5 @@ mod tests {
             panic!("the head parses");
         };
         assert_eq!(Player::from_headers(&req.headers), Some(Player::Ps3));
-    }
-
-    #[test]
-    fn names_are_distinct() {
-        for (i, a) in Player::ALL.iter().enumerate() {
-            for b in Player::ALL.iter().skip(i + 1) {
-                assert_ne!(a.name(), b.name());
-            }
-        }
-        assert_eq!(Player::Ps3.to_string(), "PlayStation 3");
     }
 }

@@ -218,15 +218,28 @@ mod tests {
     use crate::profile::Player;
 
     #[test]
-    fn generic_changes_nothing() {
-        for format in MediaFormat::ALL {
-            let p = Profile::GENERIC;
-            assert_eq!(p.mime(format), format.mime(), "{format:?}");
-            assert_eq!(p.dlna_profile(format), format.dlna_profile(), "{format:?}");
-            assert_eq!(p.file_protocol_info(format), ProtocolInfo::for_file(format));
+    fn mime_overrides_touch_only_their_formats() {
+        let cases = [
+            (Player::Lg, MediaFormat::OggVorbis, "application/ogg"),
+            (Player::Lg, MediaFormat::Opus, "application/ogg"),
+            (Player::Samsung, MediaFormat::Mkv, "video/x-mkv"),
+            (Player::Xbox360, MediaFormat::Avi, "video/avi"),
+            (Player::Kodi, MediaFormat::Avi, "video/avi"),
+            (Player::Ps3, MediaFormat::Avi, "video/divx"),
+        ];
+        for (player, format) in
+            Player::ALL.into_iter().flat_map(|p| MediaFormat::ALL.map(|f| (p, f)))
+        {
+            let case = cases.iter().find(|c| c.0 == player && c.1 == format);
+            let mime = case.map_or(format.mime(), |c| c.2);
+            assert_eq!(player.profile().mime(format), mime, "{player:?} {format:?}");
+            if player == Player::Generic {
+                assert_eq!(
+                    Profile::GENERIC.file_protocol_info(format),
+                    ProtocolInfo::for_file(format)
+                );
+            }
         }
-        assert_eq!(Profile::GENERIC.res_size(u64::MAX), Some(u64::MAX));
-        assert_eq!(Profile::GENERIC.res_bitrate(176_400), 176_400);
     }
 
     #[test]
@@ -238,41 +251,18 @@ mod tests {
              DLNA.ORG_FLAGS=01700000000000000000000000000000"
         );
         let features = ContentFeatures {
-            profile: Some("LPCM"),
             time_seek: ps3.transcode_seek.time,
             byte_seek: ps3.transcode_seek.byte,
             transcoded: true,
-            flags: crate::dlna::Flags::MEDIA_FILE,
+            ..ContentFeatures::for_file(MediaFormat::Wav)
         };
-        assert!(features.to_string().starts_with("DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;DLNA.ORG_CI=1;"));
+        assert!(features.to_string().starts_with("DLNA.ORG_OP=10;DLNA.ORG_CI=1;"));
         assert_eq!(ps3.res_size(u64::from(u32::MAX)), Some(4_294_967_295));
         assert_eq!(ps3.res_size(4_294_967_296), None);
-        assert!(!ps3.decodes_vorbis);
+        assert_eq!(Profile::GENERIC.res_size(u64::MAX), Some(u64::MAX));
         // Only the PS3 gives up byte seeks on transcodes.
         for player in Player::ALL {
-            assert_eq!(player.profile().transcode_seek.byte, player != Player::Ps3, "{player}");
-        }
-    }
-
-    #[test]
-    fn mime_overrides_touch_only_their_formats() {
-        let cases = [
-            (Player::Lg, MediaFormat::OggVorbis, "application/ogg"),
-            (Player::Lg, MediaFormat::Opus, "application/ogg"),
-            (Player::Samsung, MediaFormat::Mkv, "video/x-mkv"),
-            (Player::Xbox360, MediaFormat::Avi, "video/avi"),
-            (Player::Kodi, MediaFormat::Avi, "video/avi"),
-            (Player::Ps3, MediaFormat::Avi, "video/divx"),
-        ];
-        for (player, format, mime) in cases {
-            assert_eq!(player.profile().mime(format), mime, "{player} {format:?}");
-        }
-        for player in Player::ALL {
-            for format in MediaFormat::ALL {
-                let overridden = cases.iter().any(|&(p, f, _)| p == player && f == format);
-                let same = player.profile().mime(format) == format.mime();
-                assert_eq!(same, !overridden, "{player} {format:?}");
-            }
+            assert_eq!(player.profile().transcode_seek.byte, player != Player::Ps3, "{player:?}");
         }
     }
 
@@ -280,16 +270,16 @@ mod tests {
     fn xbox_description() {
         let xbox = Player::Xbox360.profile();
         let Some(desc) = xbox.description else { panic!("the Xbox 360 overrides it") };
-        assert_eq!(desc.model_name, "Windows Media Player Sharing");
-        assert_eq!(desc.model_number, "12");
-        assert_eq!(desc.suffix_for("Rill"), ": 1");
-        assert_eq!(desc.suffix_for("Rill: music"), "");
-        assert_eq!(xbox.res_bitrate(176_400), 172);
-        assert!(xbox.container_id_alias);
+        assert_eq!((desc.model_name, desc.model_number), ("Windows Media Player Sharing", "12"));
+        assert_eq!((desc.suffix_for("Rill"), desc.suffix_for("Rill: music")), (": 1", ""));
+        assert_eq!(
+            (xbox.res_bitrate(176_400), Profile::GENERIC.res_bitrate(176_400)),
+            (172, 176_400)
+        );
         for player in Player::ALL {
             let is_xbox = player == Player::Xbox360;
-            assert_eq!(player.profile().description.is_some(), is_xbox, "{player}");
-            assert_eq!(player.profile().container_id_alias, is_xbox, "{player}");
+            assert_eq!(player.profile().description.is_some(), is_xbox, "{player:?}");
+            assert_eq!(player.profile().container_id_alias, is_xbox, "{player:?}");
         }
     }
 }
