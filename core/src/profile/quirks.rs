@@ -108,7 +108,7 @@ impl Profile {
 
     /// Xbox 360: AVI as `video/avi` (M); bitrate in KiB/s (M); description as Windows Media
     /// Player sharing, modelNumber 12, a `:` in friendlyName (P, M); `ContainerID` and its
-    /// fixed container ids (P). No Vorbis (U transcodes all but MP3/WMA/AAC for it).
+    /// fixed container ids (P). No Vorbis (U lists only MP3 and WMA audio for it).
     pub const XBOX_360: Profile = Profile {
         avi_mime: "video/avi",
         bitrate_kib: true,
