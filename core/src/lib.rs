@@ -12,6 +12,7 @@
 //!   deadlines out).
 //! - [`upnp`], [`dlna`]: device and service descriptions, SOAP actions, DIDL-Lite, protocolInfo.
 //! - [`media`]: the Ogg demuxer and the Vorbis decoder.
+//! - [`profile`]: recognising players from request headers, and what each one needs.
 //! - [`library`]: the media library model the ContentDirectory browses.
 //! - [`server`]: the HTTP connection loop that ties them together, generic over
 //!   `embedded-io-async` connections, shared by the host and the firmware.
@@ -31,6 +32,7 @@ pub mod http;
 #[cfg(feature = "alloc")]
 pub mod library;
 pub mod media;
+pub mod profile;
 #[cfg(feature = "alloc")]
 pub mod server;
 pub mod ssdp;

@@ -1,0 +1,285 @@
+//! [`Profile`]: what one player needs that differs from plain DLNA, one `const` per player.
+//!
+//! Sources: protocol.md (P), MiniDLNA `clients.c` / `upnphttp.c` / `upnpsoap.c` (M), Universal
+//! Media Server renderer `.conf` files (U). Choices with no outside source say so.
+
+use crate::dlna::{ContentFeatures, MediaFormat, ProtocolInfo};
+
+/// The seek methods advertised on L16/WAV transcodes: `DLNA.ORG_OP=<time><byte>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seek {
+    /// `TimeSeekRange.dlna.org` (OP `a`).
+    pub time: bool,
+    /// HTTP `Range` (OP `b`).
+    pub byte: bool,
+}
+
+/// Device-description fields a player insists on (the Xbox 360 only lists servers that look
+/// like Windows Media Player sharing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescriptionOverride {
+    /// `modelName`.
+    pub model_name: &'static str,
+    /// `modelNumber`.
+    pub model_number: &'static str,
+    /// Appended to a `friendlyName` that has no `:` (M appends `": 1"` for the Xbox 360).
+    pub friendly_name_suffix: &'static str,
+}
+
+impl DescriptionOverride {
+    /// What to append to `friendly_name`: nothing if it already contains a `:`.
+    pub fn suffix_for(&self, friendly_name: &str) -> &'static str {
+        if friendly_name.contains(':') {
+            ""
+        } else {
+            self.friendly_name_suffix
+        }
+    }
+}
+
+/// What a player needs. Obtain it with [`Player::profile`](super::Player::profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    /// Plays Ogg Vorbis itself: list the original Ogg first and the transcodes after it.
+    /// Otherwise the transcodes come first.
+    pub decodes_vorbis: bool,
+    /// MIME type of Ogg files (Vorbis and Opus).
+    pub ogg_mime: &'static str,
+    /// MIME type of AVI files.
+    pub avi_mime: &'static str,
+    /// `DLNA.ORG_PN` of AVI files (DLNA defines none; the PS3 wants `AVI`).
+    pub avi_dlna_profile: Option<&'static str>,
+    /// MIME type of Matroska files.
+    pub mkv_mime: &'static str,
+    /// Seek methods to advertise on L16/WAV transcodes.
+    pub transcode_seek: Seek,
+    /// Accepts L16 only inside the DLNA LPCM profile (1 or 2 channels at 44.1 or 48 kHz): a
+    /// stream outside it also needs a downmixed/resampled version.
+    pub lpcm_profile_only: bool,
+    /// List the WAV transcode before the headerless L16 one.
+    pub prefers_wav: bool,
+    /// Reads `res@size` as a 32-bit number: see [`Profile::res_size`].
+    pub size_32bit: bool,
+    /// Reads `res@bitrate` in KiB/s rather than bytes/s: see [`Profile::res_bitrate`].
+    pub bitrate_kib: bool,
+    /// Device-description fields to use instead of Rill's own.
+    pub description: Option<DescriptionOverride>,
+    /// Sends Browse's object id as `ContainerID`, and single-digit ids of its own fixed
+    /// containers, which stand for the root.
+    pub container_id_alias: bool,
+    /// Wants Samsung's extensions (`X_GetFeatureList`, `CaptionInfo.sec`) (P).
+    pub samsung_extensions: bool,
+}
+
+const BOTH: Seek = Seek { time: true, byte: true };
+
+impl Profile {
+    /// Plain DLNA: every format keeps the MIME type and profile of [`MediaFormat`]; transcodes
+    /// advertise both seek methods, since Rill serves exact lengths and sample-accurate time
+    /// seeks (OP=11); L16 stays inside the LPCM profile, because an unknown player is most
+    /// likely a TV with a strict DLNA stack; transcodes come first, since such a TV rarely
+    /// plays Vorbis.
+    pub const GENERIC: Profile = Profile {
+        decodes_vorbis: false,
+        ogg_mime: "audio/ogg",
+        avi_mime: "video/x-msvideo",
+        avi_dlna_profile: None,
+        mkv_mime: "video/x-matroska",
+        transcode_seek: BOTH,
+        lpcm_profile_only: true,
+        prefers_wav: false,
+        size_32bit: false,
+        bitrate_kib: false,
+        description: None,
+        container_id_alias: false,
+        samsung_extensions: false,
+    };
+
+    /// PS3: no Vorbis (P, U); AVI as `video/divx` with `DLNA.ORG_PN=AVI` (P, M); time seek
+    /// only on transcodes, since OP=11 hangs firmware 4.31 on "Go To" (P; U: `SeekByTime =
+    /// exclusive`); sizes read as 32 bits (P).
+    pub const PS3: Profile = Profile {
+        avi_mime: "video/divx",
+        avi_dlna_profile: Some("AVI"),
+        transcode_seek: Seek { time: true, byte: false },
+        size_32bit: true,
+        ..Profile::GENERIC
+    };
+
+    /// Xbox 360: AVI as `video/avi` (M); bitrate in KiB/s (M); description as Windows Media
+    /// Player sharing, modelNumber 12, a `:` in friendlyName (P, M); `ContainerID` and its
+    /// fixed container ids (P). No Vorbis (U lists only MP3 and WMA audio for it).
+    pub const XBOX_360: Profile = Profile {
+        avi_mime: "video/avi",
+        bitrate_kib: true,
+        description: Some(DescriptionOverride {
+            model_name: "Windows Media Player Sharing",
+            model_number: "12",
+            friendly_name_suffix: ": 1",
+        }),
+        container_id_alias: true,
+        ..Profile::GENERIC
+    };
+
+    /// Windows Media Player: plain DLNA; it has no Vorbis decoder of its own (U transcodes
+    /// Ogg for it).
+    pub const WINDOWS_MEDIA_PLAYER: Profile = Profile::GENERIC;
+
+    /// Samsung: Matroska as `video/x-mkv` and Samsung's extensions (P, M). Vorbis support
+    /// varies by series, so transcodes come first.
+    pub const SAMSUNG: Profile =
+        Profile { mkv_mime: "video/x-mkv", samsung_extensions: true, ..Profile::GENERIC };
+
+    /// LG: plays Ogg when it is labelled `application/ogg` (P), so the original goes first.
+    pub const LG: Profile =
+        Profile { decodes_vorbis: true, ogg_mime: "application/ogg", ..Profile::GENERIC };
+
+    /// Sony Bravia: a strict DLNA TV without Vorbis: plain DLNA.
+    pub const BRAVIA: Profile = Profile::GENERIC;
+
+    /// Kodi: decodes Vorbis and any PCM (FFmpeg inside); AVI as `video/avi` (M); WAV rather
+    /// than L16 (U: `TranscodeAudio = WAV`). Seeks by byte range (P); OP=11 costs nothing.
+    pub const KODI: Profile = Profile {
+        decodes_vorbis: true,
+        avi_mime: "video/avi",
+        lpcm_profile_only: false,
+        prefers_wav: true,
+        ..Profile::GENERIC
+    };
+
+    /// VLC: decodes Vorbis and any PCM; seeks with plain `Range: bytes=N-` (P). WAV first:
+    /// its header carries rate and channels, so playback does not depend on VLC reading the
+    /// `audio/L16` MIME parameters (a choice, not a documented failure).
+    pub const VLC: Profile = Profile {
+        decodes_vorbis: true,
+        lpcm_profile_only: false,
+        prefers_wav: true,
+        ..Profile::GENERIC
+    };
+
+    /// BubbleUPnP: its renderer plays Ogg Vorbis (U lists `audio/ogg`, `audio/x-ogg`); its sink
+    /// lists L16 only with 1 or 2 channels (U), so the LPCM flag stays on.
+    pub const BUBBLE_UPNP: Profile = Profile { decodes_vorbis: true, ..Profile::GENERIC };
+
+    /// The MIME type to send for a file of `format`.
+    pub fn mime(&self, format: MediaFormat) -> &'static str {
+        match format {
+            MediaFormat::OggVorbis | MediaFormat::Opus => self.ogg_mime,
+            MediaFormat::Avi => self.avi_mime,
+            MediaFormat::Mkv => self.mkv_mime,
+            other => other.mime(),
+        }
+    }
+
+    /// The `DLNA.ORG_PN` to send for a file of `format`.
+    pub fn dlna_profile(&self, format: MediaFormat) -> Option<&'static str> {
+        match format {
+            MediaFormat::Avi => self.avi_dlna_profile,
+            other => other.dlna_profile(),
+        }
+    }
+
+    /// The protocolInfo of a file served unchanged, with this player's overrides.
+    pub fn file_protocol_info(&self, format: MediaFormat) -> ProtocolInfo<'static> {
+        ProtocolInfo {
+            mime: self.mime(format),
+            features: ContentFeatures {
+                profile: self.dlna_profile(format),
+                ..ContentFeatures::for_file(format)
+            },
+        }
+    }
+
+    /// `res@size` for a resource of `size` bytes, or `None` to leave the attribute out. A
+    /// 32-bit player would read a size of 4 GiB or more wrapped around, far too small, and stop
+    /// early (the PS3 also fails on a made-up length, P); without a size it reads to the end,
+    /// and time seek needs none. The HTTP `Content-Length` stays exact either way.
+    pub fn res_size(&self, size: u64) -> Option<u64> {
+        if self.size_32bit && size > u64::from(u32::MAX) {
+            None
+        } else {
+            Some(size)
+        }
+    }
+
+    /// `res@bitrate` for a stream of `bytes_per_second`.
+    pub fn res_bitrate(&self, bytes_per_second: u32) -> u32 {
+        if self.bitrate_kib {
+            bytes_per_second / 1024
+        } else {
+            bytes_per_second
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Player;
+
+    #[test]
+    fn mime_overrides_touch_only_their_formats() {
+        let cases = [
+            (Player::Lg, MediaFormat::OggVorbis, "application/ogg"),
+            (Player::Lg, MediaFormat::Opus, "application/ogg"),
+            (Player::Samsung, MediaFormat::Mkv, "video/x-mkv"),
+            (Player::Xbox360, MediaFormat::Avi, "video/avi"),
+            (Player::Kodi, MediaFormat::Avi, "video/avi"),
+            (Player::Ps3, MediaFormat::Avi, "video/divx"),
+        ];
+        for (player, format) in
+            Player::ALL.into_iter().flat_map(|p| MediaFormat::ALL.map(|f| (p, f)))
+        {
+            let case = cases.iter().find(|c| c.0 == player && c.1 == format);
+            let mime = case.map_or(format.mime(), |c| c.2);
+            assert_eq!(player.profile().mime(format), mime, "{player:?} {format:?}");
+            if player == Player::Generic {
+                assert_eq!(
+                    Profile::GENERIC.file_protocol_info(format),
+                    ProtocolInfo::for_file(format)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ps3_overrides() {
+        let ps3 = Player::Ps3.profile();
+        assert_eq!(
+            ps3.file_protocol_info(MediaFormat::Avi).to_string(),
+            "http-get:*:video/divx:DLNA.ORG_PN=AVI;DLNA.ORG_OP=01;DLNA.ORG_CI=0;\
+             DLNA.ORG_FLAGS=01700000000000000000000000000000"
+        );
+        let features = ContentFeatures {
+            time_seek: ps3.transcode_seek.time,
+            byte_seek: ps3.transcode_seek.byte,
+            transcoded: true,
+            ..ContentFeatures::for_file(MediaFormat::Wav)
+        };
+        assert!(features.to_string().starts_with("DLNA.ORG_OP=10;DLNA.ORG_CI=1;"));
+        assert_eq!(ps3.res_size(u64::from(u32::MAX)), Some(4_294_967_295));
+        assert_eq!(ps3.res_size(4_294_967_296), None);
+        assert_eq!(Profile::GENERIC.res_size(u64::MAX), Some(u64::MAX));
+        // Only the PS3 gives up byte seeks on transcodes.
+        for player in Player::ALL {
+            assert_eq!(player.profile().transcode_seek.byte, player != Player::Ps3, "{player:?}");
+        }
+    }
+
+    #[test]
+    fn xbox_description() {
+        let xbox = Player::Xbox360.profile();
+        let Some(desc) = xbox.description else { panic!("the Xbox 360 overrides it") };
+        assert_eq!((desc.model_name, desc.model_number), ("Windows Media Player Sharing", "12"));
+        assert_eq!((desc.suffix_for("Rill"), desc.suffix_for("Rill: music")), (": 1", ""));
+        assert_eq!(
+            (xbox.res_bitrate(176_400), Profile::GENERIC.res_bitrate(176_400)),
+            (172, 176_400)
+        );
+        for player in Player::ALL {
+            let is_xbox = player == Player::Xbox360;
+            assert_eq!(player.profile().description.is_some(), is_xbox, "{player:?}");
+            assert_eq!(player.profile().container_id_alias, is_xbox, "{player:?}");
+        }
+    }
+}
