@@ -3,7 +3,7 @@
 //! Sources: protocol.md (P), MiniDLNA `clients.c` / `upnphttp.c` / `upnpsoap.c` (M), Universal
 //! Media Server renderer `.conf` files (U). Choices with no outside source say so.
 
-use crate::dlna::{ContentFeatures, MediaFormat, ProtocolInfo};
+use crate::dlna::{ContentFeatures, MediaFormat, Mime, ProtocolInfo};
 
 /// The seek methods advertised on L16/WAV transcodes: `DLNA.ORG_OP=<time><byte>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +182,7 @@ impl Profile {
     /// The protocolInfo of a file served unchanged, with this player's overrides.
     pub fn file_protocol_info(&self, format: MediaFormat) -> ProtocolInfo<'static> {
         ProtocolInfo {
-            mime: self.mime(format),
+            mime: Mime::Fixed(self.mime(format)),
             features: ContentFeatures {
                 profile: self.dlna_profile(format),
                 ..ContentFeatures::for_file(format)

@@ -1,5 +1,7 @@
 //! The connection loop: read a request, answer it, repeat while the connection is kept alive.
 
+use core::net::IpAddr;
+
 use embedded_io::SeekFrom;
 use embedded_io_async::{Read, Write};
 
@@ -45,13 +47,15 @@ impl<E: Env> Server<'_, E> {
     /// `rx` holds one request head and body: requests whose head or body does not fit are
     /// refused (431, 413). `tx` (at least [`MIN_TX`] bytes) holds a response head and is the
     /// chunk size of media streaming. `host` is `ip:port` of the local end of the connection, the
-    /// authority written into resource URLs.
+    /// authority written into resource URLs; `peer` is the client's address, by which the player
+    /// recognised from one request's headers is remembered for the next.
     pub async fn serve<C: Read + Write>(
         &self,
         conn: &mut C,
         rx: &mut [u8],
         tx: &mut [u8],
         host: &str,
+        peer: IpAddr,
     ) -> Result<(), Error<C::Error>> {
         if tx.len() < MIN_TX {
             return Err(Error::TxTooSmall);
@@ -89,7 +93,9 @@ impl<E: Env> Server<'_, E> {
                 match request::parse(received, &mut storage, &self.limits) {
                     Ok(Parsed::Complete(req)) => {
                         let body = received.get(req.head_len..).unwrap_or_default();
-                        let reply = self.route(&req, body, host);
+                        let now = self.env.now();
+                        let player = self.env.with_clients(|c| c.observe(now, peer, &req.headers));
+                        let reply = self.route(&req, body, host, &player.profile());
                         self.send(conn, tx, &req, reply).await?
                     }
                     // The same bytes parsed complete a moment ago.

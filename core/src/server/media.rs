@@ -29,13 +29,14 @@ use alloc::boxed::Box;
 
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server};
-use crate::dlna::{ContentFeatures, MediaFormat, MediaKind, Mime};
+use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
 use crate::http::request::Request;
 use crate::http::response::StatusCode;
 use crate::library::ObjectId;
 use crate::media::vorbis_file::{self, VorbisFile};
+use crate::profile::Profile;
 use crate::transcode::{Layout, Transcoder};
 
 /// What a media URL names.
@@ -49,7 +50,13 @@ enum Source {
 
 impl<E: Env> Server<'_, E> {
     /// The answer to a `GET` or `HEAD` of `/rill/media/<id>.<ext>`.
-    pub(super) fn media(&self, req: &Request<'_, '_>, id: ObjectId, ext: &str) -> Reply<E::File> {
+    pub(super) fn media(
+        &self,
+        req: &Request<'_, '_>,
+        id: ObjectId,
+        ext: &str,
+        profile: &Profile,
+    ) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
@@ -77,18 +84,19 @@ impl<E: Env> Server<'_, E> {
             .headers
             .get("getcontentFeatures.dlna.org")
             .is_some_and(|v| crate::http::trim(v) == b"1");
-        let (features, mime) = match source {
-            Source::File(format) => (ContentFeatures::for_file(format), Mime::Fixed(format.mime())),
-            Source::Rendition(layout) => (layout.features(true, true), layout.mime()),
+        let seek = profile.transcode_seek;
+        let info = match source {
+            Source::File(format) => profile.file_protocol_info(format),
+            Source::Rendition(layout) => layout.protocol_info(seek.time, seek.byte),
         };
         let headers = MediaHeaders {
-            features: wants_features.then_some(features),
+            features: wants_features.then_some(info.features),
             transfer_mode,
             content_range: None,
             time_seek: None,
         };
         match source {
-            Source::File(_) => whole_or_range(req, headers, mime, size, |first, len| {
+            Source::File(_) => whole_or_range(req, headers, info.mime, size, |first, len| {
                 if req.headers.get("TimeSeekRange.dlna.org").is_some() {
                     return Err(StatusCode::NOT_ACCEPTABLE);
                 }

@@ -29,6 +29,8 @@ pub use conn::{Error, MIN_TX};
 
 use crate::http::request::Limits;
 use crate::library::{FileRef, Library};
+use crate::profile::Clients;
+use crate::time::Instant;
 use crate::upnp::description::Device;
 
 /// What the platform gives the server: the library, files, and the wall clock.
@@ -48,7 +50,18 @@ pub trait Env {
     /// Seconds since the Unix epoch, if the platform knows the time (for `Date` headers; RFC 9110
     /// lets a server without a reliable clock leave them out).
     fn unix_time(&self) -> Option<u64>;
+
+    /// The monotonic time, for remembering which player each client is.
+    fn now(&self) -> Instant;
+
+    /// Runs `f` with the table of players recognised per client address, kept by the platform
+    /// behind a lock like the library (and, like it, never held across an await).
+    fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R;
 }
+
+/// Client addresses whose player is remembered (an hour each; the least recently seen makes
+/// room): 16 entries, about 520 bytes.
+pub const CLIENTS: usize = 16;
 
 /// The HTTP server of one device: its identity, its limits, and its [`Env`].
 #[derive(Debug)]

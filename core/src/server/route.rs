@@ -8,6 +8,8 @@ use super::{Env, Server};
 use crate::http::percent;
 use crate::http::request::{Method, Request};
 use crate::http::response::StatusCode;
+use crate::profile::Profile;
+use crate::upnp::description::Device;
 use crate::upnp::{self, control, Endpoint, Service, DESCRIPTION_PATH, MEDIA_PATH};
 use crate::xml::Render;
 
@@ -15,8 +17,15 @@ use crate::xml::Render;
 const MAX_PATH: usize = 256;
 
 impl<E: Env> Server<'_, E> {
-    /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`).
-    pub(super) fn route(&self, req: &Request<'_, '_>, body: &[u8], host: &str) -> Reply<E::File> {
+    /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`), for a player
+    /// with `profile`.
+    pub(super) fn route(
+        &self,
+        req: &Request<'_, '_>,
+        body: &[u8],
+        host: &str,
+        profile: &Profile,
+    ) -> Reply<E::File> {
         let mut storage = [0u8; MAX_PATH];
         let path = match percent::decode_path(req.target, &mut storage) {
             Ok(path) => path,
@@ -26,7 +35,7 @@ impl<E: Env> Server<'_, E> {
         let get = matches!(req.method, Method::Get | Method::Head);
         if path == DESCRIPTION_PATH {
             return if get {
-                rendered(StatusCode::OK, &self.device)
+                self.description(profile)
             } else {
                 Reply::method_not_allowed("GET, HEAD")
             };
@@ -35,7 +44,9 @@ impl<E: Env> Server<'_, E> {
             return match (endpoint, get, req.method) {
                 (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, service.scpd()),
                 (Endpoint::Scpd, false, _) => Reply::method_not_allowed("GET, HEAD"),
-                (Endpoint::Control, _, Method::Post) => self.control(service, req, body, host),
+                (Endpoint::Control, _, Method::Post) => {
+                    self.control(service, req, body, host, profile)
+                }
                 (Endpoint::Control, _, _) => Reply::method_not_allowed("POST"),
                 // GENA eventing is not served yet: say so rather than pretend to subscribe.
                 (Endpoint::Event, _, Method::Subscribe | Method::Unsubscribe) => {
@@ -46,7 +57,7 @@ impl<E: Env> Server<'_, E> {
         }
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
-                (Some((id, ext)), true) => self.media(req, id, ext),
+                (Some((id, ext)), true) => self.media(req, id, ext, profile),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };
@@ -61,12 +72,13 @@ impl<E: Env> Server<'_, E> {
         req: &Request<'_, '_>,
         body: &[u8],
         host: &str,
+        profile: &Profile,
     ) -> Reply<E::File> {
         let Ok(body) = core::str::from_utf8(body) else {
             return Reply::error(StatusCode::BAD_REQUEST);
         };
         let soap_action = req.headers.get_str("soapaction");
-        let ctx = control::Ctx { host };
+        let ctx = control::Ctx { host, profile: *profile };
         self.env.with_library(|library| {
             match control::handle(service, soap_action, body, library, &ctx) {
                 Ok(response) => rendered(StatusCode::OK, &response),
@@ -77,6 +89,23 @@ impl<E: Env> Server<'_, E> {
                 }
             }
         })
+    }
+}
+
+impl<E: Env> Server<'_, E> {
+    /// The device description, with the model fields some players insist on (the Xbox 360
+    /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name).
+    fn description(&self, profile: &Profile) -> Reply<E::File> {
+        let Some(o) = profile.description else { return rendered(StatusCode::OK, &self.device) };
+        let mut name = String::from(self.device.friendly_name);
+        name.push_str(o.suffix_for(&name));
+        let device = Device {
+            friendly_name: &name,
+            model_name: o.model_name,
+            model_number: o.model_number,
+            ..self.device
+        };
+        rendered(StatusCode::OK, &device)
     }
 }
 

@@ -9,9 +9,14 @@ use std::collections::HashMap;
 use std::string::String;
 use std::vec::Vec;
 
-use super::{Env, Server};
+use core::cell::RefCell;
+use core::net::{IpAddr, Ipv4Addr};
+
+use super::{Env, Server, CLIENTS};
 use crate::http::request::Limits;
 use crate::library::{FileInfo, FileRef, Library, ObjectId};
+use crate::profile::Clients;
+use crate::time::Instant;
 use crate::upnp::description::Device;
 
 /// Runs a future whose I/O is always ready (the in-memory connection) to completion.
@@ -59,6 +64,7 @@ impl embedded_io::Seek for MemFile {
 struct TestEnv {
     library: Library,
     files: HashMap<String, Vec<u8>>,
+    clients: RefCell<Clients<CLIENTS>>,
 }
 
 impl Env for TestEnv {
@@ -77,6 +83,14 @@ impl Env for TestEnv {
     fn unix_time(&self) -> Option<u64> {
         Some(1_700_000_000)
     }
+
+    fn now(&self) -> Instant {
+        Instant::from_millis(1)
+    }
+
+    fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
+        f(&mut self.clients.borrow_mut())
+    }
 }
 
 fn test_env() -> (TestEnv, ObjectId) {
@@ -90,7 +104,7 @@ fn test_env() -> (TestEnv, ObjectId) {
         .unwrap()
         .unwrap();
     files.insert("a/song.mp3".into(), song);
-    (TestEnv { library, files }, id)
+    (TestEnv { library, files, clients: RefCell::new(Clients::new()) }, id)
 }
 
 /// An in-memory connection: the client's bytes in (delivered `chunk` at a time), ours out.
@@ -147,7 +161,8 @@ fn exchange_with(env: &TestEnv, input: &[u8], chunk: usize, head_requests: usize
     let server = Server::new(env, device, "Test/1 UPnP/1.0 DLNADOC/1.50 Rill/0", Limits::DEFAULT);
     let mut conn = Conn { input: input.to_vec(), pos: 0, chunk, output: Vec::new() };
     let (mut rx, mut tx) = (vec![0u8; 16 * 1024], vec![0u8; 4096]);
-    block_on(server.serve(&mut conn, &mut rx, &mut tx, "127.0.0.1:8200")).unwrap();
+    let peer = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    block_on(server.serve(&mut conn, &mut rx, &mut tx, "127.0.0.1:8200", peer)).unwrap();
     parse_responses(&conn.output, head_requests)
 }
 
@@ -361,4 +376,30 @@ fn browse_and_faults_over_http() {
     assert!(text(&r[2]).contains("<errorCode>401</errorCode>"));
     let url = std::format!("http://127.0.0.1:8200/rill/media/{id}.mp3");
     assert!(text(&r[4]).contains(&url), "{}", text(&r[4]));
+}
+
+#[test]
+fn players_are_recognised_and_remembered_per_client() {
+    let (env, id) = test_env();
+    // The Xbox 360 gets the model it insists on, and a ':' in the friendly name.
+    let r = exchange_with(
+        &env,
+        &get("/rill/description.xml", "User-Agent: Xbox/2.0.8955.0 UPnP/1.0 Xbox/2.0.8955.0\r\n"),
+        usize::MAX,
+        0,
+    );
+    let text = String::from_utf8(r[0].body.clone()).unwrap();
+    assert!(text.contains("<modelName>Windows Media Player Sharing</modelName>"), "{text}");
+    assert!(text.contains("<friendlyName>Test: 1</friendlyName>"), "{text}");
+    // The same address, no identifying header now: still the Xbox (remembered).
+    let r = exchange_with(&env, &get("/rill/description.xml", ""), usize::MAX, 0);
+    assert!(String::from_utf8_lossy(&r[0].body).contains("Windows Media Player Sharing"));
+    // A PS3 at that address replaces it: AVI-style overrides aside, its media answers carry
+    // the plain file features, and the description is the plain one again.
+    let path = std::format!("/rill/media/{id}.mp3");
+    let ps3 = "User-Agent: PLAYSTATION 3\r\ngetcontentFeatures.dlna.org: 1\r\n";
+    let r = exchange_with(&env, &get(&path, ps3), usize::MAX, 0);
+    assert_eq!(r[0].status, 200);
+    let r = exchange_with(&env, &get("/rill/description.xml", ""), usize::MAX, 0);
+    assert!(String::from_utf8_lossy(&r[0].body).contains("<modelName>Rill</modelName>"));
 }

@@ -108,7 +108,7 @@ impl<'a> Listing<'a> {
         let total = ids.len();
         let ids = page(ids, self.start, self.count);
         let returned = ids.len();
-        let document = Document::new(library, ids, self.filter, ctx.host);
+        let document = Document::new(library, ids, self.filter, ctx.host, ctx.profile);
         let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Response {
             service: request.service,

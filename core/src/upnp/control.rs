@@ -3,6 +3,7 @@
 use super::soap::{self, Fault, Response};
 use super::{connection_manager, content_directory, registrar, Service};
 use crate::library::Library;
+use crate::profile::Profile;
 
 /// Per-request context from the HTTP layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +11,9 @@ pub struct Ctx<'a> {
     /// `host:port` the client reached the server on (the local address of the connection;
     /// IPv6 in brackets). Resource URLs in DIDL-Lite use it, so they work on every interface.
     pub host: &'a str,
+    /// What the requesting player needs (MIME types, renditions, seek methods), recognised by
+    /// the server from its headers.
+    pub profile: Profile,
 }
 
 /// Handles a `POST` to `service`'s control URL.

@@ -13,8 +13,9 @@ use alloc::borrow::Cow;
 use core::fmt::{self, Write};
 
 use super::MEDIA_PATH;
-use crate::dlna::ProtocolInfo;
+use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
+use crate::profile::Profile;
 use crate::transcode::{Layout, CONTAINERS};
 use crate::xml::{escape_text, Render};
 
@@ -121,12 +122,16 @@ pub struct Resource<'a> {
     pub bits_per_sample: Option<u8>,
 }
 
-/// The resources of item `id`, as reached via `host`: the original file first, then the L16
-/// and WAV renditions of a Vorbis item whose exact length is known.
+/// The resources of item `id`, as reached via `host`, for a player with `profile`: the
+/// original file, and for a Vorbis item whose exact length is known its L16 and WAV renditions.
+/// Players that decode Vorbis get the original first; others get the renditions first, L16
+/// before WAV unless the player prefers WAV. Seek methods, MIME overrides and size limits come
+/// from the profile.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,
     host: &'a str,
+    profile: &Profile,
 ) -> heapless::Vec<Resource<'a>, MAX_RESOURCES> {
     let details = &item.details;
     let audio = details.audio;
@@ -134,33 +139,46 @@ pub fn resources<'a>(
         .duration_ms
         .filter(|&ms| ms > 0)
         .map(|ms| u128::from(item.file.size) * 1000 / u128::from(ms))
-        .and_then(|b| u64::try_from(b).ok());
+        .and_then(|b| u32::try_from(b).ok())
+        .map(|b| u64::from(profile.res_bitrate(b)));
     let original = Resource {
-        protocol_info: ProtocolInfo::for_file(item.format),
+        protocol_info: profile.file_protocol_info(item.format),
         url: MediaUrl { host, id, ext: item.format.extension() },
-        size: Some(item.file.size),
+        size: profile.res_size(item.file.size),
         duration_ms: details.duration_ms,
         bitrate,
         sample_rate: audio.map(|a| a.sample_rate),
         channels: audio.map(|a| a.channels),
         bits_per_sample: audio.map(|a| a.bits_per_sample).filter(|&b| b > 0),
     };
+    let mut containers = CONTAINERS;
+    if profile.prefers_wav {
+        containers.reverse();
+    }
+    let renditions = containers.into_iter().filter_map(|container| {
+        let layout = Layout::of_item(item, container)?;
+        let seek = profile.transcode_seek;
+        Some(Resource {
+            protocol_info: layout.protocol_info(seek.time, seek.byte),
+            url: MediaUrl { host, id, ext: container.extension() },
+            size: profile.res_size(layout.total_len()),
+            duration_ms: Some(layout.duration_us() / 1000),
+            bitrate: u32::try_from(layout.byte_rate())
+                .ok()
+                .map(|b| u64::from(profile.res_bitrate(b))),
+            sample_rate: Some(layout.rate),
+            channels: Some(layout.channels),
+            bits_per_sample: Some(16),
+        })
+    });
     let mut list = heapless::Vec::new();
-    // Capacity MAX_RESOURCES >= 1 + CONTAINERS.len(): no push can fail.
-    let _ = list.push(original);
-    for container in CONTAINERS {
-        if let Some(layout) = Layout::of_item(item, container) {
-            let _ = list.push(Resource {
-                protocol_info: layout.protocol_info(true, true),
-                url: MediaUrl { host, id, ext: container.extension() },
-                size: Some(layout.total_len()),
-                duration_ms: Some(layout.duration_us() / 1000),
-                bitrate: Some(layout.byte_rate()),
-                sample_rate: Some(layout.rate),
-                channels: Some(layout.channels),
-                bits_per_sample: Some(16),
-            });
-        }
+    // Capacity MAX_RESOURCES >= 1 + CONTAINERS.len(): no push fails.
+    if profile.decodes_vorbis || item.format != MediaFormat::OggVorbis {
+        let _ = list.push(original);
+        list.extend(renditions);
+    } else {
+        list.extend(renditions);
+        let _ = list.push(original);
     }
     list
 }
@@ -172,6 +190,7 @@ pub struct Document<'a> {
     objects: Cow<'a, [ObjectId]>,
     filter: Filter<'a>,
     host: &'a str,
+    profile: Profile,
 }
 
 impl<'a> Document<'a> {
@@ -182,8 +201,9 @@ impl<'a> Document<'a> {
         objects: Cow<'a, [ObjectId]>,
         filter: Filter<'a>,
         host: &'a str,
+        profile: Profile,
     ) -> Self {
-        Document { library, objects, filter, host }
+        Document { library, objects, filter, host, profile }
     }
 
     /// The number of objects listed.
@@ -232,7 +252,7 @@ impl<'a> Document<'a> {
                     }
                 }
                 if self.filter.allows_res() {
-                    for res in resources(id, item, self.host) {
+                    for res in resources(id, item, self.host, &self.profile) {
                         self.render_resource(w, &res)?;
                     }
                 }

@@ -11,7 +11,7 @@ use crate::upnp::Service;
 use crate::xml::Render;
 
 const DIDL: &str = "urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/";
-const CTX: Ctx<'static> = Ctx { host: "127.0.0.1:8200" };
+const CTX: Ctx<'static> = Ctx { host: "127.0.0.1:8200", profile: crate::profile::Profile::GENERIC };
 
 /// 10 artists x 10 albums x 10 tracks, titles and track numbers in opposite orders, plus a
 /// cover per album: 1000 tracks.

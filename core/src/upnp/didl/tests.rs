@@ -1,5 +1,6 @@
 use super::*;
 use crate::library::{AudioProps, Details, FileInfo, Tags};
+use crate::profile::Player;
 use crate::upnp::soap::{Response, Value};
 use crate::upnp::{parse_media_path, Service};
 use alloc::string::{String, ToString};
@@ -37,8 +38,13 @@ fn library() -> (Library, ObjectId, ObjectId) {
 }
 
 fn render(lib: &Library, ids: &[ObjectId], filter: &str) -> String {
-    let doc =
-        Document::new(lib, Cow::Owned(ids.to_vec()), Filter::parse(filter), "192.168.1.5:8200");
+    let doc = Document::new(
+        lib,
+        Cow::Owned(ids.to_vec()),
+        Filter::parse(filter),
+        "192.168.1.5:8200",
+        Profile::GENERIC,
+    );
     let mut out = String::new();
     doc.render(&mut out).unwrap();
     assert_eq!(doc.rendered_len().unwrap(), out.len());
@@ -61,7 +67,8 @@ fn titles_survive_double_escaping() {
                 &lib,
                 Cow::Owned(alloc::vec![album, song]),
                 Filter::ALL,
-                "h:1"
+                "h:1",
+                Profile::GENERIC,
             ))
         )],
     };
@@ -105,7 +112,10 @@ fn items_carry_class_tags_and_resources() {
     assert_eq!(child_text(item, UPNP, "genre"), Some("Rock"));
     assert_eq!(child_text(item, UPNP, "originalTrackNumber"), Some("7"));
     assert_eq!(child_text(item, DC, "date"), Some("1999-03-01"));
-    let res = item.children().find(|n| n.has_tag_name((DIDL, "res"))).unwrap();
+    // A generic player is not known to decode Vorbis: the renditions come first.
+    let all: Vec<_> = item.children().filter(|n| n.has_tag_name((DIDL, "res"))).collect();
+    assert_eq!(all.len(), 3);
+    let res = all[2];
     let expected_info = crate::dlna::ProtocolInfo::for_file(crate::dlna::MediaFormat::OggVorbis);
     assert_eq!(res.attribute("protocolInfo"), Some(expected_info.to_string().as_str()));
     assert_eq!(res.attribute("size"), Some("2050000"));
@@ -119,11 +129,8 @@ fn items_carry_class_tags_and_resources() {
     let path = url.strip_prefix("http://192.168.1.5:8200").unwrap();
     assert_eq!(parse_media_path(path), Some((song, "ogg")));
 
-    // Then the renditions: L16 in the LPCM profile, and WAV, both exactly sized and seekable.
-    let renditions: Vec<_> =
-        item.children().filter(|n| n.has_tag_name((DIDL, "res"))).skip(1).collect();
-    assert_eq!(renditions.len(), 2);
-    let (l16, wav) = (renditions[0], renditions[1]);
+    // The renditions: L16 in the LPCM profile, and WAV, both exactly sized and seekable.
+    let (l16, wav) = (all[0], all[1]);
     assert_eq!(
         l16.attribute("protocolInfo"),
         Some(
@@ -168,7 +175,7 @@ fn filter_limits_optional_properties() {
     assert_eq!(child_text(item, DC, "title"), Some(TRICKY));
     assert_eq!(child_text(item, UPNP, "class"), Some("object.item.audioItem.musicTrack"));
     assert_eq!(child_text(item, UPNP, "artist"), None);
-    let res = item.children().find(|n| n.has_tag_name((DIDL, "res"))).unwrap();
+    let res = item.children().filter(|n| n.has_tag_name((DIDL, "res"))).last().unwrap();
     assert!(res.attribute("protocolInfo").is_some());
     assert_eq!(res.attribute("size"), Some("2050000"));
     assert_eq!(res.attribute("duration"), None);
@@ -189,4 +196,42 @@ fn durations_format_as_h_mm_ss_mmm() {
     assert_eq!(Duration(0).to_string(), "0:00:00.000");
     assert_eq!(Duration(3_723_456).to_string(), "1:02:03.456");
     assert_eq!(Duration(36_000_000 * 3 + 59_999).to_string(), "30:00:59.999");
+}
+
+/// The media URL extensions and protocolInfos of an item's `res` elements, in order.
+fn offered(player: Player) -> Vec<(String, String)> {
+    let (lib, song, _) = library();
+    let doc =
+        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.profile());
+    let mut out = String::new();
+    doc.render(&mut out).unwrap();
+    let parsed = roxmltree::Document::parse(&out).unwrap();
+    let item = parsed.root_element().first_element_child().unwrap();
+    item.children()
+        .filter(|n| n.has_tag_name((DIDL, "res")))
+        .map(|r| {
+            let ext = r.text().unwrap().rsplit('.').next().unwrap().to_string();
+            (ext, r.attribute("protocolInfo").unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn players_get_their_order_and_seek_methods() {
+    let exts = |p| offered(p).into_iter().map(|(e, _)| e).collect::<Vec<_>>();
+    // Players that cannot decode Vorbis: renditions first.
+    assert_eq!(exts(Player::Ps3), ["l16", "wav", "ogg"]);
+    assert_eq!(exts(Player::Xbox360), ["l16", "wav", "ogg"]);
+    // Players that can: the original first; VLC and Kodi prefer WAV to L16.
+    assert_eq!(exts(Player::BubbleUpnp), ["ogg", "l16", "wav"]);
+    assert_eq!(exts(Player::Vlc), ["ogg", "wav", "l16"]);
+    assert_eq!(exts(Player::Kodi), ["ogg", "wav", "l16"]);
+    // The PS3 is offered time seek only on transcodes (OP=10); others both (OP=11).
+    let ps3 = offered(Player::Ps3);
+    assert!(ps3[0].1.contains("DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;DLNA.ORG_CI=1;"), "{}", ps3[0].1);
+    let generic = offered(Player::Generic);
+    assert!(generic[0].1.contains("DLNA.ORG_OP=11;"), "{}", generic[0].1);
+    // LG wants application/ogg for the original.
+    let lg = offered(Player::Lg);
+    assert!(lg[0].1.starts_with("http-get:*:application/ogg:"), "{}", lg[0].1);
 }
