@@ -175,7 +175,7 @@ fn filter_limits_optional_properties() {
     assert_eq!(child_text(item, DC, "title"), Some(TRICKY));
     assert_eq!(child_text(item, UPNP, "class"), Some("object.item.audioItem.musicTrack"));
     assert_eq!(child_text(item, UPNP, "artist"), None);
-    let res = item.children().filter(|n| n.has_tag_name((DIDL, "res"))).last().unwrap();
+    let res = item.children().rfind(|n| n.has_tag_name((DIDL, "res"))).unwrap();
     assert!(res.attribute("protocolInfo").is_some());
     assert_eq!(res.attribute("size"), Some("2050000"));
     assert_eq!(res.attribute("duration"), None);
