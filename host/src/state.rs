@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
@@ -38,13 +38,6 @@ impl Identity {
         let config_id = config_id(friendly_name, env!("CARGO_PKG_VERSION"));
         Ok(Identity { uuid, boot_id, config_id })
     }
-}
-
-/// The default state directory: `$XDG_STATE_HOME/rill`, else `~/.local/state/rill`.
-pub fn default_dir() -> Option<PathBuf> {
-    dirs::state_dir()
-        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
-        .map(|d| d.join("rill"))
 }
 
 fn load_uuid(path: &Path) -> Result<String> {

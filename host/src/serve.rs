@@ -1,0 +1,201 @@
+//! `rill serve`: binds the sockets, runs the SSDP and HTTP tasks, and shuts down gracefully.
+//!
+//! [`Server::bind`] does everything that can fail up front (identity, roots, sockets), so a bad
+//! command line or a taken port is reported before anything is announced; it also gives tests the
+//! real HTTP addresses when they asked for port 0. [`Server::run`] then serves until the given
+//! shutdown future completes (SIGINT/SIGTERM in `main`), tells every task to stop, lets SSDP say
+//! goodbye, and returns within [`SHUTDOWN_GRACE`].
+//!
+//! The host does I/O only. The protocol machines come from `rill-core`; the places where they
+//! plug in are marked `INTEGRATION(...)` below.
+
+use std::future::Future;
+use std::net::SocketAddrV4;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::iface::Interface;
+use crate::net::{http, ssdp};
+use crate::scan;
+use crate::state::Identity;
+use crate::storage::Storage;
+
+/// How long shutdown may take before remaining tasks are aborted.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Pause after a failed `accept`.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Largest SSDP datagram handled; M-SEARCH requests are a few hundred bytes.
+const DATAGRAM_MAX: usize = 2048;
+
+/// Everything `rill serve` needs, resolved from the command line and the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The friendly name players show.
+    pub name: String,
+    /// The HTTP port (0: a free port per interface).
+    pub http_port: u16,
+    /// The SSDP port ([`ssdp::PORT`] except in socket tests).
+    pub ssdp_port: u16,
+    /// The interfaces to serve on.
+    pub interfaces: Vec<Interface>,
+    /// The folders to serve.
+    pub roots: Vec<PathBuf>,
+    /// Where the device identity is kept.
+    pub state_dir: PathBuf,
+}
+
+/// A server whose sockets are bound, ready to [`run`](Server::run).
+#[derive(Debug)]
+pub struct Server {
+    config: Config,
+    identity: Identity,
+    storage: Storage,
+    listeners: Vec<http::Listener>,
+    ssdp: ssdp::Sockets,
+}
+
+impl Server {
+    /// Loads the identity, checks the roots and binds every socket. Needs a tokio runtime.
+    pub fn bind(config: Config) -> Result<Server> {
+        let identity = Identity::load(&config.state_dir, &config.name)?;
+        let storage = Storage::new(&config.roots)?;
+        let listeners = http::bind(&config.interfaces, config.http_port)?;
+        let ssdp = ssdp::Sockets::open(&config.interfaces, config.ssdp_port)?;
+        Ok(Server { config, identity, storage, listeners, ssdp })
+    }
+
+    /// The HTTP address of each served interface, in interface order.
+    pub fn http_addrs(&self) -> Vec<SocketAddrV4> {
+        self.listeners.iter().map(|l| l.addr).collect()
+    }
+
+    /// The device identity in use for this run.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let Server { config, identity, storage, listeners, ssdp } = self;
+        tracing::info!(
+            name = %config.name,
+            uuid = %identity.uuid,
+            boot_id = identity.boot_id,
+            config_id = identity.config_id,
+            "starting Rill {}",
+            env!("CARGO_PKG_VERSION"),
+        );
+        for (iface, listener) in config.interfaces.iter().zip(&listeners) {
+            tracing::info!("serving on {iface}: http://{}/", listener.addr);
+        }
+
+        let roots = storage.roots().to_vec();
+        let found = tokio::task::spawn_blocking(move || scan::scan(&roots))
+            .await
+            .context("folder scan task")?;
+        let files = found.entries.iter().filter(|e| matches!(e.kind, scan::Kind::File { .. }));
+        tracing::info!(
+            roots = storage.roots().len(),
+            entries = found.entries.len(),
+            files = files.count(),
+            skipped = found.skipped,
+            "scanned the served folders"
+        );
+        // INTEGRATION(library): build the rill_core::library model from `found.entries`
+        // (root index + relative path + size/mtime) and share it with the HTTP task; media bytes
+        // are read through `storage.open(root, path)`.
+
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(ssdp_task(ssdp, stop_rx.clone()));
+        for listener in listeners {
+            tasks.spawn(accept_task(listener, stop_rx.clone()));
+        }
+
+        tokio::select! {
+            () = shutdown => tracing::info!("shutting down"),
+            Some(ended) = tasks.join_next() => {
+                // A task only ends early on a fatal socket error.
+                ended.context("server task panicked")??;
+            }
+        }
+        stop_tx.send_replace(true);
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while let Some(ended) = tasks.join_next().await {
+                if let Err(e) = ended.map_err(anyhow::Error::from).and_then(|r| r) {
+                    tracing::warn!("task ended with an error during shutdown: {e:#}");
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("tasks still busy after {SHUTDOWN_GRACE:?}; aborting them");
+            tasks.abort_all();
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes once the stop flag is set (or its sender is gone, which also means stop).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is dropped here, before any later await.
+    drop(stop.wait_for(|stopped| *stopped).await);
+}
+
+/// Receives SSDP datagrams until told to stop.
+async fn ssdp_task(sockets: ssdp::Sockets, mut stop: watch::Receiver<bool>) -> Result<()> {
+    // INTEGRATION(ssdp): create the rill_core::ssdp::Responder here (identity, one LOCATION per
+    // interface), call `start(now)` (with a `crate::clock::Clock`), and in this loop also sleep
+    // until `poll_at()` and drain `poll_transmit(now, buf)` through `sockets.send(iface, dst, ..)`.
+    // On stop: `shutdown(now)`, drain the byebyes, then return.
+    let mut buf = vec![0u8; DATAGRAM_MAX];
+    loop {
+        tokio::select! {
+            got = sockets.recv(&mut buf) => {
+                let got = got.context("receiving SSDP")?;
+                let first_line = buf.get(..got.len).unwrap_or_default().split(|&b| b == b'\r').next();
+                tracing::trace!(
+                    src = %got.src,
+                    iface = got.iface,
+                    multicast = got.multicast,
+                    "SSDP {:?}",
+                    String::from_utf8_lossy(first_line.unwrap_or_default()),
+                );
+                // INTEGRATION(ssdp): responder.handle_datagram(now, got.iface, got.src,
+                // &buf[..got.len], got.multicast).
+            }
+            () = stopped(&mut stop) => return Ok(()),
+        }
+    }
+}
+
+/// Accepts HTTP connections on one listener until told to stop.
+async fn accept_task(listener: http::Listener, mut stop: watch::Receiver<bool>) -> Result<()> {
+    loop {
+        tokio::select! {
+            accepted = listener.socket.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    tracing::debug!(%peer, local = %listener.addr, "HTTP connection");
+                    // INTEGRATION(http): spawn the connection driver (rill_core::http request
+                    // parsing, upnp/dlna handlers, media streaming) for `stream`. Until then the
+                    // connection is closed at once.
+                    drop(stream);
+                }
+                // Not fatal (a peer reset before accept, or out of file descriptors); pause so
+                // a persistent error does not spin.
+                Err(e) => {
+                    tracing::warn!(local = %listener.addr, "accept failed: {e}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            () = stopped(&mut stop) => return Ok(()),
+        }
+    }
+}
