@@ -1,5 +1,7 @@
 //! `rill`: the Rill media server's command-line entry point.
 
+use std::process::ExitCode;
+
 use anyhow::{Context, Result};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -8,12 +10,21 @@ use rill::cli::{Cli, Command, Serve};
 use rill::serve::{Config, Server};
 use rill::{folders, iface};
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
+    let result = tokio::runtime::Runtime::new()
+        .context("starting the async runtime")
+        .and_then(|runtime| match cli.command {
+            Command::Serve(args) => runtime.block_on(serve(args)),
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line with the whole cause chain; no backtrace for a user-facing error.
+            eprintln!("rill: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 
