@@ -74,8 +74,19 @@ mod tests {
     #[test]
     fn parses_a_full_serve_line() {
         let cli = Cli::try_parse_from([
-            "rill", "-vv", "serve", "--name", "Den", "--port", "0", "-i", "lo", "--interface",
-            "127.0.0.1", "a", "b",
+            "rill",
+            "-vv",
+            "serve",
+            "--name",
+            "Den",
+            "--port",
+            "0",
+            "-i",
+            "lo",
+            "--interface",
+            "127.0.0.1",
+            "a",
+            "b",
         ])
         .unwrap();
         assert_eq!(cli.verbose, 2);

@@ -79,10 +79,8 @@ pub fn select(all: &[Interface], wanted: &[String]) -> Result<Vec<Interface>> {
     let mut chosen: Vec<Interface> = Vec::new();
     for want in wanted {
         let by_addr = want.parse::<Ipv4Addr>().ok();
-        let found: Vec<_> = all
-            .iter()
-            .filter(|i| Some(i.addr) == by_addr || i.name == *want)
-            .collect();
+        let found: Vec<_> =
+            all.iter().filter(|i| Some(i.addr) == by_addr || i.name == *want).collect();
         if found.is_empty() {
             let known: Vec<String> = all.iter().map(ToString::to_string).collect();
             bail!("no IPv4 interface named or addressed {want:?}; known: {}", known.join(", "));

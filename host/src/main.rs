@@ -13,10 +13,11 @@ use rill::{folders, iface};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let result = tokio::runtime::Runtime::new()
-        .context("starting the async runtime")
-        .and_then(|runtime| match cli.command {
-            Command::Serve(args) => runtime.block_on(serve(args)),
+    let result =
+        tokio::runtime::Runtime::new().context("starting the async runtime").and_then(|runtime| {
+            match cli.command {
+                Command::Serve(args) => runtime.block_on(serve(args)),
+            }
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,

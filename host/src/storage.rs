@@ -65,8 +65,8 @@ impl Storage {
     pub fn new(dirs: &[PathBuf]) -> Result<Storage> {
         let mut roots: Vec<PathBuf> = Vec::with_capacity(dirs.len());
         for dir in dirs {
-            let canonical = fs::canonicalize(dir)
-                .with_context(|| format!("cannot serve {}", dir.display()))?;
+            let canonical =
+                fs::canonicalize(dir).with_context(|| format!("cannot serve {}", dir.display()))?;
             if !canonical.is_dir() {
                 bail!("cannot serve {}: not a directory", dir.display());
             }

@@ -62,10 +62,7 @@ impl Sockets {
     /// free port, which only tests want).
     pub fn open(ifaces: &[Interface], port: u16) -> Result<Sockets> {
         let recv = open_receiver(ifaces, port)?;
-        let send = ifaces
-            .iter()
-            .map(open_sender)
-            .collect::<Result<Vec<_>>>()?;
+        let send = ifaces.iter().map(open_sender).collect::<Result<Vec<_>>>()?;
         Ok(Sockets { recv, send, ifindex: ifaces.iter().map(|i| i.index).collect() })
     }
 
@@ -77,7 +74,8 @@ impl Sockets {
     /// Waits for the next datagram from a served interface; others are dropped.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
         loop {
-            let got = self.recv.async_io(Interest::READABLE, || recv_with_info(&self.recv, buf)).await?;
+            let got =
+                self.recv.async_io(Interest::READABLE, || recv_with_info(&self.recv, buf)).await?;
             let (len, src, ifindex, dst) = got;
             if let Some(iface) = self.ifindex.iter().position(|&i| i == ifindex) {
                 return Ok(Received { len, src, iface, multicast: dst.is_multicast() });
@@ -121,8 +119,7 @@ fn open_receiver(ifaces: &[Interface], port: u16) -> Result<UdpSocket> {
 
 fn open_sender(iface: &Interface) -> Result<UdpSocket> {
     let sock = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
-    sock.set_multicast_if_v4(&iface.addr)
-        .with_context(|| format!("IP_MULTICAST_IF {iface}"))?;
+    sock.set_multicast_if_v4(&iface.addr).with_context(|| format!("IP_MULTICAST_IF {iface}"))?;
     sock.set_multicast_ttl_v4(TTL)?;
     sock.set_multicast_loop_v4(true)?;
     sock.bind(&SocketAddrV4::new(iface.addr, 0).into())
@@ -138,7 +135,8 @@ fn recv_with_info(
 ) -> io::Result<(usize, SocketAddrV4, u32, Ipv4Addr)> {
     let mut iov = [IoSliceMut::new(buf)];
     let mut cmsg = nix::cmsg_space!(nix::libc::in_pktinfo);
-    let msg = recvmsg::<SockaddrIn>(sock.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::empty())?;
+    let msg =
+        recvmsg::<SockaddrIn>(sock.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::empty())?;
     let src = msg.address.map(|a| SocketAddrV4::new(a.ip(), a.port()));
     let mut info = None;
     for c in msg.cmsgs()? {
