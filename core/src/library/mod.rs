@@ -1,1 +1,71 @@
-//! Placeholder: filled in by its own change.
+//! The media library model: a tree of containers (folders) and items (media files) that the
+//! ContentDirectory browses.
+//!
+//! The shell's scanner (and later a file watcher) feeds it paths: [`Library::add_root`] for each
+//! served folder, then [`Library::insert_folder`], [`Library::insert_file`] and
+//! [`Library::remove_path`], all addressed by `(root index, relative path)` with `/` between
+//! components. The root container `0` holds one container per served folder, named by the shell;
+//! under it are sub-folders and media files (recognised by extension, hidden names skipped).
+//! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
+//! not depend on scan order. URLs never carry paths: the server maps an id back to a
+//! [`FileRef`] (root index + relative path) that the shell opens.
+//!
+//! Each change bumps [`Library::system_update_id`] and the update id of every container whose
+//! children changed. Lookups are `O(log n)` (a B-tree keyed by id); insertion appends to the
+//! parent's child list and keeps it in default order when entries arrive sorted; otherwise the
+//! list is sorted on demand when browsed, or once by [`Library::tidy`] after a scan. Nothing is
+//! quadratic in the size of a folder except removing many children of one folder one by one.
+
+mod id;
+mod object;
+mod sort;
+mod tree;
+
+pub use id::{ObjectId, MAX_PROBES};
+pub use object::{AudioProps, Container, Details, FileInfo, Item, Node, Object, Tags};
+pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
+pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
+
+use core::fmt;
+
+/// Why a library operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Error {
+    /// The root index was never added with [`Library::add_root`].
+    UnknownRoot,
+    /// A relative path with an empty, `.` or `..` component, or a leading or trailing `/`.
+    BadPath,
+    /// More than [`MAX_PATH_DEPTH`] path components.
+    PathTooDeep,
+    /// No object with that id or path.
+    NotFound,
+    /// The object is an item where a container was needed.
+    NotAContainer,
+    /// The object is a container where an item was needed.
+    NotAnItem,
+    /// All [`MAX_PROBES`] id candidates of a path are taken by other paths.
+    IdCollision,
+    /// The library holds the maximum number of objects it was created with.
+    Full,
+    /// A sort criteria entry names an unsupported property, or there are too many.
+    BadSortCriteria,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::UnknownRoot => "unknown served folder",
+            Error::BadPath => "malformed relative path",
+            Error::PathTooDeep => "path too deep",
+            Error::NotFound => "no such object",
+            Error::NotAContainer => "object is not a container",
+            Error::NotAnItem => "object is not an item",
+            Error::IdCollision => "object id space exhausted for this path",
+            Error::Full => "library is full",
+            Error::BadSortCriteria => "unsupported sort criteria",
+        })
+    }
+}
+
+impl core::error::Error for Error {}

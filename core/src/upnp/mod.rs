@@ -1,1 +1,150 @@
-//! Placeholder: filled in by its own change.
+//! UPnP device and services: the device description, the three SCPDs, SOAP control and the
+//! ContentDirectory's DIDL-Lite.
+//!
+//! URL layout (all paths are fixed; the host part is whatever address the client used):
+//!
+//! | path | what |
+//! |---|---|
+//! | [`DESCRIPTION_PATH`] `/rill/description.xml` | device description ([`description`]) |
+//! | `/rill/cd/scpd.xml`, `/rill/cd/control`, `/rill/cd/event` | ContentDirectory:1 |
+//! | `/rill/cm/scpd.xml`, `/rill/cm/control`, `/rill/cm/event` | ConnectionManager:1 |
+//! | `/rill/mr/scpd.xml`, `/rill/mr/control`, `/rill/mr/event` | X_MS_MediaReceiverRegistrar:1 |
+//! | [`MEDIA_PATH`] `/rill/media/<object id>.<ext>` | media resources ([`parse_media_path`]) |
+//!
+//! The HTTP server answers a `POST` to a control URL with [`control::handle`], whose result (a
+//! SOAP response or a fault) implements [`Render`](crate::xml::Render): count, then stream.
+
+pub mod connection_manager;
+pub mod content_directory;
+pub mod control;
+pub mod description;
+pub mod didl;
+pub mod registrar;
+pub mod scpd;
+pub mod search;
+pub mod soap;
+
+use crate::library::ObjectId;
+
+/// Path of the device description (the SSDP `LOCATION`).
+pub const DESCRIPTION_PATH: &str = "/rill/description.xml";
+
+/// Path prefix of media resources: `/rill/media/<object id>.<ext>`.
+pub const MEDIA_PATH: &str = "/rill/media/";
+
+/// The services of the Rill MediaServer device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Service {
+    /// `urn:schemas-upnp-org:service:ContentDirectory:1`.
+    ContentDirectory,
+    /// `urn:schemas-upnp-org:service:ConnectionManager:1`.
+    ConnectionManager,
+    /// `urn:microsoft.com:service:X_MS_MediaReceiverRegistrar:1` (Xbox 360, Windows Media).
+    Registrar,
+}
+
+impl Service {
+    /// All services, in description order.
+    pub const ALL: [Service; 3] =
+        [Service::ContentDirectory, Service::ConnectionManager, Service::Registrar];
+
+    /// The service type URN (also the SOAP namespace of its actions).
+    pub fn urn(self) -> &'static str {
+        match self {
+            Service::ContentDirectory => "urn:schemas-upnp-org:service:ContentDirectory:1",
+            Service::ConnectionManager => "urn:schemas-upnp-org:service:ConnectionManager:1",
+            Service::Registrar => "urn:microsoft.com:service:X_MS_MediaReceiverRegistrar:1",
+        }
+    }
+
+    /// The service id in the device description.
+    pub fn service_id(self) -> &'static str {
+        match self {
+            Service::ContentDirectory => "urn:upnp-org:serviceId:ContentDirectory",
+            Service::ConnectionManager => "urn:upnp-org:serviceId:ConnectionManager",
+            Service::Registrar => "urn:microsoft.com:serviceId:X_MS_MediaReceiverRegistrar",
+        }
+    }
+
+    /// Path of the service description (SCPD), e.g. `/rill/cd/scpd.xml`.
+    pub fn scpd_path(self) -> &'static str {
+        match self {
+            Service::ContentDirectory => "/rill/cd/scpd.xml",
+            Service::ConnectionManager => "/rill/cm/scpd.xml",
+            Service::Registrar => "/rill/mr/scpd.xml",
+        }
+    }
+
+    /// Path of the SOAP control URL, e.g. `/rill/cd/control`.
+    pub fn control_path(self) -> &'static str {
+        match self {
+            Service::ContentDirectory => "/rill/cd/control",
+            Service::ConnectionManager => "/rill/cm/control",
+            Service::Registrar => "/rill/mr/control",
+        }
+    }
+
+    /// Path of the GENA event subscription URL, e.g. `/rill/cd/event`.
+    pub fn event_path(self) -> &'static str {
+        match self {
+            Service::ContentDirectory => "/rill/cd/event",
+            Service::ConnectionManager => "/rill/cm/event",
+            Service::Registrar => "/rill/mr/event",
+        }
+    }
+
+    /// The service and endpoint a request path names.
+    pub fn from_path(path: &str) -> Option<(Service, Endpoint)> {
+        Service::ALL.into_iter().find_map(|s| {
+            let endpoint = if path == s.scpd_path() {
+                Endpoint::Scpd
+            } else if path == s.control_path() {
+                Endpoint::Control
+            } else if path == s.event_path() {
+                Endpoint::Event
+            } else {
+                return None;
+            };
+            Some((s, endpoint))
+        })
+    }
+}
+
+/// Which of a service's three URLs a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Endpoint {
+    /// The SCPD (`GET`).
+    Scpd,
+    /// The SOAP control URL (`POST`).
+    Control,
+    /// The GENA event URL (`SUBSCRIBE`, `UNSUBSCRIBE`).
+    Event,
+}
+
+/// Splits a media path `/rill/media/<id>.<ext>` into the object id and the extension (which
+/// selects the resource: the original file, or later a transcode).
+pub fn parse_media_path(path: &str) -> Option<(ObjectId, &str)> {
+    let (id, ext) = path.strip_prefix(MEDIA_PATH)?.split_once('.')?;
+    Some((ObjectId::parse(id)?, ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip() {
+        for s in Service::ALL {
+            assert_eq!(Service::from_path(s.scpd_path()), Some((s, Endpoint::Scpd)));
+            assert_eq!(Service::from_path(s.control_path()), Some((s, Endpoint::Control)));
+            assert_eq!(Service::from_path(s.event_path()), Some((s, Endpoint::Event)));
+        }
+        assert_eq!(Service::from_path("/rill/xx/control"), None);
+        assert_eq!(parse_media_path("/rill/media/1f.ogg"), Some((ObjectId(0x1f), "ogg")));
+        assert_eq!(parse_media_path("/rill/media/1F.ogg"), None);
+        assert_eq!(parse_media_path("/rill/media/1f"), None);
+        assert_eq!(parse_media_path("/other/1f.ogg"), None);
+    }
+}

@@ -1,0 +1,112 @@
+//! [`ObjectId`]: stable ContentDirectory object identifiers derived from paths.
+
+use core::fmt;
+
+/// A ContentDirectory object id.
+///
+/// The id of an object under a served folder is the FNV-1a 64-bit hash (offset basis
+/// `0xcbf29ce484222325`, prime `0x100000001b3`) of the bytes
+/// `root index as u16 little-endian ++ relative path as UTF-8`, the relative path using `/`
+/// between components, without leading or trailing `/` (empty for the served folder itself).
+/// The same file therefore gets the same id across restarts and whatever the scan order. The
+/// root container is `0`; if a hash is `0` or is already taken by another path (a collision),
+/// the next candidate hashes the same bytes followed by `0xFF` (never part of UTF-8) and a
+/// probe number 1, 2, ... up to [`MAX_PROBES`]. Only colliding objects (about one pair in 2^64)
+/// depend on insertion order.
+///
+/// Printed as lower-case hexadecimal without leading zeros (`0` for the root); [`ObjectId::parse`]
+/// accepts exactly that form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ObjectId(pub u64);
+
+/// How many ids a path may try before [`super::Error::IdCollision`].
+pub const MAX_PROBES: u8 = 8;
+
+impl ObjectId {
+    /// The root container, `0`.
+    pub const ROOT: ObjectId = ObjectId(0);
+
+    /// Parses the printed form; anything else (upper case, leading zeros, other characters,
+    /// more than 16 digits) is `None`.
+    pub fn parse(s: &str) -> Option<ObjectId> {
+        let canonical = !s.is_empty()
+            && s.len() <= 16
+            && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && (s == "0" || !s.starts_with('0'));
+        if !canonical {
+            return None;
+        }
+        u64::from_str_radix(s, 16).ok().map(ObjectId)
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}", self.0)
+    }
+}
+
+/// A streaming FNV-1a 64 state: hashing a path component by component lets every prefix's id
+/// be computed in one pass.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PathHash(u64);
+
+impl PathHash {
+    /// The state after the root index.
+    pub(crate) fn new(root: u16) -> Self {
+        PathHash(0xcbf2_9ce4_8422_2325).feed(&root.to_le_bytes())
+    }
+
+    fn feed(mut self, bytes: &[u8]) -> Self {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self
+    }
+
+    /// The state after appending path component `name` (with a `/` unless it is the first).
+    pub(crate) fn push(self, first: bool, name: &str) -> Self {
+        let state = if first { self } else { self.feed(b"/") };
+        state.feed(name.as_bytes())
+    }
+
+    /// The id candidate number `probe` (0 = the plain hash).
+    pub(crate) fn candidate(self, probe: u8) -> ObjectId {
+        match probe {
+            0 => ObjectId(self.0),
+            n => ObjectId(self.feed(&[0xFF, n]).0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_published_vectors() {
+        // FNV-1a 64 of "" and "a" (from the FNV reference test suite).
+        assert_eq!(PathHash(0xcbf2_9ce4_8422_2325).candidate(0).0, 0xcbf29ce484222325);
+        assert_eq!(PathHash(0xcbf2_9ce4_8422_2325).feed(b"a").0, 0xaf63dc4c8601ec8c);
+        assert_eq!(PathHash(0xcbf2_9ce4_8422_2325).feed(b"foobar").0, 0x85944171f73967e8);
+        let direct = PathHash::new(3).feed(b"Music/a.ogg").candidate(0);
+        let stepwise = PathHash::new(3).push(true, "Music").push(false, "a.ogg").candidate(0);
+        assert_eq!(direct, stepwise);
+        assert_ne!(stepwise, PathHash::new(4).feed(b"Music/a.ogg").candidate(0));
+        assert_ne!(stepwise.0, PathHash::new(3).push(true, "Music").candidate(1).0);
+    }
+
+    #[test]
+    fn prints_and_parses_canonical_hex() {
+        for id in [0, 1, 0xabc, u64::MAX] {
+            let text = ObjectId(id).to_string();
+            assert_eq!(ObjectId::parse(&text), Some(ObjectId(id)));
+        }
+        assert_eq!(ObjectId::ROOT.to_string(), "0");
+        for bad in ["", "00", "0a", "ABC", "x", "-1", "1 ", "10000000000000000"] {
+            assert_eq!(ObjectId::parse(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Sort orders for a container's children: the default order and UPnP `SortCriteria`.
+
+use core::cmp::Ordering;
+
+use super::{Error, Node, Object};
+
+/// The most keys a [`SortSpec`] holds; longer criteria are [`Error::BadSortCriteria`].
+pub const MAX_SORT_KEYS: usize = 8;
+
+/// A property a container's children can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SortField {
+    /// `dc:title`.
+    Title,
+    /// `upnp:class` (containers before items).
+    Class,
+    /// `upnp:artist`.
+    Artist,
+    /// `dc:creator` (the artist, as Rill renders it).
+    Creator,
+    /// `upnp:album`.
+    Album,
+    /// `upnp:genre`.
+    Genre,
+    /// `upnp:originalTrackNumber`.
+    TrackNumber,
+    /// `dc:date`.
+    Date,
+}
+
+impl SortField {
+    /// Every field with its UPnP property name; also the GetSortCapabilities answer.
+    pub const PROPERTIES: [(&'static str, SortField); 8] = [
+        ("dc:title", SortField::Title),
+        ("upnp:class", SortField::Class),
+        ("upnp:artist", SortField::Artist),
+        ("dc:creator", SortField::Creator),
+        ("upnp:album", SortField::Album),
+        ("upnp:genre", SortField::Genre),
+        ("upnp:originalTrackNumber", SortField::TrackNumber),
+        ("dc:date", SortField::Date),
+    ];
+
+    /// The field for a UPnP property name (exact spelling).
+    pub fn from_property(name: &str) -> Option<SortField> {
+        SortField::PROPERTIES.iter().find(|(p, _)| *p == name).map(|&(_, f)| f)
+    }
+}
+
+/// One sort key: a field and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SortKey {
+    /// What to compare.
+    pub field: SortField,
+    /// `-` in the criteria: largest first.
+    pub descending: bool,
+}
+
+/// A sequence of sort keys, parsed from a UPnP `SortCriteria` such as `+dc:title,-dc:date`.
+///
+/// Ties (and the empty spec) fall back to the default order: containers first, then titles
+/// compared case-insensitively, then names byte-wise. Missing values (an item without an album)
+/// sort after present ones in ascending order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SortSpec {
+    keys: heapless::Vec<SortKey, MAX_SORT_KEYS>,
+}
+
+impl SortSpec {
+    /// Parses `SortCriteria`: comma-separated properties, each with an optional `+` or `-`
+    /// (missing means `+`, as some control points omit it); blanks around entries are ignored
+    /// and an empty string is the default order. An unknown property or more than
+    /// [`MAX_SORT_KEYS`] keys is [`Error::BadSortCriteria`].
+    pub fn parse(criteria: &str) -> Result<SortSpec, Error> {
+        let mut keys = heapless::Vec::new();
+        for entry in criteria.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (descending, name) = match entry.strip_prefix('-') {
+                Some(name) => (true, name),
+                None => (false, entry.strip_prefix('+').unwrap_or(entry)),
+            };
+            let field = SortField::from_property(name.trim()).ok_or(Error::BadSortCriteria)?;
+            keys.push(SortKey { field, descending }).map_err(|_| Error::BadSortCriteria)?;
+        }
+        Ok(SortSpec { keys })
+    }
+
+    /// The keys, most significant first.
+    pub fn keys(&self) -> &[SortKey] {
+        &self.keys
+    }
+
+    /// Whether this is the default order (no keys).
+    pub fn is_default(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Compares two objects by the keys, then by the default order.
+    pub fn compare(&self, a: &Object, b: &Object) -> Ordering {
+        self.keys
+            .iter()
+            .map(|key| {
+                let order = compare_field(key.field, a, b);
+                if key.descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| default_order(a, b))
+    }
+}
+
+/// The default order: containers first, then case-folded title, then raw name.
+pub(crate) fn default_order(a: &Object, b: &Object) -> Ordering {
+    let is_item = |o: &Object| matches!(o.node, Node::Item(_));
+    is_item(a)
+        .cmp(&is_item(b))
+        .then_with(|| fold_cmp(a.title(), b.title()))
+        .then_with(|| a.name.cmp(&b.name))
+}
+
+fn fold_cmp(a: &str, b: &str) -> Ordering {
+    a.chars().flat_map(char::to_lowercase).cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Present values first, then by `cmp`.
+fn option_cmp<T>(a: Option<T>, b: Option<T>, cmp: impl FnOnce(T, T) -> Ordering) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => cmp(a, b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+fn compare_field(field: SortField, a: &Object, b: &Object) -> Ordering {
+    fn tags(o: &Object) -> Option<&super::Tags> {
+        o.as_item().and_then(|i| i.tags())
+    }
+    fn text(o: &Object, get: fn(&super::Tags) -> Option<&str>) -> Option<&str> {
+        tags(o).and_then(get)
+    }
+    match field {
+        SortField::Title => fold_cmp(a.title(), b.title()),
+        SortField::Class => class_of(a).cmp(class_of(b)),
+        SortField::Artist | SortField::Creator => {
+            option_cmp(text(a, |t| t.artist.as_deref()), text(b, |t| t.artist.as_deref()), fold_cmp)
+        }
+        SortField::Album => {
+            option_cmp(text(a, |t| t.album.as_deref()), text(b, |t| t.album.as_deref()), fold_cmp)
+        }
+        SortField::Genre => {
+            option_cmp(text(a, |t| t.genre.as_deref()), text(b, |t| t.genre.as_deref()), fold_cmp)
+        }
+        SortField::Date => {
+            option_cmp(text(a, |t| t.date.as_deref()), text(b, |t| t.date.as_deref()), str::cmp)
+        }
+        SortField::TrackNumber => {
+            option_cmp(tags(a).and_then(|t| t.track), tags(b).and_then(|t| t.track), |x, y| {
+                x.cmp(&y)
+            })
+        }
+    }
+}
+
+/// The UPnP class Rill gives an object.
+pub fn class_of(object: &Object) -> &'static str {
+    match &object.node {
+        Node::Container(_) => "object.container.storageFolder",
+        Node::Item(item) => item.format.upnp_class(),
+    }
+}

@@ -1,0 +1,361 @@
+use super::*;
+use crate::library::{SortField, Tags};
+
+fn info(size: u64) -> FileInfo {
+    FileInfo { size, mtime: 1_700_000_000 }
+}
+
+/// A deterministic shuffle (xorshift), so tests see many insertion orders.
+fn shuffled<T>(mut v: Vec<T>, seed: u64) -> Vec<T> {
+    let mut s = seed | 1;
+    for i in (1..v.len()).rev() {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        v.swap(i, (s % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+fn paths() -> Vec<String> {
+    let mut v = Vec::new();
+    for a in 0..5 {
+        for t in 0..20 {
+            v.push(format!("Artist {a}/Album/{t:02} Track.ogg"));
+        }
+        v.push(format!("Artist {a}/cover.jpg"));
+    }
+    v.push("loose.mp3".into());
+    v
+}
+
+fn build(order_seed: u64) -> Library {
+    let mut lib = Library::new();
+    lib.add_root(0, "Music").unwrap();
+    for p in shuffled(paths(), order_seed) {
+        lib.insert_file(0, &p, info(p.len() as u64)).unwrap().unwrap();
+    }
+    lib
+}
+
+#[test]
+fn ids_are_stable_and_independent_of_order() {
+    let a = build(1);
+    let b = build(99);
+    assert_eq!(a.len(), b.len());
+    // 5 artists x (folder + Album folder + 20 tracks + cover) + loose + served folder + root.
+    assert_eq!(a.len(), 5 * 23 + 3);
+    for p in paths() {
+        let id = a.lookup_path(0, &p).unwrap();
+        assert_eq!(b.lookup_path(0, &p), Some(id));
+        assert_eq!(a.file_ref(id).unwrap().to_string(), p);
+        assert_eq!(a.file_ref(id).unwrap().root, 0);
+        let mut state = PathHash::new(0);
+        for (i, c) in p.split('/').enumerate() {
+            state = state.push(i == 0, c);
+        }
+        assert_eq!(id, state.candidate(0), "no collisions expected in a small tree");
+    }
+    for (id, obj) in &a.objects {
+        assert_eq!(b.get(*id).map(|o| (o.name(), o.parent())), Some((obj.name(), obj.parent())));
+    }
+}
+
+#[test]
+fn skips_hidden_and_non_media_and_rejects_bad_paths() {
+    let mut lib = Library::new();
+    assert_eq!(lib.insert_file(0, "a.ogg", info(1)), Err(Error::UnknownRoot));
+    lib.add_root(0, "Music").unwrap();
+    assert_eq!(lib.insert_file(0, ".hidden.ogg", info(1)), Ok(None));
+    assert_eq!(lib.insert_file(0, ".git/a.ogg", info(1)), Ok(None));
+    assert_eq!(lib.insert_file(0, "notes.txt", info(1)), Ok(None));
+    assert_eq!(lib.insert_folder(0, "x/.cache"), Ok(None));
+    assert_eq!(lib.len(), 2, "nothing but root and served folder");
+    for bad in ["/a.ogg", "a//b.ogg", "a/../b.ogg", "./b.ogg", "a.ogg/", ""] {
+        assert_eq!(lib.insert_file(0, bad, info(1)), Err(Error::BadPath), "{bad:?}");
+    }
+    let deep = "d/".repeat(MAX_PATH_DEPTH) + "x.ogg";
+    assert_eq!(lib.insert_file(0, &deep, info(1)), Err(Error::PathTooDeep));
+    assert_eq!(lib.len(), 2);
+}
+
+#[test]
+fn update_ids_track_changes() {
+    let mut lib = Library::new();
+    let music = lib.add_root(0, "Music").unwrap();
+    let s0 = lib.system_update_id();
+    let id = lib.insert_file(0, "Album/a.ogg", info(10)).unwrap().unwrap();
+    let album = lib.lookup_path(0, "Album").unwrap();
+    assert_eq!(lib.get(id).unwrap().parent(), album);
+    assert_eq!(lib.get(album).unwrap().parent(), music);
+    assert!(lib.system_update_id() > s0);
+    let album_uid = lib.get(album).unwrap().as_container().unwrap().update_id();
+
+    // Same file again: no change at all.
+    let s1 = lib.system_update_id();
+    assert_eq!(lib.insert_file(0, "Album/a.ogg", info(10)).unwrap(), Some(id));
+    assert_eq!(lib.system_update_id(), s1);
+
+    // Modified file: same id, details cleared, update ids bumped.
+    let details = Details { duration_ms: Some(1000), ..Details::default() };
+    lib.set_details(id, details).unwrap();
+    assert_eq!(lib.insert_file(0, "Album/a.ogg", info(11)).unwrap(), Some(id));
+    let item = lib.get(id).unwrap().as_item().unwrap();
+    assert_eq!((item.file.size, item.details.duration_ms), (11, None));
+    assert!(lib.get(album).unwrap().as_container().unwrap().update_id() > album_uid);
+    assert!(lib.system_update_id() > s1);
+    assert_eq!(lib.set_details(album, Details::default()), Err(Error::NotAnItem));
+
+    // Every touched container is reported once, with its current update id.
+    let updates = lib.take_container_updates();
+    let album_now = lib.get(album).unwrap().as_container().unwrap().update_id();
+    assert!(updates.contains(&(album, album_now)));
+    assert!(updates.iter().any(|&(id, _)| id == music));
+    assert_eq!(lib.take_container_updates(), []);
+
+    // Removing the folder takes its contents.
+    lib.insert_file(0, "Album/b.ogg", info(1)).unwrap();
+    let s2 = lib.system_update_id();
+    assert_eq!(lib.remove_path(0, "Album"), Ok(3));
+    assert_eq!(lib.get(id), None);
+    assert_eq!(lib.lookup_path(0, "Album/a.ogg"), None);
+    assert!(lib.system_update_id() > s2);
+    assert_eq!(lib.remove_path(0, "Album"), Ok(0));
+    assert!(lib.get(music).unwrap().as_container().unwrap().children().is_empty());
+    let music_now = lib.get(music).unwrap().as_container().unwrap().update_id();
+    assert_eq!(lib.take_container_updates(), [(music, music_now)], "removed album left out");
+}
+
+#[test]
+fn a_file_replaces_a_folder_and_back() {
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let folder = lib.insert_folder(0, "x.ogg").unwrap().unwrap();
+    lib.insert_file(0, "x.ogg/inner.mp3", info(1)).unwrap();
+    let file = lib.insert_file(0, "x.ogg", info(2)).unwrap().unwrap();
+    assert_eq!(folder, file, "same path, same id");
+    assert!(lib.get(file).unwrap().as_item().is_some());
+    assert_eq!(lib.lookup_path(0, "x.ogg/inner.mp3"), None);
+    assert_eq!(lib.len(), 3);
+    lib.insert_file(0, "x.ogg/inner.mp3", info(1)).unwrap();
+    assert!(lib.get(file).unwrap().as_container().is_some());
+    assert_eq!(lib.len(), 4);
+}
+
+#[test]
+fn collisions_probe_deterministically() {
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let plain = PathHash::new(0).push(true, "a.ogg");
+    // Occupy the plain id with a foreign object, as a colliding path would.
+    let squatter = Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+    lib.objects.insert(plain.candidate(0), squatter);
+    let id = lib.insert_file(0, "a.ogg", info(1)).unwrap().unwrap();
+    assert_eq!(id, plain.candidate(1));
+    assert_eq!(lib.lookup_path(0, "a.ogg"), Some(id));
+    assert_eq!(lib.file_ref(id).unwrap().to_string(), "a.ogg");
+    for p in 1..MAX_PROBES {
+        let squatter =
+            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+        lib.objects.insert(PathHash::new(0).push(true, "b.ogg").candidate(p - 1), squatter);
+    }
+    let last = PathHash::new(0).push(true, "b.ogg").candidate(MAX_PROBES - 1);
+    assert_eq!(lib.insert_file(0, "b.ogg", info(1)), Ok(Some(last)));
+    let squatter = Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+    lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(0), squatter);
+    for p in 1..MAX_PROBES {
+        let squatter =
+            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+        lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(p), squatter);
+    }
+    assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::IdCollision));
+}
+
+#[test]
+fn default_and_criteria_orders() {
+    let mut lib = build(7);
+    let album = lib.lookup_path(0, "Artist 3/Album").unwrap();
+    let default = lib.children(album, &SortSpec::default()).unwrap().into_owned();
+    let titles: Vec<&str> = default.iter().map(|&id| lib.get(id).unwrap().title()).collect();
+    let mut expected = titles.clone();
+    expected.sort();
+    assert_eq!(titles, expected);
+    assert_eq!(titles[0], "00 Track");
+
+    // Tag tracks in reverse so track order is the reverse of title order.
+    for (i, &id) in default.iter().enumerate() {
+        let tags = Tags {
+            track: Some(20 - i as u32),
+            title: Some(format!("t{i}").into()),
+            ..Tags::default()
+        };
+        lib.set_details(id, Details { tags: Some(Box::new(tags)), ..Details::default() }).unwrap();
+    }
+    let by_track = SortSpec::parse("+upnp:originalTrackNumber").unwrap();
+    let ids = lib.children(album, &by_track).unwrap().into_owned();
+    let tracks: Vec<u32> = ids
+        .iter()
+        .map(|&id| lib.get(id).unwrap().as_item().unwrap().tags().unwrap().track.unwrap())
+        .collect();
+    assert_eq!(tracks, (1..=20).collect::<Vec<_>>());
+    let desc = lib.children(album, &SortSpec::parse("-upnp:originalTrackNumber").unwrap()).unwrap();
+    assert_eq!(desc.first(), ids.last());
+
+    // Retitling made the stored order stale; tidy restores a borrowed default order.
+    assert!(matches!(lib.children(album, &SortSpec::default()).unwrap(), Cow::Owned(_)));
+    lib.tidy();
+    let tidy = lib.children(album, &SortSpec::default()).unwrap();
+    assert!(matches!(tidy, Cow::Borrowed(_)));
+    assert_eq!(lib.get(tidy[0]).unwrap().title(), "t0");
+
+    // Containers come first in the default order.
+    let artist = lib.lookup_path(0, "Artist 0").unwrap();
+    let kids = lib.children(artist, &SortSpec::default()).unwrap();
+    assert!(lib.get(kids[0]).unwrap().as_container().is_some());
+    assert_eq!(lib.children(kids[1], &SortSpec::default()), Err(Error::NotAContainer));
+}
+
+#[test]
+fn sort_criteria_parse() {
+    let spec = SortSpec::parse(" +dc:title , -dc:date,upnp:album ").unwrap();
+    let fields: Vec<(SortField, bool)> =
+        spec.keys().iter().map(|k| (k.field, k.descending)).collect();
+    assert_eq!(
+        fields,
+        [(SortField::Title, false), (SortField::Date, true), (SortField::Album, false)]
+    );
+    assert!(SortSpec::parse("").unwrap().is_default());
+    assert_eq!(SortSpec::parse("+dc:bogus"), Err(Error::BadSortCriteria));
+    assert_eq!(SortSpec::parse("+res@size"), Err(Error::BadSortCriteria));
+    assert_eq!(SortSpec::parse(&"+dc:title,".repeat(9)), Err(Error::BadSortCriteria));
+}
+
+#[test]
+fn hundred_thousand_items_in_shuffled_order() {
+    let mut lib = Library::new();
+    lib.add_root(0, "Big").unwrap();
+    let names: Vec<String> =
+        (0..100_000)
+            .map(|i| {
+                if i < 50_000 {
+                    format!("flat/{i:06}.ogg")
+                } else {
+                    format!("d{}/{i}.mp3", i % 300)
+                }
+            })
+            .collect();
+    for p in shuffled(names, 42) {
+        lib.insert_file(0, &p, info(1)).unwrap().unwrap();
+    }
+    assert_eq!(lib.len(), 100_000 + 300 + 1 + 2);
+    let flat = lib.lookup_path(0, "flat").unwrap();
+    let kids = lib.children(flat, &SortSpec::default()).unwrap().into_owned();
+    assert_eq!(kids.len(), 50_000);
+    assert_eq!(lib.get(kids[0]).unwrap().name(), "000000.ogg");
+    assert_eq!(lib.get(kids[49_999]).unwrap().name(), "049999.ogg");
+    lib.tidy();
+    assert!(matches!(lib.children(flat, &SortSpec::default()).unwrap(), Cow::Borrowed(_)));
+    assert_eq!(lib.remove_path(0, "flat"), Ok(50_001));
+    assert_eq!(lib.len(), 50_000 + 300 + 2);
+}
+
+#[test]
+fn limit_and_memory_per_object() {
+    let mut lib = Library::with_limit(4);
+    lib.add_root(0, "M").unwrap();
+    lib.insert_file(0, "a.ogg", info(1)).unwrap();
+    lib.insert_file(0, "b.ogg", info(1)).unwrap();
+    assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
+    assert_eq!(lib.len(), 4);
+    // The documented per-object size (64-bit hosts).
+    assert_eq!(core::mem::size_of::<Object>(), 88);
+}
+
+#[test]
+fn served_folders_and_root() {
+    let mut lib = Library::new();
+    let a = lib.add_root(0, "Music").unwrap();
+    let b = lib.add_root(1, "Pictures").unwrap();
+    assert_ne!(a, b);
+    assert_eq!(lib.add_root(0, "Musik").unwrap(), a);
+    assert_eq!(lib.get(a).unwrap().title(), "Musik");
+    let root = lib.children(ObjectId::ROOT, &SortSpec::default()).unwrap();
+    assert_eq!(root.len(), 2);
+    assert_eq!(lib.file_ref(ObjectId::ROOT), None);
+    assert_eq!(lib.file_ref(a).unwrap().to_string(), "");
+    let id = lib.insert_file(1, "x/y.png", info(5)).unwrap().unwrap();
+    assert_eq!(lib.file_ref(id).unwrap().root, 1);
+    assert_eq!(lib.file_ref(id).unwrap().components().collect::<Vec<_>>(), ["x", "y.png"]);
+    assert_eq!(lib.lookup_path(0, "x/y.png"), None);
+    assert_eq!(lib.remove_path(1, ""), Ok(3));
+    assert_eq!(lib.children(ObjectId::ROOT, &SortSpec::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn random_operations_match_a_path_set_model() {
+    use std::collections::BTreeSet;
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let mut files: BTreeSet<String> = BTreeSet::new();
+    let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n
+    };
+    for step in 0..3000 {
+        let depth = 1 + next(3);
+        let dirs: Vec<String> = (0..depth - 1).map(|_| format!("d{}", next(3))).collect();
+        let name = format!("f{}.ogg", next(4));
+        let path = dirs.iter().cloned().chain([name]).collect::<Vec<_>>().join("/");
+        if next(3) == 0 {
+            // Remove a file or a whole folder.
+            let target = if next(2) == 0 || dirs.is_empty() { path } else { dirs.join("/") };
+            let before: usize = files.len();
+            files.retain(|f| *f != target && !f.starts_with(&format!("{target}/")));
+            let removed = lib.remove_path(0, &target).unwrap();
+            assert!(removed >= before - files.len(), "step {step}");
+        } else {
+            // A file may replace a folder of the same name; the model drops its contents.
+            files.retain(|f| !f.starts_with(&format!("{path}/")));
+            // Inserting under a path whose prefix is a file replaces that file with a folder.
+            let prefixes: Vec<String> = (1..=dirs.len()).map(|i| dirs[..i].join("/")).collect();
+            files.retain(|f| !prefixes.contains(f));
+            lib.insert_file(0, &path, info(step)).unwrap().unwrap();
+            files.insert(path);
+        }
+        if step % 100 == 99 {
+            let mut dirs_in_model = BTreeSet::new();
+            for f in &files {
+                let id = lib.lookup_path(0, f).unwrap_or_else(|| panic!("{f} lost at {step}"));
+                assert!(lib.get(id).unwrap().as_item().is_some());
+                assert_eq!(lib.file_ref(id).unwrap().to_string(), *f);
+                let parts: Vec<&str> = f.split('/').collect();
+                for i in 1..parts.len() {
+                    dirs_in_model.insert(parts[..i].join("/"));
+                }
+            }
+            // Every object is a model file, a folder on the way to one, or an emptied folder
+            // that still exists; no item exists outside the model.
+            let items = lib.objects.values().filter(|o| o.as_item().is_some()).count();
+            assert_eq!(items, files.len(), "step {step}");
+            for d in &dirs_in_model {
+                assert!(lib.get(lib.lookup_path(0, d).unwrap()).unwrap().as_container().is_some());
+            }
+            // Every child list points at live objects whose parent is the container.
+            for (&id, obj) in &lib.objects {
+                if let Some(c) = obj.as_container() {
+                    for child in c.children() {
+                        assert_eq!(lib.get(*child).map(|o| o.parent()), Some(id));
+                    }
+                }
+                // ...and no object is orphaned.
+                if id != ObjectId::ROOT {
+                    let parent = lib.get(obj.parent()).and_then(Object::as_container).unwrap();
+                    assert!(parent.children().contains(&id), "orphan at step {step}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! ContentDirectory:1: Browse, Search and the capability queries, over a [`Library`].
+//!
+//! Browse reads `ObjectID` (or `ContainerID`, which the Xbox 360 sends instead), `BrowseFlag`,
+//! `Filter`, `StartingIndex`, `RequestedCount` (0 = all) and `SortCriteria`. Missing optional
+//! arguments are taken as `*`, 0, 0 and "" (some control points omit them); a missing object id
+//! or flag, a bad flag or a non-numeric index or count is 402. An id Rill never issued is 701,
+//! unsupported sort criteria 709. BrowseDirectChildren on an item is 710 (no such container):
+//! CDS:1 defines no Browse-specific code for it, and 710 says exactly what is wrong. UpdateID is
+//! the container's update id for containers and the SystemUpdateID for items.
+//!
+//! Search (containers only, else 710) walks the container's subtree depth-first and returns
+//! every object below it that matches; see [`super::search`]. The Xbox 360 searches fixed
+//! containers of its own (`4` all music, `7` albums, `F` folders, ... : one hex digit); such an
+//! id that is not a Rill object is searched as the root, and its criteria (`upnp:class
+//! derivedfrom ...`) pick the items.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::control::Ctx;
+use super::didl::{Document, Filter};
+use super::search::{self, Criteria};
+use super::soap::{ErrorCode, Fault, Request, Response, Value};
+use crate::library::{Library, Node, ObjectId, SortField, SortSpec};
+
+/// Answers a ContentDirectory request.
+pub fn handle<'a>(
+    request: Request<'a>,
+    library: &'a Library,
+    ctx: &Ctx<'a>,
+) -> Result<Response<'a>, Fault> {
+    let action = request.action.name;
+    let args = match action {
+        "Browse" => return browse(request, library, ctx),
+        "Search" => return search(request, library, ctx),
+        "GetSystemUpdateID" => vec![("Id", Value::Unsigned(library.system_update_id()))],
+        "GetSearchCapabilities" => vec![("SearchCaps", Value::Text(search::CAPABILITIES.into()))],
+        "GetSortCapabilities" => vec![("SortCaps", Value::Text(sort_capabilities().into()))],
+        _ => return Err(Fault(ErrorCode::InvalidAction)),
+    };
+    Ok(Response { service: request.service, action, args })
+}
+
+/// The GetSortCapabilities answer: every property [`SortSpec`] understands.
+pub fn sort_capabilities() -> String {
+    let names: Vec<&str> = SortField::PROPERTIES.iter().map(|(name, _)| *name).collect();
+    names.join(",")
+}
+
+fn number(value: Option<&str>) -> Result<usize, Fault> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(Fault(ErrorCode::InvalidArgs)),
+    }
+}
+
+/// The arguments Browse and Search share.
+struct Listing<'a> {
+    id: ObjectId,
+    start: usize,
+    count: usize,
+    sort: SortSpec,
+    filter: Filter<'a>,
+}
+
+impl<'a> Listing<'a> {
+    fn read(
+        request: &mut Request<'a>,
+        id_args: &[&str],
+        library: &Library,
+        xbox_aliases: bool,
+    ) -> Result<Self, Fault> {
+        let text = id_args
+            .iter()
+            .find_map(|name| request.arg(name))
+            .ok_or(Fault(ErrorCode::InvalidArgs))?
+            .trim();
+        let known = ObjectId::parse(text).filter(|id| library.get(*id).is_some());
+        let xbox = xbox_aliases && text.len() == 1 && text.bytes().all(|b| b.is_ascii_hexdigit());
+        let id = match known {
+            Some(id) => id,
+            None if xbox => ObjectId::ROOT,
+            None => return Err(Fault(ErrorCode::NoSuchObject)),
+        };
+        let start = number(request.arg("StartingIndex"))?;
+        let count = number(request.arg("RequestedCount"))?;
+        let sort = SortSpec::parse(request.arg("SortCriteria").unwrap_or(""))
+            .map_err(|_| Fault(ErrorCode::BadSortCriteria))?;
+        let filter = Filter::parse(request.take_arg("Filter").unwrap_or(Cow::Borrowed("*")));
+        Ok(Listing { id, start, count, sort, filter })
+    }
+
+    /// Pages `ids` and builds the four-argument response.
+    fn respond(
+        self,
+        request: &Request<'a>,
+        library: &'a Library,
+        ctx: &Ctx<'a>,
+        ids: Cow<'a, [ObjectId]>,
+        update_id: u32,
+    ) -> Response<'a> {
+        let total = ids.len();
+        let ids = page(ids, self.start, self.count);
+        let returned = ids.len();
+        let document = Document::new(library, ids, self.filter, ctx.host);
+        let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Response {
+            service: request.service,
+            action: request.action.name,
+            args: vec![
+                ("Result", Value::Didl(document)),
+                ("NumberReturned", Value::Unsigned(saturate(returned))),
+                ("TotalMatches", Value::Unsigned(saturate(total))),
+                ("UpdateID", Value::Unsigned(update_id)),
+            ],
+        }
+    }
+}
+
+/// `count` objects from `start` (0 = to the end), borrowing when the input is borrowed.
+fn page(ids: Cow<'_, [ObjectId]>, start: usize, count: usize) -> Cow<'_, [ObjectId]> {
+    let len = ids.len();
+    let start = start.min(len);
+    let end = if count == 0 { len } else { start.saturating_add(count).min(len) };
+    match ids {
+        Cow::Borrowed(all) => Cow::Borrowed(all.get(start..end).unwrap_or(&[])),
+        Cow::Owned(mut all) => {
+            all.truncate(end);
+            all.drain(..start);
+            Cow::Owned(all)
+        }
+    }
+}
+
+fn browse<'a>(
+    mut request: Request<'a>,
+    library: &'a Library,
+    ctx: &Ctx<'a>,
+) -> Result<Response<'a>, Fault> {
+    let mut listing = Listing::read(&mut request, &["ObjectID", "ContainerID"], library, false)?;
+    let object = library.get(listing.id).ok_or(Fault(ErrorCode::NoSuchObject))?;
+    let update_id = object.as_container().map_or(library.system_update_id(), |c| c.update_id());
+    let ids = match request.arg("BrowseFlag").map(str::trim) {
+        Some("BrowseMetadata") => {
+            // One object; paging arguments do not apply.
+            (listing.start, listing.count) = (0, 0);
+            Cow::Owned(vec![listing.id])
+        }
+        Some("BrowseDirectChildren") => library
+            .children(listing.id, &listing.sort)
+            .map_err(|_| Fault(ErrorCode::NoSuchContainer))?,
+        _ => return Err(Fault(ErrorCode::InvalidArgs)),
+    };
+    Ok(listing.respond(&request, library, ctx, ids, update_id))
+}
+
+fn search<'a>(
+    mut request: Request<'a>,
+    library: &'a Library,
+    ctx: &Ctx<'a>,
+) -> Result<Response<'a>, Fault> {
+    let listing = Listing::read(&mut request, &["ContainerID", "ObjectID"], library, true)?;
+    let container = library
+        .get(listing.id)
+        .and_then(|o| o.as_container())
+        .ok_or(Fault(ErrorCode::NoSuchContainer))?;
+    let update_id = container.update_id();
+    let criteria = request.arg("SearchCriteria").ok_or(Fault(ErrorCode::InvalidArgs))?;
+    let criteria = Criteria::parse(criteria).map_err(|_| Fault(ErrorCode::BadSearchCriteria))?;
+    let mut found = Vec::new();
+    // Depth-first, children in default order; each object is visited once.
+    let mut stack: Vec<ObjectId> = container.children().iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        let Some(obj) = library.get(id) else { continue };
+        if criteria.matches(obj) {
+            found.push(id);
+        }
+        if let Node::Container(c) = obj.node() {
+            stack.extend(c.children().iter().rev());
+        }
+    }
+    if !listing.sort.is_default() {
+        let sort = &listing.sort;
+        found.sort_by(|a, b| match (library.get(*a), library.get(*b)) {
+            (Some(a), Some(b)) => sort.compare(a, b),
+            _ => core::cmp::Ordering::Equal,
+        });
+    }
+    Ok(listing.respond(&request, library, ctx, Cow::Owned(found), update_id))
+}
+
+#[cfg(test)]
+mod tests;

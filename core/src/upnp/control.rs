@@ -1,0 +1,35 @@
+//! The single entry point for SOAP control requests.
+
+use super::soap::{self, Fault, Response};
+use super::{connection_manager, content_directory, registrar, Service};
+use crate::library::Library;
+
+/// Per-request context from the HTTP layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ctx<'a> {
+    /// `host:port` the client reached the server on (the local address of the connection;
+    /// IPv6 in brackets). Resource URLs in DIDL-Lite use it, so they work on every interface.
+    pub host: &'a str,
+}
+
+/// Handles a `POST` to `service`'s control URL.
+///
+/// `soap_action` is the `SOAPACTION` header value if present; `body` is the request body (the
+/// caller bounds its size and decodes it as UTF-8). On success, render the response with HTTP
+/// status 200 and `Content-Type: text/xml; charset="utf-8"`; on failure render the [`Fault`] with
+/// [`Fault::HTTP_STATUS`]. The response borrows `library`, which must not change until it is
+/// rendered (count pass and send pass alike).
+pub fn handle<'a>(
+    service: Service,
+    soap_action: Option<&str>,
+    body: &'a str,
+    library: &'a Library,
+    ctx: &Ctx<'a>,
+) -> Result<Response<'a>, Fault> {
+    let request = soap::parse(service, soap_action, body)?;
+    match service {
+        Service::ContentDirectory => content_directory::handle(request, library, ctx),
+        Service::ConnectionManager => connection_manager::handle(&request),
+        Service::Registrar => registrar::handle(&request),
+    }
+}

@@ -1,0 +1,275 @@
+//! DIDL-Lite: the ContentDirectory's description of containers and items.
+//!
+//! A [`Document`] borrows the library and a list of object ids and renders lazily into any
+//! writer; inside a SOAP `Result` it is rendered through an escaping writer, so text escaped here
+//! ends up escaped twice on the wire. The [`Filter`] decides which optional properties appear:
+//! `id`, `parentID`, `restricted`, `dc:title`, `upnp:class` and `res@protocolInfo` always do.
+//!
+//! An item's `res` elements come from [`resources`]: today the file itself; transcoded
+//! resources (L16 for Vorbis) are added there later, each a [`Resource`] with its own
+//! protocolInfo and URL extension.
+
+use alloc::borrow::Cow;
+use core::fmt::{self, Write};
+
+use super::MEDIA_PATH;
+use crate::dlna::ProtocolInfo;
+use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
+use crate::xml::{escape_text, Render};
+
+/// The most `res` elements one item has.
+pub const MAX_RESOURCES: usize = 4;
+
+/// The DIDL-Lite root element with the namespaces Rill uses.
+const DIDL_START: &str = "<DIDL-Lite xmlns=\"urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/\" \
+    xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+    xmlns:upnp=\"urn:schemas-upnp-org:metadata-1-0/upnp/\" \
+    xmlns:dlna=\"urn:schemas-dlna-org:metadata-1-0/\">";
+
+/// A Browse `Filter`: `*` (everything) or a comma-separated list of properties such as
+/// `dc:creator,res@size,upnp:album`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter<'a>(Option<Cow<'a, str>>);
+
+impl<'a> Filter<'a> {
+    /// Everything.
+    pub const ALL: Filter<'static> = Filter(None);
+
+    /// Reads a Filter argument; an entry `*` anywhere means everything.
+    pub fn parse(filter: impl Into<Cow<'a, str>>) -> Self {
+        let filter = filter.into();
+        if filter.split(',').any(|e| e.trim() == "*") {
+            Filter(None)
+        } else {
+            Filter(Some(filter))
+        }
+    }
+
+    /// Whether property `name` (e.g. `upnp:album`, `res@size`) is requested.
+    pub fn allows(&self, name: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(list) => list.split(',').any(|e| e.trim() == name),
+        }
+    }
+
+    /// Whether `res` elements are requested (`res` or any `res@...`).
+    fn allows_res(&self) -> bool {
+        match &self.0 {
+            None => true,
+            Some(list) => {
+                list.split(',').map(str::trim).any(|e| e == "res" || e.starts_with("res@"))
+            }
+        }
+    }
+
+    fn allows_child_count(&self) -> bool {
+        self.allows("@childCount")
+            || self.allows("container@childCount")
+            || self.allows("childCount")
+    }
+}
+
+/// A resource URL: `http://<host>/rill/media/<id>.<ext>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaUrl<'a> {
+    /// `host:port` the client reached the server on (IPv6 in brackets).
+    pub host: &'a str,
+    /// The item.
+    pub id: ObjectId,
+    /// The extension selecting the resource.
+    pub ext: &'a str,
+}
+
+impl fmt::Display for MediaUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "http://{}{MEDIA_PATH}{}.{}", self.host, self.id, self.ext)
+    }
+}
+
+/// A play time rendered as `H:MM:SS.mmm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub u64);
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0;
+        let s = ms / 1000;
+        write!(f, "{}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000)
+    }
+}
+
+/// One `res` element of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource<'a> {
+    /// The protocolInfo attribute.
+    pub protocol_info: ProtocolInfo<'a>,
+    /// The element text.
+    pub url: MediaUrl<'a>,
+    /// `size` in bytes.
+    pub size: Option<u64>,
+    /// `duration` in milliseconds.
+    pub duration_ms: Option<u64>,
+    /// `bitrate` in bytes per second (DLNA's unit, despite the name).
+    pub bitrate: Option<u64>,
+    /// `sampleFrequency` in Hz.
+    pub sample_rate: Option<u32>,
+    /// `nrAudioChannels`.
+    pub channels: Option<u8>,
+    /// `bitsPerSample`.
+    pub bits_per_sample: Option<u8>,
+}
+
+/// The resources of item `id`, as reached via `host`: the original file first.
+pub fn resources<'a>(
+    id: ObjectId,
+    item: &Item,
+    host: &'a str,
+) -> heapless::Vec<Resource<'a>, MAX_RESOURCES> {
+    let details = &item.details;
+    let audio = details.audio;
+    let bitrate = details
+        .duration_ms
+        .filter(|&ms| ms > 0)
+        .map(|ms| u128::from(item.file.size) * 1000 / u128::from(ms))
+        .and_then(|b| u64::try_from(b).ok());
+    let original = Resource {
+        protocol_info: ProtocolInfo::for_file(item.format),
+        url: MediaUrl { host, id, ext: item.format.extension() },
+        size: Some(item.file.size),
+        duration_ms: details.duration_ms,
+        bitrate,
+        sample_rate: audio.map(|a| a.sample_rate),
+        channels: audio.map(|a| a.channels),
+        bits_per_sample: audio.map(|a| a.bits_per_sample).filter(|&b| b > 0),
+    };
+    let mut list = heapless::Vec::new();
+    // Capacity MAX_RESOURCES >= 1: the first push cannot fail.
+    let _ = list.push(original);
+    list
+}
+
+/// A DIDL-Lite document listing `objects` (in order) from `library`.
+#[derive(Debug, Clone)]
+pub struct Document<'a> {
+    library: &'a Library,
+    objects: Cow<'a, [ObjectId]>,
+    filter: Filter<'a>,
+    host: &'a str,
+}
+
+impl<'a> Document<'a> {
+    /// A document of `objects`, with properties chosen by `filter` and resource URLs on
+    /// `host` (`host:port` as the client addressed the server).
+    pub fn new(
+        library: &'a Library,
+        objects: Cow<'a, [ObjectId]>,
+        filter: Filter<'a>,
+        host: &'a str,
+    ) -> Self {
+        Document { library, objects, filter, host }
+    }
+
+    /// The number of objects listed.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether no object is listed.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    fn text_element(&self, w: &mut dyn Write, name: &str, value: Option<&str>) -> fmt::Result {
+        match value {
+            Some(v) if self.filter.allows(name) => write!(w, "<{name}>{}</{name}>", escape_text(v)),
+            _ => Ok(()),
+        }
+    }
+
+    fn render_object(&self, w: &mut dyn Write, id: ObjectId, obj: &Object) -> fmt::Result {
+        let parent_id = obj.parent();
+        let parent: &dyn fmt::Display = if id == ObjectId::ROOT { &"-1" } else { &parent_id };
+        match obj.node() {
+            Node::Container(c) => {
+                write!(w, "<container id=\"{id}\" parentID=\"{parent}\" restricted=\"1\"")?;
+                if self.filter.allows_child_count() {
+                    write!(w, " childCount=\"{}\"", c.child_count())?;
+                }
+                w.write_str(">")?;
+                self.common(w, obj)?;
+                w.write_str("</container>")
+            }
+            Node::Item(item) => {
+                write!(w, "<item id=\"{id}\" parentID=\"{parent}\" restricted=\"1\">")?;
+                self.common(w, obj)?;
+                let tags = item.tags();
+                let artist = tags.and_then(|t| t.artist.as_deref());
+                self.text_element(w, "dc:creator", artist)?;
+                self.text_element(w, "upnp:artist", artist)?;
+                self.text_element(w, "upnp:album", tags.and_then(|t| t.album.as_deref()))?;
+                self.text_element(w, "upnp:genre", tags.and_then(|t| t.genre.as_deref()))?;
+                self.text_element(w, "dc:date", tags.and_then(|t| t.date.as_deref()))?;
+                if let Some(track) = tags.and_then(|t| t.track) {
+                    if self.filter.allows("upnp:originalTrackNumber") {
+                        write!(w, "<upnp:originalTrackNumber>{track}</upnp:originalTrackNumber>")?;
+                    }
+                }
+                if self.filter.allows_res() {
+                    for res in resources(id, item, self.host) {
+                        self.render_resource(w, &res)?;
+                    }
+                }
+                w.write_str("</item>")
+            }
+        }
+    }
+
+    fn common(&self, w: &mut dyn Write, obj: &Object) -> fmt::Result {
+        write!(
+            w,
+            "<dc:title>{}</dc:title><upnp:class>{}</upnp:class>",
+            escape_text(obj.title()),
+            class_of(obj)
+        )
+    }
+
+    fn render_resource(&self, w: &mut dyn Write, res: &Resource<'_>) -> fmt::Result {
+        write!(w, "<res protocolInfo=\"{}\"", escape_text(&res.protocol_info))?;
+        let f = &self.filter;
+        if let Some(size) = res.size.filter(|_| f.allows("res@size")) {
+            write!(w, " size=\"{size}\"")?;
+        }
+        if let Some(ms) = res.duration_ms.filter(|_| f.allows("res@duration")) {
+            write!(w, " duration=\"{}\"", Duration(ms))?;
+        }
+        if let Some(rate) = res.bitrate.filter(|_| f.allows("res@bitrate")) {
+            write!(w, " bitrate=\"{rate}\"")?;
+        }
+        if let Some(hz) = res.sample_rate.filter(|_| f.allows("res@sampleFrequency")) {
+            write!(w, " sampleFrequency=\"{hz}\"")?;
+        }
+        if let Some(n) = res.channels.filter(|_| f.allows("res@nrAudioChannels")) {
+            write!(w, " nrAudioChannels=\"{n}\"")?;
+        }
+        if let Some(bits) = res.bits_per_sample.filter(|_| f.allows("res@bitsPerSample")) {
+            write!(w, " bitsPerSample=\"{bits}\"")?;
+        }
+        write!(w, ">{}</res>", escape_text(&res.url))
+    }
+}
+
+impl Render for Document<'_> {
+    fn render(&self, w: &mut dyn Write) -> fmt::Result {
+        w.write_str(DIDL_START)?;
+        for &id in self.objects.iter() {
+            if let Some(obj) = self.library.get(id) {
+                self.render_object(w, id, obj)?;
+            }
+        }
+        w.write_str("</DIDL-Lite>")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+use super::*;
+use crate::library::{AudioProps, Details, FileInfo, Tags};
+use crate::upnp::soap::{Response, Value};
+use crate::upnp::{parse_media_path, Service};
+use alloc::string::String;
+
+const DIDL: &str = "urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/";
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+const UPNP: &str = "urn:schemas-upnp-org:metadata-1-0/upnp/";
+const TRICKY: &str = "Tom & Jerry <\"live\"> 'café' \u{263a}";
+
+fn library() -> (Library, ObjectId, ObjectId) {
+    let mut lib = Library::new();
+    lib.add_root(0, "Music & More").unwrap();
+    let song = lib
+        .insert_file(0, &format!("Album/{TRICKY}.ogg"), FileInfo { size: 2_050_000, mtime: 1 })
+        .unwrap()
+        .unwrap();
+    let tags = Tags {
+        artist: Some("AC/DC & <Friends>".into()),
+        album: Some("Live \"1999\"".into()),
+        genre: Some("Rock".into()),
+        track: Some(7),
+        date: Some("1999-03-01".into()),
+        ..Tags::default()
+    };
+    let details = Details {
+        duration_ms: Some(205_500),
+        audio: Some(AudioProps { sample_rate: 44_100, channels: 2, bits_per_sample: 0 }),
+        tags: Some(Box::new(tags)),
+    };
+    lib.set_details(song, details).unwrap();
+    let album = lib.lookup_path(0, "Album").unwrap();
+    (lib, song, album)
+}
+
+fn render(lib: &Library, ids: &[ObjectId], filter: &str) -> String {
+    let doc =
+        Document::new(lib, Cow::Owned(ids.to_vec()), Filter::parse(filter), "192.168.1.5:8200");
+    let mut out = String::new();
+    doc.render(&mut out).unwrap();
+    assert_eq!(doc.rendered_len().unwrap(), out.len());
+    out
+}
+
+fn child_text<'a>(node: roxmltree::Node<'a, 'a>, ns: &str, name: &str) -> Option<&'a str> {
+    node.children().find(|c| c.has_tag_name((ns, name))).map(|c| c.text().unwrap_or(""))
+}
+
+#[test]
+fn titles_survive_double_escaping() {
+    let (lib, song, album) = library();
+    let response = Response {
+        service: Service::ContentDirectory,
+        action: "Browse",
+        args: alloc::vec![(
+            "Result",
+            Value::Didl(Document::new(
+                &lib,
+                Cow::Owned(alloc::vec![album, song]),
+                Filter::ALL,
+                "h:1"
+            ))
+        )],
+    };
+    let mut soap = String::new();
+    response.render(&mut soap).unwrap();
+    // `&` is `&amp;` in DIDL and `&amp;amp;` inside the SOAP text.
+    assert!(
+        soap.contains("Tom &amp;amp; Jerry &amp;lt;&amp;quot;live&amp;quot;&amp;gt;"),
+        "{soap}"
+    );
+    assert!(soap.contains("caf\u{e9}"));
+
+    // First parser: the SOAP envelope; its Result text is the DIDL document.
+    let envelope = roxmltree::Document::parse(&soap).unwrap();
+    let result = envelope.descendants().find(|n| n.has_tag_name("Result")).unwrap();
+    let didl_text = result.text().unwrap();
+    // Second parser: the DIDL-Lite document itself.
+    let didl = roxmltree::Document::parse(didl_text).unwrap();
+    let root = didl.root_element();
+    assert!(root.has_tag_name((DIDL, "DIDL-Lite")));
+    let item = root.children().find(|n| n.has_tag_name((DIDL, "item"))).unwrap();
+    assert_eq!(child_text(item, DC, "title"), Some(TRICKY));
+    assert_eq!(child_text(item, UPNP, "artist"), Some("AC/DC & <Friends>"));
+    assert_eq!(child_text(item, UPNP, "album"), Some("Live \"1999\""));
+    let container = root.children().find(|n| n.has_tag_name((DIDL, "container"))).unwrap();
+    assert_eq!(container.attribute("childCount"), Some("1"));
+    assert_eq!(child_text(container, UPNP, "class"), Some("object.container.storageFolder"));
+}
+
+#[test]
+fn items_carry_class_tags_and_resources() {
+    let (lib, song, album) = library();
+    let out = render(&lib, &[song], "*");
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let item = doc.root_element().first_element_child().unwrap();
+    assert_eq!(item.attribute("id"), Some(song.to_string().as_str()));
+    assert_eq!(item.attribute("parentID"), Some(album.to_string().as_str()));
+    assert_eq!(item.attribute("restricted"), Some("1"));
+    assert_eq!(child_text(item, UPNP, "class"), Some("object.item.audioItem.musicTrack"));
+    assert_eq!(child_text(item, DC, "creator"), Some("AC/DC & <Friends>"));
+    assert_eq!(child_text(item, UPNP, "genre"), Some("Rock"));
+    assert_eq!(child_text(item, UPNP, "originalTrackNumber"), Some("7"));
+    assert_eq!(child_text(item, DC, "date"), Some("1999-03-01"));
+    let res = item.children().find(|n| n.has_tag_name((DIDL, "res"))).unwrap();
+    let expected_info = crate::dlna::ProtocolInfo::for_file(crate::dlna::MediaFormat::OggVorbis);
+    assert_eq!(res.attribute("protocolInfo"), Some(expected_info.to_string().as_str()));
+    assert_eq!(res.attribute("size"), Some("2050000"));
+    assert_eq!(res.attribute("duration"), Some("0:03:25.500"));
+    // 2,050,000 bytes over 205.5 s = 9975 bytes per second.
+    assert_eq!(res.attribute("bitrate"), Some("9975"));
+    assert_eq!(res.attribute("sampleFrequency"), Some("44100"));
+    assert_eq!(res.attribute("nrAudioChannels"), Some("2"));
+    assert_eq!(res.attribute("bitsPerSample"), None, "Vorbis has no bit depth");
+    let url = res.text().unwrap();
+    let path = url.strip_prefix("http://192.168.1.5:8200").unwrap();
+    assert_eq!(parse_media_path(path), Some((song, "ogg")));
+
+    // The root container's parent is -1.
+    let out = render(&lib, &[ObjectId::ROOT], "*");
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let root = doc.root_element().first_element_child().unwrap();
+    assert_eq!((root.attribute("id"), root.attribute("parentID")), (Some("0"), Some("-1")));
+}
+
+#[test]
+fn filter_limits_optional_properties() {
+    let (lib, song, album) = library();
+    let out = render(&lib, &[album, song], "dc:title,res@size");
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let container = doc.root_element().first_element_child().unwrap();
+    assert_eq!(container.attribute("childCount"), None);
+    let item = container.next_sibling_element().unwrap();
+    assert_eq!(child_text(item, DC, "title"), Some(TRICKY));
+    assert_eq!(child_text(item, UPNP, "class"), Some("object.item.audioItem.musicTrack"));
+    assert_eq!(child_text(item, UPNP, "artist"), None);
+    let res = item.children().find(|n| n.has_tag_name((DIDL, "res"))).unwrap();
+    assert!(res.attribute("protocolInfo").is_some());
+    assert_eq!(res.attribute("size"), Some("2050000"));
+    assert_eq!(res.attribute("duration"), None);
+
+    let out = render(&lib, &[album, song], "dc:title,@childCount");
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let container = doc.root_element().first_element_child().unwrap();
+    assert_eq!(container.attribute("childCount"), Some("1"));
+    let item = container.next_sibling_element().unwrap();
+    assert!(item.children().all(|n| !n.has_tag_name((DIDL, "res"))), "res not requested");
+
+    assert!(Filter::parse("dc:title, *").allows("upnp:genre"));
+    assert!(!Filter::parse("dc:title").allows("upnp:genre"));
+}
+
+#[test]
+fn durations_format_as_h_mm_ss_mmm() {
+    assert_eq!(Duration(0).to_string(), "0:00:00.000");
+    assert_eq!(Duration(3_723_456).to_string(), "1:02:03.456");
+    assert_eq!(Duration(36_000_000 * 3 + 59_999).to_string(), "30:00:59.999");
+}
