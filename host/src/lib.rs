@@ -9,13 +9,15 @@
 //! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
 //! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets.
 //! - [`scan`], [`storage`]: the folder scanner and confined file access.
-//! - [`clock`]: tokio time to core time; [`serve`]: the running server.
+//! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
+//!   responder; [`serve`]: the running server.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod clock;
 pub mod demo;
+pub mod discovery;
 pub mod folders;
 pub mod iface;
 pub mod net;

@@ -20,18 +20,15 @@ use tokio::task::JoinSet;
 
 use crate::iface::Interface;
 use crate::net::{http, ssdp};
-use crate::scan;
 use crate::state::Identity;
 use crate::storage::Storage;
+use crate::{discovery, scan};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Pause after a failed `accept`.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
-/// Largest SSDP datagram handled; M-SEARCH requests are a few hundred bytes.
-const DATAGRAM_MAX: usize = 2048;
 
 /// Everything `rill serve` needs, resolved from the command line and the environment.
 #[derive(Debug, Clone)]
@@ -113,7 +110,9 @@ impl Server {
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        tasks.spawn(ssdp_task(ssdp, stop_rx.clone()));
+        let http_addrs: Vec<_> = listeners.iter().map(|l| l.addr).collect();
+        let ifaces = config.interfaces.clone();
+        tasks.spawn(discovery::run(ssdp, ifaces, http_addrs, identity, stop_rx.clone()));
         for listener in listeners {
             tasks.spawn(accept_task(listener, stop_rx.clone()));
         }
@@ -144,36 +143,9 @@ impl Server {
 }
 
 /// Completes once the stop flag is set (or its sender is gone, which also means stop).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is dropped here, before any later await.
     drop(stop.wait_for(|stopped| *stopped).await);
-}
-
-/// Receives SSDP datagrams until told to stop.
-async fn ssdp_task(sockets: ssdp::Sockets, mut stop: watch::Receiver<bool>) -> Result<()> {
-    // INTEGRATION(ssdp): create the rill_core::ssdp::Responder here (identity, one LOCATION per
-    // interface), call `start(now)` (with a `crate::clock::Clock`), and in this loop also sleep
-    // until `poll_at()` and drain `poll_transmit(now, buf)` through `sockets.send(iface, dst, ..)`.
-    // On stop: `shutdown(now)`, drain the byebyes, then return.
-    let mut buf = vec![0u8; DATAGRAM_MAX];
-    loop {
-        tokio::select! {
-            got = sockets.recv(&mut buf) => {
-                let got = got.context("receiving SSDP")?;
-                let first_line = buf.get(..got.len).unwrap_or_default().split(|&b| b == b'\r').next();
-                tracing::trace!(
-                    src = %got.src,
-                    iface = got.iface,
-                    multicast = got.multicast,
-                    "SSDP {:?}",
-                    String::from_utf8_lossy(first_line.unwrap_or_default()),
-                );
-                // INTEGRATION(ssdp): responder.handle_datagram(now, got.iface, got.src,
-                // &buf[..got.len], got.multicast).
-            }
-            () = stopped(&mut stop) => return Ok(()),
-        }
-    }
 }
 
 /// Accepts HTTP connections on one listener until told to stop.

@@ -30,11 +30,9 @@ use tokio::net::UdpSocket;
 use crate::iface::Interface;
 
 /// The SSDP multicast group.
-pub const GROUP: Ipv4Addr = Ipv4Addr::new(239, 255, 255, 250);
-/// The SSDP port.
-pub const PORT: u16 = 1900;
-/// The multicast TTL UDA 1.1 asks for.
-pub const TTL: u32 = 2;
+pub const GROUP: Ipv4Addr = *rill_core::ssdp::MULTICAST.ip();
+use rill_core::ssdp::MULTICAST_TTL as TTL;
+pub use rill_core::ssdp::PORT;
 
 /// One received datagram's envelope (the bytes are in the caller's buffer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
