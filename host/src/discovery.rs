@@ -39,6 +39,13 @@ pub fn locations(http: &[SocketAddrV4]) -> Vec<String> {
     http.iter().map(|addr| format!("http://{addr}{DESCRIPTION_PATH}")).collect()
 }
 
+/// The `SERVER` value of SSDP and HTTP: `Linux/<kernel> UPnP/1.0 DLNADOC/1.50 Rill/<version>`.
+pub fn server_string() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let os_version = release.trim().split('-').next().unwrap_or("0");
+    Server { os: "Linux", os_version, version: env!("CARGO_PKG_VERSION") }.to_string()
+}
+
 /// Announces, answers searches until `stop` is set, then says goodbye.
 pub async fn run(
     sockets: ssdp::Sockets,
@@ -88,9 +95,7 @@ fn responder(
     http: &[SocketAddrV4],
     clock: &Clock,
 ) -> Result<Machine> {
-    let os_version = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let os_version = os_version.trim().split('-').next().unwrap_or("0");
-    let server = Server { os: "Linux", os_version, version: env!("CARGO_PKG_VERSION") }.to_string();
+    let server = server_string();
     let config = Config {
         uuid: &identity.uuid,
         server: &server,

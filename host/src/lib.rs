@@ -8,7 +8,9 @@
 //! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
 //! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
 //! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets.
-//! - [`scan`], [`storage`]: the folder scanner and confined file access.
+//! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
+//!   core's library model built from a scan.
+//! - [`connection`]: one HTTP connection (description, SCPDs, SOAP control).
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
 //!   responder; [`serve`]: the running server.
 #![deny(unsafe_code)]
@@ -16,10 +18,12 @@
 
 pub mod cli;
 pub mod clock;
+pub mod connection;
 pub mod demo;
 pub mod discovery;
 pub mod folders;
 pub mod iface;
+pub mod library;
 pub mod net;
 pub mod scan;
 pub mod serve;

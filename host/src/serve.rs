@@ -12,17 +12,19 @@
 use std::future::Future;
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::connection::{self, Shared};
 use crate::iface::Interface;
 use crate::net::{http, ssdp};
 use crate::state::Identity;
 use crate::storage::Storage;
-use crate::{discovery, scan};
+use crate::{discovery, library, scan};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -104,9 +106,16 @@ impl Server {
             skipped = found.skipped,
             "scanned the served folders"
         );
-        // INTEGRATION(library): build the rill_core::library model from `found.entries`
-        // (root index + relative path + size/mtime) and share it with the HTTP task; media bytes
-        // are read through `storage.open(root, path)`.
+        let (library, counts) = library::build(storage.roots(), &found)?;
+        tracing::info!(media = counts.media, objects = library.len(), "library built");
+        // INTEGRATION(media): media bytes are read through `storage.open(root, path)`, with the
+        // path from `library.file_ref(id)`.
+        let shared = Arc::new(Shared {
+            name: config.name.clone(),
+            udn: format!("uuid:{}", identity.uuid),
+            server: discovery::server_string(),
+            library: RwLock::new(library),
+        });
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -114,7 +123,7 @@ impl Server {
         let ifaces = config.interfaces.clone();
         tasks.spawn(discovery::run(ssdp, ifaces, http_addrs, identity, stop_rx.clone()));
         for listener in listeners {
-            tasks.spawn(accept_task(listener, stop_rx.clone()));
+            tasks.spawn(accept_task(listener, Arc::clone(&shared), stop_rx.clone()));
         }
 
         tokio::select! {
@@ -149,16 +158,27 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Accepts HTTP connections on one listener until told to stop.
-async fn accept_task(listener: http::Listener, mut stop: watch::Receiver<bool>) -> Result<()> {
+async fn accept_task(
+    listener: http::Listener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    // Dropped (and so aborted) when this task ends: shutdown does not wait for open
+    // connections.
+    let mut connections = JoinSet::new();
     loop {
+        // Reap finished connections so the set does not grow.
+        while connections.try_join_next().is_some() {}
         tokio::select! {
             accepted = listener.socket.accept() => match accepted {
                 Ok((stream, peer)) => {
                     tracing::debug!(%peer, local = %listener.addr, "HTTP connection");
-                    // INTEGRATION(http): spawn the connection driver (rill_core::http request
-                    // parsing, upnp/dlna handlers, media streaming) for `stream`. Until then the
-                    // connection is closed at once.
-                    drop(stream);
+                    let shared = Arc::clone(&shared);
+                    connections.spawn(async move {
+                        if let Err(e) = connection::serve(stream, shared).await {
+                            tracing::debug!(%peer, "connection ended: {e:#}");
+                        }
+                    });
                 }
                 // Not fatal (a peer reset before accept, or out of file descriptors); pause so
                 // a persistent error does not spin.

@@ -2,15 +2,14 @@
 //! renderer. Each test runs in a private network namespace (see `renderer::netns`), so servers of
 //! parallel tests cannot hear each other and nothing can leave the machine.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::net::{Ipv4Addr, SocketAddrV4};
-use std::thread;
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use rill::serve::{Config, Server};
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::ssdp::{self, Message};
-use tokio::sync::oneshot;
 
 /// The six targets a MediaServer with three services answers for (protocol notes, SSDP).
 fn targets(uuid: &str) -> BTreeSet<String> {
@@ -26,47 +25,6 @@ fn targets(uuid: &str) -> BTreeSet<String> {
     .collect()
 }
 
-/// A server running on its own thread until `stop` is sent.
-struct Running {
-    stop: oneshot::Sender<()>,
-    thread: thread::JoinHandle<()>,
-    http: SocketAddrV4,
-    uuid: String,
-    _dirs: tempfile::TempDir,
-}
-
-fn start() -> Running {
-    let dirs = tempfile::tempdir().unwrap();
-    let media = dirs.path().join("media");
-    std::fs::create_dir_all(&media).unwrap();
-    let lo = rill::iface::list()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.addr == Ipv4Addr::LOCALHOST)
-        .expect("loopback interface");
-    let config = Config {
-        name: "Rill test".into(),
-        http_port: 0,
-        ssdp_port: rill::net::ssdp::PORT,
-        interfaces: vec![lo],
-        roots: vec![media],
-        state_dir: dirs.path().join("state"),
-    };
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let server = {
-        let _in_runtime = runtime.enter();
-        Server::bind(config).unwrap()
-    };
-    let http = server.http_addrs()[0];
-    let uuid = server.identity().uuid.clone();
-    let (stop, stopped) = oneshot::channel();
-    let thread = thread::spawn(move || {
-        runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
-    });
-    Running { stop, thread, http, uuid, _dirs: dirs }
-}
-
 fn ours<'a>(messages: &'a [Message], uuid: &'a str) -> impl Iterator<Item = &'a Message> + 'a {
     messages.iter().filter(move |m| m.header("usn").is_some_and(|u| u.contains(uuid)))
 }
@@ -75,7 +33,7 @@ fn ours<'a>(messages: &'a [Message], uuid: &'a str) -> impl Iterator<Item = &'a 
 fn announces_answers_every_target_and_says_goodbye() {
     isolated("announces_answers_every_target_and_says_goodbye", || {
         let listener = ssdp::Listener::open(Ipv4Addr::LOCALHOST).unwrap();
-        let server = start();
+        let server = common::start(common::empty_dir());
         let location = format!("http://{}/rill/description.xml", server.http);
         let want = targets(&server.uuid);
 
