@@ -7,8 +7,8 @@
 //! Connections are kept alive as the request allows, and closed after a parse error, since the
 //! rest of the stream cannot be trusted, or when the client is idle for [`IDLE_TIMEOUT`].
 //!
-//! Not wired yet, answered `501 Not Implemented`: GENA (`SUBSCRIBE` on the event URLs) and media
-//! streaming under `/rill/media/` (INTEGRATION(media): the transcoder and byte/time ranges).
+//! Media files under `/rill/media/` are served as they are on disk by [`media`]. Not wired yet:
+//! GENA (`SUBSCRIBE` on the event URLs, answered `501 Not Implemented`) and transcodes.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
@@ -20,10 +20,13 @@ use rill_core::http::response::{Head, StatusCode};
 use rill_core::library::Library;
 use rill_core::upnp::control::{self, Ctx};
 use rill_core::upnp::description::Device;
-use rill_core::upnp::{Endpoint, Service, DESCRIPTION_PATH};
+use rill_core::upnp::{Endpoint, Service, DESCRIPTION_PATH, MEDIA_PATH};
 use rill_core::xml::Render;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::media;
+use crate::storage::Storage;
 
 /// How long a connection may sit without a complete request.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,6 +42,8 @@ pub struct Shared {
     pub udn: String,
     /// The `SERVER` header value.
     pub server: String,
+    /// The served folders, for media files.
+    pub storage: Storage,
     /// The library; read-locked while a response that borrows it is rendered.
     pub library: RwLock<Library>,
 }
@@ -46,19 +51,36 @@ pub struct Shared {
 /// An answer ready to send.
 struct Answer {
     status: StatusCode,
-    content_type: Option<&'static str>,
-    body: String,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
+}
+
+/// What follows the head.
+enum Body {
+    /// A rendered document (or nothing).
+    Text(String),
+    /// `count` bytes of a file from offset `first`.
+    File { file: tokio::fs::File, first: u64, count: u64 },
 }
 
 impl Answer {
     fn empty(status: StatusCode) -> Answer {
-        Answer { status, content_type: None, body: String::new() }
+        Answer { status, headers: Vec::new(), body: Body::Text(String::new()) }
     }
 
     fn xml(status: StatusCode, doc: &dyn Render) -> Result<Answer> {
         let mut body = String::new();
         doc.render(&mut body).map_err(|_| anyhow!("rendering a document failed"))?;
-        Ok(Answer { status, content_type: Some("text/xml; charset=\"utf-8\""), body })
+        let headers = vec![("Content-Type", "text/xml; charset=\"utf-8\"".to_string())];
+        Ok(Answer { status, headers, body: Body::Text(body) })
+    }
+
+    fn media(plan: media::Plan) -> Answer {
+        let body = match plan.body {
+            Some((file, first, count)) => Body::File { file, first, count },
+            None => Body::Text(String::new()),
+        };
+        Answer { status: plan.status, headers: plan.headers, body }
     }
 }
 
@@ -99,7 +121,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
         };
         buf.drain(..consumed);
         let server = shared.server.as_str();
-        write_answer(&mut stream, &answer, head_only, version, keep_alive, server).await?;
+        write_answer(&mut stream, answer, head_only, version, keep_alive, server).await?;
         if !keep_alive {
             return Ok(());
         }
@@ -139,14 +161,16 @@ fn route(
         }
         return Answer::xml(StatusCode::OK, &Device::rill(&shared.name, &shared.udn, &[]));
     }
+    if path.starts_with(MEDIA_PATH) {
+        if !get {
+            return Ok(Answer::empty(StatusCode::METHOD_NOT_ALLOWED));
+        }
+        let library = shared.library.read().map_err(|_| anyhow!("library lock poisoned"))?;
+        let plan = media::plan(req, path, &library, &shared.storage);
+        return Ok(plan.map_or_else(|| Answer::empty(StatusCode::NOT_FOUND), Answer::media));
+    }
     let Some((service, endpoint)) = Service::from_path(path) else {
-        // INTEGRATION(media): `rill_core::upnp::parse_media_path` + storage + transcoder.
-        let status = if path.starts_with(rill_core::upnp::MEDIA_PATH) {
-            StatusCode::NOT_IMPLEMENTED
-        } else {
-            StatusCode::NOT_FOUND
-        };
-        return Ok(Answer::empty(status));
+        return Ok(Answer::empty(StatusCode::NOT_FOUND));
     };
     match endpoint {
         Endpoint::Scpd if get => Answer::xml(StatusCode::OK, service.scpd()),
@@ -170,25 +194,36 @@ fn route(
 
 async fn write_answer(
     stream: &mut TcpStream,
-    answer: &Answer,
+    answer: Answer,
     head_only: bool,
     version: Version,
     keep_alive: bool,
     server: &str,
 ) -> Result<()> {
+    let len = match &answer.body {
+        Body::Text(text) => text.len() as u64,
+        Body::File { count, .. } => *count,
+    };
     let mut head = Head::new(String::new(), version, answer.status);
-    head.content_length(answer.body.len() as u64).connection(keep_alive).header("EXT", "");
+    head.content_length(len).connection(keep_alive).header("EXT", "");
     if let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) {
         head.date(now.as_secs());
     }
     head.header("Server", server);
-    if let Some(ct) = answer.content_type {
-        head.header("Content-Type", ct);
+    for (name, value) in &answer.headers {
+        head.header(name, value);
     }
     let mut out = head.finish().map_err(|e| anyhow!("response head: {e}"))?;
-    if !head_only {
-        out.write_str(&answer.body)?;
+    match answer.body {
+        Body::Text(text) if !head_only => {
+            out.write_str(&text)?;
+            stream.write_all(out.as_bytes()).await?;
+        }
+        Body::File { file, first, count } if !head_only => {
+            stream.write_all(out.as_bytes()).await?;
+            media::send(stream, file, first, count).await?;
+        }
+        _ => stream.write_all(out.as_bytes()).await?,
     }
-    stream.write_all(out.as_bytes()).await?;
     Ok(())
 }

@@ -10,7 +10,8 @@
 //! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets.
 //! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
 //!   core's library model built from a scan.
-//! - [`connection`]: one HTTP connection (description, SCPDs, SOAP control).
+//! - [`connection`]: one HTTP connection (description, SCPDs, SOAP control); [`media`]: files
+//!   with byte ranges.
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
 //!   responder; [`serve`]: the running server.
 #![deny(unsafe_code)]
@@ -24,6 +25,7 @@ pub mod discovery;
 pub mod folders;
 pub mod iface;
 pub mod library;
+pub mod media;
 pub mod net;
 pub mod scan;
 pub mod serve;

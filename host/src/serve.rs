@@ -108,12 +108,11 @@ impl Server {
         );
         let (library, counts) = library::build(storage.roots(), &found)?;
         tracing::info!(media = counts.media, objects = library.len(), "library built");
-        // INTEGRATION(media): media bytes are read through `storage.open(root, path)`, with the
-        // path from `library.file_ref(id)`.
         let shared = Arc::new(Shared {
             name: config.name.clone(),
             udn: format!("uuid:{}", identity.uuid),
             server: discovery::server_string(),
+            storage,
             library: RwLock::new(library),
         });
 

@@ -74,6 +74,36 @@ fn a_ps3_finds_the_server_and_walks_the_demo_folders() {
         assert_eq!(tracks.items().count(), 3);
         assert!(tracks.items().any(|i| i.title.contains("Salt & Stone")), "{:?}", tracks.didl);
 
+        // The original file, as VLC fetches it: whole, a byte range, past the end, HEAD.
+        let salt = tracks.items().find(|i| i.title.contains("Salt & Stone")).unwrap();
+        let res = &salt.res[0];
+        let (_, expected) =
+            rill::demo::FILES.iter().find(|(p, _)| p.contains("Salt & Stone")).unwrap();
+        assert_eq!(res.size, Some(expected.len() as u64));
+        let vlc = Renderer::new(Player::VLC);
+        let whole = vlc.get(&res.url, &[]).unwrap();
+        assert_eq!(whole.status, 200);
+        assert_eq!(whole.body, *expected);
+        assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+        let part = vlc.get(&res.url, &[("Range", "bytes=100-199")]).unwrap();
+        assert_eq!(part.status, 206);
+        let content_range = format!("bytes 100-199/{}", expected.len());
+        assert_eq!(part.header("content-range"), Some(content_range.as_str()));
+        assert_eq!(part.body, expected[100..200]);
+        let tail = vlc.get(&res.url, &[("Range", "bytes=-10")]).unwrap();
+        assert_eq!(tail.body, expected[expected.len() - 10..]);
+        let past = format!("bytes={}-", expected.len());
+        assert_eq!(vlc.get(&res.url, &[("Range", past.as_str())]).unwrap().status, 416);
+        let head = vlc.request("HEAD", &res.url, &[("getcontentFeatures.dlna.org", "1")], &[]);
+        let head = head.unwrap();
+        assert!(head.body.is_empty());
+        let length = expected.len().to_string();
+        assert_eq!(head.header("content-length"), Some(length.as_str()));
+        // An original file: byte seek only (OP=01), not converted (CI=0).
+        let features = head.header("contentfeatures.dlna.org").unwrap();
+        assert!(features.contains("DLNA.ORG_OP=01;DLNA.ORG_CI=0"), "{features}");
+        assert_eq!(res.dlna_features(), Some(features));
+
         // Unknown objects are a UPnP fault 701 (no such object) over HTTP 500.
         match ps3.browse(&control, &Browse::metadata("987654321")) {
             Err(Error::Fault { http_status: 500, code: 701, .. }) => {}

@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 /// How long the child test may run.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 const MARKER: &str = "RILL_TEST_NETNS";
+/// The file the child creates once the body has run, so a misspelled `test_path` (which makes
+/// libtest run nothing and succeed) fails instead of passing vacuously.
+const DONE: &str = "RILL_TEST_NETNS_DONE";
 
 /// Runs `body` inside a fresh network namespace. `test_path` is the test's libtest name (as
 /// `cargo test -- --exact` wants it, e.g. `discovery::finds_the_server`).
@@ -28,14 +31,21 @@ pub fn isolated(test_path: &str, body: impl FnOnce()) {
         let up = Command::new("ip").args(["link", "set", "lo", "up"]).status();
         assert!(up.is_ok_and(|s| s.success()), "`ip link set lo up` failed in the namespace");
         body();
+        if let Some(done) = env::var_os(DONE) {
+            std::fs::write(done, b"ran").expect("marking the namespaced test as run");
+        }
         return;
     }
+    let done = env::temp_dir().join(format!("rill-netns-{}-{}", std::process::id(), test_path));
+    // A leftover from an earlier run with the same pid must not count.
+    let _ = std::fs::remove_file(&done);
     let exe = env::current_exe().expect("path of the test binary");
     let mut child = Command::new("unshare")
         .arg("-rn")
         .arg(exe)
         .args([test_path, "--exact", "--nocapture", "--test-threads=1"])
         .env(MARKER, test_path)
+        .env(DONE, &done)
         .stdin(Stdio::null())
         .spawn()
         .expect("running `unshare -rn` (util-linux) for a private network namespace");
@@ -52,6 +62,8 @@ pub fn isolated(test_path: &str, body: impl FnOnce()) {
         sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{test_path} failed inside its network namespace: {status}");
+    let ran = std::fs::remove_file(&done).is_ok();
+    assert!(ran, "{test_path} did not run in the namespace: is the name its libtest path?");
 }
 
 /// Whether this process runs inside a namespace made by [`isolated`].
