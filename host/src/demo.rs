@@ -2,8 +2,8 @@
 //!
 //! `scripts/make-demo` synthesizes a few short tagged Ogg Vorbis tracks and a cover into
 //! `host/demo/`; [`FILES`] embeds them with `include_bytes!` so an installed binary needs no
-//! data files. [`unpack`] writes them under the cache directory (once per Rill version; a file
-//! with the wrong size is rewritten) and returns the folder to serve.
+//! data files. [`unpack`] writes them to `<cache>/<version>/Rill demo/` (once per Rill version;
+//! a file with the wrong size is rewritten) and returns that folder to serve.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,8 @@ demo_files![
 
 /// Writes the demo library under `cache_dir` (if not already there) and returns its folder.
 pub fn unpack(cache_dir: &Path) -> Result<PathBuf> {
-    let root = cache_dir.join(concat!("demo-", env!("CARGO_PKG_VERSION")));
+    // The folder's name is what players show for it.
+    let root = cache_dir.join(env!("CARGO_PKG_VERSION")).join("Rill demo");
     for (rel, bytes) in FILES {
         let path = root.join(rel);
         let up_to_date = fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64);

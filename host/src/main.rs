@@ -56,6 +56,15 @@ async fn serve(args: Serve) -> Result<()> {
         args.dirs
     };
     let all = iface::list()?;
+    for i in &all {
+        let flags = format!(
+            "{}{}{}",
+            if i.up { "up" } else { "down" },
+            if i.multicast { ",multicast" } else { "" },
+            if i.loopback { ",loopback" } else { "" }
+        );
+        tracing::debug!("interface {i}: {flags}");
+    }
     let interfaces = iface::select(&all, &args.interfaces)?;
     let name = match args.name {
         Some(name) => name,
