@@ -12,7 +12,7 @@
 use std::net::SocketAddrV4;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use rill_core::ssdp::message::Server;
 use rill_core::ssdp::responder::{Config, Handled, IfaceId, Responder, MAX_DATAGRAM};
 use rill_core::upnp::DESCRIPTION_PATH;
@@ -29,6 +29,8 @@ pub const MAX_IFACES: usize = 16;
 const PENDING: usize = 32;
 /// `CACHE-CONTROL: max-age` announced (the UDA minimum; the responder re-announces at half).
 const MAX_AGE: u32 = 1800;
+/// Pause after a failed receive.
+const RECV_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 /// Largest datagram received; searches are a few hundred bytes.
 const RECV_MAX: usize = 2048;
 
@@ -64,7 +66,15 @@ pub async fn run(
         let wake = responder.poll_at().map(|at| clock.to_tokio(at));
         tokio::select! {
             got = sockets.recv(&mut rx) => {
-                let got = got.context("receiving SSDP")?;
+                let got = match got {
+                    Ok(got) => got,
+                    // One odd datagram must not end discovery; pause in case the error persists.
+                    Err(e) => {
+                        tracing::warn!("receiving SSDP: {e}");
+                        tokio::time::sleep(RECV_BACKOFF).await;
+                        continue;
+                    }
+                };
                 let bytes = rx.get(..got.len).unwrap_or_default();
                 let iface = IfaceId(u32::try_from(got.iface)?);
                 let handled =

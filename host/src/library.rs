@@ -3,8 +3,11 @@
 //! Each served root becomes a top-level folder named after the directory; every scanned folder
 //! and file is inserted by `(root index, relative path)`. The library itself decides what is
 //! media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put in
-//! a URL, so they are skipped and counted. Reading tags and durations is not done here yet:
-//! `Library::set_details` takes them once a reader exists.
+//! a URL, so they are skipped and counted.
+//!
+//! INTEGRATION(tags): tags, durations and audio properties are not read yet; once an Ogg/Vorbis
+//! header reader exists, feed its results to `Library::set_details` (titles then come from tags
+//! instead of file names, and `res` gets duration and sample rate).
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;

@@ -6,8 +6,10 @@
 //! shutdown future completes (SIGINT/SIGTERM in `main`), tells every task to stop, lets SSDP say
 //! goodbye, and returns within [`SHUTDOWN_GRACE`].
 //!
-//! The host does I/O only. The protocol machines come from `rill-core`; the places where they
-//! plug in are marked `INTEGRATION(...)` below.
+//! The host does I/O only: the SSDP responder, HTTP parsing, descriptions, SOAP and the library
+//! model come from `rill-core`. What is still to plug in is marked `INTEGRATION(...)` (GENA in
+//! [`crate::connection`], transcodes and DLNA header policy in [`crate::media`], tags and
+//! durations in [`crate::library`]).
 
 use std::future::Future;
 use std::net::SocketAddrV4;
