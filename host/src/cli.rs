@@ -44,7 +44,7 @@ pub struct Serve {
     /// Folders to serve [default: $XDG_MUSIC_DIR if it exists, else a built-in demo library].
     #[arg(value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Name shown by players [default: "Rill on <hostname>"].
+    /// Name shown by players [default: "Rill on HOSTNAME"].
     #[arg(long)]
     pub name: Option<String>,
     /// HTTP port for descriptions, control and media (0 = any free port).
