@@ -13,8 +13,9 @@ use nix::unistd::Pid;
 /// Generous bound on each wait, so a broken build fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Starts `rill serve` on loopback and returns it once it logs its HTTP address.
-fn start(dir: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
+/// Starts `rill serve` on loopback and returns it, its log lines and the line naming its
+/// `LOCATION`, once it has logged that.
+fn start(dir: &std::path::Path) -> (Child, mpsc::Receiver<String>, String) {
     let media = dir.join("media");
     std::fs::create_dir_all(&media).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rill"))
@@ -37,24 +38,31 @@ fn start(dir: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
             }
         }
     });
-    loop {
-        let line = rx.recv_timeout(WAIT).expect("rill logs where it serves");
-        if line.contains("SSDP on lo") {
-            assert!(line.contains("LOCATION http://127.0.0.1:"), "{line}");
-            return (child, rx);
+    let started = loop {
+        match rx.recv_timeout(WAIT) {
+            Ok(line) if line.contains("SSDP on lo") => break Some(line),
+            Ok(_) => {}
+            Err(_) => break None,
         }
-    }
+    };
+    let Some(line) = started else {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("rill did not log where it serves");
+    };
+    (child, rx, line)
 }
 
 fn stops_on(signal: Signal) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, lines) = start(dir.path());
+    let (mut child, lines, started) = start(dir.path());
     kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
     let mut rest = Vec::new();
     while let Ok(line) = lines.recv_timeout(WAIT) {
         rest.push(line);
     }
     let status = child.wait().unwrap();
+    assert!(started.contains("LOCATION http://127.0.0.1:"), "{started}");
     assert!(status.success(), "exit status {status}; log: {rest:?}");
     assert!(rest.iter().any(|l| l.contains("goodbye sent")), "{rest:?}");
     assert!(rest.last().is_some_and(|l| l.contains("stopped")), "{rest:?}");
