@@ -88,7 +88,7 @@ pub fn run(args: &Decode) -> Result<()> {
     match write_pcm(args, &mut out) {
         // A closed pipe (`rill decode f.ogg | head -c 100`) is a normal way to stop.
         Err(e) if is_broken_pipe(&e) => Ok(()),
-        other => other,
+        other => other.map(drop),
     }
 }
 
@@ -120,7 +120,9 @@ pub fn write_pcm(args: &Decode, out: &mut impl Write) -> Result<u64> {
             Format::F32le => {
                 let n = vf.read_f32(&mut floats).map_err(decode_error)?;
                 let n = n.min(usize::try_from(left).unwrap_or(usize::MAX));
-                bytes.extend(floats[..n * usize::from(vf.channels())].iter().flat_map(|s| s.to_le_bytes()));
+                bytes.extend(
+                    floats[..n * usize::from(vf.channels())].iter().flat_map(|s| s.to_le_bytes()),
+                );
                 n
             }
             Format::S16le | Format::S16be => {

@@ -1,4 +1,104 @@
-//! `rill`: the Rill media server's host binary.
-fn main() {
-    println!("rill {}", env!("CARGO_PKG_VERSION"));
+//! `rill`: the Rill media server's command-line entry point.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use rill::cli::{Cli, Command, Serve};
+use rill::serve::{Config, Server};
+use rill::{folders, iface};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result =
+        tokio::runtime::Runtime::new().context("starting the async runtime").and_then(|runtime| {
+            match cli.command {
+                Command::Serve(args) => runtime.block_on(serve(args)),
+                Command::Decode(args) => rill::decode::run(&args),
+            }
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line with the whole cause chain; no backtrace for a user-facing error.
+            eprintln!("rill: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "info",
+        1 => "rill=debug,info",
+        _ => "rill=trace,debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+async fn serve(args: Serve) -> Result<()> {
+    // First, so a signal during start-up (scan, binding) already means "stop".
+    let shutdown = shutdown_signal()?;
+    let state_dir = args
+        .state_dir
+        .or_else(folders::default_state_dir)
+        .context("no state directory: set --state-dir or RILL_STATE_DIR")?;
+    let roots = if args.dirs.is_empty() {
+        let cache = args
+            .cache_dir
+            .or_else(folders::default_cache_dir)
+            .context("no cache directory for the demo: set --cache-dir or RILL_CACHE_DIR")?;
+        folders::default_roots(&cache)?
+    } else {
+        args.dirs
+    };
+    let all = iface::list()?;
+    for i in &all {
+        let flags = format!(
+            "{}{}{}",
+            if i.up { "up" } else { "down" },
+            if i.multicast { ",multicast" } else { "" },
+            if i.loopback { ",loopback" } else { "" }
+        );
+        tracing::debug!("interface {i}: {flags}");
+    }
+    let interfaces = iface::select(&all, &args.interfaces)?;
+    let name = match args.name {
+        Some(name) => name,
+        None => default_name(),
+    };
+    let config = Config {
+        name,
+        http_port: args.port,
+        ssdp_port: rill::net::ssdp::PORT,
+        interfaces,
+        roots,
+        state_dir,
+    };
+    Server::bind(config)?.run(shutdown).await
+}
+
+/// "Rill on <hostname>", or plain "Rill" if the host has no usable name.
+fn default_name() -> String {
+    match nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()) {
+        Ok(host) if !host.is_empty() => format!("Rill on {host}"),
+        _ => "Rill".to_string(),
+    }
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => tracing::info!("SIGINT received"),
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+        }
+    })
 }

@@ -1,0 +1,130 @@
+//! The command line: `rill serve [DIR...]` and its options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The default HTTP port. Not 8200, which MiniDLNA uses by default, so both can run side by side.
+pub const DEFAULT_PORT: u16 = 8210;
+
+/// Rill: a UPnP/DLNA media server that streams Ogg Vorbis as seekable PCM.
+#[derive(Debug, Parser)]
+#[command(name = "rill", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output: -v for debug, -vv for trace (RUST_LOG, if set, takes precedence).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve folders of music to UPnP/DLNA players on the local network.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(Serve),
+    /// Decode an Ogg Vorbis file to raw PCM on standard output (like `oggdec -R`).
+    #[command(after_help = DECODE_EXAMPLES)]
+    Decode(crate::decode::Decode),
+}
+
+const DECODE_EXAMPLES: &str = "\
+Examples:
+  rill decode song.ogg > song.raw                 whole file, s16le, Vorbis channel order
+  rill decode -f f32le song.ogg | sox -t f32 -r 44100 -c 2 - out.wav
+  rill decode --start 30s --end 45s song.ogg      15 seconds from 0:30, to the exact sample
+  rill decode --start 44100 --end 88200 song.ogg  frames [44100, 88200)";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  rill serve                          serve your XDG music folder (or the built-in demo)
+  rill serve ~/Music /srv/audiobooks  serve two folders
+  rill serve --name 'Living room' --interface eth0 ~/Music
+  rill serve --interface lo --port 0  local-only test server on a free port
+
+Without --interface, Rill serves on every IPv4 interface that is up, supports multicast and is
+not loopback (falling back to loopback if there is none). Discovery (SSDP) uses UDP port 1900,
+shared with other UPnP software on the machine.";
+
+/// Options of `rill serve`.
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Folders to serve [default: $XDG_MUSIC_DIR if it exists, else a built-in demo library].
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Name shown by players [default: "Rill on HOSTNAME"].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// HTTP port for descriptions, control and media (0 = any free port).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Interface to serve on, by name (eth0) or IPv4 address; repeat for several.
+    #[arg(short, long = "interface", value_name = "NAME|ADDR")]
+    pub interfaces: Vec<String>,
+    /// Where the device UUID and boot counter are kept [default: $XDG_STATE_HOME/rill].
+    #[arg(long, env = "RILL_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Where the demo library is unpacked [default: $XDG_CACHE_HOME/rill].
+    #[arg(long, env = "RILL_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_a_full_serve_line() {
+        let cli = Cli::try_parse_from([
+            "rill",
+            "-vv",
+            "serve",
+            "--name",
+            "Den",
+            "--port",
+            "0",
+            "-i",
+            "lo",
+            "--interface",
+            "127.0.0.1",
+            "a",
+            "b",
+        ])
+        .unwrap();
+        assert_eq!(cli.verbose, 2);
+        let Command::Serve(s) = cli.command else { panic!("not serve") };
+        assert_eq!(s.name.as_deref(), Some("Den"));
+        assert_eq!(s.port, 0);
+        assert_eq!(s.interfaces, ["lo", "127.0.0.1"]);
+        assert_eq!(s.dirs, [PathBuf::from("a"), PathBuf::from("b")]);
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = Cli::try_parse_from(["rill", "serve"]).unwrap();
+        let Command::Serve(s) = cli.command else { panic!("not serve") };
+        assert_eq!(s.port, DEFAULT_PORT);
+        assert!(s.dirs.is_empty() && s.interfaces.is_empty() && s.name.is_none());
+    }
+
+    #[test]
+    fn parses_a_decode_line() {
+        use crate::decode::{Format, Point};
+        let cli = Cli::try_parse_from([
+            "rill", "decode", "-f", "s16be", "--start", "1.5s", "--end", "88200", "a.ogg",
+        ])
+        .unwrap();
+        let Command::Decode(d) = cli.command else { panic!("not decode") };
+        assert_eq!(d.format, Format::S16be);
+        assert_eq!((d.start, d.end), (Some(Point::Seconds(1.5)), Some(Point::Frame(88_200))));
+        assert!(Cli::try_parse_from(["rill", "decode", "--start", "soon", "a.ogg"]).is_err());
+    }
+}

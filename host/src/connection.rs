@@ -1,0 +1,153 @@
+//! One HTTP connection: `rill_core`'s [`Server`] over a tokio TCP stream.
+//!
+//! The whole HTTP side (parsing, limits, keep-alive, description, SOAP, media, transcodes) is the
+//! core's, shared with the firmware. This module only provides what the core asks of a platform
+//! ([`Env`]: the library behind its lock, files from the served folders, the clocks, the player
+//! table) and the socket with its timeouts:
+//! - a read waits at most [`IDLE_TIMEOUT`] (a client that sends nothing is dropped);
+//! - a write waits at most [`STALL_TIMEOUT`]: a paused player stops reading (DLNA's connection
+//!   stall) and resumes later, so this is long; past it the connection is dropped.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, Result};
+use embedded_io_adapters::std::FromStd;
+use rill_core::http::request::Limits;
+use rill_core::library::{FileRef, Library};
+use rill_core::profile::Clients;
+use rill_core::server::{Env, Server, CLIENTS};
+use rill_core::time::Instant;
+use rill_core::upnp::description::Device;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::storage::Storage;
+
+/// How long a connection may sit without sending anything we wait for.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a player may stop reading (paused) before its connection is dropped.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Receive buffer per connection: a request head (8 KiB) plus the largest body (64 KiB).
+const RX: usize = 80 * 1024;
+
+/// Send buffer per connection: response heads, and the chunk size of media streaming.
+const TX: usize = 64 * 1024;
+
+/// What every connection shares: the device identity, the library and the served folders.
+#[derive(Debug)]
+pub struct Shared {
+    /// The friendly name.
+    pub name: String,
+    /// The UDN, `uuid:...`.
+    pub udn: String,
+    /// The `SERVER` header value.
+    pub server: String,
+    /// The served folders, for media files.
+    pub storage: Storage,
+    /// The library; read-locked while a response is built, never while it is sent.
+    pub library: RwLock<Library>,
+    /// The players recognised per client address.
+    pub clients: Mutex<Clients<CLIENTS>>,
+    /// The start of [`Env::now`]'s clock.
+    pub epoch: std::time::Instant,
+}
+
+impl Shared {
+    /// Shared state for a server with this identity, folders and library.
+    pub fn new(
+        name: String,
+        udn: String,
+        server: String,
+        storage: Storage,
+        library: Library,
+    ) -> Self {
+        Shared {
+            name,
+            udn,
+            server,
+            storage,
+            library: RwLock::new(library),
+            clients: Mutex::new(Clients::new()),
+            epoch: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Env for Shared {
+    type File = FromStd<std::fs::File>;
+
+    fn with_library<R>(&self, f: impl FnOnce(&Library) -> R) -> R {
+        f(&self.library.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn open(&self, file: &FileRef<'_>) -> Option<(Self::File, u64)> {
+        let rel: PathBuf = file.components().collect();
+        match self.storage.open(usize::from(file.root), &rel) {
+            Ok((f, meta)) => Some((FromStd::new(f), meta.len())),
+            Err(e) => {
+                tracing::warn!(path = %rel.display(), "cannot open a library file: {e}");
+                None
+            }
+        }
+    }
+
+    fn unix_time(&self) -> Option<u64> {
+        SystemTime::now().duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+    }
+
+    fn now(&self) -> Instant {
+        Instant::from_micros(u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX))
+    }
+
+    fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
+        f(&mut self.clients.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Serves one accepted connection until it ends.
+pub async fn serve(stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
+    let local = stream.local_addr()?;
+    let peer: SocketAddr = stream.peer_addr()?;
+    let device = Device::rill(&shared.name, &shared.udn, &[]);
+    let server = Server::new(&*shared, device, &shared.server, Limits::DEFAULT);
+    let mut conn = Timed(stream);
+    let (mut rx, mut tx) = (vec![0u8; RX], vec![0u8; TX]);
+    server
+        .serve(&mut conn, &mut rx, &mut tx, &local.to_string(), peer.ip())
+        .await
+        .map_err(|e| anyhow!("{e:?}"))
+}
+
+/// A TCP stream whose reads and writes time out (see the module docs).
+struct Timed(TcpStream);
+
+impl embedded_io_async::ErrorType for Timed {
+    type Error = io::Error;
+}
+
+impl embedded_io_async::Read for Timed {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        within(IDLE_TIMEOUT, self.0.read(buf)).await
+    }
+}
+
+impl embedded_io_async::Write for Timed {
+    async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        within(STALL_TIMEOUT, self.0.write(buf)).await
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        within(STALL_TIMEOUT, self.0.flush()).await
+    }
+}
+
+async fn within<T>(limit: Duration, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    tokio::time::timeout(limit, io).await.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+}

@@ -1,0 +1,33 @@
+//! # rill (host)
+//!
+//! The host shell of the Rill media server: everything that touches the operating system
+//! (command line, sockets, filesystem, clock, signals) around the sans-IO protocol machines of
+//! `rill-core`. It is a library as well as the `rill` binary so integration tests can start a
+//! server in-process ([`serve::Server`]) and learn its real addresses.
+//!
+//! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
+//! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
+//! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets.
+//! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
+//!   core's library model built from a scan.
+//! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
+//!   media, transcodes); [`decode`]: `rill decode`.
+//! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
+//!   responder; [`serve`]: the running server.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod clock;
+pub mod connection;
+pub mod decode;
+pub mod demo;
+pub mod discovery;
+pub mod folders;
+pub mod iface;
+pub mod library;
+pub mod net;
+pub mod scan;
+pub mod serve;
+pub mod state;
+pub mod storage;

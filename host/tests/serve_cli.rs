@@ -1,0 +1,97 @@
+//! The `rill` binary end to end: `rill serve` on loopback starts, says where it serves, and stops
+//! cleanly on SIGINT and on SIGTERM. Only `--interface lo` is ever used here.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+/// Generous bound on each wait, so a broken build fails instead of hanging.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Starts `rill serve` on loopback and returns it, its log lines and the line naming its
+/// `LOCATION`, once it has logged that.
+fn start(dir: &std::path::Path) -> (Child, mpsc::Receiver<String>, String) {
+    let media = dir.join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rill"))
+        .args(["serve", "--interface", "lo", "--port", "0", "--name", "CLI test"])
+        .arg(&media)
+        .env("RILL_STATE_DIR", dir.join("state"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let started = loop {
+        match rx.recv_timeout(WAIT) {
+            Ok(line) if line.contains("SSDP on lo") => break Some(line),
+            Ok(_) => {}
+            Err(_) => break None,
+        }
+    };
+    let Some(line) = started else {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("rill did not log where it serves");
+    };
+    (child, rx, line)
+}
+
+fn stops_on(signal: Signal) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, lines, started) = start(dir.path());
+    kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
+    let mut rest = Vec::new();
+    while let Ok(line) = lines.recv_timeout(WAIT) {
+        rest.push(line);
+    }
+    let status = child.wait().unwrap();
+    assert!(started.contains("LOCATION http://127.0.0.1:"), "{started}");
+    assert!(status.success(), "exit status {status}; log: {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("goodbye sent")), "{rest:?}");
+    assert!(rest.last().is_some_and(|l| l.contains("stopped")), "{rest:?}");
+    // The identity was persisted for the next start.
+    let uuid = std::fs::read_to_string(dir.path().join("state/uuid")).unwrap();
+    assert_eq!(uuid.trim().len(), 36);
+}
+
+#[test]
+fn stops_cleanly_on_sigint() {
+    stops_on(Signal::SIGINT);
+}
+
+#[test]
+fn stops_cleanly_on_sigterm() {
+    stops_on(Signal::SIGTERM);
+}
+
+#[test]
+fn a_missing_folder_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rill"))
+        .args(["serve", "--interface", "lo", "--port", "0"])
+        .arg(dir.path().join("absent"))
+        .env("RILL_STATE_DIR", dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("rill: cannot serve "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

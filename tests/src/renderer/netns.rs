@@ -1,0 +1,124 @@
+//! Running a test body in a private network namespace that has nothing but `lo`.
+//!
+//! Multicast over `lo` works on this kernel without one (see the parent module doc), so this is
+//! not needed for discovery itself. It gives end-to-end tests two things: isolation (every
+//! server binds UDP 1900 with `SO_REUSEPORT`, so servers of parallel tests would hear each
+//! other's searches and the kernel would spread unicast datagrams to 1900 among them) and a hard
+//! guarantee of network safety (inside, there is no interface but loopback to send on).
+//!
+//! [`isolated`] re-runs the current test binary under `unshare -rn` (a user namespace mapping us
+//! to root, plus a network namespace; needs util-linux's `unshare`, iproute2's `ip` and
+//! unprivileged user namespaces or root), filtered to the one test, with an environment variable
+//! telling the child it is inside; the child brings `lo` up, runs the body and leaves a marker
+//! file. The parent waits at most [`TIMEOUT`] and fails the test if the child fails or never ran
+//! the body. Where namespaces are unavailable (no unprivileged user namespaces, no `ip`), the
+//! body runs in place with a note on stderr: still loopback-only, only not isolated, and the
+//! end-to-end tests tell servers apart by UUID.
+
+use std::env;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// How long the child test may run.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+const MARKER: &str = "RILL_TEST_NETNS";
+/// The file the child creates once the body has run, so a misspelled `test_path` (which makes
+/// libtest run nothing and succeed) fails instead of passing vacuously.
+const DONE: &str = "RILL_TEST_NETNS_DONE";
+
+/// Runs `body` inside a fresh network namespace. `test_path` is the test's libtest name (as
+/// `cargo test -- --exact` wants it, e.g. `discovery::finds_the_server`).
+pub fn isolated(test_path: &str, body: impl FnOnce()) {
+    if env::var(MARKER).as_deref() == Ok(test_path) {
+        let up = Command::new("ip").args(["link", "set", "lo", "up"]).status();
+        assert!(up.is_ok_and(|s| s.success()), "`ip link set lo up` failed in the namespace");
+        body();
+        if let Some(done) = env::var_os(DONE) {
+            std::fs::write(done, b"ran").expect("marking the namespaced test as run");
+        }
+        return;
+    }
+    if !available() {
+        // Still safe (every socket here is loopback-only), just not isolated from other tests.
+        eprintln!("{test_path}: no private network namespace here (`unshare -rn` or `ip` failed); running in place");
+        body();
+        return;
+    }
+    let done = env::temp_dir().join(format!("rill-netns-{}-{}", std::process::id(), test_path));
+    // A leftover from an earlier run with the same pid must not count.
+    let _ = std::fs::remove_file(&done);
+    let exe = env::current_exe().expect("path of the test binary");
+    let mut child = Command::new("unshare")
+        .arg("-rn")
+        .arg(exe)
+        .args([test_path, "--exact", "--nocapture", "--test-threads=1"])
+        .env(MARKER, test_path)
+        .env(DONE, &done)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("running `unshare -rn` (util-linux) for a private network namespace");
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the namespaced test") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{test_path} did not finish within {TIMEOUT:?} in its namespace");
+        }
+        sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{test_path} failed inside its network namespace: {status}");
+    let ran = std::fs::remove_file(&done).is_ok();
+    assert!(ran, "{test_path} did not run in the namespace: is the name its libtest path?");
+}
+
+/// Whether `unshare -rn` works here and `ip` can bring `lo` up inside (checked once).
+pub fn available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new("unshare")
+            .args(["-rn", "ip", "link", "set", "lo", "up"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Whether this process runs inside a namespace made by [`isolated`].
+pub fn inside() -> bool {
+    env::var_os(MARKER).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::renderer::ssdp;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn runs_inside_a_namespace_with_only_loopback() {
+        if !available() {
+            eprintln!("skipped: no network namespaces here");
+            return;
+        }
+        isolated("renderer::netns::tests::runs_inside_a_namespace_with_only_loopback", || {
+            assert!(inside());
+            // /proc/net/dev follows the reader's namespace (/sys/class/net would not).
+            let dev = std::fs::read_to_string("/proc/net/dev").unwrap();
+            let names: Vec<_> =
+                dev.lines().skip(2).filter_map(|l| l.split(':').next()).map(str::trim).collect();
+            assert_eq!(names, ["lo"], "a private namespace has only loopback");
+            // Multicast over lo works in here too, with no route configured.
+            let listener = ssdp::Listener::open(Ipv4Addr::LOCALHOST).unwrap();
+            ssdp::discover(Ipv4Addr::LOCALHOST, "urn:rill-test:netns", Duration::ZERO).unwrap();
+            let heard = listener.collect(Duration::from_millis(500)).unwrap();
+            assert!(heard.iter().any(|m| m.header("st") == Some("urn:rill-test:netns")));
+        });
+    }
+}

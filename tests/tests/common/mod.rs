@@ -1,0 +1,68 @@
+//! Starting a real server in-process for end-to-end tests: loopback only, HTTP on a free port,
+//! identity in a temporary state directory.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+use std::thread;
+
+use rill::serve::{Config, Server};
+use tokio::sync::oneshot;
+
+/// A temporary folder to serve, holding an empty `media` folder.
+pub fn empty_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    (dir, media)
+}
+
+/// A temporary folder holding the demo library (as `rill serve` unpacks it).
+pub fn demo_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = rill::demo::unpack(dir.path()).unwrap();
+    (dir, demo)
+}
+
+/// A server running on its own thread until `stop` is sent.
+pub struct Running {
+    /// Send to stop the server.
+    pub stop: oneshot::Sender<()>,
+    /// The server thread; join after `stop`.
+    pub thread: thread::JoinHandle<()>,
+    /// The HTTP listener.
+    pub http: SocketAddrV4,
+    /// The device UUID.
+    pub uuid: String,
+    _dirs: tempfile::TempDir,
+}
+
+/// Starts a server on loopback serving `root` (the temporary folder lives as long as the server).
+pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
+    let lo = rill::iface::list()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.addr == Ipv4Addr::LOCALHOST)
+        .expect("loopback interface");
+    let config = Config {
+        name: "Rill test".into(),
+        http_port: 0,
+        ssdp_port: rill::net::ssdp::PORT,
+        interfaces: vec![lo],
+        roots: vec![root],
+        state_dir: dirs.path().join("state"),
+    };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let server = {
+        let _in_runtime = runtime.enter();
+        Server::bind(config).unwrap()
+    };
+    let http = server.http_addrs()[0];
+    let uuid = server.identity().uuid.clone();
+    let (stop, stopped) = oneshot::channel();
+    let thread = thread::spawn(move || {
+        runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
+    });
+    Running { stop, thread, http, uuid, _dirs: dirs }
+}
