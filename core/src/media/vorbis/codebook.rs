@@ -29,6 +29,11 @@ struct Vq {
     sequence: bool,
     /// Number of distinct values per dimension (type 1).
     lookup_values: u32,
+    /// `ceil(2^36 / lookup_values)`: dividing a number `q >= lookup_values` by `lookup_values`
+    /// is then a multiply and a shift, exact while `q * lookup_values < 2^36`. That holds: then
+    /// `dimensions >= 2` (a one-dimensional book has `lookup_values = entries > q`), so
+    /// `lookup_values <= 2^12` and `q < entries <= 2^24`.
+    reciprocal: u64,
     /// `multiplicand * delta + minimum`, per value.
     values: Vec<f32>,
 }
@@ -188,7 +193,8 @@ impl Codebook {
             let m = r.read(value_bits).ok_or(Error::BadSetup)?;
             *v = (f64::from(m) * f64::from(delta) + f64::from(minimum)) as f32;
         }
-        Ok(Some(Vq { lookup_type, sequence, lookup_values, values }))
+        let reciprocal = (1u64 << 36).div_ceil(u64::from(lookup_values));
+        Ok(Some(Vq { lookup_type, sequence, lookup_values, reciprocal, values }))
     }
 
     /// Sorts the used entries by codeword and builds the first-level table.
@@ -294,11 +300,16 @@ impl Codebook {
         let dims = usize::from(self.dimensions);
         let mut last = 0f32;
         if vq.lookup_type == 1 {
-            let mut q = entry;
+            let mut q = u64::from(entry);
+            let lv = u64::from(vq.lookup_values);
             for j in 0..dims {
-                // `lookup_values >= 1` was checked at setup.
-                let idx = q % vq.lookup_values;
-                q /= vq.lookup_values;
+                let (next, idx) = if q < lv {
+                    (0, q)
+                } else {
+                    let next = (q * vq.reciprocal) >> 36; // exact, see `reciprocal`
+                    (next, q - next * lv)
+                };
+                q = next;
                 let v = vq.values.get(idx as usize).copied().unwrap_or(0.0) + last;
                 if vq.sequence {
                     last = v;
