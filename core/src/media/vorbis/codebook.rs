@@ -18,8 +18,8 @@ use super::{try_vec, Error};
 /// Most used entries a codebook may have: far above what any encoder emits (a few thousand), and
 /// it keeps entry indices in 16 bits.
 const MAX_USED: usize = 1 << 16;
-/// Upper limit on the first-level table's index width.
-const MAX_FAST_BITS: u32 = 10;
+/// Upper limit on the first-level table's index width: 256 entries (512 bytes) at most per book.
+const MAX_FAST_BITS: u32 = 8;
 
 /// The value table of a VQ codebook.
 struct Vq {
@@ -46,8 +46,10 @@ pub(crate) struct Codebook {
     pub(crate) entries: u32,
     /// Codeword lengths of the used entries, sorted by codeword.
     lens: Vec<u8>,
-    /// Entry numbers of the used entries, sorted by codeword.
-    values: Vec<u32>,
+    /// Entry numbers of the used entries, sorted by codeword: low 16 bits...
+    values: Vec<u16>,
+    /// ... and the high 8 bits, only for books of more than 2^16 entries (else empty).
+    values_hi: Vec<u8>,
     /// Index width of `fast`.
     fast_bits: u32,
     /// First-level table: indexed by the next `fast_bits` bits in stream order, the sorted index
@@ -155,6 +157,7 @@ impl Codebook {
             entries,
             lens: Vec::new(),
             values: Vec::new(),
+            values_hi: Vec::new(),
             fast_bits: 0,
             fast: Vec::new(),
             vq,
@@ -201,16 +204,22 @@ impl Codebook {
     fn build(&mut self, used: &mut [(u32, u32, u8)]) -> Result<(), Error> {
         used.sort_unstable_by_key(|u| u.0);
         self.lens = try_vec(used.len(), 0u8)?;
-        self.values = try_vec(used.len(), 0u32)?;
+        self.values = try_vec(used.len(), 0u16)?;
         for ((l, v), u) in self.lens.iter_mut().zip(self.values.iter_mut()).zip(used.iter()) {
             *l = u.2;
-            *v = u.1;
+            *v = u.1 as u16;
+        }
+        if self.entries > 1 << 16 {
+            self.values_hi = try_vec(used.len(), 0u8)?;
+            for (h, u) in self.values_hi.iter_mut().zip(used.iter()) {
+                *h = (u.1 >> 16) as u8;
+            }
         }
         if used.len() < 2 {
             return Ok(());
         }
         let max_len = used.iter().map(|u| u32::from(u.2)).max().unwrap_or(1);
-        self.fast_bits = max_len.min((ilog(used.len() as u32) + 1).clamp(4, MAX_FAST_BITS));
+        self.fast_bits = max_len.min(ilog(used.len() as u32).clamp(4, MAX_FAST_BITS));
         let f = self.fast_bits;
         self.fast = try_vec(1 << f, u16::MAX)?;
         for (i, &(code, _, len)) in used.iter().enumerate() {
@@ -236,7 +245,8 @@ impl Codebook {
     /// Heap bytes held by this codebook.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.lens.capacity()
-            + self.values.capacity() * 4
+            + self.values.capacity() * 2
+            + self.values_hi.capacity()
             + self.fast.capacity() * 2
             + self.vq.as_ref().map_or(0, |vq| vq.values.capacity() * 4)
     }
@@ -261,7 +271,8 @@ impl Codebook {
             return None;
         }
         r.skip(len as usize);
-        self.values.get(i).copied()
+        let low = u32::from(*self.values.get(i)?);
+        Some(self.values_hi.get(i).map_or(low, |&h| low | u32::from(h) << 16))
     }
 
     /// Finds the sorted index and length of the codeword at the start of `bits` (stream order).

@@ -95,6 +95,16 @@ impl Residue {
         self.books.capacity() * 8
     }
 
+    /// Classification bytes [`Residue::decode`] needs for `channels` channels of `half` (long
+    /// block size / 2) coefficients.
+    pub(crate) fn classes_needed(&self, channels: usize, half: usize) -> usize {
+        let (vectors, actual) =
+            if self.kind == 2 { (1, half * channels) } else { (channels, half) };
+        let span =
+            (self.end as usize).min(actual).saturating_sub((self.begin as usize).min(actual));
+        vectors * (span / self.partition_size as usize)
+    }
+
     /// Every book number this residue uses for VQ vectors (not the classbook).
     pub(crate) fn vq_books(&self) -> impl Iterator<Item = u8> + '_ {
         self.books.iter().flat_map(|b| b.iter().flatten().copied())
