@@ -2,7 +2,7 @@
 //! process on the same file, plus the peak heap each Rust decoder holds (a counting allocator).
 //!
 //! Run: `cargo bench -p rill-tests --bench vorbis [-- SECONDS [QUALITY]]` (default 60 s, q5,
-//! stereo 44.1 kHz). Times are the best of three runs; packet splitting is done beforehand for
+//! stereo 44.1 kHz). Times are the best of five interleaved rounds; packet splitting is done beforehand for
 //! rill and lewton, while libvorbisfile reads the Ogg file itself (its demuxing is cheap).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -40,18 +40,6 @@ fn heap_mark() -> usize {
     live
 }
 
-fn best_of<T>(mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::MAX;
-    let mut out = None;
-    for _ in 0..3 {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed().as_secs_f64());
-        out = Some(r);
-    }
-    (best, out.unwrap())
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let seconds: u32 = args.first().and_then(|s| s.parse().ok()).unwrap_or(60);
@@ -70,7 +58,7 @@ fn main() {
     let mut dec = Decoder::new(ident, setup).unwrap();
     let rill_heap = PEAK.load(Ordering::Relaxed) - base;
     let mut pcm = vec![0i16; 2 * 4096];
-    let (t_rill, frames) = best_of(|| {
+    let mut rill = || {
         dec.reset();
         let mut frames = 0;
         for p in &audio {
@@ -78,7 +66,7 @@ fn main() {
             frames += dec.pcm().write_i16(0..n, &mut pcm);
         }
         frames
-    });
+    };
 
     // lewton, on the same packets.
     let base = heap_mark();
@@ -92,7 +80,7 @@ fn main() {
     .unwrap();
     drop(l_comment);
     let lewton_heap = PEAK.load(Ordering::Relaxed) - base;
-    let (t_lewton, _) = best_of(|| {
+    let lewton = || {
         let mut pwr = lewton::audio::PreviousWindowRight::new();
         let mut frames = 0;
         for p in &audio {
@@ -101,17 +89,32 @@ fn main() {
             frames += d.samples.len() / 2;
         }
         frames
-    });
+    };
 
     // libvorbis through libvorbisfile (float output; its heap is C malloc, not counted here).
-    let (t_libvorbis, _) = best_of(|| {
+    let libvorbis = || {
         let mut d = vorbis_rs::VorbisDecoder::new(std::io::Cursor::new(bytes.clone())).unwrap();
         let mut frames = 0;
         while let Some(b) = d.decode_audio_block().unwrap() {
             frames += b.samples()[0].len();
         }
         frames
-    });
+    };
+
+    // Interleaved rounds, best time of each, so load from other processes hits all alike.
+    let (mut t_rill, mut t_lewton, mut t_libvorbis) = (f64::MAX, f64::MAX, f64::MAX);
+    let mut frames = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        frames = rill();
+        t_rill = t_rill.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        assert_eq!(lewton(), frames);
+        t_lewton = t_lewton.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        libvorbis();
+        t_libvorbis = t_libvorbis.min(t.elapsed().as_secs_f64());
+    }
 
     let rt = f64::from(seconds);
     println!("frames decoded by rill: {frames}");

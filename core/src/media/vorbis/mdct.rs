@@ -88,16 +88,22 @@ impl Imdct {
             return;
         }
         let (re, im) = scratch.split_at_mut(l);
-        let bits = l.trailing_zeros();
-        // Pre-rotation, stored in bit-reversed order for the in-place FFT.
+        // Pre-rotation, stored in bit-reversed order for the in-place FFT; `t` counts in
+        // bit-reversed order (add at the top bit, carry downwards).
         let (evens, odds) = (data.iter().step_by(2), data.iter().rev().step_by(2));
-        for (j, ((&w, &a), &b)) in rot.iter().zip(evens).zip(odds).enumerate() {
+        let mut t = 0;
+        for ((&w, &a), &b) in rot.iter().zip(evens).zip(odds) {
             let z = mul((a, b), w);
-            let t = j.reverse_bits() >> (usize::BITS - bits);
             if let (Some(r), Some(i)) = (re.get_mut(t), im.get_mut(t)) {
                 *r = z.0;
                 *i = z.1;
             }
+            let mut bit = l >> 1;
+            while t & bit != 0 {
+                t ^= bit;
+                bit >>= 1;
+            }
+            t |= bit;
         }
         self.fft(re, im);
         // Post-rotation.

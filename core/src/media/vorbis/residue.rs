@@ -145,6 +145,11 @@ impl Residue {
         let cpw = usize::from(classbook.dimensions);
         let ncls = u32::from(self.classifications);
         let classes = classes.get_mut(..nvec * parts)?;
+        let mut bases = [0usize; 256];
+        for (b, &c) in bases.iter_mut().zip(v.channels.iter()) {
+            *b = usize::from(c) * v.stride;
+        }
+        let bases = bases.get(..nch)?;
         for pass in 0..8 {
             let mut p = 0;
             while p < parts {
@@ -176,7 +181,7 @@ impl Residue {
                             let book = books.get(usize::from(b))?;
                             let offset = begin + p * psize;
                             if interleaved {
-                                decode_interleaved(r, book, v, offset, psize)?;
+                                decode_interleaved(r, book, v, bases, offset, psize)?;
                             } else {
                                 let c = usize::from(*v.channels.get(k)?);
                                 let start = c * v.stride + offset;
@@ -228,32 +233,33 @@ fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
 }
 
 /// Residue 2 partition at `offset` of the channel-interleaved vector, decoded as format 1.
+/// `bases[k]` is where the vector of the submap's `k`th channel starts in `v.spectra`.
 fn decode_interleaved(
     r: &mut Reader,
     book: &Codebook,
     v: &mut Vectors,
+    bases: &[usize],
     offset: usize,
     psize: usize,
 ) -> Option<()> {
-    let nch = v.channels.len();
+    let nch = bases.len();
     let dim = usize::from(book.dimensions).max(1);
     let (mut k, mut pos) = (offset % nch, offset / nch);
     let mut left = psize;
+    let n = v.n;
     while left > 0 {
         let take = dim.min(left);
+        let spectra = &mut *v.spectra;
         book.decode_vector(r, |j, x| {
-            if j < take {
-                let c = usize::from(v.channels.get(k).copied().unwrap_or(0));
-                if let Some(o) = v.spectra.get_mut(c * v.stride + pos) {
-                    if pos < v.n {
-                        *o += x;
-                    }
+            if j < take && pos < n {
+                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
+                    *o += x;
                 }
-                k += 1;
-                if k == nch {
-                    k = 0;
-                    pos += 1;
-                }
+            }
+            k += 1;
+            if k == nch {
+                k = 0;
+                pos += 1;
             }
         })?;
         left -= take;
