@@ -362,21 +362,22 @@ fn ogg_page(out: &mut Vec<u8>, packet: &[u8], flags: u8, granule: i64, seq: u32)
     out[start + 22..start + 26].copy_from_slice(&crc.to_le_bytes());
 }
 
-/// A stereo stream with floor type 0 (which no current encoder makes): LSP floors of order 8,
-/// residue type 1, 256/2048 blocks switching at random. Floors carry increasing (valid) LSP
-/// coefficients; residues are random bits, which a complete codebook decodes whatever they are.
-fn floor0_stream(seed: u64, packets: usize) -> Vec<u8> {
+/// A stream with floor type 0 (which no current encoder makes): `channels` channels, LSP floors
+/// of order 8, residue type 1, blocks of 2^`bits[0]` / 2^`bits[1]` samples switching at random.
+/// Floors carry increasing (valid) LSP coefficients; residues are random bits, which a complete
+/// codebook decodes whatever they are.
+fn floor0_stream(seed: u64, packets: usize, channels: u8, bits: [u8; 2]) -> Vec<u8> {
     let mut rng = Rng::new(seed);
     let mut ident = Bits::default();
     ident.put(1, 8);
     b"vorbis".iter().for_each(|&b| ident.put(u64::from(b), 8));
     ident.put(0, 32);
-    ident.put(2, 8);
+    ident.put(u64::from(channels), 8);
     ident.put(44_100, 32);
     ident.put(0, 32);
     ident.put(128_000, 32);
     ident.put(0, 32);
-    ident.put(8 | 11 << 4, 8);
+    ident.put(u64::from(bits[0] | bits[1] << 4), 8);
     ident.put(1, 1);
     let mut comment = b"\x03vorbis".to_vec();
     comment.extend_from_slice(&4u32.to_le_bytes());
@@ -432,7 +433,7 @@ fn floor0_stream(seed: u64, packets: usize) -> Vec<u8> {
     ogg_page(&mut out, &comment, 0, 0, 1);
     ogg_page(&mut out, &s.bytes, 0, 0, 2);
     let mut granule = 0i64;
-    let size = |f: u64| if f == 1 { 2048i64 } else { 256 };
+    let size = |f: u64| 1i64 << bits[usize::from(f == 1)];
     for k in 0..packets {
         let mut p = Bits::default();
         p.put(0, 1);
@@ -441,7 +442,7 @@ fn floor0_stream(seed: u64, packets: usize) -> Vec<u8> {
             p.put(flags[k], 1);
             p.put(flags[k + 2], 1);
         }
-        for _ in 0..2 {
+        for _ in 0..channels {
             // Amplitudes up to ~1.5 dB of the 60 dB offset keep the LSP envelope's peaks finite.
             let amp = if rng.below(8) == 0 { 0 } else { 50 + rng.below(1600) };
             p.put(amp, 16);
@@ -460,7 +461,7 @@ fn floor0_stream(seed: u64, packets: usize) -> Vec<u8> {
                 }
             }
         }
-        for _ in 0..60 {
+        for _ in 0..40 + 20 * usize::from(channels) {
             p.put(rng.next_u64() & 0xff, 8);
         }
         if k > 0 {
@@ -472,16 +473,20 @@ fn floor0_stream(seed: u64, packets: usize) -> Vec<u8> {
     out
 }
 
-/// Floor 0 against libvorbis on a crafted stream (no common encoder makes floor 0).
+/// Floor 0 against libvorbis on crafted streams (no common encoder makes floor 0), which also
+/// cover the extreme block sizes 64 and 8192 and a 255-channel stream.
 #[test]
 fn floor0_matches_libvorbis() {
-    for seed in 1..=3 {
-        let bytes = floor0_stream(seed, 60);
+    let cases =
+        [(1, 2, [8, 11]), (2, 2, [8, 11]), (3, 1, [6, 13]), (4, 3, [6, 6]), (5, 255, [7, 9])];
+    for (seed, channels, bits) in cases {
+        let bytes = floor0_stream(seed, 40, channels, bits);
         let packets = split_ogg(&bytes);
         let ours = decode(&packets);
         let want = reference(&bytes);
         let peak = want.iter().flatten().fold(0f32, |m, x| m.max(x.abs()));
         assert!(peak > 1e-3 && peak.is_finite(), "seed {seed}: a silent or broken stream ({peak})");
+        assert_eq!(want.len(), usize::from(channels));
         for (c, (o, w)) in ours.channels.iter().zip(&want).enumerate() {
             assert_eq!(o.len(), w.len(), "seed {seed}");
             for (i, (&a, &b)) in o.iter().zip(w).enumerate() {

@@ -307,6 +307,10 @@ impl Codebook {
         mut f: impl FnMut(usize, f32),
     ) -> Option<()> {
         let vq = self.vq.as_ref()?;
+        if self.lens.is_empty() {
+            // A book without used entries codes nothing; libvorbis skips its vectors.
+            return Some(());
+        }
         let entry = self.decode(r)?;
         let dims = usize::from(self.dimensions);
         let mut last = 0f32;
