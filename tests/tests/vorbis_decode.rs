@@ -1,8 +1,37 @@
 //! The Vorbis decoder against libvorbis (through `vorbis_rs`) on real encoded files, plus
 //! robustness against damaged input.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
 use rill_core::media::vorbis::{packet_kind, Decoder, Error, Ident, PacketKind, Setup};
 use rill_tests::corpus::{self, split_ogg, Encoder, Packet, Rng, Spec};
+
+/// Counts the allocations of each thread, so a test can check that decoding allocates nothing.
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; the counter is a const-initialised thread local,
+// which never allocates.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 /// Our decoder's untrimmed output, per channel, and the frames of each audio packet.
 struct Decoded {
@@ -270,6 +299,27 @@ fn damaged_headers_are_handled() {
             }
             bad_ident.clone_from(ident_bytes);
         }
+    }
+}
+
+/// After `Decoder::new`, decoding (and reading the output) allocates nothing.
+#[test]
+fn decoding_allocates_nothing() {
+    for spec in [Spec::stereo(-1), Spec::stereo(10), corpus::channel_sweep()[3]] {
+        let packets = split_ogg(&spec.bytes());
+        let (ident, setup) = headers(&packets);
+        let mut dec = Decoder::new(ident, setup).unwrap();
+        let mut out = vec![0i16; 8 * 8192];
+        let before = allocations();
+        let mut frames = 0;
+        for p in &packets[3..] {
+            let n = dec.decode(&p.data).unwrap();
+            frames += dec.pcm().write_i16(0..n, &mut out);
+        }
+        let _ = dec.decode(&[0x55; 3]);
+        dec.reset();
+        assert_eq!(allocations(), before, "{}", spec.name());
+        assert!(frames > 0);
     }
 }
 
