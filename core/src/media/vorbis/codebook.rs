@@ -18,6 +18,8 @@ use super::{try_vec, Error};
 /// Most used entries a codebook may have: far above what any encoder emits (a few thousand), and
 /// it keeps entry indices in 16 bits.
 const MAX_USED: usize = 1 << 16;
+/// Most used entries for which first-level entries carry the codeword length.
+const PACKED_MAX: usize = 1 << 11;
 /// Upper limit on the first-level table's index width: 256 entries (512 bytes) at most per book.
 const MAX_FAST_BITS: u32 = 8;
 
@@ -54,7 +56,11 @@ pub(crate) struct Codebook {
     fast_bits: u32,
     /// First-level table: indexed by the next `fast_bits` bits in stream order, the sorted index
     /// of the codeword (short codes) or of the first codeword under that prefix (long codes).
+    /// With at most `PACKED_MAX` used entries, the index is shifted left by 5 and the low 5 bits
+    /// hold the codeword length minus one, saving a dependent load on the hot path.
     fast: Vec<u16>,
+    /// Whether `fast` entries carry lengths (see above).
+    packed: bool,
     vq: Option<Vq>,
 }
 
@@ -160,6 +166,7 @@ impl Codebook {
             values_hi: Vec::new(),
             fast_bits: 0,
             fast: Vec::new(),
+            packed: false,
             vq,
         };
         book.build(&mut used)?;
@@ -222,20 +229,22 @@ impl Codebook {
         self.fast_bits = max_len.min(ilog(used.len() as u32).clamp(4, MAX_FAST_BITS));
         let f = self.fast_bits;
         self.fast = try_vec(1 << f, u16::MAX)?;
+        self.packed = used.len() <= PACKED_MAX;
         for (i, &(code, _, len)) in used.iter().enumerate() {
             let len = u32::from(len);
             let prefix = code >> (32 - f);
-            // `i < MAX_USED`, so it fits in 16 bits.
-            let i = i as u16;
+            // `i < MAX_USED`, so it fits in 16 bits; packed, `i < 2^11` and `len - 1 < 2^5`.
+            let slot_value =
+                if self.packed { (i as u16) << 5 | (len - 1) as u16 } else { i as u16 };
             if len <= f {
                 for p in prefix..prefix + (1 << (f - len)) {
                     if let Some(slot) = self.fast.get_mut(reverse(p, f) as usize) {
-                        *slot = i;
+                        *slot = slot_value;
                     }
                 }
             } else if let Some(slot) = self.fast.get_mut(reverse(prefix, f) as usize) {
                 if *slot == u16::MAX {
-                    *slot = i;
+                    *slot = slot_value;
                 }
             }
         }
@@ -279,8 +288,12 @@ impl Codebook {
     #[inline]
     fn lookup(&self, bits: u32) -> Option<(usize, u32)> {
         let f = self.fast_bits;
-        let mut i = usize::from(*self.fast.get((bits & ((1 << f) - 1)) as usize)?);
-        let len = u32::from(*self.lens.get(i)?);
+        let slot = *self.fast.get((bits & ((1 << f) - 1)) as usize)?;
+        let (mut i, len) = if self.packed {
+            (usize::from(slot >> 5), u32::from(slot & 31) + 1)
+        } else {
+            (usize::from(slot), u32::from(*self.lens.get(usize::from(slot))?))
+        };
         if len <= f {
             return Some((i, len));
         }
