@@ -270,7 +270,7 @@ impl Codebook {
     pub(crate) fn decode(&self, r: &mut Reader) -> Option<u32> {
         let (i, len) = if self.fast.is_empty() {
             // Zero or one used entry: the single entry reads its length in bits, whatever they
-            // are (libvorbis behaves the same).
+            // are. (libvorbis since 1.3.6 admits only length 1 here, older ones any length.)
             (0, u32::from(*self.lens.first()?))
         } else {
             self.lookup(r.peek32())?

@@ -234,6 +234,10 @@ fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
 
 /// Residue 2 partition at `offset` of the channel-interleaved vector, decoded as format 1.
 /// `bases[k]` is where the vector of the submap's `k`th channel starts in `v.spectra`.
+///
+/// A partition that does not start on a channel boundary (partition size not a multiple of the
+/// channel count) starts at channel `offset % channels`, as the spec and ffmpeg say; libvorbis
+/// starts it at channel 0. No encoder makes such partitions.
 fn decode_interleaved(
     r: &mut Reader,
     book: &Codebook,
