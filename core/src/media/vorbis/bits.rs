@@ -5,6 +5,7 @@
 //! spec's end-of-packet condition (the rest of the packet decodes as zero).
 
 /// An LSB-first bit reader over one packet.
+#[derive(Clone)]
 pub(crate) struct Reader<'a> {
     data: &'a [u8],
     /// Position of the next unread bit.

@@ -265,6 +265,11 @@ impl Codebook {
         self.vq.is_some()
     }
 
+    /// Whether any entry is used (a book without used entries codes nothing).
+    pub(crate) fn has_entries(&self) -> bool {
+        !self.lens.is_empty()
+    }
+
     /// Decodes one codeword and returns its entry number; `None` at end of packet.
     #[inline]
     pub(crate) fn decode(&self, r: &mut Reader) -> Option<u32> {
@@ -320,7 +325,7 @@ impl Codebook {
         mut f: impl FnMut(usize, f32),
     ) -> Option<()> {
         let vq = self.vq.as_ref()?;
-        if self.lens.is_empty() {
+        if !self.has_entries() {
             // A book without used entries codes nothing; libvorbis skips its vectors.
             return Some(());
         }

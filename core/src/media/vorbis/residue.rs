@@ -202,10 +202,17 @@ impl Residue {
     }
 }
 
-/// Residue 0 partition: element `j` of the `i`th vector goes to `i + j * step`.
+/// Residue 0 partition: element `j` of the `i`th vector goes to `i + j * step`. As in libvorbis,
+/// a partition the packet ends inside adds nothing (its codewords are checked first).
 fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
     let dim = usize::from(book.dimensions);
     let step = out.len() / dim.max(1);
+    let mut probe = r.clone();
+    for _ in 0..step {
+        if book.has_entries() {
+            book.decode(&mut probe)?;
+        }
+    }
     for i in 0..step {
         book.decode_vector(r, |j, x| {
             if let Some(o) = out.get_mut(i + j * step) {
