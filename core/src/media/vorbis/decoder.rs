@@ -48,6 +48,17 @@ pub struct Decoder {
     frames: usize,
 }
 
+impl core::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("ident", &self.ident)
+            .field("setup", &self.setup)
+            .field("prev", &self.prev)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Decoder {
     /// At most the heap bytes [`Decoder::new`] allocates for decode buffers (in addition to
     /// [`Setup::heap_bytes`]), so a caller with a memory budget can refuse a stream first.
