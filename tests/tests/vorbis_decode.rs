@@ -7,23 +7,31 @@ use std::cell::Cell;
 use rill_core::media::vorbis::{packet_kind, Decoder, Error, Ident, PacketKind, Setup};
 use rill_tests::corpus::{self, split_ogg, Encoder, Packet, Rng, Spec};
 
-/// Counts the allocations of each thread, so a test can check that decoding allocates nothing.
+/// Counts the allocations and live heap bytes of each thread, so tests can check that decoding
+/// allocates nothing and that the reported heap sizes are the real ones.
 struct CountingAlloc;
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
 }
 
-// SAFETY: forwards to the system allocator; the counter is a const-initialised thread local,
-// which never allocates.
+// SAFETY: forwards to the system allocator; the counters are const-initialised thread locals,
+// which never allocate.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        let _ = LIVE_BYTES.try_with(|n| n.set(n.get() + layout.size() as isize));
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = LIVE_BYTES.try_with(|n| n.set(n.get() - layout.size() as isize));
         unsafe { System.dealloc(ptr, layout) }
     }
+}
+
+fn live_bytes() -> isize {
+    LIVE_BYTES.with(Cell::get)
 }
 
 #[global_allocator]
@@ -323,17 +331,29 @@ fn decoding_allocates_nothing() {
     }
 }
 
-/// The budget figures a caller can check before building a decoder are the real ones.
+/// The budget figures a caller can check before building a decoder are the real ones: the
+/// setup holds exactly `heap_bytes`, the decoder's buffers at most `buffer_bytes`, and a 44.1 kHz
+/// stereo q5 stream stays within 64 KiB in all.
 #[test]
 fn reports_heap_use() {
-    let packets = split_ogg(&Spec::stereo(5).bytes());
-    let (ident, setup) = headers(&packets);
-    assert_eq!(ident.blocksize, [256, 2048]);
-    let setup_bytes = setup.heap_bytes();
-    let buffers = Decoder::buffer_bytes(&ident);
-    // 2 channels x (spectrum + overlap + output) x 1024 floats dominate the buffers.
-    assert!(buffers >= 2 * 3 * 1024 * 4, "{buffers}");
-    assert!(setup_bytes > 0 && setup_bytes + buffers < 128 * 1024, "{setup_bytes} + {buffers}");
+    for spec in corpus::standard() {
+        let packets = split_ogg(&spec.bytes());
+        let ident = Ident::parse(&packets[0].data).unwrap();
+        let before = live_bytes();
+        let setup = Setup::parse(&ident, &packets[2].data).unwrap();
+        let setup_live = live_bytes() - before;
+        assert_eq!(setup_live, setup.heap_bytes() as isize, "{}", spec.name());
+        let total_reported = setup.heap_bytes() + Decoder::buffer_bytes(&ident);
+        let dec = Decoder::new(ident, setup).unwrap();
+        let buffers = live_bytes() - before - setup_live;
+        assert!(buffers <= Decoder::buffer_bytes(&ident) as isize, "{}", spec.name());
+        if spec == Spec::stereo(5) {
+            assert!(setup_live + buffers <= 64 * 1024, "{} bytes", setup_live + buffers);
+            assert!(total_reported <= 72 * 1024, "{total_reported}");
+        }
+        drop(dec);
+        assert_eq!(live_bytes(), before, "{}: everything freed", spec.name());
+    }
 }
 
 /// An LSB-first bit writer, the inverse of the Vorbis bit reader, for crafting streams.

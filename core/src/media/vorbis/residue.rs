@@ -92,7 +92,7 @@ impl Residue {
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.books.capacity() * 8
+        self.books.capacity() * core::mem::size_of::<[Option<u8>; 8]>()
     }
 
     /// Classification bytes [`Residue::decode`] needs for `channels` channels of `half` (long
