@@ -115,20 +115,34 @@ impl Spec {
     /// The file decoded by `oggdec` (the system's stock libvorbis through libvorbisfile, so
     /// trimmed by granule positions) to interleaved 16-bit PCM.
     pub fn oggdec_i16(&self) -> Vec<i16> {
-        let ogg = self.path();
-        let tag = format!("{}.{}", std::process::id(), unique());
-        let raw = ogg.with_extension(format!("{tag}.s16"));
-        let status = Command::new("oggdec")
-            .args(["-Q", "-R", "-b", "16", "-e", "0", "-s", "1", "-o"])
-            .arg(&raw)
-            .arg(&ogg)
-            .status()
-            .expect("run oggdec (vorbis-tools installed?)");
-        assert!(status.success(), "oggdec {} failed: {status}", self.name());
-        let bytes = std::fs::read(&raw).expect("read oggdec output");
-        let _ = std::fs::remove_file(&raw);
-        bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
+        oggdec(&self.path())
     }
+}
+
+/// `ogg` decoded by `oggdec` (stock libvorbis through libvorbisfile) to interleaved 16-bit PCM.
+pub fn oggdec(ogg: &std::path::Path) -> Vec<i16> {
+    let tag = format!("{}.{}", std::process::id(), unique());
+    let raw = ogg.with_extension(format!("{tag}.s16"));
+    let status = Command::new("oggdec")
+        .args(["-Q", "-R", "-b", "16", "-e", "0", "-s", "1", "-o"])
+        .arg(&raw)
+        .arg(ogg)
+        .status()
+        .expect("run oggdec (vorbis-tools installed?)");
+    assert!(status.success(), "oggdec {} failed: {status}", ogg.display());
+    let bytes = std::fs::read(&raw).expect("read oggdec output");
+    let _ = std::fs::remove_file(&raw);
+    bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
+}
+
+/// Writes `bytes` to a new file under the corpus directory (for tools that read files) and
+/// returns its path; the caller removes it.
+pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join("rill-corpus");
+    std::fs::create_dir_all(&dir).expect("create corpus dir");
+    let path = dir.join(format!("{name}.{}.{}.ogg", std::process::id(), unique()));
+    std::fs::write(&path, bytes).expect("write temp file");
+    path
 }
 
 /// A process-unique counter for temporary names.

@@ -5,6 +5,7 @@
 //! spec's end-of-packet condition (the rest of the packet decodes as zero).
 
 /// An LSB-first bit reader over one packet.
+#[derive(Clone)]
 pub(crate) struct Reader<'a> {
     data: &'a [u8],
     /// Position of the next unread bit.
@@ -92,6 +93,22 @@ mod tests {
         assert_eq!(r.remaining(), 72 - 42);
         assert_eq!(r.read(31), None);
         assert_eq!(r.read(1), None);
+    }
+
+    #[test]
+    fn long_skips_and_reads_agree_with_bit_by_bit() {
+        let data: Vec<u8> = (0..40u32).map(|i| (i * 37 + 11) as u8).collect();
+        let bit = |i: usize| u32::from(data[i / 8] >> (i % 8) & 1);
+        let mut r = Reader::new(&data);
+        let mut pos = 0;
+        for (step, n) in [(3, 5), (0, 32), (70, 7), (1, 1), (100, 30), (9, 17)] {
+            r.skip(step);
+            pos += step;
+            let want = (0..n).map(|k| bit(pos + k as usize) << k).sum::<u32>();
+            assert_eq!(r.read(n), Some(want));
+            pos += n as usize;
+            assert_eq!(r.remaining(), 320 - pos);
+        }
     }
 
     #[test]

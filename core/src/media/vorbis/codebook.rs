@@ -18,8 +18,10 @@ use super::{try_vec, Error};
 /// Most used entries a codebook may have: far above what any encoder emits (a few thousand), and
 /// it keeps entry indices in 16 bits.
 const MAX_USED: usize = 1 << 16;
-/// Upper limit on the first-level table's index width.
-const MAX_FAST_BITS: u32 = 10;
+/// Most used entries for which first-level entries carry the codeword length.
+const PACKED_MAX: usize = 1 << 11;
+/// Upper limit on the first-level table's index width: 256 entries (512 bytes) at most per book.
+const MAX_FAST_BITS: u32 = 8;
 
 /// The value table of a VQ codebook.
 struct Vq {
@@ -29,6 +31,11 @@ struct Vq {
     sequence: bool,
     /// Number of distinct values per dimension (type 1).
     lookup_values: u32,
+    /// `ceil(2^36 / lookup_values)`: dividing a number `q >= lookup_values` by `lookup_values`
+    /// is then a multiply and a shift, exact while `q * lookup_values < 2^36`. That holds: then
+    /// `dimensions >= 2` (a one-dimensional book has `lookup_values = entries > q`), so
+    /// `lookup_values <= 2^12` and `q < entries <= 2^24`.
+    reciprocal: u64,
     /// `multiplicand * delta + minimum`, per value.
     values: Vec<f32>,
 }
@@ -41,13 +48,19 @@ pub(crate) struct Codebook {
     pub(crate) entries: u32,
     /// Codeword lengths of the used entries, sorted by codeword.
     lens: Vec<u8>,
-    /// Entry numbers of the used entries, sorted by codeword.
-    values: Vec<u32>,
+    /// Entry numbers of the used entries, sorted by codeword: low 16 bits...
+    values: Vec<u16>,
+    /// ... and the high 8 bits, only for books of more than 2^16 entries (else empty).
+    values_hi: Vec<u8>,
     /// Index width of `fast`.
     fast_bits: u32,
     /// First-level table: indexed by the next `fast_bits` bits in stream order, the sorted index
     /// of the codeword (short codes) or of the first codeword under that prefix (long codes).
+    /// With at most `PACKED_MAX` used entries, the index is shifted left by 5 and the low 5 bits
+    /// hold the codeword length minus one, saving a dependent load on the hot path.
     fast: Vec<u16>,
+    /// Whether `fast` entries carry lengths (see above).
+    packed: bool,
     vq: Option<Vq>,
 }
 
@@ -150,8 +163,10 @@ impl Codebook {
             entries,
             lens: Vec::new(),
             values: Vec::new(),
+            values_hi: Vec::new(),
             fast_bits: 0,
             fast: Vec::new(),
+            packed: false,
             vq,
         };
         book.build(&mut used)?;
@@ -188,39 +203,48 @@ impl Codebook {
             let m = r.read(value_bits).ok_or(Error::BadSetup)?;
             *v = (f64::from(m) * f64::from(delta) + f64::from(minimum)) as f32;
         }
-        Ok(Some(Vq { lookup_type, sequence, lookup_values, values }))
+        let reciprocal = (1u64 << 36).div_ceil(u64::from(lookup_values));
+        Ok(Some(Vq { lookup_type, sequence, lookup_values, reciprocal, values }))
     }
 
     /// Sorts the used entries by codeword and builds the first-level table.
     fn build(&mut self, used: &mut [(u32, u32, u8)]) -> Result<(), Error> {
         used.sort_unstable_by_key(|u| u.0);
         self.lens = try_vec(used.len(), 0u8)?;
-        self.values = try_vec(used.len(), 0u32)?;
+        self.values = try_vec(used.len(), 0u16)?;
         for ((l, v), u) in self.lens.iter_mut().zip(self.values.iter_mut()).zip(used.iter()) {
             *l = u.2;
-            *v = u.1;
+            *v = u.1 as u16;
+        }
+        if self.entries > 1 << 16 {
+            self.values_hi = try_vec(used.len(), 0u8)?;
+            for (h, u) in self.values_hi.iter_mut().zip(used.iter()) {
+                *h = (u.1 >> 16) as u8;
+            }
         }
         if used.len() < 2 {
             return Ok(());
         }
         let max_len = used.iter().map(|u| u32::from(u.2)).max().unwrap_or(1);
-        self.fast_bits = max_len.min((ilog(used.len() as u32) + 1).clamp(4, MAX_FAST_BITS));
+        self.fast_bits = max_len.min(ilog(used.len() as u32).clamp(4, MAX_FAST_BITS));
         let f = self.fast_bits;
         self.fast = try_vec(1 << f, u16::MAX)?;
+        self.packed = used.len() <= PACKED_MAX;
         for (i, &(code, _, len)) in used.iter().enumerate() {
             let len = u32::from(len);
             let prefix = code >> (32 - f);
-            // `i < MAX_USED`, so it fits in 16 bits.
-            let i = i as u16;
+            // `i < MAX_USED`, so it fits in 16 bits; packed, `i < 2^11` and `len - 1 < 2^5`.
+            let slot_value =
+                if self.packed { (i as u16) << 5 | (len - 1) as u16 } else { i as u16 };
             if len <= f {
                 for p in prefix..prefix + (1 << (f - len)) {
                     if let Some(slot) = self.fast.get_mut(reverse(p, f) as usize) {
-                        *slot = i;
+                        *slot = slot_value;
                     }
                 }
             } else if let Some(slot) = self.fast.get_mut(reverse(prefix, f) as usize) {
                 if *slot == u16::MAX {
-                    *slot = i;
+                    *slot = slot_value;
                 }
             }
         }
@@ -230,7 +254,8 @@ impl Codebook {
     /// Heap bytes held by this codebook.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.lens.capacity()
-            + self.values.capacity() * 4
+            + self.values.capacity() * 2
+            + self.values_hi.capacity()
             + self.fast.capacity() * 2
             + self.vq.as_ref().map_or(0, |vq| vq.values.capacity() * 4)
     }
@@ -240,12 +265,17 @@ impl Codebook {
         self.vq.is_some()
     }
 
+    /// Whether any entry is used (a book without used entries codes nothing).
+    pub(crate) fn has_entries(&self) -> bool {
+        !self.lens.is_empty()
+    }
+
     /// Decodes one codeword and returns its entry number; `None` at end of packet.
     #[inline]
     pub(crate) fn decode(&self, r: &mut Reader) -> Option<u32> {
         let (i, len) = if self.fast.is_empty() {
             // Zero or one used entry: the single entry reads its length in bits, whatever they
-            // are (libvorbis behaves the same).
+            // are. (libvorbis since 1.3.6 admits only length 1 here, older ones any length.)
             (0, u32::from(*self.lens.first()?))
         } else {
             self.lookup(r.peek32())?
@@ -255,15 +285,20 @@ impl Codebook {
             return None;
         }
         r.skip(len as usize);
-        self.values.get(i).copied()
+        let low = u32::from(*self.values.get(i)?);
+        Some(self.values_hi.get(i).map_or(low, |&h| low | u32::from(h) << 16))
     }
 
     /// Finds the sorted index and length of the codeword at the start of `bits` (stream order).
     #[inline]
     fn lookup(&self, bits: u32) -> Option<(usize, u32)> {
         let f = self.fast_bits;
-        let mut i = usize::from(*self.fast.get((bits & ((1 << f) - 1)) as usize)?);
-        let len = u32::from(*self.lens.get(i)?);
+        let slot = *self.fast.get((bits & ((1 << f) - 1)) as usize)?;
+        let (mut i, len) = if self.packed {
+            (usize::from(slot >> 5), u32::from(slot & 31) + 1)
+        } else {
+            (usize::from(slot), u32::from(*self.lens.get(usize::from(slot))?))
+        };
         if len <= f {
             return Some((i, len));
         }
@@ -290,15 +325,24 @@ impl Codebook {
         mut f: impl FnMut(usize, f32),
     ) -> Option<()> {
         let vq = self.vq.as_ref()?;
+        if !self.has_entries() {
+            // A book without used entries codes nothing; libvorbis skips its vectors.
+            return Some(());
+        }
         let entry = self.decode(r)?;
         let dims = usize::from(self.dimensions);
         let mut last = 0f32;
         if vq.lookup_type == 1 {
-            let mut q = entry;
+            let mut q = u64::from(entry);
+            let lv = u64::from(vq.lookup_values);
             for j in 0..dims {
-                // `lookup_values >= 1` was checked at setup.
-                let idx = q % vq.lookup_values;
-                q /= vq.lookup_values;
+                let (next, idx) = if q < lv {
+                    (0, q)
+                } else {
+                    let next = (q * vq.reciprocal) >> 36; // exact, see `reciprocal`
+                    (next, q - next * lv)
+                };
+                q = next;
                 let v = vq.values.get(idx as usize).copied().unwrap_or(0.0) + last;
                 if vq.sequence {
                     last = v;

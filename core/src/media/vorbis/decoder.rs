@@ -28,11 +28,11 @@ pub struct Decoder {
     setup: Setup,
     imdct: Imdct,
     windows: Windows,
-    /// Coefficients per channel (long blocksize / 2 each), then the inverse MDCT's output.
+    /// Coefficients per channel (long blocksize / 2 each), then the inverse MDCT's output `u`,
+    /// kept until the next packet, whose output needs the block's right half.
     spectra: Vec<f32>,
-    /// Per channel, the previous block's windowed right half.
-    overlap: Vec<f32>,
-    /// Per channel, the frames completed by the last packet.
+    /// Per channel, the frames completed by the last packet (long blocksize / 2 each): the
+    /// previous block's windowed right half plus this block's windowed left half.
     out: Vec<f32>,
     /// FFT and unfolding scratch, long blocksize / 2.
     scratch: Vec<f32>,
@@ -42,10 +42,21 @@ pub struct Decoder {
     lsp: Vec<f32>,
     /// Residue partition classifications.
     classes: Vec<u8>,
-    /// Block size of the previous packet, if it can be overlapped.
-    prev: Option<usize>,
+    /// Block size and right window class of the previous packet, if it can be overlapped.
+    prev: Option<(usize, bool)>,
     /// Frames in `out`.
     frames: usize,
+}
+
+impl core::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("ident", &self.ident)
+            .field("setup", &self.setup)
+            .field("prev", &self.prev)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Decoder {
@@ -54,7 +65,7 @@ impl Decoder {
     pub fn buffer_bytes(ident: &Ident) -> usize {
         let ch = usize::from(ident.channels);
         let half = usize::from(ident.blocksize[1]) / 2;
-        let floats = 3 * ch * half + half + ch * (MAX_POSTS + FLOOR0_STRIDE);
+        let floats = 2 * ch * half + half + ch * (MAX_POSTS + FLOOR0_STRIDE);
         floats * 4
             + ch * half
             + Imdct::heap_bytes(ident.blocksize)
@@ -75,12 +86,14 @@ impl Decoder {
             imdct: Imdct::new(ident.blocksize)?,
             windows: Windows::new(ident.blocksize)?,
             spectra: try_vec(ch * half, 0.0)?,
-            overlap: try_vec(ch * half, 0.0)?,
             out: try_vec(ch * half, 0.0)?,
             scratch: try_vec(half, 0.0)?,
             posts: try_vec(ch * MAX_POSTS, 0)?,
             lsp: try_vec(if has_floor0 { ch * FLOOR0_STRIDE } else { 0 }, 0.0)?,
-            classes: try_vec(ch * half, 0)?,
+            classes: try_vec(
+                setup.residues.iter().map(|r| r.classes_needed(ch, half)).max().unwrap_or(0),
+                0,
+            )?,
             prev: None,
             frames: 0,
             ident,
@@ -126,7 +139,14 @@ impl Decoder {
         } else {
             (false, false)
         };
-        // From here on nothing fails: the packet replaces the decoder's state.
+        // From here on nothing fails: the packet replaces the decoder's state. First the previous
+        // block's right half leaves `spectra` for `out`.
+        if let Some((pn, right)) = self.prev {
+            let half = usize::from(self.ident.blocksize[1]) / 2;
+            for (u, out) in self.spectra.chunks_exact(half).zip(self.out.chunks_exact_mut(half)) {
+                self.windows.right_half(u, pn, right, out);
+            }
+        }
         let n = usize::from(self.setup.blocksize[usize::from(mode.long)]);
         self.decode_spectra(&mut r, mode.mapping, n, mode.long);
         self.synthesize(mode.long, n, left_long, right_long);
@@ -243,40 +263,28 @@ impl Decoder {
 
     /// Inverse MDCT, windowing and overlap-add of every channel; sets `frames`.
     fn synthesize(&mut self, long: bool, n: usize, left_long: bool, right_long: bool) {
-        let ch = usize::from(self.ident.channels);
-        let stride = usize::from(self.ident.blocksize[1]) / 2;
-        let frames = self.prev.map_or(0, |p| p / 4 + n / 4);
-        for c in 0..ch {
-            let range = c * stride..c * stride + stride;
-            let (Some(u), Some(ov), Some(out)) = (
-                self.spectra.get_mut(range.clone()),
-                self.overlap.get_mut(range.clone()),
-                self.out.get_mut(range),
-            ) else {
-                continue;
-            };
+        let half = usize::from(self.ident.blocksize[1]) / 2;
+        let frames = self.prev.map_or(0, |(pn, _)| pn / 4 + n / 4);
+        let chunks = self.spectra.chunks_exact_mut(half).zip(self.out.chunks_exact_mut(half));
+        for (u, out) in chunks {
             self.imdct.inverse(long, u, &mut self.scratch);
-            if let Some(pn) = self.prev {
-                // Output spans from the previous block's centre to this block's centre; in this
-                // block's coordinates it starts at n/4 - pn/4.
-                // frames <= stride and pn / 2 <= stride, the lengths of `out` and `ov`.
-                let out = &mut out[..frames];
-                let carried = frames.min(pn / 2);
-                out[..carried].copy_from_slice(&ov[..carried]);
-                out[carried..].fill(0.0);
-                let left = &mut self.scratch;
-                self.windows.left_half(u, n, left_long, left);
-                let off = (n / 4) as isize - (pn / 4) as isize;
-                let start = off.max(0) as usize;
-                for (t, &v) in left.iter().enumerate().take(n / 2).skip(start) {
-                    if let Some(o) = out.get_mut((t as isize - off) as usize) {
-                        *o += v;
-                    }
-                }
+            let Some((pn, _)) = self.prev else { continue };
+            // Output spans from the previous block's centre to this block's centre: `out` holds
+            // the previous right half (pn/2 values); in this block's coordinates the output
+            // starts at n/4 - pn/4. frames <= half, the length of `out`.
+            let out = &mut out[..frames];
+            if let Some(tail) = out.get_mut(pn / 2..) {
+                tail.fill(0.0);
             }
-            self.windows.right_half(u, n, right_long, ov);
+            let left = &mut self.scratch;
+            self.windows.left_half(u, n, left_long, left);
+            let (skip_out, skip_left) = if n >= pn { (0, (n - pn) / 4) } else { ((pn - n) / 4, 0) };
+            let left = left.get(skip_left..n / 2).unwrap_or(&[]);
+            for (o, &v) in out.iter_mut().skip(skip_out).zip(left) {
+                *o += v;
+            }
         }
-        self.prev = Some(n);
+        self.prev = Some((n, right_long));
         self.frames = frames;
     }
 }

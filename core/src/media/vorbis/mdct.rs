@@ -27,15 +27,18 @@ fn mul(a: Complex, b: Complex) -> Complex {
 pub(crate) struct Imdct {
     /// Per block size: `e^{-iθ(j+1/8)}` for `j < N/4`.
     rotate: [Vec<Complex>; 2],
-    /// `e^{-2πij/L}` for `j < L/2`, `L` the long block's FFT size; shorter FFTs stride through it.
-    fft: Vec<Complex>,
+    /// FFT twiddles stage by stage: the stage joining halves of `h` values uses
+    /// `e^{-iπj/h}` for `j < h`, stored at `h - 1 ..2h - 1`; real and imaginary parts apart so the
+    /// butterfly loops vectorize. Valid for any FFT size up to the long block's.
+    twiddle_re: Vec<f32>,
+    twiddle_im: Vec<f32>,
 }
 
 impl Imdct {
     /// Heap bytes `new` allocates for these block sizes.
     pub(crate) fn heap_bytes(blocksize: [u16; 2]) -> usize {
         let [b0, b1] = blocksize.map(usize::from);
-        (b0 / 4 + b1 / 4 + b1 / 8) * core::mem::size_of::<Complex>()
+        (b0 / 4 + b1 / 4) * core::mem::size_of::<Complex>() + (b1 / 4 - 1) * 8
     }
 
     /// Builds the tables for `blocksize` (powers of two, 64..=8192).
@@ -50,14 +53,25 @@ impl Imdct {
             Ok(t)
         };
         let l = usize::from(blocksize[1]) / 4;
-        let mut fft = try_vec(l / 2, (0f32, 0f32))?;
-        for (j, w) in fft.iter_mut().enumerate() {
-            let a = -2.0 * core::f64::consts::PI * j as f64 / l as f64;
-            *w = (libm::cos(a) as f32, libm::sin(a) as f32);
+        let mut twiddle_re = try_vec(l - 1, 0f32)?;
+        let mut twiddle_im = try_vec(l - 1, 0f32)?;
+        let mut h = 1;
+        while h < l {
+            for j in 0..h {
+                let a = -core::f64::consts::PI * j as f64 / h as f64;
+                if let (Some(r), Some(i)) =
+                    (twiddle_re.get_mut(h - 1 + j), twiddle_im.get_mut(h - 1 + j))
+                {
+                    *r = libm::cos(a) as f32;
+                    *i = libm::sin(a) as f32;
+                }
+            }
+            h *= 2;
         }
         Ok(Imdct {
             rotate: [rotate(usize::from(blocksize[0]))?, rotate(usize::from(blocksize[1]))?],
-            fft,
+            twiddle_re,
+            twiddle_im,
         })
     }
 
@@ -73,22 +87,28 @@ impl Imdct {
         if l < 2 {
             return;
         }
-        let bits = l.trailing_zeros();
-        // Pre-rotation, stored in bit-reversed order for the in-place FFT.
-        for (j, &w) in rot.iter().enumerate() {
-            let a = data.get(2 * j).copied().unwrap_or(0.0);
-            let b = data.get(m - 1 - 2 * j).copied().unwrap_or(0.0);
+        let (re, im) = scratch.split_at_mut(l);
+        // Pre-rotation, stored in bit-reversed order for the in-place FFT; `t` counts in
+        // bit-reversed order (add at the top bit, carry downwards).
+        let (evens, odds) = (data.iter().step_by(2), data.iter().rev().step_by(2));
+        let mut t = 0;
+        for ((&w, &a), &b) in rot.iter().zip(evens).zip(odds) {
             let z = mul((a, b), w);
-            let t = (j.reverse_bits() >> (usize::BITS - bits)) * 2;
-            if let Some(s) = scratch.get_mut(t..t + 2) {
-                s[0] = z.0;
-                s[1] = z.1;
+            if let (Some(r), Some(i)) = (re.get_mut(t), im.get_mut(t)) {
+                *r = z.0;
+                *i = z.1;
             }
+            let mut bit = l >> 1;
+            while t & bit != 0 {
+                t ^= bit;
+                bit >>= 1;
+            }
+            t |= bit;
         }
-        self.fft(scratch, l);
+        self.fft(re, im);
         // Post-rotation.
-        for (p, (&w, s)) in rot.iter().zip(scratch.chunks_exact(2)).enumerate() {
-            let z = mul((s[0], s[1]), w);
+        for (p, ((&w, &r), &i)) in rot.iter().zip(re.iter()).zip(im.iter()).enumerate() {
+            let z = mul((r, i), w);
             if let Some(d) = data.get_mut(2 * p) {
                 *d = z.0;
             }
@@ -98,24 +118,38 @@ impl Imdct {
         }
     }
 
-    /// In-place radix-2 decimation-in-time FFT of `l` complex values in bit-reversed order.
-    fn fft(&self, x: &mut [f32], l: usize) {
-        let full = self.fft.len() * 2;
-        let mut half = 1;
-        while half < l {
-            let stride = full / (2 * half);
-            for block in x.chunks_exact_mut(4 * half) {
-                let (lo, hi) = block.split_at_mut(2 * half);
-                for (j, (a, b)) in lo.chunks_exact_mut(2).zip(hi.chunks_exact_mut(2)).enumerate() {
-                    let w = self.fft.get(j * stride).copied().unwrap_or((1.0, 0.0));
-                    let t = mul((b[0], b[1]), w);
-                    b[0] = a[0] - t.0;
-                    b[1] = a[1] - t.1;
-                    a[0] += t.0;
-                    a[1] += t.1;
+    /// In-place radix-2 decimation-in-time FFT of `re + i im`, given in bit-reversed order.
+    fn fft(&self, re: &mut [f32], im: &mut [f32]) {
+        let l = re.len().min(im.len());
+        // First stage: twiddle 1.
+        for (r, i) in re.chunks_exact_mut(2).zip(im.chunks_exact_mut(2)) {
+            let (r0, r1, i0, i1) = (r[0], r[1], i[0], i[1]);
+            r[0] = r0 + r1;
+            r[1] = r0 - r1;
+            i[0] = i0 + i1;
+            i[1] = i0 - i1;
+        }
+        let mut h = 2;
+        while h < l {
+            let (Some(wr), Some(wi)) =
+                (self.twiddle_re.get(h - 1..2 * h - 1), self.twiddle_im.get(h - 1..2 * h - 1))
+            else {
+                return;
+            };
+            for (r, i) in re.chunks_exact_mut(2 * h).zip(im.chunks_exact_mut(2 * h)) {
+                let (ar, br) = r.split_at_mut(h);
+                let (ai, bi) = i.split_at_mut(h);
+                let pairs = ar.iter_mut().zip(ai.iter_mut()).zip(br.iter_mut().zip(bi.iter_mut()));
+                for (((ar, ai), (br, bi)), (&wr, &wi)) in pairs.zip(wr.iter().zip(wi.iter())) {
+                    let tr = *br * wr - *bi * wi;
+                    let ti = *br * wi + *bi * wr;
+                    *br = *ar - tr;
+                    *bi = *ai - ti;
+                    *ar += tr;
+                    *ai += ti;
                 }
             }
-            half *= 2;
+            h *= 2;
         }
     }
 }

@@ -23,6 +23,15 @@ fn to_i16(x: f32) -> i16 {
     ((v + MAGIC) - MAGIC) as i16
 }
 
+impl core::fmt::Debug for Pcm<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pcm")
+            .field("frames", &self.frames)
+            .field("channels", &self.channels)
+            .finish()
+    }
+}
+
 impl<'a> Pcm<'a> {
     pub(crate) fn new(data: &'a [f32], stride: usize, frames: usize, channels: usize) -> Pcm<'a> {
         Pcm { data, stride, frames, channels }

@@ -92,7 +92,17 @@ impl Residue {
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.books.capacity() * 8
+        self.books.capacity() * core::mem::size_of::<[Option<u8>; 8]>()
+    }
+
+    /// Classification bytes [`Residue::decode`] needs for `channels` channels of `half` (long
+    /// block size / 2) coefficients.
+    pub(crate) fn classes_needed(&self, channels: usize, half: usize) -> usize {
+        let (vectors, actual) =
+            if self.kind == 2 { (1, half * channels) } else { (channels, half) };
+        let span =
+            (self.end as usize).min(actual).saturating_sub((self.begin as usize).min(actual));
+        vectors * (span / self.partition_size as usize)
     }
 
     /// Every book number this residue uses for VQ vectors (not the classbook).
@@ -135,6 +145,11 @@ impl Residue {
         let cpw = usize::from(classbook.dimensions);
         let ncls = u32::from(self.classifications);
         let classes = classes.get_mut(..nvec * parts)?;
+        let mut bases = [0usize; 256];
+        for (b, &c) in bases.iter_mut().zip(v.channels.iter()) {
+            *b = usize::from(c) * v.stride;
+        }
+        let bases = bases.get(..nch)?;
         for pass in 0..8 {
             let mut p = 0;
             while p < parts {
@@ -166,7 +181,7 @@ impl Residue {
                             let book = books.get(usize::from(b))?;
                             let offset = begin + p * psize;
                             if interleaved {
-                                decode_interleaved(r, book, v, offset, psize)?;
+                                decode_interleaved(r, book, v, bases, offset, psize)?;
                             } else {
                                 let c = usize::from(*v.channels.get(k)?);
                                 let start = c * v.stride + offset;
@@ -187,10 +202,17 @@ impl Residue {
     }
 }
 
-/// Residue 0 partition: element `j` of the `i`th vector goes to `i + j * step`.
+/// Residue 0 partition: element `j` of the `i`th vector goes to `i + j * step`. As in libvorbis,
+/// a partition the packet ends inside adds nothing (its codewords are checked first).
 fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
     let dim = usize::from(book.dimensions);
     let step = out.len() / dim.max(1);
+    let mut probe = r.clone();
+    for _ in 0..step {
+        if book.has_entries() {
+            book.decode(&mut probe)?;
+        }
+    }
     for i in 0..step {
         book.decode_vector(r, |j, x| {
             if let Some(o) = out.get_mut(i + j * step) {
@@ -218,32 +240,37 @@ fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
 }
 
 /// Residue 2 partition at `offset` of the channel-interleaved vector, decoded as format 1.
+/// `bases[k]` is where the vector of the submap's `k`th channel starts in `v.spectra`.
+///
+/// A partition that does not start on a channel boundary (partition size not a multiple of the
+/// channel count) starts at channel `offset % channels`, as the spec and ffmpeg say; libvorbis
+/// starts it at channel 0. No encoder makes such partitions.
 fn decode_interleaved(
     r: &mut Reader,
     book: &Codebook,
     v: &mut Vectors,
+    bases: &[usize],
     offset: usize,
     psize: usize,
 ) -> Option<()> {
-    let nch = v.channels.len();
+    let nch = bases.len();
     let dim = usize::from(book.dimensions).max(1);
     let (mut k, mut pos) = (offset % nch, offset / nch);
     let mut left = psize;
+    let n = v.n;
     while left > 0 {
         let take = dim.min(left);
+        let spectra = &mut *v.spectra;
         book.decode_vector(r, |j, x| {
-            if j < take {
-                let c = usize::from(v.channels.get(k).copied().unwrap_or(0));
-                if let Some(o) = v.spectra.get_mut(c * v.stride + pos) {
-                    if pos < v.n {
-                        *o += x;
-                    }
+            if j < take && pos < n {
+                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
+                    *o += x;
                 }
-                k += 1;
-                if k == nch {
-                    k = 0;
-                    pos += 1;
-                }
+            }
+            k += 1;
+            if k == nch {
+                k = 0;
+                pos += 1;
             }
         })?;
         left -= take;

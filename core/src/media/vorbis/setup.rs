@@ -66,6 +66,19 @@ fn list<T>(
     Ok(v)
 }
 
+impl core::fmt::Debug for Setup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Setup")
+            .field("codebooks", &self.books.len())
+            .field("floors", &self.floors.len())
+            .field("residues", &self.residues.len())
+            .field("mappings", &self.mappings.len())
+            .field("modes", &self.modes.len())
+            .field("heap_bytes", &self.heap_bytes())
+            .finish()
+    }
+}
+
 impl Setup {
     /// Parses and validates the setup header of the stream described by `ident`.
     pub fn parse(ident: &Ident, packet: &[u8]) -> Result<Setup, Error> {
