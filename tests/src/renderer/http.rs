@@ -478,6 +478,28 @@ mod tests {
     }
 
     #[test]
+    fn a_body_read_bit_by_bit_then_the_next_response() {
+        let addr = serve_once(
+            b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789HTTP/1.1 200 OK\r\n\
+              Content-Length: 4\r\nConnection: close\r\n\r\nabc",
+        );
+        let mut c = Client::connect(addr).unwrap();
+        // Pipelined: the test server answers once it has read both.
+        c.send_raw(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        c.send_raw(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let head = c.read_head().unwrap();
+        assert_eq!((head.status, head.body.len()), (200, 0));
+        assert_eq!(c.read_body(3).unwrap(), b"012");
+        assert_eq!(c.read_body(7).unwrap(), b"3456789");
+        assert_eq!(c.read_head().unwrap().header("content-length"), Some("4"));
+        // The server closes one byte short: what came, and the connection counts as closed.
+        assert_eq!(c.read_body(4).unwrap(), b"abc");
+        assert!(c.is_closed());
+        assert!(c.read_body(MAX_BODY + 1).is_err());
+    }
+
+    #[test]
     fn chunked_is_decoded_for_1_1_and_refused_for_1_0() {
         let reply: &[u8] =
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
