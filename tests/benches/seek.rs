@@ -1,8 +1,9 @@
 //! Seek latency and transcode throughput on a 60-minute file.
 //!
-//! `cargo bench -p rill-tests --bench seek` (`RILL_BENCH_SEEKS=N` for N seeks, default 40). The file is
-//! 60 minutes of 44.1 kHz stereo encoded by oggenc at q5, generated once by the corpus module
-//! and cached under `$TMPDIR/rill-corpus/` (the first run spends a few minutes on it).
+//! `cargo bench -p rill-tests --bench seek` (`RILL_BENCH_SEEKS=N` for N seeks, default 40).
+//! The file is 60 minutes of 44.1 kHz stereo encoded by oggenc at q5, generated once by the
+//! corpus module and cached under `$TMPDIR/rill-corpus/` (the first run spends a few minutes
+//! on it).
 //!
 //! - Time to first byte of a seek: a fresh connection to the in-process server on loopback,
 //!   `GET` of the L16 rendition with `TimeSeekRange.dlna.org: npt=T-` (a PS3 seeking) and with
