@@ -66,6 +66,8 @@ pub fn build(roots: &[PathBuf], scan: &Scan, storage: &Storage) -> Result<(Libra
         };
         inserted.map_err(|e| anyhow!("adding {rel}: {e}"))?;
     }
+    // Children in default order once, so browsing them borrows instead of sorting.
+    library.tidy();
     Ok((library, counts))
 }
 

@@ -7,8 +7,9 @@
 //!
 //! Renditions are also time seekable:
 //! - `TimeSeekRange.dlna.org: npt=START-[END]` gives 200 with the frames from
-//!   `floor(START × rate)` to `floor(END × rate)` (or the end), the header echoed with the byte
-//!   span (`npt=30.000-240.000/240.000 bytes=5292000-42335999/42336000`; the PS3 loses its
+//!   `floor(START × rate)` to `floor(END × rate)` (or the end, when END is absent or at least
+//!   the duration), the header echoed with the byte span
+//!   (`npt=30.000-240.000/240.000 bytes=5292000-42335999/42336000`; the PS3 loses its
 //!   position without it) and `Vary: TimeSeekRange.dlna.org`; a START past the end gives 416, a
 //!   malformed value 400. On an original file it gives 406: files are offered with
 //!   `DLNA.ORG_OP=01`.
@@ -132,10 +133,9 @@ fn rendition<F: embedded_io::Read + embedded_io::Seek>(
         return Reply::error(StatusCode::RANGE_NOT_SATISFIABLE);
     }
     let end_us = range.end.map_or(duration, |end| end.min(duration));
-    let first_frame = layout.frame_at(range.start);
-    let end_frame = layout.frame_at(end_us).max(first_frame);
-    let first = layout.frame_offset(first_frame);
-    let len = layout.frame_offset(end_frame) - first;
+    let frames = layout.time_span(range.start, range.end);
+    let first = layout.frame_offset(frames.start);
+    let len = layout.frame_offset(frames.end) - first;
     let bytes = (len > 0).then(|| (ByteRange { first, last: first + len - 1 }, layout.total_len()));
     headers.time_seek =
         Some(npt::Answer { start: range.start, end: end_us, duration: Some(duration), bytes });

@@ -109,14 +109,9 @@ impl<E: Env> Server<'_, E> {
     }
 }
 
-/// An XML document as a response body, rendered once into a buffer of its exact length.
+/// An XML document as a response body, rendered once into a growing buffer.
 fn rendered<F>(status: StatusCode, doc: &dyn Render) -> Reply<F> {
     let mut text = String::new();
-    if let Ok(len) = doc.rendered_len() {
-        if text.try_reserve_exact(len).is_err() {
-            return Reply::error(StatusCode::SERVICE_UNAVAILABLE);
-        }
-    }
     if doc.render(&mut text).is_err() {
         return Reply::error(StatusCode::INTERNAL_SERVER_ERROR);
     }

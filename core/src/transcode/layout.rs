@@ -11,6 +11,7 @@
 //! from Vorbis' order (FL FC FR ...); for one and two channels the orders agree.
 
 use core::fmt;
+use core::ops::Range;
 
 /// Which rendition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +141,19 @@ impl Layout {
         u64::try_from(frame).unwrap_or(u64::MAX).min(self.frames)
     }
 
+    /// The frames a time seek from `start_us` to `end_us` (`None`: to the end) plays:
+    /// `floor(start × rate)` up to `floor(end × rate)`, or up to the last frame when the end is
+    /// open or at least the duration. (The duration is rounded down to whole microseconds, so
+    /// `frame_at(duration_us())` can fall a frame short of the end.)
+    pub fn time_span(&self, start_us: u64, end_us: Option<u64>) -> Range<u64> {
+        let first = self.frame_at(start_us);
+        let end = match end_us {
+            Some(end) if end < self.duration_us() => self.frame_at(end),
+            _ => self.frames,
+        };
+        first..end.max(first)
+    }
+
     /// The Vorbis channel feeding output channel `out`.
     pub fn source_channel(&self, out: usize) -> usize {
         order(self.channels).get(out).copied().unwrap_or(out)
@@ -249,6 +263,23 @@ mod tests {
         assert!(Layout::new(Container::L16, 44_100, 0, 1).is_none());
         assert!(Layout::new(Container::L16, 44_100, 9, 1).is_none());
         assert!(Layout::new(Container::L16, 0, 2, 1).is_none());
+    }
+
+    /// Regression: a time seek to the end (open, or closed at the duration) used to stop at
+    /// `frame_at(duration_us())`, one frame short when the duration is not a whole number of
+    /// microseconds (1000 frames at 44.1 kHz last 22675.73 µs).
+    #[test]
+    fn time_spans_reach_the_last_frame() {
+        let l16 = Layout::new(Container::L16, 44_100, 2, 1000).unwrap();
+        let d = l16.duration_us();
+        assert_eq!(d, 22_675);
+        assert_eq!(l16.frame_at(d), 999);
+        assert_eq!(l16.time_span(0, None), 0..1000);
+        assert_eq!(l16.time_span(0, Some(d)), 0..1000);
+        assert_eq!(l16.time_span(14_000, Some(u64::MAX)), 617..1000);
+        assert_eq!(l16.time_span(14_000, Some(d - 1)), 617..999);
+        assert_eq!(l16.time_span(10_000, Some(10_000)), 441..441);
+        assert_eq!(l16.time_span(u64::MAX, None), 1000..1000);
     }
 
     #[test]

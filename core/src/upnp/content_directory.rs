@@ -123,11 +123,18 @@ impl<'a> Listing<'a> {
     }
 }
 
-/// `count` objects from `start` (0 = to the end), borrowing when the input is borrowed.
+/// The most objects one Browse or Search answer lists. A `RequestedCount` of 0 ("all") or more
+/// gets this many, with `TotalMatches` saying how many there are, so the control point pages on
+/// (UPnP ContentDirectory:1 §2.7.4 lets a server return fewer than requested). It bounds the
+/// answer of a huge folder to a few MB (about 1.5 KB per Vorbis track with its three `res`).
+pub const MAX_PAGE: usize = 2000;
+
+/// `count` objects from `start` (0 = as many as allowed), borrowing when the input is borrowed.
 fn page(ids: Cow<'_, [ObjectId]>, start: usize, count: usize) -> Cow<'_, [ObjectId]> {
     let len = ids.len();
     let start = start.min(len);
-    let end = if count == 0 { len } else { start.saturating_add(count).min(len) };
+    let count = if count == 0 { MAX_PAGE } else { count.min(MAX_PAGE) };
+    let end = start.saturating_add(count).min(len);
     match ids {
         Cow::Borrowed(all) => Cow::Borrowed(all.get(start..end).unwrap_or(&[])),
         Cow::Owned(mut all) => {

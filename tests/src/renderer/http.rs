@@ -154,6 +154,19 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> io::Result<Response> {
+        self.send(method, url, headers, body)?;
+        self.read_response()
+    }
+
+    /// Sends the request [`request`](Client::request) would, without reading the answer (for
+    /// [`read_head`](Client::read_head) and [`read_body`](Client::read_body)).
+    pub fn send(
+        &mut self,
+        method: &str,
+        url: &Url,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> io::Result<()> {
         let mut req = format!("{method} {} HTTP/1.1\r\nHost: {}\r\n", url.path, url.authority);
         for (name, value) in headers {
             req.push_str(&format!("{name}: {value}\r\n"));
@@ -164,12 +177,48 @@ impl Client {
         req.push_str("\r\n");
         let mut bytes = req.into_bytes();
         bytes.extend_from_slice(body);
-        self.send_raw(&bytes)?;
-        self.read_response()
+        self.send_raw(&bytes)
     }
 
     /// Reads the response to the oldest request sent and not yet answered.
     pub fn read_response(&mut self) -> io::Result<Response> {
+        let (mut resp, framing) = self.head()?;
+        resp.body = match framing {
+            Framing::None => Vec::new(),
+            Framing::Chunked => self.read_chunked()?,
+            Framing::Length(len) => self.read_exact_body(len)?,
+            Framing::ToClose => self.read_to_close()?,
+        };
+        Ok(resp)
+    }
+
+    /// Reads only the head of the response to the oldest request not yet answered, leaving its
+    /// body on the connection for [`read_body`](Client::read_body): a player that streams
+    /// media reads it bit by bit, stops reading while paused, or drops the connection halfway.
+    /// Chunked answers to HTTP/1.0 requests are refused here as in
+    /// [`read_response`](Client::read_response).
+    pub fn read_head(&mut self) -> io::Result<Response> {
+        Ok(self.head()?.0)
+    }
+
+    /// Reads the next `n` bytes of a body whose head [`read_head`](Client::read_head) read
+    /// (raw bytes: no chunked decoding). Fewer only if the server closes first (then the
+    /// connection counts as closed); never more than [`MAX_BODY`] at once.
+    pub fn read_body(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        if n > MAX_BODY {
+            return Err(invalid(format!("{n} body bytes at once is too many")));
+        }
+        while self.buf.len() < n {
+            if self.fill()? == 0 {
+                break;
+            }
+        }
+        let n = n.min(self.buf.len());
+        Ok(self.buf.drain(..n).collect())
+    }
+
+    /// The head of the next response, and how its body is framed.
+    fn head(&mut self) -> io::Result<(Response, Framing)> {
         let (method, req_version) =
             self.pending.pop_front().unwrap_or_else(|| ("GET".into(), "HTTP/1.1".into()));
         loop {
@@ -188,22 +237,22 @@ impl Client {
             resp.chunked = resp
                 .header("transfer-encoding")
                 .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-            if !no_body {
-                resp.body = if resp.chunked {
-                    if req_version == "HTTP/1.0" {
-                        return Err(invalid("chunked response to an HTTP/1.0 request".into()));
-                    }
-                    self.read_chunked()?
-                } else if let Some(len) = resp.header("content-length") {
-                    let len: usize =
-                        len.trim().parse().map_err(|_| invalid(format!("Content-Length {len}")))?;
-                    self.read_exact_body(len)?
-                } else {
-                    self.read_to_close()?
-                };
-            }
+            let framing = if no_body {
+                Framing::None
+            } else if resp.chunked {
+                if req_version == "HTTP/1.0" {
+                    return Err(invalid("chunked response to an HTTP/1.0 request".into()));
+                }
+                Framing::Chunked
+            } else if let Some(len) = resp.header("content-length") {
+                let len: usize =
+                    len.trim().parse().map_err(|_| invalid(format!("Content-Length {len}")))?;
+                Framing::Length(len)
+            } else {
+                Framing::ToClose
+            };
             self.closed |= closes;
-            return Ok(resp);
+            return Ok((resp, framing));
         }
     }
 
@@ -296,6 +345,18 @@ impl Client {
             }
         }
     }
+}
+
+/// How the body of a response is delimited.
+enum Framing {
+    /// No body (`HEAD`, 204, 304).
+    None,
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// `Content-Length` bytes.
+    Length(usize),
+    /// Until the server closes the connection.
+    ToClose,
 }
 
 /// One request on a fresh connection: `GET`-like convenience for tests.
@@ -414,6 +475,28 @@ mod tests {
         assert_eq!(b.header("CONTENT-LENGTH"), Some("99"));
         assert!(b.body.is_empty(), "HEAD has no body");
         assert!(c.is_closed());
+    }
+
+    #[test]
+    fn a_body_read_bit_by_bit_then_the_next_response() {
+        let addr = serve_once(
+            b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789HTTP/1.1 200 OK\r\n\
+              Content-Length: 4\r\nConnection: close\r\n\r\nabc",
+        );
+        let mut c = Client::connect(addr).unwrap();
+        // Pipelined: the test server answers once it has read both.
+        c.send_raw(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        c.send_raw(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let head = c.read_head().unwrap();
+        assert_eq!((head.status, head.body.len()), (200, 0));
+        assert_eq!(c.read_body(3).unwrap(), b"012");
+        assert_eq!(c.read_body(7).unwrap(), b"3456789");
+        assert_eq!(c.read_head().unwrap().header("content-length"), Some("4"));
+        // The server closes one byte short: what came, and the connection counts as closed.
+        assert_eq!(c.read_body(4).unwrap(), b"abc");
+        assert!(c.is_closed());
+        assert!(c.read_body(MAX_BODY + 1).is_err());
     }
 
     #[test]

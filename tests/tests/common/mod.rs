@@ -34,11 +34,18 @@ pub struct Running {
     pub http: SocketAddrV4,
     /// The device UUID.
     pub uuid: String,
-    _dirs: tempfile::TempDir,
+    _dirs: Option<tempfile::TempDir>,
 }
 
 /// Starts a server on loopback serving `root` (the temporary folder lives as long as the server).
 pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
+    let state = dirs.path().join("state");
+    start_at(state, root, Some(dirs))
+}
+
+/// Starts a server on loopback serving `root` with its identity in `state_dir`; `dirs`, if
+/// given, is kept alive as long as the server.
+pub fn start_at(state_dir: PathBuf, root: PathBuf, dirs: Option<tempfile::TempDir>) -> Running {
     let lo = rill::iface::list()
         .unwrap()
         .into_iter()
@@ -50,7 +57,7 @@ pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
         ssdp_port: rill::net::ssdp::PORT,
         interfaces: vec![lo],
         roots: vec![root],
-        state_dir: dirs.path().join("state"),
+        state_dir,
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
@@ -65,4 +72,12 @@ pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
         runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
     });
     Running { stop, thread, http, uuid, _dirs: dirs }
+}
+
+impl Running {
+    /// Stops the server and waits for it.
+    pub fn shutdown(self) {
+        self.stop.send(()).unwrap();
+        self.thread.join().unwrap();
+    }
 }

@@ -1,6 +1,7 @@
 //! ContentDirectory, ConnectionManager and Registrar through [`control::handle`], the way the
 //! HTTP server calls them, with responses checked by an independent XML parser.
 
+use super::MAX_PAGE;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -430,6 +431,26 @@ fn mutated_requests_fail_cleanly() {
         }
     }
     assert!(outcomes[0] > 100 && outcomes[1] > 100, "{outcomes:?}");
+}
+
+#[test]
+fn huge_folders_are_answered_a_page_at_a_time() {
+    let mut lib = Library::new();
+    lib.add_root(0, "Big").unwrap();
+    let n = MAX_PAGE + 500;
+    for i in 0..n {
+        let file = crate::library::FileInfo { size: 1, mtime: 0 };
+        lib.insert_file(0, &format!("t{i:05}.mp3"), file).unwrap();
+    }
+    let big = lib.lookup_path(0, "").unwrap().to_string();
+    // "All" is one page of MAX_PAGE with the true total, so the control point asks on.
+    let (first, returned, total) = browse(&lib, &children_args(&big, "0", "0", ""));
+    assert_eq!((returned as usize, total as usize), (MAX_PAGE, n));
+    let start = MAX_PAGE.to_string();
+    let (rest, returned, _) = browse(&lib, &children_args(&big, &start, "100000", ""));
+    assert_eq!(returned as usize, n - MAX_PAGE);
+    assert_eq!(first.last().unwrap().1, format!("t{:05}", MAX_PAGE - 1));
+    assert_eq!(rest.first().unwrap().1, format!("t{MAX_PAGE:05}"));
 }
 
 /// async-upnp-client 0.49 (`upnp-client call-action ... ConnectionManager/GetProtocolInfo`)
