@@ -14,7 +14,7 @@ use core::fmt;
 use super::didl::Document;
 use super::scpd::Action;
 use super::Service;
-use crate::xml::{self, escape_text, Escape, Event, Reader, Render, Tag};
+use crate::xml::{self, escape_text, Event, Reader, Render, Tag};
 
 /// The most arguments a request may carry.
 pub const MAX_ARGS: usize = 16;
@@ -344,7 +344,7 @@ impl Render for Response<'_> {
                 Value::Text(t) => write!(w, "{}", escape_text(t))?,
                 Value::Unsigned(n) => write!(w, "{n}")?,
                 Value::Signed(n) => write!(w, "{n}")?,
-                Value::Didl(doc) => doc.render(&mut Escape(&mut *w))?,
+                Value::Didl(doc) => doc.render_escaped(w)?,
             }
             write!(w, "</{name}>")?;
         }

@@ -34,38 +34,54 @@ const SPECIAL: [bool; 256] = {
 
 impl<W: Write> Write for Escape<W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        // Runs of plain text pass through in one call; finding the end of a run is a table
-        // lookup per byte (DIDL-Lite inside SOAP goes through this twice, so it is hot).
-        let bytes = s.as_bytes();
-        let (mut plain_from, mut at) = (0, 0);
-        // A u8 indexes a 256-entry table: in bounds.
-        let special = |b: &u8| SPECIAL[usize::from(*b)];
-        while let Some(found) = bytes.get(at..).and_then(|rest| rest.iter().position(special)) {
-            at += found;
-            let (replacement, len) = match bytes.get(at) {
-                Some(b'&') => ("&amp;", 1),
-                Some(b'<') => ("&lt;", 1),
-                Some(b'>') => ("&gt;", 1),
-                Some(b'"') => ("&quot;", 1),
-                Some(b'\'') => ("&apos;", 1),
-                // U+FFFE, U+FFFF (EF BF BE, EF BF BF); any other EF.. character is fine.
-                Some(0xef) => match bytes.get(at + 1..at + 3) {
-                    Some([0xbf, 0xbe | 0xbf]) => ("\u{FFFD}", 3),
-                    _ => {
-                        at += 1;
-                        continue;
-                    }
-                },
-                _ => ("\u{FFFD}", 1),
-            };
-            // `plain_from` and `at` sit on ASCII bytes or a lead byte: char boundaries.
-            self.0.write_str(s.get(plain_from..at).unwrap_or_default())?;
-            self.0.write_str(replacement)?;
-            at += len;
-            plain_from = at;
-        }
-        self.0.write_str(s.get(plain_from..).unwrap_or_default())
+        escape_runs(s, |piece| self.0.write_str(piece))
     }
+}
+
+/// Appends `s` XML-escaped to `out`: what [`Escape`] writes, straight into a `String` (the fast
+/// path for large renderings, without a writer between).
+#[cfg(feature = "alloc")]
+pub fn escape_into(out: &mut alloc::string::String, s: &str) {
+    out.reserve(s.len());
+    // Pushing onto a String cannot fail.
+    let _ = escape_runs(s, |piece| {
+        out.push_str(piece);
+        Ok(())
+    });
+}
+
+/// Hands `s` to `emit` escaped, as alternating plain runs and replacements. Finding the end of a
+/// plain run is a table lookup per byte.
+fn escape_runs(s: &str, mut emit: impl FnMut(&str) -> fmt::Result) -> fmt::Result {
+    let bytes = s.as_bytes();
+    let (mut plain_from, mut at) = (0, 0);
+    // A u8 indexes a 256-entry table: in bounds.
+    let special = |b: &u8| SPECIAL[usize::from(*b)];
+    while let Some(found) = bytes.get(at..).and_then(|rest| rest.iter().position(special)) {
+        at += found;
+        let (replacement, len) = match bytes.get(at) {
+            Some(b'&') => ("&amp;", 1),
+            Some(b'<') => ("&lt;", 1),
+            Some(b'>') => ("&gt;", 1),
+            Some(b'"') => ("&quot;", 1),
+            Some(b'\'') => ("&apos;", 1),
+            // U+FFFE, U+FFFF (EF BF BE, EF BF BF); any other EF.. character is fine.
+            Some(0xef) => match bytes.get(at + 1..at + 3) {
+                Some([0xbf, 0xbe | 0xbf]) => ("\u{FFFD}", 3),
+                _ => {
+                    at += 1;
+                    continue;
+                }
+            },
+            _ => ("\u{FFFD}", 1),
+        };
+        // `plain_from` and `at` sit on ASCII bytes or a lead byte: char boundaries.
+        emit(s.get(plain_from..at).unwrap_or_default())?;
+        emit(replacement)?;
+        at += len;
+        plain_from = at;
+    }
+    emit(s.get(plain_from..).unwrap_or_default())
 }
 
 /// Whether XML 1.0 allows `c` in a document (production `Char`).

@@ -16,6 +16,8 @@
 mod escape;
 mod reader;
 
+#[cfg(feature = "alloc")]
+pub use escape::escape_into;
 pub use escape::{escape_text, Count, Escape, Escaped};
 pub use reader::{Attribute, Attributes, Event, Name, Reader, Tag, Text, TextChars, MAX_DEPTH};
 
