@@ -49,7 +49,7 @@ impl<E: Env> Server<'_, E> {
     /// chunk size of media streaming. `host` is `ip:port` of the local end of the connection, the
     /// authority written into resource URLs; `peer` is the client's address, by which the player
     /// recognised from one request's headers is remembered for the next.
-    pub async fn serve<C: Read + Write>(
+    pub async fn serve<C: Read + Transmit<E::File>>(
         &self,
         conn: &mut C,
         rx: &mut [u8],
@@ -150,7 +150,7 @@ impl<E: Env> Server<'_, E> {
     }
 
     /// Writes `reply` to `req`; returns whether the connection stays open.
-    async fn send<C: Write>(
+    async fn send<C: Transmit<E::File>>(
         &self,
         conn: &mut C,
         tx: &mut [u8],
@@ -173,7 +173,7 @@ impl<E: Env> Server<'_, E> {
                 conn.write_all(&bytes).await?;
                 true
             }
-            Body::File { mut file, first, len } => copy(conn, tx, &mut file, first, len).await?,
+            Body::File { mut file, first, len } => conn.transmit(&mut file, first, len, tx).await?,
             Body::Transcode(mut transcoder) => transcode(conn, tx, &mut transcoder).await?,
         };
         conn.flush().await?;
@@ -238,28 +238,38 @@ async fn transcode<C: Write, F: embedded_io::Read + embedded_io::Seek>(
     }
 }
 
-/// Copies `len` bytes of `file` from offset `first` to `conn` through `buf`. Returns false if
-/// the file ended or failed early (the response is then shorter than announced).
-async fn copy<C: Write, F: embedded_io::Read + embedded_io::Seek>(
-    conn: &mut C,
-    buf: &mut [u8],
-    file: &mut F,
-    first: u64,
-    len: u64,
-) -> Result<bool, Error<C::Error>> {
-    if file.seek(SeekFrom::Start(first)).is_err() {
-        return Ok(false);
+/// A connection media files are sent on.
+///
+/// The default [`Transmit::transmit`] reads the file into the send buffer and writes it, which
+/// is all a board can do. A platform with a zero-copy path (the host's `sendfile(2)`) overrides
+/// it; the server calls it for every file body either way.
+// Like embedded-io-async's own traits: whether the future is `Send` follows the implementation,
+// which the shell chooses.
+#[allow(async_fn_in_trait)]
+pub trait Transmit<F: embedded_io::Read + embedded_io::Seek>: Write {
+    /// Sends `len` bytes of `file` from offset `first`, using `buf` as it likes. Returns false
+    /// if the file ended or failed early (the response is then shorter than announced).
+    async fn transmit(
+        &mut self,
+        file: &mut F,
+        first: u64,
+        len: u64,
+        buf: &mut [u8],
+    ) -> Result<bool, Self::Error> {
+        if file.seek(SeekFrom::Start(first)).is_err() {
+            return Ok(false);
+        }
+        let mut left = len;
+        while left > 0 {
+            let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+            let Some(chunk) = buf.get_mut(..want) else { return Ok(false) };
+            let n = match file.read(chunk) {
+                Ok(0) | Err(_) => return Ok(false),
+                Ok(n) => n,
+            };
+            self.write_all(chunk.get(..n).unwrap_or_default()).await?;
+            left -= n as u64;
+        }
+        Ok(true)
     }
-    let mut left = len;
-    while left > 0 {
-        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
-        let Some(chunk) = buf.get_mut(..want) else { return Ok(false) };
-        let n = match file.read(chunk) {
-            Ok(0) | Err(_) => return Ok(false),
-            Ok(n) => n,
-        };
-        conn.write_all(chunk.get(..n).unwrap_or_default()).await?;
-        left -= n as u64;
-    }
-    Ok(true)
 }

@@ -25,7 +25,7 @@ mod media;
 mod reply;
 mod route;
 
-pub use conn::{Error, MIN_TX};
+pub use conn::{Error, Transmit, MIN_TX};
 
 use crate::http::request::Limits;
 use crate::library::{FileRef, Library};

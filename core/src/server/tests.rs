@@ -129,6 +129,9 @@ impl embedded_io_async::Read for Conn {
     }
 }
 
+/// The in-memory connection sends files the default way, through the send buffer.
+impl super::Transmit<MemFile> for Conn {}
+
 impl embedded_io_async::Write for Conn {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
         self.output.extend_from_slice(buf);
