@@ -36,6 +36,7 @@ mod window;
 pub use decoder::Decoder;
 pub use ident::{packet_kind, Ident, PacketKind};
 pub use pcm::Pcm;
+pub(crate) use pcm::to_i16;
 pub use setup::Setup;
 
 /// Why a Vorbis header or packet was refused.
