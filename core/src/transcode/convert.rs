@@ -17,9 +17,10 @@
 //! [`Converter`] seeks the decoder to the window's first frame (frames before the stream are
 //! zeros) and produces from `n` exactly what a conversion from the start produces at `n`.
 //!
-//! Memory: the resampler's table (at most [`resample::MAX_COEFFS`] floats, a few KiB for usual
-//! rates), a history of `taps + CHUNK` downmixed frames and a decode buffer of `CHUNK` frames of
-//! up to 8 channels: at most 32 KiB + 4.5 KiB + 8 KiB.
+//! Memory: the resampler's table (at most [`resample::MAX_COEFFS`] floats = 32 KiB, under 2 KiB
+//! for usual rates), a history of `taps + CHUNK` downmixed frames (at most 558 + 256 stereo
+//! frames, 6.4 KiB) and a decode buffer of `CHUNK` frames of up to 8 channels (8 KiB), all
+//! allocated once, fallibly, when the converter is made.
 
 use alloc::vec::Vec;
 
@@ -75,9 +76,10 @@ pub struct Converter {
     resampler: Option<Resampler>,
     frames_in: u64,
     frames_out: u64,
-    /// Downmixed input frames from `base` on, interleaved, at most `capacity` frames.
+    /// Downmixed input frames `base..base + held`, planar: channel `c` at `c × capacity`.
     history: Vec<f32>,
     base: i64,
+    held: usize,
     capacity: usize,
     /// Decoded frames before downmixing.
     decoded: Vec<f32>,
@@ -104,6 +106,7 @@ impl Converter {
         let capacity = taps + CHUNK;
         let mut history = Vec::new();
         history.try_reserve_exact(capacity * mix.outputs()).map_err(|_| Error::OutOfMemory)?;
+        history.resize(capacity * mix.outputs(), 0.0);
         let mut decoded = Vec::new();
         decoded.try_reserve_exact(CHUNK * usize::from(channels)).map_err(|_| Error::OutOfMemory)?;
         decoded.resize(CHUNK * usize::from(channels), 0.0);
@@ -116,6 +119,7 @@ impl Converter {
             resampler,
             history,
             base: 0,
+            held: 0,
             capacity,
             decoded,
             next: 0,
@@ -154,16 +158,11 @@ impl Converter {
         let n = n.min(self.frames_out);
         let (first, _, _) = self.window(n);
         file.seek(u64::try_from(first).unwrap_or(0))?;
-        self.history.clear();
+        self.held = 0;
         self.base = first;
         self.next = n;
         self.ended = false;
         Ok(())
-    }
-
-    /// Frames held in the history.
-    fn held(&self) -> usize {
-        self.history.len() / self.mix.outputs()
     }
 
     /// Makes the history cover input frames `from..end`, dropping frames before `from` when
@@ -174,30 +173,39 @@ impl Converter {
         from: i64,
         end: i64,
     ) -> Result<bool, Error> {
-        let outs = self.mix.outputs();
+        let (outs, cap) = (self.mix.outputs(), self.capacity);
         let frames_in = i64::try_from(self.frames_in).unwrap_or(i64::MAX);
         loop {
-            let next = self.base.saturating_add(self.held() as i64);
+            let held = self.held;
+            let next = self.base.saturating_add(held as i64);
             if next >= end {
                 return Ok(true);
             }
-            if self.held() == self.capacity {
-                let drop = usize::try_from(from.saturating_sub(self.base)).unwrap_or(0);
-                let drop = drop.min(self.held());
-                self.history.drain(..drop * outs);
-                self.base = self.base.saturating_add(drop as i64);
+            if held == cap {
+                let drop = usize::try_from(from.saturating_sub(self.base)).unwrap_or(0).min(held);
                 if drop == 0 {
                     // Windows are at most `taps` frames and capacity is larger: unreachable,
                     // but never loop on it.
                     return Ok(false);
                 }
+                for c in 0..outs {
+                    // c × cap + held <= history.len(): in bounds.
+                    self.history.copy_within(c * cap + drop..c * cap + held, c * cap);
+                }
+                self.held -= drop;
+                self.base = self.base.saturating_add(drop as i64);
+                continue;
             }
-            let room = self.capacity - self.held();
+            let room = cap - held;
             if next < 0 || next >= frames_in {
                 // Outside the stream: zeros, up to the stream's start or the window's end.
                 let until = if next < 0 { end.min(0) } else { end };
                 let n = usize::try_from(until - next).unwrap_or(usize::MAX).min(room);
-                self.history.resize(self.history.len() + n * outs, 0.0);
+                for c in 0..outs {
+                    let at = c * cap + held;
+                    self.history.get_mut(at..at + n).unwrap_or_default().fill(0.0);
+                }
+                self.held += n;
                 continue;
             }
             if file.prepare()? && (file.channels() != self.channels || file.rate() != self.rate) {
@@ -210,10 +218,16 @@ impl Converter {
                 return Ok(false);
             }
             let mut mixed = [0.0f32; 2];
-            for frame in self.decoded.chunks_exact(usize::from(self.channels)).take(got) {
+            let frames = self.decoded.chunks_exact(usize::from(self.channels)).take(got);
+            for (i, frame) in frames.enumerate() {
                 self.mix.apply(frame, &mut mixed);
-                self.history.extend_from_slice(mixed.get(..outs).unwrap_or_default());
+                for (c, &v) in mixed.iter().enumerate().take(outs) {
+                    if let Some(slot) = self.history.get_mut(c * cap + held + i) {
+                        *slot = v;
+                    }
+                }
             }
+            self.held += got;
         }
     }
 
@@ -236,15 +250,15 @@ impl Converter {
                 break;
             }
             // `fill` made `base <= first` and `first + taps <= base + held`.
-            let at = usize::try_from(first - self.base).unwrap_or(0) * outs;
-            let input = self.history.get(at..at + taps * outs).unwrap_or_default();
-            let mut y = [0.0f32; 2];
-            match &self.resampler {
-                Some(r) => r.convolve(phase, input, outs, &mut y),
-                None => y.iter_mut().zip(input).for_each(|(y, &x)| *y = x),
-            }
-            for (o, &v) in frame.iter_mut().zip(&y) {
-                *o = to_i16(v);
+            let at = usize::try_from(first - self.base).unwrap_or(0);
+            for (c, o) in frame.iter_mut().enumerate() {
+                let start = c * self.capacity + at;
+                let input = self.history.get(start..start + taps).unwrap_or_default();
+                let y = match &self.resampler {
+                    Some(r) => r.convolve(phase, input),
+                    None => input.first().copied().unwrap_or(0.0),
+                };
+                *o = to_i16(y);
             }
             self.next += 1;
             n += 1;

@@ -35,8 +35,7 @@ impl Layout {
             return None;
         }
         let audio = item.details.audio?;
-        let (rate, channels, frames) =
-            (audio.sample_rate, audio.channels, item.details.frames?);
+        let (rate, channels, frames) = (audio.sample_rate, audio.channels, item.details.frames?);
         if container == Container::Lpcm {
             let (to, to_channels) = lpcm_target(rate, channels)?;
             return Layout::new(container, to, to_channels, frames_out(frames, rate, to));

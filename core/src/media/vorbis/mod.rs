@@ -35,8 +35,8 @@ mod window;
 
 pub use decoder::Decoder;
 pub use ident::{packet_kind, Ident, PacketKind};
-pub use pcm::Pcm;
 pub(crate) use pcm::to_i16;
+pub use pcm::Pcm;
 pub use setup::Setup;
 
 /// Why a Vorbis header or packet was refused.
