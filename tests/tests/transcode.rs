@@ -8,12 +8,13 @@
 
 mod ogg_util;
 
+use std::collections::HashMap;
 use std::f64::consts::PI;
 
 use ogg_util::{decode_f32, ffmpeg, oggenc, open, Mem, Rng};
 use rill_core::media::vorbis_file::VorbisFile;
-use rill_core::transcode::resample::{BETA, CUTOFF, HALF_TAPS};
-use rill_core::transcode::{Container, Layout, Transcoder};
+use rill_core::transcode::resample::{frames_out, BETA, CUTOFF, HALF_TAPS};
+use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
 use rill_tests::repage::{join, Layout as Pages, Stream};
 
 /// The whole rendition built the obvious way: linear decode, remap channels, encode.
@@ -206,21 +207,26 @@ fn reference_lpcm(file: &[u8]) -> (Layout, Vec<i16>) {
         let sinc = if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
         2.0 * fc * sinc * bessel_i0(BETA * (1.0 - (t / width).powi(2)).sqrt()) / bessel_i0(BETA)
     };
+    let reach = width.ceil() as i64 + 1;
+    // The taps `k - q` around position `q + r / to` and their weights depend only on `r`: kept
+    // per `r` so the kernel is evaluated once per distinct position, not once per frame.
+    let mut weights: HashMap<u64, Vec<f64>> = HashMap::new();
     let mut out = Vec::new();
     for n in 0..frames_out {
         let num = n * u64::from(from);
-        let q = (num / u64::from(to)) as i64;
-        let p = q as f64 + (num % u64::from(to)) as f64 / f64::from(to);
+        let (q, r) = ((num / u64::from(to)) as i64, num % u64::from(to));
+        let w = weights.entry(r).or_insert_with(|| {
+            let frac = r as f64 / f64::from(to);
+            let taps: Vec<f64> = (-reach..=reach).map(|d| kernel(d as f64 - frac)).collect();
+            let gain: f64 = taps.iter().sum();
+            taps.iter().map(|c| c / gain).collect()
+        });
         for ch in &mixed {
             let y = if from == to {
                 ch[n as usize]
             } else {
-                let reach = width.ceil() as i64 + 1;
-                let taps: Vec<(i64, f64)> =
-                    (q - reach..=q + reach).map(|k| (k, kernel(k as f64 - p))).collect();
-                let gain: f64 = taps.iter().map(|t| t.1).sum();
                 let at = |k: i64| usize::try_from(k).ok().and_then(|k| ch.get(k)).copied();
-                taps.iter().map(|&(k, c)| c * at(k).unwrap_or(0.0)).sum::<f64>() / gain
+                (-reach..=reach).zip(w.iter()).map(|(d, c)| c * at(q + d).unwrap_or(0.0)).sum()
             };
             out.push((y * 32768.0).round().clamp(-32768.0, 32767.0) as i16);
         }
@@ -331,7 +337,9 @@ fn a_1khz_tone_stays_a_1khz_tone() {
             .take(rate as usize / 2)
             .collect();
         let (_, noise) = tone_1khz(&decoded, rate);
-        let layout = reference_lpcm(&file).0;
+        let (to, outs) = lpcm_target(rate, channels).unwrap();
+        let frames = frames_out(u64::from(rate), rate, to);
+        let layout = Layout::new(Container::Lpcm, to, outs, frames).unwrap();
         let bytes = produce(&file, layout, 0, layout.total_len(), &mut Rng::new(1));
         let outs = usize::from(layout.channels);
         let samples: Vec<f64> = bytes
