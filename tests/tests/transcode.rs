@@ -240,10 +240,8 @@ fn reference_lpcm(file: &[u8]) -> (Layout, Vec<i16>) {
 /// slices of that run, bit for bit.
 fn check_lpcm(what: &str, file: &[u8], ranges: usize, seed: u64) {
     let (layout, want) = reference_lpcm(file);
-    let total = layout.total_len();
-    let mut rng = Rng::new(seed);
-    let whole = produce(file, layout, 0, total, &mut rng);
-    assert_eq!(whole.len() as u64, total, "{what}: exact length");
+    let whole = produce(file, layout, 0, layout.total_len(), &mut Rng::new(seed));
+    assert_eq!(whole.len() as u64, layout.total_len(), "{what}: exact length");
     let ours: Vec<i16> = whole.chunks(2).map(|b| i16::from_be_bytes([b[0], b[1]])).collect();
     let mut differ = 0;
     for (i, (&a, &b)) in ours.iter().zip(&want).enumerate() {
@@ -251,6 +249,21 @@ fn check_lpcm(what: &str, file: &[u8], ranges: usize, seed: u64) {
         differ += usize::from(a != b);
     }
     assert!(differ * 1000 <= want.len(), "{what}: {differ} of {} samples off by 1", want.len());
+    check_lpcm_ranges(what, file, layout, &whole, ranges, seed);
+}
+
+/// Random byte ranges and time ranges of the profile version `layout` of `file` equal slices
+/// of its linear run `whole`, bit for bit.
+fn check_lpcm_ranges(
+    what: &str,
+    file: &[u8],
+    layout: Layout,
+    whole: &[u8],
+    ranges: usize,
+    seed: u64,
+) {
+    let total = layout.total_len();
+    let mut rng = Rng::new(seed);
     let mut spans = vec![(total - 1, 1), (0, 1)];
     for i in 0..ranges {
         let first = rng.below(total);
@@ -281,6 +294,14 @@ fn lpcm_versions_equal_the_reference_and_seek_exactly() {
     check_lpcm("stereo 96 kHz", &oggenc(48_000, 2, 96_000, 3), 12, 22);
     check_lpcm("mono 22.05 kHz", &oggenc(22_050, 1, 22_050, 0), 12, 23);
     check_lpcm("stereo 8 kHz", &oggenc(8_000, 2, 8_000, 3), 12, 24);
+    // An odd rate, whose coefficients are interpolated between tabulated phases: still a pure
+    // function of the output position, so still exact under seeking.
+    let file = oggenc(20_000, 2, 47_999, 3);
+    let (to, channels) = lpcm_target(47_999, 2).unwrap();
+    let frames = frames_out(open(&file).total_frames(), 47_999, to);
+    let layout = Layout::new(Container::Lpcm, to, channels, frames).unwrap();
+    let whole = produce(&file, layout, 0, layout.total_len(), &mut Rng::new(25));
+    check_lpcm_ranges("stereo 47,999 Hz", &file, layout, &whole, 12, 25);
 }
 
 /// `frames` of a 1 kHz sine at half scale in every channel, encoded by oggenc at q8.

@@ -19,7 +19,7 @@ mod offer;
 pub mod resample;
 mod stream;
 
-pub use convert::{lpcm_target, target_rate, Converter, CHUNK};
+pub use convert::{lpcm_target, target_rate, Converter};
 pub use layout::{frames_to_us, Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 pub use offer::CONTAINERS;
 pub use stream::{Error, Transcoder};

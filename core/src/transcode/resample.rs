@@ -15,10 +15,11 @@
 //! `q − M + 1`) produces bit for bit what a conversion from the start produces there.
 //!
 //! ## Filter design
-//! Kaiser's window method (Oppenheim & Schafer, *Discrete-Time Signal Processing*, 3rd ed.,
-//! §7.6.1): for a stopband attenuation of `A` dB, `β = 0.1102 (A − 8.7)`, and a filter of `N`
-//! taps has a transition band of `Δf = (A − 7.95) / (14.36 N)` (as a fraction of the sampling
-//! rate). Rill uses `A` = [`STOPBAND_DB`] (90 dB, below 16-bit quantisation) and
+//! Kaiser's window method (J. F. Kaiser, "Nonrecursive digital filter design using the
+//! I0-sinh window function", IEEE ISCAS 1974; as given in Oppenheim & Schafer, *Discrete-Time
+//! Signal Processing*, "The Kaiser window filter design method"): for a stopband attenuation of
+//! `A` dB, `β = 0.1102 (A − 8.7)`, and a filter of `N` taps has a transition band of
+//! `Δf = (A − 7.95) / (14.36 N)` (as a fraction of the sampling rate). Rill uses `A` = [`STOPBAND_DB`] (90 dB, below 16-bit quantisation) and
 //! `N = 2 ×` [`HALF_TAPS`] taps counted at the *lower* of the two rates, which gives
 //! `Δf ≈ 0.089`. The stopband starts exactly at the lower rate's Nyquist frequency (no aliasing
 //! when going down, no images when going up), so the cutoff (the sinc's −6 dB point) is
