@@ -98,19 +98,29 @@ impl ContentFeatures<'static> {
 }
 
 impl fmt::Display for ContentFeatures<'_> {
+    /// Written piece by piece rather than with `{:08x}{:024}`: this text is in every `res` of
+    /// every Browse answer, and padded formatting writes its fill a character at a time.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(profile) = self.profile {
-            write!(f, "DLNA.ORG_PN={profile};")?;
+            f.write_str("DLNA.ORG_PN=")?;
+            f.write_str(profile)?;
+            f.write_str(";")?;
         }
-        write!(
-            f,
-            "DLNA.ORG_OP={}{};DLNA.ORG_CI={};DLNA.ORG_FLAGS={:08x}{:024}",
-            u8::from(self.time_seek),
-            u8::from(self.byte_seek),
-            u8::from(self.transcoded),
-            self.flags.0,
-            0
-        )
+        let digit = |on: bool| if on { "1" } else { "0" };
+        f.write_str("DLNA.ORG_OP=")?;
+        f.write_str(digit(self.time_seek))?;
+        f.write_str(digit(self.byte_seek))?;
+        f.write_str(";DLNA.ORG_CI=")?;
+        f.write_str(digit(self.transcoded))?;
+        f.write_str(";DLNA.ORG_FLAGS=")?;
+        let mut hex = [b'0'; 8];
+        for (i, out) in hex.iter_mut().enumerate() {
+            let nibble = (self.flags.0 >> (28 - 4 * i)) & 0xf;
+            *out = b"0123456789abcdef".get(nibble as usize).copied().unwrap_or(b'0');
+        }
+        // Eight ASCII hex digits: valid UTF-8.
+        f.write_str(core::str::from_utf8(&hex).unwrap_or("00000000"))?;
+        f.write_str("000000000000000000000000")
     }
 }
 

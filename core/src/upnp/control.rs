@@ -33,7 +33,7 @@ pub fn handle<'a>(
     let request = soap::parse(service, soap_action, body)?;
     match service {
         Service::ContentDirectory => content_directory::handle(request, library, ctx),
-        Service::ConnectionManager => connection_manager::handle(&request),
+        Service::ConnectionManager => connection_manager::handle(&request, &ctx.profile),
         Service::Registrar => registrar::handle(&request),
     }
 }

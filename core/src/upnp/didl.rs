@@ -95,10 +95,25 @@ impl fmt::Display for MediaUrl<'_> {
 pub struct Duration(pub u64);
 
 impl fmt::Display for Duration {
+    /// `H:MM:SS.mmm`; the fixed-width fields are written as digits directly (padded integer
+    /// formatting is slow, and every `res` of a Browse answer has a duration).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
         let s = ms / 1000;
-        write!(f, "{}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000)
+        let fixed = [
+            s / 60 % 60 / 10,
+            s / 60 % 10,
+            s % 60 / 10,
+            s % 10,
+            ms % 1000 / 100,
+            ms % 100 / 10,
+            ms % 10,
+        ];
+        let d = |i: usize| b'0' + fixed.get(i).map_or(0, |&v| v as u8);
+        let tail = [b':', d(0), d(1), b':', d(2), d(3), b'.', d(4), d(5), d(6)];
+        write!(f, "{}", s / 3600)?;
+        // ASCII digits and punctuation: valid UTF-8.
+        f.write_str(core::str::from_utf8(&tail).unwrap_or(":00:00.000"))
     }
 }
 

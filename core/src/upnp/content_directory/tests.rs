@@ -452,3 +452,80 @@ fn huge_folders_are_answered_a_page_at_a_time() {
     assert_eq!(first.last().unwrap().1, format!("t{:05}", MAX_PAGE - 1));
     assert_eq!(rest.first().unwrap().1, format!("t{MAX_PAGE:05}"));
 }
+
+/// async-upnp-client 0.49 (`upnp-client call-action ... ConnectionManager/GetProtocolInfo`)
+/// showed a Source list without the L16 and WAV renditions that Browse offers. Its exact
+/// request, then: every protocolInfo of every `res` a player is offered must be in the Source
+/// list that player gets (GENERIC, PS3 with time seek only, LG with `application/ogg`).
+#[test]
+fn protocol_info_source_lists_what_browse_offers() {
+    use crate::library::AudioProps;
+    use crate::profile::Profile;
+    // Captured with `upnp-client --debug-traffic`.
+    const SOAP_ACTION: &str =
+        "\"urn:schemas-upnp-org:service:ConnectionManager:1#GetProtocolInfo\"";
+    const BODY: &str = "<?xml version=\"1.0\"?><s:Envelope \
+        s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\" \
+        xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><u:GetProtocolInfo \
+        xmlns:u=\"urn:schemas-upnp-org:service:ConnectionManager:1\"></u:GetProtocolInfo>\
+        </s:Body></s:Envelope>";
+
+    let mut lib = Library::new();
+    lib.add_root(0, "Music").unwrap();
+    // Vorbis files in each layout of the LPCM profile.
+    for (n, (rate, channels)) in
+        [(44_100, 2), (44_100, 1), (48_000, 2), (48_000, 1)].iter().enumerate()
+    {
+        let id = lib.insert_file(0, &format!("{n}.ogg"), FileInfo { size: 1000, mtime: 0 });
+        let audio = AudioProps { sample_rate: *rate, channels: *channels, bits_per_sample: 0 };
+        let details = Details {
+            duration_ms: Some(1000),
+            frames: Some(u64::from(*rate)),
+            audio: Some(audio),
+            tags: None,
+        };
+        lib.set_details(id.unwrap().unwrap(), details).unwrap();
+    }
+    lib.tidy();
+
+    for profile in [Profile::GENERIC, Profile::PS3, Profile::LG] {
+        let ctx = Ctx { host: "127.0.0.1:8210", profile };
+        let cm = Service::ConnectionManager;
+        let response = handle(cm, Some(SOAP_ACTION), BODY, &lib, &ctx).unwrap();
+        let mut text = String::new();
+        response.render(&mut text).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let source = doc.descendants().find(|n| n.has_tag_name("Source")).unwrap();
+        let source: Vec<&str> = source.text().unwrap().split(',').collect();
+
+        let cd = Service::ContentDirectory;
+        let criteria = "upnp:class derivedfrom \"object.item.audioItem\"";
+        let args = [
+            ("ContainerID", "0"),
+            ("SearchCriteria", &*criteria.replace('"', "&quot;")),
+            ("Filter", "*"),
+            ("StartingIndex", "0"),
+            ("RequestedCount", "0"),
+            ("SortCriteria", ""),
+        ];
+        let body = body(cd, "Search", &args);
+        let header = format!("\"{}#Search\"", cd.urn());
+        let response = handle(cd, Some(&header), &body, &lib, &ctx).unwrap();
+        let mut text = String::new();
+        response.render(&mut text).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let result = doc.descendants().find(|n| n.has_tag_name("Result")).unwrap();
+        let didl = roxmltree::Document::parse(result.text().unwrap()).unwrap();
+        let offered: Vec<&str> = didl
+            .descendants()
+            .filter(|n| n.has_tag_name((DIDL, "res")))
+            .map(|n| n.attribute("protocolInfo").unwrap())
+            .collect();
+        // An original and two renditions for each of the four files.
+        assert_eq!(offered.len(), 12, "{profile:?}");
+        assert!(offered.iter().any(|p| p.contains("audio/L16")), "{profile:?}");
+        for info in offered {
+            assert!(source.contains(&info), "{profile:?}: {info} missing from {source:?}");
+        }
+    }
+}

@@ -196,6 +196,11 @@ fn durations_format_as_h_mm_ss_mmm() {
     assert_eq!(Duration(0).to_string(), "0:00:00.000");
     assert_eq!(Duration(3_723_456).to_string(), "1:02:03.456");
     assert_eq!(Duration(36_000_000 * 3 + 59_999).to_string(), "30:00:59.999");
+    for ms in (0..200_000_000u64).step_by(7_777_777).chain([u64::MAX, 86_399_999]) {
+        let s = ms / 1000;
+        let padded = format!("{}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000);
+        assert_eq!(Duration(ms).to_string(), padded);
+    }
 }
 
 /// The media URL extensions and protocolInfos of an item's `res` elements, in order.
