@@ -7,15 +7,17 @@
 //! [`isolated`]) serves it; the mock renderer finds the items with Browse and plays them the
 //! way players do:
 //! - a PS3: HEAD over HTTP/1.0 asking for `contentFeatures.dlna.org`, the first `res` (L16
-//!   with time seek only), `npt=0.00-`, a pause (it stops reading), a dropped connection, a
-//!   resume from where it was and seeks in both npt forms, open and closed;
+//!   with time seek only; for a stream outside the LPCM profile, its converted profile version
+//!   `.lpcm`, with the honest L16 after it), `npt=0.00-`, a pause (it stops reading), a dropped
+//!   connection, a resume from where it was and seeks in both npt forms, open and closed;
 //! - VLC: the original file first, then the WAV rendition with plain `Range: bytes=N-`;
 //! - a generic player: many random byte and time ranges on every kind of file.
 //!
 //! Every byte received is compared with the same slice of a reference rendition built here:
 //! a full linear decode with [`VorbisFile`] (which the decoder tests check against libvorbis),
 //! channels remapped and samples and WAV header encoded by this file's own code, not the
-//! server's. Time seeks are checked against their definition: bytes from frame
+//! server's. The LPCM-profile version's reference is an in-process linear run of the
+//! transcoder, which `transcode.rs` checks against a direct evaluation of the conversion. Time seeks are checked against their definition: bytes from frame
 //! `floor(START × rate)` to frame `floor(END × rate)` (or the end), the header echoed as
 //! `npt=START-END/DURATION bytes=FIRST-LAST/LENGTH`.
 
@@ -28,6 +30,8 @@ use std::time::Duration;
 
 use ogg_util::Mem;
 use rill_core::media::vorbis_file::VorbisFile;
+use rill_core::transcode::resample::frames_out;
+use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
 use rill_core::upnp::DESCRIPTION_PATH;
 use rill_tests::corpus::{Encoder, Rng, Spec};
 use rill_tests::renderer::didl::{Object, Res};
@@ -164,6 +168,25 @@ impl Track {
         let frames = self.frames();
         assert_eq!(bytes.len() as u64, header + frames * frame_bytes);
         Rendition { bytes, header, rate: self.rate, frame_bytes, frames }
+    }
+
+    /// The LPCM-profile version of a stream outside the profile, from a linear run of the
+    /// transcoder over the whole of it; `None` for a stream inside the profile.
+    fn lpcm(&self) -> Option<Rendition> {
+        let (rate, channels) = lpcm_target(self.rate, self.channels)?;
+        let frames = frames_out(self.frames(), self.rate, rate);
+        let layout = Layout::new(Container::Lpcm, rate, channels, frames).unwrap();
+        let file = VorbisFile::open(Mem::new(self.file.clone())).unwrap();
+        let mut t = Transcoder::new(file, layout, 0, layout.total_len()).unwrap();
+        let mut bytes = vec![0; layout.total_len() as usize];
+        let mut at = 0;
+        while at < bytes.len() {
+            let n = t.fill(&mut bytes[at..]).unwrap();
+            assert!(n > 0, "the transcoder ends at the layout's length");
+            at += n;
+        }
+        let frame_bytes = 2 * u64::from(channels);
+        Some(Rendition { bytes, header: 0, rate, frame_bytes, frames })
     }
 
     /// `audio/L16`: big-endian samples, no header.
@@ -384,16 +407,16 @@ fn expect_body(what: &str, c: &mut Client, r: &Rendition, first: u64, len: u64) 
 }
 
 /// Audio `res` attributes of a rendition: exact size, duration, rate, channels, 16 bits.
-fn check_res(what: &str, res: &Res, t: &Track, r: &Rendition) {
+fn check_res(what: &str, res: &Res, r: &Rendition) {
     assert_eq!(res.size, Some(r.len()), "{what}: res@size is the exact length");
     let ms = r.duration_us() / 1000;
     let s = ms / 1000;
     let duration = format!("{}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000);
     assert_eq!(res.duration.as_deref(), Some(duration.as_str()), "{what}");
-    let byte_rate = t.rate * u32::from(t.channels) * 2;
+    let byte_rate = r.rate * r.frame_bytes as u32;
     assert_eq!(res.bitrate, Some(byte_rate), "{what}: bitrate is bytes per second");
-    assert_eq!(res.sample_frequency, Some(t.rate), "{what}");
-    assert_eq!(res.channels, Some(u32::from(t.channels)), "{what}");
+    assert_eq!(res.sample_frequency, Some(r.rate), "{what}");
+    assert_eq!(res.channels, Some(r.frame_bytes as u32 / 2), "{what}");
     assert_eq!(res.bits_per_sample, Some(16), "{what}");
 }
 
@@ -402,8 +425,8 @@ fn a_ps3_plays_pauses_resumes_and_seeks() {
     isolated("a_ps3_plays_pauses_resumes_and_seeks", || {
         let tracks = tracks();
         let served = Served::start(&tracks, &damaged(), Player::PS3);
-        for (t, seed) in tracks.iter().filter(|t| ["stereo", "mono22k"].contains(&t.name)).zip(1..)
-        {
+        let ps3_tracks = ["stereo", "mono22k", "surround"];
+        for (t, seed) in tracks.iter().filter(|t| ps3_tracks.contains(&t.name)).zip(1..) {
             ps3_session(&served, t, seed);
         }
         served.stop();
@@ -412,15 +435,28 @@ fn a_ps3_plays_pauses_resumes_and_seeks() {
 
 fn ps3_session(served: &Served, t: &Track, seed: u64) {
     let ps3 = Player::PS3;
-    let r = t.l16();
-    let res = &served.items[t.name].res[0];
-    let mime = format!("audio/L16;rate={};channels={}", t.rate, t.channels);
+    let all = &served.items[t.name].res;
+    let honest = format!("audio/L16;rate={};channels={}", t.rate, t.channels);
+    // A stream outside the LPCM profile: its profile version first, the honest L16 after it
+    // (true rate and channels, no DLNA.ORG_PN); inside it, the L16 is the profile version.
+    let (r, res) = match t.lpcm() {
+        Some(r) => {
+            assert!(all[0].url.ends_with(".lpcm"), "{}: {:?}", t.name, all[0]);
+            assert_eq!(all[1].mime(), Some(honest.as_str()), "{}: honest L16 next", t.name);
+            let features = all[1].dlna_features().unwrap();
+            assert!(features.starts_with("DLNA.ORG_OP=10;"), "{}: {features}", t.name);
+            (r, &all[0])
+        }
+        None => (t.l16(), &all[0]),
+    };
+    let channels = r.frame_bytes / 2;
+    let mime = format!("audio/L16;rate={};channels={channels}", r.rate);
     assert_eq!(res.mime(), Some(mime.as_str()), "{}: the PS3 gets L16 first", t.name);
+    assert!([44_100, 48_000].contains(&r.rate) && channels <= 2, "{}: in the profile", t.name);
     let features = res.dlna_features().unwrap();
-    let lpcm = if t.rate == 44_100 { "DLNA.ORG_PN=LPCM;" } else { "" };
-    let op = format!("{lpcm}DLNA.ORG_OP=10;DLNA.ORG_CI=1;DLNA.ORG_FLAGS=");
-    assert!(features.starts_with(&op), "{}: time seek only on a PS3: {features}", t.name);
-    check_res(t.name, res, t, &r);
+    let op = "DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;DLNA.ORG_CI=1;DLNA.ORG_FLAGS=";
+    assert!(features.starts_with(op), "{}: time seek only on a PS3: {features}", t.name);
+    check_res(t.name, res, &r);
     let url = Url::parse(&res.url).unwrap();
 
     // HEAD over HTTP/1.0 first, asking for the content features.
@@ -446,7 +482,7 @@ fn ps3_session(served: &Served, t: &Track, seed: u64) {
     let (first, len) = check_time_seek("play", &h, &r, 0, None);
     assert_eq!((first, len), (0, r.len()));
     assert_eq!(h.header("contentfeatures.dlna.org"), None, "not asked for");
-    let byte_rate = u64::from(t.rate) * r.frame_bytes;
+    let byte_rate = u64::from(r.rate) * r.frame_bytes;
     let part = (byte_rate * 3 / 2).min(len);
     expect_body("play", &mut c, &r, 0, part);
     sleep(PAUSE); // paused: the server's writes stall on a full socket
@@ -456,7 +492,7 @@ fn ps3_session(served: &Served, t: &Track, seed: u64) {
     drop(c);
 
     // Resume where playback stopped, as a time in seconds.
-    let played_ms = (part + more) / r.frame_bytes * 1000 / u64::from(t.rate);
+    let played_ms = (part + more) / r.frame_bytes * 1000 / u64::from(r.rate);
     let (text, at) = npt_time(played_ms, false);
     let resume = format!("npt={text}-");
     let (mut c, h) = get_head(ps3, &url, &[streaming, ("TimeSeekRange.dlna.org", &resume)]);
@@ -518,7 +554,7 @@ fn vlc_session(served: &Served, t: &Track, seed: u64) {
 
     let r = t.wav();
     let res = served.res(t.name, "wav");
-    check_res(t.name, res, t, &r);
+    check_res(t.name, res, &r);
     let features = res.dlna_features().unwrap();
     assert!(features.starts_with("DLNA.ORG_OP=11;DLNA.ORG_CI=1;"), "{features}");
     let url = Url::parse(&res.url).unwrap();
@@ -560,6 +596,10 @@ fn random_ranges_on_every_kind_of_file() {
             for (r, ext) in [(t.l16(), "l16"), (t.wav(), "wav")] {
                 random_ranges(&served, t, &r, ext, seed);
             }
+            // Streams outside the LPCM profile: the profile version too.
+            if let Some(r) = t.lpcm() {
+                random_ranges(&served, t, &r, "lpcm", seed);
+            }
         }
         served.stop();
     });
@@ -569,12 +609,12 @@ fn random_ranges_on_every_kind_of_file() {
 /// open and closed) on one rendition, over one kept-alive connection.
 fn random_ranges(served: &Served, t: &Track, r: &Rendition, ext: &str, seed: u64) {
     let res = served.res(t.name, ext);
-    check_res(t.name, res, t, r);
+    check_res(t.name, res, r);
     let url = Url::parse(&res.url).unwrap();
     let mut c = connect(&url);
     let mut rng = Rng::new(seed);
     let total = r.len();
-    let short = u64::from(t.rate) * r.frame_bytes / 2 + 1;
+    let short = u64::from(r.rate) * r.frame_bytes / 2 + 1;
     let gen = Player::GENERIC;
     // The whole rendition, then random ranges.
     let h = send_get(&mut c, gen, &url, &[("Range", "bytes=0-")]);

@@ -1,7 +1,8 @@
 //! Media responses: files as they are, and transcoded renditions of Vorbis files.
 //!
 //! `/rill/media/<id>.<ext>` names the original file when `ext` is the file's own extension, and
-//! a rendition when it is `l16` or `wav` (see [`crate::transcode`]). Both are byte seekable:
+//! a rendition when it is `l16`, `wav` or `lpcm` (the LPCM-profile version of a stream outside
+//! the profile; see [`crate::transcode`]). Both are byte seekable:
 //! - `Range: bytes=...` gives 206 with `Content-Range`, or 416 with `Content-Range: bytes */len`
 //!   past the end, or 200 with everything (see [`crate::http::range`] for multi-range lists).
 //!

@@ -21,6 +21,10 @@ pub enum Container {
     L16,
     /// `audio/wav`: a RIFF header, then little-endian samples.
     Wav,
+    /// `audio/L16` in DLNA's LPCM profile, converted from a stream outside it: downmixed to
+    /// stereo and/or resampled to 44.1 or 48 kHz (see [`crate::transcode::Converter`]). Bytes
+    /// as [`Container::L16`]; the layout gives the converted rate, channels and length.
+    Lpcm,
 }
 
 /// The most channels a rendition carries (Vorbis allows 255; the channel maps below know 8).
@@ -92,7 +96,7 @@ impl Layout {
     /// Bytes of header before the samples.
     pub fn header_len(&self) -> usize {
         match self.container {
-            Container::L16 => 0,
+            Container::L16 | Container::Lpcm => 0,
             Container::Wav if self.channels <= 2 => 44,
             Container::Wav => MAX_HEADER,
         }
@@ -234,6 +238,7 @@ impl fmt::Display for Container {
         f.write_str(match self {
             Container::L16 => "L16",
             Container::Wav => "WAV",
+            Container::Lpcm => "LPCM",
         })
     }
 }

@@ -6,10 +6,20 @@
 //! rendition is produced directly: [`Layout`] maps it to a frame and [`Transcoder`] seeks there
 //! and encodes, and the bytes equal the same slice of a full decode.
 
+//!
+//! A stream outside DLNA's LPCM profile (more than two channels, or a rate other than 44.1 or
+//! 48 kHz) also has an LPCM-profile version ([`Container::Lpcm`]): downmixed ([`downmix`]) and
+//! resampled ([`resample`]) by a [`Converter`] whose output frame `n` is a pure function of the
+//! input frames around `n × from / to`, so it too is exact in length and exact under seeking.
+
+mod convert;
+pub mod downmix;
 mod layout;
 mod offer;
+pub mod resample;
 mod stream;
 
+pub use convert::{lpcm_target, target_rate, Converter};
 pub use layout::{frames_to_us, Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 pub use offer::CONTAINERS;
 pub use stream::{Error, Transcoder};

@@ -1,6 +1,13 @@
 //! Which renditions an item has, and how they are described to players.
+//!
+//! Every Vorbis item of known length has its honest renditions ([`CONTAINERS`]: L16 and WAV at
+//! the stream's own rate and channels; the L16 one carries `DLNA.ORG_PN=LPCM` only when it fits
+//! the profile). An item outside the profile also has [`Container::Lpcm`], its converted
+//! profile version, at `/rill/media/<id>.lpcm`.
 
+use super::convert::lpcm_target;
 use super::layout::{Container, Layout};
+use super::resample::frames_out;
 use crate::dlna::{ContentFeatures, Flags, MediaFormat, Mime, ProtocolInfo};
 use crate::library::Item;
 
@@ -13,38 +20,49 @@ impl Container {
         match self {
             Container::L16 => "l16",
             Container::Wav => "wav",
+            Container::Lpcm => "lpcm",
         }
     }
 }
 
 impl Layout {
     /// The rendition of `item` in `container`: only Vorbis items whose exact length is known
-    /// (see [`crate::library::Details::frames`]) have one.
+    /// (see [`crate::library::Details::frames`]) have one, and only those outside the LPCM
+    /// profile have a [`Container::Lpcm`] one (rate and channels from
+    /// [`crate::transcode::lpcm_target`], `ceil(frames × to / from)` frames).
     pub fn of_item(item: &Item, container: Container) -> Option<Layout> {
         if item.format != MediaFormat::OggVorbis {
             return None;
         }
         let audio = item.details.audio?;
-        Layout::new(container, audio.sample_rate, audio.channels, item.details.frames?)
+        let (rate, channels, frames) = (audio.sample_rate, audio.channels, item.details.frames?);
+        if container == Container::Lpcm {
+            let (to, to_channels) = lpcm_target(rate, channels)?;
+            return Layout::new(container, to, to_channels, frames_out(frames, rate, to));
+        }
+        Layout::new(container, rate, channels, frames)
     }
 
     /// The rendition of `item` that the media URL extension `ext` names, if any.
     pub fn of_extension(item: &Item, ext: &str) -> Option<Layout> {
-        let container = CONTAINERS.into_iter().find(|c| c.extension() == ext)?;
+        let container =
+            [Container::Lpcm].into_iter().chain(CONTAINERS).find(|c| c.extension() == ext)?;
         Layout::of_item(item, container)
     }
 
     /// The MIME type: `audio/L16;rate=R;channels=C` or `audio/wav`.
     pub fn mime(&self) -> Mime<'static> {
         match self.container {
-            Container::L16 => Mime::L16 { rate: self.rate, channels: self.channels },
+            Container::L16 | Container::Lpcm => {
+                Mime::L16 { rate: self.rate, channels: self.channels }
+            }
             Container::Wav => Mime::Fixed("audio/wav"),
         }
     }
 
     /// Whether the rendition fits DLNA's LPCM profile: L16, mono or stereo, 44.1 or 48 kHz.
     pub fn is_lpcm_profile(&self) -> bool {
-        self.container == Container::L16
+        matches!(self.container, Container::L16 | Container::Lpcm)
             && matches!(self.rate, 44_100 | 48_000)
             && matches!(self.channels, 1 | 2)
     }

@@ -5,6 +5,7 @@ use core::fmt;
 use embedded_io::{Read, Seek};
 use heapless::Vec;
 
+use super::convert::Converter;
 use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 use crate::media::vorbis_file::{self, VorbisFile};
 
@@ -16,8 +17,13 @@ pub enum Error {
     Decode(vorbis_file::Error),
     /// The file holds fewer frames than its length promised (damaged since it was indexed).
     Truncated,
-    /// A link of the file has another channel count than the rendition.
+    /// A link of the file has another channel count (or, for a converted rendition, rate)
+    /// than the rendition.
     ChannelsChanged,
+    /// The file's rate or channels cannot be converted to the rendition's.
+    Unsupported,
+    /// The converter's tables could not be allocated.
+    OutOfMemory,
 }
 
 impl From<vorbis_file::Error> for Error {
@@ -32,6 +38,8 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "decoding failed: {e}"),
             Error::Truncated => f.write_str("the file ended before its indexed length"),
             Error::ChannelsChanged => f.write_str("a chained link changes the channel count"),
+            Error::Unsupported => f.write_str("no conversion to the rendition's rate and channels"),
+            Error::OutOfMemory => f.write_str("out of memory for the converter"),
         }
     }
 }
@@ -44,10 +52,13 @@ const SCRATCH: usize = 2048;
 /// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis file.
 ///
 /// Memory: the [`VorbisFile`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
-/// and the 68-byte header inside this struct.
+/// and the 68-byte header inside this struct, and for [`Container::Lpcm`] a [`Converter`]
+/// (bounded in its docs).
 pub struct Transcoder<R> {
     file: VorbisFile<R>,
     layout: Layout,
+    /// The conversion of a [`Container::Lpcm`] rendition.
+    convert: Option<Converter>,
     /// Next byte of the rendition to produce.
     offset: u64,
     /// One past the last byte to produce.
@@ -67,15 +78,31 @@ impl<R> Transcoder<R> {
 
 impl<R: Read + Seek> Transcoder<R> {
     /// Positions `file` for bytes `first..first + len` of `layout`. The file's links must all
-    /// have `layout`'s rate and channel count (the library offers transcodes only then).
+    /// have one rate and channel count (the library offers transcodes only then): `layout`'s,
+    /// or for [`Container::Lpcm`] those that convert to `layout`'s ([`Error::Unsupported`]
+    /// otherwise).
     pub fn new(
         mut file: VorbisFile<R>,
         layout: Layout,
         first: u64,
         len: u64,
     ) -> Result<Self, Error> {
+        let mut convert = match layout.container {
+            Container::Lpcm => {
+                let c = Converter::new(file.rate(), file.channels(), file.total_frames())?;
+                if (c.rate_out(), c.channels_out()) != (layout.rate, layout.channels) {
+                    return Err(Error::Unsupported);
+                }
+                Some(c)
+            }
+            Container::L16 | Container::Wav => None,
+        };
         if let Position::Sample { frame, .. } = layout.locate(first) {
-            file.seek(frame.min(layout.frames))?;
+            let frame = frame.min(layout.frames);
+            match convert.as_mut() {
+                Some(c) => c.seek(&mut file, frame)?,
+                None => file.seek(frame)?,
+            }
         }
         let mut header = [0u8; MAX_HEADER];
         layout.write_header(&mut header);
@@ -83,6 +110,7 @@ impl<R: Read + Seek> Transcoder<R> {
         Ok(Transcoder {
             file,
             layout,
+            convert,
             offset: first,
             end,
             header,
@@ -131,11 +159,16 @@ impl<R: Read + Seek> Transcoder<R> {
         let fb = self.layout.frame_bytes();
         // Whole frames that fit (at least one: a partial frame is encoded whole, then cut).
         let frames = ((dst.len() + skip).div_ceil(fb)).clamp(1, SCRATCH / channels);
-        if self.file.prepare()? && usize::from(self.file.channels()) != channels {
-            return Err(Error::ChannelsChanged);
-        }
-        let got =
-            self.file.read_i16(self.scratch.get_mut(..frames * channels).unwrap_or_default())?;
+        let scratch = self.scratch.get_mut(..frames * channels).unwrap_or_default();
+        let got = match self.convert.as_mut() {
+            Some(c) => c.read(&mut self.file, scratch)?,
+            None => {
+                if self.file.prepare()? && usize::from(self.file.channels()) != channels {
+                    return Err(Error::ChannelsChanged);
+                }
+                self.file.read_i16(scratch)?
+            }
+        };
         let mut written = 0;
         let mut frame_buf = [0u8; 2 * MAX_CHANNELS as usize];
         for f in 0..got {
@@ -143,7 +176,7 @@ impl<R: Read + Seek> Transcoder<R> {
             for (o, out) in frame_buf.chunks_exact_mut(2).take(channels).enumerate() {
                 let s = samples.get(self.layout.source_channel(o)).copied().unwrap_or(0);
                 out.copy_from_slice(&match self.layout.container {
-                    Container::L16 => s.to_be_bytes(),
+                    Container::L16 | Container::Lpcm => s.to_be_bytes(),
                     Container::Wav => s.to_le_bytes(),
                 });
             }

@@ -5,9 +5,9 @@
 //! ends up escaped twice on the wire. The [`Filter`] decides which optional properties appear:
 //! `id`, `parentID`, `restricted`, `dc:title`, `upnp:class` and `res@protocolInfo` always do.
 //!
-//! An item's `res` elements come from [`resources`]: today the file itself; transcoded
-//! resources (L16 for Vorbis) are added there later, each a [`Resource`] with its own
-//! protocolInfo and URL extension.
+//! An item's `res` elements come from [`resources`]: the file itself and, for Vorbis, its
+//! transcoded renditions (L16, WAV, and the LPCM-profile version for players that need it),
+//! each a [`Resource`] with its own protocolInfo and URL extension.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -17,7 +17,7 @@ use super::MEDIA_PATH;
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
-use crate::transcode::{Layout, CONTAINERS};
+use crate::transcode::{Container, Layout, CONTAINERS};
 use crate::xml::{escape_into, escape_text, Render};
 
 /// The most `res` elements one item has.
@@ -141,8 +141,11 @@ pub struct Resource<'a> {
 /// The resources of item `id`, as reached via `host`, for a player with `profile`: the
 /// original file, and for a Vorbis item whose exact length is known its L16 and WAV renditions.
 /// Players that decode Vorbis get the original first; others get the renditions first, L16
-/// before WAV unless the player prefers WAV. Seek methods, MIME overrides and size limits come
-/// from the profile.
+/// before WAV unless the player prefers WAV. A stream outside the LPCM profile (more than two
+/// channels, or neither 44.1 nor 48 kHz) keeps its honest renditions (true rate and channels,
+/// no `DLNA.ORG_PN`); a player that needs the profile ([`Profile::lpcm_profile_only`]) also
+/// gets its converted profile version ([`Container::Lpcm`], `DLNA.ORG_PN=LPCM`), first among
+/// the renditions. Seek methods, MIME overrides and size limits come from the profile.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,
@@ -171,7 +174,8 @@ pub fn resources<'a>(
     if profile.prefers_wav {
         containers.reverse();
     }
-    let renditions = containers.into_iter().filter_map(|container| {
+    let lpcm = profile.lpcm_profile_only.then_some(Container::Lpcm);
+    let renditions = lpcm.into_iter().chain(containers).filter_map(|container| {
         let layout = Layout::of_item(item, container)?;
         let seek = profile.transcode_seek;
         Some(Resource {
@@ -188,7 +192,7 @@ pub fn resources<'a>(
         })
     });
     let mut list = heapless::Vec::new();
-    // Capacity MAX_RESOURCES >= 1 + CONTAINERS.len(): no push fails.
+    // Capacity MAX_RESOURCES >= 1 + 1 + CONTAINERS.len(): no push fails.
     if profile.decodes_vorbis || item.format != MediaFormat::OggVorbis {
         let _ = list.push(original);
         list.extend(renditions);

@@ -35,6 +35,7 @@ mod window;
 
 pub use decoder::Decoder;
 pub use ident::{packet_kind, Ident, PacketKind};
+pub(crate) use pcm::to_i16;
 pub use pcm::Pcm;
 pub use setup::Setup;
 

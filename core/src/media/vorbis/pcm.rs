@@ -16,7 +16,7 @@ pub struct Pcm<'a> {
 /// libvorbis' float to 16-bit conversion: scale by 32768, round to nearest (ties to even, the FPU
 /// default), clamp.
 #[inline]
-fn to_i16(x: f32) -> i16 {
+pub(crate) fn to_i16(x: f32) -> i16 {
     let v = (x * 32768.0).clamp(-32768.0, 32767.0);
     // Adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22.
     const MAGIC: f32 = 12_582_912.0;

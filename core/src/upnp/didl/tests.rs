@@ -240,3 +240,75 @@ fn players_get_their_order_and_seek_methods() {
     let lg = offered(Player::Lg);
     assert!(lg[0].1.starts_with("http-get:*:application/ogg:"), "{}", lg[0].1);
 }
+
+/// A stream outside the LPCM profile: 5.1 at 96 kHz, 960,001 frames (10 s and a frame).
+fn surround_item() -> (Library, ObjectId) {
+    let mut lib = Library::new();
+    lib.add_root(0, "Music").unwrap();
+    let song = lib.insert_file(0, "s.ogg", FileInfo { size: 900_000, mtime: 1 }).unwrap().unwrap();
+    let details = Details {
+        duration_ms: Some(10_000),
+        frames: Some(960_001),
+        audio: Some(AudioProps { sample_rate: 96_000, channels: 6, bits_per_sample: 0 }),
+        tags: None,
+    };
+    lib.set_details(song, details).unwrap();
+    (lib, song)
+}
+
+#[test]
+fn streams_outside_the_profile_get_a_profile_version_for_strict_players() {
+    let (lib, song) = surround_item();
+    let res = |player: Player| {
+        let doc = Document::new(
+            &lib,
+            Cow::Owned(alloc::vec![song]),
+            Filter::ALL,
+            "h:1",
+            player.profile(),
+        );
+        let mut out = String::new();
+        doc.render(&mut out).unwrap();
+        let parsed = roxmltree::Document::parse(&out).unwrap();
+        let item = parsed.root_element().first_element_child().unwrap();
+        item.children()
+            .filter(|n| n.has_tag_name((DIDL, "res")))
+            .map(|r| {
+                let attr = |name| r.attribute(name).unwrap_or("-").to_string();
+                let ext = r.text().unwrap().rsplit('.').next().unwrap().to_string();
+                [ext, attr("protocolInfo"), attr("size"), attr("duration"), attr("bitrate")]
+            })
+            .collect::<Vec<_>>()
+    };
+    let exts = |p| res(p).into_iter().map(|r| r[0].clone()).collect::<Vec<_>>();
+    assert_eq!(exts(Player::Ps3), ["lpcm", "l16", "wav", "ogg"]);
+    assert_eq!(exts(Player::Generic), ["lpcm", "l16", "wav", "ogg"]);
+    assert_eq!(exts(Player::BubbleUpnp), ["ogg", "lpcm", "l16", "wav"]);
+    // Players that take any PCM keep the honest renditions only.
+    assert_eq!(exts(Player::Vlc), ["ogg", "wav", "l16"]);
+    assert_eq!(exts(Player::Kodi), ["ogg", "wav", "l16"]);
+
+    let ps3 = res(Player::Ps3);
+    // ceil(960,001 / 2) = 480,001 stereo frames at 48 kHz: 1,920,004 bytes, 10.000 s.
+    assert_eq!(
+        ps3[0],
+        [
+            "lpcm",
+            "http-get:*:audio/L16;rate=48000;channels=2:DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;\
+             DLNA.ORG_CI=1;DLNA.ORG_FLAGS=01700000000000000000000000000000",
+            "1920004",
+            "0:00:10.000",
+            "192000",
+        ]
+    );
+    // The honest L16: true rate and channels, no DLNA.ORG_PN.
+    assert_eq!(
+        ps3[1][..3],
+        [
+            "l16",
+            "http-get:*:audio/L16;rate=96000;channels=6:DLNA.ORG_OP=10;DLNA.ORG_CI=1;\
+             DLNA.ORG_FLAGS=01700000000000000000000000000000",
+            "11520012",
+        ]
+    );
+}
