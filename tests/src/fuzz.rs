@@ -23,8 +23,11 @@ pub mod soap;
 pub mod ssdp;
 pub mod tags;
 
+/// A fuzz target's body: takes one input, panics on a bug.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
