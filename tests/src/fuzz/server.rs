@@ -7,6 +7,12 @@
 //! The connection accepts at most [`MAX_OUTPUT`] bytes of answers and then fails its writes,
 //! which bounds the work a pipeline of media requests asks for; the future is polled a bounded
 //! number of times (the in-memory connection is always ready, so it never needs more than one).
+//!
+//! The answers must be framed exactly: a sequence of response heads that parse (httparse), each
+//! with a `Content-Length` that its body matches, transcoded renditions included (the fixture
+//! files are intact, so a short body is a bug). Only the last answer may be cut, by the output
+//! limit. After a `HEAD` no body follows, so where the input holds `HEAD`, a head directly
+//! followed by the next head is accepted too.
 
 use core::cell::RefCell;
 use core::future::Future;
@@ -59,11 +65,11 @@ impl Env for FuzzEnv {
     }
 }
 
-/// The client's bytes in, `chunk` at a time; the answers counted.
+/// The client's bytes in, `chunk` at a time; the answers kept.
 struct Conn<'a> {
     input: &'a [u8],
     chunk: usize,
-    written: usize,
+    output: Vec<u8>,
 }
 
 impl embedded_io_async::ErrorType for Conn<'_> {
@@ -82,10 +88,10 @@ impl embedded_io_async::Read for Conn<'_> {
 
 impl embedded_io_async::Write for Conn<'_> {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
-        if self.written + buf.len() > MAX_OUTPUT {
+        if self.output.len() + buf.len() > MAX_OUTPUT {
             return Err(ErrorKind::OutOfMemory);
         }
-        self.written += buf.len();
+        self.output.extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -102,10 +108,49 @@ pub fn server(data: &[u8]) {
     let server =
         Server::new(&env, device, "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0", Limits::DEFAULT);
     let chunk = if chunk == 0 { usize::MAX } else { usize::from(chunk) };
-    let mut conn = Conn { input, chunk, written: 0 };
+    let mut conn = Conn { input, chunk, output: Vec::new() };
     let (mut rx, mut tx) = (vec![0u8; 16 * 1024], vec![0u8; MIN_TX * 2]);
     let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20));
-    let _ = block_on(server.serve(&mut conn, &mut rx, &mut tx, "192.168.1.10:8200", peer));
+    let served = block_on(server.serve(&mut conn, &mut rx, &mut tx, "192.168.1.10:8200", peer));
+    // The in-memory connection fails only at the output limit.
+    let cut = served.is_err();
+    let heads = input.windows(4).any(|w| w == b"HEAD");
+    check_framing(&conn.output, heads, cut);
+}
+
+/// Checks that `out` is a sequence of exactly framed responses (see the module docs).
+fn check_framing(mut out: &[u8], heads: bool, cut: bool) {
+    while !out.is_empty() {
+        let mut storage = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut storage);
+        let n = match response.parse(out) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) if cut => return,
+            other => panic!("bad response head ({other:?}) in {:?}", String::from_utf8_lossy(out)),
+        };
+        if response.code == Some(100) {
+            out = &out[n..];
+            continue;
+        }
+        let length = response
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+            .and_then(|h| std::str::from_utf8(h.value).ok()?.parse::<usize>().ok())
+            .expect("every final response has a Content-Length");
+        let rest = &out[n..];
+        if heads && (rest.is_empty() || rest.starts_with(b"HTTP/1.")) {
+            out = rest;
+            continue;
+        }
+        match rest.get(length..) {
+            Some(next) => out = next,
+            None => {
+                assert!(cut, "a body of {} bytes for Content-Length {length}", rest.len());
+                return;
+            }
+        }
+    }
 }
 
 /// Runs a future whose I/O is always ready to completion.
