@@ -1,6 +1,8 @@
-//! Shared helpers for the integration tests: the Vorbis test corpus, an Ogg re-paging tool, and
-//! a mock renderer (control point and player) that drives the real server over real sockets.
+//! Shared helpers for the integration tests: the Vorbis test corpus, an Ogg re-paging tool, a
+//! mock renderer (control point and player) that drives the real server over real sockets, and
+//! the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
 
 pub mod corpus;
+pub mod fuzz;
 pub mod renderer;
 pub mod repage;

@@ -4,7 +4,8 @@
 //! `/a b/c`; the query and fragment are cut off first) into a caller buffer and refuses every
 //! trick that could make a path name something other than what its segments say:
 //! - malformed escapes (`%`, `%4`, `%zz`),
-//! - control characters, encoded or not, NUL (`%00`) first among them,
+//! - control characters, encoded or not, NUL (`%00`) first among them: the ASCII ones and DEL,
+//!   and the C1 controls U+0080 to U+009F (such as NEL, a line break to some software),
 //! - an encoded separator (`%2F`) and backslashes in any form, so one segment stays one name,
 //! - bytes that are not UTF-8 after decoding, which includes overlong forms such as `%C0%AE`
 //!   (a disguised `.`) and `%C0%AF` (a disguised `/`), and encoded surrogates,
@@ -23,7 +24,7 @@ pub enum Error {
     NotAbsolute,
     /// A `%` not followed by two hex digits.
     BadEscape,
-    /// A control character (including NUL), encoded or not.
+    /// A control character (C0 including NUL, DEL or C1), encoded or not.
     ControlCharacter,
     /// `%2F`, or a backslash in any form.
     Separator,
@@ -85,6 +86,10 @@ pub fn decode_path<'o>(target: &str, out: &'o mut [u8]) -> Result<&'o str, Error
     }
     let decoded = out.get(..len).unwrap_or_default();
     let text = core::str::from_utf8(decoded).map_err(|_| Error::InvalidUtf8)?;
+    // The ASCII controls were refused byte by byte; the C1 controls need the decoded chars.
+    if text.chars().any(char::is_control) {
+        return Err(Error::ControlCharacter);
+    }
     if text.split('/').any(|segment| segment == "." || segment == "..") {
         return Err(Error::DotSegment);
     }
@@ -133,6 +138,9 @@ mod tests {
             ("/a%0d%0aSet-Cookie:x", Error::ControlCharacter),
             ("/a%7f", Error::ControlCharacter),
             ("/a\tb", Error::ControlCharacter),
+            ("/a%c2%85b", Error::ControlCharacter),
+            // Found by the http_request fuzz target: a raw C1 control (U+0096) in the target.
+            ("/ct/lContend\u{96}r", Error::ControlCharacter),
             ("/%c0%ae%c0%ae/x", Error::InvalidUtf8),
             ("/%c0%af", Error::InvalidUtf8),
             ("/%e0%80%ae", Error::InvalidUtf8),
