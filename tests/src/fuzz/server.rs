@@ -72,6 +72,9 @@ struct Conn<'a> {
     output: Vec<u8>,
 }
 
+/// Files are sent the default way, through the send buffer (as on the firmware).
+impl rill_core::server::Transmit<Mem<'static>> for Conn<'_> {}
+
 impl embedded_io_async::ErrorType for Conn<'_> {
     type Error = ErrorKind;
 }
