@@ -36,25 +36,28 @@ impl Windows {
         Ok(Windows { slopes: [slope(blocksize[0])?, slope(blocksize[1])?] })
     }
 
-    /// Unfolds the left half of a block of size `n` from the inverse MDCT's `u` into `left` and
-    /// windows it for a left neighbour of window class `neighbour_long`.
-    pub(crate) fn left_half(&self, u: &[f32], n: usize, neighbour_long: bool, left: &mut [f32]) {
+    /// Unfolds the left half of a block of size `n` from the inverse MDCT's `u`, windows it for
+    /// a left neighbour of window class `neighbour_long`, and adds its values from index `skip`
+    /// on to `out` (as far as `out` reaches).
+    pub(crate) fn add_left_half(
+        &self,
+        u: &[f32],
+        n: usize,
+        neighbour_long: bool,
+        skip: usize,
+        out: &mut [f32],
+    ) {
         let q = n / 4;
-        let (Some(u), Some(left)) = (u.get(..2 * q), left.get_mut(..2 * q)) else { return };
-        let (a, b) = left.split_at_mut(q);
-        for (d, s) in a.iter_mut().zip(&u[q..]) {
-            *d = *s;
-        }
-        for (d, s) in b.iter_mut().zip(u[q..].iter().rev()) {
-            *d = -*s;
-        }
+        let Some(u) = u.get(..2 * q) else { return };
         let slope = &self.slopes[usize::from(neighbour_long)];
         let begin = q.saturating_sub(slope.len() / 2);
-        for d in left.iter_mut().take(begin) {
-            *d = 0.0;
-        }
-        for (d, w) in left.iter_mut().skip(begin).zip(slope.iter()) {
-            *d *= *w;
+        let from = skip.max(begin);
+        let Some(out) = out.get_mut(from - skip..) else { return };
+        // Value i of the half is u[q + i] below q and -u[3q - 1 - i] above: both in u[q..2q].
+        let unfold = |i: usize| if i < q { u[q + i] } else { -u[3 * q - 1 - i] };
+        for (o, i) in out.iter_mut().zip(from..2 * q) {
+            // Past the slope the window is flat: 1.
+            *o += unfold(i) * slope.get(i - begin).copied().unwrap_or(1.0);
         }
     }
 
