@@ -271,7 +271,7 @@ impl Codebook {
     }
 
     /// Decodes one codeword and returns its entry number; `None` at end of packet.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decode(&self, r: &mut Reader) -> Option<u32> {
         let (i, len) = if self.fast.is_empty() {
             // Zero or one used entry: the single entry reads its length in bits, whatever they
@@ -290,7 +290,7 @@ impl Codebook {
     }
 
     /// Finds the sorted index and length of the codeword at the start of `bits` (stream order).
-    #[inline]
+    #[inline(always)]
     fn lookup(&self, bits: u32) -> Option<(usize, u32)> {
         let f = self.fast_bits;
         let slot = *self.fast.get((bits & ((1 << f) - 1)) as usize)?;

@@ -255,25 +255,30 @@ fn decode_interleaved(
 ) -> Option<()> {
     let nch = bases.len();
     let dim = usize::from(book.dimensions).max(1);
-    let (mut k, mut pos) = (offset % nch, offset / nch);
-    let mut left = psize;
     let n = v.n;
-    while left > 0 {
-        let take = dim.min(left);
-        let spectra = &mut *v.spectra;
+    let spectra = &mut *v.spectra;
+    // Element `e` of the interleaved vector is sample e / nch of channel e % nch.
+    let place = |e: usize| match nch {
+        1 => (0, e),
+        2 => (e & 1, e >> 1),
+        _ => (e % nch, e / nch),
+    };
+    let end = offset + psize;
+    let mut e = offset;
+    while e < end {
+        let take = dim.min(end - e);
+        let first = e;
         book.decode_vector(r, |j, x| {
-            if j < take && pos < n {
-                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
-                    *o += x;
+            if j < take {
+                let (k, pos) = place(first + j);
+                if pos < n {
+                    if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
+                        *o += x;
+                    }
                 }
             }
-            k += 1;
-            if k == nch {
-                k = 0;
-                pos += 1;
-            }
         })?;
-        left -= take;
+        e += take;
     }
     Some(())
 }

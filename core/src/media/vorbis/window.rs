@@ -53,11 +53,33 @@ impl Windows {
         let begin = q.saturating_sub(slope.len() / 2);
         let from = skip.max(begin);
         let Some(out) = out.get_mut(from - skip..) else { return };
-        // Value i of the half is u[q + i] below q and -u[3q - 1 - i] above: both in u[q..2q].
-        let unfold = |i: usize| if i < q { u[q + i] } else { -u[3 * q - 1 - i] };
-        for (o, i) in out.iter_mut().zip(from..2 * q) {
-            // Past the slope the window is flat: 1.
-            *o += unfold(i) * slope.get(i - begin).copied().unwrap_or(1.0);
+        // Value i of the half is u[q + i] below q and -u[3q - 1 - i] from q on (both in
+        // u[q..2q]); the window is the slope from `begin` on, then flat (1).
+        let flat = (begin + slope.len()).clamp(from, 2 * q);
+        let mid = q.clamp(from, 2 * q);
+        let slope = slope.get(from - begin..).unwrap_or(&[]);
+        let (out_rise, out_flat) = out.split_at_mut((flat - from).min(out.len()));
+        let (rise_lo, rise_hi) = out_rise.split_at_mut((mid.min(flat) - from).min(out_rise.len()));
+        let (slope_lo, slope_hi) = slope.split_at(rise_lo.len().min(slope.len()));
+        for ((o, &w), &x) in rise_lo.iter_mut().zip(slope_lo).zip(u.get(from + q..).unwrap_or(&[]))
+        {
+            *o += x * w;
+        }
+        // From index max(from, q) on, reading u downwards from 3q - 1 - max(from, q).
+        let hi_start = from.max(q);
+        let down = u.get(..(3 * q).saturating_sub(hi_start)).unwrap_or(&[]);
+        for ((o, &w), &x) in rise_hi.iter_mut().zip(slope_hi).zip(down.iter().rev()) {
+            *o -= x * w;
+        }
+        let flat_down = u.get(q..3 * q - flat.max(q)).unwrap_or(&[]);
+        let flat_up = u.get(flat.min(q) + q..2 * q).unwrap_or(&[]);
+        let (flat_lo, flat_hi) =
+            out_flat.split_at_mut((q.saturating_sub(flat)).min(out_flat.len()));
+        for (o, &x) in flat_lo.iter_mut().zip(flat_up) {
+            *o += x;
+        }
+        for (o, &x) in flat_hi.iter_mut().zip(flat_down.iter().rev()) {
+            *o -= x;
         }
     }
 
