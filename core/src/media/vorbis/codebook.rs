@@ -331,17 +331,14 @@ impl Codebook {
         }
         let entry = self.decode(r)?;
         let dims = usize::from(self.dimensions);
-        let mut last = 0f32;
         if vq.lookup_type == 1 {
             let mut q = u64::from(entry);
             let lv = u64::from(vq.lookup_values);
+            let mut last = 0f32;
             for j in 0..dims {
-                let (next, idx) = if q < lv {
-                    (0, q)
-                } else {
-                    let next = (q * vq.reciprocal) >> 36; // exact, see `reciprocal`
-                    (next, q - next * lv)
-                };
+                // `q < lv` needs no division (and a one-dimensional book never divides).
+                let next = if q < lv { 0 } else { (q * vq.reciprocal) >> 36 }; // exact, see `reciprocal`
+                let idx = q - next * lv;
                 q = next;
                 let v = vq.values.get(idx as usize).copied().unwrap_or(0.0) + last;
                 if vq.sequence {
@@ -352,6 +349,7 @@ impl Codebook {
         } else {
             let base = entry as usize * dims;
             let row = vq.values.get(base..base + dims)?;
+            let mut last = 0f32;
             for (j, &m) in row.iter().enumerate() {
                 let v = m + last;
                 if vq.sequence {
