@@ -23,6 +23,17 @@ fn mul(a: Complex, b: Complex) -> Complex {
     (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
+/// Bytes with their bits reversed (a constant table: x86 has no bit-reverse instruction).
+const REV8: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).reverse_bits();
+        i += 1;
+    }
+    t
+};
+
 /// Twiddle tables for the inverse MDCT of both block sizes of a stream.
 pub(crate) struct Imdct {
     /// Per block size: `e^{-iθ(j+1/8)}` for `j < N/4`.
@@ -112,14 +123,16 @@ impl Imdct {
     /// most the long block's `N/4`), natural order in and out: a bit-reversal permutation, a
     /// radix-4 first pass, then radix-2 decimation-in-time stages.
     fn fft(&self, x: &mut [f32]) {
-        let l = x.len() / 2;
-        let bits = l.trailing_zeros();
+        let (pairs, _) = x.as_chunks_mut::<2>();
+        let l = pairs.len();
+        // l <= 2048 (long block 8192 at most): indices have at most 16 bits.
+        let shift = 16 - l.trailing_zeros();
         for i in 0..l {
-            let r = ((i as u32).reverse_bits() >> (32 - bits)) as usize;
+            let rev16 = usize::from(REV8[i & 0xff]) << 8 | usize::from(REV8[(i >> 8) & 0xff]);
+            let r = rev16 >> shift;
             if i < r {
-                // i < r < l: both complex values lie in `x`.
-                x.swap(2 * i, 2 * r);
-                x.swap(2 * i + 1, 2 * r + 1);
+                // i < r < l: both lie in `pairs`.
+                pairs.swap(i, r);
             }
         }
         // Stages h = 1 and 2 as one radix-4 pass: twiddles 1 and -i.
