@@ -123,16 +123,21 @@ impl Imdct {
     /// most the long block's `N/4`), natural order in and out: a bit-reversal permutation, a
     /// radix-4 first pass, then radix-2 decimation-in-time stages.
     fn fft(&self, x: &mut [f32]) {
-        let (pairs, _) = x.as_chunks_mut::<2>();
-        let l = pairs.len();
+        let l = x.len() / 2;
         // l <= 2048 (long block 8192 at most): indices have at most 16 bits.
         let shift = 16 - l.trailing_zeros();
         for i in 0..l {
             let rev16 = usize::from(REV8[i & 0xff]) << 8 | usize::from(REV8[(i >> 8) & 0xff]);
             let r = rev16 >> shift;
             if i < r {
-                // i < r < l: both lie in `pairs`.
-                pairs.swap(i, r);
+                // i < r < l: both complex values lie in `x`, value i before value r.
+                let (lo, hi) = x.split_at_mut(2 * r);
+                if let (Some([a0, a1]), Some([b0, b1])) =
+                    (lo.get_mut(2 * i..2 * i + 2), hi.get_mut(..2))
+                {
+                    core::mem::swap(a0, b0);
+                    core::mem::swap(a1, b1);
+                }
             }
         }
         // Stages h = 1 and 2 as one radix-4 pass: twiddles 1 and -i.
