@@ -1,11 +1,16 @@
 //! Packets out of pages: a sans-IO Ogg demuxer with bounded buffers.
 //!
 //! [`Demuxer`] owns two buffers, both bounded at construction:
-//! - a page buffer of [`MAX_PAGE_LEN`] bytes (the largest page Ogg can express), filled either
-//!   by the caller ([`Demuxer::space`] + [`Demuxer::commit`], or [`Demuxer::feed`]) or from an
-//!   [`embedded_io::Read`] source ([`Demuxer::fill_from`]);
+//! - a page buffer, filled either by the caller ([`Demuxer::space`] + [`Demuxer::commit`], or
+//!   [`Demuxer::feed`]) or from an [`embedded_io::Read`] source ([`Demuxer::fill_from`]). It
+//!   starts at [`INITIAL_PAGE_BUF`] bytes and grows on demand to hold the largest page met, up
+//!   to [`MAX_PAGE_LEN`] (the largest page Ogg can express): real streams use pages of 4-8 KiB;
 //! - a packet buffer for packets that span pages, which grows up to the `max_packet` given to
 //!   [`Demuxer::new`]. Longer packets are dropped and reported like a hole.
+//!
+//! Both grow only within the heap limit set by [`Demuxer::set_heap_limit`] (checked before
+//! allocating): a page that cannot get room leaves [`Demuxer::is_stalled`] set, a packet that
+//! cannot is dropped.
 //!
 //! A packet that begins and ends on one page is handed out zero-copy from the page buffer.
 //!
@@ -20,6 +25,11 @@ use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
 use super::page::{sync, Page, Sync, HEADER_LEN, MAX_PAGE_LEN};
+
+/// Initial size of the page buffer: one typical page (encoders close pages at about 4 KiB).
+pub const INITIAL_PAGE_BUF: usize = 4096;
+/// The page buffer grows in steps of this many bytes, to the length of the page that needs it.
+const GROW_STEP: usize = 1024;
 
 /// The header fields of the current page, copied out so the caller can hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +115,8 @@ pub struct Demuxer {
     next_seq: Option<u32>,
     hole: bool,
     follow: Option<u32>,
+    /// Most heap bytes the two buffers may hold together.
+    limit: usize,
 }
 
 impl Demuxer {
@@ -113,13 +125,13 @@ impl Demuxer {
         MAX_PAGE_LEN + max_packet
     }
 
-    /// A demuxer whose spanning packets may grow to `max_packet` bytes. Allocates the page
-    /// buffer ([`MAX_PAGE_LEN`] bytes) now, fallibly; the packet buffer grows on demand (a
+    /// A demuxer whose spanning packets may grow to `max_packet` bytes. Allocates the initial
+    /// page buffer ([`INITIAL_PAGE_BUF`] bytes) now, fallibly; both buffers grow on demand (a
     /// packet that cannot get memory is dropped like an oversized one).
     pub fn new(max_packet: usize) -> Result<Self, TryReserveError> {
         let mut buf = Vec::new();
-        buf.try_reserve_exact(MAX_PAGE_LEN)?;
-        buf.resize(MAX_PAGE_LEN, 0);
+        buf.try_reserve_exact(INITIAL_PAGE_BUF)?;
+        buf.resize(INITIAL_PAGE_BUF, 0);
         Ok(Demuxer {
             buf,
             head: 0,
@@ -133,12 +145,48 @@ impl Demuxer {
             next_seq: None,
             hole: false,
             follow: None,
+            limit: usize::MAX,
         })
     }
 
     /// Heap in use now.
     pub fn heap_bytes(&self) -> usize {
         self.buf.capacity() + self.partial.capacity()
+    }
+
+    /// Limits the heap both buffers may hold together to `limit` bytes from now on (growth is
+    /// checked against it before allocating; what is held already stays).
+    pub fn set_heap_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    /// The page buffer is full without holding a whole page and may not grow (heap limit or
+    /// allocation failure): more input cannot be taken.
+    pub fn is_stalled(&self) -> bool {
+        self.page.is_none() && self.head == 0 && self.tail == self.buf.len()
+    }
+
+    /// Grows the page buffer so that the page starting at `buf[head]` fits (or by one step when
+    /// its length is not known yet), within [`MAX_PAGE_LEN`] and the heap limit.
+    fn grow_page_buf(&mut self) {
+        let pending = self.buf.get(self.head..self.tail).unwrap_or(&[]);
+        let need = match Page::new_checked(pending) {
+            Err(super::page::Error::Truncated) if pending.len() >= HEADER_LEN => {
+                let table = pending.get(HEADER_LEN..).unwrap_or(&[]);
+                let nseg = usize::from(pending.get(HEADER_LEN - 1).copied().unwrap_or(0));
+                match table.get(..nseg) {
+                    Some(t) => HEADER_LEN + nseg + t.iter().map(|&v| usize::from(v)).sum::<usize>(),
+                    None => HEADER_LEN + nseg,
+                }
+            }
+            _ => 0,
+        };
+        let len = need.max(self.buf.len() + 1).next_multiple_of(GROW_STEP).min(MAX_PAGE_LEN);
+        let extra = len.saturating_sub(self.buf.len());
+        let within = self.buf.capacity() + extra + self.partial.capacity() <= self.limit;
+        if extra > 0 && within && self.buf.try_reserve_exact(extra).is_ok() {
+            self.buf.resize(len, 0);
+        }
     }
 
     /// Forgets all buffered bytes and packet state; the next byte supplied is at `offset` in the
@@ -173,8 +221,10 @@ impl Demuxer {
         self.offset
     }
 
-    /// Free space for more input, after compacting; write into it and call [`Demuxer::commit`].
-    /// Empty only while a page occupies the whole buffer (then call [`Demuxer::next_page`]).
+    /// Free space for more input, after compacting and, when the buffer is full without a
+    /// whole page, growing it; write into it and call [`Demuxer::commit`]. Empty while a page
+    /// occupies the whole buffer (then call [`Demuxer::next_page`]) or when the buffer may not
+    /// grow ([`Demuxer::is_stalled`]).
     pub fn space(&mut self) -> &mut [u8] {
         let keep_from = self.page.map_or(self.head, |p| p.start.min(self.head));
         if keep_from > 0 {
@@ -184,6 +234,9 @@ impl Demuxer {
             if let Some(p) = self.page.as_mut() {
                 p.start -= keep_from;
             }
+        }
+        if self.tail == self.buf.len() && self.page.is_none() {
+            self.grow_page_buf();
         }
         self.buf.get_mut(self.tail..).unwrap_or(&mut [])
     }
@@ -393,7 +446,16 @@ impl Demuxer {
     /// packet would exceed it or memory is short.
     fn grow(&mut self, more: usize) -> bool {
         let len = self.partial.len().saturating_add(more);
-        len <= self.max_packet && self.partial.try_reserve(more).is_ok()
+        if len > self.max_packet {
+            return false;
+        }
+        if len <= self.partial.capacity() {
+            return true;
+        }
+        // Grow to the exact need: the buffer ends up the size of the longest spanning packet.
+        let extra = len - self.partial.len();
+        let heap = self.buf.capacity() + len;
+        heap <= self.limit && self.partial.try_reserve_exact(extra).is_ok()
     }
 }
 

@@ -10,6 +10,7 @@
 //! VQ tables are not expanded: a lookup-type-1 book keeps its few distinct values and computes a
 //! vector's elements from the entry number; a lookup-type-2 book keeps one value per element.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::bits::{ilog, Reader};
@@ -37,7 +38,7 @@ struct Vq {
     /// `lookup_values <= 2^12` and `q < entries <= 2^24`.
     reciprocal: u64,
     /// `multiplicand * delta + minimum`, per value.
-    values: Vec<f32>,
+    values: Box<[f32]>,
 }
 
 /// One codebook: its Huffman decoder and optional VQ value table.
@@ -47,18 +48,18 @@ pub(crate) struct Codebook {
     /// Number of entries declared (used or not).
     pub(crate) entries: u32,
     /// Codeword lengths of the used entries, sorted by codeword.
-    lens: Vec<u8>,
+    lens: Box<[u8]>,
     /// Entry numbers of the used entries, sorted by codeword: low 16 bits...
-    values: Vec<u16>,
+    values: Box<[u16]>,
     /// ... and the high 8 bits, only for books of more than 2^16 entries (else empty).
-    values_hi: Vec<u8>,
+    values_hi: Box<[u8]>,
     /// Index width of `fast`.
     fast_bits: u32,
     /// First-level table: indexed by the next `fast_bits` bits in stream order, the sorted index
     /// of the codeword (short codes) or of the first codeword under that prefix (long codes).
     /// With at most `PACKED_MAX` used entries, the index is shifted left by 5 and the low 5 bits
     /// hold the codeword length minus one, saving a dependent load on the hot path.
-    fast: Vec<u16>,
+    fast: Box<[u16]>,
     /// Whether `fast` entries carry lengths (see above).
     packed: bool,
     vq: Option<Vq>,
@@ -94,6 +95,12 @@ fn lookup1_values(entries: u32, dimensions: u16) -> u32 {
         }
     }
     lo
+}
+
+/// A boxed slice of `len` copies of `value`, allocated fallibly (a box, not a vector: books
+/// are many and never grow, so two words per table are saved).
+fn try_boxed<T: Clone>(len: usize, value: T) -> Result<Box<[T]>, Error> {
+    try_vec(len, value).map(Vec::into_boxed_slice)
 }
 
 /// Reverses the low `n` bits of `x`.
@@ -161,11 +168,11 @@ impl Codebook {
         let mut book = Codebook {
             dimensions,
             entries,
-            lens: Vec::new(),
-            values: Vec::new(),
-            values_hi: Vec::new(),
+            lens: Box::default(),
+            values: Box::default(),
+            values_hi: Box::default(),
             fast_bits: 0,
-            fast: Vec::new(),
+            fast: Box::default(),
             packed: false,
             vq,
         };
@@ -204,20 +211,21 @@ impl Codebook {
             *v = (f64::from(m) * f64::from(delta) + f64::from(minimum)) as f32;
         }
         let reciprocal = (1u64 << 36).div_ceil(u64::from(lookup_values));
+        let values = values.into_boxed_slice();
         Ok(Some(Vq { lookup_type, sequence, lookup_values, reciprocal, values }))
     }
 
     /// Sorts the used entries by codeword and builds the first-level table.
     fn build(&mut self, used: &mut [(u32, u32, u8)]) -> Result<(), Error> {
         used.sort_unstable_by_key(|u| u.0);
-        self.lens = try_vec(used.len(), 0u8)?;
-        self.values = try_vec(used.len(), 0u16)?;
+        self.lens = try_boxed(used.len(), 0u8)?;
+        self.values = try_boxed(used.len(), 0u16)?;
         for ((l, v), u) in self.lens.iter_mut().zip(self.values.iter_mut()).zip(used.iter()) {
             *l = u.2;
             *v = u.1 as u16;
         }
         if self.entries > 1 << 16 {
-            self.values_hi = try_vec(used.len(), 0u8)?;
+            self.values_hi = try_boxed(used.len(), 0u8)?;
             for (h, u) in self.values_hi.iter_mut().zip(used.iter()) {
                 *h = (u.1 >> 16) as u8;
             }
@@ -228,7 +236,7 @@ impl Codebook {
         let max_len = used.iter().map(|u| u32::from(u.2)).max().unwrap_or(1);
         self.fast_bits = max_len.min(ilog(used.len() as u32).clamp(4, MAX_FAST_BITS));
         let f = self.fast_bits;
-        self.fast = try_vec(1 << f, u16::MAX)?;
+        self.fast = try_boxed(1 << f, u16::MAX)?;
         self.packed = used.len() <= PACKED_MAX;
         for (i, &(code, _, len)) in used.iter().enumerate() {
             let len = u32::from(len);
@@ -253,11 +261,11 @@ impl Codebook {
 
     /// Heap bytes held by this codebook.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.lens.capacity()
-            + self.values.capacity() * 2
-            + self.values_hi.capacity()
-            + self.fast.capacity() * 2
-            + self.vq.as_ref().map_or(0, |vq| vq.values.capacity() * 4)
+        self.lens.len()
+            + self.values.len() * 2
+            + self.values_hi.len()
+            + self.fast.len() * 2
+            + self.vq.as_ref().map_or(0, |vq| vq.values.len() * 4)
     }
 
     /// Whether this book has a VQ value table (required for residue and floor 0 vectors).
@@ -271,7 +279,7 @@ impl Codebook {
     }
 
     /// Decodes one codeword and returns its entry number; `None` at end of packet.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decode(&self, r: &mut Reader) -> Option<u32> {
         let (i, len) = if self.fast.is_empty() {
             // Zero or one used entry: the single entry reads its length in bits, whatever they
@@ -290,7 +298,7 @@ impl Codebook {
     }
 
     /// Finds the sorted index and length of the codeword at the start of `bits` (stream order).
-    #[inline]
+    #[inline(always)]
     fn lookup(&self, bits: u32) -> Option<(usize, u32)> {
         let f = self.fast_bits;
         let slot = *self.fast.get((bits & ((1 << f) - 1)) as usize)?;
@@ -331,17 +339,14 @@ impl Codebook {
         }
         let entry = self.decode(r)?;
         let dims = usize::from(self.dimensions);
-        let mut last = 0f32;
         if vq.lookup_type == 1 {
             let mut q = u64::from(entry);
             let lv = u64::from(vq.lookup_values);
+            let mut last = 0f32;
             for j in 0..dims {
-                let (next, idx) = if q < lv {
-                    (0, q)
-                } else {
-                    let next = (q * vq.reciprocal) >> 36; // exact, see `reciprocal`
-                    (next, q - next * lv)
-                };
+                // `q < lv` needs no division (and a one-dimensional book never divides).
+                let next = if q < lv { 0 } else { (q * vq.reciprocal) >> 36 }; // exact, see `reciprocal`
+                let idx = q - next * lv;
                 q = next;
                 let v = vq.values.get(idx as usize).copied().unwrap_or(0.0) + last;
                 if vq.sequence {
@@ -352,6 +357,7 @@ impl Codebook {
         } else {
             let base = entry as usize * dims;
             let row = vq.values.get(base..base + dims)?;
+            let mut last = 0f32;
             for (j, &m) in row.iter().enumerate() {
                 let v = m + last;
                 if vq.sequence {

@@ -34,8 +34,6 @@ pub struct Decoder {
     /// Per channel, the frames completed by the last packet (long blocksize / 2 each): the
     /// previous block's windowed right half plus this block's windowed left half.
     out: Vec<f32>,
-    /// FFT and unfolding scratch, long blocksize / 2.
-    scratch: Vec<f32>,
     /// Floor 1 posts per channel.
     posts: Vec<i32>,
     /// Floor 0 amplitude and coefficients per channel (empty without floor 0).
@@ -65,7 +63,7 @@ impl Decoder {
     pub fn buffer_bytes(ident: &Ident) -> usize {
         let ch = usize::from(ident.channels);
         let half = usize::from(ident.blocksize[1]) / 2;
-        let floats = 2 * ch * half + half + ch * (MAX_POSTS + FLOOR0_STRIDE);
+        let floats = 2 * ch * half + ch * (MAX_POSTS + FLOOR0_STRIDE);
         floats * 4
             + ch * half
             + Imdct::heap_bytes(ident.blocksize)
@@ -87,7 +85,6 @@ impl Decoder {
             windows: Windows::new(ident.blocksize)?,
             spectra: try_vec(ch * half, 0.0)?,
             out: try_vec(ch * half, 0.0)?,
-            scratch: try_vec(half, 0.0)?,
             posts: try_vec(ch * MAX_POSTS, 0)?,
             lsp: try_vec(if has_floor0 { ch * FLOOR0_STRIDE } else { 0 }, 0.0)?,
             classes: try_vec(
@@ -267,7 +264,7 @@ impl Decoder {
         let frames = self.prev.map_or(0, |(pn, _)| pn / 4 + n / 4);
         let chunks = self.spectra.chunks_exact_mut(half).zip(self.out.chunks_exact_mut(half));
         for (u, out) in chunks {
-            self.imdct.inverse(long, u, &mut self.scratch);
+            self.imdct.inverse(long, u);
             let Some((pn, _)) = self.prev else { continue };
             // Output spans from the previous block's centre to this block's centre: `out` holds
             // the previous right half (pn/2 values); in this block's coordinates the output
@@ -276,13 +273,9 @@ impl Decoder {
             if let Some(tail) = out.get_mut(pn / 2..) {
                 tail.fill(0.0);
             }
-            let left = &mut self.scratch;
-            self.windows.left_half(u, n, left_long, left);
             let (skip_out, skip_left) = if n >= pn { (0, (n - pn) / 4) } else { ((pn - n) / 4, 0) };
-            let left = left.get(skip_left..n / 2).unwrap_or(&[]);
-            for (o, &v) in out.iter_mut().skip(skip_out).zip(left) {
-                *o += v;
-            }
+            let out = out.get_mut(skip_out..).unwrap_or(&mut []);
+            self.windows.add_left_half(u, n, left_long, skip_left, out);
         }
         self.prev = Some((n, right_long));
         self.frames = frames;

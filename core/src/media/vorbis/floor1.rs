@@ -322,6 +322,8 @@ fn render_point(x0: i32, y0: i32, x1: i32, y1: i32, x: i32) -> i32 {
 }
 
 /// Multiplies `v[x0..x1]` (clipped to `v`) by the dB-table values of the spec's integer line.
+/// `y0` and `y1` lie in 0..=255 (the caller clamps them), so every Y of the line between them
+/// does too: the mask only spares the clamp.
 fn render_line(x0: usize, y0: i32, x1: usize, y1: i32, v: &mut [f32]) {
     let dy = y1 - y0;
     let adx = (x1.saturating_sub(x0) as i32).max(1);
@@ -334,7 +336,7 @@ fn render_line(x0: usize, y0: i32, x1: usize, y1: i32, v: &mut [f32]) {
     let Some(seg) = v.get_mut(x0..end.max(x0)) else { return };
     let mut iter = seg.iter_mut();
     if let Some(s) = iter.next() {
-        *s *= inverse_db(y);
+        *s *= INVERSE_DB[(y & 0xff) as usize];
     }
     for s in iter {
         err += ady;
@@ -344,6 +346,6 @@ fn render_line(x0: usize, y0: i32, x1: usize, y1: i32, v: &mut [f32]) {
         } else {
             y += base;
         }
-        *s *= inverse_db(y);
+        *s *= INVERSE_DB[(y & 0xff) as usize];
     }
 }

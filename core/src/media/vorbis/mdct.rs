@@ -23,22 +23,32 @@ fn mul(a: Complex, b: Complex) -> Complex {
     (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
+/// Bytes with their bits reversed (a constant table: x86 has no bit-reverse instruction).
+const REV8: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).reverse_bits();
+        i += 1;
+    }
+    t
+};
+
 /// Twiddle tables for the inverse MDCT of both block sizes of a stream.
 pub(crate) struct Imdct {
     /// Per block size: `e^{-iθ(j+1/8)}` for `j < N/4`.
     rotate: [Vec<Complex>; 2],
     /// FFT twiddles stage by stage: the stage joining halves of `h` values uses
-    /// `e^{-iπj/h}` for `j < h`, stored at `h - 1 ..2h - 1`; real and imaginary parts apart so the
-    /// butterfly loops vectorize. Valid for any FFT size up to the long block's.
-    twiddle_re: Vec<f32>,
-    twiddle_im: Vec<f32>,
+    /// `e^{-iπj/h}` for `j < h`, stored at `h - 1 ..2h - 1`. Valid for any FFT size up to the
+    /// long block's.
+    twiddle: Vec<Complex>,
 }
 
 impl Imdct {
     /// Heap bytes `new` allocates for these block sizes.
     pub(crate) fn heap_bytes(blocksize: [u16; 2]) -> usize {
         let [b0, b1] = blocksize.map(usize::from);
-        (b0 / 4 + b1 / 4) * core::mem::size_of::<Complex>() + (b1 / 4 - 1) * 8
+        (b0 / 4 + b1 / 4 + b1 / 4 - 1) * core::mem::size_of::<Complex>()
     }
 
     /// Builds the tables for `blocksize` (powers of two, 64..=8192).
@@ -53,100 +63,108 @@ impl Imdct {
             Ok(t)
         };
         let l = usize::from(blocksize[1]) / 4;
-        let mut twiddle_re = try_vec(l - 1, 0f32)?;
-        let mut twiddle_im = try_vec(l - 1, 0f32)?;
+        let mut twiddle = try_vec(l - 1, (0f32, 0f32))?;
         let mut h = 1;
         while h < l {
             for j in 0..h {
                 let a = -core::f64::consts::PI * j as f64 / h as f64;
-                if let (Some(r), Some(i)) =
-                    (twiddle_re.get_mut(h - 1 + j), twiddle_im.get_mut(h - 1 + j))
-                {
-                    *r = libm::cos(a) as f32;
-                    *i = libm::sin(a) as f32;
+                if let Some(w) = twiddle.get_mut(h - 1 + j) {
+                    *w = (libm::cos(a) as f32, libm::sin(a) as f32);
                 }
             }
             h *= 2;
         }
         Ok(Imdct {
             rotate: [rotate(usize::from(blocksize[0]))?, rotate(usize::from(blocksize[1]))?],
-            twiddle_re,
-            twiddle_im,
+            twiddle,
         })
     }
 
-    /// Transforms the `N/2` coefficients in `data` (block size class `long`) into `u` in place.
-    /// `scratch` holds at least `N/2` floats.
-    pub(crate) fn inverse(&self, long: bool, data: &mut [f32], scratch: &mut [f32]) {
+    /// Transforms the `N/2` coefficients in `data` (block size class `long`) into `u` in place,
+    /// without scratch memory: the FFT runs on `data` as `N/4` interleaved complex values.
+    ///
+    /// Pre-rotation reads `X[2j]`, `X[M-1-2j]` for `z[j]` and `X[M-2-2j]`, `X[2j+1]` for
+    /// `z[L-1-j]`: exactly the slots of complex values `j` and `L-1-j`, so both are rotated in
+    /// place. Post-rotation writes `u` from `Z'[p]` and `Z'[L-1-p]` into the same four slots.
+    pub(crate) fn inverse(&self, long: bool, data: &mut [f32]) {
         let rot = &self.rotate[usize::from(long)];
         let l = rot.len();
         let m = 2 * l;
-        let (Some(data), Some(scratch)) = (data.get_mut(..m), scratch.get_mut(..m)) else {
-            return;
-        };
-        if l < 2 {
+        let Some(data) = data.get_mut(..m) else { return };
+        if l < 4 {
             return;
         }
-        let (re, im) = scratch.split_at_mut(l);
-        // Pre-rotation, stored in bit-reversed order for the in-place FFT; `t` counts in
-        // bit-reversed order (add at the top bit, carry downwards).
-        let (evens, odds) = (data.iter().step_by(2), data.iter().rev().step_by(2));
-        let mut t = 0;
-        for ((&w, &a), &b) in rot.iter().zip(evens).zip(odds) {
-            let z = mul((a, b), w);
-            if let (Some(r), Some(i)) = (re.get_mut(t), im.get_mut(t)) {
-                *r = z.0;
-                *i = z.1;
-            }
-            let mut bit = l >> 1;
-            while t & bit != 0 {
-                t ^= bit;
-                bit >>= 1;
-            }
-            t |= bit;
+        let (front, back) = data.split_at_mut(l);
+        let (rot_lo, rot_hi) = rot.split_at(l / 2);
+        // Pair j (front chunk j) with L-1-j (back chunk l/2-1-j, read backwards).
+        let pairs = front.chunks_exact_mut(2).zip(back.chunks_exact_mut(2).rev());
+        for ((f, b), (&w0, &w1)) in pairs.zip(rot_lo.iter().zip(rot_hi.iter().rev())) {
+            let z0 = mul((f[0], b[1]), w0);
+            let z1 = mul((b[0], f[1]), w1);
+            f[0] = z0.0;
+            f[1] = z0.1;
+            b[0] = z1.0;
+            b[1] = z1.1;
         }
-        self.fft(re, im);
-        // Post-rotation.
-        for (p, ((&w, &r), &i)) in rot.iter().zip(re.iter()).zip(im.iter()).enumerate() {
-            let z = mul((r, i), w);
-            if let Some(d) = data.get_mut(2 * p) {
-                *d = z.0;
-            }
-            if let Some(d) = data.get_mut(m - 1 - 2 * p) {
-                *d = -z.1;
-            }
+        self.fft(data);
+        let (front, back) = data.split_at_mut(l);
+        let pairs = front.chunks_exact_mut(2).zip(back.chunks_exact_mut(2).rev());
+        for ((f, b), (&w0, &w1)) in pairs.zip(rot_lo.iter().zip(rot_hi.iter().rev())) {
+            let z0 = mul((f[0], f[1]), w0);
+            let z1 = mul((b[0], b[1]), w1);
+            f[0] = z0.0;
+            b[1] = -z0.1;
+            b[0] = z1.0;
+            f[1] = -z1.1;
         }
     }
 
-    /// In-place radix-2 decimation-in-time FFT of `re + i im`, given in bit-reversed order.
-    fn fft(&self, re: &mut [f32], im: &mut [f32]) {
-        let l = re.len().min(im.len());
-        // First stage: twiddle 1.
-        for (r, i) in re.chunks_exact_mut(2).zip(im.chunks_exact_mut(2)) {
-            let (r0, r1, i0, i1) = (r[0], r[1], i[0], i[1]);
-            r[0] = r0 + r1;
-            r[1] = r0 - r1;
-            i[0] = i0 + i1;
-            i[1] = i0 - i1;
+    /// In-place FFT of `x` (interleaved re, im; a power-of-two count of at least 4 values, at
+    /// most the long block's `N/4`), natural order in and out: a bit-reversal permutation, a
+    /// radix-4 first pass, then radix-2 decimation-in-time stages.
+    fn fft(&self, x: &mut [f32]) {
+        let l = x.len() / 2;
+        // l <= 2048 (long block 8192 at most): indices have at most 16 bits.
+        let shift = 16 - l.trailing_zeros();
+        for i in 0..l {
+            let rev16 = usize::from(REV8[i & 0xff]) << 8 | usize::from(REV8[(i >> 8) & 0xff]);
+            let r = rev16 >> shift;
+            if i < r {
+                // i < r < l: both complex values lie in `x`, value i before value r.
+                let (lo, hi) = x.split_at_mut(2 * r);
+                if let (Some([a0, a1]), Some([b0, b1])) =
+                    (lo.get_mut(2 * i..2 * i + 2), hi.get_mut(..2))
+                {
+                    core::mem::swap(a0, b0);
+                    core::mem::swap(a1, b1);
+                }
+            }
         }
-        let mut h = 2;
+        // Stages h = 1 and 2 as one radix-4 pass: twiddles 1 and -i.
+        for q in x.chunks_exact_mut(8) {
+            let (s0, s1) = ((q[0] + q[2], q[1] + q[3]), (q[0] - q[2], q[1] - q[3]));
+            let (s2, s3) = ((q[4] + q[6], q[5] + q[7]), (q[4] - q[6], q[5] - q[7]));
+            let t = (s3.1, -s3.0);
+            q[0] = s0.0 + s2.0;
+            q[1] = s0.1 + s2.1;
+            q[4] = s0.0 - s2.0;
+            q[5] = s0.1 - s2.1;
+            q[2] = s1.0 + t.0;
+            q[3] = s1.1 + t.1;
+            q[6] = s1.0 - t.0;
+            q[7] = s1.1 - t.1;
+        }
+        let mut h = 4;
         while h < l {
-            let (Some(wr), Some(wi)) =
-                (self.twiddle_re.get(h - 1..2 * h - 1), self.twiddle_im.get(h - 1..2 * h - 1))
-            else {
-                return;
-            };
-            for (r, i) in re.chunks_exact_mut(2 * h).zip(im.chunks_exact_mut(2 * h)) {
-                let (ar, br) = r.split_at_mut(h);
-                let (ai, bi) = i.split_at_mut(h);
-                let pairs = ar.iter_mut().zip(ai.iter_mut()).zip(br.iter_mut().zip(bi.iter_mut()));
-                for (((ar, ai), (br, bi)), (&wr, &wi)) in pairs.zip(wr.iter().zip(wi.iter())) {
-                    let tr = *br * wr - *bi * wi;
-                    let ti = *br * wi + *bi * wr;
-                    *br = *ar - tr;
-                    *bi = *ai - ti;
-                    *ar += tr;
-                    *ai += ti;
+            let Some(tw) = self.twiddle.get(h - 1..2 * h - 1) else { return };
+            for block in x.chunks_exact_mut(4 * h) {
+                let (a, b) = block.split_at_mut(2 * h);
+                for ((a, b), &w) in a.chunks_exact_mut(2).zip(b.chunks_exact_mut(2)).zip(tw) {
+                    let t = mul((b[0], b[1]), w);
+                    b[0] = a[0] - t.0;
+                    b[1] = a[1] - t.1;
+                    a[0] += t.0;
+                    a[1] += t.1;
                 }
             }
             h *= 2;
@@ -191,8 +209,7 @@ mod tests {
                 .collect();
             let want = reference(&x);
             let mut u = x.clone();
-            let mut scratch = vec![0f32; n / 2];
-            t.inverse(long, &mut u, &mut scratch);
+            t.inverse(long, &mut u);
             for (i, w) in want.iter().enumerate() {
                 let got = if i < n / 4 {
                     u[i + n / 4]

@@ -9,7 +9,7 @@
 //! Promises: no panics on any input (every count and index from the setup header is checked, and
 //! decoding uses checked access); all heap memory is allocated fallibly when the headers are
 //! parsed and the decoder built (sizes given by [`Setup::heap_bytes`] and
-//! [`Decoder::buffer_bytes`]; about 63 KB in all for a 44.1 kHz stereo q5 stream), none while
+//! [`Decoder::buffer_bytes`]; about 57 KB in all for a 44.1 kHz stereo q5 stream), none while
 //! decoding. Output matches stock libvorbis to float rounding, including its readings where the
 //! spec is loose (15-bit floor 1 posts, at most 65 of them; books without used entries; end of
 //! packet inside a codeword). VQ tables are never expanded: vectors are computed from the entry

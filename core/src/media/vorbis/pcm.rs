@@ -18,9 +18,11 @@ pub struct Pcm<'a> {
 #[inline]
 pub(crate) fn to_i16(x: f32) -> i16 {
     let v = (x * 32768.0).clamp(-32768.0, 32767.0);
-    // Adding and subtracting 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22.
+    // Adding 1.5 * 2^23 rounds to an integer, ties to even, for |v| < 2^22: the sum's ulp is 1,
+    // so its bits are those of 1.5 * 2^23 plus the rounded value. Pure arithmetic on bits, so
+    // the conversion loop vectorizes (a float-to-int cast would saturate element by element).
     const MAGIC: f32 = 12_582_912.0;
-    ((v + MAGIC) - MAGIC) as i16
+    (v + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits()) as i16
 }
 
 impl core::fmt::Debug for Pcm<'_> {
@@ -67,6 +69,16 @@ impl<'a> Pcm<'a> {
     fn write<T>(&self, range: Range<usize>, out: &mut [T], conv: impl Fn(f32) -> T) -> usize {
         let span = self.span(range, out.len());
         let ch = self.channels;
+        if ch == 2 {
+            // Stereo, the common case, in one pass over both channels.
+            let (l, r) = (self.channel(0).get(span.clone()), self.channel(1).get(span.clone()));
+            let frames = out.chunks_exact_mut(2).zip(l.unwrap_or(&[])).zip(r.unwrap_or(&[]));
+            for ((o, &a), &b) in frames {
+                o[0] = conv(a);
+                o[1] = conv(b);
+            }
+            return span.len();
+        }
         for c in 0..ch {
             let Some(src) = self.channel(c).get(span.clone()) else { continue };
             for (o, &s) in out.iter_mut().skip(c).step_by(ch).zip(src) {
@@ -101,6 +113,9 @@ mod tests {
         assert_eq!(to_i16(-0.6 / 32768.0), -1);
         assert_eq!(to_i16(0.4 / 32768.0), 0);
         assert_eq!(to_i16(2.5 / 32768.0), 2);
+        assert_eq!(to_i16(-2.5 / 32768.0), -2);
+        assert_eq!(to_i16(-1.0), -32768);
+        assert_eq!(to_i16(-32767.6 / 32768.0), -32768);
     }
 
     #[test]
@@ -114,5 +129,14 @@ mod tests {
         assert_eq!(out, [2.0, -2.0, 3.0, -3.0, 0.0]);
         assert_eq!(pcm.write_f32(0..3, &mut out[..3]), 1);
         assert_eq!(pcm.write_f32(5..9, &mut out), 0);
+    }
+
+    #[test]
+    fn interleaves_more_channels_in_16_bits() {
+        let data = [0.5, -0.5, 9.0, 1.0, 0.0, 9.0, -1.0, 0.25, 9.0];
+        let pcm = Pcm::new(&data, 3, 2, 3);
+        let mut out = [7i16; 7];
+        assert_eq!(pcm.write_i16(0..2, &mut out), 2);
+        assert_eq!(out, [16384, 32767, -32768, -16384, 0, 8192, 7]);
     }
 }

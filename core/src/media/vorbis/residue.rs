@@ -255,25 +255,46 @@ fn decode_interleaved(
 ) -> Option<()> {
     let nch = bases.len();
     let dim = usize::from(book.dimensions).max(1);
-    let (mut k, mut pos) = (offset % nch, offset / nch);
-    let mut left = psize;
     let n = v.n;
-    while left > 0 {
-        let take = dim.min(left);
-        let spectra = &mut *v.spectra;
+    let end = offset + psize;
+    let mut e = offset;
+    if let [b0, b1] = *bases {
+        // Stereo, the common case: element e goes to sample e / 2 of channel e % 2; both
+        // channel vectors as slices, so no position check per element.
+        let (lo, hi, swap) = if b0 < b1 { (b0, b1, false) } else { (b1, b0, true) };
+        let (first, second) = v.spectra.split_at_mut(hi.min(v.spectra.len()));
+        let s_lo = first.get_mut(lo..lo + n).unwrap_or(&mut []);
+        let s_hi = second.get_mut(..n).unwrap_or(&mut []);
+        let (s0, s1) = if swap { (s_hi, s_lo) } else { (s_lo, s_hi) };
+        while e < end {
+            let take = dim.min(end - e);
+            let first = e;
+            book.decode_vector(r, |j, x| {
+                let i = first + j;
+                let s = if i & 1 == 0 { &mut *s0 } else { &mut *s1 };
+                if let (true, Some(o)) = (j < take, s.get_mut(i >> 1)) {
+                    *o += x;
+                }
+            })?;
+            e += take;
+        }
+        return Some(());
+    }
+    let spectra = &mut *v.spectra;
+    while e < end {
+        let take = dim.min(end - e);
+        let first = e;
         book.decode_vector(r, |j, x| {
+            // Element i of the interleaved vector is sample i / nch of channel i % nch.
+            let i = first + j;
+            let (k, pos) = (i % nch, i / nch);
             if j < take && pos < n {
                 if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
                     *o += x;
                 }
             }
-            k += 1;
-            if k == nch {
-                k = 0;
-                pos += 1;
-            }
         })?;
-        left -= take;
+        e += take;
     }
     Some(())
 }

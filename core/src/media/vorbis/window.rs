@@ -36,25 +36,50 @@ impl Windows {
         Ok(Windows { slopes: [slope(blocksize[0])?, slope(blocksize[1])?] })
     }
 
-    /// Unfolds the left half of a block of size `n` from the inverse MDCT's `u` into `left` and
-    /// windows it for a left neighbour of window class `neighbour_long`.
-    pub(crate) fn left_half(&self, u: &[f32], n: usize, neighbour_long: bool, left: &mut [f32]) {
+    /// Unfolds the left half of a block of size `n` from the inverse MDCT's `u`, windows it for
+    /// a left neighbour of window class `neighbour_long`, and adds its values from index `skip`
+    /// on to `out` (as far as `out` reaches).
+    pub(crate) fn add_left_half(
+        &self,
+        u: &[f32],
+        n: usize,
+        neighbour_long: bool,
+        skip: usize,
+        out: &mut [f32],
+    ) {
         let q = n / 4;
-        let (Some(u), Some(left)) = (u.get(..2 * q), left.get_mut(..2 * q)) else { return };
-        let (a, b) = left.split_at_mut(q);
-        for (d, s) in a.iter_mut().zip(&u[q..]) {
-            *d = *s;
-        }
-        for (d, s) in b.iter_mut().zip(u[q..].iter().rev()) {
-            *d = -*s;
-        }
+        let Some(u) = u.get(..2 * q) else { return };
         let slope = &self.slopes[usize::from(neighbour_long)];
         let begin = q.saturating_sub(slope.len() / 2);
-        for d in left.iter_mut().take(begin) {
-            *d = 0.0;
+        let from = skip.max(begin);
+        let Some(out) = out.get_mut(from - skip..) else { return };
+        // Value i of the half is u[q + i] below q and -u[3q - 1 - i] from q on (both in
+        // u[q..2q]); the window is the slope from `begin` on, then flat (1).
+        let flat = (begin + slope.len()).clamp(from, 2 * q);
+        let mid = q.clamp(from, 2 * q);
+        let slope = slope.get(from - begin..).unwrap_or(&[]);
+        let (out_rise, out_flat) = out.split_at_mut((flat - from).min(out.len()));
+        let (rise_lo, rise_hi) = out_rise.split_at_mut((mid.min(flat) - from).min(out_rise.len()));
+        let (slope_lo, slope_hi) = slope.split_at(rise_lo.len().min(slope.len()));
+        for ((o, &w), &x) in rise_lo.iter_mut().zip(slope_lo).zip(u.get(from + q..).unwrap_or(&[]))
+        {
+            *o += x * w;
         }
-        for (d, w) in left.iter_mut().skip(begin).zip(slope.iter()) {
-            *d *= *w;
+        // From index max(from, q) on, reading u downwards from 3q - 1 - max(from, q).
+        let hi_start = from.max(q);
+        let down = u.get(..(3 * q).saturating_sub(hi_start)).unwrap_or(&[]);
+        for ((o, &w), &x) in rise_hi.iter_mut().zip(slope_hi).zip(down.iter().rev()) {
+            *o -= x * w;
+        }
+        let flat_down = u.get(q..3 * q - flat.max(q)).unwrap_or(&[]);
+        let flat_up = u.get(flat.min(q) + q..2 * q).unwrap_or(&[]);
+        let (flat_lo, flat_hi) =
+            out_flat.split_at_mut((q.saturating_sub(flat)).min(out_flat.len()));
+        for (o, &x) in flat_lo.iter_mut().zip(flat_up) {
+            *o += x;
+        }
+        for (o, &x) in flat_hi.iter_mut().zip(flat_down.iter().rev()) {
+            *o -= x;
         }
     }
 

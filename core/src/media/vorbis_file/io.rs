@@ -39,6 +39,10 @@ impl<R: Read + Seek> Io<R> {
                 return Ok(None);
             }
             if self.demux.fill_from(&mut self.src, CHUNK as usize).map_err(Error::io)? == 0 {
+                if self.demux.is_stalled() {
+                    // A page longer than the buffer may grow to within the budget.
+                    return Err(Error::Budget);
+                }
                 return Ok(None);
             }
         }

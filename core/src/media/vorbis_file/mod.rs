@@ -15,9 +15,13 @@
 //! packet of pre-roll is decoded, and discards up to the exact frame; see `seek.rs` for why this
 //! is right where libvorbisfile is not (non-zero first granule).
 //!
-//! Memory: the demuxer's page buffer ([`MAX_PAGE_LEN`]) and packet buffer ([`MAX_PACKET`]),
-//! the current link's setup and decoder, its comment packet and the link table. Every
-//! allocation is checked against the budget given to [`VorbisFile::open_with_budget`] first.
+//! Memory: the demuxer's page buffer and packet buffer, the current link's setup and decoder,
+//! its comment packet and the link table. The two demuxer buffers start small and grow on
+//! demand to the largest page and the longest page-spanning packet met (at most
+//! [`MAX_PAGE_LEN`] and [`MAX_PACKET`]); for a 44.1 kHz stereo q5 stream everything stays
+//! within 64 KiB. Every allocation is checked against the budget given to
+//! [`VorbisFile::open_with_budget`] first: the demuxer may grow only into what the budget
+//! leaves after the rest, and a page that cannot fit fails the read with [`Error::Budget`].
 //!
 //! Bad input (truncated, corrupt, random bytes) yields an [`Error`] or an early end of stream,
 //! never a panic; every loop consumes input or narrows a byte range.
@@ -33,7 +37,7 @@ use core::ops::Range;
 use embedded_io::{Read, Seek, SeekFrom};
 
 use self::io::Io;
-use crate::media::ogg::packet::Demuxer;
+use crate::media::ogg::packet::{Demuxer, INITIAL_PAGE_BUF};
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
 use crate::media::tags::Comments;
 use crate::media::vorbis::{self, packet_kind, Decoder, PacketKind};
@@ -175,15 +179,14 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Opens `src`, refusing with [`Error::Budget`] before any allocation that would take the
     /// reader's heap past `budget` bytes.
     pub fn open_with_budget(mut src: R, budget: usize) -> Result<Self, Error> {
-        let demux_heap = Demuxer::heap_bound(MAX_PACKET);
-        if demux_heap > budget {
+        if INITIAL_PAGE_BUF > budget {
             return Err(Error::Budget);
         }
         let len = src.seek(SeekFrom::End(0)).map_err(Error::io)?;
-        let demux = Demuxer::new(MAX_PACKET).map_err(|_| Error::OutOfMemory)?;
+        let mut demux = Demuxer::new(MAX_PACKET).map_err(|_| Error::OutOfMemory)?;
+        demux.set_heap_limit(budget);
         let mut io = Io { src, demux, len };
-        let rest = budget - demux_heap;
-        let links = open::scan_links(&mut io, rest)?;
+        let links = open::scan_links(&mut io, budget)?;
         let (stream, first) = Self::load(&mut io, &links, 0, budget)?;
         let mut file = VorbisFile {
             io,
@@ -204,7 +207,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     }
 
     /// Reads the headers of link `index` and builds its decoder within `budget`; the demuxer
-    /// is left just after the setup header.
+    /// is left just after the setup header, its growth limited to what the budget leaves.
     fn load(
         io: &mut Io<R>,
         links: &[Link],
@@ -212,17 +215,21 @@ impl<R: Read + Seek> VorbisFile<R> {
         budget: usize,
     ) -> Result<(Stream, Link), Error> {
         let link = *links.get(index).ok_or(Error::NotVorbis)?;
-        let fixed = Demuxer::heap_bound(MAX_PACKET) + core::mem::size_of_val(links);
+        let table = core::mem::size_of_val(links);
+        io.demux.set_heap_limit(budget.saturating_sub(table));
+        let fixed = io.demux.heap_bytes() + table;
         let rest = budget.checked_sub(fixed).ok_or(Error::Budget)?;
         let h = match open::read_headers(io, link.offset, link.end, rest)? {
             open::Start::Vorbis(h) if h.serial == link.serial => h,
             _ => return Err(Error::BadHeaders),
         };
         let heap = h.setup.heap_bytes() + Decoder::buffer_bytes(&h.ident);
-        if heap + h.comment.capacity() > rest {
+        let held = heap + h.comment.capacity() + table;
+        if held + io.demux.heap_bytes() > budget {
             return Err(Error::Budget);
         }
         let decoder = Decoder::new(h.ident, h.setup).map_err(Error::Header)?;
+        io.demux.set_heap_limit(budget - held);
         Ok((Stream { decoder, comment: h.comment, heap }, link))
     }
 

@@ -162,7 +162,10 @@ pub(super) fn scan_links<R: Read + Seek>(
     // Each round moves `start` past at least one page, so the loop ends.
     while start < io.len {
         let in_last = |serials: &[u32]| last_serial.is_some_and(|s| serials.contains(&s));
-        let h = match read_headers(io, start, io.len, budget) {
+        let table = links.len() * core::mem::size_of::<Link>();
+        io.demux.set_heap_limit(budget.saturating_sub(table));
+        let comment_budget = budget.saturating_sub(table + io.demux.heap_bytes());
+        let h = match read_headers(io, start, io.len, comment_budget) {
             Ok(Start::Vorbis(h)) => h,
             Ok(Start::Other(serials)) => {
                 let end =
@@ -176,6 +179,10 @@ pub(super) fn scan_links<R: Read + Seek>(
             Err(e) if links.is_empty() => return Err(e),
             Err(_) => break, // trailing garbage or a link we cannot read: the chain ends
         };
+        let held = (links.len() + 1) * core::mem::size_of::<Link>()
+            + h.setup.heap_bytes()
+            + h.comment.capacity();
+        io.demux.set_heap_limit(budget.saturating_sub(held));
         let (start_pos, first_page) = initial_position(io, &h, io.len)?;
         let end = if in_last(&h.serials) {
             io.len
@@ -191,8 +198,7 @@ pub(super) fn scan_links<R: Read + Seek>(
         let pcm_offset = start_pos.max(0);
         let end_granule = last.map_or(pcm_offset, |p| p.granule);
         let frames = u64::try_from(end_granule.saturating_sub(pcm_offset)).unwrap_or(0);
-        let table = (links.len() + 1) * core::mem::size_of::<Link>();
-        if table + h.setup.heap_bytes() + h.comment.capacity() > budget {
+        if held + io.demux.heap_bytes() > budget {
             return Err(Error::Budget);
         }
         links.try_reserve(1).map_err(|_| Error::OutOfMemory)?;
