@@ -42,8 +42,21 @@ impl ObjectId {
 }
 
 impl fmt::Display for ObjectId {
+    /// Lower-case hex without leading zeros (`0` for the root). Written digit by digit: ids
+    /// appear several times in every Browse entry, and `{:x}` goes through padded formatting.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:x}", self.0)
+        let mut digits = [b'0'; 16];
+        let mut start = digits.len() - 1;
+        let mut rest = self.0;
+        for (i, d) in digits.iter_mut().enumerate().rev() {
+            *d = b"0123456789abcdef".get((rest & 0xf) as usize).copied().unwrap_or(b'0');
+            rest >>= 4;
+            if *d != b'0' {
+                start = i;
+            }
+        }
+        // ASCII hex digits: valid UTF-8.
+        f.write_str(core::str::from_utf8(digits.get(start..).unwrap_or(b"0")).unwrap_or("0"))
     }
 }
 
@@ -100,9 +113,14 @@ mod tests {
 
     #[test]
     fn prints_and_parses_canonical_hex() {
-        for id in [0, 1, 0xabc, u64::MAX] {
-            let text = ObjectId(id).to_string();
-            assert_eq!(ObjectId::parse(&text), Some(ObjectId(id)));
+        let mut id = 0x9e37_79b9_7f4a_7c15u64;
+        for fixed in [0, 1, 0xabc, 0x10, 0x8000_0000_0000_0000, u64::MAX] {
+            id = id.rotate_left(7) ^ 0x1234_5678;
+            for id in [fixed, id, id >> 17] {
+                let text = ObjectId(id).to_string();
+                assert_eq!(text, alloc::format!("{id:x}"));
+                assert_eq!(ObjectId::parse(&text), Some(ObjectId(id)));
+            }
         }
         assert_eq!(ObjectId::ROOT.to_string(), "0");
         for bad in ["", "00", "0a", "ABC", "x", "-1", "1 ", "10000000000000000"] {

@@ -18,7 +18,7 @@ use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
 use crate::transcode::{Container, Layout, CONTAINERS};
-use crate::xml::{escape_into, escape_text, Render};
+use crate::xml::{escape_into, Escape, Render};
 
 /// The most `res` elements one item has.
 pub const MAX_RESOURCES: usize = 4;
@@ -85,8 +85,12 @@ pub struct MediaUrl<'a> {
 }
 
 impl fmt::Display for MediaUrl<'_> {
+    /// The URL, XML-escaped: the host comes from the connection, the rest is ours.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "http://{}{MEDIA_PATH}{}.{}", self.host, self.id, self.ext)
+        f.write_str("http://")?;
+        Escape(&mut *f).write_str(self.host)?;
+        write!(f, "{MEDIA_PATH}{}.", self.id)?;
+        Escape(&mut *f).write_str(self.ext)
     }
 }
 
@@ -299,7 +303,9 @@ impl<'a> Document<'a> {
     }
 
     fn render_resource(&self, w: &mut String, res: &Resource<'_>) -> fmt::Result {
-        write!(w, "<res protocolInfo=\"{}\"", escape_text(&res.protocol_info))?;
+        // A protocolInfo is made of MIME types, profile names and flags from fixed tables and of
+        // numbers: it never holds a character XML would need escaped.
+        write!(w, "<res protocolInfo=\"{}\"", res.protocol_info)?;
         let f = &self.filter;
         if let Some(size) = res.size.filter(|_| f.allows("res@size")) {
             write!(w, " size=\"{size}\"")?;
@@ -319,7 +325,8 @@ impl<'a> Document<'a> {
         if let Some(bits) = res.bits_per_sample.filter(|_| f.allows("res@bitsPerSample")) {
             write!(w, " bitsPerSample=\"{bits}\"")?;
         }
-        write!(w, ">{}</res>", escape_text(&res.url))
+        // The URL escapes itself.
+        write!(w, ">{}</res>", res.url)
     }
 }
 
