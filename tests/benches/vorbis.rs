@@ -1,9 +1,9 @@
 //! Decode throughput of rill's Vorbis decoder against libvorbis (vorbis_rs) and lewton, in one
 //! process on the same file, plus the peak heap each Rust decoder holds (a counting allocator).
 //!
-//! Run: `cargo bench -p rill-tests --bench vorbis [-- SECONDS [QUALITY]]` (default 60 s, q5,
-//! stereo 44.1 kHz). Times are the best of five interleaved rounds; packet splitting is done beforehand for
-//! rill and lewton, while libvorbisfile reads the Ogg file itself (its demuxing is cheap).
+//! Run: `cargo bench -p rill-tests --bench vorbis [-- SECONDS [QUALITY [CHANNELS]]]` (default
+//! 60 s, q5, stereo 44.1 kHz; more than two channels are encoded at 48 kHz). Times are the best
+//! of five interleaved rounds; packet splitting is done beforehand for rill and lewton, while libvorbisfile reads the Ogg file itself (its demuxing is cheap).
 //! `vorbis_rs` bundles the SSE-optimised aoTuV/Lancer build of libvorbis; the stock libvorbis of
 //! the system is timed as a whole `oggdec` process writing raw 16-bit PCM to /dev/null.
 
@@ -46,7 +46,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let seconds: u32 = args.first().and_then(|s| s.parse().ok()).unwrap_or(60);
     let quality: i8 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let spec = Spec { frames: 44_100 * seconds, ..Spec::stereo(quality) };
+    // Optional channel count; 5.1 (6 channels) is measured at 48 kHz, as such files usually are.
+    let channels: u8 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let rate = if channels > 2 { 48_000 } else { 44_100 };
+    let spec = Spec { frames: rate * seconds, channels, rate, ..Spec::stereo(quality) };
     let bytes = spec.bytes();
     let packets = split_ogg(&bytes);
     let audio: Vec<&[u8]> = packets[3..].iter().map(|p| p.data.as_slice()).collect();
@@ -59,7 +62,7 @@ fn main() {
     let (setup_bytes, buffer_bytes) = (setup.heap_bytes(), Decoder::buffer_bytes(&ident));
     let mut dec = Decoder::new(ident, setup).unwrap();
     let rill_heap = PEAK.load(Ordering::Relaxed) - base;
-    let mut pcm = vec![0i16; 2 * 4096];
+    let mut pcm = vec![0i16; usize::from(channels) * 4096];
     let mut rill = || {
         dec.reset();
         let mut frames = 0;
@@ -88,7 +91,7 @@ fn main() {
         for p in &audio {
             let d: lewton::samples::InterleavedSamples<i16> =
                 lewton::audio::read_audio_packet_generic(&l_ident, &l_setup, p, &mut pwr).unwrap();
-            frames += d.samples.len() / 2;
+            frames += d.samples.len() / usize::from(channels);
         }
         frames
     };
