@@ -80,24 +80,51 @@ fn check(what: &str, file: &[u8], ranges: usize, seed: u64) {
     let mut rng = Rng::new(seed);
     for container in [Container::L16, Container::Wav] {
         let (layout, whole) = reference(file, container);
-        let total = whole.len() as u64;
-        // The whole rendition, then random ranges: tiny ones, ones starting or ending inside a
-        // frame, ones reaching the end.
-        let mut spans = vec![(0, total), (total - 1, 1), (0, 1)];
-        for i in 0..ranges {
-            let first = rng.below(total);
-            let len = match i % 3 {
-                0 => (1 + rng.below(7)).min(total - first),
-                1 => 1 + rng.below(total - first),
-                _ => total - first,
-            };
-            spans.push((first, len));
+        let mut spans = vec![(0, layout.total_len())];
+        spans.extend(random_spans(&mut rng, layout, ranges, false));
+        assert_spans(&format!("{what} {container}"), file, layout, &whole, spans, &mut rng);
+    }
+}
+
+/// Byte spans of `layout` to check: the last byte, the first, and `ranges` random ones (tiny,
+/// starting or ending inside a frame, reaching the end), each followed by the span of a random
+/// time range (open or closed, as the server maps `npt=START-END`) when `times` is set.
+fn random_spans(rng: &mut Rng, layout: Layout, ranges: usize, times: bool) -> Vec<(u64, u64)> {
+    let total = layout.total_len();
+    let mut spans = vec![(total - 1, 1), (0, 1)];
+    for i in 0..ranges {
+        let first = rng.below(total);
+        let len = match i % 3 {
+            0 => (1 + rng.below(7)).min(total - first),
+            1 => 1 + rng.below(total - first),
+            _ => total - first,
+        };
+        spans.push((first, len));
+        if times {
+            let d = layout.duration_us();
+            let start = rng.below(d);
+            let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
+            let frames = layout.time_span(start, end);
+            let first = layout.frame_offset(frames.start);
+            spans.push((first, layout.frame_offset(frames.end) - first));
         }
-        for (first, len) in spans {
-            let got = produce(file, layout, first, len, &mut rng);
-            let want = &whole[first as usize..(first + len) as usize];
-            assert!(got == want, "{what} {container}: bytes {first}+{len} differ");
-        }
+    }
+    spans
+}
+
+/// Each span produced by a transcoder that seeks there equals the same slice of `whole`.
+fn assert_spans(
+    what: &str,
+    file: &[u8],
+    layout: Layout,
+    whole: &[u8],
+    spans: Vec<(u64, u64)>,
+    rng: &mut Rng,
+) {
+    for (first, len) in spans {
+        let got = produce(file, layout, first, len, rng);
+        let want = &whole[first as usize..(first + len) as usize];
+        assert!(got == want, "{what}: bytes {first}+{len} differ from the whole rendition");
     }
 }
 
@@ -262,30 +289,9 @@ fn check_lpcm_ranges(
     ranges: usize,
     seed: u64,
 ) {
-    let total = layout.total_len();
     let mut rng = Rng::new(seed);
-    let mut spans = vec![(total - 1, 1), (0, 1)];
-    for i in 0..ranges {
-        let first = rng.below(total);
-        let len = match i % 3 {
-            0 => (1 + rng.below(7)).min(total - first),
-            1 => 1 + rng.below(total - first),
-            _ => total - first,
-        };
-        spans.push((first, len));
-        // A time range: npt START-END in microseconds, as the server maps it.
-        let d = layout.duration_us();
-        let start = rng.below(d);
-        let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
-        let frames = layout.time_span(start, end);
-        let first = layout.frame_offset(frames.start);
-        spans.push((first, layout.frame_offset(frames.end) - first));
-    }
-    for (first, len) in spans {
-        let got = produce(file, layout, first, len, &mut rng);
-        let want = &whole[first as usize..(first + len) as usize];
-        assert!(got == want, "{what}: bytes {first}+{len} differ from the linear run");
-    }
+    let spans = random_spans(&mut rng, layout, ranges, true);
+    assert_spans(what, file, layout, whole, spans, &mut rng);
 }
 
 #[test]
