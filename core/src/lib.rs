@@ -14,6 +14,7 @@
 //! - [`media`]: the Ogg demuxer and the Vorbis decoder.
 //! - [`profile`]: recognising players from request headers, and what each one needs.
 //! - [`library`]: the media library model the ContentDirectory browses.
+//! - [`gena`]: eventing: SUBSCRIBE/UNSUBSCRIBE, the subscription table and its NOTIFYs.
 //! - [`server`]: the HTTP connection loop that ties them together, generic over
 //!   `embedded-io-async` connections, shared by the host and the firmware.
 //!
@@ -28,6 +29,8 @@
 extern crate alloc;
 
 pub mod dlna;
+#[cfg(feature = "alloc")]
+pub mod gena;
 pub mod http;
 #[cfg(feature = "alloc")]
 pub mod library;

@@ -3,7 +3,7 @@
 //! The whole HTTP side (parsing, limits, keep-alive, description, SOAP, media, transcodes) is the
 //! core's, shared with the firmware. This module only provides what the core asks of a platform
 //! ([`Env`]: the library behind its lock, files from the served folders, the clocks, the player
-//! table) and the socket with its timeouts:
+//! table, the event subscriptions) and the socket with its timeouts:
 //! - a read waits at most [`IDLE_TIMEOUT`] (a client that sends nothing is dropped);
 //! - a write waits at most [`STALL_TIMEOUT`]: a paused player stops reading (DLNA's connection
 //!   stall) and resumes later, so this is long; past it the connection is dropped.
@@ -18,10 +18,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
 use nix::sys::sendfile::sendfile64;
+use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
 use rill_core::library::{FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::server::{Env, Server, Transmit, CLIENTS};
+use rill_core::server::{Env, Server, Transmit, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::description::Device;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
@@ -58,6 +59,10 @@ pub struct Shared {
     pub clients: Mutex<Clients<CLIENTS>>,
     /// The start of [`Env::now`]'s clock.
     pub epoch: std::time::Instant,
+    /// The GENA subscription table; [`crate::events`] sends its NOTIFYs.
+    pub events: Mutex<Subscriptions<SUBSCRIPTIONS>>,
+    /// Poked after every use of the table, so the event sender looks at it again.
+    pub events_changed: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -77,7 +82,14 @@ impl Shared {
             library: RwLock::new(library),
             clients: Mutex::new(Clients::new()),
             epoch: std::time::Instant::now(),
+            events: Mutex::new(Subscriptions::new(uuid::Uuid::new_v4().as_u64_pair().0)),
+            events_changed: tokio::sync::Notify::new(),
         }
+    }
+
+    /// A core instant (on [`Env::now`]'s clock) as a tokio instant to sleep until.
+    pub fn instant(&self, at: Instant) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.epoch + Duration::from_micros(at.as_micros()))
     }
 }
 
@@ -109,6 +121,12 @@ impl Env for Shared {
 
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
         f(&mut self.clients.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
+        let out = f(&mut self.events.lock().unwrap_or_else(PoisonError::into_inner));
+        self.events_changed.notify_one();
+        out
     }
 }
 

@@ -13,7 +13,8 @@
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
 //!   media, transcodes); [`decode`]: `rill decode`.
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
-//!   responder; [`serve`]: the running server.
+//!   responder; [`events`]: the GENA NOTIFY sender around the core's subscription table;
+//!   [`serve`]: the running server.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod connection;
 pub mod decode;
 pub mod demo;
 pub mod discovery;
+pub mod events;
 pub mod folders;
 pub mod iface;
 pub mod library;

@@ -24,7 +24,7 @@ use crate::iface::Interface;
 use crate::net::{http, ssdp};
 use crate::state::Identity;
 use crate::storage::Storage;
-use crate::{discovery, library, scan};
+use crate::{discovery, events, library, scan};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -130,6 +130,8 @@ impl Server {
         for listener in listeners {
             tasks.spawn(accept_task(listener, Arc::clone(&shared), stop_rx.clone()));
         }
+        events::publish(&shared);
+        tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
 
         tokio::select! {
             () = shutdown => tracing::info!("shutting down"),

@@ -10,6 +10,7 @@
 //! - [`http`]: a raw-bytes HTTP/1.1 client (malformed requests, keep-alive, HEAD, HTTP/1.0).
 //! - [`soap`]: device description, SOAP calls and faults, Browse results.
 //! - [`didl`]: DIDL-Lite parsing.
+//! - [`gena`]: event subscriptions and a listener for the NOTIFYs they bring.
 //! - [`netns`]: running a test in a private network namespace.
 //!
 //! # Multicast on loopback (Linux)
@@ -32,6 +33,7 @@
 //! is still worth using for server tests: it isolates parallel servers sharing UDP port 1900.
 
 pub mod didl;
+pub mod gena;
 pub mod http;
 pub mod netns;
 pub mod soap;
@@ -183,6 +185,36 @@ impl Renderer {
             [("Content-Type", "text/xml; charset=\"utf-8\""), ("SOAPACTION", soap_action.as_str())];
         let resp = self.request("POST", control_url, &headers, body.as_bytes())?;
         soap::parse_response(&resp, service_type, action)
+    }
+
+    /// `SUBSCRIBE` to `event_url` with `CALLBACK: callback` (see [`gena::Subscriber::callback`])
+    /// and `TIMEOUT: Second-timeout`; the granted subscription, or the refusal's status.
+    pub fn subscribe(
+        &self,
+        event_url: &str,
+        callback: &str,
+        timeout: u32,
+    ) -> io::Result<Result<gena::Subscription, u16>> {
+        let timeout = format!("Second-{timeout}");
+        let headers = [("CALLBACK", callback), ("NT", "upnp:event"), ("TIMEOUT", timeout.as_str())];
+        Ok(gena::subscription(&self.request("SUBSCRIBE", event_url, &headers, &[])?))
+    }
+
+    /// Renews subscription `sid` for `timeout` seconds.
+    pub fn renew(
+        &self,
+        event_url: &str,
+        sid: &str,
+        timeout: u32,
+    ) -> io::Result<Result<gena::Subscription, u16>> {
+        let timeout = format!("Second-{timeout}");
+        let headers = [("SID", sid), ("TIMEOUT", timeout.as_str())];
+        Ok(gena::subscription(&self.request("SUBSCRIBE", event_url, &headers, &[])?))
+    }
+
+    /// `UNSUBSCRIBE` subscription `sid`; the answer's status.
+    pub fn unsubscribe(&self, event_url: &str, sid: &str) -> io::Result<u16> {
+        Ok(self.request("UNSUBSCRIBE", event_url, &[("SID", sid)], &[])?.status)
     }
 
     /// ContentDirectory Browse.

@@ -95,7 +95,7 @@ impl<E: Env> Server<'_, E> {
                         let body = received.get(req.head_len..).unwrap_or_default();
                         let now = self.env.now();
                         let player = self.env.with_clients(|c| c.observe(now, peer, &req.headers));
-                        let reply = self.route(&req, body, host, &player.profile());
+                        let reply = self.route(&req, body, host, peer, &player.profile());
                         self.send(conn, tx, &req, reply).await?
                     }
                     // The same bytes parsed complete a moment ago.
@@ -200,6 +200,10 @@ impl<E: Env> Server<'_, E> {
         head.content_length(reply.body.len());
         if let Some(allow) = reply.allow {
             head.header("Allow", allow);
+        }
+        if let Some(accepted) = &reply.subscription {
+            head.header("SID", accepted.sid.as_str());
+            head.header("TIMEOUT", format_args!("Second-{}", accepted.timeout));
         }
         if let Some(media) = &reply.media {
             head.header("Accept-Ranges", "bytes");

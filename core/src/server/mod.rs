@@ -17,6 +17,9 @@
 //!   `Transfer-Encoding` 501, other HTTP versions 505; each closes the connection;
 //! - a target that does not percent-decode to a clean path 400; unknown paths 404; a method a
 //!   path does not take 405;
+//! - SUBSCRIBE and UNSUBSCRIBE on an event URL: 200 with `SID` and `TIMEOUT`, or the refusal
+//!   [`crate::gena::Error::status`] names (400, 412, 503); the subscription table lives behind
+//!   [`Env::with_events`] and the platform sends the NOTIFYs it produces;
 //! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
 //!   [`media`]).
 
@@ -27,6 +30,7 @@ mod route;
 
 pub use conn::{Error, Transmit, MIN_TX};
 
+use crate::gena::Subscriptions;
 use crate::http::request::Limits;
 use crate::library::{FileRef, Library};
 use crate::profile::Clients;
@@ -57,11 +61,21 @@ pub trait Env {
     /// Runs `f` with the table of players recognised per client address, kept by the platform
     /// behind a lock like the library (and, like it, never held across an await).
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R;
+
+    /// Runs `f` with the GENA subscription table, behind a lock like the library. The server
+    /// calls it for SUBSCRIBE and UNSUBSCRIBE; afterwards the table may have a NOTIFY due (the
+    /// initial event of a new subscription), so the platform's event sender should look at
+    /// [`Subscriptions::poll_notify`] again after each call.
+    fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R;
 }
 
 /// Client addresses whose player is remembered (an hour each; the least recently seen makes
 /// room): 16 entries, about 520 bytes.
 pub const CLIENTS: usize = 16;
+
+/// Event subscriptions held at once, across the three services: 16 slots, about 16 KB (see
+/// [`Subscriptions`]). A player subscribes to one or two services; a full table answers 503.
+pub const SUBSCRIPTIONS: usize = 16;
 
 /// The HTTP server of one device: its identity, its limits, and its [`Env`].
 #[derive(Debug)]

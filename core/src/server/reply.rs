@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use alloc::boxed::Box;
 
 use crate::dlna::{ContentFeatures, Mime};
+use crate::gena::Accepted;
 use crate::http::npt;
 use crate::http::range::ContentRange;
 use crate::http::response::StatusCode;
@@ -89,6 +90,8 @@ pub(super) struct Reply<F> {
     pub close: bool,
     /// `Allow` for a 405.
     pub allow: Option<&'static str>,
+    /// `SID` and `TIMEOUT` of a granted subscription.
+    pub subscription: Option<Accepted>,
 }
 
 /// `Content-Type` of XML documents and SOAP answers.
@@ -104,7 +107,22 @@ impl<F> Reply<F> {
             media: None,
             close: false,
             allow: None,
+            subscription: None,
         }
+    }
+
+    /// 200 to a SUBSCRIBE, with the subscription's `SID` and `TIMEOUT` and no body.
+    pub(super) fn subscribed(accepted: Accepted) -> Self {
+        Reply {
+            content_type: None,
+            subscription: Some(accepted),
+            ..Reply::new(StatusCode::OK, XML, Body::Text(""))
+        }
+    }
+
+    /// 200 with no body (an UNSUBSCRIBE).
+    pub(super) fn empty() -> Self {
+        Reply { content_type: None, ..Reply::new(StatusCode::OK, XML, Body::Text("")) }
     }
 
     /// An error answer with a one-line text body naming the status.

@@ -2,9 +2,11 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::net::IpAddr;
 
 use super::reply::{Body, Reply, XML};
 use super::{Env, Server};
+use crate::gena;
 use crate::http::percent;
 use crate::http::request::{Method, Request};
 use crate::http::response::StatusCode;
@@ -17,13 +19,14 @@ use crate::xml::Render;
 const MAX_PATH: usize = 256;
 
 impl<E: Env> Server<'_, E> {
-    /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`), for a player
-    /// with `profile`.
+    /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`) by `peer`, for
+    /// a player with `profile`.
     pub(super) fn route(
         &self,
         req: &Request<'_, '_>,
         body: &[u8],
         host: &str,
+        peer: IpAddr,
         profile: &Profile,
     ) -> Reply<E::File> {
         let mut storage = [0u8; MAX_PATH];
@@ -48,9 +51,8 @@ impl<E: Env> Server<'_, E> {
                     self.control(service, req, body, host, profile)
                 }
                 (Endpoint::Control, _, _) => Reply::method_not_allowed("POST"),
-                // GENA eventing is not served yet: say so rather than pretend to subscribe.
                 (Endpoint::Event, _, Method::Subscribe | Method::Unsubscribe) => {
-                    Reply::error(StatusCode::NOT_IMPLEMENTED)
+                    self.event(service, req, peer, profile)
                 }
                 (Endpoint::Event, _, _) => Reply::method_not_allowed("SUBSCRIBE, UNSUBSCRIBE"),
             };
@@ -93,6 +95,31 @@ impl<E: Env> Server<'_, E> {
 }
 
 impl<E: Env> Server<'_, E> {
+    /// A SUBSCRIBE (new or renewal) or UNSUBSCRIBE on `service`'s event URL from `peer`.
+    fn event(
+        &self,
+        service: Service,
+        req: &Request<'_, '_>,
+        peer: IpAddr,
+        profile: &Profile,
+    ) -> Reply<E::File> {
+        let now = self.env.now();
+        let result = gena::parse(req.method, &req.headers).and_then(|request| {
+            self.env.with_events(|table| match request {
+                gena::Request::Subscribe { callbacks, timeout } => table
+                    .subscribe(now, service, peer, callbacks, timeout, *profile)
+                    .map(Reply::subscribed),
+                gena::Request::Renew { sid, timeout } => {
+                    table.renew(now, service, sid, timeout).map(Reply::subscribed)
+                }
+                gena::Request::Unsubscribe { sid } => {
+                    table.unsubscribe(now, service, sid).map(|()| Reply::empty())
+                }
+            })
+        });
+        result.unwrap_or_else(|e| Reply::error(e.status()))
+    }
+
     /// The device description, with the model fields some players insist on (the Xbox 360
     /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name).
     fn description(&self, profile: &Profile) -> Reply<E::File> {

@@ -12,7 +12,8 @@ use std::vec::Vec;
 use core::cell::RefCell;
 use core::net::{IpAddr, Ipv4Addr};
 
-use super::{Env, Server, CLIENTS};
+use super::{Env, Server, CLIENTS, SUBSCRIPTIONS};
+use crate::gena::{Subscriptions, MAX_NOTIFY};
 use crate::http::request::Limits;
 use crate::library::{FileInfo, FileRef, Library, ObjectId};
 use crate::profile::Clients;
@@ -65,6 +66,7 @@ struct TestEnv {
     library: Library,
     files: HashMap<String, Vec<u8>>,
     clients: RefCell<Clients<CLIENTS>>,
+    events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
 }
 
 impl Env for TestEnv {
@@ -91,6 +93,10 @@ impl Env for TestEnv {
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
         f(&mut self.clients.borrow_mut())
     }
+
+    fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
+        f(&mut self.events.borrow_mut())
+    }
 }
 
 fn test_env() -> (TestEnv, ObjectId) {
@@ -104,7 +110,8 @@ fn test_env() -> (TestEnv, ObjectId) {
         .unwrap()
         .unwrap();
     files.insert("a/song.mp3".into(), song);
-    (TestEnv { library, files, clients: RefCell::new(Clients::new()) }, id)
+    let events = RefCell::new(Subscriptions::new(7));
+    (TestEnv { library, files, clients: RefCell::new(Clients::new()), events }, id)
 }
 
 /// An in-memory connection: the client's bytes in (delivered `chunk` at a time), ours out.
@@ -405,4 +412,55 @@ fn players_are_recognised_and_remembered_per_client() {
     assert_eq!(r[0].status, 200);
     let r = exchange_with(&env, &get("/rill/description.xml", ""), usize::MAX, 0);
     assert!(String::from_utf8_lossy(&r[0].body).contains("<modelName>Rill</modelName>"));
+}
+
+#[test]
+fn subscribe_renew_unsubscribe_over_http() {
+    let (env, _) = test_env();
+    // The test peer is 127.0.0.2; its callback must be there too.
+    let subscribe = "SUBSCRIBE /rill/cd/event HTTP/1.1\r\nHost: 127.0.0.1:8200\r\n\
+                     CALLBACK: <http://127.0.0.2:4000/cd>\r\nNT: upnp:event\r\n\
+                     TIMEOUT: Second-300\r\n\r\n";
+    let r = exchange_with(&env, subscribe.as_bytes(), usize::MAX, 0);
+    assert_eq!(r[0].status, 200);
+    assert_eq!(r[0].header("timeout"), Some("Second-300"));
+    assert_eq!(r[0].header("content-length"), Some("0"));
+    let sid = r[0].header("sid").unwrap().to_string();
+    assert!(sid.starts_with("uuid:") && sid.len() == 41, "{sid}");
+    // The initial event is due: SEQ 0 to the callback, with the library's SystemUpdateID.
+    let system_update_id = env.library.system_update_id();
+    let mut buf = vec![0u8; MAX_NOTIFY];
+    let notify = {
+        let mut table = env.events.borrow_mut();
+        table.changed(system_update_id, &[]);
+        table.poll_notify(Instant::from_millis(2), &mut buf).unwrap()
+    };
+    assert_eq!((notify.dst, notify.seq), ("127.0.0.2:4000".parse().unwrap(), 0));
+    let text = String::from_utf8_lossy(&buf[..notify.len]).into_owned();
+    assert!(text.starts_with("NOTIFY /cd HTTP/1.1\r\n"), "{text}");
+    assert!(text.contains(&std::format!("\r\nSID: {sid}\r\n")), "{text}");
+    assert!(text.contains(&std::format!("<SystemUpdateID>{system_update_id}</SystemUpdateID>")));
+
+    let mut input = std::format!(
+        "SUBSCRIBE /rill/cd/event HTTP/1.1\r\nSID: {sid}\r\nTIMEOUT: Second-infinite\r\n\r\n"
+    );
+    // Refusals: a renewal with NT (400), an unknown SID (412), a callback elsewhere (412), the
+    // SID of another service (412), GET on an event URL (405).
+    input.push_str(&std::format!(
+        "SUBSCRIBE /rill/cd/event HTTP/1.1\r\nSID: {sid}\r\nNT: upnp:event\r\n\r\n\
+         SUBSCRIBE /rill/cd/event HTTP/1.1\r\nSID: uuid:nobody\r\n\r\n\
+         SUBSCRIBE /rill/cd/event HTTP/1.1\r\nNT: upnp:event\r\nCALLBACK: <http://10.1.1.1/>\r\n\r\n\
+         UNSUBSCRIBE /rill/cm/event HTTP/1.1\r\nSID: {sid}\r\n\r\n\
+         GET /rill/cd/event HTTP/1.1\r\n\r\n\
+         UNSUBSCRIBE /rill/cd/event HTTP/1.1\r\nSID: {sid}\r\n\r\n\
+         UNSUBSCRIBE /rill/cd/event HTTP/1.1\r\nSID: {sid}\r\nConnection: close\r\n\r\n"
+    ));
+    let r = exchange_with(&env, input.as_bytes(), 13, 0);
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 400, 412, 412, 412, 405, 200, 412]);
+    assert_eq!(r[0].header("sid"), Some(sid.as_str()));
+    assert_eq!(r[0].header("timeout"), Some("Second-1800"));
+    assert_eq!(r[5].header("allow"), Some("SUBSCRIBE, UNSUBSCRIBE"));
+    assert!(r[6].header("sid").is_none() && r[6].body.is_empty());
+    assert!(env.events.borrow().is_empty());
 }

@@ -21,10 +21,11 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
 use embedded_io_async::ErrorKind;
+use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
 use rill_core::library::{FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::server::{Env, Server, CLIENTS, MIN_TX};
+use rill_core::server::{Env, Server, CLIENTS, MIN_TX, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::description::Device;
 
@@ -37,6 +38,7 @@ pub const MAX_OUTPUT: usize = 4 << 20;
 /// The platform: the fixture library and files, a fixed clock.
 struct FuzzEnv {
     clients: RefCell<Clients<CLIENTS>>,
+    events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
 }
 
 impl Env for FuzzEnv {
@@ -62,6 +64,10 @@ impl Env for FuzzEnv {
 
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
         f(&mut self.clients.borrow_mut())
+    }
+
+    fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
+        f(&mut self.events.borrow_mut())
     }
 }
 
@@ -106,7 +112,10 @@ impl embedded_io_async::Write for Conn<'_> {
 /// The `server` target.
 pub fn server(data: &[u8]) {
     let Some((&chunk, input)) = data.split_first() else { return };
-    let env = FuzzEnv { clients: RefCell::new(Clients::new()) };
+    let env = FuzzEnv {
+        clients: RefCell::new(Clients::new()),
+        events: RefCell::new(Subscriptions::new(1)),
+    };
     let device = Device::rill("Fuzz", "uuid:00000000-0000-4000-8000-000000000000", &[]);
     let server =
         Server::new(&env, device, "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0", Limits::DEFAULT);

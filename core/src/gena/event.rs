@@ -1,0 +1,126 @@
+//! The NOTIFY request that carries an event: head and `e:propertyset` body, written into a
+//! caller's buffer.
+//!
+//! ```text
+//! NOTIFY /callback/path HTTP/1.1
+//! HOST: 192.168.1.20:41233
+//! CONTENT-TYPE: text/xml; charset="utf-8"
+//! NT: upnp:event
+//! NTS: upnp:propchange
+//! SID: uuid:...
+//! SEQ: 0
+//! CONTENT-LENGTH: 181
+//! CONNECTION: close
+//!
+//! <?xml version="1.0" encoding="utf-8"?>
+//! <e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0"><e:property>
+//! <SystemUpdateID>7</SystemUpdateID></e:property></e:propertyset>
+//! ```
+//!
+//! The body is rendered twice, once to count its bytes for `CONTENT-LENGTH` and once into the
+//! buffer, so nothing is copied. Values are XML-escaped; the path and SID come from the
+//! subscription table, which only holds printable ASCII in them.
+
+use core::fmt::{self, Write};
+use core::net::SocketAddr;
+
+use crate::http::{SliceWriter, WriteError};
+use crate::xml::{escape_text, Count};
+
+/// One evented state variable and its value.
+pub type Property<'a> = (&'a str, &'a dyn fmt::Display);
+
+/// Writes the NOTIFY for event `seq` of subscription `sid` to `dst` + `path` into `buf`;
+/// returns its length, or how long a buffer it needs.
+pub fn emit(
+    buf: &mut [u8],
+    dst: SocketAddr,
+    path: &str,
+    sid: &str,
+    seq: u32,
+    properties: &[Property<'_>],
+) -> Result<usize, WriteError> {
+    let mut count = Count::default();
+    body(&mut count, properties).map_err(|_| WriteError::Format)?;
+    let mut w = SliceWriter::new(buf);
+    write!(
+        w,
+        "NOTIFY {path} HTTP/1.1\r\nHOST: {dst}\r\nCONTENT-TYPE: text/xml; charset=\"utf-8\"\r\n\
+         NT: upnp:event\r\nNTS: upnp:propchange\r\nSID: {sid}\r\nSEQ: {seq}\r\n\
+         CONTENT-LENGTH: {}\r\nCONNECTION: close\r\n\r\n",
+        count.0
+    )
+    .map_err(|_| WriteError::Format)?;
+    body(&mut w, properties).map_err(|_| WriteError::Format)?;
+    w.finish()
+}
+
+/// The `e:propertyset` document.
+fn body(w: &mut dyn Write, properties: &[Property<'_>]) -> fmt::Result {
+    w.write_str(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n\
+         <e:propertyset xmlns:e=\"urn:schemas-upnp-org:event-1-0\">",
+    )?;
+    for (name, value) in properties {
+        write!(w, "<e:property><{name}>{}</{name}></e:property>", escape_text(value))?;
+    }
+    w.write_str("</e:propertyset>\r\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notify_parses_back_with_its_exact_body() {
+        let mut buf = [0u8; 1024];
+        let dst: SocketAddr = "192.168.1.20:41233".parse().unwrap();
+        let ids = "1f,3,a2,9";
+        let props: [Property<'_>; 2] = [("SystemUpdateID", &7u32), ("ContainerUpdateIDs", &ids)];
+        let n = emit(&mut buf, dst, "/ev?x=1", "uuid:s", 4, &props).unwrap();
+        let mut headers = [httparse::EMPTY_HEADER; 16];
+        let mut req = httparse::Request::new(&mut headers);
+        let head = match req.parse(&buf[..n]).unwrap() {
+            httparse::Status::Complete(head) => head,
+            httparse::Status::Partial => panic!("partial"),
+        };
+        assert_eq!((req.method, req.path, req.version), (Some("NOTIFY"), Some("/ev?x=1"), Some(1)));
+        let get = |name: &str| {
+            let h = req.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).unwrap();
+            core::str::from_utf8(h.value).unwrap()
+        };
+        assert_eq!(get("host"), "192.168.1.20:41233");
+        assert_eq!((get("nt"), get("nts")), ("upnp:event", "upnp:propchange"));
+        assert_eq!((get("sid"), get("seq")), ("uuid:s", "4"));
+        let body = core::str::from_utf8(&buf[head..n]).unwrap();
+        assert_eq!(get("content-length"), body.len().to_string());
+        let doc = roxmltree::Document::parse(body).unwrap();
+        let ns = "urn:schemas-upnp-org:event-1-0";
+        assert!(doc.root_element().has_tag_name((ns, "propertyset")));
+        let values: std::vec::Vec<(&str, &str)> = doc
+            .root_element()
+            .children()
+            .filter(|p| p.has_tag_name((ns, "property")))
+            .filter_map(|p| p.first_element_child())
+            .map(|v| (v.tag_name().name(), v.text().unwrap_or("")))
+            .collect();
+        assert_eq!(values, [("SystemUpdateID", "7"), ("ContainerUpdateIDs", "1f,3,a2,9")]);
+    }
+
+    #[test]
+    fn values_are_escaped_and_small_buffers_say_what_they_need() {
+        let mut big = [0u8; 512];
+        let text = "a<b&c";
+        let props: [Property<'_>; 1] = [("SourceProtocolInfo", &text)];
+        let dst: SocketAddr = "[::1]:9".parse().unwrap();
+        let n = emit(&mut big, dst, "/", "uuid:s", 0, &props).unwrap();
+        let out = core::str::from_utf8(&big[..n]).unwrap();
+        assert!(out.contains("HOST: [::1]:9\r\n"), "{out}");
+        assert!(out.contains("<SourceProtocolInfo>a&lt;b&amp;c</SourceProtocolInfo>"), "{out}");
+        let mut small = [0u8; 40];
+        assert_eq!(
+            emit(&mut small, dst, "/", "uuid:s", 0, &props),
+            Err(WriteError::BufferTooSmall { needed: n })
+        );
+    }
+}
