@@ -69,6 +69,13 @@ pub struct Serve {
     /// Where the demo library is unpacked [default: $XDG_CACHE_HOME/rill].
     #[arg(long, env = "RILL_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Seconds between rescans of folders inotify cannot watch (out of watches).
+    #[arg(long, value_name = "SECS", default_value_t = crate::live::RESCAN_INTERVAL.as_secs(), hide = true)]
+    pub rescan_interval: u64,
+    /// Use at most this many inotify watches, as if the system limit were that low (to try
+    /// the fallback).
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_watches: Option<usize>,
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
 //! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets.
 //! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
-//!   core's library model built from a scan.
+//!   core's library model built from a scan; [`live`]: the background scan and the inotify
+//!   watcher that keep it current.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
 //!   media, transcodes); [`decode`]: `rill decode`.
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
@@ -28,6 +29,7 @@ pub mod events;
 pub mod folders;
 pub mod iface;
 pub mod library;
+pub mod live;
 pub mod net;
 pub mod scan;
 pub mod serve;

@@ -18,7 +18,7 @@ use embedded_io_adapters::std::FromStd;
 use rill_core::dlna::MediaFormat;
 use rill_core::library::{probe, FileInfo, Library, ObjectId};
 
-use crate::scan::{Kind, Scan};
+use crate::scan::{Entry, Kind, Scan};
 use crate::storage::Storage;
 
 /// What [`build`] put in, for the start-up log.
@@ -37,38 +37,63 @@ pub struct Counts {
 /// A library of `roots` (canonical, in order) holding the entries of `scan`, with the details of
 /// every Vorbis file read through `storage`.
 pub fn build(roots: &[PathBuf], scan: &Scan, storage: &Storage) -> Result<(Library, Counts)> {
-    let mut library = Library::new();
+    let mut library = with_roots(roots)?;
     let mut counts = Counts::default();
-    for (i, root) in roots.iter().enumerate() {
-        let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("Music");
-        library.add_root(root_index(i)?, name).map_err(|e| anyhow!("adding {name}: {e}"))?;
-    }
     for entry in &scan.entries {
-        let root = root_index(entry.root)?;
-        let Some(rel) = slash_path(&entry.path) else {
-            counts.not_utf8 += 1;
-            tracing::warn!(path = %entry.path.display(), "skipped: name is not UTF-8");
-            continue;
-        };
-        let inserted = match entry.kind {
-            Kind::Dir => library.insert_folder(root, &rel).map(|_| ()),
-            Kind::File { size, modified } => {
-                let mtime = modified
-                    .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_secs());
-                library.insert_file(root, &rel, FileInfo { size, mtime }).map(|id| {
-                    counts.media += usize::from(id.is_some());
-                    if let Some(id) = id {
-                        probe(&mut library, id, storage, entry.root, &entry.path, &mut counts);
-                    }
-                })
-            }
-        };
-        inserted.map_err(|e| anyhow!("adding {rel}: {e}"))?;
+        add(&mut library, entry, storage, &mut counts)?;
     }
     // Children in default order once, so browsing them borrows instead of sorting.
     library.tidy();
     Ok((library, counts))
+}
+
+/// An empty library with one top-level folder per root, named after the directory.
+pub fn with_roots(roots: &[PathBuf]) -> Result<Library> {
+    let mut library = Library::new();
+    for (i, root) in roots.iter().enumerate() {
+        let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("Music");
+        library.add_root(root_index(i)?, name).map_err(|e| anyhow!("adding {name}: {e}"))?;
+    }
+    Ok(library)
+}
+
+/// Adds (or updates) one scanned folder or file, reading a Vorbis file's details through
+/// `storage`. A file whose size and modification time are those already in the library is
+/// left alone (it was read when they were recorded).
+pub fn add(
+    library: &mut Library,
+    entry: &Entry,
+    storage: &Storage,
+    counts: &mut Counts,
+) -> Result<()> {
+    let root = root_index(entry.root)?;
+    let Some(rel) = slash_path(&entry.path) else {
+        counts.not_utf8 += 1;
+        tracing::warn!(path = %entry.path.display(), "skipped: name is not UTF-8");
+        return Ok(());
+    };
+    let inserted = match entry.kind {
+        Kind::Dir => library.insert_folder(root, &rel).map(|_| ()),
+        Kind::File { size, modified } => {
+            let mtime =
+                modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
+            let file = FileInfo { size, mtime };
+            let known = library
+                .lookup_path(root, &rel)
+                .and_then(|id| library.get(id)?.as_item())
+                .is_some_and(|item| item.file == file);
+            if known {
+                return Ok(());
+            }
+            library.insert_file(root, &rel, file).map(|id| {
+                counts.media += usize::from(id.is_some());
+                if let Some(id) = id {
+                    probe(library, id, storage, entry.root, &entry.path, counts);
+                }
+            })
+        }
+    };
+    inserted.map_err(|e| anyhow!("adding {rel}: {e}"))
 }
 
 /// Reads the details of item `id` if it is Ogg Vorbis.
@@ -101,12 +126,12 @@ fn probe(
     }
 }
 
-fn root_index(i: usize) -> Result<u16> {
+pub(crate) fn root_index(i: usize) -> Result<u16> {
     u16::try_from(i).map_err(|_| anyhow!("too many served folders"))
 }
 
 /// The relative path with `/` separators, if every component is UTF-8.
-fn slash_path(path: &Path) -> Option<String> {
+pub(crate) fn slash_path(path: &Path) -> Option<String> {
     let parts: Option<Vec<&str>> = path.iter().map(|c| c.to_str()).collect();
     Some(parts?.join("/"))
 }

@@ -78,6 +78,10 @@ async fn serve(args: Serve) -> Result<()> {
         interfaces,
         roots,
         state_dir,
+        live: rill::live::Options {
+            rescan_interval: std::time::Duration::from_secs(args.rescan_interval.max(1)),
+            max_watches: args.max_watches,
+        },
     };
     Server::bind(config)?.run(shutdown).await
 }

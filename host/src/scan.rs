@@ -5,8 +5,9 @@
 //! expects. Hidden names (leading dot) are skipped. Symlinks are followed only when their target
 //! stays under the same root; a folder reached twice (a link back up the tree) is listed once, and
 //! depth is bounded, so the walk always ends. Unreadable entries are logged and counted, never
-//! fatal. The scanner knows nothing about media types: the library decides what to keep. It is a
-//! module of its own so that change notification (inotify) can later feed the same [`Entry`]s.
+//! fatal. The scanner knows nothing about media types: the library decides what to keep.
+//! [`scan_dir`] walks one folder the same way, for the watcher ([`crate::live`]) when a folder
+//! appears or is checked again.
 
 use std::collections::HashSet;
 use std::fs;
@@ -60,6 +61,26 @@ pub fn scan(roots: &[PathBuf]) -> Scan {
         walk.visited.insert(root.clone());
         walk.dir(root, Path::new(""), 0);
     }
+    out
+}
+
+/// Walks the folder `rel` under root `root` (index `index`), as [`scan`] would have listed
+/// it: the folder itself first (unless `rel` is empty), then its contents. Used when a folder
+/// appears or must be checked again.
+pub fn scan_dir(root: &Path, index: usize, rel: &Path) -> Scan {
+    let mut out = Scan::default();
+    let abs = root.join(rel);
+    let depth = rel.components().count();
+    let Ok(canonical) = fs::canonicalize(&abs) else { return out };
+    if !canonical.starts_with(root) || !canonical.is_dir() || depth > MAX_DEPTH {
+        return out;
+    }
+    let mut walk = Walk { root_index: index, root, visited: HashSet::new(), out: &mut out };
+    walk.visited.insert(canonical);
+    if depth > 0 {
+        walk.push(rel.to_path_buf(), Kind::Dir);
+    }
+    walk.dir(&abs, rel, depth);
     out
 }
 
@@ -192,6 +213,22 @@ mod tests {
         );
         // escape.ogg and escape-dir lead out of root 0; `loop` and `Zeta/up` revisit folders.
         assert_eq!(found.skipped, 2);
+    }
+
+    #[test]
+    fn one_folder_is_walked_like_the_whole_root() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("x/y")).unwrap();
+        fs::write(dir.path().join("x/y/1.ogg"), b"1").unwrap();
+        fs::write(dir.path().join("top.ogg"), b"22").unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(
+            listing(&scan_dir(&root, 3, Path::new("x"))),
+            ["3:x:d", "3:x/y:d", "3:x/y/1.ogg:f1"]
+        );
+        assert_eq!(listing(&scan_dir(&root, 0, Path::new(""))), listing(&scan(&[root.clone()])));
+        assert!(scan_dir(&root, 0, Path::new("top.ogg")).entries.is_empty());
+        assert!(scan_dir(&root, 0, Path::new("absent")).entries.is_empty());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! goodbye, and returns within [`SHUTDOWN_GRACE`].
 //!
 //! The host does I/O only: the SSDP responder, the HTTP server (descriptions, SOAP, media,
-//! transcodes) and the library model come from `rill-core`.
+//! transcodes), event subscriptions and the library model come from `rill-core`. The library is
+//! filled in the background and kept up to date by [`live`]; the server answers meanwhile.
 
 use std::future::Future;
 use std::net::SocketAddrV4;
@@ -24,7 +25,7 @@ use crate::iface::Interface;
 use crate::net::{http, ssdp};
 use crate::state::Identity;
 use crate::storage::Storage;
-use crate::{discovery, events, library, scan};
+use crate::{discovery, events, library, live};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -47,6 +48,8 @@ pub struct Config {
     pub roots: Vec<PathBuf>,
     /// Where the device identity is kept.
     pub state_dir: PathBuf,
+    /// How the library is kept up to date (rescan interval, watch limit).
+    pub live: live::Options,
 }
 
 /// A server whose sockets are bound, ready to [`run`](Server::run).
@@ -57,6 +60,7 @@ pub struct Server {
     storage: Storage,
     listeners: Vec<http::Listener>,
     ssdp: ssdp::Sockets,
+    ready: watch::Sender<bool>,
 }
 
 impl Server {
@@ -66,12 +70,19 @@ impl Server {
         let storage = Storage::new(&config.roots)?;
         let listeners = http::bind(&config.interfaces, config.http_port)?;
         let ssdp = ssdp::Sockets::open(&config.interfaces, config.ssdp_port)?;
-        Ok(Server { config, identity, storage, listeners, ssdp })
+        let (ready, _) = watch::channel(false);
+        Ok(Server { config, identity, storage, listeners, ssdp, ready })
     }
 
     /// The HTTP address of each served interface, in interface order.
     pub fn http_addrs(&self) -> Vec<SocketAddrV4> {
         self.listeners.iter().map(|l| l.addr).collect()
+    }
+
+    /// Becomes `true` once the first scan of the served folders is in the library (the server
+    /// answers before that, from a library that is still filling).
+    pub fn ready(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
     }
 
     /// The device identity in use for this run.
@@ -81,7 +92,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Server { config, identity, storage, listeners, ssdp } = self;
+        let Server { config, identity, storage, listeners, ssdp, ready } = self;
         tracing::info!(
             name = %config.name,
             uuid = %identity.uuid,
@@ -94,26 +105,8 @@ impl Server {
             tracing::info!("serving on {iface}: http://{}/", listener.addr);
         }
 
-        let roots = storage.roots().to_vec();
-        let found = tokio::task::spawn_blocking(move || scan::scan(&roots))
-            .await
-            .context("folder scan task")?;
-        let files = found.entries.iter().filter(|e| matches!(e.kind, scan::Kind::File { .. }));
-        tracing::info!(
-            roots = storage.roots().len(),
-            entries = found.entries.len(),
-            files = files.count(),
-            skipped = found.skipped,
-            "scanned the served folders"
-        );
-        let (library, counts) = library::build(storage.roots(), &found, &storage)?;
-        tracing::info!(
-            media = counts.media,
-            vorbis = counts.vorbis,
-            unreadable = counts.unreadable,
-            objects = library.len(),
-            "library built"
-        );
+        // The library starts with the served folders only and fills in the background.
+        let library = library::with_roots(storage.roots())?;
         let shared = Arc::new(Shared::new(
             config.name.clone(),
             format!("uuid:{}", identity.uuid),
@@ -130,8 +123,8 @@ impl Server {
         for listener in listeners {
             tasks.spawn(accept_task(listener, Arc::clone(&shared), stop_rx.clone()));
         }
-        events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
+        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
 
         tokio::select! {
             () = shutdown => tracing::info!("shutting down"),

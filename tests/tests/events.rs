@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rill_tests::renderer::gena::Subscriber;
 use rill_tests::renderer::netns::isolated;
-use rill_tests::renderer::{Player, Renderer, CONTENT_DIRECTORY};
+use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
 
 /// How long a test waits for an event before failing (generous: a failure is a missing event,
 /// not a slow one).
@@ -67,5 +67,225 @@ fn subscribe_initial_event_renew_and_cancel() {
         assert_eq!(cp.unsubscribe(&event_url, &sub.sid).unwrap(), 412);
         assert_eq!(cp.unsubscribe(&cm.event_sub_url, &cm_sub.sid).unwrap(), 200);
         server.shutdown();
+    });
+}
+
+/// The promise: a change is seen by a subscribed control point within 2 seconds.
+const LIVE: Duration = Duration::from_secs(2);
+
+/// A served folder with two sub-folders and a file, a running server, a subscribed control
+/// point that has had its initial event.
+struct Live {
+    server: common::Running,
+    cp: Renderer,
+    control: String,
+    listener: Subscriber,
+    sid: String,
+    media: std::path::PathBuf,
+    outside: std::path::PathBuf,
+    last_system_update_id: u32,
+}
+
+impl Live {
+    fn start(live: rill::live::Options) -> Live {
+        let (dir, media) = common::empty_dir();
+        std::fs::create_dir_all(media.join("album")).unwrap();
+        std::fs::create_dir_all(media.join("other")).unwrap();
+        std::fs::write(media.join("album/a.mp3"), vec![1u8; 1000]).unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        let state = dir.path().join("state");
+        let server = common::start_with(state, media.clone(), Some(dir), live);
+        let cp = Renderer::new(Player::GENERIC);
+        let (event_url, control) = urls(&cp, &server);
+        let listener = Subscriber::listen().unwrap();
+        let sub = cp.subscribe(&event_url, &listener.callback("/cd"), 1800).unwrap().unwrap();
+        let initial = listener.next(WAIT).expect("the initial event");
+        assert_eq!(initial.seq, 0);
+        let last_system_update_id = initial.system_update_id().unwrap();
+        Live { server, cp, control, listener, sid: sub.sid, media, outside, last_system_update_id }
+    }
+
+    /// The id of the folder at `rel` ("" for the served folder), found by browsing.
+    fn folder(&self, rel: &str) -> String {
+        let top = self.cp.browse(&self.control, &Browse::children("0")).unwrap();
+        let mut id = top.objects[0].id.clone();
+        for name in rel.split('/').filter(|s| !s.is_empty()) {
+            let children = self.cp.browse(&self.control, &Browse::children(&id)).unwrap();
+            let found = children.containers().find(|c| c.title == name);
+            id = found.unwrap_or_else(|| panic!("no folder {name} in {rel}")).id.clone();
+        }
+        id
+    }
+
+    /// Titles and sizes of the items in folder `rel`, sorted.
+    fn items(&self, rel: &str) -> Vec<(String, Option<u64>)> {
+        let id = self.folder(rel);
+        let children = self.cp.browse(&self.control, &Browse::children(&id)).unwrap();
+        let mut items: Vec<_> = children
+            .items()
+            .map(|i| (i.title.clone(), i.res.first().and_then(|r| r.size)))
+            .collect();
+        items.sort();
+        items
+    }
+
+    /// Waits up to `wait` for events that, together, name every container in `expected` (by
+    /// id) with the update id Browse now reports for it, and no folder of `untouched`; checks
+    /// that SystemUpdateID grew and SEQ counted on.
+    fn expect_change(&mut self, what: &str, wait: Duration, expected: &[&str], untouched: &[&str]) {
+        let started = std::time::Instant::now();
+        let mut seen: Vec<(String, u32)> = Vec::new();
+        let mut last_seq = None;
+        while !expected.iter().all(|id| seen.iter().any(|(s, _)| s == id)) {
+            let left = wait.checked_sub(started.elapsed()).unwrap_or_default();
+            let Some(event) = self.listener.next(left) else {
+                panic!("{what}: no event naming {expected:?} within {wait:?}; saw {seen:?}")
+            };
+            assert_eq!(event.sid, self.sid);
+            if let Some(prev) = last_seq {
+                assert_eq!(event.seq, prev + 1, "{what}: SEQ counts on");
+            }
+            last_seq = Some(event.seq);
+            let id = event.system_update_id().unwrap();
+            assert!(id > self.last_system_update_id, "{what}: SystemUpdateID {id} did not grow");
+            self.last_system_update_id = id;
+            seen.extend(event.container_update_ids());
+        }
+        for id in untouched {
+            assert!(!seen.iter().any(|(s, _)| s == id), "{what}: {id} did not change: {seen:?}");
+        }
+        for id in expected {
+            let evented = seen.iter().rev().find(|(s, _)| s == id).unwrap().1;
+            // The evented update id is the container's current one.
+            let children = self.cp.browse(&self.control, &Browse::children(id)).unwrap();
+            assert_eq!(evented, children.update_id, "{what}: update id of {id}");
+        }
+    }
+}
+
+fn mp3(bytes: usize) -> Vec<u8> {
+    (0..bytes).map(|i| (i * 7) as u8).collect()
+}
+
+#[test]
+fn files_added_changed_renamed_moved_and_removed_are_evented() {
+    isolated("files_added_changed_renamed_moved_and_removed_are_evented", || {
+        let mut live = Live::start(rill::live::Options::default());
+        let (album, other) = (live.folder("album"), live.folder("other"));
+        let media = live.media.clone();
+
+        std::fs::write(media.join("album/b.mp3"), mp3(2000)).unwrap();
+        live.expect_change("added", LIVE, &[&album], &[&other]);
+        let a = ("a".to_string(), Some(1000));
+        assert_eq!(live.items("album"), [a.clone(), ("b".into(), Some(2000))]);
+
+        std::fs::write(media.join("album/b.mp3"), mp3(3000)).unwrap();
+        live.expect_change("changed", LIVE, &[&album], &[&other]);
+        assert_eq!(live.items("album"), [a.clone(), ("b".into(), Some(3000))]);
+
+        std::fs::rename(media.join("album/b.mp3"), media.join("album/c.mp3")).unwrap();
+        live.expect_change("renamed", LIVE, &[&album], &[&other]);
+        assert_eq!(live.items("album"), [a.clone(), ("c".into(), Some(3000))]);
+
+        std::fs::rename(media.join("album/c.mp3"), media.join("other/c.mp3")).unwrap();
+        live.expect_change("moved", LIVE, &[&album, &other], &[]);
+        assert_eq!(live.items("album"), [a.clone()]);
+        assert_eq!(live.items("other"), [("c".into(), Some(3000))]);
+
+        std::fs::remove_file(media.join("other/c.mp3")).unwrap();
+        live.expect_change("removed", LIVE, &[&other], &[&album]);
+        assert!(live.items("other").is_empty());
+
+        // A file written in pieces while open is read once it is complete.
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(media.join("other/slow.mp3")).unwrap();
+            for _ in 0..4 {
+                f.write_all(&mp3(5000)).unwrap();
+                f.flush().unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        live.expect_change("copied", LIVE, &[&other], &[&album]);
+        // Events may have come while it was written; wait until the last size is evented.
+        let deadline = std::time::Instant::now() + WAIT;
+        while live.items("other") != [("slow".to_string(), Some(20_000))] {
+            assert!(std::time::Instant::now() < deadline, "{:?}", live.items("other"));
+            let _ = live.listener.next(Duration::from_millis(200));
+        }
+        live.server.shutdown();
+    });
+}
+
+#[test]
+fn folders_moved_in_renamed_and_moved_out_are_evented_and_watched() {
+    isolated("folders_moved_in_renamed_and_moved_out_are_evented_and_watched", || {
+        let mut live = Live::start(rill::live::Options::default());
+        let (top, album) = (live.folder(""), live.folder("album"));
+        let (media, outside) = (live.media.clone(), live.outside.clone());
+
+        // A folder with a sub-folder arrives from outside the served folder.
+        std::fs::create_dir_all(outside.join("new/disc 2")).unwrap();
+        std::fs::write(outside.join("new/1.mp3"), mp3(100)).unwrap();
+        std::fs::write(outside.join("new/disc 2/2.mp3"), mp3(200)).unwrap();
+        std::fs::rename(outside.join("new"), media.join("new")).unwrap();
+        live.expect_change("folder moved in", LIVE, &[&top], &[&album]);
+        assert_eq!(live.items("new"), [("1".to_string(), Some(100))]);
+        assert_eq!(live.items("new/disc 2"), [("2".to_string(), Some(200))]);
+        // It is watched now: a file added inside shows up.
+        let new = live.folder("new/disc 2");
+        std::fs::write(media.join("new/disc 2/3.mp3"), mp3(300)).unwrap();
+        live.expect_change("added in a moved-in folder", LIVE, &[&new], &[&album]);
+
+        // Renamed: the old path leaves, the new one comes, and stays watched.
+        std::fs::rename(media.join("new"), media.join("renamed")).unwrap();
+        live.expect_change("folder renamed", LIVE, &[&top], &[&album]);
+        assert_eq!(live.items("renamed/disc 2").len(), 2);
+        let top_children = live.cp.browse(&live.control, &Browse::children(&top)).unwrap();
+        let mut names: Vec<_> = top_children.containers().map(|c| c.title.clone()).collect();
+        names.sort();
+        assert_eq!(names, ["album", "other", "renamed"]);
+        let disc = live.folder("renamed/disc 2");
+        std::fs::remove_file(media.join("renamed/disc 2/2.mp3")).unwrap();
+        live.expect_change("removed in a renamed folder", LIVE, &[&disc], &[&album]);
+
+        // Moved out: gone with everything below it.
+        std::fs::rename(media.join("renamed"), outside.join("back")).unwrap();
+        live.expect_change("folder moved out", LIVE, &[&top], &[&album]);
+        let top_children = live.cp.browse(&live.control, &Browse::children(&top)).unwrap();
+        assert_eq!(top_children.containers().count(), 2);
+        match live.cp.browse(&live.control, &Browse::metadata(&disc)) {
+            Err(rill_tests::renderer::Error::Fault { code: 701, .. }) => {}
+            other => panic!("expected 701 for a folder moved out, got {other:?}"),
+        }
+        live.server.shutdown();
+    });
+}
+
+#[test]
+fn out_of_inotify_watches_falls_back_to_rescans() {
+    isolated("out_of_inotify_watches_falls_back_to_rescans", || {
+        // Inside the test's user namespace the real limit can be lowered: two watches, the
+        // served folder's and one of its two sub-folders'. Elsewhere the server pretends.
+        let real = std::fs::write("/proc/sys/user/max_inotify_watches", "2").is_ok();
+        let options = rill::live::Options {
+            rescan_interval: Duration::from_secs(1),
+            max_watches: (!real).then_some(2),
+        };
+        eprintln!("watch limit: {}", if real { "real (user namespace)" } else { "simulated" });
+        let mut live = Live::start(options);
+        let (album, other) = (live.folder("album"), live.folder("other"));
+        let media = live.media.clone();
+        // "album" sorts first and got the last watch; "other" is rescanned every second.
+        std::fs::write(media.join("album/live.mp3"), mp3(10)).unwrap();
+        live.expect_change("watched folder", LIVE, &[&album], &[&other]);
+        std::fs::write(media.join("other/rescanned.mp3"), mp3(20)).unwrap();
+        live.expect_change("unwatched folder", WAIT, &[&other], &[&album]);
+        assert_eq!(live.items("other"), [("rescanned".to_string(), Some(20))]);
+        std::fs::remove_file(media.join("other/rescanned.mp3")).unwrap();
+        live.expect_change("unwatched folder, removal", WAIT, &[&other], &[&album]);
+        assert!(live.items("other").is_empty());
+        live.server.shutdown();
     });
 }

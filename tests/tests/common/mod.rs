@@ -46,6 +46,16 @@ pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
 /// Starts a server on loopback serving `root` with its identity in `state_dir`; `dirs`, if
 /// given, is kept alive as long as the server.
 pub fn start_at(state_dir: PathBuf, root: PathBuf, dirs: Option<tempfile::TempDir>) -> Running {
+    start_with(state_dir, root, dirs, rill::live::Options::default())
+}
+
+/// Like [`start_at`], with the library kept live as `live` says.
+pub fn start_with(
+    state_dir: PathBuf,
+    root: PathBuf,
+    dirs: Option<tempfile::TempDir>,
+    live: rill::live::Options,
+) -> Running {
     let lo = rill::iface::list()
         .unwrap()
         .into_iter()
@@ -58,6 +68,7 @@ pub fn start_at(state_dir: PathBuf, root: PathBuf, dirs: Option<tempfile::TempDi
         interfaces: vec![lo],
         roots: vec![root],
         state_dir,
+        live,
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
@@ -67,12 +78,22 @@ pub fn start_at(state_dir: PathBuf, root: PathBuf, dirs: Option<tempfile::TempDi
     };
     let http = server.http_addrs()[0];
     let uuid = server.identity().uuid.clone();
+    let ready = server.ready();
     let (stop, stopped) = oneshot::channel();
     let thread = thread::spawn(move || {
         runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
     });
+    // The library fills in the background; tests start once it holds the whole folder.
+    let deadline = std::time::Instant::now() + READY_TIMEOUT;
+    while !*ready.borrow() {
+        assert!(std::time::Instant::now() < deadline, "the first scan did not finish");
+        thread::sleep(std::time::Duration::from_millis(5));
+    }
     Running { stop, thread, http, uuid, _dirs: dirs }
 }
+
+/// How long the first scan of a test folder may take.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Running {
     /// Stops the server and waits for it.

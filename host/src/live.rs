@@ -1,0 +1,547 @@
+//! The live library: the first scan in the background, then inotify, so that a file dropped
+//! into a served folder shows up without a rescan or a restart.
+//!
+//! [`run`] starts with the library holding only the served folders (the HTTP server answers
+//! from the first moment, and `SystemUpdateID` moves as the library fills). It then:
+//! 1. watches every folder with inotify (through the `notify` crate, one watch per folder, so
+//!    the watch count and its limit are under our control), queueing events from the start;
+//! 2. walks the served folders, and adds what it found entry by entry (each under the library's
+//!    write lock for just that entry, Vorbis headers read on the way), with a progress bar on a
+//!    terminal or a log line every few seconds otherwise, telling the event subscribers
+//!    ([`events::publish`]) every [`PUBLISH_EVERY`];
+//! 3. applies changes as they come. A path that changed is looked at again (`stat`) once it is
+//!    quiet: at once for a file closed after writing, a rename, a move or a deletion; for other
+//!    writes (a copy or download in progress) once no event came for [`SETTLE`]. What the path
+//!    is then decides: gone, it leaves the library (with everything below it); a file is added
+//!    or updated; a folder is walked (a folder moved in, or renamed) and watched. Each batch of
+//!    changes is published once, so subscribers get one moderated NOTIFY per batch.
+//!
+//! Running out of inotify watches (`fs.inotify.max_user_watches`, `ENOSPC`) does not go
+//! silent: a warning names the limit and the `sysctl` that raises it, and every folder that
+//! could not be watched is walked again every [`Options::rescan_interval`] (default
+//! [`RESCAN_INTERVAL`]) instead, which finds the same changes, later. An event queue overflow
+//! (ours or the kernel's) rescans every served folder once.
+//!
+//! Limits: a folder reached through a symbolic link is listed (see [`scan`]) but changes inside
+//! it are only seen through its own path, which is not watched; a folder created during the
+//! start-up walk, before its parent's watch exists, is found by the next change in it or the
+//! next restart.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::connection::Shared;
+use crate::events;
+use crate::library::{self, Counts};
+use crate::scan::{self, Entry, Kind};
+use crate::storage::is_hidden;
+
+/// How long a file must go without events before it is read (a copy still in progress writes
+/// continually; a file closed after writing is read at once).
+pub const SETTLE: Duration = Duration::from_secs(1);
+
+/// The default interval between rescans of folders that inotify could not watch.
+pub const RESCAN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often the first scan tells event subscribers that the library grew.
+pub const PUBLISH_EVERY: Duration = Duration::from_millis(250);
+
+/// File system events queued between the watcher thread and this task; past it, everything is
+/// rescanned once.
+const EVENT_QUEUE: usize = 8192;
+
+/// How often the first scan logs its progress when stderr is not a terminal.
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// How the library is kept live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// How often folders without an inotify watch are walked again.
+    pub rescan_interval: Duration,
+    /// Pretend the system grants at most this many inotify watches (for tests and for trying
+    /// the fallback; `None`: the real limit).
+    pub max_watches: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { rescan_interval: RESCAN_INTERVAL, max_watches: None }
+    }
+}
+
+/// Fills the library in the background (setting `ready` when done), then keeps it up to date
+/// until `stop` is set.
+pub async fn run(
+    shared: Arc<Shared>,
+    options: Options,
+    ready: watch::Sender<bool>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let roots = shared.storage.roots().to_vec();
+    let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
+    let overflow = Arc::new(AtomicBool::new(false));
+    let watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
+    let watches = Arc::new(Mutex::new(watches));
+
+    let scan_roots = roots.clone();
+    let found = tokio::task::spawn_blocking(move || scan::scan(&scan_roots))
+        .await
+        .context("folder scan task")?;
+    let files = found.entries.iter().filter(|e| matches!(e.kind, Kind::File { .. })).count();
+    tracing::info!(
+        roots = roots.len(),
+        entries = found.entries.len(),
+        files,
+        skipped = found.skipped,
+        "scanned the served folders; reading them into the library"
+    );
+    let (ingest_shared, ingest_watches) = (Arc::clone(&shared), Arc::clone(&watches));
+    let counts = tokio::task::spawn_blocking(move || {
+        ingest(&ingest_shared, &ingest_watches, &found.entries, files)
+    })
+    .await
+    .context("library fill task")??;
+    tracing::info!(
+        media = counts.media,
+        vorbis = counts.vorbis,
+        unreadable = counts.unreadable,
+        objects = shared.library.read().unwrap_or_else(PoisonError::into_inner).len(),
+        "library built; watching for changes"
+    );
+    ready.send_replace(true);
+
+    let mut dirty = Dirty::default();
+    let mut rescan = tokio::time::interval(options.rescan_interval);
+    rescan.tick().await;
+    loop {
+        let unwatched = lock(&watches).has_unwatched();
+        tokio::select! {
+            Some(event) = rx.recv() => {
+                let now = Instant::now();
+                note(&mut dirty, &roots, event, now);
+                while let Ok(event) = rx.try_recv() {
+                    note(&mut dirty, &roots, event, now);
+                }
+            }
+            () = sleep_until(dirty.next_due()) => {
+                let due = dirty.take_due(Instant::now());
+                let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
+                tokio::task::spawn_blocking(move || apply(&shared, &watches, &due)).await?;
+            }
+            _ = rescan.tick(), if unwatched => {
+                let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
+                tokio::task::spawn_blocking(move || rescan_unwatched(&shared, &watches)).await?;
+            }
+            () = crate::serve::stopped(&mut stop) => return Ok(()),
+        }
+        if overflow.swap(false, Ordering::Relaxed) {
+            tracing::warn!(
+                "file system events were lost (queue overflow); rescanning every served folder"
+            );
+            let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
+            tokio::task::spawn_blocking(move || {
+                let all: Vec<_> =
+                    (0..shared.storage.roots().len()).map(|r| (r, PathBuf::new())).collect();
+                apply(&shared, &watches, &all);
+            })
+            .await?;
+        }
+    }
+}
+
+/// Adds the entries of the first scan, watching each folder first.
+fn ingest(
+    shared: &Shared,
+    watches: &Mutex<Watches>,
+    entries: &[Entry],
+    files: usize,
+) -> Result<Counts> {
+    {
+        let mut w = lock(watches);
+        for root in 0..shared.storage.roots().len() {
+            w.add(root, Path::new(""));
+        }
+    }
+    let mut progress = Progress::new(files as u64);
+    let mut counts = Counts::default();
+    let mut published = Instant::now();
+    for entry in entries {
+        match entry.kind {
+            Kind::Dir => lock(watches).add(entry.root, &entry.path),
+            Kind::File { .. } => progress.inc(),
+        }
+        {
+            let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+            library::add(&mut lib, entry, &shared.storage, &mut counts)?;
+        }
+        if published.elapsed() >= PUBLISH_EVERY {
+            events::publish(shared);
+            published = Instant::now();
+        }
+    }
+    progress.finish();
+    // Children in default order once, so browsing them borrows instead of sorting.
+    shared.library.write().unwrap_or_else(PoisonError::into_inner).tidy();
+    events::publish(shared);
+    Ok(counts)
+}
+
+/// Looks again at each `(root, relative path)` that changed, then tells the subscribers.
+fn apply(shared: &Shared, watches: &Mutex<Watches>, due: &[(usize, PathBuf)]) {
+    let mut counts = Counts::default();
+    for (root, rel) in due {
+        if let Err(e) = apply_path(shared, watches, *root, rel, &mut counts) {
+            tracing::warn!(path = %rel.display(), "could not update the library: {e:#}");
+        }
+    }
+    events::publish(shared);
+}
+
+/// Brings the library in line with what is at `rel` under root `root` now.
+fn apply_path(
+    shared: &Shared,
+    watches: &Mutex<Watches>,
+    root: usize,
+    rel: &Path,
+    counts: &mut Counts,
+) -> Result<()> {
+    let Some(base) = shared.storage.roots().get(root) else { return Ok(()) };
+    if rel.iter().any(is_hidden) {
+        return Ok(());
+    }
+    let abs = base.join(rel);
+    let inside = std::fs::canonicalize(&abs).is_ok_and(|c| c.starts_with(base));
+    let meta = std::fs::metadata(&abs).ok().filter(|_| inside);
+    match meta {
+        Some(m) if m.is_dir() => sync(shared, watches, root, rel, counts),
+        Some(m) if m.is_file() => {
+            tracing::debug!(path = %rel.display(), "file changed");
+            let kind = Kind::File { size: m.len(), modified: m.modified().ok() };
+            let entry = Entry { root, path: rel.to_path_buf(), kind };
+            let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+            library::add(&mut lib, &entry, &shared.storage, counts)
+        }
+        _ => {
+            tracing::debug!(path = %rel.display(), "gone");
+            lock(watches).forget(root, rel);
+            remove(shared, root, rel)
+        }
+    }
+}
+
+/// Removes `rel` (and everything below it) from the library.
+fn remove(shared: &Shared, root: usize, rel: &Path) -> Result<()> {
+    let (Some(rel), Ok(root)) = (library::slash_path(rel), library::root_index(root)) else {
+        return Ok(());
+    };
+    if rel.is_empty() {
+        return Ok(());
+    }
+    let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+    lib.remove_path(root, &rel).map(drop).map_err(|e| anyhow::anyhow!("removing {rel}: {e}"))
+}
+
+/// Walks folder `rel` and makes the library's copy of it match: what is gone is removed, what
+/// is new or changed is added, and new folders are watched.
+fn sync(
+    shared: &Shared,
+    watches: &Mutex<Watches>,
+    root: usize,
+    rel: &Path,
+    counts: &mut Counts,
+) -> Result<()> {
+    let Some(base) = shared.storage.roots().get(root) else { return Ok(()) };
+    let found = scan::scan_dir(base, root, rel);
+    tracing::debug!(path = %rel.display(), entries = found.entries.len(), "folder walked");
+    {
+        let mut w = lock(watches);
+        w.add(root, rel);
+        for entry in found.entries.iter().filter(|e| matches!(e.kind, Kind::Dir)) {
+            w.add(root, &entry.path);
+        }
+    }
+    let on_disk: BTreeSet<String> =
+        found.entries.iter().filter_map(|e| library::slash_path(&e.path)).collect();
+    let known = {
+        let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
+        below(&lib, library::root_index(root)?, &library::slash_path(rel).unwrap_or_default())
+    };
+    for gone in known.iter().filter(|p| !on_disk.contains(*p)) {
+        remove(shared, root, Path::new(gone))?;
+    }
+    for entry in &found.entries {
+        let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+        library::add(&mut lib, entry, &shared.storage, counts)?;
+    }
+    Ok(())
+}
+
+/// The relative paths of everything the library holds below folder `rel` of `root`.
+fn below(lib: &rill_core::library::Library, root: u16, rel: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(start) = lib.lookup_path(root, rel) else { return out };
+    let mut stack = vec![(start, rel.to_string())];
+    while let Some((id, path)) = stack.pop() {
+        let Some(container) = lib.get(id).and_then(|o| o.as_container()) else { continue };
+        for &child in container.children() {
+            let Some(obj) = lib.get(child) else { continue };
+            let child_path = if path.is_empty() {
+                obj.name().to_string()
+            } else {
+                format!("{path}/{}", obj.name())
+            };
+            out.push(child_path.clone());
+            stack.push((child, child_path));
+        }
+    }
+    out
+}
+
+/// Walks every folder that has no watch again.
+fn rescan_unwatched(shared: &Shared, watches: &Mutex<Watches>) {
+    let folders = lock(watches).unwatched.iter().cloned().collect::<Vec<_>>();
+    tracing::debug!(folders = folders.len(), "rescanning folders without an inotify watch");
+    apply(shared, watches, &folders);
+}
+
+fn lock(watches: &Mutex<Watches>) -> std::sync::MutexGuard<'_, Watches> {
+    watches.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Records a file system event (or a watcher error) for the paths it names.
+fn note(dirty: &mut Dirty, roots: &[PathBuf], event: notify::Result<notify::Event>, now: Instant) {
+    match event {
+        Ok(event) => {
+            for path in &event.paths {
+                if let Some((root, rel)) = locate(roots, path) {
+                    dirty.note(&event.kind, root, rel, now);
+                }
+            }
+        }
+        Err(e) => tracing::debug!("file watcher: {e}"),
+    }
+}
+
+/// The served folder a path is in, and the path relative to it (the innermost root wins).
+fn locate(roots: &[PathBuf], path: &Path) -> Option<(usize, PathBuf)> {
+    roots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, root)| Some((i, path.strip_prefix(root).ok()?)))
+        .max_by_key(|(_, rel)| std::cmp::Reverse(rel.components().count()))
+        .map(|(i, rel)| (i, rel.to_path_buf()))
+}
+
+/// Paths that changed, each with the time it may be looked at.
+#[derive(Debug, Default)]
+struct Dirty {
+    due: HashMap<(usize, PathBuf), Instant>,
+}
+
+impl Dirty {
+    /// Notes an event of `kind` on `rel` under root `root` at `now` (see the module docs).
+    fn note(&mut self, kind: &EventKind, root: usize, rel: PathBuf, now: Instant) {
+        let delay = match kind {
+            // Our own reads (serving, probing) and reads by others change nothing.
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Duration::ZERO,
+            EventKind::Access(_) => return,
+            EventKind::Create(CreateKind::Folder)
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Name(_)) => Duration::ZERO,
+            _ => SETTLE,
+        };
+        self.due.insert((root, rel), now + delay);
+    }
+
+    /// When the next path may be looked at.
+    fn next_due(&self) -> Option<Instant> {
+        self.due.values().min().copied()
+    }
+
+    /// The paths that may be looked at by `now`, in path order, removed from the set.
+    fn take_due(&mut self, now: Instant) -> Vec<(usize, PathBuf)> {
+        let mut ready: Vec<(usize, PathBuf)> =
+            self.due.iter().filter(|(_, &at)| at <= now).map(|(key, _)| key.clone()).collect();
+        ready.sort();
+        for key in &ready {
+            self.due.remove(key);
+        }
+        ready
+    }
+}
+
+/// The inotify watches: one per folder, their count, and the folders left without one.
+struct Watches {
+    roots: Vec<PathBuf>,
+    watcher: Option<RecommendedWatcher>,
+    /// Watched folders, by absolute path.
+    watched: BTreeSet<PathBuf>,
+    /// Folders (with everything below them) that could not be watched: rescanned instead.
+    unwatched: BTreeSet<(usize, PathBuf)>,
+    options: Options,
+    warned: bool,
+}
+
+impl Watches {
+    /// A watcher that sends its events to `tx` (setting `overflow` when they are lost).
+    fn new(
+        roots: Vec<PathBuf>,
+        tx: mpsc::Sender<notify::Result<notify::Event>>,
+        overflow: Arc<AtomicBool>,
+        options: Options,
+    ) -> Watches {
+        let handler = move |event: notify::Result<notify::Event>| {
+            let lost = event.as_ref().is_ok_and(|e| e.need_rescan());
+            if lost || tx.try_send(event).is_err() {
+                overflow.store(true, Ordering::Relaxed);
+            }
+        };
+        let watcher = match notify::recommended_watcher(handler) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot watch the served folders for changes ({e}); they are rescanned \
+                     periodically instead (if inotify instances run out, raise \
+                     fs.inotify.max_user_instances: `sudo sysctl fs.inotify.max_user_instances=1024`)"
+                );
+                None
+            }
+        };
+        Watches {
+            roots,
+            // Without a watcher at all, the warning above has said it.
+            warned: watcher.is_none(),
+            watcher,
+            watched: BTreeSet::new(),
+            unwatched: BTreeSet::new(),
+            options,
+        }
+    }
+
+    fn has_unwatched(&self) -> bool {
+        !self.unwatched.is_empty()
+    }
+
+    /// Watches folder `rel` of `root`, or records it for rescans when that is not possible.
+    fn add(&mut self, root: usize, rel: &Path) {
+        let Some(abs) = self.roots.get(root).map(|r| r.join(rel)) else { return };
+        if self.watched.contains(&abs)
+            || self.unwatched.iter().any(|(r, p)| *r == root && rel.starts_with(p))
+        {
+            return;
+        }
+        let full = self.options.max_watches.is_some_and(|max| self.watched.len() >= max);
+        let result = match (&mut self.watcher, full) {
+            (Some(w), false) => w.watch(&abs, RecursiveMode::NonRecursive),
+            _ => Err(notify::Error::new(notify::ErrorKind::MaxFilesWatch)),
+        };
+        match result {
+            Ok(()) => {
+                self.watched.insert(abs);
+            }
+            Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
+                self.limit_reached(root, rel);
+            }
+            // Gone again already: its removal event follows.
+            Err(e) => tracing::debug!(path = %abs.display(), "not watched: {e}"),
+        }
+    }
+
+    fn limit_reached(&mut self, root: usize, rel: &Path) {
+        if !self.warned {
+            self.warned = true;
+            let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| "unknown".into());
+            let watching = self.watched.len();
+            tracing::warn!(
+                "out of inotify watches (fs.inotify.max_user_watches = {limit}, {watching} in use \
+                 here): changes in folders without a watch are found by rescanning them every \
+                 {} s instead of at once. Raise the limit with \
+                 `sudo sysctl fs.inotify.max_user_watches=524288` (and put \
+                 `fs.inotify.max_user_watches=524288` in /etc/sysctl.d/90-rill.conf to keep it)",
+                self.options.rescan_interval.as_secs()
+            );
+        }
+        tracing::debug!(path = %rel.display(), "no inotify watch; rescanned periodically");
+        self.unwatched.retain(|(r, p)| !(*r == root && p.starts_with(rel)));
+        self.unwatched.insert((root, rel.to_path_buf()));
+    }
+
+    /// Forgets the watches of folder `rel` of `root` and below (it is gone; inotify dropped
+    /// its watches itself).
+    fn forget(&mut self, root: usize, rel: &Path) {
+        let Some(abs) = self.roots.get(root).map(|r| r.join(rel)) else { return };
+        let gone: Vec<PathBuf> =
+            self.watched.iter().filter(|p| p.starts_with(&abs)).cloned().collect();
+        for path in gone {
+            if let Some(w) = &mut self.watcher {
+                // Usually already removed with the event that reported the move or deletion.
+                let _ = w.unwatch(&path);
+            }
+            self.watched.remove(&path);
+        }
+        self.unwatched.retain(|(r, p)| !(*r == root && p.starts_with(rel)));
+    }
+}
+
+/// The first scan's progress: a bar on a terminal, a log line every [`LOG_EVERY`] otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    total: u64,
+    done: u64,
+    logged: Instant,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total);
+            if let Ok(style) = ProgressStyle::with_template(
+                "reading the library [{bar:40}] {pos}/{len} files, {per_sec}, {eta} left",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        Progress { bar, total, done: 0, logged: Instant::now() }
+    }
+
+    fn inc(&mut self) {
+        self.done += 1;
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        } else if self.logged.elapsed() >= LOG_EVERY {
+            self.logged = Instant::now();
+            tracing::info!("reading the library: {} of {} files", self.done, self.total);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Sleeps until `at`, or forever if nothing is scheduled.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests;
