@@ -461,9 +461,12 @@ impl Watches {
     fn limit_reached(&mut self, root: usize, rel: &Path) {
         if !self.warned {
             self.warned = true;
-            let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
-                .map(|s| s.trim().to_string())
-                .unwrap_or_else(|_| "unknown".into());
+            let limit = match self.options.max_watches {
+                Some(n) => format!("{n} by --max-watches"),
+                None => std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_else(|_| "unknown".into()),
+            };
             let watching = self.watched.len();
             tracing::warn!(
                 "out of inotify watches (fs.inotify.max_user_watches = {limit}, {watching} in use \

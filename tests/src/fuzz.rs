@@ -15,6 +15,7 @@
 //! a datagram, an Ogg file are fuzz inputs as they are, with at most one leading selector byte.
 
 mod fixture;
+pub mod gena;
 pub mod http;
 mod mem;
 pub mod ogg;
@@ -27,11 +28,12 @@ pub mod tags;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
     ("server", server::server),
     ("ogg_vorbis", ogg::ogg_vorbis),
     ("tags", tags::tags),
+    ("gena", gena::gena),
 ];

@@ -66,3 +66,8 @@ fn ogg_vorbis() {
 fn tags() {
     replay("tags");
 }
+
+#[test]
+fn gena() {
+    replay("gena");
+}
