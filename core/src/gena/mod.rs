@@ -25,8 +25,8 @@ mod table;
 
 pub use header::{parse, Callback, Callbacks, Request};
 pub use table::{
-    Accepted, Delivery, Notify, Sid, Subscriptions, MAX_FAILURES, MAX_PENDING, MAX_TIMEOUT,
-    MIN_TIMEOUT, MODERATION, SID_LEN,
+    Accepted, Delivery, Notify, Sid, Subscriptions, ANSWER_WAIT, MAX_FAILURES, MAX_PENDING,
+    MAX_TIMEOUT, MIN_TIMEOUT, MODERATION, SID_LEN,
 };
 
 use core::fmt;

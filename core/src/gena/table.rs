@@ -13,8 +13,9 @@
 //! until `poll_at` or the next input.
 //!
 //! Rules:
-//! - a new subscription gets a fresh SID and, at once, its initial event (SEQ 0) with the
-//!   current value of every evented variable of its service;
+//! - a new subscription gets a fresh SID and, once the answer carrying it is sent
+//!   ([`Subscriptions::answered`]), its initial event (SEQ 0) with the current value of every
+//!   evented variable of its service;
 //! - a subscription lasts its timeout: the requested seconds clamped to
 //!   [`MIN_TIMEOUT`]..=[`MAX_TIMEOUT`] (missing or infinite: [`MAX_TIMEOUT`]); a renewal starts
 //!   it again; then it expires and is dropped;
@@ -62,6 +63,8 @@ pub const MODERATION: Duration = Duration::from_millis(200);
 pub const MAX_PENDING: usize = 32;
 /// Failed deliveries in a row after which a subscription is dropped.
 pub const MAX_FAILURES: u8 = 3;
+/// How long the initial event waits for [`Subscriptions::answered`] at most.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(1);
 /// Length of a SID: `uuid:` and a hyphenated UUID.
 pub const SID_LEN: usize = 41;
 
@@ -107,6 +110,9 @@ struct Sub {
     path: String<MAX_CALLBACK_PATH>,
     profile: Profile,
     expires: Instant,
+    /// When the initial event may go: once the SUBSCRIBE answer is out, or [`ANSWER_WAIT`]
+    /// after the subscription at the latest.
+    initial_at: Instant,
     next_seq: u32,
     /// When the last event went out.
     last_sent: Option<Instant>,
@@ -126,7 +132,7 @@ impl Sub {
             return None;
         }
         if self.next_seq == 0 {
-            return Some(Instant::ZERO);
+            return Some(self.initial_at);
         }
         self.dirty.then(|| self.last_sent.map_or(Instant::ZERO, |at| at + MODERATION))
     }
@@ -192,6 +198,7 @@ impl<const N: usize> Subscriptions<N> {
             path,
             profile,
             expires: now + Duration::from_secs(u64::from(timeout)),
+            initial_at: now + ANSWER_WAIT,
             next_seq: 0,
             last_sent: None,
             in_flight: false,
@@ -202,6 +209,15 @@ impl<const N: usize> Subscriptions<N> {
         };
         self.subs.push(sub).map_err(|_| Error::Full)?;
         Ok(Accepted { sid, timeout })
+    }
+
+    /// The answer granting subscription `sid` has been sent: its initial event may go now.
+    /// (A control point learns its SID from that answer, and may drop events for SIDs it does
+    /// not know yet; without this call the initial event waits [`ANSWER_WAIT`].)
+    pub fn answered(&mut self, sid: &str) {
+        if let Some(sub) = self.subs.iter_mut().find(|s| s.sid == sid && s.next_seq == 0) {
+            sub.initial_at = Instant::ZERO;
+        }
     }
 
     /// Renews subscription `sid` of `service` for `timeout` (clamped as for a new one).

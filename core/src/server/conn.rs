@@ -96,7 +96,13 @@ impl<E: Env> Server<'_, E> {
                         let now = self.env.now();
                         let player = self.env.with_clients(|c| c.observe(now, peer, &req.headers));
                         let reply = self.route(&req, body, host, peer, &player.profile());
-                        self.send(conn, tx, &req, reply).await?
+                        let granted = reply.subscription.as_ref().map(|a| a.sid.clone());
+                        let keep_alive = self.send(conn, tx, &req, reply).await?;
+                        // The subscriber knows its SID now: its initial event may go.
+                        if let Some(sid) = granted {
+                            self.env.with_events(|table| table.answered(&sid));
+                        }
+                        keep_alive
                     }
                     // The same bytes parsed complete a moment ago.
                     _ => return self.refuse(conn, tx, StatusCode::BAD_REQUEST).await,

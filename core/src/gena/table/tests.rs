@@ -58,9 +58,12 @@ fn read(bytes: &[u8]) -> Event {
 
 type Table = Subscriptions<4>;
 
+/// Subscribes to the ContentDirectory and, as the server does, says the answer went out.
 fn subscribe(t: &mut Table, now: Instant, callback: &str, timeout: Option<u32>) -> Accepted {
-    t.subscribe(now, Service::ContentDirectory, PEER, Callbacks::new(callback), timeout, GENERIC)
-        .unwrap()
+    let cb = Callbacks::new(callback);
+    let a = t.subscribe(now, Service::ContentDirectory, PEER, cb, timeout, GENERIC).unwrap();
+    t.answered(&a.sid);
+    a
 }
 
 const GENERIC: Profile = Profile::GENERIC;
@@ -116,11 +119,29 @@ fn initial_event_then_moderated_changes() {
 }
 
 #[test]
+fn the_initial_event_waits_for_the_answer() {
+    let mut t = Table::new(1);
+    let cd = Service::ContentDirectory;
+    let a = t.subscribe(at(0), cd, PEER, Callbacks::new(CALLBACK), None, GENERIC).unwrap();
+    assert_eq!(t.poll_at(), Some(at(0) + ANSWER_WAIT));
+    assert!(next(&mut t, at(10)).is_none());
+    t.answered(&a.sid);
+    assert_eq!(next(&mut t, at(10)).unwrap().1.seq, 0);
+    // Without the call, it goes after ANSWER_WAIT anyway; a late call changes nothing.
+    let b = t.subscribe(at(0), cd, PEER, Callbacks::new("<http://192.168.1.20:9/>"), None, GENERIC);
+    assert!(next(&mut t, at(999)).is_none());
+    assert_eq!(next(&mut t, at(1000)).unwrap().1.seq, 0);
+    t.answered(&b.unwrap().sid);
+    assert!(next(&mut t, at(1001)).is_none());
+}
+
+#[test]
 fn only_content_directory_subscribers_hear_of_changes() {
     let mut t = Table::new(1);
     let cm = t
         .subscribe(at(0), Service::ConnectionManager, PEER, Callbacks::new(CALLBACK), None, GENERIC)
         .unwrap();
+    t.answered(&cm.sid);
     let (_, e) = next(&mut t, at(0)).unwrap();
     assert_eq!(e.sid, cm.sid.as_str());
     let source = connection_manager::source_protocol_info(&GENERIC);
@@ -141,15 +162,18 @@ fn every_initial_event_fits_max_notify() {
             let mut t = Table::new(1);
             t.changed(u32::MAX, &[]);
             let cb = Callbacks::new(&callback);
-            t.subscribe(at(0), service, peer, cb, None, player.profile()).unwrap();
+            let a = t.subscribe(at(0), service, peer, cb, None, player.profile()).unwrap();
+            t.answered(&a.sid);
             let mut buf = [0u8; MAX_NOTIFY];
             assert!(t.poll_notify(at(0), &mut buf).is_some(), "{player:?} {service:?}");
         }
     }
     // The largest change event: MAX_PENDING containers with the longest ids and update ids.
     let mut t = Table::new(1);
-    t.subscribe(at(0), Service::ContentDirectory, peer, Callbacks::new(&callback), None, GENERIC)
+    let a = t
+        .subscribe(at(0), Service::ContentDirectory, peer, Callbacks::new(&callback), None, GENERIC)
         .unwrap();
+    t.answered(&a.sid);
     let mut buf = [0u8; MAX_NOTIFY];
     let first = t.poll_notify(at(0), &mut buf).unwrap();
     t.delivered(first.delivery, true);
@@ -220,12 +244,14 @@ fn callbacks_must_be_at_the_subscriber() {
     // The first URL at the peer's address is the one used.
     let list =
         Callbacks::new("<http://10.9.9.9:1/a><http://192.168.1.20:7/b><http://192.168.1.20:8/c>");
-    t.subscribe(at(0), cd, PEER, list, None, GENERIC).unwrap();
+    let a = t.subscribe(at(0), cd, PEER, list, None, GENERIC).unwrap();
+    t.answered(&a.sid);
     let (dst, e) = next(&mut t, at(0)).unwrap();
     assert_eq!((dst.port(), e.path.as_str()), (7, "/b"));
     // A dual-stack socket reports an IPv4 peer as IPv4-mapped IPv6.
     let mapped: IpAddr = "::ffff:192.168.1.20".parse().unwrap();
-    t.subscribe(at(0), cd, mapped, Callbacks::new(CALLBACK), None, GENERIC).unwrap();
+    let a = t.subscribe(at(0), cd, mapped, Callbacks::new(CALLBACK), None, GENERIC).unwrap();
+    t.answered(&a.sid);
     assert_eq!(next(&mut t, at(0)).unwrap().0, "192.168.1.20:41233".parse().unwrap());
 }
 
