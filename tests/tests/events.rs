@@ -84,6 +84,8 @@ struct Live {
     media: std::path::PathBuf,
     outside: std::path::PathBuf,
     last_system_update_id: u32,
+    state: std::path::PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl Live {
@@ -95,7 +97,7 @@ impl Live {
         let outside = dir.path().join("outside");
         std::fs::create_dir_all(&outside).unwrap();
         let state = dir.path().join("state");
-        let server = common::start_with(state, media.clone(), Some(dir), live);
+        let server = common::start_with(state.clone(), media.clone(), None, live);
         let cp = Renderer::new(Player::GENERIC);
         let (event_url, control) = urls(&cp, &server);
         let listener = Subscriber::listen().unwrap();
@@ -103,7 +105,18 @@ impl Live {
         let initial = listener.next(WAIT).expect("the initial event");
         assert_eq!(initial.seq, 0);
         let last_system_update_id = initial.system_update_id().unwrap();
-        Live { server, cp, control, listener, sid: sub.sid, media, outside, last_system_update_id }
+        Live {
+            server,
+            cp,
+            control,
+            listener,
+            sid: sub.sid,
+            media,
+            outside,
+            last_system_update_id,
+            state,
+            _dir: dir,
+        }
     }
 
     /// The id of the folder at `rel` ("" for the served folder), found by browsing.
@@ -214,6 +227,17 @@ fn files_added_changed_renamed_moved_and_removed_are_evented() {
             assert!(std::time::Instant::now() < deadline, "{:?}", live.items("other"));
             let _ = live.listener.next(Duration::from_millis(200));
         }
+        // A file that arrived while serving has the id a fresh scan gives it after a restart.
+        let ids = |live: &Live| {
+            let other = live.folder("other");
+            let page = live.cp.browse(&live.control, &Browse::children(&other)).unwrap();
+            (other, page.objects.iter().map(|o| o.id.clone()).collect::<Vec<_>>())
+        };
+        let before = ids(&live);
+        live.server.shutdown();
+        live.server = common::start_at(live.state.clone(), live.media.clone(), None);
+        live.control = urls(&live.cp, &live.server).1;
+        assert_eq!(ids(&live), before);
         live.server.shutdown();
     });
 }
