@@ -78,6 +78,9 @@ async fn serve(args: Serve) -> Result<()> {
         interfaces,
         roots,
         state_dir,
+        allow: rill::access::AllowList::new(args.allow),
+        timeouts: rill::connection::Timeouts::default(),
+        max_connections: rill::serve::MAX_CONNECTIONS,
     };
     Server::bind(config)?.run(shutdown).await
 }

@@ -46,19 +46,41 @@ pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
 /// Starts a server on loopback serving `root` with its identity in `state_dir`; `dirs`, if
 /// given, is kept alive as long as the server.
 pub fn start_at(state_dir: PathBuf, root: PathBuf, dirs: Option<tempfile::TempDir>) -> Running {
+    launch(state_dir, root, dirs, |_| {})
+}
+
+/// Starts a server on loopback serving `root`, with `configure` applied to its configuration.
+pub fn start_with(
+    (dirs, root): (tempfile::TempDir, PathBuf),
+    configure: impl FnOnce(&mut Config),
+) -> Running {
+    let state = dirs.path().join("state");
+    launch(state, root, Some(dirs), configure)
+}
+
+fn launch(
+    state_dir: PathBuf,
+    root: PathBuf,
+    dirs: Option<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
     let lo = rill::iface::list()
         .unwrap()
         .into_iter()
         .find(|i| i.addr == Ipv4Addr::LOCALHOST)
         .expect("loopback interface");
-    let config = Config {
+    let mut config = Config {
         name: "Rill test".into(),
         http_port: 0,
         ssdp_port: rill::net::ssdp::PORT,
         interfaces: vec![lo],
         roots: vec![root],
         state_dir,
+        allow: Default::default(),
+        timeouts: Default::default(),
+        max_connections: rill::serve::MAX_CONNECTIONS,
     };
+    configure(&mut config);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let server = {
