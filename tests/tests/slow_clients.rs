@@ -19,9 +19,8 @@ use ogg_util::Mem;
 use rill::connection::Timeouts;
 use rill_core::media::vorbis_file::VorbisFile;
 use rill_tests::corpus::{Encoder, Spec};
-use rill_tests::renderer::didl::Object;
 use rill_tests::renderer::netns::isolated;
-use rill_tests::renderer::{Browse, Client, Player, Renderer, Url};
+use rill_tests::renderer::{Client, Player, Renderer, Url};
 
 /// Connections that never send a byte.
 const IDLE: usize = 250;
@@ -53,24 +52,12 @@ fn l16(ogg: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Every item under `id`.
-fn items(cp: &Renderer, control: &str, id: &str, out: &mut Vec<Object>) {
-    for o in cp.browse(control, &Browse::children(id)).unwrap().objects {
-        if o.is_container {
-            items(cp, control, &o.id, out);
-        } else {
-            out.push(o);
-        }
-    }
-}
-
 /// What a well-behaved player does: browse to the track, fetch the original file and the L16
 /// rendition in full on one kept-alive connection, and compare every byte.
 fn play(addr: SocketAddr, ogg: &[u8], pcm: &[u8]) {
     let cp = Renderer::new(Player::GENERIC);
     let control = format!("http://{addr}/rill/cd/control");
-    let mut found = Vec::new();
-    items(&cp, &control, "0", &mut found);
+    let found = common::items(&cp, &control, "0");
     let track = found.iter().find(|o| o.title == "tone").expect("the track is listed");
     let res = |mime: &str| {
         let r = track.res.iter().find(|r| r.mime().is_some_and(|m| m.starts_with(mime)));

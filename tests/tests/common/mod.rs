@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::thread;
 
 use rill::serve::{Config, Server};
+use rill_tests::renderer::didl::Object;
+use rill_tests::renderer::{Browse, Renderer};
 use tokio::sync::oneshot;
 
 /// A temporary folder to serve, holding an empty `media` folder.
@@ -102,4 +104,17 @@ impl Running {
         self.stop.send(()).unwrap();
         self.thread.join().unwrap();
     }
+}
+
+/// Every item (not container) under the object `id`, depth first, browsed at `control`.
+pub fn items(cp: &Renderer, control: &str, id: &str) -> Vec<Object> {
+    let mut out = Vec::new();
+    for o in cp.browse(control, &Browse::children(id)).unwrap().objects {
+        if o.is_container {
+            out.extend(items(cp, control, &o.id));
+        } else {
+            out.push(o);
+        }
+    }
+    out
 }
