@@ -221,9 +221,10 @@ fn absurd_and_overlapping_ranges_get_defined_answers() {
         assert!(len > 1000);
 
         // (Range value, expected status, expected span for a 206).
-        let many = vec!["0-0"; 9].join(",");
+        type Case = (String, u16, Option<(u64, u64)>);
+        let many = ["0-0"; 9].join(",");
         let endless = ["0-0,"; 2000].concat();
-        let cases: Vec<(String, u16, Option<(u64, u64)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("bytes=99999999999999999999999-".into(), 416, None),
             (format!("bytes={len}-"), 416, None),
             ("bytes=-0".into(), 416, None),
