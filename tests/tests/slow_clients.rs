@@ -1,7 +1,8 @@
 //! Slow, idle and too many clients over real sockets: 500 connections that send nothing or
 //! trickle a request head a byte at a time do not stop a player from browsing and streaming;
-//! the tricklers are cut off by the request timeout and the idle ones by the idle timeout;
-//! beyond the connection cap newcomers get a 503, and a closed connection frees its slot.
+//! the tricklers are cut off by the request timeout and the idle ones by the idle timeout (as
+//! is a body trickled after `100 Continue`); beyond the connection cap newcomers get a 503, and
+//! a closed connection frees its slot.
 //!
 //! Timeouts are shortened through the server's configuration so the test is quick; nothing
 //! passes or fails on timing except generous bounded waits for things that must happen.
@@ -208,6 +209,38 @@ fn connections_beyond_the_cap_get_503_and_closed_ones_free_their_slot() {
         drop((held, newcomer));
         let again: Vec<Client> = (0..8).map(|_| served(addr)).collect();
         assert_eq!(again.len(), 8);
+        server.shutdown();
+    });
+}
+
+#[test]
+fn a_body_trickled_after_100_continue_is_cut_off_too() {
+    isolated("a_body_trickled_after_100_continue_is_cut_off_too", || {
+        let (dir, _) = folder();
+        let timeouts = Timeouts { request: Duration::from_secs(2), ..Timeouts::default() };
+        let server = common::start_with(dir, |c| c.timeouts = timeouts);
+        let mut s = TcpStream::connect(SocketAddr::from(server.http)).unwrap();
+        s.write_all(
+            b"POST /rill/cd/control HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\
+              SOAPACTION: \"urn:schemas-upnp-org:service:ContentDirectory:1#Browse\"\r\n\
+              Content-Length: 1000\r\n\r\n",
+        )
+        .unwrap();
+        let mut head = [0u8; 25];
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 100 Continue\r\n\r\n");
+        // The body, a byte at a time: the request's clock kept running through the 100.
+        let start = Instant::now();
+        let mut sent = 0;
+        while start.elapsed() < Duration::from_secs(60) && s.write_all(b" ").is_ok() {
+            sent += 1;
+            if closed_within(&s, TRICKLE) {
+                break;
+            }
+        }
+        assert!(sent < 1000, "the whole trickled body was taken");
+        assert!(closed_within(&s, Duration::from_secs(10)), "the connection was not closed");
         server.shutdown();
     });
 }
