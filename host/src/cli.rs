@@ -43,6 +43,7 @@ Examples:
   rill serve ~/Music /srv/audiobooks  serve two folders
   rill serve --name 'Living room' --interface eth0 ~/Music
   rill serve --interface lo --port 0  local-only test server on a free port
+  rill serve --allow 192.168.1.0/24   serve only the clients of one subnet
 
 Without --interface, Rill serves on every IPv4 interface that is up, supports multicast and is
 not loopback (falling back to loopback if there is none). Discovery (SSDP) uses UDP port 1900,
@@ -63,6 +64,10 @@ pub struct Serve {
     /// Interface to serve on, by name (eth0) or IPv4 address; repeat for several.
     #[arg(short, long = "interface", value_name = "NAME|ADDR")]
     pub interfaces: Vec<String>,
+    /// Serve only clients in this subnet (192.168.1.0/24, or one address); repeat for several
+    /// [default: every client that reaches the served interfaces].
+    #[arg(long = "allow", value_name = "SUBNET")]
+    pub allow: Vec<crate::access::Subnet>,
     /// Where the device UUID and boot counter are kept [default: $XDG_STATE_HOME/rill].
     #[arg(long, env = "RILL_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
@@ -102,6 +107,10 @@ mod tests {
             "lo",
             "--interface",
             "127.0.0.1",
+            "--allow",
+            "192.168.1.0/24",
+            "--allow",
+            "::1",
             "a",
             "b",
         ])
@@ -111,6 +120,9 @@ mod tests {
         assert_eq!(s.name.as_deref(), Some("Den"));
         assert_eq!(s.port, 0);
         assert_eq!(s.interfaces, ["lo", "127.0.0.1"]);
+        let allow: Vec<String> = s.allow.iter().map(ToString::to_string).collect();
+        assert_eq!(allow, ["192.168.1.0/24", "::1/128"]);
+        assert!(Cli::try_parse_from(["rill", "serve", "--allow", "192.168.1.0/33"]).is_err());
         assert_eq!(s.dirs, [PathBuf::from("a"), PathBuf::from("b")]);
     }
 
@@ -120,6 +132,7 @@ mod tests {
         let Command::Serve(s) = cli.command else { panic!("not serve") };
         assert_eq!(s.port, DEFAULT_PORT);
         assert!(s.dirs.is_empty() && s.interfaces.is_empty() && s.name.is_none());
+        assert!(s.allow.is_empty());
     }
 
     #[test]

@@ -3,10 +3,17 @@
 //! The whole HTTP side (parsing, limits, keep-alive, description, SOAP, media, transcodes) is the
 //! core's, shared with the firmware. This module only provides what the core asks of a platform
 //! ([`Env`]: the library behind its lock, files from the served folders, the clocks, the player
-//! table, the event subscriptions) and the socket with its timeouts:
-//! - a read waits at most [`IDLE_TIMEOUT`] (a client that sends nothing is dropped);
+//! table, the event subscriptions) and the socket with its [`Timeouts`]:
+//! - the first byte of a request may take up to [`IDLE_TIMEOUT`] (a client that sends nothing
+//!   is dropped);
+//! - the whole request, head and body, must then arrive within [`REQUEST_TIMEOUT`] of that
+//!   first byte, so a client trickling a header byte now and then cannot hold a connection
+//!   (and its buffers) for ever. A new request begins when the previous one is answered: the
+//!   first write of a response other than `100 Continue` ends the request's clock;
 //! - a write waits at most [`STALL_TIMEOUT`]: a paused player stops reading (DLNA's connection
 //!   stall) and resumes later, so this is long; past it the connection is dropped.
+//!
+//! A connection that runs out of time is closed without an answer.
 
 use std::future::Future;
 use std::io;
@@ -33,6 +40,9 @@ use crate::storage::Storage;
 /// How long a connection may sit without sending anything we wait for.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a request (head and body) may take to arrive, from its first byte.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long a player may stop reading (paused) before its connection is dropped.
 pub const STALL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -41,6 +51,24 @@ const RX: usize = 80 * 1024;
 
 /// Send buffer per connection: response heads, and the chunk size of media streaming.
 const TX: usize = 64 * 1024;
+
+/// The time limits of a connection (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest wait for the first byte of a request.
+    pub idle: Duration,
+    /// Longest time from the first byte of a request to its last.
+    pub request: Duration,
+    /// Longest wait for a client to take more of a response.
+    pub stall: Duration,
+}
+
+impl Default for Timeouts {
+    /// [`IDLE_TIMEOUT`], [`REQUEST_TIMEOUT`], [`STALL_TIMEOUT`].
+    fn default() -> Self {
+        Timeouts { idle: IDLE_TIMEOUT, request: REQUEST_TIMEOUT, stall: STALL_TIMEOUT }
+    }
+}
 
 /// What every connection shares: the device identity, the library and the served folders.
 #[derive(Debug)]
@@ -130,14 +158,14 @@ impl Env for Shared {
     }
 }
 
-/// Serves one accepted connection until it ends.
-pub async fn serve(stream: TcpStream, shared: Arc<Shared>) -> Result<()> {
+/// Serves one accepted connection until it ends or runs out of time.
+pub async fn serve(stream: TcpStream, shared: Arc<Shared>, timeouts: Timeouts) -> Result<()> {
     no_delay(&stream)?;
     let local = stream.local_addr()?;
     let peer: SocketAddr = stream.peer_addr()?;
     let device = Device::rill(&shared.name, &shared.udn, &[]);
     let server = Server::new(&*shared, device, &shared.server, Limits::DEFAULT);
-    let mut conn = Timed(stream);
+    let mut conn = Timed { stream, timeouts, request_start: None };
     let (mut rx, mut tx) = (vec![0u8; RX], vec![0u8; TX]);
     server
         .serve(&mut conn, &mut rx, &mut tx, &local.to_string(), peer.ip())
@@ -154,7 +182,19 @@ fn no_delay(stream: &TcpStream) -> io::Result<()> {
 }
 
 /// A TCP stream whose reads and writes time out (see the module docs).
-struct Timed(TcpStream);
+struct Timed {
+    stream: TcpStream,
+    timeouts: Timeouts,
+    /// When the first byte of the request being read arrived; `None` between requests.
+    request_start: Option<tokio::time::Instant>,
+}
+
+impl Timed {
+    /// A response is being written: the request is complete.
+    fn answering(&mut self) {
+        self.request_start = None;
+    }
+}
 
 impl embedded_io_async::ErrorType for Timed {
     type Error = io::Error;
@@ -162,7 +202,15 @@ impl embedded_io_async::ErrorType for Timed {
 
 impl embedded_io_async::Read for Timed {
     async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        within(IDLE_TIMEOUT, self.0.read(buf)).await
+        let limit = match self.request_start {
+            None => self.timeouts.idle,
+            Some(start) => self.timeouts.request.saturating_sub(start.elapsed()),
+        };
+        let n = within(limit, self.stream.read(buf)).await?;
+        if n > 0 && self.request_start.is_none() {
+            self.request_start = Some(tokio::time::Instant::now());
+        }
+        Ok(n)
     }
 }
 
@@ -181,12 +229,13 @@ impl Transmit<FromStd<std::fs::File>> for Timed {
         else {
             return Ok(false);
         };
+        self.answering();
         let file = file.inner();
         while offset < end {
             let chunk = usize::try_from(end - offset).unwrap_or(usize::MAX).min(SENDFILE_CHUNK);
-            within(STALL_TIMEOUT, self.0.writable()).await?;
-            let sent = self.0.try_io(Interest::WRITABLE, || {
-                sendfile64(&self.0, file, Some(&mut offset), chunk).map_err(io::Error::from)
+            within(self.timeouts.stall, self.stream.writable()).await?;
+            let sent = self.stream.try_io(Interest::WRITABLE, || {
+                sendfile64(&self.stream, file, Some(&mut offset), chunk).map_err(io::Error::from)
             });
             match sent {
                 // The file is shorter than announced: the framing is broken, the caller closes.
@@ -205,11 +254,15 @@ const SENDFILE_CHUNK: usize = 4 << 20;
 
 impl embedded_io_async::Write for Timed {
     async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        within(STALL_TIMEOUT, self.0.write(buf)).await
+        // `100 Continue` invites the body of the request still being read.
+        if !buf.starts_with(b"HTTP/1.1 100 ") {
+            self.answering();
+        }
+        within(self.timeouts.stall, self.stream.write(buf)).await
     }
 
     async fn flush(&mut self) -> io::Result<()> {
-        within(STALL_TIMEOUT, self.0.flush()).await
+        within(self.timeouts.stall, self.stream.flush()).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! The SSDP task: drives `rill_core`'s sans-IO [`Responder`] with real sockets and a real clock.
 //!
 //! The responder decides everything (what to announce, when, what to answer); this task only
-//! feeds it the datagrams [`ssdp::Sockets`] receives, with the arrival interface and whether
+//! feeds it the datagrams [`ssdp::Sockets`] receives from clients the [`AllowList`] permits, with the arrival interface and whether
 //! they came to the group, sends whatever `poll_transmit` hands back on the socket of the named
 //! interface, and sleeps until `poll_at`. On stop it calls `shutdown` and sends the byebyes
 //! before returning (the caller bounds the whole shutdown in time).
@@ -18,6 +18,7 @@ use rill_core::ssdp::responder::{Config, Handled, IfaceId, Responder, MAX_DATAGR
 use rill_core::upnp::DESCRIPTION_PATH;
 use tokio::sync::watch;
 
+use crate::access::AllowList;
 use crate::clock::Clock;
 use crate::iface::Interface;
 use crate::net::ssdp;
@@ -54,6 +55,7 @@ pub async fn run(
     ifaces: Vec<Interface>,
     http: Vec<SocketAddrV4>,
     identity: Identity,
+    allow: AllowList,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
     let clock = Clock::start();
@@ -75,6 +77,10 @@ pub async fn run(
                         continue;
                     }
                 };
+                if !allow.permits((*got.src.ip()).into()) {
+                    tracing::debug!(src = %got.src, "SSDP datagram ignored: not on the allow-list");
+                    continue;
+                }
                 let bytes = rx.get(..got.len).unwrap_or_default();
                 let iface = IfaceId(u32::try_from(got.iface)?);
                 let handled =

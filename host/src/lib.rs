@@ -7,7 +7,8 @@
 //!
 //! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
 //! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
-//! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets.
+//! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets;
+//!   [`access`]: the allow-list of client subnets.
 //! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
 //!   watcher that keep it current.
@@ -19,6 +20,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod cli;
 pub mod clock;
 pub mod connection;

@@ -82,6 +82,9 @@ async fn serve(args: Serve) -> Result<()> {
             rescan_interval: std::time::Duration::from_secs(args.rescan_interval.max(1)),
             max_watches: args.max_watches,
         },
+        allow: rill::access::AllowList::new(args.allow),
+        timeouts: rill::connection::Timeouts::default(),
+        max_connections: rill::serve::MAX_CONNECTIONS,
     };
     Server::bind(config)?.run(shutdown).await
 }

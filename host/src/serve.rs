@@ -6,6 +6,14 @@
 //! shutdown future completes (SIGINT/SIGTERM in `main`), tells every task to stop, lets SSDP say
 //! goodbye, and returns within [`SHUTDOWN_GRACE`].
 //!
+//! Every accepted connection is first checked against the [`AllowList`] (a client outside it is
+//! closed at once, unanswered), then takes one of [`Config::max_connections`] slots for as long
+//! as it is open. When all slots are taken, a new connection is answered
+//! `503 Service Unavailable` with `Retry-After` and closed, so a crowd of idle or slow clients
+//! (each bounded in time by [`Timeouts`]) delays newcomers at worst until a slot frees, and never
+//! exhausts the process's file descriptors: [`Server::bind`] raises the soft `RLIMIT_NOFILE` to
+//! the hard limit and lowers the number of slots to what the descriptors allow.
+//!
 //! The host does I/O only: the SSDP responder, the HTTP server (descriptions, SOAP, media,
 //! transcodes), event subscriptions and the library model come from `rill-core`. The library is
 //! filled in the background and kept up to date by [`live`]; the server answers meanwhile.
@@ -17,10 +25,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use tokio::sync::watch;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::connection::{self, Shared};
+use crate::access::AllowList;
+use crate::connection::{self, Shared, Timeouts};
 use crate::iface::Interface;
 use crate::net::{http, ssdp};
 use crate::state::Identity;
@@ -32,6 +43,23 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Pause after a failed `accept`.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Connections served at once, by default.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// File descriptors kept free of connections: listeners, SSDP sockets, the runtime, scans.
+const RESERVED_FDS: u64 = 64;
+
+/// Connections being refused with a 503 at once (beyond them, refusal is a plain close).
+const REFUSING: usize = 64;
+
+/// How long a refused connection is drained before it is closed, so the client reads the 503
+/// (closing with its request unread would reset the connection and could lose the answer).
+const REFUSE_LINGER: Duration = Duration::from_secs(1);
+
+/// The whole answer to a connection beyond [`Config::max_connections`].
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
+    Content-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// Everything `rill serve` needs, resolved from the command line and the environment.
 #[derive(Debug, Clone)]
@@ -50,6 +78,13 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// How the library is kept up to date (rescan interval, watch limit).
     pub live: live::Options,
+    /// The clients served (default: everyone who reaches the interfaces).
+    pub allow: AllowList,
+    /// The time limits of each HTTP connection.
+    pub timeouts: Timeouts,
+    /// HTTP connections served at once (default [`MAX_CONNECTIONS`]); lowered to what the file
+    /// descriptor limit allows.
+    pub max_connections: usize,
 }
 
 /// A server whose sockets are bound, ready to [`run`](Server::run).
@@ -65,7 +100,14 @@ pub struct Server {
 
 impl Server {
     /// Loads the identity, checks the roots and binds every socket. Needs a tokio runtime.
-    pub fn bind(config: Config) -> Result<Server> {
+    pub fn bind(mut config: Config) -> Result<Server> {
+        let fds = raise_fd_limit();
+        // A connection holds its socket and, while streaming, a file.
+        let fit = usize::try_from(fds.saturating_sub(RESERVED_FDS) / 2).unwrap_or(usize::MAX);
+        if config.max_connections > fit {
+            tracing::warn!(fds, "serving at most {fit} connections at once (file descriptors)");
+            config.max_connections = fit;
+        }
         let identity = Identity::load(&config.state_dir, &config.name)?;
         let storage = Storage::new(&config.roots)?;
         let listeners = http::bind(&config.interfaces, config.http_port)?;
@@ -119,9 +161,17 @@ impl Server {
         let mut tasks = JoinSet::new();
         let http_addrs: Vec<_> = listeners.iter().map(|l| l.addr).collect();
         let ifaces = config.interfaces.clone();
-        tasks.spawn(discovery::run(ssdp, ifaces, http_addrs, identity, stop_rx.clone()));
+        let allow = config.allow.clone();
+        tasks.spawn(discovery::run(ssdp, ifaces, http_addrs, identity, allow, stop_rx.clone()));
+        let gate = Arc::new(Gate {
+            allow: config.allow,
+            timeouts: config.timeouts,
+            slots: Arc::new(Semaphore::new(config.max_connections)),
+            refusing: Arc::new(Semaphore::new(REFUSING)),
+        });
         for listener in listeners {
-            tasks.spawn(accept_task(listener, Arc::clone(&shared), stop_rx.clone()));
+            let (shared, gate) = (Arc::clone(&shared), Arc::clone(&gate));
+            tasks.spawn(accept_task(listener, shared, gate, stop_rx.clone()));
         }
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
         tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
@@ -157,10 +207,72 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     drop(stop.wait_for(|stopped| *stopped).await);
 }
 
+/// Raises the soft limit on open files to the hard limit, and returns the limit in force.
+fn raise_fd_limit() -> u64 {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else { return 1024 };
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return hard;
+    }
+    soft
+}
+
+/// Who may connect, for how long, and how many at once: shared by every listener.
+#[derive(Debug)]
+struct Gate {
+    allow: AllowList,
+    timeouts: Timeouts,
+    /// One permit per connection being served.
+    slots: Arc<Semaphore>,
+    /// One permit per connection being refused with a 503.
+    refusing: Arc<Semaphore>,
+}
+
+/// What becomes of an accepted connection.
+enum Admission {
+    /// Served, holding its slot until it ends.
+    Serve(OwnedSemaphorePermit),
+    /// Every slot is taken: answered 503.
+    Busy(OwnedSemaphorePermit),
+    /// Outside the allow-list: closed at once, unanswered.
+    Close,
+    /// Too busy even to refuse politely: closed at once.
+    Drop,
+}
+
+impl Gate {
+    fn admit(&self, peer: std::net::IpAddr) -> Admission {
+        if !self.allow.permits(peer) {
+            return Admission::Close;
+        }
+        if let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() {
+            return Admission::Serve(slot);
+        }
+        match Arc::clone(&self.refusing).try_acquire_owned() {
+            Ok(permit) => Admission::Busy(permit),
+            Err(_) => Admission::Drop,
+        }
+    }
+}
+
+/// Answers 503, then reads and drops what the client sends for a moment before closing.
+async fn refuse_busy(mut stream: TcpStream) {
+    // A fresh socket's send buffer takes the whole answer at once; if not, just close.
+    if stream.try_write(BUSY).is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(REFUSE_LINGER, async {
+        let mut sink = [0u8; 1024];
+        while let Ok(1..) = stream.read(&mut sink).await {}
+    })
+    .await;
+}
+
 /// Accepts HTTP connections on one listener until told to stop.
 async fn accept_task(
     listener: http::Listener,
     shared: Arc<Shared>,
+    gate: Arc<Gate>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
     // Dropped (and so aborted) when this task ends: shutdown does not wait for open
@@ -171,15 +283,34 @@ async fn accept_task(
         while connections.try_join_next().is_some() {}
         tokio::select! {
             accepted = listener.socket.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    tracing::debug!(%peer, local = %listener.addr, "HTTP connection");
-                    let shared = Arc::clone(&shared);
-                    connections.spawn(async move {
-                        if let Err(e) = connection::serve(stream, shared).await {
-                            tracing::debug!(%peer, "connection ended: {e:#}");
-                        }
-                    });
-                }
+                Ok((stream, peer)) => match gate.admit(peer.ip()) {
+                    Admission::Serve(slot) => {
+                        tracing::debug!(%peer, local = %listener.addr, "HTTP connection");
+                        let shared = Arc::clone(&shared);
+                        let timeouts = gate.timeouts;
+                        connections.spawn(async move {
+                            if let Err(e) = connection::serve(stream, shared, timeouts).await {
+                                tracing::debug!(%peer, "connection ended: {e:#}");
+                            }
+                            drop(slot);
+                        });
+                    }
+                    Admission::Busy(permit) => {
+                        tracing::debug!(%peer, "HTTP connection refused: all slots taken");
+                        connections.spawn(async move {
+                            refuse_busy(stream).await;
+                            drop(permit);
+                        });
+                    }
+                    Admission::Close => {
+                        tracing::debug!(%peer, "HTTP connection closed: not on the allow-list");
+                        drop(stream);
+                    }
+                    Admission::Drop => {
+                        tracing::debug!(%peer, "HTTP connection closed: too many refusals");
+                        drop(stream);
+                    }
+                },
                 // Not fatal (a peer reset before accept, or out of file descriptors); pause so
                 // a persistent error does not spin.
                 Err(e) => {

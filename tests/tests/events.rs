@@ -97,7 +97,7 @@ impl Live {
         let outside = dir.path().join("outside");
         std::fs::create_dir_all(&outside).unwrap();
         let state = dir.path().join("state");
-        let server = common::start_with(state.clone(), media.clone(), None, live);
+        let server = common::launch(state.clone(), media.clone(), None, |c| c.live = live);
         let cp = Renderer::new(Player::GENERIC);
         let (event_url, control) = urls(&cp, &server);
         let listener = Subscriber::listen().unwrap();

@@ -1,8 +1,9 @@
-//! Replays the fuzz seed corpora on the stable toolchain: every file under
-//! `fuzz/seeds/<target>/` (real inputs, and every input a fuzzer found a bug with) goes through
-//! the same target body as `cargo +nightly fuzz run <target>` (see `rill_tests::fuzz`). A panic
-//! is a bug in `rill-core` or a broken property the target checks; the file is named in the
-//! test output.
+//! Replays the fuzz corpora on the stable toolchain, CI's short fuzz pass: every file under
+//! `fuzz/seeds/<target>/` (real inputs, and every input a fuzzer found a bug with) and under
+//! `fuzz/corpus-min/<target>/` (the minimised corpus of the last long run, see
+//! `fuzz/README.md`) goes through the same target body as `cargo +nightly fuzz run <target>`
+//! (see `rill_tests::fuzz`). A panic is a bug in `rill-core` or a broken property the target
+//! checks; the file is named in the test output.
 
 use std::path::{Path, PathBuf};
 
@@ -12,19 +13,24 @@ fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
 }
 
-/// Runs every seed of `name` through its target.
+/// The files in `dir`, sorted; none if it does not exist.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> =
+        entries.map(|entry| entry.expect("a directory entry").path()).collect();
+    files.sort();
+    files
+}
+
+/// Runs every seed of `name`, and its minimised corpus if it has one, through its target.
 fn replay(name: &str) {
     let (_, target) = TARGETS.iter().find(|(n, _)| *n == name).expect("a known target");
-    let dir = fuzz_dir().join("seeds").join(name);
-    let mut seeds: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .collect();
-    seeds.sort();
-    assert!(!seeds.is_empty(), "no seeds in {}", dir.display());
-    for seed in seeds {
-        println!("{}", seed.display());
-        target(&std::fs::read(&seed).expect("read a seed"));
+    let seeds = files(&fuzz_dir().join("seeds").join(name));
+    assert!(!seeds.is_empty(), "no seeds for {name}");
+    let corpus = files(&fuzz_dir().join("corpus-min").join(name));
+    for input in seeds.iter().chain(&corpus) {
+        println!("{}", input.display());
+        target(&std::fs::read(input).expect("read a fuzz input"));
     }
 }
 

@@ -1,6 +1,8 @@
 //! Bad input over real sockets: every malformed, oversized, traversing or nonsensical request
-//! gets its defined answer, nothing outside the served folders is ever sent, and the server goes
-//! on serving everyone else. And object IDs that survive a restart.
+//! (unknown methods, path traversal in every encoding, huge and deeply nested SOAP, entities
+//! and DTDs, absurd, overlapping and overflowing `Range` and `TimeSeekRange` values) gets its
+//! defined answer, nothing outside the served folders is ever sent, and the server goes on
+//! serving everyone else. And object IDs that survive a restart.
 
 mod common;
 
@@ -9,7 +11,7 @@ use std::net::SocketAddr;
 
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::soap::{request_body, Error};
-use rill_tests::renderer::{Browse, Client, Player, Renderer, CONTENT_DIRECTORY};
+use rill_tests::renderer::{Browse, Client, Player, Renderer, Response, Url, CONTENT_DIRECTORY};
 
 const CONTROL: &str = "/rill/cd/control";
 
@@ -63,6 +65,11 @@ fn hostile_requests_get_defined_answers_and_others_are_still_served() {
             ("huge body", b"POST /rill/cd/control HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n".to_vec(), 413),
             ("chunked body", b"POST /rill/cd/control HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(), 501),
             ("two lengths", b"POST /rill/cd/control HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx".to_vec(), 400),
+            ("unknown method, known path", b"FROB /rill/description.xml HTTP/1.1\r\n\r\n".to_vec(), 405),
+            ("unknown method, control", b"PUT /rill/cd/control HTTP/1.1\r\nContent-Length: 1\r\n\r\nx".to_vec(), 405),
+            ("unknown method, unknown path", b"FROB /nowhere HTTP/1.1\r\n\r\n".to_vec(), 404),
+            ("method not a token", b"G(T /rill/description.xml HTTP/1.1\r\n\r\n".to_vec(), 400),
+            ("lower-case method", b"get /rill/description.xml HTTP/1.1\r\n\r\n".to_vec(), 405),
         ];
         for (what, raw, status) in framing {
             assert_eq!(answer(addr, &raw).0, status, "{what}");
@@ -110,10 +117,21 @@ fn hostile_requests_get_defined_answers_and_others_are_still_served() {
             <!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]><s:Envelope \
             xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>&lol2;</s:Body></s:Envelope>";
         let deep = format!("{}{}", "<a>".repeat(2_000), "</a>".repeat(2_000));
+        // As deep as the largest body the server takes (64 KiB) allows.
+        let deepest = format!("{}{}", "<a>".repeat(9_000), "</a>".repeat(9_000));
+        let external = "<?xml version=\"1.0\"?><!DOCTYPE s:Envelope [<!ENTITY x SYSTEM \
+            \"file:///etc/passwd\">]><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+            <s:Body><u:Browse xmlns:u=\"urn:schemas-upnp-org:service:ContentDirectory:1\">\
+            <ObjectID>&x;</ObjectID></u:Browse></s:Body></s:Envelope>";
+        // A well-formed Browse with a 60 KB object ID.
+        let huge_id = with("ObjectID", &"7".repeat(60_000));
         let soap_cases: Vec<(&str, Vec<u8>, u16)> = vec![
             ("not XML", soap_raw("Browse", "this is not xml"), 401),
             ("entities", soap_raw("Browse", entity_bomb), 401),
             ("deep nesting", soap_raw("Browse", &deep), 401),
+            ("deepest nesting", soap_raw("Browse", &deepest), 401),
+            ("external entity", soap_raw("Browse", external), 401),
+            ("huge object id", soap_raw("Browse", &huge_id), 701),
             (
                 "unknown action",
                 soap_raw("Frobnicate", &request_body(CONTENT_DIRECTORY, "Frobnicate", &[])),
@@ -127,7 +145,8 @@ fn hostile_requests_get_defined_answers_and_others_are_still_served() {
         for (what, raw, code) in soap_cases {
             let (status, body) = answer(addr, &raw);
             assert_eq!((status, fault_code(&body)), (500, Some(code)), "{what}");
-            assert!(!String::from_utf8_lossy(&body).contains("lollol"), "{what}: expanded");
+            let text = String::from_utf8_lossy(&body);
+            assert!(!text.contains("lollol") && !text.contains("root:"), "{what}: expanded");
         }
 
         // Everyone else is still served: the bystander's connection, and new ones.
@@ -175,5 +194,94 @@ fn object_ids_and_uuid_survive_a_restart() {
         assert!(runs[0].1.len() >= 9, "demo tree: {:?}", runs[0].1);
         assert_eq!(runs[0].1, runs[1].1, "same ids, parents and titles after a restart");
         drop(dirs);
+    });
+}
+
+/// A GET of `url` on a fresh connection with one extra header; status, headers, body.
+fn get_with(url: &Url, header: &str, value: &str) -> Response {
+    let mut c = Client::connect(url.addr).unwrap();
+    c.request("GET", url, &[(header, value)], &[]).unwrap()
+}
+
+#[test]
+fn absurd_and_overlapping_ranges_get_defined_answers() {
+    isolated("absurd_and_overlapping_ranges_get_defined_answers", || {
+        let server = common::start(common::demo_dir());
+        let control = format!("http://{}{CONTROL}", server.http);
+        let items = common::items(&Renderer::new(Player::GENERIC), &control, "0");
+        let track = items.iter().find(|o| o.res.len() > 1).expect("a Vorbis track");
+        let res = |mime: &str| {
+            let r = track.res.iter().find(|r| r.mime().is_some_and(|m| m.starts_with(mime)));
+            Url::parse(&r.unwrap().url).unwrap()
+        };
+        let (ogg, l16) = (res("audio/ogg"), res("audio/L16"));
+        let mut c = Client::connect(ogg.addr).unwrap();
+        let whole = c.request("GET", &ogg, &[], &[]).unwrap().body;
+        let len = whole.len() as u64;
+        assert!(len > 1000);
+
+        // (Range value, expected status, expected span for a 206).
+        type Case = (String, u16, Option<(u64, u64)>);
+        let many = ["0-0"; 9].join(",");
+        let endless = ["0-0,"; 2000].concat();
+        let cases: Vec<Case> = vec![
+            ("bytes=99999999999999999999999-".into(), 416, None),
+            (format!("bytes={len}-"), 416, None),
+            ("bytes=-0".into(), 416, None),
+            ("bytes=0-99999999999999999999999".into(), 206, Some((0, len - 1))),
+            ("bytes=-99999999999999999999999".into(), 206, Some((0, len - 1))),
+            ("bytes=0-99,50-149,100-199".into(), 206, Some((0, 199))),
+            ("bytes=100-199, 0-99".into(), 206, Some((0, 199))),
+            ("bytes=0-10,500-600".into(), 200, None),
+            ("bytes=5-1".into(), 200, None),
+            ("bytes=1-2-3".into(), 200, None),
+            ("bytes=--5".into(), 200, None),
+            ("bytes=0x10-20".into(), 200, None),
+            ("items=0-5".into(), 200, None),
+            (format!("bytes={many}"), 200, None),
+            (format!("bytes={endless}"), 200, None),
+        ];
+        for (value, status, span) in cases {
+            let r = get_with(&ogg, "Range", &value);
+            let what = &value[..value.len().min(40)];
+            assert_eq!(r.status, status, "{what}");
+            match (status, span) {
+                (206, Some((first, last))) => {
+                    let want = format!("bytes {first}-{last}/{len}");
+                    assert_eq!(r.header("content-range"), Some(want.as_str()), "{what}");
+                    assert!(r.body == whole[first as usize..=last as usize], "{what}");
+                }
+                (416, _) => {
+                    let want = format!("bytes */{len}");
+                    assert_eq!(r.header("content-range"), Some(want.as_str()), "{what}");
+                }
+                _ => assert!(r.body == whole, "{what}: the whole file"),
+            }
+        }
+
+        // Time seeks: on the L16 rendition past the end 416; malformed, reversed or beyond a
+        // u64 of microseconds 400; an END past the end means the end; on a file 406.
+        let l16_len = Client::connect(l16.addr).unwrap().request("HEAD", &l16, &[], &[]).unwrap();
+        let l16_len: u64 = l16_len.header("content-length").unwrap().parse().unwrap();
+        let seeks: [(&str, u16); 9] = [
+            ("npt=99999999999999999999-", 400),
+            ("npt=99999:00:00.000-", 416),
+            ("npt=5-1", 400),
+            ("npt=-5", 400),
+            ("npt=abc-", 400),
+            ("npt=1e9-", 400),
+            ("npt=0:99:00-", 400),
+            ("bytes=0-", 400),
+            ("npt=0-99999:00:00", 200),
+        ];
+        for (value, status) in seeks {
+            let r = get_with(&l16, "TimeSeekRange.dlna.org", value);
+            assert_eq!(r.status, status, "{value}");
+            if status == 200 {
+                assert_eq!(r.body.len() as u64, l16_len, "{value}: everything");
+            }
+        }
+        assert_eq!(get_with(&ogg, "TimeSeekRange.dlna.org", "npt=1-").status, 406);
+        server.shutdown();
     });
 }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::thread;
 
 use rill::serve::{Config, Server};
+use rill_tests::renderer::didl::Object;
+use rill_tests::renderer::{Browse, Renderer};
 use tokio::sync::oneshot;
 
 /// A temporary folder to serve, holding an empty `media` folder.
@@ -46,30 +48,45 @@ pub fn start((dirs, root): (tempfile::TempDir, PathBuf)) -> Running {
 /// Starts a server on loopback serving `root` with its identity in `state_dir`; `dirs`, if
 /// given, is kept alive as long as the server.
 pub fn start_at(state_dir: PathBuf, root: PathBuf, dirs: Option<tempfile::TempDir>) -> Running {
-    start_with(state_dir, root, dirs, rill::live::Options::default())
+    launch(state_dir, root, dirs, |_| {})
 }
 
-/// Like [`start_at`], with the library kept live as `live` says.
+/// Starts a server on loopback serving `root`, with `configure` applied to its configuration.
 pub fn start_with(
+    (dirs, root): (tempfile::TempDir, PathBuf),
+    configure: impl FnOnce(&mut Config),
+) -> Running {
+    let state = dirs.path().join("state");
+    launch(state, root, Some(dirs), configure)
+}
+
+/// Starts a server on loopback serving `root` with its identity in `state_dir`, with
+/// `configure` applied to its configuration; `dirs`, if given, is kept alive as long as the
+/// server.
+pub fn launch(
     state_dir: PathBuf,
     root: PathBuf,
     dirs: Option<tempfile::TempDir>,
-    live: rill::live::Options,
+    configure: impl FnOnce(&mut Config),
 ) -> Running {
     let lo = rill::iface::list()
         .unwrap()
         .into_iter()
         .find(|i| i.addr == Ipv4Addr::LOCALHOST)
         .expect("loopback interface");
-    let config = Config {
+    let mut config = Config {
         name: "Rill test".into(),
         http_port: 0,
         ssdp_port: rill::net::ssdp::PORT,
         interfaces: vec![lo],
         roots: vec![root],
         state_dir,
-        live,
+        live: Default::default(),
+        allow: Default::default(),
+        timeouts: Default::default(),
+        max_connections: rill::serve::MAX_CONNECTIONS,
     };
+    configure(&mut config);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let server = {
@@ -101,4 +118,17 @@ impl Running {
         self.stop.send(()).unwrap();
         self.thread.join().unwrap();
     }
+}
+
+/// Every item (not container) under the object `id`, depth first, browsed at `control`.
+pub fn items(cp: &Renderer, control: &str, id: &str) -> Vec<Object> {
+    let mut out = Vec::new();
+    for o in cp.browse(control, &Browse::children(id)).unwrap().objects {
+        if o.is_container {
+            out.extend(items(cp, control, &o.id));
+        } else {
+            out.push(o);
+        }
+    }
+    out
 }

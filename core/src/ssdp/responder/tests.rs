@@ -291,6 +291,35 @@ fn mx_delay_is_uniform_within_bound() {
 }
 
 #[test]
+fn spoofed_huge_mx_waits_at_most_five_seconds() {
+    for (i, mx) in ["6", "256", "4294967296", "99999999999999999999999999999999"].iter().enumerate()
+    {
+        let mut sim = Sim::started(40 + i as u64);
+        let t0 = sim.now;
+        let search = std::format!(
+            "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n\
+             MX: {mx}\r\nST: upnp:rootdevice\r\n\r\n"
+        );
+        for n in 0..8 {
+            assert_eq!(sim.search(searcher(n), search.as_bytes(), true), Handled::Queued, "{mx}");
+        }
+        sim.run_for(5 * SECOND);
+        assert_eq!(sim.sent.len(), 8, "MX {mx}: every answer within five seconds");
+        let late = sim.sent.iter().map(|s| s.at.saturating_since(t0).as_micros()).max();
+        assert!(late < Some(5 * SECOND), "MX {mx}: {late:?}");
+    }
+    // An MX that is not a number is no MX: a multicast search without one is dropped.
+    let mut sim = Sim::started(50);
+    for mx in ["-1", "1e9", "0x10", ""] {
+        let search = std::format!(
+            "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n\
+             MX: {mx}\r\nST: upnp:rootdevice\r\n\r\n"
+        );
+        assert_eq!(sim.search(searcher(1), search.as_bytes(), true), Handled::Invalid, "{mx:?}");
+    }
+}
+
+#[test]
 fn unicast_search_is_answered_at_once() {
     let mut sim = Sim::started(5);
     let src = SocketAddrV4::new(Ipv4Addr::new(192, 168, 1, 77), 41_234);
