@@ -59,12 +59,11 @@ impl BlockDevice for MemoryDisk<'_> {
     type Error = DiskError;
 
     fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), DiskError> {
-        let mut at = usize::try_from(start.0).map_err(|_| DiskError::OutOfRange)?;
-        for block in blocks {
+        let first = usize::try_from(start.0).map_err(|_| DiskError::OutOfRange)?;
+        for (at, block) in (first..).zip(blocks.iter_mut()) {
             let from = at.checked_mul(Block::LEN).ok_or(DiskError::OutOfRange)?;
             let bytes = self.0.get(from..from + Block::LEN).ok_or(DiskError::OutOfRange)?;
             block.contents.copy_from_slice(bytes);
-            at += 1;
         }
         Ok(())
     }
@@ -162,7 +161,7 @@ impl<D: BlockDevice> Storage<D> {
                 Some(long) => String::from(long),
                 None => short_name(&entry.name),
             };
-            entries.push(Entry { name, short: entry.name.clone(), is_dir, size: entry.size });
+            entries.push(Entry { name, short: entry.name, is_dir, size: entry.size });
             ControlFlow::Continue(())
         });
         listed.ok().map(|()| entries)
@@ -177,7 +176,7 @@ impl<D: BlockDevice> Storage<D> {
         if entry.is_dir {
             return None;
         }
-        let raw = self.manager.open_file_in_dir(dir.raw, &entry.short, Mode::ReadOnly).ok()?;
+        let raw = self.manager.open_file_in_dir(dir.raw, entry.short, Mode::ReadOnly).ok()?;
         let len = self.manager.file_length(raw).ok()?;
         Some((File { storage: self, raw, stream: false }, u64::from(len)))
     }
@@ -192,7 +191,7 @@ impl<D: BlockDevice> Storage<D> {
             if long == Some(name) || short.eq_ignore_ascii_case(name) {
                 found = Some(Entry {
                     name: String::from(name),
-                    short: entry.name.clone(),
+                    short: entry.name,
                     is_dir: entry.attributes.is_directory(),
                     size: entry.size,
                 });
@@ -232,7 +231,7 @@ impl<'s, D: BlockDevice> Dir<'s, D> {
                 return None;
             }
             let entry = storage.find(dir.raw, name).filter(|e| e.is_dir)?;
-            let raw = storage.manager.open_dir(dir.raw, &entry.short).ok()?;
+            let raw = storage.manager.open_dir(dir.raw, entry.short).ok()?;
             // The parent closes as it is replaced.
             dir = Dir { storage, raw };
         }
