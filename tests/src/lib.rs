@@ -3,6 +3,7 @@
 //! the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
 
 pub mod corpus;
+pub mod fat;
 pub mod fuzz;
 pub mod renderer;
 pub mod repage;

@@ -30,7 +30,7 @@
 use alloc::boxed::Box;
 
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
-use super::{Env, Server};
+use super::{Env, Server, Unavailable};
 use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
@@ -67,10 +67,17 @@ impl<E: Env> Server<'_, E> {
                 Source::Rendition(Layout::of_extension(item, ext)?)
             };
             let file = library.file_ref(id)?;
-            Some((source, self.env.open(&file)))
+            let opened = match source {
+                Source::File(_) => self.env.open(&file).ok_or(Unavailable::Gone),
+                Source::Rendition(_) => self.env.open_stream(&file),
+            };
+            Some((source, opened))
         });
         let (source, (file, size)) = match opened {
-            Some((source, Some(opened))) => (source, opened),
+            Some((source, Ok(opened))) => (source, opened),
+            Some((_, Err(Unavailable::Busy))) => {
+                return Reply::error(StatusCode::SERVICE_UNAVAILABLE)
+            }
             _ => return Reply::error(StatusCode::NOT_FOUND),
         };
         let image = matches!(source, Source::File(f) if f.kind() == MediaKind::Image);
@@ -104,7 +111,9 @@ impl<E: Env> Server<'_, E> {
                 }
                 Ok(Body::File { file, first, len })
             }),
-            Source::Rendition(layout) => rendition(req, headers, layout, file),
+            Source::Rendition(layout) => {
+                rendition(req, headers, layout, file, self.env.stream_budget())
+            }
         }
     }
 }
@@ -115,9 +124,10 @@ fn rendition<F: embedded_io::Read + embedded_io::Seek>(
     mut headers: MediaHeaders,
     layout: Layout,
     file: F,
+    budget: usize,
 ) -> Reply<F> {
     let body = |first, len| {
-        let file = VorbisFile::open(file).map_err(open_error)?;
+        let file = VorbisFile::open_with_budget(file, budget).map_err(open_error)?;
         match Transcoder::new(file, layout, first, len) {
             Ok(t) => Ok(Body::Transcode(Box::new(t))),
             Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),

@@ -67,6 +67,32 @@ pub trait Env {
     /// initial event of a new subscription), so the platform's event sender should look at
     /// [`Subscriptions::poll_notify`] again after each call.
     fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R;
+
+    /// Opens the file of a library item to transcode it. A platform with a fixed number of
+    /// decoders refuses with [`Unavailable::Busy`] while they are all in use (the answer is 503)
+    /// and keeps its count in the returned file, which the stream holds until it ends. By
+    /// default, [`Env::open`].
+    fn open_stream(&self, file: &FileRef<'_>) -> Result<(Self::File, u64), Unavailable> {
+        self.open(file).ok_or(Unavailable::Gone)
+    }
+
+    /// Heap bytes the Vorbis reader of one transcoded stream may take (see
+    /// [`VorbisFile::open_with_budget`](crate::media::vorbis_file::VorbisFile::open_with_budget)):
+    /// a stream that needs more is refused with 503. A board passes what its heap budget sets
+    /// aside per stream; by default [`DEFAULT_BUDGET`](crate::media::vorbis_file::DEFAULT_BUDGET).
+    fn stream_budget(&self) -> usize {
+        crate::media::vorbis_file::DEFAULT_BUDGET
+    }
+}
+
+/// Why [`Env::open_stream`] gave no file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Unavailable {
+    /// The file is gone or unreadable: 404.
+    Gone,
+    /// No room for another transcoded stream right now: 503.
+    Busy,
 }
 
 /// Client addresses whose player is remembered (an hour each; the least recently seen makes

@@ -16,6 +16,7 @@
 //! end-to-end tests tell servers apart by UUID.
 
 use std::env;
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::thread::sleep;
@@ -95,11 +96,32 @@ pub fn inside() -> bool {
     env::var_os(MARKER).is_some()
 }
 
+/// The link a test may create inside its namespace to reach an emulated board: a tap device
+/// with the host side at [`TEST_LINK_HOST`] (the board at 10.0.2.15). Nothing routes out of
+/// the namespace, so traffic on it stays on the tap and the emulator behind it.
+pub const TEST_LINK: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 0, 2, 0), 24);
+/// The host side of [`TEST_LINK`].
+pub const TEST_LINK_HOST: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
+
+/// Whether the renderer may talk to `ip`: loopback always, addresses on [`TEST_LINK`] only
+/// inside a namespace made by [`isolated`] (where the test created that link itself).
+pub fn allowed(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) if inside() => v4.is_loopback() || on_test_link(v4),
+        ip => ip.is_loopback(),
+    }
+}
+
+fn on_test_link(ip: Ipv4Addr) -> bool {
+    let (net, prefix) = TEST_LINK;
+    let mask = u32::MAX << (32 - u32::from(prefix));
+    u32::from(ip) & mask == u32::from(net)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::renderer::ssdp;
-    use std::net::Ipv4Addr;
 
     #[test]
     fn runs_inside_a_namespace_with_only_loopback() {

@@ -1,0 +1,86 @@
+//! The heap budget, and an allocator wrapper that measures it.
+//!
+//! Every buffer the appliance keeps is sized at build time (`http::SlotBuffers`,
+//! `ssdp::Buffers`, the network stack's sockets); the heap holds only what `rill-core` allocates,
+//! each part bounded:
+//! - the library: [`crate::library::Limits::objects`] objects;
+//! - per transcoded stream, its Vorbis reader, at most
+//!   [`crate::appliance::Limits::stream_budget`] (refused with 503 beyond it), and the
+//!   transcoder around it; at most [`crate::appliance::Limits::streams`] at once (503 beyond);
+//! - per HTTP slot, one SOAP or description answer at a time, rendered into a `Vec` of its
+//!   exact size (a Browse answer is bounded by the library's size).
+//!
+//! [`Counted`] wraps the board's allocator and keeps the bytes in use and their high-water
+//! mark, which the boards log and BENCHMARKS.md reports.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// A global allocator that counts what `A` hands out.
+pub struct Counted<A> {
+    inner: A,
+    used: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl<A> Counted<A> {
+    /// Wraps `inner`.
+    pub const fn new(inner: A) -> Self {
+        Counted { inner, used: AtomicUsize::new(0), peak: AtomicUsize::new(0) }
+    }
+
+    /// The allocator wrapped.
+    pub fn inner(&self) -> &A {
+        &self.inner
+    }
+
+    /// Bytes allocated now.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// The most bytes allocated at once since boot (or the last [`Counted::reset_peak`]).
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Starts a new high-water measurement from what is in use now.
+    pub fn reset_peak(&self) {
+        self.peak.store(self.used(), Ordering::Relaxed);
+    }
+
+    fn add(&self, n: usize) {
+        // Single core; a load/store pair would do, but fetch_add is as cheap on Cortex-M4.
+        let now = self.used.fetch_add(n, Ordering::Relaxed) + n;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded to `inner` unchanged; only successful allocations are
+// counted, with the size of their layout.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Counted<A> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let p = unsafe { self.inner.alloc(layout) };
+        if !p.is_null() {
+            self.add(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { self.inner.dealloc(ptr, layout) };
+        self.used.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            self.used.fetch_sub(layout.size(), Ordering::Relaxed);
+            self.add(new_size);
+        }
+        p
+    }
+}

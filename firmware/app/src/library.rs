@@ -1,0 +1,103 @@
+//! Building the library at boot from the FAT volume.
+//!
+//! The volume's root becomes the one served folder, named [`ROOT_NAME`]; every folder and media
+//! file below it (to [`MAX_DEPTH`] levels) is inserted by its path, and each Ogg Vorbis file is
+//! read with `rill_core::library::probe` (headers and a bisection over pages, no decoding) for
+//! its tags and exact length. The object count is capped at [`Limits::objects`]: the
+//! library's heap grows with it (about 300 bytes an object with tags), and the cap is part of
+//! the heap budget.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use embedded_sdmmc::BlockDevice;
+use rill_core::dlna::MediaFormat;
+use rill_core::library::{probe, FileInfo, Library};
+
+use crate::storage::{Storage, MAX_DEPTH};
+
+/// The served folder's title.
+pub const ROOT_NAME: &str = "Music";
+
+/// What the library may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Objects (folders and items) at most.
+    pub objects: usize,
+}
+
+impl Limits {
+    /// 1024 objects: a card of a few hundred albums' worth of folders and tracks.
+    pub const DEFAULT: Limits = Limits { objects: 1024 };
+}
+
+/// What [`build`] found, for the boot log.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Media files in the library.
+    pub media: usize,
+    /// Ogg Vorbis files whose details were read.
+    pub vorbis: usize,
+    /// Entries left out: unreadable Vorbis, over the object cap, too deep, or refused.
+    pub skipped: usize,
+}
+
+/// Builds the library of everything on `storage`.
+pub fn build<D: BlockDevice>(storage: &Storage<D>, limits: Limits) -> (Library, Counts) {
+    let mut library = Library::with_limit(limits.objects);
+    let mut counts = Counts::default();
+    if library.add_root(0, ROOT_NAME).is_err() {
+        return (library, counts);
+    }
+    // Depth-first over folders, each listed once; `pending` holds paths still to list.
+    let mut pending: Vec<String> = Vec::from([String::new()]);
+    while let Some(dir) = pending.pop() {
+        let parts = || dir.split('/').filter(|p| !p.is_empty());
+        let Some(entries) = storage.list(parts()) else {
+            counts.skipped += 1;
+            continue;
+        };
+        for entry in entries {
+            let rel = if dir.is_empty() {
+                entry.name.clone()
+            } else {
+                alloc::format!("{dir}/{}", entry.name)
+            };
+            if entry.is_dir {
+                let depth = parts().count() + 1;
+                match library.insert_folder(0, &rel) {
+                    Ok(Some(_)) if depth < MAX_DEPTH => pending.push(rel),
+                    _ => counts.skipped += 1,
+                }
+                continue;
+            }
+            let info = FileInfo { size: u64::from(entry.size), mtime: 0 };
+            let id = match library.insert_file(0, &rel, info) {
+                Ok(Some(id)) => id,
+                Ok(None) => continue,
+                Err(_) => {
+                    counts.skipped += 1;
+                    continue;
+                }
+            };
+            counts.media += 1;
+            let vorbis = library
+                .get(id)
+                .and_then(|o| o.as_item())
+                .is_some_and(|item| item.format == MediaFormat::OggVorbis);
+            if !vorbis {
+                continue;
+            }
+            let details = storage.open(rel.split('/')).and_then(|(f, _)| probe::vorbis(f).ok());
+            match details.map(|d| library.set_details(id, d)) {
+                Some(Ok(())) => counts.vorbis += 1,
+                _ => {
+                    counts.skipped += 1;
+                    warn!("not readable as Ogg Vorbis: {}", rel.as_str());
+                }
+            }
+        }
+    }
+    library.tidy();
+    (library, counts)
+}

@@ -1,0 +1,210 @@
+//! The appliance scenario shared by the firmware tests (QEMU and the host simulation): media on
+//! a FAT image, a tap link inside the test's private namespace, and a mock renderer driving
+//! the appliance over ordinary sockets: discovery, description, Browse, L16 streams with byte
+//! and time seeks, bit-exact against a decode of the same file on the host, and two streams at
+//! once.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::Command;
+use std::thread;
+use std::time::Duration;
+
+use rill_tests::corpus::{Encoder, Spec};
+use rill_tests::renderer::netns::{self, TEST_LINK_HOST};
+use rill_tests::renderer::{ssdp, Browse, Client, Player, Renderer, Url, CONTENT_DIRECTORY};
+
+use crate::ogg_util::{open, read_all_i16};
+
+/// The appliance's address on the test link (its static fallback: no DHCP server here).
+pub const BOARD: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 15);
+/// The MAC address the tests give the board, and the UDN the firmware derives from it.
+pub const MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+/// See [`MAC`].
+pub const UDN: &str = "uuid:52696c6c-0000-5000-8000-525400123456";
+/// The tap device's name.
+pub const TAP: &str = "tap0";
+
+/// A media file on the card, with its reference L16 rendition.
+pub struct Media {
+    /// Its path on the card.
+    pub path: &'static str,
+    /// Its bytes.
+    pub ogg: Vec<u8>,
+    /// Its L16 rendition, from a linear decode on the host (big-endian, Vorbis channel order,
+    /// which is L16's for one and two channels).
+    pub l16: Vec<u8>,
+    /// Sample rate.
+    pub rate: u32,
+    /// Bytes per frame of the rendition.
+    pub frame_bytes: usize,
+}
+
+/// Two short files: a stereo q5 and a mono q0 (a few seconds each, so the
+/// test stays fast under emulation).
+pub fn media() -> Vec<Media> {
+    let specs = [
+        (
+            "Artist/Album/01 Stereo.ogg",
+            Spec {
+                quality: 5,
+                channels: 2,
+                rate: 44_100,
+                frames: 3 * 44_100,
+                encoder: Encoder::Oggenc,
+            },
+        ),
+        (
+            "Artist/Album/02 Mono.ogg",
+            Spec {
+                quality: 0,
+                channels: 1,
+                rate: 44_100,
+                frames: 2 * 44_100,
+                encoder: Encoder::Oggenc,
+            },
+        ),
+    ];
+    specs
+        .into_iter()
+        .map(|(path, spec)| {
+            let ogg = spec.bytes();
+            let mut f = open(&ogg);
+            let (rate, channels) = (f.rate(), f.channels());
+            let l16 = read_all_i16(&mut f).iter().flat_map(|s| s.to_be_bytes()).collect();
+            Media { path, ogg, l16, rate, frame_bytes: 2 * usize::from(channels) }
+        })
+        .collect()
+}
+
+/// The card: a FAT image with the media and a file that is not media.
+pub fn card(media: &[Media]) -> Vec<u8> {
+    let mut files: Vec<(&str, &[u8])> = media.iter().map(|m| (m.path, &m.ogg[..])).collect();
+    files.push(("README.TXT", b"not media"));
+    rill_tests::fat::image(0, &files)
+}
+
+/// Creates the tap device inside the test's private namespace, host side at
+/// [`TEST_LINK_HOST`]/24. Refuses to run anywhere else: outside a namespace this would add an
+/// interface to the real machine.
+pub fn tap_up() {
+    assert!(netns::inside(), "the appliance tests must run in a private network namespace");
+    let host = format!("{TEST_LINK_HOST}/24");
+    for args in [
+        &["tuntap", "add", TAP, "mode", "tap"][..],
+        &["addr", "add", &host, "dev", TAP],
+        &["link", "set", TAP, "up"],
+        &["route", "add", "239.0.0.0/8", "dev", TAP],
+    ] {
+        let status = Command::new("ip").args(args).status().expect("running ip");
+        assert!(status.success(), "ip {args:?} failed");
+    }
+}
+
+/// Discovers the appliance and plays its media: see the module docs.
+pub fn scenario(media: &[Media]) {
+    // Discovery: a multicast search from the host side of the link, answered by the board.
+    let mut location = None;
+    for _ in 0..5 {
+        let answers = ssdp::discover(
+            TEST_LINK_HOST,
+            "urn:schemas-upnp-org:device:MediaServer:1",
+            Duration::from_secs(2),
+        )
+        .expect("M-SEARCH");
+        location = answers
+            .iter()
+            .filter(|m| m.status() == Some(200))
+            .find(|m| m.header("usn").is_some_and(|u| u.starts_with(UDN)))
+            .and_then(|m| m.header("location").map(str::to_string));
+        if location.is_some() {
+            break;
+        }
+    }
+    let location = location.expect("the board answers a multicast search");
+    let board = Url::parse(&location).expect("LOCATION");
+    assert_eq!(board.addr.ip(), IpAddr::V4(BOARD), "LOCATION names the board");
+
+    let ps3 = Renderer::new(Player::PS3);
+    let description = ps3.fetch_description(&location).expect("description");
+    assert_eq!(description.udn, UDN);
+    assert!(description.friendly_name.starts_with("Rill "), "{}", description.friendly_name);
+    let control =
+        description.service(CONTENT_DIRECTORY).expect("ContentDirectory").control_url.clone();
+
+    // Browse down the folder tree to every item; each must carry an L16 resource.
+    let mut items = Vec::new();
+    let mut pending = vec!["0".to_string()];
+    for _ in 0..32 {
+        let Some(id) = pending.pop() else { break };
+        let result = ps3.browse(&control, &Browse::children(&id)).expect("Browse");
+        pending.extend(result.containers().map(|c| c.id.clone()));
+        items.extend(result.items().cloned());
+    }
+    assert_eq!(items.len(), media.len(), "one item per media file, nothing else: {items:?}");
+
+    let mut urls = Vec::new();
+    for m in media {
+        let title = m.path.rsplit('/').next().unwrap().trim_end_matches(".ogg");
+        let item = items
+            .iter()
+            .find(|i| i.title == title || m.path.ends_with(&format!("{}.ogg", i.title)))
+            .unwrap_or_else(|| panic!("no item for {}: {items:?}", m.path));
+        let res = item
+            .res
+            .iter()
+            .find(|r| {
+                r.mime().is_some_and(|mime| mime.starts_with("audio/L16"))
+                    && r.sample_frequency == Some(m.rate)
+            })
+            .unwrap_or_else(|| panic!("no L16 resource for {}", m.path));
+        assert_eq!(res.size, Some(m.l16.len() as u64), "{}: exact length", m.path);
+        urls.push(res.url.clone());
+    }
+
+    for (m, url) in media.iter().zip(&urls) {
+        stream_and_seek(&ps3, m, url);
+    }
+
+    // Two streams at once, each on its own connection.
+    let both: Vec<_> = media
+        .iter()
+        .zip(&urls)
+        .map(|(m, url)| {
+            let (url, want, path) = (url.clone(), m.l16.clone(), m.path);
+            thread::spawn(move || {
+                let got = Renderer::new(Player::PS3).get(&url, &[]).expect("GET");
+                assert_eq!(got.status, 200, "{path}");
+                assert!(got.body == want, "{path}: concurrent stream differs from the host decode");
+            })
+        })
+        .collect();
+    for t in both {
+        t.join().expect("a concurrent stream");
+    }
+}
+
+/// The whole rendition, a byte range and a time seek of one file, against the host decode.
+fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
+    let whole = player.get(url, &[]).expect("GET");
+    assert_eq!(whole.status, 200, "{}", m.path);
+    assert!(whole.body == m.l16, "{}: L16 differs from the host decode", m.path);
+
+    // A byte range starting mid-frame, ending mid-file.
+    let (first, last) = (m.l16.len() / 3 + 1, m.l16.len() / 2 + 1000);
+    let range = format!("bytes={first}-{last}");
+    let part = player.get(url, &[("Range", &range)]).expect("GET range");
+    assert_eq!(part.status, 206, "{}", m.path);
+    assert!(part.body == m.l16[first..=last], "{}: range {range} differs", m.path);
+
+    // A time seek to 1.25 s: frames from floor(1.25 × rate) to the end.
+    let seek = player.get(url, &[("TimeSeekRange.dlna.org", "npt=1.250-")]).expect("GET seek");
+    assert_eq!(seek.status, 200, "{}", m.path);
+    let from = (m.rate as usize * 5 / 4) * m.frame_bytes;
+    assert!(seek.body == m.l16[from..], "{}: time seek differs", m.path);
+}
+
+/// Connects to the board's HTTP port (for tests that hold connections open).
+pub fn connect() -> Client {
+    Client::connect(SocketAddr::new(IpAddr::V4(BOARD), 80)).expect("connect to the board")
+}

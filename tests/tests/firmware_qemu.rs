@@ -1,0 +1,127 @@
+//! The firmware end to end: the mps2-an386 build booted in QEMU inside a private network
+//! namespace, with a tap link the test creates there (traffic never leaves the namespace), and
+//! the mock renderer driving it over ordinary sockets (see `appliance/mod.rs`).
+//!
+//! QEMU (`qemu-system-arm`, Debian's qemu-system-arm) is required: without it this test fails,
+//! it never skips. `scripts/test` installs it.
+
+mod appliance;
+mod ogg_util;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rill_tests::renderer::netns;
+
+/// The board crate, built for thumbv7em-none-eabihf by its own `.cargo/config.toml`.
+fn board_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/boards/mps2-an386")
+}
+
+/// Builds the firmware (release) and returns the ELF's path.
+pub fn build_firmware() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--offline",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(board_dir())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("running cargo build for the firmware");
+    assert!(out.status.success(), "building the firmware failed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let exe = stdout
+        .lines()
+        .filter_map(|l| l.split("\"executable\":\"").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .find(|p| p.ends_with("rill-mps2-an386"))
+        .expect("cargo names the firmware executable");
+    PathBuf::from(exe)
+}
+
+/// QEMU running the firmware; killed on drop.
+struct Qemu {
+    child: Child,
+    serial: PathBuf,
+}
+
+impl Qemu {
+    fn boot(elf: &Path, card: &Path, serial: &Path) -> Qemu {
+        let mac = appliance::MAC.map(|b| format!("{b:02x}")).join(":");
+        let child = Command::new("qemu-system-arm")
+            .args(["-machine", "mps2-an386", "-display", "none", "-monitor", "none"])
+            .arg("-serial")
+            .arg(format!("file:{}", serial.display()))
+            .arg("-kernel")
+            .arg(elf)
+            .arg("-device")
+            .arg(format!("loader,file={},addr=0x21000000", card.display()))
+            .args(["-netdev", &format!("tap,id=n0,ifname={},script=no,downscript=no", appliance::TAP)])
+            .args(["-net", &format!("nic,model=lan9118,netdev=n0,macaddr={mac}")])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("qemu-system-arm is required for the firmware tests (apt-get install qemu-system-arm)");
+        Qemu { child, serial: serial.to_path_buf() }
+    }
+
+    fn log(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.serial) {
+            let _ = f.read_to_string(&mut text);
+        }
+        text
+    }
+
+    /// Waits until the serial log contains `line` (the board is up), or fails with the log.
+    fn wait_for(&mut self, line: &str, limit: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.log().contains(line) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("QEMU exited ({status}); serial log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no {line:?} within {limit:?}; serial log:\n{}", self.log());
+    }
+}
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        eprintln!("--- firmware serial log ---\n{}", self.log());
+    }
+}
+
+#[test]
+fn the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16() {
+    let version = Command::new("qemu-system-arm").arg("--version").output();
+    assert!(
+        version.is_ok_and(|o| o.status.success()),
+        "qemu-system-arm is required for the firmware tests (apt-get install qemu-system-arm)"
+    );
+    assert!(netns::available(), "the firmware test needs `unshare -rn` for a private namespace");
+    netns::isolated("the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16", || {
+        let elf = build_firmware();
+        let media = appliance::media();
+        let dir = tempfile::tempdir().unwrap();
+        let card = dir.path().join("card.img");
+        std::fs::write(&card, appliance::card(&media)).unwrap();
+        appliance::tap_up();
+        let mut qemu = Qemu::boot(&elf, &card, &dir.path().join("serial.log"));
+        qemu.wait_for("SSDP: announcing", Duration::from_secs(60));
+        assert!(qemu.log().contains("2 media files, 2 Vorbis"), "library built at boot");
+        appliance::scenario(&media);
+        assert!(!qemu.log().contains("panic"), "the firmware panicked");
+    });
+}
