@@ -225,16 +225,49 @@ fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
 
 /// Residue 1 partition: vectors fill the partition in order.
 fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
-    let dim = usize::from(book.dimensions).max(1);
-    let mut i = 0;
-    while i < out.len() {
-        let rest = out.get_mut(i..)?;
-        book.decode_vector(r, |j, x| {
-            if let Some(o) = rest.get_mut(j) {
-                *o += x;
+    if !book.has_entries() {
+        // A book without used entries codes nothing.
+        return Some(());
+    }
+    match book.dimensions {
+        1 => format1_fixed::<1>(r, book, out),
+        2 => format1_fixed::<2>(r, book, out),
+        4 => format1_fixed::<4>(r, book, out),
+        8 => format1_fixed::<8>(r, book, out),
+        dim => {
+            let dim = usize::from(dim).max(1);
+            let mut i = 0;
+            while i < out.len() {
+                let rest = out.get_mut(i..)?;
+                book.decode_vector(r, |j, x| {
+                    if let Some(o) = rest.get_mut(j) {
+                        *o += x;
+                    }
+                })?;
+                i += dim;
             }
-        })?;
-        i += dim;
+            Some(())
+        }
+    }
+}
+
+/// [`decode_format1`] for a book of `D` dimensions with used entries.
+#[inline(always)]
+fn format1_fixed<const D: usize>(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
+    let mut v = [0f32; D];
+    let mut chunks = out.chunks_exact_mut(D);
+    for chunk in &mut chunks {
+        book.decode_array(r, &mut v)?;
+        for (o, x) in chunk.iter_mut().zip(v) {
+            *o += x;
+        }
+    }
+    let rest = chunks.into_remainder();
+    if !rest.is_empty() {
+        book.decode_array(r, &mut v)?;
+        for (o, x) in rest.iter_mut().zip(v) {
+            *o += x;
+        }
     }
     Some(())
 }
@@ -266,6 +299,19 @@ fn decode_interleaved(
         let s_lo = first.get_mut(lo..lo + n).unwrap_or(&mut []);
         let s_hi = second.get_mut(..n).unwrap_or(&mut []);
         let (s0, s1) = if swap { (s_hi, s_lo) } else { (s_lo, s_hi) };
+        // Whole vectors starting on a frame: the unrolled paths, frame by frame.
+        let frames = offset / 2..end / 2;
+        let whole = offset % 2 == 0 && psize % 2 == 0 && psize % dim == 0;
+        if whole && book.has_entries() && matches!(dim, 1 | 2 | 4 | 8) {
+            if let (Some(s0), Some(s1)) = (s0.get_mut(frames.clone()), s1.get_mut(frames)) {
+                return match dim {
+                    1 => stereo_fixed::<1>(r, book, s0, s1),
+                    2 => stereo_fixed::<2>(r, book, s0, s1),
+                    4 => stereo_fixed::<4>(r, book, s0, s1),
+                    _ => stereo_fixed::<8>(r, book, s0, s1),
+                };
+            }
+        }
         while e < end {
             let take = dim.min(end - e);
             let first = e;
@@ -298,3 +344,35 @@ fn decode_interleaved(
     }
     Some(())
 }
+
+/// Whole stereo residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used
+/// entries, into the frames `s0`, `s1` (element `2f` to `s0[f]`, `2f + 1` to `s1[f]`); two
+/// elements per frame, so with `D > 1` the frames are a multiple of `D / 2`.
+#[inline(always)]
+fn stereo_fixed<const D: usize>(
+    r: &mut Reader,
+    book: &Codebook,
+    s0: &mut [f32],
+    s1: &mut [f32],
+) -> Option<()> {
+    let mut v = [0f32; D];
+    if D == 1 {
+        for (a, b) in s0.iter_mut().zip(s1.iter_mut()) {
+            let mut w = [0f32; D];
+            book.decode_array(r, &mut v)?;
+            book.decode_array(r, &mut w)?;
+            *a += v[0];
+            *b += w[0];
+        }
+        return Some(());
+    }
+    for (a, b) in s0.chunks_exact_mut(D / 2).zip(s1.chunks_exact_mut(D / 2)) {
+        book.decode_array(r, &mut v)?;
+        for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(v.chunks_exact(2)) {
+            *a += x[0];
+            *b += x[1];
+        }
+    }
+    Some(())
+}
+
