@@ -348,8 +348,23 @@ fn decode_interleaved(
 /// Whole stereo residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used
 /// entries, into the frames `s0`, `s1` (element `2f` to `s0[f]`, `2f + 1` to `s1[f]`); two
 /// elements per frame, so with `D > 1` the frames are a multiple of `D / 2`.
-#[inline(always)]
+///
+/// Not inlined, and on a copy of the reader: the loop keeps the reader's state in registers.
+#[inline(never)]
 fn stereo_fixed<const D: usize>(
+    reader: &mut Reader,
+    book: &Codebook,
+    s0: &mut [f32],
+    s1: &mut [f32],
+) -> Option<()> {
+    let mut r = reader.clone();
+    let result = stereo_vectors::<D>(&mut r, book, s0, s1);
+    *reader = r;
+    result
+}
+
+#[inline(always)]
+fn stereo_vectors<const D: usize>(
     r: &mut Reader,
     book: &Codebook,
     s0: &mut [f32],
