@@ -150,22 +150,65 @@ impl Residue {
             *b = usize::from(c) * v.stride;
         }
         let bases = bases.get(..nch)?;
+        // Classification digits by multiplying with `ceil(2^40 / ncls)`: exact, as a
+        // classword is below `partvals <= entries < 2^24` and `ncls <= 64`.
+        let (ncls, recip) = (u64::from(ncls), (1u64 << 40).div_ceil(u64::from(ncls)));
+        let partition = |r: &mut Reader, v: &mut Vectors, k: usize, p: usize, b: u8| {
+            let book = books.get(usize::from(b))?;
+            let offset = begin + p * psize;
+            if interleaved {
+                return decode_interleaved(r, book, v, bases, offset, psize);
+            }
+            let c = usize::from(*v.channels.get(k)?);
+            let start = c * v.stride + offset;
+            let out = v.spectra.get_mut(start..start + psize)?;
+            if self.kind == 0 {
+                decode_format0(r, book, out)
+            } else {
+                decode_format1(r, book, out)
+            }
+        };
         for pass in 0..8 {
+            if pass > 0 && interleaved {
+                // One vector: list the partitions that have a book in this pass, then decode
+                // them, rather than branching on each partition's class unpredictably.
+                let mut p = 0;
+                while p < parts {
+                    let end = (p + 64).min(parts);
+                    let mut todo = [(0u32, 0u8); 64];
+                    let mut n = 0;
+                    for (q, &class) in classes.get(p..end)?.iter().enumerate() {
+                        let book = self.books.get(usize::from(class))?[pass];
+                        // n <= q < 64; p + q < parts, which fits in 32 bits (at most the
+                        // 2^24 end of the residue).
+                        if let Some(t) = todo.get_mut(n) {
+                            *t = ((p + q) as u32, book.unwrap_or(0));
+                        }
+                        n += usize::from(book.is_some());
+                    }
+                    for &(q, b) in todo.get(..n)? {
+                        partition(r, v, 0, q as usize, b)?;
+                    }
+                    p = end;
+                }
+                continue;
+            }
             let mut p = 0;
             while p < parts {
                 if pass == 0 {
                     for k in (0..nvec).filter(|&k| decodes(k)) {
-                        let mut temp = classbook.decode(r)?;
-                        if temp >= self.partvals {
+                        let mut temp = u64::from(classbook.decode(r)?);
+                        if temp >= u64::from(self.partvals) {
                             return None;
                         }
                         for i in (0..cpw).rev() {
+                            let next = (temp * recip) >> 40;
                             if let Some(c) = classes.get_mut(k * parts + p + i) {
                                 if p + i < parts {
-                                    *c = (temp % ncls) as u8;
+                                    *c = (temp - next * ncls) as u8;
                                 }
                             }
-                            temp /= ncls;
+                            temp = next;
                         }
                     }
                 }
@@ -175,23 +218,9 @@ impl Residue {
                     }
                     for k in (0..nvec).filter(|&k| decodes(k)) {
                         let class = *classes.get(k * parts + p)?;
-                        let passes = self.books.get(usize::from(class))?;
-                        if let Some(b) = passes[pass] {
-                            // `pass < 8`, the array length.
-                            let book = books.get(usize::from(b))?;
-                            let offset = begin + p * psize;
-                            if interleaved {
-                                decode_interleaved(r, book, v, bases, offset, psize)?;
-                            } else {
-                                let c = usize::from(*v.channels.get(k)?);
-                                let start = c * v.stride + offset;
-                                let out = v.spectra.get_mut(start..start + psize)?;
-                                if self.kind == 0 {
-                                    decode_format0(r, book, out)?;
-                                } else {
-                                    decode_format1(r, book, out)?;
-                                }
-                            }
+                        // `pass < 8`, the array length.
+                        if let Some(b) = self.books.get(usize::from(class))?[pass] {
+                            partition(r, v, k, p, b)?;
                         }
                     }
                     p += 1;
@@ -301,8 +330,10 @@ fn decode_interleaved(
         let (s0, s1) = if swap { (s_hi, s_lo) } else { (s_lo, s_hi) };
         // Whole vectors starting on a frame: the unrolled paths, frame by frame.
         let frames = offset / 2..end / 2;
-        let whole = offset % 2 == 0 && psize % 2 == 0 && psize % dim == 0;
-        if whole && book.has_entries() && matches!(dim, 1 | 2 | 4 | 8) {
+        // dim is a power of two here, so `psize % dim` is a mask.
+        let fixed = matches!(dim, 1 | 2 | 4 | 8);
+        let whole = fixed && offset % 2 == 0 && psize % 2 == 0 && psize & (dim - 1) == 0;
+        if whole && book.has_entries() {
             if let (Some(s0), Some(s1)) = (s0.get_mut(frames.clone()), s1.get_mut(frames)) {
                 return match dim {
                     1 => stereo_fixed::<1>(r, book, s0, s1),
