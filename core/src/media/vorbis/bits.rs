@@ -5,64 +5,106 @@
 //! spec's end-of-packet condition (the rest of the packet decodes as zero).
 
 /// An LSB-first bit reader over one packet.
+///
+/// The next unread bits are cached in a 64-bit word, refilled a whole number of bytes at a time
+/// (one 8-byte load away from the packet's end), so decoding a codeword is a mask, a table
+/// lookup and a shift, with no memory access in the dependency chain from one codeword to the
+/// next.
 #[derive(Clone)]
 pub(crate) struct Reader<'a> {
     data: &'a [u8],
-    /// Position of the next unread bit.
-    pos: usize,
-    /// Total bits in `data`.
-    len: usize,
+    /// Bytes of `data` loaded into `bits` so far.
+    next: usize,
+    /// The next unread bits, least significant first: `avail` of them counted; the bits above
+    /// are zero or the stream bits that follow (a refill ORs the same bits in again).
+    bits: u64,
+    /// Bits counted in `bits`, at most 63.
+    avail: u32,
+    /// Bits left before the end of the packet.
+    left: usize,
 }
 
 impl<'a> Reader<'a> {
     /// A reader positioned at the first bit of `data`.
     pub(crate) fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader { data, pos: 0, len: data.len().saturating_mul(8) }
+        Reader { data, next: 0, bits: 0, avail: 0, left: data.len().saturating_mul(8) }
     }
 
     /// Bits left before the end of the packet.
     #[inline]
     pub(crate) fn remaining(&self) -> usize {
-        self.len - self.pos
+        self.left
+    }
+
+    /// Loads whole bytes into `bits` while they fit: afterwards `avail >= 56`, or every byte
+    /// of the packet is loaded.
+    #[inline(always)]
+    fn refill(&mut self) {
+        if let Some(b) = self.data.get(self.next..self.next + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            // avail < 64, and the bytes not counted below are loaded again next time.
+            self.bits |= u64::from_le_bytes(a) << self.avail;
+            let bytes = (63 - self.avail) / 8;
+            self.next += bytes as usize;
+            self.avail += bytes * 8;
+        } else {
+            while self.avail <= 56 {
+                let Some(&b) = self.data.get(self.next) else { break };
+                self.bits |= u64::from(b) << self.avail;
+                self.next += 1;
+                self.avail += 8;
+            }
+        }
     }
 
     /// The next 32 bits without consuming them, zero-padded past the end of the packet.
-    #[inline]
-    pub(crate) fn peek32(&self) -> u32 {
-        let byte = self.pos >> 3;
-        let shift = (self.pos & 7) as u32;
-        let word = match self.data.get(byte..byte + 8) {
-            Some(b) => {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(b);
-                u64::from_le_bytes(a)
-            }
-            None => {
-                let mut a = [0u8; 8];
-                for (d, s) in a.iter_mut().zip(self.data.get(byte..).unwrap_or(&[])) {
-                    *d = *s;
-                }
-                u64::from_le_bytes(a)
-            }
-        };
-        (word >> shift) as u32
+    #[inline(always)]
+    pub(crate) fn peek32(&mut self) -> u32 {
+        if self.avail < 32 {
+            self.refill();
+        }
+        self.bits as u32
     }
 
-    /// Consumes `n` bits that the caller knows are present (`n <= remaining()`).
-    #[inline]
+    /// Consumes `n` bits that the caller knows are present (`n <= remaining()`); beyond the
+    /// end of the packet it stops there.
+    #[inline(always)]
     pub(crate) fn skip(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.len);
+        if n <= self.avail as usize && n <= self.left {
+            // n < 64.
+            self.bits >>= n;
+            self.avail -= n as u32;
+            self.left -= n;
+        } else {
+            self.seek(self.data.len() * 8 - self.left + n);
+        }
+    }
+
+    /// Moves to bit position `pos` (clamped to the end of the packet), emptying the cache.
+    fn seek(&mut self, pos: usize) {
+        let total = self.data.len() * 8;
+        let pos = pos.min(total);
+        self.left = total - pos;
+        self.next = pos / 8;
+        self.bits = 0;
+        self.avail = 0;
+        self.refill();
+        let drop = (pos % 8) as u32;
+        // The byte holding `pos` was loaded, so at least 8 > drop bits are counted.
+        self.bits >>= drop;
+        self.avail = self.avail.saturating_sub(drop);
     }
 
     /// Reads an `n`-bit unsigned value (`n <= 32`); `None` at end of packet.
     #[inline]
     pub(crate) fn read(&mut self, n: u32) -> Option<u32> {
         if n as usize > self.remaining() {
-            self.pos = self.len;
+            self.skip(self.left);
             return None;
         }
         let v = if n == 0 { 0 } else { self.peek32() & (u32::MAX >> (32 - n)) };
-        self.pos += n as usize;
+        self.skip(n as usize);
         Some(v)
     }
 

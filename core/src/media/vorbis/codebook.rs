@@ -32,10 +32,10 @@ struct Vq {
     sequence: bool,
     /// Number of distinct values per dimension (type 1).
     lookup_values: u32,
-    /// `ceil(2^36 / lookup_values)`: dividing a number `q >= lookup_values` by `lookup_values`
-    /// is then a multiply and a shift, exact while `q * lookup_values < 2^36`. That holds: then
-    /// `dimensions >= 2` (a one-dimensional book has `lookup_values = entries > q`), so
-    /// `lookup_values <= 2^12` and `q < entries <= 2^24`.
+    /// `ceil(2^36 / lookup_values)`: dividing an entry number `q` of a book of two or more
+    /// dimensions by `lookup_values` is then a multiply and a shift, exact as `q *
+    /// lookup_values < 2^36`: `lookup_values <= 2^12` (its square is at most the entries) and
+    /// `q < entries <= 2^24`. (A one-dimensional book never divides.)
     reciprocal: u64,
     /// `multiplicand * delta + minimum`, per value.
     values: Box<[f32]>,
@@ -339,32 +339,72 @@ impl Codebook {
         }
         let entry = self.decode(r)?;
         let dims = usize::from(self.dimensions);
-        if vq.lookup_type == 1 {
-            let mut q = u64::from(entry);
-            let lv = u64::from(vq.lookup_values);
-            let mut last = 0f32;
-            for j in 0..dims {
-                // `q < lv` needs no division (and a one-dimensional book never divides).
-                let next = if q < lv { 0 } else { (q * vq.reciprocal) >> 36 }; // exact, see `reciprocal`
-                let idx = q - next * lv;
-                q = next;
-                let v = vq.values.get(idx as usize).copied().unwrap_or(0.0) + last;
-                if vq.sequence {
-                    last = v;
-                }
-                f(j, v);
-            }
-        } else {
-            let base = entry as usize * dims;
-            let row = vq.values.get(base..base + dims)?;
-            let mut last = 0f32;
-            for (j, &m) in row.iter().enumerate() {
+        let mut q = u64::from(entry);
+        let mut last = 0f32;
+        let mut buf = [0f32; 8];
+        for first in (0..dims).step_by(buf.len()) {
+            let chunk = buf.get_mut(..(dims - first).min(8))?;
+            vq.fill(entry, dims, first, &mut q, chunk)?;
+            for (j, &m) in chunk.iter().enumerate() {
                 let v = m + last;
                 if vq.sequence {
                     last = v;
                 }
-                f(j, v);
+                f(first + j, v);
             }
+        }
+        Some(())
+    }
+
+    /// Decodes one codeword of a book of `D` dimensions into `out`: the fast path of residue
+    /// decoding, unrolled for the dimensions encoders use. The caller checks that the book has
+    /// `D` dimensions and used entries. Returns `None` at end of packet or without a VQ table.
+    #[inline(always)]
+    pub(crate) fn decode_array<const D: usize>(
+        &self,
+        r: &mut Reader,
+        out: &mut [f32; D],
+    ) -> Option<()> {
+        let vq = self.vq.as_ref()?;
+        let entry = self.decode(r)?;
+        let mut q = u64::from(entry);
+        vq.fill(entry, D, 0, &mut q, out)?;
+        if vq.sequence {
+            let mut last = 0f32;
+            for o in out.iter_mut() {
+                *o += last;
+                last = *o;
+            }
+        }
+        Some(())
+    }
+}
+
+impl Vq {
+    /// Writes elements `first..first + out.len()` of the `dims`-element vector of `entry`,
+    /// before the sequence sum. For lookup type 1, `q` holds `entry / lookup_values^first` and
+    /// is advanced past the elements written. `None` if a type 2 row lies outside the table.
+    #[inline(always)]
+    fn fill(
+        &self,
+        entry: u32,
+        dims: usize,
+        first: usize,
+        q: &mut u64,
+        out: &mut [f32],
+    ) -> Option<()> {
+        if self.lookup_type == 1 {
+            let lv = u64::from(self.lookup_values);
+            for o in out.iter_mut() {
+                // A one-dimensional book's index is the entry; otherwise the division is
+                // exact (see `reciprocal`) and yields 0 for `q < lv`.
+                let next = if dims == 1 { 0 } else { (*q * self.reciprocal) >> 36 };
+                *o = self.values.get((*q - next * lv) as usize).copied().unwrap_or(0.0);
+                *q = next;
+            }
+        } else {
+            let base = entry as usize * dims + first;
+            out.copy_from_slice(self.values.get(base..base + out.len())?);
         }
         Some(())
     }

@@ -150,22 +150,65 @@ impl Residue {
             *b = usize::from(c) * v.stride;
         }
         let bases = bases.get(..nch)?;
+        // Classification digits by multiplying with `ceil(2^40 / ncls)`: exact, as a
+        // classword is below `partvals <= entries < 2^24` and `ncls <= 64`.
+        let (ncls, recip) = (u64::from(ncls), (1u64 << 40).div_ceil(u64::from(ncls)));
+        let partition = |r: &mut Reader, v: &mut Vectors, k: usize, p: usize, b: u8| {
+            let book = books.get(usize::from(b))?;
+            let offset = begin + p * psize;
+            if interleaved {
+                return decode_interleaved(r, book, v, bases, offset, psize);
+            }
+            let c = usize::from(*v.channels.get(k)?);
+            let start = c * v.stride + offset;
+            let out = v.spectra.get_mut(start..start + psize)?;
+            if self.kind == 0 {
+                decode_format0(r, book, out)
+            } else {
+                decode_format1(r, book, out)
+            }
+        };
         for pass in 0..8 {
+            if pass > 0 && interleaved {
+                // One vector: list the partitions that have a book in this pass, then decode
+                // them, rather than branching on each partition's class unpredictably.
+                let mut p = 0;
+                while p < parts {
+                    let end = (p + 64).min(parts);
+                    let mut todo = [(0u32, 0u8); 64];
+                    let mut n = 0;
+                    for (q, &class) in classes.get(p..end)?.iter().enumerate() {
+                        let book = self.books.get(usize::from(class))?[pass];
+                        // n <= q < 64; p + q < parts, which fits in 32 bits (at most the
+                        // 2^24 end of the residue).
+                        if let Some(t) = todo.get_mut(n) {
+                            *t = ((p + q) as u32, book.unwrap_or(0));
+                        }
+                        n += usize::from(book.is_some());
+                    }
+                    for &(q, b) in todo.get(..n)? {
+                        partition(r, v, 0, q as usize, b)?;
+                    }
+                    p = end;
+                }
+                continue;
+            }
             let mut p = 0;
             while p < parts {
                 if pass == 0 {
                     for k in (0..nvec).filter(|&k| decodes(k)) {
-                        let mut temp = classbook.decode(r)?;
-                        if temp >= self.partvals {
+                        let mut temp = u64::from(classbook.decode(r)?);
+                        if temp >= u64::from(self.partvals) {
                             return None;
                         }
                         for i in (0..cpw).rev() {
+                            let next = (temp * recip) >> 40;
                             if let Some(c) = classes.get_mut(k * parts + p + i) {
                                 if p + i < parts {
-                                    *c = (temp % ncls) as u8;
+                                    *c = (temp - next * ncls) as u8;
                                 }
                             }
-                            temp /= ncls;
+                            temp = next;
                         }
                     }
                 }
@@ -175,23 +218,9 @@ impl Residue {
                     }
                     for k in (0..nvec).filter(|&k| decodes(k)) {
                         let class = *classes.get(k * parts + p)?;
-                        let passes = self.books.get(usize::from(class))?;
-                        if let Some(b) = passes[pass] {
-                            // `pass < 8`, the array length.
-                            let book = books.get(usize::from(b))?;
-                            let offset = begin + p * psize;
-                            if interleaved {
-                                decode_interleaved(r, book, v, bases, offset, psize)?;
-                            } else {
-                                let c = usize::from(*v.channels.get(k)?);
-                                let start = c * v.stride + offset;
-                                let out = v.spectra.get_mut(start..start + psize)?;
-                                if self.kind == 0 {
-                                    decode_format0(r, book, out)?;
-                                } else {
-                                    decode_format1(r, book, out)?;
-                                }
-                            }
+                        // `pass < 8`, the array length.
+                        if let Some(b) = self.books.get(usize::from(class))?[pass] {
+                            partition(r, v, k, p, b)?;
                         }
                     }
                     p += 1;
@@ -225,16 +254,49 @@ fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
 
 /// Residue 1 partition: vectors fill the partition in order.
 fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
-    let dim = usize::from(book.dimensions).max(1);
-    let mut i = 0;
-    while i < out.len() {
-        let rest = out.get_mut(i..)?;
-        book.decode_vector(r, |j, x| {
-            if let Some(o) = rest.get_mut(j) {
-                *o += x;
+    if !book.has_entries() {
+        // A book without used entries codes nothing.
+        return Some(());
+    }
+    match book.dimensions {
+        1 => format1_fixed::<1>(r, book, out),
+        2 => format1_fixed::<2>(r, book, out),
+        4 => format1_fixed::<4>(r, book, out),
+        8 => format1_fixed::<8>(r, book, out),
+        dim => {
+            let dim = usize::from(dim).max(1);
+            let mut i = 0;
+            while i < out.len() {
+                let rest = out.get_mut(i..)?;
+                book.decode_vector(r, |j, x| {
+                    if let Some(o) = rest.get_mut(j) {
+                        *o += x;
+                    }
+                })?;
+                i += dim;
             }
-        })?;
-        i += dim;
+            Some(())
+        }
+    }
+}
+
+/// [`decode_format1`] for a book of `D` dimensions with used entries.
+#[inline(always)]
+fn format1_fixed<const D: usize>(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
+    let mut v = [0f32; D];
+    let mut chunks = out.chunks_exact_mut(D);
+    for chunk in &mut chunks {
+        book.decode_array(r, &mut v)?;
+        for (o, x) in chunk.iter_mut().zip(v) {
+            *o += x;
+        }
+    }
+    let rest = chunks.into_remainder();
+    if !rest.is_empty() {
+        book.decode_array(r, &mut v)?;
+        for (o, x) in rest.iter_mut().zip(v) {
+            *o += x;
+        }
     }
     Some(())
 }
@@ -266,6 +328,21 @@ fn decode_interleaved(
         let s_lo = first.get_mut(lo..lo + n).unwrap_or(&mut []);
         let s_hi = second.get_mut(..n).unwrap_or(&mut []);
         let (s0, s1) = if swap { (s_hi, s_lo) } else { (s_lo, s_hi) };
+        // Whole vectors starting on a frame: the unrolled paths, frame by frame.
+        let frames = offset / 2..end / 2;
+        // dim is a power of two here, so `psize % dim` is a mask.
+        let fixed = matches!(dim, 1 | 2 | 4 | 8);
+        let whole = fixed && offset % 2 == 0 && psize % 2 == 0 && psize & (dim - 1) == 0;
+        if whole && book.has_entries() {
+            if let (Some(s0), Some(s1)) = (s0.get_mut(frames.clone()), s1.get_mut(frames)) {
+                return match dim {
+                    1 => stereo_fixed::<1>(r, book, s0, s1),
+                    2 => stereo_fixed::<2>(r, book, s0, s1),
+                    4 => stereo_fixed::<4>(r, book, s0, s1),
+                    _ => stereo_fixed::<8>(r, book, s0, s1),
+                };
+            }
+        }
         while e < end {
             let take = dim.min(end - e);
             let first = e;
@@ -298,3 +375,50 @@ fn decode_interleaved(
     }
     Some(())
 }
+
+/// Whole stereo residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used
+/// entries, into the frames `s0`, `s1` (element `2f` to `s0[f]`, `2f + 1` to `s1[f]`); two
+/// elements per frame, so with `D > 1` the frames are a multiple of `D / 2`.
+///
+/// Not inlined, and on a copy of the reader: the loop keeps the reader's state in registers.
+#[inline(never)]
+fn stereo_fixed<const D: usize>(
+    reader: &mut Reader,
+    book: &Codebook,
+    s0: &mut [f32],
+    s1: &mut [f32],
+) -> Option<()> {
+    let mut r = reader.clone();
+    let result = stereo_vectors::<D>(&mut r, book, s0, s1);
+    *reader = r;
+    result
+}
+
+#[inline(always)]
+fn stereo_vectors<const D: usize>(
+    r: &mut Reader,
+    book: &Codebook,
+    s0: &mut [f32],
+    s1: &mut [f32],
+) -> Option<()> {
+    let mut v = [0f32; D];
+    if D == 1 {
+        for (a, b) in s0.iter_mut().zip(s1.iter_mut()) {
+            let mut w = [0f32; D];
+            book.decode_array(r, &mut v)?;
+            book.decode_array(r, &mut w)?;
+            *a += v[0];
+            *b += w[0];
+        }
+        return Some(());
+    }
+    for (a, b) in s0.chunks_exact_mut(D / 2).zip(s1.chunks_exact_mut(D / 2)) {
+        book.decode_array(r, &mut v)?;
+        for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(v.chunks_exact(2)) {
+            *a += x[0];
+            *b += x[1];
+        }
+    }
+    Some(())
+}
+
