@@ -123,6 +123,8 @@ impl Server {
         for listener in listeners {
             tasks.spawn(accept_task(listener, Arc::clone(&shared), stop_rx.clone()));
         }
+        // The table starts from the library's SystemUpdateID (the served folders are in).
+        events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
         tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
 
