@@ -227,6 +227,22 @@ fn files_added_changed_renamed_moved_and_removed_are_evented() {
             assert!(std::time::Instant::now() < deadline, "{:?}", live.items("other"));
             let _ = live.listener.next(Duration::from_millis(200));
         }
+        // An Ogg Vorbis file dropped in is read like one found by the scan: its tags name it,
+        // and its exact length makes the L16 rendition possible.
+        let (name, ogg) = rill::demo::FILES.iter().find(|(p, _)| p.ends_with(".ogg")).unwrap();
+        std::fs::write(media.join("other/dropped.ogg"), ogg).unwrap();
+        live.expect_change("an Ogg file", LIVE, &[&other], &[&album]);
+        let id = live.folder("other");
+        let page = live.cp.browse(&live.control, &Browse::children(&id)).unwrap();
+        let dropped = page.items().find(|i| i.res.iter().any(|r| r.url.ends_with(".ogg")));
+        let dropped = dropped.unwrap_or_else(|| panic!("{name} not listed: {}", page.didl));
+        assert_ne!(dropped.title, "dropped", "the title comes from the tags of {name}");
+        assert!(
+            dropped.res.iter().any(|r| r.protocol_info.contains("audio/L16")),
+            "{:?}",
+            dropped.res
+        );
+
         // A file that arrived while serving has the id a fresh scan gives it after a restart.
         let ids = |live: &Live| {
             let other = live.folder("other");
