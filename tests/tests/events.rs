@@ -165,6 +165,7 @@ impl Live {
             self.last_system_update_id = id;
             seen.extend(event.container_update_ids());
         }
+        eprintln!("{what}: evented {:?} after the change", started.elapsed());
         for id in untouched {
             assert!(!seen.iter().any(|(s, _)| s == id), "{what}: {id} did not change: {seen:?}");
         }
