@@ -119,10 +119,27 @@ impl Live {
         }
     }
 
-    /// The id of the folder at `rel` ("" for the served folder), found by browsing.
+    /// The id of the folder at `rel` ("" for the served folder), found by browsing. The served
+    /// folder (`media`) is looked for a few levels down from the root, wherever the library
+    /// puts its folder view.
     fn folder(&self, rel: &str) -> String {
-        let top = self.cp.browse(&self.control, &Browse::children("0")).unwrap();
-        let mut id = top.objects[0].id.clone();
+        let mut level = vec!["0".to_string()];
+        let mut served = None;
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for id in &level {
+                let children = self.cp.browse(&self.control, &Browse::children(id)).unwrap();
+                served = served.or_else(|| {
+                    children.containers().find(|c| c.title == "media").map(|c| c.id.clone())
+                });
+                next.extend(children.containers().map(|c| c.id.clone()));
+            }
+            if served.is_some() {
+                break;
+            }
+            level = next;
+        }
+        let mut id = served.expect("the served folder is listed");
         for name in rel.split('/').filter(|s| !s.is_empty()) {
             let children = self.cp.browse(&self.control, &Browse::children(&id)).unwrap();
             let found = children.containers().find(|c| c.title == name);
