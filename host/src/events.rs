@@ -125,6 +125,32 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
 mod tests {
     use super::*;
 
+    /// A NOTIFY goes out as given and the subscriber's status comes back, whatever it is.
+    #[tokio::test]
+    async fn delivery_sends_the_bytes_and_reads_the_status() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let request = b"NOTIFY /cb HTTP/1.1\r\nCONTENT-LENGTH: 2\r\n\r\nok";
+        let subscriber = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut got = vec![0u8; request.len()];
+            s.read_exact(&mut got).await.unwrap();
+            // The status line arrives in two pieces.
+            s.write_all(b"HTTP/1.1 41").await.unwrap();
+            s.flush().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            s.write_all(b"2 Precondition Failed\r\n\r\n").await.unwrap();
+            got
+        });
+        assert_eq!(deliver(addr, request).await.unwrap(), 412);
+        assert_eq!(subscriber.await.unwrap(), request);
+        // Nobody listening: an error, not a hang.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gone = closed.local_addr().unwrap();
+        drop(closed);
+        assert!(deliver(gone, request).await.is_err());
+    }
+
     #[test]
     fn status_lines() {
         assert_eq!(status_code(b"HTTP/1.1 200 OK\r\n\r\n"), Some(200));

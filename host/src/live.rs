@@ -107,8 +107,9 @@ pub async fn run(
         "scanned the served folders; reading them into the library"
     );
     let (ingest_shared, ingest_watches) = (Arc::clone(&shared), Arc::clone(&watches));
+    let ingest_stop = stop.clone();
     let counts = tokio::task::spawn_blocking(move || {
-        ingest(&ingest_shared, &ingest_watches, &found.entries, files)
+        ingest(&ingest_shared, &ingest_watches, &found.entries, files, &ingest_stop)
     })
     .await
     .context("library fill task")??;
@@ -123,6 +124,8 @@ pub async fn run(
 
     let mut dirty = Dirty::default();
     let mut rescan = tokio::time::interval(options.rescan_interval);
+    // Ticks missed while there was nothing to rescan are not made up for.
+    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     rescan.tick().await;
     loop {
         let unwatched = lock(&watches).has_unwatched();
@@ -160,12 +163,14 @@ pub async fn run(
     }
 }
 
-/// Adds the entries of the first scan, watching each folder first.
+/// Adds the entries of the first scan, watching each folder first; gives up early once `stop`
+/// is set (a blocking task cannot be aborted, and shutdown must not wait for a long scan).
 fn ingest(
     shared: &Shared,
     watches: &Mutex<Watches>,
     entries: &[Entry],
     files: usize,
+    stop: &watch::Receiver<bool>,
 ) -> Result<Counts> {
     {
         let mut w = lock(watches);
@@ -177,6 +182,9 @@ fn ingest(
     let mut counts = Counts::default();
     let mut published = Instant::now();
     for entry in entries {
+        if *stop.borrow() {
+            break;
+        }
         match entry.kind {
             Kind::Dir => lock(watches).add(entry.root, &entry.path),
             Kind::File { .. } => progress.inc(),

@@ -173,6 +173,8 @@ impl Server {
             let (shared, gate) = (Arc::clone(&shared), Arc::clone(&gate));
             tasks.spawn(accept_task(listener, shared, gate, stop_rx.clone()));
         }
+        // The table starts from the library's SystemUpdateID (the served folders are in).
+        events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
         tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
 

@@ -37,7 +37,8 @@ use crate::profile::Clients;
 use crate::time::Instant;
 use crate::upnp::description::Device;
 
-/// What the platform gives the server: the library, files, and the wall clock.
+/// What the platform gives the server: the library, files, the clocks, and the tables of
+/// players and event subscriptions.
 pub trait Env {
     /// An open media file, read with blocking calls (a page-cache read on the host, an SD-card
     /// block read on the firmware).

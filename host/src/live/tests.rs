@@ -61,3 +61,29 @@ fn paths_are_located_in_the_innermost_root() {
     assert_eq!(locate(&roots, Path::new("/b")), Some((2, PathBuf::new())));
     assert_eq!(locate(&roots, Path::new("/srv/musical/x")), None);
 }
+
+#[test]
+fn past_the_watch_limit_folders_are_left_to_rescans_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    for sub in ["a/b", "c"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    let (tx, _rx) = mpsc::channel(4);
+    let options = Options { rescan_interval: Duration::from_secs(5), max_watches: Some(1) };
+    let mut w = Watches::new(vec![root.clone()], tx, Arc::new(AtomicBool::new(false)), options);
+    w.add(0, Path::new(""));
+    w.add(0, Path::new("a"));
+    w.add(0, Path::new("a/b"));
+    w.add(0, Path::new("c"));
+    assert_eq!(w.watched.iter().collect::<Vec<_>>(), [&root]);
+    // "a/b" is covered by the rescans of "a".
+    let unwatched: Vec<_> = w.unwatched.iter().map(|(r, p)| (*r, p.to_str().unwrap())).collect();
+    assert_eq!(unwatched, [(0, "a"), (0, "c")]);
+    assert!(w.has_unwatched());
+    // A folder that went away is not rescanned any more.
+    w.forget(0, Path::new("a"));
+    assert_eq!(w.unwatched.len(), 1);
+    w.forget(0, Path::new("c"));
+    assert!(!w.has_unwatched());
+}
