@@ -115,6 +115,30 @@ fn main() -> ! {
             first
         );
     }
+    // Two streams at once, decoded in turns as two HTTP slots would: the heap they take.
+    let mut names = entries.iter().filter(|e| e.name.ends_with(".ogg")).map(|e| e.name.as_str());
+    if let (Some(a), Some(b)) = (names.next(), names.last()) {
+        let base = HEAP.used();
+        HEAP.reset_peak();
+        let open = |name: &str| {
+            let (file, _) = storage.open([name])?;
+            let vorbis = VorbisFile::open_with_budget(file, budget).ok()?;
+            let layout = Layout::new(
+                Container::L16,
+                vorbis.rate(),
+                vorbis.channels(),
+                vorbis.total_frames(),
+            )?;
+            Transcoder::new(vorbis, layout, 0, layout.total_len()).ok()
+        };
+        let (Some(mut one), Some(mut two)) = (open(a), open(b)) else { exit(false) };
+        let (mut left, mut right) = (true, true);
+        while left || right {
+            left = left && matches!(one.fill(&mut chunk), Ok(n) if n > 0);
+            right = right && matches!(two.fill(&mut chunk), Ok(n) if n > 0);
+        }
+        log::info!("bench two streams {} + {}: heap_high_water={}", a, b, HEAP.peak() - base);
+    }
     exit(true)
 }
 
