@@ -99,10 +99,21 @@ fn board() -> SocketAddr {
     SocketAddr::new(IpAddr::V4(BOARD), 80)
 }
 
+/// A raw connection to the board, retried as [`appliance::connect`] does.
+fn connect_raw() -> TcpStream {
+    for _ in 0..50 {
+        if let Ok(s) = TcpStream::connect(board()) {
+            return s;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    panic!("cannot connect to the board");
+}
+
 /// A raw connection that sends `request` and returns what comes back until the server closes
 /// (bounded by a read timeout).
 fn raw_exchange(request: &[u8]) -> String {
-    let mut s = TcpStream::connect(board()).expect("connect");
+    let mut s = connect_raw();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(request).expect("send");
     let mut out = Vec::new();
@@ -157,8 +168,11 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
         let urls = appliance::scenario(&media);
 
         // Every slot held by an idle client: the next connection is told 503, not left hanging.
-        let mut idle: Vec<TcpStream> =
-            (0..SLOTS).map(|_| TcpStream::connect(board()).unwrap()).collect();
+        // (First let the slots of the scenario's connections close and listen again: a slot
+        // closing waits up to 2 s for the peer to take its last bytes.)
+        assert!(eventually_served(), "the board serves after the scenario");
+        thread::sleep(Duration::from_millis(2500));
+        let mut idle: Vec<TcpStream> = (0..SLOTS).map(|_| connect_raw()).collect();
         thread::sleep(Duration::from_millis(200));
         assert_eq!(description_status(), 503, "a fifth client while four slots are held");
         // Idle clients are dropped after the idle timeout, and their slots serve again.
@@ -170,7 +184,7 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
 
         // A client trickling its head a byte at a time, never finishing, is dropped too
         // (the header timeout; each byte comes well within the idle timeout).
-        let mut slow = TcpStream::connect(board()).unwrap();
+        let mut slow = connect_raw();
         slow.write_all(b"GET /rill/description.xml HTTP/1.1\r\n").unwrap();
         let start = Instant::now();
         let mut dropped = false;
@@ -219,7 +233,10 @@ fn a_stream_beyond_the_memory_budget_is_refused_with_503() {
         let media = appliance::media();
         appliance::tap_up();
         // Room for a decoder slot but not for a Vorbis reader.
-        boot(appliance::card(&media), app::Limits { streams: 2, stream_budget: 8 * 1024 });
+        boot(
+            appliance::card(&media),
+            app::Limits { stream_budget: 8 * 1024, ..app::Limits::DEFAULT },
+        );
         let urls = appliance::urls(&media);
         let ps3 = Renderer::new(Player::PS3);
         let refused = ps3.get(&urls[0], &[]).expect("GET");

@@ -212,7 +212,16 @@ fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
     assert!(seek.body == m.l16[from..], "{}: time seek differs", m.path);
 }
 
-/// Connects to the board's HTTP port (for tests that hold connections open).
+/// Connects to the board's HTTP port (for tests that hold connections open). smoltcp has no
+/// listen backlog: a connection arriving while a slot is between connections is reset, so this
+/// retries for a few seconds, as a player would.
 pub fn connect() -> Client {
-    Client::connect(SocketAddr::new(IpAddr::V4(BOARD), 80)).expect("connect to the board")
+    let addr = SocketAddr::new(IpAddr::V4(BOARD), 80);
+    for _ in 0..50 {
+        if let Ok(client) = Client::connect(addr) {
+            return client;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    panic!("cannot connect to the board");
 }
