@@ -117,7 +117,7 @@ fn main() -> ! {
     }
     // Two streams at once, decoded in turns as two HTTP slots would: the heap they take.
     let mut names = entries.iter().filter(|e| e.name.ends_with(".ogg")).map(|e| e.name.as_str());
-    if let (Some(a), Some(b)) = (names.next(), names.last()) {
+    if let (Some(a), Some(b)) = (names.next(), names.next_back()) {
         let base = HEAP.used();
         HEAP.reset_peak();
         let open = |name: &str| {
