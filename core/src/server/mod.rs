@@ -84,6 +84,15 @@ pub trait Env {
     fn stream_budget(&self) -> usize {
         crate::media::vorbis_file::DEFAULT_BUDGET
     }
+
+    /// Largest SOAP answer (a Browse or Search result) the platform has heap for. Below
+    /// `usize::MAX`, an answer is measured before it is rendered, its buffer reserved exactly
+    /// and fallibly, and an answer that is larger, or does not fit the heap, gets 503 instead
+    /// of taking the memory. By default unbounded (rendered into a growing buffer, no measuring
+    /// pass).
+    fn answer_budget(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// Why [`Env::open_stream`] gave no file.

@@ -83,7 +83,7 @@ impl<E: Env> Server<'_, E> {
         let ctx = control::Ctx { host, profile: *profile };
         self.env.with_library(|library| {
             match control::handle(service, soap_action, body, library, &ctx) {
-                Ok(response) => rendered(StatusCode::OK, &response),
+                Ok(response) => self.answer(&response),
                 Err(fault) => {
                     let status = StatusCode::new(upnp::soap::Fault::HTTP_STATUS)
                         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -136,9 +136,30 @@ impl<E: Env> Server<'_, E> {
     }
 }
 
+impl<E: Env> Server<'_, E> {
+    /// A SOAP answer within [`Env::answer_budget`]: see there.
+    fn answer(&self, doc: &dyn Render) -> Reply<E::File> {
+        let budget = self.env.answer_budget();
+        if budget == usize::MAX {
+            return rendered(StatusCode::OK, doc);
+        }
+        let mut text = String::new();
+        match doc.rendered_len() {
+            Ok(len) if len <= budget && text.try_reserve_exact(len).is_ok() => {}
+            Ok(_) => return Reply::error(StatusCode::SERVICE_UNAVAILABLE),
+            Err(_) => return Reply::error(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+        render_into(StatusCode::OK, doc, text)
+    }
+}
+
 /// An XML document as a response body, rendered once into a growing buffer.
 fn rendered<F>(status: StatusCode, doc: &dyn Render) -> Reply<F> {
-    let mut text = String::new();
+    render_into(status, doc, String::new())
+}
+
+/// An XML document as a response body, rendered into `text` (empty, perhaps reserved).
+fn render_into<F>(status: StatusCode, doc: &dyn Render, mut text: String) -> Reply<F> {
     if doc.render(&mut text).is_err() {
         return Reply::error(StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -67,6 +67,7 @@ struct TestEnv {
     files: HashMap<String, Vec<u8>>,
     clients: RefCell<Clients<CLIENTS>>,
     events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
+    answer_budget: usize,
 }
 
 impl Env for TestEnv {
@@ -97,6 +98,10 @@ impl Env for TestEnv {
     fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
         f(&mut self.events.borrow_mut())
     }
+
+    fn answer_budget(&self) -> usize {
+        self.answer_budget
+    }
 }
 
 fn test_env() -> (TestEnv, ObjectId) {
@@ -111,7 +116,8 @@ fn test_env() -> (TestEnv, ObjectId) {
         .unwrap();
     files.insert("a/song.mp3".into(), song);
     let events = RefCell::new(Subscriptions::new(7));
-    (TestEnv { library, files, clients: RefCell::new(Clients::new()), events }, id)
+    let clients = RefCell::new(Clients::new());
+    (TestEnv { library, files, clients, events, answer_budget: usize::MAX }, id)
 }
 
 /// An in-memory connection: the client's bytes in (delivered `chunk` at a time), ours out.
@@ -348,6 +354,33 @@ fn soap(action: &str, args: &str) -> Vec<u8> {
         body.len()
     )
     .into_bytes()
+}
+
+/// A Browse request for the children of `object`, all of them.
+fn browse_children(object: &str) -> Vec<u8> {
+    soap(
+        "Browse",
+        &std::format!(
+            "<ObjectID>{object}</ObjectID><BrowseFlag>BrowseDirectChildren</BrowseFlag>\
+             <Filter>*</Filter><StartingIndex>0</StartingIndex><RequestedCount>0</RequestedCount>\
+             <SortCriteria></SortCriteria>"
+        ),
+    )
+}
+
+#[test]
+fn answers_over_the_budget_are_refused_and_the_rest_rendered_exactly() {
+    let (mut env, _) = test_env();
+    let unbounded = exchange_with(&env, &browse_children("0"), 512, 0);
+    let len = unbounded[0].body.len();
+    for (budget, status) in [(len, 200), (len - 1, 503)] {
+        env.answer_budget = budget;
+        let r = exchange_with(&env, &browse_children("0"), 512, 0);
+        assert_eq!(r[0].status, status, "budget {budget} for an answer of {len} bytes");
+        if status == 200 {
+            assert_eq!(r[0].body, unbounded[0].body, "the same answer, measured first");
+        }
+    }
 }
 
 #[test]

@@ -26,11 +26,17 @@ pub struct Limits {
     pub streams: usize,
     /// Heap bytes one stream's Vorbis reader may take.
     pub stream_budget: usize,
+    /// Largest SOAP answer (a Browse page) rendered; larger ones, or ones the heap cannot
+    /// hold at that moment, get 503.
+    pub answer_budget: usize,
 }
 
 impl Limits {
-    /// Two streams of 96 KiB each: a 44.1 kHz stereo q10 stream needs about 80 KiB.
-    pub const DEFAULT: Limits = Limits { streams: 2, stream_budget: 96 * 1024 };
+    /// Two streams of 96 KiB each (a 44.1 kHz stereo q10 stream takes 67 KB, see
+    /// BENCHMARKS.md); Browse pages of up to 96 KiB (about 60 Vorbis tracks with their
+    /// resources).
+    pub const DEFAULT: Limits =
+        Limits { streams: 2, stream_budget: 96 * 1024, answer_budget: 96 * 1024 };
 }
 
 /// What every HTTP slot shares: storage, library, players, decoder slots.
@@ -76,6 +82,10 @@ impl<'s, D: BlockDevice> Env for Appliance<'s, D> {
 
     fn stream_budget(&self) -> usize {
         self.limits.stream_budget
+    }
+
+    fn answer_budget(&self) -> usize {
+        self.limits.answer_budget
     }
 
     fn unix_time(&self) -> Option<u64> {

@@ -7,8 +7,15 @@
 //! - per transcoded stream, its Vorbis reader, at most
 //!   [`crate::appliance::Limits::stream_budget`] (refused with 503 beyond it), and the
 //!   transcoder around it; at most [`crate::appliance::Limits::streams`] at once (503 beyond);
-//! - per HTTP slot, one SOAP or description answer at a time, rendered into a `Vec` of its
-//!   exact size (a Browse answer is bounded by the library's size).
+//! - per HTTP slot, one SOAP or description answer at a time, rendered into a buffer of its
+//!   exact size, reserved fallibly: a SOAP answer larger than
+//!   [`crate::appliance::Limits::answer_budget`], or one the heap cannot hold at that moment,
+//!   gets 503 instead of the memory.
+//!
+//! Stream readers and SOAP answers allocate fallibly, so running out of heap costs a request
+//! (503), not the board. What remains infallible is small (a transcoder's box, a description's
+//! name); the arena a board configures leaves room for them above two streams, the library and
+//! a large Browse page.
 //!
 //! [`Counted`] wraps the board's allocator and keeps the bytes in use and their high-water
 //! mark, which the boards log and BENCHMARKS.md reports.

@@ -178,8 +178,10 @@ pub async fn slot<D: BlockDevice>(
         let mut conn = Timed::new(&mut socket, timeouts);
         let served =
             server.serve(&mut conn, &mut buffers.rx, &mut buffers.tx, &host, peer_ip).await;
-        if let Err(e) = served {
-            debug!("HTTP: connection from {} ended: {:?}", peer, e);
+        match served {
+            Ok(()) => {}
+            Err(rill_core::server::Error::Io(e)) => debug!("HTTP: {} ended: {}", peer, e),
+            Err(rill_core::server::Error::TxTooSmall) => warn!("HTTP: send buffer too small"),
         }
         finish(&mut socket).await;
     }

@@ -101,8 +101,36 @@ pub fn tap_up() {
     }
 }
 
-/// Discovers the appliance and plays its media: see the module docs.
-pub fn scenario(media: &[Media]) {
+/// Discovers the appliance and plays its media (see the module docs); returns the L16 URL of
+/// each file.
+pub fn scenario(media: &[Media]) -> Vec<String> {
+    let urls = urls(media);
+    for (m, url) in media.iter().zip(&urls) {
+        stream_and_seek(&Renderer::new(Player::PS3), m, url);
+    }
+
+    // Two streams at once, each on its own connection.
+    let both: Vec<_> = media
+        .iter()
+        .zip(&urls)
+        .map(|(m, url)| {
+            let (url, want, path) = (url.clone(), m.l16.clone(), m.path);
+            thread::spawn(move || {
+                let got = Renderer::new(Player::PS3).get(&url, &[]).expect("GET");
+                assert_eq!(got.status, 200, "{path}");
+                assert!(got.body == want, "{path}: concurrent stream differs from the host decode");
+            })
+        })
+        .collect();
+    for t in both {
+        t.join().expect("a concurrent stream");
+    }
+    urls
+}
+
+/// Discovers the appliance, checks its description and browses it; returns the L16 URL of
+/// each file, checking its exact length.
+pub fn urls(media: &[Media]) -> Vec<String> {
     // Discovery: a multicast search from the host side of the link, answered by the board.
     let mut location = None;
     for _ in 0..5 {
@@ -161,27 +189,7 @@ pub fn scenario(media: &[Media]) {
         assert_eq!(res.size, Some(m.l16.len() as u64), "{}: exact length", m.path);
         urls.push(res.url.clone());
     }
-
-    for (m, url) in media.iter().zip(&urls) {
-        stream_and_seek(&ps3, m, url);
-    }
-
-    // Two streams at once, each on its own connection.
-    let both: Vec<_> = media
-        .iter()
-        .zip(&urls)
-        .map(|(m, url)| {
-            let (url, want, path) = (url.clone(), m.l16.clone(), m.path);
-            thread::spawn(move || {
-                let got = Renderer::new(Player::PS3).get(&url, &[]).expect("GET");
-                assert_eq!(got.status, 200, "{path}");
-                assert!(got.body == want, "{path}: concurrent stream differs from the host decode");
-            })
-        })
-        .collect();
-    for t in both {
-        t.join().expect("a concurrent stream");
-    }
+    urls
 }
 
 /// The whole rendition, a byte range and a time seek of one file, against the host decode.
@@ -204,7 +212,16 @@ fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
     assert!(seek.body == m.l16[from..], "{}: time seek differs", m.path);
 }
 
-/// Connects to the board's HTTP port (for tests that hold connections open).
+/// Connects to the board's HTTP port (for tests that hold connections open). smoltcp has no
+/// listen backlog: a connection arriving while a slot is between connections is reset, so this
+/// retries for a few seconds, as a player would.
 pub fn connect() -> Client {
-    Client::connect(SocketAddr::new(IpAddr::V4(BOARD), 80)).expect("connect to the board")
+    let addr = SocketAddr::new(IpAddr::V4(BOARD), 80);
+    for _ in 0..50 {
+        if let Ok(client) = Client::connect(addr) {
+            return client;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    panic!("cannot connect to the board");
 }

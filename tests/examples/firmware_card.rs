@@ -1,0 +1,28 @@
+//! Writes a FAT card image for the firmware benchmarks: `N`-second 44.1 kHz stereo Vorbis files
+//! at q0, q5 and q10 (the test corpus's signal, encoded by oggenc) in the root folder.
+//!
+//! `cargo run -p rill-tests --example firmware_card -- <out.img> [seconds]` (see
+//! `bench/firmware.sh`).
+
+use rill_tests::corpus::{Encoder, Spec};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let out = args.next().expect("usage: firmware_card <out.img> [seconds]");
+    let seconds: u32 = args.next().map_or(10, |s| s.parse().expect("seconds"));
+    let files: Vec<(String, Vec<u8>)> = [0i8, 5, 10]
+        .into_iter()
+        .map(|quality| {
+            let spec = Spec {
+                quality,
+                channels: 2,
+                rate: 44_100,
+                frames: seconds * 44_100,
+                encoder: Encoder::Oggenc,
+            };
+            (format!("q{quality}.ogg"), spec.bytes())
+        })
+        .collect();
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    std::fs::write(&out, rill_tests::fat::image(0, &named)).expect("writing the image");
+}
