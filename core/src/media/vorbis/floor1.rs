@@ -240,6 +240,7 @@ impl Floor1 {
     }
 
     /// Multiplies `spectrum` (the block's n/2 coefficients) by the envelope of posts `y`.
+    #[inline(never)] // its per-sample loop gets the registers to itself
     pub(crate) fn apply(&self, y: &[i32], spectrum: &mut [f32]) {
         let n = spectrum.len();
         let range = self.range();

@@ -86,6 +86,7 @@ impl Imdct {
     /// Pre-rotation reads `X[2j]`, `X[M-1-2j]` for `z[j]` and `X[M-2-2j]`, `X[2j+1]` for
     /// `z[L-1-j]`: exactly the slots of complex values `j` and `L-1-j`, so both are rotated in
     /// place. Post-rotation writes `u` from `Z'[p]` and `Z'[L-1-p]` into the same four slots.
+    #[inline(never)] // a hot loop nest of its own: it gets the registers to itself
     pub(crate) fn inverse(&self, long: bool, data: &mut [f32]) {
         let rot = &self.rotate[usize::from(long)];
         let l = rot.len();

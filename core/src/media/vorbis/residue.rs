@@ -252,8 +252,18 @@ fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
     Some(())
 }
 
-/// Residue 1 partition: vectors fill the partition in order.
-fn decode_format1(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
+/// Residue 1 partition: vectors fill the partition in order. Not inlined, on a copy of the
+/// reader, as [`stereo_fixed`].
+#[inline(never)]
+fn decode_format1(reader: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
+    let mut r = reader.clone();
+    let result = format1_vectors(&mut r, book, out);
+    *reader = r;
+    result
+}
+
+#[inline(always)]
+fn format1_vectors(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
     if !book.has_entries() {
         // A book without used entries codes nothing.
         return Some(());
@@ -320,6 +330,9 @@ fn decode_interleaved(
     let n = v.n;
     let end = offset + psize;
     let mut e = offset;
+    // The unrolled paths take whole vectors of these dimensions (powers of two, so
+    // `psize % dim` is a mask).
+    let fixed = matches!(dim, 1 | 2 | 4 | 8);
     if let [b0, b1] = *bases {
         // Stereo, the common case: element e goes to sample e / 2 of channel e % 2; both
         // channel vectors as slices, so no position check per element.
@@ -330,8 +343,6 @@ fn decode_interleaved(
         let (s0, s1) = if swap { (s_hi, s_lo) } else { (s_lo, s_hi) };
         // Whole vectors starting on a frame: the unrolled paths, frame by frame.
         let frames = offset / 2..end / 2;
-        // dim is a power of two here, so `psize % dim` is a mask.
-        let fixed = matches!(dim, 1 | 2 | 4 | 8);
         let whole = fixed && offset % 2 == 0 && psize % 2 == 0 && psize & (dim - 1) == 0;
         if whole && book.has_entries() {
             if let (Some(s0), Some(s1)) = (s0.get_mut(frames.clone()), s1.get_mut(frames)) {
@@ -358,6 +369,15 @@ fn decode_interleaved(
         return Some(());
     }
     let spectra = &mut *v.spectra;
+    if fixed && psize & (dim - 1) == 0 && book.has_entries() && nch > 0 {
+        let at = (offset % nch, offset / nch);
+        return match dim {
+            1 => channels_fixed::<1>(r, book, spectra, bases, n, at, psize),
+            2 => channels_fixed::<2>(r, book, spectra, bases, n, at, psize),
+            4 => channels_fixed::<4>(r, book, spectra, bases, n, at, psize),
+            _ => channels_fixed::<8>(r, book, spectra, bases, n, at, psize),
+        };
+    }
     while e < end {
         let take = dim.min(end - e);
         let first = e;
@@ -422,3 +442,43 @@ fn stereo_vectors<const D: usize>(
     Some(())
 }
 
+/// Whole residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used entries, over
+/// any number of channels: `psize` elements from element `at.1 * channels + at.0` on, where
+/// element `i` goes to sample `i / channels` (below `n`) of the channel starting at
+/// `bases[i % channels]` in `spectra`. Not inlined, on a copy of the reader, as
+/// [`stereo_fixed`].
+#[inline(never)]
+fn channels_fixed<const D: usize>(
+    reader: &mut Reader,
+    book: &Codebook,
+    spectra: &mut [f32],
+    bases: &[usize],
+    n: usize,
+    at: (usize, usize),
+    psize: usize,
+) -> Option<()> {
+    let mut r = reader.clone();
+    let (mut k, mut pos) = at;
+    let mut v = [0f32; D];
+    let mut result = Some(());
+    for _ in 0..psize / D {
+        if book.decode_array(&mut r, &mut v).is_none() {
+            result = None;
+            break;
+        }
+        for x in v {
+            if pos < n {
+                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
+                    *o += x;
+                }
+            }
+            k += 1;
+            if k == bases.len() {
+                k = 0;
+                pos += 1;
+            }
+        }
+    }
+    *reader = r;
+    result
+}
