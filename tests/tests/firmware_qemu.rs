@@ -1,6 +1,7 @@
 //! The firmware end to end: the mps2-an386 build booted in QEMU inside a private network
 //! namespace, with a tap link the test creates there (traffic never leaves the namespace), and
-//! the mock renderer driving it over ordinary sockets (see `appliance/mod.rs`).
+//! the mock renderer driving it over ordinary sockets (see `appliance/mod.rs`), then subscribing
+//! to its events.
 //!
 //! QEMU (`qemu-system-arm`, Debian's qemu-system-arm) is required: without it this test fails,
 //! it never skips. `scripts/test` installs it.
@@ -104,14 +105,14 @@ impl Drop for Qemu {
 }
 
 #[test]
-fn the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16() {
+fn the_appliance_in_qemu_serves_discovery_browse_l16_and_events() {
     let version = Command::new("qemu-system-arm").arg("--version").output();
     assert!(
         version.is_ok_and(|o| o.status.success()),
         "qemu-system-arm is required for the firmware tests (apt-get install qemu-system-arm)"
     );
     assert!(netns::available(), "the firmware test needs `unshare -rn` for a private namespace");
-    netns::isolated("the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16", || {
+    netns::isolated("the_appliance_in_qemu_serves_discovery_browse_l16_and_events", || {
         let elf = build_firmware();
         let media = appliance::media();
         let dir = tempfile::tempdir().unwrap();
@@ -122,6 +123,7 @@ fn the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16() {
         qemu.wait_for("SSDP: announcing", Duration::from_secs(60));
         assert!(qemu.log().contains("2 media files, 2 Vorbis"), "library built at boot");
         appliance::scenario(&media);
+        appliance::initial_events();
         assert!(!qemu.log().contains("panic"), "the firmware panicked");
     });
 }

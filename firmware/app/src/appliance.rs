@@ -7,14 +7,23 @@
 //! already playing are untouched; each stream's Vorbis reader is bounded by
 //! [`Limits::stream_budget`], so [`Limits::streams`] × that budget is the heap set aside for
 //! decoding (see `heap.rs` for the whole budget).
+//!
+//! The subscription table is filled by SUBSCRIBE requests through [`Env::with_events`], which
+//! wakes the event sender ([`crate::events`]) after every call: a new subscription's initial
+//! event is then due. The library is built before the table exists and never changes after,
+//! so the table learns its SystemUpdateID once, in [`Appliance::new`], and subscribers get only
+//! their initial events.
 
 use core::cell::RefCell;
 
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::signal::Signal;
 use embassy_time::Instant as Clock;
 use embedded_sdmmc::BlockDevice;
+use rill_core::gena::Subscriptions;
 use rill_core::library::{FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::server::{Env, Unavailable, CLIENTS};
+use rill_core::server::{Env, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 
 use crate::storage::{File, Storage};
@@ -39,23 +48,53 @@ impl Limits {
         Limits { streams: 2, stream_budget: 96 * 1024, answer_budget: 96 * 1024 };
 }
 
-/// What every HTTP slot shares: storage, library, players, decoder slots.
+/// What every HTTP slot and the event sender share: storage, library, players, event
+/// subscriptions, decoder slots. Everything runs in one task, so plain `RefCell`s are the locks
+/// (never held across an await).
 pub struct Appliance<'s, D: BlockDevice> {
     storage: &'s Storage<D>,
     library: Library,
     clients: RefCell<Clients<CLIENTS>>,
+    events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
+    /// Set by [`Env::with_events`]: the table may have a NOTIFY due.
+    events_changed: Signal<NoopRawMutex, ()>,
     limits: Limits,
 }
 
 impl<'s, D: BlockDevice> Appliance<'s, D> {
-    /// The appliance serving `library`, whose files are on `storage`.
-    pub fn new(storage: &'s Storage<D>, library: Library, limits: Limits) -> Self {
-        Appliance { storage, library, clients: RefCell::new(Clients::new()), limits }
+    /// The appliance serving `library`, whose files are on `storage`. `seed` makes the GENA
+    /// SIDs unguessable: any value works, one that differs per boot is best.
+    pub fn new(storage: &'s Storage<D>, mut library: Library, limits: Limits, seed: u64) -> Self {
+        let mut events = Subscriptions::new(seed);
+        // The library is complete: the table needs its SystemUpdateID for initial events. No
+        // one has subscribed yet, so the changed containers go to no one (and their list is
+        // freed).
+        let containers = library.take_container_updates();
+        events.changed(library.system_update_id(), &containers);
+        Appliance {
+            storage,
+            library,
+            clients: RefCell::new(Clients::new()),
+            events: RefCell::new(events),
+            events_changed: Signal::new(),
+            limits,
+        }
     }
 
     /// Transcoded streams decoding now.
     pub fn streams(&self) -> usize {
         self.storage.streams()
+    }
+
+    /// Runs `f` with the subscription table without waking the event sender (the sender's own
+    /// calls, which must not wake it again).
+    pub(crate) fn events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
+        f(&mut self.events.borrow_mut())
+    }
+
+    /// Waits until [`Env::with_events`] has been called since the last wait returned.
+    pub(crate) async fn events_changed(&self) {
+        self.events_changed.wait().await;
     }
 }
 
@@ -99,5 +138,25 @@ impl<'s, D: BlockDevice> Env for Appliance<'s, D> {
 
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
         f(&mut self.clients.borrow_mut())
+    }
+
+    fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
+        let out = self.events(f);
+        self.events_changed.signal(());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory budget (`heap.rs`, `lib.rs`) counts the subscription table at about 15 KiB,
+    /// an upper bound: this host build has 8-byte pointers, the boards 4-byte ones.
+    #[test]
+    fn the_subscription_table_fits_its_budget() {
+        let size = core::mem::size_of::<Subscriptions<SUBSCRIPTIONS>>();
+        std::println!("Subscriptions<{SUBSCRIPTIONS}>: {size} bytes");
+        assert!(size <= 16 * 1024, "{size} bytes");
     }
 }

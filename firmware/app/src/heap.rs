@@ -1,8 +1,10 @@
 //! The heap budget, and an allocator wrapper that measures it.
 //!
 //! Every buffer the appliance keeps is sized at build time (`http::SlotBuffers`,
-//! `ssdp::Buffers`, the network stack's sockets); the heap holds only what `rill-core` allocates,
-//! each part bounded:
+//! `ssdp::Buffers`, `events::Buffers`, the network stack's sockets), and so is the GENA
+//! subscription table in the [`crate::Appliance`] (`rill_core::server::SUBSCRIPTIONS` slots,
+//! about 15 KiB; the NOTIFYs are written into `events::Buffers`, never onto the heap); the heap
+//! holds only what `rill-core` allocates, each part bounded:
 //! - the library: [`crate::library::Limits::objects`] objects;
 //! - per transcoded stream, its Vorbis reader, at most
 //!   [`crate::appliance::Limits::stream_budget`] (refused with 503 beyond it), and the

@@ -231,7 +231,7 @@ fn busy_head(buf: &mut [u8], server_header: &str) -> usize {
 
 /// Closes a connection: our FIN after everything written, a bounded wait for the peer to take
 /// it, then the slot is free whatever the peer does.
-async fn finish(socket: &mut TcpSocket<'_>) {
+pub(crate) async fn finish(socket: &mut TcpSocket<'_>) {
     socket.close();
     let _ = with_timeout(Duration::from_secs(2), socket.flush()).await;
     socket.abort();

@@ -11,11 +11,15 @@
 //! - discovery ([`ssdp`]): the core's responder on UDP 1900, multicast group joined;
 //! - HTTP ([`http`]): `SLOTS` connection slots running the core's `Server::serve`, plus an
 //!   overflow slot answering 503; timeouts reclaim the slots of idle or dead clients;
+//! - eventing ([`events`]): the NOTIFYs of the core's GENA subscription table, sent one at a
+//!   time on a TCP client socket;
 //! - the [`Appliance`] behind the server: the library built at boot ([`library`]), files from
-//!   [`storage`], a fixed number of decoder slots (503 beyond them).
+//!   [`storage`], the subscription table, a fixed number of decoder slots (503 beyond them).
 //!
 //! Memory: every buffer is sized at build time ([`Buffers`]); the heap holds only what the core
-//! allocates, within the budget described in [`heap`].
+//! allocates, within the budget described in [`heap`]. Beside the buffers, the [`Appliance`]
+//! holds the GENA subscription table, `rill_core::server::SUBSCRIPTIONS` (16) slots of about
+//! 1 KiB each (15 KiB).
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
@@ -25,6 +29,7 @@ extern crate alloc;
 mod fmt;
 
 pub mod appliance;
+pub mod events;
 pub mod heap;
 pub mod http;
 pub mod identity;
@@ -33,7 +38,7 @@ pub mod net;
 pub mod ssdp;
 pub mod storage;
 
-use embassy_futures::join::{join3, join_array};
+use embassy_futures::join::{join4, join_array};
 use embassy_net::Stack;
 use embedded_sdmmc::BlockDevice;
 use rill_core::http::request::Limits;
@@ -44,9 +49,9 @@ pub use appliance::Appliance;
 pub use identity::Identity;
 
 /// Sockets the network stack needs for [`run`] with `slots` HTTP slots: one per slot, the
-/// overflow slot, SSDP and DHCP.
+/// overflow slot, SSDP, DHCP and the GENA event sender.
 pub const fn sockets(slots: usize) -> usize {
-    slots + 3
+    slots + 4
 }
 
 /// How the appliance behaves on the network.
@@ -64,11 +69,15 @@ impl Config {
         Config { addressing: net::Addressing::DEFAULT, timeouts: http::Timeouts::DEFAULT };
 }
 
-/// All of the appliance's buffers, for `SLOTS` HTTP slots (at least 4 on a board).
+/// All of the appliance's buffers, for `SLOTS` HTTP slots (at least 4 on a board): per slot
+/// [`http::SlotBuffers`] (18 KiB), the overflow slot's [`http::BusyBuffers`] (1.3 KiB),
+/// [`ssdp::Buffers`] and the event sender's [`events::Buffers`] (10.3 KiB: one NOTIFY of
+/// `rill_core::gena::MAX_NOTIFY` bytes and its socket's).
 pub struct Buffers<const SLOTS: usize> {
     slots: [http::SlotBuffers; SLOTS],
     busy: http::BusyBuffers,
     ssdp: ssdp::Buffers,
+    events: events::Buffers,
 }
 
 impl<const SLOTS: usize> Buffers<SLOTS> {
@@ -78,6 +87,7 @@ impl<const SLOTS: usize> Buffers<SLOTS> {
             slots: [const { http::SlotBuffers::new() }; SLOTS],
             busy: http::BusyBuffers::new(),
             ssdp: ssdp::Buffers::new(),
+            events: events::Buffers::new(),
         }
     }
 }
@@ -101,15 +111,16 @@ pub async fn run<D: BlockDevice, const SLOTS: usize>(
     let addr = net::configure(stack, &config.addressing).await;
     let device = Device::rill(&identity.name, &identity.udn, &[]);
     let server = Server::new(appliance, device, &identity.server, Limits::DEFAULT);
-    let Buffers { slots, busy, ssdp } = buffers;
+    let Buffers { slots, busy, ssdp, events } = buffers;
     let timeouts = config.timeouts;
     let occupancy = http::Occupancy::new();
     let slots =
         join_array(slots.each_mut().map(|b| http::slot(stack, &server, &occupancy, b, timeouts)));
     info!("serving as {} ({})", identity.name.as_str(), identity.udn.as_str());
-    let (never, _, _) = join3(
+    let (never, _, _, _) = join4(
         ssdp::run(stack, addr, identity, ssdp),
         http::busy(stack, &identity.server, &occupancy, busy),
+        events::run(stack, appliance, events),
         slots,
     )
     .await;

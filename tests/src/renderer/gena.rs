@@ -1,10 +1,12 @@
 //! A GENA subscriber: the control point's side of eventing.
 //!
-//! [`Subscriber::listen`] runs a tiny HTTP server on 127.0.0.1 (a free port) on its own thread;
+//! [`Subscriber::listen`] runs a tiny HTTP server on 127.0.0.1 (a free port) on its own thread
+//! ([`Subscriber::listen_on`]: on the host side of a test namespace's emulator link instead);
 //! every NOTIFY it receives is answered `200 OK`, parsed (SID, SEQ, NT, NTS and the
 //! `e:propertyset` body, checked with roxmltree) and queued for the test to take with
 //! [`Subscriber::next`]. [`Renderer::subscribe`](super::Renderer::subscribe) and friends send
-//! SUBSCRIBE, renewal and UNSUBSCRIBE. The listener accepts only loopback peers, reads at most
+//! SUBSCRIBE, renewal and UNSUBSCRIBE. The listener accepts only peers the renderer may talk
+//! to ([`netns::allowed`]: loopback, or the emulator link inside a namespace), reads at most
 //! [`MAX_NOTIFY`] bytes per request with a timeout, and stops when the subscriber is dropped or
 //! after [`LIFETIME`].
 
@@ -17,6 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::http::{find_header, parse_headers};
+use super::netns;
 
 /// Largest NOTIFY (head and body) accepted.
 pub const MAX_NOTIFY: usize = 64 * 1024;
@@ -66,7 +69,7 @@ impl Event {
     }
 }
 
-/// A listener for NOTIFYs on 127.0.0.1.
+/// A listener for NOTIFYs on 127.0.0.1 (or an address [`netns::allowed`] permits).
 #[derive(Debug)]
 pub struct Subscriber {
     addr: SocketAddr,
@@ -87,7 +90,17 @@ pub struct Subscription {
 impl Subscriber {
     /// Starts listening on a free loopback port.
     pub fn listen() -> io::Result<Subscriber> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        Self::listen_on(Ipv4Addr::LOCALHOST)
+    }
+
+    /// Starts listening on a free port of `ip`, which must be loopback or, inside a test
+    /// namespace, [`netns::TEST_LINK_HOST`] (where an emulated board sends its NOTIFYs);
+    /// anything else is an `InvalidInput` error.
+    pub fn listen_on(ip: Ipv4Addr) -> io::Result<Subscriber> {
+        if !netns::allowed(ip.into()) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{ip} not allowed")));
+        }
+        let listener = TcpListener::bind((ip, 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (tx, events) = mpsc::channel();
@@ -97,7 +110,7 @@ impl Subscriber {
             let end = Instant::now() + LIFETIME;
             while !stopping.load(Ordering::Relaxed) && Instant::now() < end {
                 match listener.accept() {
-                    Ok((stream, peer)) if peer.ip().is_loopback() => {
+                    Ok((stream, peer)) if netns::allowed(peer.ip()) => {
                         if tx.send(receive(stream)).is_err() {
                             return;
                         }

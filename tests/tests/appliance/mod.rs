@@ -2,7 +2,7 @@
 //! a FAT image, a tap link inside the test's private namespace, and a mock renderer driving
 //! the appliance over ordinary sockets: discovery, description, Browse, L16 streams with byte
 //! and time seeks, bit-exact against a decode of the same file on the host, and two streams at
-//! once.
+//! once; and GENA subscriptions with their initial events.
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -11,6 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use rill_tests::corpus::{Encoder, Spec};
+use rill_tests::renderer::gena::Subscriber;
 use rill_tests::renderer::netns::{self, TEST_LINK_HOST};
 use rill_tests::renderer::{ssdp, Browse, Client, Player, Renderer, Url, CONTENT_DIRECTORY};
 
@@ -190,6 +191,51 @@ pub fn urls(media: &[Media]) -> Vec<String> {
         urls.push(res.url.clone());
     }
     urls
+}
+
+/// Subscribes to the board's ContentDirectory and ConnectionManager from the host side of the
+/// link and checks their initial events: SEQ 0 under the SID granted, the ContentDirectory's
+/// SystemUpdateID the same as GetSystemUpdateID answers (the library never changes after
+/// boot), the ConnectionManager's protocolInfo list (a NOTIFY larger than the board's socket
+/// buffer); then cancels both.
+pub fn initial_events() {
+    /// How long an event may take before the test fails (a missing event, not a slow one).
+    const WAIT: Duration = Duration::from_secs(10);
+    let cp = Renderer::new(Player::GENERIC);
+    let location = format!("http://{BOARD}/rill/description.xml");
+    let description = cp.fetch_description(&location).expect("description");
+    let cd = description.service(CONTENT_DIRECTORY).expect("ContentDirectory");
+    let cm = description
+        .service("urn:schemas-upnp-org:service:ConnectionManager:1")
+        .expect("ConnectionManager");
+    let listener = Subscriber::listen_on(TEST_LINK_HOST).expect("a listener on the test link");
+
+    let sub = cp.subscribe(&cd.event_sub_url, &listener.callback("/cd"), 300).expect("SUBSCRIBE");
+    let sub = sub.expect("the ContentDirectory subscription is granted");
+    assert_eq!(sub.timeout, 300);
+    let initial = listener.next(WAIT).expect("the ContentDirectory's initial event");
+    assert_eq!(
+        (initial.sid.as_str(), initial.seq, initial.path.as_str()),
+        (sub.sid.as_str(), 0, "/cd")
+    );
+    assert_eq!((initial.nt.as_str(), initial.nts.as_str()), ("upnp:event", "upnp:propchange"));
+    let id = cp.soap(&cd.control_url, CONTENT_DIRECTORY, "GetSystemUpdateID", &[]);
+    let id: u32 = id.expect("GetSystemUpdateID")[0].1.parse().expect("a number");
+    assert_eq!(initial.system_update_id(), Some(id), "{initial:?}");
+    assert_eq!(initial.get("ContainerUpdateIDs"), Some(""), "{initial:?}");
+
+    let cm_sub =
+        cp.subscribe(&cm.event_sub_url, &listener.callback("/cm"), 300).expect("SUBSCRIBE");
+    let cm_sub = cm_sub.expect("the ConnectionManager subscription is granted");
+    assert_ne!(cm_sub.sid, sub.sid);
+    let cm_initial = listener.next(WAIT).expect("the ConnectionManager's initial event");
+    assert_eq!((cm_initial.sid.as_str(), cm_initial.seq), (cm_sub.sid.as_str(), 0));
+    let source = cm_initial.get("SourceProtocolInfo").expect("SourceProtocolInfo");
+    assert!(source.contains("audio/L16"), "{source}");
+
+    assert_eq!(cp.unsubscribe(&cd.event_sub_url, &sub.sid).expect("UNSUBSCRIBE"), 200);
+    assert_eq!(cp.unsubscribe(&cm.event_sub_url, &cm_sub.sid).expect("UNSUBSCRIBE"), 200);
+    assert_eq!(cp.unsubscribe(&cd.event_sub_url, &sub.sid).expect("UNSUBSCRIBE"), 412);
 }
 
 /// The whole rendition, a byte range and a time seek of one file, against the host decode.

@@ -72,7 +72,11 @@ fn main() -> ! {
         counts.skipped,
         HEAP.used()
     );
-    let appliance = APPLIANCE.init(Appliance::new(storage, library, appliance::Limits::DEFAULT));
+    // The GENA SIDs' seed. Not secret (QEMU gives no entropy): one byte of the image's MBR
+    // disk signature mixed in.
+    let seed = u64::from_le_bytes([0, 0, 1, 2, 3, 4, 5, 6]) ^ u64::from(image[0x1b8]);
+    let limits = appliance::Limits::DEFAULT;
+    let appliance = APPLIANCE.init(Appliance::new(storage, library, limits, seed));
 
     // SAFETY: the LAN9118's register block on this board, used only by this driver.
     let eth = match unsafe { Lan9118::new(lan9118::BASE) } {
@@ -80,7 +84,6 @@ fn main() -> ! {
         Err(e) => halt_with("no LAN9118", e),
     };
     let identity = IDENTITY.init(Identity::from_mac(eth.mac()));
-    let seed = u64::from_le_bytes([0, 0, 1, 2, 3, 4, 5, 6]) ^ u64::from(image[0x1b8]);
     let (stack, runner) = embassy_net::new(
         eth,
         embassy_net::Config::dhcpv4(Default::default()),
