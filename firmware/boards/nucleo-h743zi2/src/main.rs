@@ -133,9 +133,12 @@ async fn main(spawner: Spawner) {
         counts.skipped,
         HEAP.used()
     );
-    let appliance = APPLIANCE.init(Appliance::new(storage, library, appliance::Limits::DEFAULT));
-
     let uid = embassy_stm32::uid::uid();
+    // The seed of the GENA SIDs and the network stack: unique per chip (not secret).
+    let seed = u64::from_le_bytes([uid[0], uid[1], uid[2], uid[3], uid[4], uid[5], uid[6], uid[7]]);
+    let limits = appliance::Limits::DEFAULT;
+    let appliance = APPLIANCE.init(Appliance::new(storage, library, limits, seed));
+
     let mac = Identity::mac_from_unique_id(&uid);
     let identity = IDENTITY.init(Identity::from_mac(mac));
     let eth = Ethernet::new(
@@ -154,7 +157,6 @@ async fn main(spawner: Spawner) {
         p.PA2,
         p.PC1,
     );
-    let seed = u64::from_le_bytes([uid[0], uid[1], uid[2], uid[3], uid[4], uid[5], uid[6], uid[7]]);
     let (stack, runner) = embassy_net::new(
         eth,
         embassy_net::Config::dhcpv4(Default::default()),
