@@ -137,12 +137,12 @@ def main():
             t0 = time.perf_counter()
             p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append(p)
-            root = "64" if name == "minidlna" else "0"
+            # MiniDLNA's "Browse Folders" is 64; Rill's Folders shelf is 64 too, holding the
+            # served folder, whose sub-folders come next.
+            root = "64"
 
             def scanned():
                 top = browse(port, control, root)[2]
-                # MiniDLNA's folder root lists the media dir's sub-folders; Rill's root lists the
-                # served folder, whose sub-folders come next.
                 if name == "rill":
                     top = browse(port, control, top[0][0])[2]
                 all_id = [c for c in top if c[1] == "all"][0][0]

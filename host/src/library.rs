@@ -1,14 +1,15 @@
 //! Building the core's [`Library`] from what the scanner found.
 //!
-//! Each served root becomes a top-level folder named after the directory; every scanned folder
-//! and file is inserted by `(root index, relative path)`. The library itself decides what is
-//! media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put in
-//! a URL, so they are skipped and counted.
+//! Each served root becomes a folder under Folders, named after the directory; every scanned
+//! folder and file is inserted by `(root index, relative path)`. The library itself decides what
+//! is media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put
+//! in a URL, so they are skipped and counted.
 //!
-//! Ogg Vorbis files are then read with the core's [`probe::vorbis`] (headers and a bisection over
-//! pages, no decoding): their tags become titles, artists and albums, and their exact length
-//! makes the transcoded L16 and WAV renditions possible. A file that cannot be read as Vorbis is
-//! still listed, as the file it is, and counted.
+//! Ogg Vorbis files are read with the core's [`probe::vorbis`] (headers and a bisection over
+//! pages, no decoding) before they are inserted, so each track appears at once where its tags
+//! put it in the music tree; their exact length makes the transcoded L16 and WAV renditions
+//! possible. A file that cannot be read as Vorbis is still listed, as the file it is, and
+//! counted.
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -16,7 +17,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
 use rill_core::dlna::MediaFormat;
-use rill_core::library::{probe, FileInfo, Library, ObjectId};
+use rill_core::library::{probe, Details, FileInfo, Library};
 
 use crate::scan::{Kind, Scan};
 use crate::storage::Storage;
@@ -56,12 +57,15 @@ pub fn build(roots: &[PathBuf], scan: &Scan, storage: &Storage) -> Result<(Libra
                 let mtime = modified
                     .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
                     .map_or(0, |d| d.as_secs());
-                library.insert_file(root, &rel, FileInfo { size, mtime }).map(|id| {
-                    counts.media += usize::from(id.is_some());
-                    if let Some(id) = id {
-                        probe(&mut library, id, storage, entry.root, &entry.path, &mut counts);
-                    }
-                })
+                let info = FileInfo { size, mtime };
+                // Read first, then insert with the details: the track appears directly under
+                // its artist and album.
+                let details = probe(storage, entry.root, &entry.path, &rel, &mut counts);
+                match details {
+                    Some(d) => library.insert_file_with(root, &rel, info, d),
+                    None => library.insert_file(root, &rel, info),
+                }
+                .map(|id| counts.media += usize::from(id.is_some()))
             }
         };
         inserted.map_err(|e| anyhow!("adding {rel}: {e}"))?;
@@ -71,32 +75,30 @@ pub fn build(roots: &[PathBuf], scan: &Scan, storage: &Storage) -> Result<(Libra
     Ok((library, counts))
 }
 
-/// Reads the details of item `id` if it is Ogg Vorbis.
+/// Reads the details of the file at `path` if it is Ogg Vorbis (by its name `rel`).
 fn probe(
-    library: &mut Library,
-    id: ObjectId,
     storage: &Storage,
     root: usize,
     path: &Path,
+    rel: &str,
     counts: &mut Counts,
-) {
-    let is_vorbis = library
-        .get(id)
-        .and_then(|o| o.as_item())
-        .is_some_and(|item| item.format == MediaFormat::OggVorbis);
-    if !is_vorbis {
-        return;
+) -> Option<Details> {
+    if MediaFormat::from_file_name(rel) != Some(MediaFormat::OggVorbis) {
+        return None;
     }
     let details = storage
         .open(root, path)
         .map_err(|e| e.to_string())
         .and_then(|(file, _)| probe::vorbis(FromStd::new(file)).map_err(|e| e.to_string()));
-    match details.map(|d| library.set_details(id, d)) {
-        Ok(Ok(())) => counts.vorbis += 1,
-        Ok(Err(e)) => tracing::warn!(path = %path.display(), "library refused details: {e}"),
+    match details {
+        Ok(d) => {
+            counts.vorbis += 1;
+            Some(d)
+        }
         Err(e) => {
             counts.unreadable += 1;
             tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis: {e}");
+            None
         }
     }
 }
@@ -114,7 +116,7 @@ fn slash_path(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rill_core::library::SortSpec;
+    use rill_core::library::{Shelf, SortSpec};
 
     #[test]
     fn the_demo_library_becomes_a_folder_tree() {
@@ -129,7 +131,7 @@ mod tests {
             "4 tracks and the cover"
         );
         let spec = SortSpec::parse("").unwrap();
-        let top = library.children(ObjectId::ROOT, &spec).unwrap();
+        let top = library.children(Shelf::Folders.id(), &spec).unwrap();
         assert_eq!(top.len(), 1);
         let demo_root = top[0];
         assert_eq!(library.get(demo_root).unwrap().title(), "demo");
