@@ -19,7 +19,7 @@ use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
 use nix::sys::sendfile::sendfile64;
 use rill_core::http::request::Limits;
-use rill_core::library::{FileRef, Library};
+use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::profile::Clients;
 use rill_core::server::{Env, Server, Transmit, CLIENTS};
 use rill_core::time::Instant;
@@ -27,6 +27,7 @@ use rill_core::upnp::description::Device;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
+use crate::art;
 use crate::storage::Storage;
 
 /// How long a connection may sit without sending anything we wait for.
@@ -58,6 +59,8 @@ pub struct Shared {
     pub clients: Mutex<Clients<CLIENTS>>,
     /// The start of [`Env::now`]'s clock.
     pub epoch: std::time::Instant,
+    /// The thumbnail cache, if there is a cache folder.
+    pub art: Option<art::Cache>,
 }
 
 impl Shared {
@@ -77,6 +80,7 @@ impl Shared {
             library: RwLock::new(library),
             clients: Mutex::new(Clients::new()),
             epoch: std::time::Instant::now(),
+            art: art::Cache::new(),
         }
     }
 }
@@ -97,6 +101,12 @@ impl Env for Shared {
                 None
             }
         }
+    }
+
+    fn open_art(&self, file: &FileRef<'_>, info: FileInfo) -> Option<(Self::File, u64)> {
+        let root = self.storage.roots().get(usize::from(file.root))?;
+        let (f, len) = self.art.as_ref()?.open(root, file, info)?;
+        Some((FromStd::new(f), len))
     }
 
     fn unix_time(&self) -> Option<u64> {

@@ -17,6 +17,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod art;
 pub mod cli;
 pub mod clock;
 pub mod connection;

@@ -206,3 +206,182 @@ fn tags_build_the_music_tree_and_ids_survive_a_restart() {
         drop(dir);
     });
 }
+
+/// Runs ffmpeg with `args`, which must succeed.
+fn ffmpeg(args: &[&str]) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-y"])
+        .args(args)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "ffmpeg {args:?}");
+}
+
+/// Width and height of an image file, as ffprobe reads it.
+fn dimensions(path: &Path) -> (u32, u32) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (w, h) = text.trim().split_once(',').unwrap_or_else(|| panic!("{text:?}"));
+    (w.parse().unwrap(), h.parse().unwrap())
+}
+
+/// A FLAC picture block (front cover) holding `png`, in base64, for METADATA_BLOCK_PICTURE.
+fn picture_block(png: &[u8]) -> String {
+    let mut block = Vec::new();
+    block.extend_from_slice(&3u32.to_be_bytes());
+    block.extend_from_slice(&9u32.to_be_bytes());
+    block.extend_from_slice(b"image/png");
+    block.extend_from_slice(&0u32.to_be_bytes());
+    for v in [300u32, 300, 24, 0, png.len() as u32] {
+        block.extend_from_slice(&v.to_be_bytes());
+    }
+    block.extend_from_slice(png);
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for ch in block.chunks(3) {
+        let v = ch.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - ch.len()));
+        for i in 0..4 {
+            b64.push(if i <= ch.len() {
+                T[(v >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    b64
+}
+
+#[test]
+fn album_art_and_thumbnails_are_served_and_cached() {
+    isolated("album_art_and_thumbnails_are_served_and_cached", || {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        let cache = dir.path().join("cache");
+        // The server caches in $XDG_CACHE_HOME/rill/art (this runs in a process of its own).
+        std::env::set_var("XDG_CACHE_HOME", &cache);
+        std::fs::create_dir_all(media.join("Album")).unwrap();
+        // A 400x300 cover beside two tracks.
+        let cover = media.join("Album/cover.jpg");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=400x300",
+            "-frames:v",
+            "1",
+            cover.to_str().unwrap(),
+        ]);
+        tagged(&media, "Album/1.ogg", &["TITLE=One", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=1"]);
+        tagged(&media, "Album/2.ogg", &["TITLE=Two", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=2"]);
+        // A 300x300 PNG embedded in a track of its own.
+        let png_path = dir.path().join("embedded.png");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=300x300",
+            "-frames:v",
+            "1",
+            png_path.to_str().unwrap(),
+        ]);
+        let block =
+            format!("METADATA_BLOCK_PICTURE={}", picture_block(&std::fs::read(&png_path).unwrap()));
+        tagged(&media, "Solo/pic.ogg", &["TITLE=Pic", "ALBUM=P", "ARTIST=Y", &block]);
+        // A 4-second 320x240 video.
+        let clip = media.join("clip.avi");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=d=4:s=320x240:r=10",
+            "-c:v",
+            "mjpeg",
+            clip.to_str().unwrap(),
+        ]);
+
+        let state = dir.path().join("state");
+        let server = common::start_at(state.clone(), media.clone(), None);
+        let ps3 = Renderer::new(Player::PS3);
+        let control = control_url(&ps3, &server);
+        let walk = Walk { ps3, control: &control };
+        let all = walk.child(&walk.child("0", "Music").id, "All Tracks").id;
+        let video = walk.child("0", "Video").id;
+        // The thumbnails are made in the background; poll, bounded.
+        let arts = |walk: &Walk| -> Vec<Option<(String, Option<String>)>> {
+            let mut v: Vec<_> = walk.children(&all).into_iter().map(|o| o.album_art).collect();
+            v.extend(walk.children(&video).into_iter().map(|o| o.album_art));
+            v
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut art = arts(&walk);
+        while art.iter().any(Option::is_none) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            art = arts(&walk);
+        }
+        let art: Vec<(String, Option<String>)> = art.into_iter().map(Option::unwrap).collect();
+        // One, Pic, Two (titles), then the clip.
+        assert!(art.iter().all(|(_, profile)| profile.as_deref() == Some("JPEG_TN")));
+        assert_eq!(art[0].0, art[2].0, "the album's tracks share the cover");
+        assert_ne!(art[0].0, art[1].0);
+        let album = walk.child(&walk.child(&walk.child("0", "Music").id, "Albums").id, "A");
+        assert_eq!(album.album_art.as_ref().map(|a| &a.0), Some(&art[0].0));
+        let expected = [(160, 120), (160, 160), (160, 120), (160, 120)];
+        for ((url, _), dims) in art.iter().zip(expected) {
+            let got = walk.ps3.get(url, &[]).unwrap();
+            assert_eq!(got.status, 200, "{url}");
+            assert_eq!(got.header("content-type"), Some("image/jpeg"));
+            let file = dir.path().join("got.jpg");
+            std::fs::write(&file, &got.body).unwrap();
+            assert_eq!(dimensions(&file), dims, "{url}");
+        }
+        server.shutdown();
+
+        // Cached on disk, keyed by file identity: a restart serves the same files unchanged.
+        let cached = || -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+            let mut v: Vec<_> = std::fs::read_dir(cache.join("rill/art"))
+                .unwrap()
+                .map(|e| e.unwrap())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "jpg"))
+                .map(|e| (e.path(), e.metadata().unwrap().modified().unwrap()))
+                .collect();
+            v.sort();
+            v
+        };
+        let before = cached();
+        assert_eq!(before.len(), 3, "cover, embedded picture, video frame");
+        let server = common::start_at(state, media.clone(), None);
+        let control = control_url(&walk.ps3, &server);
+        let walk = Walk { ps3: walk.ps3, control: &control };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while arts(&walk).iter().any(Option::is_none) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(arts(&walk).iter().all(Option::is_some));
+        assert_eq!(cached(), before, "nothing made again");
+        // A changed cover (another size) is a new file to the cache: made again.
+        server.shutdown();
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=green:s=200x400",
+            "-frames:v",
+            "1",
+            cover.to_str().unwrap(),
+        ]);
+        let server = common::start_at(dir.path().join("state"), media, None);
+        let control = control_url(&walk.ps3, &server);
+        let walk = Walk { ps3: walk.ps3, control: &control };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while cached().len() < 4 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(cached().len(), 4);
+        let _ = walk;
+        server.shutdown();
+    });
+}

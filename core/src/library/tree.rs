@@ -144,6 +144,11 @@ impl Library {
         self.objects.get(&id)
     }
 
+    /// Every object with its id, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, &Object)> + '_ {
+        self.objects.iter().map(|(&id, o)| (id, o))
+    }
+
     /// Adds (or renames) served folder number `root`, shown as `name` under
     /// [`Shelf::Folders`].
     pub fn add_root(&mut self, root: u16, name: &str) -> Result<ObjectId, Error> {
