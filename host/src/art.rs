@@ -2,9 +2,10 @@
 //! background and cached on disk.
 //!
 //! What gets one: every picture (scaled down with the `image` crate; a folder's `cover.jpg` is
-//! then the art of the tracks beside it, see [`rill_core::library::music`]), every Ogg Vorbis
-//! file with an embedded picture (its `METADATA_BLOCK_PICTURE`, the front cover if there are
-//! several), and, when `ffmpeg` is installed, every video (a frame a tenth of the way in).
+//! then the art of the tracks beside it, see [`rill_core::library::music`]), every audio file
+//! with an embedded picture (an Ogg Vorbis `METADATA_BLOCK_PICTURE`, an ID3 `APIC`, a FLAC
+//! picture, an MP4 `covr`: the front cover if there are several), and, when `ffmpeg` is
+//! installed, every video (a frame a tenth of the way in).
 //!
 //! The cache is `$XDG_CACHE_HOME/rill/art/` (`~/.cache/rill/art/`). A thumbnail is named by the
 //! FNV-1a 64 hash of the file's identity: its served folder, relative path, size and
@@ -143,7 +144,7 @@ fn run(shared: &Shared, cache: &Cache) {
                 let item = obj.as_item().filter(|i| !i.thumbnail)?;
                 let wanted = match item.format.kind() {
                     MediaKind::Image | MediaKind::Video => true,
-                    MediaKind::Audio => item.format == MediaFormat::OggVorbis,
+                    MediaKind::Audio => true,
                 };
                 let file = library.file_ref(id).filter(|_| wanted)?;
                 Some(Job {
@@ -206,9 +207,13 @@ fn make(shared: &Shared, job: &Job, ffmpeg: bool) -> Option<Vec<u8>> {
             let bytes = read_bounded(file, meta.len())?;
             scale(&bytes)
         }
-        MediaKind::Audio => {
+        MediaKind::Audio if job.format == MediaFormat::OggVorbis => {
             let (file, _) = shared.storage.open(job.root, &path).ok()?;
             embedded(FromStd::new(file))
+        }
+        MediaKind::Audio => {
+            let abs = shared.storage.roots().get(job.root)?.join(&path);
+            scale(&crate::tags::picture(&abs)?)
         }
         MediaKind::Video if ffmpeg => {
             let abs = shared.storage.roots().get(job.root)?.join(&path);

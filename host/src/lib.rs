@@ -32,3 +32,4 @@ pub mod scan;
 pub mod serve;
 pub mod state;
 pub mod storage;
+pub mod tags;

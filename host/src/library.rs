@@ -9,14 +9,14 @@
 //! pages, no decoding) before they are inserted, so each track appears at once where its tags
 //! put it in the music tree; their exact length makes the transcoded L16 and WAV renditions
 //! possible. A file that cannot be read as Vorbis is still listed, as the file it is, and
-//! counted.
+//! counted. Other audio formats get their tags and play time from [`crate::tags`].
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
-use rill_core::dlna::MediaFormat;
+use rill_core::dlna::{MediaFormat, MediaKind};
 use rill_core::library::{probe, Details, FileInfo, Library};
 
 use crate::scan::{Kind, Scan};
@@ -75,7 +75,8 @@ pub fn build(roots: &[PathBuf], scan: &Scan, storage: &Storage) -> Result<(Libra
     Ok((library, counts))
 }
 
-/// Reads the details of the file at `path` if it is Ogg Vorbis (by its name `rel`).
+/// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg Vorbis with
+/// the core's reader, other formats with [`crate::tags`].
 fn probe(
     storage: &Storage,
     root: usize,
@@ -83,8 +84,13 @@ fn probe(
     rel: &str,
     counts: &mut Counts,
 ) -> Option<Details> {
-    if MediaFormat::from_file_name(rel) != Some(MediaFormat::OggVorbis) {
+    let format = MediaFormat::from_file_name(rel)?;
+    if format.kind() != MediaKind::Audio {
         return None;
+    }
+    if format != MediaFormat::OggVorbis {
+        // Other audio: tags and play time through lofty; served as the file it is.
+        return crate::tags::read(&storage.roots().get(root)?.join(path));
     }
     let details = storage
         .open(root, path)
