@@ -144,7 +144,8 @@ fn run(shared: &Shared, cache: &Cache) {
                 let item = obj.as_item().filter(|i| !i.thumbnail)?;
                 let wanted = match item.format.kind() {
                     MediaKind::Image | MediaKind::Video => true,
-                    MediaKind::Audio => true,
+                    // Only files the scan saw a picture in are opened again.
+                    MediaKind::Audio => item.details.picture,
                 };
                 let file = library.file_ref(id).filter(|_| wanted)?;
                 Some(Job {

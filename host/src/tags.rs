@@ -22,7 +22,8 @@ pub fn read(path: &Path) -> Option<Details> {
         bits_per_sample: props.bit_depth().unwrap_or(0),
     });
     let duration_ms = u64::try_from(props.duration().as_millis()).ok().filter(|&ms| ms > 0);
-    Some(Details { duration_ms, frames: None, audio, tags })
+    let picture = file.tags().iter().any(|t| !t.pictures().is_empty());
+    Some(Details { duration_ms, frames: None, audio, tags, picture })
 }
 
 fn tags(t: &Tag) -> Tags {

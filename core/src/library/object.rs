@@ -136,6 +136,8 @@ pub struct Details {
     pub audio: Option<AudioProps>,
     /// Tags, if the file had any.
     pub tags: Option<Box<Tags>>,
+    /// Whether the file embeds a picture (cover art), which the shell may make a thumbnail of.
+    pub picture: bool,
 }
 
 impl Details {

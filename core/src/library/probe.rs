@@ -22,12 +22,15 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
     let (rate, channels) = (file.rate(), file.channels());
     let uniform = links.iter().all(|l| l.rate == rate && l.channels == channels);
     let frames = file.total_frames();
-    let tags = file.comments().map(|c| Box::new(tags(&VorbisTags::from_comments(&c))));
+    let read = file.comments().map(|c| VorbisTags::from_comments(&c));
+    let picture = read.as_ref().is_some_and(|t| t.picture.is_some());
+    let tags = read.as_ref().map(|t| Box::new(tags(t)));
     Ok(Details {
         duration_ms: Some(frames_to_us(frames, rate) / 1000),
         frames: uniform.then_some(frames),
         audio: Some(AudioProps { sample_rate: rate, channels, bits_per_sample: 0 }),
         tags,
+        picture,
     })
 }
 

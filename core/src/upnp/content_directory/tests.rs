@@ -484,6 +484,7 @@ fn protocol_info_source_lists_what_browse_offers() {
             frames: Some(u64::from(*rate)),
             audio: Some(audio),
             tags: None,
+            picture: false,
         };
         lib.set_details(id.unwrap().unwrap(), details).unwrap();
     }
