@@ -135,20 +135,30 @@ def main():
         }
         for name, (port, control, cmd) in servers.items():
             t0 = time.perf_counter()
-            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # Rill's thumbnail cache starts empty too, like MiniDLNA's database.
+            cache = os.path.join(work, "rill-cache")
+            shutil.rmtree(cache, ignore_errors=True)
+            env = dict(os.environ, XDG_CACHE_HOME=cache)
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             procs.append(p)
-            root = "64" if name == "minidlna" else "0"
+            # MiniDLNA's "Browse Folders" is 64; Rill's Folders shelf is 64 too, holding the
+            # served folder, whose sub-folders come next.
+            root = "64"
 
             def scanned():
                 top = browse(port, control, root)[2]
-                # MiniDLNA's folder root lists the media dir's sub-folders; Rill's root lists the
-                # served folder, whose sub-folders come next.
                 if name == "rill":
                     top = browse(port, control, top[0][0])[2]
                 all_id = [c for c in top if c[1] == "all"][0][0]
                 return browse(port, control, all_id, 0, 1)[1] >= n_files
-            wait_for(scanned, 600, f"{name} to index {n_files} files")
+            wait_for(scanned, 1800, f"{name} to index {n_files} files")
             scan_s = time.perf_counter() - t0
+            scan_rss = rss_kib(p.pid)
+            if os.environ.get("SCAN_ONLY"):
+                results[name] = {"scan_s": scan_s, "rss_scan_kib": scan_rss}
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=10)
+                continue
             top = browse(port, control, root)[2]
             if name == "rill":
                 top = browse(port, control, top[0][0])[2]
@@ -168,6 +178,7 @@ def main():
                 speeds.append(nbytes / e)
             results[name] = {
                 "scan_s": scan_s,
+                "rss_scan_kib": scan_rss,
                 "rss_kib": rss_kib(p.pid),
                 "browse_all_ms": statistics.median(x[0] for x in full) * 1e3,
                 "browse_all_items": full[0][1],
@@ -184,6 +195,13 @@ def main():
             if p.poll() is None:
                 p.kill()
     m, r = results["minidlna"], results["rill"]
+    if os.environ.get("SCAN_ONLY"):
+        print(f"library: {n_files} Vorbis files in one folder; scan time and memory only")
+        print(f"{'metric':<44}{'MiniDLNA':>14}{'Rill':>14}{'ratio':>10}")
+        for label, key in [("time to index the library (s)", "scan_s"),
+                           ("resident memory after the scan (KiB)", "rss_scan_kib")]:
+            print(f"{label:<44}{m[key]:>14.2f}{r[key]:>14.2f}{m[key] / r[key]:>9.2f}x")
+        return
     print(f"library: {n_files} Vorbis files in one folder + one {os.path.getsize(os.path.join(lib, 'big', 'big.wav')) >> 20} MiB file; {reps} repetitions, medians")
     print(f"{'metric':<44}{'MiniDLNA':>14}{'Rill':>14}{'ratio':>10}")
     rows = [
@@ -195,6 +213,7 @@ def main():
         ("Browse 'all', 100 items from 5000 (ms)", "browse_page_ms", True),
         ("file streaming (MB/s)", "stream_mb_s", False),
         ("time to index the library (s)", "scan_s", True),
+        ("resident memory after the scan (KiB)", "rss_scan_kib", True),
         ("resident memory after the runs (KiB)", "rss_kib", True),
     ]
     for label, key, lower_is_better in rows:

@@ -27,7 +27,7 @@ use embedded_io_adapters::std::FromStd;
 use nix::sys::sendfile::sendfile64;
 use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
-use rill_core::library::{FileRef, Library};
+use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::profile::Clients;
 use rill_core::server::{Env, Server, Transmit, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
@@ -35,6 +35,7 @@ use rill_core::upnp::description::Device;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
+use crate::art;
 use crate::storage::Storage;
 
 /// How long a connection may sit without sending anything we wait for.
@@ -91,6 +92,8 @@ pub struct Shared {
     pub events: Mutex<Subscriptions<SUBSCRIPTIONS>>,
     /// Poked after every use of the table, so the event sender looks at it again.
     pub events_changed: tokio::sync::Notify,
+    /// The thumbnail cache, if there is a cache folder.
+    pub art: Option<art::Cache>,
 }
 
 impl Shared {
@@ -112,6 +115,7 @@ impl Shared {
             epoch: std::time::Instant::now(),
             events: Mutex::new(Subscriptions::new(uuid::Uuid::new_v4().as_u64_pair().0)),
             events_changed: tokio::sync::Notify::new(),
+            art: art::Cache::new(),
         }
     }
 
@@ -137,6 +141,12 @@ impl Env for Shared {
                 None
             }
         }
+    }
+
+    fn open_art(&self, file: &FileRef<'_>, info: FileInfo) -> Option<(Self::File, u64)> {
+        let root = self.storage.roots().get(usize::from(file.root))?;
+        let (f, len) = self.art.as_ref()?.open(root, file, info)?;
+        Some((FromStd::new(f), len))
     }
 
     fn unix_time(&self) -> Option<u64> {

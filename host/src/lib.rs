@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod art;
 pub mod cli;
 pub mod clock;
 pub mod connection;
@@ -37,3 +38,4 @@ pub mod scan;
 pub mod serve;
 pub mod state;
 pub mod storage;
+pub mod tags;

@@ -1,22 +1,23 @@
 //! Building the core's [`Library`] from what the scanner found.
 //!
-//! Each served root becomes a top-level folder named after the directory; every scanned folder
-//! and file is inserted by `(root index, relative path)`. The library itself decides what is
-//! media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put in
-//! a URL, so they are skipped and counted.
+//! Each served root becomes a folder under Folders, named after the directory; every scanned
+//! folder and file is inserted by `(root index, relative path)`. The library itself decides what
+//! is media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put
+//! in a URL, so they are skipped and counted.
 //!
-//! Ogg Vorbis files are then read with the core's [`probe::vorbis`] (headers and a bisection over
-//! pages, no decoding): their tags become titles, artists and albums, and their exact length
-//! makes the transcoded L16 and WAV renditions possible. A file that cannot be read as Vorbis is
-//! still listed, as the file it is, and counted.
+//! Ogg Vorbis files are read with the core's [`probe::vorbis`] (headers and a bisection over
+//! pages, no decoding) before they are inserted, so each track appears at once where its tags
+//! put it in the music tree; their exact length makes the transcoded L16 and WAV renditions
+//! possible. A file that cannot be read as Vorbis is still listed, as the file it is, and
+//! counted. Other audio formats get their tags and play time from [`crate::tags`].
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
-use rill_core::dlna::MediaFormat;
-use rill_core::library::{probe, FileInfo, Library, ObjectId};
+use rill_core::dlna::{MediaFormat, MediaKind};
+use rill_core::library::{probe, Details, FileInfo, Library};
 
 use crate::scan::{Entry, Kind, Scan};
 use crate::storage::Storage;
@@ -85,43 +86,48 @@ pub fn add(
             if known {
                 return Ok(());
             }
-            library.insert_file(root, &rel, file).map(|id| {
-                counts.media += usize::from(id.is_some());
-                if let Some(id) = id {
-                    probe(library, id, storage, entry.root, &entry.path, counts);
-                }
-            })
+            // Read first, then insert with the details: the track appears directly under its
+            // artist and album.
+            match probe(storage, entry.root, &entry.path, &rel, counts) {
+                Some(details) => library.insert_file_with(root, &rel, file, details),
+                None => library.insert_file(root, &rel, file),
+            }
+            .map(|id| counts.media += usize::from(id.is_some()))
         }
     };
     inserted.map_err(|e| anyhow!("adding {rel}: {e}"))
 }
 
-/// Reads the details of item `id` if it is Ogg Vorbis.
+/// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg Vorbis with
+/// the core's reader, other formats with [`crate::tags`].
 fn probe(
-    library: &mut Library,
-    id: ObjectId,
     storage: &Storage,
     root: usize,
     path: &Path,
+    rel: &str,
     counts: &mut Counts,
-) {
-    let is_vorbis = library
-        .get(id)
-        .and_then(|o| o.as_item())
-        .is_some_and(|item| item.format == MediaFormat::OggVorbis);
-    if !is_vorbis {
-        return;
+) -> Option<Details> {
+    let format = MediaFormat::from_file_name(rel)?;
+    if format.kind() != MediaKind::Audio {
+        return None;
+    }
+    if format != MediaFormat::OggVorbis {
+        // Other audio: tags and play time through lofty; served as the file it is.
+        return crate::tags::read(&storage.roots().get(root)?.join(path));
     }
     let details = storage
         .open(root, path)
         .map_err(|e| e.to_string())
         .and_then(|(file, _)| probe::vorbis(FromStd::new(file)).map_err(|e| e.to_string()));
-    match details.map(|d| library.set_details(id, d)) {
-        Ok(Ok(())) => counts.vorbis += 1,
-        Ok(Err(e)) => tracing::warn!(path = %path.display(), "library refused details: {e}"),
+    match details {
+        Ok(d) => {
+            counts.vorbis += 1;
+            Some(d)
+        }
         Err(e) => {
             counts.unreadable += 1;
             tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis: {e}");
+            None
         }
     }
 }
@@ -139,7 +145,7 @@ pub(crate) fn slash_path(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rill_core::library::SortSpec;
+    use rill_core::library::{Shelf, SortSpec};
 
     #[test]
     fn the_demo_library_becomes_a_folder_tree() {
@@ -154,7 +160,7 @@ mod tests {
             "4 tracks and the cover"
         );
         let spec = SortSpec::parse("").unwrap();
-        let top = library.children(ObjectId::ROOT, &spec).unwrap();
+        let top = library.children(Shelf::Folders.id(), &spec).unwrap();
         assert_eq!(top.len(), 1);
         let demo_root = top[0];
         assert_eq!(library.get(demo_root).unwrap().title(), "demo");

@@ -156,6 +156,7 @@ impl Server {
             storage,
             library,
         ));
+        crate::art::spawn(Arc::clone(&shared));
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();

@@ -130,7 +130,7 @@ fn l16_url(server: &common::Running) -> Url {
     let renderer = Renderer::new(Player::GENERIC);
     let desc = renderer.fetch_description(&format!("http://{}{DESCRIPTION_PATH}", server.http));
     let control = desc.unwrap().service(CONTENT_DIRECTORY).unwrap().control_url.clone();
-    let top = renderer.browse(&control, &Browse::children("0")).unwrap();
+    let top = renderer.browse(&control, &Browse::children("64")).unwrap();
     let list = renderer.browse(&control, &Browse::children(&top.objects[0].id)).unwrap();
     let item = list.items().next().expect("the file is listed");
     let res = item.res.iter().find(|r| r.url.ends_with(".l16")).expect("an L16 rendition");

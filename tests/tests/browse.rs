@@ -1,5 +1,6 @@
 //! Description and ContentDirectory Browse end to end: the mock renderer, posing as a PS3,
-//! finds an in-process server serving the demo library and walks its folder tree.
+//! finds an in-process server serving the demo library and walks its folder tree (the music
+//! tree is `tests/tests/library.rs`).
 
 mod common;
 
@@ -48,10 +49,15 @@ fn a_ps3_finds_the_server_and_walks_the_demo_folders() {
         assert_eq!((root.objects[0].id.as_str(), root.objects[0].parent_id.as_str()), ("0", "-1"));
 
         let top = ps3.browse(&control, &Browse::children("0")).unwrap();
-        assert_eq!((top.number_returned, top.total_matches), (1, 1));
-        let demo = &top.objects[0];
+        let titles: Vec<&str> = top.objects.iter().map(|o| o.title.as_str()).collect();
+        assert_eq!(titles, ["Music", "Video", "Pictures", "Folders"]);
+        assert!(top.objects.iter().all(|o| o.is_container && o.parent_id == "0"));
+        let folders = top.containers().find(|c| c.title == "Folders").unwrap();
+        let served = ps3.browse(&control, &Browse::children(&folders.id)).unwrap();
+        assert_eq!((served.number_returned, served.total_matches), (1, 1));
+        let demo = &served.objects[0];
         assert!(demo.is_container);
-        assert_eq!(demo.parent_id, "0");
+        assert_eq!(demo.parent_id, folders.id);
 
         let artists = ps3.browse(&control, &Browse::children(&demo.id)).unwrap();
         let mut names: Vec<_> = artists.containers().map(|c| c.title.as_str()).collect();

@@ -73,7 +73,7 @@ fn boot(card: Vec<u8>, limits: app::Limits) {
         let (library, counts) = library::build(storage, library::Limits::DEFAULT);
         built.send(counts).unwrap();
         let appliance: &'static Appliance<'static, Disk> =
-            Box::leak(Box::new(Appliance::new(storage, library, limits)));
+            Box::leak(Box::new(Appliance::new(storage, library, limits, 7)));
         let identity: &'static Identity = Box::leak(Box::new(Identity::from_mac(MAC)));
         let resources =
             Box::leak(Box::new(StackResources::<{ rill_firmware::sockets(SLOTS) }>::new()));

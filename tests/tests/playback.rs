@@ -307,7 +307,7 @@ impl Served {
         let location = format!("http://{}{DESCRIPTION_PATH}", server.http);
         let desc = renderer.fetch_description(&location).unwrap();
         let control = desc.service(CONTENT_DIRECTORY).unwrap().control_url.clone();
-        let top = renderer.browse(&control, &Browse::children("0")).unwrap();
+        let top = renderer.browse(&control, &Browse::children("64")).unwrap();
         assert_eq!(top.objects.len(), 1, "one served folder");
         let list = renderer.browse(&control, &Browse::children(&top.objects[0].id)).unwrap();
         let items: HashMap<_, _> = list.items().map(|o| (o.title.clone(), o.clone())).collect();

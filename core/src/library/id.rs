@@ -14,6 +14,12 @@ use core::fmt;
 /// probe number 1, 2, ... up to [`MAX_PROBES`]. Only colliding objects (about one pair in 2^64)
 /// depend on insertion order.
 ///
+/// The containers of the music tree are keyed by their tags rather than a path: an artist by
+/// `artist NUL name NUL`, an album by `album NUL album artist NUL album NUL`, a genre by
+/// `genre NUL name NUL`, hashed the same way after the root index `0xFFFF`. Paths never hold a
+/// NUL, so these keys never equal a path's; the same tags give the same ids on every scan.
+/// The fixed containers ([`super::Shelf`]) have small constant ids.
+///
 /// Printed as lower-case hexadecimal without leading zeros (`0` for the root); [`ObjectId::parse`]
 /// accepts exactly that form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -83,6 +89,15 @@ impl PathHash {
     pub(crate) fn push(self, first: bool, name: &str) -> Self {
         let state = if first { self } else { self.feed(b"/") };
         state.feed(name.as_bytes())
+    }
+
+    /// The state for a music-tree container: `kind` and each part, each followed by NUL.
+    pub(crate) fn tag(kind: &str, parts: &[&str]) -> Self {
+        let mut state = PathHash::new(u16::MAX).feed(kind.as_bytes()).feed(&[0]);
+        for part in parts {
+            state = state.feed(part.as_bytes()).feed(&[0]);
+        }
+        state
     }
 
     /// The id candidate number `probe` (0 = the plain hash).

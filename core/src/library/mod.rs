@@ -2,10 +2,13 @@
 //! ContentDirectory browses.
 //!
 //! The shell's scanner (and later a file watcher) feeds it paths: [`Library::add_root`] for each
-//! served folder, then [`Library::insert_folder`], [`Library::insert_file`] and
-//! [`Library::remove_path`], all addressed by `(root index, relative path)` with `/` between
-//! components. The root container `0` holds one container per served folder, named by the shell;
-//! under it are sub-folders and media files (recognised by extension, hidden names skipped).
+//! served folder, then [`Library::insert_folder`], [`Library::insert_file`] (or
+//! [`Library::insert_file_with`] when the file was read first) and [`Library::remove_path`], all
+//! addressed by `(root index, relative path)` with `/` between components. The fixed
+//! [`Shelf`] containers hold everything: Music (artists, albums, genres and all tracks, built
+//! from tags, see [`music`]), Video, Pictures, and Folders with one container per served folder,
+//! named by the shell; under it are sub-folders and media files (recognised by extension,
+//! hidden names skipped).
 //! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
 //! not depend on scan order. URLs never carry paths: the server maps an id back to a
 //! [`FileRef`] (root index + relative path) that the shell opens.
@@ -17,13 +20,16 @@
 //! quadratic in the size of a folder except removing many children of one folder one by one.
 
 mod id;
+pub mod music;
 mod object;
 pub mod probe;
+mod shelf;
 mod sort;
 mod tree;
 
 pub use id::{ObjectId, MAX_PROBES};
-pub use object::{AudioProps, Container, Details, FileInfo, Item, Node, Object, Tags};
+pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
+pub use shelf::Shelf;
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
 

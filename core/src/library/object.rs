@@ -1,10 +1,15 @@
 //! The objects of the library: containers (folders) and items (media files).
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::ObjectId;
+use super::{ObjectId, Shelf};
 use crate::dlna::MediaFormat;
+
+/// A tag value shared by every item that carries it (an artist, album, genre or date): the
+/// library interns these, so 1,000 tracks of one artist hold one copy of the name.
+pub type Name = Arc<str>;
 
 /// A container or an item.
 ///
@@ -29,15 +34,42 @@ pub enum Node {
     Item(Item),
 }
 
-/// A folder: its children and update id.
+/// A container: its children, update id and what it stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
     pub(crate) children: Vec<ObjectId>,
     pub(crate) update_id: u32,
-    /// Whether `children` is in the default order (see [`super::SortSpec`]).
+    /// Whether `children` is in the container's default order (see [`super::SortSpec`]).
     pub(crate) sorted: bool,
-    /// For a served folder (a child of the root), its root index.
-    pub(crate) root: Option<u16>,
+    pub(crate) kind: Kind,
+}
+
+/// What a container stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// One of the fixed containers: the root, Music, Artists, ..., Folders.
+    Shelf(Shelf),
+    /// A served folder, with its root index.
+    Served {
+        /// The index given to [`super::Library::add_root`].
+        root: u16,
+        /// The image in it that serves as album art for its tracks (`cover.jpg`, ...).
+        cover: Option<ObjectId>,
+    },
+    /// A folder below a served folder.
+    Folder {
+        /// The image in it that serves as album art for its tracks (`cover.jpg`, ...).
+        cover: Option<ObjectId>,
+    },
+    /// An artist (the album artist) of the music tree; its children are albums.
+    Artist,
+    /// An album of the music tree; its children are tracks in disc and track order.
+    Album {
+        /// The earliest date of its tracks, ordering albums of the same name.
+        date: Option<Name>,
+    },
+    /// A genre of the music tree; its children are tracks.
+    Genre,
 }
 
 /// Size and modification time of a file as the scanner saw it.
@@ -66,15 +98,29 @@ pub struct Tags {
     /// Track title; replaces the file name as the item title.
     pub title: Option<Box<str>>,
     /// Artist.
-    pub artist: Option<Box<str>>,
+    pub artist: Option<Name>,
+    /// Album artist (`ALBUMARTIST`): files the track under this artist in the music tree.
+    pub album_artist: Option<Name>,
     /// Album.
-    pub album: Option<Box<str>>,
+    pub album: Option<Name>,
     /// Genre.
-    pub genre: Option<Box<str>>,
-    /// Track number within the album.
+    pub genre: Option<Name>,
+    /// Track number within the album (or disc).
     pub track: Option<u32>,
+    /// Disc number within a multi-disc album.
+    pub disc: Option<u32>,
     /// Date, ISO 8601 (`2003` or `2003-05-01`) as tagged.
-    pub date: Option<Box<str>>,
+    pub date: Option<Name>,
+    /// Marked as part of a compilation (`COMPILATION=1`, ID3 `TCMP`, MP4 `cpil`): without an
+    /// album artist, the album is filed under "Various Artists".
+    pub compilation: bool,
+}
+
+impl Tags {
+    /// The interned names, for [`super::Library`]'s string table.
+    pub(crate) fn names_mut(&mut self) -> [&mut Option<Name>; 5] {
+        [&mut self.artist, &mut self.album_artist, &mut self.album, &mut self.genre, &mut self.date]
+    }
 }
 
 /// Details learned by reading a file, set with [`super::Library::set_details`].
@@ -90,6 +136,15 @@ pub struct Details {
     pub audio: Option<AudioProps>,
     /// Tags, if the file had any.
     pub tags: Option<Box<Tags>>,
+    /// Whether the file embeds a picture (cover art), which the shell may make a thumbnail of.
+    pub picture: bool,
+}
+
+impl Details {
+    /// Details that carry only tags.
+    pub fn tagged(tags: Tags) -> Self {
+        Details { tags: Some(Box::new(tags)), ..Details::default() }
+    }
 }
 
 /// A media file.
@@ -101,6 +156,10 @@ pub struct Item {
     pub file: FileInfo,
     /// What reading the file revealed.
     pub details: Details,
+    /// Whether the shell has a `JPEG_TN` thumbnail of this file (its embedded picture, the
+    /// image itself scaled down, or a video frame); set with
+    /// [`super::Library::set_thumbnail`].
+    pub thumbnail: bool,
 }
 
 impl Object {
@@ -164,6 +223,11 @@ impl Container {
     /// changed.
     pub fn update_id(&self) -> u32 {
         self.update_id
+    }
+
+    /// What the container stands for.
+    pub fn kind(&self) -> &Kind {
+        &self.kind
     }
 }
 

@@ -6,6 +6,7 @@
 //! rate and channel count, because a PCM rendition has one of each.
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 
 use embedded_io::{Read, Seek};
 
@@ -21,22 +22,31 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
     let (rate, channels) = (file.rate(), file.channels());
     let uniform = links.iter().all(|l| l.rate == rate && l.channels == channels);
     let frames = file.total_frames();
-    let tags = file.comments().map(|c| {
-        let t = VorbisTags::from_comments(&c);
-        let owned = |s: Option<&str>| s.map(Box::from);
-        Box::new(Tags {
-            title: owned(t.title),
-            artist: owned(t.artist),
-            album: owned(t.album),
-            genre: owned(t.genre),
-            track: t.track.map(|p| p.number),
-            date: owned(t.date),
-        })
-    });
+    let read = file.comments().map(|c| VorbisTags::from_comments(&c));
+    let picture = read.as_ref().is_some_and(|t| t.picture.is_some());
+    let tags = read.as_ref().map(|t| Box::new(tags(t)));
     Ok(Details {
         duration_ms: Some(frames_to_us(frames, rate) / 1000),
         frames: uniform.then_some(frames),
         audio: Some(AudioProps { sample_rate: rate, channels, bits_per_sample: 0 }),
         tags,
+        picture,
     })
+}
+
+/// The library's [`Tags`] from the fields of a Vorbis comment header (also used for FLAC and
+/// Opus, which carry the same comments).
+pub fn tags(t: &VorbisTags<'_>) -> Tags {
+    let name = |s: Option<&str>| s.map(Arc::from);
+    Tags {
+        title: t.title.map(Box::from),
+        artist: name(t.artist),
+        album_artist: name(t.album_artist),
+        album: name(t.album),
+        genre: name(t.genre),
+        track: t.track.map(|p| p.number),
+        disc: t.disc.map(|p| p.number),
+        date: name(t.date),
+        compilation: t.compilation,
+    }
 }

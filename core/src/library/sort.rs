@@ -2,7 +2,7 @@
 
 use core::cmp::Ordering;
 
-use super::{Error, Node, Object};
+use super::{Error, Kind, Node, Object};
 
 /// The most keys a [`SortSpec`] holds; longer criteria are [`Error::BadSortCriteria`].
 pub const MAX_SORT_KEYS: usize = 8;
@@ -113,6 +113,43 @@ impl SortSpec {
     }
 }
 
+/// How a container's children are ordered when no criteria are given.
+pub(crate) type Order = fn(&Object, &Object) -> Ordering;
+
+/// The default order of a container of this kind: tracks of an album by disc and track number,
+/// albums by name and then date, everything else by [`default_order`].
+pub(crate) fn order_of(kind: &Kind) -> Order {
+    match kind {
+        Kind::Album { .. } => track_order,
+        Kind::Artist | Kind::Shelf(super::Shelf::Albums) => album_order,
+        _ => default_order,
+    }
+}
+
+/// Disc number (missing counts as 0), then track number (numbered first), then the default.
+fn track_order(a: &Object, b: &Object) -> Ordering {
+    let tags = |o: &Object| o.as_item().and_then(|i| i.tags()).map(|t| (t.disc, t.track));
+    let (da, ta) = tags(a).unwrap_or_default();
+    let (db, tb) = tags(b).unwrap_or_default();
+    da.unwrap_or(0)
+        .cmp(&db.unwrap_or(0))
+        .then_with(|| option_cmp(ta, tb, |x, y| x.cmp(&y)))
+        .then_with(|| default_order(a, b))
+}
+
+/// Album name (case-folded), then date (dated first, earliest first), then the default.
+fn album_order(a: &Object, b: &Object) -> Ordering {
+    fn date(o: &Object) -> Option<&str> {
+        match o.as_container().map(|c| &c.kind) {
+            Some(Kind::Album { date }) => date.as_deref(),
+            _ => None,
+        }
+    }
+    fold_cmp(a.title(), b.title())
+        .then_with(|| option_cmp(date(a), date(b), str::cmp))
+        .then_with(|| default_order(a, b))
+}
+
 /// The default order: containers first, then case-folded title, then raw name.
 pub(crate) fn default_order(a: &Object, b: &Object) -> Ordering {
     let is_item = |o: &Object| matches!(o.node, Node::Item(_));
@@ -169,7 +206,14 @@ fn compare_field(field: SortField, a: &Object, b: &Object) -> Ordering {
 /// The UPnP class Rill gives an object.
 pub fn class_of(object: &Object) -> &'static str {
     match &object.node {
-        Node::Container(_) => "object.container.storageFolder",
+        Node::Container(c) => match c.kind {
+            Kind::Artist => "object.container.person.musicArtist",
+            Kind::Album { .. } => "object.container.album.musicAlbum",
+            Kind::Genre => "object.container.genre.musicGenre",
+            Kind::Shelf(_) | Kind::Served { .. } | Kind::Folder { .. } => {
+                "object.container.storageFolder"
+            }
+        },
         Node::Item(item) => item.format.upnp_class(),
     }
 }

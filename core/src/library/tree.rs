@@ -8,9 +8,11 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use super::id::PathHash;
-use super::sort::default_order;
+use super::music::Slot;
+use super::sort::order_of;
 use super::{
-    Container, Details, Error, FileInfo, Item, Node, Object, ObjectId, SortSpec, MAX_PROBES,
+    Container, Details, Error, FileInfo, Item, Kind, Name, Node, Object, ObjectId, Shelf, SortSpec,
+    MAX_PROBES,
 };
 use crate::dlna::MediaFormat;
 
@@ -22,11 +24,14 @@ type Components<'a> = heapless::Vec<&'a str, MAX_PATH_DEPTH>;
 /// The library: every object by id, and the system update id.
 #[derive(Debug, Clone)]
 pub struct Library {
-    objects: BTreeMap<ObjectId, Object>,
+    pub(crate) objects: BTreeMap<ObjectId, Object>,
     system_update_id: u32,
     limit: usize,
     /// Containers whose update id changed since the last [`Library::take_container_updates`].
     changed: BTreeSet<ObjectId>,
+    /// Every tag name in use, shared by the items that carry it. A name leaves when its last
+    /// item does (a clone of the library keeps the names it shares with the original).
+    pub(crate) names: BTreeSet<Name>,
 }
 
 /// Where an object lives on disk, as the shell resolves it: a served folder's index and the
@@ -77,9 +82,11 @@ fn is_hidden(comps: &[&str]) -> bool {
     comps.iter().any(|c| c.starts_with('.'))
 }
 
-fn new_container(root: Option<u16>) -> Node {
-    Node::Container(Container { children: Vec::new(), update_id: 0, sorted: true, root })
+pub(crate) fn new_container(kind: Kind) -> Node {
+    Node::Container(Container { children: Vec::new(), update_id: 0, sorted: true, kind })
 }
+
+const FOLDER: Kind = Kind::Folder { cover: None };
 
 impl Default for Library {
     fn default() -> Self {
@@ -95,22 +102,36 @@ impl Library {
 
     /// An empty library that refuses to grow past `max_objects` objects ([`Error::Full`]);
     /// firmware uses this to bound its heap.
+    /// The [`Shelf`] containers count towards the limit.
     pub fn with_limit(max_objects: usize) -> Self {
-        let root =
-            Object { parent: ObjectId::ROOT, name: "root".into(), node: new_container(None) };
         let mut objects = BTreeMap::new();
-        objects.insert(ObjectId::ROOT, root);
-        Library { objects, system_update_id: 0, limit: max_objects, changed: BTreeSet::new() }
+        for shelf in Shelf::ALL {
+            let (id, parent) = (shelf.id(), shelf.parent().id());
+            let node = new_container(Kind::Shelf(shelf));
+            objects.insert(id, Object { parent, name: shelf.title().into(), node });
+            if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
+                if id != parent {
+                    c.children.push(id);
+                }
+            }
+        }
+        Library {
+            objects,
+            system_update_id: 0,
+            limit: max_objects,
+            changed: BTreeSet::new(),
+            names: BTreeSet::new(),
+        }
     }
 
-    /// The number of objects, the root included.
+    /// The number of objects, the [`Shelf`] containers included.
     pub fn len(&self) -> usize {
         self.objects.len()
     }
 
-    /// Whether only the root exists.
+    /// Whether only the [`Shelf`] containers exist.
     pub fn is_empty(&self) -> bool {
-        self.objects.len() <= 1
+        self.objects.len() <= Shelf::ALL.len()
     }
 
     /// The SystemUpdateID: increases (wrapping) on every change.
@@ -123,20 +144,28 @@ impl Library {
         self.objects.get(&id)
     }
 
-    /// Adds (or renames) served folder number `root`, shown as `name` under the root container.
+    /// Every object with its id, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, &Object)> + '_ {
+        self.objects.iter().map(|(&id, o)| (id, o))
+    }
+
+    /// Adds (or renames) served folder number `root`, shown as `name` under
+    /// [`Shelf::Folders`].
     pub fn add_root(&mut self, root: u16, name: &str) -> Result<ObjectId, Error> {
         let state = PathHash::new(root);
+        let folders = Shelf::Folders.id();
         if let Some(id) = self.find(state, root, &[]) {
             if let Some(obj) = self.objects.get_mut(&id) {
                 if *obj.name != *name {
                     obj.name = name.into();
-                    self.touch_child(ObjectId::ROOT, false);
+                    self.touch_child(folders, true);
                     self.bump_system();
                 }
             }
             return Ok(id);
         }
-        let id = self.create(ObjectId::ROOT, state, name, new_container(Some(root)))?;
+        let id =
+            self.create(folders, state, name, new_container(Kind::Served { root, cover: None }))?;
         self.bump_system();
         Ok(id)
     }
@@ -160,12 +189,37 @@ impl Library {
     /// Adds or updates the file at `rel` under served folder `root`, creating missing folders.
     /// Returns its id, or `None` if the file is not media (by extension) or a component is
     /// hidden. Updating an existing file with a different size or mtime clears its
-    /// [`Details`]; a folder at that path is replaced.
+    /// [`Details`]; a folder at that path is replaced. A new file joins the music tree (or the
+    /// video or picture list) at once, under "Unknown Artist" until its details are set; a
+    /// scanner that reads the file first uses [`Library::insert_file_with`] instead.
     pub fn insert_file(
         &mut self,
         root: u16,
         rel: &str,
         file: FileInfo,
+    ) -> Result<Option<ObjectId>, Error> {
+        self.upsert(root, rel, file, None)
+    }
+
+    /// Adds or updates the file at `rel` with the `details` reading it revealed, in one step:
+    /// the item appears directly where its tags put it, and only the containers it joins or
+    /// leaves change.
+    pub fn insert_file_with(
+        &mut self,
+        root: u16,
+        rel: &str,
+        file: FileInfo,
+        details: Details,
+    ) -> Result<Option<ObjectId>, Error> {
+        self.upsert(root, rel, file, Some(details))
+    }
+
+    fn upsert(
+        &mut self,
+        root: u16,
+        rel: &str,
+        file: FileInfo,
+        details: Option<Details>,
     ) -> Result<Option<ObjectId>, Error> {
         let comps = components(rel)?;
         let Some((&name, dirs)) = comps.split_last() else { return Err(Error::BadPath) };
@@ -175,44 +229,110 @@ impl Library {
         }
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
-        let node = Node::Item(Item { format, file, details: Details::default() });
         if let Some(id) = self.find(state, root, &comps) {
-            let Some(obj) = self.objects.get_mut(&id) else { return Err(Error::NotFound) };
-            match &mut obj.node {
-                Node::Item(item) if item.file == file && item.format == format => {
-                    return Ok(Some(id))
+            let same = self
+                .objects
+                .get(&id)
+                .and_then(Object::as_item)
+                .map(|item| (item.file == file && item.format == format, item.details.clone()));
+            match same {
+                Some((true, _)) if details.is_none() => return Ok(Some(id)),
+                Some((true, old)) => {
+                    self.set_details(id, details.unwrap_or(old))?;
+                    return Ok(Some(id));
                 }
-                Node::Item(_) => {
-                    obj.node = node;
-                    self.touch_child(parent, false);
+                Some((false, _)) => {
+                    let old = self.before(id);
+                    let details = self.interned(details.unwrap_or_default());
+                    let Some(obj) = self.objects.get_mut(&id) else { return Err(Error::NotFound) };
+                    let item = Item { format, file, details, thumbnail: false };
+                    let gone = core::mem::replace(&mut obj.node, Node::Item(item));
+                    self.touch_child(parent, true);
+                    self.relist(id, old)?;
+                    self.release(gone);
                     self.bump_system();
                     return Ok(Some(id));
                 }
-                Node::Container(_) => {
+                None => {
                     self.detach(id);
                 }
             }
         }
+        let details = self.interned(details.unwrap_or_default());
+        let node = Node::Item(Item { format, file, details, thumbnail: false });
         let id = self.create(parent, state, name, node)?;
+        self.relist(id, None)?;
         self.bump_system();
         Ok(Some(id))
     }
 
-    /// Sets what reading an item's file revealed (duration, audio properties, tags).
+    /// Sets what reading an item's file revealed (duration, audio properties, tags). The item
+    /// moves in the music tree if its tags say so.
     pub fn set_details(&mut self, id: ObjectId, details: Details) -> Result<(), Error> {
-        let obj = self.objects.get_mut(&id).ok_or(Error::NotFound)?;
-        let Node::Item(item) = &mut obj.node else { return Err(Error::NotAnItem) };
+        let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
+        let Node::Item(item) = &obj.node else { return Err(Error::NotAnItem) };
         if item.details == details {
             return Ok(());
         }
-        let old_title = item.tags().and_then(|t| t.title.clone());
-        let retitled =
-            old_title.as_deref() != details.tags.as_ref().and_then(|t| t.title.as_deref());
-        item.details = details;
         let parent = obj.parent;
-        self.touch_child(parent, retitled);
+        let old = self.before(id);
+        let details = self.interned(details);
+        let Some(Node::Item(item)) = self.objects.get_mut(&id).map(|o| &mut o.node) else {
+            return Err(Error::NotAnItem);
+        };
+        let gone = core::mem::replace(&mut item.details, details);
+        self.touch_child(parent, true);
+        self.relist(id, old)?;
+        self.release_details(gone);
         self.bump_system();
         Ok(())
+    }
+
+    /// Records whether the shell has a thumbnail of item `id` (see [`Item::thumbnail`]). The
+    /// containers showing it, and for a folder's cover image those showing its tracks, change.
+    pub fn set_thumbnail(&mut self, id: ObjectId, thumbnail: bool) -> Result<(), Error> {
+        let obj = self.objects.get_mut(&id).ok_or(Error::NotFound)?;
+        let Node::Item(item) = &mut obj.node else { return Err(Error::NotAnItem) };
+        if item.thumbnail == thumbnail {
+            return Ok(());
+        }
+        item.thumbnail = thumbnail;
+        self.touch_shown(id);
+        self.bump_system();
+        Ok(())
+    }
+
+    /// Replaces every tag name in `details` by the library's shared copy.
+    fn interned(&mut self, mut details: Details) -> Details {
+        if let Some(tags) = details.tags.as_deref_mut() {
+            for name in tags.names_mut().into_iter().flatten() {
+                match self.names.get(&**name) {
+                    Some(shared) => *name = shared.clone(),
+                    None => {
+                        self.names.insert(name.clone());
+                    }
+                }
+            }
+        }
+        details
+    }
+
+    /// Drops the names of `details` that no other item uses from the shared table.
+    fn release_details(&mut self, mut details: Details) {
+        let Some(tags) = details.tags.as_deref_mut() else { return };
+        for name in tags.names_mut().into_iter() {
+            // Ours and the table's: the last user.
+            if let Some(n) = name.take().filter(|n| Name::strong_count(n) == 2) {
+                self.names.remove(&n);
+            }
+        }
+    }
+
+    /// [`Library::release_details`] for a replaced node.
+    fn release(&mut self, node: Node) {
+        if let Node::Item(item) = node {
+            self.release_details(item.details);
+        }
     }
 
     /// Removes the file or folder (with everything below it) at `rel` under served folder
@@ -240,19 +360,21 @@ impl Library {
         self.find(state, root, &comps)
     }
 
-    /// Where the object lives on disk; `None` for the root container and unknown ids.
+    /// Where the object lives on disk; `None` for containers outside the served folders and
+    /// unknown ids.
     pub fn file_ref(&self, id: ObjectId) -> Option<FileRef<'_>> {
         let mut components = Components::new();
         let mut cur = id;
         // Each step moves one level up; paths are at most MAX_PATH_DEPTH deep.
         for _ in 0..=MAX_PATH_DEPTH {
             let obj = self.objects.get(&cur)?;
-            if cur == ObjectId::ROOT {
-                return None;
-            }
-            if let Node::Container(Container { root: Some(root), .. }) = obj.node {
-                components.reverse();
-                return Some(FileRef { root, components });
+            match &obj.node {
+                Node::Container(Container { kind: Kind::Served { root, .. }, .. }) => {
+                    components.reverse();
+                    return Some(FileRef { root: *root, components });
+                }
+                Node::Container(Container { kind: Kind::Folder { .. }, .. }) | Node::Item(_) => {}
+                Node::Container(_) => return None,
             }
             components.push(&obj.name).ok()?;
             cur = obj.parent;
@@ -267,14 +389,17 @@ impl Library {
     pub fn children(&self, id: ObjectId, spec: &SortSpec) -> Result<Cow<'_, [ObjectId]>, Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
         let container = obj.as_container().ok_or(Error::NotAContainer)?;
-        if spec.is_default() && container.sorted {
-            return Ok(Cow::Borrowed(&container.children));
+        if spec.is_default() {
+            if container.sorted {
+                return Ok(Cow::Borrowed(&container.children));
+            }
+            return Ok(Cow::Owned(self.sorted(&container.children, order_of(&container.kind))));
         }
         Ok(Cow::Owned(self.sorted(&container.children, |a, b| spec.compare(a, b))))
     }
 
-    /// Puts every container's children into the default order, so later default-order browses
-    /// borrow instead of sorting. Call after a scan; correctness never depends on it.
+    /// Puts every container's children into their default order, so later default-order
+    /// browses borrow instead of sorting. Call after a scan; correctness never depends on it.
     pub fn tidy(&mut self) {
         let unsorted: Vec<ObjectId> = self
             .objects
@@ -286,7 +411,7 @@ impl Library {
             let Some(children) = self
                 .get(id)
                 .and_then(Object::as_container)
-                .map(|c| self.sorted(&c.children, default_order))
+                .map(|c| self.sorted(&c.children, order_of(&c.kind)))
             else {
                 continue;
             };
@@ -315,7 +440,7 @@ impl Library {
 
     /// Records that a child of `parent` changed: bumps its update id, and marks it unsorted if
     /// the child's place in the default order may have moved.
-    fn touch_child(&mut self, parent: ObjectId, reorder: bool) {
+    pub(crate) fn touch_child(&mut self, parent: ObjectId, reorder: bool) {
         if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
             c.update_id = c.update_id.wrapping_add(1);
             c.sorted &= !reorder;
@@ -340,24 +465,34 @@ impl Library {
         let mut cur = id;
         for comp in comps.iter().rev() {
             let Some(obj) = self.objects.get(&cur) else { return false };
-            let served = matches!(obj.node, Node::Container(Container { root: Some(_), .. }));
-            if served || cur == ObjectId::ROOT || *obj.name != **comp {
+            let on_disk = matches!(
+                obj.node,
+                Node::Item(_) | Node::Container(Container { kind: Kind::Folder { .. }, .. })
+            );
+            if !on_disk || *obj.name != **comp {
                 return false;
             }
             cur = obj.parent;
         }
         matches!(
             self.objects.get(&cur).map(|o| &o.node),
-            Some(Node::Container(Container { root: Some(r), .. })) if *r == root
+            Some(Node::Container(Container { kind: Kind::Served { root: r, .. }, .. })) if *r == root
         )
     }
 
     /// The existing object for a path whose hash state is `state`.
     fn find(&self, state: PathHash, root: u16, comps: &[&str]) -> Option<ObjectId> {
+        self.find_by(state, |id, _| self.path_matches(id, root, comps))
+    }
+
+    /// The first id candidate of `state` holding an object that satisfies `matches`.
+    pub(crate) fn find_by(
+        &self,
+        state: PathHash,
+        matches: impl Fn(ObjectId, &Object) -> bool,
+    ) -> Option<ObjectId> {
         (0..MAX_PROBES).map(|p| state.candidate(p)).find(|&id| {
-            id != ObjectId::ROOT
-                && self.objects.contains_key(&id)
-                && self.path_matches(id, root, comps)
+            id != ObjectId::ROOT && self.objects.get(&id).is_some_and(|o| matches(id, o))
         })
     }
 
@@ -373,16 +508,16 @@ impl Library {
                 Some(id) if self.objects.get(&id).is_some_and(|o| o.as_container().is_some()) => id,
                 Some(item) => {
                     self.detach(item);
-                    self.create(parent, state, name, new_container(None))?
+                    self.create(parent, state, name, new_container(FOLDER))?
                 }
-                None => self.create(parent, state, name, new_container(None))?,
+                None => self.create(parent, state, name, new_container(FOLDER))?,
             };
         }
         Ok((parent, state))
     }
 
     /// Inserts a new object under `parent` with the first free id candidate of `state`.
-    fn create(
+    pub(crate) fn create(
         &mut self,
         parent: ObjectId,
         state: PathHash,
@@ -392,47 +527,81 @@ impl Library {
         if self.objects.len() >= self.limit {
             return Err(Error::Full);
         }
+        if self.objects.get(&parent).and_then(Object::as_container).is_none() {
+            return Err(Error::NotAContainer);
+        }
         let id = (0..MAX_PROBES)
             .map(|p| state.candidate(p))
             .find(|id| *id != ObjectId::ROOT && !self.objects.contains_key(id))
             .ok_or(Error::IdCollision)?;
-        let object = Object { parent, name: Box::from(name), node };
-        let parent_obj = self.objects.get(&parent).ok_or(Error::NotFound)?;
-        let Node::Container(siblings) = &parent_obj.node else { return Err(Error::NotAContainer) };
-        let in_order = siblings
-            .children
-            .last()
-            .and_then(|last| self.objects.get(last))
-            .is_none_or(|last| default_order(last, &object) != Ordering::Greater);
-        self.objects.insert(id, object);
-        if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
-            c.children.push(id);
-        }
-        self.touch_child(parent, !in_order);
+        self.objects.insert(id, Object { parent, name: Box::from(name), node });
+        self.list(parent, id);
         Ok(id)
     }
 
-    /// Removes `id` and everything below it; returns how many objects went.
+    /// Appends `child` to `container`'s children (keeping the sorted mark if it lands in
+    /// order) and records the change.
+    pub(crate) fn list(&mut self, container: ObjectId, child: ObjectId) {
+        let Some(c) = self.objects.get(&container).and_then(Object::as_container) else { return };
+        let order = order_of(&c.kind);
+        let last = c.children.last().and_then(|last| self.objects.get(last));
+        let in_order = match (last, self.objects.get(&child)) {
+            (Some(last), Some(new)) => order(last, new) != Ordering::Greater,
+            _ => true,
+        };
+        if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
+            c.children.push(child);
+        }
+        self.touch_child(container, !in_order);
+    }
+
+    /// Takes every child in `gone` out of `container`'s children and records the change if
+    /// there was one. Returns how many children are left.
+    pub(crate) fn unlist(&mut self, container: ObjectId, gone: &BTreeSet<ObjectId>) -> usize {
+        let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) else {
+            return 0;
+        };
+        let before = c.children.len();
+        c.children.retain(|child| !gone.contains(child));
+        let (after, changed) = (c.children.len(), c.children.len() != before);
+        if changed {
+            self.touch_child(container, false);
+        }
+        after
+    }
+
+    /// Removes `id` and everything below it, out of every list that shows it; returns how
+    /// many objects went.
     fn detach(&mut self, id: ObjectId) -> usize {
         if id == ObjectId::ROOT {
             return 0;
         }
         let Some(parent) = self.objects.get(&id).map(|o| o.parent) else { return 0 };
-        if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
-            c.children.retain(|&child| child != id);
-        }
-        self.touch_child(parent, false);
-        let mut removed = 0;
+        // Everything below, and how each item is listed, before anything goes.
+        let mut doomed = Vec::new();
         let mut stack = alloc::vec![id];
         while let Some(cur) = stack.pop() {
-            if let Some(obj) = self.objects.remove(&cur) {
-                removed += 1;
-                if let Node::Container(c) = obj.node {
-                    stack.extend(c.children);
+            if let Some(obj) = self.objects.get(&cur) {
+                doomed.push(cur);
+                if let Node::Container(c) = &obj.node {
+                    stack.extend(c.children.iter().copied());
                 }
             }
         }
-        removed
+        let listings: Vec<(ObjectId, Slot)> = doomed
+            .iter()
+            .filter_map(|&d| Some((d, self.item_listing(d)?)))
+            .flat_map(|(d, slots)| slots.into_iter().map(move |s| (d, s)))
+            .collect();
+        self.unlist(parent, &BTreeSet::from([id]));
+        self.leave_all(listings);
+        for cur in &doomed {
+            if let Some(obj) = self.objects.remove(cur) {
+                self.release(obj.node);
+            }
+        }
+        self.refresh_cover(parent);
+        doomed.len()
     }
 }
 

@@ -165,6 +165,8 @@ pub struct Tags<'a> {
     pub genre: Option<&'a str>,
     /// `DATE`.
     pub date: Option<&'a str>,
+    /// `COMPILATION=1`: the track belongs to a compilation.
+    pub compilation: bool,
     /// The raw base64 `METADATA_BLOCK_PICTURE` value: the front cover (type 3) if present,
     /// else the first picture. Decode with [`Picture::decode`].
     pub picture: Option<&'a str>,
@@ -193,6 +195,7 @@ impl<'a> Tags<'a> {
             disc: position("DISCNUMBER", "DISCTOTAL"),
             genre: c.first("GENRE"),
             date: c.first("DATE"),
+            compilation: c.first("COMPILATION").is_some_and(|v| v.trim() == "1"),
             picture,
         }
     }
@@ -322,6 +325,7 @@ mod tests {
                 "DATE=1999",
                 "noequals",
                 "ALBUMARTIST=V",
+                "compilation=1",
             ],
         );
         let c = Comments::parse(&p).unwrap();
@@ -335,6 +339,11 @@ mod tests {
         assert_eq!(t.track, Some(Position { number: 3, total: Some(12) }));
         assert_eq!(t.disc, Some(Position { number: 2, total: Some(3) }));
         assert_eq!((t.genre, t.date), (Some("Rock"), Some("1999")));
+        assert!(t.compilation);
+        assert!(
+            !Tags::from_comments(&Comments::parse(&packet("v", &["COMPILATION=0"])).unwrap())
+                .compilation
+        );
     }
 
     #[test]

@@ -116,6 +116,29 @@ impl<E: Env> Server<'_, E> {
             }
         }
     }
+
+    /// The answer to a `GET` or `HEAD` of `/rill/art/<id>.jpg`: the platform's `JPEG_TN`
+    /// thumbnail of item `id`, whole or a byte range, if the library marks it as having one.
+    pub(super) fn art(
+        &self,
+        req: &Request<'_, '_>,
+        id: ObjectId,
+        profile: &Profile,
+    ) -> Reply<E::File> {
+        let opened = self.env.with_library(|library| {
+            let item = library.get(id)?.as_item().filter(|item| item.thumbnail)?;
+            self.env.open_art(&library.file_ref(id)?, item.file)
+        });
+        let Some((file, size)) = opened else { return Reply::error(StatusCode::NOT_FOUND) };
+        let headers = MediaHeaders {
+            features: None,
+            transfer_mode: TransferMode::Interactive,
+            content_range: None,
+            time_seek: None,
+        };
+        let mime = profile.file_protocol_info(MediaFormat::Jpeg).mime;
+        whole_or_range(req, headers, mime, size, |first, len| Ok(Body::File { file, first, len }))
+    }
 }
 
 /// The answer for a rendition: a time seek, or a byte range of it.

@@ -21,7 +21,9 @@
 //!   [`crate::gena::Error::status`] names (400, 412, 503); the subscription table lives behind
 //!   [`Env::with_events`] and the platform sends the NOTIFYs it produces;
 //! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
-//!   [`media`]).
+//!   [`media`]);
+//! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
+//!   ([`Env::open_art`]), 404 otherwise.
 
 mod conn;
 mod media;
@@ -32,7 +34,7 @@ pub use conn::{Error, Transmit, MIN_TX};
 
 use crate::gena::Subscriptions;
 use crate::http::request::Limits;
-use crate::library::{FileRef, Library};
+use crate::library::{FileInfo, FileRef, Library};
 use crate::profile::Clients;
 use crate::time::Instant;
 use crate::upnp::description::Device;
@@ -51,6 +53,12 @@ pub trait Env {
     /// Opens the file of a library item for reading, and returns it with its current size, or
     /// `None` if it is gone or unreadable.
     fn open(&self, file: &FileRef<'_>) -> Option<(Self::File, u64)>;
+
+    /// Opens the `JPEG_TN` thumbnail (a JPEG of at most 160x160) the platform made of a library
+    /// file, which had size and mtime `info` when scanned, and returns it with its size; `None`
+    /// if there is none. Asked only for items the library marks with
+    /// [`Item::thumbnail`](crate::library::Item::thumbnail).
+    fn open_art(&self, file: &FileRef<'_>, info: FileInfo) -> Option<(Self::File, u64)>;
 
     /// Seconds since the Unix epoch, if the platform knows the time (for `Date` headers; RFC 9110
     /// lets a server without a reliable clock leave them out).

@@ -12,7 +12,7 @@ use crate::http::request::{Method, Request};
 use crate::http::response::StatusCode;
 use crate::profile::Profile;
 use crate::upnp::description::Device;
-use crate::upnp::{self, control, Endpoint, Service, DESCRIPTION_PATH, MEDIA_PATH};
+use crate::upnp::{self, control, Endpoint, Service, ART_PATH, DESCRIPTION_PATH, MEDIA_PATH};
 use crate::xml::Render;
 
 /// Longest decoded request path; every path Rill serves is far shorter, so a longer one is 404.
@@ -60,6 +60,13 @@ impl<E: Env> Server<'_, E> {
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
                 (Some((id, ext)), true) => self.media(req, id, ext, profile),
+                (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
+                (None, _) => Reply::error(StatusCode::NOT_FOUND),
+            };
+        }
+        if path.starts_with(ART_PATH) {
+            return match (upnp::parse_art_path(path), get) {
+                (Some(id), true) => self.art(req, id, profile),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };

@@ -83,6 +83,12 @@ impl Env for TestEnv {
         Some((MemFile { data, pos: 0 }, len))
     }
 
+    fn open_art(&self, file: &FileRef<'_>, info: FileInfo) -> Option<(MemFile, u64)> {
+        // Thumbnails are keyed like the host's cache: path, size and mtime.
+        let data = self.files.get(&std::format!("art:{file}:{}:{}", info.size, info.mtime))?;
+        Some((MemFile { data: data.clone(), pos: 0 }, data.len() as u64))
+    }
+
     fn unix_time(&self) -> Option<u64> {
         Some(1_700_000_000)
     }
@@ -232,6 +238,31 @@ fn description_is_served_and_well_formed() {
     let text = String::from_utf8(r[0].body.clone()).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
     assert!(doc.descendants().any(|n| n.has_tag_name("friendlyName") && n.text() == Some("Test")));
+}
+
+#[test]
+fn album_art_is_served_only_when_the_library_has_it() {
+    let (mut env, id) = test_env();
+    let size = env.files["a/song.mp3"].len();
+    let thumb: Vec<u8> = b"\xff\xd8\xff\xe0 a JPEG".to_vec();
+    env.files.insert(std::format!("art:a/song.mp3:{size}:1"), thumb.clone());
+    let path = std::format!("/rill/art/{id}.jpg");
+    let r = exchange_with(&env, &get(&path, "Connection: close\r\n"), 4096, 0);
+    assert_eq!(r[0].status, 404, "not marked yet");
+    env.library.set_thumbnail(id, true).unwrap();
+    let mut input = get(&path, "");
+    input.extend(get(&path, "Range: bytes=2-4\r\n"));
+    input.extend(get("/rill/art/0.jpg", ""));
+    input.extend(get("/rill/art/zz.jpg", "Connection: close\r\n"));
+    let r = exchange_with(&env, &input, 4096, 0);
+    assert_eq!((r[0].status, &r[0].body), (200, &thumb));
+    assert_eq!(r[0].header("content-type"), Some("image/jpeg"));
+    assert_eq!((r[1].status, &r[1].body[..]), (206, &thumb[2..5]));
+    assert_eq!((r[2].status, r[3].status), (404, 404));
+    // The file changed since: its thumbnail (keyed by the old size and mtime) is not served.
+    env.library.insert_file(0, "a/song.mp3", FileInfo { size: 5, mtime: 2 }).unwrap();
+    let r = exchange_with(&env, &get(&path, "Connection: close\r\n"), 4096, 0);
+    assert_eq!(r[0].status, 404);
 }
 
 #[test]

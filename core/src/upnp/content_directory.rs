@@ -15,6 +15,7 @@
 //! derivedfrom ...`) pick the items.
 
 use alloc::borrow::Cow;
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -96,7 +97,8 @@ impl<'a> Listing<'a> {
         Ok(Listing { id, start, count, sort, filter })
     }
 
-    /// Pages `ids` and builds the four-argument response.
+    /// Pages `ids` and builds the four-argument response; `listed_in` is the container whose
+    /// children they are (for Browse), which they render as their parent.
     fn respond(
         self,
         request: &Request<'a>,
@@ -104,11 +106,15 @@ impl<'a> Listing<'a> {
         ctx: &Ctx<'a>,
         ids: Cow<'a, [ObjectId]>,
         update_id: u32,
+        listed_in: Option<ObjectId>,
     ) -> Response<'a> {
         let total = ids.len();
         let ids = page(ids, self.start, self.count);
         let returned = ids.len();
-        let document = Document::new(library, ids, self.filter, ctx.host, ctx.profile);
+        let mut document = Document::new(library, ids, self.filter, ctx.host, ctx.profile);
+        if let Some(container) = listed_in {
+            document = document.listed_in(container);
+        }
         let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Response {
             service: request.service,
@@ -153,18 +159,21 @@ fn browse<'a>(
     let mut listing = Listing::read(&mut request, &["ObjectID", "ContainerID"], library, false)?;
     let object = library.get(listing.id).ok_or(Fault(ErrorCode::NoSuchObject))?;
     let update_id = object.as_container().map_or(library.system_update_id(), |c| c.update_id());
-    let ids = match request.arg("BrowseFlag").map(str::trim) {
+    let (ids, listed_in) = match request.arg("BrowseFlag").map(str::trim) {
         Some("BrowseMetadata") => {
             // One object; paging arguments do not apply.
             (listing.start, listing.count) = (0, 0);
-            Cow::Owned(vec![listing.id])
+            (Cow::Owned(vec![listing.id]), None)
         }
-        Some("BrowseDirectChildren") => library
-            .children(listing.id, &listing.sort)
-            .map_err(|_| Fault(ErrorCode::NoSuchContainer))?,
+        Some("BrowseDirectChildren") => {
+            let children = library
+                .children(listing.id, &listing.sort)
+                .map_err(|_| Fault(ErrorCode::NoSuchContainer))?;
+            (children, Some(listing.id))
+        }
         _ => return Err(Fault(ErrorCode::InvalidArgs)),
     };
-    Ok(listing.respond(&request, library, ctx, ids, update_id))
+    Ok(listing.respond(&request, library, ctx, ids, update_id, listed_in))
 }
 
 fn search<'a>(
@@ -181,10 +190,15 @@ fn search<'a>(
     let criteria = request.arg("SearchCriteria").ok_or(Fault(ErrorCode::InvalidArgs))?;
     let criteria = Criteria::parse(criteria).map_err(|_| Fault(ErrorCode::BadSearchCriteria))?;
     let mut found = Vec::new();
-    // Depth-first, children in default order; each object is visited once.
+    // Depth-first, children in stored order; each object is visited once, though items and
+    // albums are listed in several containers.
+    let mut seen = BTreeSet::new();
     let mut stack: Vec<ObjectId> = container.children().iter().rev().copied().collect();
     while let Some(id) = stack.pop() {
         let Some(obj) = library.get(id) else { continue };
+        if !seen.insert(id) {
+            continue;
+        }
         if criteria.matches(obj) {
             found.push(id);
         }
@@ -199,7 +213,7 @@ fn search<'a>(
             _ => core::cmp::Ordering::Equal,
         });
     }
-    Ok(listing.respond(&request, library, ctx, Cow::Owned(found), update_id))
+    Ok(listing.respond(&request, library, ctx, Cow::Owned(found), update_id, None))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::{self, Write};
 
-use super::MEDIA_PATH;
+use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
@@ -70,6 +70,25 @@ impl<'a> Filter<'a> {
         self.allows("@childCount")
             || self.allows("container@childCount")
             || self.allows("childCount")
+    }
+}
+
+/// An album art URL: `http://<host>/rill/art/<id>.jpg`, the `JPEG_TN` thumbnail of object
+/// `id` (see [`Library::art`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArtUrl<'a> {
+    /// `host:port` the client reached the server on (IPv6 in brackets).
+    pub host: &'a str,
+    /// The object whose thumbnail it is.
+    pub id: ObjectId,
+}
+
+impl fmt::Display for ArtUrl<'_> {
+    /// The URL, XML-escaped like [`MediaUrl`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("http://")?;
+        Escape(&mut *f).write_str(self.host)?;
+        write!(f, "{ART_PATH}{}.jpg", self.id)
     }
 }
 
@@ -215,6 +234,7 @@ pub struct Document<'a> {
     filter: Filter<'a>,
     host: &'a str,
     profile: Profile,
+    listed_in: Option<ObjectId>,
 }
 
 impl<'a> Document<'a> {
@@ -227,7 +247,15 @@ impl<'a> Document<'a> {
         host: &'a str,
         profile: Profile,
     ) -> Self {
-        Document { library, objects, filter, host, profile }
+        Document { library, objects, filter, host, profile, listed_in: None }
+    }
+
+    /// The objects are the children of `container` as listed there: each gets it as its
+    /// `parentID`, whatever its own parent (an item in an album or genre, an album in
+    /// Albums; see [`crate::library::music`]).
+    pub fn listed_in(mut self, container: ObjectId) -> Self {
+        self.listed_in = Some(container);
+        self
     }
 
     /// The number of objects listed.
@@ -255,7 +283,7 @@ impl<'a> Document<'a> {
     /// Writes one object. Into a `String` rather than any writer: this is the hot loop of a
     /// Browse answer, and direct appends beat layers of `dyn fmt::Write`.
     fn render_object(&self, w: &mut String, id: ObjectId, obj: &Object) -> fmt::Result {
-        let parent_id = obj.parent();
+        let parent_id = self.listed_in.unwrap_or(obj.parent());
         let parent: &dyn fmt::Display = if id == ObjectId::ROOT { &"-1" } else { &parent_id };
         match obj.node() {
             Node::Container(c) => {
@@ -265,6 +293,10 @@ impl<'a> Document<'a> {
                 }
                 w.push('>');
                 self.common(w, obj);
+                let artist = self.library.album_artist(id);
+                self.text_element(w, "dc:creator", artist);
+                self.text_element(w, "upnp:artist", artist);
+                self.art(w, id)?;
                 w.push_str("</container>");
                 Ok(())
             }
@@ -283,6 +315,7 @@ impl<'a> Document<'a> {
                         write!(w, "<upnp:originalTrackNumber>{track}</upnp:originalTrackNumber>")?;
                     }
                 }
+                self.art(w, id)?;
                 if self.filter.allows_res() {
                     for res in resources(id, item, self.host, &self.profile) {
                         self.render_resource(w, &res)?;
@@ -292,6 +325,16 @@ impl<'a> Document<'a> {
                 Ok(())
             }
         }
+    }
+
+    /// `upnp:albumArtURI` when the object has art.
+    fn art(&self, w: &mut String, id: ObjectId) -> fmt::Result {
+        let Some(art) = self.library.art(id).filter(|_| self.filter.allows("upnp:albumArtURI"))
+        else {
+            return Ok(());
+        };
+        let url = ArtUrl { host: self.host, id: art };
+        write!(w, "<upnp:albumArtURI dlna:profileID=\"JPEG_TN\">{url}</upnp:albumArtURI>")
     }
 
     fn common(&self, w: &mut String, obj: &Object) {

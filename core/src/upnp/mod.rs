@@ -10,6 +10,7 @@
 //! | `/rill/cm/scpd.xml`, `/rill/cm/control`, `/rill/cm/event` | ConnectionManager:1 |
 //! | `/rill/mr/scpd.xml`, `/rill/mr/control`, `/rill/mr/event` | X_MS_MediaReceiverRegistrar:1 |
 //! | [`MEDIA_PATH`] `/rill/media/<object id>.<ext>` | media resources ([`parse_media_path`]) |
+//! | [`ART_PATH`] `/rill/art/<object id>.jpg` | `JPEG_TN` thumbnails ([`parse_art_path`]) |
 //!
 //! The HTTP server answers a `POST` to a control URL with [`control::handle`], whose result (a
 //! SOAP response or a fault) implements [`Render`](crate::xml::Render): count, then stream.
@@ -31,6 +32,9 @@ pub const DESCRIPTION_PATH: &str = "/rill/description.xml";
 
 /// Path prefix of media resources: `/rill/media/<object id>.<ext>`.
 pub const MEDIA_PATH: &str = "/rill/media/";
+
+/// Path prefix of thumbnails (album art): `/rill/art/<object id>.jpg`.
+pub const ART_PATH: &str = "/rill/art/";
 
 /// The services of the Rill MediaServer device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,6 +134,11 @@ pub fn parse_media_path(path: &str) -> Option<(ObjectId, &str)> {
     Some((ObjectId::parse(id)?, ext))
 }
 
+/// The object id of a thumbnail path `/rill/art/<id>.jpg`.
+pub fn parse_art_path(path: &str) -> Option<ObjectId> {
+    ObjectId::parse(path.strip_prefix(ART_PATH)?.strip_suffix(".jpg")?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +155,8 @@ mod tests {
         assert_eq!(parse_media_path("/rill/media/1F.ogg"), None);
         assert_eq!(parse_media_path("/rill/media/1f"), None);
         assert_eq!(parse_media_path("/other/1f.ogg"), None);
+        assert_eq!(parse_art_path("/rill/art/1f.jpg"), Some(ObjectId(0x1f)));
+        assert_eq!(parse_art_path("/rill/art/1f.png"), None);
+        assert_eq!(parse_art_path("/rill/art/01f.jpg"), None);
     }
 }

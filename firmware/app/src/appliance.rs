@@ -21,7 +21,7 @@ use embassy_sync::signal::Signal;
 use embassy_time::Instant as Clock;
 use embedded_sdmmc::BlockDevice;
 use rill_core::gena::Subscriptions;
-use rill_core::library::{FileRef, Library};
+use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::profile::Clients;
 use rill_core::server::{Env, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
@@ -108,6 +108,12 @@ impl<'s, D: BlockDevice> Env for Appliance<'s, D> {
     fn open(&self, file: &FileRef<'_>) -> Option<(File<'s, D>, u64)> {
         // One volume: every root is the volume's root folder.
         self.storage.open(file.components())
+    }
+
+    /// The appliance makes no thumbnails (no image scaler on the board), so no item is marked
+    /// as having one and this is never asked.
+    fn open_art(&self, _file: &FileRef<'_>, _info: FileInfo) -> Option<(File<'s, D>, u64)> {
+        None
     }
 
     fn open_stream(&self, file: &FileRef<'_>) -> Result<(File<'s, D>, u64), Unavailable> {

@@ -23,7 +23,7 @@ use core::task::{Context, Poll, Waker};
 use embedded_io_async::ErrorKind;
 use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
-use rill_core::library::{FileRef, Library};
+use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::profile::Clients;
 use rill_core::server::{Env, Server, CLIENTS, MIN_TX, SUBSCRIPTIONS};
 use rill_core::time::Instant;
@@ -52,6 +52,11 @@ impl Env for FuzzEnv {
         let path = file.to_string();
         let (_, data) = fixture::FILES.iter().find(|(p, _)| *p == path)?;
         Some((Mem::new(data), data.len() as u64))
+    }
+
+    fn open_art(&self, file: &FileRef<'_>, _: FileInfo) -> Option<(Mem<'static>, u64)> {
+        // The fixture has no thumbnails of its own: the file stands in for one.
+        self.open(file)
     }
 
     fn unix_time(&self) -> Option<u64> {

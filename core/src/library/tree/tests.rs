@@ -1,6 +1,11 @@
 use super::*;
 use crate::library::{SortField, Tags};
 
+/// The shelves every library starts with.
+const FIXED: usize = Shelf::ALL.len();
+/// "Unknown Artist" and its "Unknown Album", which hold untagged tracks.
+const UNKNOWN: usize = 2;
+
 fn info(size: u64) -> FileInfo {
     FileInfo { size, mtime: 1_700_000_000 }
 }
@@ -43,8 +48,8 @@ fn ids_are_stable_and_independent_of_order() {
     let a = build(1);
     let b = build(99);
     assert_eq!(a.len(), b.len());
-    // 5 artists x (folder + Album folder + 20 tracks + cover) + loose + served folder + root.
-    assert_eq!(a.len(), 5 * 23 + 3);
+    // 5 artists x (folder + Album folder + 20 tracks + cover) + loose + served folder.
+    assert_eq!(a.len(), 5 * 23 + 2 + FIXED + UNKNOWN);
     for p in paths() {
         let id = a.lookup_path(0, &p).unwrap();
         assert_eq!(b.lookup_path(0, &p), Some(id));
@@ -70,13 +75,13 @@ fn skips_hidden_and_non_media_and_rejects_bad_paths() {
     assert_eq!(lib.insert_file(0, ".git/a.ogg", info(1)), Ok(None));
     assert_eq!(lib.insert_file(0, "notes.txt", info(1)), Ok(None));
     assert_eq!(lib.insert_folder(0, "x/.cache"), Ok(None));
-    assert_eq!(lib.len(), 2, "nothing but root and served folder");
+    assert_eq!(lib.len(), FIXED + 1, "nothing but the shelves and the served folder");
     for bad in ["/a.ogg", "a//b.ogg", "a/../b.ogg", "./b.ogg", "a.ogg/", ""] {
         assert_eq!(lib.insert_file(0, bad, info(1)), Err(Error::BadPath), "{bad:?}");
     }
     let deep = "d/".repeat(MAX_PATH_DEPTH) + "x.ogg";
     assert_eq!(lib.insert_file(0, &deep, info(1)), Err(Error::PathTooDeep));
-    assert_eq!(lib.len(), 2);
+    assert_eq!(lib.len(), FIXED + 1);
 }
 
 #[test]
@@ -122,8 +127,12 @@ fn update_ids_track_changes() {
     assert!(lib.system_update_id() > s2);
     assert_eq!(lib.remove_path(0, "Album"), Ok(0));
     assert!(lib.get(music).unwrap().as_container().unwrap().children().is_empty());
-    let music_now = lib.get(music).unwrap().as_container().unwrap().update_id();
-    assert_eq!(lib.take_container_updates(), [(music, music_now)], "removed album left out");
+    let changed: Vec<ObjectId> =
+        lib.take_container_updates().into_iter().map(|(id, _)| id).collect();
+    // The folder, and All Tracks, Artists and Albums lost the tracks and Unknown Artist; the
+    // removed folder and Unknown Artist are left out.
+    let expected = [Shelf::AllTracks, Shelf::Artists, Shelf::Albums].map(Shelf::id);
+    assert_eq!(changed, [&expected[..], &[music]].concat(), "removed containers left out");
 }
 
 #[test]
@@ -136,10 +145,10 @@ fn a_file_replaces_a_folder_and_back() {
     assert_eq!(folder, file, "same path, same id");
     assert!(lib.get(file).unwrap().as_item().is_some());
     assert_eq!(lib.lookup_path(0, "x.ogg/inner.mp3"), None);
-    assert_eq!(lib.len(), 3);
+    assert_eq!(lib.len(), FIXED + 2 + UNKNOWN);
     lib.insert_file(0, "x.ogg/inner.mp3", info(1)).unwrap();
     assert!(lib.get(file).unwrap().as_container().is_some());
-    assert_eq!(lib.len(), 4);
+    assert_eq!(lib.len(), FIXED + 3 + UNKNOWN);
 }
 
 #[test]
@@ -148,7 +157,8 @@ fn collisions_probe_deterministically() {
     lib.add_root(0, "M").unwrap();
     let plain = PathHash::new(0).push(true, "a.ogg");
     // Occupy the plain id with a foreign object, as a colliding path would.
-    let squatter = Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+    let squatter =
+        Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
     lib.objects.insert(plain.candidate(0), squatter);
     let id = lib.insert_file(0, "a.ogg", info(1)).unwrap().unwrap();
     assert_eq!(id, plain.candidate(1));
@@ -156,16 +166,17 @@ fn collisions_probe_deterministically() {
     assert_eq!(lib.file_ref(id).unwrap().to_string(), "a.ogg");
     for p in 1..MAX_PROBES {
         let squatter =
-            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
         lib.objects.insert(PathHash::new(0).push(true, "b.ogg").candidate(p - 1), squatter);
     }
     let last = PathHash::new(0).push(true, "b.ogg").candidate(MAX_PROBES - 1);
     assert_eq!(lib.insert_file(0, "b.ogg", info(1)), Ok(Some(last)));
-    let squatter = Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+    let squatter =
+        Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
     lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(0), squatter);
     for p in 1..MAX_PROBES {
         let squatter =
-            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(None) };
+            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
         lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(p), squatter);
     }
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::IdCollision));
@@ -247,7 +258,7 @@ fn hundred_thousand_items_in_shuffled_order() {
     for p in shuffled(names, 42) {
         lib.insert_file(0, &p, info(1)).unwrap().unwrap();
     }
-    assert_eq!(lib.len(), 100_000 + 300 + 1 + 2);
+    assert_eq!(lib.len(), 100_000 + 300 + 1 + 1 + FIXED + UNKNOWN);
     let flat = lib.lookup_path(0, "flat").unwrap();
     let kids = lib.children(flat, &SortSpec::default()).unwrap().into_owned();
     assert_eq!(kids.len(), 50_000);
@@ -256,17 +267,18 @@ fn hundred_thousand_items_in_shuffled_order() {
     lib.tidy();
     assert!(matches!(lib.children(flat, &SortSpec::default()).unwrap(), Cow::Borrowed(_)));
     assert_eq!(lib.remove_path(0, "flat"), Ok(50_001));
-    assert_eq!(lib.len(), 50_000 + 300 + 2);
+    assert_eq!(lib.len(), 50_000 + 300 + 1 + FIXED + UNKNOWN);
 }
 
 #[test]
 fn limit_and_memory_per_object() {
-    let mut lib = Library::with_limit(4);
+    // The served folder, a.ogg, its artist and album, b.ogg.
+    let mut lib = Library::with_limit(FIXED + 5);
     lib.add_root(0, "M").unwrap();
     lib.insert_file(0, "a.ogg", info(1)).unwrap();
     lib.insert_file(0, "b.ogg", info(1)).unwrap();
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
-    assert_eq!(lib.len(), 4);
+    assert_eq!(lib.len(), FIXED + 5);
     // The documented per-object size (64-bit hosts).
     assert_eq!(core::mem::size_of::<Object>(), 104);
 }
@@ -279,16 +291,17 @@ fn served_folders_and_root() {
     assert_ne!(a, b);
     assert_eq!(lib.add_root(0, "Musik").unwrap(), a);
     assert_eq!(lib.get(a).unwrap().title(), "Musik");
-    let root = lib.children(ObjectId::ROOT, &SortSpec::default()).unwrap();
-    assert_eq!(root.len(), 2);
+    let folders = lib.children(Shelf::Folders.id(), &SortSpec::default()).unwrap();
+    assert_eq!(folders.len(), 2);
     assert_eq!(lib.file_ref(ObjectId::ROOT), None);
+    assert_eq!(lib.file_ref(Shelf::Folders.id()), None);
     assert_eq!(lib.file_ref(a).unwrap().to_string(), "");
     let id = lib.insert_file(1, "x/y.png", info(5)).unwrap().unwrap();
     assert_eq!(lib.file_ref(id).unwrap().root, 1);
     assert_eq!(lib.file_ref(id).unwrap().components().collect::<Vec<_>>(), ["x", "y.png"]);
     assert_eq!(lib.lookup_path(0, "x/y.png"), None);
     assert_eq!(lib.remove_path(1, ""), Ok(3));
-    assert_eq!(lib.children(ObjectId::ROOT, &SortSpec::default()).unwrap().len(), 1);
+    assert_eq!(lib.children(Shelf::Folders.id(), &SortSpec::default()).unwrap().len(), 1);
 }
 
 #[test]
@@ -343,10 +356,11 @@ fn random_operations_match_a_path_set_model() {
             for d in &dirs_in_model {
                 assert!(lib.get(lib.lookup_path(0, d).unwrap()).unwrap().as_container().is_some());
             }
-            // Every child list points at live objects whose parent is the container.
+            // Every folder's child list points at live objects whose parent is the folder.
             for (&id, obj) in &lib.objects {
                 if let Some(c) = obj.as_container() {
-                    for child in c.children() {
+                    let folder = matches!(c.kind(), Kind::Folder { .. } | Kind::Served { .. });
+                    for child in c.children().iter().filter(|_| folder) {
                         assert_eq!(lib.get(*child).map(|o| o.parent()), Some(id));
                     }
                 }

@@ -31,6 +31,7 @@ fn library() -> (Library, ObjectId, ObjectId) {
         frames: Some(9_062_550),
         audio: Some(AudioProps { sample_rate: 44_100, channels: 2, bits_per_sample: 0 }),
         tags: Some(Box::new(tags)),
+        picture: false,
     };
     lib.set_details(song, details).unwrap();
     let album = lib.lookup_path(0, "Album").unwrap();
@@ -251,6 +252,7 @@ fn surround_item() -> (Library, ObjectId) {
         frames: Some(960_001),
         audio: Some(AudioProps { sample_rate: 96_000, channels: 6, bits_per_sample: 0 }),
         tags: None,
+        picture: false,
     };
     lib.set_details(song, details).unwrap();
     (lib, song)

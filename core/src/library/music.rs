@@ -1,0 +1,430 @@
+//! The music tree and the video and picture lists: where an item is shown besides its folder.
+//!
+//! Every audio item is listed in [`Shelf::AllTracks`], in its album (under its album artist)
+//! and in its genre; every video in [`Shelf::Video`], every picture in [`Shelf::Pictures`]. The
+//! album artist is `ALBUMARTIST`, else "Various Artists" for a track marked as part of a
+//! compilation, else the artist, else "Unknown Artist"; a missing album is "Unknown Album"; a
+//! track without a genre is in no genre. Artist, album and genre containers exist exactly while
+//! some item is in them: the last item leaving takes its album (and an artist without albums,
+//! and an empty genre) away. Their ids hash their tags (see [`ObjectId`]), so they are the
+//! same after a restart or rescan.
+//!
+//! An item listed in such a container is the same object, not a copy: the list holds its id
+//! (8 bytes per listing, no strings), and a Browse of the container renders it with the
+//! container as its `parentID`, while BrowseMetadata gives its folder. Rygel lists the items
+//! of its virtual containers the same way; MiniDLNA and Gerbera instead create a second object
+//! per listing with a `refID` pointing at the original, which costs a full object per track
+//! and container. Control points (PS3, Xbox 360, WMP, BubbleUPnP, Kodi) navigate by the ids of
+//! containers and play an item by its `res` URL, which is the same in every listing. An album
+//! container is likewise listed both under its artist (its parent) and in
+//! [`Shelf::Albums`]. A Search below several listings of one item returns it once.
+//!
+//! The art shown for an item (`upnp:albumArtURI`) is its own thumbnail when the shell has one
+//! ([`super::Library::set_thumbnail`]: an embedded picture, a picture scaled down, a video
+//! frame), else for a track the thumbnail of its folder's cover image (`cover.jpg`,
+//! `folder.jpg`, `front.png`, `AlbumArt*.jpg`, ...); an album shows the art of its first track
+//! that has some.
+//!
+//! Change tracking stays exact: when an item joins, leaves or changes, exactly the containers
+//! it is listed in (its folder, All Tracks, its album and genre), the containers that appear or
+//! disappear, and their parents' lists change update ids.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+
+use super::id::PathHash;
+use super::tree::new_container;
+use super::{Container, Error, Item, Kind, Library, Name, Node, Object, ObjectId, Shelf, Tags};
+use crate::dlna::MediaKind;
+
+/// The artist of tracks tagged with neither an album artist nor an artist.
+pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
+/// The album of tracks without an album tag.
+pub const UNKNOWN_ALBUM: &str = "Unknown Album";
+/// The album artist of compilations without an album artist tag.
+pub const VARIOUS_ARTISTS: &str = "Various Artists";
+
+/// A tag value, or the fallback shown when it is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Label {
+    Tag(Name),
+    Fallback(&'static str),
+}
+
+impl Label {
+    fn as_str(&self) -> &str {
+        match self {
+            Label::Tag(name) => name.trim(),
+            Label::Fallback(s) => s,
+        }
+    }
+}
+
+/// One container an item is listed in besides its folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Shelf(Shelf),
+    Album { artist: Label, album: Label },
+    Genre(Name),
+}
+
+/// Every container an item is listed in besides its folder.
+pub(crate) type Listing = heapless::Vec<Slot, 3>;
+
+/// An item's listing and date before a change.
+#[derive(Debug)]
+pub(crate) struct Before {
+    listing: Listing,
+    date: Option<Name>,
+}
+
+fn present(name: &Option<Name>) -> Option<&Name> {
+    name.as_ref().filter(|n| !n.trim().is_empty())
+}
+
+/// Where `item` is listed, from its kind and tags.
+fn listing(item: &Item) -> Listing {
+    let mut slots = Listing::new();
+    // Capacity 3 holds the most slots any kind has.
+    match item.format.kind() {
+        MediaKind::Video => {
+            let _ = slots.push(Slot::Shelf(Shelf::Video));
+        }
+        MediaKind::Image => {
+            let _ = slots.push(Slot::Shelf(Shelf::Pictures));
+        }
+        MediaKind::Audio => {
+            let tags = item.tags();
+            let get = |f: fn(&Tags) -> &Option<Name>| tags.and_then(|t| present(f(t))).cloned();
+            let artist = get(|t| &t.album_artist)
+                .map(Label::Tag)
+                .or_else(|| {
+                    tags.filter(|t| t.compilation).map(|_| Label::Fallback(VARIOUS_ARTISTS))
+                })
+                .or_else(|| get(|t| &t.artist).map(Label::Tag))
+                .unwrap_or(Label::Fallback(UNKNOWN_ARTIST));
+            let album = get(|t| &t.album).map_or(Label::Fallback(UNKNOWN_ALBUM), Label::Tag);
+            let _ = slots.push(Slot::Shelf(Shelf::AllTracks));
+            let _ = slots.push(Slot::Album { artist, album });
+            if let Some(genre) = get(|t| &t.genre) {
+                let _ = slots.push(Slot::Genre(genre));
+            }
+        }
+    }
+    slots
+}
+
+/// Whether a file name names a folder's cover image, and how strongly (lower wins).
+fn cover_rank(name: &str) -> Option<usize> {
+    const STEMS: [&str; 5] = ["cover", "folder", "front", "albumart", "album"];
+    let (stem, _) = name.rsplit_once('.')?;
+    STEMS.iter().position(|s| {
+        stem.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s))
+            && (stem.len() == s.len() || *s == "albumart")
+    })
+}
+
+fn container(obj: &Object) -> Option<&Container> {
+    obj.as_container()
+}
+
+impl Library {
+    /// The listing of item `id` as it is now (`None` if it is not an item).
+    pub(crate) fn item_listing(&self, id: ObjectId) -> Option<Listing> {
+        self.objects.get(&id).and_then(Object::as_item).map(listing)
+    }
+
+    fn artist_id(&self, artist: &str) -> Option<ObjectId> {
+        self.find_by(PathHash::tag("artist", &[artist]), |_, o| {
+            matches!(container(o).map(|c| &c.kind), Some(Kind::Artist)) && *o.name == *artist
+        })
+    }
+
+    fn album_id(&self, artist: &str, album: &str) -> Option<ObjectId> {
+        self.find_by(PathHash::tag("album", &[artist, album]), |_, o| {
+            matches!(container(o).map(|c| &c.kind), Some(Kind::Album { .. }))
+                && *o.name == *album
+                && self.objects.get(&o.parent).is_some_and(|a| *a.name == *artist)
+        })
+    }
+
+    fn genre_id(&self, genre: &str) -> Option<ObjectId> {
+        self.find_by(PathHash::tag("genre", &[genre]), |_, o| {
+            matches!(container(o).map(|c| &c.kind), Some(Kind::Genre)) && *o.name == *genre
+        })
+    }
+
+    /// The container of `slot`, if it exists.
+    fn slot_id(&self, slot: &Slot) -> Option<ObjectId> {
+        match slot {
+            Slot::Shelf(shelf) => Some(shelf.id()),
+            Slot::Album { artist, album } => self.album_id(artist.as_str(), album.as_str()),
+            Slot::Genre(genre) => self.genre_id(genre.trim()),
+        }
+    }
+
+    /// The container of `slot`, created (with its artist) if missing.
+    fn ensure_slot(&mut self, slot: &Slot) -> Result<ObjectId, Error> {
+        if let Some(id) = self.slot_id(slot) {
+            return Ok(id);
+        }
+        match slot {
+            Slot::Shelf(shelf) => Ok(shelf.id()),
+            Slot::Album { artist, album } => {
+                let (artist, album) = (artist.as_str(), album.as_str());
+                let artist_id = match self.artist_id(artist) {
+                    Some(id) => id,
+                    None => self.create(
+                        Shelf::Artists.id(),
+                        PathHash::tag("artist", &[artist]),
+                        artist,
+                        new_container(Kind::Artist),
+                    )?,
+                };
+                let state = PathHash::tag("album", &[artist, album]);
+                let node = new_container(Kind::Album { date: None });
+                let id = self.create(artist_id, state, album, node)?;
+                self.list(Shelf::Albums.id(), id);
+                Ok(id)
+            }
+            Slot::Genre(genre) => {
+                let genre = genre.trim();
+                let state = PathHash::tag("genre", &[genre]);
+                self.create(Shelf::Genres.id(), state, genre, new_container(Kind::Genre))
+            }
+        }
+    }
+
+    /// How item `id` is listed now, for [`Library::relist`] after it changes.
+    pub(crate) fn before(&self, id: ObjectId) -> Option<Before> {
+        let item = self.objects.get(&id)?.as_item()?;
+        Some(Before { listing: listing(item), date: item.tags().and_then(|t| t.date.clone()) })
+    }
+
+    /// Moves item `id` from the containers it was listed in (`old`) to those of its current
+    /// listing: it leaves the ones it is no longer in, joins the new ones, and the ones it
+    /// stays in record that it changed.
+    pub(crate) fn relist(&mut self, id: ObjectId, old: Option<Before>) -> Result<(), Error> {
+        let new = self.item_listing(id).unwrap_or_default();
+        let (old, old_date) = old.map_or((Listing::new(), None), |b| (b.listing, b.date));
+        let gone: Vec<(ObjectId, Slot)> =
+            old.iter().filter(|s| !new.contains(s)).map(|s| (id, s.clone())).collect();
+        self.leave_all(gone);
+        let date =
+            self.objects.get(&id).and_then(Object::as_item).and_then(|i| i.tags()?.date.clone());
+        for slot in &new {
+            let c = if old.contains(slot) {
+                let Some(c) = self.slot_id(slot) else { continue };
+                self.touch_child(c, true);
+                if old_date != date && old_date.is_some() && self.album_date(c) == old_date.as_ref()
+                {
+                    // The date that was the album's earliest moved: look at every track.
+                    self.refresh_album(c);
+                }
+                c
+            } else {
+                let c = self.ensure_slot(slot)?;
+                self.list(c, id);
+                c
+            };
+            self.note_date(c, date.as_ref());
+        }
+        if new.contains(&Slot::Shelf(Shelf::Pictures)) {
+            if let Some(parent) = self.objects.get(&id).map(|o| o.parent) {
+                self.refresh_cover(parent);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes each item out of the container of its slot, all at once per container, and
+    /// removes the albums, artists and genres left empty.
+    pub(crate) fn leave_all(&mut self, pairs: Vec<(ObjectId, Slot)>) {
+        let mut by_container: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
+        for (item, slot) in pairs {
+            if let Some(c) = self.slot_id(&slot) {
+                by_container.entry(c).or_default().insert(item);
+            }
+        }
+        for (c, gone) in by_container {
+            let left = self.unlist(c, &gone);
+            let (kind, parent) = match self.objects.get(&c) {
+                Some(o) => (o.as_container().map(|c| c.kind.clone()), o.parent),
+                None => continue,
+            };
+            match kind {
+                Some(Kind::Album { .. }) if left == 0 => {
+                    self.unlist(Shelf::Albums.id(), &BTreeSet::from([c]));
+                    self.objects.remove(&c);
+                    if self.unlist(parent, &BTreeSet::from([c])) == 0 {
+                        self.unlist(Shelf::Artists.id(), &BTreeSet::from([parent]));
+                        self.objects.remove(&parent);
+                    }
+                }
+                Some(Kind::Album { .. }) => self.refresh_album(c),
+                Some(Kind::Genre) if left == 0 => {
+                    self.unlist(Shelf::Genres.id(), &BTreeSet::from([c]));
+                    self.objects.remove(&c);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn album_date(&self, album: ObjectId) -> Option<&Name> {
+        match &self.objects.get(&album)?.as_container()?.kind {
+            Kind::Album { date } => date.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Recomputes an album's date (the earliest of its tracks'), `O(tracks)`.
+    fn refresh_album(&mut self, album: ObjectId) {
+        let Some(Container { kind: Kind::Album { .. }, children, .. }) =
+            self.objects.get(&album).and_then(Object::as_container)
+        else {
+            return;
+        };
+        let earliest = children
+            .iter()
+            .filter_map(|t| self.objects.get(t)?.as_item()?.tags()?.date.clone())
+            .min();
+        self.set_album_date(album, earliest);
+    }
+
+    /// Lowers an album's date to `date` if that is earlier, `O(1)`.
+    fn note_date(&mut self, album: ObjectId, date: Option<&Name>) {
+        let Some(date) = date else { return };
+        if !matches!(
+            self.objects.get(&album).and_then(Object::as_container).map(|c| &c.kind),
+            Some(Kind::Album { .. })
+        ) {
+            return;
+        }
+        if self.album_date(album).is_none_or(|d| date < d) {
+            self.set_album_date(album, Some(date.clone()));
+        }
+    }
+
+    /// Sets an album's date; if it moved, the album's place in its artist and in Albums may
+    /// have too.
+    fn set_album_date(&mut self, album: ObjectId, date: Option<Name>) {
+        if self.album_date(album) == date.as_ref() {
+            return;
+        }
+        let Some(obj) = self.objects.get_mut(&album) else { return };
+        let artist = obj.parent;
+        if let Node::Container(c) = &mut obj.node {
+            c.kind = Kind::Album { date };
+        }
+        self.touch_child(artist, true);
+        self.touch_child(Shelf::Albums.id(), true);
+    }
+
+    /// Picks the cover image of `folder` among its pictures; if it changed, the tracks beside
+    /// it show different art.
+    pub(crate) fn refresh_cover(&mut self, folder: ObjectId) {
+        let Some(c) = self.objects.get(&folder).and_then(Object::as_container) else { return };
+        let current = match c.kind {
+            Kind::Folder { cover } | Kind::Served { cover, .. } => cover,
+            _ => return,
+        };
+        let best = c
+            .children
+            .iter()
+            .filter_map(|&id| {
+                let obj = self.objects.get(&id)?;
+                let item = obj.as_item()?;
+                (item.format.kind() == MediaKind::Image).then_some(())?;
+                Some((cover_rank(&obj.name)?, &*obj.name, id))
+            })
+            .min()
+            .map(|(_, _, id)| id);
+        if best == current {
+            return;
+        }
+        if let Some(Node::Container(c)) = self.objects.get_mut(&folder).map(|o| &mut o.node) {
+            match &mut c.kind {
+                Kind::Folder { cover } | Kind::Served { cover, .. } => *cover = best,
+                _ => {}
+            }
+        }
+        let shown = |id: Option<ObjectId>| {
+            id.and_then(|id| self.objects.get(&id)?.as_item()).is_some_and(|i| i.thumbnail)
+        };
+        if shown(current) || shown(best) {
+            self.touch_tracks_of(folder);
+        }
+    }
+
+    /// Records that every track in `folder` changed (its art did).
+    fn touch_tracks_of(&mut self, folder: ObjectId) {
+        let Some(c) = self.objects.get(&folder).and_then(Object::as_container) else { return };
+        let mut touched = BTreeSet::from([folder]);
+        for &child in &c.children {
+            let Some(item) = self.objects.get(&child).and_then(Object::as_item) else { continue };
+            if item.format.kind() == MediaKind::Audio {
+                touched.extend(listing(item).iter().filter_map(|s| self.slot_id(s)));
+            }
+        }
+        for c in touched {
+            self.touch_child(c, false);
+        }
+    }
+
+    /// Records that item `id` changed where it is shown: its folder and listings, and if it is
+    /// its folder's cover, wherever the tracks beside it are.
+    pub(crate) fn touch_shown(&mut self, id: ObjectId) {
+        let Some(obj) = self.objects.get(&id) else { return };
+        let parent = obj.parent;
+        let slots: Vec<ObjectId> = obj
+            .as_item()
+            .map(listing)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| self.slot_id(s))
+            .collect();
+        self.touch_child(parent, false);
+        for c in slots {
+            self.touch_child(c, false);
+        }
+        if self.cover_of(parent) == Some(id) {
+            self.touch_tracks_of(parent);
+        }
+    }
+
+    fn cover_of(&self, folder: ObjectId) -> Option<ObjectId> {
+        match self.objects.get(&folder)?.as_container()?.kind {
+            Kind::Folder { cover } | Kind::Served { cover, .. } => cover,
+            _ => None,
+        }
+    }
+
+    /// The object whose thumbnail is the art of `id` (see the module docs), if any.
+    pub fn art(&self, id: ObjectId) -> Option<ObjectId> {
+        let obj = self.objects.get(&id)?;
+        match &obj.node {
+            Node::Item(item) if item.thumbnail => Some(id),
+            Node::Item(item) if item.format.kind() == MediaKind::Audio => {
+                let cover = self.cover_of(obj.parent)?;
+                self.objects.get(&cover)?.as_item()?.thumbnail.then_some(cover)
+            }
+            Node::Item(_) => None,
+            Node::Container(Container { kind: Kind::Album { .. }, children, .. }) => {
+                children.iter().find_map(|&t| self.art(t))
+            }
+            Node::Container(_) => None,
+        }
+    }
+
+    /// The album artist of an album container (its parent's name).
+    pub fn album_artist(&self, album: ObjectId) -> Option<&str> {
+        let obj = self.objects.get(&album)?;
+        matches!(obj.as_container()?.kind, Kind::Album { .. })
+            .then(|| self.objects.get(&obj.parent).map(Object::name))
+            .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,429 @@
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::*;
+use crate::library::{class_of, Details, FileInfo, SortSpec};
+
+fn info(size: u64) -> FileInfo {
+    FileInfo { size, mtime: 1_700_000_000 }
+}
+
+#[derive(Default, Clone)]
+struct T<'a> {
+    title: Option<&'a str>,
+    artist: Option<&'a str>,
+    album_artist: Option<&'a str>,
+    album: Option<&'a str>,
+    genre: Option<&'a str>,
+    track: Option<u32>,
+    disc: Option<u32>,
+    date: Option<&'a str>,
+    compilation: bool,
+}
+
+impl T<'_> {
+    fn details(&self) -> Details {
+        let n = |s: Option<&str>| s.map(Name::from);
+        Details::tagged(Tags {
+            title: self.title.map(Box::from),
+            artist: n(self.artist),
+            album_artist: n(self.album_artist),
+            album: n(self.album),
+            genre: n(self.genre),
+            track: self.track,
+            disc: self.disc,
+            date: n(self.date),
+            compilation: self.compilation,
+        })
+    }
+}
+
+fn titles(lib: &Library, id: ObjectId) -> Vec<String> {
+    let kids = lib.children(id, &SortSpec::default()).unwrap();
+    kids.iter().map(|&k| lib.get(k).unwrap().title().to_string()).collect()
+}
+
+fn child(lib: &Library, id: ObjectId, title: &str) -> ObjectId {
+    let kids = lib.children(id, &SortSpec::default()).unwrap();
+    *kids
+        .iter()
+        .find(|&&k| lib.get(k).unwrap().title() == title)
+        .unwrap_or_else(|| panic!("no {title:?} in {:?}", titles(lib, id)))
+}
+
+/// A library with a compilation, a multi-disc album, an untagged file and an album artist.
+fn sample() -> Library {
+    let mut lib = Library::new();
+    lib.add_root(0, "Music").unwrap();
+    let mut add = |path: &str, t: T<'_>| {
+        lib.insert_file_with(0, path, info(1), t.details()).unwrap().unwrap();
+    };
+    // A compilation marked as such, tracks by different artists.
+    for (i, artist) in ["Ann", "Bob", "Cy"].iter().enumerate() {
+        let title = ["Opening", "Middle", "Closing"][i];
+        let t = T {
+            title: Some(title),
+            artist: Some(artist),
+            album: Some("Hits 2001"),
+            track: Some(i as u32 + 1),
+            compilation: true,
+            genre: Some("Pop"),
+            ..T::default()
+        };
+        add(&format!("Comp/{i}.ogg"), t);
+    }
+    // A two-disc album, added out of order; tracks tagged with featured artists but one
+    // ALBUMARTIST.
+    for (disc, track) in [(2, 1), (1, 10), (2, 2), (1, 2), (1, 1)] {
+        let title = format!("d{disc}t{track}");
+        let artist = if track == 2 { "Dee feat. Eve" } else { "Dee" };
+        let t = T {
+            title: Some(&title),
+            artist: Some(artist),
+            album_artist: Some("Dee"),
+            album: Some("Double"),
+            disc: Some(disc),
+            track: Some(track),
+            date: Some("1997"),
+            genre: Some("Rock"),
+            ..T::default()
+        };
+        add(&format!("Dee/Double/{disc}-{track}.ogg"), t);
+    }
+    // Two albums of the same name by Dee, ordered by date; one is older.
+    let t = T {
+        title: Some("x"),
+        artist: Some("Dee"),
+        album: Some("Alive"),
+        date: Some("1990"),
+        ..T::default()
+    };
+    add("Dee/Alive/x.ogg", t);
+    // Nothing tagged at all, and a file that was never read.
+    add("loose/untagged song.ogg", T::default());
+    lib.insert_file(0, "loose/never read.mp3", info(1)).unwrap().unwrap();
+    // Not music.
+    lib.insert_file(0, "loose/clip.mkv", info(1)).unwrap().unwrap();
+    lib.insert_file(0, "loose/photo.jpg", info(1)).unwrap().unwrap();
+    lib
+}
+
+#[test]
+fn tree_shapes_from_tags() {
+    let mut lib = sample();
+    let top = Shelf::Root.id();
+    assert_eq!(titles(&lib, top), ["Music", "Video", "Pictures", "Folders"]);
+    assert_eq!(titles(&lib, Shelf::Music.id()), ["Artists", "Albums", "Genres", "All Tracks"]);
+    let artists = Shelf::Artists.id();
+    assert_eq!(titles(&lib, artists), ["Dee", "Unknown Artist", "Various Artists"]);
+    // ALBUMARTIST gathers the featured artist's tracks; albums by name.
+    let dee = child(&lib, artists, "Dee");
+    assert_eq!(titles(&lib, dee), ["Alive", "Double"]);
+    // Multi-disc: disc, then track, whatever the insertion order.
+    let double = child(&lib, dee, "Double");
+    assert_eq!(titles(&lib, double), ["d1t1", "d1t2", "d1t10", "d2t1", "d2t2"]);
+    // The compilation is under Various Artists, in track order.
+    let various = child(&lib, artists, "Various Artists");
+    let hits = child(&lib, various, "Hits 2001");
+    assert_eq!(titles(&lib, hits), ["Opening", "Middle", "Closing"]);
+    assert_eq!(lib.album_artist(hits), Some("Various Artists"));
+    // Missing tags: Unknown Artist / Unknown Album, titled by the file name.
+    let unknown = child(&lib, artists, "Unknown Artist");
+    let unknown_album = child(&lib, unknown, "Unknown Album");
+    assert_eq!(titles(&lib, unknown_album), ["never read", "untagged song"]);
+    // Albums lists each album once, by name.
+    assert_eq!(titles(&lib, Shelf::Albums.id()), ["Alive", "Double", "Hits 2001", "Unknown Album"]);
+    assert_eq!(titles(&lib, Shelf::Genres.id()), ["Pop", "Rock"]);
+    let rock = child(&lib, Shelf::Genres.id(), "Rock");
+    assert_eq!(titles(&lib, rock).len(), 5);
+    assert_eq!(titles(&lib, Shelf::AllTracks.id()).len(), 11);
+    assert_eq!(titles(&lib, Shelf::Video.id()), ["clip"]);
+    assert_eq!(titles(&lib, Shelf::Pictures.id()), ["photo"]);
+    // The album container in Albums is the one under its artist.
+    assert_eq!(child(&lib, Shelf::Albums.id(), "Double"), double);
+    assert_eq!(lib.get(double).unwrap().parent(), dee);
+    // Classes.
+    let class = |id| class_of(lib.get(id).unwrap());
+    assert_eq!(class(dee), "object.container.person.musicArtist");
+    assert_eq!(class(double), "object.container.album.musicAlbum");
+    assert_eq!(class(rock), "object.container.genre.musicGenre");
+    // A second album of the same name by another artist sorts by date: tag one in 1980.
+    let t = T {
+        title: Some("y"),
+        artist: Some("Zed"),
+        album: Some("Alive"),
+        date: Some("1980"),
+        ..T::default()
+    };
+    lib.insert_file_with(0, "Zed/y.ogg", info(1), t.details()).unwrap();
+    let albums = lib.children(Shelf::Albums.id(), &SortSpec::default()).unwrap().into_owned();
+    let alive: Vec<&str> = albums.iter().filter_map(|&a| lib.album_artist(a)).take(2).collect();
+    assert_eq!(alive, ["Zed", "Dee"], "older first");
+}
+
+#[test]
+fn ids_survive_restarts_and_rescans() {
+    let a = sample();
+    // Another "run": the same files found in another order, one removed and re-added.
+    let mut b = Library::new();
+    b.add_root(0, "Music").unwrap();
+    let mut items: Vec<(String, ObjectId)> = Vec::new();
+    for (&id, obj) in &a.objects {
+        if obj.as_item().is_some() {
+            items.push((a.file_ref(id).unwrap().to_string(), id));
+        }
+    }
+    items.reverse();
+    for (path, id) in &items {
+        let item = a.get(*id).unwrap().as_item().unwrap();
+        b.insert_file_with(0, path, item.file, item.details.clone()).unwrap();
+    }
+    b.remove_path(0, "Dee").unwrap();
+    for (path, id) in &items {
+        let item = a.get(*id).unwrap().as_item().unwrap();
+        b.insert_file_with(0, path, item.file, item.details.clone()).unwrap();
+    }
+    let ids = |lib: &Library| -> Vec<(ObjectId, String, ObjectId)> {
+        lib.objects.iter().map(|(&id, o)| (id, o.name().to_owned(), o.parent())).collect()
+    };
+    assert_eq!(ids(&a), ids(&b));
+    let dee = a.artist_id("Dee").unwrap();
+    assert_eq!(dee, PathHash::tag("artist", &["Dee"]).candidate(0));
+}
+
+#[test]
+fn update_ids_change_exactly_where_a_track_goes() {
+    let mut lib = sample();
+    lib.take_container_updates();
+    let changed = |lib: &mut Library| -> Vec<ObjectId> {
+        let mut ids: Vec<ObjectId> =
+            lib.take_container_updates().into_iter().map(|(id, _)| id).collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<ObjectId>| {
+        v.sort();
+        v
+    };
+    let dee = lib.artist_id("Dee").unwrap();
+    let double = lib.album_id("Dee", "Double").unwrap();
+    let rock = lib.genre_id("Rock").unwrap();
+    let folder = lib.lookup_path(0, "Dee/Double").unwrap();
+    // One more track on an existing album: its folder, All Tracks, the album and the genre.
+    let t = T {
+        title: Some("d1t3"),
+        album_artist: Some("Dee"),
+        album: Some("Double"),
+        disc: Some(1),
+        track: Some(3),
+        genre: Some("Rock"),
+        ..T::default()
+    };
+    let id = lib.insert_file_with(0, "Dee/Double/1-3.ogg", info(1), t.details()).unwrap().unwrap();
+    assert_eq!(changed(&mut lib), sorted(vec![folder, Shelf::AllTracks.id(), double, rock]));
+    // Retagged into a new artist, album and genre: they appear under their shelves.
+    let t2 = T {
+        title: Some("new"),
+        artist: Some("Fay"),
+        album: Some("Solo"),
+        genre: Some("Jazz"),
+        ..T::default()
+    };
+    lib.set_details(id, t2.details()).unwrap();
+    let fay = lib.artist_id("Fay").unwrap();
+    let solo = lib.album_id("Fay", "Solo").unwrap();
+    let jazz = lib.genre_id("Jazz").unwrap();
+    assert_eq!(
+        changed(&mut lib),
+        sorted(vec![
+            folder,
+            Shelf::AllTracks.id(),
+            double,
+            rock,
+            Shelf::Artists.id(),
+            Shelf::Albums.id(),
+            Shelf::Genres.id(),
+            fay,
+            solo,
+            jazz
+        ])
+    );
+    // Only its duration changes: the containers showing it.
+    let mut d = t2.details();
+    d.duration_ms = Some(5);
+    lib.set_details(id, d).unwrap();
+    assert_eq!(changed(&mut lib), sorted(vec![folder, Shelf::AllTracks.id(), solo, jazz]));
+    // Removed: its album, artist and genre disappear; their shelves change.
+    let s = lib.system_update_id();
+    assert_eq!(lib.remove_path(0, "Dee/Double/1-3.ogg"), Ok(1));
+    assert!(lib.system_update_id() > s);
+    assert_eq!(
+        changed(&mut lib),
+        sorted(vec![
+            folder,
+            Shelf::AllTracks.id(),
+            Shelf::Artists.id(),
+            Shelf::Albums.id(),
+            Shelf::Genres.id()
+        ])
+    );
+    assert_eq!((lib.artist_id("Fay"), lib.get(solo), lib.get(jazz)), (None, None, None));
+    assert!(lib.get(dee).is_some());
+    // Removing a whole folder: Dee's albums go, Dee goes.
+    lib.remove_path(0, "Dee").unwrap();
+    assert_eq!(lib.get(dee), None);
+    assert_eq!(
+        titles(&lib, Shelf::Artists.id()),
+        ["Unknown Artist", "Various Artists", "Zed"][..2]
+    );
+    assert_eq!(lib.genre_id("Rock"), None);
+}
+
+#[test]
+fn names_are_shared_and_released() {
+    let mut lib = sample();
+    let pop: Vec<&Name> = lib
+        .objects
+        .values()
+        .filter_map(|o| o.as_item()?.tags()?.genre.as_ref())
+        .filter(|g| &***g == "Pop")
+        .collect();
+    assert_eq!(pop.len(), 3);
+    assert!(pop.windows(2).all(|w| Name::ptr_eq(w[0], w[1])), "one copy of \"Pop\"");
+    assert!(lib.names.contains("Pop"));
+    lib.remove_path(0, "Comp").unwrap();
+    assert!(!lib.names.contains("Pop") && !lib.names.contains("Hits 2001"));
+    assert!(lib.names.contains("Rock"));
+}
+
+#[test]
+fn cover_images_and_embedded_art() {
+    let mut lib = sample();
+    let track = lib.lookup_path(0, "Dee/Double/1-1.ogg").unwrap();
+    let double = lib.album_id("Dee", "Double").unwrap();
+    assert_eq!(lib.art(track), None);
+    // A cover beside the tracks counts once it has a thumbnail.
+    let cover = lib.insert_file(0, "Dee/Double/Cover.JPG", info(9)).unwrap().unwrap();
+    lib.insert_file(0, "Dee/Double/scan.jpg", info(9)).unwrap();
+    assert_eq!(lib.art(track), None);
+    lib.take_container_updates();
+    lib.set_thumbnail(cover, true).unwrap();
+    assert_eq!(lib.art(track), Some(cover));
+    assert_eq!(lib.art(double), Some(cover));
+    let changed: Vec<ObjectId> =
+        lib.take_container_updates().into_iter().map(|(id, _)| id).collect();
+    assert!(
+        changed.contains(&double) && changed.contains(&Shelf::AllTracks.id()),
+        "tracks show new art"
+    );
+    // Its own picture wins.
+    lib.set_thumbnail(track, true).unwrap();
+    assert_eq!(lib.art(track), Some(track));
+    // folder.jpg ranks after cover.*; removing the cover falls back to nothing here.
+    lib.remove_path(0, "Dee/Double/Cover.JPG").unwrap();
+    let other = lib.lookup_path(0, "Dee/Double/1-2.ogg").unwrap();
+    assert_eq!(lib.art(other), None);
+    let folder_jpg = lib.insert_file(0, "Dee/Double/folder.jpg", info(9)).unwrap().unwrap();
+    lib.set_thumbnail(folder_jpg, true).unwrap();
+    assert_eq!(lib.art(other), Some(folder_jpg));
+    assert_eq!(cover_rank("cover.jpg"), Some(0));
+    assert_eq!(cover_rank("AlbumArt_{X}_Large.jpg"), Some(3));
+    assert_eq!(cover_rank("covers.jpg"), None);
+    assert_eq!(lib.set_thumbnail(double, true), Err(Error::NotAnItem));
+}
+
+/// The model: for every item, the containers its tags put it in. Checked against the library
+/// after random inserts, retags and removals.
+#[test]
+fn random_operations_keep_listings_consistent() {
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let mut s = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n
+    };
+    let artists = ["A", "B", "C"];
+    let albums = ["X", "Y"];
+    let genres = ["G", "H"];
+    for step in 0..2000u64 {
+        let path = format!("d{}/f{}.ogg", next(4), next(6));
+        match next(4) {
+            0 => {
+                lib.remove_path(0, &path).unwrap();
+            }
+            1 if next(2) == 0 => {
+                lib.remove_path(0, path.split('/').next().unwrap()).unwrap();
+            }
+            _ => {
+                let t = T {
+                    artist: (next(4) > 0).then(|| artists[next(3) as usize]),
+                    album_artist: (next(3) == 0).then(|| artists[next(3) as usize]),
+                    album: (next(4) > 0).then(|| albums[next(2) as usize]),
+                    genre: (next(3) > 0).then(|| genres[next(2) as usize]),
+                    compilation: next(5) == 0,
+                    track: Some(next(5) as u32),
+                    ..T::default()
+                };
+                if next(2) == 0 {
+                    lib.insert_file_with(0, &path, info(step), t.details()).unwrap();
+                } else {
+                    let id = lib.insert_file(0, &path, info(step % 3)).unwrap().unwrap();
+                    lib.set_details(id, t.details()).unwrap();
+                }
+            }
+        }
+        if step % 50 != 49 {
+            continue;
+        }
+        // Expected membership from the items alone.
+        let mut expected: BTreeMap<ObjectId, Vec<ObjectId>> = BTreeMap::new();
+        let mut all = Vec::new();
+        for (&id, obj) in &lib.objects {
+            let Some(item) = obj.as_item() else { continue };
+            all.push(id);
+            for slot in listing(item) {
+                let c = lib.slot_id(&slot).unwrap_or_else(|| panic!("{slot:?} missing at {step}"));
+                expected.entry(c).or_default().push(id);
+            }
+        }
+        for (&id, obj) in &lib.objects {
+            let Some(c) = obj.as_container() else { continue };
+            let mut kids = c.children().to_vec();
+            kids.sort();
+            match c.kind() {
+                Kind::Album { .. } | Kind::Genre => {
+                    assert_eq!(Some(&kids), expected.get(&id), "{} at {step}", obj.name());
+                    if let Kind::Album { date } = c.kind() {
+                        assert!(date.is_none());
+                    }
+                }
+                Kind::Shelf(Shelf::AllTracks) => assert_eq!(kids, all, "at {step}"),
+                Kind::Artist => {
+                    assert!(!kids.is_empty(), "empty artist at {step}");
+                    for album in &kids {
+                        assert_eq!(lib.get(*album).unwrap().parent(), id);
+                    }
+                }
+                Kind::Shelf(Shelf::Albums) => {
+                    let albums = lib
+                        .objects
+                        .values()
+                        .filter(|o| {
+                            matches!(o.as_container().map(|c| c.kind()), Some(Kind::Album { .. }))
+                        })
+                        .count();
+                    assert_eq!(kids.len(), albums);
+                }
+                _ => {}
+            }
+        }
+        let names: usize = lib.names.len();
+        assert!(names <= artists.len() + albums.len() + genres.len(), "names leak at {step}");
+    }
+}

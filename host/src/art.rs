@@ -1,0 +1,328 @@
+//! Album art and thumbnails: `JPEG_TN` pictures (a JPEG of at most 160x160) made in the
+//! background and cached on disk.
+//!
+//! What gets one: every picture (scaled down with the `image` crate; a folder's `cover.jpg` is
+//! then the art of the tracks beside it, see [`rill_core::library::music`]), every audio file
+//! with an embedded picture (an Ogg Vorbis `METADATA_BLOCK_PICTURE`, an ID3 `APIC`, a FLAC
+//! picture, an MP4 `covr`: the front cover if there are several), and, when `ffmpeg` is
+//! installed, every video (a frame a tenth of the way in).
+//!
+//! The cache is `$XDG_CACHE_HOME/rill/art/` (`~/.cache/rill/art/`). A thumbnail is named by the
+//! FNV-1a 64 hash of the file's identity: its served folder, relative path, size and
+//! modification time. A file that changes gets a new name, so a stale thumbnail is never served
+//! (the old one stays until the cache is cleared). A file without art gets an empty `.none`
+//! marker, so it is not read again on the next start.
+//!
+//! [`spawn`] starts one background thread after the scan: it goes through the library's items,
+//! makes what is missing, and marks the items that have a thumbnail
+//! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch. A Browse never
+//! waits for a thumbnail: the URI is offered once it exists, and the server hands out the
+//! cached file ([`Cache::open`]).
+
+use std::fs::{self, File};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, PoisonError};
+
+use embedded_io_adapters::std::FromStd;
+use image::codecs::jpeg::JpegEncoder;
+use image::DynamicImage;
+use rill_core::dlna::{MediaFormat, MediaKind};
+use rill_core::library::{FileInfo, FileRef, Library, ObjectId};
+use rill_core::media::tags::{Picture, Tags};
+use rill_core::media::vorbis_file::VorbisFile;
+
+use crate::connection::Shared;
+
+/// The largest width and height of a `JPEG_TN` picture (DLNA).
+pub const MAX_SIDE: u32 = 160;
+
+/// Items marked per write-lock acquisition.
+const BATCH: usize = 64;
+
+/// The largest file read whole to scale it (a picture, or an embedded one).
+const MAX_SOURCE: u64 = 64 << 20;
+
+/// The thumbnail cache folder.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// The cache in the XDG cache folder, created if missing; `None` if there is no such folder
+    /// or it cannot be created (then nothing has art).
+    pub fn new() -> Option<Cache> {
+        let dir = dirs::cache_dir()?.join("rill").join("art");
+        Cache::at(dir)
+    }
+
+    /// A cache in `dir`, created if missing.
+    pub fn at(dir: PathBuf) -> Option<Cache> {
+        match fs::create_dir_all(&dir) {
+            Ok(()) => Some(Cache { dir }),
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), "no thumbnail cache: {e}");
+                None
+            }
+        }
+    }
+
+    /// The cache file name stem of a file: the hash of its identity.
+    fn key(root: &Path, rel: &str, info: FileInfo) -> String {
+        let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+        let parts: [&[u8]; 4] = [
+            root.as_os_str().as_encoded_bytes(),
+            rel.as_bytes(),
+            &info.size.to_le_bytes(),
+            &info.mtime.to_le_bytes(),
+        ];
+        for part in parts {
+            // Each part is followed by a NUL, which paths never contain, so parts never run
+            // into each other.
+            for &b in part.iter().chain(&[0]) {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+
+    fn jpeg(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.jpg"))
+    }
+
+    fn none(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.none"))
+    }
+
+    /// Opens the cached thumbnail of the file at `file` under `root` with identity `info`.
+    pub fn open(&self, root: &Path, file: &FileRef<'_>, info: FileInfo) -> Option<(File, u64)> {
+        let file = File::open(self.jpeg(&Cache::key(root, &file.to_string(), info))).ok()?;
+        let len = file.metadata().ok()?.len();
+        Some((file, len))
+    }
+
+    /// Stores `jpeg` (or, for `None`, the marker of a file without art) atomically.
+    fn store(&self, key: &str, jpeg: Option<&[u8]>) -> std::io::Result<()> {
+        let (path, bytes) = match jpeg {
+            Some(bytes) => (self.jpeg(key), bytes),
+            None => (self.none(key), &[][..]),
+        };
+        let tmp = self.dir.join(format!("{key}.{}.tmp", std::process::id()));
+        fs::write(&tmp, bytes)?;
+        fs::rename(&tmp, path)
+    }
+}
+
+/// One item to look at.
+struct Job {
+    id: ObjectId,
+    format: MediaFormat,
+    root: usize,
+    rel: String,
+    info: FileInfo,
+}
+
+/// Starts the background thread that makes the thumbnails of `shared`'s library.
+pub fn spawn(shared: Arc<Shared>) {
+    let Some(cache) = shared.art.clone() else { return };
+    let spawned =
+        std::thread::Builder::new().name("rill-art".into()).spawn(move || run(&shared, &cache));
+    if let Err(e) = spawned {
+        tracing::warn!("no thumbnails: cannot start their thread: {e}");
+    }
+}
+
+fn run(shared: &Shared, cache: &Cache) {
+    let jobs: Vec<Job> = {
+        let library = shared.library.read().unwrap_or_else(PoisonError::into_inner);
+        library
+            .iter()
+            .filter_map(|(id, obj)| {
+                let item = obj.as_item().filter(|i| !i.thumbnail)?;
+                let wanted = match item.format.kind() {
+                    MediaKind::Image | MediaKind::Video => true,
+                    // Only files the scan saw a picture in are opened again.
+                    MediaKind::Audio => item.details.picture,
+                };
+                let file = library.file_ref(id).filter(|_| wanted)?;
+                Some(Job {
+                    id,
+                    format: item.format,
+                    root: usize::from(file.root),
+                    rel: file.to_string(),
+                    info: item.file,
+                })
+            })
+            .collect()
+    };
+    let ffmpeg = has_ffmpeg();
+    let mut made = Vec::new();
+    for job in jobs {
+        let Some(root) = shared.storage.roots().get(job.root) else { continue };
+        let key = Cache::key(root, &job.rel, job.info);
+        if cache.jpeg(&key).exists() {
+            made.push(job);
+        } else if !cache.none(&key).exists() {
+            let thumb = make(shared, &job, ffmpeg);
+            let stored = cache.store(&key, thumb.as_deref());
+            if let Err(e) = stored {
+                tracing::warn!(path = %job.rel, "cannot cache a thumbnail: {e}");
+            } else if thumb.is_some() {
+                made.push(job);
+            }
+        }
+        if made.len() >= BATCH {
+            mark(shared, &mut made);
+        }
+    }
+    mark(shared, &mut made);
+}
+
+/// Marks the items of `made` as having thumbnails, unless they changed meanwhile.
+fn mark(shared: &Shared, made: &mut Vec<Job>) {
+    if made.is_empty() {
+        return;
+    }
+    let mut library = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+    for job in made.drain(..) {
+        if unchanged(&library, &job) {
+            let _ = library.set_thumbnail(job.id, true);
+        }
+    }
+}
+
+fn unchanged(library: &Library, job: &Job) -> bool {
+    let item = library.get(job.id).and_then(|o| o.as_item());
+    item.is_some_and(|i| i.file == job.info && i.format == job.format)
+}
+
+/// The thumbnail of a job's file, or `None` if it has no art or cannot be read.
+fn make(shared: &Shared, job: &Job, ffmpeg: bool) -> Option<Vec<u8>> {
+    let path = PathBuf::from(&job.rel);
+    match job.format.kind() {
+        MediaKind::Image => {
+            let (file, meta) = shared.storage.open(job.root, &path).ok()?;
+            let bytes = read_bounded(file, meta.len())?;
+            scale(&bytes)
+        }
+        MediaKind::Audio if job.format == MediaFormat::OggVorbis => {
+            let (file, _) = shared.storage.open(job.root, &path).ok()?;
+            embedded(FromStd::new(file))
+        }
+        MediaKind::Audio => {
+            let abs = shared.storage.roots().get(job.root)?.join(&path);
+            scale(&crate::tags::picture(&abs)?)
+        }
+        MediaKind::Video if ffmpeg => {
+            let abs = shared.storage.roots().get(job.root)?.join(&path);
+            video_frame(&abs)
+        }
+        MediaKind::Video => None,
+    }
+}
+
+fn read_bounded(mut file: File, len: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    if len > MAX_SOURCE {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).ok()?);
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The embedded front cover of an Ogg Vorbis file, scaled.
+fn embedded(file: FromStd<File>) -> Option<Vec<u8>> {
+    let vorbis = VorbisFile::open(file).ok()?;
+    let comments = vorbis.comments()?;
+    let b64 = Tags::from_comments(&comments).picture?;
+    let bound = Picture::decoded_len_bound(b64);
+    if u64::try_from(bound).ok()? > MAX_SOURCE {
+        return None;
+    }
+    let mut buf = vec![0; bound];
+    let data = Picture::decode(b64, &mut buf).ok()?.data;
+    scale(buf.get(data)?)
+}
+
+/// An image (JPEG or PNG) scaled to fit [`MAX_SIDE`] (never enlarged), as a JPEG.
+pub fn scale(bytes: &[u8]) -> Option<Vec<u8>> {
+    let image = image::load_from_memory(bytes).ok()?;
+    let small = if image.width() > MAX_SIDE || image.height() > MAX_SIDE {
+        image.thumbnail(MAX_SIDE, MAX_SIDE)
+    } else {
+        image
+    };
+    let rgb = DynamicImage::ImageRgb8(small.to_rgb8());
+    let mut out = Cursor::new(Vec::new());
+    rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85)).ok()?;
+    Some(out.into_inner())
+}
+
+fn has_ffmpeg() -> bool {
+    let run = |name: &str| {
+        Command::new(name)
+            .arg("-version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    run("ffmpeg") && run("ffprobe")
+}
+
+/// A frame a tenth of the way into a video, scaled to fit, through `ffprobe` and `ffmpeg`.
+fn video_frame(path: &Path) -> Option<Vec<u8>> {
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .arg(path)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let duration: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap_or(0.0);
+    let at = format!("{:.3}", (duration / 10.0).max(0.0));
+    let fit = format!("scale={MAX_SIDE}:{MAX_SIDE}:force_original_aspect_ratio=decrease");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-ss", &at, "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-vf", &fit, "-f", "image2", "-c:v", "mjpeg", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaling_keeps_the_aspect_and_never_enlarges() {
+        let big = image::RgbImage::from_fn(640, 320, |x, _| image::Rgb([(x % 256) as u8, 0, 0]));
+        let mut png = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(big).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let jpeg = scale(png.get_ref()).unwrap();
+        let back = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
+        assert_eq!((back.width(), back.height()), (160, 80));
+        let small = DynamicImage::ImageRgb8(image::RgbImage::new(30, 40));
+        let mut png = Cursor::new(Vec::new());
+        small.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let back = image::load_from_memory(&scale(png.get_ref()).unwrap()).unwrap();
+        assert_eq!((back.width(), back.height()), (30, 40));
+        assert_eq!(scale(b"not an image"), None);
+    }
+
+    #[test]
+    fn keys_change_with_the_file() {
+        let info = FileInfo { size: 10, mtime: 5 };
+        let k = Cache::key(Path::new("/m"), "a/b.jpg", info);
+        assert_eq!(k.len(), 16);
+        assert_eq!(k, Cache::key(Path::new("/m"), "a/b.jpg", info));
+        assert_ne!(k, Cache::key(Path::new("/m"), "a/b.jpg", FileInfo { mtime: 6, ..info }));
+        assert_ne!(k, Cache::key(Path::new("/m"), "a/b.jpg", FileInfo { size: 11, ..info }));
+        assert_ne!(k, Cache::key(Path::new("/m/a"), "b.jpg", info));
+    }
+}

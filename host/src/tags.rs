@@ -1,0 +1,108 @@
+//! Tags of the audio formats other than Ogg Vorbis, read with the `lofty` crate: ID3v2 in MP3,
+//! Vorbis comments in FLAC and Opus, MP4 atoms in M4A, RIFF INFO and ID3 in WAV. Mapped into the
+//! core's [`Tags`] with the same fields the Vorbis reader fills (title, artist, album artist,
+//! album, genre, track, disc, date, compilation), plus the play time and audio properties.
+//! These files are served as they are, so no exact frame count is recorded.
+
+use std::path::Path;
+
+use lofty::file::{AudioFile, TaggedFileExt};
+use lofty::picture::PictureType;
+use lofty::tag::{Accessor, ItemKey, Tag};
+use rill_core::library::{AudioProps, Details, Name, Tags};
+
+/// What reading the file at `path` revealed, or `None` if lofty cannot read it.
+pub fn read(path: &Path) -> Option<Details> {
+    let file = lofty::read_from_path(path).ok()?;
+    let props = file.properties();
+    let tags = file.primary_tag().or_else(|| file.first_tag()).map(|t| Box::new(tags(t)));
+    let audio = props.sample_rate().map(|sample_rate| AudioProps {
+        sample_rate,
+        channels: props.channels().unwrap_or(2),
+        bits_per_sample: props.bit_depth().unwrap_or(0),
+    });
+    let duration_ms = u64::try_from(props.duration().as_millis()).ok().filter(|&ms| ms > 0);
+    let picture = file.tags().iter().any(|t| !t.pictures().is_empty());
+    Some(Details { duration_ms, frames: None, audio, tags, picture })
+}
+
+fn tags(t: &Tag) -> Tags {
+    let get = |key: ItemKey| t.get_string(key).filter(|s| !s.trim().is_empty()).map(Name::from);
+    Tags {
+        title: t.title().map(|s| s.into_owned().into_boxed_str()),
+        artist: t.artist().map(|s| Name::from(&*s)),
+        album_artist: get(ItemKey::AlbumArtist),
+        album: t.album().map(|s| Name::from(&*s)),
+        genre: t.genre().map(|s| Name::from(&*s)),
+        track: t.track(),
+        disc: t.disk(),
+        date: get(ItemKey::RecordingDate).or_else(|| get(ItemKey::Year)),
+        compilation: t.get_string(ItemKey::FlagCompilation).is_some_and(|v| v.trim() == "1"),
+    }
+}
+
+/// The embedded front cover (else the first picture) of the file at `path`, as stored.
+pub fn picture(path: &Path) -> Option<Vec<u8>> {
+    let file = lofty::read_from_path(path).ok()?;
+    let pictures = file.tags().iter().flat_map(Tag::pictures);
+    let mut first = None;
+    for p in pictures {
+        if p.pic_type() == PictureType::CoverFront {
+            return Some(p.data().to_vec());
+        }
+        first.get_or_insert(p);
+    }
+    first.map(|p| p.data().to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// One second of tone encoded by ffmpeg with `metadata`, as `name`.
+    fn encode(dir: &Path, name: &str, metadata: &[(&str, &str)]) -> std::path::PathBuf {
+        let out = dir.join(name);
+        let mut cmd = Command::new("ffmpeg");
+        cmd.args(["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i"]);
+        cmd.args(["sine=frequency=440:duration=1:sample_rate=48000", "-ac", "2"]);
+        for (k, v) in metadata {
+            cmd.args(["-metadata", &format!("{k}={v}")]);
+        }
+        assert!(cmd.arg(&out).status().expect("ffmpeg runs").success(), "{name}");
+        out
+    }
+
+    #[test]
+    fn mp3_flac_opus_and_m4a_tags_map_like_vorbis_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let metadata = [
+            ("title", "Song & Dance"),
+            ("artist", "Dee feat. Eve"),
+            ("album_artist", "Dee"),
+            ("album", "Double"),
+            ("genre", "Rock"),
+            ("track", "3/12"),
+            ("disc", "2"),
+            ("date", "1997"),
+        ];
+        for name in ["a.mp3", "a.flac", "a.opus", "a.m4a"] {
+            let path = encode(dir.path(), name, &metadata);
+            let details = read(&path).unwrap_or_else(|| panic!("{name} unreadable"));
+            let t = details.tags.as_deref().unwrap_or_else(|| panic!("{name} untagged"));
+            assert_eq!(t.title.as_deref(), Some("Song & Dance"), "{name}");
+            assert_eq!(t.artist.as_deref(), Some("Dee feat. Eve"), "{name}");
+            assert_eq!(t.album_artist.as_deref(), Some("Dee"), "{name}");
+            assert_eq!(t.album.as_deref(), Some("Double"), "{name}");
+            assert_eq!(t.genre.as_deref(), Some("Rock"), "{name}");
+            assert_eq!((t.track, t.disc), (Some(3), Some(2)), "{name}");
+            assert!(t.date.as_deref().is_some_and(|d| d.starts_with("1997")), "{name}");
+            let audio = details.audio.unwrap();
+            assert_eq!((audio.sample_rate, audio.channels), (48_000, 2), "{name}");
+            let ms = details.duration_ms.unwrap();
+            assert!((950..=1100).contains(&ms), "{name}: {ms} ms");
+            assert_eq!(details.frames, None);
+        }
+        assert!(read(&dir.path().join("missing.mp3")).is_none());
+    }
+}
