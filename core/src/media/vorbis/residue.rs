@@ -421,4 +421,3 @@ fn stereo_vectors<const D: usize>(
     }
     Some(())
 }
-
