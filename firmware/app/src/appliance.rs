@@ -12,9 +12,9 @@ use core::cell::RefCell;
 
 use embassy_time::Instant as Clock;
 use embedded_sdmmc::BlockDevice;
+use rill_core::gena::Subscriptions;
 use rill_core::library::{FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::gena::Subscriptions;
 use rill_core::server::{Env, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 
