@@ -20,8 +20,14 @@ fn board_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/boards/mps2-an386")
 }
 
-/// Builds the firmware (release) and returns the ELF's path.
-pub fn build_firmware() -> PathBuf {
+/// Builds the firmware (release) with cargo `features` (comma-separated, may be empty) and
+/// copies the ELF into `dir`; returns the copy's path. Tests of different variants run at once
+/// in separate processes and cargo puts every variant's ELF at the same path, so the build and
+/// the copy happen under a file lock.
+fn build_firmware(features: &str, dir: &Path) -> PathBuf {
+    let lock = std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware.lock"))
+        .expect("creating the firmware build lock");
+    lock.lock().expect("taking the firmware build lock");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
@@ -30,6 +36,8 @@ pub fn build_firmware() -> PathBuf {
             "--locked",
             "--offline",
             "--message-format=json-render-diagnostics",
+            "--features",
+            features,
         ])
         .current_dir(board_dir())
         .stderr(Stdio::inherit())
@@ -43,7 +51,9 @@ pub fn build_firmware() -> PathBuf {
         .filter_map(|rest| rest.split('"').next())
         .find(|p| p.ends_with("rill-mps2-an386"))
         .expect("cargo names the firmware executable");
-    PathBuf::from(exe)
+    let copy = dir.join("firmware.elf");
+    std::fs::copy(exe, &copy).expect("copying the firmware");
+    copy
 }
 
 /// QEMU running the firmware; killed on drop.
@@ -81,9 +91,14 @@ impl Qemu {
 
     /// Waits until the serial log contains `line` (the board is up), or fails with the log.
     fn wait_for(&mut self, line: &str, limit: Duration) {
+        self.wait_for_times(line, 1, limit);
+    }
+
+    /// Waits until the serial log contains `line` `times` times, or fails with the log.
+    fn wait_for_times(&mut self, line: &str, times: usize, limit: Duration) {
         let start = Instant::now();
         while start.elapsed() < limit {
-            if self.log().contains(line) {
+            if self.log().matches(line).count() >= times {
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -112,9 +127,9 @@ fn the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16() {
     );
     assert!(netns::available(), "the firmware test needs `unshare -rn` for a private namespace");
     netns::isolated("the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16", || {
-        let elf = build_firmware();
-        let media = appliance::media();
         let dir = tempfile::tempdir().unwrap();
+        let elf = build_firmware("", dir.path());
+        let media = appliance::media();
         let card = dir.path().join("card.img");
         std::fs::write(&card, appliance::card(&media)).unwrap();
         appliance::tap_up();
@@ -123,5 +138,34 @@ fn the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16() {
         assert!(qemu.log().contains("2 media files, 2 Vorbis"), "library built at boot");
         appliance::scenario(&media);
         assert!(!qemu.log().contains("panic"), "the firmware panicked");
+    });
+}
+
+/// A board whose executor hangs is restarted by the watchdog: the `hang-test` build spins in a
+/// task a second after boot, so nothing feeds the watchdog; its first timeout raises the NMI
+/// (logged), the second resets the board (QEMU's CMSDK watchdog model resets the machine, as
+/// the hardware does), and the same hang follows the second boot.
+#[test]
+fn the_watchdog_restarts_a_hung_board() {
+    assert!(netns::available(), "the firmware test needs `unshare -rn` for a private namespace");
+    netns::isolated("the_watchdog_restarts_a_hung_board", || {
+        let dir = tempfile::tempdir().unwrap();
+        let elf = build_firmware("hang-test", dir.path());
+        let card = dir.path().join("card.img");
+        std::fs::write(&card, appliance::card(&appliance::media())).unwrap();
+        appliance::tap_up();
+        let mut qemu = Qemu::boot(&elf, &card, &dir.path().join("serial.log"));
+        let hang = "hang-test: spinning";
+        // Two watchdog periods after the hang, the reset; a second after the second boot, the
+        // second hang.
+        qemu.wait_for_times(hang, 2, Duration::from_secs(60));
+        let log = qemu.log();
+        let first = log.find(hang).unwrap();
+        let nmi = log[first..].find("watchdog: not fed").map(|at| first + at);
+        let nmi = nmi.expect("the watchdog interrupt (NMI) after the hang");
+        let second = log[nmi..].find(hang).map(|at| nmi + at).expect("a second boot after the NMI");
+        let boots = log[nmi..second].matches("library: ").count();
+        assert_eq!(boots, 1, "the board boots again between the NMI and the second hang");
+        assert!(!log.contains("panic"), "the firmware panicked");
     });
 }
