@@ -138,7 +138,52 @@ fn the_appliance_in_qemu_serves_discovery_browse_and_seekable_l16() {
         assert!(qemu.log().contains("2 media files, 2 Vorbis"), "library built at boot");
         appliance::scenario(&media);
         assert!(!qemu.log().contains("panic"), "the firmware panicked");
+        // RAM with four connections and two transcoded streams at once (the scenario's last
+        // phase): the statics without the heap arena, plus the heap's high-water mark, which
+        // the board logs within a second of it moving.
+        std::thread::sleep(Duration::from_millis(1500));
+        let log = qemu.log();
+        let peak: usize = log
+            .lines()
+            .filter_map(|l| l.split("high-water ").nth(1))
+            .filter_map(|n| n.trim().parse().ok())
+            .max()
+            .expect("the board logs its heap high-water mark");
+        let (statics, arena) = static_ram(&elf);
+        let total = statics - arena + peak;
+        eprintln!(
+            "firmware RAM: statics {} B (without the {arena} B heap arena) + heap high-water \
+             {peak} B = {total} B ({} KiB)",
+            statics - arena,
+            total / 1024
+        );
+        assert!(total <= 384 * 1024, "RAM over the 384 KiB target: {total} B");
     });
+}
+
+/// The firmware's static RAM (`.data`, `.bss`, `.uninit`) and, within it, the heap arena's
+/// size, read with binutils' `size` and `nm`.
+fn static_ram(elf: &Path) -> (usize, usize) {
+    let run = |tool: &str, args: &[&str]| {
+        let out = Command::new(tool).args(args).arg(elf).output().expect("running binutils");
+        assert!(out.status.success(), "{tool} failed");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let statics = run("size", &["-A"])
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let name = f.next()?;
+            let size = f.next()?.parse::<usize>().ok()?;
+            [".data", ".bss", ".uninit"].contains(&name).then_some(size)
+        })
+        .sum();
+    let arena = run("nm", &["--print-size"])
+        .lines()
+        .find(|l| l.contains("5ARENA"))
+        .and_then(|l| usize::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+        .expect("the heap arena's symbol");
+    (statics, arena)
 }
 
 /// A board whose executor hangs is restarted by the watchdog: the `hang-test` build spins in a
