@@ -12,10 +12,9 @@ use core::cell::RefCell;
 
 use embassy_time::Instant as Clock;
 use embedded_sdmmc::BlockDevice;
-use rill_core::gena::Subscriptions;
 use rill_core::library::{FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::server::{Env, Unavailable, CLIENTS, SUBSCRIPTIONS};
+use rill_core::server::{Env, Unavailable, CLIENTS};
 use rill_core::time::Instant;
 
 use crate::storage::{File, Storage};
@@ -45,20 +44,13 @@ pub struct Appliance<'s, D: BlockDevice> {
     storage: &'s Storage<D>,
     library: Library,
     clients: RefCell<Clients<CLIENTS>>,
-    events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
     limits: Limits,
 }
 
 impl<'s, D: BlockDevice> Appliance<'s, D> {
     /// The appliance serving `library`, whose files are on `storage`.
     pub fn new(storage: &'s Storage<D>, library: Library, limits: Limits) -> Self {
-        Appliance {
-            storage,
-            library,
-            clients: RefCell::new(Clients::new()),
-            events: RefCell::new(Subscriptions::new(0)),
-            limits,
-        }
+        Appliance { storage, library, clients: RefCell::new(Clients::new()), limits }
     }
 
     /// Transcoded streams decoding now.
@@ -107,9 +99,5 @@ impl<'s, D: BlockDevice> Env for Appliance<'s, D> {
 
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
         f(&mut self.clients.borrow_mut())
-    }
-
-    fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {
-        f(&mut self.events.borrow_mut())
     }
 }
