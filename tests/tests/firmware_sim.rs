@@ -21,7 +21,8 @@ use embassy_net_tuntap::TunTapDevice;
 use embassy_time::Duration as EmbassyDuration;
 use rill_firmware::storage::{MemoryDisk, Storage};
 use rill_firmware::{appliance as app, http, library, net, Appliance, Buffers, Config, Identity};
-use rill_tests::renderer::{netns, Player, Renderer, Url};
+use rill_tests::corpus::{Encoder, Spec};
+use rill_tests::renderer::{netns, Browse, Player, Renderer, Url};
 
 use appliance::{BOARD, MAC, TAP};
 
@@ -59,9 +60,9 @@ async fn app_task(
     rill_firmware::run(stack, appliance, identity, &CONFIG, buffers).await
 }
 
-/// Boots the simulated board on its own thread with `card` and decoder `limits`, and waits
-/// until it answers HTTP.
-fn boot(card: Vec<u8>, limits: app::Limits) {
+/// Boots the simulated board on its own thread with `card` (holding `vorbis` Ogg Vorbis files
+/// and nothing else the library lists) and decoder `limits`, and waits until it answers HTTP.
+fn boot(card: Vec<u8>, limits: app::Limits, vorbis: usize) {
     let mut device = TunTapDevice::new(TAP).expect("opening the tap device");
     device.set_hardware_address(MAC);
     let (built, counts) = std::sync::mpsc::channel();
@@ -87,7 +88,8 @@ fn boot(card: Vec<u8>, limits: app::Limits) {
         });
     });
     let counts = counts.recv().expect("the simulated board boots");
-    assert_eq!((counts.media, counts.vorbis, counts.skipped), (2, 2, 0), "library from the card");
+    let found = (counts.media, counts.vorbis, counts.skipped);
+    assert_eq!(found, (vorbis, vorbis, 0), "library from the card");
     let start = Instant::now();
     while TcpStream::connect_timeout(&board(), Duration::from_millis(200)).is_err() {
         assert!(start.elapsed() < Duration::from_secs(20), "the simulated board never answered");
@@ -164,7 +166,7 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
     netns::isolated("the_simulated_appliance_plays_the_scenario_and_survives_overload", || {
         let media = appliance::media();
         appliance::tap_up();
-        boot(appliance::card(&media), app::Limits::DEFAULT);
+        boot(appliance::card(&media), app::Limits::DEFAULT, media.len());
         let urls = appliance::scenario(&media);
 
         // Every slot held by an idle client: the next connection is told 503, not left hanging.
@@ -236,11 +238,59 @@ fn a_stream_beyond_the_memory_budget_is_refused_with_503() {
         boot(
             appliance::card(&media),
             app::Limits { stream_budget: 8 * 1024, ..app::Limits::DEFAULT },
+            media.len(),
         );
         let urls = appliance::urls(&media);
         let ps3 = Renderer::new(Player::PS3);
         let refused = ps3.get(&urls[0], &[]).expect("GET");
         assert_eq!(refused.status, 503, "a stream over its memory budget");
         assert!(eventually_served(), "the appliance keeps serving");
+    });
+}
+
+/// Tracks in the big folder: more than one answer within the board's answer budget lists
+/// (about 1.5 KB of SOAP text per track with its renditions, against 96 KiB).
+const MANY: usize = 100;
+
+#[test]
+fn a_folder_larger_than_one_answer_is_listed_page_by_page() {
+    netns::isolated("a_folder_larger_than_one_answer_is_listed_page_by_page", || {
+        appliance::tap_up();
+        let short =
+            Spec { quality: 0, channels: 1, rate: 44_100, frames: 4_410, encoder: Encoder::Oggenc };
+        let short = short.bytes();
+        let names: Vec<String> = (0..MANY).map(|i| format!("Many/T{i:03}.OGG")).collect();
+        let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &short[..])).collect();
+        boot(rill_tests::fat::image(0, &files), app::Limits::DEFAULT, MANY);
+        let control = appliance::content_directory();
+        let ps3 = Renderer::new(Player::PS3);
+
+        // Down the tree to the folder (the card's root, then `Many`).
+        let mut folder = None;
+        let mut pending = vec!["0".to_string()];
+        for _ in 0..8 {
+            let Some(id) = pending.pop() else { break };
+            let (objects, _) = appliance::browse_all(&ps3, &control, &id);
+            folder =
+                folder.or(objects.iter().find(|o| o.is_container && o.title == "Many").cloned());
+            pending.extend(objects.into_iter().filter(|o| o.is_container).map(|o| o.id));
+        }
+        let folder = folder.expect("the folder `Many`");
+        assert_eq!(folder.child_count, Some(MANY as u32));
+
+        // "All of them" in one request: a partial page with the true total, not a 503.
+        let first = ps3.browse(&control, &Browse::children(&folder.id)).expect("Browse");
+        assert_eq!(first.total_matches as usize, MANY);
+        assert!(first.number_returned > 0, "at least one track per answer");
+        assert!((first.number_returned as usize) < MANY, "the answer budget cuts the page");
+
+        // Paging on from NumberReturned lists every track once.
+        let (tracks, answers) = appliance::browse_all(&ps3, &control, &folder.id);
+        assert!(answers >= 2, "{answers} answers");
+        let mut titles: Vec<String> = tracks.iter().map(|t| t.title.clone()).collect();
+        titles.sort();
+        let want: Vec<String> = names.iter().map(|n| n[5..9].to_string()).collect();
+        assert_eq!(titles, want, "every track once");
+        assert!(tracks[..first.objects.len()] == first.objects[..], "the first page is the prefix");
     });
 }

@@ -96,7 +96,9 @@ pub trait Env {
     /// Largest SOAP answer (a Browse or Search result) the platform has heap for. Below
     /// `usize::MAX`, an answer is measured before it is rendered, its buffer reserved exactly
     /// and fallibly, and an answer that is larger, or does not fit the heap, gets 503 instead
-    /// of taking the memory. By default unbounded (rendered into a growing buffer, no measuring
+    /// of taking the memory. A Browse or Search page is first cut to the longest prefix that
+    /// fits (see [`crate::upnp::control::Ctx::answer_budget`]), so only a single object over the
+    /// budget is refused. By default unbounded (rendered into a growing buffer, no measuring
     /// pass).
     fn answer_budget(&self) -> usize {
         usize::MAX

@@ -87,7 +87,7 @@ impl<E: Env> Server<'_, E> {
             return Reply::error(StatusCode::BAD_REQUEST);
         };
         let soap_action = req.headers.get_str("soapaction");
-        let ctx = control::Ctx { host, profile: *profile };
+        let ctx = control::Ctx { host, profile: *profile, answer_budget: self.env.answer_budget() };
         self.env.with_library(|library| {
             match control::handle(service, soap_action, body, library, &ctx) {
                 Ok(response) => self.answer(&response),

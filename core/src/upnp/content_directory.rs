@@ -25,6 +25,7 @@ use super::didl::{Document, Filter};
 use super::search::{self, Criteria};
 use super::soap::{ErrorCode, Fault, Request, Response, Value};
 use crate::library::{Library, Node, ObjectId, SortField, SortSpec};
+use crate::xml::Render;
 
 /// Answers a ContentDirectory request.
 pub fn handle<'a>(
@@ -97,8 +98,10 @@ impl<'a> Listing<'a> {
         Ok(Listing { id, start, count, sort, filter })
     }
 
-    /// Pages `ids` and builds the four-argument response; `listed_in` is the container whose
-    /// children they are (for Browse), which they render as their parent.
+    /// Pages `ids` and builds the four-argument response, cut to the longest prefix of the page
+    /// that fits [`Ctx::answer_budget`] (at least one object: the server refuses an answer that
+    /// is still too large); `listed_in` is the container whose children they are (for Browse),
+    /// which they render as their parent.
     fn respond(
         self,
         request: &Request<'a>,
@@ -109,23 +112,43 @@ impl<'a> Listing<'a> {
         listed_in: Option<ObjectId>,
     ) -> Response<'a> {
         let total = ids.len();
-        let ids = page(ids, self.start, self.count);
-        let returned = ids.len();
-        let mut document = Document::new(library, ids, self.filter, ctx.host, ctx.profile);
+        let page = page(ids, self.start, self.count);
+        let requested = page.len();
+        let mut document = Document::new(library, page, self.filter, ctx.host, ctx.profile);
         if let Some(container) = listed_in {
             document = document.listed_in(container);
         }
-        let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Response {
-            service: request.service,
-            action: request.action.name,
-            args: vec![
-                ("Result", Value::Didl(document)),
-                ("NumberReturned", Value::Unsigned(saturate(returned))),
-                ("TotalMatches", Value::Unsigned(saturate(total))),
-                ("UpdateID", Value::Unsigned(update_id)),
-            ],
+        if ctx.answer_budget != usize::MAX && requested > 1 {
+            // The answer around the objects, with NumberReturned as long as it can get.
+            let empty =
+                Document::new(library, Cow::Borrowed(&[]), Filter::ALL, ctx.host, ctx.profile);
+            let frame = answer(request, empty, requested, total, update_id).rendered_len();
+            let room = ctx.answer_budget.saturating_sub(frame.unwrap_or(usize::MAX));
+            document.truncate(document.escaped_prefix_within(room).max(1));
         }
+        let returned = document.len();
+        answer(request, document, returned, total, update_id)
+    }
+}
+
+/// The four out-arguments of a Browse or Search answer.
+fn answer<'a>(
+    request: &Request<'a>,
+    document: Document<'a>,
+    returned: usize,
+    total: usize,
+    update_id: u32,
+) -> Response<'a> {
+    let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Response {
+        service: request.service,
+        action: request.action.name,
+        args: vec![
+            ("Result", Value::Didl(document)),
+            ("NumberReturned", Value::Unsigned(saturate(returned))),
+            ("TotalMatches", Value::Unsigned(saturate(total))),
+            ("UpdateID", Value::Unsigned(update_id)),
+        ],
     }
 }
 

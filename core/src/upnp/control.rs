@@ -14,6 +14,10 @@ pub struct Ctx<'a> {
     /// What the requesting player needs (MIME types, renditions, seek methods), recognised by
     /// the server from its headers.
     pub profile: Profile,
+    /// Largest answer the platform has heap for ([`crate::server::Env::answer_budget`];
+    /// `usize::MAX` for none). A Browse or Search page that would be larger is cut to its
+    /// longest prefix that fits (at least one object), as ContentDirectory:1 allows.
+    pub answer_budget: usize,
 }
 
 /// Handles a `POST` to `service`'s control URL.

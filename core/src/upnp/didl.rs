@@ -18,7 +18,7 @@ use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
 use crate::transcode::{Container, Layout, CONTAINERS};
-use crate::xml::{escape_into, Escape, Render};
+use crate::xml::{escape_into, Count, Escape, Render};
 
 /// The most `res` elements one item has.
 pub const MAX_RESOURCES: usize = 4;
@@ -266,6 +266,37 @@ impl<'a> Document<'a> {
     /// Whether no object is listed.
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
+    }
+
+    /// How many leading objects fit in `room` bytes when rendered as by
+    /// [`Document::render_escaped`] (without the DIDL-Lite root element, which the caller counts
+    /// with the rest of the answer around the objects). Renders objects only until one does not
+    /// fit.
+    pub fn escaped_prefix_within(&self, room: usize) -> usize {
+        let mut used = Count(0);
+        let mut object = String::new();
+        let mut fits = 0;
+        for &id in self.objects.iter() {
+            if let Some(obj) = self.library.get(id) {
+                object.clear();
+                let rendered = self.render_object(&mut object, id, obj);
+                if rendered.and_then(|()| Escape(&mut used).write_str(&object)).is_err()
+                    || used.0 > room
+                {
+                    break;
+                }
+            }
+            fits += 1;
+        }
+        fits
+    }
+
+    /// Keeps only the first `n` objects.
+    pub fn truncate(&mut self, n: usize) {
+        match &mut self.objects {
+            Cow::Borrowed(all) => *all = all.get(..n).unwrap_or(all),
+            Cow::Owned(all) => all.truncate(n),
+        }
     }
 
     fn text_element(&self, w: &mut String, name: &str, value: Option<&str>) {

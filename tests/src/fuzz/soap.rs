@@ -31,7 +31,7 @@ pub fn soap(data: &[u8]) {
         (1, Some((header, body))) => (Some(header), body),
         _ => (None, rest.as_ref()),
     };
-    let ctx = Ctx { host: "192.168.1.10:8200", profile };
+    let ctx = Ctx { host: "192.168.1.10:8200", profile, answer_budget: usize::MAX };
     match control::handle(service, header, body, fixture::library(), &ctx) {
         Ok(response) => check_rendering(&response),
         Err(fault) => check_rendering(&fault),

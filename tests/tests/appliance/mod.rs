@@ -13,7 +13,7 @@ use std::time::Duration;
 use rill_tests::corpus::{Encoder, Spec};
 use rill_tests::renderer::gena::Subscriber;
 use rill_tests::renderer::netns::{self, TEST_LINK_HOST};
-use rill_tests::renderer::{ssdp, Browse, Client, Player, Renderer, Url, CONTENT_DIRECTORY};
+use rill_tests::renderer::{didl, ssdp, Browse, Client, Player, Renderer, Url, CONTENT_DIRECTORY};
 
 use crate::ogg_util::{open, read_all_i16};
 
@@ -110,14 +110,19 @@ pub fn scenario(media: &[Media]) -> Vec<String> {
         stream_and_seek(&Renderer::new(Player::PS3), m, url);
     }
 
-    // Two streams at once, each on its own connection.
+    // Two streams at once, each on its own connection, while two more connections are open
+    // (all four of the boards' HTTP slots in use: the firmware test reads its heap high-water
+    // mark after this).
+    let open: Vec<Client> = (0..2).map(|_| connect()).collect();
     let both: Vec<_> = media
         .iter()
         .zip(&urls)
         .map(|(m, url)| {
             let (url, want, path) = (url.clone(), m.l16.clone(), m.path);
             thread::spawn(move || {
-                let got = Renderer::new(Player::PS3).get(&url, &[]).expect("GET");
+                // Connected with retries: a slot may still be closing an earlier connection.
+                let url = Url::parse(&url).expect("URL");
+                let got = connect().request("GET", &url, Player::PS3.headers, &[]).expect("GET");
                 assert_eq!(got.status, 200, "{path}");
                 assert!(got.body == want, "{path}: concurrent stream differs from the host decode");
             })
@@ -126,12 +131,13 @@ pub fn scenario(media: &[Media]) -> Vec<String> {
     for t in both {
         t.join().expect("a concurrent stream");
     }
+    drop(open);
     urls
 }
 
-/// Discovers the appliance, checks its description and browses it; returns the L16 URL of
-/// each file, checking its exact length.
-pub fn urls(media: &[Media]) -> Vec<String> {
+/// Discovers the appliance and checks its description; returns its ContentDirectory control
+/// URL.
+pub fn content_directory() -> String {
     // Discovery: a multicast search from the host side of the link, answered by the board.
     let mut location = None;
     for _ in 0..5 {
@@ -158,17 +164,45 @@ pub fn urls(media: &[Media]) -> Vec<String> {
     let description = ps3.fetch_description(&location).expect("description");
     assert_eq!(description.udn, UDN);
     assert!(description.friendly_name.starts_with("Rill "), "{}", description.friendly_name);
-    let control =
-        description.service(CONTENT_DIRECTORY).expect("ContentDirectory").control_url.clone();
+    description.service(CONTENT_DIRECTORY).expect("ContentDirectory").control_url.clone()
+}
 
+/// Browses all children of `id` as a control point does: RequestedCount 0 ("all"), then on
+/// from NumberReturned while the answers list fewer than TotalMatches (the server may cut a
+/// page short). Returns the objects and how many answers it took.
+pub fn browse_all(player: &Renderer, control: &str, id: &str) -> (Vec<didl::Object>, usize) {
+    let mut objects = Vec::new();
+    let mut answers = 0;
+    loop {
+        let what = Browse { start: objects.len() as u32, ..Browse::children(id) };
+        let page = player.browse(control, &what).expect("Browse");
+        answers += 1;
+        let total = page.total_matches as usize;
+        assert!(page.number_returned > 0 || objects.len() >= total, "an empty page of {id}");
+        objects.extend(page.objects);
+        if objects.len() >= total {
+            assert_eq!(objects.len(), total, "{id}: more objects than TotalMatches");
+            return (objects, answers);
+        }
+        assert!(answers < 100, "{id}: paging does not end");
+    }
+}
+
+/// Discovers the appliance, checks its description and browses it; returns the L16 URL of
+/// each file, checking its exact length.
+pub fn urls(media: &[Media]) -> Vec<String> {
+    let control = content_directory();
+    let ps3 = Renderer::new(Player::PS3);
     // Browse down the folder tree to every item; each must carry an L16 resource.
     let mut items = Vec::new();
     let mut pending = vec!["0".to_string()];
     for _ in 0..32 {
         let Some(id) = pending.pop() else { break };
-        let result = ps3.browse(&control, &Browse::children(&id)).expect("Browse");
-        pending.extend(result.containers().map(|c| c.id.clone()));
-        items.extend(result.items().cloned());
+        let (objects, _) = browse_all(&ps3, &control, &id);
+        let (containers, files): (Vec<_>, Vec<_>) =
+            objects.into_iter().partition(|o| o.is_container);
+        pending.extend(containers.into_iter().map(|c| c.id));
+        items.extend(files);
     }
     assert_eq!(items.len(), media.len(), "one item per media file, nothing else: {items:?}");
 

@@ -12,7 +12,11 @@ use crate::upnp::Service;
 use crate::xml::Render;
 
 const DIDL: &str = "urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/";
-const CTX: Ctx<'static> = Ctx { host: "127.0.0.1:8200", profile: crate::profile::Profile::GENERIC };
+const CTX: Ctx<'static> = Ctx {
+    host: "127.0.0.1:8200",
+    profile: crate::profile::Profile::GENERIC,
+    answer_budget: usize::MAX,
+};
 
 /// 10 artists x 10 albums x 10 tracks, titles and track numbers in opposite orders, plus a
 /// cover per album: 1000 tracks.
@@ -454,6 +458,76 @@ fn huge_folders_are_answered_a_page_at_a_time() {
     assert_eq!(rest.first().unwrap().1, format!("t{MAX_PAGE:05}"));
 }
 
+/// Renders a Search of every track of the library from `start` under `budget`: the answer's
+/// length, the ids it lists, and its TotalMatches.
+fn search_tracks(
+    lib: &Library,
+    start: usize,
+    count: usize,
+    budget: usize,
+) -> (usize, Vec<String>, u32) {
+    let (start, count) = (start.to_string(), count.to_string());
+    let args = [
+        ("ContainerID", "0"),
+        ("SearchCriteria", "upnp:class derivedfrom \"object.item.audioItem\""),
+        ("Filter", "*"),
+        ("StartingIndex", start.as_str()),
+        ("RequestedCount", count.as_str()),
+        ("SortCriteria", ""),
+    ];
+    let service = Service::ContentDirectory;
+    let body = body(service, "Search", &args);
+    let ctx = Ctx { answer_budget: budget, ..CTX };
+    let response = handle(service, None, &body, lib, &ctx).unwrap();
+    let mut text = String::new();
+    response.render(&mut text).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let arg =
+        |name: &str| doc.descendants().find(|n| n.has_tag_name(name)).unwrap().text().unwrap_or("");
+    let didl = roxmltree::Document::parse(arg("Result")).unwrap();
+    let ids: Vec<String> = didl
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.attribute("id").unwrap().into())
+        .collect();
+    assert_eq!(arg("NumberReturned"), ids.len().to_string());
+    (text.len(), ids, arg("TotalMatches").parse().unwrap())
+}
+
+#[test]
+fn pages_over_the_answer_budget_are_cut_to_the_longest_prefix_that_fits() {
+    let lib = library();
+    let (_, all, total) = search_tracks(&lib, 0, 0, usize::MAX);
+    assert_eq!((all.len(), total), (1000, 1000));
+    let budget = 20_000;
+    let mut paged = Vec::new();
+    let mut answers = 0;
+    while paged.len() < all.len() && answers < 1000 {
+        answers += 1;
+        let start = paged.len();
+        let (len, ids, total) = search_tracks(&lib, start, 0, budget);
+        assert_eq!(total, 1000, "TotalMatches stays the whole count");
+        assert!(len <= budget, "{len} bytes over a budget of {budget}");
+        assert!(!ids.is_empty() && start + ids.len() <= all.len());
+        if start + ids.len() < all.len() {
+            // The longest prefix: one more object would not have fit.
+            let (longer, _, _) = search_tracks(&lib, start, ids.len() + 1, usize::MAX);
+            assert!(longer > budget, "{} objects make {longer} bytes", ids.len() + 1);
+        }
+        // A smaller RequestedCount is honoured as before.
+        let (_, two, _) = search_tracks(&lib, start, 2, budget);
+        assert_eq!(two[..], ids[..2.min(ids.len())]);
+        paged.extend(ids);
+    }
+    assert!(answers > 2, "the budget cut the listing into {answers} pages");
+    assert_eq!(paged, all, "paging on from NumberReturned lists every object once, in order");
+    // Not even one object fits: the page keeps one, for the server to refuse with 503.
+    let (len, ids, _) = search_tracks(&lib, 0, 0, 100);
+    assert_eq!(ids.len(), 1);
+    assert!(len > 100);
+}
+
 /// async-upnp-client 0.49 (`upnp-client call-action ... ConnectionManager/GetProtocolInfo`)
 /// showed a Source list without the L16 and WAV renditions that Browse offers. Its exact
 /// request, then: every protocolInfo of every `res` a player is offered must be in the Source
@@ -491,7 +565,7 @@ fn protocol_info_source_lists_what_browse_offers() {
     lib.tidy();
 
     for profile in [Profile::GENERIC, Profile::PS3, Profile::LG] {
-        let ctx = Ctx { host: "127.0.0.1:8210", profile };
+        let ctx = Ctx { host: "127.0.0.1:8210", profile, ..CTX };
         let cm = Service::ConnectionManager;
         let response = handle(cm, Some(SOAP_ACTION), BODY, &lib, &ctx).unwrap();
         let mut text = String::new();

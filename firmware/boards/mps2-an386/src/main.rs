@@ -102,7 +102,21 @@ fn main() -> ! {
                 .expect("one appliance task"),
         );
         spawner.spawn(feed_watchdog().expect("one feeder"));
+        #[cfg(feature = "hang-test")]
+        spawner.spawn(hang().expect("one hang"));
     })
+}
+
+/// The watchdog test's hang: a second after boot, a task that never yields again, so the
+/// executor stops and nothing feeds the watchdog.
+#[cfg(feature = "hang-test")]
+#[embassy_executor::task]
+async fn hang() {
+    Timer::after(Duration::from_secs(1)).await;
+    log::warn!("hang-test: spinning without yielding");
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 #[embassy_executor::task]
@@ -144,6 +158,12 @@ unsafe impl cortex_m::interrupt::InterruptNumber for Irq {
     fn number(self) -> u16 {
         self.0
     }
+}
+
+/// The watchdog's first timeout: nothing fed it for a period, and the second resets the board.
+#[exception]
+unsafe fn NonMaskableInt() {
+    log::error!("watchdog: not fed for {} s, reset follows", watchdog::PERIOD_SECS);
 }
 
 #[exception]
