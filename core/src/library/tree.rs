@@ -270,7 +270,7 @@ impl Library {
         if spec.is_default() && container.sorted {
             return Ok(Cow::Borrowed(&container.children));
         }
-        Ok(Cow::Owned(self.sorted(&container.children, |a, b| spec.compare(a, b))))
+        Ok(Cow::Owned(self.sorted(&container.children, spec)))
     }
 
     /// Puts every container's children into the default order, so later default-order browses
@@ -286,7 +286,7 @@ impl Library {
             let Some(children) = self
                 .get(id)
                 .and_then(Object::as_container)
-                .map(|c| self.sorted(&c.children, default_order))
+                .map(|c| self.sorted(&c.children, &SortSpec::default()))
             else {
                 continue;
             };
@@ -297,16 +297,19 @@ impl Library {
         }
     }
 
-    fn sorted(
-        &self,
-        ids: &[ObjectId],
-        cmp: impl Fn(&Object, &Object) -> Ordering,
-    ) -> Vec<ObjectId> {
-        // Resolve each id once, so sorting does no map lookups.
-        let mut resolved: Vec<(ObjectId, &Object)> =
-            ids.iter().filter_map(|&id| Some((id, self.objects.get(&id)?))).collect();
-        resolved.sort_unstable_by(|a, b| cmp(a.1, b.1));
-        resolved.into_iter().map(|(id, _)| id).collect()
+    /// `ids` in the order of `spec`, ties in their order in `ids` (a stable sort); ids not in
+    /// the library are left out.
+    pub(crate) fn sorted(&self, ids: &[ObjectId], spec: &SortSpec) -> Vec<ObjectId> {
+        // Resolve each id once, so sorting does no map lookups. Every caller shares this one
+        // sort, with the position as the last key rather than a stable sort: each instance of
+        // the standard library's sorts costs the firmware several KB of flash (issue 5).
+        let mut resolved: Vec<(usize, ObjectId, &Object)> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
+            .collect();
+        resolved.sort_unstable_by(|a, b| spec.compare(a.2, b.2).then(a.0.cmp(&b.0)));
+        resolved.into_iter().map(|(_, id, _)| id).collect()
     }
 
     fn bump_system(&mut self) {

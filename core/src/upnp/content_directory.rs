@@ -193,11 +193,8 @@ fn search<'a>(
         }
     }
     if !listing.sort.is_default() {
-        let sort = &listing.sort;
-        found.sort_by(|a, b| match (library.get(*a), library.get(*b)) {
-            (Some(a), Some(b)) => sort.compare(a, b),
-            _ => core::cmp::Ordering::Equal,
-        });
+        // Every id found is in the library, so none is left out.
+        found = library.sorted(&found, &listing.sort);
     }
     Ok(listing.respond(&request, library, ctx, Cow::Owned(found), update_id))
 }
