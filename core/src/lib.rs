@@ -32,6 +32,7 @@ pub mod dlna;
 #[cfg(feature = "alloc")]
 pub mod gena;
 pub mod http;
+mod insertion_sort;
 #[cfg(feature = "alloc")]
 pub mod library;
 pub mod media;

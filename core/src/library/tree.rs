@@ -393,9 +393,9 @@ impl Library {
             if container.sorted {
                 return Ok(Cow::Borrowed(&container.children));
             }
-            return Ok(Cow::Owned(self.sorted(&container.children, order_of(&container.kind))));
+            return Ok(Cow::Owned(self.sorted(&container.children, &order_of(&container.kind))));
         }
-        Ok(Cow::Owned(self.sorted(&container.children, |a, b| spec.compare(a, b))))
+        Ok(Cow::Owned(self.sorted(&container.children, &|a, b| spec.compare(a, b))))
     }
 
     /// Puts every container's children into their default order, so later default-order
@@ -411,7 +411,7 @@ impl Library {
             let Some(children) = self
                 .get(id)
                 .and_then(Object::as_container)
-                .map(|c| self.sorted(&c.children, order_of(&c.kind)))
+                .map(|c| self.sorted(&c.children, &order_of(&c.kind)))
             else {
                 continue;
             };
@@ -422,16 +422,23 @@ impl Library {
         }
     }
 
-    fn sorted(
+    /// `ids` in the order of `cmp`, ties in their order in `ids` (a stable sort); ids not in
+    /// the library are left out. `cmp` is dynamic so that one sort serves every order.
+    pub(crate) fn sorted(
         &self,
         ids: &[ObjectId],
-        cmp: impl Fn(&Object, &Object) -> Ordering,
+        cmp: &dyn Fn(&Object, &Object) -> Ordering,
     ) -> Vec<ObjectId> {
-        // Resolve each id once, so sorting does no map lookups.
-        let mut resolved: Vec<(ObjectId, &Object)> =
-            ids.iter().filter_map(|&id| Some((id, self.objects.get(&id)?))).collect();
-        resolved.sort_unstable_by(|a, b| cmp(a.1, b.1));
-        resolved.into_iter().map(|(id, _)| id).collect()
+        // Resolve each id once, so sorting does no map lookups. Every caller shares this one
+        // sort, with the position as the last key rather than a stable sort: each instance of
+        // the standard library's sorts costs the firmware several KB of flash (issue 5).
+        let mut resolved: Vec<(usize, ObjectId, &Object)> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
+            .collect();
+        resolved.sort_unstable_by(|a, b| cmp(a.2, b.2).then(a.0.cmp(&b.0)));
+        resolved.into_iter().map(|(_, id, _)| id).collect()
     }
 
     fn bump_system(&mut self) {

@@ -230,11 +230,9 @@ fn search<'a>(
         }
     }
     if !listing.sort.is_default() {
+        // Every id found is in the library, so none is left out.
         let sort = &listing.sort;
-        found.sort_by(|a, b| match (library.get(*a), library.get(*b)) {
-            (Some(a), Some(b)) => sort.compare(a, b),
-            _ => core::cmp::Ordering::Equal,
-        });
+        found = library.sorted(&found, &|a, b| sort.compare(a, b));
     }
     Ok(listing.respond(&request, library, ctx, Cow::Owned(found), update_id, None))
 }
