@@ -193,17 +193,23 @@ pub fn browse_all(player: &Renderer, control: &str, id: &str) -> (Vec<didl::Obje
 pub fn urls(media: &[Media]) -> Vec<String> {
     let control = content_directory();
     let ps3 = Renderer::new(Player::PS3);
-    // Browse down the folder tree to every item; each must carry an L16 resource.
-    let mut items = Vec::new();
+    // Browse down the whole tree (music views and folders) to every item; each must carry an
+    // L16 resource. A track is listed in several containers under one id.
+    let mut items: Vec<didl::Object> = Vec::new();
     let mut pending = vec!["0".to_string()];
-    for _ in 0..32 {
+    for _ in 0..64 {
         let Some(id) = pending.pop() else { break };
         let (objects, _) = browse_all(&ps3, &control, &id);
         let (containers, files): (Vec<_>, Vec<_>) =
             objects.into_iter().partition(|o| o.is_container);
         pending.extend(containers.into_iter().map(|c| c.id));
-        items.extend(files);
+        for file in files {
+            if !items.iter().any(|i| i.id == file.id) {
+                items.push(file);
+            }
+        }
     }
+    assert!(pending.is_empty(), "the tree has more containers than the walk allows");
     assert_eq!(items.len(), media.len(), "one item per media file, nothing else: {items:?}");
 
     let mut urls = Vec::new();
