@@ -387,26 +387,31 @@ fn soap(action: &str, args: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A Browse request for the children of `object`, all of them.
-fn browse_children(object: &str) -> Vec<u8> {
+/// A Browse request of `object` with `flag` (`BrowseMetadata` or `BrowseDirectChildren`, all
+/// of them).
+fn browse(object: &str, flag: &str) -> Vec<u8> {
     soap(
         "Browse",
         &std::format!(
-            "<ObjectID>{object}</ObjectID><BrowseFlag>BrowseDirectChildren</BrowseFlag>\
+            "<ObjectID>{object}</ObjectID><BrowseFlag>{flag}</BrowseFlag>\
              <Filter>*</Filter><StartingIndex>0</StartingIndex><RequestedCount>0</RequestedCount>\
              <SortCriteria></SortCriteria>"
         ),
     )
 }
 
+/// An answer of one object is never cut: over the budget, it is refused (503); within it, it
+/// is rendered exactly as without a budget. (Longer pages are cut to what fits: see
+/// `upnp::content_directory`'s tests and `long_pages_are_cut_to_the_budget`.)
 #[test]
 fn answers_over_the_budget_are_refused_and_the_rest_rendered_exactly() {
     let (mut env, _) = test_env();
-    let unbounded = exchange_with(&env, &browse_children("0"), 512, 0);
+    let request = browse("0", "BrowseMetadata");
+    let unbounded = exchange_with(&env, &request, 512, 0);
     let len = unbounded[0].body.len();
     for (budget, status) in [(len, 200), (len - 1, 503)] {
         env.answer_budget = budget;
-        let r = exchange_with(&env, &browse_children("0"), 512, 0);
+        let r = exchange_with(&env, &request, 512, 0);
         assert_eq!(r[0].status, status, "budget {budget} for an answer of {len} bytes");
         if status == 200 {
             assert_eq!(r[0].body, unbounded[0].body, "the same answer, measured first");
@@ -527,4 +532,23 @@ fn subscribe_renew_unsubscribe_over_http() {
     assert_eq!(r[5].header("allow"), Some("SUBSCRIBE, UNSUBSCRIBE"));
     assert!(r[6].header("sid").is_none() && r[6].body.is_empty());
     assert!(env.events.borrow().is_empty());
+}
+
+/// A page of several objects over the budget is cut to the objects that fit, not refused.
+#[test]
+fn long_pages_are_cut_to_the_budget() {
+    let (mut env, _) = test_env();
+    let request = browse("0", "BrowseDirectChildren");
+    let unbounded = exchange_with(&env, &request, 512, 0);
+    let text = |body: &[u8]| String::from_utf8(body.to_vec()).unwrap();
+    let full = text(&unbounded[0].body).matches("&lt;container ").count();
+    assert!(full > 1, "the root lists several containers");
+    env.answer_budget = unbounded[0].body.len() - 1;
+    let cut = exchange_with(&env, &request, 512, 0);
+    assert_eq!(cut[0].status, 200);
+    assert!(cut[0].body.len() <= env.answer_budget);
+    let cut = text(&cut[0].body);
+    assert_eq!(cut.matches("&lt;container ").count(), full - 1);
+    let number_returned = std::format!("<NumberReturned>{}</NumberReturned>", full - 1);
+    assert!(cut.contains(&number_returned), "{cut}");
 }
