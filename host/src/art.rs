@@ -13,8 +13,9 @@
 //! (the old one stays until the cache is cleared). A file without art gets an empty `.none`
 //! marker, so it is not read again on the next start.
 //!
-//! [`spawn`] starts one background thread after the scan: it goes through the library's items,
-//! makes what is missing, and marks the items that have a thumbnail
+//! [`spawn`] starts one background thread. Once the first scan is done, and again whenever the
+//! library changes (the watcher found new or changed files), it goes through the library's
+//! items, makes what is missing, and marks the items that have a thumbnail
 //! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch. A Browse never
 //! waits for a thumbnail: the URI is offered once it exists, and the server hands out the
 //! cached file ([`Cache::open`]).
@@ -23,7 +24,8 @@ use std::fs::{self, File};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, PoisonError, Weak};
+use std::time::Duration;
 
 use embedded_io_adapters::std::FromStd;
 use image::codecs::jpeg::JpegEncoder;
@@ -32,6 +34,8 @@ use rill_core::dlna::{MediaFormat, MediaKind};
 use rill_core::library::{FileInfo, FileRef, Library, ObjectId};
 use rill_core::media::tags::{Picture, Tags};
 use rill_core::media::vorbis_file::VorbisFile;
+
+use tokio::sync::watch;
 
 use crate::connection::Shared;
 
@@ -125,13 +129,35 @@ struct Job {
     info: FileInfo,
 }
 
-/// Starts the background thread that makes the thumbnails of `shared`'s library.
-pub fn spawn(shared: Arc<Shared>) {
+/// How often the thumbnail thread looks whether the library changed (an in-memory counter).
+const POLL: Duration = Duration::from_millis(500);
+
+/// Starts the background thread that makes the thumbnails of `shared`'s library: when the first
+/// scan is done (`ready` turns true), then after every change of the library. The thread ends
+/// with the server (when the last other holder of `shared` lets go).
+pub fn spawn(shared: &Arc<Shared>, ready: watch::Receiver<bool>) {
     let Some(cache) = shared.art.clone() else { return };
-    let spawned =
-        std::thread::Builder::new().name("rill-art".into()).spawn(move || run(&shared, &cache));
+    let shared = Arc::downgrade(shared);
+    let spawned = std::thread::Builder::new()
+        .name("rill-art".into())
+        .spawn(move || follow(&shared, &cache, &ready));
     if let Err(e) = spawned {
         tracing::warn!("no thumbnails: cannot start their thread: {e}");
+    }
+}
+
+/// Runs a pass over the library each time its SystemUpdateID moves, once the scan is done.
+fn follow(shared: &Weak<Shared>, cache: &Cache, ready: &watch::Receiver<bool>) {
+    let mut passed_at = None;
+    while let Some(shared) = shared.upgrade() {
+        let update_id =
+            shared.library.read().unwrap_or_else(PoisonError::into_inner).system_update_id();
+        if *ready.borrow() && passed_at != Some(update_id) {
+            passed_at = Some(update_id);
+            run(&shared, cache);
+        }
+        drop(shared);
+        std::thread::sleep(POLL);
     }
 }
 

@@ -156,7 +156,7 @@ impl Server {
             storage,
             library,
         ));
-        crate::art::spawn(Arc::clone(&shared));
+        crate::art::spawn(&shared, ready.subscribe());
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
