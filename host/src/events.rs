@@ -100,17 +100,8 @@ async fn deliver(dst: SocketAddr, bytes: &[u8]) -> std::io::Result<u16> {
         }
         answer.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
-    status_code(&answer).ok_or_else(|| std::io::ErrorKind::InvalidData.into())
-}
-
-/// The status code of an `HTTP/1.x NNN ...` status line.
-fn status_code(answer: &[u8]) -> Option<u16> {
-    let line = answer.split(|&b| b == b'\r').next()?;
-    let mut words = line.split(|&b| b == b' ');
-    if !words.next()?.starts_with(b"HTTP/1.") {
-        return None;
-    }
-    std::str::from_utf8(words.next()?).ok()?.parse().ok()
+    rill_core::gena::event::answer_status(&answer)
+        .ok_or_else(|| std::io::ErrorKind::InvalidData.into())
 }
 
 /// Sleeps until `at`, or forever if nothing is scheduled.
@@ -149,13 +140,5 @@ mod tests {
         let gone = closed.local_addr().unwrap();
         drop(closed);
         assert!(deliver(gone, request).await.is_err());
-    }
-
-    #[test]
-    fn status_lines() {
-        assert_eq!(status_code(b"HTTP/1.1 200 OK\r\n\r\n"), Some(200));
-        assert_eq!(status_code(b"HTTP/1.0 412 Precondition Failed\r\n"), Some(412));
-        assert_eq!(status_code(b"SIP/2.0 200 OK\r\n"), None);
-        assert_eq!(status_code(b""), None);
     }
 }

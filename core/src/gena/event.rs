@@ -67,6 +67,18 @@ fn body(w: &mut dyn Write, properties: &[Property<'_>]) -> fmt::Result {
     w.write_str("</e:propertyset>\r\n")
 }
 
+/// The status code of a subscriber's answer to a NOTIFY (its `HTTP/1.x NNN ...` status line),
+/// for [`Subscriptions::delivered`](super::Subscriptions::delivered): the shells read the first
+/// bytes of the answer and ask this whether it was a 2xx. `None` if it is no HTTP/1 status line.
+pub fn answer_status(answer: &[u8]) -> Option<u16> {
+    let line = answer.split(|&b| b == b'\r').next()?;
+    let mut words = line.split(|&b| b == b' ');
+    if !words.next()?.starts_with(b"HTTP/1.") {
+        return None;
+    }
+    core::str::from_utf8(words.next()?).ok()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +134,15 @@ mod tests {
             emit(&mut small, dst, "/", "uuid:s", 0, &props),
             Err(WriteError::BufferTooSmall { needed: n })
         );
+    }
+
+    #[test]
+    fn answer_status_lines() {
+        assert_eq!(answer_status(b"HTTP/1.1 200 OK\r\n\r\n"), Some(200));
+        assert_eq!(answer_status(b"HTTP/1.0 412 Precondition Failed\r\n"), Some(412));
+        assert_eq!(answer_status(b"HTTP/1.1 204"), Some(204));
+        assert_eq!(answer_status(b"SIP/2.0 200 OK\r\n"), None);
+        assert_eq!(answer_status(b"HTTP/1.1 OK\r\n"), None);
+        assert_eq!(answer_status(b""), None);
     }
 }

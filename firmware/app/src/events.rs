@@ -117,30 +117,5 @@ async fn deliver(socket: &mut TcpSocket<'_>, dst: IpEndpoint, bytes: &[u8]) -> O
         }
         len += n;
     }
-    status_code(answer.get(..len)?)
-}
-
-/// The status code of an `HTTP/1.x NNN ...` status line.
-fn status_code(answer: &[u8]) -> Option<u16> {
-    let line = answer.split(|&b| b == b'\r').next()?;
-    let mut words = line.split(|&b| b == b' ');
-    if !words.next()?.starts_with(b"HTTP/1.") {
-        return None;
-    }
-    core::str::from_utf8(words.next()?).ok()?.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_lines() {
-        assert_eq!(status_code(b"HTTP/1.1 200 OK\r\n\r\n"), Some(200));
-        assert_eq!(status_code(b"HTTP/1.0 412 Precondition Failed\r\n"), Some(412));
-        assert_eq!(status_code(b"HTTP/1.1 204"), Some(204));
-        assert_eq!(status_code(b"SIP/2.0 200 OK\r\n"), None);
-        assert_eq!(status_code(b"HTTP/1.1 OK\r\n"), None);
-        assert_eq!(status_code(b""), None);
-    }
+    rill_core::gena::event::answer_status(answer.get(..len)?)
 }
