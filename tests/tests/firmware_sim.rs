@@ -24,7 +24,7 @@ use rill_firmware::{appliance as app, http, library, net, Appliance, Buffers, Co
 use rill_tests::corpus::{Encoder, Spec};
 use rill_tests::renderer::{netns, Browse, Player, Renderer, Url};
 
-use appliance::{BOARD, MAC, TAP};
+use appliance::{BOARD, MAC, STATIC, TAP};
 
 /// HTTP slots, as on the boards.
 const SLOTS: usize = 4;
@@ -165,9 +165,9 @@ fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
 fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
     netns::isolated("the_simulated_appliance_plays_the_scenario_and_survives_overload", || {
         let media = appliance::media();
-        appliance::tap_up();
+        appliance::tap_up(&STATIC);
         boot(appliance::card(&media), app::Limits::DEFAULT, media.len());
-        let urls = appliance::scenario(&media);
+        let urls = appliance::scenario(&STATIC, &media);
 
         // Every slot held by an idle client: the next connection is told 503, not left hanging.
         // (First let the slots of the scenario's connections close and listen again: a slot
@@ -204,7 +204,7 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
         let ps3 = Renderer::new(Player::PS3);
         let mut held = Vec::new();
         for url in &urls[..2] {
-            let mut c = appliance::connect();
+            let mut c = appliance::connect(&STATIC);
             c.send("GET", &Url::parse(url).unwrap(), &[], &[]).unwrap();
             held.push(c);
         }
@@ -233,14 +233,14 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
 fn a_stream_beyond_the_memory_budget_is_refused_with_503() {
     netns::isolated("a_stream_beyond_the_memory_budget_is_refused_with_503", || {
         let media = appliance::media();
-        appliance::tap_up();
+        appliance::tap_up(&STATIC);
         // Room for a decoder slot but not for a Vorbis reader.
         boot(
             appliance::card(&media),
             app::Limits { stream_budget: 8 * 1024, ..app::Limits::DEFAULT },
             media.len(),
         );
-        let urls = appliance::urls(&media);
+        let urls = appliance::urls(&STATIC, &media);
         let ps3 = Renderer::new(Player::PS3);
         let refused = ps3.get(&urls[0], &[]).expect("GET");
         assert_eq!(refused.status, 503, "a stream over its memory budget");
@@ -255,14 +255,14 @@ const MANY: usize = 100;
 #[test]
 fn a_folder_larger_than_one_answer_is_listed_page_by_page() {
     netns::isolated("a_folder_larger_than_one_answer_is_listed_page_by_page", || {
-        appliance::tap_up();
+        appliance::tap_up(&STATIC);
         let short =
             Spec { quality: 0, channels: 1, rate: 44_100, frames: 4_410, encoder: Encoder::Oggenc };
         let short = short.bytes();
         let names: Vec<String> = (0..MANY).map(|i| format!("Many/T{i:03}.OGG")).collect();
         let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &short[..])).collect();
         boot(rill_tests::fat::image(0, &files), app::Limits::DEFAULT, MANY);
-        let control = appliance::content_directory();
+        let control = appliance::content_directory(&STATIC);
         let ps3 = Renderer::new(Player::PS3);
 
         // Down the tree to the folder (the card's root, then `Many`).

@@ -94,8 +94,8 @@ impl Subscriber {
     }
 
     /// Starts listening on a free port of `ip`, which must be loopback or, inside a test
-    /// namespace, [`netns::TEST_LINK_HOST`] (where an emulated board sends its NOTIFYs);
-    /// anything else is an `InvalidInput` error.
+    /// namespace, the host's address on one of [`netns::TEST_LINKS`] (where an emulated board
+    /// sends its NOTIFYs); anything else is an `InvalidInput` error.
     pub fn listen_on(ip: Ipv4Addr) -> io::Result<Subscriber> {
         if !netns::allowed(ip.into()) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{ip} not allowed")));

@@ -96,14 +96,18 @@ pub fn inside() -> bool {
     env::var_os(MARKER).is_some()
 }
 
-/// The link a test may create inside its namespace to reach an emulated board: a tap device
-/// with the host side at [`TEST_LINK_HOST`] (the board at 10.0.2.15). Nothing routes out of
-/// the namespace, so traffic on it stays on the tap and the emulator behind it.
-pub const TEST_LINK: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 0, 2, 0), 24);
-/// The host side of [`TEST_LINK`].
+/// The links a test may create inside its namespace to reach an emulated board: a tap device
+/// with the host side at [`TEST_LINK_HOST`] (the board at its static 10.0.2.15), or at
+/// [`DHCP_LINK_HOST`] (a DHCP server the test runs there leases the board an address). Nothing
+/// routes out of the namespace, so traffic on them stays on the tap and the emulator behind it.
+pub const TEST_LINKS: [(Ipv4Addr, u8); 2] =
+    [(Ipv4Addr::new(10, 0, 2, 0), 24), (Ipv4Addr::new(10, 0, 3, 0), 24)];
+/// The host side of the first of [`TEST_LINKS`], where the board takes its static address.
 pub const TEST_LINK_HOST: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
+/// The host side of the second of [`TEST_LINKS`], where the board is leased an address.
+pub const DHCP_LINK_HOST: Ipv4Addr = Ipv4Addr::new(10, 0, 3, 1);
 
-/// Whether the renderer may talk to `ip`: loopback always, addresses on [`TEST_LINK`] only
+/// Whether the renderer may talk to `ip`: loopback always, addresses on [`TEST_LINKS`] only
 /// inside a namespace made by [`isolated`] (where the test created that link itself).
 pub fn allowed(ip: IpAddr) -> bool {
     match ip {
@@ -113,9 +117,10 @@ pub fn allowed(ip: IpAddr) -> bool {
 }
 
 fn on_test_link(ip: Ipv4Addr) -> bool {
-    let (net, prefix) = TEST_LINK;
-    let mask = u32::MAX << (32 - u32::from(prefix));
-    u32::from(ip) & mask == u32::from(net)
+    TEST_LINKS.iter().any(|&(net, prefix)| {
+        let mask = u32::MAX << (32 - u32::from(prefix));
+        u32::from(ip) & mask == u32::from(net)
+    })
 }
 
 #[cfg(test)]

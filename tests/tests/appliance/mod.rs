@@ -1,23 +1,28 @@
 //! The appliance scenario shared by the firmware tests (QEMU and the host simulation): media on
-//! a FAT image, a tap link inside the test's private namespace, and a mock renderer driving
-//! the appliance over ordinary sockets: discovery, description, Browse, L16 streams with byte
-//! and time seeks, bit-exact against a decode of the same file on the host, and two streams at
+//! a FAT image, a tap link inside the test's private namespace (with a DHCP server on it, or
+//! without, where the board takes its static fallback), and a mock renderer driving the
+//! appliance over ordinary sockets: discovery, description, Browse, L16 streams with byte and
+//! time seeks, bit-exact against a decode of the same file on the host, and two streams at
 //! once; and GENA subscriptions with their initial events.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod qemu;
+
+use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rill_tests::corpus::{Encoder, Spec};
 use rill_tests::renderer::gena::Subscriber;
-use rill_tests::renderer::netns::{self, TEST_LINK_HOST};
+use rill_tests::renderer::netns::{self, DHCP_LINK_HOST, TEST_LINK_HOST};
 use rill_tests::renderer::{didl, ssdp, Browse, Client, Player, Renderer, Url, CONTENT_DIRECTORY};
 
 use crate::ogg_util::{open, read_all_i16};
 
-/// The appliance's address on the test link (its static fallback: no DHCP server here).
+/// The appliance's static fallback address (`rill_firmware::net::Addressing::DEFAULT`).
 pub const BOARD: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 15);
 /// The MAC address the tests give the board, and the UDN the firmware derives from it.
 pub const MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
@@ -85,12 +90,28 @@ pub fn card(media: &[Media]) -> Vec<u8> {
     rill_tests::fat::image(0, &files)
 }
 
-/// Creates the tap device inside the test's private namespace, host side at
-/// [`TEST_LINK_HOST`]/24. Refuses to run anywhere else: outside a namespace this would add an
-/// interface to the real machine.
-pub fn tap_up() {
+/// A link between the test's namespace and the board: the tap device, with the host's address
+/// on it and the address the board is expected at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// The host's side of the tap (a /24).
+    pub host: Ipv4Addr,
+    /// The board's address.
+    pub board: Ipv4Addr,
+}
+
+/// No DHCP server on the link: the board takes its static fallback, [`BOARD`].
+pub const STATIC: Link = Link { host: TEST_LINK_HOST, board: BOARD };
+/// A link where [`DhcpServer`] leases the board 10.0.3.50: another subnet than the fallback's,
+/// so a board that fell back cannot be reached there.
+pub const LEASED: Link = Link { host: DHCP_LINK_HOST, board: Ipv4Addr::new(10, 0, 3, 50) };
+
+/// Creates the tap device inside the test's private namespace, host side at `link.host`/24.
+/// Refuses to run anywhere else: outside a namespace this would add an interface to the real
+/// machine.
+pub fn tap_up(link: &Link) {
     assert!(netns::inside(), "the appliance tests must run in a private network namespace");
-    let host = format!("{TEST_LINK_HOST}/24");
+    let host = format!("{}/24", link.host);
     for args in [
         &["tuntap", "add", TAP, "mode", "tap"][..],
         &["addr", "add", &host, "dev", TAP],
@@ -102,10 +123,91 @@ pub fn tap_up() {
     }
 }
 
-/// Discovers the appliance and plays its media (see the module docs); returns the L16 URL of
-/// each file.
-pub fn scenario(media: &[Media]) -> Vec<String> {
-    let urls = urls(media);
+/// dnsmasq serving DHCP on the tap (and nothing else: no DNS, no other interface), leasing the
+/// board its [`Link::board`] address and no other; killed on drop, printing its log.
+pub struct DhcpServer {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl DhcpServer {
+    /// Starts dnsmasq on the tap made by [`tap_up`] and waits until it listens. dnsmasq
+    /// (Debian's dnsmasq-base) is required: without it this fails.
+    pub fn start(link: &Link) -> DhcpServer {
+        assert!(netns::inside(), "the DHCP server must run in the test's private namespace");
+        // Debian installs it in /usr/sbin, which is not on a user's PATH.
+        let sbin = std::path::Path::new("/usr/sbin/dnsmasq");
+        let program = if sbin.exists() { sbin } else { std::path::Path::new("dnsmasq") };
+        let mut child = Command::new(program)
+            .args([
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                &format!("--interface={TAP}"),
+                "--bind-interfaces",
+                "--except-interface=lo",
+                // No DNS, no files of the machine's, no pid or lease file, no privilege drop
+                // (the namespace maps only root).
+                "--port=0",
+                "--no-resolv",
+                "--no-hosts",
+                "--leasefile-ro",
+                "--pid-file=",
+                "--user=root",
+                // The address is the test's: offer it at once, without a ping to see if it
+                // is in use.
+                "--no-ping",
+                "--dhcp-authoritative",
+                &format!("--dhcp-range={0},{0},255.255.255.0,1h", link.board),
+                "--log-dhcp",
+                "--log-facility=-",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect(
+                "dnsmasq is required for the firmware DHCP test (apt-get install dnsmasq-base)",
+            );
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("dnsmasq's stderr");
+        let lines = Arc::clone(&log);
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = lines.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut server = DhcpServer { child, log };
+        let start = Instant::now();
+        while !server.log().contains("sockets bound exclusively to interface") {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("dnsmasq exited ({status}):\n{}", server.log());
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "dnsmasq did not start");
+            thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// What dnsmasq logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for DhcpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        eprintln!("--- dnsmasq log ---\n{}", self.log());
+    }
+}
+
+/// Discovers the appliance on `link` and plays its media (see the module docs); returns the L16
+/// URL of each file.
+pub fn scenario(link: &Link, media: &[Media]) -> Vec<String> {
+    let urls = urls(link, media);
     for (m, url) in media.iter().zip(&urls) {
         stream_and_seek(&Renderer::new(Player::PS3), m, url);
     }
@@ -113,16 +215,17 @@ pub fn scenario(media: &[Media]) -> Vec<String> {
     // Two streams at once, each on its own connection, while two more connections are open
     // (all four of the boards' HTTP slots in use: the firmware test reads its heap high-water
     // mark after this).
-    let open: Vec<Client> = (0..2).map(|_| connect()).collect();
+    let open: Vec<Client> = (0..2).map(|_| connect(link)).collect();
     let both: Vec<_> = media
         .iter()
         .zip(&urls)
         .map(|(m, url)| {
-            let (url, want, path) = (url.clone(), m.l16.clone(), m.path);
+            let (url, want, path, link) = (url.clone(), m.l16.clone(), m.path, *link);
             thread::spawn(move || {
                 // Connected with retries: a slot may still be closing an earlier connection.
                 let url = Url::parse(&url).expect("URL");
-                let got = connect().request("GET", &url, Player::PS3.headers, &[]).expect("GET");
+                let got =
+                    connect(&link).request("GET", &url, Player::PS3.headers, &[]).expect("GET");
                 assert_eq!(got.status, 200, "{path}");
                 assert!(got.body == want, "{path}: concurrent stream differs from the host decode");
             })
@@ -135,14 +238,14 @@ pub fn scenario(media: &[Media]) -> Vec<String> {
     urls
 }
 
-/// Discovers the appliance and checks its description; returns its ContentDirectory control
-/// URL.
-pub fn content_directory() -> String {
+/// Discovers the appliance on `link`, checks that it answers at `link.board` and checks its
+/// description; returns its ContentDirectory control URL.
+pub fn content_directory(link: &Link) -> String {
     // Discovery: a multicast search from the host side of the link, answered by the board.
     let mut location = None;
     for _ in 0..5 {
         let answers = ssdp::discover(
-            TEST_LINK_HOST,
+            link.host,
             "urn:schemas-upnp-org:device:MediaServer:1",
             Duration::from_secs(2),
         )
@@ -158,7 +261,7 @@ pub fn content_directory() -> String {
     }
     let location = location.expect("the board answers a multicast search");
     let board = Url::parse(&location).expect("LOCATION");
-    assert_eq!(board.addr.ip(), IpAddr::V4(BOARD), "LOCATION names the board");
+    assert_eq!(board.addr.ip(), IpAddr::V4(link.board), "LOCATION names the board");
 
     let ps3 = Renderer::new(Player::PS3);
     let description = ps3.fetch_description(&location).expect("description");
@@ -188,10 +291,10 @@ pub fn browse_all(player: &Renderer, control: &str, id: &str) -> (Vec<didl::Obje
     }
 }
 
-/// Discovers the appliance, checks its description and browses it; returns the L16 URL of
-/// each file, checking its exact length.
-pub fn urls(media: &[Media]) -> Vec<String> {
-    let control = content_directory();
+/// Discovers the appliance on `link`, checks its description and browses it; returns the L16
+/// URL of each file, checking its exact length and that it names the board's address.
+pub fn urls(link: &Link, media: &[Media]) -> Vec<String> {
+    let control = content_directory(link);
     let ps3 = Renderer::new(Player::PS3);
     // Browse down the whole tree (music views and folders) to every item; each must carry an
     // L16 resource. A track is listed in several containers under one id.
@@ -228,27 +331,29 @@ pub fn urls(media: &[Media]) -> Vec<String> {
             })
             .unwrap_or_else(|| panic!("no L16 resource for {}", m.path));
         assert_eq!(res.size, Some(m.l16.len() as u64), "{}: exact length", m.path);
+        let url = Url::parse(&res.url).expect("a resource URL");
+        assert_eq!(url.addr.ip(), IpAddr::V4(link.board), "{}: URL names the board", res.url);
         urls.push(res.url.clone());
     }
     urls
 }
 
-/// Subscribes to the board's ContentDirectory and ConnectionManager from the host side of the
-/// link and checks their initial events: SEQ 0 under the SID granted, the ContentDirectory's
+/// Subscribes to the board's ContentDirectory and ConnectionManager from the host side of
+/// `link` and checks their initial events: SEQ 0 under the SID granted, the ContentDirectory's
 /// SystemUpdateID the same as GetSystemUpdateID answers (the library never changes after
 /// boot), the ConnectionManager's protocolInfo list (a NOTIFY larger than the board's socket
 /// buffer); then cancels both.
-pub fn initial_events() {
+pub fn initial_events(link: &Link) {
     /// How long an event may take before the test fails (a missing event, not a slow one).
     const WAIT: Duration = Duration::from_secs(10);
     let cp = Renderer::new(Player::GENERIC);
-    let location = format!("http://{BOARD}/rill/description.xml");
+    let location = format!("http://{}/rill/description.xml", link.board);
     let description = cp.fetch_description(&location).expect("description");
     let cd = description.service(CONTENT_DIRECTORY).expect("ContentDirectory");
     let cm = description
         .service("urn:schemas-upnp-org:service:ConnectionManager:1")
         .expect("ConnectionManager");
-    let listener = Subscriber::listen_on(TEST_LINK_HOST).expect("a listener on the test link");
+    let listener = Subscriber::listen_on(link.host).expect("a listener on the test link");
 
     let sub = cp.subscribe(&cd.event_sub_url, &listener.callback("/cd"), 300).expect("SUBSCRIBE");
     let sub = sub.expect("the ContentDirectory subscription is granted");
@@ -298,11 +403,11 @@ fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
     assert!(seek.body == m.l16[from..], "{}: time seek differs", m.path);
 }
 
-/// Connects to the board's HTTP port (for tests that hold connections open). smoltcp has no
+/// Connects to the board's HTTP port on `link` (for tests that hold connections open). smoltcp has no
 /// listen backlog: a connection arriving while a slot is between connections is reset, so this
 /// retries for a few seconds, as a player would.
-pub fn connect() -> Client {
-    let addr = SocketAddr::new(IpAddr::V4(BOARD), 80);
+pub fn connect(link: &Link) -> Client {
+    let addr = SocketAddr::new(IpAddr::V4(link.board), 80);
     for _ in 0..50 {
         if let Ok(client) = Client::connect(addr) {
             return client;
