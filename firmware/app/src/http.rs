@@ -244,11 +244,41 @@ struct Timed<'a, 's> {
     timeouts: Timeouts,
     /// When the request being read must be complete (`None` between requests).
     request_deadline: Option<Instant>,
+    /// With feature `ttfb`: when the media request being answered arrived and its head went out.
+    #[cfg(feature = "ttfb")]
+    media_answer: Option<(Instant, Instant)>,
 }
 
 impl<'a, 's> Timed<'a, 's> {
     fn new(socket: &'a mut TcpSocket<'s>, timeouts: Timeouts) -> Self {
-        Timed { socket, timeouts, request_deadline: None }
+        Timed {
+            socket,
+            timeouts,
+            request_deadline: None,
+            #[cfg(feature = "ttfb")]
+            media_answer: None,
+        }
+    }
+
+    /// With feature `ttfb` (the time-to-first-byte bench): logs, for a media answer, the time
+    /// from the request's first byte read to its head's write and to its body's first write
+    /// (after a seek: the seek, then the first chunk decoded). Called before each write: the
+    /// first after a request is the head (whole, on a fresh connection's empty send buffer),
+    /// and only media heads carry `transferMode.dlna.org`.
+    #[cfg(feature = "ttfb")]
+    fn ttfb(&mut self, buf: &[u8]) {
+        const MEDIA: &[u8] = b"transferMode.dlna.org";
+        let now = Instant::now();
+        if let Some(deadline) = self.request_deadline {
+            let media = buf.windows(MEDIA.len()).any(|w| w == MEDIA);
+            self.media_answer = media.then(|| (deadline - self.timeouts.header, now));
+        } else if let Some((arrived, head)) = self.media_answer.take() {
+            info!(
+                "HTTP: media answer: head {} us, first body byte {} us after the request",
+                (head - arrived).as_micros(),
+                (now - arrived).as_micros()
+            );
+        }
     }
 }
 
@@ -307,6 +337,8 @@ impl embedded_io_async::Read for Timed<'_, '_> {
 
 impl embedded_io_async::Write for Timed<'_, '_> {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, ConnError> {
+        #[cfg(feature = "ttfb")]
+        self.ttfb(buf);
         // Answering means the request was read: the next one gets a fresh idle period.
         self.request_deadline = None;
         Ok(with_timeout(self.timeouts.stall, self.socket.write(buf))

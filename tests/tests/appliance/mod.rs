@@ -291,13 +291,12 @@ pub fn browse_all(player: &Renderer, control: &str, id: &str) -> (Vec<didl::Obje
     }
 }
 
-/// Discovers the appliance on `link`, checks its description and browses it; returns the L16
-/// URL of each file, checking its exact length and that it names the board's address.
-pub fn urls(link: &Link, media: &[Media]) -> Vec<String> {
+/// Discovers the appliance on `link`, checks its description and browses its whole tree (music
+/// views and folders); returns every item once (a track is listed in several containers under
+/// one id).
+pub fn items(link: &Link) -> Vec<didl::Object> {
     let control = content_directory(link);
     let ps3 = Renderer::new(Player::PS3);
-    // Browse down the whole tree (music views and folders) to every item; each must carry an
-    // L16 resource. A track is listed in several containers under one id.
     let mut items: Vec<didl::Object> = Vec::new();
     let mut pending = vec!["0".to_string()];
     for _ in 0..64 {
@@ -313,6 +312,13 @@ pub fn urls(link: &Link, media: &[Media]) -> Vec<String> {
         }
     }
     assert!(pending.is_empty(), "the tree has more containers than the walk allows");
+    items
+}
+
+/// Discovers the appliance on `link`, checks its description and browses it; returns the L16
+/// URL of each file, checking its exact length and that it names the board's address.
+pub fn urls(link: &Link, media: &[Media]) -> Vec<String> {
+    let items = items(link);
     assert_eq!(items.len(), media.len(), "one item per media file, nothing else: {items:?}");
 
     let mut urls = Vec::new();
@@ -403,14 +409,18 @@ fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
     assert!(seek.body == m.l16[from..], "{}: time seek differs", m.path);
 }
 
-/// Connects to the board's HTTP port on `link` (for tests that hold connections open). smoltcp has no
-/// listen backlog: a connection arriving while a slot is between connections is reset, so this
-/// retries for a few seconds, as a player would.
+/// Connects to the board's HTTP port on `link` (for tests that hold connections open), with
+/// [`retrying`].
 pub fn connect(link: &Link) -> Client {
-    let addr = SocketAddr::new(IpAddr::V4(link.board), 80);
+    retrying(|| Client::connect(SocketAddr::new(IpAddr::V4(link.board), 80)))
+}
+
+/// Retries `connect` for a few seconds, as a player would: smoltcp has no listen backlog, so a
+/// connection arriving while a slot is between connections is reset.
+pub fn retrying<T>(connect: impl Fn() -> std::io::Result<T>) -> T {
     for _ in 0..50 {
-        if let Ok(client) = Client::connect(addr) {
-            return client;
+        if let Ok(connection) = connect() {
+            return connection;
         }
         thread::sleep(Duration::from_millis(100));
     }
