@@ -291,17 +291,15 @@ pub fn browse_all(player: &Renderer, control: &str, id: &str) -> (Vec<didl::Obje
     }
 }
 
-/// Discovers the appliance on `link`, checks its description and browses its whole tree (music
-/// views and folders); returns every item once (a track is listed in several containers under
-/// one id).
-pub fn items(link: &Link) -> Vec<didl::Object> {
-    let control = content_directory(link);
+/// Browses the whole tree (music views and folders) behind the ContentDirectory `control` URL;
+/// returns every item once (a track is listed in several containers under one id).
+pub fn items(control: &str) -> Vec<didl::Object> {
     let ps3 = Renderer::new(Player::PS3);
     let mut items: Vec<didl::Object> = Vec::new();
     let mut pending = vec!["0".to_string()];
     for _ in 0..64 {
         let Some(id) = pending.pop() else { break };
-        let (objects, _) = browse_all(&ps3, &control, &id);
+        let (objects, _) = browse_all(&ps3, control, &id);
         let (containers, files): (Vec<_>, Vec<_>) =
             objects.into_iter().partition(|o| o.is_container);
         pending.extend(containers.into_iter().map(|c| c.id));
@@ -318,7 +316,7 @@ pub fn items(link: &Link) -> Vec<didl::Object> {
 /// Discovers the appliance on `link`, checks its description and browses it; returns the L16
 /// URL of each file, checking its exact length and that it names the board's address.
 pub fn urls(link: &Link, media: &[Media]) -> Vec<String> {
-    let items = items(link);
+    let items = items(&content_directory(link));
     assert_eq!(items.len(), media.len(), "one item per media file, nothing else: {items:?}");
 
     let mut urls = Vec::new();
