@@ -10,6 +10,7 @@ pub mod qemu;
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -136,8 +137,8 @@ impl DhcpServer {
     pub fn start(link: &Link) -> DhcpServer {
         assert!(netns::inside(), "the DHCP server must run in the test's private namespace");
         // Debian installs it in /usr/sbin, which is not on a user's PATH.
-        let sbin = std::path::Path::new("/usr/sbin/dnsmasq");
-        let program = if sbin.exists() { sbin } else { std::path::Path::new("dnsmasq") };
+        let sbin = Path::new("/usr/sbin/dnsmasq");
+        let program = if sbin.exists() { sbin } else { Path::new("dnsmasq") };
         let mut child = Command::new(program)
             .args([
                 "--no-daemon",
@@ -158,7 +159,6 @@ impl DhcpServer {
                 "--no-ping",
                 "--dhcp-authoritative",
                 &format!("--dhcp-range={0},{0},255.255.255.0,1h", link.board),
-                "--log-dhcp",
                 "--log-facility=-",
             ])
             .stdin(Stdio::null())
