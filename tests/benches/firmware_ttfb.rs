@@ -14,12 +14,14 @@
 //! time seek (`TimeSeekRange.dlna.org: npt=T1-T2`, T1 at 4.5, 5 and 5.5 s, 0.1 s), each read to
 //! its end. The spans are bounded so that each stream has ended (and closed its file) before the
 //! next request opens the file again; up to the first body byte the board does the same work
-//! as for an open-ended seek (open, seek, decode the first 4 KiB chunk). The board logs each media answer's time from the request's first byte read
-//! to its head's write (open and seek) and to its body's first write (the first 4 KiB chunk
-//! decoded); the host times from sending the request to receiving the first body byte
-//! (wall-clock under QEMU, for reference only: not a board's time). Medians of the three
-//! positions are printed, guest instructions also as milliseconds on a 480 MHz Cortex-M7 at
-//! about one instruction a cycle.
+//! as for an open-ended seek.
+//!
+//! The board logs each media answer's time from the request's first byte read to its head's
+//! write (open and seek) and to its body's first write (the first 4 KiB chunk decoded); the
+//! host times from sending the request to receiving the first body byte (wall-clock under
+//! QEMU, for reference only: not a board's time). Medians of the three positions are printed,
+//! guest instructions also as milliseconds on a 480 MHz Cortex-M7 at about one instruction a
+//! cycle.
 
 #[path = "../tests/appliance/mod.rs"]
 mod appliance;
@@ -69,9 +71,9 @@ fn main() {
 /// A seek as a player asks for it.
 #[derive(Clone, Copy)]
 enum Seek {
-    /// `Range: bytes=N-`.
+    /// `Range: bytes=N-M`.
     Bytes,
-    /// `TimeSeekRange.dlna.org: npt=T-`.
+    /// `TimeSeekRange.dlna.org: npt=T1-T2`.
     Time,
 }
 
@@ -91,13 +93,13 @@ fn run(elf: &Path, card: &Path) {
     let items = appliance::items(&cd.control_url);
 
     println!(
-        "{:<5} {:<10} {:>36} {:>11} {:>16} {:>15}",
+        "{:<5} {:<10} {:>36} {:>11} {:>16} {:>22}",
         "file",
         "seek",
         "to first body byte: median (range)",
         "at 480 MHz",
         "to head (seek)",
-        "host wall-clock"
+        "host wall-clock (QEMU)"
     );
     let mut answers = 0;
     for title in FILES {
@@ -135,8 +137,8 @@ fn run(elf: &Path, card: &Path) {
             let m = |us: u64| us as f64 * 1e3 / 1e6;
             let instructions = median(&mut body) as f64 * 1e3;
             println!(
-                "{title:<5} {name:<10} {:>11.1} M instr. ({:.1}-{:.1} M) {:>8.1} ms {:>7.1} M instr. \
-                 {:>12.0} ms",
+                "{title:<5} {name:<10} {:>11.1} M instr. ({:.1}-{:.1} M) {:>8.1} ms \
+                 {:>7.1} M instr. {:>12.0} ms",
                 instructions / 1e6,
                 m(body[0]),
                 m(body[body.len() - 1]),

@@ -81,7 +81,7 @@ impl Qemu {
             .args(["-net", &format!("nic,model=lan9118,netdev=n0,macaddr={mac}")])
             .stdin(Stdio::null())
             .spawn()
-            .expect("qemu-system-arm is required for the firmware tests (apt-get install qemu-system-arm)");
+            .expect("qemu-system-arm is required (apt-get install qemu-system-arm)");
         Qemu { child, serial: serial.to_path_buf() }
     }
 
