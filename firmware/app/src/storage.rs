@@ -6,8 +6,13 @@
 //! walks it component by component, matching either name. The volume manager tracks at most
 //! [`MAX_FILES`] open files and [`MAX_DIRS`] open directories (fixed tables, no heap); every
 //! HTTP slot holds at most one file at a time, so [`MAX_FILES`] covers the slots and a walk.
+//!
+//! `embedded-sdmmc` opens a file only once at a time, but players do open one file on two
+//! connections at once (a seek on a new connection while the old one winds down), so every
+//! [`File`] keeps its own position over one shared handle per file, counted in a fixed table
+//! and closed with its last user.
 
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 use core::fmt;
 use core::ops::ControlFlow;
 
@@ -15,9 +20,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use embedded_io::{ErrorKind, SeekFrom};
 use embedded_sdmmc::{
-    Block, BlockCount, BlockDevice, BlockIdx, LfnBuffer, Mode, RawDirectory, RawFile,
+    Block, BlockCount, BlockDevice, BlockIdx, DirEntry, LfnBuffer, Mode, RawDirectory, RawFile,
     ShortFileName, TimeSource, Timestamp, VolumeIdx, VolumeManager,
 };
+use heapless::Vec as Table;
 
 /// Open directories the volume manager tracks: the root plus a walk of [`MAX_DEPTH`] levels.
 pub const MAX_DIRS: usize = MAX_DEPTH + 2;
@@ -124,6 +130,27 @@ pub struct Entry {
     pub is_dir: bool,
     /// Its size in bytes (0 for directories).
     pub size: u32,
+    /// Where its directory entry is: what tells one open file from another.
+    at: Place,
+}
+
+/// The block and offset of a file's directory entry, as `embedded-sdmmc` tells open files
+/// apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place(BlockIdx, u32);
+
+impl Place {
+    fn of(entry: &DirEntry) -> Self {
+        Place(entry.entry_block, entry.entry_offset)
+    }
+}
+
+/// One file open in the volume manager and how many [`File`]s read it.
+#[derive(Debug, Clone, Copy)]
+struct Handle {
+    at: Place,
+    raw: RawFile,
+    users: usize,
 }
 
 /// The FAT volume the media live on.
@@ -132,6 +159,8 @@ pub struct Storage<D: BlockDevice> {
     root: RawDirectory,
     /// Files held open by transcoded streams (see [`File::hold`]).
     streams: Cell<usize>,
+    /// The files open now, each shared by its readers.
+    handles: RefCell<Table<Handle, MAX_FILES>>,
 }
 
 impl<D: BlockDevice> Storage<D> {
@@ -140,7 +169,7 @@ impl<D: BlockDevice> Storage<D> {
         let manager = Manager::new_with_limits(device, NoClock, 0);
         let volume = manager.open_raw_volume(VolumeIdx(0)).map_err(|_| MountError::NoVolume)?;
         let root = manager.open_root_dir(volume).map_err(|_| MountError::NoRoot)?;
-        Ok(Storage { manager, root, streams: Cell::new(0) })
+        Ok(Storage { manager, root, streams: Cell::new(0), handles: RefCell::new(Table::new()) })
     }
 
     /// The entries of the directory at `path` (components from the root; empty for the root),
@@ -161,13 +190,15 @@ impl<D: BlockDevice> Storage<D> {
                 Some(long) => String::from(long),
                 None => short_name(&entry.name),
             };
-            entries.push(Entry { name, short: entry.name, is_dir, size: entry.size });
+            let at = Place::of(entry);
+            entries.push(Entry { name, short: entry.name, is_dir, size: entry.size, at });
             ControlFlow::Continue(())
         });
         listed.ok().map(|()| entries)
     }
 
-    /// Opens the file at `path` for reading, with its size.
+    /// Opens the file at `path` for reading, with its size; a file already open elsewhere is
+    /// shared.
     pub fn open<'p>(&self, path: impl IntoIterator<Item = &'p str>) -> Option<(File<'_, D>, u64)> {
         let mut parts: Vec<&str> = path.into_iter().collect();
         let name = parts.pop()?;
@@ -176,9 +207,38 @@ impl<D: BlockDevice> Storage<D> {
         if entry.is_dir {
             return None;
         }
-        let raw = self.manager.open_file_in_dir(dir.raw, entry.short, Mode::ReadOnly).ok()?;
+        let raw = self.share(&dir, &entry)?;
+        let file = File { storage: self, raw, at: entry.at, pos: 0, stream: false };
         let len = self.manager.file_length(raw).ok()?;
-        Some((File { storage: self, raw, stream: false }, u64::from(len)))
+        Some((file, u64::from(len)))
+    }
+
+    /// The handle of `entry` (in `dir`) with one more user: the one already open, or a new one.
+    fn share(&self, dir: &Dir<'_, D>, entry: &Entry) -> Option<RawFile> {
+        let mut handles = self.handles.borrow_mut();
+        if let Some(handle) = handles.iter_mut().find(|h| h.at == entry.at) {
+            handle.users += 1;
+            return Some(handle.raw);
+        }
+        let raw = self.manager.open_file_in_dir(dir.raw, entry.short, Mode::ReadOnly).ok()?;
+        // The table has the volume manager's capacity, so a file it opened always fits.
+        if handles.push(Handle { at: entry.at, raw, users: 1 }).is_err() {
+            let _ = self.manager.close_file(raw);
+            return None;
+        }
+        Some(raw)
+    }
+
+    /// One user fewer of the handle of the file at `at`; the last one closes it.
+    fn release(&self, at: Place) {
+        let mut handles = self.handles.borrow_mut();
+        let Some(i) = handles.iter().position(|h| h.at == at) else { return };
+        let Some(handle) = handles.get_mut(i) else { return };
+        handle.users = handle.users.saturating_sub(1);
+        if handle.users == 0 {
+            let _ = self.manager.close_file(handle.raw);
+            handles.swap_remove(i);
+        }
     }
 
     /// The entry called `name` (long or 8.3 name) in `dir`.
@@ -194,6 +254,7 @@ impl<D: BlockDevice> Storage<D> {
                     short: entry.name,
                     is_dir: entry.attributes.is_directory(),
                     size: entry.size,
+                    at: Place::of(entry),
                 });
                 return ControlFlow::Break(());
             }
@@ -247,11 +308,15 @@ impl<D: BlockDevice> Drop for Dir<'_, D> {
     }
 }
 
-/// A file open for reading: blocking [`embedded_io`] reads and seeks, closed on drop. A file
-/// opened for a transcoded stream counts as one of the appliance's decoder slots until dropped.
+/// A file open for reading: blocking [`embedded_io`] reads and seeks at its own position (the
+/// handle may be shared, see the module docs), closed on drop. A file opened for a transcoded
+/// stream counts as one of the appliance's decoder slots until dropped.
 pub struct File<'s, D: BlockDevice> {
     storage: &'s Storage<D>,
     raw: RawFile,
+    at: Place,
+    /// This reader's position: the shared handle's may have been moved by another.
+    pos: u32,
     stream: bool,
 }
 
@@ -274,7 +339,7 @@ impl<D: BlockDevice> Storage<D> {
 
 impl<D: BlockDevice> Drop for File<'_, D> {
     fn drop(&mut self) {
-        let _ = self.storage.manager.close_file(self.raw);
+        self.storage.release(self.at);
         if self.stream {
             self.storage.streams.set(self.storage.streams.get().saturating_sub(1));
         }
@@ -306,10 +371,17 @@ impl<D: BlockDevice> embedded_io::ErrorType for File<'_, D> {
 impl<D: BlockDevice> embedded_io::Read for File<'_, D> {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
         let manager = &self.storage.manager;
-        if buf.is_empty() || manager.file_eof(self.raw).map_err(|_| FileError)? {
+        let len = manager.file_length(self.raw).map_err(|_| FileError)?;
+        if buf.is_empty() || self.pos >= len {
             return Ok(0);
         }
-        manager.read(self.raw, buf).map_err(|_| FileError)
+        if manager.file_offset(self.raw).map_err(|_| FileError)? != self.pos {
+            manager.file_seek_from_start(self.raw, self.pos).map_err(|_| FileError)?;
+        }
+        let n = manager.read(self.raw, buf).map_err(|_| FileError)?;
+        // At most `len - pos` bytes were read, so the sum stays within the file's u32 length.
+        self.pos = self.pos.saturating_add(u32::try_from(n).map_err(|_| FileError)?);
+        Ok(n)
     }
 }
 
@@ -317,7 +389,7 @@ impl<D: BlockDevice> embedded_io::Seek for File<'_, D> {
     fn seek(&mut self, pos: SeekFrom) -> Result<u64, FileError> {
         let manager = &self.storage.manager;
         let len = i64::from(manager.file_length(self.raw).map_err(|_| FileError)?);
-        let here = i64::from(manager.file_offset(self.raw).map_err(|_| FileError)?);
+        let here = i64::from(self.pos);
         let target = match pos {
             SeekFrom::Start(n) => i64::try_from(n).map_err(|_| FileError)?,
             SeekFrom::End(d) => len.checked_add(d).ok_or(FileError)?,
@@ -326,6 +398,7 @@ impl<D: BlockDevice> embedded_io::Seek for File<'_, D> {
         // FAT files end at 4 GiB; a seek past the end is clamped to it, as reads there give 0.
         let target = u32::try_from(target.clamp(0, len)).map_err(|_| FileError)?;
         manager.file_seek_from_start(self.raw, target).map_err(|_| FileError)?;
+        self.pos = target;
         Ok(u64::from(target))
     }
 }

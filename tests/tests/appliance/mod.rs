@@ -2,8 +2,8 @@
 //! a FAT image, a tap link inside the test's private namespace (with a DHCP server on it, or
 //! without, where the board takes its static fallback), and a mock renderer driving the
 //! appliance over ordinary sockets: discovery, description, Browse, L16 streams with byte and
-//! time seeks, bit-exact against a decode of the same file on the host, and two streams at
-//! once; and GENA subscriptions with their initial events.
+//! time seeks, bit-exact against a decode of the same file on the host, two streams at once
+//! and one file on two connections at once; and GENA subscriptions with their initial events.
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod qemu;
@@ -216,9 +216,20 @@ pub fn scenario(link: &Link, media: &[Media]) -> Vec<String> {
     // (all four of the boards' HTTP slots in use: the firmware test reads its heap high-water
     // mark after this).
     let open: Vec<Client> = (0..2).map(|_| connect(link)).collect();
-    let both: Vec<_> = media
-        .iter()
-        .zip(&urls)
+    at_once(link, media.iter().zip(&urls));
+    drop(open);
+
+    // One file on two connections at once, as when a player seeks on a new connection while
+    // the old one winds down: both get the whole stream.
+    let first = media.iter().zip(&urls).take(1);
+    at_once(link, first.clone().chain(first));
+    urls
+}
+
+/// Plays each (file, L16 URL) to its end, all at once, each on its own connection, and checks
+/// every stream against the host decode.
+fn at_once<'a>(link: &Link, streams: impl Iterator<Item = (&'a Media, &'a String)>) {
+    let all: Vec<_> = streams
         .map(|(m, url)| {
             let (url, want, path, link) = (url.clone(), m.l16.clone(), m.path, *link);
             thread::spawn(move || {
@@ -231,11 +242,9 @@ pub fn scenario(link: &Link, media: &[Media]) -> Vec<String> {
             })
         })
         .collect();
-    for t in both {
+    for t in all {
         t.join().expect("a concurrent stream");
     }
-    drop(open);
-    urls
 }
 
 /// Discovers the appliance on `link`, checks that it answers at `link.board` and checks its
