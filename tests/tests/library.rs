@@ -385,3 +385,78 @@ fn album_art_and_thumbnails_are_served_and_cached() {
         server.shutdown();
     });
 }
+
+#[test]
+fn search_below_any_container_covers_its_subtree() {
+    isolated("search_below_any_container_covers_its_subtree", || {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        for (i, title) in ["Xa", "Xb"].into_iter().enumerate() {
+            let (title, track) = (format!("TITLE={title}"), format!("TRACKNUMBER={}", i + 1));
+            let tags = [&*title, &*track, "ARTIST=Xavier", "ALBUM=Ex", "GENRE=Rock"];
+            tagged(&media, &format!("Xavier/Ex/{i}.ogg"), &tags);
+        }
+        tagged(&media, "Xavier/Live/1.ogg", &["TITLE=Xc", "ARTIST=Xavier", "ALBUM=Live"]);
+        let tags = ["TITLE=Ya", "ARTIST=Yan feat. Xavier", "ALBUMARTIST=Yan", "ALBUM=Why"];
+        tagged(&media, "Yan/Why/1.ogg", &[&tags[..], &["GENRE=Jazz"]].concat());
+        tagged(&media, "Yan/Why/2.ogg", &["TITLE=Yb", "ARTIST=Yan", "ALBUM=Why", "GENRE=Jazz"]);
+
+        let state = dir.path().join("state");
+        let server = common::start_at(state, media, None);
+        let ps3 = Renderer::new(Player::PS3);
+        let control = control_url(&ps3, &server);
+        let walk = Walk { ps3, control: &control };
+        let music = walk.child("0", "Music").id;
+        let artists = walk.child(&music, "Artists").id;
+        let xavier = walk.child(&artists, "Xavier").id;
+        let yan = walk.child(&artists, "Yan").id;
+        let why = walk.child(&yan, "Why").id;
+        let genres = walk.child(&music, "Genres").id;
+        let albums = walk.child(&music, "Albums").id;
+        let media_folder = walk.child(&walk.child("0", "Folders").id, "media").id;
+        let xavier_folder = walk.child(&media_folder, "Xavier").id;
+
+        let audio = "upnp:class derivedfrom \"object.item.audioItem\"";
+        let with_x = "upnp:artist contains \"xavier\"";
+        // Under an artist: the tracks of all its albums, and the albums themselves.
+        assert_eq!(walk.search(&xavier, audio), ["Xa", "Xb", "Xc"]);
+        assert_eq!(
+            walk.search(&xavier, "upnp:class derivedfrom \"object.container\""),
+            ["Ex", "Live"]
+        );
+        assert_eq!(walk.search(&yan, &format!("{audio} and {with_x}")), ["Ya"]);
+        // Under an album: its tracks only, with the same criteria as anywhere.
+        assert_eq!(walk.search(&why, with_x), ["Ya"]);
+        assert_eq!(walk.search(&why, "upnp:artist contains \"yan\""), ["Ya", "Yb"]);
+        assert_eq!(walk.search(&why, "dc:title = \"Xa\""), Vec::<String>::new());
+        // Under Genres and one genre.
+        assert_eq!(
+            walk.search(&genres, &format!("{audio} and upnp:genre = \"jazz\"")),
+            ["Ya", "Yb"]
+        );
+        assert_eq!(
+            walk.search(&genres, "upnp:class = \"object.container.genre.musicGenre\""),
+            ["Jazz", "Rock"]
+        );
+        let rock = walk.child(&genres, "Rock").id;
+        assert_eq!(walk.search(&rock, with_x), ["Xa", "Xb"]);
+        // Under a folder of Folders: everything below it, folders too.
+        assert_eq!(walk.search(&xavier_folder, audio), ["Xa", "Xb", "Xc"]);
+        assert_eq!(
+            walk.search(&xavier_folder, "upnp:class = \"object.container.storageFolder\""),
+            ["Ex", "Live"]
+        );
+        assert_eq!(walk.search(&media_folder, with_x), ["Xa", "Xb", "Xc", "Ya"]);
+        // Albums carry their album artist, as Browse shows it: the albums of an artist.
+        let albums_of = |artist: &str| {
+            let criteria = format!(
+                "upnp:class derivedfrom \"object.container.album\" and upnp:artist = \"{artist}\""
+            );
+            walk.search(&albums, &criteria)
+        };
+        assert_eq!(albums_of("Xavier"), ["Ex", "Live"]);
+        assert_eq!(albums_of("yan"), ["Why"]);
+        server.shutdown();
+        drop(dir);
+    });
+}
