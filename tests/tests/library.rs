@@ -460,3 +460,39 @@ fn search_below_any_container_covers_its_subtree() {
         drop(dir);
     });
 }
+
+#[test]
+fn an_album_folder_of_several_artists_is_a_compilation() {
+    isolated("an_album_folder_of_several_artists_is_a_compilation", || {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        // A sampler without ALBUMARTIST or COMPILATION tags, and a normal album beside it.
+        for (i, artist) in ["Ann", "Bob", "Cy"].into_iter().enumerate() {
+            let (artist, track) = (format!("ARTIST={artist}"), format!("TRACKNUMBER={}", i + 1));
+            tagged(&media, &format!("Sampler/{i}.ogg"), &[&*artist, &*track, "ALBUM=Now"]);
+        }
+        for i in 1..=2 {
+            let track = format!("TRACKNUMBER={i}");
+            tagged(&media, &format!("Dee/Mine/{i}.ogg"), &["ARTIST=Dee", "ALBUM=Mine", &*track]);
+        }
+        let state = dir.path().join("state");
+        let server = common::start_at(state, media, None);
+        let ps3 = Renderer::new(Player::PS3);
+        let control = control_url(&ps3, &server);
+        let walk = Walk { ps3, control: &control };
+        let music = walk.child("0", "Music").id;
+        let artists = walk.child(&music, "Artists").id;
+        assert_eq!(walk.titles(&artists), ["Dee", "Various Artists"]);
+        let now = walk.child(&walk.child(&artists, "Various Artists").id, "Now");
+        assert_eq!(now.artist.as_deref(), Some("Various Artists"));
+        assert_eq!(now.child_count, Some(3));
+        let tracks = walk.children(&now.id);
+        let by: Vec<_> = tracks.iter().map(|t| t.artist.as_deref().unwrap_or("")).collect();
+        assert_eq!(by, ["Ann", "Bob", "Cy"], "each track keeps its own artist");
+        let mine = walk.child(&walk.child(&artists, "Dee").id, "Mine");
+        assert_eq!((mine.artist.as_deref(), mine.child_count), (Some("Dee"), Some(2)));
+        assert_eq!(walk.titles(&walk.child(&music, "Albums").id), ["Mine", "Now"]);
+        server.shutdown();
+        drop(dir);
+    });
+}
