@@ -1,7 +1,8 @@
 //! The music library end to end: tagged Vorbis files written by `vorbiscomment`, served by an
 //! in-process server, browsed and searched over loopback by the mock renderer posing as a PS3.
-//! Checks the tree shapes tags give (compilations, missing tags, multi-disc albums, album
-//! artists), that every object id survives a restart, and Search on the new fields.
+//! Checks the tree shapes tags give (compilations tagged or guessed, missing tags, multi-disc
+//! albums, album artists), that every object id survives a restart, and Search on the new
+//! fields and below any container.
 
 mod common;
 
@@ -9,24 +10,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use rill_tests::corpus::Spec;
+use common::control_url;
+use rill_tests::corpus::tagged;
 use rill_tests::renderer::didl::Object;
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
-
-/// Writes `tags` into a copy of a short corpus file at `dir/rel`.
-fn tagged(dir: &Path, rel: &str, tags: &[&str]) {
-    let out = dir.join(rel);
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let source = Spec { frames: 4410, ..Spec::stereo(0) }.path();
-    let mut cmd = Command::new("vorbiscomment");
-    cmd.arg("-w");
-    for t in tags {
-        cmd.args(["-t", t]);
-    }
-    let status = cmd.arg(&source).arg(&out).status().expect("vorbiscomment (vorbis-tools) runs");
-    assert!(status.success());
-}
 
 /// The test library: a compilation, a two-disc album with a featured artist, an untagged file.
 fn write_library(dir: &Path) {
@@ -106,12 +94,6 @@ impl Walk<'_> {
         let didl = &out.iter().find(|(k, _)| k == "Result").unwrap().1;
         rill_tests::renderer::didl::parse(didl).unwrap().into_iter().map(|o| o.title).collect()
     }
-}
-
-fn control_url(ps3: &Renderer, server: &common::Running) -> String {
-    let location = format!("http://{}/rill/description.xml", server.http);
-    let desc = ps3.fetch_description(&location).unwrap();
-    desc.service(CONTENT_DIRECTORY).unwrap().control_url.clone()
 }
 
 #[test]
