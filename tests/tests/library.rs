@@ -6,8 +6,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::control_url;
@@ -285,6 +285,11 @@ fn album_art_and_thumbnails_are_served_and_cached() {
             clip.to_str().unwrap(),
         ]);
 
+        // A thumbnail in the flat layout of earlier versions.
+        let legacy = cache.join("rill/art/0123456789abcdef.jpg");
+        std::fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+        std::fs::write(&legacy, b"old").unwrap();
+
         let state = dir.path().join("state");
         let server = common::start_at(state.clone(), media.clone(), None);
         let ps3 = Renderer::new(Player::PS3);
@@ -323,19 +328,22 @@ fn album_art_and_thumbnails_are_served_and_cached() {
         server.shutdown();
 
         // Cached on disk, keyed by file identity: a restart serves the same files unchanged.
-        let cached = || -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
-            let mut v: Vec<_> = std::fs::read_dir(cache.join("rill/art"))
-                .unwrap()
-                .map(|e| e.unwrap())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "jpg"))
-                .map(|e| (e.path(), e.metadata().unwrap().modified().unwrap()))
-                .collect();
-            v.sort();
+        let cached = || -> BTreeSet<(PathBuf, std::time::SystemTime)> {
+            let mut v = BTreeSet::new();
+            for folder in std::fs::read_dir(cache.join("rill/art")).unwrap() {
+                let folder = folder.unwrap().path();
+                for e in std::fs::read_dir(&folder).into_iter().flatten().map(Result::unwrap) {
+                    if e.path().extension().is_some_and(|x| x == "jpg") {
+                        v.insert((e.path(), e.metadata().unwrap().modified().unwrap()));
+                    }
+                }
+            }
             v
         };
         let before = cached();
         assert_eq!(before.len(), 3, "cover, embedded picture, video frame");
-        let server = common::start_at(state, media.clone(), None);
+        assert!(!legacy.exists(), "the flat layout of earlier versions is cleared");
+        let server = common::start_at(state.clone(), media.clone(), None);
         let control = control_url(&walk.ps3, &server);
         let walk = Walk { ps3: walk.ps3, control: &control };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -344,7 +352,8 @@ fn album_art_and_thumbnails_are_served_and_cached() {
         }
         assert!(arts(&walk).iter().all(Option::is_some));
         assert_eq!(cached(), before, "nothing made again");
-        // A changed cover (another size) is a new file to the cache: made again.
+        // A changed cover (another size) is a new file to the cache: made again, and the
+        // thumbnail of the old one, which no file has any more, removed.
         server.shutdown();
         ffmpeg(&[
             "-f",
@@ -355,15 +364,26 @@ fn album_art_and_thumbnails_are_served_and_cached() {
             "1",
             cover.to_str().unwrap(),
         ]);
-        let server = common::start_at(dir.path().join("state"), media, None);
+        let server = common::start_at(state, media.clone(), None);
         let control = control_url(&walk.ps3, &server);
         let walk = Walk { ps3: walk.ps3, control: &control };
+        let replaced = |now: &BTreeSet<_>| now.len() == 3 && now.intersection(&before).count() == 2;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while cached().len() < 4 && std::time::Instant::now() < deadline {
+        while !replaced(&cached()) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        assert_eq!(cached().len(), 4);
-        let _ = walk;
+        let after = cached();
+        assert!(replaced(&after), "{before:?} then {after:?}");
+        // A file removed while serving takes its thumbnail with it.
+        std::fs::remove_file(&clip).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while cached().len() == 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let left = cached();
+        assert_eq!(left.len(), 2);
+        assert!(left.is_subset(&after));
+        assert!(walk.children(&video).is_empty());
         server.shutdown();
     });
 }
