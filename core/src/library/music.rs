@@ -5,11 +5,10 @@
 //! album artist is `ALBUMARTIST`, else "Various Artists" for a track marked as part of a
 //! compilation or guessed to be one (its folder holds tracks of the same album by other
 //! artists, see [`various`]), else the artist, else "Unknown Artist"; a missing album is
-//! "Unknown Album"; a
-//! track without a genre is in no genre. Artist, album and genre containers exist exactly while
-//! some item is in them: the last item leaving takes its album (and an artist without albums,
-//! and an empty genre) away. Their ids hash their tags (see [`ObjectId`]), so they are the
-//! same after a restart or rescan.
+//! "Unknown Album"; a track without a genre is in no genre. Artist, album and genre containers
+//! exist exactly while some item is in them: the last item leaving takes its album (and an
+//! artist without albums, and an empty genre) away. Their ids hash their tags (see
+//! [`ObjectId`]), so they are the same after a restart or rescan.
 //!
 //! An item listed in such a container is the same object, not a copy: the list holds its id
 //! (8 bytes per listing, no strings), and a Browse of the container renders it with the
