@@ -7,11 +7,17 @@
 //! picture, an MP4 `covr`: the front cover if there are several), and, when `ffmpeg` is
 //! installed, every video (a frame a tenth of the way in).
 //!
-//! The cache is `$XDG_CACHE_HOME/rill/art/` (`~/.cache/rill/art/`). A thumbnail is named by the
-//! FNV-1a 64 hash of the file's identity: its served folder, relative path, size and
-//! modification time. A file that changes gets a new name, so a stale thumbnail is never served
-//! (the old one stays until the cache is cleared). A file without art gets an empty `.none`
-//! marker, so it is not read again on the next start.
+//! The cache is `$XDG_CACHE_HOME/rill/art/` (`~/.cache/rill/art/`), one folder per served
+//! folder (named by the FNV-1a 64 hash of its path). A thumbnail is named by the FNV-1a 64 hash
+//! of the file's identity: its served folder, relative path, size and modification time. A file
+//! that changes gets a new name, so a stale thumbnail is never served. A file without art gets
+//! an empty `.none` marker, so it is not read again on the next start.
+//!
+//! Nothing piles up: the first pass after the scan removes every entry of a served folder's
+//! cache that no file in the library has now (files removed or changed while the server was
+//! down, and the flat layout of earlier versions), and each later pass removes the entries of
+//! the files that left or changed since the pass before. Served folders not being served keep
+//! their cache folder (another instance may serve them).
 //!
 //! [`spawn`] starts one background thread. Once the first scan is done, and again whenever the
 //! library changes (the watcher found new or changed files), it goes through the library's
@@ -20,6 +26,7 @@
 //! waits for a thumbnail: the URI is offered once it exists, and the server hands out the
 //! cached file ([`Cache::open`]).
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -74,50 +81,94 @@ impl Cache {
     }
 
     /// The cache file name stem of a file: the hash of its identity.
-    fn key(root: &Path, rel: &str, info: FileInfo) -> String {
-        let mut hash = 0xcbf2_9ce4_8422_2325_u64;
-        let parts: [&[u8]; 4] = [
+    fn key(root: &Path, rel: &str, info: FileInfo) -> u64 {
+        fnv1a(&[
             root.as_os_str().as_encoded_bytes(),
             rel.as_bytes(),
             &info.size.to_le_bytes(),
             &info.mtime.to_le_bytes(),
-        ];
-        for part in parts {
-            // Each part is followed by a NUL, which paths never contain, so parts never run
-            // into each other.
-            for &b in part.iter().chain(&[0]) {
-                hash ^= u64::from(b);
-                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        }
-        format!("{hash:016x}")
+        ])
     }
 
-    fn jpeg(&self, key: &str) -> PathBuf {
-        self.dir.join(format!("{key}.jpg"))
+    /// The cache folder of served folder `root`.
+    fn folder(&self, root: &Path) -> PathBuf {
+        self.dir.join(format!("{:016x}", fnv1a(&[root.as_os_str().as_encoded_bytes()])))
     }
 
-    fn none(&self, key: &str) -> PathBuf {
-        self.dir.join(format!("{key}.none"))
+    fn jpeg(&self, root: &Path, key: u64) -> PathBuf {
+        self.folder(root).join(format!("{key:016x}.jpg"))
+    }
+
+    fn none(&self, root: &Path, key: u64) -> PathBuf {
+        self.folder(root).join(format!("{key:016x}.none"))
     }
 
     /// Opens the cached thumbnail of the file at `file` under `root` with identity `info`.
     pub fn open(&self, root: &Path, file: &FileRef<'_>, info: FileInfo) -> Option<(File, u64)> {
-        let file = File::open(self.jpeg(&Cache::key(root, &file.to_string(), info))).ok()?;
+        let file = File::open(self.jpeg(root, Cache::key(root, &file.to_string(), info))).ok()?;
         let len = file.metadata().ok()?.len();
         Some((file, len))
     }
 
     /// Stores `jpeg` (or, for `None`, the marker of a file without art) atomically.
-    fn store(&self, key: &str, jpeg: Option<&[u8]>) -> std::io::Result<()> {
+    fn store(&self, root: &Path, key: u64, jpeg: Option<&[u8]>) -> std::io::Result<()> {
         let (path, bytes) = match jpeg {
-            Some(bytes) => (self.jpeg(key), bytes),
-            None => (self.none(key), &[][..]),
+            Some(bytes) => (self.jpeg(root, key), bytes),
+            None => (self.none(root, key), &[][..]),
         };
-        let tmp = self.dir.join(format!("{key}.{}.tmp", std::process::id()));
+        let folder = self.folder(root);
+        fs::create_dir_all(&folder)?;
+        let tmp = folder.join(format!("{key:016x}.{}.tmp", std::process::id()));
         fs::write(&tmp, bytes)?;
         fs::rename(&tmp, path)
     }
+
+    /// Removes what is cached for the file of `root` with key `key`.
+    fn forget(&self, root: &Path, key: u64) {
+        for path in [self.jpeg(root, key), self.none(root, key)] {
+            match fs::remove_file(&path) {
+                Ok(()) => tracing::debug!(path = %path.display(), "stale thumbnail removed"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(path = %path.display(), "cannot remove: {e}"),
+            }
+        }
+    }
+
+    /// Removes every entry of `root`'s cache folder whose key is not in `live`; returns how
+    /// many went. Files being written (`.tmp`) are left alone.
+    fn sweep(&self, root: &Path, live: &HashSet<u64>) -> usize {
+        let Ok(entries) = fs::read_dir(self.folder(root)) else { return 0 };
+        let stale = entries.filter_map(Result::ok).map(|e| e.path()).filter(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let Some((stem, ext)) = name.split_once('.') else { return false };
+            let key = u64::from_str_radix(stem, 16).ok();
+            matches!(ext, "jpg" | "none") && key.is_none_or(|k| !live.contains(&k))
+        });
+        stale.filter(|path| fs::remove_file(path).is_ok()).count()
+    }
+
+    /// Removes the thumbnails of the flat layout of earlier versions (`<key>.jpg` directly in
+    /// the cache folder); returns how many went.
+    fn sweep_flat(&self) -> usize {
+        let Ok(entries) = fs::read_dir(&self.dir) else { return 0 };
+        let flat = entries.filter_map(Result::ok).map(|e| e.path()).filter(|path| {
+            path.is_file() && path.extension().is_some_and(|x| x == "jpg" || x == "none")
+        });
+        flat.filter(|path| fs::remove_file(path).is_ok()).count()
+    }
+}
+
+/// FNV-1a 64 over `parts`, each followed by a NUL (which paths never contain, so parts never
+/// run into each other).
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    for part in parts {
+        for &b in part.iter().chain(&[0]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// One item to look at.
@@ -127,6 +178,8 @@ struct Job {
     root: usize,
     rel: String,
     info: FileInfo,
+    /// The cache key of the file's identity `info`.
+    key: u64,
 }
 
 /// How often the thumbnail thread looks whether the library changed (an in-memory counter).
@@ -149,51 +202,59 @@ pub fn spawn(shared: &Arc<Shared>, ready: watch::Receiver<bool>) {
 /// Runs a pass over the library each time its SystemUpdateID moves, once the scan is done.
 fn follow(shared: &Weak<Shared>, cache: &Cache, ready: &watch::Receiver<bool>) {
     let mut passed_at = None;
+    let mut known: Option<Live> = None;
     while let Some(shared) = shared.upgrade() {
         let update_id =
             shared.library.read().unwrap_or_else(PoisonError::into_inner).system_update_id();
         if *ready.borrow() && passed_at != Some(update_id) {
             passed_at = Some(update_id);
-            run(&shared, cache);
+            known = Some(run(&shared, cache, known));
         }
         drop(shared);
         std::thread::sleep(POLL);
     }
 }
 
-fn run(shared: &Shared, cache: &Cache) {
+/// The cache keys of the library's files that may have a thumbnail, per served folder.
+type Live = Vec<HashSet<u64>>;
+
+/// One pass: forgets what is cached for files that left or changed since the pass that found
+/// `before` (everything not in the library on the first pass), makes the missing thumbnails and
+/// marks them. Returns the keys found, for the next pass.
+fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
+    let roots = shared.storage.roots();
+    let mut live: Live = vec![HashSet::new(); roots.len()];
     let jobs: Vec<Job> = {
         let library = shared.library.read().unwrap_or_else(PoisonError::into_inner);
         library
             .iter()
             .filter_map(|(id, obj)| {
-                let item = obj.as_item().filter(|i| !i.thumbnail)?;
+                let item = obj.as_item()?;
                 let wanted = match item.format.kind() {
                     MediaKind::Image | MediaKind::Video => true,
                     // Only files the scan saw a picture in are opened again.
                     MediaKind::Audio => item.details.picture,
                 };
                 let file = library.file_ref(id).filter(|_| wanted)?;
-                Some(Job {
-                    id,
-                    format: item.format,
-                    root: usize::from(file.root),
-                    rel: file.to_string(),
-                    info: item.file,
-                })
+                let root = usize::from(file.root);
+                let rel = file.to_string();
+                let key = Cache::key(roots.get(root)?, &rel, item.file);
+                live.get_mut(root)?.insert(key);
+                let (format, info) = (item.format, item.file);
+                (!item.thumbnail).then_some(Job { id, format, root, rel, info, key })
             })
             .collect()
     };
+    forget_stale(cache, roots, before.as_ref(), &live);
     let ffmpeg = has_ffmpeg();
     let mut made = Vec::new();
     for job in jobs {
-        let Some(root) = shared.storage.roots().get(job.root) else { continue };
-        let key = Cache::key(root, &job.rel, job.info);
-        if cache.jpeg(&key).exists() {
+        let Some(root) = roots.get(job.root) else { continue };
+        if cache.jpeg(root, job.key).exists() {
             made.push(job);
-        } else if !cache.none(&key).exists() {
+        } else if !cache.none(root, job.key).exists() {
             let thumb = make(shared, &job, ffmpeg);
-            let stored = cache.store(&key, thumb.as_deref());
+            let stored = cache.store(root, job.key, thumb.as_deref());
             if let Err(e) = stored {
                 tracing::warn!(path = %job.rel, "cannot cache a thumbnail: {e}");
             } else if thumb.is_some() {
@@ -205,6 +266,29 @@ fn run(shared: &Shared, cache: &Cache) {
         }
     }
     mark(shared, &mut made);
+    live
+}
+
+/// Removes the cache entries of files that are gone or changed: on the first pass (`before`
+/// is `None`) every entry not in `live`, later those in `before` but not in `live`.
+fn forget_stale(cache: &Cache, roots: &[PathBuf], before: Option<&Live>, live: &Live) {
+    let mut removed = 0;
+    for (i, (root, now)) in roots.iter().zip(live).enumerate() {
+        match before.and_then(|b| b.get(i)) {
+            None => removed += cache.sweep(root, now),
+            Some(was) => {
+                for &key in was.difference(now) {
+                    cache.forget(root, key);
+                }
+            }
+        }
+    }
+    if before.is_none() {
+        removed += cache.sweep_flat();
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed stale thumbnails from the cache");
+    }
 }
 
 /// Marks the items of `made` as having thumbnails, unless they changed meanwhile.
@@ -342,10 +426,44 @@ mod tests {
     }
 
     #[test]
+    fn stale_entries_are_swept_and_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("art")).unwrap();
+        let (m, n) = (Path::new("/m"), Path::new("/n"));
+        for key in [1, 2, 3] {
+            cache.store(m, key, Some(b"jpeg")).unwrap();
+        }
+        cache.store(m, 4, None).unwrap();
+        cache.store(n, 1, Some(b"other folder")).unwrap();
+        let writing = cache.folder(m).join("0000000000000005.77.tmp");
+        fs::write(&writing, b"half").unwrap();
+        let flat = dir.path().join("art/00000000000000aa.jpg");
+        fs::write(&flat, b"old layout").unwrap();
+        let present = |root: &Path, key: u64| {
+            [cache.jpeg(root, key).exists(), cache.none(root, key).exists()]
+        };
+
+        // Only 2 and 4 are in the library: 1 and 3 go; another folder's cache stays.
+        assert_eq!(cache.sweep(m, &HashSet::from([2, 4])), 2);
+        assert_eq!(present(m, 1), [false, false]);
+        assert_eq!(present(m, 2), [true, false]);
+        assert_eq!(present(m, 3), [false, false]);
+        assert_eq!(present(m, 4), [false, true]);
+        assert_eq!(present(n, 1), [true, false]);
+        assert!(writing.exists(), "a file being written is left alone");
+        assert_eq!(cache.sweep_flat(), 1);
+        assert!(!flat.exists());
+        // A file that left: its entries, thumbnail or marker, go.
+        cache.forget(m, 4);
+        cache.forget(m, 2);
+        assert_eq!([present(m, 2), present(m, 4)], [[false, false]; 2]);
+        assert_eq!(fs::read_dir(cache.folder(m)).unwrap().count(), 1, "just the .tmp");
+    }
+
+    #[test]
     fn keys_change_with_the_file() {
         let info = FileInfo { size: 10, mtime: 5 };
         let k = Cache::key(Path::new("/m"), "a/b.jpg", info);
-        assert_eq!(k.len(), 16);
         assert_eq!(k, Cache::key(Path::new("/m"), "a/b.jpg", info));
         assert_ne!(k, Cache::key(Path::new("/m"), "a/b.jpg", FileInfo { mtime: 6, ..info }));
         assert_ne!(k, Cache::key(Path::new("/m"), "a/b.jpg", FileInfo { size: 11, ..info }));

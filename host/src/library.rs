@@ -10,8 +10,19 @@
 //! put it in the music tree; their exact length makes the transcoded L16 and WAV renditions
 //! possible. A file that cannot be read as Vorbis is still listed, as the file it is, and
 //! counted. Other audio formats get their tags and play time from [`crate::tags`].
+//!
+//! [`add`] does it all on a library at hand; a library shared with the HTTP server is instead
+//! filled in two steps, [`prepare`] (reads the file, no library needed) then [`insert`], so
+//! that its lock is held only to insert and a Browse never waits for the disk.
+//!
+//! A hidden knob for tests: when the environment variable `RILL_PROBE_GATE` names a FIFO,
+//! [`prepare`] reads one byte from it before reading each new file, so a test holds the scan
+//! at a file and lets it on one file at a time (and sees that the server answers meanwhile);
+//! once the test closes its end, files are read freely. Unset, it costs nothing.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use anyhow::{anyhow, Result};
@@ -67,33 +78,72 @@ pub fn add(
     storage: &Storage,
     counts: &mut Counts,
 ) -> Result<()> {
+    match prepare(entry, storage, counts, |root, rel, file| known(library, root, rel, file))? {
+        Some(ready) => insert(library, ready, counts),
+        None => Ok(()),
+    }
+}
+
+/// A scanned entry, read and ready for [`insert`].
+#[derive(Debug)]
+pub struct Ready {
+    root: u16,
+    rel: String,
+    /// For a file: its identity and, if it could be read, its details.
+    file: Option<(FileInfo, Option<Details>)>,
+}
+
+/// Whether the library holds the file at `rel` of `root` with identity `file` (then it was
+/// read when that was recorded, and need not be again).
+pub fn known(library: &Library, root: u16, rel: &str, file: FileInfo) -> bool {
+    library
+        .lookup_path(root, rel)
+        .and_then(|id| library.get(id)?.as_item())
+        .is_some_and(|item| item.file == file)
+}
+
+/// Reads one scanned entry without the library, so no lock is held while the disk is read:
+/// `None` if there is nothing to add (a name that is not UTF-8, counted, or a file that
+/// `is_known` says the library already has; it is asked before the file is read).
+pub fn prepare(
+    entry: &Entry,
+    storage: &Storage,
+    counts: &mut Counts,
+    is_known: impl FnOnce(u16, &str, FileInfo) -> bool,
+) -> Result<Option<Ready>> {
     let root = root_index(entry.root)?;
     let Some(rel) = slash_path(&entry.path) else {
         counts.not_utf8 += 1;
         tracing::warn!(path = %entry.path.display(), "skipped: name is not UTF-8");
-        return Ok(());
+        return Ok(None);
     };
-    let inserted = match entry.kind {
-        Kind::Dir => library.insert_folder(root, &rel).map(|_| ()),
+    let file = match entry.kind {
+        Kind::Dir => None,
         Kind::File { size, modified } => {
             let mtime =
                 modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
             let file = FileInfo { size, mtime };
-            let known = library
-                .lookup_path(root, &rel)
-                .and_then(|id| library.get(id)?.as_item())
-                .is_some_and(|item| item.file == file);
-            if known {
-                return Ok(());
+            if is_known(root, &rel, file) {
+                return Ok(None);
             }
-            // Read first, then insert with the details: the track appears directly under its
-            // artist and album.
-            match probe(storage, entry.root, &entry.path, &rel, counts) {
-                Some(details) => library.insert_file_with(root, &rel, file, details),
-                None => library.insert_file(root, &rel, file),
-            }
-            .map(|id| counts.media += usize::from(id.is_some()))
+            probe_gate();
+            Some((file, probe(storage, entry.root, &entry.path, &rel, counts)))
         }
+    };
+    Ok(Some(Ready { root, rel, file }))
+}
+
+/// Puts a [`prepare`]d entry into the library: a track appears directly under its artist and
+/// album.
+pub fn insert(library: &mut Library, ready: Ready, counts: &mut Counts) -> Result<()> {
+    let Ready { root, rel, file } = ready;
+    let inserted = match file {
+        None => library.insert_folder(root, &rel).map(|_| ()),
+        Some((file, details)) => match details {
+            Some(details) => library.insert_file_with(root, &rel, file, details),
+            None => library.insert_file(root, &rel, file),
+        }
+        .map(|id| counts.media += usize::from(id.is_some())),
     };
     inserted.map_err(|e| anyhow!("adding {rel}: {e}"))
 }
@@ -129,6 +179,21 @@ fn probe(
             tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis: {e}");
             None
         }
+    }
+}
+
+/// Waits for the test knob `RILL_PROBE_GATE` (see the module docs), if it is set.
+fn probe_gate() {
+    use std::io::Read;
+    static GATE: OnceLock<Option<Mutex<File>>> = OnceLock::new();
+    let gate = GATE.get_or_init(|| {
+        // Opening a FIFO to read waits until the test opens it to write.
+        let fifo = std::env::var_os("RILL_PROBE_GATE")?;
+        File::open(fifo).ok().map(Mutex::new)
+    });
+    if let Some(fifo) = gate {
+        // One byte lets one file through; end of file (the test let go) lets everything.
+        let _ = fifo.lock().unwrap_or_else(PoisonError::into_inner).read(&mut [0]);
     }
 }
 

@@ -5,10 +5,11 @@
 //! from the first moment, and `SystemUpdateID` moves as the library fills). It then:
 //! 1. watches every folder with inotify (through the `notify` crate, one watch per folder, so
 //!    the watch count and its limit are under our control), queueing events from the start;
-//! 2. walks the served folders, and adds what it found entry by entry (each under the library's
-//!    write lock for just that entry, Vorbis headers read on the way), with a progress bar on a
-//!    terminal or a log line every few seconds otherwise, telling the event subscribers
-//!    ([`events::publish`]) every [`PUBLISH_EVERY`];
+//! 2. walks the served folders, and adds what it found entry by entry (each file read first
+//!    with no lock held, then the library's write lock taken just to insert it, so a Browse
+//!    never waits for the disk), with a progress bar on a terminal or a log line every few
+//!    seconds otherwise, telling the event subscribers ([`events::publish`]) every
+//!    [`PUBLISH_EVERY`];
 //! 3. applies changes as they come. A path that changed is looked at again (`stat`) once it is
 //!    quiet: at once for a file closed after writing, a rename, a move or a deletion; for other
 //!    writes (a copy or download in progress) once no event came for [`SETTLE`]. What the path
@@ -189,10 +190,7 @@ fn ingest(
             Kind::Dir => lock(watches).add(entry.root, &entry.path),
             Kind::File { .. } => progress.inc(),
         }
-        {
-            let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
-            library::add(&mut lib, entry, &shared.storage, &mut counts)?;
-        }
+        add(shared, entry, &mut counts)?;
         if published.elapsed() >= PUBLISH_EVERY {
             events::publish(shared);
             published = Instant::now();
@@ -237,8 +235,7 @@ fn apply_path(
             tracing::debug!(path = %rel.display(), "file changed");
             let kind = Kind::File { size: m.len(), modified: m.modified().ok() };
             let entry = Entry { root, path: rel.to_path_buf(), kind };
-            let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
-            library::add(&mut lib, &entry, &shared.storage, counts)
+            add(shared, &entry, counts)
         }
         _ => {
             tracing::debug!(path = %rel.display(), "gone");
@@ -289,10 +286,23 @@ fn sync(
         remove(shared, root, Path::new(gone))?;
     }
     for entry in &found.entries {
-        let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
-        library::add(&mut lib, entry, &shared.storage, counts)?;
+        add(shared, entry, counts)?;
     }
     Ok(())
+}
+
+/// Adds (or updates) one folder or file: the file is read with no lock held (see
+/// [`library::prepare`]), then the library is write-locked just to insert it.
+fn add(shared: &Shared, entry: &Entry, counts: &mut Counts) -> Result<()> {
+    let is_known = |root, rel: &str, file| {
+        let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
+        library::known(&lib, root, rel, file)
+    };
+    let Some(ready) = library::prepare(entry, &shared.storage, counts, is_known)? else {
+        return Ok(());
+    };
+    let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+    library::insert(&mut lib, ready, counts)
 }
 
 /// The relative paths of everything the library holds below folder `rel` of `root`.

@@ -6,7 +6,7 @@
 //! created atomically (written to a unique temporary name, then renamed), so tests running in
 //! parallel can share them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Which program encodes a corpus file.
@@ -297,4 +297,19 @@ pub fn split_ogg(bytes: &[u8]) -> Vec<Packet> {
         page += 1;
     }
     packets
+}
+
+/// Writes `tags` (`NAME=value`) with `vorbiscomment` into a copy of a short (0.1 s) corpus
+/// file at `dir/rel`, creating the folders on the way.
+pub fn tagged(dir: &Path, rel: &str, tags: &[&str]) {
+    let out = dir.join(rel);
+    std::fs::create_dir_all(out.parent().expect("a file path")).expect("creating the folders");
+    let source = Spec { frames: 4410, ..Spec::stereo(0) }.path();
+    let mut cmd = Command::new("vorbiscomment");
+    cmd.arg("-w");
+    for t in tags {
+        cmd.args(["-t", t]);
+    }
+    let status = cmd.arg(&source).arg(&out).status().expect("vorbiscomment (vorbis-tools) runs");
+    assert!(status.success(), "vorbiscomment {rel}");
 }

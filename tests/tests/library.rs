@@ -1,32 +1,20 @@
 //! The music library end to end: tagged Vorbis files written by `vorbiscomment`, served by an
 //! in-process server, browsed and searched over loopback by the mock renderer posing as a PS3.
-//! Checks the tree shapes tags give (compilations, missing tags, multi-disc albums, album
-//! artists), that every object id survives a restart, and Search on the new fields.
+//! Checks the tree shapes tags give (compilations tagged or guessed, missing tags, multi-disc
+//! albums, album artists), that every object id survives a restart, and Search on the new
+//! fields and below any container.
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rill_tests::corpus::Spec;
+use common::control_url;
+use rill_tests::corpus::tagged;
 use rill_tests::renderer::didl::Object;
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
-
-/// Writes `tags` into a copy of a short corpus file at `dir/rel`.
-fn tagged(dir: &Path, rel: &str, tags: &[&str]) {
-    let out = dir.join(rel);
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let source = Spec { frames: 4410, ..Spec::stereo(0) }.path();
-    let mut cmd = Command::new("vorbiscomment");
-    cmd.arg("-w");
-    for t in tags {
-        cmd.args(["-t", t]);
-    }
-    let status = cmd.arg(&source).arg(&out).status().expect("vorbiscomment (vorbis-tools) runs");
-    assert!(status.success());
-}
 
 /// The test library: a compilation, a two-disc album with a featured artist, an untagged file.
 fn write_library(dir: &Path) {
@@ -106,12 +94,6 @@ impl Walk<'_> {
         let didl = &out.iter().find(|(k, _)| k == "Result").unwrap().1;
         rill_tests::renderer::didl::parse(didl).unwrap().into_iter().map(|o| o.title).collect()
     }
-}
-
-fn control_url(ps3: &Renderer, server: &common::Running) -> String {
-    let location = format!("http://{}/rill/description.xml", server.http);
-    let desc = ps3.fetch_description(&location).unwrap();
-    desc.service(CONTENT_DIRECTORY).unwrap().control_url.clone()
 }
 
 #[test]
@@ -303,6 +285,11 @@ fn album_art_and_thumbnails_are_served_and_cached() {
             clip.to_str().unwrap(),
         ]);
 
+        // A thumbnail in the flat layout of earlier versions.
+        let legacy = cache.join("rill/art/0123456789abcdef.jpg");
+        std::fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+        std::fs::write(&legacy, b"old").unwrap();
+
         let state = dir.path().join("state");
         let server = common::start_at(state.clone(), media.clone(), None);
         let ps3 = Renderer::new(Player::PS3);
@@ -341,19 +328,22 @@ fn album_art_and_thumbnails_are_served_and_cached() {
         server.shutdown();
 
         // Cached on disk, keyed by file identity: a restart serves the same files unchanged.
-        let cached = || -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
-            let mut v: Vec<_> = std::fs::read_dir(cache.join("rill/art"))
-                .unwrap()
-                .map(|e| e.unwrap())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "jpg"))
-                .map(|e| (e.path(), e.metadata().unwrap().modified().unwrap()))
-                .collect();
-            v.sort();
+        let cached = || -> BTreeSet<(PathBuf, std::time::SystemTime)> {
+            let mut v = BTreeSet::new();
+            for folder in std::fs::read_dir(cache.join("rill/art")).unwrap() {
+                let folder = folder.unwrap().path();
+                for e in std::fs::read_dir(&folder).into_iter().flatten().map(Result::unwrap) {
+                    if e.path().extension().is_some_and(|x| x == "jpg") {
+                        v.insert((e.path(), e.metadata().unwrap().modified().unwrap()));
+                    }
+                }
+            }
             v
         };
         let before = cached();
         assert_eq!(before.len(), 3, "cover, embedded picture, video frame");
-        let server = common::start_at(state, media.clone(), None);
+        assert!(!legacy.exists(), "the flat layout of earlier versions is cleared");
+        let server = common::start_at(state.clone(), media.clone(), None);
         let control = control_url(&walk.ps3, &server);
         let walk = Walk { ps3: walk.ps3, control: &control };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -362,7 +352,8 @@ fn album_art_and_thumbnails_are_served_and_cached() {
         }
         assert!(arts(&walk).iter().all(Option::is_some));
         assert_eq!(cached(), before, "nothing made again");
-        // A changed cover (another size) is a new file to the cache: made again.
+        // A changed cover (another size) is a new file to the cache: made again, and the
+        // thumbnail of the old one, which no file has any more, removed.
         server.shutdown();
         ffmpeg(&[
             "-f",
@@ -373,15 +364,137 @@ fn album_art_and_thumbnails_are_served_and_cached() {
             "1",
             cover.to_str().unwrap(),
         ]);
-        let server = common::start_at(dir.path().join("state"), media, None);
+        let server = common::start_at(state, media.clone(), None);
         let control = control_url(&walk.ps3, &server);
         let walk = Walk { ps3: walk.ps3, control: &control };
+        let replaced = |now: &BTreeSet<_>| now.len() == 3 && now.intersection(&before).count() == 2;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while cached().len() < 4 && std::time::Instant::now() < deadline {
+        while !replaced(&cached()) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        assert_eq!(cached().len(), 4);
-        let _ = walk;
+        let after = cached();
+        assert!(replaced(&after), "{before:?} then {after:?}");
+        // A file removed while serving takes its thumbnail with it.
+        std::fs::remove_file(&clip).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while cached().len() == 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let left = cached();
+        assert_eq!(left.len(), 2);
+        assert!(left.is_subset(&after));
+        assert!(walk.children(&video).is_empty());
         server.shutdown();
+    });
+}
+
+#[test]
+fn search_below_any_container_covers_its_subtree() {
+    isolated("search_below_any_container_covers_its_subtree", || {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        for (i, title) in ["Xa", "Xb"].into_iter().enumerate() {
+            let (title, track) = (format!("TITLE={title}"), format!("TRACKNUMBER={}", i + 1));
+            let tags = [&*title, &*track, "ARTIST=Xavier", "ALBUM=Ex", "GENRE=Rock"];
+            tagged(&media, &format!("Xavier/Ex/{i}.ogg"), &tags);
+        }
+        tagged(&media, "Xavier/Live/1.ogg", &["TITLE=Xc", "ARTIST=Xavier", "ALBUM=Live"]);
+        let tags = ["TITLE=Ya", "ARTIST=Yan feat. Xavier", "ALBUMARTIST=Yan", "ALBUM=Why"];
+        tagged(&media, "Yan/Why/1.ogg", &[&tags[..], &["GENRE=Jazz"]].concat());
+        tagged(&media, "Yan/Why/2.ogg", &["TITLE=Yb", "ARTIST=Yan", "ALBUM=Why", "GENRE=Jazz"]);
+
+        let state = dir.path().join("state");
+        let server = common::start_at(state, media, None);
+        let ps3 = Renderer::new(Player::PS3);
+        let control = control_url(&ps3, &server);
+        let walk = Walk { ps3, control: &control };
+        let music = walk.child("0", "Music").id;
+        let artists = walk.child(&music, "Artists").id;
+        let xavier = walk.child(&artists, "Xavier").id;
+        let yan = walk.child(&artists, "Yan").id;
+        let why = walk.child(&yan, "Why").id;
+        let genres = walk.child(&music, "Genres").id;
+        let albums = walk.child(&music, "Albums").id;
+        let media_folder = walk.child(&walk.child("0", "Folders").id, "media").id;
+        let xavier_folder = walk.child(&media_folder, "Xavier").id;
+
+        let audio = "upnp:class derivedfrom \"object.item.audioItem\"";
+        let with_x = "upnp:artist contains \"xavier\"";
+        // Under an artist: the tracks of all its albums, and the albums themselves.
+        assert_eq!(walk.search(&xavier, audio), ["Xa", "Xb", "Xc"]);
+        assert_eq!(
+            walk.search(&xavier, "upnp:class derivedfrom \"object.container\""),
+            ["Ex", "Live"]
+        );
+        assert_eq!(walk.search(&yan, &format!("{audio} and {with_x}")), ["Ya"]);
+        // Under an album: its tracks only, with the same criteria as anywhere.
+        assert_eq!(walk.search(&why, with_x), ["Ya"]);
+        assert_eq!(walk.search(&why, "upnp:artist contains \"yan\""), ["Ya", "Yb"]);
+        assert_eq!(walk.search(&why, "dc:title = \"Xa\""), Vec::<String>::new());
+        // Under Genres and one genre.
+        assert_eq!(
+            walk.search(&genres, &format!("{audio} and upnp:genre = \"jazz\"")),
+            ["Ya", "Yb"]
+        );
+        assert_eq!(
+            walk.search(&genres, "upnp:class = \"object.container.genre.musicGenre\""),
+            ["Jazz", "Rock"]
+        );
+        let rock = walk.child(&genres, "Rock").id;
+        assert_eq!(walk.search(&rock, with_x), ["Xa", "Xb"]);
+        // Under a folder of Folders: everything below it, folders too.
+        assert_eq!(walk.search(&xavier_folder, audio), ["Xa", "Xb", "Xc"]);
+        assert_eq!(
+            walk.search(&xavier_folder, "upnp:class = \"object.container.storageFolder\""),
+            ["Ex", "Live"]
+        );
+        assert_eq!(walk.search(&media_folder, with_x), ["Xa", "Xb", "Xc", "Ya"]);
+        // Albums carry their album artist, as Browse shows it: the albums of an artist.
+        let albums_of = |artist: &str| {
+            let criteria = format!(
+                "upnp:class derivedfrom \"object.container.album\" and upnp:artist = \"{artist}\""
+            );
+            walk.search(&albums, &criteria)
+        };
+        assert_eq!(albums_of("Xavier"), ["Ex", "Live"]);
+        assert_eq!(albums_of("yan"), ["Why"]);
+        server.shutdown();
+        drop(dir);
+    });
+}
+
+#[test]
+fn an_album_folder_of_several_artists_is_a_compilation() {
+    isolated("an_album_folder_of_several_artists_is_a_compilation", || {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        // A sampler without ALBUMARTIST or COMPILATION tags, and a normal album beside it.
+        for (i, artist) in ["Ann", "Bob", "Cy"].into_iter().enumerate() {
+            let (artist, track) = (format!("ARTIST={artist}"), format!("TRACKNUMBER={}", i + 1));
+            tagged(&media, &format!("Sampler/{i}.ogg"), &[&*artist, &*track, "ALBUM=Now"]);
+        }
+        for i in 1..=2 {
+            let track = format!("TRACKNUMBER={i}");
+            tagged(&media, &format!("Dee/Mine/{i}.ogg"), &["ARTIST=Dee", "ALBUM=Mine", &*track]);
+        }
+        let state = dir.path().join("state");
+        let server = common::start_at(state, media, None);
+        let ps3 = Renderer::new(Player::PS3);
+        let control = control_url(&ps3, &server);
+        let walk = Walk { ps3, control: &control };
+        let music = walk.child("0", "Music").id;
+        let artists = walk.child(&music, "Artists").id;
+        assert_eq!(walk.titles(&artists), ["Dee", "Various Artists"]);
+        let now = walk.child(&walk.child(&artists, "Various Artists").id, "Now");
+        assert_eq!(now.artist.as_deref(), Some("Various Artists"));
+        assert_eq!(now.child_count, Some(3));
+        let tracks = walk.children(&now.id);
+        let by: Vec<_> = tracks.iter().map(|t| t.artist.as_deref().unwrap_or("")).collect();
+        assert_eq!(by, ["Ann", "Bob", "Cy"], "each track keeps its own artist");
+        let mine = walk.child(&walk.child(&artists, "Dee").id, "Mine");
+        assert_eq!((mine.artist.as_deref(), mine.child_count), (Some("Dee"), Some(2)));
+        assert_eq!(walk.titles(&walk.child(&music, "Albums").id), ["Mine", "Now"]);
+        server.shutdown();
+        drop(dir);
     });
 }

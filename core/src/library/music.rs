@@ -3,11 +3,12 @@
 //! Every audio item is listed in [`Shelf::AllTracks`], in its album (under its album artist)
 //! and in its genre; every video in [`Shelf::Video`], every picture in [`Shelf::Pictures`]. The
 //! album artist is `ALBUMARTIST`, else "Various Artists" for a track marked as part of a
-//! compilation, else the artist, else "Unknown Artist"; a missing album is "Unknown Album"; a
-//! track without a genre is in no genre. Artist, album and genre containers exist exactly while
-//! some item is in them: the last item leaving takes its album (and an artist without albums,
-//! and an empty genre) away. Their ids hash their tags (see [`ObjectId`]), so they are the
-//! same after a restart or rescan.
+//! compilation or guessed to be one (its folder holds tracks of the same album by other
+//! artists, see [`various`]), else the artist, else "Unknown Artist"; a missing album is
+//! "Unknown Album"; a track without a genre is in no genre. Artist, album and genre containers
+//! exist exactly while some item is in them: the last item leaving takes its album (and an
+//! artist without albums, and an empty genre) away. Their ids hash their tags (see
+//! [`ObjectId`]), so they are the same after a restart or rescan.
 //!
 //! An item listed in such a container is the same object, not a copy: the list holds its id
 //! (8 bytes per listing, no strings), and a Browse of the container renders it with the
@@ -36,6 +37,10 @@ use super::id::PathHash;
 use super::tree::new_container;
 use super::{Container, Error, Item, Kind, Library, Name, Node, Object, ObjectId, Shelf, Tags};
 use crate::dlna::MediaKind;
+
+mod various;
+
+pub(crate) use various::Groups;
 
 /// The artist of tracks tagged with neither an album artist nor an artist.
 pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
@@ -71,19 +76,21 @@ pub(crate) enum Slot {
 /// Every container an item is listed in besides its folder.
 pub(crate) type Listing = heapless::Vec<Slot, 3>;
 
-/// An item's listing and date before a change.
+/// An item's listing, date and compilation group before a change.
 #[derive(Debug)]
 pub(crate) struct Before {
     listing: Listing,
     date: Option<Name>,
+    member: Option<various::Member>,
 }
 
 fn present(name: &Option<Name>) -> Option<&Name> {
     name.as_ref().filter(|n| !n.trim().is_empty())
 }
 
-/// Where `item` is listed, from its kind and tags.
-fn listing(item: &Item) -> Listing {
+/// Where `item` is listed, from its kind and tags, and whether it is guessed to be part of a
+/// compilation.
+fn listing(item: &Item, various: bool) -> Listing {
     let mut slots = Listing::new();
     // Capacity 3 holds the most slots any kind has.
     match item.format.kind() {
@@ -99,7 +106,8 @@ fn listing(item: &Item) -> Listing {
             let artist = get(|t| &t.album_artist)
                 .map(Label::Tag)
                 .or_else(|| {
-                    tags.filter(|t| t.compilation).map(|_| Label::Fallback(VARIOUS_ARTISTS))
+                    let compilation = various || tags.is_some_and(|t| t.compilation);
+                    compilation.then_some(Label::Fallback(VARIOUS_ARTISTS))
                 })
                 .or_else(|| get(|t| &t.artist).map(Label::Tag))
                 .unwrap_or(Label::Fallback(UNKNOWN_ARTIST));
@@ -131,7 +139,12 @@ fn container(obj: &Object) -> Option<&Container> {
 impl Library {
     /// The listing of item `id` as it is now (`None` if it is not an item).
     pub(crate) fn item_listing(&self, id: ObjectId) -> Option<Listing> {
-        self.objects.get(&id).and_then(Object::as_item).map(listing)
+        self.objects.get(&id).and_then(|obj| self.listing_of(obj))
+    }
+
+    /// The listing of `obj` as it is now (`None` if it is not an item).
+    fn listing_of(&self, obj: &Object) -> Option<Listing> {
+        obj.as_item().map(|item| listing(item, self.guessed_various(obj)))
     }
 
     fn artist_id(&self, artist: &str) -> Option<ObjectId> {
@@ -197,16 +210,31 @@ impl Library {
 
     /// How item `id` is listed now, for [`Library::relist`] after it changes.
     pub(crate) fn before(&self, id: ObjectId) -> Option<Before> {
-        let item = self.objects.get(&id)?.as_item()?;
-        Some(Before { listing: listing(item), date: item.tags().and_then(|t| t.date.clone()) })
+        let obj = self.objects.get(&id)?;
+        self.before_as(obj, self.guessed_various(obj), various::member(obj))
+    }
+
+    /// [`Library::before`] with the compilation guess `various` and group `member` given.
+    fn before_as(
+        &self,
+        obj: &Object,
+        various: bool,
+        member: Option<various::Member>,
+    ) -> Option<Before> {
+        let item = obj.as_item()?;
+        let date = item.tags().and_then(|t| t.date.clone());
+        Some(Before { listing: listing(item, various), date, member })
     }
 
     /// Moves item `id` from the containers it was listed in (`old`) to those of its current
     /// listing: it leaves the ones it is no longer in, joins the new ones, and the ones it
-    /// stays in record that it changed.
+    /// stays in record that it changed. If that changes the compilation guess of its album, the
+    /// album's other tracks move too.
     pub(crate) fn relist(&mut self, id: ObjectId, old: Option<Before>) -> Result<(), Error> {
+        let (old, old_date, member) =
+            old.map_or((Listing::new(), None, None), |b| (b.listing, b.date, b.member));
+        let flips = self.regroup(id, member);
         let new = self.item_listing(id).unwrap_or_default();
-        let (old, old_date) = old.map_or((Listing::new(), None), |b| (b.listing, b.date));
         let gone: Vec<(ObjectId, Slot)> =
             old.iter().filter(|s| !new.contains(s)).map(|s| (id, s.clone())).collect();
         self.leave_all(gone);
@@ -234,7 +262,7 @@ impl Library {
                 self.refresh_cover(parent);
             }
         }
-        Ok(())
+        self.refile(flips, id)
     }
 
     /// Takes each item out of the container of its slot, all at once per container, and
@@ -362,9 +390,10 @@ impl Library {
         let Some(c) = self.objects.get(&folder).and_then(Object::as_container) else { return };
         let mut touched = BTreeSet::from([folder]);
         for &child in &c.children {
-            let Some(item) = self.objects.get(&child).and_then(Object::as_item) else { continue };
-            if item.format.kind() == MediaKind::Audio {
-                touched.extend(listing(item).iter().filter_map(|s| self.slot_id(s)));
+            let Some(obj) = self.objects.get(&child) else { continue };
+            if obj.as_item().is_some_and(|item| item.format.kind() == MediaKind::Audio) {
+                let listing = self.listing_of(obj).unwrap_or_default();
+                touched.extend(listing.iter().filter_map(|s| self.slot_id(s)));
             }
         }
         for c in touched {
@@ -377,9 +406,8 @@ impl Library {
     pub(crate) fn touch_shown(&mut self, id: ObjectId) {
         let Some(obj) = self.objects.get(&id) else { return };
         let parent = obj.parent;
-        let slots: Vec<ObjectId> = obj
-            .as_item()
-            .map(listing)
+        let slots: Vec<ObjectId> = self
+            .listing_of(obj)
             .unwrap_or_default()
             .iter()
             .filter_map(|s| self.slot_id(s))

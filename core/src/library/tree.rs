@@ -8,7 +8,7 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use super::id::PathHash;
-use super::music::Slot;
+use super::music::{Groups, Slot};
 use super::sort::order_of;
 use super::{
     Container, Details, Error, FileInfo, Item, Kind, Name, Node, Object, ObjectId, Shelf, SortSpec,
@@ -32,6 +32,8 @@ pub struct Library {
     /// Every tag name in use, shared by the items that carry it. A name leaves when its last
     /// item does (a clone of the library keeps the names it shares with the original).
     pub(crate) names: BTreeSet<Name>,
+    /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
+    pub(crate) groups: Groups,
 }
 
 /// Where an object lives on disk, as the shell resolves it: a served folder's index and the
@@ -121,6 +123,7 @@ impl Library {
             limit: max_objects,
             changed: BTreeSet::new(),
             names: BTreeSet::new(),
+            groups: Groups::new(),
         }
     }
 
@@ -602,12 +605,16 @@ impl Library {
             .collect();
         self.unlist(parent, &BTreeSet::from([id]));
         self.leave_all(listings);
+        let flips = self.ungroup(&doomed);
         for cur in &doomed {
             if let Some(obj) = self.objects.remove(cur) {
                 self.release(obj.node);
             }
         }
         self.refresh_cover(parent);
+        // A library at its size limit may fail to file the tracks left behind again (a new
+        // artist container); they stay out of the music tree until they change.
+        let _ = self.refile(flips, id);
         doomed.len()
     }
 }

@@ -222,7 +222,7 @@ fn search<'a>(
         if !seen.insert(id) {
             continue;
         }
-        if criteria.matches(obj) {
+        if criteria.matches(library, id, obj) {
             found.push(id);
         }
         if let Node::Container(c) = obj.node() {

@@ -6,13 +6,20 @@
 //! String comparisons ignore ASCII case. Properties Rill does not know (and `@refID`, since it
 //! has no references) are absent: relations on them are false, `exists false` is true. Syntax
 //! errors are [`ErrorCode::BadSearchCriteria`](super::soap::ErrorCode::BadSearchCriteria).
+//!
+//! An object has the properties its DIDL-Lite shows: an item its tags, an album container its
+//! album artist as `upnp:artist` and `dc:creator` (so `upnp:class derivedfrom
+//! "object.container.album" and upnp:artist = "X"` finds the albums of X), any object its
+//! class and title. A Search below a container looks at everything reachable from it (see
+//! [`super::content_directory`]): under an artist, its albums and their tracks; under an album
+//! or a genre, its tracks; under a folder, everything below it.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use crate::library::{class_of, Object};
+use crate::library::{class_of, Library, Object, ObjectId};
 
 /// The deepest parenthesis nesting accepted.
 pub const MAX_NESTING: usize = 16;
@@ -208,28 +215,40 @@ impl<'a> Criteria<'a> {
         Ok(Criteria { nodes: parser.nodes, root: Some(root) })
     }
 
-    /// Whether `object` matches.
-    pub fn matches(&self, object: &Object) -> bool {
-        self.root.is_none_or(|root| self.eval(root, object))
+    /// Whether `object`, which is `library`'s object `id`, matches.
+    pub fn matches(&self, library: &Library, id: ObjectId, object: &Object) -> bool {
+        let subject = Subject { library, id, object };
+        self.root.is_none_or(|root| self.eval(root, &subject))
     }
 
-    fn eval(&self, node: usize, object: &Object) -> bool {
+    fn eval(&self, node: usize, subject: &Subject<'_>) -> bool {
         // Children are always pushed before their parent, so recursion depth is bounded by
         // the number of nodes (at most 2 * MAX_TERMS).
         match self.nodes.get(node) {
-            Some(Expr::And(a, b)) => self.eval(*a, object) && self.eval(*b, object),
-            Some(Expr::Or(a, b)) => self.eval(*a, object) || self.eval(*b, object),
-            Some(Expr::Relation { property, op, value }) => relation(object, property, *op, value),
+            Some(Expr::And(a, b)) => self.eval(*a, subject) && self.eval(*b, subject),
+            Some(Expr::Or(a, b)) => self.eval(*a, subject) || self.eval(*b, subject),
+            Some(Expr::Relation { property, op, value }) => relation(subject, property, *op, value),
             None => false,
         }
     }
 }
 
-fn property<'o>(object: &'o Object, name: &str) -> Option<&'o str> {
+/// The object a criteria is matched against, with what it needs to know of the library.
+struct Subject<'a> {
+    library: &'a Library,
+    id: ObjectId,
+    object: &'a Object,
+}
+
+fn property<'o>(subject: &Subject<'o>, name: &str) -> Option<&'o str> {
+    let object = subject.object;
     let tags = object.as_item().and_then(|i| i.tags());
     match name {
         "upnp:class" => Some(class_of(object)),
         "dc:title" => Some(object.title()),
+        "dc:creator" | "upnp:artist" if object.as_container().is_some() => {
+            subject.library.album_artist(subject.id)
+        }
         "dc:creator" | "upnp:artist" => tags.and_then(|t| t.artist.as_deref()),
         "upnp:album" => tags.and_then(|t| t.album.as_deref()),
         "upnp:genre" => tags.and_then(|t| t.genre.as_deref()),
@@ -250,8 +269,8 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-fn relation(object: &Object, name: &str, op: Op, value: &str) -> bool {
-    let actual = property(object, name);
+fn relation(subject: &Subject<'_>, name: &str, op: Op, value: &str) -> bool {
+    let actual = property(subject, name);
     let Some(actual) = actual else {
         return op == Op::Exists && value == "false";
     };
@@ -276,9 +295,10 @@ fn relation(object: &Object, name: &str, op: Op, value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::library::{Details, FileInfo, Library, ObjectId, Tags};
+    use crate::library::{Details, FileInfo, Library, ObjectId, Shelf, SortSpec, Tags};
 
-    fn lib() -> (Library, ObjectId, ObjectId, ObjectId) {
+    /// A tagged song, a photo, their folder and the song's album.
+    fn lib() -> (Library, [ObjectId; 4]) {
         let mut lib = Library::new();
         lib.add_root(0, "M").unwrap();
         let song = lib.insert_file(0, "a/Song.ogg", FileInfo::default()).unwrap().unwrap();
@@ -291,35 +311,45 @@ mod tests {
             .unwrap();
         let photo = lib.insert_file(0, "a/pic.jpg", FileInfo::default()).unwrap().unwrap();
         let folder = lib.lookup_path(0, "a").unwrap();
-        (lib, song, photo, folder)
+        let albums = lib.children(Shelf::Albums.id(), &SortSpec::parse("").unwrap()).unwrap();
+        let [album] = albums[..] else { panic!("one album: {albums:?}") };
+        (lib, [song, photo, folder, album])
     }
 
     #[test]
     fn matches_real_control_point_criteria() {
-        let (lib, song, photo, folder) = lib();
-        let [song, photo, folder] = [song, photo, folder].map(|id| lib.get(id).unwrap());
-        let check = |criteria: &str, expected: [bool; 3]| {
+        let (lib, ids) = lib();
+        let check = |criteria: &str, expected: [bool; 4]| {
             let c = Criteria::parse(criteria).unwrap_or_else(|_| panic!("{criteria}"));
-            assert_eq!(
-                [c.matches(song), c.matches(photo), c.matches(folder)],
-                expected,
-                "{criteria}"
-            );
+            let got = ids.map(|id| c.matches(&lib, id, lib.get(id).unwrap()));
+            assert_eq!(got, expected, "{criteria}");
         };
-        check("*", [true, true, true]);
+        check("*", [true, true, true, true]);
         // Windows Media Player / Xbox.
         check(
             "upnp:class derivedfrom \"object.item.audioItem\" and @refID exists false",
-            [true, false, false],
+            [true, false, false, false],
         );
-        check("(upnp:class derivedfrom \"object.item.imageItem\") or (upnp:class = \"object.container.storageFolder\")", [false, true, true]);
-        check("upnp:class derivedfrom \"object.item.audio\"", [false, false, false]);
-        check("dc:title contains \"SONG\"", [true, false, false]);
-        check("upnp:artist = \"the \\\"band\\\"\"", [true, false, false]);
-        check("upnp:album exists true and dc:title doesNotContain \"x\"", [true, false, false]);
-        check("upnp:album exists false", [false, true, true]);
-        check("dc:title >= \"pic\"", [true, true, false]);
-        check("a = \"1\" or b = \"2\" and c = \"3\" or dc:title = \"pic\"", [false, true, false]);
+        check("(upnp:class derivedfrom \"object.item.imageItem\") or (upnp:class = \"object.container.storageFolder\")", [false, true, true, false]);
+        check("upnp:class derivedfrom \"object.item.audio\"", [false, false, false, false]);
+        check("dc:title contains \"SONG\"", [true, false, false, false]);
+        // The album has its album artist, as its DIDL-Lite shows.
+        check("upnp:artist = \"the \\\"band\\\"\"", [true, false, false, true]);
+        check(
+            "upnp:class = \"object.container.album.musicAlbum\" and dc:creator contains \"band\"",
+            [false, false, false, true],
+        );
+        check(
+            "upnp:album exists true and dc:title doesNotContain \"x\"",
+            [true, false, false, false],
+        );
+        check("upnp:album exists false", [false, true, true, true]);
+        check("upnp:artist exists false", [false, true, true, false]);
+        check("dc:title >= \"pic\"", [true, true, false, false]);
+        check(
+            "a = \"1\" or b = \"2\" and c = \"3\" or dc:title = \"pic\"",
+            [false, true, false, false],
+        );
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct Running {
     pub http: SocketAddrV4,
     /// The device UUID.
     pub uuid: String,
+    /// Becomes `true` once the first scan is done.
+    pub ready: tokio::sync::watch::Receiver<bool>,
     _dirs: Option<tempfile::TempDir>,
 }
 
@@ -61,9 +63,27 @@ pub fn start_with(
 }
 
 /// Starts a server on loopback serving `root` with its identity in `state_dir`, with
-/// `configure` applied to its configuration; `dirs`, if given, is kept alive as long as the
-/// server.
+/// `configure` applied to its configuration, and waits until its first scan is done; `dirs`,
+/// if given, is kept alive as long as the server.
 pub fn launch(
+    state_dir: PathBuf,
+    root: PathBuf,
+    dirs: Option<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
+    let running = spawn(state_dir, root, dirs, configure);
+    // The library fills in the background; tests start once it holds the whole folder.
+    let deadline = std::time::Instant::now() + READY_TIMEOUT;
+    while !*running.ready.borrow() {
+        assert!(std::time::Instant::now() < deadline, "the first scan did not finish");
+        thread::sleep(std::time::Duration::from_millis(5));
+    }
+    running
+}
+
+/// [`launch`] without waiting for the first scan: the server answers at once, from a library
+/// that is still filling.
+pub fn spawn(
     state_dir: PathBuf,
     root: PathBuf,
     dirs: Option<tempfile::TempDir>,
@@ -100,17 +120,11 @@ pub fn launch(
     let thread = thread::spawn(move || {
         runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
     });
-    // The library fills in the background; tests start once it holds the whole folder.
-    let deadline = std::time::Instant::now() + READY_TIMEOUT;
-    while !*ready.borrow() {
-        assert!(std::time::Instant::now() < deadline, "the first scan did not finish");
-        thread::sleep(std::time::Duration::from_millis(5));
-    }
-    Running { stop, thread, http, uuid, _dirs: dirs }
+    Running { stop, thread, http, uuid, ready, _dirs: dirs }
 }
 
 /// How long the first scan of a test folder may take.
-const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Running {
     /// Stops the server and waits for it.
@@ -118,6 +132,13 @@ impl Running {
         self.stop.send(()).unwrap();
         self.thread.join().unwrap();
     }
+}
+
+/// The ContentDirectory control URL of `server`, from its description.
+pub fn control_url(cp: &Renderer, server: &Running) -> String {
+    let location = format!("http://{}/rill/description.xml", server.http);
+    let desc = cp.fetch_description(&location).unwrap();
+    desc.service(rill_tests::renderer::CONTENT_DIRECTORY).unwrap().control_url.clone()
 }
 
 /// Every item (not container) under the object `id`, depth first, browsed at `control`.

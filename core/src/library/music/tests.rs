@@ -1,6 +1,6 @@
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -162,6 +162,63 @@ fn tree_shapes_from_tags() {
     let albums = lib.children(Shelf::Albums.id(), &SortSpec::default()).unwrap().into_owned();
     let alive: Vec<&str> = albums.iter().filter_map(|&a| lib.album_artist(a)).take(2).collect();
     assert_eq!(alive, ["Zed", "Dee"], "older first");
+}
+
+/// Without album artist or compilation tags, one album title in one folder by several
+/// artists is a compilation; by one artist it is that artist's album. Tracks move as the
+/// folder's tracks come, go and change.
+#[test]
+fn several_artists_in_one_album_folder_are_guessed_a_compilation() {
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let tagged = |artist, album| T { artist: Some(artist), album: Some(album), ..T::default() };
+    let add = |lib: &mut Library, path: &str, t: T<'_>| {
+        lib.insert_file_with(0, path, info(1), t.details()).unwrap().unwrap()
+    };
+    let artists = Shelf::Artists.id();
+    // A normal album, and a sampler whose first track alone looks like one.
+    add(&mut lib, "Solo/1.ogg", tagged("Dee", "Mine"));
+    add(&mut lib, "Solo/2.ogg", tagged("Dee", "Mine"));
+    add(&mut lib, "Now/1.ogg", tagged("Ann", "Now"));
+    assert_eq!(titles(&lib, artists), ["Ann", "Dee"]);
+    lib.take_container_updates();
+    // The second artist in the folder's album: every track of it moves to Various Artists.
+    let bob = add(&mut lib, "Now/2.ogg", tagged("Bob", "Now"));
+    add(&mut lib, "Now/3.ogg", tagged(" Cy ", "Now"));
+    assert_eq!(titles(&lib, artists), ["Dee", "Various Artists"]);
+    let various = child(&lib, artists, "Various Artists");
+    let now = child(&lib, various, "Now");
+    assert_eq!(titles(&lib, now), ["1", "2", "3"]);
+    assert_eq!(lib.album_artist(now), Some(VARIOUS_ARTISTS));
+    assert_eq!(titles(&lib, child(&lib, artists, "Dee")), ["Mine"]);
+    assert_eq!(titles(&lib, Shelf::Albums.id()), ["Mine", "Now"]);
+    let changed: Vec<ObjectId> = lib.take_container_updates().into_iter().map(|(c, _)| c).collect();
+    assert!(changed.contains(&now) && changed.contains(&Shelf::Artists.id()));
+    assert!(!changed.contains(&child(&lib, artists, "Dee")), "Dee's album did not move");
+    // The same title by one artist in another folder is that artist's own album.
+    add(&mut lib, "Other/1.ogg", tagged("Eve", "Now"));
+    assert_eq!(titles(&lib, child(&lib, child(&lib, artists, "Eve"), "Now")), ["1"]);
+    assert_eq!(titles(&lib, now), ["1", "2", "3"]);
+    // Tagged album artists and compilations are not guessed at: they say where they go.
+    let t = T { album_artist: Some("Ann"), ..tagged("Zed", "Now") };
+    add(&mut lib, "Now/4.ogg", t);
+    assert_eq!(titles(&lib, child(&lib, child(&lib, artists, "Ann"), "Now")), ["4"]);
+    assert_eq!(titles(&lib, now), ["1", "2", "3"]);
+    // Retagged to Ann and Cy left: still two artists. Cy gone too: back to Ann alone.
+    lib.set_details(bob, tagged("Ann", "Now").details()).unwrap();
+    assert_eq!(titles(&lib, now), ["1", "2", "3"]);
+    lib.remove_path(0, "Now/3.ogg").unwrap();
+    assert_eq!(titles(&lib, artists), ["Ann", "Dee", "Eve"]);
+    let ann = child(&lib, artists, "Ann");
+    assert_eq!(titles(&lib, child(&lib, ann, "Now")), ["1", "2", "4"]);
+    assert!(lib.get(now).is_none(), "the compilation is gone");
+    assert!(lib.groups.len() == 3, "one group per folder and album: {:?}", lib.groups);
+    // Removing the folders leaves no group behind.
+    for folder in ["Now", "Solo", "Other"] {
+        lib.remove_path(0, folder).unwrap();
+    }
+    assert!(lib.groups.is_empty() && lib.names.is_empty());
+    assert_eq!(titles(&lib, artists), Vec::<String>::new());
 }
 
 #[test]
@@ -381,13 +438,26 @@ fn random_operations_keep_listings_consistent() {
         if step % 50 != 49 {
             continue;
         }
-        // Expected membership from the items alone.
+        // Expected membership from the items alone: first the artists of each folder's album
+        // among tracks without an album artist or compilation flag, then each item's listing.
+        let grouped = |obj: &Object| {
+            let t = obj.as_item()?.tags()?;
+            let free = t.album_artist.is_none() && !t.compilation;
+            free.then(|| Some(((obj.parent(), t.album.clone()?), t.artist.clone()?)))?
+        };
+        let mut groups: BTreeMap<_, BTreeSet<Name>> = BTreeMap::new();
+        for obj in lib.objects.values() {
+            if let Some((key, artist)) = grouped(obj) {
+                groups.entry(key).or_default().insert(artist);
+            }
+        }
         let mut expected: BTreeMap<ObjectId, Vec<ObjectId>> = BTreeMap::new();
         let mut all = Vec::new();
         for (&id, obj) in &lib.objects {
             let Some(item) = obj.as_item() else { continue };
             all.push(id);
-            for slot in listing(item) {
+            let various = grouped(obj).is_some_and(|(key, _)| groups[&key].len() > 1);
+            for slot in listing(item, various) {
                 let c = lib.slot_id(&slot).unwrap_or_else(|| panic!("{slot:?} missing at {step}"));
                 expected.entry(c).or_default().push(id);
             }

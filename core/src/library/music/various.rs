@@ -1,0 +1,145 @@
+//! The compilation guess: an album whose tracks name several artists is filed under "Various
+//! Artists" even when no tag says it is a compilation.
+//!
+//! The rule: tracks that take their album artist from `ARTIST` (no `ALBUMARTIST`, not marked
+//! `COMPILATION`; see [`super`]) form a group per folder and album title. A group whose tracks
+//! name two or more different artists is one album under [`VARIOUS_ARTISTS`]; a group of one
+//! artist stays under that artist. So a folder holding a various-artists sampler without album
+//! artist tags is one album, not one album per artist, while the same album title in another
+//! folder (another artist's record of that name) stays apart. Tracks with an album artist or
+//! the compilation flag, and tracks missing an album or artist tag, are not in any group.
+//!
+//! The library keeps each group's artists with their track counts ([`Groups`]), so where a
+//! track belongs is known in `O(log n)`; only when a group turns from one artist to several or
+//! back are its other tracks filed again (`O(folder)`).
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::{present, Before};
+use crate::dlna::MediaKind;
+use crate::library::{Error, Library, Name, Object, ObjectId};
+
+/// A folder and album title: one group.
+type Key = (ObjectId, Name);
+
+/// The artists of every group, each with how many of the group's tracks name it.
+pub(crate) type Groups = BTreeMap<Key, BTreeMap<Name, u32>>;
+
+/// A track of a group: its folder, album and artist (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    key: Key,
+    artist: Name,
+}
+
+/// A group whose guess flipped, and whether it was various artists before.
+pub(crate) struct Flip {
+    key: Key,
+    was_various: bool,
+}
+
+fn trimmed(name: &Name) -> Name {
+    let t = name.trim();
+    if t.len() == name.len() {
+        Name::clone(name)
+    } else {
+        Arc::from(t)
+    }
+}
+
+/// The group `obj` is in, if it is a track filed by its own artist.
+pub(crate) fn member(obj: &Object) -> Option<Member> {
+    let item = obj.as_item()?;
+    if item.format.kind() != MediaKind::Audio {
+        return None;
+    }
+    let tags = item.tags()?;
+    if tags.compilation || present(&tags.album_artist).is_some() {
+        return None;
+    }
+    let (album, artist) = (present(&tags.album)?, present(&tags.artist)?);
+    Some(Member { key: (obj.parent, trimmed(album)), artist: trimmed(artist) })
+}
+
+impl Library {
+    fn is_various(&self, key: &Key) -> bool {
+        self.groups.get(key).is_some_and(|artists| artists.len() >= 2)
+    }
+
+    /// Whether `obj` is a track of a group of several artists.
+    pub(crate) fn guessed_various(&self, obj: &Object) -> bool {
+        member(obj).is_some_and(|m| self.is_various(&m.key))
+    }
+
+    /// Moves item `id` in the groups from `old` (before it changed) to where it is now;
+    /// returns the groups whose guess flipped.
+    pub(crate) fn regroup(&mut self, id: ObjectId, old: Option<Member>) -> Vec<Flip> {
+        let new = self.objects.get(&id).and_then(member);
+        if new == old {
+            return Vec::new();
+        }
+        self.change_groups(old.into_iter().collect(), new.into_iter().collect())
+    }
+
+    /// Takes the tracks among `gone` (about to be removed) out of their groups; returns the
+    /// groups whose guess flipped.
+    pub(crate) fn ungroup(&mut self, gone: &[ObjectId]) -> Vec<Flip> {
+        let members = gone.iter().filter_map(|id| self.objects.get(id).and_then(member));
+        self.change_groups(members.collect(), Vec::new())
+    }
+
+    /// Takes `leaving` out of their groups and puts `joining` in; returns the groups whose
+    /// guess flipped.
+    fn change_groups(&mut self, leaving: Vec<Member>, joining: Vec<Member>) -> Vec<Flip> {
+        let mut was: BTreeMap<Key, bool> = BTreeMap::new();
+        for m in leaving.iter().chain(&joining) {
+            if !was.contains_key(&m.key) {
+                was.insert(m.key.clone(), self.is_various(&m.key));
+            }
+        }
+        for m in leaving {
+            let Some(artists) = self.groups.get_mut(&m.key) else { continue };
+            if let Some(count) = artists.get_mut(&m.artist) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    artists.remove(&m.artist);
+                }
+            }
+            if artists.is_empty() {
+                self.groups.remove(&m.key);
+            }
+        }
+        for m in joining {
+            *self.groups.entry(m.key).or_default().entry(m.artist).or_default() += 1;
+        }
+        was.into_iter()
+            .filter(|(key, was_various)| self.is_various(key) != *was_various)
+            .map(|(key, was_various)| Flip { key, was_various })
+            .collect()
+    }
+
+    /// Files the tracks of each flipped group again, except `except` (which the caller files).
+    pub(crate) fn refile(&mut self, flips: Vec<Flip>, except: ObjectId) -> Result<(), Error> {
+        for flip in flips {
+            let Some(folder) = self.objects.get(&flip.key.0).and_then(Object::as_container) else {
+                continue;
+            };
+            let tracks: Vec<(ObjectId, Before)> = folder
+                .children
+                .iter()
+                .filter(|&&child| child != except)
+                .filter_map(|&child| {
+                    let obj = self.objects.get(&child)?;
+                    let m = member(obj).filter(|m| m.key == flip.key)?;
+                    Some((child, self.before_as(obj, flip.was_various, Some(m))?))
+                })
+                .collect();
+            for (track, before) in tracks {
+                self.relist(track, Some(before))?;
+            }
+        }
+        Ok(())
+    }
+}
