@@ -31,6 +31,7 @@ extern crate alloc;
 pub mod dlna;
 #[cfg(feature = "alloc")]
 pub mod gena;
+#[cfg(feature = "alloc")]
 mod heapsort;
 pub mod http;
 mod insertion_sort;
