@@ -31,6 +31,8 @@ extern crate alloc;
 pub mod dlna;
 #[cfg(feature = "alloc")]
 pub mod gena;
+#[cfg(feature = "alloc")]
+mod heapsort;
 pub mod http;
 mod insertion_sort;
 #[cfg(feature = "alloc")]

@@ -433,14 +433,15 @@ impl Library {
         cmp: &dyn Fn(&Object, &Object) -> Ordering,
     ) -> Vec<ObjectId> {
         // Resolve each id once, so sorting does no map lookups. Every caller shares this one
-        // sort, with the position as the last key rather than a stable sort: each instance of
-        // the standard library's sorts costs the firmware several KB of flash (issue 5).
+        // sort, core's heapsort with the position as the last key rather than a stable sort:
+        // each instance of the standard library's sorts costs the firmware several KB of
+        // flash (issue 5).
         let mut resolved: Vec<(usize, ObjectId, &Object)> = ids
             .iter()
             .enumerate()
             .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
             .collect();
-        resolved.sort_unstable_by(|a, b| cmp(a.2, b.2).then(a.0.cmp(&b.0)));
+        crate::heapsort::sort_unstable_by(&mut resolved, |a, b| cmp(a.2, b.2).then(a.0.cmp(&b.0)));
         resolved.into_iter().map(|(_, id, _)| id).collect()
     }
 

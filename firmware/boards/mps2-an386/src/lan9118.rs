@@ -70,6 +70,14 @@ pub enum Error {
     NotFound(u32),
 }
 
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::NotFound(id) => write!(f, "ID_REV {id:#010x} is no LAN9118's"),
+        }
+    }
+}
+
 /// The controller, with one frame buffer each way.
 pub struct Lan9118 {
     base: usize,

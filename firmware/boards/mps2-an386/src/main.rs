@@ -173,8 +173,8 @@ unsafe fn DefaultHandler(irqn: i16) {
     }
 }
 
-fn halt_with(what: &str, e: impl core::fmt::Debug) -> ! {
-    log::error!("{what}: {e:?}");
+fn halt_with(what: &str, e: impl core::fmt::Display) -> ! {
+    log::error!("{what}: {e}");
     halt(what)
 }
 
@@ -188,7 +188,10 @@ fn halt(what: &str) -> ! {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    log::error!("panic: {info}");
+    // The location only: formatting the message would keep every panic's `Debug` output.
+    if let Some(at) = info.location() {
+        log::error!("panic at {}:{}", at.file(), at.line());
+    }
     // Restart at once rather than wait for the watchdog.
     cortex_m::peripheral::SCB::sys_reset()
 }
