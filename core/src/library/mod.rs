@@ -25,6 +25,7 @@ mod object;
 pub mod probe;
 mod shelf;
 mod sort;
+mod store;
 mod tree;
 
 pub use id::{ObjectId, MAX_PROBES};

@@ -13,11 +13,11 @@ pub type Name = Arc<str>;
 
 /// A container or an item.
 ///
-/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), plus the name's
-/// heap block, the B-tree slot holding it (key 8 bytes, about 1.3x node overhead), 8 bytes in the
-/// parent's child list, and a [`Tags`] block when tags were read: about 200 bytes per item with a
-/// 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host (less on
-/// 32-bit firmware, where pointers and `Box<str>` are half the size).
+/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), stored in a
+/// dense slot (see `store.rs`) with about 25 bytes of id index, plus the name's heap block, 8
+/// bytes in each list showing it, and a [`Tags`] block when tags were read: about 200 bytes per
+/// item with a 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host
+/// (less on 32-bit firmware, where pointers and `Box<str>` are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub(crate) parent: ObjectId,
