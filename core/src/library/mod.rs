@@ -28,6 +28,7 @@ mod sort;
 mod store;
 mod tree;
 
+pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
 pub use shelf::Shelf;

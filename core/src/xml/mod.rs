@@ -13,12 +13,13 @@
 //! expanded), bounds nesting at [`MAX_DEPTH`] and checks that end tags match. Malformed input is a
 //! typed [`Error`]; no input makes it panic or loop.
 
-mod escape;
+pub(crate) mod escape;
 mod reader;
 
 #[cfg(feature = "alloc")]
-pub use escape::escape_into;
+pub use escape::{escape_into, escape_twice_into};
 pub use escape::{escape_text, Count, Escape, Escaped};
+pub(crate) use escape::{markup, Markup};
 pub use reader::{Attribute, Attributes, Event, Name, Reader, Tag, Text, TextChars, MAX_DEPTH};
 
 use core::fmt;
