@@ -70,7 +70,7 @@ def wait_for(pred, timeout, what):
         try:
             if pred():
                 return
-        except (OSError, RuntimeError, AttributeError, ET.ParseError):
+        except (OSError, RuntimeError, AttributeError, IndexError, ET.ParseError):
             pass
         time.sleep(0.05)
     raise RuntimeError(f"timed out waiting for {what}")
