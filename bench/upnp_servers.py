@@ -70,7 +70,7 @@ def wait_for(pred, timeout, what):
         try:
             if pred():
                 return
-        except (OSError, RuntimeError, AttributeError, ET.ParseError):
+        except (OSError, RuntimeError, AttributeError, IndexError, ET.ParseError):
             pass
         time.sleep(0.05)
     raise RuntimeError(f"timed out waiting for {what}")
@@ -133,6 +133,9 @@ def main():
                                                 "--port", "8200",
                                                 "--state-dir", os.path.join(work, "rill-state")]),
         }
+        # ONLY=rill (or minidlna) runs one server, e.g. where the other's database would not fit.
+        only = os.environ.get("ONLY")
+        servers = {k: v for k, v in servers.items() if only in (None, k)}
         for name, (port, control, cmd) in servers.items():
             t0 = time.perf_counter()
             # Rill's thumbnail cache starts empty too, like MiniDLNA's database.
@@ -194,6 +197,12 @@ def main():
         for p in procs:
             if p.poll() is None:
                 p.kill()
+    if len(results) == 1:
+        (name, only), = results.items()
+        print(f"library: {n_files} Vorbis files; {name} only")
+        for key, value in only.items():
+            print(f"{key:<44}{value:>14.2f}")
+        return
     m, r = results["minidlna"], results["rill"]
     if os.environ.get("SCAN_ONLY"):
         print(f"library: {n_files} Vorbis files in one folder; scan time and memory only")

@@ -420,6 +420,13 @@ impl Watches {
         options: Options,
     ) -> Watches {
         let handler = move |event: notify::Result<notify::Event>| {
+            // Reads (our own probing and serving above all: one open per file scanned) change
+            // nothing; dropped here, they neither fill the queue during the first scan nor
+            // trigger the rescan of an overflow.
+            let read = |kind: &EventKind| matches!(kind, EventKind::Access(a) if *a != AccessKind::Close(AccessMode::Write));
+            if event.as_ref().is_ok_and(|e| read(&e.kind) && !e.need_rescan()) {
+                return;
+            }
             let lost = event.as_ref().is_ok_and(|e| e.need_rescan());
             if lost || tx.try_send(event).is_err() {
                 overflow.store(true, Ordering::Relaxed);

@@ -47,10 +47,10 @@ impl ObjectId {
     }
 }
 
-impl fmt::Display for ObjectId {
-    /// Lower-case hex without leading zeros (`0` for the root). Written digit by digit: ids
-    /// appear several times in every Browse entry, and `{:x}` goes through padded formatting.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ObjectId {
+    /// The printed form in a stack buffer: ids appear several times in every Browse entry, and
+    /// `{:x}` goes through padded formatting.
+    pub(crate) fn hex(self) -> Hex {
         let mut digits = [b'0'; 16];
         let mut start = digits.len() - 1;
         let mut rest = self.0;
@@ -61,8 +61,29 @@ impl fmt::Display for ObjectId {
                 start = i;
             }
         }
+        Hex { digits, start }
+    }
+}
+
+/// An [`ObjectId`] printed, from [`ObjectId::hex`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hex {
+    digits: [u8; 16],
+    start: usize,
+}
+
+impl Hex {
+    /// Lower-case hex without leading zeros (`0` for the root).
+    pub(crate) fn as_str(&self) -> &str {
         // ASCII hex digits: valid UTF-8.
-        f.write_str(core::str::from_utf8(digits.get(start..).unwrap_or(b"0")).unwrap_or("0"))
+        core::str::from_utf8(self.digits.get(self.start..).unwrap_or(b"0")).unwrap_or("0")
+    }
+}
+
+impl fmt::Display for ObjectId {
+    /// Lower-case hex without leading zeros (`0` for the root).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.hex().as_str())
     }
 }
 

@@ -25,8 +25,10 @@ mod object;
 pub mod probe;
 mod shelf;
 mod sort;
+mod store;
 mod tree;
 
+pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
 pub use shelf::Shelf;

@@ -9,15 +9,96 @@ use crate::dlna::MediaFormat;
 
 /// A tag value shared by every item that carries it (an artist, album, genre or date): the
 /// library interns these, so 1,000 tracks of one artist hold one copy of the name.
-pub type Name = Arc<str>;
+///
+/// One pointer wide (an `Arc<str>` is two): [`Tags`] holds five of them, and every tagged item
+/// holds a [`Tags`]. The text sits behind a second pointer, which costs one small block per
+/// distinct name. Compares, orders and prints as its text.
+#[derive(Clone)]
+pub struct Name(Arc<Box<str>>);
+
+impl Name {
+    /// How many `Name`s share this text (the library's table counts as one).
+    pub fn strong_count(this: &Name) -> usize {
+        Arc::strong_count(&this.0)
+    }
+
+    /// Whether `a` and `b` are the same shared copy.
+    pub fn ptr_eq(a: &Name, b: &Name) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name(Arc::new(Box::from(text)))
+    }
+}
+
+impl From<alloc::string::String> for Name {
+    fn from(text: alloc::string::String) -> Name {
+        Name(Arc::new(text.into_boxed_str()))
+    }
+}
+
+impl core::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> core::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl core::hash::Hash for Name {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+impl core::fmt::Debug for Name {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl core::fmt::Display for Name {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// A container or an item.
 ///
-/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), plus the name's
-/// heap block, the B-tree slot holding it (key 8 bytes, about 1.3x node overhead), 8 bytes in the
-/// parent's child list, and a [`Tags`] block when tags were read: about 200 bytes per item with a
-/// 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host (less on
-/// 32-bit firmware, where pointers and `Box<str>` are half the size).
+/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), stored in a
+/// dense slot (see `store.rs`) with about 25 bytes of id index, plus the name's heap block, 8
+/// bytes in each list showing it, and a [`Tags`] block when tags were read: about 200 bytes per
+/// item with a 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host
+/// (less on 32-bit firmware, where pointers and `Box<str>` are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub(crate) parent: ObjectId,

@@ -6,11 +6,10 @@
 //! rate and channel count, because a PCM rendition has one of each.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
 
 use embedded_io::{Read, Seek};
 
-use super::{AudioProps, Details, Tags};
+use super::{AudioProps, Details, Name, Tags};
 use crate::media::tags::Tags as VorbisTags;
 use crate::media::vorbis_file::{Error, VorbisFile};
 use crate::transcode::frames_to_us;
@@ -37,7 +36,7 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
 /// The library's [`Tags`] from the fields of a Vorbis comment header (also used for FLAC and
 /// Opus, which carry the same comments).
 pub fn tags(t: &VorbisTags<'_>) -> Tags {
-    let name = |s: Option<&str>| s.map(Arc::from);
+    let name = |s: Option<&str>| s.map(Name::from);
     Tags {
         title: t.title.map(Box::from),
         artist: name(t.artist),

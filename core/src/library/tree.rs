@@ -2,7 +2,7 @@
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -10,6 +10,7 @@ use core::fmt;
 use super::id::PathHash;
 use super::music::{Groups, Slot};
 use super::sort::order_of;
+use super::store::Objects;
 use super::{
     Container, Details, Error, FileInfo, Item, Kind, Name, Node, Object, ObjectId, Shelf, SortSpec,
     MAX_PROBES,
@@ -24,7 +25,7 @@ type Components<'a> = heapless::Vec<&'a str, MAX_PATH_DEPTH>;
 /// The library: every object by id, and the system update id.
 #[derive(Debug, Clone)]
 pub struct Library {
-    pub(crate) objects: BTreeMap<ObjectId, Object>,
+    pub(crate) objects: Objects,
     system_update_id: u32,
     limit: usize,
     /// Containers whose update id changed since the last [`Library::take_container_updates`].
@@ -106,11 +107,12 @@ impl Library {
     /// firmware uses this to bound its heap.
     /// The [`Shelf`] containers count towards the limit.
     pub fn with_limit(max_objects: usize) -> Self {
-        let mut objects = BTreeMap::new();
+        let mut objects = Objects::default();
         for shelf in Shelf::ALL {
             let (id, parent) = (shelf.id(), shelf.parent().id());
             let node = new_container(Kind::Shelf(shelf));
-            objects.insert(id, Object { parent, name: shelf.title().into(), node });
+            // The first few slots of an empty store: cannot fail.
+            let _ = objects.insert(id, Object { parent, name: shelf.title().into(), node });
             if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
                 if id != parent {
                     c.children.push(id);
@@ -402,7 +404,8 @@ impl Library {
     }
 
     /// Puts every container's children into their default order, so later default-order
-    /// browses borrow instead of sorting. Call after a scan; correctness never depends on it.
+    /// browses borrow instead of sorting, and trims each list's spare capacity. Call after a
+    /// scan; correctness never depends on it.
     pub fn tidy(&mut self) {
         let unsorted: Vec<ObjectId> = self
             .objects
@@ -421,6 +424,12 @@ impl Library {
             if let Some(Node::Container(c)) = self.objects.get_mut(&id).map(|o| &mut o.node) {
                 c.children = children;
                 c.sorted = true;
+            }
+        }
+        // Lists grew by doubling while the scan appended to them; most stay as they are now.
+        for object in self.objects.values_mut() {
+            if let Node::Container(c) = &mut object.node {
+                c.children.shrink_to_fit();
             }
         }
     }
@@ -442,7 +451,11 @@ impl Library {
             .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
             .collect();
         crate::heapsort::sort_unstable_by(&mut resolved, |a, b| cmp(a.2, b.2).then(a.0.cmp(&b.0)));
-        resolved.into_iter().map(|(_, id, _)| id).collect()
+        // A new list of exactly this length: collecting from `resolved` would keep its buffer,
+        // three times as large, for as long as the list lives.
+        let mut sorted = Vec::with_capacity(resolved.len());
+        sorted.extend(resolved.iter().map(|&(_, id, _)| id));
+        sorted
     }
 
     fn bump_system(&mut self) {
@@ -545,7 +558,7 @@ impl Library {
             .map(|p| state.candidate(p))
             .find(|id| *id != ObjectId::ROOT && !self.objects.contains_key(id))
             .ok_or(Error::IdCollision)?;
-        self.objects.insert(id, Object { parent, name: Box::from(name), node });
+        self.objects.insert(id, Object { parent, name: Box::from(name), node })?;
         self.list(parent, id);
         Ok(id)
     }

@@ -1,9 +1,13 @@
 //! DIDL-Lite: the ContentDirectory's description of containers and items.
 //!
 //! A [`Document`] borrows the library and a list of object ids and renders lazily into any
-//! writer; inside a SOAP `Result` it is rendered through an escaping writer, so text escaped here
-//! ends up escaped twice on the wire. The [`Filter`] decides which optional properties appear:
-//! `id`, `parentID`, `restricted`, `dc:title`, `upnp:class` and `res@protocolInfo` always do.
+//! writer, as DIDL-Lite or, inside a SOAP `Result`, escaped once more (so text is escaped twice
+//! on the wire). Both forms are written in one pass, object by object: fixed markup is a
+//! constant in both forms (escaped at compile time), text is escaped once or twice as it is
+//! copied, and numbers and ids are written as digits without `core::fmt`; a Browse answer of
+//! 1,000 tracks is about 1.5 MB of such text. The [`Filter`] decides which optional properties
+//! appear: `id`, `parentID`, `restricted`, `dc:title`, `upnp:class` and `res@protocolInfo`
+//! always do.
 //!
 //! An item's `res` elements come from [`resources`]: the file itself and, for Vorbis, its
 //! transcoded renditions (L16, WAV, and the LPCM-profile version for players that need it),
@@ -15,10 +19,10 @@ use core::fmt::{self, Write};
 
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, ProtocolInfo};
-use crate::library::{class_of, Item, Library, Node, Object, ObjectId};
+use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
 use crate::transcode::{Container, Layout, CONTAINERS};
-use crate::xml::{escape_into, Count, Escape, Render};
+use crate::xml::{escape_into, escape_twice_into, markup, Markup, Render};
 
 /// The most `res` elements one item has.
 pub const MAX_RESOURCES: usize = 4;
@@ -86,9 +90,9 @@ pub struct ArtUrl<'a> {
 impl fmt::Display for ArtUrl<'_> {
     /// The URL, XML-escaped like [`MediaUrl`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("http://")?;
-        Escape(&mut *f).write_str(self.host)?;
-        write!(f, "{ART_PATH}{}.jpg", self.id)
+        let mut sink = Sink::new(false);
+        sink.art_url(self);
+        f.write_str(&sink.out)
     }
 }
 
@@ -106,10 +110,9 @@ pub struct MediaUrl<'a> {
 impl fmt::Display for MediaUrl<'_> {
     /// The URL, XML-escaped: the host comes from the connection, the rest is ours.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("http://")?;
-        Escape(&mut *f).write_str(self.host)?;
-        write!(f, "{MEDIA_PATH}{}.", self.id)?;
-        Escape(&mut *f).write_str(self.ext)
+        let mut sink = Sink::new(false);
+        sink.media_url(self, None);
+        f.write_str(&sink.out)
     }
 }
 
@@ -117,10 +120,10 @@ impl fmt::Display for MediaUrl<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Duration(pub u64);
 
-impl fmt::Display for Duration {
-    /// `H:MM:SS.mmm`; the fixed-width fields are written as digits directly (padded integer
-    /// formatting is slow, and every `res` of a Browse answer has a duration).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Duration {
+    /// The hours, and the fixed-width rest `:MM:SS.mmm` (written as digits directly: padded
+    /// integer formatting is slow, and every `res` of a Browse answer has a duration).
+    fn fields(self) -> (u64, DurationTail) {
         let ms = self.0;
         let s = ms / 1000;
         let fixed = [
@@ -133,10 +136,26 @@ impl fmt::Display for Duration {
             ms % 10,
         ];
         let d = |i: usize| b'0' + fixed.get(i).map_or(0, |&v| v as u8);
-        let tail = [b':', d(0), d(1), b':', d(2), d(3), b'.', d(4), d(5), d(6)];
-        write!(f, "{}", s / 3600)?;
+        (s / 3600, DurationTail([b':', d(0), d(1), b':', d(2), d(3), b'.', d(4), d(5), d(6)]))
+    }
+}
+
+/// `:MM:SS.mmm`, from [`Duration::fields`].
+struct DurationTail([u8; 10]);
+
+impl DurationTail {
+    fn as_str(&self) -> &str {
         // ASCII digits and punctuation: valid UTF-8.
-        f.write_str(core::str::from_utf8(&tail).unwrap_or(":00:00.000"))
+        core::str::from_utf8(&self.0).unwrap_or(":00:00.000")
+    }
+}
+
+impl fmt::Display for Duration {
+    /// `H:MM:SS.mmm`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (hours, rest) = self.fields();
+        write!(f, "{hours}")?;
+        f.write_str(rest.as_str())
     }
 }
 
@@ -273,16 +292,15 @@ impl<'a> Document<'a> {
     /// with the rest of the answer around the objects). Renders objects only until one does not
     /// fit.
     pub fn escaped_prefix_within(&self, room: usize) -> usize {
-        let mut used = Count(0);
-        let mut object = String::new();
+        let mut used = 0usize;
+        let mut sink = Sink::new(true);
         let mut fits = 0;
         for &id in self.objects.iter() {
             if let Some(obj) = self.library.get(id) {
-                object.clear();
-                let rendered = self.render_object(&mut object, id, obj);
-                if rendered.and_then(|()| Escape(&mut used).write_str(&object)).is_err()
-                    || used.0 > room
-                {
+                sink.out.clear();
+                self.write_object(&mut sink, id, obj);
+                used = used.saturating_add(sink.out.len());
+                if used > room {
                     break;
                 }
             }
@@ -299,147 +317,277 @@ impl<'a> Document<'a> {
         }
     }
 
-    fn text_element(&self, w: &mut String, name: &str, value: Option<&str>) {
+    /// `<name>value</name>` if there is a value and the filter asks for it.
+    fn text_element(&self, s: &mut Sink<'_>, name: &str, value: Option<&str>) {
         if let Some(v) = value.filter(|_| self.filter.allows(name)) {
-            w.push('<');
-            w.push_str(name);
-            w.push('>');
-            escape_into(w, v);
-            w.push_str("</");
-            w.push_str(name);
-            w.push('>');
+            s.markup(markup!("<"));
+            s.ascii(name);
+            s.markup(markup!(">"));
+            s.text(v);
+            s.markup(markup!("</"));
+            s.ascii(name);
+            s.markup(markup!(">"));
         }
     }
 
-    /// Writes one object. Into a `String` rather than any writer: this is the hot loop of a
-    /// Browse answer, and direct appends beat layers of `dyn fmt::Write`.
-    fn render_object(&self, w: &mut String, id: ObjectId, obj: &Object) -> fmt::Result {
-        let parent_id = self.listed_in.unwrap_or(obj.parent());
-        let parent: &dyn fmt::Display = if id == ObjectId::ROOT { &"-1" } else { &parent_id };
+    /// Writes one object. This is the hot loop of a Browse answer: every fixed piece of markup
+    /// is a constant in both forms, numbers are written digit by digit, and nothing goes
+    /// through `core::fmt`.
+    fn write_object(&self, s: &mut Sink<'a>, id: ObjectId, obj: &Object) {
+        let hex = id.hex();
         match obj.node() {
             Node::Container(c) => {
-                write!(w, "<container id=\"{id}\" parentID=\"{parent}\" restricted=\"1\"")?;
+                s.markup(markup!("<container id=\""));
+                s.ascii(hex.as_str());
+                s.markup(markup!("\" parentID=\""));
+                self.parent_id(s, id, obj);
+                s.markup(markup!("\" restricted=\"1\""));
                 if self.filter.allows_child_count() {
-                    write!(w, " childCount=\"{}\"", c.child_count())?;
+                    s.markup(markup!(" childCount=\""));
+                    s.number(c.child_count() as u64);
+                    s.markup(markup!("\""));
                 }
-                w.push('>');
-                self.common(w, obj);
+                s.markup(markup!(">"));
+                self.common(s, obj);
                 let artist = self.library.album_artist(id);
-                self.text_element(w, "dc:creator", artist);
-                self.text_element(w, "upnp:artist", artist);
-                self.art(w, id)?;
-                w.push_str("</container>");
-                Ok(())
+                self.text_element(s, "dc:creator", artist);
+                self.text_element(s, "upnp:artist", artist);
+                self.art(s, id);
+                s.markup(markup!("</container>"));
             }
             Node::Item(item) => {
-                write!(w, "<item id=\"{id}\" parentID=\"{parent}\" restricted=\"1\">")?;
-                self.common(w, obj);
+                s.markup(markup!("<item id=\""));
+                s.ascii(hex.as_str());
+                s.markup(markup!("\" parentID=\""));
+                self.parent_id(s, id, obj);
+                s.markup(markup!("\" restricted=\"1\">"));
+                self.common(s, obj);
                 let tags = item.tags();
                 let artist = tags.and_then(|t| t.artist.as_deref());
-                self.text_element(w, "dc:creator", artist);
-                self.text_element(w, "upnp:artist", artist);
-                self.text_element(w, "upnp:album", tags.and_then(|t| t.album.as_deref()));
-                self.text_element(w, "upnp:genre", tags.and_then(|t| t.genre.as_deref()));
-                self.text_element(w, "dc:date", tags.and_then(|t| t.date.as_deref()));
+                self.text_element(s, "dc:creator", artist);
+                self.text_element(s, "upnp:artist", artist);
+                self.text_element(s, "upnp:album", tags.and_then(|t| t.album.as_deref()));
+                self.text_element(s, "upnp:genre", tags.and_then(|t| t.genre.as_deref()));
+                self.text_element(s, "dc:date", tags.and_then(|t| t.date.as_deref()));
                 if let Some(track) = tags.and_then(|t| t.track) {
                     if self.filter.allows("upnp:originalTrackNumber") {
-                        write!(w, "<upnp:originalTrackNumber>{track}</upnp:originalTrackNumber>")?;
+                        s.markup(markup!("<upnp:originalTrackNumber>"));
+                        s.number(u64::from(track));
+                        s.markup(markup!("</upnp:originalTrackNumber>"));
                     }
                 }
-                self.art(w, id)?;
+                self.art(s, id);
                 if self.filter.allows_res() {
                     for res in resources(id, item, self.host, &self.profile) {
-                        self.render_resource(w, &res)?;
+                        self.write_resource(s, &res, hex);
                     }
                 }
-                w.push_str("</item>");
-                Ok(())
+                s.markup(markup!("</item>"));
             }
+        }
+    }
+
+    /// The `parentID`: the container the object is listed in, or `-1` for the root.
+    fn parent_id(&self, s: &mut Sink<'_>, id: ObjectId, obj: &Object) {
+        if id == ObjectId::ROOT {
+            s.ascii("-1");
+        } else {
+            s.ascii(self.listed_in.unwrap_or(obj.parent()).hex().as_str());
         }
     }
 
     /// `upnp:albumArtURI` when the object has art.
-    fn art(&self, w: &mut String, id: ObjectId) -> fmt::Result {
-        let Some(art) = self.library.art(id).filter(|_| self.filter.allows("upnp:albumArtURI"))
-        else {
-            return Ok(());
-        };
-        let url = ArtUrl { host: self.host, id: art };
-        write!(w, "<upnp:albumArtURI dlna:profileID=\"JPEG_TN\">{url}</upnp:albumArtURI>")
+    fn art(&self, s: &mut Sink<'_>, id: ObjectId) {
+        if let Some(art) = self.library.art(id).filter(|_| self.filter.allows("upnp:albumArtURI")) {
+            s.markup(markup!("<upnp:albumArtURI dlna:profileID=\"JPEG_TN\">"));
+            s.art_url(&ArtUrl { host: self.host, id: art });
+            s.markup(markup!("</upnp:albumArtURI>"));
+        }
     }
 
-    fn common(&self, w: &mut String, obj: &Object) {
-        w.push_str("<dc:title>");
-        escape_into(w, obj.title());
-        w.push_str("</dc:title><upnp:class>");
-        w.push_str(class_of(obj));
-        w.push_str("</upnp:class>");
+    fn common(&self, s: &mut Sink<'_>, obj: &Object) {
+        s.markup(markup!("<dc:title>"));
+        s.text(obj.title());
+        s.markup(markup!("</dc:title><upnp:class>"));
+        s.markup_text(class_of(obj));
+        s.markup(markup!("</upnp:class>"));
     }
 
-    fn render_resource(&self, w: &mut String, res: &Resource<'_>) -> fmt::Result {
-        // A protocolInfo is made of MIME types, profile names and flags from fixed tables and of
-        // numbers: it never holds a character XML would need escaped.
-        write!(w, "<res protocolInfo=\"{}\"", res.protocol_info)?;
+    /// One `res` element; `hex` is the item's id, printed.
+    fn write_resource(&self, s: &mut Sink<'a>, res: &Resource<'a>, hex: Hex) {
+        s.markup(markup!("<res protocolInfo=\""));
+        s.protocol_info(res.protocol_info);
+        s.markup(markup!("\""));
         let f = &self.filter;
         if let Some(size) = res.size.filter(|_| f.allows("res@size")) {
-            write!(w, " size=\"{size}\"")?;
+            s.attribute(markup!(" size=\""), size);
         }
         if let Some(ms) = res.duration_ms.filter(|_| f.allows("res@duration")) {
-            write!(w, " duration=\"{}\"", Duration(ms))?;
+            s.markup(markup!(" duration=\""));
+            let (hours, rest) = Duration(ms).fields();
+            s.number(hours);
+            s.ascii(rest.as_str());
+            s.markup(markup!("\""));
         }
         if let Some(rate) = res.bitrate.filter(|_| f.allows("res@bitrate")) {
-            write!(w, " bitrate=\"{rate}\"")?;
+            s.attribute(markup!(" bitrate=\""), rate);
         }
         if let Some(hz) = res.sample_rate.filter(|_| f.allows("res@sampleFrequency")) {
-            write!(w, " sampleFrequency=\"{hz}\"")?;
+            s.attribute(markup!(" sampleFrequency=\""), u64::from(hz));
         }
         if let Some(n) = res.channels.filter(|_| f.allows("res@nrAudioChannels")) {
-            write!(w, " nrAudioChannels=\"{n}\"")?;
+            s.attribute(markup!(" nrAudioChannels=\""), u64::from(n));
         }
         if let Some(bits) = res.bits_per_sample.filter(|_| f.allows("res@bitsPerSample")) {
-            write!(w, " bitsPerSample=\"{bits}\"")?;
+            s.attribute(markup!(" bitsPerSample=\""), u64::from(bits));
         }
-        // The URL escapes itself.
-        write!(w, ">{}</res>", res.url)
+        s.markup(markup!(">"));
+        s.media_url(&res.url, Some(hex));
+        s.markup(markup!("</res>"));
+    }
+
+    /// Renders the document: as DIDL-Lite, or (`nested`) escaped once more as the text of a
+    /// SOAP `Result`. Objects are written into one buffer, handed to `w` every [`FLUSH`] bytes.
+    fn render_as(&self, w: &mut dyn Write, nested: bool) -> fmt::Result {
+        let mut sink = Sink::new(nested);
+        sink.markup(markup!(DIDL_START));
+        for &id in self.objects.iter() {
+            if let Some(obj) = self.library.get(id) {
+                self.write_object(&mut sink, id, obj);
+                if sink.out.len() >= FLUSH {
+                    w.write_str(&sink.out)?;
+                    sink.out.clear();
+                }
+            }
+        }
+        sink.markup(markup!("</DIDL-Lite>"));
+        w.write_str(&sink.out)
+    }
+
+    /// Renders the document XML-escaped once more, as the text of a SOAP `Result`, in one pass
+    /// (markup escaped once, text twice).
+    pub fn render_escaped(&self, w: &mut dyn Write) -> fmt::Result {
+        self.render_as(w, true)
     }
 }
 
-impl Document<'_> {
-    /// Renders the document XML-escaped once more, as the text of a SOAP `Result`: each object
-    /// is rendered into a reused buffer, escaped into a second one, and handed to `w` in one
-    /// piece.
-    pub fn render_escaped(&self, w: &mut dyn Write) -> fmt::Result {
-        let mut escaped = String::new();
-        self.render_with(w, |object, w| {
-            escaped.clear();
-            escape_into(&mut escaped, object);
-            w.write_str(&escaped)
-        })
+/// How many bytes of rendered objects are gathered before they are handed to the writer.
+const FLUSH: usize = 16 * 1024;
+
+/// The most distinct protocolInfo texts one rendering keeps (a page of tracks shares a few).
+const PROTOCOL_CACHE: usize = 8;
+
+/// Where objects are written: DIDL-Lite as it is, or (`nested`) escaped once more as the text
+/// of a SOAP `Result`. Either form is written directly, in one pass: fixed markup comes from
+/// [`Markup`] constants holding both forms, and text is escaped once or twice as it is copied.
+struct Sink<'a> {
+    out: String,
+    nested: bool,
+    /// protocolInfo values already rendered, with their text in this sink's form.
+    protocols: heapless::Vec<(ProtocolInfo<'a>, String), PROTOCOL_CACHE>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(nested: bool) -> Self {
+        Sink { out: String::new(), nested, protocols: heapless::Vec::new() }
     }
 
-    /// Renders every object into a reused buffer and passes it to `out` (which writes it to `w`,
-    /// escaped or not).
-    fn render_with(
-        &self,
-        w: &mut dyn Write,
-        mut out: impl FnMut(&str, &mut dyn Write) -> fmt::Result,
-    ) -> fmt::Result {
-        out(DIDL_START, w)?;
-        let mut object = String::new();
-        for &id in self.objects.iter() {
-            if let Some(obj) = self.library.get(id) {
-                object.clear();
-                self.render_object(&mut object, id, obj)?;
-                out(&object, w)?;
+    /// Fixed markup.
+    fn markup(&mut self, m: Markup) {
+        self.out.push_str(if self.nested { m.escaped } else { m.plain });
+    }
+
+    /// Markup that is not a constant (a class name, a protocolInfo): as it is, or escaped once.
+    fn markup_text(&mut self, s: &str) {
+        if self.nested {
+            escape_into(&mut self.out, s);
+        } else {
+            self.out.push_str(s);
+        }
+    }
+
+    /// Element or attribute text: escaped once, or twice.
+    fn text(&mut self, s: &str) {
+        if self.nested {
+            escape_twice_into(&mut self.out, s);
+        } else {
+            escape_into(&mut self.out, s);
+        }
+    }
+
+    /// Letters, digits and punctuation that no escaping changes (ids, numbers, element names).
+    fn ascii(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    /// A number in decimal.
+    fn number(&mut self, n: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = n;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            at -= 1;
+            if rest == 0 {
+                break;
             }
         }
-        out("</DIDL-Lite>", w)
+        // ASCII digits: valid UTF-8.
+        self.ascii(core::str::from_utf8(digits.get(at..).unwrap_or(b"0")).unwrap_or("0"));
+    }
+
+    /// `name` (which ends in `="`), the number, and the closing quote.
+    fn attribute(&mut self, name: Markup, n: u64) {
+        self.markup(name);
+        self.number(n);
+        self.markup(markup!("\""));
+    }
+
+    /// A protocolInfo, rendered once per distinct value.
+    fn protocol_info(&mut self, info: ProtocolInfo<'a>) {
+        if let Some((_, text)) = self.protocols.iter().find(|(known, _)| *known == info) {
+            self.out.push_str(text);
+            return;
+        }
+        let mut plain = String::new();
+        // Writing into a String cannot fail.
+        let _ = write!(plain, "{info}");
+        let text = if self.nested {
+            let mut escaped = String::new();
+            escape_into(&mut escaped, &plain);
+            escaped
+        } else {
+            plain
+        };
+        self.out.push_str(&text);
+        // A full cache only means rendering again next time.
+        let _ = self.protocols.push((info, text));
+    }
+
+    /// A resource URL (`hex`: the item's id, printed, when the caller has it).
+    fn media_url(&mut self, url: &MediaUrl<'_>, hex: Option<Hex>) {
+        self.markup(markup!("http://"));
+        self.text(url.host);
+        self.markup(markup!(MEDIA_PATH));
+        self.ascii(hex.unwrap_or_else(|| url.id.hex()).as_str());
+        self.markup(markup!("."));
+        self.text(url.ext);
+    }
+
+    /// An album art URL.
+    fn art_url(&mut self, url: &ArtUrl<'_>) {
+        self.markup(markup!("http://"));
+        self.text(url.host);
+        self.markup(markup!(ART_PATH));
+        self.ascii(url.id.hex().as_str());
+        self.markup(markup!(".jpg"));
     }
 }
 
 impl Render for Document<'_> {
     fn render(&self, w: &mut dyn Write) -> fmt::Result {
-        self.render_with(w, |text, w| w.write_str(text))
+        self.render_as(w, false)
     }
 }
 

@@ -34,25 +34,136 @@ const SPECIAL: [bool; 256] = {
 
 impl<W: Write> Write for Escape<W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        escape_runs(s, |piece| self.0.write_str(piece))
+        escape_runs(s, &ONCE, |piece| self.0.write_str(piece))
     }
 }
+
+/// The replacements of `&`, `<`, `>`, `"` and `'`, in that order.
+type Entities = [&'static str; 5];
+
+/// Escaping once.
+const ONCE: Entities = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"];
+
+/// Escaping twice: what escaping [`ONCE`]'s output again gives.
+#[cfg(feature = "alloc")]
+const TWICE: Entities = ["&amp;amp;", "&amp;lt;", "&amp;gt;", "&amp;quot;", "&amp;apos;"];
 
 /// Appends `s` XML-escaped to `out`: what [`Escape`] writes, straight into a `String` (the fast
 /// path for large renderings, without a writer between).
 #[cfg(feature = "alloc")]
 pub fn escape_into(out: &mut alloc::string::String, s: &str) {
+    push_escaped(out, s, &ONCE);
+}
+
+/// Appends `s` XML-escaped twice to `out`, in one pass: what two stacked [`Escape`]s write (text
+/// inside DIDL-Lite inside a SOAP `Result`).
+#[cfg(feature = "alloc")]
+pub fn escape_twice_into(out: &mut alloc::string::String, s: &str) {
+    push_escaped(out, s, &TWICE);
+}
+
+#[cfg(feature = "alloc")]
+fn push_escaped(out: &mut alloc::string::String, s: &str, entities: &Entities) {
     out.reserve(s.len());
     // Pushing onto a String cannot fail.
-    let _ = escape_runs(s, |piece| {
+    let _ = escape_runs(s, entities, |piece| {
         out.push_str(piece);
         Ok(())
     });
 }
 
-/// Hands `s` to `emit` escaped, as alternating plain runs and replacements. Finding the end of a
-/// plain run is a table lookup per byte.
-fn escape_runs(s: &str, mut emit: impl FnMut(&str) -> fmt::Result) -> fmt::Result {
+/// A fixed piece of markup in both the forms a document may need: as it is, and escaped once
+/// (as the text of a SOAP `Result`), the latter computed at compile time by [`markup!`].
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Markup {
+    /// The markup itself.
+    pub(crate) plain: &'static str,
+    /// The markup escaped once.
+    pub(crate) escaped: &'static str,
+}
+
+/// A [`Markup`] constant from a string constant holding only ASCII (escaping at compile time
+/// handles the five markup characters and copies every other byte).
+#[cfg(feature = "alloc")]
+macro_rules! markup {
+    ($plain:expr) => {{
+        const PLAIN: &str = $plain;
+        const BYTES: [u8; $crate::xml::escape::escaped_len(PLAIN)] =
+            $crate::xml::escape::escape_const(PLAIN);
+        const ESCAPED: &str = match core::str::from_utf8(&BYTES) {
+            Ok(escaped) => escaped,
+            Err(_) => PLAIN,
+        };
+        $crate::xml::Markup { plain: PLAIN, escaped: ESCAPED }
+    }};
+}
+#[cfg(feature = "alloc")]
+pub(crate) use markup;
+
+/// The length of `s` escaped once, for [`markup!`].
+#[cfg(feature = "alloc")]
+pub(crate) const fn escaped_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let (mut len, mut i) = (0, 0);
+    while i < bytes.len() {
+        len += match entity(bytes[i]) {
+            Some(e) => e.len(),
+            None => 1,
+        };
+        i += 1;
+    }
+    len
+}
+
+/// `s` escaped once into an array of its [`escaped_len`], for [`markup!`]. Runs at compile
+/// time only: every index is checked against its bound by the loop conditions.
+#[cfg(feature = "alloc")]
+pub(crate) const fn escape_const<const N: usize>(s: &str) -> [u8; N] {
+    let bytes = s.as_bytes();
+    let mut out = [0u8; N];
+    let (mut i, mut o) = (0, 0);
+    while i < bytes.len() && o < N {
+        match entity(bytes[i]) {
+            Some(e) => {
+                let e = e.as_bytes();
+                let mut j = 0;
+                while j < e.len() && o < N {
+                    out[o] = e[j];
+                    o += 1;
+                    j += 1;
+                }
+            }
+            None => {
+                out[o] = bytes[i];
+                o += 1;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The entity replacing byte `b` of ASCII markup, if it is one of the five.
+#[cfg(feature = "alloc")]
+const fn entity(b: u8) -> Option<&'static str> {
+    match b {
+        b'&' => Some(ONCE[0]),
+        b'<' => Some(ONCE[1]),
+        b'>' => Some(ONCE[2]),
+        b'"' => Some(ONCE[3]),
+        b'\'' => Some(ONCE[4]),
+        _ => None,
+    }
+}
+
+/// Hands `s` to `emit` escaped with `entities`, as alternating plain runs and replacements.
+/// Finding the end of a plain run is a table lookup per byte.
+fn escape_runs(
+    s: &str,
+    entities: &Entities,
+    mut emit: impl FnMut(&str) -> fmt::Result,
+) -> fmt::Result {
     let bytes = s.as_bytes();
     let (mut plain_from, mut at) = (0, 0);
     // A u8 indexes a 256-entry table: in bounds.
@@ -60,11 +171,11 @@ fn escape_runs(s: &str, mut emit: impl FnMut(&str) -> fmt::Result) -> fmt::Resul
     while let Some(found) = bytes.get(at..).and_then(|rest| rest.iter().position(special)) {
         at += found;
         let (replacement, len) = match bytes.get(at) {
-            Some(b'&') => ("&amp;", 1),
-            Some(b'<') => ("&lt;", 1),
-            Some(b'>') => ("&gt;", 1),
-            Some(b'"') => ("&quot;", 1),
-            Some(b'\'') => ("&apos;", 1),
+            Some(b'&') => (entities[0], 1),
+            Some(b'<') => (entities[1], 1),
+            Some(b'>') => (entities[2], 1),
+            Some(b'"') => (entities[3], 1),
+            Some(b'\'') => (entities[4], 1),
             // U+FFFE, U+FFFF (EF BF BE, EF BF BF); any other EF.. character is fine.
             Some(0xef) => match bytes.get(at + 1..at + 3) {
                 Some([0xbf, 0xbe | 0xbf]) => ("\u{FFFD}", 3),
@@ -185,6 +296,33 @@ mod tests {
         let title = "R&B";
         write!(inner, "<t>{title}</t>").unwrap();
         assert_eq!(out, "&amp;lt;t&amp;gt;R&amp;amp;B&amp;lt;/t&amp;gt;");
+    }
+
+    /// Escaping twice in one pass equals escaping the escaped text again, on the same mixes as
+    /// above; and the compile-time escaping of markup equals the runtime one.
+    #[test]
+    fn twice_in_one_pass_and_markup_constants() {
+        let pieces =
+            ["a", "&", "<", ">", "\"", "'", "\u{1}", "\u{FFFE}", "\u{FFFD}", "\u{e9}", "&amp;"];
+        let mut seed = 7u32;
+        for _ in 0..2000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                s.push_str(pieces[(seed >> 16) as usize % pieces.len()]);
+            }
+            let (mut once, mut again, mut twice) = (String::new(), String::new(), String::new());
+            escape_into(&mut once, &s);
+            escape_into(&mut again, &once);
+            escape_twice_into(&mut twice, &s);
+            assert_eq!(twice, again, "{s:?}");
+        }
+        const TAG: Markup = markup!("<a b=\"c\" d='e'>&x</a>");
+        let mut escaped = String::new();
+        escape_into(&mut escaped, TAG.plain);
+        assert_eq!(TAG.escaped, escaped);
+        assert_eq!(TAG.escaped, "&lt;a b=&quot;c&quot; d=&apos;e&apos;&gt;&amp;x&lt;/a&gt;");
+        assert_eq!(markup!("plain").escaped, "plain");
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! SOAP envelope, DIDL-Lite) renders into any [`core::fmt::Write`]; [`Escape`] is a writer adapter
 //! that escapes what passes through it, so the DIDL-Lite text of a SOAP `Result` is produced by
 //! stacking two of them (`&` becomes `&amp;` in DIDL and `&amp;amp;` in SOAP) without a copy.
+//! Large DIDL-Lite answers take the fast path instead: [`escape_into`] and [`escape_twice_into`]
+//! append text escaped once or twice straight to a `String`, and fixed markup is a `Markup`
+//! constant holding both its plain and its escaped form, the latter computed at compile time.
 //! [`Count`] is a writer that only counts bytes: the server renders once into it to learn the exact
 //! `Content-Length`, then renders the same bytes into the socket.
 //!
@@ -13,12 +16,14 @@
 //! expanded), bounds nesting at [`MAX_DEPTH`] and checks that end tags match. Malformed input is a
 //! typed [`Error`]; no input makes it panic or loop.
 
-mod escape;
+pub(crate) mod escape;
 mod reader;
 
 #[cfg(feature = "alloc")]
-pub use escape::escape_into;
+pub use escape::{escape_into, escape_twice_into};
 pub use escape::{escape_text, Count, Escape, Escaped};
+#[cfg(feature = "alloc")]
+pub(crate) use escape::{markup, Markup};
 pub use reader::{Attribute, Attributes, Event, Name, Reader, Tag, Text, TextChars, MAX_DEPTH};
 
 use core::fmt;

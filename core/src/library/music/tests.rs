@@ -228,7 +228,7 @@ fn ids_survive_restarts_and_rescans() {
     let mut b = Library::new();
     b.add_root(0, "Music").unwrap();
     let mut items: Vec<(String, ObjectId)> = Vec::new();
-    for (&id, obj) in &a.objects {
+    for (&id, obj) in a.objects.iter() {
         if obj.as_item().is_some() {
             items.push((a.file_ref(id).unwrap().to_string(), id));
         }
@@ -453,7 +453,7 @@ fn random_operations_keep_listings_consistent() {
         }
         let mut expected: BTreeMap<ObjectId, Vec<ObjectId>> = BTreeMap::new();
         let mut all = Vec::new();
-        for (&id, obj) in &lib.objects {
+        for (&id, obj) in lib.objects.iter() {
             let Some(item) = obj.as_item() else { continue };
             all.push(id);
             let various = grouped(obj).is_some_and(|(key, _)| groups[&key].len() > 1);
@@ -462,7 +462,7 @@ fn random_operations_keep_listings_consistent() {
                 expected.entry(c).or_default().push(id);
             }
         }
-        for (&id, obj) in &lib.objects {
+        for (&id, obj) in lib.objects.iter() {
             let Some(c) = obj.as_container() else { continue };
             let mut kids = c.children().to_vec();
             kids.sort();

@@ -14,7 +14,6 @@
 //! back are its other tracks filed again (`O(folder)`).
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::{present, Before};
@@ -45,7 +44,7 @@ fn trimmed(name: &Name) -> Name {
     if t.len() == name.len() {
         Name::clone(name)
     } else {
-        Arc::from(t)
+        Name::from(t)
     }
 }
 

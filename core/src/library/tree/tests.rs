@@ -61,7 +61,7 @@ fn ids_are_stable_and_independent_of_order() {
         }
         assert_eq!(id, state.candidate(0), "no collisions expected in a small tree");
     }
-    for (id, obj) in &a.objects {
+    for (id, obj) in a.objects.iter() {
         assert_eq!(b.get(*id).map(|o| (o.name(), o.parent())), Some((obj.name(), obj.parent())));
     }
 }
@@ -159,7 +159,7 @@ fn collisions_probe_deterministically() {
     // Occupy the plain id with a foreign object, as a colliding path would.
     let squatter =
         Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-    lib.objects.insert(plain.candidate(0), squatter);
+    lib.objects.insert(plain.candidate(0), squatter).unwrap();
     let id = lib.insert_file(0, "a.ogg", info(1)).unwrap().unwrap();
     assert_eq!(id, plain.candidate(1));
     assert_eq!(lib.lookup_path(0, "a.ogg"), Some(id));
@@ -167,17 +167,19 @@ fn collisions_probe_deterministically() {
     for p in 1..MAX_PROBES {
         let squatter =
             Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-        lib.objects.insert(PathHash::new(0).push(true, "b.ogg").candidate(p - 1), squatter);
+        lib.objects
+            .insert(PathHash::new(0).push(true, "b.ogg").candidate(p - 1), squatter)
+            .unwrap();
     }
     let last = PathHash::new(0).push(true, "b.ogg").candidate(MAX_PROBES - 1);
     assert_eq!(lib.insert_file(0, "b.ogg", info(1)), Ok(Some(last)));
     let squatter =
         Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-    lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(0), squatter);
+    lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(0), squatter).unwrap();
     for p in 1..MAX_PROBES {
         let squatter =
             Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-        lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(p), squatter);
+        lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(p), squatter).unwrap();
     }
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::IdCollision));
 }
@@ -281,6 +283,9 @@ fn limit_and_memory_per_object() {
     assert_eq!(lib.len(), FIXED + 5);
     // The documented per-object size (64-bit hosts).
     assert_eq!(core::mem::size_of::<Object>(), 104);
+    // A shared tag name is one pointer, so a tagged item's Tags block is 80 bytes.
+    assert_eq!(core::mem::size_of::<Option<crate::library::Name>>(), 8);
+    assert_eq!(core::mem::size_of::<crate::library::Tags>(), 80);
 }
 
 #[test]
@@ -357,7 +362,7 @@ fn random_operations_match_a_path_set_model() {
                 assert!(lib.get(lib.lookup_path(0, d).unwrap()).unwrap().as_container().is_some());
             }
             // Every folder's child list points at live objects whose parent is the folder.
-            for (&id, obj) in &lib.objects {
+            for (&id, obj) in lib.objects.iter() {
                 if let Some(c) = obj.as_container() {
                     let folder = matches!(c.kind(), Kind::Folder { .. } | Kind::Served { .. });
                     for child in c.children().iter().filter(|_| folder) {

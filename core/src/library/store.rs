@@ -1,0 +1,162 @@
+//! [`Objects`]: the library's objects by id, stored densely.
+//!
+//! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that
+//! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
+//! times its size. Here the B-tree maps an id to a slot number only (12 bytes an entry), and
+//! the objects live in fixed-size chunks of slots, filled in order: an object costs its own
+//! size plus about 25 bytes of index. A removed object's slot is reused by the next insert;
+//! chunks are never given back (a library that shrank a lot keeps its high-water mark of
+//! slots, at most one object size per object it ever held at once).
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use super::{Error, Object, ObjectId};
+
+/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 6 KB of
+/// 104-byte objects on 64-bit hosts), large enough that the chunk list stays short.
+const CHUNK: usize = 64;
+
+/// The objects of a library by id: a map with the API of the `BTreeMap` it replaces (lookups
+/// in `O(log n)`, iteration in id order).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Objects {
+    /// Each id's slot.
+    index: BTreeMap<ObjectId, u32>,
+    /// Slot `n` is `chunks[n / CHUNK][n % CHUNK]`.
+    chunks: Vec<Box<[Option<Object>]>>,
+    /// Slots emptied by removals, reused first.
+    free: Vec<u32>,
+    /// Slots ever handed out (the ones below it are in use or in `free`).
+    used: u32,
+}
+
+impl Objects {
+    fn slot(&self, slot: u32) -> Option<&Object> {
+        let slot = usize::try_from(slot).ok()?;
+        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+    }
+
+    fn slot_mut(&mut self, slot: u32) -> Option<&mut Option<Object>> {
+        let slot = usize::try_from(slot).ok()?;
+        self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
+    }
+
+    /// The number of objects.
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The object with id `id`.
+    pub(crate) fn get(&self, id: &ObjectId) -> Option<&Object> {
+        self.slot(*self.index.get(id)?)
+    }
+
+    /// The object with id `id`, to change it.
+    pub(crate) fn get_mut(&mut self, id: &ObjectId) -> Option<&mut Object> {
+        let slot = *self.index.get(id)?;
+        self.slot_mut(slot)?.as_mut()
+    }
+
+    /// Whether an object has id `id`.
+    pub(crate) fn contains_key(&self, id: &ObjectId) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// Stores `object` as `id`, replacing the object that had that id. Fails only when every
+    /// slot number is taken ([`Error::Full`]; 2^32 objects do not fit in memory anyway).
+    pub(crate) fn insert(&mut self, id: ObjectId, object: Object) -> Result<(), Error> {
+        if let Some(&slot) = self.index.get(&id) {
+            if let Some(place) = self.slot_mut(slot) {
+                *place = Some(object);
+                return Ok(());
+            }
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                let slot = self.used;
+                self.used = slot.checked_add(1).ok_or(Error::Full)?;
+                if usize::try_from(slot).map_or(true, |s| s / CHUNK >= self.chunks.len()) {
+                    self.chunks.push((0..CHUNK).map(|_| None).collect());
+                }
+                slot
+            }
+        };
+        if let Some(place) = self.slot_mut(slot) {
+            *place = Some(object);
+        }
+        self.index.insert(id, slot);
+        Ok(())
+    }
+
+    /// Takes the object with id `id` out.
+    pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Object> {
+        let slot = self.index.remove(id)?;
+        let object = self.slot_mut(slot)?.take();
+        self.free.push(slot);
+        object
+    }
+
+    /// Every object with its id, in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, &Object)> + '_ {
+        self.index.iter().filter_map(|(id, &slot)| Some((id, self.slot(slot)?)))
+    }
+
+    /// Every object, in id order.
+    #[cfg(test)]
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Object> + '_ {
+        self.iter().map(|(_, object)| object)
+    }
+
+    /// Every object, to change it (in slot order).
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut Object> + '_ {
+        self.chunks.iter_mut().flat_map(|chunk| chunk.iter_mut().flatten())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::library::tree::new_container;
+    use crate::library::Kind;
+
+    fn object(name: &str) -> Object {
+        Object { parent: ObjectId::ROOT, name: name.into(), node: new_container(Kind::Artist) }
+    }
+
+    #[test]
+    fn behaves_like_a_btree_map_across_chunks_and_reuse() {
+        let mut objects = Objects::default();
+        let mut model = BTreeMap::new();
+        // A scrambled order of ids, several chunks' worth, with removals and replacements.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for step in 0..1000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let id = ObjectId(x % 300);
+            if step % 3 == 0 {
+                assert_eq!(objects.remove(&id), model.remove(&id), "step {step}");
+            } else {
+                let obj = object(&alloc::format!("{step}"));
+                objects.insert(id, obj.clone()).unwrap();
+                model.insert(id, obj);
+            }
+            assert_eq!(objects.len(), model.len());
+        }
+        assert!(model.len() > CHUNK, "spans chunks");
+        assert!(objects.iter().eq(model.iter()));
+        for id in (0..310).map(ObjectId) {
+            assert_eq!(objects.get(&id), model.get(&id));
+            assert_eq!(objects.contains_key(&id), model.contains_key(&id));
+        }
+        // Slots are reused: never more than the high-water mark of objects held at once.
+        assert!(objects.used as usize <= 300);
+        let id = *model.keys().next().unwrap();
+        objects.get_mut(&id).unwrap().name = "renamed".into();
+        assert_eq!(objects.get(&id).unwrap().name(), "renamed");
+        assert_eq!(objects.values_mut().count(), model.len());
+    }
+}
