@@ -369,15 +369,6 @@ fn decode_interleaved(
         return Some(());
     }
     let spectra = &mut *v.spectra;
-    if fixed && psize & (dim - 1) == 0 && book.has_entries() && nch > 0 {
-        let at = (offset % nch, offset / nch);
-        return match dim {
-            1 => channels_fixed::<1>(r, book, spectra, bases, n, at, psize),
-            2 => channels_fixed::<2>(r, book, spectra, bases, n, at, psize),
-            4 => channels_fixed::<4>(r, book, spectra, bases, n, at, psize),
-            _ => channels_fixed::<8>(r, book, spectra, bases, n, at, psize),
-        };
-    }
     while e < end {
         let take = dim.min(end - e);
         let first = e;
@@ -440,45 +431,4 @@ fn stereo_vectors<const D: usize>(
         }
     }
     Some(())
-}
-
-/// Whole residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used entries, over
-/// any number of channels: `psize` elements from element `at.1 * channels + at.0` on, where
-/// element `i` goes to sample `i / channels` (below `n`) of the channel starting at
-/// `bases[i % channels]` in `spectra`. Not inlined, on a copy of the reader, as
-/// [`stereo_fixed`].
-#[inline(never)]
-fn channels_fixed<const D: usize>(
-    reader: &mut Reader,
-    book: &Codebook,
-    spectra: &mut [f32],
-    bases: &[usize],
-    n: usize,
-    at: (usize, usize),
-    psize: usize,
-) -> Option<()> {
-    let mut r = reader.clone();
-    let (mut k, mut pos) = at;
-    let mut v = [0f32; D];
-    let mut result = Some(());
-    for _ in 0..psize / D {
-        if book.decode_array(&mut r, &mut v).is_none() {
-            result = None;
-            break;
-        }
-        for x in v {
-            if pos < n {
-                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
-                    *o += x;
-                }
-            }
-            k += 1;
-            if k == bases.len() {
-                k = 0;
-                pos += 1;
-            }
-        }
-    }
-    *reader = r;
-    result
 }
