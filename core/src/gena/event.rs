@@ -22,7 +22,7 @@
 //! subscription table, which only holds printable ASCII in them.
 
 use core::fmt::{self, Write};
-use core::net::SocketAddr;
+use core::net::{Ipv6Addr, SocketAddr};
 
 use crate::http::{SliceWriter, WriteError};
 use crate::xml::{escape_text, Count};
@@ -45,14 +45,79 @@ pub fn emit(
     let mut w = SliceWriter::new(buf);
     write!(
         w,
-        "NOTIFY {path} HTTP/1.1\r\nHOST: {dst}\r\nCONTENT-TYPE: text/xml; charset=\"utf-8\"\r\n\
+        "NOTIFY {path} HTTP/1.1\r\nHOST: {}\r\nCONTENT-TYPE: text/xml; charset=\"utf-8\"\r\n\
          NT: upnp:event\r\nNTS: upnp:propchange\r\nSID: {sid}\r\nSEQ: {seq}\r\n\
          CONTENT-LENGTH: {}\r\nCONNECTION: close\r\n\r\n",
+        Host(dst),
         count.0
     )
     .map_err(|_| WriteError::Format)?;
     body(&mut w, properties).map_err(|_| WriteError::Format)?;
     w.finish()
+}
+
+/// `dst` as `SocketAddr`'s `Display` writes it (`a.b.c.d:port`, `[v6%scope]:port`).
+///
+/// Written here because core's IPv6 `Display` is 1.7 KB of flash that only this header would
+/// link into the firmware, whose network stack has no IPv6.
+struct Host(SocketAddr);
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SocketAddr::V4(a) => write!(f, "{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => {
+                f.write_char('[')?;
+                ipv6(f, a.ip())?;
+                if a.scope_id() != 0 {
+                    write!(f, "%{}", a.scope_id())?;
+                }
+                write!(f, "]:{}", a.port())
+            }
+        }
+    }
+}
+
+/// Writes `ip` in RFC 5952 form, as core's `Display` does: IPv4-mapped addresses as
+/// `::ffff:a.b.c.d`, otherwise lowercase hex groups with the first longest run of two or more
+/// zero groups written `::`.
+fn ipv6(f: &mut fmt::Formatter<'_>, ip: &Ipv6Addr) -> fmt::Result {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return write!(f, "::ffff:{v4}");
+    }
+    let groups = ip.segments();
+    // (start, length) of the longest zero run so far and of the current one.
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, &g) in groups.iter().enumerate() {
+        if g != 0 {
+            run.1 = 0;
+            continue;
+        }
+        if run.1 == 0 {
+            run.0 = i;
+        }
+        run.1 += 1;
+        if run.1 > best.1 {
+            best = run;
+        }
+    }
+    if best.1 < 2 {
+        return hex_groups(f, &groups);
+    }
+    hex_groups(f, groups.get(..best.0).unwrap_or_default())?;
+    f.write_str("::")?;
+    hex_groups(f, groups.get(best.0 + best.1..).unwrap_or_default())
+}
+
+/// Writes `groups` as lowercase hex, `:`-separated.
+fn hex_groups(f: &mut fmt::Formatter<'_>, groups: &[u16]) -> fmt::Result {
+    for (k, g) in groups.iter().enumerate() {
+        if k > 0 {
+            f.write_char(':')?;
+        }
+        write!(f, "{g:x}")?;
+    }
+    Ok(())
 }
 
 /// The `e:propertyset` document.
@@ -134,6 +199,32 @@ mod tests {
             emit(&mut small, dst, "/", "uuid:s", 0, &props),
             Err(WriteError::BufferTooSmall { needed: n })
         );
+    }
+
+    #[test]
+    fn host_is_written_as_core_writes_socket_addresses() {
+        use core::net::{Ipv4Addr, SocketAddrV6};
+        // Every pattern of zero and non-zero groups, so every zero-run position, length and tie.
+        let mut addrs: std::vec::Vec<SocketAddr> = (0u32..256)
+            .map(|mask| {
+                let groups: [u16; 8] = core::array::from_fn(|i| {
+                    if mask >> i & 1 == 1 {
+                        [0x1, 0xabcd, 0x20, 0xffff][i % 4]
+                    } else {
+                        0
+                    }
+                });
+                let ip = Ipv6Addr::from(groups);
+                SocketAddr::V6(SocketAddrV6::new(ip, 1900, 0, mask % 3))
+            })
+            .collect();
+        addrs.push(SocketAddr::new(Ipv4Addr::new(192, 168, 1, 20).to_ipv6_mapped().into(), 9));
+        addrs.push(SocketAddr::new(Ipv4Addr::new(1, 2, 3, 4).to_ipv6_compatible().into(), 9));
+        addrs.push("10.0.2.2:41233".parse().unwrap());
+        addrs.push("[fe80::1:2]:80".parse().unwrap());
+        for addr in addrs {
+            assert_eq!(Host(addr).to_string(), addr.to_string());
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! ask for nothing in particular (the table picks its default). Nothing here allocates or
 //! panics; every slice access goes through `get` or `split`.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use core::net::{IpAddr, SocketAddr};
 
 use super::Error;
 use crate::http::decimal;
@@ -108,13 +108,13 @@ impl<'b> Callback<'b> {
         }
         let (ip, port) = if let Some(v6) = authority.strip_prefix('[') {
             let (host, tail) = v6.split_once(']')?;
-            (IpAddr::V6(host.parse::<Ipv6Addr>().ok()?), tail)
+            (IpAddr::V6(super::addr::ipv6(host)?), tail)
         } else {
             let (host, tail) = match authority.find(':') {
                 Some(i) => (authority.get(..i)?, authority.get(i..)?),
                 None => (authority, ""),
             };
-            (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), tail)
+            (IpAddr::V4(super::addr::ipv4(host)?), tail)
         };
         let port = match port.strip_prefix(':') {
             None if port.is_empty() => 80,

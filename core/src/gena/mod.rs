@@ -19,6 +19,7 @@
 //! shell (tokio on the host, an embassy-net socket on a board): it sends the bytes, reads the
 //! status line, closes, and reports the outcome.
 
+mod addr;
 pub mod event;
 pub mod header;
 mod table;

@@ -21,6 +21,7 @@ const MAX_PATH: usize = 256;
 impl<E: Env> Server<'_, E> {
     /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`) by `peer`, for
     /// a player with `profile`.
+    #[inline(never)]
     pub(super) fn route(
         &self,
         req: &Request<'_, '_>,

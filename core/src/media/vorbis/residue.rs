@@ -330,9 +330,10 @@ fn decode_interleaved(
     let n = v.n;
     let end = offset + psize;
     let mut e = offset;
-    // The unrolled paths take whole vectors of these dimensions (powers of two, so
-    // `psize % dim` is a mask).
-    let fixed = matches!(dim, 1 | 2 | 4 | 8);
+    // The unrolled stereo paths take whole vectors of these dimensions (powers of two, so
+    // `psize % dim` is a mask); other dimensions, and other channel counts (libvorbis codes
+    // those with residue 1), take the generic loop: each unrolled copy costs flash.
+    let fixed = matches!(dim, 2 | 4 | 8);
     if let [b0, b1] = *bases {
         // Stereo, the common case: element e goes to sample e / 2 of channel e % 2; both
         // channel vectors as slices, so no position check per element.
@@ -347,7 +348,6 @@ fn decode_interleaved(
         if whole && book.has_entries() {
             if let (Some(s0), Some(s1)) = (s0.get_mut(frames.clone()), s1.get_mut(frames)) {
                 return match dim {
-                    1 => stereo_fixed::<1>(r, book, s0, s1),
                     2 => stereo_fixed::<2>(r, book, s0, s1),
                     4 => stereo_fixed::<4>(r, book, s0, s1),
                     _ => stereo_fixed::<8>(r, book, s0, s1),
@@ -369,15 +369,6 @@ fn decode_interleaved(
         return Some(());
     }
     let spectra = &mut *v.spectra;
-    if fixed && psize & (dim - 1) == 0 && book.has_entries() && nch > 0 {
-        let at = (offset % nch, offset / nch);
-        return match dim {
-            1 => channels_fixed::<1>(r, book, spectra, bases, n, at, psize),
-            2 => channels_fixed::<2>(r, book, spectra, bases, n, at, psize),
-            4 => channels_fixed::<4>(r, book, spectra, bases, n, at, psize),
-            _ => channels_fixed::<8>(r, book, spectra, bases, n, at, psize),
-        };
-    }
     while e < end {
         let take = dim.min(end - e);
         let first = e;
@@ -396,9 +387,9 @@ fn decode_interleaved(
     Some(())
 }
 
-/// Whole stereo residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used
-/// entries, into the frames `s0`, `s1` (element `2f` to `s0[f]`, `2f + 1` to `s1[f]`); two
-/// elements per frame, so with `D > 1` the frames are a multiple of `D / 2`.
+/// Whole stereo residue 2 vectors of a book of `D` dimensions (2, 4 or 8) with used entries,
+/// into the frames `s0`, `s1` (element `2f` to `s0[f]`, `2f + 1` to `s1[f]`); two elements
+/// per frame, so the frames are a multiple of `D / 2`.
 ///
 /// Not inlined, and on a copy of the reader: the loop keeps the reader's state in registers.
 #[inline(never)]
@@ -422,16 +413,6 @@ fn stereo_vectors<const D: usize>(
     s1: &mut [f32],
 ) -> Option<()> {
     let mut v = [0f32; D];
-    if D == 1 {
-        for (a, b) in s0.iter_mut().zip(s1.iter_mut()) {
-            let mut w = [0f32; D];
-            book.decode_array(r, &mut v)?;
-            book.decode_array(r, &mut w)?;
-            *a += v[0];
-            *b += w[0];
-        }
-        return Some(());
-    }
     for (a, b) in s0.chunks_exact_mut(D / 2).zip(s1.chunks_exact_mut(D / 2)) {
         book.decode_array(r, &mut v)?;
         for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(v.chunks_exact(2)) {
@@ -440,45 +421,4 @@ fn stereo_vectors<const D: usize>(
         }
     }
     Some(())
-}
-
-/// Whole residue 2 vectors of a book of `D` dimensions (1, 2, 4 or 8) with used entries, over
-/// any number of channels: `psize` elements from element `at.1 * channels + at.0` on, where
-/// element `i` goes to sample `i / channels` (below `n`) of the channel starting at
-/// `bases[i % channels]` in `spectra`. Not inlined, on a copy of the reader, as
-/// [`stereo_fixed`].
-#[inline(never)]
-fn channels_fixed<const D: usize>(
-    reader: &mut Reader,
-    book: &Codebook,
-    spectra: &mut [f32],
-    bases: &[usize],
-    n: usize,
-    at: (usize, usize),
-    psize: usize,
-) -> Option<()> {
-    let mut r = reader.clone();
-    let (mut k, mut pos) = at;
-    let mut v = [0f32; D];
-    let mut result = Some(());
-    for _ in 0..psize / D {
-        if book.decode_array(&mut r, &mut v).is_none() {
-            result = None;
-            break;
-        }
-        for x in v {
-            if pos < n {
-                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
-                    *o += x;
-                }
-            }
-            k += 1;
-            if k == bases.len() {
-                k = 0;
-                pos += 1;
-            }
-        }
-    }
-    *reader = r;
-    result
 }

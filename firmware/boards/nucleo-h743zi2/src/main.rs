@@ -29,7 +29,7 @@ use rill_firmware::heap::Counted;
 use rill_firmware::storage::Storage;
 use rill_firmware::{appliance, library, Appliance, Buffers, Identity};
 use static_cell::StaticCell;
-use {defmt_rtt as _, panic_probe as _};
+use defmt_rtt as _;
 
 /// HTTP connection slots.
 const SLOTS: usize = 4;
@@ -227,4 +227,14 @@ async fn feed(mut watchdog: IndependentWatchdog<'static, IWDG1>) -> ! {
         }
         Timer::after(Duration::from_secs(1)).await;
     }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    // The location only: formatting the message would keep every panic's `Debug` output.
+    if let Some(at) = info.location() {
+        defmt::error!("panic at {=str}:{=u32}", at.file(), at.line());
+    }
+    // Stop in a hard fault, as panic-probe does: `probe-rs run` prints the backtrace.
+    cortex_m::asm::udf()
 }
