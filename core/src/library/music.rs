@@ -30,7 +30,7 @@
 //! it is listed in (its folder, All Tracks, its album and genre), the containers that appear or
 //! disappear, and their parents' lists change update ids.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use super::id::PathHash;
@@ -268,13 +268,15 @@ impl Library {
     /// Takes each item out of the container of its slot, all at once per container, and
     /// removes the albums, artists and genres left empty.
     pub(crate) fn leave_all(&mut self, pairs: Vec<(ObjectId, Slot)>) {
-        let mut by_container: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
-        for (item, slot) in pairs {
-            if let Some(c) = self.slot_id(&slot) {
-                by_container.entry(c).or_default().insert(item);
-            }
-        }
-        for (c, gone) in by_container {
+        // Grouped by sorting rather than in a map of sets: one B-tree type fewer on the firmware.
+        let mut pairs: Vec<(ObjectId, ObjectId)> = pairs
+            .into_iter()
+            .filter_map(|(item, slot)| Some((self.slot_id(&slot)?, item)))
+            .collect();
+        crate::heapsort::sort_unstable_by(&mut pairs, Ord::cmp);
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(c, _)) = run.first() else { continue };
+            let gone: BTreeSet<ObjectId> = run.iter().map(|&(_, item)| item).collect();
             let left = self.unlist(c, &gone);
             let (kind, parent) = match self.objects.get(&c) {
                 Some(o) => (o.as_container().map(|c| c.kind.clone()), o.parent),

@@ -212,7 +212,7 @@ fn several_artists_in_one_album_folder_are_guessed_a_compilation() {
     let ann = child(&lib, artists, "Ann");
     assert_eq!(titles(&lib, child(&lib, ann, "Now")), ["1", "2", "4"]);
     assert!(lib.get(now).is_none(), "the compilation is gone");
-    assert!(lib.groups.len() == 3, "one group per folder and album: {:?}", lib.groups);
+    assert!(lib.groups.len() == 3, "three groups of one artist each: {:?}", lib.groups);
     // Removing the folders leaves no group behind.
     for folder in ["Now", "Solo", "Other"] {
         lib.remove_path(0, folder).unwrap();

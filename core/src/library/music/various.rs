@@ -9,9 +9,10 @@
 //! folder (another artist's record of that name) stays apart. Tracks with an album artist or
 //! the compilation flag, and tracks missing an album or artist tag, are not in any group.
 //!
-//! The library keeps each group's artists with their track counts ([`Groups`]), so where a
-//! track belongs is known in `O(log n)`; only when a group turns from one artist to several or
-//! back are its other tracks filed again (`O(folder)`).
+//! The library keeps each group's artists with their track counts ([`Groups`], one map keyed
+//! by group and artist, so a group's artists are a range of it), so where a track belongs is
+//! known in `O(log n)`; only when a group turns from one artist to several or back are its
+//! other tracks filed again (`O(folder)`).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -23,8 +24,10 @@ use crate::library::{Error, Library, Name, Object, ObjectId};
 /// A folder and album title: one group.
 type Key = (ObjectId, Name);
 
-/// The artists of every group, each with how many of the group's tracks name it.
-pub(crate) type Groups = BTreeMap<Key, BTreeMap<Name, u32>>;
+/// How many of a group's tracks name each artist, keyed by (folder, album, artist): a
+/// group's artists are the range of its (folder, album). One flat map rather than a map of
+/// maps: one B-tree type fewer on the firmware (issue 5's flash budget).
+pub(crate) type Groups = BTreeMap<(ObjectId, Name, Name), u32>;
 
 /// A track of a group: its folder, album and artist (trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +67,11 @@ pub(crate) fn member(obj: &Object) -> Option<Member> {
 
 impl Library {
     fn is_various(&self, key: &Key) -> bool {
-        self.groups.get(key).is_some_and(|artists| artists.len() >= 2)
+        // The empty name sorts before every artist: the range starts at the group's first.
+        let first = (key.0, key.1.clone(), Name::from(""));
+        let mut artists =
+            self.groups.range(first..).take_while(|((f, a, _), _)| (f, a) == (&key.0, &key.1));
+        artists.nth(1).is_some()
     }
 
     /// Whether `obj` is a track of a group of several artists.
@@ -92,26 +99,29 @@ impl Library {
     /// Takes `leaving` out of their groups and puts `joining` in; returns the groups whose
     /// guess flipped.
     fn change_groups(&mut self, leaving: Vec<Member>, joining: Vec<Member>) -> Vec<Flip> {
-        let mut was: BTreeMap<Key, bool> = BTreeMap::new();
-        for m in leaving.iter().chain(&joining) {
-            if !was.contains_key(&m.key) {
-                was.insert(m.key.clone(), self.is_various(&m.key));
-            }
-        }
+        // The groups touched, each once, in order, with their guess before.
+        let mut keys: Vec<Key> = leaving.iter().chain(&joining).map(|m| m.key.clone()).collect();
+        crate::heapsort::sort_unstable_by(&mut keys, Ord::cmp);
+        keys.dedup();
+        let was: Vec<(Key, bool)> = keys
+            .into_iter()
+            .map(|key| {
+                let various = self.is_various(&key);
+                (key, various)
+            })
+            .collect();
         for m in leaving {
-            let Some(artists) = self.groups.get_mut(&m.key) else { continue };
-            if let Some(count) = artists.get_mut(&m.artist) {
+            let at = (m.key.0, m.key.1, m.artist);
+            if let Some(count) = self.groups.get_mut(&at) {
                 *count = count.saturating_sub(1);
                 if *count == 0 {
-                    artists.remove(&m.artist);
+                    self.groups.remove(&at);
                 }
-            }
-            if artists.is_empty() {
-                self.groups.remove(&m.key);
             }
         }
         for m in joining {
-            *self.groups.entry(m.key).or_default().entry(m.artist).or_default() += 1;
+            let count = self.groups.entry((m.key.0, m.key.1, m.artist)).or_default();
+            *count = count.saturating_add(1);
         }
         was.into_iter()
             .filter(|(key, was_various)| self.is_various(key) != *was_various)
