@@ -40,14 +40,20 @@ fn write_library(dir: &Path) {
     tagged(dir, "loose/raw take.ogg", &[]);
 }
 
-struct Walk<'a> {
+struct Walk {
     ps3: Renderer,
-    control: &'a str,
+    control: String,
 }
 
-impl Walk<'_> {
+impl Walk {
+    /// Walks `server`'s ContentDirectory as `ps3`.
+    fn new(ps3: Renderer, server: &common::Running) -> Self {
+        let control = control_url(&ps3, server);
+        Walk { ps3, control }
+    }
+
     fn children(&self, id: &str) -> Vec<Object> {
-        let result = self.ps3.browse(self.control, &Browse::children(id)).unwrap();
+        let result = self.ps3.browse(&self.control, &Browse::children(id)).unwrap();
         assert_eq!(result.total_matches as usize, result.objects.len());
         // Every child, wherever it really lives, is listed with this container as parent.
         assert!(result.objects.iter().all(|o| o.parent_id == id), "{:?}", result.didl);
@@ -90,7 +96,7 @@ impl Walk<'_> {
             ("RequestedCount", "0"),
             ("SortCriteria", "+dc:title"),
         ];
-        let out = self.ps3.soap(self.control, CONTENT_DIRECTORY, "Search", &args).unwrap();
+        let out = self.ps3.soap(&self.control, CONTENT_DIRECTORY, "Search", &args).unwrap();
         let didl = &out.iter().find(|(k, _)| k == "Result").unwrap().1;
         rill_tests::renderer::didl::parse(didl).unwrap().into_iter().map(|o| o.title).collect()
     }
@@ -104,9 +110,7 @@ fn tags_build_the_music_tree_and_ids_survive_a_restart() {
         write_library(&media);
         let state = dir.path().join("state");
         let server = common::start_at(state.clone(), media.clone(), None);
-        let ps3 = Renderer::new(Player::PS3);
-        let control = control_url(&ps3, &server);
-        let walk = Walk { ps3, control: &control };
+        let walk = Walk::new(Renderer::new(Player::PS3), &server);
 
         assert_eq!(walk.titles("0"), ["Music", "Video", "Pictures", "Folders"]);
         let music = walk.child("0", "Music");
@@ -156,7 +160,7 @@ fn tags_build_the_music_tree_and_ids_survive_a_restart() {
         let in_folder = walk.child(&disc_folder.id, "Disc 1 Track 2");
         assert_eq!(in_folder.id, featured.id);
         assert_eq!(in_folder.res, featured.res);
-        let meta = walk.ps3.browse(&control, &Browse::metadata(&featured.id)).unwrap();
+        let meta = walk.ps3.browse(&walk.control, &Browse::metadata(&featured.id)).unwrap();
         assert_eq!(meta.objects[0].parent_id, disc_folder.id, "metadata names the folder");
 
         // Search on the new fields, as WMP and the Xbox send it.
@@ -181,8 +185,7 @@ fn tags_build_the_music_tree_and_ids_survive_a_restart() {
 
         // A restart scans again from nothing: every id is the same.
         let server = common::start_at(state, media, None);
-        let control = control_url(&walk.ps3, &server);
-        let walk = Walk { ps3: walk.ps3, control: &control };
+        let walk = Walk::new(walk.ps3, &server);
         assert_eq!(walk.everything(), before);
         server.shutdown();
         drop(dir);
@@ -292,9 +295,7 @@ fn album_art_and_thumbnails_are_served_and_cached() {
 
         let state = dir.path().join("state");
         let server = common::start_at(state.clone(), media.clone(), None);
-        let ps3 = Renderer::new(Player::PS3);
-        let control = control_url(&ps3, &server);
-        let walk = Walk { ps3, control: &control };
+        let walk = Walk::new(Renderer::new(Player::PS3), &server);
         let all = walk.child(&walk.child("0", "Music").id, "All Tracks").id;
         let video = walk.child("0", "Video").id;
         // The thumbnails are made in the background; poll, bounded.
@@ -344,8 +345,7 @@ fn album_art_and_thumbnails_are_served_and_cached() {
         assert_eq!(before.len(), 3, "cover, embedded picture, video frame");
         assert!(!legacy.exists(), "the flat layout of earlier versions is cleared");
         let server = common::start_at(state.clone(), media.clone(), None);
-        let control = control_url(&walk.ps3, &server);
-        let walk = Walk { ps3: walk.ps3, control: &control };
+        let walk = Walk::new(walk.ps3, &server);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while arts(&walk).iter().any(Option::is_none) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(100));
@@ -365,8 +365,7 @@ fn album_art_and_thumbnails_are_served_and_cached() {
             cover.to_str().unwrap(),
         ]);
         let server = common::start_at(state, media.clone(), None);
-        let control = control_url(&walk.ps3, &server);
-        let walk = Walk { ps3: walk.ps3, control: &control };
+        let walk = Walk::new(walk.ps3, &server);
         let replaced = |now: &BTreeSet<_>| now.len() == 3 && now.intersection(&before).count() == 2;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !replaced(&cached()) && std::time::Instant::now() < deadline {
@@ -405,9 +404,7 @@ fn search_below_any_container_covers_its_subtree() {
 
         let state = dir.path().join("state");
         let server = common::start_at(state, media, None);
-        let ps3 = Renderer::new(Player::PS3);
-        let control = control_url(&ps3, &server);
-        let walk = Walk { ps3, control: &control };
+        let walk = Walk::new(Renderer::new(Player::PS3), &server);
         let music = walk.child("0", "Music").id;
         let artists = walk.child(&music, "Artists").id;
         let xavier = walk.child(&artists, "Xavier").id;
@@ -479,9 +476,7 @@ fn an_album_folder_of_several_artists_is_a_compilation() {
         }
         let state = dir.path().join("state");
         let server = common::start_at(state, media, None);
-        let ps3 = Renderer::new(Player::PS3);
-        let control = control_url(&ps3, &server);
-        let walk = Walk { ps3, control: &control };
+        let walk = Walk::new(Renderer::new(Player::PS3), &server);
         let music = walk.child("0", "Music").id;
         let artists = walk.child(&music, "Artists").id;
         assert_eq!(walk.titles(&artists), ["Dee", "Various Artists"]);
