@@ -29,6 +29,7 @@
 extern crate alloc;
 
 pub mod dlna;
+mod find;
 #[cfg(feature = "alloc")]
 pub mod gena;
 #[cfg(feature = "alloc")]

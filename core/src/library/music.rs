@@ -30,11 +30,10 @@
 //! it is listed in (its folder, All Tracks, its album and genre), the containers that appear or
 //! disappear, and their parents' lists change update ids.
 
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use super::id::PathHash;
-use super::tree::new_container;
+use super::tree::{new_container, unique};
 use super::{Container, Error, Item, Kind, Library, Name, Node, Object, ObjectId, Shelf, Tags};
 use crate::dlna::MediaKind;
 
@@ -276,7 +275,8 @@ impl Library {
         crate::heapsort::sort_unstable_by(&mut pairs, Ord::cmp);
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(c, _)) = run.first() else { continue };
-            let gone: BTreeSet<ObjectId> = run.iter().map(|&(_, item)| item).collect();
+            // Sorted, as the pairs are.
+            let gone: Vec<ObjectId> = run.iter().map(|&(_, item)| item).collect();
             let left = self.unlist(c, &gone);
             let (kind, parent) = match self.objects.get(&c) {
                 Some(o) => (o.as_container().map(|c| c.kind.clone()), o.parent),
@@ -284,16 +284,16 @@ impl Library {
             };
             match kind {
                 Some(Kind::Album { .. }) if left == 0 => {
-                    self.unlist(Shelf::Albums.id(), &BTreeSet::from([c]));
+                    self.unlist(Shelf::Albums.id(), &[c]);
                     self.objects.remove(&c);
-                    if self.unlist(parent, &BTreeSet::from([c])) == 0 {
-                        self.unlist(Shelf::Artists.id(), &BTreeSet::from([parent]));
+                    if self.unlist(parent, &[c]) == 0 {
+                        self.unlist(Shelf::Artists.id(), &[parent]);
                         self.objects.remove(&parent);
                     }
                 }
                 Some(Kind::Album { .. }) => self.refresh_album(c),
                 Some(Kind::Genre) if left == 0 => {
-                    self.unlist(Shelf::Genres.id(), &BTreeSet::from([c]));
+                    self.unlist(Shelf::Genres.id(), &[c]);
                     self.objects.remove(&c);
                 }
                 _ => {}
@@ -390,7 +390,7 @@ impl Library {
     /// Records that every track in `folder` changed (its art did).
     fn touch_tracks_of(&mut self, folder: ObjectId) {
         let Some(c) = self.objects.get(&folder).and_then(Object::as_container) else { return };
-        let mut touched = BTreeSet::from([folder]);
+        let mut touched = alloc::vec![folder];
         for &child in &c.children {
             let Some(obj) = self.objects.get(&child) else { continue };
             if obj.as_item().is_some_and(|item| item.format.kind() == MediaKind::Audio) {
@@ -398,6 +398,7 @@ impl Library {
                 touched.extend(listing.iter().filter_map(|s| self.slot_id(s)));
             }
         }
+        unique(&mut touched);
         for c in touched {
             self.touch_child(c, false);
         }

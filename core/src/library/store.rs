@@ -116,6 +116,35 @@ impl Objects {
     }
 }
 
+/// A set of a library's objects, one bit per slot: what a walk over the tree has met already
+/// (items and albums are listed in several containers), in `O(1)` a step and an eighth of a
+/// byte per object, with no B-tree of ids (about 2.5 KB of flash a type on the firmware).
+#[derive(Debug)]
+pub struct Seen<'a> {
+    objects: &'a Objects,
+    bits: Vec<u32>,
+}
+
+impl<'a> Seen<'a> {
+    /// An empty set over `objects`.
+    pub(crate) fn new(objects: &'a Objects) -> Self {
+        let words = usize::try_from(objects.used.div_ceil(32)).unwrap_or(0);
+        Self { objects, bits: alloc::vec![0; words] }
+    }
+
+    /// Adds object `id`; false if it was in the set already or is not in the library.
+    pub fn insert(&mut self, id: ObjectId) -> bool {
+        let Some(&slot) = self.objects.index.get(&id) else { return false };
+        let Some(word) = usize::try_from(slot / 32).ok().and_then(|w| self.bits.get_mut(w)) else {
+            return false;
+        };
+        let bit = 1 << (slot % 32);
+        let new = *word & bit == 0;
+        *word |= bit;
+        new
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

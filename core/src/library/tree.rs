@@ -10,7 +10,7 @@ use core::fmt;
 use super::id::PathHash;
 use super::music::{Groups, Slot};
 use super::sort::order_of;
-use super::store::Objects;
+use super::store::{Objects, Seen};
 use super::{
     Container, Details, Error, FileInfo, Item, Kind, Name, Node, Object, ObjectId, Shelf, SortSpec,
     MAX_PROBES,
@@ -28,8 +28,10 @@ pub struct Library {
     pub(crate) objects: Objects,
     system_update_id: u32,
     limit: usize,
-    /// Containers whose update id changed since the last [`Library::take_container_updates`].
-    changed: BTreeSet<ObjectId>,
+    /// Containers whose update id changed since the last [`Library::take_container_updates`],
+    /// possibly repeated: sorted and deduplicated whenever it would grow (see
+    /// [`Library::touch_child`]), so it holds at most about twice as many ids as containers.
+    changed: Vec<ObjectId>,
     /// Every tag name in use, shared by the items that carry it. A name leaves when its last
     /// item does (a clone of the library keeps the names it shares with the original).
     pub(crate) names: BTreeSet<Name>,
@@ -85,6 +87,13 @@ fn is_hidden(comps: &[&str]) -> bool {
     comps.iter().any(|c| c.starts_with('.'))
 }
 
+/// Sorts `ids` and drops repeats: the library's sets of ids are sorted lists (a B-tree type
+/// costs the firmware about 2.5 KB of flash).
+pub(crate) fn unique(ids: &mut Vec<ObjectId>) {
+    crate::heapsort::sort_unstable_by(ids, Ord::cmp);
+    ids.dedup();
+}
+
 pub(crate) fn new_container(kind: Kind) -> Node {
     Node::Container(Container { children: Vec::new(), update_id: 0, sorted: true, kind })
 }
@@ -123,7 +132,7 @@ impl Library {
             objects,
             system_update_id: 0,
             limit: max_objects,
-            changed: BTreeSet::new(),
+            changed: Vec::new(),
             names: BTreeSet::new(),
             groups: Groups::new(),
         }
@@ -147,6 +156,11 @@ impl Library {
     /// The object with this id.
     pub fn get(&self, id: ObjectId) -> Option<&Object> {
         self.objects.get(&id)
+    }
+
+    /// An empty set of this library's objects, for a walk that meets objects more than once.
+    pub fn seen(&self) -> Seen<'_> {
+        Seen::new(&self.objects)
     }
 
     /// Every object with its id, in id order.
@@ -468,7 +482,14 @@ impl Library {
         if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
             c.update_id = c.update_id.wrapping_add(1);
             c.sorted &= !reorder;
-            self.changed.insert(parent);
+            // A list rather than a set (no B-tree of ids in the firmware), made unique before
+            // it grows: after that it is at most half full, so each id pushed pays for `O(log
+            // n)` of the next sort.
+            if self.changed.len() == self.changed.capacity() {
+                unique(&mut self.changed);
+                self.changed.reserve(self.changed.len());
+            }
+            self.changed.push(parent);
         }
     }
 
@@ -477,7 +498,8 @@ impl Library {
     /// evented `ContainerUpdateIDs` variable (`id,updateID,id,updateID`). The set is bounded by
     /// the number of containers.
     pub fn take_container_updates(&mut self) -> Vec<(ObjectId, u32)> {
-        let changed = core::mem::take(&mut self.changed);
+        let mut changed = core::mem::take(&mut self.changed);
+        unique(&mut changed);
         changed
             .into_iter()
             .filter_map(|id| Some((id, self.get(id)?.as_container()?.update_id())))
@@ -579,14 +601,14 @@ impl Library {
         self.touch_child(container, !in_order);
     }
 
-    /// Takes every child in `gone` out of `container`'s children and records the change if
-    /// there was one. Returns how many children are left.
-    pub(crate) fn unlist(&mut self, container: ObjectId, gone: &BTreeSet<ObjectId>) -> usize {
+    /// Takes every child in `gone` (sorted) out of `container`'s children and records the
+    /// change if there was one. Returns how many children are left.
+    pub(crate) fn unlist(&mut self, container: ObjectId, gone: &[ObjectId]) -> usize {
         let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) else {
             return 0;
         };
         let before = c.children.len();
-        c.children.retain(|child| !gone.contains(child));
+        c.children.retain(|child| gone.binary_search(child).is_err());
         let (after, changed) = (c.children.len(), c.children.len() != before);
         if changed {
             self.touch_child(container, false);
@@ -617,7 +639,7 @@ impl Library {
             .filter_map(|&d| Some((d, self.item_listing(d)?)))
             .flat_map(|(d, slots)| slots.into_iter().map(move |s| (d, s)))
             .collect();
-        self.unlist(parent, &BTreeSet::from([id]));
+        self.unlist(parent, &[id]);
         self.leave_all(listings);
         let flips = self.ungroup(&doomed);
         for cur in &doomed {

@@ -15,7 +15,6 @@
 //! derivedfrom ...`) pick the items.
 
 use alloc::borrow::Cow;
-use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -215,7 +214,7 @@ fn search<'a>(
     let mut found = Vec::new();
     // Depth-first, children in stored order; each object is visited once, though items and
     // albums are listed in several containers.
-    let mut seen = BTreeSet::new();
+    let mut seen = library.seen();
     let mut stack: Vec<ObjectId> = container.children().iter().rev().copied().collect();
     while let Some(id) = stack.pop() {
         let Some(obj) = library.get(id) else { continue };

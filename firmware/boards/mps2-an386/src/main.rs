@@ -187,11 +187,11 @@ fn halt(what: &str) -> ! {
 }
 
 #[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    // The location only: formatting the message would keep every panic's `Debug` output.
-    if let Some(at) = info.location() {
-        log::error!("panic at {}:{}", at.file(), at.line());
-    }
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    // Neither message nor location: reading either keeps a location record and a message for
+    // every bounds check and `?`-free panic path in the image (30 KB of flash, 11 % of it). A
+    // debugger finds the place: break on `rust_begin_unwind` (QEMU `-s -S`, README) and `bt`.
+    log::error!("panic");
     // Restart at once rather than wait for the watchdog.
     cortex_m::peripheral::SCB::sys_reset()
 }

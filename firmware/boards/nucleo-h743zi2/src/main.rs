@@ -230,11 +230,11 @@ async fn feed(mut watchdog: IndependentWatchdog<'static, IWDG1>) -> ! {
 }
 
 #[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    // The location only: formatting the message would keep every panic's `Debug` output.
-    if let Some(at) = info.location() {
-        defmt::error!("panic at {=str}:{=u32}", at.file(), at.line());
-    }
-    // Stop in a hard fault, as panic-probe does: `probe-rs run` prints the backtrace.
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    // Neither message nor location: reading either keeps a location record and a message for
+    // every bounds check in the image (30 KB of flash, 11 % of it). The backtrace says where.
+    defmt::error!("panic");
+    // Stop in a hard fault, as panic-probe does: `probe-rs run` prints the backtrace; with no
+    // probe attached the fault handler spins and the watchdog restarts the board.
     cortex_m::asm::udf()
 }
