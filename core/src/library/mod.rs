@@ -21,6 +21,7 @@
 
 mod id;
 pub mod music;
+mod names;
 mod object;
 pub mod probe;
 mod shelf;

@@ -2,17 +2,17 @@
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
 use super::id::PathHash;
 use super::music::{Groups, Slot};
+use super::names::Names;
 use super::sort::order_of;
 use super::store::{Objects, Seen};
 use super::{
-    Container, Details, Error, FileInfo, Item, Kind, Name, Node, Object, ObjectId, Shelf, SortSpec,
+    Container, Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, Shelf, SortSpec,
     MAX_PROBES,
 };
 use crate::dlna::MediaFormat;
@@ -34,7 +34,7 @@ pub struct Library {
     changed: Vec<ObjectId>,
     /// Every tag name in use, shared by the items that carry it. A name leaves when its last
     /// item does (a clone of the library keeps the names it shares with the original).
-    pub(crate) names: BTreeSet<Name>,
+    pub(crate) names: Names,
     /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
     pub(crate) groups: Groups,
 }
@@ -133,7 +133,7 @@ impl Library {
             system_update_id: 0,
             limit: max_objects,
             changed: Vec::new(),
-            names: BTreeSet::new(),
+            names: Names::default(),
             groups: Groups::new(),
         }
     }
@@ -325,12 +325,7 @@ impl Library {
     fn interned(&mut self, mut details: Details) -> Details {
         if let Some(tags) = details.tags.as_deref_mut() {
             for name in tags.names_mut().into_iter().flatten() {
-                match self.names.get(&**name) {
-                    Some(shared) => *name = shared.clone(),
-                    None => {
-                        self.names.insert(name.clone());
-                    }
-                }
+                self.names.intern(name);
             }
         }
         details
@@ -339,11 +334,8 @@ impl Library {
     /// Drops the names of `details` that no other item uses from the shared table.
     fn release_details(&mut self, mut details: Details) {
         let Some(tags) = details.tags.as_deref_mut() else { return };
-        for name in tags.names_mut().into_iter() {
-            // Ours and the table's: the last user.
-            if let Some(n) = name.take().filter(|n| Name::strong_count(n) == 2) {
-                self.names.remove(&n);
-            }
+        for name in tags.names_mut().into_iter().filter_map(Option::take) {
+            self.names.release(name);
         }
     }
 

@@ -9,25 +9,52 @@
 //! folder (another artist's record of that name) stays apart. Tracks with an album artist or
 //! the compilation flag, and tracks missing an album or artist tag, are not in any group.
 //!
-//! The library keeps each group's artists with their track counts ([`Groups`], one map keyed
-//! by group and artist, so a group's artists are a range of it), so where a track belongs is
-//! known in `O(log n)`; only when a group turns from one artist to several or back are its
-//! other tracks filed again (`O(folder)`).
+//! The library keeps each group's artists with their track counts, and each group's number
+//! of different artists ([`Groups`]), so where a track belongs is known in `O(log n)`; only
+//! when a group turns from one artist to several or back are its other tracks filed again
+//! (`O(folder)`).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::{present, Before};
 use crate::dlna::MediaKind;
+use crate::library::id::PathHash;
 use crate::library::{Error, Library, Name, Object, ObjectId};
 
 /// A folder and album title: one group.
 type Key = (ObjectId, Name);
 
-/// How many of a group's tracks name each artist, keyed by (folder, album, artist): a
-/// group's artists are the range of its (folder, album). One flat map rather than a map of
-/// maps: one B-tree type fewer on the firmware (issue 5's flash budget).
-pub(crate) type Groups = BTreeMap<(ObjectId, Name, Name), u32>;
+/// The groups in one map of 64-bit FNV-1a keys (as unlikely to collide as object ids): for
+/// each (folder, album, artist) how many of the group's tracks name that artist, and for each
+/// (folder, album) how many different artists its tracks name. The store's id index has this
+/// map type, so the firmware carries no B-tree type for the groups (about 2.5 KB of flash;
+/// issue 5: at most 256 KiB).
+pub(crate) type Groups = BTreeMap<ObjectId, u32>;
+
+/// The key of a group's number of artists.
+fn group_key(key: &Key) -> ObjectId {
+    let folder = key.0.hex();
+    PathHash::tag("group", &[folder.as_str(), &key.1]).candidate(0)
+}
+
+/// The key of the number of a group's tracks naming `artist`.
+fn artist_key(key: &Key, artist: &str) -> ObjectId {
+    let folder = key.0.hex();
+    PathHash::tag("group artist", &[folder.as_str(), &key.1, artist]).candidate(0)
+}
+
+/// Adds `delta` (1 or -1) to the count at `key`; a count that reaches 0 leaves the map.
+/// Returns the new count.
+fn add(groups: &mut Groups, key: ObjectId, delta: i32) -> u32 {
+    let count = groups.get(&key).copied().unwrap_or(0).saturating_add_signed(delta);
+    if count == 0 {
+        groups.remove(&key);
+    } else {
+        groups.insert(key, count);
+    }
+    count
+}
 
 /// A track of a group: its folder, album and artist (trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +94,7 @@ pub(crate) fn member(obj: &Object) -> Option<Member> {
 
 impl Library {
     fn is_various(&self, key: &Key) -> bool {
-        // The empty name sorts before every artist: the range starts at the group's first.
-        let first = (key.0, key.1.clone(), Name::from(""));
-        let mut artists =
-            self.groups.range(first..).take_while(|((f, a, _), _)| (f, a) == (&key.0, &key.1));
-        artists.nth(1).is_some()
+        self.groups.get(&group_key(key)).is_some_and(|&artists| artists >= 2)
     }
 
     /// Whether `obj` is a track of a group of several artists.
@@ -111,17 +134,17 @@ impl Library {
             })
             .collect();
         for m in leaving {
-            let at = (m.key.0, m.key.1, m.artist);
-            if let Some(count) = self.groups.get_mut(&at) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    self.groups.remove(&at);
-                }
+            let at = artist_key(&m.key, &m.artist);
+            // The artist's last track in the group: one artist fewer.
+            if self.groups.contains_key(&at) && add(&mut self.groups, at, -1) == 0 {
+                add(&mut self.groups, group_key(&m.key), -1);
             }
         }
         for m in joining {
-            let count = self.groups.entry((m.key.0, m.key.1, m.artist)).or_default();
-            *count = count.saturating_add(1);
+            // The artist's first track in the group: one artist more.
+            if add(&mut self.groups, artist_key(&m.key, &m.artist), 1) == 1 {
+                add(&mut self.groups, group_key(&m.key), 1);
+            }
         }
         was.into_iter()
             .filter(|(key, was_various)| self.is_various(key) != *was_various)
