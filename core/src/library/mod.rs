@@ -34,7 +34,6 @@ pub use id::{ObjectId, MAX_PROBES};
 pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
 pub use shelf::Shelf;
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
-pub use store::Seen;
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
 
 use core::fmt;

@@ -120,7 +120,7 @@ impl Objects {
 /// (items and albums are listed in several containers), in `O(1)` a step and an eighth of a
 /// byte per object, with no B-tree of ids (about 2.5 KB of flash a type on the firmware).
 #[derive(Debug)]
-pub struct Seen<'a> {
+pub(crate) struct Seen<'a> {
     objects: &'a Objects,
     bits: Vec<u32>,
 }
@@ -133,7 +133,7 @@ impl<'a> Seen<'a> {
     }
 
     /// Adds object `id`; false if it was in the set already or is not in the library.
-    pub fn insert(&mut self, id: ObjectId) -> bool {
+    pub(crate) fn insert(&mut self, id: ObjectId) -> bool {
         let Some(&slot) = self.objects.index.get(&id) else { return false };
         let Some(word) = usize::try_from(slot / 32).ok().and_then(|w| self.bits.get_mut(w)) else {
             return false;

@@ -30,7 +30,8 @@ pub struct Library {
     limit: usize,
     /// Containers whose update id changed since the last [`Library::take_container_updates`],
     /// possibly repeated: sorted and deduplicated whenever it would grow (see
-    /// [`Library::touch_child`]), so it holds at most about twice as many ids as containers.
+    /// [`Library::touch_child`]), so it holds fewer than four times as many ids as there are
+    /// different containers in it: bounded as the set it replaces.
     changed: Vec<ObjectId>,
     /// Every tag name in use, shared by the items that carry it. A name leaves when its last
     /// item does (a clone of the library keeps the names it shares with the original).
@@ -159,7 +160,7 @@ impl Library {
     }
 
     /// An empty set of this library's objects, for a walk that meets objects more than once.
-    pub fn seen(&self) -> Seen<'_> {
+    pub(crate) fn seen(&self) -> Seen<'_> {
         Seen::new(&self.objects)
     }
 
@@ -475,8 +476,9 @@ impl Library {
             c.update_id = c.update_id.wrapping_add(1);
             c.sorted &= !reorder;
             // A list rather than a set (no B-tree of ids in the firmware), made unique before
-            // it grows: after that it is at most half full, so each id pushed pays for `O(log
-            // n)` of the next sort.
+            // it grows, and grown only if still over half full: so each id pushed pays for
+            // `O(log n)` of the next sort, and the capacity stays under four times the number
+            // of different ids.
             if self.changed.len() == self.changed.capacity() {
                 unique(&mut self.changed);
                 self.changed.reserve(self.changed.len());

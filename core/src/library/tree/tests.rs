@@ -136,6 +136,26 @@ fn update_ids_track_changes() {
 }
 
 #[test]
+fn containers_changed_over_and_over_are_kept_once() {
+    let mut lib = Library::new();
+    let shelves = [Shelf::Genres, Shelf::AllTracks, Shelf::Artists].map(Shelf::id);
+    for round in 0..10_000u32 {
+        for &id in &shelves {
+            lib.touch_child(id, false);
+        }
+        assert!(lib.changed.capacity() < 4 * 3 + 4, "round {round}: {}", lib.changed.capacity());
+    }
+    let mut expected: Vec<(ObjectId, u32)> = shelves
+        .iter()
+        .map(|&id| (id, lib.get(id).unwrap().as_container().unwrap().update_id()))
+        .collect();
+    expected.sort();
+    assert!(expected.iter().all(|&(_, uid)| uid == 10_000));
+    assert_eq!(lib.take_container_updates(), expected);
+    assert_eq!(lib.take_container_updates(), []);
+}
+
+#[test]
 fn a_file_replaces_a_folder_and_back() {
     let mut lib = Library::new();
     lib.add_root(0, "M").unwrap();
