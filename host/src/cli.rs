@@ -9,7 +9,7 @@ pub const DEFAULT_PORT: u16 = 8210;
 
 /// Rill: a UPnP/DLNA media server that streams Ogg Vorbis as seekable PCM.
 #[derive(Debug, Parser)]
-#[command(name = "rill", version, about, long_about = None)]
+#[command(name = "rill", version)]
 pub struct Cli {
     /// More log output: -v for debug, -vv for trace (RUST_LOG, if set, takes precedence).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
