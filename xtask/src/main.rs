@@ -40,11 +40,17 @@ fn docs(out: &Path) -> Result<Vec<PathBuf>> {
 /// `rill.1` and a page for every subcommand, nested ones included.
 fn man_pages(dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut cmd = rill::cli::Cli::command();
+    // `rill help serve` is `rill serve --help`: no pages for the `help` subcommands.
+    let mut cmd = without_help(rill::cli::Cli::command());
     cmd.build();
     let mut written = Vec::new();
     page(&cmd, "rill", dir, &mut written)?;
     Ok(written)
+}
+
+/// `cmd` and its subcommands without their `help` subcommand.
+fn without_help(cmd: clap::Command) -> clap::Command {
+    cmd.disable_help_subcommand(true).mut_subcommands(without_help)
 }
 
 /// Writes the page of `cmd` as `name.1`, then those of its subcommands as `name-sub.1`.
@@ -112,7 +118,7 @@ mod tests {
 
     /// Every subcommand of the CLI definition, nested ones included, as `parent sub` paths.
     fn subcommands(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
-        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
             let path = format!("{prefix} {}", sub.get_name()).trim().to_string();
             out.push(path.clone());
             subcommands(sub, &path, out);
@@ -128,6 +134,12 @@ mod tests {
         cmd.build();
         subcommands(&cmd, "", &mut all);
         assert!(all.iter().any(|s| s == "serve") && all.iter().any(|s| s == "service enable"));
+        // No page for `help`, and no page names one.
+        assert!(!written.iter().any(|p| p.file_name().unwrap().to_string_lossy().contains("help")));
+        for page in &written {
+            let text = std::fs::read_to_string(page).unwrap();
+            assert!(!text.contains("help(1)"), "{page:?}");
+        }
         let main = std::fs::read_to_string(dir.path().join("man/rill.1")).unwrap();
         for path in &all {
             let words: Vec<&str> = path.split(' ').collect();
