@@ -60,6 +60,7 @@ fn page(cmd: &clap::Command, name: &str, dir: &Path, written: &mut Vec<PathBuf>)
     // The page's title is the dashed name; `man rill-serve` finds it.
     let man = clap_mangen::Man::new(cmd.clone())
         .title(name)
+        .date(date())
         .source(format!("rill {}", env!("CARGO_PKG_VERSION")))
         .manual("User Commands");
     man.render_title(&mut bytes)?;
@@ -79,6 +80,33 @@ fn page(cmd: &clap::Command, name: &str, dir: &Path, written: &mut Vec<PathBuf>)
         page(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
     }
     Ok(())
+}
+
+/// The pages' date, `YYYY-MM-DD`: `SOURCE_DATE_EPOCH` (reproducible builds; `scripts/deb` sets
+/// it to the last commit's time) or now.
+fn date() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<u64>().ok());
+    let secs = secs.unwrap_or_else(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        now.map(|d| d.as_secs()).unwrap_or_default()
+    });
+    let (y, m, d) = civil(secs / 86_400);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, for days on or after the epoch).
+fn civil(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
 }
 
 /// The `after_help` text (examples with aligned comments, then notes) as an EXAMPLES section,
@@ -166,6 +194,14 @@ mod tests {
                 .expect("groff is needed");
             assert!(out.status.success() && out.stderr.is_empty(), "{page:?}: {out:?}");
         }
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(civil(59), (1970, 3, 1));
+        assert_eq!(civil(11_016), (2000, 2, 29));
+        assert_eq!(civil(20_793), (2026, 12, 6));
     }
 
     #[test]
