@@ -137,7 +137,8 @@ pub struct Summary {
     pub pictures: usize,
     /// Served folders.
     pub folders: usize,
-    /// Players in the player table.
+    /// Players in the player table: those recognised since start, up to the table's size (an
+    /// entry expired after an hour of silence still counts).
     pub players: usize,
     /// Whether the first scan is still filling the library.
     pub scanning: bool,
