@@ -1,4 +1,4 @@
-//! The command line: `rill serve [DIR...]` and its options.
+//! The command line: `rill serve [DIR...]`, `rill decode`, `rill service`, and their options.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ pub const DEFAULT_PORT: u16 = 8210;
 
 /// Rill: a UPnP/DLNA media server that streams Ogg Vorbis as seekable PCM.
 #[derive(Debug, Parser)]
-#[command(name = "rill", version, about, long_about = None)]
+#[command(name = "rill", version)]
 pub struct Cli {
     /// More log output: -v for debug, -vv for trace (RUST_LOG, if set, takes precedence).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -28,7 +28,20 @@ pub enum Command {
     /// Decode an Ogg Vorbis file to raw PCM on standard output (like `oggdec -R`).
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(crate::decode::Decode),
+    /// Run Rill as a user service: started at login (systemd user unit, or XDG autostart
+    /// where there is no systemd user session).
+    #[command(after_help = SERVICE_EXAMPLES)]
+    Service(crate::service::Service),
 }
+
+const SERVICE_EXAMPLES: &str = "\
+Examples:
+  rill service enable    install the user unit, start it now and at every login
+  rill service status    is it installed, running, and what does it serve
+  rill service disable   stop it and remove it
+
+The unit runs `rill serve` with no folder: your XDG Music, Videos and Pictures folders. A user
+service stops when you log out; `loginctl enable-linger $USER` keeps it running from boot.";
 
 const DECODE_EXAMPLES: &str = "\
 Examples:
@@ -133,6 +146,20 @@ mod tests {
         assert_eq!(s.port, DEFAULT_PORT);
         assert!(s.dirs.is_empty() && s.interfaces.is_empty() && s.name.is_none());
         assert!(s.allow.is_empty());
+    }
+
+    #[test]
+    fn parses_service_lines() {
+        use crate::service::Action;
+        for (word, action) in
+            [("enable", Action::Enable), ("disable", Action::Disable), ("status", Action::Status)]
+        {
+            let cli = Cli::try_parse_from(["rill", "service", word]).unwrap();
+            let Command::Service(s) = cli.command else { panic!("not service") };
+            assert_eq!(s.action, action);
+        }
+        assert!(Cli::try_parse_from(["rill", "service"]).is_err());
+        assert!(Cli::try_parse_from(["rill", "service", "restart"]).is_err());
     }
 
     #[test]

@@ -94,6 +94,10 @@ pub struct Shared {
     pub events_changed: tokio::sync::Notify,
     /// The thumbnail cache, if there is a cache folder.
     pub art: Option<art::Cache>,
+    /// Marked changed when the library changes ([`crate::events::publish`]) or a new player
+    /// enters the player table, for whoever shows what the server serves
+    /// ([`crate::notify`]'s `STATUS=`).
+    pub changes: tokio::sync::watch::Sender<()>,
 }
 
 impl Shared {
@@ -116,6 +120,7 @@ impl Shared {
             events: Mutex::new(Subscriptions::new(uuid::Uuid::new_v4().as_u64_pair().0)),
             events_changed: tokio::sync::Notify::new(),
             art: art::Cache::new(),
+            changes: tokio::sync::watch::Sender::new(()),
         }
     }
 
@@ -158,7 +163,16 @@ impl Env for Shared {
     }
 
     fn with_clients<R>(&self, f: impl FnOnce(&mut Clients<CLIENTS>) -> R) -> R {
-        f(&mut self.clients.lock().unwrap_or_else(PoisonError::into_inner))
+        let (result, grew) = {
+            let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+            let before = clients.len();
+            let result = f(&mut clients);
+            (result, clients.len() != before)
+        };
+        if grew {
+            self.changes.send_replace(());
+        }
+        result
     }
 
     fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {

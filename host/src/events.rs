@@ -42,6 +42,7 @@ pub fn publish(shared: &Shared) {
         (library.system_update_id(), library.take_container_updates())
     };
     shared.with_events(|table| table.changed(system_update_id, &containers));
+    shared.changes.send_replace(());
 }
 
 /// Sends NOTIFYs as the table makes them due, until `stop` is set.

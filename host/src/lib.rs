@@ -17,6 +17,9 @@
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
 //!   responder; [`events`]: the GENA NOTIFY sender around the core's subscription table;
 //!   [`serve`]: the running server.
+//! - [`notify`]: the service manager's notifications (sd_notify); [`logging`]: the log on
+//!   standard error, with levels for the journal; [`service`]: `rill service`, the user unit
+//!   and the autostart entry.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -33,9 +36,12 @@ pub mod folders;
 pub mod iface;
 pub mod library;
 pub mod live;
+pub mod logging;
 pub mod net;
+pub mod notify;
 pub mod scan;
 pub mod serve;
+pub mod service;
 pub mod state;
 pub mod storage;
 pub mod tags;

@@ -1,49 +1,59 @@
 //! `rill`: the Rill media server's command-line entry point.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 use rill::cli::{Cli, Command, Serve};
+use rill::notify::{self, Notifier};
 use rill::serve::{Config, Server};
-use rill::{folders, iface};
+use rill::{folders, iface, logging};
+
+/// How long the runtime waits, once the server has stopped, for blocking work still running
+/// (a scan, a thumbnail) before the process exits anyway: well within the 5 s a service
+/// manager is promised.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     malloc::one_arena();
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    logging::init(cli.verbose);
     let result =
         tokio::runtime::Runtime::new().context("starting the async runtime").and_then(|runtime| {
-            match cli.command {
+            let result = match cli.command {
                 Command::Serve(args) => runtime.block_on(serve(args)),
                 Command::Decode(args) => rill::decode::run(&args),
-            }
+                Command::Service(args) => rill::service::run(&args),
+            };
+            runtime.shutdown_timeout(EXIT_GRACE);
+            result
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line with the whole cause chain; no backtrace for a user-facing error.
-            eprintln!("rill: {e:#}");
+            let prefix = if logging::to_journal() { "<3>" } else { "" };
+            eprintln!("{prefix}rill: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "info",
-        1 => "rill=debug,info",
-        _ => "rill=trace,debug",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
-}
-
 async fn serve(args: Serve) -> Result<()> {
     // First, so a signal during start-up (scan, binding) already means "stop".
-    let shutdown = shutdown_signal()?;
+    let signal = shutdown_signal()?;
+    let notifier = Notifier::from_env().map(Arc::new);
+    let stopping = notifier.clone();
+    let shutdown = async move {
+        signal.await;
+        // Before anything else: the manager learns at once, before the SSDP goodbye.
+        if let Some(notifier) = stopping {
+            notifier.stopping();
+        }
+    };
     let state_dir = args
         .state_dir
         .or_else(folders::default_state_dir)
@@ -88,6 +98,10 @@ async fn serve(args: Serve) -> Result<()> {
         max_connections: rill::serve::MAX_CONNECTIONS,
     };
     let server = Server::bind(config)?;
+    if let Some(notifier) = notifier {
+        let watchdog = notify::watchdog_from_env();
+        tokio::spawn(notify::run(notifier, server.serving(), server.ready(), watchdog));
+    }
     let mut ready = server.ready();
     tokio::spawn(async move {
         if ready.wait_for(|ready| *ready).await.is_ok() {

@@ -96,6 +96,7 @@ pub struct Server {
     listeners: Vec<http::Listener>,
     ssdp: ssdp::Sockets,
     ready: watch::Sender<bool>,
+    serving: watch::Sender<Option<Arc<Shared>>>,
 }
 
 impl Server {
@@ -113,7 +114,8 @@ impl Server {
         let listeners = http::bind(&config.interfaces, config.http_port)?;
         let ssdp = ssdp::Sockets::open(&config.interfaces, config.ssdp_port)?;
         let (ready, _) = watch::channel(false);
-        Ok(Server { config, identity, storage, listeners, ssdp, ready })
+        let (serving, _) = watch::channel(None);
+        Ok(Server { config, identity, storage, listeners, ssdp, ready, serving })
     }
 
     /// The HTTP address of each served interface, in interface order.
@@ -127,6 +129,12 @@ impl Server {
         self.ready.subscribe()
     }
 
+    /// Becomes the running server's shared state once every HTTP listener is accepting: from
+    /// then on HTTP answers (the service manager's `READY=1`, [`crate::notify`]).
+    pub fn serving(&self) -> watch::Receiver<Option<Arc<Shared>>> {
+        self.serving.subscribe()
+    }
+
     /// The device identity in use for this run.
     pub fn identity(&self) -> &Identity {
         &self.identity
@@ -134,7 +142,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Server { config, identity, storage, listeners, ssdp, ready } = self;
+        let Server { config, identity, storage, listeners, ssdp, ready, serving } = self;
         tracing::info!(
             name = %config.name,
             uuid = %identity.uuid,
@@ -178,6 +186,7 @@ impl Server {
         events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
         tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
+        serving.send_replace(Some(shared));
 
         tokio::select! {
             () = shutdown => tracing::info!("shutting down"),

@@ -25,12 +25,13 @@ fn start(dir: &std::path::Path) -> (Child, mpsc::Receiver<String>, String) {
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let (tx, rx) = mpsc::channel();
-    let out = child.stdout.take().unwrap();
+    // The log goes to standard error.
+    let out = child.stderr.take().unwrap();
     thread::spawn(move || {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
             if tx.send(line).is_err() {
@@ -88,6 +89,8 @@ fn a_missing_folder_is_a_one_line_error() {
         .args(["serve", "--interface", "lo", "--port", "0"])
         .arg(dir.path().join("absent"))
         .env("RILL_STATE_DIR", dir.path().join("state"))
+        // The log shares standard error; only warnings and errors here.
+        .env("RUST_LOG", "warn")
         .output()
         .unwrap();
     assert!(!out.status.success());
