@@ -33,6 +33,7 @@ pub mod folders;
 pub mod iface;
 pub mod library;
 pub mod live;
+pub mod m4a;
 pub mod net;
 pub mod scan;
 pub mod serve;

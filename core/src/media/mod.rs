@@ -6,6 +6,8 @@
 //! fixed once a stream's headers are read. [`tags`] reads Vorbis comments and embedded pictures;
 //! [`jpeg`] tells whether a picture is already a `JPEG_TN` the firmware can offer as it is.
 
+#[cfg(feature = "alloc")]
+pub mod alac;
 pub mod jpeg;
 #[cfg(feature = "alloc")]
 pub mod mp4;
