@@ -37,6 +37,7 @@ pub mod iface;
 pub mod library;
 pub mod live;
 pub mod logging;
+pub mod m4a;
 pub mod net;
 pub mod notify;
 pub mod scan;

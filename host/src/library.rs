@@ -161,6 +161,9 @@ fn probe(
     if format.kind() != MediaKind::Audio {
         return None;
     }
+    if format == MediaFormat::M4a {
+        return crate::m4a::read(&storage.roots().get(root)?.join(path));
+    }
     if format != MediaFormat::OggVorbis {
         // Other audio: tags and play time through lofty; served as the file it is.
         return crate::tags::read(&storage.roots().get(root)?.join(path));

@@ -23,7 +23,7 @@ pub fn read(path: &Path) -> Option<Details> {
     });
     let duration_ms = u64::try_from(props.duration().as_millis()).ok().filter(|&ms| ms > 0);
     let picture = file.tags().iter().any(|t| !t.pictures().is_empty());
-    Some(Details { duration_ms, frames: None, audio, tags, picture })
+    Some(Details { duration_ms, frames: None, audio, tags, picture, ..Details::default() })
 }
 
 fn tags(t: &Tag) -> Tags {

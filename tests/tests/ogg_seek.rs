@@ -3,8 +3,12 @@
 
 mod ogg_util;
 
-use ogg_util::{ffmpeg, oggenc, open, read_all_f32, Mem, Rng};
+use ogg_util::{
+    assert_i16_close, ffmpeg, first_granule_lowered, first_page_ending, oggenc, open, read_all_f32,
+    Mem, Rng,
+};
 use rill_core::media::vorbis_file::VorbisFile;
+use rill_tests::corpus::{self, temp_file};
 use rill_tests::repage::{join, set_serial, Layout, Stream};
 
 /// Frames of a whole linear decode, per link: (first frame, channels, samples).
@@ -86,6 +90,37 @@ fn seek_in_repaged_files() {
     ];
     for (i, (what, layout)) in layouts.iter().enumerate() {
         check_seeks(what, &stream.write(layout), 80, 100 + i as u64);
+    }
+}
+
+/// Seeks into (and just past) the first page of a start-trimmed file give the frames
+/// libvorbisfile's whole decode (`oggdec -R`) has there; that decode trims inside the packet
+/// completing the first page, so these frames are not the untrimmed stream's shifted.
+#[test]
+fn seek_into_start_trimmed_first_page() {
+    let stream = Stream::parse(&oggenc(44_100 * 3 + 99, 2, 44_100, 3));
+    let (layout, _) = first_page_ending(&stream, |n| n >= 1000);
+    let file = first_granule_lowered(&stream.write(&layout), 1000);
+    let first_page = stream.audio[layout.max_packets - 1].end - 1000;
+    let path = temp_file("start-trim-seek", &file);
+    let oggdec = corpus::oggdec(&path);
+    let _ = std::fs::remove_file(&path);
+    let mut f = open(&file);
+    let mut rng = Rng::new(77);
+    let mut targets: Vec<u64> = (0..60).map(|_| rng.below(first_page as u64 + 3000)).collect();
+    targets.extend([0, 1, 999, 1000, 1001, first_page as u64 - 1, first_page as u64]);
+    let want = 2 * 2000;
+    let mut buf = vec![0i16; want];
+    for t in targets {
+        f.seek(t).unwrap();
+        let mut got = Vec::new();
+        while got.len() < want {
+            let n = f.read_i16(&mut buf[..want - got.len()]).unwrap();
+            assert!(n > 0, "nothing read at {t}");
+            got.extend_from_slice(&buf[..n * 2]);
+        }
+        let at = t as usize * 2;
+        assert_i16_close(&got, &oggdec[at..at + got.len()], &format!("seek to {t}"));
     }
 }
 

@@ -24,7 +24,7 @@ pub enum MediaFormat {
     Flac,
     /// MPEG-1/2 Layer III (`.mp3`).
     Mp3,
-    /// AAC in an MP4 container (`.m4a`).
+    /// An MP4 audio file (`.m4a`): AAC or ALAC, told apart by reading it.
     M4a,
     /// Raw AAC with ADTS headers (`.aac`).
     Aac,
@@ -179,13 +179,13 @@ impl MediaFormat {
     /// The DLNA profile (`DLNA.ORG_PN`) that holds for every file of this format, if any.
     ///
     /// Vorbis, Opus, FLAC, WAV and the video containers have none (their profiles depend on
-    /// codecs inside, or DLNA defines none). MP3 is `MP3`; AAC is given the common LC profiles
-    /// `AAC_ISO_320` / `AAC_ADTS_320` as MiniDLNA does; PNG and GIF have one profile for all
-    /// sizes. JPEG's profile depends on the picture size: see [`jpeg_profile`].
+    /// codecs inside, or DLNA defines none), nor has `.m4a`, which holds ALAC (no profile) or
+    /// AAC (whose profile the library reads from the file: [`super::aac`]). MP3 is `MP3`; ADTS
+    /// AAC is given the common LC profile `AAC_ADTS_320` as MiniDLNA does; PNG and GIF have one
+    /// profile for all sizes. JPEG's profile depends on the picture size: see [`jpeg_profile`].
     pub fn dlna_profile(self) -> Option<&'static str> {
         match self {
             MediaFormat::Mp3 => Some("MP3"),
-            MediaFormat::M4a => Some("AAC_ISO_320"),
             MediaFormat::Aac => Some("AAC_ADTS_320"),
             MediaFormat::Png => Some("PNG_LRG"),
             MediaFormat::Gif => Some("GIF_LRG"),
@@ -234,6 +234,7 @@ mod tests {
         assert_eq!(MediaFormat::Mkv.upnp_class(), "object.item.videoItem");
         assert_eq!(MediaFormat::Png.upnp_class(), "object.item.imageItem.photo");
         assert_eq!(MediaFormat::Mp3.dlna_profile(), Some("MP3"));
+        assert_eq!(MediaFormat::M4a.dlna_profile(), None);
         assert_eq!(jpeg_profile(640, 480), Some("JPEG_SM"));
         assert_eq!(jpeg_profile(641, 480), Some("JPEG_MED"));
         assert_eq!(jpeg_profile(4000, 3000), Some("JPEG_LRG"));

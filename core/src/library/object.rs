@@ -5,6 +5,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::{ObjectId, Shelf};
+use crate::dlna::aac::AacProfile;
 use crate::dlna::MediaFormat;
 
 /// A tag value shared by every item that carries it (an artist, album, genre or date): the
@@ -219,6 +220,10 @@ pub struct Details {
     pub tags: Option<Box<Tags>>,
     /// Whether the file embeds a picture (cover art), which the shell may make a thumbnail of.
     pub picture: bool,
+    /// The DLNA profile of an AAC file, from its configuration and bitrate (one byte: the
+    /// per-object size is budgeted). An `.m4a` without one (ALAC, or AAC outside every
+    /// profile) is served without `DLNA.ORG_PN`.
+    pub aac_profile: Option<AacProfile>,
 }
 
 impl Details {

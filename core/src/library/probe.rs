@@ -4,12 +4,19 @@
 //! pages, never a decode): the exact length in frames, rate, channel count and the tags of the
 //! first link. The length is recorded as [`Details::frames`] only when every link has the same
 //! rate and channel count, because a PCM rendition has one of each.
+//!
+//! For MP4 audio (`.m4a`), [`mp4`] reads the movie box (never the media data): the codec, rate,
+//! channels and play time, for ALAC its exact length in frames and bit depth, for AAC its DLNA
+//! profile from the AudioSpecificConfig and the bitrate. Tags come from the shell.
 
 use alloc::boxed::Box;
 
 use embedded_io::{Read, Seek};
 
 use super::{AudioProps, Details, Name, Tags};
+use crate::dlna::aac::{AacKind, AacProfile};
+use crate::media::mp4::esds::{object_type, Esds};
+use crate::media::mp4::{self, Codec, Movie, Track, DEFAULT_MOOV_BUDGET};
 use crate::media::tags::Tags as VorbisTags;
 use crate::media::vorbis_file::{Error, VorbisFile};
 use crate::transcode::frames_to_us;
@@ -30,7 +37,77 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
         audio: Some(AudioProps { sample_rate: rate, channels, bits_per_sample: 0 }),
         tags,
         picture,
+        aac_profile: None,
     })
+}
+
+/// Reads the audio details of an MP4 file (ALAC or AAC; other codecs get only a play time).
+pub fn mp4<R: Read + Seek>(mut src: R) -> Result<Details, mp4::Error> {
+    let movie = Movie::read(&mut src, DEFAULT_MOOV_BUDGET)?;
+    let track = movie.audio()?;
+    let mut details = Details {
+        duration_ms: track.duration_us().map(|us| us / 1000),
+        audio: Some(AudioProps {
+            sample_rate: track.entry.rate,
+            channels: u8::try_from(track.entry.channels).unwrap_or(0),
+            bits_per_sample: 0,
+        }),
+        ..Details::default()
+    };
+    match track.codec {
+        Codec::Alac { cookie } => {
+            let config =
+                crate::media::alac::Config::parse(cookie).map_err(|_| mp4::Error::BadConfig)?;
+            let frames = alac_frames(&track, config.rate);
+            details.frames = Some(frames);
+            details.duration_ms = Some(frames_to_us(frames, config.rate) / 1000);
+            details.audio = Some(AudioProps {
+                sample_rate: config.rate,
+                channels: config.channels,
+                bits_per_sample: config.bit_depth,
+            });
+        }
+        Codec::Aac(esds) => {
+            let Some(c) = esds.config else { return Ok(details) };
+            let channels = if c.channels > 0 { c.channels } else { track.entry.channels as u8 };
+            details.audio =
+                Some(AudioProps { sample_rate: c.output_rate, channels, bits_per_sample: 0 });
+            let kind = match (c.object_type, c.sbr, c.ps) {
+                (object_type::AAC_LC, true, true) => AacKind::HeV2,
+                (object_type::AAC_LC, true, false) => AacKind::He,
+                (object_type::AAC_LC | object_type::ER_AAC_LC, false, _) => AacKind::Lc,
+                _ => AacKind::Other,
+            };
+            let bitrate = bitrate(&esds, &track);
+            details.aac_profile = AacProfile::of(kind, c.rate, channels, bitrate);
+        }
+        Codec::Mp3(_) | Codec::Other(_) => {}
+    }
+    Ok(details)
+}
+
+/// Frames of an ALAC track: the sum of its sample durations, in the media timescale, which is
+/// normally the sample rate (converted when it is not).
+fn alac_frames(track: &Track<'_>, rate: u32) -> u64 {
+    let units = track.samples.duration();
+    if track.timescale == rate || track.timescale == 0 {
+        return units;
+    }
+    u64::try_from(u128::from(units) * u128::from(rate) / u128::from(track.timescale)).unwrap_or(0)
+}
+
+/// The bitrate in bits per second: the esds average, else the media's size over its duration.
+fn bitrate(esds: &Esds, track: &Track<'_>) -> u32 {
+    if esds.avg_bitrate > 0 {
+        return esds.avg_bitrate;
+    }
+    match track.duration_us() {
+        Some(us) if us > 0 => {
+            let bits = u128::from(track.samples.total_size()) * 8 * 1_000_000 / u128::from(us);
+            u32::try_from(bits).unwrap_or(u32::MAX)
+        }
+        _ => esds.max_bitrate,
+    }
 }
 
 /// The library's [`Tags`] from the fields of a Vorbis comment header (also used for FLAC and

@@ -1,11 +1,16 @@
-//! Media formats: the Ogg container and the Vorbis I audio codec.
+//! Media formats: the Ogg and MP4 containers and the Vorbis I audio codec.
 //!
 //! [`ogg`] splits a byte stream into pages and packets and knows granule positions, chains and
-//! holes; [`vorbis`] turns Vorbis packets into PCM. Both are `no_std`; the decoder's heap use is
+//! holes; [`vorbis`] turns Vorbis packets into PCM; [`mp4`] finds an MP4 file's audio track,
+//! its codec configuration and where its samples lie. Both are `no_std`; the decoder's heap use is
 //! fixed once a stream's headers are read. [`tags`] reads Vorbis comments and embedded pictures;
 //! [`jpeg`] tells whether a picture is already a `JPEG_TN` the firmware can offer as it is.
 
+#[cfg(feature = "alloc")]
+pub mod alac;
 pub mod jpeg;
+#[cfg(feature = "alloc")]
+pub mod mp4;
 pub mod ogg;
 pub mod tags;
 #[cfg(feature = "alloc")]

@@ -190,6 +190,20 @@ impl Profile {
         }
     }
 
+    /// The protocolInfo of a file served unchanged whose reading named its DLNA profile
+    /// (`probed`, e.g. an AAC file's from its configuration), which replaces the format's.
+    pub fn probed_protocol_info(
+        &self,
+        format: MediaFormat,
+        probed: Option<&'static str>,
+    ) -> ProtocolInfo<'static> {
+        let mut info = self.file_protocol_info(format);
+        if probed.is_some() {
+            info.features.profile = probed;
+        }
+        info
+    }
+
     /// `res@size` for a resource of `size` bytes, or `None` to leave the attribute out. A
     /// 32-bit player would read a size of 4 GiB or more wrapped around, far too small, and stop
     /// early (the PS3 also fails on a made-up length, P); without a size it reads to the end,

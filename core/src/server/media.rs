@@ -31,6 +31,7 @@ use alloc::boxed::Box;
 
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server, Unavailable};
+use crate::dlna::aac::AacProfile;
 use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
@@ -44,8 +45,8 @@ use crate::transcode::{Layout, Transcoder};
 /// What a media URL names.
 #[derive(Clone, Copy)]
 enum Source {
-    /// The file as it is.
-    File(MediaFormat),
+    /// The file as it is, and the DLNA profile reading it named.
+    File(MediaFormat, Option<&'static str>),
     /// A transcoded rendition of it.
     Rendition(Layout),
 }
@@ -62,13 +63,13 @@ impl<E: Env> Server<'_, E> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
-                Source::File(item.format)
+                Source::File(item.format, item.details.aac_profile.map(AacProfile::name))
             } else {
                 Source::Rendition(Layout::of_extension(item, ext)?)
             };
             let file = library.file_ref(id)?;
             let opened = match source {
-                Source::File(_) => self.env.open(&file).ok_or(Unavailable::Gone),
+                Source::File(..) => self.env.open(&file).ok_or(Unavailable::Gone),
                 Source::Rendition(_) => self.env.open_stream(&file),
             };
             Some((source, opened))
@@ -80,7 +81,7 @@ impl<E: Env> Server<'_, E> {
             }
             _ => return Reply::error(StatusCode::NOT_FOUND),
         };
-        let image = matches!(source, Source::File(f) if f.kind() == MediaKind::Image);
+        let image = matches!(source, Source::File(f, _) if f.kind() == MediaKind::Image);
         let transfer_mode = match req.headers.get("transferMode.dlna.org") {
             None if image => TransferMode::Interactive,
             None => TransferMode::Streaming,
@@ -95,7 +96,7 @@ impl<E: Env> Server<'_, E> {
             .is_some_and(|v| crate::http::trim(v) == b"1");
         let seek = profile.transcode_seek;
         let info = match source {
-            Source::File(format) => profile.file_protocol_info(format),
+            Source::File(format, probed) => profile.probed_protocol_info(format, probed),
             Source::Rendition(layout) => layout.protocol_info(seek.time, seek.byte),
         };
         let headers = MediaHeaders {
@@ -105,7 +106,7 @@ impl<E: Env> Server<'_, E> {
             time_seek: None,
         };
         match source {
-            Source::File(_) => whole_or_range(req, headers, info.mime, size, |first, len| {
+            Source::File(..) => whole_or_range(req, headers, info.mime, size, |first, len| {
                 if req.headers.get("TimeSeekRange.dlna.org").is_some() {
                     return Err(StatusCode::NOT_ACCEPTABLE);
                 }

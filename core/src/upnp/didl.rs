@@ -18,6 +18,7 @@ use alloc::string::String;
 use core::fmt::{self, Write};
 
 use super::{ART_PATH, MEDIA_PATH};
+use crate::dlna::aac::AacProfile;
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
@@ -203,7 +204,8 @@ pub fn resources<'a>(
         .and_then(|b| u32::try_from(b).ok())
         .map(|b| u64::from(profile.res_bitrate(b)));
     let original = Resource {
-        protocol_info: profile.file_protocol_info(item.format),
+        protocol_info: profile
+            .probed_protocol_info(item.format, details.aac_profile.map(AacProfile::name)),
         url: MediaUrl { host, id, ext: item.format.extension() },
         size: profile.res_size(item.file.size),
         duration_ms: details.duration_ms,

@@ -5,8 +5,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use rill_core::media::ogg::page::Page;
 use rill_core::media::vorbis_file::VorbisFile;
 use rill_tests::corpus::{Encoder, Spec};
+use rill_tests::repage::{fix_crc, Layout, Stream};
 
 /// An in-memory seekable source counting its `read` calls.
 #[derive(Clone)]
@@ -67,6 +69,34 @@ pub fn ffmpeg(native: bool, frames: u32, channels: u8, rate: u32) -> Vec<u8> {
 pub fn ffmpeg_spec(native: bool, frames: u32, channels: u8, rate: u32) -> Spec {
     let encoder = if native { Encoder::FfmpegNative } else { Encoder::FfmpegLibvorbis };
     Spec { quality: 3, channels, rate, frames, encoder }
+}
+
+/// `file` with the granule of its first audio page (the first timed page after the two
+/// header pages oggenc writes) lowered by `trim`: a start trim of `trim` frames (Vorbis I spec
+/// A.2) on oggenc's own page layout, the CRC recomputed.
+pub fn first_granule_lowered(file: &[u8], trim: i64) -> Vec<u8> {
+    let mut out = file.to_vec();
+    let (mut at, mut page) = (0, 0);
+    while at < out.len() {
+        let len = Page::new_checked(&out[at..]).expect("a page").total_len();
+        let granule = Page::new_checked(&out[at..at + len]).unwrap().granule();
+        if page >= 2 && granule != -1 {
+            out[at + 6..at + 14].copy_from_slice(&(granule - trim).to_le_bytes());
+            fix_crc(&mut out[at..at + len]);
+            return out;
+        }
+        at += len;
+        page += 1;
+    }
+    panic!("no audio page with a granule");
+}
+
+/// The layout whose first audio page ends with the first packet (from the 8th on) that
+/// `fits` the frames it outputs, and that packet's output.
+pub fn first_page_ending(stream: &Stream, fits: impl Fn(i64) -> bool) -> (Layout, i64) {
+    let a = &stream.audio;
+    let k = (8..a.len()).find(|&k| fits(a[k].end - a[k - 1].end)).expect("such a packet");
+    (Layout { max_body: 65_025, max_packets: k + 1, ..Layout::default() }, a[k].end - a[k - 1].end)
 }
 
 /// libvorbisfile's decode (vorbis_rs, one link): interleaved floats and the channel count.

@@ -7,9 +7,15 @@
 //! before clamping) and the end granule; lengths in frames are exact without decoding.
 //!
 //! Reading decodes packet by packet and hands out the frames whose granule position lies in
-//! `[pcm_offset, end_granule)` of their link: start trimming drops frames before the first page's
-//! claim, end trimming cuts at the last page's granule even when that cuts more than the last
-//! packet. A read never mixes links; [`VorbisFile::link`] tells which link the frames came from.
+//! `[pcm_offset, end_granule)` of their link, each position at most once: end trimming cuts at
+//! the last page's granule even when that cuts more than the last packet. Start trimming (the
+//! first timed page claims fewer frames than its packets decode, Vorbis I spec A.2) is done as
+//! libvorbis does it, which is what every player built on libvorbisfile outputs: the packets
+//! before the one that completes the first timed page are output from `pcm_offset` on, and that
+//! packet, placed by the page's granule, loses the frames the earlier ones already covered (the
+//! trim count, when it is no longer than that packet). The spec would drop the stream's first
+//! frames instead; both give the same length. A read never mixes links; [`VorbisFile::link`]
+//! tells which link the frames came from.
 //!
 //! [`VorbisFile::seek`] finds the link, bisects its pages by granule, backs up so that one
 //! packet of pre-roll is decoded, and discards up to the exact frame; see `seek.rs` for why this
@@ -113,7 +119,8 @@ pub struct Link {
     pub channels: u8,
     /// Short and long block sizes.
     pub blocksize: [u16; 2],
-    /// Granule position of the first decoded frame; negative when the start is trimmed.
+    /// Granule position of the first decoded frame by the first timed page's claim; negative
+    /// when the start is trimmed (the reader then places it at `pcm_offset`, as libvorbis does).
     pub start: i64,
     /// Granule position of the link's first output frame: `max(start, 0)`.
     pub pcm_offset: i64,
@@ -255,9 +262,11 @@ impl<R: Read + Seek> VorbisFile<R> {
         }
     }
 
-    /// Decoding state for reading `link` from its first audio packet.
+    /// Decoding state for reading `link` from its first audio packet. The first frame decoded
+    /// is placed at `pcm_offset`: for a trimmed start that is libvorbis's placement (see the
+    /// module docs); otherwise it equals `start`.
     fn at_link_start(&mut self, link: Link) {
-        self.pos = link.start;
+        self.pos = link.pcm_offset;
         self.next_pos = link.pcm_offset;
         self.skip_to = link.pcm_offset;
         self.avail = 0..0;
@@ -344,7 +353,9 @@ impl<R: Read + Seek> VorbisFile<R> {
     }
 
     /// Accounts for a decoded packet: tracks the position (re-synchronised on every page
-    /// granule but the final one, which may be trimmed) and exposes the frames to hand out.
+    /// granule but the final one, which may be trimmed) and exposes the frames to hand out,
+    /// never a position before one already handed out (a packet placed back by a page's
+    /// granule, as after a trimmed start, loses its frames that earlier packets covered).
     fn expose(&mut self, d: &Decoded) {
         let link = self.current();
         let n = d.frames as i64;
@@ -357,7 +368,7 @@ impl<R: Read + Seek> VorbisFile<R> {
             self.link_done = true;
             return;
         }
-        let lo = start.max(self.skip_to).max(link.pcm_offset);
+        let lo = start.max(self.skip_to).max(link.pcm_offset).max(self.next_pos);
         let hi = self.pos.min(link.end_granule);
         if lo < hi {
             // Both bounds lie in [start, start + n]: valid indices into the decoder's PCM.

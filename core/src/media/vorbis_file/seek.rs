@@ -13,8 +13,10 @@
 //!   frames decoded from `j` through the last packet ending on `Q`. The link's last timed page
 //!   is never used as `Q` (its granule may be end-trimmed); if `Q` would be it, an earlier `X`
 //!   is tried. With no suitable page before `g`, reading starts at the link's first audio
-//!   packet, whose position `Link::start` was fixed at open, which covers start trimming and
-//!   non-zero first granules alike.
+//!   packet, placed as a read from the start places it (`Link::pcm_offset`, with libvorbis's
+//!   start trimming; see the module docs of `vorbis_file`), so that a seek into the first
+//!   timed page gives the frames a full decode gives there. A page found by the bisection lies
+//!   at or after the first timed page, so positions from it on are the granules' own.
 //!
 //! Positions are granule positions throughout; the link's own offset is applied once, when the
 //! target frame is converted, which is where libvorbisfile goes wrong for a first link with a

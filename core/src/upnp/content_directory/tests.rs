@@ -559,6 +559,7 @@ fn protocol_info_source_lists_what_browse_offers() {
             audio: Some(audio),
             tags: None,
             picture: false,
+            ..Details::default()
         };
         lib.set_details(id.unwrap().unwrap(), details).unwrap();
     }

@@ -32,6 +32,7 @@ fn library() -> (Library, ObjectId, ObjectId) {
         audio: Some(AudioProps { sample_rate: 44_100, channels: 2, bits_per_sample: 0 }),
         tags: Some(Box::new(tags)),
         picture: false,
+        ..Details::default()
     };
     lib.set_details(song, details).unwrap();
     let album = lib.lookup_path(0, "Album").unwrap();
@@ -253,6 +254,7 @@ fn surround_item() -> (Library, ObjectId) {
         audio: Some(AudioProps { sample_rate: 96_000, channels: 6, bits_per_sample: 0 }),
         tags: None,
         picture: false,
+        ..Details::default()
     };
     lib.set_details(song, details).unwrap();
     (lib, song)
