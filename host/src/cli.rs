@@ -25,7 +25,7 @@ pub enum Command {
     /// Serve folders of music to UPnP/DLNA players on the local network.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(Serve),
-    /// Decode an Ogg Vorbis file to raw PCM on standard output (like `oggdec -R`).
+    /// Decode an Ogg Vorbis or FLAC file to raw PCM on standard output (like `oggdec -R`).
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(crate::decode::Decode),
     /// Run Rill as a user service: started at login (systemd user unit, or XDG autostart
@@ -48,7 +48,8 @@ Examples:
   rill decode song.ogg > song.raw                 whole file, s16le, Vorbis channel order
   rill decode -f f32le song.ogg | sox -t f32 -r 44100 -c 2 - out.wav
   rill decode --start 30s --end 45s song.ogg      15 seconds from 0:30, to the exact sample
-  rill decode --start 44100 --end 88200 song.ogg  frames [44100, 88200)";
+  rill decode --start 44100 --end 88200 song.ogg  frames [44100, 88200)
+  rill decode -f s24le song.flac > song.raw       a 24-bit FLAC's own samples, FLAC channel order";
 
 const SERVE_EXAMPLES: &str = "\
 Examples:

@@ -1,25 +1,33 @@
-//! `rill decode FILE`: an Ogg Vorbis file to raw PCM on standard output, like `oggdec -R`.
+//! `rill decode FILE`: an Ogg Vorbis, FLAC or Ogg FLAC file to raw PCM on standard output,
+//! like `oggdec -R` or `flac -d --force-raw-format --endian=little --sign=signed`.
 //!
-//! Samples are interleaved in Vorbis channel order, 16-bit with libvorbis' rounding by default
-//! (`s16le`), or `s16be`, or 32-bit float (`f32le`). `--start` and `--end` select frames
-//! `[start, end)`, each given as a frame number (`44100`) or seconds (`1.5s`, converted with the
-//! first link's rate); the decoder seeks to the exact frame, so a slice equals the same frames of
-//! a full decode. A chained file whose links change rate or channel count is written as it comes.
+//! The format is told by the file's bytes, never its name. Samples are interleaved in the
+//! codec's own channel order (Vorbis order; FLAC order, as `flac -d` writes them):
+//! `s16le` (default), `s16be`, `s24le`, `s32le` or `f32le`. For FLAC, `s24le`/`s32le` are the
+//! stream's own samples at that width, narrower ones shifted up (a 24-bit FLAC as `s24le`, or
+//! a 16-bit one as `s16le`, is byte for byte what `flac -d` writes; an 8-bit one as `s16le` is
+//! its samples times 256); wider ones are rounded to the nearest. Vorbis, which decodes to
+//! float, gives libvorbis' rounding at 16 bits and the same rounding at 24 and 32. `--start`
+//! and `--end` select frames `[start, end)`, each given as a frame number (`44100`) or seconds
+//! (`1.5s`, converted with the first link's rate); the decoders seek to the exact frame, so a
+//! slice equals the same frames of a full decode. A chained Vorbis file whose links change
+//! rate or channel count is written as it comes.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use embedded_io_adapters::std::FromStd;
-use rill_core::media::vorbis_file::VorbisFile;
+use rill_core::media::flac::{self, FlacFile};
+use rill_core::media::vorbis_file::{self, VorbisFile};
 
 /// Options of `rill decode`.
 #[derive(Debug, Args)]
 pub struct Decode {
-    /// The Ogg Vorbis file.
+    /// The Ogg Vorbis, FLAC or Ogg FLAC file.
     pub file: PathBuf,
     /// Sample format written to standard output.
     #[arg(short, long, value_enum, default_value_t = Format::S16le)]
@@ -35,11 +43,16 @@ pub struct Decode {
 /// Raw sample formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Signed 16-bit little-endian (libvorbis rounding: nearest, clamped).
+    /// Signed 16-bit little-endian (nearest, clamped, as libvorbis rounds).
     S16le,
     /// Signed 16-bit big-endian.
     S16be,
-    /// 32-bit IEEE float little-endian, as the decoder computes it.
+    /// Signed 24-bit little-endian (3 bytes a sample).
+    S24le,
+    /// Signed 32-bit little-endian.
+    S32le,
+    /// 32-bit IEEE float little-endian (Vorbis: as the decoder computes it; FLAC: samples
+    /// scaled to [-1, 1)).
     F32le,
 }
 
@@ -96,47 +109,28 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// Samples decoded per read, interleaved (up to 255 Vorbis channels of 4096 frames).
+const CHUNK: usize = 4096 * 255;
+
 /// Decodes `args.file` into `out`; returns the frames written.
 pub fn write_pcm(args: &Decode, out: &mut impl Write) -> Result<u64> {
     let path = &args.file;
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut vf = VorbisFile::open(FromStd::new(file))
-        .map_err(|e| anyhow::anyhow!("{}: not a readable Ogg Vorbis file: {e}", path.display()))?;
-    let total = vf.total_frames();
-    let rate = vf.rate();
+    let mut src = Source::open(path)?;
+    let total = src.total_frames();
+    let rate = src.rate();
     let start = args.start.map_or(0, |p| p.frame(rate)).min(total);
     let end = args.end.map_or(total, |p| p.frame(rate)).min(total);
     if end < start {
         bail!("--end ({end}) is before --start ({start})");
     }
-    vf.seek(start).map_err(|e| anyhow::anyhow!("seeking to frame {start}: {e}"))?;
+    src.seek(start).with_context(|| format!("seeking to frame {start}"))?;
     let mut left = end - start;
-    let mut ints = vec![0i16; 4096 * 255];
-    let mut floats = vec![0f32; 4096 * 255];
-    let mut bytes = Vec::with_capacity(4096 * 255 * 4);
+    let mut bytes = Vec::with_capacity(CHUNK * 4);
+    let mut buf = Buffers::default();
     while left > 0 {
         bytes.clear();
-        let n = match args.format {
-            Format::F32le => {
-                let n = vf.read_f32(&mut floats).map_err(decode_error)?;
-                let n = n.min(usize::try_from(left).unwrap_or(usize::MAX));
-                bytes.extend(
-                    floats[..n * usize::from(vf.channels())].iter().flat_map(|s| s.to_le_bytes()),
-                );
-                n
-            }
-            Format::S16le | Format::S16be => {
-                let n = vf.read_i16(&mut ints).map_err(decode_error)?;
-                let n = n.min(usize::try_from(left).unwrap_or(usize::MAX));
-                let samples = &ints[..n * usize::from(vf.channels())];
-                if args.format == Format::S16le {
-                    bytes.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
-                } else {
-                    bytes.extend(samples.iter().flat_map(|s| s.to_be_bytes()));
-                }
-                n
-            }
-        };
+        let max = usize::try_from(left).unwrap_or(usize::MAX);
+        let n = src.read(args.format, max, &mut buf, &mut bytes).context("decoding failed")?;
         if n == 0 {
             break;
         }
@@ -147,8 +141,153 @@ pub fn write_pcm(args: &Decode, out: &mut impl Write) -> Result<u64> {
     Ok(end - start - left)
 }
 
-fn decode_error(e: rill_core::media::vorbis_file::Error) -> anyhow::Error {
-    anyhow::anyhow!("decoding failed: {e}")
+/// Scratch sample buffers, allocated on first use.
+#[derive(Default)]
+struct Buffers {
+    i16: Vec<i16>,
+    i32: Vec<i32>,
+    f32: Vec<f32>,
+}
+
+fn grown<T: Default + Clone>(v: &mut Vec<T>) -> &mut [T] {
+    if v.is_empty() {
+        v.resize(CHUNK, T::default());
+    }
+    v
+}
+
+/// An open file of one of the formats `rill decode` reads.
+#[allow(clippy::large_enum_variant)] // one value per run, never moved in a loop
+enum Source {
+    Vorbis(VorbisFile<FromStd<File>>),
+    Flac(FlacFile<FromStd<File>>),
+}
+
+impl Source {
+    /// Opens `path` as whatever its bytes say: FLAC (native or in Ogg), else Ogg Vorbis.
+    fn open(path: &Path) -> Result<Source> {
+        let open = || File::open(path).with_context(|| format!("opening {}", path.display()));
+        match FlacFile::open(FromStd::new(open()?)) {
+            Ok(f) => return Ok(Source::Flac(f)),
+            Err(flac::Error::NotFlac) => {}
+            Err(e) => bail!("{}: not a readable FLAC file: {e}", path.display()),
+        }
+        match VorbisFile::open(FromStd::new(open()?)) {
+            Ok(f) => Ok(Source::Vorbis(f)),
+            Err(vorbis_file::Error::NotVorbis) => {
+                bail!("{}: neither Ogg Vorbis nor FLAC", path.display())
+            }
+            Err(e) => bail!("{}: not a readable Ogg Vorbis file: {e}", path.display()),
+        }
+    }
+
+    fn total_frames(&self) -> u64 {
+        match self {
+            Source::Vorbis(f) => f.total_frames(),
+            Source::Flac(f) => f.total_frames(),
+        }
+    }
+
+    fn rate(&self) -> u32 {
+        match self {
+            Source::Vorbis(f) => f.rate(),
+            Source::Flac(f) => f.rate(),
+        }
+    }
+
+    fn seek(&mut self, frame: u64) -> Result<()> {
+        match self {
+            Source::Vorbis(f) => f.seek(frame)?,
+            Source::Flac(f) => f.seek(frame)?,
+        }
+        Ok(())
+    }
+
+    /// Decodes up to `max` frames and appends them to `bytes` in `format`; returns the frame
+    /// count, 0 at the end.
+    fn read(
+        &mut self,
+        format: Format,
+        max: usize,
+        buf: &mut Buffers,
+        bytes: &mut Vec<u8>,
+    ) -> Result<usize> {
+        let n = match (self, format) {
+            (Source::Vorbis(f), Format::S16le | Format::S16be) => {
+                let n = f.read_i16(grown(&mut buf.i16))?;
+                let c = usize::from(f.channels());
+                put_i16(&buf.i16[..n.min(max) * c], format, bytes);
+                n
+            }
+            (Source::Vorbis(f), _) => {
+                let n = f.read_f32(grown(&mut buf.f32))?;
+                let c = usize::from(f.channels());
+                put_f32(&buf.f32[..n.min(max) * c], format, bytes);
+                n
+            }
+            (Source::Flac(f), Format::S16le | Format::S16be) => {
+                let n = f.read_i16(grown(&mut buf.i16))?;
+                let c = usize::from(f.channels());
+                put_i16(&buf.i16[..n.min(max) * c], format, bytes);
+                n
+            }
+            (Source::Flac(f), Format::F32le) => {
+                let n = f.read_f32(grown(&mut buf.f32))?;
+                let c = usize::from(f.channels());
+                put_f32(&buf.f32[..n.min(max) * c], format, bytes);
+                n
+            }
+            (Source::Flac(f), Format::S24le | Format::S32le) => {
+                let n = f.read_i32(grown(&mut buf.i32))?;
+                let (c, bits) = (usize::from(f.channels()), u32::from(f.bits_per_sample()));
+                let width = if format == Format::S24le { 24 } else { 32 };
+                for &s in &buf.i32[..n.min(max) * c] {
+                    let v = requantize(s, bits, width);
+                    bytes.extend_from_slice(&v.to_le_bytes()[..width as usize / 8]);
+                }
+                n
+            }
+        };
+        Ok(n.min(max))
+    }
+}
+
+/// `s`, a sample of `bits` bits, at `width` bits: shifted up when narrower, rounded to the
+/// nearest (halves up) and clamped when wider.
+fn requantize(s: i32, bits: u32, width: u32) -> i32 {
+    if bits <= width {
+        return s << (width - bits);
+    }
+    let shift = bits - width;
+    let v = (i64::from(s) + (1i64 << (shift - 1))) >> shift;
+    let max = (1i64 << (width - 1)) - 1;
+    v.clamp(-max - 1, max) as i32
+}
+
+fn put_i16(samples: &[i16], format: Format, bytes: &mut Vec<u8>) {
+    if format == Format::S16be {
+        bytes.extend(samples.iter().flat_map(|s| s.to_be_bytes()));
+    } else {
+        bytes.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+    }
+}
+
+/// Float samples as `f32le`, or rounded to 24 or 32 bits (`s24le`, `s32le`).
+fn put_f32(samples: &[f32], format: Format, bytes: &mut Vec<u8>) {
+    let width = match format {
+        Format::S24le => 24,
+        Format::S32le => 32,
+        _ => {
+            bytes.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+            return;
+        }
+    };
+    let scale = f64::from(1u32 << (width - 1));
+    for &s in samples {
+        // Saturating float-to-int after clamping to the width's range.
+        let v = (f64::from(s) * scale).round().clamp(-scale, scale - 1.0) as i32;
+        bytes.extend_from_slice(&v.to_le_bytes()[..width / 8]);
+    }
 }
 
 #[cfg(test)]

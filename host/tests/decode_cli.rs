@@ -1,5 +1,6 @@
 //! `rill decode` as a user runs it: the binary's output compared with stock libvorbis (`oggdec`
-//! from vorbis-tools) on the demo tracks, and sample-exact slices.
+//! from vorbis-tools) on the demo tracks and with libFLAC (`flac -d`) on FLAC files made by
+//! `flac`, and sample-exact slices.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -92,4 +93,87 @@ fn bad_input_is_a_one_line_error() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.starts_with("rill: "), "{err}");
     }
+}
+
+/// A FLAC file of `seconds` of a two-tone signal with noise, made by ffmpeg (WAV in `codec`)
+/// and the reference encoder `flac` (with `flac_args`).
+fn make_flac(dir: &Path, name: &str, codec: &str, channels: u32, flac_args: &[&str]) -> PathBuf {
+    let wav = dir.join(format!("{name}.wav"));
+    let expr = "0.4*sin(440*2*PI*t)+0.05*(random(0)-0.5)|0.3*sin(660*2*PI*t)+0.05*(random(1)-0.5)";
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("aevalsrc={expr}:s=48000:d=3"))
+        .args(["-ac", &channels.to_string(), "-c:a", codec, "-fflags", "+bitexact"])
+        .arg(&wav)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let flac = dir.join(name);
+    let status = Command::new("flac")
+        .args(["-s", "-f"])
+        .args(flac_args)
+        .arg("-o")
+        .arg(&flac)
+        .arg(&wav)
+        .status()
+        .expect("flac runs");
+    assert!(status.success());
+    flac
+}
+
+/// `flac -d --force-raw-format --endian=little --sign=signed` of `file`.
+fn flac_d(file: &Path) -> Vec<u8> {
+    let out = Command::new("flac")
+        .args(["-d", "-s", "-c", "--force-raw-format", "--endian=little", "--sign=signed"])
+        .arg(file)
+        .output()
+        .expect("flac -d runs");
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn flac_matches_flac_d_at_its_own_width() {
+    let dir = tempfile::tempdir().unwrap();
+    // 24-bit stereo: s24le is flac -d byte for byte, s32le the same samples shifted up.
+    let hi = make_flac(dir.path(), "hi.flac", "pcm_s24le", 2, &["-8"]);
+    let reference = flac_d(&hi);
+    assert_eq!(reference.len(), 48_000 * 3 * 2 * 3);
+    assert!(rill(&["-f", "s24le"], &hi) == reference);
+    let wide: Vec<u8> = reference.chunks_exact(3).flat_map(|b| [0, b[0], b[1], b[2]]).collect();
+    assert!(rill(&["-f", "s32le"], &hi) == wide);
+    // Slices, in frames and in seconds, are the same bytes as the whole.
+    let frame = 2 * 3;
+    for (s, e, from, to) in [("1000", "1001", 1000, 1001), ("0.5s", "2s", 24_000, 96_000)] {
+        let slice = rill(&["-f", "s24le", "--start", s, "--end", e], &hi);
+        assert!(slice == reference[from * frame..to * frame], "[{s}, {e})");
+    }
+    // 16-bit: s16le is flac -d, s16be the same samples swapped; the codec decides, not the
+    // name: an Ogg FLAC named .ogg decodes the same.
+    let cd = make_flac(dir.path(), "cd.flac", "pcm_s16le", 2, &["-5", "-S-"]);
+    let reference = flac_d(&cd);
+    assert!(rill(&[], &cd) == reference);
+    let swapped: Vec<u8> = reference.chunks_exact(2).flat_map(|b| [b[1], b[0]]).collect();
+    assert!(rill(&["-f", "s16be"], &cd) == swapped);
+    let ogg = make_flac(dir.path(), "cd.ogg", "pcm_s16le", 2, &["-5", "--ogg"]);
+    assert!(rill(&[], &ogg) == reference);
+    let tail = rill(&["--start", "143990"], &ogg);
+    assert!(tail == reference[143_990 * 4..]);
+    // 8-bit mono: s16le is each sample times 256.
+    let low = make_flac(dir.path(), "low.flac", "pcm_u8", 1, &["-5"]);
+    let reference = flac_d(&low);
+    let scaled: Vec<u8> = reference.iter().flat_map(|&b| [0, b]).collect();
+    assert!(rill(&[], &low) == scaled);
+}
+
+#[test]
+fn a_broken_flac_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.flac");
+    std::fs::write(&broken, b"fLaC\x80\x00\x00\x22 far too short").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rill")).arg("decode").arg(&broken).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.starts_with("rill: ") && err.contains("FLAC"), "{err}");
 }

@@ -1,9 +1,10 @@
-//! Shared helpers for the integration tests: the Vorbis test corpus, an Ogg re-paging tool, a
+//! Shared helpers for the integration tests: the Vorbis and FLAC test corpora, an Ogg re-paging tool, a
 //! mock renderer (control point and player) that drives the real server over real sockets, and
 //! the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
 
 pub mod corpus;
 pub mod fat;
+pub mod flac_corpus;
 pub mod fuzz;
 pub mod renderer;
 pub mod repage;

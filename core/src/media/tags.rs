@@ -92,6 +92,15 @@ impl<'a> Comments<'a> {
         Ok(Comments { vendor, count, fields: c.data })
     }
 
+    /// Parses the body of a FLAC VORBIS_COMMENT metadata block: the same fields without the
+    /// packet's `\x03vorbis` prefix (RFC 9639 §8.6).
+    pub fn parse_block(block: &'a [u8]) -> Result<Self, Error> {
+        let mut c = Cursor { data: block };
+        let vendor = c.len_prefixed_le()?;
+        let count = c.u32_le()?;
+        Ok(Comments { vendor, count, fields: c.data })
+    }
+
     /// The encoder's vendor string (invalid UTF-8 gives an empty string).
     pub fn vendor(&self) -> &'a str {
         core::str::from_utf8(self.vendor).unwrap_or("")

@@ -1,0 +1,150 @@
+//! A whole frame (RFC 9639 §9): header, one subframe per channel, inter-channel
+//! decorrelation (§4.2) and the CRC-16 footer, decoded into planar [`Pcm`].
+
+use alloc::vec::Vec;
+
+use super::bits::Bits;
+use super::crc::crc16;
+use super::header::{Assignment, FrameHeader};
+use super::metadata::StreamInfo;
+use super::subframe;
+use super::Error;
+
+/// The samples of the last decoded frame, one plane per channel.
+///
+/// Memory: `max_block × channels × 4` bytes, plus `max_block × 8` for 32-bit stereo streams
+/// (their side channel is 33 bits wide), all allocated once from STREAMINFO.
+pub(super) struct Pcm {
+    samples: Vec<i32>,
+    /// 33-bit side channel of a 32-bit stereo frame; empty for other streams.
+    wide: Vec<i64>,
+    /// Samples per plane (STREAMINFO's largest block size).
+    stride: usize,
+    channels: usize,
+    /// Samples per channel of the last frame.
+    len: usize,
+}
+
+impl Pcm {
+    /// Heap a stream with `info` needs for its samples.
+    pub(super) fn heap_bytes(info: &StreamInfo) -> usize {
+        let stride = usize::from(info.max_block);
+        let wide = if info.bits == 32 && info.channels == 2 { stride * 8 } else { 0 };
+        stride * usize::from(info.channels) * 4 + wide
+    }
+
+    /// Buffers for the frames of a stream with `info`, allocated fallibly.
+    pub(super) fn new(info: &StreamInfo) -> Result<Self, Error> {
+        let stride = usize::from(info.max_block);
+        let channels = usize::from(info.channels);
+        let mut samples = Vec::new();
+        samples.try_reserve_exact(stride * channels).map_err(|_| Error::OutOfMemory)?;
+        samples.resize(stride * channels, 0);
+        let mut wide = Vec::new();
+        if info.bits == 32 && channels == 2 {
+            wide.try_reserve_exact(stride).map_err(|_| Error::OutOfMemory)?;
+            wide.resize(stride, 0);
+        }
+        Ok(Pcm { samples, wide, stride, channels, len: 0 })
+    }
+
+    /// Samples per channel of the last frame.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets the last frame.
+    pub(super) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Sample `i` of channel `ch` of the last frame (0 outside it).
+    #[inline]
+    pub(super) fn get(&self, ch: usize, i: usize) -> i32 {
+        self.samples.get(ch * self.stride + i).copied().unwrap_or(0)
+    }
+
+    /// Plane `ch`, the first `n` samples.
+    fn plane(&mut self, ch: usize, n: usize) -> Result<&mut [i32], Error> {
+        let at = ch * self.stride;
+        self.samples.get_mut(at..at + n).ok_or(Error::Mismatch)
+    }
+}
+
+/// Decodes the frame at the start of `data` into `pcm`; returns its header and length in
+/// bytes. [`Error::Truncated`] when `data` ends inside the frame.
+pub(super) fn decode(
+    data: &[u8],
+    info: &StreamInfo,
+    pcm: &mut Pcm,
+) -> Result<(FrameHeader, usize), Error> {
+    pcm.len = 0;
+    let h = FrameHeader::parse(data, info)?;
+    let n = h.block_size as usize;
+    if usize::from(h.channels) != pcm.channels || n > pcm.stride {
+        return Err(Error::Mismatch);
+    }
+    let mut bits = Bits::new(data.get(h.len..).unwrap_or_default());
+    for ch in 0..pcm.channels {
+        let side = match h.assignment {
+            Assignment::Independent => false,
+            Assignment::SideRight => ch == 0,
+            Assignment::LeftSide | Assignment::MidSide => ch == 1,
+        };
+        let bps = h.bits + u32::from(side);
+        if bps > 32 {
+            let wide = pcm.wide.get_mut(..n).ok_or(Error::Mismatch)?;
+            subframe::decode(&mut bits, bps, wide)?;
+        } else {
+            subframe::decode(&mut bits, bps, pcm.plane(ch, n)?)?;
+        }
+    }
+    bits.align();
+    let end = h.len + bits.byte_pos();
+    let footer = data.get(end..end + 2).ok_or(Error::Truncated)?;
+    let crc = u16::from_be_bytes([footer[0], footer[1]]);
+    if crc16(data.get(..end).unwrap_or_default()) != crc {
+        return Err(Error::FrameCrc);
+    }
+    if h.assignment != Assignment::Independent {
+        decorrelate(pcm, h.assignment, n, h.bits == 32)?;
+    }
+    pcm.len = n;
+    Ok((h, end + 2))
+}
+
+/// Undoes stereo decorrelation (§4.2) on planes 0 and 1; with `wide`, the side channel is in
+/// the 33-bit plane.
+fn decorrelate(pcm: &mut Pcm, a: Assignment, n: usize, wide: bool) -> Result<(), Error> {
+    let side = if wide { Some(pcm.wide.get(..n).ok_or(Error::Mismatch)?) } else { None };
+    let (c0, c1) = {
+        let (a, b) = pcm.samples.split_at_mut(pcm.stride);
+        (a.get_mut(..n).ok_or(Error::Mismatch)?, b.get_mut(..n).ok_or(Error::Mismatch)?)
+    };
+    match side {
+        Some(side) => stereo(a, c0, c1, |_, i| side.get(i).copied().unwrap_or(0)),
+        None if a == Assignment::SideRight => stereo(a, c0, c1, |x, _| x.0),
+        None => stereo(a, c0, c1, |x, _| x.1),
+    }
+    Ok(())
+}
+
+/// Rebuilds left and right in `c0`, `c1` from the coded pair, the side sample given by `side`
+/// (from the pair itself, or from the 33-bit plane).
+#[inline(always)]
+fn stereo(a: Assignment, c0: &mut [i32], c1: &mut [i32], side: impl Fn((i64, i64), usize) -> i64) {
+    for (i, (x0, x1)) in c0.iter_mut().zip(c1.iter_mut()).enumerate() {
+        let pair = (i64::from(*x0), i64::from(*x1));
+        let s = side(pair, i);
+        let (l, r) = match a {
+            Assignment::LeftSide => (pair.0, pair.0.wrapping_sub(s)),
+            Assignment::SideRight => (s.wrapping_add(pair.1), pair.1),
+            _ => {
+                let mid = pair.0.wrapping_shl(1) | (s & 1);
+                (mid.wrapping_add(s) >> 1, mid.wrapping_sub(s) >> 1)
+            }
+        };
+        *x0 = l as i32;
+        *x1 = r as i32;
+    }
+}
