@@ -7,8 +7,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use rill::cli::{Cli, Command, Serve};
+use rill::folders;
 use rill::serve::{Config, Server};
-use rill::{folders, iface};
 
 fn main() -> ExitCode {
     malloc::one_arena();
@@ -57,17 +57,6 @@ async fn serve(args: Serve) -> Result<()> {
     } else {
         args.dirs
     };
-    let all = iface::list()?;
-    for i in &all {
-        let flags = format!(
-            "{}{}{}",
-            if i.up { "up" } else { "down" },
-            if i.multicast { ",multicast" } else { "" },
-            if i.loopback { ",loopback" } else { "" }
-        );
-        tracing::debug!("interface {i}: {flags}");
-    }
-    let interfaces = iface::select(&all, &args.interfaces)?;
     let name = match args.name {
         Some(name) => name,
         None => default_name(),
@@ -76,7 +65,7 @@ async fn serve(args: Serve) -> Result<()> {
         name,
         http_port: args.port,
         ssdp_port: rill::net::ssdp::PORT,
-        interfaces,
+        interfaces: args.interfaces,
         roots,
         state_dir,
         live: rill::live::Options {

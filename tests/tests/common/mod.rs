@@ -89,16 +89,11 @@ pub fn spawn(
     dirs: Option<tempfile::TempDir>,
     configure: impl FnOnce(&mut Config),
 ) -> Running {
-    let lo = rill::iface::list()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.addr == Ipv4Addr::LOCALHOST)
-        .expect("loopback interface");
     let mut config = Config {
         name: "Rill test".into(),
         http_port: 0,
         ssdp_port: rill::net::ssdp::PORT,
-        interfaces: vec![lo],
+        interfaces: vec![Ipv4Addr::LOCALHOST.to_string()],
         roots: vec![root],
         state_dir,
         live: Default::default(),
