@@ -4,7 +4,8 @@
 //! server must be heard (alive NOTIFY) and found (M-SEARCH answered with a `LOCATION` on the new
 //! address, whose HTTP answers) within 2 s; an address change (DHCP renewal) moves it; an
 //! interface that stops being wanted while still up gets a byebye; a removed interface is
-//! noticed; and through it all Rill keeps serving on `lo`.
+//! noticed; and through it all Rill keeps serving on `lo`. With `--interface`, a named interface
+//! that does not exist yet is waited for, and others that appear are left alone.
 
 mod common;
 
@@ -85,6 +86,17 @@ fn still_on_loopback(server: &common::Running) {
     assert_eq!(desc.udn, format!("uuid:{}", server.uuid));
 }
 
+/// A nested namespace holding the far end of a new veth pair (`NEAR` stays here, down and
+/// without an address), its end up at host 2 of [`VETH_LINK`].
+fn other_machine() -> Nested {
+    let far = Nested::new();
+    let tid = far.tid().to_string();
+    netns::ip(&["link", "add", NEAR, "type", "veth", "peer", "name", FAR, "netns", &tid]);
+    far.ip(&["addr", "add", &cidr(2), "dev", FAR]);
+    far.ip(&["link", "set", FAR, "up"]);
+    far
+}
+
 #[test]
 fn serves_interfaces_that_come_and_go() {
     isolated("serves_interfaces_that_come_and_go", || {
@@ -94,11 +106,7 @@ fn serves_interfaces_that_come_and_go() {
         assert_eq!(*server.http.ip(), Ipv4Addr::LOCALHOST, "only lo at start");
 
         // The other machine: its end of the link up and addressed, listening for SSDP.
-        let far = Nested::new();
-        let tid = far.tid().to_string();
-        netns::ip(&["link", "add", NEAR, "type", "veth", "peer", "name", FAR, "netns", &tid]);
-        far.ip(&["addr", "add", &cidr(2), "dev", FAR]);
-        far.ip(&["link", "set", FAR, "up"]);
+        let far = other_machine();
         let listener = far.run(|| Listener::open(addr(2)).unwrap());
         let listener = std::sync::Arc::new(listener);
 
@@ -162,6 +170,38 @@ fn serves_interfaces_that_come_and_go() {
         netns::ip(&["link", "del", NEAR]);
         served_until(&server, "noticing the removal", |a| a == [Ipv4Addr::LOCALHOST]);
         still_on_loopback(&server);
+        drop(far);
+        server.shutdown();
+    });
+}
+
+#[test]
+fn waits_for_a_named_interface_and_leaves_others_alone() {
+    isolated("waits_for_a_named_interface_and_leaves_others_alone", || {
+        let wanted = [Ipv4Addr::LOCALHOST.to_string(), NEAR.to_string()];
+        let server = common::start_with(common::empty_dir(), |c| c.interfaces = wanted.to_vec());
+        let port = server.http.port();
+        served_until(&server, "serving lo alone", |a| a == [Ipv4Addr::LOCALHOST]);
+
+        // An interface nobody asked for comes up with an address: not served. Both its ends
+        // stay here, on a documentation subnet (TEST-NET-1) of its own.
+        netns::ip(&["link", "add", "rill-other", "type", "veth", "peer", "name", "rill-other-p"]);
+        netns::ip(&["addr", "add", "192.0.2.1/24", "dev", "rill-other"]);
+        netns::ip(&["link", "set", "rill-other", "up"]);
+        netns::ip(&["link", "set", "rill-other-p", "up"]);
+
+        // The named one appears: served, with its LOCATION on the same port.
+        let far = other_machine();
+        netns::ip(&["addr", "add", &cidr(1), "dev", NEAR]);
+        netns::ip(&["link", "set", NEAR, "up"]);
+        served_until(&server, "serving the named interface", |a| a.contains(&addr(1)));
+        let addrs: Vec<Ipv4Addr> = server.served.borrow().iter().map(|s| s.iface.addr).collect();
+        assert_eq!(addrs, [Ipv4Addr::LOCALHOST, addr(1)], "only what was asked for");
+        let uuid = server.uuid.clone();
+        let answers = far.run(move || found(addr(2), &uuid));
+        let location = format!("http://{}:{port}/rill/description.xml", addr(1));
+        assert!(!answers.is_empty(), "M-SEARCH on the named interface not answered");
+        assert!(answers.iter().all(|m| m.header("location") == Some(location.as_str())));
         drop(far);
         server.shutdown();
     });
