@@ -23,7 +23,8 @@ pub struct Interface {
     pub index: u32,
     /// The interface's IPv4 address.
     pub addr: Ipv4Addr,
-    /// The interface is administratively up.
+    /// The interface is administratively up and has its carrier (`IFF_UP` and `IFF_RUNNING`):
+    /// it can carry traffic now. A cable plugged in or a link resumed makes it so.
     pub up: bool,
     /// The interface supports multicast (`IFF_MULTICAST`).
     pub multicast: bool,
@@ -50,7 +51,7 @@ pub fn list() -> Result<Vec<Interface>> {
             name: ifa.interface_name.clone(),
             index,
             addr: addr.ip(),
-            up: ifa.flags.contains(InterfaceFlags::IFF_UP),
+            up: ifa.flags.contains(InterfaceFlags::IFF_UP | InterfaceFlags::IFF_RUNNING),
             multicast: ifa.flags.contains(InterfaceFlags::IFF_MULTICAST),
             loopback: ifa.flags.contains(InterfaceFlags::IFF_LOOPBACK),
         });
@@ -61,8 +62,8 @@ pub fn list() -> Result<Vec<Interface>> {
 /// Chooses the interfaces to serve on from `all`, as they are now.
 ///
 /// Each entry of `wanted` is an interface name (every IPv4 address of it is used) or one of the
-/// interfaces' IPv4 addresses; an entry that matches nothing, or only interfaces that are down,
-/// is simply not served *yet*: Rill follows the network ([`crate::network`]) and starts serving
+/// interfaces' IPv4 addresses; an entry that matches nothing, or only interfaces that are down
+/// (or without carrier), is simply not served *yet*: Rill follows the network ([`crate::network`]) and starts serving
 /// there when it appears (a Wi-Fi or VPN interface that comes up after login), see
 /// [`missing`]. An empty `wanted` means every interface that is up with multicast and not
 /// loopback, plus loopback itself (it reaches only this machine, so local players find Rill

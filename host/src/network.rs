@@ -10,8 +10,8 @@
 //! - a new address gets its listener on the same port, served by the accept loop the caller
 //!   provides, and is published in [`Network::served`] (the SSDP task announces it there, see
 //!   [`crate::discovery`]);
-//! - an address no longer there (or no longer wanted: the interface went down, lost multicast,
-//!   or was renamed) is dropped from [`Network::served`] and its listener's accept loop is told
+//! - an address no longer there (or no longer wanted: the interface went down, lost its carrier
+//!   or multicast, or was renamed) is dropped from [`Network::served`] and its listener's accept loop is told
 //!   to stop, which closes the listener and the connections that came through it;
 //! - an address that changed (a DHCP renewal with a new lease) is one of each.
 //!

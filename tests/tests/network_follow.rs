@@ -3,9 +3,10 @@
 //! end in a [`Nested`] namespace standing for another machine on a new network. From there, the
 //! server must be heard (alive NOTIFY) and found (M-SEARCH answered with a `LOCATION` on the new
 //! address, whose HTTP answers) within 2 s; an address change (DHCP renewal) moves it; an
-//! interface that stops being wanted while still up gets a byebye; a removed interface is
-//! noticed; and through it all Rill keeps serving on `lo`. With `--interface`, a named interface
-//! that does not exist yet is waited for, and others that appear are left alone.
+//! interface that stops being wanted while still up gets a byebye; one that loses its carrier
+//! is dropped and announced again when the carrier is back; a removed interface is noticed;
+//! and through it all Rill keeps serving on `lo`. With `--interface`, a named interface that
+//! does not exist yet is waited for, and others that appear are left alone.
 
 mod common;
 
@@ -165,6 +166,16 @@ fn serves_interfaces_that_come_and_go() {
         served_until(&server, "dropping the interface", |a| !a.contains(&addr(3)));
         netns::ip(&["link", "set", NEAR, "multicast", "on"]);
         served_until(&server, "taking the interface back", |a| a.contains(&addr(3)));
+
+        // The carrier goes (the other machine sleeps, a cable is pulled) and comes back: the
+        // address is dropped meanwhile, then announced again.
+        far.ip(&["link", "set", FAR, "down"]);
+        served_until(&server, "dropping the interface without carrier", |a| !a.contains(&addr(3)));
+        far.ip(&["link", "set", FAR, "up"]);
+        let resumed = Instant::now();
+        let (l, want, id) = (listener.clone(), moved.clone(), uuid.clone());
+        let alive = far.run(move || heard(&l, &id, "ssdp:alive", Some(&want), resumed + FOLLOW));
+        assert!(alive.is_some(), "no alive from {moved} within {FOLLOW:?} of the carrier");
 
         // The interface is removed: noticed, and loopback goes on.
         netns::ip(&["link", "del", NEAR]);
