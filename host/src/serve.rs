@@ -4,7 +4,8 @@
 //! command line or a taken port is reported before anything is announced; it also gives tests the
 //! real HTTP addresses when they asked for port 0. [`Server::run`] then serves until the given
 //! shutdown future completes (SIGINT/SIGTERM in `main`), tells every task to stop, lets SSDP say
-//! goodbye, and returns within [`SHUTDOWN_GRACE`].
+//! goodbye, and returns within [`SHUTDOWN_GRACE`]. Meanwhile the served interfaces follow the
+//! network ([`crate::network`], [`Server::served`]).
 //!
 //! Every accepted connection is first checked against the [`AllowList`] (a client outside it is
 //! closed at once, unanswered), then takes one of [`Config::max_connections`] slots for as long

@@ -11,6 +11,7 @@
 mod common;
 
 use std::net::Ipv4Addr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rill_tests::renderer::netns::{self, isolated, Nested, VETH_LINK};
@@ -87,6 +88,21 @@ fn still_on_loopback(server: &common::Running) {
     assert_eq!(desc.udn, format!("uuid:{}", server.uuid));
 }
 
+/// Waits until `link` (in this namespace) reports its carrier (operational state `UP`): the
+/// moment the kernel tells, which is what Rill can follow.
+fn wait_for_carrier(link: &str) {
+    let deadline = Instant::now() + FOLLOW;
+    loop {
+        let out = Command::new("ip").args(["-br", "link", "show", "dev", link]).output().unwrap();
+        let brief = String::from_utf8_lossy(&out.stdout).into_owned();
+        if brief.split_whitespace().nth(1) == Some("UP") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{link} has no carrier: {brief}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A nested namespace holding the far end of a new veth pair (`NEAR` stays here, down and
 /// without an address), its end up at host 2 of [`VETH_LINK`].
 fn other_machine() -> Nested {
@@ -111,9 +127,11 @@ fn serves_interfaces_that_come_and_go() {
         let listener = far.run(|| Listener::open(addr(2)).unwrap());
         let listener = std::sync::Arc::new(listener);
 
-        // The link appears on the server's side: announced, found and served within 2 s.
-        netns::ip(&["addr", "add", &cidr(1), "dev", NEAR]);
+        // The link comes up (the kernel takes up to a second to report its carrier), then gets
+        // its address, as from DHCP: announced, found and served within 2 s.
         netns::ip(&["link", "set", NEAR, "up"]);
+        wait_for_carrier(NEAR);
+        netns::ip(&["addr", "add", &cidr(1), "dev", NEAR]);
         let appeared = Instant::now();
         let location = format!("http://{}:{port}/rill/description.xml", addr(1));
         let (l, want, id) = (listener.clone(), location.clone(), uuid.clone());
@@ -126,6 +144,7 @@ fn serves_interfaces_that_come_and_go() {
             (answers, desc)
         });
         let answered = Instant::now();
+        eprintln!("alive heard {:?} after the address appeared", at - appeared);
         assert!(at - appeared < FOLLOW, "alive after {:?}", at - appeared);
         assert!(!answers.is_empty(), "M-SEARCH from the new network not answered");
         for m in &answers {
@@ -172,6 +191,7 @@ fn serves_interfaces_that_come_and_go() {
         far.ip(&["link", "set", FAR, "down"]);
         served_until(&server, "dropping the interface without carrier", |a| !a.contains(&addr(3)));
         far.ip(&["link", "set", FAR, "up"]);
+        wait_for_carrier(NEAR);
         let resumed = Instant::now();
         let (l, want, id) = (listener.clone(), moved.clone(), uuid.clone());
         let alive = far.run(move || heard(&l, &id, "ssdp:alive", Some(&want), resumed + FOLLOW));
