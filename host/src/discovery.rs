@@ -12,9 +12,10 @@
 //! `LOCATION` (the description URL on its HTTP listener); the alive set goes out at once. An
 //! address no longer served is left: its byebye set goes out if it still can (the interface is
 //! up and the address still there: it is only no longer wanted), then its sender is closed. A
-//! search arriving on an interface with several served addresses is answered with the first.
+//! search arriving on an interface with several served addresses is answered from the one on
+//! the searcher's network (else the first).
 
-use std::net::SocketAddrV4;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Result};
@@ -92,7 +93,7 @@ pub async fn run(
                     tracing::debug!(src = %got.src, "SSDP datagram ignored: not on the allow-list");
                     continue;
                 }
-                let Some(iface) = slots.on(got.ifindex) else { continue };
+                let Some(iface) = slots.on(got.ifindex, *got.src.ip()) else { continue };
                 let bytes = rx.get(..got.len).unwrap_or_default();
                 let handled =
                     responder.handle_datagram(clock.now(), iface, got.src, bytes, got.multicast);
@@ -195,10 +196,12 @@ impl Slots {
         Ok(())
     }
 
-    /// The responder's name for the served address a datagram arriving on interface `ifindex`
-    /// is answered from.
-    fn on(&self, ifindex: u32) -> Option<IfaceId> {
-        self.slots.iter().find(|s| !s.leaving && s.served.iface.index == ifindex).map(|s| s.id)
+    /// The responder's name for the served address a datagram from `src` arriving on interface
+    /// `ifindex` is answered from: the one on `src`'s network, else the first.
+    fn on(&self, ifindex: u32, src: Ipv4Addr) -> Option<IfaceId> {
+        let mut there = self.slots.iter().filter(|s| !s.leaving && s.served.iface.index == ifindex);
+        let first = there.clone().next();
+        there.find(|s| s.served.iface.on_link(src)).or(first).map(|s| s.id)
     }
 
     fn get(&self, id: IfaceId) -> Option<&Slot> {
@@ -250,5 +253,43 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iface::Interface;
+
+    fn slot(id: u32, addr: [u8; 4], prefix: u8, leaving: bool) -> Slot {
+        let iface = Interface {
+            name: "lo".into(),
+            index: 1,
+            addr: addr.into(),
+            prefix,
+            up: true,
+            multicast: false,
+            loopback: true,
+        };
+        let sender = ssdp::Sender::open(&iface).unwrap();
+        let http = SocketAddrV4::new(iface.addr, 8210);
+        Slot { id: IfaceId(id), served: Served { iface, http }, sender, leaving }
+    }
+
+    #[tokio::test]
+    async fn a_search_is_answered_from_the_address_on_its_network() {
+        let slots = Slots {
+            slots: vec![
+                slot(0, [127, 0, 0, 3], 8, true),
+                slot(1, [127, 0, 0, 1], 32, false),
+                slot(2, [127, 0, 0, 2], 8, false),
+            ],
+            next: 3,
+        };
+        assert_eq!(slots.on(1, Ipv4Addr::new(127, 5, 5, 5)), Some(IfaceId(2)));
+        assert_eq!(slots.on(1, Ipv4Addr::new(127, 0, 0, 1)), Some(IfaceId(1)));
+        // Not on any served network (a routed searcher): the first address still served.
+        assert_eq!(slots.on(1, Ipv4Addr::new(10, 0, 0, 1)), Some(IfaceId(1)));
+        assert_eq!(slots.on(2, Ipv4Addr::new(127, 5, 5, 5)), None);
     }
 }

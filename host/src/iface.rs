@@ -23,6 +23,8 @@ pub struct Interface {
     pub index: u32,
     /// The interface's IPv4 address.
     pub addr: Ipv4Addr,
+    /// The prefix length of the address's network (from its netmask; 32 if none is known).
+    pub prefix: u8,
     /// The interface is administratively up and has its carrier (`IFF_UP` and `IFF_RUNNING`):
     /// it can carry traffic now. A cable plugged in or a link resumed makes it so.
     pub up: bool,
@@ -47,10 +49,12 @@ pub fn list() -> Result<Vec<Interface>> {
         };
         let index = if_nametoindex(ifa.interface_name.as_str())
             .with_context(|| format!("index of interface {}", ifa.interface_name))?;
+        let mask = ifa.netmask.as_ref().and_then(|m| m.as_sockaddr_in()).map(|m| m.ip());
         out.push(Interface {
             name: ifa.interface_name.clone(),
             index,
             addr: addr.ip(),
+            prefix: mask.map_or(32, |m| u8::try_from(u32::from(m).leading_ones()).unwrap_or(32)),
             up: ifa.flags.contains(InterfaceFlags::IFF_UP | InterfaceFlags::IFF_RUNNING),
             multicast: ifa.flags.contains(InterfaceFlags::IFF_MULTICAST),
             loopback: ifa.flags.contains(InterfaceFlags::IFF_LOOPBACK),
@@ -92,6 +96,14 @@ pub fn missing<'w>(all: &[Interface], wanted: &'w [String]) -> Vec<&'w str> {
         .collect()
 }
 
+impl Interface {
+    /// Whether `ip` is on this address's network.
+    pub fn on_link(&self, ip: Ipv4Addr) -> bool {
+        let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix.min(32))).unwrap_or(0);
+        u32::from(ip) & mask == u32::from(self.addr) & mask
+    }
+}
+
 /// Whether `want` (a name or an IPv4 address) names `iface`.
 fn matches(iface: &Interface, want: &str) -> bool {
     iface.name == want || want.parse::<Ipv4Addr>().is_ok_and(|a| a == iface.addr)
@@ -106,6 +118,7 @@ mod tests {
             name: name.into(),
             index,
             addr: Ipv4Addr::from(addr),
+            prefix: 24,
             up,
             multicast: mc,
             loopback: lo,
@@ -153,9 +166,21 @@ mod tests {
     }
 
     #[test]
+    fn on_link_follows_the_prefix() {
+        let eth0 = &sample()[1];
+        assert!(eth0.on_link(Ipv4Addr::new(192, 168, 1, 200)));
+        assert!(!eth0.on_link(Ipv4Addr::new(192, 168, 2, 5)));
+        let whole = Interface { prefix: 0, ..eth0.clone() };
+        assert!(whole.on_link(Ipv4Addr::new(8, 8, 8, 8)));
+        let host = Interface { prefix: 32, ..eth0.clone() };
+        assert!(host.on_link(eth0.addr) && !host.on_link(Ipv4Addr::new(192, 168, 1, 6)));
+    }
+
+    #[test]
     fn the_real_machine_has_loopback() {
         let all = list().unwrap();
         let lo = all.iter().find(|i| i.addr == Ipv4Addr::LOCALHOST).expect("127.0.0.1 listed");
         assert!(lo.loopback && lo.index > 0);
+        assert_eq!(lo.prefix, 8);
     }
 }
