@@ -16,7 +16,8 @@
 //! - an address that changed (a DHCP renewal with a new lease) is one of each.
 //!
 //! An address that cannot be bound (another program holds the port there) is logged and not
-//! served; it is tried again at the next change. A `--interface` entry that matches nothing yet
+//! served; it is tried again at the next change. Where netlink is unavailable (a sandbox that
+//! denies `AF_NETLINK`), Rill says so and serves the interfaces chosen at start. A `--interface` entry that matches nothing yet
 //! is waited for, with a warning at start. A change is applied within [`SETTLE_MAX`](crate::netwatch::SETTLE_MAX) of its last
 //! netlink message plus the time to bind; nothing here wakes while the network stays as it is.
 
@@ -51,7 +52,8 @@ pub struct Network {
     wanted: Vec<String>,
     /// The HTTP port of every listener.
     port: u16,
-    watcher: Watcher,
+    /// `None` when netlink is unavailable (a sandbox without `AF_NETLINK`): served as at start.
+    watcher: Option<Watcher>,
     /// Listeners bound at start, until `run` serves them.
     listeners: Vec<(Served, http::Listener)>,
     served: watch::Sender<Vec<Served>>,
@@ -61,7 +63,13 @@ impl Network {
     /// Opens the watcher, chooses the interfaces to serve from `wanted` and binds HTTP on each
     /// at `port` (0: one free port for all). Needs a tokio runtime.
     pub fn bind(wanted: Vec<String>, port: u16) -> Result<Network> {
-        let watcher = Watcher::open()?;
+        let watcher = match Watcher::open() {
+            Ok(watcher) => Some(watcher),
+            Err(e) => {
+                tracing::warn!("not following network changes: {e:#}");
+                None
+            }
+        };
         let all = iface::list()?;
         for i in &all {
             let flags = format!(
@@ -117,7 +125,7 @@ impl Network {
         }
         loop {
             tokio::select! {
-                changed = watcher.changed() => match changed {
+                changed = changed(&mut watcher) => match changed {
                     Ok(()) => {
                         follow(&wanted, port, &mut live, &mut |listener, rx| {
                             tasks.spawn(accept(listener, rx));
@@ -142,6 +150,14 @@ impl Network {
                 () = crate::serve::stopped(&mut stop) => return Ok(()),
             }
         }
+    }
+}
+
+/// The next change heard by `watcher`, or never without one.
+async fn changed(watcher: &mut Option<Watcher>) -> std::io::Result<()> {
+    match watcher {
+        Some(watcher) => watcher.changed().await,
+        None => std::future::pending().await,
     }
 }
 
