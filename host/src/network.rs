@@ -139,7 +139,10 @@ impl Network {
                     }
                     Err(e) => {
                         tracing::warn!("following network changes (netlink): {e}");
-                        tokio::time::sleep(WATCH_BACKOFF).await;
+                        tokio::select! {
+                            () = tokio::time::sleep(WATCH_BACKOFF) => {}
+                            () = crate::serve::stopped(&mut stop) => return Ok(()),
+                        }
                     }
                 },
                 Some(ended) = tasks.join_next() => match ended {
@@ -203,7 +206,7 @@ fn follow(
 
 /// Whether `a` and `b` are the same address of the same interface (flags aside).
 fn same(a: &Interface, b: &Interface) -> bool {
-    (a.index, a.addr, &a.name) == (b.index, b.addr, &b.name)
+    (a.index, a.addr, a.prefix, &a.name) == (b.index, b.addr, b.prefix, &b.name)
 }
 
 /// A TCP port free on loopback now, for `--port 0` when no interface is up at start.
