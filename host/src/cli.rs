@@ -59,9 +59,10 @@ Examples:
   rill serve --interface lo --port 0  local-only test server on a free port
   rill serve --allow 192.168.1.0/24   serve only the clients of one subnet
 
-Without --interface, Rill serves on every IPv4 interface that is up, supports multicast and is
-not loopback (falling back to loopback if there is none). Discovery (SSDP) uses UDP port 1900,
-shared with other UPnP software on the machine.";
+Without --interface, Rill serves on every IPv4 interface that is up and supports multicast, and
+on loopback. It follows the network: interfaces and addresses that come up later are served
+within two seconds (an --interface that does not exist yet is waited for), those that vanish are
+dropped. Discovery (SSDP) uses UDP port 1900, shared with other UPnP software on the machine.";
 
 /// Options of `rill serve`.
 #[derive(Debug, Args)]
@@ -72,10 +73,12 @@ pub struct Serve {
     /// Name shown by players [default: "Rill on HOSTNAME"].
     #[arg(long)]
     pub name: Option<String>,
-    /// HTTP port for descriptions, control and media (0 = any free port).
+    /// HTTP port for descriptions, control and media, the same on every interface (0 = a free
+    /// port chosen at start).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
-    /// Interface to serve on, by name (eth0) or IPv4 address; repeat for several.
+    /// Interface to serve on, by name (eth0) or IPv4 address; repeat for several. One that is
+    /// not up yet is served once it is.
     #[arg(short, long = "interface", value_name = "NAME|ADDR")]
     pub interfaces: Vec<String>,
     /// Serve only clients in this subnet (192.168.1.0/24, or one address); repeat for several

@@ -1,15 +1,16 @@
 //! Network interfaces: which IPv4 interfaces exist, and which of them Rill serves on.
 //!
 //! Rill listens only on the interfaces it was told about (`--interface`), or by default on every
-//! IPv4 interface that is up, can multicast and is not loopback. If there is none (a laptop on a
-//! plane), it falls back to loopback so the server still runs for local players and tests. SSDP
-//! needs the interface *index* (to learn where a search arrived) and its IPv4 *address* (to bind
-//! the HTTP listener and to build a `LOCATION` reachable from that network).
+//! IPv4 interface that is up and can multicast, and on loopback (so the server runs for local
+//! players and tests even on a plane). The choice is made again whenever the network changes
+//! ([`crate::network`]). SSDP needs the interface *index* (to learn where a search arrived) and
+//! its IPv4 *address* (to bind the HTTP listener and to build a `LOCATION` reachable from that
+//! network).
 
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use nix::ifaddrs::getifaddrs;
 use nix::net::if_::{if_nametoindex, InterfaceFlags};
 
@@ -22,7 +23,10 @@ pub struct Interface {
     pub index: u32,
     /// The interface's IPv4 address.
     pub addr: Ipv4Addr,
-    /// The interface is administratively up.
+    /// The prefix length of the address's network (from its netmask; 32 if none is known).
+    pub prefix: u8,
+    /// The interface is administratively up and has its carrier (`IFF_UP` and `IFF_RUNNING`):
+    /// it can carry traffic now. A cable plugged in or a link resumed makes it so.
     pub up: bool,
     /// The interface supports multicast (`IFF_MULTICAST`).
     pub multicast: bool,
@@ -45,11 +49,13 @@ pub fn list() -> Result<Vec<Interface>> {
         };
         let index = if_nametoindex(ifa.interface_name.as_str())
             .with_context(|| format!("index of interface {}", ifa.interface_name))?;
+        let mask = ifa.netmask.as_ref().and_then(|m| m.as_sockaddr_in()).map(|m| m.ip());
         out.push(Interface {
             name: ifa.interface_name.clone(),
             index,
             addr: addr.ip(),
-            up: ifa.flags.contains(InterfaceFlags::IFF_UP),
+            prefix: mask.map_or(32, |m| u8::try_from(u32::from(m).leading_ones()).unwrap_or(32)),
+            up: ifa.flags.contains(InterfaceFlags::IFF_UP | InterfaceFlags::IFF_RUNNING),
             multicast: ifa.flags.contains(InterfaceFlags::IFF_MULTICAST),
             loopback: ifa.flags.contains(InterfaceFlags::IFF_LOOPBACK),
         });
@@ -57,44 +63,50 @@ pub fn list() -> Result<Vec<Interface>> {
     Ok(out)
 }
 
-/// Chooses the interfaces to serve on from `all`.
+/// Chooses the interfaces to serve on from `all`, as they are now.
 ///
 /// Each entry of `wanted` is an interface name (every IPv4 address of it is used) or one of the
-/// interfaces' IPv4 addresses. An empty `wanted` means the default described in the module doc.
-/// Asking for something that does not exist, or is down, is an error rather than a silent skip:
-/// a server that quietly listens nowhere is worse than one that refuses to start.
-pub fn select(all: &[Interface], wanted: &[String]) -> Result<Vec<Interface>> {
-    if wanted.is_empty() {
-        let chosen: Vec<_> =
-            all.iter().filter(|i| i.up && i.multicast && !i.loopback).cloned().collect();
-        if !chosen.is_empty() {
-            return Ok(chosen);
-        }
-        let lo: Vec<_> = all.iter().filter(|i| i.up && i.loopback).cloned().collect();
-        if lo.is_empty() {
-            bail!("no usable IPv4 interface: none is up with multicast, and loopback is down");
-        }
-        return Ok(lo);
-    }
+/// interfaces' IPv4 addresses; an entry that matches nothing, or only interfaces that are down
+/// (or without carrier), is simply not served *yet*: Rill follows the network ([`crate::network`]) and starts serving
+/// there when it appears (a Wi-Fi or VPN interface that comes up after login), see
+/// [`missing`]. An empty `wanted` means every interface that is up with multicast and not
+/// loopback, plus loopback itself (it reaches only this machine, so local players find Rill
+/// even with no network up).
+pub fn select(all: &[Interface], wanted: &[String]) -> Vec<Interface> {
     let mut chosen: Vec<Interface> = Vec::new();
-    for want in wanted {
-        let by_addr = want.parse::<Ipv4Addr>().ok();
-        let found: Vec<_> =
-            all.iter().filter(|i| Some(i.addr) == by_addr || i.name == *want).collect();
-        if found.is_empty() {
-            let known: Vec<String> = all.iter().map(ToString::to_string).collect();
-            bail!("no IPv4 interface named or addressed {want:?}; known: {}", known.join(", "));
-        }
-        for i in found {
-            if !i.up {
-                bail!("interface {i} is down");
-            }
-            if !chosen.contains(i) {
-                chosen.push(i.clone());
-            }
+    for i in all.iter().filter(|i| i.up) {
+        let take = if wanted.is_empty() {
+            i.loopback || i.multicast
+        } else {
+            wanted.iter().any(|w| matches(i, w))
+        };
+        if take && !chosen.contains(i) {
+            chosen.push(i.clone());
         }
     }
-    Ok(chosen)
+    chosen
+}
+
+/// The entries of `wanted` that match no interface that is up in `all` (waited for).
+pub fn missing<'w>(all: &[Interface], wanted: &'w [String]) -> Vec<&'w str> {
+    wanted
+        .iter()
+        .filter(|w| !all.iter().any(|i| i.up && matches(i, w)))
+        .map(String::as_str)
+        .collect()
+}
+
+impl Interface {
+    /// Whether `ip` is on this address's network.
+    pub fn on_link(&self, ip: Ipv4Addr) -> bool {
+        let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix.min(32))).unwrap_or(0);
+        u32::from(ip) & mask == u32::from(self.addr) & mask
+    }
+}
+
+/// Whether `want` (a name or an IPv4 address) names `iface`.
+fn matches(iface: &Interface, want: &str) -> bool {
+    iface.name == want || want.parse::<Ipv4Addr>().is_ok_and(|a| a == iface.addr)
 }
 
 #[cfg(test)]
@@ -106,6 +118,7 @@ mod tests {
             name: name.into(),
             index,
             addr: Ipv4Addr::from(addr),
+            prefix: 24,
             up,
             multicast: mc,
             loopback: lo,
@@ -122,33 +135,45 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn default_takes_up_multicast_non_loopback() {
-        let chosen = select(&sample(), &[]).unwrap();
-        let addrs: Vec<_> = chosen.iter().map(|i| i.addr.to_string()).collect();
-        assert_eq!(addrs, ["192.168.1.5", "10.0.0.5"]);
+    fn addrs(chosen: &[Interface]) -> Vec<String> {
+        chosen.iter().map(|i| i.addr.to_string()).collect()
     }
 
     #[test]
-    fn default_falls_back_to_loopback() {
+    fn default_takes_up_multicast_and_loopback() {
+        assert_eq!(addrs(&select(&sample(), &[])), ["127.0.0.1", "192.168.1.5", "10.0.0.5"]);
         let only_lo: Vec<_> = sample().into_iter().filter(|i| i.name != "eth0").collect();
-        let chosen = select(&only_lo, &[]).unwrap();
-        assert_eq!(chosen.len(), 1);
-        assert_eq!(chosen[0].name, "lo");
+        assert_eq!(addrs(&select(&only_lo, &[])), ["127.0.0.1"]);
     }
 
     #[test]
     fn by_name_and_by_address_without_duplicates() {
         let wanted = ["lo".to_string(), "127.0.0.1".to_string(), "10.0.0.5".to_string()];
-        let chosen = select(&sample(), &wanted).unwrap();
-        let addrs: Vec<_> = chosen.iter().map(|i| i.addr.to_string()).collect();
-        assert_eq!(addrs, ["127.0.0.1", "10.0.0.5"]);
+        assert_eq!(addrs(&select(&sample(), &wanted)), ["127.0.0.1", "10.0.0.5"]);
+        assert!(missing(&sample(), &wanted).is_empty());
     }
 
     #[test]
-    fn unknown_or_down_is_an_error() {
-        assert!(select(&sample(), &["nope0".to_string()]).is_err());
-        assert!(select(&sample(), &["wlan0".to_string()]).is_err());
+    fn unknown_or_down_is_waited_for() {
+        let wanted = ["nope0".to_string(), "wlan0".to_string(), "eth0".to_string()];
+        assert_eq!(addrs(&select(&sample(), &wanted)), ["192.168.1.5", "10.0.0.5"]);
+        assert_eq!(missing(&sample(), &wanted), ["nope0", "wlan0"]);
+        // wlan0 comes up: now it is served, and nothing but nope0 is missing.
+        let mut now = sample();
+        now[3].up = true;
+        assert_eq!(addrs(&select(&now, &wanted)), ["192.168.1.5", "10.0.0.5", "172.16.0.9"]);
+        assert_eq!(missing(&now, &wanted), ["nope0"]);
+    }
+
+    #[test]
+    fn on_link_follows_the_prefix() {
+        let eth0 = &sample()[1];
+        assert!(eth0.on_link(Ipv4Addr::new(192, 168, 1, 200)));
+        assert!(!eth0.on_link(Ipv4Addr::new(192, 168, 2, 5)));
+        let whole = Interface { prefix: 0, ..eth0.clone() };
+        assert!(whole.on_link(Ipv4Addr::new(8, 8, 8, 8)));
+        let host = Interface { prefix: 32, ..eth0.clone() };
+        assert!(host.on_link(eth0.addr) && !host.on_link(Ipv4Addr::new(192, 168, 1, 6)));
     }
 
     #[test]
@@ -156,5 +181,6 @@ mod tests {
         let all = list().unwrap();
         let lo = all.iter().find(|i| i.addr == Ipv4Addr::LOCALHOST).expect("127.0.0.1 listed");
         assert!(lo.loopback && lo.index > 0);
+        assert_eq!(lo.prefix, 8);
     }
 }

@@ -7,8 +7,9 @@
 //!
 //! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
 //! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
-//! - [`iface`]: interface enumeration and selection; [`net`]: SSDP and HTTP sockets;
-//!   [`access`]: the allow-list of client subnets.
+//! - [`iface`]: interface enumeration and selection; [`netwatch`]: hearing the network change
+//!   (netlink); [`network`]: the served addresses and their HTTP listeners, following changes;
+//!   [`net`]: SSDP and HTTP sockets; [`access`]: the allow-list of client subnets.
 //! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
 //!   watcher that keep it current.
@@ -40,6 +41,8 @@ pub mod logging;
 pub mod m4a;
 pub mod net;
 pub mod notify;
+pub mod netwatch;
+pub mod network;
 pub mod scan;
 pub mod serve;
 pub mod service;

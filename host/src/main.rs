@@ -10,7 +10,7 @@ use clap::Parser;
 use rill::cli::{Cli, Command, Serve};
 use rill::notify::{self, Notifier};
 use rill::serve::{Config, Server};
-use rill::{folders, iface, logging};
+use rill::{folders, logging};
 
 /// How long the runtime waits, once the server has stopped, for blocking work still running
 /// (a scan, a thumbnail) before the process exits anyway: well within the 5 s a service
@@ -67,17 +67,6 @@ async fn serve(args: Serve) -> Result<()> {
     } else {
         args.dirs
     };
-    let all = iface::list()?;
-    for i in &all {
-        let flags = format!(
-            "{}{}{}",
-            if i.up { "up" } else { "down" },
-            if i.multicast { ",multicast" } else { "" },
-            if i.loopback { ",loopback" } else { "" }
-        );
-        tracing::debug!("interface {i}: {flags}");
-    }
-    let interfaces = iface::select(&all, &args.interfaces)?;
     let name = match args.name {
         Some(name) => name,
         None => default_name(),
@@ -86,7 +75,7 @@ async fn serve(args: Serve) -> Result<()> {
         name,
         http_port: args.port,
         ssdp_port: rill::net::ssdp::PORT,
-        interfaces,
+        interfaces: args.interfaces,
         roots,
         state_dir,
         live: rill::live::Options {

@@ -4,7 +4,8 @@
 //! command line or a taken port is reported before anything is announced; it also gives tests the
 //! real HTTP addresses when they asked for port 0. [`Server::run`] then serves until the given
 //! shutdown future completes (SIGINT/SIGTERM in `main`), tells every task to stop, lets SSDP say
-//! goodbye, and returns within [`SHUTDOWN_GRACE`].
+//! goodbye, and returns within [`SHUTDOWN_GRACE`]. Meanwhile the served interfaces follow the
+//! network ([`crate::network`], [`Server::served`]).
 //!
 //! Every accepted connection is first checked against the [`AllowList`] (a client outside it is
 //! closed at once, unanswered), then takes one of [`Config::max_connections`] slots for as long
@@ -32,8 +33,8 @@ use tokio::task::JoinSet;
 
 use crate::access::AllowList;
 use crate::connection::{self, Shared, Timeouts};
-use crate::iface::Interface;
 use crate::net::{http, ssdp};
+use crate::network::{Network, Served};
 use crate::state::Identity;
 use crate::storage::Storage;
 use crate::{discovery, events, library, live};
@@ -66,12 +67,13 @@ const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
 pub struct Config {
     /// The friendly name players show.
     pub name: String,
-    /// The HTTP port (0: a free port per interface).
+    /// The HTTP port of every served interface (0: one free port, chosen at start).
     pub http_port: u16,
     /// The SSDP port ([`ssdp::PORT`] except in socket tests).
     pub ssdp_port: u16,
-    /// The interfaces to serve on.
-    pub interfaces: Vec<Interface>,
+    /// The interfaces to serve on, by name or IPv4 address (empty: every interface that is up
+    /// with multicast, and loopback), followed as they come and go: see [`crate::network`].
+    pub interfaces: Vec<String>,
     /// The folders to serve.
     pub roots: Vec<PathBuf>,
     /// Where the device identity is kept.
@@ -93,7 +95,7 @@ pub struct Server {
     config: Config,
     identity: Identity,
     storage: Storage,
-    listeners: Vec<http::Listener>,
+    network: Network,
     ssdp: ssdp::Sockets,
     ready: watch::Sender<bool>,
     serving: watch::Sender<Option<Arc<Shared>>>,
@@ -111,16 +113,21 @@ impl Server {
         }
         let identity = Identity::load(&config.state_dir, &config.name)?;
         let storage = Storage::new(&config.roots)?;
-        let listeners = http::bind(&config.interfaces, config.http_port)?;
-        let ssdp = ssdp::Sockets::open(&config.interfaces, config.ssdp_port)?;
+        let network = Network::bind(config.interfaces.clone(), config.http_port)?;
+        let ssdp = ssdp::Sockets::open(config.ssdp_port)?;
         let (ready, _) = watch::channel(false);
         let (serving, _) = watch::channel(None);
-        Ok(Server { config, identity, storage, listeners, ssdp, ready, serving })
+        Ok(Server { config, identity, storage, network, ssdp, ready, serving })
     }
 
-    /// The HTTP address of each served interface, in interface order.
+    /// The HTTP address of each interface served now, in interface order.
     pub fn http_addrs(&self) -> Vec<SocketAddrV4> {
-        self.listeners.iter().map(|l| l.addr).collect()
+        self.network.served().borrow().iter().map(|s| s.http).collect()
+    }
+
+    /// The interface addresses served, with their HTTP addresses; changes as the network does.
+    pub fn served(&self) -> watch::Receiver<Vec<Served>> {
+        self.network.served()
     }
 
     /// Becomes `true` once the first scan of the served folders is in the library (the server
@@ -142,7 +149,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Server { config, identity, storage, listeners, ssdp, ready, serving } = self;
+        let Server { config, identity, storage, network, ssdp, ready, serving } = self;
         tracing::info!(
             name = %config.name,
             uuid = %identity.uuid,
@@ -151,8 +158,8 @@ impl Server {
             "starting Rill {}",
             env!("CARGO_PKG_VERSION"),
         );
-        for (iface, listener) in config.interfaces.iter().zip(&listeners) {
-            tracing::info!("serving on {iface}: http://{}/", listener.addr);
+        for served in network.served().borrow().iter() {
+            tracing::info!("serving on {}: http://{}/", served.iface, served.http);
         }
 
         // The library starts with the served folders only and fills in the background.
@@ -168,20 +175,23 @@ impl Server {
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        let http_addrs: Vec<_> = listeners.iter().map(|l| l.addr).collect();
-        let ifaces = config.interfaces.clone();
         let allow = config.allow.clone();
-        tasks.spawn(discovery::run(ssdp, ifaces, http_addrs, identity, allow, stop_rx.clone()));
+        let served = network.served();
+        tasks.spawn(discovery::run(ssdp, served, identity, allow, stop_rx.clone()));
         let gate = Arc::new(Gate {
             allow: config.allow,
             timeouts: config.timeouts,
             slots: Arc::new(Semaphore::new(config.max_connections)),
             refusing: Arc::new(Semaphore::new(REFUSING)),
         });
-        for listener in listeners {
-            let (shared, gate) = (Arc::clone(&shared), Arc::clone(&gate));
-            tasks.spawn(accept_task(listener, shared, gate, stop_rx.clone()));
-        }
+        // Each listener's accept loop, for the addresses served now and those to come.
+        let accept = {
+            let shared = Arc::clone(&shared);
+            move |listener, stop| {
+                accept_task(listener, Arc::clone(&shared), Arc::clone(&gate), stop)
+            }
+        };
+        tasks.spawn(network.run(accept, stop_rx.clone()));
         // The table starts from the library's SystemUpdateID (the served folders are in).
         events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));

@@ -13,7 +13,10 @@
 //! - then the set twice more (a second apart) every `max_age / 2` minus up to `max_age / 10` of
 //!   random jitter, so with the minimum max-age of 1800 s every 810 to 900 s, well before
 //!   control points let the device expire;
-//! - at [`shutdown`](Responder::shutdown): the `ssdp:byebye` set twice, at once;
+//! - at [`shutdown`](Responder::shutdown): the `ssdp:byebye` set twice, at once; the same on
+//!   one interface alone at [`leave_interface`](Responder::leave_interface), which then
+//!   forgets it (an interface whose address is already gone is simply
+//!   [removed](Responder::remove_interface));
 //! - for each search that names one of our targets, or `ssdp:all` (one answer per target), a
 //!   unicast answer to the searcher. A multicast search must carry `MAN: "ssdp:discover"` and an
 //!   `MX`; it is answered after a uniform random delay in `0..min(MX, 5)` seconds. A unicast
@@ -32,7 +35,8 @@
 //!
 //! Call order: [`Responder::new`], [`Responder::add_interface`] for each interface,
 //! optionally [`Responder::set_unix_time`] (for the `DATE` header), [`Responder::start`], then
-//! the loop above, then [`Responder::shutdown`] and a final drain.
+//! the loop above, then [`Responder::shutdown`] and a final drain. Interfaces may come and go
+//! at any time in between (the shell follows the network).
 
 use core::fmt;
 use core::net::{Ipv4Addr, SocketAddrV4};
@@ -196,6 +200,8 @@ struct Iface {
     addr: Ipv4Addr,
     location: String<LOCATION_CAP>,
     burst: Option<Burst>,
+    /// Saying goodbye before being forgotten ([`Responder::leave_interface`]).
+    leaving: bool,
 }
 
 /// Answers owed to one searcher.
@@ -334,11 +340,12 @@ impl<const IFACES: usize, const PENDING: usize> Responder<IFACES, PENDING> {
             rounds_left: START_ROUNDS,
         });
         if let Some(known) = self.ifaces.iter_mut().find(|i| i.id == iface) {
-            *known = Iface { id: iface, addr, location, burst: burst.or(known.burst) };
+            let burst = if known.leaving { burst } else { burst.or(known.burst) };
+            *known = Iface { id: iface, addr, location, burst, leaving: false };
             return Ok(());
         }
         self.ifaces
-            .push(Iface { id: iface, addr, location, burst })
+            .push(Iface { id: iface, addr, location, burst, leaving: false })
             .map_err(|_| Error::TooManyInterfaces)
     }
 
@@ -349,6 +356,25 @@ impl<const IFACES: usize, const PENDING: usize> Responder<IFACES, PENDING> {
         let before = self.ifaces.len();
         self.ifaces.retain(|i| i.id != iface);
         self.ifaces.len() != before
+    }
+
+    /// Says goodbye on one interface that stops being served while the device goes on (the
+    /// shell no longer wants it, or its address is changing): drops the answers owed there,
+    /// ignores searches arriving there, queues its byebye set at once and forgets the interface
+    /// once `poll_transmit` has handed out the last of it. When not running there is nothing to
+    /// take back and the interface is forgotten at once. Returns whether it was known.
+    pub fn leave_interface(&mut self, now: Instant, iface: IfaceId) -> bool {
+        if !self.running {
+            return self.remove_interface(iface);
+        }
+        self.replies.retain(|r| r.iface != iface);
+        let Some(known) = self.ifaces.iter_mut().find(|i| i.id == iface) else {
+            return false;
+        };
+        known.leaving = true;
+        known.burst =
+            Some(Burst { kind: Kind::ByeBye, at: now, next: 0, rounds_left: BYEBYE_ROUNDS });
+        true
     }
 
     /// Tells the responder that the Unix time is `unix_secs` at `now`, so answers carry a
@@ -395,7 +421,7 @@ impl<const IFACES: usize, const PENDING: usize> Responder<IFACES, PENDING> {
         datagram: &[u8],
         multicast: bool,
     ) -> Handled {
-        if !self.running || !self.ifaces.iter().any(|i| i.id == iface) {
+        if !self.running || !self.ifaces.iter().any(|i| i.id == iface && !i.leaving) {
             return Handled::Ignored;
         }
         let search = match message::parse(datagram) {
@@ -474,6 +500,7 @@ impl<const IFACES: usize, const PENDING: usize> Responder<IFACES, PENDING> {
             let Some(iface) = self.ifaces.iter().find(|i| i.id == iface_id) else {
                 continue;
             };
+            let (src, gone) = (iface.addr, iface.leaving && iface.burst.is_none());
             let ad = self.advert(target, &iface.location);
             let written = match kind {
                 Datagram::Alive => ad.emit_alive(buf),
@@ -482,8 +509,12 @@ impl<const IFACES: usize, const PENDING: usize> Responder<IFACES, PENDING> {
                     ad.emit_response(self.unix_time(now).map(HttpDate::from_unix), buf)
                 }
             };
+            if gone {
+                // That was the last of its goodbye.
+                self.ifaces.retain(|i| i.id != iface_id);
+            }
             if let Ok(len) = written {
-                return Some(Transmit { iface: iface.id, src: iface.addr, dst, len });
+                return Some(Transmit { iface: iface_id, src, dst, len });
             }
         }
     }

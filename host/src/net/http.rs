@@ -1,9 +1,10 @@
-//! The HTTP listeners: one TCP listener per served interface, bound to that interface's address.
+//! The HTTP listeners: one TCP listener per served interface address, bound to that address.
 //!
 //! Binding each address (instead of `0.0.0.0`) keeps the server off networks it was not asked to
 //! serve. `SO_REUSEADDR` lets a restarted server bind again while old connections sit in
-//! `TIME_WAIT`. Port 0 picks a free port per listener (tests); the real port is in
-//! [`Listener::addr`] and goes into that interface's SSDP `LOCATION`.
+//! `TIME_WAIT`. Port 0 picks a free port (the server does so once, for its first listener, and
+//! binds every later one to the same port); the real port is in [`Listener::addr`] and goes into
+//! that interface's SSDP `LOCATION`.
 
 use std::net::{SocketAddr, SocketAddrV4};
 
@@ -25,12 +26,8 @@ pub struct Listener {
     pub addr: SocketAddrV4,
 }
 
-/// Binds one listener per interface on `port`.
-pub fn bind(ifaces: &[Interface], port: u16) -> Result<Vec<Listener>> {
-    ifaces.iter().map(|iface| bind_one(iface, port)).collect()
-}
-
-fn bind_one(iface: &Interface, port: u16) -> Result<Listener> {
+/// Binds a listener to `iface`'s address and `port`.
+pub fn bind(iface: &Interface, port: u16) -> Result<Listener> {
     let want = SocketAddrV4::new(iface.addr, port);
     let sock = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     sock.set_reuse_address(true)?;

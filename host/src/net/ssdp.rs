@@ -1,12 +1,13 @@
-//! The SSDP sockets: one receiver on `0.0.0.0:1900` and one sender per served interface.
+//! The SSDP sockets: one [`Sockets`] receiver on `0.0.0.0:1900` and one [`Sender`] per served
+//! interface address.
 //!
 //! The receiver is bound to the wildcard address with `SO_REUSEADDR` and `SO_REUSEPORT` (other
 //! UPnP software on the machine shares the port), joins `239.255.255.250` on each served
-//! interface's address, and turns on `IP_PKTINFO`: every datagram then says which interface it
-//! arrived on and whether it was sent to the group or to us alone, which decides the `LOCATION`
-//! of the answer and whether `MX` applies. `IP_MULTICAST_ALL` is off, so groups that other
-//! programs joined on other interfaces do not leak in; datagrams from interfaces we do not serve
-//! are still dropped here, by index.
+//! interface (by index, [`Sockets::join`], as interfaces come and go), and turns on
+//! `IP_PKTINFO`: every datagram then says which interface it arrived on and whether it was sent
+//! to the group or to us alone, which decides the `LOCATION` of the answer and whether `MX`
+//! applies. `IP_MULTICAST_ALL` is off, so groups that other programs joined on other interfaces
+//! do not leak in; datagrams from interfaces we do not serve are still dropped here, by index.
 //!
 //! Each sender is bound to its interface's address (ephemeral port) with `IP_MULTICAST_IF` set to
 //! that address, multicast TTL 2 (UDA 1.1) and multicast loop on (local control points, tests on
@@ -23,7 +24,7 @@ use std::os::fd::AsRawFd;
 
 use anyhow::{Context, Result};
 use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn};
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockRef, Socket, Type};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
@@ -41,27 +42,25 @@ pub struct Received {
     pub len: usize,
     /// The sender.
     pub src: SocketAddrV4,
-    /// Position, in the served interface list, of the interface it arrived on.
-    pub iface: usize,
+    /// Index of the (served) interface it arrived on.
+    pub ifindex: u32,
     /// Whether it was sent to the multicast group (else unicast to us).
     pub multicast: bool,
 }
 
-/// The receiver and the per-interface senders.
+/// The receiver, and the interfaces whose SSDP group it has joined.
 #[derive(Debug)]
 pub struct Sockets {
     recv: UdpSocket,
-    send: Vec<UdpSocket>,
-    ifindex: Vec<u32>,
+    /// Interface indexes joined, at most one entry each.
+    joined: Vec<u32>,
 }
 
 impl Sockets {
-    /// Opens the sockets for `ifaces` with the receiver on `port` (normally [`PORT`]; 0 picks a
-    /// free port, which only tests want).
-    pub fn open(ifaces: &[Interface], port: u16) -> Result<Sockets> {
-        let recv = open_receiver(ifaces, port)?;
-        let send = ifaces.iter().map(open_sender).collect::<Result<Vec<_>>>()?;
-        Ok(Sockets { recv, send, ifindex: ifaces.iter().map(|i| i.index).collect() })
+    /// Opens the receiver on `port` (normally [`PORT`]; 0 picks a free port, which only tests
+    /// want), a member of no group yet.
+    pub fn open(port: u16) -> Result<Sockets> {
+        Ok(Sockets { recv: open_receiver(port)?, joined: Vec::new() })
     }
 
     /// The receiver's local address (its port is the SSDP port in use).
@@ -69,27 +68,63 @@ impl Sockets {
         self.recv.local_addr()
     }
 
-    /// Waits for the next datagram from a served interface; others are dropped.
+    /// Joins the group on `iface`'s interface (once per interface, whatever its addresses).
+    pub fn join(&mut self, iface: &Interface) -> Result<()> {
+        if self.joined.contains(&iface.index) {
+            return Ok(());
+        }
+        SockRef::from(&self.recv)
+            .join_multicast_v4_n(&GROUP, &InterfaceIndexOrAddress::Index(iface.index))
+            .with_context(|| format!("joining {GROUP} on {iface}"))?;
+        self.joined.push(iface.index);
+        Ok(())
+    }
+
+    /// Leaves the group on interface `index` and drops what arrives there from now on. The
+    /// kernel has already left it if the interface is gone; that is not an error.
+    pub fn leave(&mut self, index: u32) {
+        let Some(at) = self.joined.iter().position(|&i| i == index) else { return };
+        self.joined.swap_remove(at);
+        let left = SockRef::from(&self.recv)
+            .leave_multicast_v4_n(&GROUP, &InterfaceIndexOrAddress::Index(index));
+        if let Err(e) = left {
+            tracing::debug!(index, "leaving {GROUP}: {e} (the interface is gone)");
+        }
+    }
+
+    /// Waits for the next datagram from a joined interface; others are dropped.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
         loop {
             let got =
                 self.recv.async_io(Interest::READABLE, || recv_with_info(&self.recv, buf)).await?;
             let (len, src, ifindex, dst) = got;
-            if let Some(iface) = self.ifindex.iter().position(|&i| i == ifindex) {
-                return Ok(Received { len, src, iface, multicast: dst.is_multicast() });
+            if self.joined.contains(&ifindex) {
+                return Ok(Received { len, src, ifindex, multicast: dst.is_multicast() });
             }
             tracing::trace!(%src, ifindex, "SSDP datagram from an interface we do not serve");
         }
     }
+}
 
-    /// Sends `bytes` to `dst` from interface number `iface` (multicast leaves on that interface).
-    pub async fn send(&self, iface: usize, dst: SocketAddrV4, bytes: &[u8]) -> io::Result<()> {
-        let sock = self.send.get(iface).ok_or_else(|| io::Error::other("no such interface"))?;
-        sock.send_to(bytes, dst).await.map(drop)
+/// A socket that sends from one interface address (multicast leaves on that interface).
+#[derive(Debug)]
+pub struct Sender {
+    sock: UdpSocket,
+}
+
+impl Sender {
+    /// Opens the sender for `iface`'s address.
+    pub fn open(iface: &Interface) -> Result<Sender> {
+        Ok(Sender { sock: open_sender(iface)? })
+    }
+
+    /// Sends `bytes` to `dst`.
+    pub async fn send(&self, dst: SocketAddrV4, bytes: &[u8]) -> io::Result<()> {
+        self.sock.send_to(bytes, dst).await.map(drop)
     }
 }
 
-fn open_receiver(ifaces: &[Interface], port: u16) -> Result<UdpSocket> {
+fn open_receiver(port: u16) -> Result<UdpSocket> {
     let sock = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
     sock.set_reuse_address(true)?;
     sock.set_reuse_port(true)?;
@@ -107,10 +142,6 @@ fn open_receiver(ifaces: &[Interface], port: u16) -> Result<UdpSocket> {
     })?;
     sock.set_multicast_all_v4(false).context("IP_MULTICAST_ALL")?;
     setsockopt(&sock, sockopt::Ipv4PacketInfo, &true).context("IP_PKTINFO")?;
-    for iface in ifaces {
-        sock.join_multicast_v4(&GROUP, &iface.addr)
-            .with_context(|| format!("joining {GROUP} on {iface}"))?;
-    }
     sock.set_nonblocking(true)?;
     Ok(UdpSocket::from_std(sock.into())?)
 }
@@ -176,7 +207,11 @@ mod tests {
 
     #[tokio::test]
     async fn multicast_and_unicast_arrive_with_their_interface() {
-        let sockets = Sockets::open(&[loopback()], 0).unwrap();
+        let lo = loopback();
+        let mut sockets = Sockets::open(0).unwrap();
+        sockets.join(&lo).unwrap();
+        sockets.join(&lo).unwrap();
+        let sender = Sender::open(&lo).unwrap();
         let port = sockets.local_addr().unwrap().port();
         let peer = peer();
         let peer_addr = match peer.local_addr().unwrap() {
@@ -191,7 +226,7 @@ mod tests {
             .expect("multicast datagram looped back on lo")
             .unwrap();
         assert_eq!(&buf[..got.len], b"to the group");
-        assert_eq!((got.src, got.iface, got.multicast), (peer_addr, 0, true));
+        assert_eq!((got.src, got.ifindex, got.multicast), (peer_addr, lo.index, true));
 
         peer.send_to(b"to you", SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)).unwrap();
         let got = tokio::time::timeout(Duration::from_secs(2), sockets.recv(&mut buf))
@@ -201,10 +236,17 @@ mod tests {
         assert_eq!(&buf[..got.len], b"to you");
         assert!(!got.multicast);
 
-        sockets.send(0, got.src, b"answer").await.unwrap();
+        sender.send(got.src, b"answer").await.unwrap();
         let mut reply = [0u8; 16];
         let (n, from) = peer.recv_from(&mut reply).unwrap();
         assert_eq!(&reply[..n], b"answer");
         assert_eq!(from.ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
+
+        // Once the interface is left, nothing from it is taken in.
+        sockets.leave(lo.index);
+        peer.send_to(b"not served", SocketAddrV4::new(GROUP, port)).unwrap();
+        peer.send_to(b"not served", SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)).unwrap();
+        let late = tokio::time::timeout(Duration::from_millis(300), sockets.recv(&mut buf)).await;
+        assert!(late.is_err(), "datagram from a left interface: {late:?}");
     }
 }

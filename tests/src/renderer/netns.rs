@@ -18,9 +18,12 @@
 use std::env;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::thread::sleep;
+use std::sync::{mpsc, OnceLock};
+use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
+
+use nix::sched::{unshare, CloneFlags};
+use nix::unistd::gettid;
 
 /// How long the child test may run.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
@@ -96,12 +99,18 @@ pub fn inside() -> bool {
     env::var_os(MARKER).is_some()
 }
 
-/// The links a test may create inside its namespace to reach an emulated board: a tap device
+/// The links a test may create inside its namespace: a tap device to reach an emulated board,
 /// with the host side at [`TEST_LINK_HOST`] (the board at its static 10.0.2.15), or at
-/// [`DHCP_LINK_HOST`] (a DHCP server the test runs there leases the board an address). Nothing
-/// routes out of the namespace, so traffic on them stays on the tap and the emulator behind it.
-pub const TEST_LINKS: [(Ipv4Addr, u8); 2] =
-    [(Ipv4Addr::new(10, 0, 2, 0), 24), (Ipv4Addr::new(10, 0, 3, 0), 24)];
+/// [`DHCP_LINK_HOST`] (a DHCP server the test runs there leases the board an address); or a veth
+/// pair to a [`Nested`] namespace ([`VETH_LINK`]). Nothing routes out of the namespace, so
+/// traffic on them stays on the tap and the emulator behind it, or on the veth pair.
+pub const TEST_LINKS: [(Ipv4Addr, u8); 3] = [
+    (Ipv4Addr::new(10, 0, 2, 0), 24),
+    (Ipv4Addr::new(10, 0, 3, 0), 24),
+    (Ipv4Addr::new(10, 0, 4, 0), 24),
+];
+/// The third of [`TEST_LINKS`], for a veth pair between the test's namespace and a [`Nested`] one.
+pub const VETH_LINK: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 0, 4, 0), 24);
 /// The host side of the first of [`TEST_LINKS`], where the board takes its static address.
 pub const TEST_LINK_HOST: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
 /// The host side of the second of [`TEST_LINKS`], where the board is leased an address.
@@ -121,6 +130,80 @@ fn on_test_link(ip: Ipv4Addr) -> bool {
         let mask = u32::MAX << (32 - u32::from(prefix));
         u32::from(ip) & mask == u32::from(net)
     })
+}
+
+/// A network namespace nested in the test's (made by [`isolated`]), held by a thread of this
+/// process: the thread `unshare`s a new network namespace for itself alone and then runs the
+/// closures given to [`Nested::run`], so the sockets they open, and the commands they start,
+/// live in that namespace. It is how a test puts the far end of a veth pair "on another
+/// machine" (this kernel has no dummy interface driver): `ip link add A type veth peer name B
+/// netns <tid>` with [`Nested::tid`]. The namespace goes with the thread, when this is dropped.
+#[derive(Debug)]
+pub struct Nested {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<thread::JoinHandle<()>>,
+    tid: i32,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+impl Nested {
+    /// Makes the namespace, with its `lo` up. Only inside a namespace made by [`isolated`].
+    #[allow(clippy::new_without_default)] // it makes a namespace: no default value
+    pub fn new() -> Nested {
+        assert!(inside(), "a nested namespace only inside the test's own");
+        let (made_tx, made_rx) = mpsc::channel();
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let thread = thread::spawn(move || {
+            let made = unshare(CloneFlags::CLONE_NEWNET).map(|()| gettid().as_raw());
+            made_tx.send(made).expect("the test waits for the namespace");
+            for job in queue {
+                job();
+            }
+        });
+        let tid = made_rx.recv().expect("namespace thread").expect("unshare(CLONE_NEWNET)");
+        let nested = Nested { jobs: Some(jobs), thread: Some(thread), tid };
+        nested.ip(&["link", "set", "lo", "up"]);
+        nested
+    }
+
+    /// The thread's id, which names its namespace (`ip ... netns <tid>`).
+    pub fn tid(&self) -> i32 {
+        self.tid
+    }
+
+    /// Runs `f` in the namespace and returns what it returns. A panic in `f` fails the test.
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = mpsc::channel();
+        let job: Job = Box::new(move || {
+            // The receiver waits right below.
+            let _ = tx.send(f());
+        });
+        self.jobs.as_ref().expect("jobs open until drop").send(job).expect("namespace thread");
+        rx.recv().expect("the job in the nested namespace panicked")
+    }
+
+    /// Runs `ip ARGS` in the namespace; it must succeed.
+    pub fn ip(&self, args: &[&str]) {
+        let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+        self.run(move || ip(&args));
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            // A panic there has already failed the job that caused it.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs `ip ARGS` in the calling thread's namespace; it must succeed.
+pub fn ip(args: &[impl AsRef<std::ffi::OsStr> + std::fmt::Debug]) {
+    let status = Command::new("ip").args(args).stdin(Stdio::null()).status();
+    assert!(status.is_ok_and(|s| s.success()), "`ip {args:?}` failed");
 }
 
 #[cfg(test)]

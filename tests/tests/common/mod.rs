@@ -38,6 +38,8 @@ pub struct Running {
     pub uuid: String,
     /// Becomes `true` once the first scan is done.
     pub ready: tokio::sync::watch::Receiver<bool>,
+    /// The interface addresses served, as the server follows the network.
+    pub served: tokio::sync::watch::Receiver<Vec<rill::network::Served>>,
     _dirs: Option<tempfile::TempDir>,
 }
 
@@ -89,16 +91,11 @@ pub fn spawn(
     dirs: Option<tempfile::TempDir>,
     configure: impl FnOnce(&mut Config),
 ) -> Running {
-    let lo = rill::iface::list()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.addr == Ipv4Addr::LOCALHOST)
-        .expect("loopback interface");
     let mut config = Config {
         name: "Rill test".into(),
         http_port: 0,
         ssdp_port: rill::net::ssdp::PORT,
-        interfaces: vec![lo],
+        interfaces: vec![Ipv4Addr::LOCALHOST.to_string()],
         roots: vec![root],
         state_dir,
         live: Default::default(),
@@ -116,11 +113,12 @@ pub fn spawn(
     let http = server.http_addrs()[0];
     let uuid = server.identity().uuid.clone();
     let ready = server.ready();
+    let served = server.served();
     let (stop, stopped) = oneshot::channel();
     let thread = thread::spawn(move || {
         runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
     });
-    Running { stop, thread, http, uuid, ready, _dirs: dirs }
+    Running { stop, thread, http, uuid, ready, served, _dirs: dirs }
 }
 
 /// How long the first scan of a test folder may take.

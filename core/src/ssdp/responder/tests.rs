@@ -392,6 +392,46 @@ fn shutdown_sends_byebye_set_and_goes_quiet() {
 }
 
 #[test]
+fn leaving_one_interface_says_goodbye_there_only() {
+    let mut sim = Sim::started(8);
+    sim.r.add_interface(sim.now, WIFI, WIFI_ADDR, WIFI_LOCATION).unwrap();
+    sim.run_for(10 * SECOND);
+    let wifi_src = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 9), 1900);
+    let search = msearch("ssdp:all", Some(3));
+    // An answer owed on the leaving interface is dropped with it.
+    assert_eq!(sim.r.handle_datagram(sim.now, WIFI, wifi_src, &search, true), Handled::Queued);
+    sim.sent.clear();
+    assert!(sim.r.leave_interface(sim.now, WIFI));
+    assert_eq!(sim.r.handle_datagram(sim.now, WIFI, wifi_src, &search, true), Handled::Ignored);
+    sim.drain();
+    assert_eq!(sim.sent.len(), 12, "2 rounds of 6, on Wi-Fi only");
+    for s in &sim.sent {
+        assert_eq!((s.tx.iface, s.tx.src, s.tx.dst), (WIFI, WIFI_ADDR, MULTICAST));
+        assert_eq!(s.notify().nts, "ssdp:byebye");
+    }
+    // Forgotten once the goodbye is out; the other interface goes on as before.
+    assert!(!sim.r.remove_interface(WIFI));
+    assert!(!sim.r.leave_interface(sim.now, WIFI));
+    sim.sent.clear();
+    sim.run_for(3600 * SECOND);
+    assert!(!sim.sent.is_empty());
+    assert!(sim.sent.iter().all(|s| s.tx.iface == LAN && s.notify().nts == "ssdp:alive"));
+    // Coming back announces it afresh.
+    sim.sent.clear();
+    sim.r.add_interface(sim.now, WIFI, WIFI_ADDR, WIFI_LOCATION).unwrap();
+    sim.drain();
+    assert_eq!(sim.sent.len(), 6);
+    assert!(sim.sent.iter().all(|s| s.tx.iface == WIFI && s.notify().nts == "ssdp:alive"));
+    // Stopped, leaving forgets at once: there is nothing to take back.
+    sim.r.shutdown(sim.now);
+    sim.drain();
+    sim.sent.clear();
+    assert!(sim.r.leave_interface(sim.now, LAN));
+    sim.drain();
+    assert!(sim.sent.is_empty());
+}
+
+#[test]
 fn flood_is_bounded() {
     let mut sim = Sim::started(8);
     // One source hammering: merges into at most MAX_PENDING_PER_SOURCE entries.
