@@ -18,6 +18,7 @@ mod fixture;
 pub mod gena;
 pub mod http;
 mod mem;
+pub mod mp4;
 pub mod ogg;
 pub mod server;
 pub mod soap;
@@ -28,7 +29,7 @@ pub mod tags;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -36,4 +37,6 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("ogg_vorbis", ogg::ogg_vorbis),
     ("tags", tags::tags),
     ("gena", gena::gena),
+    ("mp4", mp4::mp4),
+    ("alac", mp4::alac),
 ];

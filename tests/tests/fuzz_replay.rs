@@ -77,3 +77,13 @@ fn tags() {
 fn gena() {
     replay("gena");
 }
+
+#[test]
+fn mp4() {
+    replay("mp4");
+}
+
+#[test]
+fn alac() {
+    replay("alac");
+}

@@ -63,8 +63,7 @@ pub fn encode(
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-y", "-f", fmt, "-ar"])
         .arg(rate.to_string())
-        .arg("-ac")
-        .arg(channels.to_string())
+        .args(["-ch_layout", layout(channels)])
         .arg("-i")
         .arg(&raw)
         .args(args)
@@ -74,6 +73,12 @@ pub fn encode(
     assert!(status.success(), "ffmpeg {name}: {status}");
     let _ = std::fs::remove_file(&raw);
     out
+}
+
+/// The ffmpeg channel layout of raw input with `channels` channels: the ones ALAC (and AAC)
+/// code, where ffmpeg's default layout differs (3: 3.0 rather than 2.1, 8: 7.1(wide)).
+pub fn layout(channels: usize) -> &'static str {
+    ["mono", "stereo", "3.0", "4.0", "5.0", "5.1", "6.1", "7.1(wide)"][channels - 1]
 }
 
 /// One audio packet as ffprobe lists it.

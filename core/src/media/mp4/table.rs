@@ -177,8 +177,29 @@ impl<'a> SampleTable<'a> {
         None
     }
 
+    /// Where the table's parts lie in `base`, the buffer it was parsed from.
+    pub fn spans(&self, base: &[u8]) -> Spans {
+        let at = |part: &[u8]| {
+            ((part.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize), part.len())
+        };
+        let (sizes, constant, bits) = match self.sizes {
+            Sizes::Constant(n) => ((0, 0), Some(n), 32),
+            Sizes::Table { data, bits } => (at(data), None, bits),
+        };
+        Spans {
+            stts: at(self.stts),
+            stsc: at(self.stsc),
+            sizes,
+            constant,
+            bits,
+            samples: self.samples,
+            offsets: at(self.offsets),
+            offset_len: self.offset_len,
+        }
+    }
+
     /// A cursor at sample `i`.
-    pub fn cursor(&self, i: u32) -> Result<Cursor<'a>, Error> {
+    pub fn cursor(&self, i: u32) -> Result<Cursor, Error> {
         let mut first_sample: u64 = 0;
         let runs = self.stsc.len() / 12;
         for run in 0..runs {
@@ -199,14 +220,7 @@ impl<'a> SampleTable<'a> {
                 for s in i - within..i {
                     offset = offset.checked_add(u64::from(self.size(s))).ok_or(Error::BadTable)?;
                 }
-                return Ok(Cursor {
-                    table: *self,
-                    sample: i,
-                    run,
-                    chunk,
-                    left_in_chunk: per - within,
-                    offset,
-                });
+                return Ok(Cursor { sample: i, run, chunk, left_in_chunk: per - within, offset });
             }
             first_sample += span;
         }
@@ -214,10 +228,11 @@ impl<'a> SampleTable<'a> {
     }
 }
 
-/// A position in a track's samples that walks forward one sample at a time.
-#[derive(Debug, Clone)]
-pub struct Cursor<'a> {
-    table: SampleTable<'a>,
+/// A position in a track's samples that walks forward one sample at a time. It holds no
+/// borrow: each call takes the table it was made from. The default is at sample 0 of an
+/// empty table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursor {
     sample: u32,
     run: usize,
     chunk: u32,
@@ -226,27 +241,26 @@ pub struct Cursor<'a> {
     offset: u64,
 }
 
-impl Cursor<'_> {
+impl Cursor {
     /// Index of the sample the cursor is at.
     pub fn sample(&self) -> u32 {
         self.sample
     }
 
-    /// Where the current sample lies; `None` past the last sample.
-    pub fn location(&self) -> Option<Location> {
-        (self.sample < self.table.samples)
-            .then(|| Location { offset: self.offset, size: self.table.size(self.sample) })
+    /// Where the current sample of `t` lies; `None` past the last sample.
+    pub fn location(&self, t: &SampleTable<'_>) -> Option<Location> {
+        (self.sample < t.samples)
+            .then(|| Location { offset: self.offset, size: t.size(self.sample) })
     }
 
-    /// Moves to the next sample.
-    pub fn advance(&mut self) -> Result<(), Error> {
-        let t = &self.table;
+    /// Moves to the next sample of `t`.
+    pub fn advance(&mut self, t: &SampleTable<'_>) -> Result<(), Error> {
         if self.sample >= t.samples {
             return Ok(());
         }
         let size = u64::from(t.size(self.sample));
         self.sample += 1;
-        self.left_in_chunk -= 1;
+        self.left_in_chunk = self.left_in_chunk.saturating_sub(1);
         if self.left_in_chunk > 0 {
             self.offset = self.offset.checked_add(size).ok_or(Error::BadTable)?;
             return Ok(());
@@ -254,7 +268,7 @@ impl Cursor<'_> {
         if self.sample >= t.samples {
             return Ok(());
         }
-        self.chunk += 1;
+        self.chunk = self.chunk.checked_add(1).ok_or(Error::BadTable)?;
         let runs = t.stsc.len() / 12;
         if self.run + 1 < runs && self.chunk + 1 >= be32(t.stsc, self.run * 12 + 12) {
             self.run += 1;
@@ -266,5 +280,39 @@ impl Cursor<'_> {
             *self = t.cursor(self.sample)?;
         }
         Ok(())
+    }
+}
+
+/// Where a [`SampleTable`]'s parts lie in the buffer it was parsed from, so that the owner
+/// of that buffer can keep the table without a borrow and view it again in constant time.
+#[derive(Debug, Clone, Copy)]
+pub struct Spans {
+    stts: (usize, usize),
+    stsc: (usize, usize),
+    sizes: (usize, usize),
+    constant: Option<u32>,
+    bits: u8,
+    samples: u32,
+    offsets: (usize, usize),
+    offset_len: usize,
+}
+
+impl Spans {
+    /// The table again, over the same `base` it was parsed from.
+    pub fn table<'a>(&self, base: &'a [u8]) -> SampleTable<'a> {
+        let part =
+            |(at, len): (usize, usize)| base.get(at..at.saturating_add(len)).unwrap_or_default();
+        let sizes = match self.constant {
+            Some(n) => Sizes::Constant(n),
+            None => Sizes::Table { data: part(self.sizes), bits: self.bits },
+        };
+        SampleTable {
+            stts: part(self.stts),
+            stsc: part(self.stsc),
+            sizes,
+            samples: self.samples,
+            offsets: part(self.offsets),
+            offset_len: self.offset_len,
+        }
     }
 }
