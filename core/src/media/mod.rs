@@ -1,12 +1,12 @@
 //! Media formats: the Ogg container, the Vorbis I and FLAC audio codecs.
 //!
 //! [`ogg`] splits a byte stream into pages and packets and knows granule positions, chains and
-//! holes; [`vorbis`] turns Vorbis packets into PCM; [`flac`] reads native and Ogg FLAC with
-//! exact lengths and sample-accurate seeks. Both are `no_std`; the decoder's heap use is
-//! fixed once a stream's headers are read. [`tags`] reads Vorbis comments and embedded pictures;
+//! holes; [`vorbis`] turns Vorbis packets into PCM; `flac` (feature `flac`) reads native and
+//! Ogg FLAC with exact lengths and sample-accurate seeks. All are `no_std`; each decoder's heap
+//! use is fixed once a stream's headers are read. [`tags`] reads Vorbis comments and embedded pictures;
 //! [`jpeg`] tells whether a picture is already a `JPEG_TN` the firmware can offer as it is.
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "flac")]
 pub mod flac;
 pub mod jpeg;
 pub mod ogg;
