@@ -19,8 +19,9 @@
 //!   `embedded-io-async` connections, shared by the host and the firmware.
 //!
 //! Features: `alloc` enables the heap-backed parts (library model, Vorbis decoder state), each with a
-//! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `defmt`
-//! derives `defmt::Format` on public types for firmware logging.
+//! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `flac`
+//! (implies `alloc`) adds the FLAC decoder and FLAC renditions; `defmt` derives `defmt::Format`
+//! on public types for firmware logging.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -5,10 +5,10 @@
 //! is media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put
 //! in a URL, so they are skipped and counted.
 //!
-//! Ogg Vorbis files are read with the core's [`probe::vorbis`] (headers and a bisection over
-//! pages, no decoding) before they are inserted, so each track appears at once where its tags
+//! Ogg Vorbis and FLAC files are read with the core's [`probe::audio`] (headers and a bisection
+//! over pages, no decoding; FLAC, native or in Ogg, by its bytes) before they are inserted, so each track appears at once where its tags
 //! put it in the music tree; their exact length makes the transcoded L16 and WAV renditions
-//! possible. A file that cannot be read as Vorbis is still listed, as the file it is, and
+//! possible. A file that cannot be read so is still listed, as the file it is, and
 //! counted. Other audio formats get their tags and play time from [`crate::tags`].
 //!
 //! [`add`] does it all on a library at hand; a library shared with the HTTP server is instead
@@ -38,7 +38,7 @@ use crate::storage::Storage;
 pub struct Counts {
     /// Media files the library accepted.
     pub media: usize,
-    /// Ogg Vorbis files whose headers were read.
+    /// Ogg Vorbis and FLAC files whose headers were read by the core.
     pub vorbis: usize,
     /// Ogg files that could not be read as Vorbis (listed as plain files).
     pub unreadable: usize,
@@ -148,8 +148,8 @@ pub fn insert(library: &mut Library, ready: Ready, counts: &mut Counts) -> Resul
     inserted.map_err(|e| anyhow!("adding {rel}: {e}"))
 }
 
-/// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg Vorbis with
-/// the core's reader, other formats with [`crate::tags`].
+/// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg Vorbis and
+/// FLAC with the core's readers, other formats with [`crate::tags`].
 fn probe(
     storage: &Storage,
     root: usize,
@@ -164,14 +164,14 @@ fn probe(
     if format == MediaFormat::M4a {
         return crate::m4a::read(&storage.roots().get(root)?.join(path));
     }
-    if format != MediaFormat::OggVorbis {
+    if !matches!(format, MediaFormat::OggVorbis | MediaFormat::Flac) {
         // Other audio: tags and play time through lofty; served as the file it is.
         return crate::tags::read(&storage.roots().get(root)?.join(path));
     }
     let details = storage
         .open(root, path)
         .map_err(|e| e.to_string())
-        .and_then(|(file, _)| probe::vorbis(FromStd::new(file)).map_err(|e| e.to_string()));
+        .and_then(|(file, _)| probe::audio(FromStd::new(file)).map_err(|e| e.to_string()));
     match details {
         Ok(d) => {
             counts.vorbis += 1;
@@ -179,7 +179,7 @@ fn probe(
         }
         Err(e) => {
             counts.unreadable += 1;
-            tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis: {e}");
+            tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis or FLAC: {e}");
             None
         }
     }

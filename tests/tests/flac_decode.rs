@@ -222,3 +222,153 @@ fn heap_per_stream_is_bounded() {
     let small = FlacFile::open_with_budget(Src(File::open(spec.path()).unwrap()), 16 * 1024);
     assert_eq!(small.err(), Some(Error::Budget));
 }
+
+/// CRC-16 of FLAC frames (polynomial 0x8005, MSB first), written here independently.
+fn crc16_step(crc: u16, byte: u8) -> u16 {
+    let mut c = crc ^ (u16::from(byte) << 8);
+    for _ in 0..8 {
+        c = if c & 0x8000 != 0 { (c << 1) ^ 0x8005 } else { c << 1 };
+    }
+    c
+}
+
+/// CRC-8 of FLAC frame headers (polynomial 0x07).
+fn crc8(data: &[u8]) -> u8 {
+    data.iter().fold(0u8, |crc, &b| {
+        let mut c = crc ^ b;
+        for _ in 0..8 {
+            c = if c & 0x80 != 0 { (c << 1) ^ 0x07 } else { c << 1 };
+        }
+        c
+    })
+}
+
+/// Offset of the first frame: after `fLaC` and the metadata blocks.
+fn first_frame(file: &[u8]) -> usize {
+    let mut at = 4;
+    loop {
+        let len = u32::from_be_bytes([0, file[at + 1], file[at + 2], file[at + 3]]) as usize;
+        let last = file[at] & 0x80 != 0;
+        at += 4 + len;
+        if last {
+            return at;
+        }
+    }
+}
+
+/// The frames of a native FLAC file, split where a sync code follows bytes whose CRC-16
+/// (footer included) is zero.
+fn split_frames(file: &[u8]) -> Vec<&[u8]> {
+    let mut frames = Vec::new();
+    let mut start = first_frame(file);
+    let mut crc = 0u16;
+    let mut q = start;
+    while q < file.len() {
+        crc = crc16_step(crc, file[q]);
+        q += 1;
+        let at_sync =
+            file.get(q) == Some(&0xFF) && file.get(q + 1).is_some_and(|b| b & 0xFE == 0xF8);
+        if crc == 0 && q - start > 16 && (at_sync || q == file.len()) {
+            frames.push(&file[start..q]);
+            start = q;
+        }
+    }
+    frames
+}
+
+/// `frame` (from a fixed block size stream) rewritten as a variable block size frame starting
+/// at sample `first`: blocking bit set, the sample number coded, both CRCs recomputed.
+fn as_variable(frame: &[u8], first: u64) -> Vec<u8> {
+    let coded_len = match frame[4].leading_ones() {
+        0 => 1,
+        n => n as usize,
+    };
+    let extra = match frame[2] >> 4 {
+        6 => 1,
+        7 => 2,
+        _ => 0,
+    } + match frame[2] & 15 {
+        12 => 1,
+        13 | 14 => 2,
+        _ => 0,
+    };
+    let rest = 4 + coded_len;
+    let mut out = vec![0xFF, 0xF9, frame[2], frame[3]];
+    // UTF-8-like coding of up to 36 bits.
+    let bytes = match first {
+        0..=0x7F => 1,
+        0x80..=0x7FF => 2,
+        0x800..=0xFFFF => 3,
+        0x1_0000..=0x1F_FFFF => 4,
+        _ => 5,
+    };
+    if bytes == 1 {
+        out.push(first as u8);
+    } else {
+        let lead = (0xFF00u16 >> bytes) as u8;
+        out.push(lead | (first >> (6 * (bytes - 1))) as u8);
+        for i in (0..bytes - 1).rev() {
+            out.push(0x80 | ((first >> (6 * i)) & 0x3F) as u8);
+        }
+    }
+    out.extend_from_slice(&frame[rest..rest + extra]);
+    out.push(crc8(&out));
+    let header_len = rest + extra + 1;
+    out.extend_from_slice(&frame[header_len..frame.len() - 2]);
+    let crc = out.iter().fold(0u16, |c, &b| crc16_step(c, b));
+    out.extend_from_slice(&crc.to_be_bytes());
+    out
+}
+
+/// A variable block size stream (blocks of 4096 and 1024 samples alternating by section, each
+/// frame carrying its sample number), made from two encodings of one signal, with and
+/// without its length in STREAMINFO: decoded and seeked like `flac -d` decodes it.
+#[test]
+fn variable_block_sizes_and_an_unknown_length() {
+    let big = Spec::cd(&["-5", "-b", "4096", "-S-"]);
+    let small = Spec::cd(&["-5", "-b", "1024", "-S-"]);
+    let (a, b) = (big.bytes(), small.bytes());
+    let (fa, fb) = (split_frames(&a), split_frames(&b));
+    assert_eq!(fa.len(), (big.frames as usize).div_ceil(4096));
+    assert_eq!(fb.len(), (small.frames as usize).div_ceil(1024));
+    let head = first_frame(&a);
+    let mut file = a[..head].to_vec();
+    // STREAMINFO (after `fLaC` and its block header): block sizes 1024..4096, frame sizes
+    // unknown.
+    file[8..10].copy_from_slice(&1024u16.to_be_bytes());
+    file[12..18].fill(0);
+    let mut sample = 0u64;
+    while sample < u64::from(big.frames) {
+        // Sections of 40960 samples: 10 big frames, then 40 small ones.
+        let frame = if (sample / 40_960).is_multiple_of(2) {
+            fa[(sample / 4096) as usize]
+        } else {
+            fb[(sample / 1024) as usize]
+        };
+        let block = if (sample / 40_960).is_multiple_of(2) { 4096 } else { 1024 };
+        file.extend(as_variable(frame, sample));
+        sample += block;
+    }
+    let mut unknown = file.clone();
+    // Total samples: the low 36 bits of STREAMINFO bytes 13..18 (file offsets 21..26).
+    unknown[21] &= 0xF0;
+    unknown[22..26].fill(0);
+    for (what, bytes) in [("variable", file), ("variable, unknown length", unknown)] {
+        let path = flac_corpus::temp_file("variable.flac", &bytes);
+        let reference = flac_corpus::reference_decode(&path, 16, false);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(reference, big.samples(), "{what}: flac -d decodes the crafted file");
+        let mut f = open_bytes(bytes.clone()).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(f.total_frames(), u64::from(big.frames), "{what}");
+        assert!(read(&mut f, usize::MAX / 16) == reference, "{what}");
+        let mut rng = Rng::new(3);
+        for _ in 0..30 {
+            let t = rng.below(u64::from(big.frames));
+            f.seek(t).unwrap();
+            let got = read(&mut f, 2000);
+            let from = t as usize * 2;
+            let to = (from + 4000).min(reference.len());
+            assert!(got == reference[from..to], "{what}: seek to {t}");
+        }
+    }
+}

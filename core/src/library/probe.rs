@@ -8,6 +8,11 @@
 //! For MP4 audio (`.m4a`), [`mp4`] reads the movie box (never the media data): the codec, rate,
 //! channels and play time, for ALAC its exact length in frames and bit depth, for AAC its DLNA
 //! profile from the AudioSpecificConfig and the bitrate. Tags come from the shell.
+//!
+//! For FLAC (native or Ogg; with the `flac` feature), `flac` reads STREAMINFO (the exact
+//! length; decoding the last frames only when STREAMINFO leaves it unknown), the VORBIS_COMMENT tags and whether a
+//! PICTURE block holds art. `audio` tells the two apart by the file's bytes, so an Ogg FLAC
+//! file named `.oga` is read as the FLAC it is.
 
 use alloc::boxed::Box;
 
@@ -15,11 +20,46 @@ use embedded_io::{Read, Seek};
 
 use super::{AudioProps, Details, Name, Tags};
 use crate::dlna::aac::{AacKind, AacProfile};
+#[cfg(feature = "flac")]
+use crate::media::flac::{self as flac_file, FlacFile};
 use crate::media::mp4::esds::{object_type, Esds};
 use crate::media::mp4::{self, Codec, Movie, Track, DEFAULT_MOOV_BUDGET};
 use crate::media::tags::Tags as VorbisTags;
 use crate::media::vorbis_file::{Error, VorbisFile};
+#[cfg(feature = "flac")]
+use crate::transcode;
 use crate::transcode::frames_to_us;
+
+/// Reads the details of an Ogg Vorbis or FLAC file (native or Ogg), as its bytes say.
+#[cfg(feature = "flac")]
+pub fn audio<R: Read + Seek>(mut src: R) -> Result<Details, transcode::Error> {
+    if flac_file::is_flac(&mut src)? {
+        Ok(flac(src)?)
+    } else {
+        Ok(vorbis(src)?)
+    }
+}
+
+/// Reads the details of a FLAC file (native or Ogg) from `src`.
+#[cfg(feature = "flac")]
+pub fn flac<R: Read + Seek>(src: R) -> Result<Details, flac_file::Error> {
+    let file = FlacFile::open(src)?;
+    let (rate, frames) = (file.rate(), file.total_frames());
+    let read = file.comments().map(|c| VorbisTags::from_comments(&c));
+    let picture = file.has_picture() || read.as_ref().is_some_and(|t| t.picture.is_some());
+    Ok(Details {
+        duration_ms: Some(frames_to_us(frames, rate) / 1000),
+        frames: Some(frames),
+        audio: Some(AudioProps {
+            sample_rate: rate,
+            channels: file.channels(),
+            bits_per_sample: file.bits_per_sample(),
+        }),
+        tags: read.as_ref().map(|t| Box::new(tags(t))),
+        picture,
+        aac_profile: None,
+    })
+}
 
 /// Reads the details of an Ogg Vorbis file from `src`.
 pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {

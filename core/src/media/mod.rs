@@ -1,15 +1,16 @@
 //! Media formats: the Ogg and MP4 containers, the Vorbis I and FLAC audio codecs.
 //!
 //! [`ogg`] splits a byte stream into pages and packets and knows granule positions, chains and
-//! holes; [`vorbis`] turns Vorbis packets into PCM; [`flac`] reads native and Ogg FLAC with
-//! exact lengths and sample-accurate seeks; [`mp4`] finds an MP4 file's audio track, its codec
-//! configuration and where its samples lie. All are `no_std`; the decoders' heap use is
-//! fixed once a stream's headers are read. [`tags`] reads Vorbis comments and embedded pictures;
-//! [`jpeg`] tells whether a picture is already a `JPEG_TN` the firmware can offer as it is.
+//! holes; [`vorbis`] turns Vorbis packets into PCM; `flac` (feature `flac`) reads native and
+//! Ogg FLAC with exact lengths and sample-accurate seeks; [`mp4`] finds an MP4 file's audio
+//! track, its codec configuration and where its samples lie, and [`alac`] decodes the ALAC in
+//! it. All are `no_std`; each decoder's heap use is fixed once a stream's headers are read.
+//! [`tags`] reads Vorbis comments and embedded pictures; [`jpeg`] tells whether a picture is
+//! already a `JPEG_TN` the firmware can offer as it is.
 
 #[cfg(feature = "alloc")]
 pub mod alac;
-#[cfg(feature = "alloc")]
+#[cfg(feature = "flac")]
 pub mod flac;
 pub mod jpeg;
 #[cfg(feature = "alloc")]

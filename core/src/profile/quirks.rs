@@ -43,6 +43,9 @@ pub struct Profile {
     /// Plays Ogg Vorbis itself: list the original Ogg first and the transcodes after it.
     /// Otherwise the transcodes come first.
     pub decodes_vorbis: bool,
+    /// Plays FLAC itself: list the original FLAC first and its transcodes after it. Otherwise
+    /// the transcodes (L16, WAV) come first.
+    pub decodes_flac: bool,
     /// MIME type of Ogg files (Vorbis and Opus).
     pub ogg_mime: &'static str,
     /// MIME type of AVI files.
@@ -78,9 +81,10 @@ impl Profile {
     /// advertise both seek methods, since Rill serves exact lengths and sample-accurate time
     /// seeks (OP=11); L16 stays inside the LPCM profile, because an unknown player is most
     /// likely a TV with a strict DLNA stack; transcodes come first, since such a TV rarely
-    /// plays Vorbis.
+    /// plays Vorbis or FLAC.
     pub const GENERIC: Profile = Profile {
         decodes_vorbis: false,
+        decodes_flac: false,
         ogg_mime: "audio/ogg",
         avi_mime: "video/x-msvideo",
         avi_dlna_profile: None,
@@ -95,7 +99,7 @@ impl Profile {
         samsung_extensions: false,
     };
 
-    /// PS3: no Vorbis (P, U); AVI as `video/divx` with `DLNA.ORG_PN=AVI` (P, M); time seek
+    /// PS3: no Vorbis, no FLAC (P, U); AVI as `video/divx` with `DLNA.ORG_PN=AVI` (P, M); time seek
     /// only on transcodes, since OP=11 hangs firmware 4.31 on "Go To" (P; U: `SeekByTime =
     /// exclusive`); sizes read as 32 bits (P).
     pub const PS3: Profile = Profile {
@@ -108,7 +112,7 @@ impl Profile {
 
     /// Xbox 360: AVI as `video/avi` (M); bitrate in KiB/s (M); description as Windows Media
     /// Player sharing, modelNumber 12, a `:` in friendlyName (P, M); `ContainerID` and its
-    /// fixed container ids (P). No Vorbis (U lists only MP3 and WMA audio for it).
+    /// fixed container ids (P). No Vorbis, no FLAC (U lists only MP3 and WMA audio for it).
     pub const XBOX_360: Profile = Profile {
         avi_mime: "video/avi",
         bitrate_kib: true,
@@ -126,13 +130,23 @@ impl Profile {
     pub const WINDOWS_MEDIA_PLAYER: Profile = Profile::GENERIC;
 
     /// Samsung: Matroska as `video/x-mkv` and Samsung's extensions (P, M). Vorbis support
-    /// varies by series, so transcodes come first.
-    pub const SAMSUNG: Profile =
-        Profile { mkv_mime: "video/x-mkv", samsung_extensions: true, ..Profile::GENERIC };
+    /// varies by series, so its transcodes come first; FLAC plays on every series since 2012
+    /// (U `Samsung-ES8000.conf`, `Samsung-TV-2019+.conf`), so the FLAC goes first.
+    pub const SAMSUNG: Profile = Profile {
+        mkv_mime: "video/x-mkv",
+        samsung_extensions: true,
+        decodes_flac: true,
+        ..Profile::GENERIC
+    };
 
-    /// LG: plays Ogg when it is labelled `application/ogg` (P), so the original goes first.
-    pub const LG: Profile =
-        Profile { decodes_vorbis: true, ogg_mime: "application/ogg", ..Profile::GENERIC };
+    /// LG: plays Ogg when it is labelled `application/ogg` (P), so the original goes first;
+    /// FLAC too (LG's webOS specification: FLAC up to 2 channels; U `LG-OLED-2022.conf`).
+    pub const LG: Profile = Profile {
+        decodes_vorbis: true,
+        decodes_flac: true,
+        ogg_mime: "application/ogg",
+        ..Profile::GENERIC
+    };
 
     /// Sony Bravia: a strict DLNA TV without Vorbis: plain DLNA.
     pub const BRAVIA: Profile = Profile::GENERIC;
@@ -141,6 +155,7 @@ impl Profile {
     /// than L16 (U: `TranscodeAudio = WAV`). Seeks by byte range (P); OP=11 costs nothing.
     pub const KODI: Profile = Profile {
         decodes_vorbis: true,
+        decodes_flac: true,
         avi_mime: "video/avi",
         lpcm_profile_only: false,
         prefers_wav: true,
@@ -152,14 +167,17 @@ impl Profile {
     /// `audio/L16` MIME parameters (a choice, not a documented failure).
     pub const VLC: Profile = Profile {
         decodes_vorbis: true,
+        decodes_flac: true,
         lpcm_profile_only: false,
         prefers_wav: true,
         ..Profile::GENERIC
     };
 
-    /// BubbleUPnP: its renderer plays Ogg Vorbis (U lists `audio/ogg`, `audio/x-ogg`); its sink
-    /// lists L16 only with 1 or 2 channels (U), so the LPCM flag stays on.
-    pub const BUBBLE_UPNP: Profile = Profile { decodes_vorbis: true, ..Profile::GENERIC };
+    /// BubbleUPnP: its renderer plays Ogg Vorbis (U lists `audio/ogg`, `audio/x-ogg`) and FLAC
+    /// (Android's decoder); its sink lists L16 only with 1 or 2 channels (U), so the LPCM flag
+    /// stays on.
+    pub const BUBBLE_UPNP: Profile =
+        Profile { decodes_vorbis: true, decodes_flac: true, ..Profile::GENERIC };
 
     /// The MIME type to send for a file of `format`.
     pub fn mime(&self, format: MediaFormat) -> &'static str {

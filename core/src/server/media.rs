@@ -1,4 +1,4 @@
-//! Media responses: files as they are, and transcoded renditions of Vorbis files.
+//! Media responses: files as they are, and transcoded renditions of Vorbis and FLAC files.
 //!
 //! `/rill/media/<id>.<ext>` names the original file when `ext` is the file's own extension, and
 //! a rendition when it is `l16`, `wav` or `lpcm` (the LPCM-profile version of a stream outside
@@ -38,9 +38,8 @@ use crate::http::range::{self, ByteRange, ContentRange, Resolution};
 use crate::http::request::Request;
 use crate::http::response::StatusCode;
 use crate::library::ObjectId;
-use crate::media::vorbis_file::{self, VorbisFile};
 use crate::profile::Profile;
-use crate::transcode::{Layout, Transcoder};
+use crate::transcode::{self, Decoder, Layout, Transcoder};
 
 /// What a media URL names.
 #[derive(Clone, Copy)]
@@ -151,7 +150,7 @@ fn rendition<F: embedded_io::Read + embedded_io::Seek>(
     budget: usize,
 ) -> Reply<F> {
     let body = |first, len| {
-        let file = VorbisFile::open_with_budget(file, budget).map_err(open_error)?;
+        let file = Decoder::open(file, budget).map_err(open_error)?;
         match Transcoder::new(file, layout, first, len) {
             Ok(t) => Ok(Body::Transcode(Box::new(t))),
             Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
@@ -215,13 +214,12 @@ fn whole_or_range<F>(
     }
 }
 
-/// The status for a rendition whose file cannot be opened as Vorbis any more.
-fn open_error(e: vorbis_file::Error) -> StatusCode {
-    match e {
-        // Out of the memory budget for a stream: refuse this one, keep serving.
-        vorbis_file::Error::Budget | vorbis_file::Error::OutOfMemory => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+/// The status for a rendition whose file cannot be opened as Vorbis or FLAC any more.
+fn open_error(e: transcode::Error) -> StatusCode {
+    // Out of the memory budget for a stream: refuse this one, keep serving.
+    if e.is_memory() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
     }
 }

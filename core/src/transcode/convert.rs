@@ -24,13 +24,11 @@
 
 use alloc::vec::Vec;
 
-use embedded_io::{Read, Seek};
-
 use super::downmix::{target_channels, Downmix};
 use super::resample::{self, Resampler};
+use super::source::PcmSource;
 use super::stream::Error;
 use crate::media::vorbis::to_i16;
-use crate::media::vorbis_file::VorbisFile;
 
 /// Frames decoded per step.
 pub const CHUNK: usize = 256;
@@ -66,7 +64,8 @@ pub fn lpcm_target(rate: u32, channels: u8) -> Option<(u32, u8)> {
     (!in_profile && convertible).then(|| (target_rate(rate), target_channels(channels)))
 }
 
-/// Produces the LPCM-profile version of a Vorbis stream, frame by frame, from any frame on.
+/// Produces the LPCM-profile version of a stream (any [`PcmSource`]), frame by frame, from any
+/// frame on.
 #[derive(Debug)]
 pub struct Converter {
     rate: u32,
@@ -154,7 +153,7 @@ impl Converter {
     }
 
     /// Positions `file` so that the next frame read is output frame `n` (at most the end).
-    pub fn seek<R: Read + Seek>(&mut self, file: &mut VorbisFile<R>, n: u64) -> Result<(), Error> {
+    pub fn seek(&mut self, file: &mut impl PcmSource, n: u64) -> Result<(), Error> {
         let n = n.min(self.frames_out);
         let (first, _, _) = self.window(n);
         file.seek(u64::try_from(first).unwrap_or(0))?;
@@ -167,12 +166,7 @@ impl Converter {
 
     /// Makes the history cover input frames `from..end`, dropping frames before `from` when
     /// room is needed. `false` when the decoder ended before the stream's length.
-    fn fill<R: Read + Seek>(
-        &mut self,
-        file: &mut VorbisFile<R>,
-        from: i64,
-        end: i64,
-    ) -> Result<bool, Error> {
+    fn fill(&mut self, file: &mut impl PcmSource, from: i64, end: i64) -> Result<bool, Error> {
         let (outs, cap) = (self.mix.outputs(), self.capacity);
         let frames_in = i64::try_from(self.frames_in).unwrap_or(i64::MAX);
         loop {
@@ -233,11 +227,7 @@ impl Converter {
 
     /// Writes the next output frames (interleaved, 1 or 2 channels) into `out`; returns how
     /// many, 0 at the end (or when the decoder ended early: the caller knows the length).
-    pub fn read<R: Read + Seek>(
-        &mut self,
-        file: &mut VorbisFile<R>,
-        out: &mut [i16],
-    ) -> Result<usize, Error> {
+    pub fn read(&mut self, file: &mut impl PcmSource, out: &mut [i16]) -> Result<usize, Error> {
         let outs = self.mix.outputs();
         let mut n = 0;
         for frame in out.chunks_exact_mut(outs) {

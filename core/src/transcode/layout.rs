@@ -208,7 +208,8 @@ pub fn frames_to_us(frames: u64, rate: u32) -> u64 {
     u64::try_from(u128::from(frames) * 1_000_000 / u128::from(rate)).unwrap_or(u64::MAX)
 }
 
-fn order(channels: u8) -> &'static [usize] {
+/// For each WAV-order channel of a `channels`-channel frame, its Vorbis channel index.
+pub(super) fn order(channels: u8) -> &'static [usize] {
     ORDER.get(usize::from(channels).wrapping_sub(1)).copied().unwrap_or(&[])
 }
 

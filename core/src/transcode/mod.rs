@@ -1,10 +1,14 @@
-//! Vorbis to exact-length PCM: the renditions a player that cannot decode Vorbis is offered.
+//! Vorbis and FLAC to exact-length PCM: the renditions a player that cannot decode them is
+//! offered.
 //!
-//! A Vorbis track of `n` frames becomes `audio/L16` (big-endian, no header) or `audio/wav`
+//! A Vorbis or FLAC track of `n` frames becomes `audio/L16` (big-endian, no header) or `audio/wav`
 //! (RIFF header, little-endian) of exactly `n × channels × 2` sample bytes. Because the length
 //! is exact and the decoder seeks to the exact sample, any byte range or time range of the
 //! rendition is produced directly: [`Layout`] maps it to a frame and [`Transcoder`] seeks there
-//! and encodes, and the bytes equal the same slice of a full decode.
+//! and encodes, and the bytes equal the same slice of a full decode. The decoders are
+//! [`PcmSource`]s; [`Decoder`] opens a file as whichever its bytes say. Samples wider than 16
+//! bits (24-bit FLAC) are rounded to the nearest 16-bit value, a pure function of the sample,
+//! so the exactness holds for them too.
 
 //!
 //! A stream outside DLNA's LPCM profile (more than two channels, or a rate other than 44.1 or
@@ -17,9 +21,11 @@ pub mod downmix;
 mod layout;
 mod offer;
 pub mod resample;
+mod source;
 mod stream;
 
 pub use convert::{lpcm_target, target_rate, Converter};
 pub use layout::{frames_to_us, Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 pub use offer::CONTAINERS;
+pub use source::{Decoder, PcmSource};
 pub use stream::{Error, Transcoder};

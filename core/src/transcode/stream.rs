@@ -7,14 +7,20 @@ use heapless::Vec;
 
 use super::convert::Converter;
 use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
-use crate::media::vorbis_file::{self, VorbisFile};
+use super::source::{Decoder, PcmSource};
+#[cfg(feature = "flac")]
+use crate::media::flac;
+use crate::media::vorbis_file;
 
 /// Why a rendition could not be produced to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Error {
-    /// Reading or decoding the file failed.
+    /// Reading or decoding a Vorbis file failed.
     Decode(vorbis_file::Error),
+    /// Reading or decoding a FLAC file failed.
+    #[cfg(feature = "flac")]
+    Flac(flac::Error),
     /// The file holds fewer frames than its length promised (damaged since it was indexed).
     Truncated,
     /// A link of the file has another channel count (or, for a converted rendition, rate)
@@ -32,10 +38,35 @@ impl From<vorbis_file::Error> for Error {
     }
 }
 
+#[cfg(feature = "flac")]
+impl From<flac::Error> for Error {
+    fn from(e: flac::Error) -> Self {
+        Error::Flac(e)
+    }
+}
+
+impl Error {
+    /// The decoder was refused memory (its budget, or the allocator): the stream cannot be
+    /// served now, though the file is fine.
+    pub fn is_memory(&self) -> bool {
+        #[cfg(feature = "flac")]
+        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory) = self {
+            return true;
+        }
+        matches!(
+            self,
+            Error::Decode(vorbis_file::Error::Budget | vorbis_file::Error::OutOfMemory)
+                | Error::OutOfMemory
+        )
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Decode(e) => write!(f, "decoding failed: {e}"),
+            #[cfg(feature = "flac")]
+            Error::Flac(e) => write!(f, "decoding failed: {e}"),
             Error::Truncated => f.write_str("the file ended before its indexed length"),
             Error::ChannelsChanged => f.write_str("a chained link changes the channel count"),
             Error::Unsupported => f.write_str("no conversion to the rendition's rate and channels"),
@@ -49,13 +80,13 @@ impl core::error::Error for Error {}
 /// Samples decoded per step (interleaved): 4 KiB of `i16` on the transcoder.
 const SCRATCH: usize = 2048;
 
-/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis file.
+/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis or FLAC file.
 ///
-/// Memory: the [`VorbisFile`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
+/// Memory: the [`Decoder`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
 /// and the 68-byte header inside this struct, and for [`Container::Lpcm`] a [`Converter`]
 /// (bounded in its docs).
 pub struct Transcoder<R> {
-    file: VorbisFile<R>,
+    file: Decoder<R>,
     layout: Layout,
     /// The conversion of a [`Container::Lpcm`] rendition.
     convert: Option<Converter>,
@@ -82,11 +113,12 @@ impl<R: Read + Seek> Transcoder<R> {
     /// or for [`Container::Lpcm`] those that convert to `layout`'s ([`Error::Unsupported`]
     /// otherwise).
     pub fn new(
-        mut file: VorbisFile<R>,
+        file: impl Into<Decoder<R>>,
         layout: Layout,
         first: u64,
         len: u64,
     ) -> Result<Self, Error> {
+        let mut file = file.into();
         let mut convert = match layout.container {
             Container::Lpcm => {
                 let c = Converter::new(file.rate(), file.channels(), file.total_frames())?;

@@ -237,7 +237,12 @@ pub fn resources<'a>(
     });
     let mut list = heapless::Vec::new();
     // Capacity MAX_RESOURCES >= 1 + 1 + CONTAINERS.len(): no push fails.
-    if profile.decodes_vorbis || item.format != MediaFormat::OggVorbis {
+    let original_first = match item.format {
+        MediaFormat::OggVorbis => profile.decodes_vorbis,
+        MediaFormat::Flac => profile.decodes_flac,
+        _ => true,
+    };
+    if original_first {
         let _ = list.push(original);
         list.extend(renditions);
     } else {

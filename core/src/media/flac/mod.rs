@@ -486,6 +486,45 @@ impl<R: Read + Seek> FlacFile<R> {
     }
 }
 
+/// Whether `src` holds FLAC: native (`fLaC`, after any ID3v2 tags) or Ogg FLAC (an Ogg stream
+/// whose first packet is the FLAC mapping header). Reads a few hundred bytes at most; the
+/// position afterwards is unspecified.
+pub fn is_flac<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
+    let mut pos = 0u64;
+    let mut head = [0u8; 10];
+    loop {
+        src.seek(SeekFrom::Start(pos)).map_err(Error::io)?;
+        match read_exact(src, &mut head) {
+            Ok(()) => {}
+            Err(Error::Truncated) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        match metadata::id3v2_len(&head) {
+            Some(n) => pos = pos.saturating_add(n),
+            None => break,
+        }
+    }
+    if head.starts_with(b"fLaC") {
+        return Ok(true);
+    }
+    if pos > 0 || !head.starts_with(b"OggS") {
+        return Ok(false);
+    }
+    // An Ogg page: 27 header bytes, the lacing table (its length in byte 26), the body.
+    let mut page = [0u8; 27 + 255 + 5];
+    src.seek(SeekFrom::Start(0)).map_err(Error::io)?;
+    let mut got = 0;
+    while got < page.len() {
+        let n = src.read(page.get_mut(got..).unwrap_or_default()).map_err(Error::io)?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let body = 27 + usize::from(page.get(26).copied().unwrap_or(0));
+    Ok(page.get(body..body + 5).filter(|_| body + 5 <= got) == Some(b"\x7FFLAC"))
+}
+
 /// `read_exact` with the errors mapped: an early end is [`Error::Truncated`].
 fn read_exact<R: Read>(src: &mut R, buf: &mut [u8]) -> Result<(), Error> {
     src.read_exact(buf).map_err(|e| match e {

@@ -243,6 +243,50 @@ fn players_get_their_order_and_seek_methods() {
     assert!(lg[0].1.starts_with("http-get:*:application/ogg:"), "{}", lg[0].1);
 }
 
+#[test]
+fn players_get_flac_in_their_order() {
+    let mut lib = Library::new();
+    lib.add_root(0, "Music").unwrap();
+    let song = lib.insert_file(0, "s.flac", FileInfo { size: 900_000, mtime: 1 }).unwrap().unwrap();
+    let details = Details {
+        duration_ms: Some(10_000),
+        frames: Some(441_000),
+        audio: Some(AudioProps { sample_rate: 44_100, channels: 2, bits_per_sample: 16 }),
+        tags: None,
+        picture: false,
+        aac_profile: None,
+    };
+    lib.set_details(song, details).unwrap();
+    let exts = |player: Player| {
+        let doc = Document::new(
+            &lib,
+            Cow::Owned(alloc::vec![song]),
+            Filter::ALL,
+            "h:1",
+            player.profile(),
+        );
+        let mut out = String::new();
+        doc.render(&mut out).unwrap();
+        let parsed = roxmltree::Document::parse(&out).unwrap();
+        let item = parsed.root_element().first_element_child().unwrap();
+        item.children()
+            .filter(|n| n.has_tag_name((DIDL, "res")))
+            .map(|r| r.text().unwrap().rsplit('.').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // PS3, Xbox 360 and unknown players: L16 first, then WAV, then the FLAC.
+    for player in [Player::Ps3, Player::Xbox360, Player::Generic] {
+        assert_eq!(exts(player), ["l16", "wav", "flac"], "{player:?}");
+    }
+    // Samsung and LG TVs play FLAC: the FLAC first; so do Kodi, VLC and BubbleUPnP.
+    for player in [Player::Samsung, Player::Lg, Player::BubbleUpnp] {
+        assert_eq!(exts(player), ["flac", "l16", "wav"], "{player:?}");
+    }
+    for player in [Player::Kodi, Player::Vlc] {
+        assert_eq!(exts(player), ["flac", "wav", "l16"], "{player:?}");
+    }
+}
+
 /// A stream outside the LPCM profile: 5.1 at 96 kHz, 960,001 frames (10 s and a frame).
 fn surround_item() -> (Library, ObjectId) {
     let mut lib = Library::new();

@@ -1,0 +1,191 @@
+//! The PCM sources renditions are made from: any decoder with an exact length and exact
+//! seeks, behind one small trait.
+//!
+//! [`PcmSource`] is what the [`super::Transcoder`] and [`super::Converter`] need of a
+//! decoder; [`VorbisFile`] and [`FlacFile`] implement it, and [`Decoder`] is either of them,
+//! chosen by the file's bytes ([`Decoder::open`]), never by its name.
+//!
+//! Frames come in Vorbis channel order, the order the layouts and the downmix map from. FLAC's
+//! own order (RFC 9639 §9.1.3) is the WAV order, so its frames are permuted to Vorbis order
+//! here and back by the layout: a FLAC rendition carries the file's channels as they are.
+
+use embedded_io::{Read, Seek};
+
+#[cfg(feature = "flac")]
+use super::layout::order;
+use super::stream::Error;
+#[cfg(feature = "flac")]
+use crate::media::flac::{self, FlacFile};
+use crate::media::vorbis_file::VorbisFile;
+
+/// A decoder with an exact length that seeks to the exact frame.
+pub trait PcmSource {
+    /// Sample rate of the frames the next read returns.
+    fn rate(&self) -> u32;
+    /// Channels of the frames the next read returns.
+    fn channels(&self) -> u8;
+    /// Exact number of frames.
+    fn total_frames(&self) -> u64;
+    /// Positions the source so the next frame read is frame `frame` (the end if past it).
+    fn seek(&mut self, frame: u64) -> Result<(), Error>;
+    /// Makes frames ready; `false` at the end. Afterwards [`PcmSource::rate`] and
+    /// [`PcmSource::channels`] describe the next frames read.
+    fn prepare(&mut self) -> Result<bool, Error>;
+    /// Reads interleaved 16-bit frames into `out` (whole frames; at least one must fit);
+    /// returns the frame count, 0 at the end. Sources of more than 16 bits round to the
+    /// nearest, a pure function of the sample.
+    fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error>;
+    /// Reads interleaved float frames in [-1, 1) into `out`; returns the frame count.
+    fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error>;
+}
+
+impl<R: Read + Seek> PcmSource for VorbisFile<R> {
+    fn rate(&self) -> u32 {
+        VorbisFile::rate(self)
+    }
+    fn channels(&self) -> u8 {
+        VorbisFile::channels(self)
+    }
+    fn total_frames(&self) -> u64 {
+        VorbisFile::total_frames(self)
+    }
+    fn seek(&mut self, frame: u64) -> Result<(), Error> {
+        Ok(VorbisFile::seek(self, frame)?)
+    }
+    fn prepare(&mut self) -> Result<bool, Error> {
+        Ok(VorbisFile::prepare(self)?)
+    }
+    fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        Ok(VorbisFile::read_i16(self, out)?)
+    }
+    fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        Ok(VorbisFile::read_f32(self, out)?)
+    }
+}
+
+#[cfg(feature = "flac")]
+impl<R: Read + Seek> PcmSource for FlacFile<R> {
+    fn rate(&self) -> u32 {
+        FlacFile::rate(self)
+    }
+    fn channels(&self) -> u8 {
+        FlacFile::channels(self)
+    }
+    fn total_frames(&self) -> u64 {
+        FlacFile::total_frames(self)
+    }
+    fn seek(&mut self, frame: u64) -> Result<(), Error> {
+        Ok(FlacFile::seek(self, frame)?)
+    }
+    fn prepare(&mut self) -> Result<bool, Error> {
+        Ok(FlacFile::prepare(self)?)
+    }
+    fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        let n = FlacFile::read_i16(self, out)?;
+        to_vorbis_order(out, self.channels(), n);
+        Ok(n)
+    }
+    fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        let n = FlacFile::read_f32(self, out)?;
+        to_vorbis_order(out, self.channels(), n);
+        Ok(n)
+    }
+}
+
+#[cfg(feature = "flac")]
+/// Permutes the first `frames` frames of `samples` from WAV (FLAC) to Vorbis channel order.
+fn to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: usize) {
+    let order = order(channels);
+    if channels <= 2 || order.is_empty() {
+        return;
+    }
+    let ch = usize::from(channels);
+    for frame in samples.chunks_exact_mut(ch).take(frames) {
+        let mut wav = [T::default(); 8];
+        for (w, s) in wav.iter_mut().zip(frame.iter()) {
+            *w = *s;
+        }
+        for (&v, &w) in order.iter().zip(wav.iter()) {
+            if let Some(slot) = frame.get_mut(v) {
+                *slot = w;
+            }
+        }
+    }
+}
+
+/// An open Ogg Vorbis or FLAC (native or Ogg) file.
+// Held in a boxed `Transcoder`, once per stream: boxing a variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Decoder<R> {
+    /// Ogg Vorbis.
+    Vorbis(VorbisFile<R>),
+    /// FLAC, native or in Ogg (with the `flac` feature).
+    #[cfg(feature = "flac")]
+    Flac(FlacFile<R>),
+}
+
+impl<R: Read + Seek> Decoder<R> {
+    /// Opens `file` as FLAC when its bytes say so (`flac::is_flac`, with the `flac` feature),
+    /// else as Ogg Vorbis; the decoder's heap stays within `budget` bytes.
+    #[cfg_attr(not(feature = "flac"), allow(unused_mut))]
+    pub fn open(mut file: R, budget: usize) -> Result<Self, Error> {
+        #[cfg(feature = "flac")]
+        if flac::is_flac(&mut file)? {
+            return Ok(Decoder::Flac(FlacFile::open_with_budget(file, budget)?));
+        }
+        Ok(Decoder::Vorbis(VorbisFile::open_with_budget(file, budget)?))
+    }
+
+    fn source(&mut self) -> &mut dyn PcmSource {
+        match self {
+            Decoder::Vorbis(f) => f,
+            #[cfg(feature = "flac")]
+            Decoder::Flac(f) => f,
+        }
+    }
+
+    fn source_ref(&self) -> &dyn PcmSource {
+        match self {
+            Decoder::Vorbis(f) => f,
+            #[cfg(feature = "flac")]
+            Decoder::Flac(f) => f,
+        }
+    }
+}
+
+impl<R: Read + Seek> From<VorbisFile<R>> for Decoder<R> {
+    fn from(f: VorbisFile<R>) -> Self {
+        Decoder::Vorbis(f)
+    }
+}
+
+#[cfg(feature = "flac")]
+impl<R: Read + Seek> From<FlacFile<R>> for Decoder<R> {
+    fn from(f: FlacFile<R>) -> Self {
+        Decoder::Flac(f)
+    }
+}
+
+impl<R: Read + Seek> PcmSource for Decoder<R> {
+    fn rate(&self) -> u32 {
+        self.source_ref().rate()
+    }
+    fn channels(&self) -> u8 {
+        self.source_ref().channels()
+    }
+    fn total_frames(&self) -> u64 {
+        self.source_ref().total_frames()
+    }
+    fn seek(&mut self, frame: u64) -> Result<(), Error> {
+        self.source().seek(frame)
+    }
+    fn prepare(&mut self) -> Result<bool, Error> {
+        self.source().prepare()
+    }
+    fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        self.source().read_i16(out)
+    }
+    fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        self.source().read_f32(out)
+    }
+}

@@ -1,0 +1,215 @@
+//! FLAC as exact-length, seekable PCM renditions: the transcoder on FLAC files made by `flac`,
+//! and the real server serving them to a player.
+//!
+//! The L16 and WAV references are built here from `flac -d`'s samples: 16-bit samples as they
+//! are, wider ones rounded to the nearest 16-bit value (halves up, clamped), narrower ones
+//! shifted up; FLAC's channel order is already WAV's, so channels stay as they are. Every byte
+//! range and every time range of a rendition, produced by seeking, must equal the same slice
+//! of that reference. The LPCM-profile version (hi-res, multichannel) is checked against a
+//! linear run of the transcoder, whose conversion `transcode.rs` checks against its definition.
+
+mod common;
+mod ogg_util;
+
+use ogg_util::{Mem, Rng};
+use rill_core::media::flac::FlacFile;
+use rill_core::transcode::resample::frames_out;
+use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
+use rill_tests::flac_corpus::Spec;
+use rill_tests::renderer::netns::isolated;
+use rill_tests::renderer::{Player, Renderer};
+
+/// `s`, a sample of `bits` bits, as 16 bits by the rule the renditions promise.
+fn to_16(s: i32, bits: u8) -> i16 {
+    if bits <= 16 {
+        return (s << (16 - bits)) as i16;
+    }
+    let shift = bits - 16;
+    ((i64::from(s) + (1 << (shift - 1))) >> shift).clamp(-32768, 32767) as i16
+}
+
+/// The whole rendition of `spec` in `container`, from `flac -d`.
+fn reference(spec: &Spec, container: Container) -> (Layout, Vec<u8>) {
+    let layout = Layout::new(container, spec.rate, spec.channels, u64::from(spec.frames)).unwrap();
+    let mut out = vec![0u8; layout.header_len()];
+    layout.write_header(&mut out);
+    for s in spec.reference() {
+        let v = to_16(s, spec.bits);
+        out.extend_from_slice(&match container {
+            Container::Wav => v.to_le_bytes(),
+            Container::L16 | Container::Lpcm => v.to_be_bytes(),
+        });
+    }
+    assert_eq!(out.len() as u64, layout.total_len());
+    (layout, out)
+}
+
+/// Bytes `first..first + len` of `layout` by a transcoder over `file`, read in odd sizes.
+fn produce(file: &[u8], layout: Layout, first: u64, len: u64, rng: &mut Rng) -> Vec<u8> {
+    let f = FlacFile::open(Mem::new(file.to_vec())).expect("open");
+    let mut t = Transcoder::new(f, layout, first, len).expect("position");
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 9000];
+    loop {
+        let size = 1 + rng.below(9000) as usize;
+        let n = t.fill(&mut buf[..size]).expect("fill");
+        if n == 0 {
+            assert_eq!(t.remaining(), 0);
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The last byte, the first, and random byte spans and time spans of `layout`.
+fn spans(rng: &mut Rng, layout: Layout, n: usize) -> Vec<(u64, u64)> {
+    let total = layout.total_len();
+    let mut v = vec![(total - 1, 1), (0, 1)];
+    for i in 0..n {
+        let first = rng.below(total);
+        let len = match i % 3 {
+            0 => (1 + rng.below(7)).min(total - first),
+            1 => 1 + rng.below(total - first),
+            _ => total - first,
+        };
+        v.push((first, len));
+        let d = layout.duration_us();
+        let start = rng.below(d);
+        let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
+        let frames = layout.time_span(start, end);
+        let first = layout.frame_offset(frames.start);
+        v.push((first, layout.frame_offset(frames.end) - first));
+    }
+    v
+}
+
+fn specs() -> Vec<Spec> {
+    vec![
+        Spec::cd(&["-5"]),
+        Spec::cd(&["-8", "-S-"]),
+        Spec { bits: 24, rate: 96_000, frames: 288_000, ..Spec::cd(&["-5"]) },
+        Spec { channels: 6, ..Spec::cd(&["-5"]) },
+        Spec { bits: 8, channels: 1, rate: 22_050, frames: 50_000, ..Spec::cd(&["-5"]) },
+        Spec { ogg: true, ..Spec::cd(&["-5"]) },
+    ]
+}
+
+#[test]
+fn every_range_of_a_flac_rendition_is_exact() {
+    let mut rng = Rng::new(5);
+    for spec in specs() {
+        let file = spec.bytes();
+        for container in [Container::L16, Container::Wav] {
+            let (layout, whole) = reference(&spec, container);
+            let mut all = vec![(0, layout.total_len())];
+            all.extend(spans(&mut rng, layout, 12));
+            for (first, len) in all {
+                let got = produce(&file, layout, first, len, &mut rng);
+                let want = &whole[first as usize..(first + len) as usize];
+                assert!(got == want, "{} {container}: bytes {first}+{len}", spec.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_lpcm_version_of_hi_res_and_multichannel_flac_seeks_exactly() {
+    let mut rng = Rng::new(6);
+    for spec in [
+        Spec { bits: 24, rate: 96_000, frames: 288_000, ..Spec::cd(&["-5"]) },
+        Spec { channels: 6, ..Spec::cd(&["-5"]) },
+    ] {
+        let file = spec.bytes();
+        let (to, ch) = lpcm_target(spec.rate, spec.channels).expect("outside the profile");
+        let frames = frames_out(u64::from(spec.frames), spec.rate, to);
+        let layout = Layout::new(Container::Lpcm, to, ch, frames).unwrap();
+        let whole = produce(&file, layout, 0, layout.total_len(), &mut rng);
+        assert_eq!(whole.len() as u64, layout.total_len());
+        for (first, len) in spans(&mut rng, layout, 8) {
+            let got = produce(&file, layout, first, len, &mut rng);
+            assert!(got == whole[first as usize..(first + len) as usize], "{}", spec.name());
+        }
+        if spec.channels == 6 {
+            // The downmix reads FLAC's order (FL FR FC LFE BL BR): a signal only in the front
+            // left channel must come out on the left only.
+            let mut samples = vec![0i32; 6 * 20_000];
+            for (i, frame) in samples.chunks_mut(6).enumerate() {
+                frame[0] = ((i as f64 * 0.05).sin() * 20_000.0) as i32;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let wav = dir.path().join("left.wav");
+            let flac = dir.path().join("left.flac");
+            std::fs::write(&wav, rill_tests::flac_corpus::wav_bytes(6, 48_000, 16, &samples))
+                .unwrap();
+            let st = std::process::Command::new("flac")
+                .args(["-s", "-f", "-o"])
+                .arg(&flac)
+                .arg(&wav)
+                .status()
+                .unwrap();
+            assert!(st.success());
+            let bytes = std::fs::read(&flac).unwrap();
+            let layout = Layout::new(Container::Lpcm, 48_000, 2, 20_000).unwrap();
+            let pcm = produce(&bytes, layout, 0, layout.total_len(), &mut rng);
+            let (mut left, mut right) = (0i64, 0i64);
+            for f in pcm.chunks(4) {
+                left += i64::from(i16::from_be_bytes([f[0], f[1]])).abs();
+                right += i64::from(i16::from_be_bytes([f[2], f[3]])).abs();
+            }
+            assert!(left > 1000 * 20_000 && right == 0, "left {left}, right {right}");
+        }
+    }
+}
+
+/// The real server: a FLAC, a 24/96 FLAC and an Ogg FLAC named `.oga`, browsed and played by
+/// a generic player with byte ranges and DLNA time seeks.
+#[test]
+fn the_server_serves_flac_as_exact_seekable_pcm() {
+    isolated("the_server_serves_flac_as_exact_seekable_pcm", || {
+        let tracks = [
+            ("cd", Spec::cd(&["-5"]), "flac"),
+            (
+                "hires",
+                Spec { bits: 24, rate: 96_000, frames: 288_000, ..Spec::cd(&["-5"]) },
+                "flac",
+            ),
+            ("oggflac", Spec { ogg: true, ..Spec::cd(&["-5"]) }, "oga"),
+        ];
+        let (dir, root) = common::empty_dir();
+        for (name, spec, ext) in &tracks {
+            std::fs::copy(spec.path(), root.join(format!("{name}.{ext}"))).unwrap();
+        }
+        let server = common::start((dir, root));
+        let cp = Renderer::new(Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let items = common::items(&cp, &control, "0");
+        let mut rng = Rng::new(7);
+        for (name, spec, _) in &tracks {
+            let item = items.iter().find(|o| o.title == *name).expect(name);
+            for (container, ext) in [(Container::L16, "l16"), (Container::Wav, "wav")] {
+                let (layout, whole) = reference(spec, container);
+                let res = item.res.iter().find(|r| r.url.ends_with(ext)).expect(ext);
+                assert_eq!(res.size, Some(layout.total_len()), "{name}.{ext}");
+                assert!(res.duration.is_some());
+                let resp = cp.get(&res.url, &[]).unwrap();
+                assert_eq!(resp.status, 200);
+                assert!(resp.body == whole, "{name}.{ext}: whole rendition");
+                for _ in 0..4 {
+                    let first = rng.below(layout.total_len());
+                    let last = first + rng.below(layout.total_len() - first);
+                    let range = format!("bytes={first}-{last}");
+                    let resp = cp.get(&res.url, &[("Range", &range)]).unwrap();
+                    assert_eq!(resp.status, 206);
+                    assert!(resp.body == whole[first as usize..=last as usize], "{name} {range}");
+                }
+                let start_ms = rng.below(layout.duration_us() / 1000);
+                let npt = format!("npt={}.{:03}-", start_ms / 1000, start_ms % 1000);
+                let resp = cp.get(&res.url, &[("TimeSeekRange.dlna.org", &npt)]).unwrap();
+                assert_eq!(resp.status, 200, "{name} {npt}");
+                let first = layout.frame_offset(layout.frame_at(start_ms * 1000)) as usize;
+                assert!(resp.body == whole[first..], "{name}.{ext} {npt}");
+            }
+        }
+        server.shutdown();
+    });
+}
