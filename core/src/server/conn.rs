@@ -5,18 +5,15 @@ use core::net::IpAddr;
 use embedded_io::SeekFrom;
 use embedded_io_async::{Read, Write};
 
+use super::head::{CONTINUE, MIN_TX};
 use super::reply::{Body, Reply};
 use super::{Env, Server};
 use crate::http::request::{self, Error as RequestError, Method, Parsed, Request, EMPTY_HEADER};
-use crate::http::response::{Head, StatusCode};
-use crate::http::SliceWriter;
+use crate::http::response::StatusCode;
 use crate::transcode::Transcoder;
 
 /// Header slots parsed per request: [`crate::http::request::Limits::DEFAULT`] allows 48.
 const HEADER_SLOTS: usize = 48;
-
-/// Smallest `tx` buffer [`Server::serve`] accepts: room for any response head it writes.
-pub const MIN_TX: usize = 1024;
 
 /// How a connection ended, when it did not end because the peer closed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +74,7 @@ impl<E: Env> Server<'_, E> {
                 filled += n;
             };
             if framing.expect_continue && filled < framing.end {
-                conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+                conn.write_all(CONTINUE).await?;
             }
             while filled < framing.end {
                 let Some(free) = rx.get_mut(filled..framing.end) else { return Ok(()) };
@@ -146,7 +143,9 @@ impl<E: Env> Server<'_, E> {
         status: StatusCode,
     ) -> Result<(), Error<C::Error>> {
         let reply: Reply<E::File> = Reply::fatal(status);
-        let n = self.head(tx, request::Version::Http11, &reply, false)?;
+        let n = self
+            .head(tx, request::Version::Http11, &reply, false)
+            .map_err(|_| Error::TxTooSmall)?;
         conn.write_all(tx.get(..n).unwrap_or_default()).await?;
         if let Body::Text(text) = reply.body {
             conn.write_all(text.as_bytes()).await?;
@@ -164,7 +163,7 @@ impl<E: Env> Server<'_, E> {
         reply: Reply<E::File>,
     ) -> Result<bool, Error<C::Error>> {
         let keep_alive = req.keep_alive && !reply.close;
-        let n = self.head(tx, req.version, &reply, keep_alive)?;
+        let n = self.head(tx, req.version, &reply, keep_alive).map_err(|_| Error::TxTooSmall)?;
         conn.write_all(tx.get(..n).unwrap_or_default()).await?;
         if req.method == Method::Head {
             conn.flush().await?;
@@ -185,50 +184,6 @@ impl<E: Env> Server<'_, E> {
         conn.flush().await?;
         // A body cut short (the file shrank or failed) leaves the framing broken: close.
         Ok(keep_alive && complete)
-    }
-
-    /// Writes the head of `reply` into `tx`; returns its length.
-    fn head<F, IoError>(
-        &self,
-        tx: &mut [u8],
-        version: request::Version,
-        reply: &Reply<F>,
-        keep_alive: bool,
-    ) -> Result<usize, Error<IoError>> {
-        let mut head = Head::new(SliceWriter::new(tx), version, reply.status);
-        head.header("Server", self.server_header);
-        if let Some(now) = self.env.unix_time() {
-            head.date(now);
-        }
-        if let Some(content_type) = reply.content_type {
-            head.header("Content-Type", content_type);
-        }
-        head.content_length(reply.body.len());
-        if let Some(allow) = reply.allow {
-            head.header("Allow", allow);
-        }
-        if let Some(accepted) = &reply.subscription {
-            head.header("SID", accepted.sid.as_str());
-            head.header("TIMEOUT", format_args!("Second-{}", accepted.timeout));
-        }
-        if let Some(media) = &reply.media {
-            head.header("Accept-Ranges", "bytes");
-            if let Some(range) = media.content_range {
-                head.header("Content-Range", range);
-            }
-            if let Some(features) = media.features {
-                head.header("contentFeatures.dlna.org", features);
-            }
-            head.header("transferMode.dlna.org", media.transfer_mode.as_str());
-            if let Some(answer) = media.time_seek {
-                head.header("TimeSeekRange.dlna.org", answer);
-                head.header("Vary", "TimeSeekRange.dlna.org");
-            }
-            head.header("realTimeInfo.dlna.org", "DLNA.ORG_TLAG=*");
-        }
-        head.header("EXT", "");
-        head.connection(keep_alive);
-        head.finish_len().map_err(|_| Error::TxTooSmall)
     }
 }
 
