@@ -7,9 +7,6 @@
 //! opening files, the wall clock) comes through the small [`Env`] trait. [`busy`] writes the
 //! answer to a connection beyond capacity, with the same [`RETRY_AFTER`] as every other 503.
 //!
-//! [`Server::serve`] is the older async loop over an [`embedded_io_async`] connection, with the
-//! timeouts left to the shell; it goes once no shell uses it.
-//!
 //! Answers to SOAP actions and descriptions are rendered into a `Vec` sized exactly by a
 //! counting pass (see [`crate::xml::Render`]) and sent from it.
 //!
@@ -26,14 +23,12 @@
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
 //!   ([`Env::open_art`]), 404 otherwise.
 
-mod conn;
 pub mod connection;
 mod head;
 mod media;
 mod reply;
 mod route;
 
-pub use conn::{Error, Transmit};
 pub use connection::Connection;
 pub use head::{busy, MIN_TX, RETRY_AFTER};
 

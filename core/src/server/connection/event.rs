@@ -108,6 +108,20 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// Nothing counted yet (a `const fn`, for a `static`).
+    pub const fn new() -> Self {
+        Counters {
+            served: 0,
+            client_errors: 0,
+            server_errors: 0,
+            bytes: 0,
+            closed: 0,
+            client_faults: 0,
+            server_faults: 0,
+            timeouts: 0,
+        }
+    }
+
     /// Counts `event`.
     pub fn record(&mut self, event: &Event) {
         match *event {
