@@ -36,9 +36,12 @@ pub enum Close {
     TimedOut(Timer),
     /// A request that could not be framed (malformed, too large), answered with this status.
     Refused(u16),
-    /// The body of a response failed or ended before its `Content-Length` (a file that shrank
-    /// or cannot be read, a damaged stream): the framing is broken.
+    /// The file of a response failed or ended before its `Content-Length` (it shrank, or cannot
+    /// be read): the framing is broken.
     BodyFailed,
+    /// A transcoded rendition could not be produced to its end (a file damaged since it was
+    /// indexed): the framing is broken.
+    Transcode(crate::transcode::Error),
     /// No memory for a buffer the response needed.
     OutOfMemory,
 }
@@ -61,7 +64,7 @@ impl Close {
         match self {
             Close::Done | Close::ClientClosed | Close::TimedOut(Timer::Idle) => Fault::None,
             Close::ClientGone | Close::TimedOut(_) | Close::Refused(_) => Fault::Client,
-            Close::BodyFailed | Close::OutOfMemory => Fault::Server,
+            Close::BodyFailed | Close::Transcode(_) | Close::OutOfMemory => Fault::Server,
         }
     }
 }
@@ -76,7 +79,8 @@ impl fmt::Display for Close {
             Close::TimedOut(Timer::Request) => f.write_str("request not received in time"),
             Close::TimedOut(Timer::Stall) => f.write_str("client stopped reading (stall timeout)"),
             Close::Refused(status) => write!(f, "request refused with {status}"),
-            Close::BodyFailed => f.write_str("response body failed or ended early"),
+            Close::BodyFailed => f.write_str("the file failed or ended before its length"),
+            Close::Transcode(e) => write!(f, "transcoding failed: {e}"),
             Close::OutOfMemory => f.write_str("out of memory for a buffer"),
         }
     }

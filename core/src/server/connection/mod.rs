@@ -33,7 +33,7 @@
 //!
 //! Requests that cannot be framed get their status (400, 413, 431, 501, 505, see
 //! [`request::Error`]) and end the connection ([`Close::Refused`]); a body that fails half-way
-//! ends it too ([`Close::BodyFailed`]), since its framing is broken.
+//! ends it too ([`Close::BodyFailed`], [`Close::Transcode`]), since its framing is broken.
 
 mod event;
 mod storage;
@@ -602,7 +602,8 @@ fn produce<F: embedded_io::Read + embedded_io::Seek, S: Storage>(
             }
             let buf = tx.bytes_mut().get_mut(..want).ok_or(Close::OutOfMemory)?;
             match transcoder.fill(buf) {
-                Ok(0) | Err(_) => Err(Close::BodyFailed),
+                Ok(0) => Err(Close::Transcode(crate::transcode::Error::Truncated)),
+                Err(e) => Err(Close::Transcode(e)),
                 Ok(n) => {
                     r.pending = (0, n);
                     Ok(true)

@@ -399,3 +399,32 @@ fn fixed_buffers_work_as_a_board_gives_them() {
     let body_at = seen.output.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert_eq!(&seen.output[body_at..], &song(&env)[..]);
 }
+
+#[test]
+fn counters_add_up_what_connections_report() {
+    let (env, _) = test_env();
+    let server = server(&env);
+    let mut counters = super::Counters::new();
+    let mut input = DESCRIPTION.to_vec();
+    input.extend(b"GET /nowhere HTTP/1.1\r\n\r\n");
+    input.extend(b"GARBAGE\r\n\r\n");
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(false), rx, tx, T0);
+    let seen = drive(&mut conn, T0, &input, usize::MAX, usize::MAX, false);
+    for event in &seen.events {
+        counters.record(event);
+    }
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(false), rx, tx, T0);
+    conn.handle_input(at(1), b"GET / HTTP/1.1\r\n");
+    conn.handle_timeout(at(11));
+    counters.record(&conn.poll_event().unwrap());
+    assert_eq!(counters.served, 3);
+    assert_eq!(counters.client_errors, 2);
+    assert_eq!(counters.server_errors, 0);
+    assert_eq!(counters.bytes, seen.output.len() as u64);
+    assert_eq!(counters.closed, 2);
+    assert_eq!(counters.client_faults, 2);
+    assert_eq!(counters.server_faults, 0);
+    assert_eq!(counters.timeouts, 1);
+}
