@@ -185,7 +185,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                     Ok(Ok(0)) => conn.handle_body_error(),
                     Ok(Ok(n)) => conn.handle_sent(shared.now(), n),
                     Ok(Err(SendError::File(e))) => {
-                        tracing::warn!(%peer, "cannot send a file: {e}");
+                        // The warning is the connection's ending, reported once.
+                        tracing::debug!(%peer, "cannot send a file: {e}");
                         conn.handle_body_error();
                     }
                     Ok(Err(SendError::Socket(e))) => gone(&mut conn, peer, &e),
