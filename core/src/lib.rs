@@ -15,8 +15,8 @@
 //! - [`profile`]: recognising players from request headers, and what each one needs.
 //! - [`library`]: the media library model the ContentDirectory browses.
 //! - [`gena`]: eventing: SUBSCRIBE/UNSUBSCRIBE, the subscription table and its NOTIFYs.
-//! - [`server`]: the HTTP connection loop that ties them together, generic over
-//!   `embedded-io-async` connections, shared by the host and the firmware.
+//! - [`server`]: the HTTP connection that ties them together, a sans-IO state machine driven
+//!   by the host's and the firmware's sockets alike.
 //!
 //! Features: `alloc` enables the heap-backed parts (library model, Vorbis decoder state), each with a
 //! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `flac`

@@ -1,75 +1,52 @@
-//! One HTTP connection: `rill_core`'s [`Server`] over a tokio TCP stream.
+//! One HTTP connection: `rill_core`'s sans-IO [`Connection`] driven over a tokio TCP stream.
 //!
-//! The whole HTTP side (parsing, limits, keep-alive, description, SOAP, media, transcodes) is the
-//! core's, shared with the firmware. This module only provides what the core asks of a platform
-//! ([`Env`]: the library behind its lock, files from the served folders, the clocks, the player
-//! table, the event subscriptions) and the socket with its [`Timeouts`]:
-//! - the first byte of a request may take up to [`IDLE_TIMEOUT`] (a client that sends nothing
-//!   is dropped);
-//! - the whole request, head and body, must then arrive within [`REQUEST_TIMEOUT`] of that
-//!   first byte, so a client trickling a header byte now and then cannot hold a connection
-//!   (and its buffers) for ever. A new request begins when the previous one is answered: the
-//!   first write of a response other than `100 Continue` ends the request's clock;
-//! - a write waits at most [`STALL_TIMEOUT`]: a paused player stops reading (DLNA's connection
-//!   stall) and resumes later, so this is long; past it the connection is dropped.
+//! The whole HTTP side (parsing, limits, keep-alive, `100 Continue`, every timeout, the answers
+//! and the bodies of transcodes) is the core's, shared with the firmware. This module provides
+//! what the core asks of a platform ([`Env`]: the library behind its lock, files from the served
+//! folders, the clocks, the player table, the event subscriptions) and the socket: it reads
+//! into the connection's buffer, writes what it hands out, sends files with `sendfile(2)`, and
+//! waits for the socket no longer than the connection's next deadline.
 //!
-//! A connection that runs out of time is closed without an answer.
+//! Each event is counted in [`Shared::counters`] and logged once: a connection that ended by
+//! the client's doing (it went away, took too long, sent garbage) at debug level, by Rill's
+//! (a file that cannot be read, a damaged stream, no memory) as a warning, and so is every
+//! answer with a 5xx status other than the 503 of a full server.
 
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
 use nix::sys::sendfile::sendfile64;
 use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
 use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::server::{Env, Server, Transmit, CLIENTS, SUBSCRIPTIONS};
+use rill_core::server::connection::{Config, Counters, Event, Fault, Growable, Outgoing};
+use rill_core::server::{Connection, Env, Server, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::description::Device;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
+pub use rill_core::server::connection::Timeouts;
+
 use crate::art;
 use crate::storage::Storage;
 
-/// How long a connection may sit without sending anything we wait for.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Receive buffer per connection at first: real players' request heads are well under
+/// 1 KiB. It grows for a longer head, or a SOAP body, up to [`RX_MAX`], and shrinks back.
+const RX_START: usize = 2 * 1024;
 
-/// How long a request (head and body) may take to arrive, from its first byte.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest receive buffer: a request head (8 KiB) plus the largest body (64 KiB), as
+/// [`Limits::DEFAULT`] allows.
+const RX_MAX: usize = 80 * 1024;
 
-/// How long a player may stop reading (paused) before its connection is dropped.
-pub const STALL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// Receive buffer per connection: a request head (8 KiB) plus the largest body (64 KiB).
-const RX: usize = 80 * 1024;
-
-/// Send buffer per connection: response heads, and the chunk size of media streaming.
-const TX: usize = 64 * 1024;
-
-/// The time limits of a connection (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Longest wait for the first byte of a request.
-    pub idle: Duration,
-    /// Longest time from the first byte of a request to its last.
-    pub request: Duration,
-    /// Longest wait for a client to take more of a response.
-    pub stall: Duration,
-}
-
-impl Default for Timeouts {
-    /// [`IDLE_TIMEOUT`], [`REQUEST_TIMEOUT`], [`STALL_TIMEOUT`].
-    fn default() -> Self {
-        Timeouts { idle: IDLE_TIMEOUT, request: REQUEST_TIMEOUT, stall: STALL_TIMEOUT }
-    }
-}
+/// Chunk of a transcoded stream: the send buffer while one is sent (files go with `sendfile`,
+/// SOAP answers from their own buffer; between responses there is none).
+const CHUNK: usize = 64 * 1024;
 
 /// What every connection shares: the device identity, the library and the served folders.
 #[derive(Debug)]
@@ -98,6 +75,8 @@ pub struct Shared {
     /// enters the player table, for whoever shows what the server serves
     /// ([`crate::notify`]'s `STATUS=`).
     pub changes: tokio::sync::watch::Sender<()>,
+    /// What the HTTP connections reported (see the module docs).
+    pub counters: Mutex<Counters>,
 }
 
 impl Shared {
@@ -121,6 +100,7 @@ impl Shared {
             events_changed: tokio::sync::Notify::new(),
             art: art::Cache::new(),
             changes: tokio::sync::watch::Sender::new(()),
+            counters: Mutex::new(Counters::default()),
         }
     }
 
@@ -182,20 +162,133 @@ impl Env for Shared {
     }
 }
 
-/// Serves one accepted connection until it ends or runs out of time.
-pub async fn serve(stream: TcpStream, shared: Arc<Shared>, timeouts: Timeouts) -> Result<()> {
-    no_delay(&stream)?;
-    let local = stream.local_addr()?;
-    let peer: SocketAddr = stream.peer_addr()?;
+/// Serves one accepted connection until it ends; what happened is logged and counted.
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeouts) {
+    let (local, peer) = match (stream.local_addr(), stream.peer_addr(), no_delay(&stream)) {
+        (Ok(local), Ok(peer), Ok(())) => (local, peer),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => {
+            tracing::debug!("connection lost before it was served: {e}");
+            return;
+        }
+    };
     let device = Device::rill(&shared.name, &shared.udn, &[]);
     let server = Server::new(&*shared, device, &shared.server, Limits::DEFAULT);
-    let mut conn = Timed { stream, timeouts, request_start: None };
-    let (mut rx, mut tx) = (vec![0u8; RX], vec![0u8; TX]);
-    server
-        .serve(&mut conn, &mut rx, &mut tx, &local.to_string(), peer.ip())
-        .await
-        .map_err(|e| anyhow!("{e:?}"))
+    let host = local.to_string();
+    let config = Config { timeouts, send_files: true, chunk: CHUNK };
+    let (rx, tx) = (Growable::new(RX_START, RX_MAX), Growable::new(0, CHUNK));
+    let mut conn = Connection::new(&server, &host, peer.ip(), config, rx, tx, shared.now());
+    loop {
+        conn.handle_timeout(shared.now());
+        while let Some(event) = conn.poll_event() {
+            report(&shared, peer, event);
+        }
+        let Some(deadline) = conn.poll_at() else { return };
+        let deadline = shared.instant(deadline);
+        match conn.poll_transmit(shared.now()) {
+            Some(Outgoing::Bytes(bytes)) => {
+                match tokio::time::timeout_at(deadline, stream.write(bytes)).await {
+                    Ok(Ok(n)) => conn.handle_sent(shared.now(), n),
+                    Ok(Err(e)) => gone(&mut conn, peer, &e),
+                    Err(_) => {}
+                }
+            }
+            Some(Outgoing::File { file, offset, len }) => {
+                let sent = send_file(&stream, file.inner(), offset, len);
+                match tokio::time::timeout_at(deadline, sent).await {
+                    // The file is shorter than announced.
+                    Ok(Ok(0)) => conn.handle_body_error(),
+                    Ok(Ok(n)) => conn.handle_sent(shared.now(), n),
+                    Ok(Err(SendError::File(e))) => {
+                        // The warning is the connection's ending, reported once.
+                        tracing::debug!(%peer, "cannot send a file: {e}");
+                        conn.handle_body_error();
+                    }
+                    Ok(Err(SendError::Socket(e))) => gone(&mut conn, peer, &e),
+                    Err(_) => {}
+                }
+            }
+            None => {
+                // Answering may have finished a response: the deadline is the next request's.
+                let Some(deadline) = conn.poll_at() else { continue };
+                let deadline = shared.instant(deadline);
+                let read = stream.read(conn.receive_buffer());
+                match tokio::time::timeout_at(deadline, read).await {
+                    Ok(Ok(0)) => conn.handle_eof(shared.now()),
+                    Ok(Ok(n)) => conn.handle_received(shared.now(), n),
+                    Ok(Err(e)) => gone(&mut conn, peer, &e),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
 }
+
+/// The socket failed: the client is gone (reset, broken pipe).
+fn gone<E: Env>(conn: &mut Connection<'_, E, Growable>, peer: SocketAddr, e: &io::Error) {
+    tracing::trace!(%peer, "socket error: {e}");
+    conn.handle_io_error();
+}
+
+/// Counts `event` and logs it as the module docs say.
+fn report(shared: &Shared, peer: SocketAddr, event: Event) {
+    shared.counters.lock().unwrap_or_else(PoisonError::into_inner).record(&event);
+    match event {
+        Event::Served { status, bytes } if status >= 500 && status != 503 => {
+            tracing::warn!(%peer, status, bytes, "answered with a server error");
+        }
+        Event::Served { status, bytes } => tracing::trace!(%peer, status, bytes, "answered"),
+        Event::Closed(close) => match close.fault() {
+            Fault::None | Fault::Client => tracing::debug!(%peer, "connection ended: {close}"),
+            Fault::Server => tracing::warn!(%peer, "connection ended: {close}"),
+        },
+    }
+}
+
+/// Why [`send_file`] failed.
+enum SendError {
+    /// Reading the file failed.
+    File(io::Error),
+    /// Writing the socket failed.
+    Socket(io::Error),
+}
+
+/// Sends up to `len` bytes of `file` from `offset` with `sendfile(2)`: from the page cache to
+/// the socket without a copy through user space (what MiniDLNA does too), once the socket is
+/// writable. Returns the bytes sent, 0 if the file ended.
+async fn send_file(
+    stream: &TcpStream,
+    file: &std::fs::File,
+    offset: u64,
+    len: u64,
+) -> Result<usize, SendError> {
+    use nix::errno::Errno;
+    let mut offset = i64::try_from(offset).map_err(|e| SendError::File(io::Error::other(e)))?;
+    let chunk = usize::try_from(len).unwrap_or(usize::MAX).min(SENDFILE_CHUNK);
+    loop {
+        stream.writable().await.map_err(SendError::Socket)?;
+        let mut failed = None;
+        let sent = stream.try_io(Interest::WRITABLE, || {
+            sendfile64(stream, file, Some(&mut offset), chunk).map_err(|e| match e {
+                Errno::EAGAIN => io::ErrorKind::WouldBlock.into(),
+                // Errors of the input file (sendfile(2)): an I/O error, or no such span.
+                Errno::EIO | Errno::EINVAL | Errno::EOVERFLOW | Errno::ESPIPE => {
+                    failed = Some(e);
+                    io::Error::from(e)
+                }
+                e => io::Error::from(e),
+            })
+        });
+        match sent {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if failed.is_some() => return Err(SendError::File(e)),
+            Err(e) => return Err(SendError::Socket(e)),
+        }
+    }
+}
+
+/// Most bytes one `sendfile` call is asked for, so a huge range still yields to the runtime.
+const SENDFILE_CHUNK: usize = 4 << 20;
 
 /// Turns Nagle's algorithm off. The server writes a response head, then its body: with Nagle
 /// on, a body shorter than a segment waits for the ACK of the head, which the client delays
@@ -203,95 +296,6 @@ pub async fn serve(stream: TcpStream, shared: Arc<Shared>, timeouts: Timeouts) -
 /// media answer would come 40 ms late.
 fn no_delay(stream: &TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)
-}
-
-/// A TCP stream whose reads and writes time out (see the module docs).
-struct Timed {
-    stream: TcpStream,
-    timeouts: Timeouts,
-    /// When the first byte of the request being read arrived; `None` between requests.
-    request_start: Option<tokio::time::Instant>,
-}
-
-impl Timed {
-    /// A response is being written: the request is complete.
-    fn answering(&mut self) {
-        self.request_start = None;
-    }
-}
-
-impl embedded_io_async::ErrorType for Timed {
-    type Error = io::Error;
-}
-
-impl embedded_io_async::Read for Timed {
-    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let limit = match self.request_start {
-            None => self.timeouts.idle,
-            Some(start) => self.timeouts.request.saturating_sub(start.elapsed()),
-        };
-        let n = within(limit, self.stream.read(buf)).await?;
-        if n > 0 && self.request_start.is_none() {
-            self.request_start = Some(tokio::time::Instant::now());
-        }
-        Ok(n)
-    }
-}
-
-/// Files go out with `sendfile(2)`: from the page cache to the socket without a copy through
-/// user space (what MiniDLNA does too), waiting for the socket to be writable in between.
-impl Transmit<FromStd<std::fs::File>> for Timed {
-    async fn transmit(
-        &mut self,
-        file: &mut FromStd<std::fs::File>,
-        first: u64,
-        len: u64,
-        _buf: &mut [u8],
-    ) -> io::Result<bool> {
-        let (Ok(mut offset), Ok(end)) =
-            (i64::try_from(first), i64::try_from(first.saturating_add(len)))
-        else {
-            return Ok(false);
-        };
-        self.answering();
-        let file = file.inner();
-        while offset < end {
-            let chunk = usize::try_from(end - offset).unwrap_or(usize::MAX).min(SENDFILE_CHUNK);
-            within(self.timeouts.stall, self.stream.writable()).await?;
-            let sent = self.stream.try_io(Interest::WRITABLE, || {
-                sendfile64(&self.stream, file, Some(&mut offset), chunk).map_err(io::Error::from)
-            });
-            match sent {
-                // The file is shorter than announced: the framing is broken, the caller closes.
-                Ok(0) => return Ok(false),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(true)
-    }
-}
-
-/// Most bytes one `sendfile` call is asked for, so a huge range still yields to the runtime.
-const SENDFILE_CHUNK: usize = 4 << 20;
-
-impl embedded_io_async::Write for Timed {
-    async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // `100 Continue` invites the body of the request still being read.
-        if !buf.starts_with(b"HTTP/1.1 100 ") {
-            self.answering();
-        }
-        within(self.timeouts.stall, self.stream.write(buf)).await
-    }
-
-    async fn flush(&mut self) -> io::Result<()> {
-        within(self.timeouts.stall, self.stream.flush()).await
-    }
-}
-
-async fn within<T>(limit: Duration, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-    tokio::time::timeout(limit, io).await.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
 }
 
 #[cfg(test)]

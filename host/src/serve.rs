@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use rill_core::server::busy;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
@@ -57,10 +58,6 @@ const REFUSING: usize = 64;
 /// How long a refused connection is drained before it is closed, so the client reads the 503
 /// (closing with its request unread would reset the connection and could lose the answer).
 const REFUSE_LINGER: Duration = Duration::from_secs(1);
-
-/// The whole answer to a connection beyond [`Config::max_connections`].
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
-    Content-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// Everything `rill serve` needs, resolved from the command line and the environment.
 #[derive(Debug, Clone)]
@@ -277,10 +274,13 @@ impl Gate {
     }
 }
 
-/// Answers 503, then reads and drops what the client sends for a moment before closing.
-async fn refuse_busy(mut stream: TcpStream) {
+/// Answers 503 (the core's [`busy`] answer), then reads and drops what the client sends for a
+/// moment before closing.
+async fn refuse_busy(mut stream: TcpStream, server_header: &str) {
+    let mut answer = [0u8; 512];
+    let Ok(len) = busy(&mut answer, server_header) else { return };
     // A fresh socket's send buffer takes the whole answer at once; if not, just close.
-    if stream.try_write(BUSY).is_err() {
+    if stream.try_write(answer.get(..len).unwrap_or_default()).is_err() {
         return;
     }
     let _ = tokio::time::timeout(REFUSE_LINGER, async {
@@ -311,16 +311,15 @@ async fn accept_task(
                         let shared = Arc::clone(&shared);
                         let timeouts = gate.timeouts;
                         connections.spawn(async move {
-                            if let Err(e) = connection::serve(stream, shared, timeouts).await {
-                                tracing::debug!(%peer, "connection ended: {e:#}");
-                            }
+                            connection::serve(stream, shared, timeouts).await;
                             drop(slot);
                         });
                     }
                     Admission::Busy(permit) => {
                         tracing::debug!(%peer, "HTTP connection refused: all slots taken");
+                        let shared = Arc::clone(&shared);
                         connections.spawn(async move {
-                            refuse_busy(stream).await;
+                            refuse_busy(stream, &shared.server).await;
                             drop(permit);
                         });
                     }

@@ -1,16 +1,14 @@
-//! The HTTP side of a Rill media server: one connection loop shared by the host and the firmware.
+//! The HTTP side of a Rill media server: one connection engine shared by the host and the firmware.
 //!
-//! [`Server::serve`] reads requests from any [`embedded_io_async`] connection, answers the
-//! device description, the SCPDs, SOAP control and media, and returns when the connection is
-//! done. Everything the platform must provide (the library behind its lock, opening files, the
-//! wall clock) comes through the small [`Env`] trait; the shell keeps only the sockets and the
-//! timeouts (read and idle timeouts are properties of its socket type: tokio's `timeout`, or
-//! embassy-net's `TcpSocket::set_timeout`).
+//! A [`Connection`] is a sans-IO state machine (bytes and time in; bytes to send, the next
+//! deadline and events out) that frames requests, keeps connections alive, owns every time
+//! limit ([`connection::Timeouts`]) and sends the answers the [`Server`] builds; the shell keeps
+//! only the socket. Everything else the platform must provide (the library behind its lock,
+//! opening files, the wall clock) comes through the small [`Env`] trait. [`busy`] writes the
+//! answer to a connection beyond capacity, with the same [`RETRY_AFTER`] as every other 503.
 //!
-//! Memory per connection is the two buffers the caller passes: `rx` holds one request head plus
-//! its body (so its size caps both, on top of [`Limits`]), `tx` holds a response head and is the
-//! unit of media streaming. Answers to SOAP actions and descriptions are rendered into a `Vec`
-//! sized exactly by a counting pass (see [`crate::xml::Render`]).
+//! Answers to SOAP actions and descriptions are rendered into a `Vec` sized exactly by a
+//! counting pass (see [`crate::xml::Render`]) and sent from it.
 //!
 //! Answers, by path (see [`crate::upnp`] for the URL layout):
 //! - malformed heads 400, oversized heads 431, oversized bodies 413, request bodies with a
@@ -25,12 +23,14 @@
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
 //!   ([`Env::open_art`]), 404 otherwise.
 
-mod conn;
+pub mod connection;
+mod head;
 mod media;
 mod reply;
 mod route;
 
-pub use conn::{Error, Transmit, MIN_TX};
+pub use connection::Connection;
+pub use head::{busy, MIN_TX, RETRY_AFTER};
 
 use crate::gena::Subscriptions;
 use crate::http::request::Limits;

@@ -1,10 +1,7 @@
-//! Scenario tests: whole requests as bytes through [`Server::serve`] over an in-memory
+//! Scenario tests: whole requests as bytes through a [`Connection`] driven as a shell would,
 //! connection, responses parsed back with httparse.
 
 use core::convert::Infallible;
-use core::future::Future;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
 use std::collections::HashMap;
 use std::string::String;
 use std::vec::Vec;
@@ -12,6 +9,7 @@ use std::vec::Vec;
 use core::cell::RefCell;
 use core::net::{IpAddr, Ipv4Addr};
 
+use super::connection::{Config, Connection, Event, Outgoing, Storage, Timeouts};
 use super::{Env, Server, CLIENTS, SUBSCRIPTIONS};
 use crate::gena::{Subscriptions, MAX_NOTIFY};
 use crate::http::request::Limits;
@@ -20,22 +18,10 @@ use crate::profile::Clients;
 use crate::time::Instant;
 use crate::upnp::description::Device;
 
-/// Runs a future whose I/O is always ready (the in-memory connection) to completion.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000_000 {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("future did not complete");
-}
-
 /// A file in memory.
-struct MemFile {
+pub(crate) struct MemFile {
     data: Vec<u8>,
-    pos: usize,
+    pub pos: usize,
 }
 
 impl embedded_io::ErrorType for MemFile {
@@ -62,12 +48,12 @@ impl embedded_io::Seek for MemFile {
 }
 
 /// A library of one folder with a few files, their bytes kept in memory.
-struct TestEnv {
+pub(crate) struct TestEnv {
     library: Library,
-    files: HashMap<String, Vec<u8>>,
+    pub files: HashMap<String, Vec<u8>>,
     clients: RefCell<Clients<CLIENTS>>,
     events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
-    answer_budget: usize,
+    pub answer_budget: usize,
 }
 
 impl Env for TestEnv {
@@ -110,7 +96,7 @@ impl Env for TestEnv {
     }
 }
 
-fn test_env() -> (TestEnv, ObjectId) {
+pub(crate) fn test_env() -> (TestEnv, ObjectId) {
     let mut library = Library::new();
     library.add_root(0, "Music").unwrap();
     let mut files = HashMap::new();
@@ -126,41 +112,73 @@ fn test_env() -> (TestEnv, ObjectId) {
     (TestEnv { library, files, clients, events, answer_budget: usize::MAX }, id)
 }
 
-/// An in-memory connection: the client's bytes in (delivered `chunk` at a time), ours out.
-struct Conn {
-    input: Vec<u8>,
-    pos: usize,
+/// What a simulated client saw of a connection: the bytes it received and the events.
+pub(crate) struct Seen {
+    pub output: Vec<u8>,
+    pub events: Vec<Event>,
+}
+
+/// Drives `conn` at a fixed `now` as a shell would: the client's `input` delivered `chunk`
+/// bytes at a time, then the end of its stream (if `eof`), and at most `take` bytes accepted
+/// per write (files read as a board does when the connection hands them out). Returns once the
+/// connection is closed or waits for more input.
+pub(crate) fn drive<S: Storage>(
+    conn: &mut Connection<'_, TestEnv, S>,
+    now: Instant,
+    input: &[u8],
     chunk: usize,
-    output: Vec<u8>,
-}
-
-impl embedded_io_async::ErrorType for Conn {
-    type Error = Infallible;
-}
-
-impl embedded_io_async::Read for Conn {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
-        let rest = &self.input[self.pos..];
-        let n = rest.len().min(buf.len()).min(self.chunk);
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.pos += n;
-        Ok(n)
+    take: usize,
+    eof: bool,
+) -> Seen {
+    let mut seen = Seen { output: Vec::new(), events: Vec::new() };
+    let (mut pos, mut ended) = (0, false);
+    for _ in 0..10_000_000 {
+        conn.handle_timeout(now);
+        seen.events.extend(core::iter::from_fn(|| conn.poll_event()));
+        if conn.is_closed() {
+            return seen;
+        }
+        match conn.poll_transmit(now) {
+            Some(Outgoing::Bytes(bytes)) => {
+                let n = bytes.len().min(take);
+                seen.output.extend_from_slice(&bytes[..n]);
+                conn.handle_sent(now, n);
+            }
+            Some(Outgoing::File { file, offset, len }) => {
+                let mut buf = vec![0u8; (len as usize).min(take).min(8192)];
+                file.pos = offset as usize;
+                let n = embedded_io::Read::read(file, &mut buf).unwrap();
+                seen.output.extend_from_slice(&buf[..n]);
+                if n == 0 {
+                    conn.handle_body_error();
+                } else {
+                    conn.handle_sent(now, n);
+                }
+            }
+            None if pos < input.len() => {
+                let end = input.len().min(pos.saturating_add(chunk));
+                let n = conn.handle_input(now, &input[pos..end]);
+                assert!(n > 0, "the connection takes no input while waiting for it");
+                pos += n;
+            }
+            None if eof && !ended => {
+                conn.handle_eof(now);
+                ended = true;
+            }
+            None => return seen,
+        }
     }
+    panic!("the connection did not settle");
 }
 
-/// The in-memory connection sends files the default way, through the send buffer.
-impl super::Transmit<MemFile> for Conn {}
-
-impl embedded_io_async::Write for Conn {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
-        self.output.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    async fn flush(&mut self) -> Result<(), Infallible> {
-        Ok(())
-    }
+/// A server for the tests.
+pub(crate) fn server(env: &TestEnv) -> Server<'_, TestEnv> {
+    let device = Device::rill("Test", "uuid:00000000-0000-4000-8000-000000000000", &[]);
+    Server::new(env, device, "Test/1 UPnP/1.0 DLNADOC/1.50 Rill/0", Limits::DEFAULT)
 }
+
+/// The address the test clients come from.
+pub(crate) const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 /// One parsed response.
 #[derive(Debug)]
@@ -179,13 +197,14 @@ impl Response {
 /// Sends `input` through a fresh server; returns the responses. `head_requests` says how many
 /// responses (from the first) answer HEAD requests, whose Content-Length has no body behind it.
 fn exchange_with(env: &TestEnv, input: &[u8], chunk: usize, head_requests: usize) -> Vec<Response> {
-    let device = Device::rill("Test", "uuid:00000000-0000-4000-8000-000000000000", &[]);
-    let server = Server::new(env, device, "Test/1 UPnP/1.0 DLNADOC/1.50 Rill/0", Limits::DEFAULT);
-    let mut conn = Conn { input: input.to_vec(), pos: 0, chunk, output: Vec::new() };
+    let server = server(env);
     let (mut rx, mut tx) = (vec![0u8; 16 * 1024], vec![0u8; 4096]);
-    let peer = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
-    block_on(server.serve(&mut conn, &mut rx, &mut tx, "127.0.0.1:8200", peer)).unwrap();
-    parse_responses(&conn.output, head_requests)
+    let config = Config { timeouts: Timeouts::DEFAULT, send_files: false, chunk: 4096 };
+    let now = Instant::from_millis(1);
+    let mut conn =
+        Connection::new(&server, "127.0.0.1:8200", PEER, config, &mut rx[..], &mut tx[..], now);
+    let seen = drive(&mut conn, now, input, chunk, usize::MAX, true);
+    parse_responses(&seen.output, head_requests)
 }
 
 fn exchange(input: &[u8]) -> Vec<Response> {

@@ -107,7 +107,12 @@ impl<'s, D: BlockDevice> Env for Appliance<'s, D> {
 
     fn open(&self, file: &FileRef<'_>) -> Option<(File<'s, D>, u64)> {
         // One volume: every root is the volume's root folder.
-        self.storage.open(file.components())
+        let opened = self.storage.open(file.components());
+        if opened.is_none() {
+            // Indexed at boot, so it should be there: the card or its file system failed.
+            warn!("HTTP: cannot open a library file");
+        }
+        opened
     }
 
     /// The appliance makes no thumbnails (no image scaler on the board), so no item is marked

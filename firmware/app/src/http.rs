@@ -1,20 +1,19 @@
-//! HTTP over embassy-net: a fixed number of connection slots running the core's
-//! `Server::serve`, plus one slot that answers 503 when they are all busy.
+//! HTTP over embassy-net: a fixed number of connection slots, each driving the core's sans-IO
+//! [`Connection`] over a TCP socket, plus one slot that answers 503 when they are all busy.
 //!
 //! smoltcp has no listen backlog: a listening socket takes exactly one connection. Each slot is
 //! one socket that listens on port 80, serves its connection to the end, and listens again;
-//! the overflow slot does the same but answers every connection with `503 Service Unavailable`
-//! and `Retry-After`, so a client beyond capacity learns so instead of hanging. Each slot's
-//! buffers ([`SlotBuffers`]) are sized at build time.
+//! the overflow slot does the same but answers every connection with the core's
+//! [`busy`](rill_core::server::busy) answer (`503 Service Unavailable` with `Retry-After`), so a
+//! client beyond capacity learns so instead of hanging. Each slot's buffers ([`SlotBuffers`])
+//! are sized at build time; the connection receives and sends from them and never grows them.
 //!
-//! Slots are reclaimed from clients that stop playing their part (see [`Timeouts`]):
-//! - waiting for a request: at most [`Timeouts::idle`] for its first byte;
-//! - once it has begun, its head and body must arrive within [`Timeouts::header`] (a client
-//!   that trickles a header byte at a time cannot hold a slot);
-//! - a write may wait [`Timeouts::stall`] for the client to read (a paused player stops
-//!   reading, DLNA's connection stall, and resumes later);
-//! - a peer that vanished (unplugged, crashed) is detected by TCP keep-alives and
-//!   retransmissions and dropped after [`Timeouts::dead_peer`].
+//! Every time limit of a request is the core's ([`Timeouts::connection`], the same values as
+//! the host's), enforced by waiting on the socket no longer than the connection's next
+//! deadline. Only a peer that vanished (unplugged, crashed) is the TCP stack's: it is detected
+//! by keep-alives and retransmissions and dropped after [`Timeouts::dead_peer`]. Each ending of a
+//! connection is logged once with its reason (debug, or a warning when it was the appliance's
+//! fault) and counted in [`Occupancy::counters`].
 
 use core::cell::Cell;
 use core::fmt::Write as _;
@@ -24,15 +23,14 @@ use embassy_futures::select::{select, Either};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::signal::Signal;
 
-use embassy_net::tcp::{self, TcpSocket};
+use embassy_net::tcp::TcpSocket;
 use embassy_net::{IpAddress, Stack};
-use embassy_time::{with_deadline, with_timeout, Duration, Instant};
-use embedded_io_async::{ErrorKind, Write};
+use embassy_time::{with_deadline, with_timeout, Duration, Instant as Clock};
+use embedded_io_async::Write;
 use embedded_sdmmc::BlockDevice;
-use rill_core::http::request::Version;
-use rill_core::http::response::{Head, StatusCode};
-use rill_core::http::SliceWriter;
-use rill_core::server::{Server, Transmit};
+use rill_core::server::connection::{self, Config, Counters, Event, Fault, Outgoing};
+use rill_core::server::{Connection, Server};
+use rill_core::time::Instant;
 
 use crate::appliance::Appliance;
 
@@ -50,24 +48,16 @@ pub const SOCKET_TX: usize = 8 * 1024;
 /// How long clients may take; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Between requests, for the first byte of the next.
-    pub idle: Duration,
-    /// From the first byte of a request to the last of its body.
-    pub header: Duration,
-    /// For a client to take what we write.
-    pub stall: Duration,
+    /// The limits of each request and response, the core's.
+    pub connection: connection::Timeouts,
     /// Without any answer from the peer (keep-alives and retransmissions unanswered).
     pub dead_peer: Duration,
 }
 
 impl Timeouts {
-    /// Idle 30 s, header 10 s, stall 5 min, dead peer 60 s.
-    pub const DEFAULT: Timeouts = Timeouts {
-        idle: Duration::from_secs(30),
-        header: Duration::from_secs(10),
-        stall: Duration::from_secs(300),
-        dead_peer: Duration::from_secs(60),
-    };
+    /// The core's [`connection::Timeouts::DEFAULT`], dead peer 60 s.
+    pub const DEFAULT: Timeouts =
+        Timeouts { connection: connection::Timeouts::DEFAULT, dead_peer: Duration::from_secs(60) };
 }
 
 /// One slot's memory: the socket's buffers and the server's.
@@ -120,12 +110,22 @@ impl Default for BusyBuffers {
 pub struct Occupancy {
     free: Cell<usize>,
     changed: Signal<NoopRawMutex, ()>,
+    counters: Cell<Counters>,
 }
 
 impl Occupancy {
     /// No slot listening yet.
     pub const fn new() -> Self {
-        Occupancy { free: Cell::new(0), changed: Signal::new() }
+        Occupancy {
+            free: Cell::new(0),
+            changed: Signal::new(),
+            counters: Cell::new(Counters::new()),
+        }
+    }
+
+    /// What the connections of every slot reported so far.
+    pub fn counters(&self) -> Counters {
+        self.counters.get()
     }
 
     fn add(&self, n: isize) {
@@ -175,15 +175,80 @@ pub async fn slot<D: BlockDevice>(
             IpAddress::Ipv4(v4) => IpAddr::V4(v4),
         };
         debug!("HTTP: connection from {}", peer);
-        let mut conn = Timed::new(&mut socket, timeouts);
-        let served =
-            server.serve(&mut conn, &mut buffers.rx, &mut buffers.tx, &host, peer_ip).await;
-        match served {
-            Ok(()) => {}
-            Err(rill_core::server::Error::Io(e)) => debug!("HTTP: {} ended: {}", peer, e),
-            Err(rill_core::server::Error::TxTooSmall) => warn!("HTTP: send buffer too small"),
-        }
+        let config = Config { timeouts: timeouts.connection, send_files: false, chunk: TX };
+        let (rx, tx) = (&mut buffers.rx[..], &mut buffers.tx[..]);
+        let conn = Connection::new(server, &host, peer_ip, config, rx, tx, now());
+        drive(&mut socket, conn, occupancy).await;
         finish(&mut socket).await;
+    }
+}
+
+/// The monotonic time on the core's clock (the same as the appliance's).
+fn now() -> Instant {
+    Instant::from_micros(Clock::now().as_micros())
+}
+
+/// Runs `conn` over `socket` until it is closed (see the loop in the core's
+/// [`rill_core::server::connection`] docs).
+async fn drive<E: rill_core::server::Env, S: connection::Storage>(
+    socket: &mut TcpSocket<'_>,
+    mut conn: Connection<'_, E, S>,
+    occupancy: &Occupancy,
+) {
+    #[cfg(feature = "ttfb")]
+    let mut ttfb = Ttfb::default();
+    loop {
+        conn.handle_timeout(now());
+        while let Some(event) = conn.poll_event() {
+            report(occupancy, &event);
+        }
+        let Some(deadline) = conn.poll_at() else { return };
+        let deadline = Clock::from_micros(deadline.as_micros());
+        match conn.poll_transmit(now()) {
+            Some(Outgoing::Bytes(bytes)) => {
+                #[cfg(feature = "ttfb")]
+                ttfb.writing(bytes);
+                match with_deadline(deadline, socket.write(bytes)).await {
+                    Ok(Ok(n)) => conn.handle_sent(now(), n),
+                    Ok(Err(_)) => conn.handle_io_error(),
+                    Err(_) => {}
+                }
+            }
+            // Not asked for (`send_files` is off): the connection reads files itself.
+            Some(Outgoing::File { .. }) => conn.handle_body_error(),
+            None => {
+                // Answering may have finished a response: the deadline is the next request's.
+                let Some(deadline) = conn.poll_at() else { continue };
+                let deadline = Clock::from_micros(deadline.as_micros());
+                match with_deadline(deadline, socket.read(conn.receive_buffer())).await {
+                    Ok(Ok(0)) => conn.handle_eof(now()),
+                    Ok(Ok(n)) => {
+                        #[cfg(feature = "ttfb")]
+                        ttfb.received();
+                        conn.handle_received(now(), n);
+                    }
+                    Ok(Err(_)) => conn.handle_io_error(),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Counts `event` and logs the ending of a connection once, as the module docs say.
+fn report(occupancy: &Occupancy, event: &Event) {
+    let mut counters = occupancy.counters.get();
+    counters.record(event);
+    occupancy.counters.set(counters);
+    match *event {
+        Event::Served { status, .. } if status >= 500 && status != 503 => {
+            warn!("HTTP: answered {}", status);
+        }
+        Event::Served { .. } => {}
+        Event::Closed(close) => match close.fault() {
+            Fault::None | Fault::Client => debug!("HTTP: connection ended: {}", close),
+            Fault::Server => warn!("HTTP: connection ended: {} ({})", close, counters),
+        },
     }
 }
 
@@ -194,7 +259,7 @@ pub async fn busy(
     occupancy: &Occupancy,
     buffers: &mut BusyBuffers,
 ) -> ! {
-    let len = busy_head(&mut buffers.head, server_header);
+    let len = rill_core::server::busy(&mut buffers.head, server_header).unwrap_or(0);
     loop {
         occupancy.until(false).await;
         let mut socket = TcpSocket::new(stack, &mut buffers.socket_rx, &mut buffers.socket_tx);
@@ -218,17 +283,6 @@ pub async fn busy(
     }
 }
 
-/// Writes the overflow answer into `buf`; returns its length.
-fn busy_head(buf: &mut [u8], server_header: &str) -> usize {
-    let mut head =
-        Head::new(SliceWriter::new(buf), Version::Http11, StatusCode::SERVICE_UNAVAILABLE);
-    head.header("Server", server_header);
-    head.header("Retry-After", 2);
-    head.content_length(0);
-    head.connection(false);
-    head.finish_len().unwrap_or(0)
-}
-
 /// Closes a connection: our FIN after everything written, a bounded wait for the peer to take
 /// it, then the slot is free whatever the peer does.
 pub(crate) async fn finish(socket: &mut TcpSocket<'_>) {
@@ -238,40 +292,33 @@ pub(crate) async fn finish(socket: &mut TcpSocket<'_>) {
     let _ = with_timeout(Duration::from_millis(100), socket.flush()).await;
 }
 
-/// A TCP connection whose reads and writes time out as the module docs say.
-struct Timed<'a, 's> {
-    socket: &'a mut TcpSocket<'s>,
-    timeouts: Timeouts,
-    /// When the request being read must be complete (`None` between requests).
-    request_deadline: Option<Instant>,
-    /// With feature `ttfb`: when the media request being answered arrived and its head went out.
-    #[cfg(feature = "ttfb")]
-    media_answer: Option<(Instant, Instant)>,
+/// With feature `ttfb` (the time-to-first-byte bench): logs, for a media answer, the time
+/// from the request's first byte read to its head's write and to its body's first write (after
+/// a seek: the seek, then the first chunk decoded). Only media heads carry
+/// `transferMode.dlna.org`.
+#[cfg(feature = "ttfb")]
+#[derive(Default)]
+struct Ttfb {
+    /// When the first byte of the request being read arrived.
+    request: Option<Clock>,
+    /// When the media request being answered arrived and its head went out.
+    media_answer: Option<(Clock, Clock)>,
 }
 
-impl<'a, 's> Timed<'a, 's> {
-    fn new(socket: &'a mut TcpSocket<'s>, timeouts: Timeouts) -> Self {
-        Timed {
-            socket,
-            timeouts,
-            request_deadline: None,
-            #[cfg(feature = "ttfb")]
-            media_answer: None,
-        }
+#[cfg(feature = "ttfb")]
+impl Ttfb {
+    /// Bytes of a request arrived.
+    fn received(&mut self) {
+        self.request.get_or_insert_with(Clock::now);
     }
 
-    /// With feature `ttfb` (the time-to-first-byte bench): logs, for a media answer, the time
-    /// from the request's first byte read to its head's write and to its body's first write
-    /// (after a seek: the seek, then the first chunk decoded). Called before each write: the
-    /// first after a request is the head (whole, on a fresh connection's empty send buffer),
-    /// and only media heads carry `transferMode.dlna.org`.
-    #[cfg(feature = "ttfb")]
-    fn ttfb(&mut self, buf: &[u8]) {
+    /// `bytes` are about to be written: the first write after a request is its head.
+    fn writing(&mut self, bytes: &[u8]) {
         const MEDIA: &[u8] = b"transferMode.dlna.org";
-        let now = Instant::now();
-        if let Some(deadline) = self.request_deadline {
-            let media = buf.windows(MEDIA.len()).any(|w| w == MEDIA);
-            self.media_answer = media.then(|| (deadline - self.timeouts.header, now));
+        let now = Clock::now();
+        if let Some(arrived) = self.request.take() {
+            let media = bytes.windows(MEDIA.len()).any(|w| w == MEDIA);
+            self.media_answer = media.then_some((arrived, now));
         } else if let Some((arrived, head)) = self.media_answer.take() {
             info!(
                 "HTTP: media answer: head {} us, first body byte {} us after the request",
@@ -281,77 +328,3 @@ impl<'a, 's> Timed<'a, 's> {
         }
     }
 }
-
-/// Why a connection failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum ConnError {
-    /// The peer reset the connection, or TCP gave up on it.
-    Reset,
-    /// The client took longer than a [`Timeouts`] allows.
-    TimedOut,
-}
-
-impl core::fmt::Display for ConnError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            ConnError::Reset => "connection reset",
-            ConnError::TimedOut => "client timed out",
-        })
-    }
-}
-
-impl core::error::Error for ConnError {}
-
-impl embedded_io_async::Error for ConnError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            ConnError::Reset => ErrorKind::ConnectionReset,
-            ConnError::TimedOut => ErrorKind::TimedOut,
-        }
-    }
-}
-
-impl From<tcp::Error> for ConnError {
-    fn from(_: tcp::Error) -> Self {
-        ConnError::Reset
-    }
-}
-
-impl embedded_io_async::ErrorType for Timed<'_, '_> {
-    type Error = ConnError;
-}
-
-impl embedded_io_async::Read for Timed<'_, '_> {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ConnError> {
-        let deadline = self.request_deadline.unwrap_or_else(|| Instant::now() + self.timeouts.idle);
-        let n = with_deadline(deadline, self.socket.read(buf))
-            .await
-            .map_err(|_| ConnError::TimedOut)??;
-        if n > 0 && self.request_deadline.is_none() {
-            self.request_deadline = Some(Instant::now() + self.timeouts.header);
-        }
-        Ok(n)
-    }
-}
-
-impl embedded_io_async::Write for Timed<'_, '_> {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, ConnError> {
-        #[cfg(feature = "ttfb")]
-        self.ttfb(buf);
-        // Answering means the request was read: the next one gets a fresh idle period.
-        self.request_deadline = None;
-        Ok(with_timeout(self.timeouts.stall, self.socket.write(buf))
-            .await
-            .map_err(|_| ConnError::TimedOut)??)
-    }
-
-    async fn flush(&mut self) -> Result<(), ConnError> {
-        Ok(with_timeout(self.timeouts.stall, self.socket.flush())
-            .await
-            .map_err(|_| ConnError::TimedOut)??)
-    }
-}
-
-/// Files go out through the send buffer, the default of [`Transmit`]: no zero-copy path here.
-impl<F: embedded_io::Read + embedded_io::Seek> Transmit<F> for Timed<'_, '_> {}

@@ -9,7 +9,7 @@
 //! What runs, all in one task joined with `embassy_futures`:
 //! - addressing ([`net`]): DHCP, a static fallback when no lease comes in time;
 //! - discovery ([`ssdp`]): the core's responder on UDP 1900, multicast group joined;
-//! - HTTP ([`http`]): `SLOTS` connection slots running the core's `Server::serve`, plus an
+//! - HTTP ([`http`]): `SLOTS` connection slots driving the core's sans-IO `Connection`, plus an
 //!   overflow slot answering 503; timeouts reclaim the slots of idle or dead clients;
 //! - eventing ([`events`]): the NOTIFYs of the core's GENA subscription table, sent one at a
 //!   time on a TCP client socket;

@@ -1,12 +1,13 @@
-//! `server`: whole connections through [`Server::serve`].
+//! `server`: whole connections through the core's sans-IO [`Connection`].
 //!
 //! Input: a selector byte, then what the client sends. The selector is the size of each read
-//! the connection delivers (0 for everything at once), so heads and bodies arrive split at every
-//! place. The server has the [`fixture`] library with its files in memory, and a fixed clock.
+//! the shell delivers (0 for everything at once), so heads and bodies arrive split at every
+//! place; the client then closes its side. The server has the [`fixture`] library with its files
+//! in memory, and a fixed clock; the connection has fixed buffers, as on a board.
 //!
-//! The connection accepts at most [`MAX_OUTPUT`] bytes of answers and then fails its writes,
-//! which bounds the work a pipeline of media requests asks for; the future is polled a bounded
-//! number of times (the in-memory connection is always ready, so it never needs more than one).
+//! The shell takes at most [`MAX_OUTPUT`] bytes of answers and then fails its writes, which
+//! bounds the work a pipeline of media requests asks for; the loop is bounded too (each turn
+//! moves bytes in or out, or ends the connection).
 //!
 //! The answers must be framed exactly: a sequence of response heads that parse (httparse), each
 //! with a `Content-Length` that its body matches, transcoded renditions included (the fixture
@@ -15,17 +16,14 @@
 //! followed by the next head is accepted too.
 
 use core::cell::RefCell;
-use core::future::Future;
 use core::net::{IpAddr, Ipv4Addr};
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
 
-use embedded_io_async::ErrorKind;
 use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
 use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::profile::Clients;
-use rill_core::server::{Env, Server, CLIENTS, MIN_TX, SUBSCRIPTIONS};
+use rill_core::server::connection::{Config, Event, Fault, Outgoing, Timeouts};
+use rill_core::server::{Connection, Env, Server, CLIENTS, MIN_TX, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::description::Device;
 
@@ -76,47 +74,9 @@ impl Env for FuzzEnv {
     }
 }
 
-/// The client's bytes in, `chunk` at a time; the answers kept.
-struct Conn<'a> {
-    input: &'a [u8],
-    chunk: usize,
-    output: Vec<u8>,
-}
-
-/// Files are sent the default way, through the send buffer (as on the firmware).
-impl rill_core::server::Transmit<Mem<'static>> for Conn<'_> {}
-
-impl embedded_io_async::ErrorType for Conn<'_> {
-    type Error = ErrorKind;
-}
-
-impl embedded_io_async::Read for Conn<'_> {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        let n = self.input.len().min(buf.len()).min(self.chunk);
-        let (now, later) = self.input.split_at(n);
-        buf[..n].copy_from_slice(now);
-        self.input = later;
-        Ok(n)
-    }
-}
-
-impl embedded_io_async::Write for Conn<'_> {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
-        if self.output.len() + buf.len() > MAX_OUTPUT {
-            return Err(ErrorKind::OutOfMemory);
-        }
-        self.output.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    async fn flush(&mut self) -> Result<(), ErrorKind> {
-        Ok(())
-    }
-}
-
 /// The `server` target.
 pub fn server(data: &[u8]) {
-    let Some((&chunk, input)) = data.split_first() else { return };
+    let Some((&chunk, mut input)) = data.split_first() else { return };
     let env = FuzzEnv {
         clients: RefCell::new(Clients::new()),
         events: RefCell::new(Subscriptions::new(1)),
@@ -125,14 +85,49 @@ pub fn server(data: &[u8]) {
     let server =
         Server::new(&env, device, "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0", Limits::DEFAULT);
     let chunk = if chunk == 0 { usize::MAX } else { usize::from(chunk) };
-    let mut conn = Conn { input, chunk, output: Vec::new() };
     let (mut rx, mut tx) = (vec![0u8; 16 * 1024], vec![0u8; MIN_TX * 2]);
     let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20));
-    let served = block_on(server.serve(&mut conn, &mut rx, &mut tx, "192.168.1.10:8200", peer));
-    // The in-memory connection fails only at the output limit.
-    let cut = served.is_err();
+    let config = Config { timeouts: Timeouts::DEFAULT, send_files: false, chunk: MIN_TX * 2 };
+    let now = Instant::from_millis(1);
+    let (rx, tx) = (&mut rx[..], &mut tx[..]);
+    let mut conn = Connection::new(&server, "192.168.1.10:8200", peer, config, rx, tx, now);
     let heads = input.windows(4).any(|w| w == b"HEAD");
-    check_framing(&conn.output, heads, cut);
+    let (mut output, mut cut, mut eof) = (Vec::new(), false, false);
+    // Each turn moves at least one byte, or ends the input or the connection.
+    for _ in 0..(2 * MAX_OUTPUT + data.len() + 2) {
+        while let Some(event) = conn.poll_event() {
+            if let Event::Closed(close) = event {
+                assert_ne!(close.fault(), Fault::Server, "{close}");
+            }
+        }
+        if conn.is_closed() {
+            break;
+        }
+        match conn.poll_transmit(now) {
+            Some(Outgoing::Bytes(bytes)) if output.len() + bytes.len() > MAX_OUTPUT => {
+                cut = true;
+                conn.handle_io_error();
+            }
+            Some(Outgoing::Bytes(bytes)) => {
+                let n = bytes.len();
+                output.extend_from_slice(bytes);
+                conn.handle_sent(now, n);
+            }
+            Some(Outgoing::File { .. }) => panic!("a file handed out with send_files off"),
+            None if !input.is_empty() => {
+                let n = conn.handle_input(now, &input[..input.len().min(chunk)]);
+                assert!(n > 0, "no room for input while the connection waits for it");
+                input = &input[n..];
+            }
+            None if !eof => {
+                conn.handle_eof(now);
+                eof = true;
+            }
+            None => panic!("the connection waits for nothing after the client closed"),
+        }
+    }
+    assert!(conn.is_closed(), "the connection did not finish");
+    check_framing(&output, heads, cut);
 }
 
 /// Checks that `out` is a sequence of exactly framed responses (see the module docs).
@@ -168,16 +163,4 @@ fn check_framing(mut out: &[u8], heads: bool, cut: bool) {
             }
         }
     }
-}
-
-/// Runs a future whose I/O is always ready to completion.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("the server did not finish over an always-ready connection");
 }
