@@ -23,7 +23,6 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Result};
-use embedded_io_adapters::std::FromStd;
 use nix::sys::sendfile::sendfile64;
 use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
@@ -36,6 +35,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
 use crate::art;
+use crate::playing::{MediaFile, Playing};
 use crate::storage::Storage;
 
 /// How long a connection may sit without sending anything we wait for.
@@ -94,6 +94,8 @@ pub struct Shared {
     pub events_changed: tokio::sync::Notify,
     /// The thumbnail cache, if there is a cache folder.
     pub art: Option<art::Cache>,
+    /// The streams now playing.
+    pub playing: Arc<Playing>,
 }
 
 impl Shared {
@@ -116,6 +118,7 @@ impl Shared {
             events: Mutex::new(Subscriptions::new(uuid::Uuid::new_v4().as_u64_pair().0)),
             events_changed: tokio::sync::Notify::new(),
             art: art::Cache::new(),
+            playing: Arc::default(),
         }
     }
 
@@ -126,7 +129,7 @@ impl Shared {
 }
 
 impl Env for Shared {
-    type File = FromStd<std::fs::File>;
+    type File = MediaFile;
 
     fn with_library<R>(&self, f: impl FnOnce(&Library) -> R) -> R {
         f(&self.library.read().unwrap_or_else(PoisonError::into_inner))
@@ -135,7 +138,10 @@ impl Env for Shared {
     fn open(&self, file: &FileRef<'_>) -> Option<(Self::File, u64)> {
         let rel: PathBuf = file.components().collect();
         match self.storage.open(usize::from(file.root), &rel) {
-            Ok((f, meta)) => Some((FromStd::new(f), meta.len())),
+            Ok((f, meta)) => {
+                let stream = self.playing.start(file.to_string());
+                Some((MediaFile::new(f, Some(stream)), meta.len()))
+            }
             Err(e) => {
                 tracing::warn!(path = %rel.display(), "cannot open a library file: {e}");
                 None
@@ -144,9 +150,9 @@ impl Env for Shared {
     }
 
     fn open_art(&self, file: &FileRef<'_>, info: FileInfo) -> Option<(Self::File, u64)> {
-        let root = self.storage.roots().get(usize::from(file.root))?;
-        let (f, len) = self.art.as_ref()?.open(root, file, info)?;
-        Some((FromStd::new(f), len))
+        let root = self.storage.root(usize::from(file.root))?;
+        let (f, len) = self.art.as_ref()?.open(&root, file, info)?;
+        Some((MediaFile::new(f, None), len))
     }
 
     fn unix_time(&self) -> Option<u64> {
@@ -226,10 +232,10 @@ impl embedded_io_async::Read for Timed {
 
 /// Files go out with `sendfile(2)`: from the page cache to the socket without a copy through
 /// user space (what MiniDLNA does too), waiting for the socket to be writable in between.
-impl Transmit<FromStd<std::fs::File>> for Timed {
+impl Transmit<MediaFile> for Timed {
     async fn transmit(
         &mut self,
-        file: &mut FromStd<std::fs::File>,
+        file: &mut MediaFile,
         first: u64,
         len: u64,
         _buf: &mut [u8],
@@ -240,7 +246,7 @@ impl Transmit<FromStd<std::fs::File>> for Timed {
             return Ok(false);
         };
         self.answering();
-        let file = file.inner();
+        let file = file.file.inner();
         while offset < end {
             let chunk = usize::try_from(end - offset).unwrap_or(usize::MAX).min(SENDFILE_CHUNK);
             within(self.timeouts.stall, self.stream.writable()).await?;

@@ -163,7 +163,7 @@ fn probe(
     }
     if format != MediaFormat::OggVorbis {
         // Other audio: tags and play time through lofty; served as the file it is.
-        return crate::tags::read(&storage.roots().get(root)?.join(path));
+        return crate::tags::read(&storage.root(root)?.join(path));
     }
     let details = storage
         .open(root, path)

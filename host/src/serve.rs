@@ -27,16 +27,17 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::access::AllowList;
 use crate::connection::{self, Shared, Timeouts};
 use crate::iface::Interface;
 use crate::net::{http, ssdp};
+use crate::share::{self, Sharing};
 use crate::state::Identity;
 use crate::storage::Storage;
-use crate::{discovery, events, library, live};
+use crate::{config, discovery, events, library, live};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -72,8 +73,11 @@ pub struct Config {
     pub ssdp_port: u16,
     /// The interfaces to serve on.
     pub interfaces: Vec<Interface>,
-    /// The folders to serve.
+    /// The folders to serve at start.
     pub roots: Vec<PathBuf>,
+    /// Where the list of shared folders is kept, for the folders shared and unshared while
+    /// running ([`crate::share`]).
+    pub sharing: share::Settings,
     /// Where the device identity is kept.
     pub state_dir: PathBuf,
     /// How the library is kept up to date (rescan interval, watch limit).
@@ -92,7 +96,9 @@ pub struct Config {
 pub struct Server {
     config: Config,
     identity: Identity,
-    storage: Storage,
+    shared: Arc<Shared>,
+    sharing: Arc<Sharing>,
+    changes: mpsc::UnboundedReceiver<live::Change>,
     listeners: Vec<http::Listener>,
     ssdp: ssdp::Sockets,
     ready: watch::Sender<bool>,
@@ -113,7 +119,24 @@ impl Server {
         let listeners = http::bind(&config.interfaces, config.http_port)?;
         let ssdp = ssdp::Sockets::open(&config.interfaces, config.ssdp_port)?;
         let (ready, _) = watch::channel(false);
-        Ok(Server { config, identity, storage, listeners, ssdp, ready })
+        // The library starts with the served folders only and fills in the background.
+        let roots: Vec<PathBuf> = storage.roots().into_iter().flatten().collect();
+        let library = library::with_roots(&roots)?;
+        let shared = Arc::new(Shared::new(
+            config.name.clone(),
+            format!("uuid:{}", identity.uuid),
+            discovery::server_string(),
+            storage,
+            library,
+        ));
+        let (live, changes) = mpsc::unbounded_channel();
+        let sharing = Arc::new(Sharing::new(Arc::clone(&shared), live, config.sharing.clone()));
+        Ok(Server { config, identity, shared, sharing, changes, listeners, ssdp, ready })
+    }
+
+    /// The served folders, to share and unshare folders while the server runs.
+    pub fn sharing(&self) -> Arc<Sharing> {
+        Arc::clone(&self.sharing)
     }
 
     /// The HTTP address of each served interface, in interface order.
@@ -134,7 +157,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Server { config, identity, storage, listeners, ssdp, ready } = self;
+        let Server { config, identity, shared, sharing, changes, listeners, ssdp, ready } = self;
         tracing::info!(
             name = %config.name,
             uuid = %identity.uuid,
@@ -147,15 +170,6 @@ impl Server {
             tracing::info!("serving on {iface}: http://{}/", listener.addr);
         }
 
-        // The library starts with the served folders only and fills in the background.
-        let library = library::with_roots(storage.roots())?;
-        let shared = Arc::new(Shared::new(
-            config.name.clone(),
-            format!("uuid:{}", identity.uuid),
-            discovery::server_string(),
-            storage,
-            library,
-        ));
         crate::art::spawn(&shared, ready.subscribe());
 
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -177,7 +191,8 @@ impl Server {
         // The table starts from the library's SystemUpdateID (the served folders are in).
         events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
-        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
+        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, changes, stop_rx.clone()));
+        tasks.spawn(config::watch(Arc::clone(&sharing), stop_rx.clone()));
 
         tokio::select! {
             () = shutdown => tracing::info!("shutting down"),

@@ -38,6 +38,8 @@ pub struct Running {
     pub uuid: String,
     /// Becomes `true` once the first scan is done.
     pub ready: tokio::sync::watch::Receiver<bool>,
+    /// The served folders, to share and unshare while running.
+    pub sharing: std::sync::Arc<rill::share::Sharing>,
     _dirs: Option<tempfile::TempDir>,
 }
 
@@ -100,6 +102,7 @@ pub fn spawn(
         ssdp_port: rill::net::ssdp::PORT,
         interfaces: vec![lo],
         roots: vec![root],
+        sharing: Default::default(),
         state_dir,
         live: Default::default(),
         allow: Default::default(),
@@ -116,11 +119,12 @@ pub fn spawn(
     let http = server.http_addrs()[0];
     let uuid = server.identity().uuid.clone();
     let ready = server.ready();
+    let sharing = server.sharing();
     let (stop, stopped) = oneshot::channel();
     let thread = thread::spawn(move || {
         runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
     });
-    Running { stop, thread, http, uuid, ready, _dirs: dirs }
+    Running { stop, thread, http, uuid, ready, sharing, _dirs: dirs }
 }
 
 /// How long the first scan of a test folder may take.
