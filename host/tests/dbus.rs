@@ -245,12 +245,16 @@ fn busctl_shares_a_folder_and_it_stays_shared() {
         let _ = monitor.kill();
         let _ = monitor.wait();
 
-        // `rill status`: the folder, absolute, with its count.
+        // `rill status`: the folder, absolute, with its count; the players seen.
+        let ps3 = Renderer::new(Player::PS3);
+        ps3.browse(&control, &Browse::children("0")).unwrap();
         let status = desk.rill(&["status"], &desk.path("home"));
         assert!(status.status.success(), "{}", text(&status.stderr));
         let status = text(&status.stdout);
         assert!(status.contains(&format!("  {music_text} (3 media)")), "{status}");
-        assert!(status.contains("Players:") && status.contains("Streams:"), "{status}");
+        let players = status.split("Players:").nth(1).unwrap_or_default();
+        assert!(players.contains("  127.0.0.1 (Ps3)"), "{status}");
+        assert!(status.contains("Streams:"), "{status}");
 
         // Unshared: gone from Browse, subscribers told.
         let unshared = desk.busctl(&["call", NAME, PATH, NAME, "Unshare", "as", "1", music_text]);

@@ -119,3 +119,43 @@ fn folders_shared_and_unshared_while_running() {
         server.shutdown();
     });
 }
+
+/// Whether a GET of `url` on `http` has been answered: reads the head and a first piece of
+/// the body, then stops reading, so the server is left writing the rest.
+fn start_reading(http: std::net::SocketAddrV4, url: &str) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    let path = url.split_once(&http.to_string()).map_or(url, |(_, p)| p);
+    let mut stream = std::net::TcpStream::connect(http).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {http}\r\n\r\n").unwrap();
+    let mut head = [0u8; 1024];
+    let n = stream.read(&mut head).unwrap();
+    assert!(head[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head[..n]));
+    stream
+}
+
+#[test]
+fn streams_now_playing_are_listed_while_they_play() {
+    isolated("streams_now_playing_are_listed_while_they_play", || {
+        let (dir, media) = common::empty_dir();
+        // Served as it is (its tags cannot be read), and far larger than the socket buffers,
+        // so the server is still sending it while the client does not read.
+        let big: Vec<u8> = (0..16u32 << 20).map(|i| (i * 7) as u8).collect();
+        std::fs::write(media.join("big.mp3"), big).unwrap();
+        let server = common::start((dir, media));
+        let cp = Renderer::new(Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let item = wait_for(&cp, &control, "media", 1).remove(0);
+        let url = item.res.first().expect("a resource").url.clone();
+        let playing = &server.sharing.shared().playing;
+        assert!(playing.list().is_empty());
+        let stream = start_reading(server.http, &url);
+        assert_eq!(playing.list(), ["big.mp3"]);
+        drop(stream);
+        let deadline = Instant::now() + WAIT;
+        while !playing.list().is_empty() {
+            assert!(Instant::now() < deadline, "the stream is still listed after it ended");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server.shutdown();
+    });
+}
