@@ -17,6 +17,12 @@
 //!    or updated; a folder is walked (a folder moved in, or renamed) and watched. Each batch of
 //!    changes is published once, so subscribers get one moderated NOTIFY per batch.
 //!
+//! A folder shared while running ([`crate::share`], which has already put it into the storage
+//! and the library) arrives as a [`Change::Shared`] and is walked like a folder that appeared
+//! (watched, read in, published); one unshared arrives as a [`Change::Unshared`] and its
+//! watches and pending changes are dropped. A file being read when its folder is unshared is
+//! not inserted (checked under the library's lock, which unsharing takes too).
+//!
 //! Running out of inotify watches (`fs.inotify.max_user_watches`, `ENOSPC`) does not go
 //! silent: a warning names the limit and the `sysctl` that raises it, and every folder that
 //! could not be watched is walked again every [`Options::rescan_interval`] (default

@@ -225,6 +225,29 @@ mod tests {
     }
 
     #[test]
+    fn folders_come_and_go_in_stable_slots() {
+        let dir = tempfile::tempdir().unwrap();
+        let [a, b, c] = ["a", "b", "c"].map(|n| dir.path().join(n));
+        for d in [&a, &b, &c] {
+            fs::create_dir_all(d).unwrap();
+        }
+        let storage = Storage::new(&[a.clone(), b.clone()]).unwrap();
+        // Another path to a served folder is the same folder.
+        assert_eq!(storage.share(Root::new(&a.join("../a")).unwrap()), (0, false));
+        let (slot, gone) = storage.unshare(&a).unwrap();
+        assert_eq!((slot, gone.path), (0, a.clone()));
+        assert!(storage.unshare(&a).is_none());
+        // b keeps its slot; c takes the empty one.
+        assert_eq!(storage.root(1), Some(fs::canonicalize(&b).unwrap()));
+        assert_eq!(storage.share(Root::new(&c).unwrap()), (0, true));
+        // Unshared by a path that leads to it; trailing empty slots go.
+        assert_eq!(storage.unshare(&b.join(".")).map(|(i, _)| i), Some(1));
+        assert_eq!(storage.roots().len(), 1);
+        assert!(storage.open(1, Path::new("x")).is_err());
+        assert!(Root::new(&dir.path().join("absent")).is_err());
+    }
+
+    #[test]
     fn opens_files_inside_the_root() {
         let (_dir, storage) = tree();
         assert_eq!(read(&storage, "album/track.ogg").unwrap(), b"OggS-track");
