@@ -339,3 +339,32 @@ fn serves_without_a_session_bus() {
         server.stop();
     });
 }
+
+#[test]
+fn default_folders_are_the_xdg_music_videos_and_pictures_that_exist() {
+    isolated("default_folders_are_the_xdg_music_videos_and_pictures_that_exist", || {
+        let desk = Desk::new();
+        // Localised names, as xdg-user-dirs-update writes them; no Pictures folder on disk.
+        std::fs::write(
+            desk.path("config/user-dirs.dirs"),
+            "XDG_MUSIC_DIR=\"$HOME/Musik\"\nXDG_VIDEOS_DIR=\"$HOME/Videos mit Ä\"\n\
+             XDG_PICTURES_DIR=\"$HOME/Bilder\"\n",
+        )
+        .unwrap();
+        let (music, videos) = (desk.path("home/Musik"), desk.path("home/Videos mit Ä"));
+        tagged(&music, "a.ogg", &["TITLE=A"]);
+        std::fs::create_dir_all(&videos).unwrap();
+        let server = desk.serve("xdg.log");
+        let expected = [
+            format!("  {} (1 media)", music.display()),
+            format!("  {} (0 media)", videos.display()),
+        ];
+        wait_until("the XDG folders in `rill status`", || {
+            let status = text(&desk.rill(&["status"], &desk.path("home")).stdout);
+            expected.iter().all(|line| status.contains(line))
+        });
+        let status = text(&desk.rill(&["status"], &desk.path("home")).stdout);
+        assert!(!status.contains("Bilder") && !status.contains("demo"), "{status}");
+        server.stop();
+    });
+}
