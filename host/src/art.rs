@@ -238,18 +238,18 @@ fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
                 let file = library.file_ref(id).filter(|_| wanted)?;
                 let root = usize::from(file.root);
                 let rel = file.to_string();
-                let key = Cache::key(roots.get(root)?, &rel, item.file);
+                let key = Cache::key(roots.get(root)?.as_ref()?, &rel, item.file);
                 live.get_mut(root)?.insert(key);
                 let (format, info) = (item.format, item.file);
                 (!item.thumbnail).then_some(Job { id, format, root, rel, info, key })
             })
             .collect()
     };
-    forget_stale(cache, roots, before.as_ref(), &live);
+    forget_stale(cache, &roots, before.as_ref(), &live);
     let ffmpeg = has_ffmpeg();
     let mut made = Vec::new();
     for job in jobs {
-        let Some(root) = roots.get(job.root) else { continue };
+        let Some(Some(root)) = roots.get(job.root) else { continue };
         if cache.jpeg(root, job.key).exists() {
             made.push(job);
         } else if !cache.none(root, job.key).exists() {
@@ -271,9 +271,10 @@ fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
 
 /// Removes the cache entries of files that are gone or changed: on the first pass (`before`
 /// is `None`) every entry not in `live`, later those in `before` but not in `live`.
-fn forget_stale(cache: &Cache, roots: &[PathBuf], before: Option<&Live>, live: &Live) {
+fn forget_stale(cache: &Cache, roots: &[Option<PathBuf>], before: Option<&Live>, live: &Live) {
     let mut removed = 0;
     for (i, (root, now)) in roots.iter().zip(live).enumerate() {
+        let Some(root) = root else { continue };
         match before.and_then(|b| b.get(i)) {
             None => removed += cache.sweep(root, now),
             Some(was) => {
@@ -323,11 +324,11 @@ fn make(shared: &Shared, job: &Job, ffmpeg: bool) -> Option<Vec<u8>> {
             embedded(FromStd::new(file))
         }
         MediaKind::Audio => {
-            let abs = shared.storage.roots().get(job.root)?.join(&path);
+            let abs = shared.storage.root(job.root)?.join(&path);
             scale(&crate::tags::picture(&abs)?)
         }
         MediaKind::Video if ffmpeg => {
-            let abs = shared.storage.roots().get(job.root)?.join(&path);
+            let abs = shared.storage.root(job.root)?.join(&path);
             video_frame(&abs)
         }
         MediaKind::Video => None,

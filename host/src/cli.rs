@@ -1,4 +1,5 @@
-//! The command line: `rill serve [DIR...]`, `rill decode`, `rill service`, and their options.
+//! The command line: `rill serve [DIR...]` and its options; `rill share`, `rill unshare`,
+//! `rill status` for the running server; `rill decode`; `rill service`.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,13 @@ pub enum Command {
     /// Serve folders of music to UPnP/DLNA players on the local network.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(Serve),
+    /// Share folders with the running server at once (and from now on).
+    #[command(after_help = SHARE_EXAMPLES)]
+    Share(Folders),
+    /// Stop sharing folders (the files stay where they are).
+    Unshare(Folders),
+    /// Show the running server's folders, players and streams now playing.
+    Status,
     /// Decode an Ogg Vorbis or FLAC file to raw PCM on standard output (like `oggdec -R`).
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(crate::decode::Decode),
@@ -43,6 +51,24 @@ Examples:
 The unit runs `rill serve` with no folder: your XDG Music, Videos and Pictures folders. A user
 service stops when you log out; `loginctl enable-linger $USER` keeps it running from boot.";
 
+const SHARE_EXAMPLES: &str = "\
+Examples:
+  rill share ~/Music 'Old Tapes'      share two folders (relative paths are fine)
+  rill unshare ~/Videos
+  rill status                         what is shared, who plays what
+
+Talks to the running server over the D-Bus session bus (org.rill.Rill1). The change takes effect
+at once and is kept in $XDG_CONFIG_HOME/rill/rill.toml. With no server running, the change goes
+into that file only, for the next start.";
+
+/// The folders of `rill share` and `rill unshare`.
+#[derive(Debug, Args)]
+pub struct Folders {
+    /// Folders, absolute or relative to the current folder.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+}
+
 const DECODE_EXAMPLES: &str = "\
 Examples:
   rill decode song.ogg > song.raw                 whole file, s16le, Vorbis channel order
@@ -53,7 +79,8 @@ Examples:
 
 const SERVE_EXAMPLES: &str = "\
 Examples:
-  rill serve                          serve your XDG music folder (or the built-in demo)
+  rill serve                          serve the folders of the config file, else your XDG
+                                      Music, Videos and Pictures folders (or a built-in demo)
   rill serve ~/Music /srv/audiobooks  serve two folders
   rill serve --name 'Living room' --interface eth0 ~/Music
   rill serve --interface lo --port 0  local-only test server on a free port
@@ -67,7 +94,8 @@ dropped. Discovery (SSDP) uses UDP port 1900, shared with other UPnP software on
 /// Options of `rill serve`.
 #[derive(Debug, Args)]
 pub struct Serve {
-    /// Folders to serve [default: $XDG_MUSIC_DIR if it exists, else a built-in demo library].
+    /// Folders to serve [default: those of $XDG_CONFIG_HOME/rill/rill.toml if it exists, else
+    /// the XDG Music, Videos and Pictures folders that exist, else a built-in demo library].
     #[arg(value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// Name shown by players [default: "Rill on HOSTNAME"].
@@ -164,6 +192,18 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["rill", "service"]).is_err());
         assert!(Cli::try_parse_from(["rill", "service", "restart"]).is_err());
+    }
+
+    #[test]
+    fn parses_share_unshare_status() {
+        let cli = Cli::try_parse_from(["rill", "share", "a b", "Müsik"]).unwrap();
+        let Command::Share(f) = cli.command else { panic!("not share") };
+        assert_eq!(f.dirs, [PathBuf::from("a b"), PathBuf::from("Müsik")]);
+        assert!(Cli::try_parse_from(["rill", "unshare"]).is_err());
+        assert!(matches!(
+            Cli::try_parse_from(["rill", "status"]).unwrap().command,
+            Command::Status
+        ));
     }
 
     #[test]

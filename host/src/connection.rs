@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use embedded_io_adapters::std::FromStd;
 use nix::sys::sendfile::sendfile64;
 use rill_core::gena::Subscriptions;
 use rill_core::http::request::Limits;
@@ -34,6 +33,7 @@ use tokio::net::TcpStream;
 pub use rill_core::server::connection::Timeouts;
 
 use crate::art;
+use crate::playing::{MediaFile, Playing};
 use crate::storage::Storage;
 
 /// Receive buffer per connection at first: real players' request heads are well under
@@ -77,6 +77,8 @@ pub struct Shared {
     pub changes: tokio::sync::watch::Sender<()>,
     /// What the HTTP connections reported (see the module docs).
     pub counters: Mutex<Counters>,
+    /// The streams now playing.
+    pub playing: Arc<Playing>,
 }
 
 impl Shared {
@@ -101,6 +103,7 @@ impl Shared {
             art: art::Cache::new(),
             changes: tokio::sync::watch::Sender::new(()),
             counters: Mutex::new(Counters::default()),
+            playing: Arc::default(),
         }
     }
 
@@ -111,7 +114,7 @@ impl Shared {
 }
 
 impl Env for Shared {
-    type File = FromStd<std::fs::File>;
+    type File = MediaFile;
 
     fn with_library<R>(&self, f: impl FnOnce(&Library) -> R) -> R {
         f(&self.library.read().unwrap_or_else(PoisonError::into_inner))
@@ -120,7 +123,10 @@ impl Env for Shared {
     fn open(&self, file: &FileRef<'_>) -> Option<(Self::File, u64)> {
         let rel: PathBuf = file.components().collect();
         match self.storage.open(usize::from(file.root), &rel) {
-            Ok((f, meta)) => Some((FromStd::new(f), meta.len())),
+            Ok((f, meta)) => {
+                let stream = self.playing.start(file.to_string());
+                Some((MediaFile::new(f, Some(stream)), meta.len()))
+            }
             Err(e) => {
                 tracing::warn!(path = %rel.display(), "cannot open a library file: {e}");
                 None
@@ -129,9 +135,9 @@ impl Env for Shared {
     }
 
     fn open_art(&self, file: &FileRef<'_>, info: FileInfo) -> Option<(Self::File, u64)> {
-        let root = self.storage.roots().get(usize::from(file.root))?;
-        let (f, len) = self.art.as_ref()?.open(root, file, info)?;
-        Some((FromStd::new(f), len))
+        let root = self.storage.root(usize::from(file.root))?;
+        let (f, len) = self.art.as_ref()?.open(&root, file, info)?;
+        Some((MediaFile::new(f, None), len))
     }
 
     fn unix_time(&self) -> Option<u64> {
@@ -193,7 +199,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                 }
             }
             Some(Outgoing::File { file, offset, len }) => {
-                let sent = send_file(&stream, file.inner(), offset, len);
+                let sent = send_file(&stream, file.file.inner(), offset, len);
                 match tokio::time::timeout_at(deadline, sent).await {
                     // The file is shorter than announced.
                     Ok(Ok(0)) => conn.handle_body_error(),

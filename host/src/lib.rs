@@ -12,9 +12,12 @@
 //!   [`net`]: SSDP and HTTP sockets; [`access`]: the allow-list of client subnets.
 //! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
-//!   watcher that keep it current.
+//!   watcher that keep it current; [`share`]: folders shared and unshared while running,
+//!   kept in the [`config`] file.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
 //!   media, transcodes); [`decode`]: `rill decode`.
+//! - [`bus`]: the D-Bus interface (share, unshare, status), and [`control`] its client (`rill
+//!   share`, `rill unshare`, `rill status`); [`playing`]: the streams now playing.
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
 //!   responder; [`events`]: the GENA NOTIFY sender around the core's subscription table;
 //!   [`serve`]: the running server.
@@ -26,9 +29,12 @@
 
 pub mod access;
 pub mod art;
+pub mod bus;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod connection;
+pub mod control;
 pub mod decode;
 pub mod demo;
 pub mod discovery;
@@ -43,9 +49,11 @@ pub mod net;
 pub mod netwatch;
 pub mod network;
 pub mod notify;
+pub mod playing;
 pub mod scan;
 pub mod serve;
 pub mod service;
+pub mod share;
 pub mod state;
 pub mod storage;
 pub mod tags;

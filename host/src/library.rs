@@ -162,11 +162,11 @@ fn probe(
         return None;
     }
     if format == MediaFormat::M4a {
-        return crate::m4a::read(&storage.roots().get(root)?.join(path));
+        return crate::m4a::read(&storage.root(root)?.join(path));
     }
     if !matches!(format, MediaFormat::OggVorbis | MediaFormat::Flac) {
         // Other audio: tags and play time through lofty; served as the file it is.
-        return crate::tags::read(&storage.roots().get(root)?.join(path));
+        return crate::tags::read(&storage.root(root)?.join(path));
     }
     let details = storage
         .open(root, path)

@@ -17,6 +17,12 @@
 //!    or updated; a folder is walked (a folder moved in, or renamed) and watched. Each batch of
 //!    changes is published once, so subscribers get one moderated NOTIFY per batch.
 //!
+//! A folder shared while running ([`crate::share`], which has already put it into the storage
+//! and the library) arrives as a [`Change::Shared`] and is walked like a folder that appeared
+//! (watched, read in, published); one unshared arrives as a [`Change::Unshared`] and its
+//! watches and pending changes are dropped. A file being read when its folder is unshared is
+//! not inserted (checked under the library's lock, which unsharing takes too).
+//!
 //! Running out of inotify watches (`fs.inotify.max_user_watches`, `ENOSPC`) does not go
 //! silent: a warning names the limit and the `sysctl` that raises it, and every folder that
 //! could not be watched is walked again every [`Options::rescan_interval`] (default
@@ -81,22 +87,33 @@ impl Default for Options {
     }
 }
 
+/// A served folder that came or went while running (see [`crate::share`]): the library and
+/// the storage already have the change; the watcher follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The folder in this slot is new: watch it and read it into the library.
+    Shared(usize),
+    /// The folder at this canonical path left this slot: forget its watches.
+    Unshared(usize, PathBuf),
+}
+
 /// Fills the library in the background (setting `ready` when done), then keeps it up to date
-/// until `stop` is set.
+/// until `stop` is set, following the folders shared and unshared meanwhile (`changes`).
 pub async fn run(
     shared: Arc<Shared>,
     options: Options,
     ready: watch::Sender<bool>,
+    mut changes: mpsc::UnboundedReceiver<Change>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
-    let roots = shared.storage.roots().to_vec();
+    let mut roots = shared.storage.roots();
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
     let watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
     let watches = Arc::new(Mutex::new(watches));
 
     let scan_roots = roots.clone();
-    let found = tokio::task::spawn_blocking(move || scan::scan(&scan_roots))
+    let found = tokio::task::spawn_blocking(move || scan_all(&scan_roots))
         .await
         .context("folder scan task")?;
     let files = found.entries.iter().filter(|e| matches!(e.kind, Kind::File { .. })).count();
@@ -131,6 +148,22 @@ pub async fn run(
     loop {
         let unwatched = lock(&watches).has_unwatched();
         tokio::select! {
+            Some(change) = changes.recv() => {
+                roots = shared.storage.roots();
+                lock(&watches).roots.clone_from(&roots);
+                let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
+                match change {
+                    Change::Shared(root) => {
+                        // Walked like a folder that appeared: watched, read in, published.
+                        let all = [(root, PathBuf::new())];
+                        tokio::task::spawn_blocking(move || apply(&shared, &watches, &all)).await?;
+                    }
+                    Change::Unshared(root, path) => {
+                        dirty.forget(root);
+                        lock(&watches).forget_root(root, &path);
+                    }
+                }
+            }
             Some(event) = rx.recv() => {
                 let now = Instant::now();
                 note(&mut dirty, &roots, event, now);
@@ -155,8 +188,12 @@ pub async fn run(
             );
             let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
             tokio::task::spawn_blocking(move || {
-                let all: Vec<_> =
-                    (0..shared.storage.roots().len()).map(|r| (r, PathBuf::new())).collect();
+                let all: Vec<_> = shared
+                    .storage
+                    .folders()
+                    .into_iter()
+                    .map(|(r, _)| (r, PathBuf::new()))
+                    .collect();
                 apply(&shared, &watches, &all);
             })
             .await?;
@@ -175,7 +212,7 @@ fn ingest(
 ) -> Result<Counts> {
     {
         let mut w = lock(watches);
-        for root in 0..shared.storage.roots().len() {
+        for (root, _) in shared.storage.folders() {
             w.add(root, Path::new(""));
         }
     }
@@ -222,12 +259,12 @@ fn apply_path(
     rel: &Path,
     counts: &mut Counts,
 ) -> Result<()> {
-    let Some(base) = shared.storage.roots().get(root) else { return Ok(()) };
+    let Some(base) = shared.storage.root(root) else { return Ok(()) };
     if rel.iter().any(is_hidden) {
         return Ok(());
     }
     let abs = base.join(rel);
-    let inside = std::fs::canonicalize(&abs).is_ok_and(|c| c.starts_with(base));
+    let inside = std::fs::canonicalize(&abs).is_ok_and(|c| c.starts_with(&base));
     let meta = std::fs::metadata(&abs).ok().filter(|_| inside);
     match meta {
         Some(m) if m.is_dir() => sync(shared, watches, root, rel, counts),
@@ -266,8 +303,8 @@ fn sync(
     rel: &Path,
     counts: &mut Counts,
 ) -> Result<()> {
-    let Some(base) = shared.storage.roots().get(root) else { return Ok(()) };
-    let found = scan::scan_dir(base, root, rel);
+    let Some(base) = shared.storage.root(root) else { return Ok(()) };
+    let found = scan::scan_dir(&base, root, rel);
     tracing::debug!(path = %rel.display(), entries = found.entries.len(), "folder walked");
     {
         let mut w = lock(watches);
@@ -292,7 +329,8 @@ fn sync(
 }
 
 /// Adds (or updates) one folder or file: the file is read with no lock held (see
-/// [`library::prepare`]), then the library is write-locked just to insert it.
+/// [`library::prepare`]), then the library is write-locked just to insert it, unless its
+/// served folder was unshared meanwhile (checked under that lock, which unsharing also takes).
 fn add(shared: &Shared, entry: &Entry, counts: &mut Counts) -> Result<()> {
     let is_known = |root, rel: &str, file| {
         let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
@@ -302,7 +340,24 @@ fn add(shared: &Shared, entry: &Entry, counts: &mut Counts) -> Result<()> {
         return Ok(());
     };
     let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+    if shared.storage.root(entry.root).is_none() {
+        return Ok(());
+    }
     library::insert(&mut lib, ready, counts)
+}
+
+/// Walks every served folder in `roots` (slots, as [`crate::storage::Storage::roots`] gives
+/// them), in slot order.
+fn scan_all(roots: &[Option<PathBuf>]) -> scan::Scan {
+    let mut all = scan::Scan::default();
+    for (i, root) in roots.iter().enumerate() {
+        let Some(root) = root else { continue };
+        let found = scan::scan_dir(root, i, Path::new(""));
+        all.entries.extend(found.entries);
+        all.skipped += found.skipped;
+    }
+    all.entries.shrink_to_fit();
+    all
 }
 
 /// The relative paths of everything the library holds below folder `rel` of `root`.
@@ -338,7 +393,12 @@ fn lock(watches: &Mutex<Watches>) -> std::sync::MutexGuard<'_, Watches> {
 }
 
 /// Records a file system event (or a watcher error) for the paths it names.
-fn note(dirty: &mut Dirty, roots: &[PathBuf], event: notify::Result<notify::Event>, now: Instant) {
+fn note(
+    dirty: &mut Dirty,
+    roots: &[Option<PathBuf>],
+    event: notify::Result<notify::Event>,
+    now: Instant,
+) {
     match event {
         Ok(event) => {
             for path in &event.paths {
@@ -352,11 +412,11 @@ fn note(dirty: &mut Dirty, roots: &[PathBuf], event: notify::Result<notify::Even
 }
 
 /// The served folder a path is in, and the path relative to it (the innermost root wins).
-fn locate(roots: &[PathBuf], path: &Path) -> Option<(usize, PathBuf)> {
+fn locate(roots: &[Option<PathBuf>], path: &Path) -> Option<(usize, PathBuf)> {
     roots
         .iter()
         .enumerate()
-        .filter_map(|(i, root)| Some((i, path.strip_prefix(root).ok()?)))
+        .filter_map(|(i, root)| Some((i, path.strip_prefix(root.as_ref()?).ok()?)))
         .max_by_key(|(_, rel)| std::cmp::Reverse(rel.components().count()))
         .map(|(i, rel)| (i, rel.to_path_buf()))
 }
@@ -382,6 +442,11 @@ impl Dirty {
         self.due.insert((root, rel), now + delay);
     }
 
+    /// Drops the paths of served folder `root` (it is no longer served).
+    fn forget(&mut self, root: usize) {
+        self.due.retain(|(r, _), _| *r != root);
+    }
+
     /// When the next path may be looked at.
     fn next_due(&self) -> Option<Instant> {
         self.due.values().min().copied()
@@ -401,7 +466,8 @@ impl Dirty {
 
 /// The inotify watches: one per folder, their count, and the folders left without one.
 struct Watches {
-    roots: Vec<PathBuf>,
+    /// The served folders by slot, as [`crate::storage::Storage::roots`] gives them.
+    roots: Vec<Option<PathBuf>>,
     watcher: Option<RecommendedWatcher>,
     /// Watched folders, by absolute path.
     watched: BTreeSet<PathBuf>,
@@ -414,7 +480,7 @@ struct Watches {
 impl Watches {
     /// A watcher that sends its events to `tx` (setting `overflow` when they are lost).
     fn new(
-        roots: Vec<PathBuf>,
+        roots: Vec<Option<PathBuf>>,
         tx: mpsc::Sender<notify::Result<notify::Event>>,
         overflow: Arc<AtomicBool>,
         options: Options,
@@ -460,7 +526,9 @@ impl Watches {
 
     /// Watches folder `rel` of `root`, or records it for rescans when that is not possible.
     fn add(&mut self, root: usize, rel: &Path) {
-        let Some(abs) = self.roots.get(root).map(|r| r.join(rel)) else { return };
+        let Some(abs) = self.roots.get(root).and_then(Option::as_ref).map(|r| r.join(rel)) else {
+            return;
+        };
         if self.watched.contains(&abs)
             || self.unwatched.iter().any(|(r, p)| *r == root && rel.starts_with(p))
         {
@@ -507,10 +575,25 @@ impl Watches {
         self.unwatched.insert((root, rel.to_path_buf()));
     }
 
+    /// Forgets every watch of the served folder that was at `path` in slot `root`.
+    fn forget_root(&mut self, root: usize, path: &Path) {
+        let gone: Vec<PathBuf> =
+            self.watched.iter().filter(|p| p.starts_with(path)).cloned().collect();
+        for path in gone {
+            if let Some(w) = &mut self.watcher {
+                let _ = w.unwatch(&path);
+            }
+            self.watched.remove(&path);
+        }
+        self.unwatched.retain(|(r, _)| *r != root);
+    }
+
     /// Forgets the watches of folder `rel` of `root` and below (it is gone; inotify dropped
     /// its watches itself).
     fn forget(&mut self, root: usize, rel: &Path) {
-        let Some(abs) = self.roots.get(root).map(|r| r.join(rel)) else { return };
+        let Some(abs) = self.roots.get(root).and_then(Option::as_ref).map(|r| r.join(rel)) else {
+            return;
+        };
         let gone: Vec<PathBuf> =
             self.watched.iter().filter(|p| p.starts_with(&abs)).cloned().collect();
         for path in gone {

@@ -1,5 +1,6 @@
 //! `rill`: the Rill media server's command-line entry point.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,8 +9,10 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use rill::cli::{Cli, Command, Serve};
+use rill::control::{self, Change};
 use rill::notify::{self, Notifier};
 use rill::serve::{Config, Server};
+use rill::share::Settings;
 use rill::{folders, logging};
 
 /// How long the runtime waits, once the server has stopped, for blocking work still running
@@ -25,6 +28,9 @@ fn main() -> ExitCode {
         tokio::runtime::Runtime::new().context("starting the async runtime").and_then(|runtime| {
             let result = match cli.command {
                 Command::Serve(args) => runtime.block_on(serve(args)),
+                Command::Share(f) => runtime.block_on(control::change(Change::Share, &f.dirs)),
+                Command::Unshare(f) => runtime.block_on(control::change(Change::Unshare, &f.dirs)),
+                Command::Status => runtime.block_on(control::status()),
                 Command::Decode(args) => rill::decode::run(&args),
                 Command::Service(args) => rill::service::run(&args),
             };
@@ -58,14 +64,15 @@ async fn serve(args: Serve) -> Result<()> {
         .state_dir
         .or_else(folders::default_state_dir)
         .context("no state directory: set --state-dir or RILL_STATE_DIR")?;
-    let roots = if args.dirs.is_empty() {
+    let (roots, sharing) = if args.dirs.is_empty() {
         let cache = args
             .cache_dir
             .or_else(folders::default_cache_dir)
             .context("no cache directory for the demo: set --cache-dir or RILL_CACHE_DIR")?;
-        folders::default_roots(&cache)?
+        folders_to_serve(&cache)?
     } else {
-        args.dirs
+        let listed = args.dirs.iter().map(std::path::absolute).collect::<std::io::Result<_>>()?;
+        (args.dirs, Settings { file: None, listed, demo: None })
     };
     let name = match args.name {
         Some(name) => name,
@@ -77,6 +84,7 @@ async fn serve(args: Serve) -> Result<()> {
         ssdp_port: rill::net::ssdp::PORT,
         interfaces: args.interfaces,
         roots,
+        sharing,
         state_dir,
         live: rill::live::Options {
             rescan_interval: std::time::Duration::from_secs(args.rescan_interval.max(1)),
@@ -98,7 +106,46 @@ async fn serve(args: Serve) -> Result<()> {
             malloc::trim();
         }
     });
-    server.run(shutdown).await
+    // The D-Bus interface lives as long as the server.
+    let bus = tokio::spawn(rill::bus::run(server.sharing()));
+    let served = server.run(shutdown).await;
+    bus.abort();
+    served
+}
+
+/// The folders to serve when none were given: those of the config file if there is one,
+/// else the default folders, with where to keep changes.
+fn folders_to_serve(cache: &std::path::Path) -> Result<(Vec<PathBuf>, Settings)> {
+    let file = rill::config::default_path();
+    let listed = match file.as_deref().map(rill::config::load).transpose() {
+        Ok(listed) => listed.flatten(),
+        Err(e) => {
+            tracing::error!("config file ignored, serving the default folders: {e:#}");
+            None
+        }
+    };
+    if let Some(listed) = listed {
+        let roots: Vec<PathBuf> = listed
+            .iter()
+            .filter(|dir| {
+                let ok = dir.is_dir();
+                if !ok {
+                    tracing::warn!(dir = %dir.display(), "in the config file but not a folder now: not served");
+                }
+                ok
+            })
+            .cloned()
+            .collect();
+        return Ok((roots, Settings { file, listed, demo: None }));
+    }
+    let (roots, is_demo) = folders::default_roots(cache)?;
+    let roots = roots.iter().map(std::path::absolute).collect::<std::io::Result<Vec<_>>>()?;
+    let settings = if is_demo {
+        Settings { file, listed: Vec::new(), demo: roots.first().cloned() }
+    } else {
+        Settings { file, listed: roots.clone(), demo: None }
+    };
+    Ok((roots, settings))
 }
 
 /// "Rill on <hostname>", or plain "Rill" if the host has no usable name.

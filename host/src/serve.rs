@@ -29,16 +29,17 @@ use anyhow::{Context, Result};
 use rill_core::server::busy;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::access::AllowList;
 use crate::connection::{self, Shared, Timeouts};
 use crate::net::{http, ssdp};
 use crate::network::{Network, Served};
+use crate::share::{self, Sharing};
 use crate::state::Identity;
 use crate::storage::Storage;
-use crate::{discovery, events, library, live};
+use crate::{config, discovery, events, library, live};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -71,8 +72,11 @@ pub struct Config {
     /// The interfaces to serve on, by name or IPv4 address (empty: every interface that is up
     /// with multicast, and loopback), followed as they come and go: see [`crate::network`].
     pub interfaces: Vec<String>,
-    /// The folders to serve.
+    /// The folders to serve at start.
     pub roots: Vec<PathBuf>,
+    /// Where the list of shared folders is kept, for the folders shared and unshared while
+    /// running ([`crate::share`]).
+    pub sharing: share::Settings,
     /// Where the device identity is kept.
     pub state_dir: PathBuf,
     /// How the library is kept up to date (rescan interval, watch limit).
@@ -91,7 +95,9 @@ pub struct Config {
 pub struct Server {
     config: Config,
     identity: Identity,
-    storage: Storage,
+    shared: Arc<Shared>,
+    sharing: Arc<Sharing>,
+    changes: mpsc::UnboundedReceiver<live::Change>,
     network: Network,
     ssdp: ssdp::Sockets,
     ready: watch::Sender<bool>,
@@ -113,8 +119,25 @@ impl Server {
         let network = Network::bind(config.interfaces.clone(), config.http_port)?;
         let ssdp = ssdp::Sockets::open(config.ssdp_port)?;
         let (ready, _) = watch::channel(false);
+        // The library starts with the served folders only and fills in the background.
+        let roots: Vec<PathBuf> = storage.roots().into_iter().flatten().collect();
+        let library = library::with_roots(&roots)?;
+        let shared = Arc::new(Shared::new(
+            config.name.clone(),
+            format!("uuid:{}", identity.uuid),
+            discovery::server_string(),
+            storage,
+            library,
+        ));
+        let (live, changes) = mpsc::unbounded_channel();
+        let sharing = Arc::new(Sharing::new(Arc::clone(&shared), live, config.sharing.clone()));
         let (serving, _) = watch::channel(None);
-        Ok(Server { config, identity, storage, network, ssdp, ready, serving })
+        Ok(Server { config, identity, shared, sharing, changes, network, ssdp, ready, serving })
+    }
+
+    /// The served folders, to share and unshare folders while the server runs.
+    pub fn sharing(&self) -> Arc<Sharing> {
+        Arc::clone(&self.sharing)
     }
 
     /// The HTTP address of each interface served now, in interface order.
@@ -146,7 +169,8 @@ impl Server {
 
     /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Server { config, identity, storage, network, ssdp, ready, serving } = self;
+        let Server { config, identity, shared, sharing, changes, network, ssdp, ready, serving } =
+            self;
         tracing::info!(
             name = %config.name,
             uuid = %identity.uuid,
@@ -159,15 +183,6 @@ impl Server {
             tracing::info!("serving on {}: http://{}/", served.iface, served.http);
         }
 
-        // The library starts with the served folders only and fills in the background.
-        let library = library::with_roots(storage.roots())?;
-        let shared = Arc::new(Shared::new(
-            config.name.clone(),
-            format!("uuid:{}", identity.uuid),
-            discovery::server_string(),
-            storage,
-            library,
-        ));
         crate::art::spawn(&shared, ready.subscribe());
 
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -192,8 +207,9 @@ impl Server {
         // The table starts from the library's SystemUpdateID (the served folders are in).
         events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
-        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, stop_rx.clone()));
-        serving.send_replace(Some(shared));
+        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, changes, stop_rx.clone()));
+        tasks.spawn(config::watch(Arc::clone(&sharing), stop_rx.clone()));
+        serving.send_replace(Some(Arc::clone(&shared)));
 
         tokio::select! {
             () = shutdown => tracing::info!("shutting down"),

@@ -1,6 +1,7 @@
 //! The served folders and safe access to the files under them.
 //!
-//! [`Storage`] holds the canonical roots (`rill serve DIR...`) and opens a file by
+//! [`Storage`] holds the served folders (`rill serve DIR...`, and those shared or unshared
+//! while running, see [`crate::share`]) and opens a file by
 //! `(root index, relative path)`, the pair the library's object IDs carry. It is defense in depth
 //! behind the object-ID scheme: even if an ID were forged, a request can only reach a regular,
 //! non-hidden file whose canonical path is under one of the roots, so `..`, absolute paths and
@@ -10,13 +11,43 @@ use std::fmt;
 use std::fs::{self, File, Metadata};
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use anyhow::{bail, Context, Result};
 
-/// The canonical roots being served.
-#[derive(Debug, Clone)]
+/// The served folders, each in its slot: a folder's slot number is its root index in the
+/// library's object ids, so it never changes while the folder is shared. A folder unshared at
+/// run time leaves its slot empty (the other folders keep theirs, and so their ids); a folder
+/// shared later takes the first empty slot. The roots are behind a lock so they can change
+/// while connections read them; it is held only to look a root up or to change the list.
+#[derive(Debug, Default)]
 pub struct Storage {
-    roots: Vec<PathBuf>,
+    roots: RwLock<Vec<Option<Root>>>,
+}
+
+/// One served folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    /// The path as the user gave it, made absolute (what `rill status` shows and the config
+    /// file keeps).
+    pub path: PathBuf,
+    /// The canonical path (symbolic links resolved): what files are checked against.
+    pub canonical: PathBuf,
+}
+
+impl Root {
+    /// The folder at `dir` (absolute or relative to the working directory), which must be an
+    /// existing directory.
+    pub fn new(dir: &Path) -> Result<Root> {
+        let path =
+            std::path::absolute(dir).with_context(|| format!("cannot serve {}", dir.display()))?;
+        let canonical =
+            fs::canonicalize(&path).with_context(|| format!("cannot serve {}", dir.display()))?;
+        if !canonical.is_dir() {
+            bail!("cannot serve {}: not a directory", dir.display());
+        }
+        Ok(Root { path, canonical })
+    }
 }
 
 /// Why [`Storage::open`] refused or failed.
@@ -61,33 +92,77 @@ impl From<io::Error> for Error {
 }
 
 impl Storage {
-    /// Canonicalizes `dirs` (each must be an existing directory); duplicates are served once.
+    /// Serves `dirs` (each must be an existing directory), in slots 0, 1, ...; a folder given
+    /// twice (even through another path) is served once.
     pub fn new(dirs: &[PathBuf]) -> Result<Storage> {
-        let mut roots: Vec<PathBuf> = Vec::with_capacity(dirs.len());
+        let storage = Storage::default();
         for dir in dirs {
-            let canonical =
-                fs::canonicalize(dir).with_context(|| format!("cannot serve {}", dir.display()))?;
-            if !canonical.is_dir() {
-                bail!("cannot serve {}: not a directory", dir.display());
-            }
-            if !roots.contains(&canonical) {
-                roots.push(canonical);
-            }
+            storage.share(Root::new(dir)?);
         }
-        if roots.is_empty() {
-            bail!("no folder to serve");
-        }
-        Ok(Storage { roots })
+        Ok(storage)
     }
 
-    /// The canonical roots, in the order given; a root's position is its index.
-    pub fn roots(&self) -> &[PathBuf] {
-        &self.roots
+    /// The canonical path of root `root`, if that slot holds a folder.
+    pub fn root(&self, root: usize) -> Option<PathBuf> {
+        self.read().get(root)?.as_ref().map(|r| r.canonical.clone())
+    }
+
+    /// Every slot, empty or holding its folder's canonical path (a snapshot).
+    pub fn roots(&self) -> Vec<Option<PathBuf>> {
+        self.read().iter().map(|slot| slot.as_ref().map(|r| r.canonical.clone())).collect()
+    }
+
+    /// The served folders with their slot numbers (a snapshot).
+    pub fn folders(&self) -> Vec<(usize, Root)> {
+        self.read().iter().enumerate().filter_map(|(i, r)| Some((i, r.clone()?))).collect()
+    }
+
+    /// Serves `root` in the first empty slot. Returns its slot and `true`, or the slot of the
+    /// same folder already served and `false`.
+    pub fn share(&self, root: Root) -> (usize, bool) {
+        let mut roots = self.roots.write().unwrap_or_else(PoisonError::into_inner);
+        let same =
+            roots.iter().position(|r| r.as_ref().is_some_and(|r| r.canonical == root.canonical));
+        if let Some(i) = same {
+            return (i, false);
+        }
+        match roots.iter().position(Option::is_none) {
+            Some(i) => {
+                if let Some(slot) = roots.get_mut(i) {
+                    *slot = Some(root);
+                }
+                (i, true)
+            }
+            None => {
+                roots.push(Some(root));
+                (roots.len() - 1, true)
+            }
+        }
+    }
+
+    /// Stops serving the folder at `path` (its absolute path as shared, or any path that leads
+    /// to it while it exists), emptying its slot. Returns what was served there.
+    pub fn unshare(&self, path: &Path) -> Option<(usize, Root)> {
+        let canonical = fs::canonicalize(path).ok();
+        let mut roots = self.roots.write().unwrap_or_else(PoisonError::into_inner);
+        let i = roots.iter().position(|r| {
+            r.as_ref().is_some_and(|r| r.path == path || Some(&r.canonical) == canonical.as_ref())
+        })?;
+        let root = roots.get_mut(i)?.take()?;
+        // Trailing empty slots go, so a later folder reuses the lowest number.
+        while roots.last().is_some_and(Option::is_none) {
+            roots.pop();
+        }
+        Some((i, root))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Option<Root>>> {
+        self.roots.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Opens the regular file at `rel` under root `root`.
     pub fn open(&self, root: usize, rel: &Path) -> Result<(File, Metadata), Error> {
-        let base = self.roots.get(root).ok_or(Error::NoSuchRoot)?;
+        let base = self.root(root).ok_or(Error::NoSuchRoot)?;
         let mut joined = base.clone();
         for component in rel.components() {
             match component {
@@ -97,7 +172,7 @@ impl Storage {
             }
         }
         let canonical = fs::canonicalize(&joined)?;
-        if !canonical.starts_with(base) {
+        if !canonical.starts_with(&base) {
             return Err(Error::Outside);
         }
         let file = File::open(&canonical)?;
@@ -144,9 +219,32 @@ mod tests {
     #[test]
     fn roots_are_canonical_and_deduplicated() {
         let (dir, storage) = tree();
-        assert_eq!(storage.roots(), [fs::canonicalize(dir.path().join("music")).unwrap()]);
+        assert_eq!(storage.roots(), [Some(fs::canonicalize(dir.path().join("music")).unwrap())]);
         assert!(Storage::new(&[dir.path().join("secret.txt")]).is_err());
         assert!(Storage::new(&[dir.path().join("absent")]).is_err());
+    }
+
+    #[test]
+    fn folders_come_and_go_in_stable_slots() {
+        let dir = tempfile::tempdir().unwrap();
+        let [a, b, c] = ["a", "b", "c"].map(|n| dir.path().join(n));
+        for d in [&a, &b, &c] {
+            fs::create_dir_all(d).unwrap();
+        }
+        let storage = Storage::new(&[a.clone(), b.clone()]).unwrap();
+        // Another path to a served folder is the same folder.
+        assert_eq!(storage.share(Root::new(&a.join("../a")).unwrap()), (0, false));
+        let (slot, gone) = storage.unshare(&a).unwrap();
+        assert_eq!((slot, gone.path), (0, a.clone()));
+        assert!(storage.unshare(&a).is_none());
+        // b keeps its slot; c takes the empty one.
+        assert_eq!(storage.root(1), Some(fs::canonicalize(&b).unwrap()));
+        assert_eq!(storage.share(Root::new(&c).unwrap()), (0, true));
+        // Unshared by a path that leads to it; trailing empty slots go.
+        assert_eq!(storage.unshare(&b.join(".")).map(|(i, _)| i), Some(1));
+        assert_eq!(storage.roots().len(), 1);
+        assert!(storage.open(1, Path::new("x")).is_err());
+        assert!(Root::new(&dir.path().join("absent")).is_err());
     }
 
     #[test]

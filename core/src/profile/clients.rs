@@ -84,6 +84,15 @@ impl<const N: usize> Clients<N> {
         }
     }
 
+    /// Every player remembered and not forgotten by `now`, with its address (for a status
+    /// display), in no particular order.
+    pub fn iter(&self, now: Instant) -> impl Iterator<Item = (IpAddr, Player)> + '_ {
+        self.entries
+            .iter()
+            .filter(move |e| now.saturating_since(e.seen) < MEMORY)
+            .map(|e| (e.addr, e.player))
+    }
+
     /// The number of entries held, expired ones included (at most `N`).
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -126,6 +135,17 @@ mod tests {
             ),
             _ => None,
         }
+    }
+
+    #[test]
+    fn iter_lists_the_players_not_forgotten() {
+        let mut clients = Clients::<8>::new();
+        clients.remember(at(0), PS3, Player::Ps3);
+        clients.remember(at(3000), LAPTOP, Player::Vlc);
+        let seen: heapless::Vec<_, 8> = clients.iter(at(3000)).collect();
+        assert_eq!(seen, [(PS3, Player::Ps3), (LAPTOP, Player::Vlc)]);
+        let seen: heapless::Vec<_, 8> = clients.iter(at(3700)).collect();
+        assert_eq!(seen, [(LAPTOP, Player::Vlc)]);
     }
 
     #[test]

@@ -54,11 +54,15 @@ fn moves_and_deletions_are_due_at_once_and_reads_are_ignored() {
 
 #[test]
 fn paths_are_located_in_the_innermost_root() {
-    let roots =
-        [PathBuf::from("/srv/music"), PathBuf::from("/srv/music/live"), PathBuf::from("/b")];
+    let roots = [
+        Some(PathBuf::from("/srv/music")),
+        Some(PathBuf::from("/srv/music/live")),
+        None,
+        Some(PathBuf::from("/b")),
+    ];
     assert_eq!(locate(&roots, Path::new("/srv/music/a/1.ogg")), Some((0, "a/1.ogg".into())));
     assert_eq!(locate(&roots, Path::new("/srv/music/live/2.ogg")), Some((1, "2.ogg".into())));
-    assert_eq!(locate(&roots, Path::new("/b")), Some((2, PathBuf::new())));
+    assert_eq!(locate(&roots, Path::new("/b")), Some((3, PathBuf::new())));
     assert_eq!(locate(&roots, Path::new("/srv/musical/x")), None);
 }
 
@@ -71,7 +75,8 @@ fn past_the_watch_limit_folders_are_left_to_rescans_once() {
     }
     let (tx, _rx) = mpsc::channel(4);
     let options = Options { rescan_interval: Duration::from_secs(5), max_watches: Some(1) };
-    let mut w = Watches::new(vec![root.clone()], tx, Arc::new(AtomicBool::new(false)), options);
+    let mut w =
+        Watches::new(vec![Some(root.clone())], tx, Arc::new(AtomicBool::new(false)), options);
     w.add(0, Path::new(""));
     w.add(0, Path::new("a"));
     w.add(0, Path::new("a/b"));

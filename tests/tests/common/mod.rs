@@ -40,6 +40,8 @@ pub struct Running {
     pub ready: tokio::sync::watch::Receiver<bool>,
     /// The interface addresses served, as the server follows the network.
     pub served: tokio::sync::watch::Receiver<Vec<rill::network::Served>>,
+    /// The served folders, to share and unshare while running.
+    pub sharing: std::sync::Arc<rill::share::Sharing>,
     _dirs: Option<tempfile::TempDir>,
 }
 
@@ -97,6 +99,7 @@ pub fn spawn(
         ssdp_port: rill::net::ssdp::PORT,
         interfaces: vec![Ipv4Addr::LOCALHOST.to_string()],
         roots: vec![root],
+        sharing: Default::default(),
         state_dir,
         live: Default::default(),
         allow: Default::default(),
@@ -114,11 +117,12 @@ pub fn spawn(
     let uuid = server.identity().uuid.clone();
     let ready = server.ready();
     let served = server.served();
+    let sharing = server.sharing();
     let (stop, stopped) = oneshot::channel();
     let thread = thread::spawn(move || {
         runtime.block_on(server.run(async { stopped.await.unwrap_or(()) })).unwrap();
     });
-    Running { stop, thread, http, uuid, ready, served, _dirs: dirs }
+    Running { stop, thread, http, uuid, ready, served, sharing, _dirs: dirs }
 }
 
 /// How long the first scan of a test folder may take.

@@ -1,0 +1,231 @@
+//! The D-Bus interface: share and unshare folders, and see what the server is doing, from any
+//! desktop tool (`rill share`, `busctl`, `gdbus`, a file manager's action).
+//!
+//! Rill owns [`NAME`] on the session bus (`DBUS_SESSION_BUS_ADDRESS`) and serves interface
+//! [`INTERFACE`] at object [`PATH`] (the major version in all three, as the D-Bus API design
+//! guidelines ask, so a later incompatible `Rill2` can live beside it):
+//!
+//! | member | signature | what |
+//! |---|---|---|
+//! | method `Share` | `as` → () | shares the folders (absolute paths); all or none |
+//! | method `Unshare` | `as` → () | unshares them; all or none |
+//! | property `Folders` | `a(su)` | each shared folder: absolute path, media count |
+//! | property `Players` | `a(ss)` | each player seen in the last hour: address, profile |
+//! | property `Streams` | `as` | each stream now playing: its file, relative to its folder |
+//!
+//! The properties are read-only and emit `org.freedesktop.DBus.Properties.PropertiesChanged`:
+//! `Folders` at once when a folder is shared or unshared, and all three when they differ from
+//! what was last signalled, looked at every [`POLL`] (media counts grow as a folder is read;
+//! players and streams come and go), which costs one wakeup per [`POLL`] when idle. Errors are
+//! `org.freedesktop.DBus.Error.InvalidArgs` with a message saying which path and why.
+//!
+//! Without a session bus (a headless server, no user session) Rill serves anyway and says so
+//! in one log line; the same if another Rill owns the name.
+
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use anyhow::Result;
+use rill_core::server::Env;
+use zbus::object_server::SignalEmitter;
+use zbus::{fdo, interface};
+
+use crate::connection::Shared;
+use crate::share::Sharing;
+
+/// The well-known bus name Rill owns.
+pub const NAME: &str = "org.rill.Rill1";
+
+/// The object path of the interface.
+pub const PATH: &str = "/org/rill/Rill1";
+
+/// The interface name.
+pub const INTERFACE: &str = "org.rill.Rill1";
+
+/// How often the properties are compared with what was last signalled.
+pub const POLL: Duration = Duration::from_secs(5);
+
+/// The object served at [`PATH`].
+#[derive(Debug)]
+struct Rill {
+    sharing: Arc<Sharing>,
+    shared: Arc<Shared>,
+}
+
+/// Absolute paths from a method's argument: relative ones mean nothing to the server (its
+/// working directory is not the caller's), so they are refused.
+fn absolute(paths: Vec<String>) -> fdo::Result<Vec<PathBuf>> {
+    if paths.is_empty() {
+        return Err(fdo::Error::InvalidArgs("no folder given".into()));
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let path = PathBuf::from(&p);
+            if path.is_absolute() {
+                Ok(path)
+            } else {
+                Err(fdo::Error::InvalidArgs(format!("{p:?} is not an absolute path")))
+            }
+        })
+        .collect()
+}
+
+#[interface(name = "org.rill.Rill1")]
+impl Rill {
+    /// Shares folders (absolute paths) at once, and keeps them in the config file.
+    async fn share(&self, paths: Vec<String>) -> fdo::Result<()> {
+        let dirs = absolute(paths)?;
+        let sharing = Arc::clone(&self.sharing);
+        let done = tokio::task::spawn_blocking(move || sharing.share(&dirs)).await;
+        done.map_err(|e| fdo::Error::Failed(e.to_string()))?
+            .map_err(|e| fdo::Error::InvalidArgs(format!("{e:#}")))
+    }
+
+    /// Unshares folders (absolute paths) at once, and removes them from the config file.
+    async fn unshare(&self, paths: Vec<String>) -> fdo::Result<()> {
+        let dirs = absolute(paths)?;
+        let sharing = Arc::clone(&self.sharing);
+        let done = tokio::task::spawn_blocking(move || sharing.unshare(&dirs)).await;
+        done.map_err(|e| fdo::Error::Failed(e.to_string()))?
+            .map_err(|e| fdo::Error::InvalidArgs(format!("{e:#}")))
+    }
+
+    /// The shared folders: absolute path and media count of each.
+    #[zbus(property)]
+    async fn folders(&self) -> Vec<(String, u32)> {
+        folders(&self.sharing)
+    }
+
+    /// The players seen in the last hour: address and the profile chosen for it.
+    #[zbus(property)]
+    async fn players(&self) -> Vec<(String, String)> {
+        players(&self.shared)
+    }
+
+    /// The streams now playing: the file of each, relative to its shared folder.
+    #[zbus(property)]
+    async fn streams(&self) -> Vec<String> {
+        streams(&self.shared)
+    }
+}
+
+fn folders(sharing: &Sharing) -> Vec<(String, u32)> {
+    sharing
+        .folders()
+        .into_iter()
+        .map(|f| {
+            let media = u32::try_from(f.media).unwrap_or(u32::MAX);
+            (f.path.to_string_lossy().into_owned(), media)
+        })
+        .collect()
+}
+
+fn players(shared: &Shared) -> Vec<(String, String)> {
+    let now = shared.now();
+    let clients = shared.clients.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut out: Vec<_> =
+        clients.iter(now).map(|(addr, player)| (addr.to_string(), format!("{player:?}"))).collect();
+    out.sort();
+    out
+}
+
+fn streams(shared: &Shared) -> Vec<String> {
+    shared.playing.list()
+}
+
+/// Serves the interface on the session bus for as long as the task runs (the server's
+/// `main` aborts it when the server stops). Never fails the server: no bus, or the name
+/// taken, is one log line and the end of this task.
+pub async fn run(sharing: Arc<Sharing>) -> Result<()> {
+    let mut changed = sharing.subscribe();
+    let shared = Arc::clone(sharing.shared());
+    let object = Rill { sharing, shared };
+    let built = async {
+        zbus::connection::Builder::session()?.name(NAME)?.serve_at(PATH, object)?.build().await
+    };
+    let connection = match built.await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(
+                "no D-Bus interface ({e}): `rill share`, `rill unshare` and `rill status` cannot \
+                 reach this server; it serves anyway"
+            );
+            return Ok(());
+        }
+    };
+    tracing::info!("D-Bus interface {INTERFACE} at {PATH} on the session bus as {NAME}");
+    let iface = connection.object_server().interface::<_, Rill>(PATH).await?;
+    let mut last = Snapshot::default();
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            changes = changed.changed() => if changes.is_err() { return Ok(()) },
+            _ = poll.tick() => {}
+        }
+        let now = {
+            let rill = iface.get().await;
+            Snapshot {
+                folders: folders(&rill.sharing),
+                players: players(&rill.shared),
+                streams: streams(&rill.shared),
+            }
+        };
+        if let Err(e) = signal(&iface, &last, &now).await {
+            tracing::debug!("PropertiesChanged not sent: {e}");
+        }
+        last = now;
+    }
+}
+
+/// The properties as last signalled.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Snapshot {
+    folders: Vec<(String, u32)>,
+    players: Vec<(String, String)>,
+    streams: Vec<String>,
+}
+
+/// Emits PropertiesChanged for each property that differs between `last` and `now`.
+async fn signal(
+    iface: &zbus::object_server::InterfaceRef<Rill>,
+    last: &Snapshot,
+    now: &Snapshot,
+) -> zbus::Result<()> {
+    let emitter: &SignalEmitter<'_> = iface.signal_emitter();
+    let rill = iface.get().await;
+    if last.folders != now.folders {
+        rill.folders_changed(emitter).await?;
+    }
+    if last.players != now.players {
+        rill.players_changed(emitter).await?;
+    }
+    if last.streams != now.streams {
+        rill.streams_changed(emitter).await?;
+    }
+    Ok(())
+}
+
+/// The client side, for `rill share`, `rill unshare` and `rill status`.
+#[zbus::proxy(
+    interface = "org.rill.Rill1",
+    default_service = "org.rill.Rill1",
+    default_path = "/org/rill/Rill1"
+)]
+pub trait Rill1 {
+    /// See the server's `Share`.
+    fn share(&self, paths: &[&str]) -> zbus::Result<()>;
+    /// See the server's `Unshare`.
+    fn unshare(&self, paths: &[&str]) -> zbus::Result<()>;
+    /// See the server's `Folders`.
+    #[zbus(property)]
+    fn folders(&self) -> zbus::Result<Vec<(String, u32)>>;
+    /// See the server's `Players`.
+    #[zbus(property)]
+    fn players(&self) -> zbus::Result<Vec<(String, String)>>;
+    /// See the server's `Streams`.
+    #[zbus(property)]
+    fn streams(&self) -> zbus::Result<Vec<String>>;
+}
