@@ -13,7 +13,7 @@
 
 use alloc::vec::Vec;
 
-use super::bits::Bits;
+use super::bits::{sign_extend, Bits};
 use super::predict;
 use super::rice::{self, Params};
 use super::{Config, Error};
@@ -230,14 +230,17 @@ impl Decoder {
         Ok(n)
     }
 
-    /// Copies `n` samples of `width` lanes into channels `ch..` of the interleaved `out`.
+    /// Copies `n` samples of `width` lanes into channels `ch..` of the interleaved `out`,
+    /// wrapped to the stream's bit depth as the reference decoders store them (only a damaged
+    /// packet unmixes to a value outside it).
     fn interleave(&self, out: &mut [i32], ch: usize, width: usize, n: usize) {
         let channels = usize::from(self.config.channels);
+        let depth = u32::from(self.config.bit_depth);
         for (k, lane) in self.lanes.iter().take(width).enumerate() {
             let frames = out.chunks_exact_mut(channels).take(n);
             for (frame, &s) in frames.zip(&lane.samples[..n]) {
                 if let Some(o) = frame.get_mut(ch + k) {
-                    *o = s;
+                    *o = sign_extend(s as u32, depth);
                 }
             }
         }
