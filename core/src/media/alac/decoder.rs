@@ -13,7 +13,7 @@
 
 use alloc::vec::Vec;
 
-use super::bits::Bits;
+use super::bits::{sign_extend, Bits};
 use super::predict;
 use super::rice::{self, Params};
 use super::{Config, Error};
@@ -230,14 +230,17 @@ impl Decoder {
         Ok(n)
     }
 
-    /// Copies `n` samples of `width` lanes into channels `ch..` of the interleaved `out`.
+    /// Copies `n` samples of `width` lanes into channels `ch..` of the interleaved `out`,
+    /// wrapped to the stream's bit depth as the reference decoders store them (only a damaged
+    /// packet unmixes to a value outside it).
     fn interleave(&self, out: &mut [i32], ch: usize, width: usize, n: usize) {
         let channels = usize::from(self.config.channels);
+        let depth = u32::from(self.config.bit_depth);
         for (k, lane) in self.lanes.iter().take(width).enumerate() {
             let frames = out.chunks_exact_mut(channels).take(n);
             for (frame, &s) in frames.zip(&lane.samples[..n]) {
                 if let Some(o) = frame.get_mut(ch + k) {
-                    *o = s;
+                    *o = sign_extend(s as u32, depth);
                 }
             }
         }
@@ -326,6 +329,26 @@ mod tests {
             let want: Vec<i32> = frames.iter().flatten().map(|&s| s as i32).collect();
             assert_eq!(&out[..12], &want[..], "{depth} bits");
         }
+    }
+
+    /// A damaged channel pair whose residual (escaped, 17 bits) unmixes outside 16 bits:
+    /// the sample is wrapped to the depth, as FFmpeg and Apple store it in an `int16`.
+    #[test]
+    fn unmixed_samples_wrap_to_the_depth() {
+        let mut w = Writer::default();
+        // CPE, partial frame of 1 sample, compressed; mix shift 0, weight 1.
+        w.put(u64::from(CPE), 3).put(0, 4).put(0, 12).put(1, 1).put(0, 2).put(0, 1).put(1, 32);
+        w.put(0, 8).put(1, 8);
+        for _ in 0..2 {
+            w.put(0, 4).put(1, 4).put(4, 3).put(0, 5); // mode 0, quant 1, factor 4, order 0
+        }
+        w.put(0x1ff, 9).put(80_000, 17); // escaped residual 80000: +40000
+        w.put(0, 1); // residual 0
+        w.put(u64::from(END), 3);
+        let mut dec = Decoder::new(config(16, 2)).unwrap();
+        let mut out = vec![0i32; 4096 * 2];
+        assert_eq!(dec.decode(&w.bytes, &mut out).unwrap(), 1);
+        assert_eq!(&out[..2], &[40_000 - 65_536, 40_000 - 65_536]);
     }
 
     #[test]
