@@ -15,6 +15,7 @@
 //! a datagram, an Ogg file are fuzz inputs as they are, with at most one leading selector byte.
 
 mod fixture;
+pub mod flac;
 pub mod gena;
 pub mod http;
 mod mem;
@@ -28,7 +29,7 @@ pub mod tags;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -36,4 +37,5 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("ogg_vorbis", ogg::ogg_vorbis),
     ("tags", tags::tags),
     ("gena", gena::gena),
+    ("flac", flac::flac),
 ];

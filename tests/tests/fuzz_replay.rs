@@ -77,3 +77,8 @@ fn tags() {
 fn gena() {
     replay("gena");
 }
+
+#[test]
+fn flac() {
+    replay("flac");
+}
