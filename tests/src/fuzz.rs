@@ -15,6 +15,7 @@
 //! a datagram, an Ogg file are fuzz inputs as they are, with at most one leading selector byte.
 
 mod fixture;
+pub mod flac;
 pub mod gena;
 pub mod http;
 mod mem;
@@ -29,7 +30,7 @@ pub mod tags;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -39,4 +40,5 @@ pub const TARGETS: [(&str, Target); 9] = [
     ("gena", gena::gena),
     ("mp4", mp4::mp4),
     ("alac", mp4::alac),
+    ("flac", flac::flac),
 ];

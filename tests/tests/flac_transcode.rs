@@ -162,7 +162,8 @@ fn the_lpcm_version_of_hi_res_and_multichannel_flac_seeks_exactly() {
 }
 
 /// The real server: a FLAC, a 24/96 FLAC and an Ogg FLAC named `.oga`, browsed and played by
-/// a generic player with byte ranges and DLNA time seeks.
+/// a generic player with byte ranges and DLNA time seeks, and by a PS3 (L16 or the LPCM
+/// version first, time seeks).
 #[test]
 fn the_server_serves_flac_as_exact_seekable_pcm() {
     isolated("the_server_serves_flac_as_exact_seekable_pcm", || {
@@ -209,6 +210,26 @@ fn the_server_serves_flac_as_exact_seekable_pcm() {
                 let first = layout.frame_offset(layout.frame_at(start_ms * 1000)) as usize;
                 assert!(resp.body == whole[first..], "{name}.{ext} {npt}");
             }
+        }
+        // A PS3 gets L16 (time seek only) first; the 24/96 file's LPCM-profile version first.
+        let ps3 = Renderer::new(Player::PS3);
+        let items = common::items(&ps3, &control, "0");
+        let first_res = |name: &str| {
+            let item = items.iter().find(|o| o.title == name).expect(name);
+            item.res[0].clone()
+        };
+        assert!(first_res("hires").url.ends_with(".lpcm"));
+        for name in ["cd", "oggflac"] {
+            let res = first_res(name);
+            assert!(res.url.ends_with(".l16"), "{name}: {}", res.url);
+            let features = res.dlna_features().unwrap();
+            assert!(features.starts_with("DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;"), "{features}");
+            let spec = &tracks.iter().find(|t| t.0 == name).unwrap().1;
+            let (layout, whole) = reference(spec, Container::L16);
+            let resp = ps3.get(&res.url, &[("TimeSeekRange.dlna.org", "npt=1.5-2.25")]).unwrap();
+            assert_eq!(resp.status, 200);
+            let (from, to) = (layout.frame_offset(66_150), layout.frame_offset(99_225));
+            assert!(resp.body == whole[from as usize..to as usize], "{name}: PS3 time seek");
         }
         server.shutdown();
     });

@@ -87,3 +87,8 @@ fn mp4() {
 fn alac() {
     replay("alac");
 }
+
+#[test]
+fn flac() {
+    replay("flac");
+}
