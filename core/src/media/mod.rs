@@ -3,7 +3,8 @@
 //! [`ogg`] splits a byte stream into pages and packets and knows granule positions, chains and
 //! holes; [`vorbis`] turns Vorbis packets into PCM; [`flac`] reads native and Ogg FLAC with
 //! exact lengths and sample-accurate seeks; [`mp4`] finds an MP4 file's audio track, its codec
-//! configuration and where its samples lie. All are `no_std`; the decoders' heap use is
+//! configuration and where its samples lie; [`opus_file`] reads Ogg Opus with exact lengths
+//! and seeks around a decoder the caller supplies. All are `no_std`; the decoders' heap use is
 //! fixed once a stream's headers are read. [`tags`] reads Vorbis comments and embedded pictures;
 //! [`jpeg`] tells whether a picture is already a `JPEG_TN` the firmware can offer as it is.
 
@@ -15,6 +16,8 @@ pub mod jpeg;
 #[cfg(feature = "alloc")]
 pub mod mp4;
 pub mod ogg;
+#[cfg(feature = "alloc")]
+pub mod opus_file;
 pub mod tags;
 #[cfg(feature = "alloc")]
 pub mod vorbis;
