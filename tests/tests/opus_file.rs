@@ -93,3 +93,50 @@ fn not_opus_is_told_apart() {
         Err(rill_core::media::opus_file::Error::NotOpus)
     ));
 }
+
+/// An in-memory file for the damage test.
+fn open_bytes(
+    bytes: Vec<u8>,
+) -> Result<OpusFile<Mem, LibOpus>, rill_core::media::opus_file::Error> {
+    OpusFile::open(FromStd::new(std::io::Cursor::new(bytes)), LibOpus::new())
+}
+
+type Mem = FromStd<std::io::Cursor<Vec<u8>>>;
+
+#[test]
+fn damaged_files_never_panic() {
+    let mut rng = rill_tests::corpus::Rng::new(13);
+    for spec in [&standard()[0], &standard()[12], standard().last().expect("chained")] {
+        let bytes = spec.bytes();
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for k in 1..40 {
+            cases.push(bytes[..bytes.len() * k / 40].to_vec());
+        }
+        for _ in 0..40 {
+            let mut b = bytes.clone();
+            for _ in 0..1 + rng.below(8) {
+                let at = rng.below(b.len() as u64) as usize;
+                b[at] ^= 1 << rng.below(8);
+            }
+            cases.push(b);
+        }
+        for case in cases {
+            let Ok(mut file) = open_bytes(case) else { continue };
+            let total = file.total_frames();
+            let mut buf = vec![0.0f32; 4096 * 8];
+            let mut got = 0u64;
+            while let Ok(n) = file.read_f32(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got += n as u64;
+            }
+            assert!(got <= total, "{}: read {got} of {total}", spec.name());
+            for t in [0, total / 3, total.saturating_sub(1)] {
+                if file.seek(t).is_ok() {
+                    let _ = file.read_f32(&mut buf);
+                }
+            }
+        }
+    }
+}
