@@ -252,14 +252,16 @@ fn opus_matches_opusdec_float_at_48_khz() {
 fn a_broken_opus_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = make_opus(dir.path(), "cut.opus", 2, "64");
-    // An OpusHead with mapping family 255 (players must not play it).
+    // An OpusHead with mapping family 255 (players must not play it), on a valid page.
     let mut bytes = std::fs::read(&file).unwrap();
     let at = bytes.windows(8).position(|w| w == b"OpusHead").unwrap();
     bytes[at + 18] = 255;
+    rill_core::media::ogg::page::Page::new_checked(&mut bytes[..]).unwrap().fill_checksum();
     std::fs::write(&file, &bytes).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rill")).arg("decode").arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.starts_with("rill: ") && err.contains("Opus"), "{err}");
+    assert!(err.contains("not a readable Ogg Opus file: unsupported"), "{err}");
+    assert!(err.starts_with("rill: "), "{err}");
 }

@@ -383,3 +383,15 @@ fn spectrum(x: &[f32], nch: usize, nframes: usize) -> (Vec<f32>, Vec<f32>) {
 fn to_i16(s: f32) -> f32 {
     (s * 32_768.0).round().clamp(-32_768.0, 32_767.0)
 }
+
+/// `bytes` (an Ogg Opus file) with its first `OpusHead` changed by `edit` and that page's CRC
+/// recomputed, so readers see a valid page with the edited header.
+pub fn patch_head(bytes: &[u8], edit: impl FnOnce(&mut [u8])) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let at = out.windows(8).position(|w| w == b"OpusHead").expect("an OpusHead");
+    edit(&mut out[at..]);
+    // The head is alone on the first page, which starts the file.
+    let mut page = rill_core::media::ogg::page::Page::new_checked(&mut out[..]).expect("page");
+    page.fill_checksum();
+    out
+}

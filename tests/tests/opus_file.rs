@@ -140,3 +140,37 @@ fn damaged_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn output_gain_is_applied_as_libopusfile_does() {
+    let spec = &standard()[1];
+    // -6 dB in Q7.8 (and +3 dB), written into the header; libopusfile applies it by default.
+    for gain in [-1536i16, 768] {
+        let bytes = rill_tests::opus_corpus::patch_head(&spec.bytes(), |h| {
+            h[16..18].copy_from_slice(&gain.to_le_bytes());
+        });
+        let path = rill_tests::corpus::temp_file("opus-gain", &bytes);
+        let reference = rill_tests::opus_corpus::opusdec(&path);
+        let _ = std::fs::remove_file(&path);
+        let mut file = open_bytes(bytes).expect("open");
+        let pcm = read_mem(&mut file);
+        assert_eq!(pcm.len(), reference.len());
+        let worst = pcm.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst <= 1e-5, "gain {gain}: differs from libopusfile by {worst}");
+        let peak = pcm.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "gain {gain}: silent output");
+    }
+}
+
+/// Reads an in-memory file to the end.
+fn read_mem(file: &mut OpusFile<Mem, LibOpus>) -> Vec<f32> {
+    let mut out = Vec::new();
+    let mut buf = vec![0.0f32; 4096 * 8];
+    loop {
+        let n = file.read_f32(&mut buf).expect("read");
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n * usize::from(file.channels())]);
+    }
+}
