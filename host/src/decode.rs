@@ -1,5 +1,7 @@
-//! `rill decode FILE`: an Ogg Vorbis, FLAC or Ogg FLAC file to raw PCM on standard output,
-//! like `oggdec -R` or `flac -d --force-raw-format --endian=little --sign=signed`.
+//! `rill decode FILE`: an Ogg Vorbis, FLAC, Ogg FLAC or Ogg Opus file to raw PCM on standard
+//! output, like `oggdec -R`, `flac -d --force-raw-format --endian=little --sign=signed` or
+//! `opusdec --float --rate 48000` (Opus: always 48 kHz, Vorbis channel order; 16-bit output
+//! rounded, not dithered).
 //!
 //! The format is told by the file's bytes, never its name. Samples are interleaved in the
 //! codec's own channel order (Vorbis order; FLAC order, as `flac -d` writes them):
@@ -22,12 +24,13 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use embedded_io_adapters::std::FromStd;
 use rill_core::media::flac::{self, FlacFile};
+use rill_core::media::opus_file::{self, OpusFile};
 use rill_core::media::vorbis_file::{self, VorbisFile};
 
 /// Options of `rill decode`.
 #[derive(Debug, Args)]
 pub struct Decode {
-    /// The Ogg Vorbis, FLAC or Ogg FLAC file.
+    /// The Ogg Vorbis, FLAC, Ogg FLAC or Ogg Opus file.
     pub file: PathBuf,
     /// Sample format written to standard output.
     #[arg(short, long, value_enum, default_value_t = Format::S16le)]
@@ -161,6 +164,7 @@ fn grown<T: Default + Clone>(v: &mut Vec<T>) -> &mut [T] {
 enum Source {
     Vorbis(VorbisFile<FromStd<File>>),
     Flac(FlacFile<FromStd<File>>),
+    Opus(OpusFile<FromStd<File>, crate::opus::LibOpus>),
 }
 
 impl Source {
@@ -172,10 +176,15 @@ impl Source {
             Err(flac::Error::NotFlac) => {}
             Err(e) => bail!("{}: not a readable FLAC file: {e}", path.display()),
         }
+        match OpusFile::open(FromStd::new(open()?), crate::opus::LibOpus::new()) {
+            Ok(f) => return Ok(Source::Opus(f)),
+            Err(opus_file::Error::NotOpus) => {}
+            Err(e) => bail!("{}: not a readable Ogg Opus file: {e}", path.display()),
+        }
         match VorbisFile::open(FromStd::new(open()?)) {
             Ok(f) => Ok(Source::Vorbis(f)),
             Err(vorbis_file::Error::NotVorbis) => {
-                bail!("{}: neither Ogg Vorbis nor FLAC", path.display())
+                bail!("{}: neither Ogg Vorbis, Ogg Opus nor FLAC", path.display())
             }
             Err(e) => bail!("{}: not a readable Ogg Vorbis file: {e}", path.display()),
         }
@@ -185,6 +194,7 @@ impl Source {
         match self {
             Source::Vorbis(f) => f.total_frames(),
             Source::Flac(f) => f.total_frames(),
+            Source::Opus(f) => f.total_frames(),
         }
     }
 
@@ -192,6 +202,7 @@ impl Source {
         match self {
             Source::Vorbis(f) => f.rate(),
             Source::Flac(f) => f.rate(),
+            Source::Opus(f) => f.rate(),
         }
     }
 
@@ -199,6 +210,7 @@ impl Source {
         match self {
             Source::Vorbis(f) => f.seek(frame)?,
             Source::Flac(f) => f.seek(frame)?,
+            Source::Opus(f) => f.seek(frame)?,
         }
         Ok(())
     }
@@ -220,6 +232,18 @@ impl Source {
                 n
             }
             (Source::Vorbis(f), _) => {
+                let n = f.read_f32(grown(&mut buf.f32))?;
+                let c = usize::from(f.channels());
+                put_f32(&buf.f32[..n.min(max) * c], format, bytes);
+                n
+            }
+            (Source::Opus(f), Format::S16le | Format::S16be) => {
+                let n = f.read_i16(grown(&mut buf.i16))?;
+                let c = usize::from(f.channels());
+                put_i16(&buf.i16[..n.min(max) * c], format, bytes);
+                n
+            }
+            (Source::Opus(f), _) => {
                 let n = f.read_f32(grown(&mut buf.f32))?;
                 let c = usize::from(f.channels());
                 put_f32(&buf.f32[..n.min(max) * c], format, bytes);

@@ -49,6 +49,7 @@ pub mod net;
 pub mod netwatch;
 pub mod network;
 pub mod notify;
+pub mod opus;
 pub mod playing;
 pub mod scan;
 pub mod serve;

@@ -1,6 +1,7 @@
 //! `rill decode` as a user runs it: the binary's output compared with stock libvorbis (`oggdec`
 //! from vorbis-tools) on the demo tracks and with libFLAC (`flac -d`) on FLAC files made by
-//! `flac`, and sample-exact slices.
+//! `flac`, with libopusfile (`opusdec --float --rate 48000`) on Ogg Opus files made by `opusenc`,
+//! and sample-exact slices.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -176,4 +177,91 @@ fn a_broken_flac_is_a_one_line_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.starts_with("rill: ") && err.contains("FLAC"), "{err}");
+}
+
+/// An Ogg Opus file of 3 s of a two-tone signal with noise on `channels` channels (mapping
+/// family 1 above 2), made by ffmpeg (WAV) and `opusenc`, named `name`.
+fn make_opus(dir: &Path, name: &str, channels: u32, bitrate: &str) -> PathBuf {
+    let wav = dir.join(format!("{name}.wav"));
+    let expr = "0.4*sin(440*2*PI*t)+0.05*(random(0)-0.5)|0.3*sin(660*2*PI*t)+0.05*(random(1)-0.5)";
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("aevalsrc={expr}:s=48000:d=3"))
+        .args(["-ac", &channels.to_string(), "-c:a", "pcm_s16le", "-fflags", "+bitexact"])
+        .arg(&wav)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let opus = dir.join(name);
+    let status = Command::new("opusenc")
+        .args(["--quiet", "--bitrate", bitrate])
+        .arg(&wav)
+        .arg(&opus)
+        .status()
+        .expect("opusenc runs");
+    assert!(status.success());
+    opus
+}
+
+/// `opusdec --float --rate 48000` of `file` (libopusfile): raw f32le, Vorbis channel order.
+fn opusdec(file: &Path) -> Vec<f32> {
+    let raw = file.with_extension("f32");
+    let out = Command::new("opusdec")
+        .args(["--quiet", "--float", "--rate", "48000"])
+        .arg(file)
+        .arg(&raw)
+        .output()
+        .expect("opusdec runs");
+    assert!(out.status.success());
+    let bytes = std::fs::read(&raw).unwrap();
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+fn floats(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+#[test]
+fn opus_matches_opusdec_float_at_48_khz() {
+    let dir = tempfile::tempdir().unwrap();
+    // The codec decides, not the name: stereo named .ogg, 5.1 named .oga.
+    for (name, channels, bitrate) in [("st.ogg", 2usize, "96"), ("surround.oga", 6, "256")] {
+        let file = make_opus(dir.path(), name, channels as u32, bitrate);
+        let reference = opusdec(&file);
+        // libopusfile decodes 3 s plus nothing: exact length (3 × 48000 frames).
+        assert_eq!(reference.len(), 144_000 * channels, "{name}");
+        let got = floats(&rill(&["-f", "f32le"], &file));
+        assert_eq!(got.len(), reference.len(), "{name}: length");
+        let worst = got.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst <= 1e-6, "{name}: differs from opusdec by {worst}");
+        // 16-bit: the same samples rounded to the nearest (no dither).
+        let s16 = samples(&rill(&[], &file), false);
+        let rounded: Vec<i16> =
+            got.iter().map(|s| (s * 32_768.0).round().clamp(-32_768.0, 32_767.0) as i16).collect();
+        assert!(s16 == rounded, "{name}: s16le");
+        // A slice from 1 s: exact length, and (CELT) identical to the full decode 0.5 s after
+        // its start, once the decoder has converged after the seek's 80 ms pre-roll.
+        let slice = floats(&rill(&["-f", "f32le", "--start", "1s", "--end", "2.5s"], &file));
+        assert_eq!(slice.len(), 72_000 * channels, "{name}: slice length");
+        let from = 24_000 * channels;
+        assert!(slice[from..] == got[48_000 * channels + from..120_000 * channels], "{name}");
+    }
+}
+
+#[test]
+fn a_broken_opus_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = make_opus(dir.path(), "cut.opus", 2, "64");
+    // An OpusHead with mapping family 255 (players must not play it), on a valid page.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.windows(8).position(|w| w == b"OpusHead").unwrap();
+    bytes[at + 18] = 255;
+    rill_core::media::ogg::page::Page::new_checked(&mut bytes[..]).unwrap().fill_checksum();
+    std::fs::write(&file, &bytes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rill")).arg("decode").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("not a readable Ogg Opus file: unsupported"), "{err}");
+    assert!(err.starts_with("rill: "), "{err}");
 }

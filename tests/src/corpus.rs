@@ -146,7 +146,7 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 /// A process-unique counter for temporary names.
-fn unique() -> u64 {
+pub(crate) fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)

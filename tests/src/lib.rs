@@ -6,5 +6,6 @@ pub mod corpus;
 pub mod fat;
 pub mod flac_corpus;
 pub mod fuzz;
+pub mod opus_corpus;
 pub mod renderer;
 pub mod repage;

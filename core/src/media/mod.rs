@@ -4,7 +4,8 @@
 //! holes; [`vorbis`] turns Vorbis packets into PCM; `flac` (feature `flac`) reads native and
 //! Ogg FLAC with exact lengths and sample-accurate seeks; [`mp4`] finds an MP4 file's audio
 //! track, its codec configuration and where its samples lie, and [`alac`] decodes the ALAC in
-//! it. All are `no_std`; each decoder's heap use is fixed once a stream's headers are read.
+//! it; [`opus_file`] reads Ogg Opus with exact lengths and seeks around a decoder the caller
+//! supplies. All are `no_std`; each decoder's heap use is fixed once a stream's headers are read.
 //! [`tags`] reads Vorbis comments and embedded pictures; [`jpeg`] tells whether a picture is
 //! already a `JPEG_TN` the firmware can offer as it is.
 
@@ -16,6 +17,8 @@ pub mod jpeg;
 #[cfg(feature = "alloc")]
 pub mod mp4;
 pub mod ogg;
+#[cfg(feature = "alloc")]
+pub mod opus_file;
 pub mod tags;
 #[cfg(feature = "alloc")]
 pub mod vorbis;

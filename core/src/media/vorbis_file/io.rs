@@ -10,19 +10,19 @@ use super::Error;
 use crate::media::ogg::packet::{Demuxer, PageInfo};
 
 /// Bytes requested from the source per read.
-pub(super) const CHUNK: u64 = 8192;
+pub(crate) const CHUNK: u64 = 8192;
 
 /// A source with a demuxer over it.
-pub(super) struct Io<R> {
-    pub(super) src: R,
-    pub(super) demux: Demuxer,
+pub(crate) struct Io<R> {
+    pub(crate) src: R,
+    pub(crate) demux: Demuxer,
     /// Length of the source in bytes.
-    pub(super) len: u64,
+    pub(crate) len: u64,
 }
 
 impl<R: Read + Seek> Io<R> {
     /// Positions source and demuxer at `offset`.
-    pub(super) fn seek_to(&mut self, offset: u64) -> Result<(), Error> {
+    pub(crate) fn seek_to(&mut self, offset: u64) -> Result<(), Error> {
         self.src.seek(SeekFrom::Start(offset)).map_err(Error::io)?;
         self.demux.reset(offset);
         Ok(())
@@ -30,7 +30,7 @@ impl<R: Read + Seek> Io<R> {
 
     /// The next page that starts before `limit`, reading as needed; `None` at the end of the
     /// source or when the next page starts at or after `limit`.
-    pub(super) fn next_page(&mut self, limit: u64) -> Result<Option<PageInfo>, Error> {
+    pub(crate) fn next_page(&mut self, limit: u64) -> Result<Option<PageInfo>, Error> {
         loop {
             if let Some(p) = self.demux.next_page() {
                 return Ok((p.offset < limit).then_some(p));
@@ -49,7 +49,7 @@ impl<R: Read + Seek> Io<R> {
     }
 
     /// The first page at or after `from` (and before `limit`) that satisfies `want`.
-    pub(super) fn find_page(
+    pub(crate) fn find_page(
         &mut self,
         from: u64,
         limit: u64,
@@ -66,7 +66,7 @@ impl<R: Read + Seek> Io<R> {
 
     /// The last page starting in `[begin, end)` that satisfies `want`, searching backwards in
     /// growing windows (as libvorbisfile's `_get_prev_page` does).
-    pub(super) fn last_page(
+    pub(crate) fn last_page(
         &mut self,
         begin: u64,
         end: u64,
@@ -95,7 +95,7 @@ impl<R: Read + Seek> Io<R> {
     /// Offset of the first page in `[lo, end)` whose serial is not in `serials`, given that the
     /// pages before `lo` belong to the link and a foreign page (or the end) follows the link:
     /// libvorbisfile's `_bisect_forward_serialno`. Returns `end` when every page belongs.
-    pub(super) fn link_end(
+    pub(crate) fn link_end(
         &mut self,
         mut lo: u64,
         end: u64,
@@ -119,7 +119,7 @@ impl<R: Read + Seek> Io<R> {
 
     /// The last page of stream `serial` with a granule at most `key` among the pages starting
     /// in `[lo, hi)`, by bisection over byte offsets then a short linear scan.
-    pub(super) fn bisect_granule(
+    pub(crate) fn bisect_granule(
         &mut self,
         mut lo: u64,
         mut hi: u64,

@@ -32,7 +32,7 @@
 //! Bad input (truncated, corrupt, random bytes) yields an [`Error`] or an early end of stream,
 //! never a panic; every loop consumes input or narrows a byte range.
 
-mod io;
+pub(crate) mod io;
 mod open;
 mod seek;
 

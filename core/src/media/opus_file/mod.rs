@@ -1,0 +1,454 @@
+//! A seekable Ogg Opus file (RFC 7845): exact lengths, trimmed 48 kHz PCM and sample-accurate
+//! seeking, with the Opus decoder itself supplied by the caller.
+//!
+//! [`OpusFile`] plays the part of libopusfile over an [`embedded_io`] `Read + Seek` source.
+//! Rill has no Opus decoder of its own: the choice was measured (see the README, "Opus
+//! decoder") and the host links libopus, so the decoder comes in through the small [`Decoder`]
+//! trait; the firmware has none and never opens Opus files.
+//!
+//! Opening reads the page headers of the whole file once (no decoding) and records each link
+//! of a chained file: its `OpusHead` ([`Head`]), where its audio pages start, the granule
+//! position of its first decoded sample (the first timed page's granule minus the durations,
+//! read from the TOC bytes, of the packets ending on it: larger than 0 for a cropped start)
+//! and its last page's granule. A link plays the samples whose granule lies in
+//! `[start + pre_skip, end_granule)`: pre-skip dropped at its start, end trim at its end, so
+//! its length is exact without decoding. The output gain of the header is applied to every
+//! sample. Output is always 48 kHz, interleaved in Vorbis channel order (mapping family 1),
+//! like `opusdec --float --rate 48000`.
+//!
+//! [`OpusFile::seek`] lands on the exact sample with RFC 7845's 80 ms pre-roll (§4.6): it
+//! bisects the link's pages for one whose granule is at least 3840 samples before the target,
+//! learns the position of the first packet read after it from the next timed page and the TOC
+//! durations (no decode), resets the decoder there and discards up to the target; when the
+//! target is within 80 ms of the link's start, it decodes from the start with pre-skip instead.
+//! Samples after a seek differ from a full decode's only while the decoder converges.
+//!
+//! Memory: the demuxer's page and packet buffers (grown on demand to the largest page, at most
+//! [`MAX_PAGE_LEN`], and the longest packet, at most [`MAX_PACKET`]), one packet of decoded
+//! PCM (at most 120 ms × 8 channels of `f32`, 184 KiB), the first link's `OpusTags` (at most
+//! [`MAX_PACKET`]) and the link table. Bad input yields an [`Error`] or an early end of stream,
+//! never a panic.
+
+mod head;
+mod scan;
+mod seek;
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+
+use embedded_io::{Read, Seek, SeekFrom};
+
+pub use self::head::{packet_frames, Head, MAX_CHANNELS, MAX_PACKET_FRAMES};
+use crate::media::ogg::packet::Demuxer;
+pub use crate::media::ogg::page::MAX_PAGE_LEN;
+use crate::media::tags::Comments;
+use crate::media::vorbis_file::io::Io;
+
+/// Largest packet the reader assembles across pages (and the largest `OpusTags` kept).
+pub const MAX_PACKET: usize = 64 * 1024;
+
+/// Output sample rate: Opus always decodes to 48 kHz here.
+pub const RATE: u32 = 48_000;
+
+/// Samples decoded and discarded before a seek target (80 ms, RFC 7845 §4.6).
+pub const PRE_ROLL: i64 = 3840;
+
+/// Heap the demuxer may grow to.
+const DEMUX_LIMIT: usize = 4 * MAX_PACKET + MAX_PAGE_LEN;
+
+/// What an Opus decoder reported (its own error code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderError(pub i32);
+
+impl fmt::Display for DecoderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Opus decoder error {}", self.0)
+    }
+}
+
+/// An Opus decoder (RFC 6716, with the multistream framing of RFC 7845) for [`OpusFile`].
+pub trait Decoder {
+    /// Sets the decoder up for a link with this header (channels, streams, coupled streams,
+    /// mapping), at 48 kHz, in a fresh state. Called before a link's first packet.
+    fn configure(&mut self, head: &Head) -> Result<(), DecoderError>;
+    /// Returns to a fresh state, keeping the configuration (after a seek).
+    fn reset(&mut self);
+    /// Decodes one Ogg packet into interleaved `out` (room for [`MAX_PACKET_FRAMES`] frames of
+    /// the link's channels, in the order of the head's mapping); returns the frame count.
+    fn decode(&mut self, packet: &[u8], out: &mut [f32]) -> Result<usize, DecoderError>;
+}
+
+/// Why a file cannot be opened or read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// The source failed.
+    Io(embedded_io::ErrorKind),
+    /// No Opus stream where a link should start.
+    NotOpus,
+    /// An `OpusHead` is malformed, or the comment header is missing.
+    BadHead,
+    /// A channel mapping family or channel count Rill does not play.
+    Unsupported,
+    /// A page or packet too large for the reader's buffers.
+    Budget,
+    /// An allocation failed.
+    OutOfMemory,
+    /// The output buffer cannot hold one frame.
+    BufferTooSmall,
+    /// The decoder refused the link's configuration.
+    Decoder(DecoderError),
+}
+
+impl Error {
+    fn io(e: impl embedded_io::Error) -> Self {
+        Error::Io(e.kind())
+    }
+}
+
+impl From<crate::media::vorbis_file::Error> for Error {
+    fn from(e: crate::media::vorbis_file::Error) -> Self {
+        use crate::media::vorbis_file::Error as V;
+        match e {
+            V::Io(k) => Error::Io(k),
+            V::OutOfMemory => Error::OutOfMemory,
+            _ => Error::Budget,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(k) => write!(f, "read error: {k:?}"),
+            Error::NotOpus => f.write_str("not an Ogg Opus stream"),
+            Error::BadHead => f.write_str("bad Opus headers"),
+            Error::Unsupported => f.write_str("unsupported Opus channel mapping"),
+            Error::Budget => f.write_str("page or packet too large"),
+            Error::OutOfMemory => f.write_str("out of memory"),
+            Error::BufferTooSmall => f.write_str("buffer smaller than one frame"),
+            Error::Decoder(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// One link of a (possibly chained) file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// Byte offset of the link's first page.
+    pub offset: u64,
+    /// Byte offset just past the link.
+    pub end: u64,
+    /// Offset of the first page after the comment header: the first audio page.
+    pub audio_offset: u64,
+    /// Serial of the Opus stream.
+    pub serial: u32,
+    /// Its identification header.
+    pub head: Head,
+    /// Granule position of the first decoded sample.
+    pub start: i64,
+    /// Granule position of the first output sample: `start + pre_skip`.
+    pub pcm_start: i64,
+    /// Granule position just past the last output sample (the last page's granule).
+    pub end_granule: i64,
+    /// Offset of the last page with a granule (end-trimmed: never a seek reference).
+    pub last_page: u64,
+    /// Exact number of output frames.
+    pub frames: u64,
+    /// Index of the link's first frame in the whole file.
+    pub first_frame: u64,
+}
+
+/// What decoding one packet gave.
+struct Decoded {
+    frames: usize,
+    granule: i64,
+    page: u64,
+}
+
+/// A seekable Ogg Opus file reader. See the module docs.
+pub struct OpusFile<R, D> {
+    io: Io<R>,
+    decoder: D,
+    links: Vec<Link>,
+    /// The first link's `OpusTags` packet.
+    tags: Vec<u8>,
+    /// Index of the current link.
+    index: usize,
+    /// The decoder is configured for the current link.
+    configured: bool,
+    /// Decoded PCM of the last packet, interleaved.
+    pcm: Vec<f32>,
+    /// Granule position just past the last decoded sample.
+    pos: i64,
+    /// Frames of `pcm` still to hand out.
+    avail: Range<usize>,
+    /// Granule position of the next frame handed out.
+    next_pos: i64,
+    /// No frame before this granule position is handed out (seek target).
+    skip_to: i64,
+    /// The current link has no more frames.
+    link_done: bool,
+    /// No link has more frames.
+    done: bool,
+}
+
+impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
+    /// Opens `src`, decoding with `decoder`. [`Error::NotOpus`] when the file does not start
+    /// with an Ogg Opus stream (so callers can try other formats).
+    pub fn open(mut src: R, decoder: D) -> Result<Self, Error> {
+        let len = src.seek(SeekFrom::End(0)).map_err(Error::io)?;
+        let mut demux = Demuxer::new(MAX_PACKET).map_err(|_| Error::OutOfMemory)?;
+        demux.set_heap_limit(DEMUX_LIMIT);
+        let mut io = Io { src, demux, len };
+        let (links, tags) = scan::scan_links(&mut io)?;
+        let mut pcm = Vec::new();
+        pcm.try_reserve_exact(MAX_PACKET_FRAMES * MAX_CHANNELS).map_err(|_| Error::OutOfMemory)?;
+        pcm.resize(MAX_PACKET_FRAMES * MAX_CHANNELS, 0.0);
+        let mut file = OpusFile {
+            io,
+            decoder,
+            links,
+            tags,
+            index: 0,
+            configured: false,
+            pcm,
+            pos: 0,
+            avail: 0..0,
+            next_pos: 0,
+            skip_to: 0,
+            link_done: false,
+            done: false,
+        };
+        file.enter_link(0)?;
+        Ok(file)
+    }
+
+    /// Makes link `index` current, positioned at its first audio packet.
+    fn enter_link(&mut self, index: usize) -> Result<(), Error> {
+        let link = *self.links.get(index).ok_or(Error::NotOpus)?;
+        self.index = index;
+        self.configured = false;
+        self.link_done = true;
+        self.decoder.configure(&link.head).map_err(Error::Decoder)?;
+        self.configured = true;
+        self.restart_link(link.pcm_start)
+    }
+
+    /// Restarts the current link from its first audio packet, handing out frames from `g` on.
+    fn restart_link(&mut self, g: i64) -> Result<(), Error> {
+        let link = self.current();
+        self.io.seek_to(link.audio_offset)?;
+        self.io.demux.follow(Some(link.serial));
+        self.decoder.reset();
+        self.pos = link.start;
+        self.next_pos = g;
+        self.skip_to = g;
+        self.avail = 0..0;
+        self.link_done = false;
+        self.done = false;
+        Ok(())
+    }
+
+    fn current(&self) -> Link {
+        self.links.get(self.index).copied().unwrap_or(Link {
+            offset: 0,
+            end: 0,
+            audio_offset: 0,
+            serial: 0,
+            head: Head {
+                channels: 1,
+                pre_skip: 0,
+                input_rate: 0,
+                gain: 0,
+                family: 0,
+                streams: 1,
+                coupled: 0,
+                mapping: [0; MAX_CHANNELS],
+            },
+            start: 0,
+            pcm_start: 0,
+            end_granule: 0,
+            last_page: 0,
+            frames: 0,
+            first_frame: 0,
+        })
+    }
+
+    /// The links of the file, in order.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
+    /// Exact number of frames in the whole file.
+    pub fn total_frames(&self) -> u64 {
+        self.links.last().map_or(0, |l| l.first_frame.saturating_add(l.frames))
+    }
+
+    /// Index of the current link.
+    pub fn link(&self) -> usize {
+        self.index
+    }
+
+    /// Sample rate of the output: always 48 kHz.
+    pub fn rate(&self) -> u32 {
+        RATE
+    }
+
+    /// Channel count of the current link.
+    pub fn channels(&self) -> u8 {
+        self.current().head.channels
+    }
+
+    /// The first link's comment header (`OpusTags`: a Vorbis comment after its magic).
+    pub fn comments(&self) -> Option<Comments<'_>> {
+        Comments::parse(self.tags.get(8..)?).ok()
+    }
+
+    /// Index of the next frame to be read, in the whole file.
+    pub fn position(&self) -> u64 {
+        if self.done {
+            return self.total_frames();
+        }
+        let link = self.current();
+        let local = u64::try_from(self.next_pos.saturating_sub(link.pcm_start)).unwrap_or(0);
+        link.first_frame.saturating_add(local.min(link.frames))
+    }
+
+    /// The source back.
+    pub fn into_inner(self) -> R {
+        self.io.src
+    }
+
+    /// Decodes the next audio packet of the current link; `None` at the link's end. A packet
+    /// the decoder refuses becomes silence of its TOC duration (or is skipped if it has none),
+    /// so positions stay right.
+    fn step(&mut self) -> Result<Option<Decoded>, Error> {
+        let link = self.current();
+        let channels = usize::from(link.head.channels);
+        loop {
+            if let Some(pkt) = self.io.demux.next_packet() {
+                let (granule, page) = (pkt.granule, pkt.page_offset);
+                let Some(toc) = packet_frames(pkt.data) else { continue };
+                let out = self.pcm.get_mut(..MAX_PACKET_FRAMES * channels).unwrap_or(&mut []);
+                let frames = match self.decoder.decode(pkt.data, out) {
+                    Ok(n) => n.min(MAX_PACKET_FRAMES),
+                    Err(_) => {
+                        out.iter_mut().take(toc * channels).for_each(|s| *s = 0.0);
+                        toc
+                    }
+                };
+                return Ok(Some(Decoded { frames, granule, page }));
+            }
+            if self.io.next_page(link.end)?.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Accounts for a decoded packet: tracks the position (re-synchronised on every page
+    /// granule but the last page's, which may be end-trimmed) and exposes the frames to hand
+    /// out, never a position before one already handed out.
+    fn expose(&mut self, d: &Decoded) {
+        let link = self.current();
+        let n = d.frames as i64;
+        self.pos = self.pos.saturating_add(n);
+        if d.granule != -1 && d.page != link.last_page {
+            self.pos = d.granule;
+        }
+        let start = self.pos.saturating_sub(n);
+        if start >= link.end_granule {
+            self.link_done = true;
+            return;
+        }
+        let lo = start.max(self.skip_to).max(link.pcm_start).max(self.next_pos);
+        let hi = self.pos.min(link.end_granule);
+        if lo < hi {
+            // Both bounds lie in [start, start + n]: valid indices into the packet's PCM.
+            self.avail = (lo - start) as usize..(hi - start) as usize;
+            self.next_pos = lo;
+            let gain = link.head.gain_factor();
+            if link.head.gain != 0 {
+                let c = usize::from(link.head.channels);
+                let range = self.avail.start * c..self.avail.end * c;
+                self.pcm.get_mut(range).unwrap_or(&mut []).iter_mut().for_each(|s| *s *= gain);
+            }
+        }
+    }
+
+    /// Makes frames ready to read, moving to the next link when the current one is done.
+    /// `false` at the end of the file. After `true`, [`OpusFile::channels`] describes the
+    /// frames the next read returns.
+    pub fn prepare(&mut self) -> Result<bool, Error> {
+        loop {
+            if !self.avail.is_empty() {
+                return Ok(true);
+            }
+            if self.done {
+                return Ok(false);
+            }
+            if !self.link_done && self.configured {
+                match self.step()? {
+                    Some(d) => self.expose(&d),
+                    None => self.link_done = true,
+                }
+                continue;
+            }
+            let next = self.index + 1;
+            if next >= self.links.len() {
+                self.done = true;
+            } else {
+                self.enter_link(next)?;
+            }
+        }
+    }
+
+    /// Reads interleaved float frames of one link into `out`; returns the frame count, 0 at
+    /// the end of the file. `out` must hold at least one frame ([`Error::BufferTooSmall`]);
+    /// a link change can raise the channel count, so size it after [`OpusFile::prepare`].
+    pub fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        let Some(src) = self.ready(out.len())? else { return Ok(0) };
+        let n = src.len().min(out.len());
+        if let Some(dst) = out.get_mut(..n) {
+            dst.copy_from_slice(src.get(..n).unwrap_or(&[]));
+        }
+        let frames = n / usize::from(self.channels());
+        self.consume(frames);
+        Ok(frames)
+    }
+
+    /// Reads interleaved 16-bit frames (rounded to the nearest and clamped, no dither) of one
+    /// link into `out`; returns the frame count, 0 at the end of the file.
+    pub fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        let Some(src) = self.ready(out.len())? else { return Ok(0) };
+        let n = src.len().min(out.len());
+        for (d, &s) in out.iter_mut().zip(src.iter().take(n)) {
+            // Saturating float-to-int after clamping.
+            *d = libm::roundf(s * 32_768.0).clamp(-32_768.0, 32_767.0) as i16;
+        }
+        let frames = n / usize::from(self.channels());
+        self.consume(frames);
+        Ok(frames)
+    }
+
+    /// [`OpusFile::prepare`], then the samples ready (whole frames that fit in `len`).
+    fn ready(&mut self, len: usize) -> Result<Option<&[f32]>, Error> {
+        if !self.prepare()? {
+            return Ok(None);
+        }
+        let c = usize::from(self.channels());
+        if len < c {
+            return Err(Error::BufferTooSmall);
+        }
+        let frames = self.avail.len().min(len / c);
+        let from = self.avail.start * c;
+        Ok(Some(self.pcm.get(from..from + frames * c).unwrap_or(&[])))
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.avail.start = (self.avail.start + n).min(self.avail.end);
+        self.next_pos = self.next_pos.saturating_add(n as i64);
+    }
+}
