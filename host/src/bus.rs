@@ -14,9 +14,11 @@
 //! | property `Streams` | `as` | each stream now playing: its file, relative to its folder |
 //!
 //! The properties are read-only and emit `org.freedesktop.DBus.Properties.PropertiesChanged`:
-//! `Folders` at once when a folder is shared or unshared, and all three when they differ from
-//! what was last signalled, looked at every [`POLL`] (media counts grow as a folder is read;
-//! players and streams come and go), which costs one wakeup per [`POLL`] when idle. Errors are
+//! `Folders` at once when a folder is shared or unshared, and each of the three when it differs
+//! from what was last signalled, looked at when something it shows changes (the library, a new
+//! player, a stream starting or ending), at most once per [`SETTLE`] (a folder being read
+//! changes its media count with every file). Nothing wakes the task while nothing changes; a
+//! player forgotten after an hour unseen is signalled with the next change. Errors are
 //! `org.freedesktop.DBus.Error.InvalidArgs` with a message saying which path and why.
 //!
 //! Without a session bus (a headless server, no user session) Rill serves anyway and says so
@@ -43,8 +45,9 @@ pub const PATH: &str = "/org/rill/Rill1";
 /// The interface name.
 pub const INTERFACE: &str = "org.rill.Rill1";
 
-/// How often the properties are compared with what was last signalled.
-pub const POLL: Duration = Duration::from_secs(5);
+/// Shortest time between two looks at what changed, so a folder being read (a change per
+/// file) is signalled once a second rather than once a file.
+pub const SETTLE: Duration = Duration::from_secs(1);
 
 /// The object served at [`PATH`].
 #[derive(Debug)]
@@ -157,14 +160,25 @@ pub async fn run(sharing: Arc<Sharing>) -> Result<()> {
     };
     tracing::info!("D-Bus interface {INTERFACE} at {PATH} on the session bus as {NAME}");
     let iface = connection.object_server().interface::<_, Rill>(PATH).await?;
+    let mut library = iface.get().await.shared.changes.subscribe();
+    let mut playing = iface.get().await.shared.playing.subscribe();
     let mut last = Snapshot::default();
-    let mut poll = tokio::time::interval(POLL);
-    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            changes = changed.changed() => if changes.is_err() { return Ok(()) },
-            _ = poll.tick() => {}
+        let shared = tokio::select! {
+            changes = changed.changed() => {
+                if changes.is_err() { return Ok(()) }
+                // A share or unshare is signalled at once.
+                false
+            }
+            changes = library.changed() => { changes?; true }
+            changes = playing.changed() => { changes?; true }
+        };
+        if shared {
+            // Let a burst of changes (a folder being read) settle into one signal.
+            tokio::time::sleep(SETTLE).await;
         }
+        library.mark_unchanged();
+        playing.mark_unchanged();
         let now = {
             let rill = iface.get().await;
             Snapshot {

@@ -19,6 +19,9 @@ pub const MAX_LISTED: usize = 256;
 pub struct Playing {
     next: AtomicU64,
     now: Mutex<Vec<(u64, String)>>,
+    /// Marked changed whenever a stream starts or ends, for whoever shows the list
+    /// ([`crate::bus`]'s `Streams`), so it need not look periodically.
+    changed: tokio::sync::watch::Sender<()>,
 }
 
 impl Playing {
@@ -29,7 +32,14 @@ impl Playing {
         if now.len() < MAX_LISTED {
             now.push((id, path));
         }
+        drop(now);
+        self.changed.send_replace(());
         Stream { playing: Arc::clone(self), id }
+    }
+
+    /// Ticks whenever a stream starts or ends.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<()> {
+        self.changed.subscribe()
     }
 
     /// The files now playing, oldest stream first.
@@ -50,6 +60,8 @@ impl Drop for Stream {
     fn drop(&mut self) {
         let mut now = self.playing.now.lock().unwrap_or_else(PoisonError::into_inner);
         now.retain(|(id, _)| *id != self.id);
+        drop(now);
+        self.playing.changed.send_replace(());
     }
 }
 
@@ -93,7 +105,11 @@ mod tests {
         let a = playing.start("a.ogg".into());
         let b = playing.start("b/c.flac".into());
         assert_eq!(playing.list(), ["a.ogg", "b/c.flac"]);
+        let mut changed = playing.subscribe();
+        assert!(!changed.has_changed().unwrap());
         drop(a);
+        assert!(changed.has_changed().unwrap(), "an ending is signalled");
+        changed.mark_unchanged();
         assert_eq!(playing.list(), ["b/c.flac"]);
         drop(b);
         assert!(playing.list().is_empty());
