@@ -12,6 +12,7 @@
 //! | property `Folders` | `a(su)` | each shared folder: absolute path, media count |
 //! | property `Players` | `a(ss)` | each player seen in the last hour: address, profile |
 //! | property `Streams` | `as` | each stream now playing: its file, relative to its folder |
+//! | property `Connections` | `a{st}` | HTTP counts since start ([`COUNTERS`]); not signalled |
 //!
 //! The properties are read-only and emit `org.freedesktop.DBus.Properties.PropertiesChanged`:
 //! `Folders` at once when a folder is shared or unshared, and each of the three when it differs
@@ -24,6 +25,7 @@
 //! Without a session bus (a headless server, no user session) Rill serves anyway and says so
 //! in one log line; the same if another Rill owns the name.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
@@ -112,6 +114,13 @@ impl Rill {
     async fn streams(&self) -> Vec<String> {
         streams(&self.shared)
     }
+
+    /// What the HTTP connections reported since the start, by name (see [`counters`]). Not
+    /// signalled: it changes with every request; read it when it is wanted.
+    #[zbus(property(emits_changed_signal = "false"))]
+    async fn connections(&self) -> HashMap<String, u64> {
+        counters(&self.shared)
+    }
 }
 
 fn folders(sharing: &Sharing) -> Vec<(String, u32)> {
@@ -136,6 +145,35 @@ fn players(shared: &Shared) -> Vec<(String, String)> {
 
 fn streams(shared: &Shared) -> Vec<String> {
     shared.playing.list()
+}
+
+/// The names of the `Connections` counts, each a field of core's
+/// [`Counters`](rill_core::server::connection::Counters).
+pub const COUNTERS: [&str; 8] = [
+    "served",
+    "client_errors",
+    "server_errors",
+    "bytes",
+    "closed",
+    "client_faults",
+    "server_faults",
+    "timeouts",
+];
+
+/// The connection counters by name ([`COUNTERS`]).
+fn counters(shared: &Shared) -> HashMap<String, u64> {
+    let c = *shared.counters.lock().unwrap_or_else(PoisonError::into_inner);
+    let values = [
+        c.served,
+        c.client_errors,
+        c.server_errors,
+        c.bytes,
+        c.closed,
+        c.client_faults,
+        c.server_faults,
+        c.timeouts,
+    ];
+    COUNTERS.iter().map(|name| name.to_string()).zip(values).collect()
 }
 
 /// Serves the interface on the session bus for as long as the task runs (the server's
@@ -242,4 +280,7 @@ pub trait Rill1 {
     /// See the server's `Streams`.
     #[zbus(property)]
     fn streams(&self) -> zbus::Result<Vec<String>>;
+    /// See the server's `Connections`.
+    #[zbus(property(emits_changed_signal = "false"))]
+    fn connections(&self) -> zbus::Result<HashMap<String, u64>>;
 }

@@ -73,6 +73,7 @@ pub async fn status() -> Result<()> {
     };
     let players = rill.players().await.context("asking the running Rill server")?;
     let streams = rill.streams().await.context("asking the running Rill server")?;
+    let connections = rill.connections().await.context("asking the running Rill server")?;
     println!("Folders:");
     for (path, media) in &folders {
         println!("  {path} ({media} media)");
@@ -94,6 +95,22 @@ pub async fn status() -> Result<()> {
     if streams.is_empty() {
         println!("  (none playing)");
     }
+    let count = |name: &str| connections.get(name).copied().unwrap_or(0);
+    println!("Connections:");
+    println!(
+        "  {} answers ({} client errors, {} server errors), {} bytes",
+        count("served"),
+        count("client_errors"),
+        count("server_errors"),
+        count("bytes"),
+    );
+    println!(
+        "  {} closed: {} by the client's fault, {} by Rill's, {} timed out",
+        count("closed"),
+        count("client_faults"),
+        count("server_faults"),
+        count("timeouts"),
+    );
     Ok(())
 }
 

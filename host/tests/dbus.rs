@@ -255,6 +255,10 @@ fn busctl_shares_a_folder_and_it_stays_shared() {
         let players = status.split("Players:").nth(1).unwrap_or_default();
         assert!(players.contains("  127.0.0.1 (Ps3)"), "{status}");
         assert!(status.contains("Streams:"), "{status}");
+        // The connection counters: at least the PS3's Browse and the tests' own requests.
+        let answers = status.split("Connections:\n  ").nth(1).unwrap_or_default();
+        let served: u64 = answers.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        assert!(served >= 2, "{status}");
 
         // Unshared: gone from Browse, subscribers told.
         let unshared = desk.busctl(&["call", NAME, PATH, NAME, "Unshare", "as", "1", music_text]);
