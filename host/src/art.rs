@@ -22,7 +22,8 @@
 //! [`spawn`] starts one background thread. Once the first scan is done, and again whenever the
 //! library changes (the watcher found new or changed files), it goes through the library's
 //! items, makes what is missing, and marks the items that have a thumbnail
-//! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch. A Browse never
+//! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch, and publishes that
+//! change to GENA subscribers ([`crate::events::publish`]). A Browse never
 //! waits for a thumbnail: the URI is offered once it exists, and the server hands out the
 //! cached file ([`Cache::open`]).
 
@@ -325,17 +326,22 @@ fn forget_stale(cache: &Cache, roots: &[PathBuf], before: Option<&Live>, live: &
     }
 }
 
-/// Marks the items of `made` as having thumbnails, unless they changed meanwhile.
+/// Marks the items of `made` as having thumbnails, unless they changed meanwhile, and
+/// publishes the change: each such item's `upnp:albumArtURI` is new, so GENA subscribers get
+/// the SystemUpdateID and the containers showing it now, not with some later, unrelated change.
 fn mark(shared: &Shared, made: &mut Vec<Job>) {
     if made.is_empty() {
         return;
     }
-    let mut library = shared.library.write().unwrap_or_else(PoisonError::into_inner);
-    for job in made.drain(..) {
-        if unchanged(&library, &job) {
-            let _ = library.set_thumbnail(job.id, true);
+    {
+        let mut library = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+        for job in made.drain(..) {
+            if unchanged(&library, &job) {
+                let _ = library.set_thumbnail(job.id, true);
+            }
         }
     }
+    crate::events::publish(shared);
 }
 
 fn unchanged(library: &Library, job: &Job) -> bool {
