@@ -22,7 +22,8 @@
 //! [`spawn`] starts one background thread. Once the first scan is done, and again whenever the
 //! library changes (the watcher found new or changed files), it goes through the library's
 //! items, makes what is missing, and marks the items that have a thumbnail
-//! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch. A Browse never
+//! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch, and publishes that
+//! change to GENA subscribers ([`crate::events::publish`]). A Browse never
 //! waits for a thumbnail: the URI is offered once it exists, and the server hands out the
 //! cached file ([`Cache::open`]).
 
@@ -32,7 +33,6 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, PoisonError, Weak};
-use std::time::Duration;
 
 use embedded_io_adapters::std::FromStd;
 use image::codecs::jpeg::JpegEncoder;
@@ -182,36 +182,71 @@ struct Job {
     key: u64,
 }
 
-/// How often the thumbnail thread looks whether the library changed (an in-memory counter).
-const POLL: Duration = Duration::from_millis(500);
-
 /// Starts the background thread that makes the thumbnails of `shared`'s library: when the first
-/// scan is done (`ready` turns true), then after every change of the library. The thread ends
-/// with the server (when the last other holder of `shared` lets go).
+/// scan is done (`ready` turns true), then after every change of the library. The thread sleeps
+/// in between (no polling: an idle server must not wake, for laptops on battery), and ends with
+/// the server (when `shared` is dropped).
 pub fn spawn(shared: &Arc<Shared>, ready: watch::Receiver<bool>) {
     let Some(cache) = shared.art.clone() else { return };
+    let changes = shared.changes.subscribe();
     let shared = Arc::downgrade(shared);
     let spawned = std::thread::Builder::new()
         .name("rill-art".into())
-        .spawn(move || follow(&shared, &cache, &ready));
+        .spawn(move || follow(&shared, &cache, ready, changes));
     if let Err(e) = spawned {
         tracing::warn!("no thumbnails: cannot start their thread: {e}");
     }
 }
 
-/// Runs a pass over the library each time its SystemUpdateID moves, once the scan is done.
-fn follow(shared: &Weak<Shared>, cache: &Cache, ready: &watch::Receiver<bool>) {
+/// Runs a pass over the library once the scan is done, then each time [`Shared::changes`] is
+/// marked and the SystemUpdateID has moved.
+fn follow(
+    shared: &Weak<Shared>,
+    cache: &Cache,
+    mut ready: watch::Receiver<bool>,
+    mut changes: watch::Receiver<()>,
+) {
+    // The watch channels only need an executor to wait on, not I/O or timers.
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::warn!("no thumbnails: cannot wait for library changes: {e}");
+            return;
+        }
+    };
+    if !runtime.block_on(scanned(&mut ready, &mut changes)) {
+        return;
+    }
     let mut passed_at = None;
     let mut known: Option<Live> = None;
     while let Some(shared) = shared.upgrade() {
         let update_id =
             shared.library.read().unwrap_or_else(PoisonError::into_inner).system_update_id();
-        if *ready.borrow() && passed_at != Some(update_id) {
+        if passed_at != Some(update_id) {
             passed_at = Some(update_id);
             known = Some(run(&shared, cache, known));
         }
         drop(shared);
-        std::thread::sleep(POLL);
+        // An error: the server (the sender in `Shared`) is gone.
+        if runtime.block_on(changes.changed()).is_err() {
+            return;
+        }
+    }
+}
+
+/// Waits until the first scan is done: true then, false if the server went first.
+async fn scanned(ready: &mut watch::Receiver<bool>, changes: &mut watch::Receiver<()>) -> bool {
+    loop {
+        if *ready.borrow_and_update() {
+            return true;
+        }
+        let gone = tokio::select! {
+            r = ready.changed() => r.is_err(),
+            r = changes.changed() => r.is_err(),
+        };
+        if gone {
+            return false;
+        }
     }
 }
 
@@ -292,17 +327,22 @@ fn forget_stale(cache: &Cache, roots: &[Option<PathBuf>], before: Option<&Live>,
     }
 }
 
-/// Marks the items of `made` as having thumbnails, unless they changed meanwhile.
+/// Marks the items of `made` as having thumbnails, unless they changed meanwhile, and
+/// publishes the change: each such item's `upnp:albumArtURI` is new, so GENA subscribers get
+/// the SystemUpdateID and the containers showing it now, not with some later, unrelated change.
 fn mark(shared: &Shared, made: &mut Vec<Job>) {
     if made.is_empty() {
         return;
     }
-    let mut library = shared.library.write().unwrap_or_else(PoisonError::into_inner);
-    for job in made.drain(..) {
-        if unchanged(&library, &job) {
-            let _ = library.set_thumbnail(job.id, true);
+    {
+        let mut library = shared.library.write().unwrap_or_else(PoisonError::into_inner);
+        for job in made.drain(..) {
+            if unchanged(&library, &job) {
+                let _ = library.set_thumbnail(job.id, true);
+            }
         }
     }
+    crate::events::publish(shared);
 }
 
 fn unchanged(library: &Library, job: &Job) -> bool {

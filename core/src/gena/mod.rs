@@ -2,7 +2,8 @@
 //! requests that report their changes.
 //!
 //! A control point sends `SUBSCRIBE <eventSubURL>` with a `CALLBACK` URL; the device answers with
-//! a `SID` and a `TIMEOUT`, sends the current values at once (the initial event, `SEQ: 0`), then
+//! a `SID` and a `TIMEOUT`, sends the current values (the initial event, `SEQ: 0`; here
+//! [`AFTER_ANSWER`] after the SUBSCRIBE, see there why not at once), then
 //! a NOTIFY whenever a value changes, until the subscription is cancelled (`UNSUBSCRIBE`) or
 //! expires without renewal. For a media server the values that change are the ContentDirectory's
 //! `SystemUpdateID` and `ContainerUpdateIDs`: that is how players learn that the library changed
@@ -26,8 +27,8 @@ mod table;
 
 pub use header::{parse, Callback, Callbacks, Request};
 pub use table::{
-    Accepted, Delivery, Notify, Sid, Subscriptions, ANSWER_WAIT, MAX_FAILURES, MAX_PENDING,
-    MAX_TIMEOUT, MIN_TIMEOUT, MODERATION, SID_LEN,
+    Accepted, Delivery, Notify, Sid, Subscriptions, AFTER_ANSWER, ANSWER_WAIT, MAX_FAILURES,
+    MAX_PENDING, MAX_TIMEOUT, MIN_TIMEOUT, MODERATION, SID_LEN,
 };
 
 use core::fmt;

@@ -14,8 +14,8 @@
 //!
 //! Rules:
 //! - a new subscription gets a fresh SID and, once the answer carrying it is sent
-//!   ([`Subscriptions::answered`]), its initial event (SEQ 0) with the current value of every
-//!   evented variable of its service;
+//!   ([`Subscriptions::answered`]) and [`AFTER_ANSWER`] has passed since the SUBSCRIBE, its
+//!   initial event (SEQ 0) with the current value of every evented variable of its service;
 //! - a subscription lasts its timeout: the requested seconds clamped to
 //!   [`MIN_TIMEOUT`]..=[`MAX_TIMEOUT`] (missing or infinite: [`MAX_TIMEOUT`]); a renewal starts
 //!   it again; then it expires and is dropped;
@@ -65,6 +65,12 @@ pub const MAX_PENDING: usize = 32;
 pub const MAX_FAILURES: u8 = 3;
 /// How long the initial event waits for [`Subscriptions::answered`] at most.
 pub const ANSWER_WAIT: Duration = Duration::from_secs(1);
+/// How long after the SUBSCRIBE an answered subscription's initial event goes. Not at once:
+/// libgupnp (gupnp-universal-cp, and other GUPnP control points) answers 200 to a NOTIFY that
+/// arrives before it has read the SID from the SUBSCRIBE answer but drops it, then re-subscribes
+/// when the next event's SEQ skips one. On loopback, with the event sent right after the
+/// answer, it lost most initial events; with the event 1 s after the SUBSCRIBE, none.
+pub const AFTER_ANSWER: Duration = Duration::from_millis(500);
 /// Length of a SID: `uuid:` and a hyphenated UUID.
 pub const SID_LEN: usize = 41;
 
@@ -110,8 +116,10 @@ struct Sub {
     path: String<MAX_CALLBACK_PATH>,
     profile: Profile,
     expires: Instant,
-    /// When the initial event may go: once the SUBSCRIBE answer is out, or [`ANSWER_WAIT`]
-    /// after the subscription at the latest.
+    /// When the SUBSCRIBE came.
+    subscribed_at: Instant,
+    /// When the initial event may go: [`AFTER_ANSWER`] after the subscription once the
+    /// SUBSCRIBE answer is out, or [`ANSWER_WAIT`] after it at the latest.
     initial_at: Instant,
     next_seq: u32,
     /// When the last event went out.
@@ -198,6 +206,7 @@ impl<const N: usize> Subscriptions<N> {
             path,
             profile,
             expires: now + Duration::from_secs(u64::from(timeout)),
+            subscribed_at: now,
             initial_at: now + ANSWER_WAIT,
             next_seq: 0,
             last_sent: None,
@@ -211,12 +220,13 @@ impl<const N: usize> Subscriptions<N> {
         Ok(Accepted { sid, timeout })
     }
 
-    /// The answer granting subscription `sid` has been sent: its initial event may go now.
-    /// (A control point learns its SID from that answer, and may drop events for SIDs it does
-    /// not know yet; without this call the initial event waits [`ANSWER_WAIT`].)
+    /// The answer granting subscription `sid` has been sent: its initial event may go
+    /// [`AFTER_ANSWER`] after the SUBSCRIBE. (A control point learns its SID from that answer,
+    /// and may drop events for SIDs it does not know yet; without this call the initial event
+    /// waits [`ANSWER_WAIT`].)
     pub fn answered(&mut self, sid: &str) {
         if let Some(sub) = self.subs.iter_mut().find(|s| s.sid == sid && s.next_seq == 0) {
-            sub.initial_at = Instant::ZERO;
+            sub.initial_at = sub.initial_at.min(sub.subscribed_at + AFTER_ANSWER);
         }
     }
 

@@ -515,13 +515,14 @@ fn subscribe_renew_unsubscribe_over_http() {
     assert_eq!(r[0].header("content-length"), Some("0"));
     let sid = r[0].header("sid").unwrap().to_string();
     assert!(sid.starts_with("uuid:") && sid.len() == 41, "{sid}");
-    // The initial event is due: SEQ 0 to the callback, with the library's SystemUpdateID.
+    // The initial event is due AFTER_ANSWER after the SUBSCRIBE: SEQ 0 to the callback, with
+    // the library's SystemUpdateID.
     let system_update_id = env.library.system_update_id();
     let mut buf = vec![0u8; MAX_NOTIFY];
     let notify = {
         let mut table = env.events.borrow_mut();
         table.changed(system_update_id, &[]);
-        table.poll_notify(Instant::from_millis(2), &mut buf).unwrap()
+        table.poll_notify(Instant::from_millis(2) + crate::gena::AFTER_ANSWER, &mut buf).unwrap()
     };
     assert_eq!((notify.dst, notify.seq), ("127.0.0.2:4000".parse().unwrap(), 0));
     let text = String::from_utf8_lossy(&buf[..notify.len]).into_owned();

@@ -84,9 +84,10 @@ fn initial_event_then_moderated_changes() {
     t.changed(5, &[]);
     let a = subscribe(&mut t, at(1000), CALLBACK, Some(300));
     assert_eq!(a.timeout, 300);
-    assert_eq!(t.poll_at(), Some(Instant::ZERO), "the initial event is due at once");
+    assert_eq!(t.poll_at(), Some(at(1000) + AFTER_ANSWER), "the initial event's time");
     let mut buf = [0u8; MAX_NOTIFY];
-    let n = t.poll_notify(at(1000), &mut buf).unwrap();
+    assert!(t.poll_notify(at(1499), &mut buf).is_none());
+    let n = t.poll_notify(at(1500), &mut buf).unwrap();
     assert_eq!(n.dst, "192.168.1.20:41233".parse().unwrap());
     let e = read(&buf[..n.len]);
     assert_eq!((e.path.as_str(), e.sid.as_str(), e.seq), ("/ev/cd", a.sid.as_str(), 0));
@@ -126,7 +127,10 @@ fn the_initial_event_waits_for_the_answer() {
     assert_eq!(t.poll_at(), Some(at(0) + ANSWER_WAIT));
     assert!(next(&mut t, at(10)).is_none());
     t.answered(&a.sid);
-    assert_eq!(next(&mut t, at(10)).unwrap().1.seq, 0);
+    t.answered(&a.sid);
+    assert_eq!(t.poll_at(), Some(at(0) + AFTER_ANSWER), "AFTER_ANSWER after the SUBSCRIBE");
+    assert!(next(&mut t, at(10)).is_none());
+    assert_eq!(next(&mut t, at(0) + AFTER_ANSWER).unwrap().1.seq, 0);
     // Without the call, it goes after ANSWER_WAIT anyway; a late call changes nothing.
     let b = t.subscribe(at(0), cd, PEER, Callbacks::new("<http://192.168.1.20:9/>"), None, GENERIC);
     assert!(next(&mut t, at(999)).is_none());
@@ -142,7 +146,7 @@ fn only_content_directory_subscribers_hear_of_changes() {
         .subscribe(at(0), Service::ConnectionManager, PEER, Callbacks::new(CALLBACK), None, GENERIC)
         .unwrap();
     t.answered(&cm.sid);
-    let (_, e) = next(&mut t, at(0)).unwrap();
+    let (_, e) = next(&mut t, at(0) + AFTER_ANSWER).unwrap();
     assert_eq!(e.sid, cm.sid.as_str());
     let source = connection_manager::source_protocol_info(&GENERIC);
     assert_eq!(e.get("SourceProtocolInfo"), Some(source.as_str()));
@@ -165,7 +169,10 @@ fn every_initial_event_fits_max_notify() {
             let a = t.subscribe(at(0), service, peer, cb, None, player.profile()).unwrap();
             t.answered(&a.sid);
             let mut buf = [0u8; MAX_NOTIFY];
-            assert!(t.poll_notify(at(0), &mut buf).is_some(), "{player:?} {service:?}");
+            assert!(
+                t.poll_notify(at(0) + AFTER_ANSWER, &mut buf).is_some(),
+                "{player:?} {service:?}"
+            );
         }
     }
     // The largest change event: MAX_PENDING containers with the longest ids and update ids.
@@ -175,7 +182,7 @@ fn every_initial_event_fits_max_notify() {
         .unwrap();
     t.answered(&a.sid);
     let mut buf = [0u8; MAX_NOTIFY];
-    let first = t.poll_notify(at(0), &mut buf).unwrap();
+    let first = t.poll_notify(at(0) + AFTER_ANSWER, &mut buf).unwrap();
     t.delivered(first.delivery, true);
     let full: Vec<(ObjectId, u32)> =
         (0..MAX_PENDING as u64).map(|i| (ObjectId(u64::MAX - i), u32::MAX)).collect();
@@ -188,7 +195,7 @@ fn every_initial_event_fits_max_notify() {
 fn a_bulk_change_sends_system_update_id_alone() {
     let mut t = Table::new(1);
     subscribe(&mut t, at(0), CALLBACK, None);
-    next(&mut t, at(0)).unwrap();
+    next(&mut t, at(0) + AFTER_ANSWER).unwrap();
     let many: Vec<(ObjectId, u32)> =
         (1..=MAX_PENDING as u64 + 1).map(|i| (ObjectId(i), 1)).collect();
     t.changed(40, &many);
@@ -246,13 +253,16 @@ fn callbacks_must_be_at_the_subscriber() {
         Callbacks::new("<http://10.9.9.9:1/a><http://192.168.1.20:7/b><http://192.168.1.20:8/c>");
     let a = t.subscribe(at(0), cd, PEER, list, None, GENERIC).unwrap();
     t.answered(&a.sid);
-    let (dst, e) = next(&mut t, at(0)).unwrap();
+    let (dst, e) = next(&mut t, at(0) + AFTER_ANSWER).unwrap();
     assert_eq!((dst.port(), e.path.as_str()), (7, "/b"));
     // A dual-stack socket reports an IPv4 peer as IPv4-mapped IPv6.
     let mapped: IpAddr = "::ffff:192.168.1.20".parse().unwrap();
     let a = t.subscribe(at(0), cd, mapped, Callbacks::new(CALLBACK), None, GENERIC).unwrap();
     t.answered(&a.sid);
-    assert_eq!(next(&mut t, at(0)).unwrap().0, "192.168.1.20:41233".parse().unwrap());
+    assert_eq!(
+        next(&mut t, at(0) + AFTER_ANSWER).unwrap().0,
+        "192.168.1.20:41233".parse().unwrap()
+    );
 }
 
 #[test]
@@ -299,7 +309,7 @@ fn sids_are_distinct_uuids() {
 fn seq_wraps_to_one_and_failures_drop_the_subscriber() {
     let mut t = Table::new(1);
     subscribe(&mut t, at(0), CALLBACK, None);
-    next(&mut t, at(0)).unwrap();
+    next(&mut t, at(0) + AFTER_ANSWER).unwrap();
     t.subs[0].next_seq = u32::MAX;
     t.changed(1, &[]);
     assert_eq!(next(&mut t, at(1000)).unwrap().1.seq, u32::MAX);
