@@ -12,7 +12,7 @@
 //! are put in WAV order first, then in Vorbis order, so an ALAC rendition carries them in WAV
 //! order, as ffmpeg decodes them.
 
-use embedded_io::{Read, Seek, SeekFrom};
+use embedded_io::{Read, Seek};
 
 #[cfg(feature = "flac")]
 use super::layout::order;
@@ -243,7 +243,7 @@ impl<R: Read + Seek> From<FlacFile<R>> for Decoder<R> {
 #[cfg(feature = "flac")]
 fn is_mp4<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
     let io = |e: R::Error| Error::Alac(alac::Error::Io(embedded_io::Error::kind(&e)));
-    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    src.seek(embedded_io::SeekFrom::Start(0)).map_err(io)?;
     let mut head = [0u8; 8];
     let mut got = 0;
     while got < head.len() {
@@ -252,7 +252,7 @@ fn is_mp4<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
             n => got += n,
         }
     }
-    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    src.seek(embedded_io::SeekFrom::Start(0)).map_err(io)?;
     Ok(head.get(4..8) == Some(b"ftyp".as_slice()))
 }
 
