@@ -1,11 +1,12 @@
-//! `rill decode FILE`: an Ogg Vorbis, FLAC, Ogg FLAC or Ogg Opus file to raw PCM on standard
-//! output, like `oggdec -R`, `flac -d --force-raw-format --endian=little --sign=signed` or
-//! `opusdec --float --rate 48000` (Opus: always 48 kHz, Vorbis channel order; 16-bit output
-//! rounded, not dithered).
+//! `rill decode FILE`: an Ogg Vorbis, FLAC, Ogg FLAC, Ogg Opus or ALAC (`.m4a`) file to raw PCM
+//! on standard output, like `oggdec -R`, `flac -d --force-raw-format --endian=little
+//! --sign=signed`, `opusdec --float --rate 48000` (Opus: always 48 kHz, Vorbis channel order;
+//! 16-bit output rounded, not dithered) or `ffmpeg -c:a pcm_s24le -f s24le` (ALAC: channels in
+//! WAV order, as ffmpeg decodes them; an AAC `.m4a` is refused, AAC is not decoded).
 //!
 //! The format is told by the file's bytes, never its name. Samples are interleaved in the
 //! codec's own channel order (Vorbis order; FLAC order, as `flac -d` writes them):
-//! `s16le` (default), `s16be`, `s24le`, `s32le` or `f32le`. For FLAC, `s24le`/`s32le` are the
+//! `s16le` (default), `s16be`, `s24le`, `s32le` or `f32le`. For FLAC and ALAC, `s24le`/`s32le` are the
 //! stream's own samples at that width, narrower ones shifted up (a 24-bit FLAC as `s24le`, or
 //! a 16-bit one as `s16le`, is byte for byte what `flac -d` writes; an 8-bit one as `s16le` is
 //! its samples times 256); wider ones are rounded to the nearest. Vorbis, which decodes to
@@ -23,14 +24,16 @@ use std::str::FromStr;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use embedded_io_adapters::std::FromStd;
+use rill_core::media::alac::{self, AlacFile};
 use rill_core::media::flac::{self, FlacFile};
+use rill_core::media::mp4::{self, Codec, Movie};
 use rill_core::media::opus_file::{self, OpusFile};
 use rill_core::media::vorbis_file::{self, VorbisFile};
 
 /// Options of `rill decode`.
 #[derive(Debug, Args)]
 pub struct Decode {
-    /// The Ogg Vorbis, FLAC, Ogg FLAC or Ogg Opus file.
+    /// The Ogg Vorbis, FLAC, Ogg FLAC, Ogg Opus or ALAC (MP4) file.
     pub file: PathBuf,
     /// Sample format written to standard output.
     #[arg(short, long, value_enum, default_value_t = Format::S16le)]
@@ -165,6 +168,7 @@ enum Source {
     Vorbis(VorbisFile<FromStd<File>>),
     Flac(FlacFile<FromStd<File>>),
     Opus(OpusFile<FromStd<File>, crate::opus::LibOpus>),
+    Alac(AlacFile<FromStd<File>>),
 }
 
 impl Source {
@@ -175,6 +179,22 @@ impl Source {
             Ok(f) => return Ok(Source::Flac(f)),
             Err(flac::Error::NotFlac) => {}
             Err(e) => bail!("{}: not a readable FLAC file: {e}", path.display()),
+        }
+        if is_mp4(&mut open()?)? {
+            let mut file = FromStd::new(open()?);
+            let movie = Movie::read(&mut file, mp4::DEFAULT_MOOV_BUDGET)
+                .map_err(|e| anyhow::anyhow!("{}: not a readable MP4 file: {e}", path.display()))?;
+            let codec = movie.audio().map(|t| matches!(t.codec, Codec::Aac(_)));
+            if let Ok(true) = codec {
+                bail!("{}: AAC is not decoded", path.display());
+            }
+            return match AlacFile::open(file) {
+                Ok(f) => Ok(Source::Alac(f)),
+                Err(alac::Error::Mp4(mp4::Error::NoAudio)) => {
+                    bail!("{}: an MP4 file without ALAC audio", path.display())
+                }
+                Err(e) => bail!("{}: not a readable ALAC file: {e}", path.display()),
+            };
         }
         match OpusFile::open(FromStd::new(open()?), crate::opus::LibOpus::new()) {
             Ok(f) => return Ok(Source::Opus(f)),
@@ -195,6 +215,7 @@ impl Source {
             Source::Vorbis(f) => f.total_frames(),
             Source::Flac(f) => f.total_frames(),
             Source::Opus(f) => f.total_frames(),
+            Source::Alac(f) => f.total_frames(),
         }
     }
 
@@ -203,6 +224,7 @@ impl Source {
             Source::Vorbis(f) => f.rate(),
             Source::Flac(f) => f.rate(),
             Source::Opus(f) => f.rate(),
+            Source::Alac(f) => f.rate(),
         }
     }
 
@@ -211,6 +233,7 @@ impl Source {
             Source::Vorbis(f) => f.seek(frame)?,
             Source::Flac(f) => f.seek(frame)?,
             Source::Opus(f) => f.seek(frame)?,
+            Source::Alac(f) => f.seek(frame)?,
         }
         Ok(())
     }
@@ -271,8 +294,56 @@ impl Source {
                 }
                 n
             }
+            (Source::Alac(f), _) => {
+                let n = f.read(grown(&mut buf.i32))?;
+                let c = usize::from(f.channels());
+                let map = alac::TO_WAV.get(c.wrapping_sub(1)).copied().unwrap_or(&[]);
+                let mut wav = [0i32; 8];
+                for frame in buf.i32[..n.min(max) * c].chunks_exact(c) {
+                    for (&to, &s) in map.iter().zip(frame) {
+                        wav[to] = s;
+                    }
+                    put_int(&wav[..c], u32::from(f.bits()), format, bytes);
+                }
+                n
+            }
         };
         Ok(n.min(max))
+    }
+}
+
+/// Whether `file` starts with an MP4 `ftyp` box.
+fn is_mp4(file: &mut File) -> Result<bool> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(&head[4..] == b"ftyp")
+}
+
+/// Integer samples of `bits` bits in `format`: at 16, 24 or 32 bits as [`requantize`] puts
+/// them, or scaled to [-1, 1) as `f32le`.
+fn put_int(samples: &[i32], bits: u32, format: Format, bytes: &mut Vec<u8>) {
+    for &s in samples {
+        match format {
+            Format::S16le => {
+                bytes.extend_from_slice(&(requantize(s, bits, 16) as i16).to_le_bytes())
+            }
+            Format::S16be => {
+                bytes.extend_from_slice(&(requantize(s, bits, 16) as i16).to_be_bytes())
+            }
+            Format::S24le => bytes.extend_from_slice(&requantize(s, bits, 24).to_le_bytes()[..3]),
+            Format::S32le => bytes.extend_from_slice(&requantize(s, bits, 32).to_le_bytes()),
+            Format::F32le => {
+                let v = s as f32 / (1u64 << (bits.clamp(1, 32) - 1)) as f32;
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
     }
 }
 

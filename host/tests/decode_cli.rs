@@ -1,7 +1,7 @@
 //! `rill decode` as a user runs it: the binary's output compared with stock libvorbis (`oggdec`
 //! from vorbis-tools) on the demo tracks and with libFLAC (`flac -d`) on FLAC files made by
 //! `flac`, with libopusfile (`opusdec --float --rate 48000`) on Ogg Opus files made by `opusenc`,
-//! and sample-exact slices.
+//! with ffmpeg's decoder on ALAC files made by ffmpeg, and sample-exact slices.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -264,4 +264,73 @@ fn a_broken_opus_is_a_one_line_error() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("not a readable Ogg Opus file: unsupported"), "{err}");
     assert!(err.starts_with("rill: "), "{err}");
+}
+
+/// An `.m4a` of 3 s of a two-tone signal with noise on `channels` channels, made by ffmpeg
+/// from PCM in `pcm` (`pcm_s16le`, `pcm_s24le`) coded with `args`.
+fn make_m4a(dir: &Path, name: &str, pcm: &str, channels: u32, args: &[&str]) -> PathBuf {
+    let wav = dir.join(format!("{name}.wav"));
+    let expr = "0.4*sin(440*2*PI*t)+0.05*(random(0)-0.5)|0.3*sin(660*2*PI*t)+0.05*(random(1)-0.5)";
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("aevalsrc={expr}:s=44100:d=3"))
+        .args(["-ac", &channels.to_string(), "-c:a", pcm])
+        .arg(&wav)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let m4a = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(args)
+        .arg(&m4a)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    m4a
+}
+
+/// ffmpeg's decode of `file` as raw `fmt` (`s16le`, `s24le`, `s32le`).
+fn ffmpeg_d(file: &Path, fmt: &str) -> Vec<u8> {
+    let codec = format!("pcm_{fmt}");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-c:a", &codec, "-f", fmt, "-"])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn alac_matches_ffmpeg_at_its_own_width() {
+    let dir = tempfile::tempdir().unwrap();
+    // 24-bit stereo: s24le is ffmpeg's decode byte for byte; slices are the same bytes.
+    let hi =
+        make_m4a(dir.path(), "hi.m4a", "pcm_s24le", 2, &["-c:a", "alac", "-sample_fmt", "s32p"]);
+    let reference = ffmpeg_d(&hi, "s24le");
+    assert_eq!(reference.len(), 44_100 * 3 * 3 * 2);
+    assert!(rill(&["-f", "s24le"], &hi) == reference);
+    assert!(rill(&["-f", "s32le"], &hi) == ffmpeg_d(&hi, "s32le"));
+    let frame = 2 * 3;
+    for (s, e, from, to) in [("4095", "4097", 4095, 4097), ("0.5s", "2s", 22_050, 88_200)] {
+        let slice = rill(&["-f", "s24le", "--start", s, "--end", e], &hi);
+        assert!(slice == reference[from * frame..to * frame], "[{s}, {e})");
+    }
+    // 16-bit, and 5.1 in ffmpeg's (WAV) channel order.
+    for channels in [2, 6] {
+        let cd = make_m4a(dir.path(), "cd.m4a", "pcm_s16le", channels, &["-c:a", "alac"]);
+        let reference = ffmpeg_d(&cd, "s16le");
+        assert_eq!(reference.len(), 44_100 * 3 * 2 * channels as usize);
+        assert!(rill(&[], &cd) == reference, "{channels} channels");
+    }
+    // AAC is not decoded: one line, exit status 1.
+    let aac = make_m4a(dir.path(), "aac.m4a", "pcm_s16le", 2, &["-c:a", "aac"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_rill")).arg("decode").arg(&aac).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.starts_with("rill: ") && err.contains("AAC is not decoded"), "{err}");
 }

@@ -1,6 +1,6 @@
 //! Shared helpers for the integration tests: the Vorbis and FLAC test corpora, an Ogg re-paging tool, a
-//! mock renderer (control point and player) that drives the real server over real sockets, and
-//! the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
+//! mock renderer (control point and player) that drives the real server over real sockets, the
+//! checks of PCM renditions ([`rendition`]), and the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
 
 pub mod corpus;
 pub mod fat;
@@ -8,4 +8,5 @@ pub mod flac_corpus;
 pub mod fuzz;
 pub mod opus_corpus;
 pub mod renderer;
+pub mod rendition;
 pub mod repage;

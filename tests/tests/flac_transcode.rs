@@ -11,76 +11,26 @@
 mod common;
 mod ogg_util;
 
-use ogg_util::{Mem, Rng};
+use ogg_util::Mem;
 use rill_core::media::flac::FlacFile;
 use rill_core::transcode::resample::frames_out;
 use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
+use rill_tests::corpus::Rng;
 use rill_tests::flac_corpus::Spec;
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Player, Renderer};
-
-/// `s`, a sample of `bits` bits, as 16 bits by the rule the renditions promise.
-fn to_16(s: i32, bits: u8) -> i16 {
-    if bits <= 16 {
-        return (s << (16 - bits)) as i16;
-    }
-    let shift = bits - 16;
-    ((i64::from(s) + (1 << (shift - 1))) >> shift).clamp(-32768, 32767) as i16
-}
+use rill_tests::rendition::{check_served, read_to_end, spans, to_16, whole};
 
 /// The whole rendition of `spec` in `container`, from `flac -d`.
 fn reference(spec: &Spec, container: Container) -> (Layout, Vec<u8>) {
     let layout = Layout::new(container, spec.rate, spec.channels, u64::from(spec.frames)).unwrap();
-    let mut out = vec![0u8; layout.header_len()];
-    layout.write_header(&mut out);
-    for s in spec.reference() {
-        let v = to_16(s, spec.bits);
-        out.extend_from_slice(&match container {
-            Container::Wav => v.to_le_bytes(),
-            Container::L16 | Container::Lpcm => v.to_be_bytes(),
-        });
-    }
-    assert_eq!(out.len() as u64, layout.total_len());
-    (layout, out)
+    (layout, whole(layout, spec.reference().into_iter().map(|s| to_16(s, spec.bits))))
 }
 
 /// Bytes `first..first + len` of `layout` by a transcoder over `file`, read in odd sizes.
 fn produce(file: &[u8], layout: Layout, first: u64, len: u64, rng: &mut Rng) -> Vec<u8> {
     let f = FlacFile::open(Mem::new(file.to_vec())).expect("open");
-    let mut t = Transcoder::new(f, layout, first, len).expect("position");
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 9000];
-    loop {
-        let size = 1 + rng.below(9000) as usize;
-        let n = t.fill(&mut buf[..size]).expect("fill");
-        if n == 0 {
-            assert_eq!(t.remaining(), 0);
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// The last byte, the first, and random byte spans and time spans of `layout`.
-fn spans(rng: &mut Rng, layout: Layout, n: usize) -> Vec<(u64, u64)> {
-    let total = layout.total_len();
-    let mut v = vec![(total - 1, 1), (0, 1)];
-    for i in 0..n {
-        let first = rng.below(total);
-        let len = match i % 3 {
-            0 => (1 + rng.below(7)).min(total - first),
-            1 => 1 + rng.below(total - first),
-            _ => total - first,
-        };
-        v.push((first, len));
-        let d = layout.duration_us();
-        let start = rng.below(d);
-        let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
-        let frames = layout.time_span(start, end);
-        let first = layout.frame_offset(frames.start);
-        v.push((first, layout.frame_offset(frames.end) - first));
-    }
-    v
+    read_to_end(Transcoder::new(f, layout, first, len).expect("position"), rng)
 }
 
 fn specs() -> Vec<Spec> {
@@ -192,23 +142,7 @@ fn the_server_serves_flac_as_exact_seekable_pcm() {
                 let res = item.res.iter().find(|r| r.url.ends_with(ext)).expect(ext);
                 assert_eq!(res.size, Some(layout.total_len()), "{name}.{ext}");
                 assert!(res.duration.is_some());
-                let resp = cp.get(&res.url, &[]).unwrap();
-                assert_eq!(resp.status, 200);
-                assert!(resp.body == whole, "{name}.{ext}: whole rendition");
-                for _ in 0..4 {
-                    let first = rng.below(layout.total_len());
-                    let last = first + rng.below(layout.total_len() - first);
-                    let range = format!("bytes={first}-{last}");
-                    let resp = cp.get(&res.url, &[("Range", &range)]).unwrap();
-                    assert_eq!(resp.status, 206);
-                    assert!(resp.body == whole[first as usize..=last as usize], "{name} {range}");
-                }
-                let start_ms = rng.below(layout.duration_us() / 1000);
-                let npt = format!("npt={}.{:03}-", start_ms / 1000, start_ms % 1000);
-                let resp = cp.get(&res.url, &[("TimeSeekRange.dlna.org", &npt)]).unwrap();
-                assert_eq!(resp.status, 200, "{name} {npt}");
-                let first = layout.frame_offset(layout.frame_at(start_ms * 1000)) as usize;
-                assert!(resp.body == whole[first..], "{name}.{ext} {npt}");
+                check_served(&cp, &res.url, layout, &whole, &mut rng, &format!("{name}.{ext}"));
             }
         }
         // A PS3 gets L16 (time seek only) first; the 24/96 file's LPCM-profile version first.

@@ -76,7 +76,8 @@ fn browse_labels_m4a_by_its_codec() {
                 .iter()
                 .find(|o| o.title == name.trim_end_matches(".m4a") || o.title == name)
                 .unwrap_or_else(|| panic!("{name} not browsed"));
-            let res = &item.res[0];
+            // The file itself (a PS3 gets an ALAC file's L16 rendition first).
+            let res = item.res.iter().find(|r| r.url.ends_with(".m4a")).expect("the file");
             assert!(
                 res.protocol_info.starts_with("http-get:*:audio/mp4:"),
                 "{}",

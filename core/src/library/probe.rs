@@ -99,7 +99,9 @@ pub fn mp4<R: Read + Seek>(mut src: R) -> Result<Details, mp4::Error> {
             let config =
                 crate::media::alac::Config::parse(cookie).map_err(|_| mp4::Error::BadConfig)?;
             let frames = alac_frames(&track, config.rate);
-            details.frames = Some(frames);
+            // Renditions need the exact length in frames, which `AlacFile` reads only from a
+            // media timescale that is the sample rate.
+            details.frames = (track.timescale == config.rate).then_some(frames);
             details.duration_ms = Some(frames_to_us(frames, config.rate) / 1000);
             details.audio = Some(AudioProps {
                 sample_rate: config.rate,

@@ -19,6 +19,8 @@ pub mod mp4;
 pub mod ogg;
 #[cfg(feature = "alloc")]
 pub mod opus_file;
+#[cfg(feature = "alloc")]
+mod pcm;
 pub mod tags;
 #[cfg(feature = "alloc")]
 pub mod vorbis;

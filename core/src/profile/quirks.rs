@@ -46,6 +46,9 @@ pub struct Profile {
     /// Plays FLAC itself: list the original FLAC first and its transcodes after it. Otherwise
     /// the transcodes (L16, WAV) come first.
     pub decodes_flac: bool,
+    /// Plays ALAC and Opus itself: list the original `.m4a` (ALAC) or `.opus` first and the
+    /// transcodes after it. Otherwise the transcodes come first.
+    pub decodes_alac_opus: bool,
     /// MIME type of Ogg files (Vorbis and Opus).
     pub ogg_mime: &'static str,
     /// MIME type of AVI files.
@@ -85,6 +88,7 @@ impl Profile {
     pub const GENERIC: Profile = Profile {
         decodes_vorbis: false,
         decodes_flac: false,
+        decodes_alac_opus: false,
         ogg_mime: "audio/ogg",
         avi_mime: "video/x-msvideo",
         avi_dlna_profile: None,
@@ -156,6 +160,7 @@ impl Profile {
     pub const KODI: Profile = Profile {
         decodes_vorbis: true,
         decodes_flac: true,
+        decodes_alac_opus: true,
         avi_mime: "video/avi",
         lpcm_profile_only: false,
         prefers_wav: true,
@@ -168,6 +173,7 @@ impl Profile {
     pub const VLC: Profile = Profile {
         decodes_vorbis: true,
         decodes_flac: true,
+        decodes_alac_opus: true,
         lpcm_profile_only: false,
         prefers_wav: true,
         ..Profile::GENERIC
@@ -176,8 +182,12 @@ impl Profile {
     /// BubbleUPnP: its renderer plays Ogg Vorbis (U lists `audio/ogg`, `audio/x-ogg`) and FLAC
     /// (Android's decoder); its sink lists L16 only with 1 or 2 channels (U), so the LPCM flag
     /// stays on.
-    pub const BUBBLE_UPNP: Profile =
-        Profile { decodes_vorbis: true, decodes_flac: true, ..Profile::GENERIC };
+    pub const BUBBLE_UPNP: Profile = Profile {
+        decodes_vorbis: true,
+        decodes_flac: true,
+        decodes_alac_opus: true,
+        ..Profile::GENERIC
+    };
 
     /// The MIME type to send for a file of `format`.
     pub fn mime(&self, format: MediaFormat) -> &'static str {

@@ -1,13 +1,13 @@
-//! Vorbis and FLAC to exact-length PCM: the renditions a player that cannot decode them is
-//! offered.
+//! Vorbis, FLAC and ALAC to exact-length PCM: the renditions a player that cannot decode them
+//! is offered.
 //!
-//! A Vorbis or FLAC track of `n` frames becomes `audio/L16` (big-endian, no header) or `audio/wav`
+//! A Vorbis, FLAC or ALAC track of `n` frames becomes `audio/L16` (big-endian, no header) or `audio/wav`
 //! (RIFF header, little-endian) of exactly `n × channels × 2` sample bytes. Because the length
 //! is exact and the decoder seeks to the exact sample, any byte range or time range of the
 //! rendition is produced directly: [`Layout`] maps it to a frame and [`Transcoder`] seeks there
 //! and encodes, and the bytes equal the same slice of a full decode. The decoders are
 //! [`PcmSource`]s; [`Decoder`] opens a file as whichever its bytes say. Samples wider than 16
-//! bits (24-bit FLAC) are rounded to the nearest 16-bit value, a pure function of the sample,
+//! bits (24-bit FLAC or ALAC) are rounded to the nearest 16-bit value, a pure function of the sample,
 //! so the exactness holds for them too.
 
 //!

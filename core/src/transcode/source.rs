@@ -2,18 +2,23 @@
 //! seeks, behind one small trait.
 //!
 //! [`PcmSource`] is what the [`super::Transcoder`] and [`super::Converter`] need of a
-//! decoder; [`VorbisFile`] and [`FlacFile`] implement it, and [`Decoder`] is either of them,
-//! chosen by the file's bytes ([`Decoder::open`]), never by its name.
+//! decoder; [`VorbisFile`], [`FlacFile`] and [`AlacFile`] implement it, and [`Decoder`] is
+//! any of them, chosen by the file's bytes ([`Decoder::open`]), never by its name.
 //!
 //! Frames come in Vorbis channel order, the order the layouts and the downmix map from. FLAC's
 //! own order (RFC 9639 §9.1.3) is the WAV order, so its frames are permuted to Vorbis order
 //! here and back by the layout: a FLAC rendition carries the file's channels as they are.
+//! ALAC codes its channels centre first (C L R, surrounds, LFE last: [`alac::TO_WAV`]); they
+//! are put in WAV order first, then in Vorbis order, so an ALAC rendition carries them in WAV
+//! order, as ffmpeg decodes them.
 
 use embedded_io::{Read, Seek};
 
 #[cfg(feature = "flac")]
 use super::layout::order;
 use super::stream::Error;
+#[cfg(feature = "flac")]
+use crate::media::alac::{self, AlacFile};
 #[cfg(feature = "flac")]
 use crate::media::flac::{self, FlacFile};
 use crate::media::vorbis_file::VorbisFile;
@@ -93,6 +98,58 @@ impl<R: Read + Seek> PcmSource for FlacFile<R> {
 }
 
 #[cfg(feature = "flac")]
+impl<R: Read + Seek> PcmSource for AlacFile<R> {
+    fn rate(&self) -> u32 {
+        AlacFile::rate(self)
+    }
+    fn channels(&self) -> u8 {
+        AlacFile::channels(self)
+    }
+    fn total_frames(&self) -> u64 {
+        AlacFile::total_frames(self)
+    }
+    fn seek(&mut self, frame: u64) -> Result<(), Error> {
+        Ok(AlacFile::seek(self, frame)?)
+    }
+    fn prepare(&mut self) -> Result<bool, Error> {
+        Ok(AlacFile::prepare(self)?)
+    }
+    fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        let n = AlacFile::read_i16(self, out)?;
+        alac_to_vorbis_order(out, self.channels(), n);
+        Ok(n)
+    }
+    fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        let n = AlacFile::read_f32(self, out)?;
+        alac_to_vorbis_order(out, self.channels(), n);
+        Ok(n)
+    }
+}
+
+/// Permutes the first `frames` frames of `samples` from ALAC's coded order to Vorbis order
+/// (through WAV order).
+#[cfg(feature = "flac")]
+fn alac_to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: usize) {
+    if channels <= 2 {
+        return;
+    }
+    let Some(map) = alac::TO_WAV.get(usize::from(channels) - 1) else { return };
+    let ch = usize::from(channels);
+    for frame in samples.chunks_exact_mut(ch).take(frames) {
+        let mut coded = [T::default(); 8];
+        for (c, s) in coded.iter_mut().zip(frame.iter()) {
+            *c = *s;
+        }
+        for (&w, &c) in map.iter().zip(coded.iter()) {
+            if let Some(slot) = frame.get_mut(w) {
+                *slot = c;
+            }
+        }
+    }
+    to_vorbis_order(samples, channels, frames);
+}
+
+#[cfg(feature = "flac")]
 /// Permutes the first `frames` frames of `samples` from WAV (FLAC) to Vorbis channel order.
 fn to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: usize) {
     let order = order(channels);
@@ -113,7 +170,7 @@ fn to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: u
     }
 }
 
-/// An open Ogg Vorbis or FLAC (native or Ogg) file.
+/// An open Ogg Vorbis, FLAC (native or Ogg) or ALAC (in MP4) file.
 // Held in a boxed `Transcoder`, once per stream: boxing a variant would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub enum Decoder<R> {
@@ -122,16 +179,28 @@ pub enum Decoder<R> {
     /// FLAC, native or in Ogg (with the `flac` feature).
     #[cfg(feature = "flac")]
     Flac(FlacFile<R>),
+    /// ALAC in MP4 (with the `flac` feature: the lossless decoders of host builds).
+    #[cfg(feature = "flac")]
+    Alac(AlacFile<R>),
 }
 
 impl<R: Read + Seek> Decoder<R> {
     /// Opens `file` as FLAC when its bytes say so (`flac::is_flac`, with the `flac` feature),
-    /// else as Ogg Vorbis; the decoder's heap stays within `budget` bytes.
+    /// as ALAC when it is an MP4 file (an `ftyp` box first, with the `flac` feature), else as
+    /// Ogg Vorbis; the decoder's heap stays within `budget` bytes.
     #[cfg_attr(not(feature = "flac"), allow(unused_mut))]
     pub fn open(mut file: R, budget: usize) -> Result<Self, Error> {
         #[cfg(feature = "flac")]
         if flac::is_flac(&mut file)? {
             return Ok(Decoder::Flac(FlacFile::open_with_budget(file, budget)?));
+        }
+        #[cfg(feature = "flac")]
+        if is_mp4(&mut file)? {
+            let f = AlacFile::open(file)?;
+            if f.heap_bytes() > budget {
+                return Err(Error::Alac(alac::Error::OutOfMemory));
+            }
+            return Ok(Decoder::Alac(f));
         }
         Ok(Decoder::Vorbis(VorbisFile::open_with_budget(file, budget)?))
     }
@@ -141,6 +210,8 @@ impl<R: Read + Seek> Decoder<R> {
             Decoder::Vorbis(f) => f,
             #[cfg(feature = "flac")]
             Decoder::Flac(f) => f,
+            #[cfg(feature = "flac")]
+            Decoder::Alac(f) => f,
         }
     }
 
@@ -149,6 +220,8 @@ impl<R: Read + Seek> Decoder<R> {
             Decoder::Vorbis(f) => f,
             #[cfg(feature = "flac")]
             Decoder::Flac(f) => f,
+            #[cfg(feature = "flac")]
+            Decoder::Alac(f) => f,
         }
     }
 }
@@ -163,6 +236,30 @@ impl<R: Read + Seek> From<VorbisFile<R>> for Decoder<R> {
 impl<R: Read + Seek> From<FlacFile<R>> for Decoder<R> {
     fn from(f: FlacFile<R>) -> Self {
         Decoder::Flac(f)
+    }
+}
+
+/// Whether `src` is an MP4 file: its first box is `ftyp`. Rewinds it.
+#[cfg(feature = "flac")]
+fn is_mp4<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
+    let io = |e: R::Error| Error::Alac(alac::Error::Io(embedded_io::Error::kind(&e)));
+    src.seek(embedded_io::SeekFrom::Start(0)).map_err(io)?;
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    while got < head.len() {
+        match src.read(head.get_mut(got..).unwrap_or_default()).map_err(io)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    src.seek(embedded_io::SeekFrom::Start(0)).map_err(io)?;
+    Ok(head.get(4..8) == Some(b"ftyp".as_slice()))
+}
+
+#[cfg(feature = "flac")]
+impl<R: Read + Seek> From<AlacFile<R>> for Decoder<R> {
+    fn from(f: AlacFile<R>) -> Self {
+        Decoder::Alac(f)
     }
 }
 

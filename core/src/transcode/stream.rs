@@ -8,9 +8,9 @@ use heapless::Vec;
 use super::convert::Converter;
 use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 use super::source::{Decoder, PcmSource};
-#[cfg(feature = "flac")]
-use crate::media::flac;
 use crate::media::vorbis_file;
+#[cfg(feature = "flac")]
+use crate::media::{alac, flac, mp4};
 
 /// Why a rendition could not be produced to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub enum Error {
     /// Reading or decoding a FLAC file failed.
     #[cfg(feature = "flac")]
     Flac(flac::Error),
+    /// Reading or decoding an ALAC (MP4) file failed.
+    #[cfg(feature = "flac")]
+    Alac(alac::Error),
     /// The file holds fewer frames than its length promised (damaged since it was indexed).
     Truncated,
     /// A link of the file has another channel count (or, for a converted rendition, rate)
@@ -39,6 +42,13 @@ impl From<vorbis_file::Error> for Error {
 }
 
 #[cfg(feature = "flac")]
+impl From<alac::Error> for Error {
+    fn from(e: alac::Error) -> Self {
+        Error::Alac(e)
+    }
+}
+
+#[cfg(feature = "flac")]
 impl From<flac::Error> for Error {
     fn from(e: flac::Error) -> Self {
         Error::Flac(e)
@@ -50,7 +60,9 @@ impl Error {
     /// served now, though the file is fine.
     pub fn is_memory(&self) -> bool {
         #[cfg(feature = "flac")]
-        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory) = self {
+        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory)
+        | Error::Alac(alac::Error::OutOfMemory | alac::Error::Mp4(mp4::Error::Budget)) = self
+        {
             return true;
         }
         matches!(
@@ -67,6 +79,8 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "decoding failed: {e}"),
             #[cfg(feature = "flac")]
             Error::Flac(e) => write!(f, "decoding failed: {e}"),
+            #[cfg(feature = "flac")]
+            Error::Alac(e) => write!(f, "decoding failed: {e}"),
             Error::Truncated => f.write_str("the file ended before its indexed length"),
             Error::ChannelsChanged => f.write_str("a chained link changes the channel count"),
             Error::Unsupported => f.write_str("no conversion to the rendition's rate and channels"),
@@ -80,7 +94,8 @@ impl core::error::Error for Error {}
 /// Samples decoded per step (interleaved): 4 KiB of `i16` on the transcoder.
 const SCRATCH: usize = 2048;
 
-/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis or FLAC file.
+/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis, FLAC or ALAC
+/// file.
 ///
 /// Memory: the [`Decoder`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
 /// and the 68-byte header inside this struct, and for [`Container::Lpcm`] a [`Converter`]

@@ -182,8 +182,8 @@ pub struct Resource<'a> {
 }
 
 /// The resources of item `id`, as reached via `host`, for a player with `profile`: the
-/// original file, and for a Vorbis item whose exact length is known its L16 and WAV renditions.
-/// Players that decode Vorbis get the original first; others get the renditions first, L16
+/// original file, and for a Vorbis, FLAC or ALAC item whose exact length is known its L16 and
+/// WAV renditions. Players that decode the format get the original first; others get the renditions first, L16
 /// before WAV unless the player prefers WAV. A stream outside the LPCM profile (more than two
 /// channels, or neither 44.1 nor 48 kHz) keeps its honest renditions (true rate and channels,
 /// no `DLNA.ORG_PN`); a player that needs the profile ([`Profile::lpcm_profile_only`]) also
@@ -240,6 +240,7 @@ pub fn resources<'a>(
     let original_first = match item.format {
         MediaFormat::OggVorbis => profile.decodes_vorbis,
         MediaFormat::Flac => profile.decodes_flac,
+        MediaFormat::M4a | MediaFormat::Opus => profile.decodes_alac_opus,
         _ => true,
     };
     if original_first {

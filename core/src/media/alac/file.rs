@@ -20,6 +20,7 @@ use embedded_io::{Read, Seek, SeekFrom};
 use super::{Config, Decoder, Error};
 use crate::media::mp4::table::{Cursor, SampleTable, Spans};
 use crate::media::mp4::{self, Codec, Movie};
+use crate::media::pcm;
 
 /// Largest packet accepted for `config`: raw samples at 32 bits plus headers. ALAC never
 /// codes a packet larger than its escaped (uncompressed) form.
@@ -158,17 +159,43 @@ impl<R: Read + Seek> AlacFile<R> {
         Ok(true)
     }
 
+    /// Makes frames ready to read (decodes the next packet if none is left); `false` at the
+    /// end.
+    pub fn prepare(&mut self) -> Result<bool, Error> {
+        while self.avail.is_empty() {
+            if self.position >= self.total || !self.next_packet()? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Reads interleaved samples into `out` (whole frames, at most the rest of one packet);
     /// returns the number of frames, 0 at the end. `out` must hold at least one frame.
     pub fn read(&mut self, out: &mut [i32]) -> Result<usize, Error> {
+        self.read_with(out, |s, _| s)
+    }
+
+    /// Reads like [`AlacFile::read`], samples rounded to 16 bits as [`pcm::to_i16`] does
+    /// (16-bit streams as they are).
+    pub fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        self.read_with(out, pcm::to_i16)
+    }
+
+    /// Reads like [`AlacFile::read`], samples scaled to [-1, 1).
+    pub fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        self.read_with(out, pcm::to_f32)
+    }
+
+    /// Reads up to one packet's rest of frames into `out`, each sample through `conv` (given
+    /// the sample and the bit depth).
+    fn read_with<T>(&mut self, out: &mut [T], conv: impl Fn(i32, u8) -> T) -> Result<usize, Error> {
         let ch = usize::from(self.channels());
         if out.len() < ch {
             return Err(Error::BufferTooSmall);
         }
-        while self.avail.is_empty() {
-            if self.position >= self.total || !self.next_packet()? {
-                return Ok(0);
-            }
+        if !self.prepare()? {
+            return Ok(0);
         }
         let left = usize::try_from(self.total - self.position).unwrap_or(usize::MAX);
         let n = self.avail.len().min(out.len() / ch).min(left);
@@ -176,7 +203,11 @@ impl<R: Read + Seek> AlacFile<R> {
             .pcm
             .get(self.avail.start * ch..(self.avail.start + n) * ch)
             .ok_or(Error::Corrupt)?;
-        out.get_mut(..n * ch).ok_or(Error::BufferTooSmall)?.copy_from_slice(from);
+        let bits = self.bits();
+        let to = out.get_mut(..n * ch).ok_or(Error::BufferTooSmall)?;
+        for (o, &s) in to.iter_mut().zip(from) {
+            *o = conv(s, bits);
+        }
         self.avail.start += n;
         self.position += n as u64;
         if self.position >= self.total {

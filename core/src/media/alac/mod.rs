@@ -48,6 +48,21 @@ pub enum Error {
     Io(embedded_io::ErrorKind),
 }
 
+/// Where coded channel `i` of a stream of `c` channels goes in WAV order (FL FR FC LFE BL BR
+/// FLC FRC SL SR, the order ffmpeg decodes to):
+/// `TO_WAV[c - 1][i]` (Apple's layouts: C L R Cs; C L R Ls Rs LFE; C L R Ls Rs Cs LFE;
+/// C Lc Rc L R Ls Rs LFE).
+pub const TO_WAV: [&[usize]; 8] = [
+    &[0],
+    &[0, 1],
+    &[2, 0, 1],
+    &[2, 0, 1, 3],
+    &[2, 0, 1, 3, 4],
+    &[2, 0, 1, 4, 5, 3],
+    &[2, 0, 1, 4, 5, 6, 3],
+    &[2, 6, 7, 0, 1, 4, 5, 3],
+];
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -36,7 +36,6 @@ mod header;
 pub mod metadata;
 mod native;
 mod ogg;
-mod pcm;
 mod seek;
 mod subframe;
 
@@ -51,6 +50,7 @@ use self::header::{FrameHeader, MAX_HEADER_LEN};
 use self::metadata::{BlockHeader, SeekPoint, StreamInfo, SEEK_POINT_LEN, STREAMINFO_LEN};
 use self::native::Native;
 use self::ogg::OggFlac;
+use crate::media::pcm;
 use crate::media::tags::Comments;
 
 /// Budget used by [`FlacFile::open`]: enough for any stream RFC 9639 allows (8 channels of

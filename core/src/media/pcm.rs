@@ -1,10 +1,11 @@
-//! Sample conversions for output: to 16 bits (shift up or round) and to float.
+//! Sample conversions for output, shared by the integer decoders (FLAC, ALAC): to 16 bits
+//! (shift up or round) and to float.
 
 /// `s`, a sample of `bits` bits, as 16 bits: narrower samples are shifted up (an 8-bit
 /// sample times 256), wider ones rounded to the nearest (halves up) and clamped. A pure
 /// function of the sample, so a requantized stream is exact under seeking.
 #[inline]
-pub(super) fn to_i16(s: i32, bits: u8) -> i16 {
+pub(crate) fn to_i16(s: i32, bits: u8) -> i16 {
     let bits = u32::from(bits);
     if bits <= 16 {
         return (s << (16 - bits)) as i16;
@@ -16,7 +17,7 @@ pub(super) fn to_i16(s: i32, bits: u8) -> i16 {
 
 /// `s`, a sample of `bits` bits, scaled to [-1, 1).
 #[inline]
-pub(super) fn to_f32(s: i32, bits: u8) -> f32 {
+pub(crate) fn to_f32(s: i32, bits: u8) -> f32 {
     let scale = 1.0 / (1u64 << (bits.clamp(1, 32) - 1)) as f32;
     s as f32 * scale
 }

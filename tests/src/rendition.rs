@@ -1,0 +1,103 @@
+//! Shared pieces of the rendition tests (FLAC, ALAC): the 16-bit rule the renditions promise,
+//! a whole rendition built from a reference decoder's samples, a transcoder read to its end in
+//! odd sizes, the byte and time spans to check, and one rendition played through the real
+//! server (whole, byte ranges, a DLNA time seek) against the reference.
+
+use embedded_io::{Read, Seek};
+use rill_core::transcode::{Container, Layout, Transcoder};
+
+use crate::corpus::Rng;
+use crate::renderer::Renderer;
+
+/// `s`, a sample of `bits` bits, as 16 bits by the rule the renditions promise: narrower
+/// samples shifted up, wider ones rounded to the nearest (halves up) and clamped.
+pub fn to_16(s: i32, bits: u8) -> i16 {
+    if bits <= 16 {
+        return (s << (16 - bits)) as i16;
+    }
+    let shift = bits - 16;
+    ((i64::from(s) + (1 << (shift - 1))) >> shift).clamp(-32768, 32767) as i16
+}
+
+/// The whole rendition `layout` of 16-bit `samples` (interleaved, in WAV channel order): its
+/// header, then the samples big-endian (L16, LPCM) or little-endian (WAV).
+pub fn whole(layout: Layout, samples: impl IntoIterator<Item = i16>) -> Vec<u8> {
+    let mut out = vec![0u8; layout.header_len()];
+    layout.write_header(&mut out);
+    for v in samples {
+        out.extend_from_slice(&match layout.container {
+            Container::Wav => v.to_le_bytes(),
+            Container::L16 | Container::Lpcm => v.to_be_bytes(),
+        });
+    }
+    assert_eq!(out.len() as u64, layout.total_len(), "rendition length");
+    out
+}
+
+/// Everything `t` produces, read in random sizes of 1 to 9000 bytes.
+pub fn read_to_end<R: Read + Seek>(mut t: Transcoder<R>, rng: &mut Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 9000];
+    loop {
+        let size = 1 + rng.below(9000) as usize;
+        let n = t.fill(&mut buf[..size]).expect("fill");
+        if n == 0 {
+            assert_eq!(t.remaining(), 0);
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The last byte, the first, and `n` random byte spans and `n` random time spans of `layout`,
+/// as `(first, len)`.
+pub fn spans(rng: &mut Rng, layout: Layout, n: usize) -> Vec<(u64, u64)> {
+    let total = layout.total_len();
+    let mut v = vec![(total - 1, 1), (0, 1)];
+    for i in 0..n {
+        let first = rng.below(total);
+        let len = match i % 3 {
+            0 => (1 + rng.below(7)).min(total - first),
+            1 => 1 + rng.below(total - first),
+            _ => total - first,
+        };
+        v.push((first, len));
+        let d = layout.duration_us();
+        let start = rng.below(d);
+        let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
+        let frames = layout.time_span(start, end);
+        let first = layout.frame_offset(frames.start);
+        v.push((first, layout.frame_offset(frames.end) - first));
+    }
+    v
+}
+
+/// Plays the rendition `layout` at `url` through the server with `cp`: the whole of it, four
+/// random byte ranges (206) and a DLNA time seek from a random millisecond (200) must each be
+/// the same bytes of `whole`; `what` names it in failures.
+pub fn check_served(
+    cp: &Renderer,
+    url: &str,
+    layout: Layout,
+    whole: &[u8],
+    rng: &mut Rng,
+    what: &str,
+) {
+    let resp = cp.get(url, &[]).unwrap();
+    assert_eq!(resp.status, 200, "{what}");
+    assert!(resp.body == whole, "{what}: whole rendition");
+    for _ in 0..4 {
+        let first = rng.below(layout.total_len());
+        let last = first + rng.below(layout.total_len() - first);
+        let range = format!("bytes={first}-{last}");
+        let resp = cp.get(url, &[("Range", &range)]).unwrap();
+        assert_eq!(resp.status, 206, "{what} {range}");
+        assert!(resp.body == whole[first as usize..=last as usize], "{what} {range}");
+    }
+    let start_ms = rng.below(layout.duration_us() / 1000);
+    let npt = format!("npt={}.{:03}-", start_ms / 1000, start_ms % 1000);
+    let resp = cp.get(url, &[("TimeSeekRange.dlna.org", &npt)]).unwrap();
+    assert_eq!(resp.status, 200, "{what} {npt}");
+    let first = layout.frame_offset(layout.frame_at(start_ms * 1000)) as usize;
+    assert!(resp.body == whole[first..], "{what} {npt}");
+}
