@@ -207,7 +207,13 @@ impl Server {
         // The table starts from the library's SystemUpdateID (the served folders are in).
         events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
-        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, changes, stop_rx.clone()));
+        tasks.spawn(live::run(
+            Arc::clone(&shared),
+            config.live.clone(),
+            ready,
+            changes,
+            stop_rx.clone(),
+        ));
         tasks.spawn(config::watch(Arc::clone(&sharing), stop_rx.clone()));
         serving.send_replace(Some(Arc::clone(&shared)));
 
