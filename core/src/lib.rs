@@ -20,10 +20,10 @@
 //! - `util`: a string search and two sorts, smaller in flash than the standard library's.
 //!
 //! Features: `alloc` enables the heap-backed parts (library model, Vorbis decoder state), each with a
-//! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `flac`
-//! (implies `alloc`) adds the FLAC decoder and FLAC renditions; `defmt` derives `defmt::Format`
-//! on public types for firmware logging.
-#![cfg_attr(not(any(test, feature = "std")), no_std)]
+//! documented bound; `flac` (implies `alloc`) adds the FLAC decoder and FLAC renditions; `defmt`
+//! derives `defmt::Format` on public types for firmware logging. There is no `std` feature: the
+//! crate is `no_std` outside its own unit tests, and its errors implement `core::error::Error`.
+#![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
