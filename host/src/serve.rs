@@ -34,10 +34,10 @@ use tokio::task::JoinSet;
 
 use crate::access::AllowList;
 use crate::connection::{self, Shared, Timeouts};
+use crate::identity::Identity;
 use crate::net::{http, ssdp};
 use crate::network::{Network, Served};
 use crate::share::{self, Sharing};
-use crate::state::Identity;
 use crate::storage::Storage;
 use crate::{config, discovery, events, library, live};
 
