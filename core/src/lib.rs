@@ -17,12 +17,13 @@
 //! - [`gena`]: eventing: SUBSCRIBE/UNSUBSCRIBE, the subscription table and its NOTIFYs.
 //! - [`server`]: the HTTP connection that ties them together, a sans-IO state machine driven
 //!   by the host's and the firmware's sockets alike.
+//! - `util`: a string search and two sorts, smaller in flash than the standard library's.
 //!
 //! Features: `alloc` enables the heap-backed parts (library model, Vorbis decoder state), each with a
-//! documented bound; `std` implies `alloc` and adds `std::error::Error` conveniences only; `flac`
-//! (implies `alloc`) adds the FLAC decoder and FLAC renditions; `defmt` derives `defmt::Format`
-//! on public types for firmware logging.
-#![cfg_attr(not(any(test, feature = "std")), no_std)]
+//! documented bound; `flac` (implies `alloc`) adds the FLAC decoder and FLAC renditions; `defmt`
+//! derives `defmt::Format` on public types for firmware logging. There is no `std` feature: the
+//! crate is `no_std` outside its own unit tests, and its errors implement `core::error::Error`.
+#![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -30,13 +31,9 @@
 extern crate alloc;
 
 pub mod dlna;
-mod find;
 #[cfg(feature = "alloc")]
 pub mod gena;
-#[cfg(feature = "alloc")]
-mod heapsort;
 pub mod http;
-mod insertion_sort;
 #[cfg(feature = "alloc")]
 pub mod library;
 pub mod media;
@@ -49,4 +46,5 @@ pub mod time;
 pub mod transcode;
 #[cfg(feature = "alloc")]
 pub mod upnp;
+mod util;
 pub mod xml;

@@ -26,9 +26,9 @@ use tokio::sync::watch;
 
 use crate::access::AllowList;
 use crate::clock::Clock;
+use crate::identity::Identity;
 use crate::net::ssdp;
 use crate::network::Served;
-use crate::state::Identity;
 
 /// Most interfaces served at once.
 pub const MAX_IFACES: usize = 16;

@@ -6,7 +6,7 @@
 //! server in-process ([`serve::Server`]) and learn its real addresses.
 //!
 //! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
-//! - [`state`]: the persistent device identity (UUID, BOOTID, CONFIGID).
+//! - [`identity`]: the persistent device identity (UUID, BOOTID, CONFIGID).
 //! - [`iface`]: interface enumeration and selection; [`netwatch`]: hearing the network change
 //!   (netlink); [`network`]: the served addresses and their HTTP listeners, following changes;
 //!   [`net`]: SSDP and HTTP sockets; [`access`]: the allow-list of client subnets.
@@ -40,6 +40,7 @@ pub mod demo;
 pub mod discovery;
 pub mod events;
 pub mod folders;
+pub mod identity;
 pub mod iface;
 pub mod library;
 pub mod live;
@@ -55,6 +56,5 @@ pub mod scan;
 pub mod serve;
 pub mod service;
 pub mod share;
-pub mod state;
 pub mod storage;
 pub mod tags;

@@ -15,14 +15,13 @@
 //! filled in two steps, [`prepare`] (reads the file, no library needed) then [`insert`], so
 //! that its lock is held only to insert and a Browse never waits for the disk.
 //!
-//! A hidden knob for tests: when the environment variable `RILL_PROBE_GATE` names a FIFO,
-//! [`prepare`] reads one byte from it before reading each new file, so a test holds the scan
-//! at a file and lets it on one file at a time (and sees that the server answers meanwhile);
-//! once the test closes its end, files are read freely. Unset, it costs nothing.
+//! [`prepare`] calls a [`ReadHook`], if it is given one, just before it reads a new file: a
+//! test that starts the server in its own process holds the scan there, one file at a time,
+//! and sees that the server answers meanwhile. `rill serve` gives none.
 
-use std::fs::File;
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use anyhow::{anyhow, Result};
@@ -78,7 +77,8 @@ pub fn add(
     storage: &Storage,
     counts: &mut Counts,
 ) -> Result<()> {
-    match prepare(entry, storage, counts, |root, rel, file| known(library, root, rel, file))? {
+    let is_known = |root, rel: &str, file| known(library, root, rel, file);
+    match prepare(entry, storage, counts, is_known, None)? {
         Some(ready) => insert(library, ready, counts),
         None => Ok(()),
     }
@@ -102,14 +102,44 @@ pub fn known(library: &Library, root: u16, rel: &str, file: FileInfo) -> bool {
         .is_some_and(|item| item.file == file)
 }
 
+/// Called by [`prepare`] just before it reads a file the library does not have yet, with no
+/// lock held, so that a test running the server in its own process can hold the scan at a
+/// file (see the module docs).
+#[derive(Clone)]
+pub struct ReadHook(Arc<dyn Fn() + Send + Sync>);
+
+impl ReadHook {
+    /// A hook that runs `f` before each new file is read.
+    pub fn new(f: impl Fn() + Send + Sync + 'static) -> ReadHook {
+        ReadHook(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for ReadHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReadHook")
+    }
+}
+
+impl PartialEq for ReadHook {
+    /// The same hook: clones of one [`ReadHook::new`].
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ReadHook {}
+
 /// Reads one scanned entry without the library, so no lock is held while the disk is read:
 /// `None` if there is nothing to add (a name that is not UTF-8, counted, or a file that
-/// `is_known` says the library already has; it is asked before the file is read).
+/// `is_known` says the library already has; it is asked before the file is read). `before_read`
+/// is called just before a file is read.
 pub fn prepare(
     entry: &Entry,
     storage: &Storage,
     counts: &mut Counts,
     is_known: impl FnOnce(u16, &str, FileInfo) -> bool,
+    before_read: Option<&ReadHook>,
 ) -> Result<Option<Ready>> {
     let root = root_index(entry.root)?;
     let Some(rel) = slash_path(&entry.path) else {
@@ -126,7 +156,9 @@ pub fn prepare(
             if is_known(root, &rel, file) {
                 return Ok(None);
             }
-            probe_gate();
+            if let Some(hook) = before_read {
+                (hook.0)();
+            }
             Some((file, probe(storage, entry.root, &entry.path, &rel, counts)))
         }
     };
@@ -182,21 +214,6 @@ fn probe(
             tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis or FLAC: {e}");
             None
         }
-    }
-}
-
-/// Waits for the test knob `RILL_PROBE_GATE` (see the module docs), if it is set.
-fn probe_gate() {
-    use std::io::Read;
-    static GATE: OnceLock<Option<Mutex<File>>> = OnceLock::new();
-    let gate = GATE.get_or_init(|| {
-        // Opening a FIFO to read waits until the test opens it to write.
-        let fifo = std::env::var_os("RILL_PROBE_GATE")?;
-        File::open(fifo).ok().map(Mutex::new)
-    });
-    if let Some(fifo) = gate {
-        // One byte lets one file through; end of file (the test let go) lets everything.
-        let _ = fifo.lock().unwrap_or_else(PoisonError::into_inner).read(&mut [0]);
     }
 }
 

@@ -72,18 +72,21 @@ const EVENT_QUEUE: usize = 8192;
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
 /// How the library is kept live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// How often folders without an inotify watch are walked again.
     pub rescan_interval: Duration,
     /// Pretend the system grants at most this many inotify watches (for tests and for trying
     /// the fallback; `None`: the real limit).
     pub max_watches: Option<usize>,
+    /// Called before each new file is read into the library (see [`library::prepare`]): for
+    /// tests that run the server in their own process; `None` in `rill serve`.
+    pub before_read: Option<library::ReadHook>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rescan_interval: RESCAN_INTERVAL, max_watches: None }
+        Options { rescan_interval: RESCAN_INTERVAL, max_watches: None, before_read: None }
     }
 }
 
@@ -109,6 +112,7 @@ pub async fn run(
     let mut roots = shared.storage.roots();
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
+    let rescan_interval = options.rescan_interval;
     let watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
     let watches = Arc::new(Mutex::new(watches));
 
@@ -141,7 +145,7 @@ pub async fn run(
     ready.send_replace(true);
 
     let mut dirty = Dirty::default();
-    let mut rescan = tokio::time::interval(options.rescan_interval);
+    let mut rescan = tokio::time::interval(rescan_interval);
     // Ticks missed while there was nothing to rescan are not made up for.
     rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     rescan.tick().await;
@@ -227,7 +231,7 @@ fn ingest(
             Kind::Dir => lock(watches).add(entry.root, &entry.path),
             Kind::File { .. } => progress.inc(),
         }
-        add(shared, entry, &mut counts)?;
+        add(shared, watches, entry, &mut counts)?;
         if published.elapsed() >= PUBLISH_EVERY {
             events::publish(shared);
             published = Instant::now();
@@ -272,7 +276,7 @@ fn apply_path(
             tracing::debug!(path = %rel.display(), "file changed");
             let kind = Kind::File { size: m.len(), modified: m.modified().ok() };
             let entry = Entry { root, path: rel.to_path_buf(), kind };
-            add(shared, &entry, counts)
+            add(shared, watches, &entry, counts)
         }
         _ => {
             tracing::debug!(path = %rel.display(), "gone");
@@ -323,7 +327,7 @@ fn sync(
         remove(shared, root, Path::new(gone))?;
     }
     for entry in &found.entries {
-        add(shared, entry, counts)?;
+        add(shared, watches, entry, counts)?;
     }
     Ok(())
 }
@@ -331,12 +335,20 @@ fn sync(
 /// Adds (or updates) one folder or file: the file is read with no lock held (see
 /// [`library::prepare`]), then the library is write-locked just to insert it, unless its
 /// served folder was unshared meanwhile (checked under that lock, which unsharing also takes).
-fn add(shared: &Shared, entry: &Entry, counts: &mut Counts) -> Result<()> {
+/// The hook of [`Options::before_read`], if any, is called just before the file is read.
+fn add(
+    shared: &Shared,
+    watches: &Mutex<Watches>,
+    entry: &Entry,
+    counts: &mut Counts,
+) -> Result<()> {
     let is_known = |root, rel: &str, file| {
         let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
         library::known(&lib, root, rel, file)
     };
-    let Some(ready) = library::prepare(entry, &shared.storage, counts, is_known)? else {
+    let hook = lock(watches).options.before_read.clone();
+    let Some(ready) = library::prepare(entry, &shared.storage, counts, is_known, hook.as_ref())?
+    else {
         return Ok(());
     };
     let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);

@@ -89,6 +89,7 @@ async fn serve(args: Serve) -> Result<()> {
         live: rill::live::Options {
             rescan_interval: std::time::Duration::from_secs(args.rescan_interval.max(1)),
             max_watches: args.max_watches,
+            before_read: None,
         },
         allow: rill::access::AllowList::new(args.allow),
         timeouts: rill::connection::Timeouts::default(),

@@ -34,10 +34,10 @@ use tokio::task::JoinSet;
 
 use crate::access::AllowList;
 use crate::connection::{self, Shared, Timeouts};
+use crate::identity::Identity;
 use crate::net::{http, ssdp};
 use crate::network::{Network, Served};
 use crate::share::{self, Sharing};
-use crate::state::Identity;
 use crate::storage::Storage;
 use crate::{config, discovery, events, library, live};
 
@@ -207,7 +207,13 @@ impl Server {
         // The table starts from the library's SystemUpdateID (the served folders are in).
         events::publish(&shared);
         tasks.spawn(events::run(Arc::clone(&shared), stop_rx.clone()));
-        tasks.spawn(live::run(Arc::clone(&shared), config.live, ready, changes, stop_rx.clone()));
+        tasks.spawn(live::run(
+            Arc::clone(&shared),
+            config.live.clone(),
+            ready,
+            changes,
+            stop_rx.clone(),
+        ));
         tasks.spawn(config::watch(Arc::clone(&sharing), stop_rx.clone()));
         serving.send_replace(Some(Arc::clone(&shared)));
 

@@ -330,6 +330,7 @@ fn out_of_inotify_watches_falls_back_to_rescans() {
         let options = rill::live::Options {
             rescan_interval: Duration::from_secs(1),
             max_watches: (!real).then_some(2),
+            ..Default::default()
         };
         eprintln!("watch limit: {}", if real { "real (user namespace)" } else { "simulated" });
         let mut live = Live::start(options);

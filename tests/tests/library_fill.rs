@@ -1,17 +1,18 @@
-//! The server answers while its first scan runs: the scan is held before each file it reads
-//! (the hidden `RILL_PROBE_GATE` knob, a FIFO this test writes one byte to per file), and at
-//! every stop the description, Browse and GetSystemUpdateID are answered while the file is
-//! still unread, with the library grown by exactly the files let through. A file being read
-//! holds no lock: a Browse waiting for one would never be answered here.
-//!
-//! In a test binary of its own: the knob is process-wide.
+//! The server answers while its first scan runs: the scan is held just before each file it
+//! reads (a [`ReadHook`] given to the in-process server, which waits for this test to let one
+//! file through), and at every stop the description, Browse and GetSystemUpdateID are
+//! answered while the file is still unread, with the library grown by exactly the files let
+//! through. A file being read holds no lock: a Browse waiting for one would never be answered
+//! here.
 
 mod common;
 
-use std::io::Write;
+use std::sync::mpsc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::control_url;
+use rill::library::ReadHook;
 use rill_tests::corpus::tagged;
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
@@ -29,13 +30,20 @@ fn the_server_answers_while_the_first_scan_runs() {
             let tags = [&*title, &*track, "ARTIST=Band", "ALBUM=Album"];
             tagged(&media, &format!("Band/Album/{i}.ogg"), &tags);
         }
-        let gate = dir.path().join("gate");
-        let made = std::process::Command::new("mkfifo").arg(&gate).status().unwrap();
-        assert!(made.success(), "mkfifo");
-        std::env::set_var("RILL_PROBE_GATE", &gate);
-        let server = common::spawn(dir.path().join("state"), media, None, |_| {});
-        // Opening our end waits for the scan to reach its first file and open the other.
-        let mut release = std::fs::OpenOptions::new().write(true).open(&gate).unwrap();
+        // The hook tells us the scan is at a file, then waits for one message per file; once
+        // `release` is dropped, files are read freely.
+        let (at_file, scan_at_file) = mpsc::channel::<()>();
+        let (release, released) = mpsc::channel::<()>();
+        let released = Mutex::new(released);
+        let hook = ReadHook::new(move || {
+            let _ = at_file.send(());
+            let _ = released.lock().unwrap().recv();
+        });
+        let server = common::spawn(dir.path().join("state"), media, None, |config| {
+            config.live.before_read = Some(hook);
+        });
+        // Wait (bounded) for the scan to reach its first file.
+        scan_at_file.recv_timeout(common::READY_TIMEOUT).expect("the scan reached a file");
 
         let ps3 = Renderer::new(Player::PS3);
         let control = control_url(&ps3, &server);
@@ -80,7 +88,7 @@ fn the_server_answers_while_the_first_scan_runs() {
             }
             last = Some(now);
             if read < FILES {
-                release.write_all(&[1]).unwrap();
+                release.send(()).unwrap();
             }
         }
         drop(release);

@@ -36,7 +36,7 @@ fn decimal_octet(text: &str) -> Option<u8> {
 /// `::` may stand for one or more zero groups.
 pub(super) fn ipv6(text: &str) -> Option<Ipv6Addr> {
     let mut groups = [0u16; 8];
-    match crate::find::split_once(text, "::") {
+    match crate::util::find::split_once(text, "::") {
         None => {
             if units(text, false, &mut groups)? != 8 {
                 return None;

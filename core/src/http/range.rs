@@ -124,7 +124,7 @@ pub fn resolve(value: &[u8], len: u64) -> Resolution {
     };
     let mut spans: Vec<ByteRange, MAX_RANGES> =
         specs.iter().filter_map(|s| s.resolve(len)).collect();
-    crate::insertion_sort::sort_by_key(&mut spans, |s| *s);
+    crate::util::insertion_sort::sort_by_key(&mut spans, |s| *s);
     let mut spans = spans.iter();
     let Some(mut merged) = spans.next().copied() else {
         return Resolution::Unsatisfiable;

@@ -272,7 +272,7 @@ impl Library {
             .into_iter()
             .filter_map(|(item, slot)| Some((self.slot_id(&slot)?, item)))
             .collect();
-        crate::heapsort::sort_unstable_by(&mut pairs, Ord::cmp);
+        crate::util::heapsort::sort_unstable_by(&mut pairs, Ord::cmp);
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
             let Some(&(c, _)) = run.first() else { continue };
             // Sorted, as the pairs are.

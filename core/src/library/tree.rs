@@ -91,7 +91,7 @@ fn is_hidden(comps: &[&str]) -> bool {
 /// Sorts `ids` and drops repeats: the library's sets of ids are sorted lists (a B-tree type
 /// costs the firmware about 2.5 KB of flash).
 pub(crate) fn unique(ids: &mut Vec<ObjectId>) {
-    crate::heapsort::sort_unstable_by(ids, Ord::cmp);
+    crate::util::heapsort::sort_unstable_by(ids, Ord::cmp);
     ids.dedup();
 }
 
@@ -457,7 +457,9 @@ impl Library {
             .enumerate()
             .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
             .collect();
-        crate::heapsort::sort_unstable_by(&mut resolved, |a, b| cmp(a.2, b.2).then(a.0.cmp(&b.0)));
+        crate::util::heapsort::sort_unstable_by(&mut resolved, |a, b| {
+            cmp(a.2, b.2).then(a.0.cmp(&b.0))
+        });
         // A new list of exactly this length: collecting from `resolved` would keep its buffer,
         // three times as large, for as long as the list lives.
         let mut sorted = Vec::with_capacity(resolved.len());

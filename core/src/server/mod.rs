@@ -7,8 +7,9 @@
 //! opening files, the wall clock) comes through the small [`Env`] trait. [`busy`] writes the
 //! answer to a connection beyond capacity, with the same [`RETRY_AFTER`] as every other 503.
 //!
-//! Answers to SOAP actions and descriptions are rendered into a `Vec` sized exactly by a
-//! counting pass (see [`crate::xml::Render`]) and sent from it.
+//! Answers to SOAP actions and descriptions are rendered once into a growing buffer and sent
+//! from it; where [`Env::answer_budget`] caps a SOAP answer, a counting pass (see
+//! [`crate::xml::Render::rendered_len`]) first checks its size and reserves the buffer exactly.
 //!
 //! Answers, by path (see [`crate::upnp`] for the URL layout):
 //! - malformed heads 400, oversized heads 431, oversized bodies 413, request bodies with a

@@ -8,8 +8,8 @@
 //! `MAN: "ssdp:discover"`, quotes included, and an `MX`).
 //!
 //! [`Advert`] describes one target of this device and writes the three datagrams a device sends,
-//! exactly as protocol.md lists them: the search response, `NOTIFY ssdp:alive` and
-//! `NOTIFY ssdp:byebye`. Each returns the datagram length or how many bytes it needs.
+//! with the headers the UPnP Device Architecture 1.1 (section 1, Discovery) gives them: the
+//! search response, `NOTIFY ssdp:alive` and `NOTIFY ssdp:byebye`. Each returns the datagram length or how many bytes it needs.
 
 use core::fmt::{self, Write};
 

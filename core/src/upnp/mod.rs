@@ -13,7 +13,8 @@
 //! | [`ART_PATH`] `/rill/art/<object id>.jpg` | `JPEG_TN` thumbnails ([`parse_art_path`]) |
 //!
 //! The HTTP server answers a `POST` to a control URL with [`control::handle`], whose result (a
-//! SOAP response or a fault) implements [`Render`](crate::xml::Render): count, then stream.
+//! SOAP response or a fault) implements [`Render`](crate::xml::Render); the server renders it
+//! into the buffer it sends (measuring it first where answers have a size budget).
 
 pub mod connection_manager;
 pub mod content_directory;

@@ -7,8 +7,9 @@
 //! Large DIDL-Lite answers take the fast path instead: [`escape_into`] and [`escape_twice_into`]
 //! append text escaped once or twice straight to a `String`, and fixed markup is a `Markup`
 //! constant holding both its plain and its escaped form, the latter computed at compile time.
-//! [`Count`] is a writer that only counts bytes: the server renders once into it to learn the exact
-//! `Content-Length`, then renders the same bytes into the socket.
+//! [`Count`] is a writer that only counts bytes: where the platform caps the size of a SOAP answer
+//! (see `server::Env::answer_budget`), the server renders into it first to learn the exact size,
+//! then reserves that much and renders the same bytes into the buffer it sends from.
 //!
 //! Input is read by [`Reader`], a non-allocating pull parser over a `&str` sized by the caller. It
 //! reports start, end and empty elements, text and CDATA; it decodes the five predefined entities
@@ -30,9 +31,10 @@ use core::fmt;
 
 /// A document that renders itself into any [`fmt::Write`].
 ///
-/// The server renders twice: once into a [`Count`] for `Content-Length` (see
-/// [`Render::rendered_len`]), then into the connection. Renderings must be deterministic, which
-/// they are as long as the data behind them (e.g. the library) does not change in between.
+/// The server renders a document into a buffer and sends it from there; where the size of an
+/// answer is capped, it first renders into a [`Count`] (see [`Render::rendered_len`]) to check
+/// and reserve it. Renderings must be deterministic, which they are as long as the data behind
+/// them (e.g. the library) does not change in between.
 pub trait Render {
     /// Writes the document.
     fn render(&self, w: &mut dyn fmt::Write) -> fmt::Result;

@@ -116,7 +116,7 @@ impl<'a> Reader<'a> {
     fn skip_past(&mut self, from: usize, terminator: &str) -> Result<(), Error> {
         let rest = self.rest();
         let body = rest.get(from..).ok_or(Error::UnexpectedEof)?;
-        let end = crate::find::find(body, terminator).ok_or(Error::UnexpectedEof)?;
+        let end = crate::util::find::find(body, terminator).ok_or(Error::UnexpectedEof)?;
         self.pos += from + end + terminator.len();
         Ok(())
     }
@@ -152,7 +152,7 @@ impl<'a> Reader<'a> {
                 if self.depth == 0 {
                     return Err(Error::TrailingContent);
                 }
-                let end = crate::find::find(body, "]]>").ok_or(Error::UnexpectedEof)?;
+                let end = crate::util::find::find(body, "]]>").ok_or(Error::UnexpectedEof)?;
                 let (raw, _) = body.split_at(end);
                 if !raw.chars().all(is_xml_char) {
                     return Err(Error::Syntax);

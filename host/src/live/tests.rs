@@ -74,7 +74,11 @@ fn past_the_watch_limit_folders_are_left_to_rescans_once() {
         std::fs::create_dir_all(root.join(sub)).unwrap();
     }
     let (tx, _rx) = mpsc::channel(4);
-    let options = Options { rescan_interval: Duration::from_secs(5), max_watches: Some(1) };
+    let options = Options {
+        rescan_interval: Duration::from_secs(5),
+        max_watches: Some(1),
+        before_read: None,
+    };
     let mut w =
         Watches::new(vec![Some(root.clone())], tx, Arc::new(AtomicBool::new(false)), options);
     w.add(0, Path::new(""));

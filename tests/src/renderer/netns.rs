@@ -12,8 +12,8 @@
 //! telling the child it is inside; the child brings `lo` up, runs the body and leaves a marker
 //! file. The parent waits at most [`TIMEOUT`] and fails the test if the child fails or never ran
 //! the body. Where namespaces are unavailable (no unprivileged user namespaces, no `ip`), the
-//! body runs in place with a note on stderr: still loopback-only, only not isolated, and the
-//! end-to-end tests tell servers apart by UUID.
+//! test fails: CI has them, and a test that quietly runs without its isolation (or not at all)
+//! would hide that.
 
 use std::env;
 use std::net::{IpAddr, Ipv4Addr};
@@ -44,12 +44,10 @@ pub fn isolated(test_path: &str, body: impl FnOnce()) {
         }
         return;
     }
-    if !available() {
-        // Still safe (every socket here is loopback-only), just not isolated from other tests.
-        eprintln!("{test_path}: no private network namespace here (`unshare -rn` or `ip` failed); running in place");
-        body();
-        return;
-    }
+    assert!(
+        available(),
+        "{test_path}: no private network namespace here (`unshare -rn` or `ip` failed)"
+    );
     let done = env::temp_dir().join(format!("rill-netns-{}-{}", std::process::id(), test_path));
     // A leftover from an earlier run with the same pid must not count.
     let _ = std::fs::remove_file(&done);
@@ -213,10 +211,7 @@ mod tests {
 
     #[test]
     fn runs_inside_a_namespace_with_only_loopback() {
-        if !available() {
-            eprintln!("skipped: no network namespaces here");
-            return;
-        }
+        assert!(available(), "no private network namespace here (`unshare -rn` or `ip` failed)");
         isolated("renderer::netns::tests::runs_inside_a_namespace_with_only_loopback", || {
             assert!(inside());
             // /proc/net/dev follows the reader's namespace (/sys/class/net would not).

@@ -124,7 +124,7 @@ impl Library {
     fn change_groups(&mut self, leaving: Vec<Member>, joining: Vec<Member>) -> Vec<Flip> {
         // The groups touched, each once, in order, with their guess before.
         let mut keys: Vec<Key> = leaving.iter().chain(&joining).map(|m| m.key.clone()).collect();
-        crate::heapsort::sort_unstable_by(&mut keys, Ord::cmp);
+        crate::util::heapsort::sort_unstable_by(&mut keys, Ord::cmp);
         keys.dedup();
         let was: Vec<(Key, bool)> = keys
             .into_iter()

@@ -217,7 +217,7 @@ impl Codebook {
 
     /// Sorts the used entries by codeword and builds the first-level table.
     fn build(&mut self, used: &mut [(u32, u32, u8)]) -> Result<(), Error> {
-        crate::heapsort::sort_unstable_by(used, |a, b| a.0.cmp(&b.0));
+        crate::util::heapsort::sort_unstable_by(used, |a, b| a.0.cmp(&b.0));
         self.lens = try_boxed(used.len(), 0u8)?;
         self.values = try_boxed(used.len(), 0u16)?;
         for ((l, v), u) in self.lens.iter_mut().zip(self.values.iter_mut()).zip(used.iter()) {

@@ -166,7 +166,7 @@ impl Floor1 {
         for (i, s) in sorted.iter_mut().enumerate() {
             *s = i as u8; // at most 65 posts
         }
-        crate::insertion_sort::sort_by_key(&mut sorted, |&i| xs.get(usize::from(i)).copied());
+        crate::util::insertion_sort::sort_by_key(&mut sorted, |&i| xs.get(usize::from(i)).copied());
         let key = |i: &u8| xs.get(usize::from(*i)).copied().unwrap_or(0);
         if sorted.windows(2).any(|w| key(&w[0]) == key(&w[1])) {
             return Err(Error::BadSetup);

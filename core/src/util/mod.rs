@@ -1,0 +1,14 @@
+//! Small helpers core uses in place of the standard library's, each to save firmware flash
+//! (issue 5: flash at most 256 KiB):
+//! - [`find`]: finding a short needle in a string by a plain scan, instead of `str::find`'s
+//!   two-way searcher;
+//! - `heapsort` (with `alloc`): an unstable `O(n log n)` sort without allocation or recursion,
+//!   for the lists that can be long (a Vorbis codebook's entries, a library container's
+//!   children);
+//! - [`insertion_sort`]: a stable quadratic sort for short, bounded lists (a Vorbis floor's
+//!   posts, a `Range` header's spans).
+
+pub(crate) mod find;
+#[cfg(feature = "alloc")]
+pub(crate) mod heapsort;
+pub(crate) mod insertion_sort;
