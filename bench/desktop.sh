@@ -3,7 +3,8 @@
 # the time from start to READY=1 (sd_notify), the resident memory once idle, and the wakeups
 # while idle (sum over its threads of the times each was scheduled, /proc/PID/task/*/schedstat,
 # and of their context switches, /proc/PID/task/*/status, also given per thread), over SECS
-# seconds (default 60).
+# seconds (default 60). A private D-Bus session bus (dbus-daemon) runs beside it, as on a desktop,
+# so the D-Bus interface is up.
 # Usage: bench/desktop.sh [SECS [N_FILES]]
 #        (needs python3; the server runs under unshare -rn on loopback only, so its SSDP and
 #        HTTP stay in that namespace; HOME and the XDG folders point at a temp dir, so the demo
@@ -54,6 +55,10 @@ env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp + "/config", XDG_CACHE_HOME
            XDG_STATE_HOME=tmp + "/state", XDG_DATA_HOME=tmp + "/data", NOTIFY_SOCKET=sock_path,
            RUST_LOG="warn")
 env.pop("WATCHDOG_USEC", None)
+# A session bus of its own, as a desktop session has: Rill serves its D-Bus interface on it.
+bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
 
 def messages(timeout):
     sock.settimeout(timeout)
@@ -128,4 +133,6 @@ print(f"idle wakeups over {secs} s: {runs} ({runs / secs:.2f}/s); "
 print("wakeups per thread: " + ", ".join(per_thread))
 proc.send_signal(signal.SIGTERM)
 proc.wait(timeout=10)
+bus.terminate()
+bus.wait(timeout=10)
 PY
