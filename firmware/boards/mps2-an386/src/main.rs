@@ -96,6 +96,9 @@ fn main() -> ! {
 
     let executor = EXECUTOR.init(Executor::new());
     executor.run(|spawner| {
+        // Each task is spawned once, here at boot, into its own pool of one: `spawn` can only
+        // fail if that pool were full, which no input, peer or buffer can make it. A failure
+        // would be a build mistake, caught by every boot in the QEMU tests.
         spawner.spawn(net(runner).expect("one network task"));
         spawner.spawn(
             serve(stack, appliance, identity, BUFFERS.init(Buffers::new()))

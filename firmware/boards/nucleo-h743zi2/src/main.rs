@@ -123,6 +123,9 @@ async fn main(spawner: Spawner) {
     let card = unwrap!(StorageDevice::new_sd_card(sdmmc, &mut cmd, Hertz::mhz(25)).await);
     let storage = match Storage::mount(SdCard(RefCell::new(card))) {
         Ok(storage) => STORAGE.init(storage),
+        // At boot, before anything is served and before the watchdog runs: without a FAT volume
+        // there is no library to serve, so the board stops here with the reason in its log
+        // until it is given a formatted card and reset. No network input reaches this.
         Err(e) => defmt::panic!("no FAT volume on the SD card: {}", e),
     };
     let (library, counts) = library::build(storage, library::Limits::DEFAULT);
