@@ -1,4 +1,4 @@
-//! Shared pieces of the rendition tests (FLAC, ALAC): the 16-bit rule the renditions promise,
+//! Shared pieces of the rendition tests (Vorbis, FLAC, ALAC): the 16-bit rule the renditions promise,
 //! a whole rendition built from a reference decoder's samples, a transcoder read to its end in
 //! odd sizes, the byte and time spans to check, and one rendition played through the real
 //! server (whole, byte ranges, a DLNA time seek) against the reference.
@@ -49,9 +49,11 @@ pub fn read_to_end<R: Read + Seek>(mut t: Transcoder<R>, rng: &mut Rng) -> Vec<u
     }
 }
 
-/// The last byte, the first, and `n` random byte spans and `n` random time spans of `layout`,
-/// as `(first, len)`.
-pub fn spans(rng: &mut Rng, layout: Layout, n: usize) -> Vec<(u64, u64)> {
+/// Byte spans of `layout` to check, as `(first, len)`: the last byte, the first, and `n` random
+/// ones (tiny, starting or ending inside a frame, reaching the end), each followed by the span
+/// of a random time range (open or closed, as the server maps `npt=START-END`) when `times` is
+/// set.
+pub fn spans(rng: &mut Rng, layout: Layout, n: usize, times: bool) -> Vec<(u64, u64)> {
     let total = layout.total_len();
     let mut v = vec![(total - 1, 1), (0, 1)];
     for i in 0..n {
@@ -62,12 +64,14 @@ pub fn spans(rng: &mut Rng, layout: Layout, n: usize) -> Vec<(u64, u64)> {
             _ => total - first,
         };
         v.push((first, len));
-        let d = layout.duration_us();
-        let start = rng.below(d);
-        let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
-        let frames = layout.time_span(start, end);
-        let first = layout.frame_offset(frames.start);
-        v.push((first, layout.frame_offset(frames.end) - first));
+        if times {
+            let d = layout.duration_us();
+            let start = rng.below(d);
+            let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
+            let frames = layout.time_span(start, end);
+            let first = layout.frame_offset(frames.start);
+            v.push((first, layout.frame_offset(frames.end) - first));
+        }
     }
     v
 }

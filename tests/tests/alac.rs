@@ -13,7 +13,8 @@ use ogg_util::{Mem, Rng};
 use rill_core::media::alac::AlacFile;
 
 /// ALAC coded channel `i` is ffmpeg's (the source's) channel `OFFSETS[channels - 1][i]`:
-/// ALAC codes C first (C L R, then surrounds, LFE last).
+/// ALAC codes C first (C L R, then surrounds, LFE last). Written out here from Apple's layouts
+/// rather than taken from core's `alac::TO_WAV`, so that a wrong table in core fails the test.
 const OFFSETS: [&[usize]; 8] = [
     &[0],
     &[0, 1],

@@ -11,10 +11,12 @@ mod ogg_util;
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
-use ogg_util::{decode_f32, ffmpeg, oggenc, open, Mem, Rng};
+use ogg_util::{decode_f32, ffmpeg, oggenc, open, Mem};
 use rill_core::media::vorbis_file::VorbisFile;
 use rill_core::transcode::resample::{frames_out, BETA, CUTOFF, HALF_TAPS};
 use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
+use rill_tests::corpus::Rng;
+use rill_tests::rendition::{read_to_end, spans};
 use rill_tests::repage::{join, Layout as Pages, Stream};
 
 /// The whole rendition built the obvious way: linear decode, remap channels, encode.
@@ -61,55 +63,17 @@ fn reference(file: &[u8], container: Container) -> (Layout, Vec<u8>) {
 /// Produces `first..first+len` with a transcoder, reading into buffers of varying sizes.
 fn produce(file: &[u8], layout: Layout, first: u64, len: u64, rng: &mut Rng) -> Vec<u8> {
     let vf = VorbisFile::open(Mem::new(file.to_vec())).expect("open");
-    let mut t = Transcoder::new(vf, layout, first, len).expect("position");
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 9000];
-    for _ in 0..1_000_000 {
-        let size = 1 + rng.below(9000) as usize;
-        let n = t.fill(&mut buf[..size]).expect("fill");
-        if n == 0 {
-            assert_eq!(t.remaining(), 0);
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    panic!("transcoder did not finish");
+    read_to_end(Transcoder::new(vf, layout, first, len).expect("position"), rng)
 }
 
 fn check(what: &str, file: &[u8], ranges: usize, seed: u64) {
     let mut rng = Rng::new(seed);
     for container in [Container::L16, Container::Wav] {
         let (layout, whole) = reference(file, container);
-        let mut spans = vec![(0, layout.total_len())];
-        spans.extend(random_spans(&mut rng, layout, ranges, false));
-        assert_spans(&format!("{what} {container}"), file, layout, &whole, spans, &mut rng);
+        let mut all = vec![(0, layout.total_len())];
+        all.extend(spans(&mut rng, layout, ranges, false));
+        assert_spans(&format!("{what} {container}"), file, layout, &whole, all, &mut rng);
     }
-}
-
-/// Byte spans of `layout` to check: the last byte, the first, and `ranges` random ones (tiny,
-/// starting or ending inside a frame, reaching the end), each followed by the span of a random
-/// time range (open or closed, as the server maps `npt=START-END`) when `times` is set.
-fn random_spans(rng: &mut Rng, layout: Layout, ranges: usize, times: bool) -> Vec<(u64, u64)> {
-    let total = layout.total_len();
-    let mut spans = vec![(total - 1, 1), (0, 1)];
-    for i in 0..ranges {
-        let first = rng.below(total);
-        let len = match i % 3 {
-            0 => (1 + rng.below(7)).min(total - first),
-            1 => 1 + rng.below(total - first),
-            _ => total - first,
-        };
-        spans.push((first, len));
-        if times {
-            let d = layout.duration_us();
-            let start = rng.below(d);
-            let end = (i % 2 == 0).then(|| start + rng.below(d - start + 1));
-            let frames = layout.time_span(start, end);
-            let first = layout.frame_offset(frames.start);
-            spans.push((first, layout.frame_offset(frames.end) - first));
-        }
-    }
-    spans
 }
 
 /// Each span produced by a transcoder that seeks there equals the same slice of `whole`.
@@ -290,7 +254,7 @@ fn check_lpcm_ranges(
     seed: u64,
 ) {
     let mut rng = Rng::new(seed);
-    let spans = random_spans(&mut rng, layout, ranges, true);
+    let spans = spans(&mut rng, layout, ranges, true);
     assert_spans(what, file, layout, whole, spans, &mut rng);
 }
 
