@@ -174,9 +174,9 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
     }
 
-    /// A uniform integer in `0..n` (n > 0).
+    /// A uniform integer in `0..n`; 0 when `n` is 0.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
+        self.next_u64().checked_rem(n).unwrap_or(0)
     }
 }
 

@@ -9,8 +9,9 @@ mod ogg_util;
 use std::path::Path;
 
 use mp4_util::{encode, ffmpeg_decode, pcm, scratch};
-use ogg_util::{Mem, Rng};
+use ogg_util::Mem;
 use rill_core::media::alac::AlacFile;
+use rill_tests::corpus::Rng;
 
 /// ALAC coded channel `i` is ffmpeg's (the source's) channel `OFFSETS[channels - 1][i]`:
 /// ALAC codes C first (C L R, then surrounds, LFE last). Written out here from Apple's layouts

@@ -9,9 +9,10 @@ mod ogg_util;
 use std::path::Path;
 
 use mp4_util::{encode, ffprobe_packets, pcm, scratch};
-use ogg_util::{Mem, Rng};
+use ogg_util::Mem;
 use rill_core::media::mp4::esds::object_type;
 use rill_core::media::mp4::{Codec, Error, Movie, DEFAULT_MOOV_BUDGET};
+use rill_tests::corpus::Rng;
 
 fn movie(file: &Path) -> Movie {
     let mut src = Mem::new(std::fs::read(file).expect("read"));

@@ -3,8 +3,9 @@
 
 mod ogg_util;
 
-use ogg_util::{assert_close, decode_f32, libvorbis, oggenc, open, read_all_f32, Mem, Rng};
+use ogg_util::{assert_close, decode_f32, libvorbis, oggenc, open, read_all_f32, Mem};
 use rill_core::media::vorbis_file::VorbisFile;
+use rill_tests::corpus::Rng;
 use rill_tests::repage::{corrupt_page, drop_page, fix_crc, join, set_serial, Layout, Stream};
 
 /// A dropped page and a page with a bad CRC both make a hole: the packets it held are lost and
@@ -39,7 +40,9 @@ fn holes_continue_like_libvorbis() {
 
 /// Seeking in a file with a hole lands exactly on the frames a linear read gives at the same
 /// positions, except right after the hole, where a linear read overlaps the packets around the
-/// gap and a seek starts afresh.
+/// gap and a seek starts afresh, and within one long block (2,048 frames) before it: a read
+/// started by a seek there gives the last packet before the hole whole (up to a block more
+/// than the linear read, which drops it on finding the hole; seen at 142 frames).
 #[test]
 fn seek_in_file_with_hole() {
     let stream = Stream::parse(&oggenc(44_100 * 3, 1, 44_100, 3));
@@ -75,7 +78,7 @@ fn seek_in_file_with_hole() {
         let pos = f.position() as usize;
         let n = f.read_f32(&mut buf).unwrap();
         assert!(pos >= t, "seek to {t} landed on {pos}");
-        if t < gap_from || t >= gap_to + 4096 {
+        if t + 2048 < gap_from || t >= gap_to + 4096 {
             assert_eq!(pos, t);
             let want: Vec<f32> = at[t..t + n].iter().map(|v| v.expect("a frame")).collect();
             assert!(buf[..n] == want[..], "seek to {t}");

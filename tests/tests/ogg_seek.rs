@@ -5,10 +5,10 @@ mod ogg_util;
 
 use ogg_util::{
     assert_i16_close, ffmpeg, first_granule_lowered, first_page_ending, oggenc, open, read_all_f32,
-    Mem, Rng,
+    Mem,
 };
 use rill_core::media::vorbis_file::VorbisFile;
-use rill_tests::corpus::{self, temp_file};
+use rill_tests::corpus::{self, temp_file, Rng};
 use rill_tests::repage::{join, set_serial, Layout, Stream};
 
 /// Frames of a whole linear decode, per link: (first frame, channels, samples).

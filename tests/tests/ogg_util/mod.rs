@@ -160,25 +160,6 @@ pub fn decode_f32(file: &[u8]) -> Vec<f32> {
     read_all_f32(&mut open(file)).into_iter().flat_map(|(_, _, v)| v).collect()
 }
 
-/// A small seeded PRNG for test positions.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        if n == 0 {
-            0
-        } else {
-            self.0 % n
-        }
-    }
-}
-
 /// Everything from the current position as interleaved 16-bit samples.
 pub fn read_all_i16(f: &mut VorbisFile<Mem>) -> Vec<i16> {
     let mut out = Vec::new();
