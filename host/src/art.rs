@@ -364,12 +364,12 @@ fn make(shared: &Shared, job: &Job, ffmpeg: bool) -> Option<Vec<u8>> {
             embedded(FromStd::new(file))
         }
         MediaKind::Audio => {
-            let abs = shared.storage.root(job.root)?.join(&path);
-            scale(&crate::tags::picture(&abs)?)
+            let (file, _) = shared.storage.open(job.root, &path).ok()?;
+            scale(&crate::tags::picture(file, &path)?)
         }
         MediaKind::Video if ffmpeg => {
-            let abs = shared.storage.root(job.root)?.join(&path);
-            video_frame(&abs)
+            let (file, _) = shared.storage.open(job.root, &path).ok()?;
+            video_frame(file)
         }
         MediaKind::Video => None,
     }
@@ -413,6 +413,9 @@ pub fn scale(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out.into_inner())
 }
 
+/// The path by which `ffprobe` and `ffmpeg` read the video given as their standard input.
+const STDIN: &str = "/dev/stdin";
+
 fn has_ffmpeg() -> bool {
     let run = |name: &str| {
         Command::new(name)
@@ -426,21 +429,22 @@ fn has_ffmpeg() -> bool {
 }
 
 /// A frame a tenth of the way into a video, scaled to fit, through `ffprobe` and `ffmpeg`.
-fn video_frame(path: &Path) -> Option<Vec<u8>> {
+/// The video is opened by Rill, confined to its folder, and each tool reads it as its standard
+/// input: `/dev/stdin` is the open file (reopened, so they can seek), never a path they resolve.
+fn video_frame(file: File) -> Option<Vec<u8>> {
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
-        .arg(path)
-        .stdin(Stdio::null())
+        .arg(STDIN)
+        .stdin(file.try_clone().ok()?)
         .output()
         .ok()?;
     let duration: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap_or(0.0);
     let at = format!("{:.3}", (duration / 10.0).max(0.0));
     let fit = format!("scale={MAX_SIDE}:{MAX_SIDE}:force_original_aspect_ratio=decrease");
     let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-ss", &at, "-i"])
-        .arg(path)
+        .args(["-v", "error", "-nostdin", "-ss", &at, "-i", STDIN])
         .args(["-frames:v", "1", "-vf", &fit, "-f", "image2", "-c:v", "mjpeg", "-"])
-        .stdin(Stdio::null())
+        .stdin(file)
         .output()
         .ok()?;
     (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)

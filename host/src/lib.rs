@@ -10,7 +10,8 @@
 //! - [`iface`]: interface enumeration and selection; [`netwatch`]: hearing the network change
 //!   (netlink); [`network`]: the served addresses and their HTTP listeners, following changes;
 //!   [`net`]: SSDP and HTTP sockets; [`access`]: the allow-list of client subnets.
-//! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
+//! - [`scan`], [`storage`]: the folder scanner and the served folders, whose files are opened
+//!   through [`confined`] (`openat2`, never out of the folder); [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
 //!   watcher that keep it current; [`share`]: folders shared and unshared while running,
 //!   kept in the [`config`] file.
@@ -33,6 +34,7 @@ pub mod bus;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod confined;
 pub mod connection;
 pub mod control;
 pub mod decode;

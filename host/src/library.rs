@@ -193,15 +193,20 @@ fn probe(
     if format.kind() != MediaKind::Audio {
         return None;
     }
-    if format == MediaFormat::M4a {
-        return crate::m4a::read(&storage.root(root)?.join(path));
-    }
+    // One confined open for every reader (a link out of the folder is refused here).
+    let file = storage.open(root, path);
     if !matches!(format, MediaFormat::OggVorbis | MediaFormat::Flac) {
+        let file = file
+            .map_err(|e| tracing::warn!(path = %path.display(), "cannot read the tags: {e}"))
+            .ok()?
+            .0;
+        if format == MediaFormat::M4a {
+            return crate::m4a::read(file, path);
+        }
         // Other audio: tags and play time through lofty; served as the file it is.
-        return crate::tags::read(&storage.root(root)?.join(path));
+        return crate::tags::read(file, path);
     }
-    let details = storage
-        .open(root, path)
+    let details = file
         .map_err(|e| e.to_string())
         .and_then(|(file, _)| probe::audio(FromStd::new(file)).map_err(|e| e.to_string()));
     match details {

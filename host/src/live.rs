@@ -10,7 +10,8 @@
 //!    never waits for the disk), with a progress bar on a terminal or a log line every few
 //!    seconds otherwise, telling the event subscribers ([`events::publish`]) every
 //!    [`PUBLISH_EVERY`];
-//! 3. applies changes as they come. A path that changed is looked at again (`stat`) once it is
+//! 3. applies changes as they come. A path that changed is looked at again (a confined `stat`,
+//!    [`crate::storage::Storage::stat`], never an open) once it is
 //!    quiet: at once for a file closed after writing, a rename, a move or a deletion; for other
 //!    writes (a copy or download in progress) once no event came for [`SETTLE`]. What the path
 //!    is then decides: gone, it leaves the library (with everything below it); a file is added
@@ -52,7 +53,7 @@ use crate::connection::Shared;
 use crate::events;
 use crate::library::{self, Counts};
 use crate::scan::{self, Entry, Kind};
-use crate::storage::is_hidden;
+use crate::storage::{is_hidden, Error as StorageError};
 
 /// How long a file must go without events before it is read (a copy still in progress writes
 /// continually; a file closed after writing is read at once).
@@ -263,14 +264,16 @@ fn apply_path(
     rel: &Path,
     counts: &mut Counts,
 ) -> Result<()> {
-    let Some(base) = shared.storage.root(root) else { return Ok(()) };
-    if rel.iter().any(is_hidden) {
+    if shared.storage.root(root).is_none() || rel.iter().any(is_hidden) {
         return Ok(());
     }
-    let abs = base.join(rel);
-    let inside = std::fs::canonicalize(&abs).is_ok_and(|c| c.starts_with(&base));
-    let meta = std::fs::metadata(&abs).ok().filter(|_| inside);
-    match meta {
+    // Looked up confined and never opened: a link out of the folder is as good as gone, and a
+    // FIFO, socket or device node is neither a folder nor a file, so it is not listed.
+    let meta = shared.storage.stat(root, rel);
+    if let Err(e @ (StorageError::Outside | StorageError::Links)) = meta {
+        tracing::debug!(path = %rel.display(), "not listed: {e}");
+    }
+    match meta.ok() {
         Some(m) if m.is_dir() => sync(shared, watches, root, rel, counts),
         Some(m) if m.is_file() => {
             tracing::debug!(path = %rel.display(), "file changed");

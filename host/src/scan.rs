@@ -2,7 +2,9 @@
 //!
 //! One pass over each root yields [`Entry`]s in a stable order (folders before their contents,
 //! names sorted bytewise), each named by `(root index, relative path)` like [`crate::storage`]
-//! expects. Hidden names (leading dot) are skipped. Symlinks are followed only when their target
+//! expects. Hidden names (leading dot) are skipped, and so is anything that is neither a folder
+//! nor a regular file (FIFOs, sockets, device nodes: told by the directory entry or `stat`, never
+//! opened, so they cannot hang the walk). Symlinks are followed only when their target
 //! stays under the same root; a folder reached twice (a link back up the tree) is listed once, and
 //! depth is bounded, so the walk always ends. Unreadable entries are logged and counted, never
 //! fatal. The scanner knows nothing about media types: the library decides what to keep.
@@ -119,6 +121,19 @@ impl Walk<'_> {
         for child in children {
             let abs_child = child.path();
             let rel_child = rel.join(child.file_name());
+            // The directory entry's own type (`d_type`, else `lstat`): a FIFO, socket or device
+            // node is passed over without a look further, let alone an open.
+            let own = match child.file_type() {
+                Ok(t) => t,
+                Err(e) => {
+                    self.skip(&abs_child, &e);
+                    continue;
+                }
+            };
+            if !(own.is_dir() || own.is_file() || own.is_symlink()) {
+                tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");
+                continue;
+            }
             // `metadata` follows symlinks; the canonical path tells where they lead.
             let meta = match fs::metadata(&abs_child) {
                 Ok(m) => m,
@@ -127,7 +142,7 @@ impl Walk<'_> {
                     continue;
                 }
             };
-            let is_link = child.file_type().is_ok_and(|t| t.is_symlink());
+            let is_link = own.is_symlink();
             let canonical = if is_link || meta.is_dir() {
                 match fs::canonicalize(&abs_child) {
                     Ok(c) if c.starts_with(self.root) => Some(c),

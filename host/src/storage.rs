@@ -1,19 +1,21 @@
-//! The served folders and safe access to the files under them.
+//! The served folders and confined access to the files under them.
 //!
 //! [`Storage`] holds the served folders (`rill serve DIR...`, and those shared or unshared
 //! while running, see [`crate::share`]) and opens a file by
 //! `(root index, relative path)`, the pair the library's object IDs carry. It is defense in depth
 //! behind the object-ID scheme: even if an ID were forged, a request can only reach a regular,
-//! non-hidden file whose canonical path is under one of the roots, so `..`, absolute paths and
-//! symlinks pointing out of a root are refused.
-
-use std::fmt;
+//! non-hidden file under one of the roots. `..`, absolute paths and hidden names are refused
+//! here; the open itself is one confined call relative to the folder's descriptor
+//! ([`crate::confined`]), so a symlink pointing out of a root, even one put there while the
+//! path is being opened, is refused, and a FIFO or device node is never waited on.
 use std::fs::{self, File, Metadata};
-use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use anyhow::{bail, Context, Result};
+
+pub use crate::confined::Error;
+use crate::confined::Folder;
 
 /// The served folders, each in its slot: a folder's slot number is its root index in the
 /// library's object ids, so it never changes while the folder is shared. A folder unshared at
@@ -26,13 +28,15 @@ pub struct Storage {
 }
 
 /// One served folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Root {
     /// The path as the user gave it, made absolute (what `rill status` shows and the config
     /// file keeps).
     pub path: PathBuf,
-    /// The canonical path (symbolic links resolved): what files are checked against.
+    /// The canonical path (symbolic links resolved): what the scanner walks.
     pub canonical: PathBuf,
+    /// The folder held open: what files are opened from.
+    folder: Arc<Folder>,
 }
 
 impl Root {
@@ -46,48 +50,9 @@ impl Root {
         if !canonical.is_dir() {
             bail!("cannot serve {}: not a directory", dir.display());
         }
-        Ok(Root { path, canonical })
-    }
-}
-
-/// Why [`Storage::open`] refused or failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Error {
-    /// The root index names no served folder.
-    NoSuchRoot,
-    /// The relative path is absolute, has `..`, or names a hidden file or folder.
-    BadPath,
-    /// The path resolves (through a symlink) to somewhere outside its root.
-    Outside,
-    /// Nothing exists at the path.
-    NotFound,
-    /// The path names something other than a regular file.
-    NotAFile,
-    /// Another I/O error, such as permission denied.
-    Io(io::ErrorKind),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::NoSuchRoot => f.write_str("no such served folder"),
-            Error::BadPath => f.write_str("path is not a plain relative path"),
-            Error::Outside => f.write_str("path leads outside the served folder"),
-            Error::NotFound => f.write_str("no such file"),
-            Error::NotAFile => f.write_str("not a regular file"),
-            Error::Io(kind) => write!(f, "I/O error: {kind}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<io::Error> for Error {
-    fn from(e: io::Error) -> Self {
-        match e.kind() {
-            io::ErrorKind::NotFound => Error::NotFound,
-            kind => Error::Io(kind),
-        }
+        let folder =
+            Folder::new(&canonical).with_context(|| format!("cannot serve {}", dir.display()))?;
+        Ok(Root { path, canonical, folder: Arc::new(folder) })
     }
 }
 
@@ -160,27 +125,30 @@ impl Storage {
         self.roots.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Opens the regular file at `rel` under root `root`.
+    /// Opens the regular file at `rel` under root `root`, confined to that folder.
     pub fn open(&self, root: usize, rel: &Path) -> Result<(File, Metadata), Error> {
-        let base = self.root(root).ok_or(Error::NoSuchRoot)?;
-        let mut joined = base.clone();
-        for component in rel.components() {
-            match component {
-                Component::Normal(name) if !is_hidden(name) => joined.push(name),
-                Component::CurDir => {}
-                _ => return Err(Error::BadPath),
-            }
+        self.folder(root, rel)?.open(rel)
+    }
+
+    /// What is at `rel` under root `root` (looked up confined, never opened for reading): for
+    /// the watcher, which must not open a FIFO to learn that it is one.
+    pub fn stat(&self, root: usize, rel: &Path) -> Result<Metadata, Error> {
+        self.folder(root, rel)?.stat(rel)
+    }
+
+    /// The folder of root `root`, if `rel` is a plain relative path without hidden names.
+    fn folder(&self, root: usize, rel: &Path) -> Result<Arc<Folder>, Error> {
+        let plain = rel.components().all(|c| match c {
+            Component::Normal(name) => !is_hidden(name),
+            Component::CurDir => true,
+            _ => false,
+        });
+        if !plain {
+            return Err(Error::BadPath);
         }
-        let canonical = fs::canonicalize(&joined)?;
-        if !canonical.starts_with(&base) {
-            return Err(Error::Outside);
-        }
-        let file = File::open(&canonical)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(Error::NotAFile);
-        }
-        Ok((file, meta))
+        let roots = self.read();
+        let slot = roots.get(root).and_then(Option::as_ref).ok_or(Error::NoSuchRoot)?;
+        Ok(Arc::clone(&slot.folder))
     }
 }
 
@@ -267,5 +235,22 @@ mod tests {
         assert_eq!(read(&storage, "album"), Err(Error::NotAFile));
         assert_eq!(read(&storage, "album/none.ogg"), Err(Error::NotFound));
         assert_eq!(storage.open(1, Path::new("album/track.ogg")).err(), Some(Error::NoSuchRoot));
+    }
+
+    /// An id resolved to its relative path, then a folder on that path swapped for a link to
+    /// a folder outside with the same names, then the open: it must not reach outside.
+    #[test]
+    fn a_swap_between_lookup_and_open_is_refused() {
+        let (dir, storage) = tree();
+        let rel = "album/track.ogg";
+        assert_eq!(read(&storage, rel).unwrap(), b"OggS-track");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("track.ogg"), b"secret").unwrap();
+        let root = storage.root(0).unwrap();
+        fs::rename(root.join("album"), dir.path().join("album-was")).unwrap();
+        symlink(&outside, root.join("album")).unwrap();
+        assert_eq!(read(&storage, rel), Err(Error::Outside));
+        assert_eq!(storage.stat(0, Path::new(rel)).err(), Some(Error::Outside));
     }
 }

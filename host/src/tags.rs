@@ -3,17 +3,34 @@
 //! core's [`Tags`] with the same fields the Vorbis reader fills (title, artist, album artist,
 //! album, genre, track, disc, date, compilation), plus the play time and audio properties.
 //! These files are served as they are, so no exact frame count is recorded.
+//!
+//! Each reader takes the file already open (a served file is opened confined to its folder,
+//! [`crate::storage::Storage::open`]) and its name, whose extension tells lofty the format as
+//! `lofty::read_from_path` would (the bytes do when the extension says nothing).
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::Path;
 
-use lofty::file::{AudioFile, TaggedFileExt};
+use lofty::file::{AudioFile, FileType, TaggedFile, TaggedFileExt};
 use lofty::picture::PictureType;
+use lofty::probe::Probe;
 use lofty::tag::{Accessor, ItemKey, Tag};
 use rill_core::library::{AudioProps, Details, Name, Tags};
 
-/// What reading the file at `path` revealed, or `None` if lofty cannot read it.
-pub fn read(path: &Path) -> Option<Details> {
-    let file = lofty::read_from_path(path).ok()?;
+/// `file` (named `name`) read by lofty, or `None` if lofty cannot read it.
+fn tagged(file: File, name: &Path) -> Option<TaggedFile> {
+    let probe = Probe::new(BufReader::new(file));
+    let probe = match FileType::from_path(name) {
+        Some(format) => probe.set_file_type(format),
+        None => probe.guess_file_type().ok()?,
+    };
+    probe.read().ok()
+}
+
+/// What reading `file` (named `name`) revealed, or `None` if lofty cannot read it.
+pub fn read(file: File, name: &Path) -> Option<Details> {
+    let file = tagged(file, name)?;
     let props = file.properties();
     let tags = file.primary_tag().or_else(|| file.first_tag()).map(|t| Box::new(tags(t)));
     let audio = props.sample_rate().map(|sample_rate| AudioProps {
@@ -41,9 +58,9 @@ fn tags(t: &Tag) -> Tags {
     }
 }
 
-/// The embedded front cover (else the first picture) of the file at `path`, as stored.
-pub fn picture(path: &Path) -> Option<Vec<u8>> {
-    let file = lofty::read_from_path(path).ok()?;
+/// The embedded front cover (else the first picture) of `file` (named `name`), as stored.
+pub fn picture(file: File, name: &Path) -> Option<Vec<u8>> {
+    let file = tagged(file, name)?;
     let pictures = file.tags().iter().flat_map(Tag::pictures);
     let mut first = None;
     for p in pictures {
@@ -88,7 +105,8 @@ mod tests {
         ];
         for name in ["a.mp3", "a.flac", "a.opus", "a.m4a"] {
             let path = encode(dir.path(), name, &metadata);
-            let details = read(&path).unwrap_or_else(|| panic!("{name} unreadable"));
+            let file = File::open(&path).unwrap();
+            let details = read(file, &path).unwrap_or_else(|| panic!("{name} unreadable"));
             let t = details.tags.as_deref().unwrap_or_else(|| panic!("{name} untagged"));
             assert_eq!(t.title.as_deref(), Some("Song & Dance"), "{name}");
             assert_eq!(t.artist.as_deref(), Some("Dee feat. Eve"), "{name}");
@@ -103,6 +121,8 @@ mod tests {
             assert!((950..=1100).contains(&ms), "{name}: {ms} ms");
             assert_eq!(details.frames, None);
         }
-        assert!(read(&dir.path().join("missing.mp3")).is_none());
+        let not_audio = dir.path().join("not.mp3");
+        std::fs::write(&not_audio, b"not audio at all").unwrap();
+        assert!(read(File::open(&not_audio).unwrap(), &not_audio).is_none());
     }
 }

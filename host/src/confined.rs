@@ -1,0 +1,334 @@
+//! Opening files confined to a served folder, in one call, with no check-then-open race.
+//!
+//! A [`Folder`] holds a directory descriptor of a served folder, taken when the folder is
+//! shared. Every served file is opened relative to it by [`Folder::open`], which resolves the
+//! relative path in the kernel with `openat2(2)` and `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS`:
+//! no `..`, no symbolic link and no `/proc` magic link can take the lookup out of the folder,
+//! however the tree changes while it runs, because the check and the open are the same system
+//! call. Symbolic links that stay inside the folder are followed (users have them).
+//!
+//! Two cases are finished by a walk in user space, one component at a time, each step an
+//! `openat(2)` with `O_NOFOLLOW | O_PATH` relative to the descriptor of the folder reached so
+//! far, never a path from the root of the file system:
+//! - `openat2` is missing (`ENOSYS`: a kernel older than 5.6, or a sandbox that filters it);
+//! - `openat2` refused with `EXDEV`: the path crossed a link that leads out, or an absolute
+//!   link. An absolute link whose target is inside the folder (`/home/me/Music/a.ogg` in
+//!   `/home/me/Music`) is followed from the folder's descriptor; one that leads anywhere else is
+//!   refused as [`Error::Outside`], like a relative one that climbs out.
+//!
+//! The walk reads each link from its own `O_PATH` descriptor, so what it follows is what it
+//! looked at; a component swapped for a link after it was looked at makes the final
+//! `O_NOFOLLOW` open fail instead of following it.
+//!
+//! A file is opened with `O_NONBLOCK`, so a FIFO or a device node reached by a forged or raced
+//! path can never hang the caller on `open`, and is then checked with `fstat` to be a regular
+//! file ([`Error::NotAFile`] otherwise): the scanner never lists anything else, this is the
+//! defence in depth. `O_NONBLOCK` has no effect on reading a regular file.
+//!
+//! The `nix` crate's `openat2`, `openat` and `readlinkat` are used rather than `cap-std`: `nix`
+//! is already a dependency, its wrappers are safe (the host stays `deny(unsafe_code)`), and the
+//! policy for absolute links inside the folder, which `cap-std` refuses, stays ours.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{File, Metadata};
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Component, Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{openat, openat2, readlinkat, OFlag, OpenHow, ResolveFlag};
+use nix::sys::stat::{fstat, Mode, SFlag};
+
+/// Most symbolic links followed in one lookup (the kernel's own limit, `MAXSYMLINKS`).
+pub const MAX_LINKS: usize = 40;
+
+/// How often `openat2` is asked again when it answers `EAGAIN` (a rename elsewhere in the
+/// tree raced the lookup) before the walk takes over.
+const RETRIES: usize = 4;
+
+/// Why a confined open refused or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// The root index names no served folder.
+    NoSuchRoot,
+    /// The relative path is absolute, has `..`, or names a hidden file or folder.
+    BadPath,
+    /// The path resolves (through a symlink) to somewhere outside its folder.
+    Outside,
+    /// Nothing exists at the path.
+    NotFound,
+    /// The path names something other than a regular file (a folder, FIFO, socket, device).
+    NotAFile,
+    /// More than [`MAX_LINKS`] symbolic links, or a magic link such as `/proc/self/fd/0`.
+    Links,
+    /// Another I/O error, such as permission denied.
+    Io(io::ErrorKind),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoSuchRoot => f.write_str("no such served folder"),
+            Error::BadPath => f.write_str("path is not a plain relative path"),
+            Error::Outside => f.write_str("path leads outside the served folder"),
+            Error::NotFound => f.write_str("no such file"),
+            Error::NotAFile => f.write_str("not a regular file"),
+            Error::Links => f.write_str("too many symbolic links, or a magic link"),
+            Error::Io(kind) => write!(f, "I/O error: {kind}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        match e.raw_os_error().map(Errno::from_raw) {
+            Some(errno) => errno.into(),
+            None if e.kind() == io::ErrorKind::NotFound => Error::NotFound,
+            None => Error::Io(e.kind()),
+        }
+    }
+}
+
+impl From<Errno> for Error {
+    fn from(e: Errno) -> Self {
+        match e {
+            Errno::ENOENT | Errno::ENOTDIR => Error::NotFound,
+            Errno::EXDEV => Error::Outside,
+            Errno::ELOOP => Error::Links,
+            e => Error::Io(io::Error::from(e).kind()),
+        }
+    }
+}
+
+/// A served folder, held open: the directory every confined open starts from.
+#[derive(Debug)]
+pub struct Folder {
+    fd: OwnedFd,
+    /// The folder's canonical path, to recognise absolute links that stay inside it.
+    canonical: PathBuf,
+}
+
+impl Folder {
+    /// Opens the folder at `canonical` (a canonical path: symbolic links resolved).
+    pub fn new(canonical: &Path) -> io::Result<Folder> {
+        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let fd = nix::fcntl::open(canonical, flags, Mode::empty())?;
+        Ok(Folder { fd, canonical: canonical.to_path_buf() })
+    }
+
+    /// Opens the regular file at `rel` (relative, `..` and links allowed as long as they stay
+    /// inside the folder) for reading, with its metadata.
+    pub fn open(&self, rel: &Path) -> Result<(File, Metadata), Error> {
+        let file = File::from(self.resolve(rel, read_flags())?);
+        regular(file)
+    }
+
+    /// The metadata of what is at `rel`, looked up confined like [`Folder::open`] but never
+    /// opened for reading (an `O_PATH` descriptor), so a FIFO or device is not touched.
+    pub fn stat(&self, rel: &Path) -> Result<Metadata, Error> {
+        let flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
+        Ok(File::from(self.resolve(rel, flags)?).metadata()?)
+    }
+
+    /// `rel` opened with `flags`: by `openat2`, else by [`Folder::walk`] (see the module docs).
+    fn resolve(&self, rel: &Path, flags: OFlag) -> Result<OwnedFd, Error> {
+        let resolve = ResolveFlag::RESOLVE_BENEATH | ResolveFlag::RESOLVE_NO_MAGICLINKS;
+        let how = OpenHow::new().flags(flags).resolve(resolve);
+        let path = if rel.as_os_str().is_empty() { Path::new(".") } else { rel };
+        for _ in 0..RETRIES {
+            match openat2(self.fd.as_fd(), path, how) {
+                Ok(fd) => return Ok(fd),
+                Err(Errno::EAGAIN) => continue,
+                Err(Errno::ENOSYS | Errno::EXDEV) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.walk(rel, flags)
+    }
+
+    /// `rel` opened with `flags` by a walk in user space, one `O_NOFOLLOW` step at a time
+    /// from the folder's descriptor (see the module docs).
+    fn walk(&self, rel: &Path, flags: OFlag) -> Result<OwnedFd, Error> {
+        // The folders entered so far, below the folder itself; `..` leaves the last one.
+        let mut dirs: Vec<OwnedFd> = Vec::new();
+        // Names still to resolve, the next one last.
+        let mut todo: Vec<OsString> = Vec::new();
+        push_components(&mut todo, rel)?;
+        let mut links = 0;
+        while let Some(name) = todo.pop() {
+            if name == ".." {
+                dirs.pop().ok_or(Error::Outside)?;
+                continue;
+            }
+            let here = dirs.last().map_or(self.fd.as_fd(), AsFd::as_fd);
+            let step = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+            let found = openat(here, name.as_os_str(), step, Mode::empty())?;
+            let kind = SFlag::from_bits_truncate(fstat(found.as_fd())?.st_mode) & SFlag::S_IFMT;
+            if kind == SFlag::S_IFLNK {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(Error::Links);
+                }
+                let target = PathBuf::from(readlinkat(found.as_fd(), "")?);
+                if target.is_absolute() {
+                    let inside =
+                        target.strip_prefix(&self.canonical).map_err(|_| Error::Outside)?;
+                    dirs.clear();
+                    push_components(&mut todo, inside)?;
+                } else {
+                    push_components(&mut todo, &target)?;
+                }
+            } else if todo.is_empty() {
+                // The last name: opened for real, never through a link put there since.
+                return Ok(openat(
+                    here,
+                    name.as_os_str(),
+                    flags | OFlag::O_NOFOLLOW,
+                    Mode::empty(),
+                )?);
+            } else if kind == SFlag::S_IFDIR {
+                dirs.push(found);
+            } else {
+                return Err(Error::NotFound);
+            }
+        }
+        // The path named a folder (the folder itself, or one reached by `..` or a link).
+        let here = dirs.last().map_or(self.fd.as_fd(), AsFd::as_fd);
+        Ok(openat(here, ".", flags, Mode::empty())?)
+    }
+}
+
+/// The flags of a file opened to be read (see the module docs for `O_NONBLOCK`).
+fn read_flags() -> OFlag {
+    OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC
+}
+
+/// `file` and its metadata, if it is a regular file.
+fn regular(file: File) -> Result<(File, Metadata), Error> {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::NotAFile);
+    }
+    Ok((file, meta))
+}
+
+/// Pushes the names of `path` (relative) onto `todo` so that the first is popped first.
+fn push_components(todo: &mut Vec<OsString>, path: &Path) -> Result<(), Error> {
+    let start = todo.len();
+    for component in path.components() {
+        match component {
+            Component::Normal(name) => todo.push(name.to_os_string()),
+            Component::ParentDir => todo.push(OsString::from("..")),
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => return Err(Error::Outside),
+        }
+    }
+    if let Some(pushed) = todo.get_mut(start..) {
+        pushed.reverse();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::io::Read;
+    use std::os::unix::fs::{symlink, FileTypeExt};
+
+    /// A served folder `music` in a temporary directory, beside a `secret` folder.
+    fn tree() -> (tempfile::TempDir, PathBuf, Folder) {
+        let dir = tempfile::tempdir().unwrap();
+        let music = dir.path().join("music");
+        fs::create_dir_all(music.join("album/disc")).unwrap();
+        fs::create_dir_all(dir.path().join("secret")).unwrap();
+        fs::write(music.join("album/track.ogg"), b"track").unwrap();
+        fs::write(music.join("album/disc/deep.ogg"), b"deep").unwrap();
+        fs::write(dir.path().join("secret/key"), b"secret").unwrap();
+        let canonical = fs::canonicalize(&music).unwrap();
+        // Links that stay inside: relative, absolute, to a folder, through `..`.
+        symlink("album/track.ogg", music.join("rel.ogg")).unwrap();
+        symlink(canonical.join("album/track.ogg"), music.join("abs.ogg")).unwrap();
+        symlink(canonical.join("album"), music.join("abs-dir")).unwrap();
+        symlink("../track.ogg", music.join("album/disc/up.ogg")).unwrap();
+        // Links that lead out.
+        symlink("../secret/key", music.join("rel-out")).unwrap();
+        symlink(dir.path().join("secret/key"), music.join("abs-out")).unwrap();
+        symlink(dir.path().join("secret"), music.join("dir-out")).unwrap();
+        symlink("loop-b", music.join("loop-a")).unwrap();
+        symlink("loop-a", music.join("loop-b")).unwrap();
+        nix::unistd::mkfifo(&music.join("fifo"), Mode::S_IRUSR | Mode::S_IWUSR).unwrap();
+        let folder = Folder::new(&canonical).unwrap();
+        (dir, canonical, folder)
+    }
+
+    fn contents(opened: Result<OwnedFd, Error>) -> Result<Vec<u8>, Error> {
+        let (mut file, _) = regular(File::from(opened?))?;
+        let mut out = Vec::new();
+        file.read_to_end(&mut out).unwrap();
+        Ok(out)
+    }
+
+    /// Every case, through `openat2` and through the walk alone, with the same outcome.
+    #[test]
+    fn openat2_and_the_walk_agree() {
+        let (_dir, _, folder) = tree();
+        let cases: [(&str, Result<&[u8], Error>); 14] = [
+            ("album/track.ogg", Ok(b"track")),
+            ("rel.ogg", Ok(b"track")),
+            ("abs.ogg", Ok(b"track")),
+            ("abs-dir/disc/deep.ogg", Ok(b"deep")),
+            ("album/disc/up.ogg", Ok(b"track")),
+            ("album/disc/../track.ogg", Ok(b"track")),
+            ("rel-out", Err(Error::Outside)),
+            ("abs-out", Err(Error::Outside)),
+            ("dir-out/key", Err(Error::Outside)),
+            ("../music/album/track.ogg", Err(Error::Outside)),
+            ("album", Err(Error::NotAFile)),
+            ("fifo", Err(Error::NotAFile)),
+            ("loop-a", Err(Error::Links)),
+            ("album/none.ogg", Err(Error::NotFound)),
+        ];
+        for (rel, want) in cases {
+            let want = want.map(<[u8]>::to_vec);
+            let opened = folder.open(Path::new(rel)).map(|(f, _)| OwnedFd::from(f));
+            assert_eq!(contents(opened), want, "openat2: {rel}");
+            assert_eq!(contents(folder.walk(Path::new(rel), read_flags())), want, "walk: {rel}");
+        }
+    }
+
+    /// The race the confinement exists for: the file is looked up (its id resolved to a
+    /// relative path), then a folder on that path is swapped for a link leading out, then the
+    /// file is opened. The open must not reach the other side.
+    #[test]
+    fn a_folder_swapped_for_a_link_between_lookup_and_open_is_refused() {
+        let (dir, canonical, folder) = tree();
+        let rel = Path::new("album/track.ogg");
+        assert!(folder.open(rel).is_ok(), "looked up");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("track.ogg"), b"not served").unwrap();
+        fs::rename(canonical.join("album"), dir.path().join("moved")).unwrap();
+        symlink(&outside, canonical.join("album")).unwrap();
+        assert_eq!(folder.open(rel).err(), Some(Error::Outside));
+        assert_eq!(folder.walk(rel, read_flags()).err(), Some(Error::Outside));
+        // A relative link out is refused the same way.
+        fs::remove_file(canonical.join("album")).unwrap();
+        symlink("../outside", canonical.join("album")).unwrap();
+        assert_eq!(folder.open(rel).err(), Some(Error::Outside));
+        assert_eq!(folder.walk(rel, read_flags()).err(), Some(Error::Outside));
+    }
+
+    #[test]
+    fn stat_looks_without_opening() {
+        let (_dir, _, folder) = tree();
+        // A FIFO is seen for what it is; opening it for reading would wait for a writer.
+        assert!(folder.stat(Path::new("fifo")).unwrap().file_type().is_fifo());
+        assert!(folder.stat(Path::new("abs-dir")).unwrap().is_dir());
+        assert!(folder.stat(Path::new("")).unwrap().is_dir());
+        assert_eq!(folder.stat(Path::new("abs-out")).err(), Some(Error::Outside));
+    }
+}
