@@ -97,14 +97,38 @@ fn the_lpcm_version_of_5_1_opus_is_exact_in_length_and_seeks() {
     }
 }
 
+/// Writes to `out` an Ogg Opus file titled "Pictured" with a 64x64 PNG front cover, by ffmpeg
+/// and `opusenc --picture`, in scratch folder `dir`.
+fn pictured(dir: &std::path::Path, out: &std::path::Path) {
+    let (png, wav) = (dir.join("cover.png"), dir.join("tone.wav"));
+    let ffmpeg = |args: &[&str], file: &std::path::Path| {
+        let st = std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+            .args(args)
+            .arg(file)
+            .status()
+            .expect("run ffmpeg");
+        assert!(st.success(), "ffmpeg {args:?}");
+    };
+    ffmpeg(&["color=c=green:s=64x64", "-frames:v", "1"], &png);
+    ffmpeg(&["sine=d=1:r=48000"], &wav);
+    let st = std::process::Command::new("opusenc")
+        .args(["--quiet", "--title", "Pictured", "--picture"])
+        .args([&png, &wav, out])
+        .status()
+        .expect("run opusenc");
+    assert!(st.success(), "opusenc --picture");
+}
+
 /// `ms` as DIDL-Lite writes a duration: `H:MM:SS.mmm`.
 fn clock(ms: u64) -> String {
     format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
 }
 
-/// The real server: Opus files (one of them named `.ogg`, one tagged) probed by their bytes,
-/// listed with exact L16 and WAV renditions, played whole, by byte ranges and by a DLNA time
-/// seek; a PS3 gets L16 first and a player that decodes Opus the original first.
+/// The real server: Opus files (one of them named `.ogg`, one tagged and named `.oga`) probed
+/// by their bytes, listed with exact L16 and WAV renditions, played whole, by byte ranges and
+/// by a DLNA time seek; the cover embedded in an Opus named `.ogg` is its art; a PS3 gets L16
+/// first and a player that decodes Opus the original first.
 #[test]
 fn the_server_serves_opus_as_seekable_pcm() {
     isolated("the_server_serves_opus_as_seekable_pcm", || {
@@ -123,6 +147,7 @@ fn the_server_serves_opus_as_seekable_pcm() {
         for (name, spec, ext) in &tracks {
             std::fs::copy(spec.path(), root.join(format!("{name}.{ext}"))).unwrap();
         }
+        pictured(dir.path(), &root.join("pictured.ogg"));
         let server = common::start((dir, root));
         let cp = Renderer::new(Player::GENERIC);
         let control = common::control_url(&cp, &server);
@@ -168,6 +193,20 @@ fn the_server_serves_opus_as_seekable_pcm() {
         }
         let tagged = items.iter().find(|o| o.title == "Tagged").unwrap();
         assert_eq!(tagged.artist.as_deref(), Some("Opus Artist"));
+        // The cover embedded in the Opus named `.ogg` becomes its art (made in the background;
+        // polled, bounded).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let art = loop {
+            let items = common::items(&cp, &control, "0");
+            let item = items.iter().find(|o| o.title == "Pictured").expect("Pictured");
+            if item.album_art.is_some() || std::time::Instant::now() > deadline {
+                break item.album_art.clone();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let (url, profile) = art.expect("art from the embedded picture");
+        assert_eq!(profile.as_deref(), Some("JPEG_TN"));
+        assert_eq!(cp.get(&url, &[]).unwrap().status, 200);
         // A PS3 gets L16 first (time seek only); VLC, which plays Opus, the original first.
         for (player, first_ext) in [(Player::PS3, ".l16"), (Player::VLC, ".opus")] {
             let cp = Renderer::new(player);
