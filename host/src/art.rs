@@ -3,8 +3,8 @@
 //!
 //! What gets one: every picture (scaled down with the `image` crate; a folder's `cover.jpg` is
 //! then the art of the tracks beside it, see [`rill_core::library::music`]), every audio file
-//! with an embedded picture (an Ogg Vorbis `METADATA_BLOCK_PICTURE`, an ID3 `APIC`, a FLAC
-//! picture, an MP4 `covr`: the front cover if there are several), and, when `ffmpeg` is
+//! with an embedded picture (an Ogg Vorbis or Opus `METADATA_BLOCK_PICTURE`, an ID3 `APIC`, a
+//! FLAC picture, an MP4 `covr`: the front cover if there are several), and, when `ffmpeg` is
 //! installed, every video (a frame a tenth of the way in).
 //!
 //! The cache is `$XDG_CACHE_HOME/rill/art/` (`~/.cache/rill/art/`), one folder per served
@@ -39,12 +39,14 @@ use image::codecs::jpeg::JpegEncoder;
 use image::DynamicImage;
 use rill_core::dlna::{MediaFormat, MediaKind};
 use rill_core::library::{FileInfo, FileRef, Library, ObjectId};
+use rill_core::media::opus_file::{self, OpusFile};
 use rill_core::media::tags::{Picture, Tags};
 use rill_core::media::vorbis_file::VorbisFile;
 
 use tokio::sync::watch;
 
 use crate::connection::Shared;
+use crate::opus::LibOpus;
 
 /// The largest width and height of a `JPEG_TN` picture (DLNA).
 pub const MAX_SIDE: u32 = 160;
@@ -385,11 +387,20 @@ fn read_bounded(mut file: File, len: u64) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// The embedded front cover of an Ogg Vorbis file, scaled.
-fn embedded(file: FromStd<File>) -> Option<Vec<u8>> {
+/// The embedded front cover (`METADATA_BLOCK_PICTURE`) of an Ogg Vorbis file, or of an Ogg
+/// Opus one named `.ogg`/`.oga` (its `OpusHead` tells), scaled.
+fn embedded(mut file: FromStd<File>) -> Option<Vec<u8>> {
+    if opus_file::is_opus(&mut file).ok()? {
+        let opus = OpusFile::open(file, LibOpus::new()).ok()?;
+        return picture(&Tags::from_comments(&opus.comments()?));
+    }
     let vorbis = VorbisFile::open(file).ok()?;
-    let comments = vorbis.comments()?;
-    let b64 = Tags::from_comments(&comments).picture?;
+    picture(&Tags::from_comments(&vorbis.comments()?))
+}
+
+/// The picture a Vorbis comment's `METADATA_BLOCK_PICTURE` holds, scaled.
+fn picture(tags: &Tags<'_>) -> Option<Vec<u8>> {
+    let b64 = tags.picture?;
     let bound = Picture::decoded_len_bound(b64);
     if u64::try_from(bound).ok()? > MAX_SOURCE {
         return None;

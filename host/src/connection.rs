@@ -166,6 +166,10 @@ impl Env for Shared {
         self.events_changed.notify_one();
         out
     }
+
+    fn opus_decoder(&self) -> Option<rill_core::transcode::OpusDecoder> {
+        Some(Box::new(crate::opus::LibOpus::new()))
+    }
 }
 
 /// Serves one accepted connection until it ends; what happened is logged and counted.

@@ -5,8 +5,9 @@
 //! is media (by extension) and ignores the rest. Names that are not UTF-8 cannot be shown or put
 //! in a URL, so they are skipped and counted.
 //!
-//! Ogg Vorbis and FLAC files are read with the core's [`probe::audio`] (headers and a bisection
-//! over pages, no decoding; FLAC, native or in Ogg, by its bytes) before they are inserted, so each track appears at once where its tags
+//! Ogg Vorbis, FLAC and Ogg Opus files are read with the core's [`probe::audio`] (headers and a
+//! bisection over pages, no decoding; FLAC, native or in Ogg, and Opus by its bytes) before
+//! they are inserted, so each track appears at once where its tags
 //! put it in the music tree; their exact length makes the transcoded L16 and WAV renditions
 //! possible. A file that cannot be read so is still listed, as the file it is, and
 //! counted. Other audio formats get their tags and play time from [`crate::tags`].
@@ -180,8 +181,9 @@ pub fn insert(library: &mut Library, ready: Ready, counts: &mut Counts) -> Resul
     inserted.map_err(|e| anyhow!("adding {rel}: {e}"))
 }
 
-/// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg Vorbis and
-/// FLAC with the core's readers, other formats with [`crate::tags`].
+/// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg (Vorbis,
+/// FLAC or Opus, as its bytes say) and FLAC with the core's readers, other formats with
+/// [`crate::tags`].
 fn probe(
     storage: &Storage,
     root: usize,
@@ -195,7 +197,7 @@ fn probe(
     }
     // One confined open for every reader (a link out of the folder is refused here).
     let file = storage.open(root, path);
-    if !matches!(format, MediaFormat::OggVorbis | MediaFormat::Flac) {
+    if !matches!(format, MediaFormat::OggVorbis | MediaFormat::Flac | MediaFormat::Opus) {
         let file = file
             .map_err(|e| tracing::warn!(path = %path.display(), "cannot read the tags: {e}"))
             .ok()?
@@ -216,7 +218,7 @@ fn probe(
         }
         Err(e) => {
             counts.unreadable += 1;
-            tracing::warn!(path = %path.display(), "not readable as Ogg Vorbis or FLAC: {e}");
+            tracing::warn!(path = %path.display(), "not readable as Vorbis, FLAC or Opus: {e}");
             None
         }
     }

@@ -1,7 +1,8 @@
-//! Shared pieces of the rendition tests (Vorbis, FLAC, ALAC): the 16-bit rule the renditions promise,
-//! a whole rendition built from a reference decoder's samples, a transcoder read to its end in
-//! odd sizes, the byte and time spans to check, and one rendition played through the real
-//! server (whole, byte ranges, a DLNA time seek) against the reference.
+//! Shared pieces of the rendition tests (Vorbis, FLAC, ALAC, Opus): the 16-bit rules the
+//! renditions promise, channel order, a whole rendition built from a reference decoder's
+//! samples, a transcoder read to its end in odd sizes, the byte and time spans to check, one
+//! rendition played through the real server (whole, byte ranges, a DLNA time seek) against the
+//! reference, and the tolerance of a lossy decoder's seeks.
 
 use embedded_io::{Read, Seek};
 use rill_core::transcode::{Container, Layout, Transcoder};
@@ -17,6 +18,78 @@ pub fn to_16(s: i32, bits: u8) -> i16 {
     }
     let shift = bits - 16;
     ((i64::from(s) + (1 << (shift - 1))) >> shift).clamp(-32768, 32767) as i16
+}
+
+/// For each WAV-order channel of a `channels`-channel frame (1 to 6), the Vorbis-order channel
+/// it is (Vorbis I spec §4.3.9, RFC 7845 §5.1.1.2): how Vorbis and Opus frames, which come in
+/// Vorbis order, are laid out in a rendition.
+pub fn vorbis_to_wav(channels: u8) -> &'static [usize] {
+    match channels {
+        1 => &[0],
+        2 => &[0, 1],
+        3 => &[0, 2, 1],
+        4 => &[0, 1, 2, 3],
+        5 => &[0, 2, 1, 3, 4],
+        6 => &[0, 2, 1, 5, 3, 4],
+        _ => panic!("no test layout for {channels} channels"),
+    }
+}
+
+/// 16-bit samples in Vorbis channel order put in WAV order (see [`vorbis_to_wav`]).
+pub fn to_wav_order(samples: &[i16], channels: u8) -> Vec<i16> {
+    let order = vorbis_to_wav(channels);
+    samples.chunks(usize::from(channels)).flat_map(|f| order.iter().map(|&c| f[c])).collect()
+}
+
+/// A float sample as a rendition carries it: times 32768, rounded to the nearest (halves away
+/// from zero), clamped.
+pub fn f32_to_16(s: f32) -> i16 {
+    (s * 32_768.0).round().clamp(-32_768.0, 32_767.0) as i16
+}
+
+/// Checks `got`, bytes `first..first + got.len()` of `layout` produced after a seek to `first`,
+/// against the same bytes of `whole`, the rendition of a full decode, with the tolerance a
+/// lossy decoder has after a seek while it converges (issue 13 item 2, RFC 7845 §4.6): the
+/// WAV header exact, every whole sample within `tolerance` (in 16-bit steps), and every byte
+/// identical from `exact_after` frames after the span's first frame on (when given). A span
+/// starting in the header is a linear decode and must be exact throughout.
+pub fn assert_seek_close(
+    layout: Layout,
+    whole: &[u8],
+    first: u64,
+    got: &[u8],
+    tolerance: i32,
+    exact_after: Option<u64>,
+    what: &str,
+) {
+    let (first, end) = (first as usize, first as usize + got.len());
+    assert!(end <= whole.len(), "{what}: span past the end");
+    let want = &whole[first..end];
+    let header = layout.header_len();
+    let fb = layout.frame_bytes();
+    if first < header {
+        assert!(got == want, "{what}: a span from the header is a linear decode");
+        return;
+    }
+    let start_frame = (first - header) / fb;
+    let exact_from = exact_after.map_or(usize::MAX, |n| {
+        header + (start_frame + n as usize).saturating_mul(fb).min(whole.len())
+    });
+    if exact_from < end {
+        let at = exact_from.max(first) - first;
+        assert!(got[at..] == want[at..], "{what}: bytes from {exact_from} must be identical");
+    }
+    // Whole samples inside the span, before the exact part.
+    let value = |b: &[u8]| match layout.container {
+        Container::Wav => i32::from(i16::from_le_bytes([b[0], b[1]])),
+        Container::L16 | Container::Lpcm => i32::from(i16::from_be_bytes([b[0], b[1]])),
+    };
+    let mut at = header + (first - header).div_ceil(2) * 2;
+    while at + 2 <= end.min(exact_from) {
+        let (g, w) = (value(&got[at - first..]), value(&whole[at..]));
+        assert!((g - w).abs() <= tolerance, "{what}: byte {at}: {g} against {w}");
+        at += 2;
+    }
 }
 
 /// The whole rendition `layout` of 16-bit `samples` (interleaved, in WAV channel order): its

@@ -38,16 +38,7 @@ fn reference(file: &[u8], container: Container) -> (Layout, Vec<u8>) {
     let layout = Layout::new(container, rate, channels, frames).unwrap();
     let mut out = vec![0u8; layout.header_len()];
     layout.write_header(&mut out);
-    // Vorbis channel order to WAV order (Vorbis I spec §4.3.9).
-    let order: &[usize] = match channels {
-        1 => &[0],
-        2 => &[0, 1],
-        3 => &[0, 2, 1],
-        4 => &[0, 1, 2, 3],
-        5 => &[0, 2, 1, 3, 4],
-        6 => &[0, 2, 1, 5, 3, 4],
-        _ => unreachable!(),
-    };
+    let order = rill_tests::rendition::vorbis_to_wav(channels);
     for frame in pcm.chunks(usize::from(channels)) {
         for &c in order {
             out.extend_from_slice(&match container {

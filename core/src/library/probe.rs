@@ -13,6 +13,12 @@
 //! length; decoding the last frames only when STREAMINFO leaves it unknown), the VORBIS_COMMENT tags and whether a
 //! PICTURE block holds art. `audio` tells the two apart by the file's bytes, so an Ogg FLAC
 //! file named `.oga` is read as the FLAC it is.
+//!
+//! For Ogg Opus (with the `opus` feature: platforms that lend an Opus decoder to renditions),
+//! `opus` reads the page headers only ([`OpusFile`] without decoding): the exact length from
+//! the last granule minus pre-skip at 48 kHz, the channels, and the `OpusTags` comments (read
+//! like Vorbis ones, `METADATA_BLOCK_PICTURE` included). `audio` knows it by its `OpusHead`,
+//! whether the file is named `.opus`, `.ogg` or `.oga`.
 
 use alloc::boxed::Box;
 
@@ -24,15 +30,22 @@ use crate::dlna::aac::{AacKind, AacProfile};
 use crate::media::flac::{self as flac_file, FlacFile};
 use crate::media::mp4::esds::{object_type, Esds};
 use crate::media::mp4::{self, Codec, Movie, Track, DEFAULT_MOOV_BUDGET};
+#[cfg(feature = "opus")]
+use crate::media::opus_file::{self, DecoderError, Head, OpusFile};
 use crate::media::tags::Tags as VorbisTags;
 use crate::media::vorbis_file::{Error, VorbisFile};
 #[cfg(feature = "flac")]
 use crate::transcode;
 use crate::transcode::frames_to_us;
 
-/// Reads the details of an Ogg Vorbis or FLAC file (native or Ogg), as its bytes say.
+/// Reads the details of an Ogg Vorbis, FLAC (native or Ogg) or (with the `opus` feature) Ogg
+/// Opus file, as its bytes say.
 #[cfg(feature = "flac")]
 pub fn audio<R: Read + Seek>(mut src: R) -> Result<Details, transcode::Error> {
+    #[cfg(feature = "opus")]
+    if opus_file::is_opus(&mut src)? {
+        return Ok(opus(src)?);
+    }
     if flac_file::is_flac(&mut src)? {
         Ok(flac(src)?)
     } else {
@@ -59,6 +72,43 @@ pub fn flac<R: Read + Seek>(src: R) -> Result<Details, flac_file::Error> {
         picture,
         aac_profile: None,
     })
+}
+
+/// Reads the details of an Ogg Opus file from `src`: headers and page granules only. The length
+/// is recorded as [`Details::frames`] only when every link has the same channel count (the
+/// rate is always 48 kHz).
+#[cfg(feature = "opus")]
+pub fn opus<R: Read + Seek>(src: R) -> Result<Details, opus_file::Error> {
+    let file = OpusFile::open(src, HeadersOnly)?;
+    let channels = file.channels();
+    let uniform = file.links().iter().all(|l| l.head.channels == channels);
+    let frames = file.total_frames();
+    let read = file.comments().map(|c| VorbisTags::from_comments(&c));
+    let picture = read.as_ref().is_some_and(|t| t.picture.is_some());
+    Ok(Details {
+        duration_ms: Some(frames_to_us(frames, file.rate()) / 1000),
+        frames: uniform.then_some(frames),
+        audio: Some(AudioProps { sample_rate: file.rate(), channels, bits_per_sample: 0 }),
+        tags: read.as_ref().map(|t| Box::new(tags(t))),
+        picture,
+        aac_profile: None,
+    })
+}
+
+/// The "decoder" of a probe, which reads headers and granules only and never decodes.
+#[cfg(feature = "opus")]
+struct HeadersOnly;
+
+#[cfg(feature = "opus")]
+impl opus_file::Decoder for HeadersOnly {
+    fn configure(&mut self, _: &Head) -> Result<(), DecoderError> {
+        Ok(())
+    }
+    fn reset(&mut self) {}
+    fn decode(&mut self, _: &[u8], _: &mut [f32]) -> Result<usize, DecoderError> {
+        // OPUS_UNIMPLEMENTED: a probe never reads samples.
+        Err(DecoderError(-5))
+    }
 }
 
 /// Reads the details of an Ogg Vorbis file from `src`.

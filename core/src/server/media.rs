@@ -1,4 +1,5 @@
-//! Media responses: files as they are, and transcoded renditions of Vorbis and FLAC files.
+//! Media responses: files as they are, and transcoded renditions of Vorbis, FLAC, ALAC and Opus
+//! files.
 //!
 //! `/rill/media/<id>.<ext>` names the original file when `ext` is the file's own extension, and
 //! a rendition when it is `l16`, `wav` or `lpcm` (the LPCM-profile version of a stream outside
@@ -111,10 +112,18 @@ impl<E: Env> Server<'_, E> {
                 }
                 Ok(Body::File { file, first, len })
             }),
-            Source::Rendition(layout) => {
-                rendition(req, headers, layout, file, self.env.stream_budget())
-            }
+            Source::Rendition(layout) => rendition(req, headers, layout, || self.decoder(file)),
         }
+    }
+
+    /// `file` opened as the decoder its bytes call for, within the platform's stream budget,
+    /// with the platform's Opus decoder for an Opus file (feature `opus`).
+    fn decoder(&self, file: E::File) -> Result<Decoder<E::File>, transcode::Error> {
+        let budget = self.env.stream_budget();
+        #[cfg(feature = "opus")]
+        return Decoder::open_with_opus(file, budget, self.env.opus_decoder());
+        #[cfg(not(feature = "opus"))]
+        Decoder::open(file, budget)
     }
 
     /// The answer to a `GET` or `HEAD` of `/rill/art/<id>.jpg`: the platform's `JPEG_TN`
@@ -141,16 +150,15 @@ impl<E: Env> Server<'_, E> {
     }
 }
 
-/// The answer for a rendition: a time seek, or a byte range of it.
+/// The answer for a rendition: a time seek, or a byte range of it; `open` opens its decoder.
 fn rendition<F: embedded_io::Read + embedded_io::Seek>(
     req: &Request<'_, '_>,
     mut headers: MediaHeaders,
     layout: Layout,
-    file: F,
-    budget: usize,
+    open: impl FnOnce() -> Result<Decoder<F>, transcode::Error>,
 ) -> Reply<F> {
     let body = |first, len| {
-        let file = Decoder::open(file, budget).map_err(open_error)?;
+        let file = open().map_err(open_error)?;
         match Transcoder::new(file, layout, first, len) {
             Ok(t) => Ok(Body::Transcode(Box::new(t))),
             Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
@@ -214,7 +222,8 @@ fn whole_or_range<F>(
     }
 }
 
-/// The status for a rendition whose file cannot be opened as Vorbis or FLAC any more.
+/// The status for a rendition whose file cannot be opened as Vorbis, FLAC, ALAC or Opus any
+/// more.
 fn open_error(e: transcode::Error) -> StatusCode {
     // Out of the memory budget for a stream: refuse this one, keep serving.
     if e.is_memory() {

@@ -94,6 +94,16 @@ pub trait Env {
         crate::media::vorbis_file::DEFAULT_BUDGET
     }
 
+    /// The Opus decoder for one transcoded stream of an Ogg Opus file (with the `opus`
+    /// feature): core has none of its own, so a platform that can decode Opus lends one here
+    /// (the host: libopus). By default none, and an Opus rendition is refused with 500; a
+    /// platform without a decoder also leaves Opus out of its library's probe, so it offers
+    /// none and serves Opus files as they are.
+    #[cfg(feature = "opus")]
+    fn opus_decoder(&self) -> Option<crate::transcode::OpusDecoder> {
+        None
+    }
+
     /// Largest SOAP answer (a Browse or Search result) the platform has heap for. Below
     /// `usize::MAX`, an answer is measured before it is rendered, its buffer reserved exactly
     /// and fallibly, and an answer that is larger, or does not fit the heap, gets 503 instead

@@ -1,7 +1,7 @@
-//! Vorbis, FLAC and ALAC to exact-length PCM: the renditions a player that cannot decode them
-//! is offered.
+//! Vorbis, FLAC, ALAC and Opus to exact-length PCM: the renditions a player that cannot decode
+//! them is offered.
 //!
-//! A Vorbis, FLAC or ALAC track of `n` frames becomes `audio/L16` (big-endian, no header) or `audio/wav`
+//! A Vorbis, FLAC, ALAC or Opus (48 kHz, with the `opus` feature and a platform decoder) track of `n` frames becomes `audio/L16` (big-endian, no header) or `audio/wav`
 //! (RIFF header, little-endian) of exactly `n × channels × 2` sample bytes. Because the length
 //! is exact and the decoder seeks to the exact sample, any byte range or time range of the
 //! rendition is produced directly: [`Layout`] maps it to a frame and [`Transcoder`] seeks there
@@ -27,5 +27,7 @@ mod stream;
 pub use convert::{lpcm_target, target_rate, Converter};
 pub use layout::{frames_to_us, Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 pub use offer::CONTAINERS;
+#[cfg(feature = "opus")]
+pub use source::OpusDecoder;
 pub use source::{Decoder, PcmSource};
 pub use stream::{Error, Transcoder};

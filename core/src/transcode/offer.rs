@@ -1,6 +1,7 @@
 //! Which renditions an item has, and how they are described to players.
 //!
-//! Every Vorbis, FLAC or ALAC (an `.m4a` whose exact length is known) item of known length has its honest renditions ([`CONTAINERS`]: L16 and WAV at
+//! Every Vorbis, FLAC, ALAC (an `.m4a` whose exact length is known) or Opus item of known length
+//! has its honest renditions ([`CONTAINERS`]: L16 and WAV at
 //! the stream's own rate and channels; the L16 one carries `DLNA.ORG_PN=LPCM` only when it fits
 //! the profile). An item outside the profile also has [`Container::Lpcm`], its converted
 //! profile version, at `/rill/media/<id>.lpcm`.
@@ -26,13 +27,17 @@ impl Container {
 }
 
 impl Layout {
-    /// The rendition of `item` in `container`: only Vorbis, FLAC and `.m4a` items whose exact
-    /// length is known (see [`crate::library::Details::frames`]; of `.m4a` files only ALAC
-    /// ones have it) have one, and only those outside the LPCM
+    /// The rendition of `item` in `container`: only Vorbis, FLAC, `.m4a` and Opus items whose
+    /// exact length is known (see [`crate::library::Details::frames`]; of `.m4a` files only
+    /// ALAC ones have it, of Opus files only those a platform with an Opus decoder probed)
+    /// have one, and only those outside the LPCM
     /// profile have a [`Container::Lpcm`] one (rate and channels from
     /// [`crate::transcode::lpcm_target`], `ceil(frames × to / from)` frames).
     pub fn of_item(item: &Item, container: Container) -> Option<Layout> {
-        if !matches!(item.format, MediaFormat::OggVorbis | MediaFormat::Flac | MediaFormat::M4a) {
+        if !matches!(
+            item.format,
+            MediaFormat::OggVorbis | MediaFormat::Flac | MediaFormat::M4a | MediaFormat::Opus
+        ) {
             return None;
         }
         let audio = item.details.audio?;

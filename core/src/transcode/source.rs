@@ -11,6 +11,11 @@
 //! ALAC codes its channels centre first (C L R, surrounds, LFE last: [`alac::TO_WAV`]); they
 //! are put in WAV order first, then in Vorbis order, so an ALAC rendition carries them in WAV
 //! order, as ffmpeg decodes them.
+//!
+//! Ogg Opus (feature `opus`) is an [`OpusFile`], already in Vorbis order at 48 kHz. Core has
+//! no Opus decoder: the platform lends one ([`OpusDecoder`], through
+//! [`crate::server::Env::opus_decoder`]) to [`Decoder::open_with_opus`]; a platform without
+//! one (the firmware) never probes Opus for its length, so it never offers an Opus rendition.
 
 use embedded_io::{Read, Seek};
 
@@ -21,7 +26,14 @@ use super::stream::Error;
 use crate::media::alac::{self, AlacFile};
 #[cfg(feature = "flac")]
 use crate::media::flac::{self, FlacFile};
+#[cfg(feature = "opus")]
+use crate::media::opus_file::{self, OpusFile};
 use crate::media::vorbis_file::VorbisFile;
+
+/// The Opus decoder a platform lends a rendition ([`crate::server::Env::opus_decoder`]): core
+/// has none of its own (see [`opus_file`]); the host's is libopus.
+#[cfg(feature = "opus")]
+pub type OpusDecoder = alloc::boxed::Box<dyn opus_file::Decoder + Send>;
 
 /// A decoder with an exact length that seeks to the exact frame.
 pub trait PcmSource {
@@ -126,6 +138,31 @@ impl<R: Read + Seek> PcmSource for AlacFile<R> {
     }
 }
 
+#[cfg(feature = "opus")]
+impl<R: Read + Seek, D: opus_file::Decoder> PcmSource for OpusFile<R, D> {
+    fn rate(&self) -> u32 {
+        OpusFile::rate(self)
+    }
+    fn channels(&self) -> u8 {
+        OpusFile::channels(self)
+    }
+    fn total_frames(&self) -> u64 {
+        OpusFile::total_frames(self)
+    }
+    fn seek(&mut self, frame: u64) -> Result<(), Error> {
+        Ok(OpusFile::seek(self, frame)?)
+    }
+    fn prepare(&mut self) -> Result<bool, Error> {
+        Ok(OpusFile::prepare(self)?)
+    }
+    fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
+        Ok(OpusFile::read_i16(self, out)?)
+    }
+    fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
+        Ok(OpusFile::read_f32(self, out)?)
+    }
+}
+
 /// Permutes the first `frames` frames of `samples` from ALAC's coded order to Vorbis order
 /// (through WAV order).
 #[cfg(feature = "flac")]
@@ -170,7 +207,7 @@ fn to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: u
     }
 }
 
-/// An open Ogg Vorbis, FLAC (native or Ogg) or ALAC (in MP4) file.
+/// An open Ogg Vorbis, FLAC (native or Ogg), ALAC (in MP4) or Ogg Opus file.
 // Held in a boxed `Transcoder`, once per stream: boxing a variant would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub enum Decoder<R> {
@@ -182,6 +219,9 @@ pub enum Decoder<R> {
     /// ALAC in MP4 (with the `flac` feature: the lossless decoders of host builds).
     #[cfg(feature = "flac")]
     Alac(AlacFile<R>),
+    /// Ogg Opus, decoded by the platform's decoder (with the `opus` feature).
+    #[cfg(feature = "opus")]
+    Opus(OpusFile<R, OpusDecoder>),
 }
 
 impl<R: Read + Seek> Decoder<R> {
@@ -205,6 +245,23 @@ impl<R: Read + Seek> Decoder<R> {
         Ok(Decoder::Vorbis(VorbisFile::open_with_budget(file, budget)?))
     }
 
+    /// Opens `file` as [`Decoder::open`] does, but as Ogg Opus, decoded by `opus`, when its
+    /// first packet is an `OpusHead` ([`opus_file::is_opus`]); such a file with no decoder
+    /// is [`Error::NoDecoder`]. An [`OpusFile`]'s heap has its own fixed bound (its docs,
+    /// about 0.6 MiB), not `budget`.
+    #[cfg(feature = "opus")]
+    pub fn open_with_opus(
+        mut file: R,
+        budget: usize,
+        opus: Option<OpusDecoder>,
+    ) -> Result<Self, Error> {
+        if !opus_file::is_opus(&mut file)? {
+            return Self::open(file, budget);
+        }
+        let decoder = opus.ok_or(Error::NoDecoder)?;
+        Ok(Decoder::Opus(OpusFile::open(file, decoder)?))
+    }
+
     fn source(&mut self) -> &mut dyn PcmSource {
         match self {
             Decoder::Vorbis(f) => f,
@@ -212,6 +269,8 @@ impl<R: Read + Seek> Decoder<R> {
             Decoder::Flac(f) => f,
             #[cfg(feature = "flac")]
             Decoder::Alac(f) => f,
+            #[cfg(feature = "opus")]
+            Decoder::Opus(f) => f,
         }
     }
 
@@ -222,6 +281,8 @@ impl<R: Read + Seek> Decoder<R> {
             Decoder::Flac(f) => f,
             #[cfg(feature = "flac")]
             Decoder::Alac(f) => f,
+            #[cfg(feature = "opus")]
+            Decoder::Opus(f) => f,
         }
     }
 }

@@ -8,6 +8,8 @@ use heapless::Vec;
 use super::convert::Converter;
 use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 use super::source::{Decoder, PcmSource};
+#[cfg(feature = "opus")]
+use crate::media::opus_file;
 use crate::media::vorbis_file;
 #[cfg(feature = "flac")]
 use crate::media::{alac, flac, mp4};
@@ -24,6 +26,12 @@ pub enum Error {
     /// Reading or decoding an ALAC (MP4) file failed.
     #[cfg(feature = "flac")]
     Alac(alac::Error),
+    /// Reading an Ogg Opus file failed.
+    #[cfg(feature = "opus")]
+    Opus(opus_file::Error),
+    /// An Ogg Opus file, and the platform lent no Opus decoder.
+    #[cfg(feature = "opus")]
+    NoDecoder,
     /// The file holds fewer frames than its length promised (damaged since it was indexed).
     Truncated,
     /// A link of the file has another channel count (or, for a converted rendition, rate)
@@ -48,6 +56,13 @@ impl From<alac::Error> for Error {
     }
 }
 
+#[cfg(feature = "opus")]
+impl From<opus_file::Error> for Error {
+    fn from(e: opus_file::Error) -> Self {
+        Error::Opus(e)
+    }
+}
+
 #[cfg(feature = "flac")]
 impl From<flac::Error> for Error {
     fn from(e: flac::Error) -> Self {
@@ -63,6 +78,10 @@ impl Error {
         if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory)
         | Error::Alac(alac::Error::OutOfMemory | alac::Error::Mp4(mp4::Error::Budget)) = self
         {
+            return true;
+        }
+        #[cfg(feature = "opus")]
+        if let Error::Opus(opus_file::Error::Budget | opus_file::Error::OutOfMemory) = self {
             return true;
         }
         matches!(
@@ -81,6 +100,10 @@ impl fmt::Display for Error {
             Error::Flac(e) => write!(f, "decoding failed: {e}"),
             #[cfg(feature = "flac")]
             Error::Alac(e) => write!(f, "decoding failed: {e}"),
+            #[cfg(feature = "opus")]
+            Error::Opus(e) => write!(f, "decoding failed: {e}"),
+            #[cfg(feature = "opus")]
+            Error::NoDecoder => f.write_str("no Opus decoder on this platform"),
             Error::Truncated => f.write_str("the file ended before its indexed length"),
             Error::ChannelsChanged => f.write_str("a chained link changes the channel count"),
             Error::Unsupported => f.write_str("no conversion to the rendition's rate and channels"),
@@ -94,8 +117,8 @@ impl core::error::Error for Error {}
 /// Samples decoded per step (interleaved): 4 KiB of `i16` on the transcoder.
 const SCRATCH: usize = 2048;
 
-/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis, FLAC or ALAC
-/// file.
+/// Produces bytes `first..first + len` of a [`Layout`] rendition of a Vorbis, FLAC, ALAC or
+/// Opus file.
 ///
 /// Memory: the [`Decoder`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
 /// and the 68-byte header inside this struct, and for [`Container::Lpcm`] a [`Converter`]

@@ -59,6 +59,7 @@ const DEMUX_LIMIT: usize = 4 * MAX_PACKET + MAX_PAGE_LEN;
 
 /// What an Opus decoder reported (its own error code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DecoderError(pub i32);
 
 impl fmt::Display for DecoderError {
@@ -79,8 +80,45 @@ pub trait Decoder {
     fn decode(&mut self, packet: &[u8], out: &mut [f32]) -> Result<usize, DecoderError>;
 }
 
+/// A boxed decoder is one: how a platform hands its decoder to code that cannot name its type
+/// (the server's [`crate::transcode::OpusDecoder`]).
+impl<D: Decoder + ?Sized> Decoder for alloc::boxed::Box<D> {
+    fn configure(&mut self, head: &Head) -> Result<(), DecoderError> {
+        (**self).configure(head)
+    }
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+    fn decode(&mut self, packet: &[u8], out: &mut [f32]) -> Result<usize, DecoderError> {
+        (**self).decode(packet, out)
+    }
+}
+
+/// Whether `src` starts with an Ogg Opus stream: its first page's first packet begins with
+/// `OpusHead` (RFC 7845 §5.1), whatever the file is named. Reads one page header and 8 bytes of
+/// body at most; rewinds `src`.
+pub fn is_opus<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
+    use crate::media::ogg::page::{CAPTURE, HEADER_LEN};
+    src.seek(SeekFrom::Start(0)).map_err(Error::io)?;
+    // The page header, its lacing table (at most 255 bytes), and the magic.
+    let mut page = [0u8; HEADER_LEN + 255 + 8];
+    let mut got = 0;
+    while got < page.len() {
+        match src.read(page.get_mut(got..).unwrap_or_default()).map_err(Error::io)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    src.seek(SeekFrom::Start(0)).map_err(Error::io)?;
+    // The lacing table's length is the header's last byte.
+    let body = HEADER_LEN + usize::from(page.get(HEADER_LEN - 1).copied().unwrap_or(0));
+    let magic = page.get(body..body + 8).filter(|_| body + 8 <= got);
+    Ok(page.starts_with(&CAPTURE) && magic == Some(b"OpusHead".as_slice()))
+}
+
 /// Why a file cannot be opened or read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Error {
     /// The source failed.
     Io(embedded_io::ErrorKind),
@@ -302,9 +340,10 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         self.current().head.channels
     }
 
-    /// The first link's comment header (`OpusTags`: a Vorbis comment after its magic).
+    /// The first link's comment header (`OpusTags`: the fields of a Vorbis comment, without
+    /// its packet type and `vorbis` magic, after the 8-byte `OpusTags` magic; RFC 7845 §5.2).
     pub fn comments(&self) -> Option<Comments<'_>> {
-        Comments::parse(self.tags.get(8..)?).ok()
+        Comments::parse_block(self.tags.get(8..)?).ok()
     }
 
     /// Index of the next frame to be read, in the whole file.
