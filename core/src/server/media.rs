@@ -111,9 +111,7 @@ impl<E: Env> Server<'_, E> {
                 }
                 Ok(Body::File { file, first, len })
             }),
-            Source::Rendition(layout) => {
-                rendition(req, headers, layout, file, self.env.stream_budget())
-            }
+            Source::Rendition(layout) => rendition(req, headers, layout, file, self.env),
         }
     }
 
@@ -142,15 +140,18 @@ impl<E: Env> Server<'_, E> {
 }
 
 /// The answer for a rendition: a time seek, or a byte range of it.
-fn rendition<F: embedded_io::Read + embedded_io::Seek>(
+fn rendition<E: Env>(
     req: &Request<'_, '_>,
     mut headers: MediaHeaders,
     layout: Layout,
-    file: F,
-    budget: usize,
-) -> Reply<F> {
+    file: E::File,
+    env: &E,
+) -> Reply<E::File> {
     let body = |first, len| {
-        let file = Decoder::open(file, budget).map_err(open_error)?;
+        let file = Decoder::open(file, env.stream_budget()).map_err(|e| {
+            env.stream_refused(&e);
+            open_error(e)
+        })?;
         match Transcoder::new(file, layout, first, len) {
             Ok(t) => Ok(Body::Transcode(Box::new(t))),
             Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),

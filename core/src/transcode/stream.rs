@@ -8,9 +8,11 @@ use heapless::Vec;
 use super::convert::Converter;
 use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 use super::source::{Decoder, PcmSource};
-use crate::media::vorbis_file;
 #[cfg(feature = "flac")]
-use crate::media::{alac, flac, mp4};
+use crate::media::flac;
+use crate::media::vorbis_file;
+#[cfg(feature = "alac")]
+use crate::media::{alac, mp4};
 
 /// Why a rendition could not be produced to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +24,7 @@ pub enum Error {
     #[cfg(feature = "flac")]
     Flac(flac::Error),
     /// Reading or decoding an ALAC (MP4) file failed.
-    #[cfg(feature = "flac")]
+    #[cfg(feature = "alac")]
     Alac(alac::Error),
     /// The file holds fewer frames than its length promised (damaged since it was indexed).
     Truncated,
@@ -41,7 +43,7 @@ impl From<vorbis_file::Error> for Error {
     }
 }
 
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 impl From<alac::Error> for Error {
     fn from(e: alac::Error) -> Self {
         Error::Alac(e)
@@ -60,9 +62,11 @@ impl Error {
     /// served now, though the file is fine.
     pub fn is_memory(&self) -> bool {
         #[cfg(feature = "flac")]
-        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory)
-        | Error::Alac(alac::Error::OutOfMemory | alac::Error::Mp4(mp4::Error::Budget)) = self
-        {
+        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory) = self {
+            return true;
+        }
+        #[cfg(feature = "alac")]
+        if let Error::Alac(alac::Error::OutOfMemory | alac::Error::Mp4(mp4::Error::Budget)) = self {
             return true;
         }
         matches!(
@@ -79,7 +83,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "decoding failed: {e}"),
             #[cfg(feature = "flac")]
             Error::Flac(e) => write!(f, "decoding failed: {e}"),
-            #[cfg(feature = "flac")]
+            #[cfg(feature = "alac")]
             Error::Alac(e) => write!(f, "decoding failed: {e}"),
             Error::Truncated => f.write_str("the file ended before its indexed length"),
             Error::ChannelsChanged => f.write_str("a chained link changes the channel count"),
