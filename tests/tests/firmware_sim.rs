@@ -24,6 +24,7 @@ use rill_core::time::Duration as CoreDuration;
 use rill_firmware::storage::{MemoryDisk, Storage};
 use rill_firmware::{appliance as app, http, library, net, Appliance, Buffers, Config, Identity};
 use rill_tests::corpus::{Encoder, Spec};
+use rill_tests::flac_corpus::Spec as FlacSpec;
 use rill_tests::renderer::{netns, Browse, Player, Renderer, Url};
 
 use appliance::{BOARD, MAC, STATIC, TAP};
@@ -64,9 +65,10 @@ async fn app_task(
     rill_firmware::run(stack, appliance, identity, &CONFIG, buffers).await
 }
 
-/// Boots the simulated board on its own thread with `card` (holding `vorbis` Ogg Vorbis files
-/// and nothing else the library lists) and decoder `limits`, and waits until it answers HTTP.
-fn boot(card: Vec<u8>, limits: app::Limits, vorbis: usize) {
+/// Boots the simulated board on its own thread with `card` (holding `decodable` Ogg Vorbis or
+/// FLAC files and nothing else the library lists) and decoder `limits`, and waits until it
+/// answers HTTP.
+fn boot(card: Vec<u8>, limits: app::Limits, decodable: usize) {
     let mut device = TunTapDevice::new(TAP).expect("opening the tap device");
     device.set_hardware_address(MAC);
     let (built, counts) = std::sync::mpsc::channel();
@@ -92,8 +94,8 @@ fn boot(card: Vec<u8>, limits: app::Limits, vorbis: usize) {
         });
     });
     let counts = counts.recv().expect("the simulated board boots");
-    let found = (counts.media, counts.vorbis, counts.skipped);
-    assert_eq!(found, (vorbis, vorbis, 0), "library from the card");
+    let found = (counts.media, counts.audio, counts.skipped);
+    assert_eq!(found, (decodable, decodable, 0), "library from the card");
     let start = Instant::now();
     while TcpStream::connect_timeout(&board(), Duration::from_millis(200)).is_err() {
         assert!(start.elapsed() < Duration::from_secs(20), "the simulated board never answered");
@@ -298,5 +300,35 @@ fn a_folder_larger_than_one_answer_is_listed_page_by_page() {
         let want: Vec<String> = names.iter().map(|n| n[5..9].to_string()).collect();
         assert_eq!(titles, want, "every track once");
         assert!(tracks[..first.objects.len()] == first.objects[..], "the first page is the prefix");
+    });
+}
+
+#[test]
+fn flac_is_served_as_l16_and_a_block_over_the_stream_budget_gets_503() {
+    netns::isolated("flac_is_served_as_l16_and_a_block_over_the_stream_budget_gets_503", || {
+        appliance::tap_up(&STATIC);
+        // 16-bit 44.1 kHz stereo at flac's default (4096-frame blocks), and one whose
+        // 16384-frame blocks need 128 KiB of samples alone, over the 96 KiB stream budget.
+        let cd = FlacSpec { frames: 2 * 44_100, ..FlacSpec::cd(&[]) };
+        let huge = FlacSpec { frames: 44_100, ..FlacSpec::cd(&["--lax", "--blocksize=16384"]) };
+        let media = [
+            appliance::flac_media("Lossless/CD.flac", &cd),
+            appliance::flac_media("Lossless/Huge.flac", &huge),
+        ];
+        boot(appliance::card(&media), app::Limits::DEFAULT, media.len());
+        // Listed with an L16 resource of the exact length (both), served and seekable
+        // bit-exact against `flac -d` (the first).
+        let urls = appliance::urls(&STATIC, &media);
+        appliance::stream_and_seek(&Renderer::new(Player::PS3), &media[0], &urls[0]);
+
+        let ps3 = Renderer::new(Player::PS3);
+        let refused = ps3.get(&urls[1], &[]).expect("GET");
+        assert_eq!(refused.status, 503, "a FLAC stream over the memory budget");
+        assert!(refused.header("Retry-After").is_some(), "a 503 says when to retry");
+        // The refused stream gave its decoder slot back: the other file still plays.
+        let again = ps3.get(&urls[0], &[]).expect("GET after the refusal");
+        assert_eq!(again.status, 200);
+        assert!(again.body == media[0].l16, "the FLAC stream after a refusal");
+        assert!(eventually_served(), "the appliance keeps serving");
     });
 }

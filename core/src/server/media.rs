@@ -118,12 +118,14 @@ impl<E: Env> Server<'_, E> {
 
     /// `file` opened as the decoder its bytes call for, within the platform's stream budget,
     /// with the platform's Opus decoder for an Opus file (feature `opus`).
+    /// Why it could not be opened is told to the platform ([`Env::stream_refused`]).
     fn decoder(&self, file: E::File) -> Result<Decoder<E::File>, transcode::Error> {
         let budget = self.env.stream_budget();
         #[cfg(feature = "opus")]
-        return Decoder::open_with_opus(file, budget, self.env.opus_decoder());
+        let opened = Decoder::open_with_opus(file, budget, self.env.opus_decoder());
         #[cfg(not(feature = "opus"))]
-        Decoder::open(file, budget)
+        let opened = Decoder::open(file, budget);
+        opened.inspect_err(|e| self.env.stream_refused(e))
     }
 
     /// The answer to a `GET` or `HEAD` of `/rill/art/<id>.jpg`: the platform's `JPEG_TN`

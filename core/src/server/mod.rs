@@ -104,6 +104,11 @@ pub trait Env {
         None
     }
 
+    /// Told why a rendition's file could not be opened for decoding (over
+    /// [`Env::stream_budget`], out of heap: answered 503; damaged: 500), so the platform can
+    /// log the reason the status alone does not give. By default nothing is done.
+    fn stream_refused(&self, _reason: &crate::transcode::Error) {}
+
     /// Largest SOAP answer (a Browse or Search result) the platform has heap for. Below
     /// `usize::MAX`, an answer is measured before it is rendered, its buffer reserved exactly
     /// and fallibly, and an answer that is larger, or does not fit the heap, gets 503 instead

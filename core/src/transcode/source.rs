@@ -19,10 +19,10 @@
 
 use embedded_io::{Read, Seek};
 
-#[cfg(feature = "flac")]
+#[cfg(any(feature = "flac", feature = "alac"))]
 use super::layout::order;
 use super::stream::Error;
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 use crate::media::alac::{self, AlacFile};
 #[cfg(feature = "flac")]
 use crate::media::flac::{self, FlacFile};
@@ -109,7 +109,7 @@ impl<R: Read + Seek> PcmSource for FlacFile<R> {
     }
 }
 
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 impl<R: Read + Seek> PcmSource for AlacFile<R> {
     fn rate(&self) -> u32 {
         AlacFile::rate(self)
@@ -165,7 +165,7 @@ impl<R: Read + Seek, D: opus_file::Decoder> PcmSource for OpusFile<R, D> {
 
 /// Permutes the first `frames` frames of `samples` from ALAC's coded order to Vorbis order
 /// (through WAV order).
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 fn alac_to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: usize) {
     if channels <= 2 {
         return;
@@ -186,7 +186,7 @@ fn alac_to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, fram
     to_vorbis_order(samples, channels, frames);
 }
 
-#[cfg(feature = "flac")]
+#[cfg(any(feature = "flac", feature = "alac"))]
 /// Permutes the first `frames` frames of `samples` from WAV (FLAC) to Vorbis channel order.
 fn to_vorbis_order<T: Copy + Default>(samples: &mut [T], channels: u8, frames: usize) {
     let order = order(channels);
@@ -216,8 +216,8 @@ pub enum Decoder<R> {
     /// FLAC, native or in Ogg (with the `flac` feature).
     #[cfg(feature = "flac")]
     Flac(FlacFile<R>),
-    /// ALAC in MP4 (with the `flac` feature: the lossless decoders of host builds).
-    #[cfg(feature = "flac")]
+    /// ALAC in MP4 (with the `alac` feature: host builds; the boards leave it out for flash).
+    #[cfg(feature = "alac")]
     Alac(AlacFile<R>),
     /// Ogg Opus, decoded by the platform's decoder (with the `opus` feature).
     #[cfg(feature = "opus")]
@@ -226,15 +226,15 @@ pub enum Decoder<R> {
 
 impl<R: Read + Seek> Decoder<R> {
     /// Opens `file` as FLAC when its bytes say so (`flac::is_flac`, with the `flac` feature),
-    /// as ALAC when it is an MP4 file (an `ftyp` box first, with the `flac` feature), else as
+    /// as ALAC when it is an MP4 file (an `ftyp` box first, with the `alac` feature), else as
     /// Ogg Vorbis; the decoder's heap stays within `budget` bytes.
-    #[cfg_attr(not(feature = "flac"), allow(unused_mut))]
+    #[cfg_attr(not(any(feature = "flac", feature = "alac")), allow(unused_mut))]
     pub fn open(mut file: R, budget: usize) -> Result<Self, Error> {
         #[cfg(feature = "flac")]
         if flac::is_flac(&mut file)? {
             return Ok(Decoder::Flac(FlacFile::open_with_budget(file, budget)?));
         }
-        #[cfg(feature = "flac")]
+        #[cfg(feature = "alac")]
         if is_mp4(&mut file)? {
             let f = AlacFile::open(file)?;
             if f.heap_bytes() > budget {
@@ -267,7 +267,7 @@ impl<R: Read + Seek> Decoder<R> {
             Decoder::Vorbis(f) => f,
             #[cfg(feature = "flac")]
             Decoder::Flac(f) => f,
-            #[cfg(feature = "flac")]
+            #[cfg(feature = "alac")]
             Decoder::Alac(f) => f,
             #[cfg(feature = "opus")]
             Decoder::Opus(f) => f,
@@ -279,7 +279,7 @@ impl<R: Read + Seek> Decoder<R> {
             Decoder::Vorbis(f) => f,
             #[cfg(feature = "flac")]
             Decoder::Flac(f) => f,
-            #[cfg(feature = "flac")]
+            #[cfg(feature = "alac")]
             Decoder::Alac(f) => f,
             #[cfg(feature = "opus")]
             Decoder::Opus(f) => f,
@@ -301,7 +301,7 @@ impl<R: Read + Seek> From<FlacFile<R>> for Decoder<R> {
 }
 
 /// Whether `src` is an MP4 file: its first box is `ftyp`. Rewinds it.
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 fn is_mp4<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
     let io = |e: R::Error| Error::Alac(alac::Error::Io(embedded_io::Error::kind(&e)));
     src.seek(embedded_io::SeekFrom::Start(0)).map_err(io)?;
@@ -317,7 +317,7 @@ fn is_mp4<R: Read + Seek>(src: &mut R) -> Result<bool, Error> {
     Ok(head.get(4..8) == Some(b"ftyp".as_slice()))
 }
 
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 impl<R: Read + Seek> From<AlacFile<R>> for Decoder<R> {
     fn from(f: AlacFile<R>) -> Self {
         Decoder::Alac(f)

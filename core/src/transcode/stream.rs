@@ -10,9 +10,11 @@ use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 use super::source::{Decoder, PcmSource};
 #[cfg(feature = "opus")]
 use crate::media::opus_file;
-use crate::media::vorbis_file;
 #[cfg(feature = "flac")]
-use crate::media::{alac, flac, mp4};
+use crate::media::flac;
+use crate::media::vorbis_file;
+#[cfg(feature = "alac")]
+use crate::media::{alac, mp4};
 
 /// Why a rendition could not be produced to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub enum Error {
     #[cfg(feature = "flac")]
     Flac(flac::Error),
     /// Reading or decoding an ALAC (MP4) file failed.
-    #[cfg(feature = "flac")]
+    #[cfg(feature = "alac")]
     Alac(alac::Error),
     /// Reading an Ogg Opus file failed.
     #[cfg(feature = "opus")]
@@ -49,7 +51,7 @@ impl From<vorbis_file::Error> for Error {
     }
 }
 
-#[cfg(feature = "flac")]
+#[cfg(feature = "alac")]
 impl From<alac::Error> for Error {
     fn from(e: alac::Error) -> Self {
         Error::Alac(e)
@@ -75,9 +77,11 @@ impl Error {
     /// served now, though the file is fine.
     pub fn is_memory(&self) -> bool {
         #[cfg(feature = "flac")]
-        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory)
-        | Error::Alac(alac::Error::OutOfMemory | alac::Error::Mp4(mp4::Error::Budget)) = self
-        {
+        if let Error::Flac(flac::Error::Budget | flac::Error::OutOfMemory) = self {
+            return true;
+        }
+        #[cfg(feature = "alac")]
+        if let Error::Alac(alac::Error::OutOfMemory | alac::Error::Mp4(mp4::Error::Budget)) = self {
             return true;
         }
         #[cfg(feature = "opus")]
@@ -98,7 +102,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "decoding failed: {e}"),
             #[cfg(feature = "flac")]
             Error::Flac(e) => write!(f, "decoding failed: {e}"),
-            #[cfg(feature = "flac")]
+            #[cfg(feature = "alac")]
             Error::Alac(e) => write!(f, "decoding failed: {e}"),
             #[cfg(feature = "opus")]
             Error::Opus(e) => write!(f, "decoding failed: {e}"),

@@ -4,9 +4,11 @@
 //! A transcoded stream holds a decoder slot from the moment its file is opened until the
 //! stream ends (the count is kept by the [`File`] the transcoder owns). With all
 //! [`Limits::streams`] slots taken, a further stream is refused with 503 and the streams
-//! already playing are untouched; each stream's Vorbis reader is bounded by
+//! already playing are untouched; each stream's Vorbis or FLAC reader is bounded by
 //! [`Limits::stream_budget`], so [`Limits::streams`] × that budget is the heap set aside for
-//! decoding (see `heap.rs` for the whole budget).
+//! decoding (see `heap.rs` for the whole budget). A stream over it (a FLAC whose largest block
+//! × channels needs more sample and frame buffer than the budget) is refused with 503 and the
+//! reason logged ([`Env::stream_refused`]).
 //!
 //! The subscription table is filled by SUBSCRIBE requests through [`Env::with_events`], which
 //! wakes the event sender ([`crate::events`]) after every call: a new subscription's initial
@@ -33,7 +35,7 @@ use crate::storage::{File, Storage};
 pub struct Limits {
     /// Transcoded streams decoding at once.
     pub streams: usize,
-    /// Heap bytes one stream's Vorbis reader may take.
+    /// Heap bytes one stream's Vorbis or FLAC reader may take.
     pub stream_budget: usize,
     /// Largest SOAP answer (a Browse page) rendered; larger ones, or ones the heap cannot
     /// hold at that moment, get 503.
@@ -132,6 +134,10 @@ impl<'s, D: BlockDevice> Env for Appliance<'s, D> {
 
     fn stream_budget(&self) -> usize {
         self.limits.stream_budget
+    }
+
+    fn stream_refused(&self, reason: &rill_core::transcode::Error) {
+        warn!("HTTP: stream refused: {}", reason);
     }
 
     fn answer_budget(&self) -> usize {

@@ -6,7 +6,7 @@
 //! about 15 KiB; the NOTIFYs are written into `events::Buffers`, never onto the heap); the heap
 //! holds only what `rill-core` allocates, each part bounded:
 //! - the library: [`crate::library::Limits::objects`] objects;
-//! - per transcoded stream, its Vorbis reader, at most
+//! - per transcoded stream, its Vorbis or FLAC reader, at most
 //!   [`crate::appliance::Limits::stream_budget`] (refused with 503 beyond it), and the
 //!   transcoder around it; at most [`crate::appliance::Limits::streams`] at once (503 beyond);
 //! - per HTTP slot, one SOAP or description answer at a time, rendered into a buffer of its

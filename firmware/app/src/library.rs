@@ -1,9 +1,11 @@
 //! Building the library at boot from the FAT volume.
 //!
 //! The volume's root becomes the one served folder, named [`ROOT_NAME`]; every folder and media
-//! file below it (to [`MAX_DEPTH`] levels) is inserted by its path, and each Ogg Vorbis file is
-//! read with `rill_core::library::probe` (headers and a bisection over pages, no decoding) for
-//! its tags and exact length. The object count is capped at [`Limits::objects`]: the
+//! file below it (to [`MAX_DEPTH`] levels) is inserted by its path, and each Ogg Vorbis file
+//! (and with the feature `flac`, each FLAC file) is read with `rill_core::library::probe`
+//! (Vorbis: headers and a bisection over pages; FLAC, native or in Ogg, told apart by its
+//! bytes: STREAMINFO and the tags; no decoding) for its tags and exact length, which the L16
+//! rendition needs. The object count is capped at [`Limits::objects`]: the
 //! library's heap grows with it (about 300 bytes an object with tags), and the cap is part of
 //! the heap budget.
 
@@ -36,9 +38,9 @@ impl Limits {
 pub struct Counts {
     /// Media files in the library.
     pub media: usize,
-    /// Ogg Vorbis files whose details were read.
-    pub vorbis: usize,
-    /// Entries left out: unreadable Vorbis, over the object cap, too deep, or refused.
+    /// Ogg Vorbis and FLAC files whose details were read (each gets an L16 rendition).
+    pub audio: usize,
+    /// Entries left out: unreadable Vorbis or FLAC, over the object cap, too deep, or refused.
     pub skipped: usize,
 }
 
@@ -81,19 +83,22 @@ pub fn build<D: BlockDevice>(storage: &Storage<D>, limits: Limits) -> (Library, 
                 }
             };
             counts.media += 1;
-            let vorbis = library
-                .get(id)
-                .and_then(|o| o.as_item())
-                .is_some_and(|item| item.format == MediaFormat::OggVorbis);
-            if !vorbis {
+            let decodable = library.get(id).and_then(|o| o.as_item()).is_some_and(|item| {
+                item.format == MediaFormat::OggVorbis
+                    || (cfg!(feature = "flac") && item.format == MediaFormat::Flac)
+            });
+            if !decodable {
                 continue;
             }
+            #[cfg(feature = "flac")]
+            let details = storage.open(rel.split('/')).and_then(|(f, _)| probe::audio(f).ok());
+            #[cfg(not(feature = "flac"))]
             let details = storage.open(rel.split('/')).and_then(|(f, _)| probe::vorbis(f).ok());
             match details.map(|d| library.set_details(id, d)) {
-                Some(Ok(())) => counts.vorbis += 1,
+                Some(Ok(())) => counts.audio += 1,
                 _ => {
                     counts.skipped += 1;
-                    warn!("not readable as Ogg Vorbis: {}", rel.as_str());
+                    warn!("not readable as Ogg Vorbis or FLAC: {}", rel.as_str());
                 }
             }
         }

@@ -17,6 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rill_tests::corpus::{Encoder, Spec};
+use rill_tests::flac_corpus::{self, Spec as FlacSpec};
 use rill_tests::renderer::gena::Subscriber;
 use rill_tests::renderer::netns::{self, DHCP_LINK_HOST, TEST_LINK_HOST};
 use rill_tests::renderer::{didl, ssdp, Browse, Client, Player, Renderer, Url, CONTENT_DIRECTORY};
@@ -37,9 +38,9 @@ pub struct Media {
     /// Its path on the card.
     pub path: &'static str,
     /// Its bytes.
-    pub ogg: Vec<u8>,
+    pub bytes: Vec<u8>,
     /// Its L16 rendition, from a linear decode on the host (big-endian, Vorbis channel order,
-    /// which is L16's for one and two channels).
+    /// which is L16's for one and two channels; for FLAC, `flac -d`'s samples).
     pub l16: Vec<u8>,
     /// Sample rate.
     pub rate: u32,
@@ -79,14 +80,24 @@ pub fn media() -> Vec<Media> {
             let mut f = open(&ogg);
             let (rate, channels) = (f.rate(), f.channels());
             let l16 = read_all_i16(&mut f).iter().flat_map(|s| s.to_be_bytes()).collect();
-            Media { path, ogg, l16, rate, frame_bytes: 2 * usize::from(channels) }
+            Media { path, bytes: ogg, l16, rate, frame_bytes: 2 * usize::from(channels) }
         })
         .collect()
 }
 
+/// A FLAC file of `spec` (made by `flac`) at `path` on the card, with its reference L16
+/// rendition: `flac -d`'s samples (16-bit, stereo or mono, so WAV order is L16's), big-endian.
+pub fn flac_media(path: &'static str, spec: &FlacSpec) -> Media {
+    assert_eq!(spec.bits, 16, "the reference is `flac -d`'s 16-bit output");
+    let bytes = spec.bytes();
+    let little = flac_corpus::reference_raw(&spec.path(), 16, spec.ogg);
+    let l16 = little.chunks_exact(2).flat_map(|s| [s[1], s[0]]).collect();
+    Media { path, bytes, l16, rate: spec.rate, frame_bytes: 2 * usize::from(spec.channels) }
+}
+
 /// The card: a FAT image with the media and a file that is not media.
 pub fn card(media: &[Media]) -> Vec<u8> {
-    let mut files: Vec<(&str, &[u8])> = media.iter().map(|m| (m.path, &m.ogg[..])).collect();
+    let mut files: Vec<(&str, &[u8])> = media.iter().map(|m| (m.path, &m.bytes[..])).collect();
     files.push(("README.TXT", b"not media"));
     rill_tests::fat::image(0, &files)
 }
@@ -341,10 +352,11 @@ pub fn urls(link: &Link, media: &[Media]) -> Vec<String> {
 
     let mut urls = Vec::new();
     for m in media {
-        let title = m.path.rsplit('/').next().unwrap().trim_end_matches(".ogg");
+        let name = m.path.rsplit('/').next().unwrap();
+        let (title, ext) = name.rsplit_once('.').unwrap();
         let item = items
             .iter()
-            .find(|i| i.title == title || m.path.ends_with(&format!("{}.ogg", i.title)))
+            .find(|i| i.title == title || m.path.ends_with(&format!("{}.{ext}", i.title)))
             .unwrap_or_else(|| panic!("no item for {}: {items:?}", m.path));
         let res = item
             .res
@@ -408,7 +420,7 @@ pub fn initial_events(link: &Link) {
 }
 
 /// The whole rendition, a byte range and a time seek of one file, against the host decode.
-fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
+pub fn stream_and_seek(player: &Renderer, m: &Media, url: &str) {
     let whole = player.get(url, &[]).expect("GET");
     assert_eq!(whole.status, 200, "{}", m.path);
     assert!(whole.body == m.l16, "{}: L16 differs from the host decode", m.path);

@@ -66,9 +66,9 @@ fn main() -> ! {
     };
     let (library, counts) = library::build(storage, library::Limits::DEFAULT);
     log::info!(
-        "library: {} media files, {} Vorbis, {} skipped; heap {} bytes",
+        "library: {} media files, {} Vorbis or FLAC, {} skipped; heap {} bytes",
         counts.media,
-        counts.vorbis,
+        counts.audio,
         counts.skipped,
         HEAP.used()
     );

@@ -130,9 +130,9 @@ async fn main(spawner: Spawner) {
     };
     let (library, counts) = library::build(storage, library::Limits::DEFAULT);
     info!(
-        "library: {} media files, {} Vorbis, {} skipped; heap {} bytes",
+        "library: {} media files, {} Vorbis or FLAC, {} skipped; heap {} bytes",
         counts.media,
-        counts.vorbis,
+        counts.audio,
         counts.skipped,
         HEAP.used()
     );

@@ -1,5 +1,5 @@
-//! Decode cost and stream heap on the board: every `.ogg` in the root of the card in PSRAM is
-//! transcoded to L16 from start to end, then once more from a seek to its middle, and the
+//! Decode cost and stream heap on the board: every `.ogg` and `.flac` in the root of the card in
+//! PSRAM is transcoded to L16 from start to end, then once more from a seek to its middle, and the
 //! guest's CMSDK TIMER0 (25 MHz) times both. Under `qemu-system-arm -icount shift=0` one guest
 //! instruction is one nanosecond of virtual time, so 40 instructions per timer count: the
 //! figures are instruction counts, independent of the host. Prints one line per file on the
@@ -15,8 +15,7 @@ use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::entry;
 use embedded_alloc::LlffHeap;
-use rill_core::media::vorbis_file::VorbisFile;
-use rill_core::transcode::{Container, Layout, Transcoder};
+use rill_core::transcode::{Container, Decoder, Layout, PcmSource, Transcoder};
 use rill_firmware::appliance::Limits;
 use rill_firmware::heap::Counted;
 use rill_firmware::storage::{MemoryDisk, Storage};
@@ -66,16 +65,19 @@ fn main() -> ! {
     let Some(entries) = storage.list([]) else { exit(false) };
     let mut chunk = [0u8; CHUNK];
     let budget = Limits::DEFAULT.stream_budget;
-    for entry in entries.iter().filter(|e| e.name.ends_with(".ogg")) {
+    let media = |e: &&rill_firmware::storage::Entry| {
+        e.name.ends_with(".ogg") || e.name.ends_with(".flac")
+    };
+    for entry in entries.iter().filter(media) {
         let name = entry.name.as_str();
         let open = |first: Option<u64>| {
             let (file, _) = storage.open([name])?;
-            let vorbis = VorbisFile::open_with_budget(file, budget).ok()?;
-            let frames = vorbis.total_frames();
-            let layout = Layout::new(Container::L16, vorbis.rate(), vorbis.channels(), frames)?;
+            let source = Decoder::open(file, budget).ok()?;
+            let frames = source.total_frames();
+            let layout = Layout::new(Container::L16, source.rate(), source.channels(), frames)?;
             let first = first.map_or(0, |f| layout.frame_offset(f.min(frames)));
             let len = layout.total_len() - first;
-            Some((Transcoder::new(vorbis, layout, first, len).ok()?, layout, frames))
+            Some((Transcoder::new(source, layout, first, len).ok()?, layout, frames))
         };
         // Whole file: heap of the stream and decode cost.
         let base = HEAP.used();
@@ -115,21 +117,24 @@ fn main() -> ! {
             first
         );
     }
-    // Two streams at once, decoded in turns as two HTTP slots would: the heap they take.
+    // Two streams at once, decoded in turns as two HTTP slots would: the heap they take. The
+    // first and last Vorbis files, and each FLAC file on two streams at once.
     let mut names = entries.iter().filter(|e| e.name.ends_with(".ogg")).map(|e| e.name.as_str());
-    if let (Some(a), Some(b)) = (names.next(), names.next_back()) {
+    let vorbis = names.next().zip(names.next_back());
+    let flac = entries.iter().filter(|e| e.name.ends_with(".flac")).map(|e| (&*e.name, &*e.name));
+    for (a, b) in vorbis.into_iter().chain(flac) {
         let base = HEAP.used();
         HEAP.reset_peak();
         let open = |name: &str| {
             let (file, _) = storage.open([name])?;
-            let vorbis = VorbisFile::open_with_budget(file, budget).ok()?;
+            let source = Decoder::open(file, budget).ok()?;
             let layout = Layout::new(
                 Container::L16,
-                vorbis.rate(),
-                vorbis.channels(),
-                vorbis.total_frames(),
+                source.rate(),
+                source.channels(),
+                source.total_frames(),
             )?;
-            Transcoder::new(vorbis, layout, 0, layout.total_len()).ok()
+            Transcoder::new(source, layout, 0, layout.total_len()).ok()
         };
         let (Some(mut one), Some(mut two)) = (open(a), open(b)) else { exit(false) };
         let (mut left, mut right) = (true, true);
