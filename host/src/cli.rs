@@ -116,7 +116,8 @@ pub struct Serve {
     /// Where the device UUID and boot counter are kept [default: $XDG_STATE_HOME/rill].
     #[arg(long, env = "RILL_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Where the demo library is unpacked [default: $XDG_CACHE_HOME/rill].
+    /// Where the library index (`index.sqlite`) is kept and the demo library unpacked
+    /// [default: $XDG_CACHE_HOME/rill].
     #[arg(long, env = "RILL_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Seconds between rescans of folders inotify cannot watch (out of watches).

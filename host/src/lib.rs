@@ -13,7 +13,8 @@
 //! - [`scan`], [`storage`]: the folder scanner and the served folders, whose files are opened
 //!   through [`confined`] (`openat2`, never out of the folder); [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
-//!   watcher that keep it current; [`share`]: folders shared and unshared while running,
+//!   watcher that keep it current; [`index`]: the library kept on disk (SQLite) for
+//!   restarts; [`share`]: folders shared and unshared while running,
 //!   kept in the [`config`] file.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
 //!   media, transcodes); [`decode`]: `rill decode`.
@@ -44,6 +45,7 @@ pub mod events;
 pub mod folders;
 pub mod identity;
 pub mod iface;
+pub mod index;
 pub mod library;
 pub mod live;
 pub mod logging;

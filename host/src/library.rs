@@ -88,10 +88,10 @@ pub fn add(
 /// A scanned entry, read and ready for [`insert`].
 #[derive(Debug)]
 pub struct Ready {
-    root: u16,
-    rel: String,
+    pub(crate) root: u16,
+    pub(crate) rel: String,
     /// For a file: its identity and, if it could be read, its details.
-    file: Option<(FileInfo, Option<Details>)>,
+    pub(crate) file: Option<(FileInfo, Option<Details>)>,
 }
 
 /// Whether the library holds the file at `rel` of `root` with identity `file` (then it was
@@ -150,7 +150,7 @@ pub fn prepare(
     };
     let file = match entry.kind {
         Kind::Dir => None,
-        Kind::File { size, modified } => {
+        Kind::File { size, modified, .. } => {
             let mtime =
                 modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
             let file = FileInfo { size, mtime };

@@ -18,6 +18,12 @@
 //!    or updated; a folder is walked (a folder moved in, or renamed) and watched. Each batch of
 //!    changes is published once, so subscribers get one moderated NOTIFY per batch.
 //!
+//! With a library index ([`Options::index`], see [`crate::index`]), the library is first loaded
+//! from it whole, and the walk of step 2 is its check against the disk: files whose size,
+//! modification time and inode are those of the index are not read again, the others are,
+//! and what the index held but the walk did not find is removed, all published to event
+//! subscribers as above. Every change of the library is then written to the index.
+//!
 //! A folder shared while running ([`crate::share`], which has already put it into the storage
 //! and the library) arrives as a [`Change::Shared`] and is walked like a folder that appeared
 //! (watched, read in, published); one unshared arrives as a [`Change::Unshared`] and its
@@ -69,6 +75,9 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 /// rescanned once.
 const EVENT_QUEUE: usize = 8192;
 
+/// How long stopping waits for the library index to commit what it was sent.
+const INDEX_FLUSH: Duration = Duration::from_millis(500);
+
 /// How often the first scan logs its progress when stderr is not a terminal.
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
@@ -83,11 +92,19 @@ pub struct Options {
     /// Called before each new file is read into the library (see [`library::prepare`]): for
     /// tests that run the server in their own process; `None` in `rill serve`.
     pub before_read: Option<library::ReadHook>,
+    /// The library index file (`None`: none, the library is read from the disk at every
+    /// start).
+    pub index: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rescan_interval: RESCAN_INTERVAL, max_watches: None, before_read: None }
+        Options {
+            rescan_interval: RESCAN_INTERVAL,
+            max_watches: None,
+            before_read: None,
+            index: None,
+        }
     }
 }
 
@@ -114,7 +131,18 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
     let rescan_interval = options.rescan_interval;
-    let watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
+    let restored = match options.index.clone() {
+        Some(path) => {
+            let shared = Arc::clone(&shared);
+            tokio::task::spawn_blocking(move || crate::index::restore(&shared, &path))
+                .await
+                .context("library index load")?
+        }
+        None => None,
+    };
+    let (writer, loaded) = restored.unzip();
+    let mut watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
+    watches.index = writer;
     let watches = Arc::new(Mutex::new(watches));
 
     let scan_roots = roots.clone();
@@ -132,7 +160,7 @@ pub async fn run(
     let (ingest_shared, ingest_watches) = (Arc::clone(&shared), Arc::clone(&watches));
     let ingest_stop = stop.clone();
     let counts = tokio::task::spawn_blocking(move || {
-        ingest(&ingest_shared, &ingest_watches, &found.entries, files, &ingest_stop)
+        ingest(&ingest_shared, &ingest_watches, &found.entries, files, &ingest_stop, loaded)
     })
     .await
     .context("library fill task")??;
@@ -185,7 +213,14 @@ pub async fn run(
                 let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
                 tokio::task::spawn_blocking(move || rescan_unwatched(&shared, &watches)).await?;
             }
-            () = crate::serve::stopped(&mut stop) => return Ok(()),
+            () = crate::serve::stopped(&mut stop) => {
+                let writer = lock(&watches).index.clone();
+                if let Some(writer) = writer {
+                    // What the index was sent is committed before the process ends.
+                    tokio::task::spawn_blocking(move || writer.flush(INDEX_FLUSH)).await?;
+                }
+                return Ok(());
+            }
         }
         if overflow.swap(false, Ordering::Relaxed) {
             tracing::warn!(
@@ -208,12 +243,15 @@ pub async fn run(
 
 /// Adds the entries of the first scan, watching each folder first; gives up early once `stop`
 /// is set (a blocking task cannot be aborted, and shutdown must not wait for a long scan).
+/// With what a library index `loaded`, this is its check: a file the index knew with another
+/// inode is read again, and what it knew but the scan did not find is removed.
 fn ingest(
     shared: &Shared,
     watches: &Mutex<Watches>,
     entries: &[Entry],
     files: usize,
     stop: &watch::Receiver<bool>,
+    mut loaded: Option<crate::index::Loaded>,
 ) -> Result<Counts> {
     {
         let mut w = lock(watches);
@@ -232,13 +270,32 @@ fn ingest(
             Kind::Dir => lock(watches).add(entry.root, &entry.path),
             Kind::File { .. } => progress.inc(),
         }
-        add(shared, watches, entry, &mut counts)?;
+        let replaced = loaded.as_mut().is_some_and(|loaded| {
+            let (Ok(root), Some(rel)) =
+                (library::root_index(entry.root), library::slash_path(&entry.path))
+            else {
+                return false;
+            };
+            crate::index::seen(loaded, root, &rel, &entry.kind)
+        });
+        add(shared, watches, entry, &mut counts, replaced)?;
         if published.elapsed() >= PUBLISH_EVERY {
             events::publish(shared);
             published = Instant::now();
         }
     }
     progress.finish();
+    if let Some(loaded) = loaded.filter(|_| !*stop.borrow()) {
+        let gone = crate::index::gone(loaded);
+        if !gone.is_empty() {
+            tracing::info!(entries = gone.len(), "gone since the index was written");
+        }
+        for (root, rel) in gone {
+            if let Err(e) = remove(shared, watches, usize::from(root), Path::new(&rel)) {
+                tracing::warn!(path = rel, "could not update the library: {e:#}");
+            }
+        }
+    }
     // Children in default order once, so browsing them borrows instead of sorting.
     shared.library.write().unwrap_or_else(PoisonError::into_inner).tidy();
     events::publish(shared);
@@ -277,25 +334,27 @@ fn apply_path(
         Some(m) if m.is_dir() => sync(shared, watches, root, rel, counts),
         Some(m) if m.is_file() => {
             tracing::debug!(path = %rel.display(), "file changed");
-            let kind = Kind::File { size: m.len(), modified: m.modified().ok() };
-            let entry = Entry { root, path: rel.to_path_buf(), kind };
-            add(shared, watches, &entry, counts)
+            let entry = Entry { root, path: rel.to_path_buf(), kind: Kind::file(&m) };
+            add(shared, watches, &entry, counts, false)
         }
         _ => {
             tracing::debug!(path = %rel.display(), "gone");
             lock(watches).forget(root, rel);
-            remove(shared, root, rel)
+            remove(shared, watches, root, rel)
         }
     }
 }
 
-/// Removes `rel` (and everything below it) from the library.
-fn remove(shared: &Shared, root: usize, rel: &Path) -> Result<()> {
-    let (Some(rel), Ok(root)) = (library::slash_path(rel), library::root_index(root)) else {
+/// Removes `rel` (and everything below it) from the library and its index.
+fn remove(shared: &Shared, watches: &Mutex<Watches>, slot: usize, rel: &Path) -> Result<()> {
+    let (Some(rel), Ok(root)) = (library::slash_path(rel), library::root_index(slot)) else {
         return Ok(());
     };
     if rel.is_empty() {
         return Ok(());
+    }
+    if let (Some(writer), Some(base)) = (lock(watches).index.clone(), shared.storage.root(slot)) {
+        writer.remove(&base, &rel);
     }
     let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
     lib.remove_path(root, &rel).map(drop).map_err(|e| anyhow::anyhow!("removing {rel}: {e}"))
@@ -327,38 +386,54 @@ fn sync(
         below(&lib, library::root_index(root)?, &library::slash_path(rel).unwrap_or_default())
     };
     for gone in known.iter().filter(|p| !on_disk.contains(*p)) {
-        remove(shared, root, Path::new(gone))?;
+        remove(shared, watches, root, Path::new(gone))?;
     }
     for entry in &found.entries {
-        add(shared, watches, entry, counts)?;
+        add(shared, watches, entry, counts, false)?;
     }
     Ok(())
 }
 
 /// Adds (or updates) one folder or file: the file is read with no lock held (see
-/// [`library::prepare`]), then the library is write-locked just to insert it, unless its
-/// served folder was unshared meanwhile (checked under that lock, which unsharing also takes).
-/// The hook of [`Options::before_read`], if any, is called just before the file is read.
+/// [`library::prepare`]) unless the library has it with the same size and time (and it is not
+/// `replaced`), then the library is write-locked just to insert it, unless its served folder
+/// was unshared meanwhile (checked under that lock, which unsharing also takes), and the
+/// index is told. The hook of [`Options::before_read`], if any, is called just before the
+/// file is read.
 fn add(
     shared: &Shared,
     watches: &Mutex<Watches>,
     entry: &Entry,
     counts: &mut Counts,
+    replaced: bool,
 ) -> Result<()> {
     let is_known = |root, rel: &str, file| {
         let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
-        library::known(&lib, root, rel, file)
+        !replaced && library::known(&lib, root, rel, file)
     };
-    let hook = lock(watches).options.before_read.clone();
+    let (hook, writer) = {
+        let w = lock(watches);
+        (w.options.before_read.clone(), w.index.clone())
+    };
     let Some(ready) = library::prepare(entry, &shared.storage, counts, is_known, hook.as_ref())?
     else {
         return Ok(());
     };
     let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
-    if shared.storage.root(entry.root).is_none() {
-        return Ok(());
-    }
-    library::insert(&mut lib, ready, counts)
+    let Some(base) = shared.storage.root(entry.root) else { return Ok(()) };
+    let Some(writer) = writer else { return library::insert(&mut lib, ready, counts) };
+    let (root, rel, file) = (ready.root, ready.rel.clone(), ready.file.clone());
+    library::insert(&mut lib, ready, counts)?;
+    // Only what the library took (media files and folders) is indexed.
+    let Some(id) = lib.lookup_path(root, &rel) else { return Ok(()) };
+    drop(lib);
+    let inode = match entry.kind {
+        Kind::File { inode, .. } => inode,
+        Kind::Dir => 0,
+    };
+    let file = file.map(|(info, details)| crate::index::Stored { info, inode, details });
+    writer.put(&base, &rel, &crate::index::Record { id, file });
+    Ok(())
 }
 
 /// Walks every served folder in `roots` (slots, as [`crate::storage::Storage::roots`] gives
@@ -484,6 +559,8 @@ struct Watches {
     /// The served folders by slot, as [`crate::storage::Storage::roots`] gives them.
     roots: Vec<Option<PathBuf>>,
     watcher: Option<RecommendedWatcher>,
+    /// The library index, told of every change (`None`: no index).
+    index: Option<crate::index::Writer>,
     /// Watched folders, by absolute path.
     watched: BTreeSet<PathBuf>,
     /// Folders (with everything below them) that could not be watched: rescanned instead.
@@ -531,6 +608,7 @@ impl Watches {
             watcher,
             watched: BTreeSet::new(),
             unwatched: BTreeSet::new(),
+            index: None,
             options,
         }
     }

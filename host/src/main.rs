@@ -64,12 +64,12 @@ async fn serve(args: Serve) -> Result<()> {
         .state_dir
         .or_else(folders::default_state_dir)
         .context("no state directory: set --state-dir or RILL_STATE_DIR")?;
+    let cache = args.cache_dir.or_else(folders::default_cache_dir);
     let (roots, sharing) = if args.dirs.is_empty() {
-        let cache = args
-            .cache_dir
-            .or_else(folders::default_cache_dir)
+        let cache = cache
+            .as_deref()
             .context("no cache directory for the demo: set --cache-dir or RILL_CACHE_DIR")?;
-        folders_to_serve(&cache)?
+        folders_to_serve(cache)?
     } else {
         let listed = args.dirs.iter().map(std::path::absolute).collect::<std::io::Result<_>>()?;
         (args.dirs, Settings { file: None, listed, demo: None })
@@ -90,6 +90,7 @@ async fn serve(args: Serve) -> Result<()> {
             rescan_interval: std::time::Duration::from_secs(args.rescan_interval.max(1)),
             max_watches: args.max_watches,
             before_read: None,
+            index: cache.map(|dir| dir.join(rill::index::FILE_NAME)),
         },
         allow: rill::access::AllowList::new(args.allow),
         timeouts: rill::connection::Timeouts::default(),

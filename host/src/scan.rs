@@ -43,7 +43,17 @@ pub enum Kind {
         size: u64,
         /// Last modification time, where the filesystem records one.
         modified: Option<SystemTime>,
+        /// The inode number (with size and time, what the library index compares).
+        inode: u64,
     },
+}
+
+impl Kind {
+    /// A regular file's entry kind, from its metadata.
+    pub fn file(meta: &fs::Metadata) -> Kind {
+        use std::os::unix::fs::MetadataExt;
+        Kind::File { size: meta.len(), modified: meta.modified().ok(), inode: meta.ino() }
+    }
 }
 
 /// The result of a scan.
@@ -167,7 +177,7 @@ impl Walk<'_> {
                     self.dir(&abs_child, &rel_child, depth + 1);
                 }
             } else if meta.is_file() {
-                let kind = Kind::File { size: meta.len(), modified: meta.modified().ok() };
+                let kind = Kind::file(&meta);
                 self.push(rel_child, kind);
             }
         }

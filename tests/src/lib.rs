@@ -6,6 +6,7 @@ pub mod corpus;
 pub mod fat;
 pub mod flac_corpus;
 pub mod fuzz;
+pub mod library_gen;
 pub mod opus_corpus;
 pub mod renderer;
 pub mod rendition;

@@ -77,7 +77,7 @@ fn past_the_watch_limit_folders_are_left_to_rescans_once() {
     let options = Options {
         rescan_interval: Duration::from_secs(5),
         max_watches: Some(1),
-        before_read: None,
+        ..Options::default()
     };
     let mut w =
         Watches::new(vec![Some(root.clone())], tx, Arc::new(AtomicBool::new(false)), options);
