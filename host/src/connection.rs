@@ -26,15 +26,16 @@ use rill_core::profile::Clients;
 use rill_core::server::connection::{Config, Counters, Event, Fault, Growable, Outgoing};
 use rill_core::server::{Connection, Env, Server, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
+use rill_core::upnp::bookmarks::Bookmarks;
 use rill_core::upnp::description::Device;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
 pub use rill_core::server::connection::Timeouts;
 
-use crate::art;
 use crate::playing::{MediaFile, Playing};
 use crate::storage::Storage;
+use crate::{art, bookmarks};
 
 /// Receive buffer per connection at first: real players' request heads are well under
 /// 1 KiB. It grows for a longer head, or a SOAP body, up to [`RX_MAX`], and shrinks back.
@@ -79,6 +80,8 @@ pub struct Shared {
     pub counters: Mutex<Counters>,
     /// The streams now playing.
     pub playing: Arc<Playing>,
+    /// The playback positions Samsung TVs set (in memory only unless replaced by a loaded one).
+    pub bookmarks: bookmarks::Store,
 }
 
 impl Shared {
@@ -104,6 +107,7 @@ impl Shared {
             changes: tokio::sync::watch::Sender::new(()),
             counters: Mutex::new(Counters::default()),
             playing: Arc::default(),
+            bookmarks: bookmarks::Store::default(),
         }
     }
 
@@ -159,6 +163,10 @@ impl Env for Shared {
             self.changes.send_replace(());
         }
         result
+    }
+
+    fn with_bookmarks<R>(&self, f: impl FnOnce(&mut Bookmarks) -> R) -> R {
+        self.bookmarks.with(f)
     }
 
     fn with_events<R>(&self, f: impl FnOnce(&mut Subscriptions<SUBSCRIPTIONS>) -> R) -> R {

@@ -6,7 +6,8 @@
 //! server in-process ([`serve::Server`]) and learn its real addresses.
 //!
 //! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
-//! - [`identity`]: the persistent device identity (UUID, BOOTID, CONFIGID).
+//! - [`identity`]: the persistent device identity (UUID, BOOTID, CONFIGID); [`bookmarks`]: the
+//!   playback positions Samsung TVs set, kept beside it.
 //! - [`iface`]: interface enumeration and selection; [`netwatch`]: hearing the network change
 //!   (netlink); [`network`]: the served addresses and their HTTP listeners, following changes;
 //!   [`net`]: SSDP and HTTP sockets; [`access`]: the allow-list of client subnets.
@@ -31,6 +32,7 @@
 
 pub mod access;
 pub mod art;
+pub mod bookmarks;
 pub mod bus;
 pub mod cli;
 pub mod clock;

@@ -39,7 +39,7 @@ use crate::net::{http, ssdp};
 use crate::network::{Network, Served};
 use crate::share::{self, Sharing};
 use crate::storage::Storage;
-use crate::{config, discovery, events, library, live};
+use crate::{bookmarks, config, discovery, events, library, live};
 
 /// How long shutdown may take before remaining tasks are aborted.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -122,13 +122,15 @@ impl Server {
         // The library starts with the served folders only and fills in the background.
         let roots: Vec<PathBuf> = storage.roots().into_iter().flatten().collect();
         let library = library::with_roots(&roots)?;
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             config.name.clone(),
             format!("uuid:{}", identity.uuid),
             discovery::server_string(),
             storage,
             library,
-        ));
+        );
+        shared.bookmarks = bookmarks::Store::load(&config.state_dir);
+        let shared = Arc::new(shared);
         let (live, changes) = mpsc::unbounded_channel();
         let sharing = Arc::new(Sharing::new(Arc::clone(&shared), live, config.sharing.clone()));
         let (serving, _) = watch::channel(None);

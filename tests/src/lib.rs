@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: the Vorbis and FLAC test corpora, an Ogg re-paging tool, a
 //! mock renderer (control point and player) that drives the real server over real sockets, the
-//! checks of PCM renditions ([`rendition`]), and the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
+//! checks of PCM renditions ([`rendition`]), video clips made with ffmpeg ([`video_corpus`]),
+//! and the bodies of the fuzz targets (replayed over their seeds by `tests/fuzz_replay.rs`).
 
 pub mod corpus;
 pub mod fat;
@@ -11,3 +12,4 @@ pub mod opus_corpus;
 pub mod renderer;
 pub mod rendition;
 pub mod repage;
+pub mod video_corpus;

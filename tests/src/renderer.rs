@@ -12,6 +12,7 @@
 //! - [`didl`]: DIDL-Lite parsing.
 //! - [`gena`]: event subscriptions and a listener for the NOTIFYs they bring.
 //! - [`netns`]: running a test in a private network namespace.
+//! - [`tv`]: a mock Samsung TV and a mock LG TV, with their captured headers and envelopes.
 //!
 //! # Multicast on loopback (Linux)
 //!
@@ -38,6 +39,7 @@ pub mod http;
 pub mod netns;
 pub mod soap;
 pub mod ssdp;
+pub mod tv;
 
 use std::io;
 use std::net::Ipv4Addr;
@@ -180,6 +182,18 @@ impl Renderer {
         args: &[(&str, &str)],
     ) -> Result<Vec<(String, String)>, Error> {
         let body = soap::request_body(service_type, action, args);
+        self.soap_envelope(control_url, service_type, action, &body)
+    }
+
+    /// Posts `body`, a whole SOAP envelope (as a particular player writes it), calling `action`
+    /// of `service_type` at `control_url`; returns the out-arguments in order.
+    pub fn soap_envelope(
+        &self,
+        control_url: &str,
+        service_type: &str,
+        action: &str,
+        body: &str,
+    ) -> Result<Vec<(String, String)>, Error> {
         let soap_action = format!("\"{service_type}#{action}\"");
         let headers =
             [("Content-Type", "text/xml; charset=\"utf-8\""), ("SOAPACTION", soap_action.as_str())];

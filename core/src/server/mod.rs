@@ -38,6 +38,7 @@ use crate::http::request::Limits;
 use crate::library::{FileInfo, FileRef, Library};
 use crate::profile::Clients;
 use crate::time::Instant;
+use crate::upnp::bookmarks::Bookmarks;
 use crate::upnp::description::Device;
 
 /// What the platform gives the server: the library, files, the clocks, and the tables of
@@ -108,6 +109,15 @@ pub trait Env {
     /// [`Env::stream_budget`], out of heap: answered 503; damaged: 500), so the platform can
     /// log the reason the status alone does not give. By default nothing is done.
     fn stream_refused(&self, _reason: &crate::transcode::Error) {}
+
+    /// Runs `f` with the playback positions Samsung TVs stored ([`Bookmarks`]), behind a lock
+    /// like the library's (taken while the library's is held, and never the other way round).
+    /// A platform that keeps them saves the table when its
+    /// [`generation`](Bookmarks::generation) changed. By default none are kept: `f` gets an
+    /// empty table of capacity 0, so `X_SetBookmark` is answered and forgotten.
+    fn with_bookmarks<R>(&self, f: impl FnOnce(&mut Bookmarks) -> R) -> R {
+        f(&mut Bookmarks::new(0))
+    }
 
     /// Largest SOAP answer (a Browse or Search result) the platform has heap for. Below
     /// `usize::MAX`, an answer is measured before it is rendered, its buffer reserved exactly

@@ -46,7 +46,7 @@ impl<E: Env> Server<'_, E> {
         }
         if let Some((service, endpoint)) = Service::from_path(path) {
             return match (endpoint, get, req.method) {
-                (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, service.scpd()),
+                (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, &service.scpd_for(profile)),
                 (Endpoint::Scpd, false, _) => Reply::method_not_allowed("GET, HEAD"),
                 (Endpoint::Control, _, Method::Post) => {
                     self.control(service, req, body, host, profile)
@@ -75,7 +75,8 @@ impl<E: Env> Server<'_, E> {
         Reply::error(StatusCode::NOT_FOUND)
     }
 
-    /// A SOAP action: parse, run against the library, render, all under the library lock.
+    /// A SOAP action: parse, run against the library and the bookmarks, render, all under
+    /// their locks.
     fn control(
         &self,
         service: Service,
@@ -90,14 +91,16 @@ impl<E: Env> Server<'_, E> {
         let soap_action = req.headers.get_str("soapaction");
         let ctx = control::Ctx { host, profile: *profile, answer_budget: self.env.answer_budget() };
         self.env.with_library(|library| {
-            match control::handle(service, soap_action, body, library, &ctx) {
-                Ok(response) => self.answer(&response),
-                Err(fault) => {
-                    let status = StatusCode::new(upnp::soap::Fault::HTTP_STATUS)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                    rendered(status, &fault)
+            self.env.with_bookmarks(|bookmarks| {
+                match control::handle(service, soap_action, body, library, bookmarks, &ctx) {
+                    Ok(response) => self.answer(&response),
+                    Err(fault) => {
+                        let status = StatusCode::new(upnp::soap::Fault::HTTP_STATUS)
+                            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                        rendered(status, &fault)
+                    }
                 }
-            }
+            })
         })
     }
 }

@@ -13,29 +13,44 @@
 //! containers of its own (`4` all music, `7` albums, `F` folders, ... : one hex digit); such an
 //! id that is not a Rill object is searched as the root, and its criteria (`upnp:class
 //! derivedfrom ...`) pick the items.
+//!
+//! Samsung players also get `X_GetFeatureList` and `X_SetBookmark` ([`super::samsung`]) and
+//! their bookmarks in Browse and Search answers.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::bookmarks::Bookmarks;
 use super::control::Ctx;
 use super::didl::{Document, Filter};
+use super::samsung;
 use super::search::{self, Criteria};
 use super::soap::{ErrorCode, Fault, Request, Response, Value};
 use crate::library::{Library, Node, ObjectId, SortField, SortSpec};
 use crate::xml::Render;
 
 /// Answers a ContentDirectory request.
+///
+/// Samsung's actions ([`samsung`]) are answered for players with
+/// [`Profile::samsung_extensions`](crate::profile::Profile::samsung_extensions), and 401 for
+/// others; those players' Browse and Search answers carry their `bookmarks`.
 pub fn handle<'a>(
     request: Request<'a>,
     library: &'a Library,
+    bookmarks: &'a mut Bookmarks,
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
     let action = request.action.name;
+    let samsung = ctx.profile.samsung_extensions;
+    if samsung && samsung::SCPD.action(action).is_some() {
+        return samsung::handle(&request, library, bookmarks);
+    }
+    let bookmarks: Option<&'a Bookmarks> = samsung.then_some(bookmarks);
     let args = match action {
-        "Browse" => return browse(request, library, ctx),
-        "Search" => return search(request, library, ctx),
+        "Browse" => return browse(request, library, bookmarks, ctx),
+        "Search" => return search(request, library, bookmarks, ctx),
         "GetSystemUpdateID" => vec![("Id", Value::Unsigned(library.system_update_id()))],
         "GetSearchCapabilities" => vec![("SearchCaps", Value::Text(search::CAPABILITIES.into()))],
         "GetSortCapabilities" => vec![("SortCaps", Value::Text(sort_capabilities().into()))],
@@ -68,6 +83,8 @@ struct Listing<'a> {
     count: usize,
     sort: SortSpec,
     filter: Filter<'a>,
+    /// The bookmarks to show, for players that read them.
+    bookmarks: Option<&'a Bookmarks>,
 }
 
 impl<'a> Listing<'a> {
@@ -76,6 +93,7 @@ impl<'a> Listing<'a> {
         id_args: &[&str],
         library: &Library,
         xbox_aliases: bool,
+        bookmarks: Option<&'a Bookmarks>,
     ) -> Result<Self, Fault> {
         let text = id_args
             .iter()
@@ -94,7 +112,7 @@ impl<'a> Listing<'a> {
         let sort = SortSpec::parse(request.arg("SortCriteria").unwrap_or(""))
             .map_err(|_| Fault(ErrorCode::BadSortCriteria))?;
         let filter = Filter::parse(request.take_arg("Filter").unwrap_or(Cow::Borrowed("*")));
-        Ok(Listing { id, start, count, sort, filter })
+        Ok(Listing { id, start, count, sort, filter, bookmarks })
     }
 
     /// Pages `ids` and builds the four-argument response, cut to the longest prefix of the page
@@ -113,14 +131,21 @@ impl<'a> Listing<'a> {
         let total = ids.len();
         let page = page(ids, self.start, self.count);
         let requested = page.len();
-        let mut document = Document::new(library, page, self.filter, ctx.host, ctx.profile);
+        let bookmarks = self.bookmarks;
+        let make = |objects, filter| {
+            let document = Document::new(library, objects, filter, ctx.host, ctx.profile);
+            match bookmarks {
+                Some(b) => document.with_bookmarks(b),
+                None => document,
+            }
+        };
+        let mut document = make(page, self.filter);
         if let Some(container) = listed_in {
             document = document.listed_in(container);
         }
         if ctx.answer_budget != usize::MAX && requested > 1 {
             // The answer around the objects, with NumberReturned as long as it can get.
-            let empty =
-                Document::new(library, Cow::Borrowed(&[]), Filter::ALL, ctx.host, ctx.profile);
+            let empty = make(Cow::Borrowed(&[]), Filter::ALL);
             let frame = answer(request, empty, requested, total, update_id).rendered_len();
             let room = ctx.answer_budget.saturating_sub(frame.unwrap_or(usize::MAX));
             document.truncate(document.escaped_prefix_within(room).max(1));
@@ -176,9 +201,11 @@ fn page(ids: Cow<'_, [ObjectId]>, start: usize, count: usize) -> Cow<'_, [Object
 fn browse<'a>(
     mut request: Request<'a>,
     library: &'a Library,
+    bookmarks: Option<&'a Bookmarks>,
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
-    let mut listing = Listing::read(&mut request, &["ObjectID", "ContainerID"], library, false)?;
+    let id_args = ["ObjectID", "ContainerID"];
+    let mut listing = Listing::read(&mut request, &id_args, library, false, bookmarks)?;
     let object = library.get(listing.id).ok_or(Fault(ErrorCode::NoSuchObject))?;
     let update_id = object.as_container().map_or(library.system_update_id(), |c| c.update_id());
     let (ids, listed_in) = match request.arg("BrowseFlag").map(str::trim) {
@@ -201,9 +228,11 @@ fn browse<'a>(
 fn search<'a>(
     mut request: Request<'a>,
     library: &'a Library,
+    bookmarks: Option<&'a Bookmarks>,
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
-    let listing = Listing::read(&mut request, &["ContainerID", "ObjectID"], library, true)?;
+    let id_args = ["ContainerID", "ObjectID"];
+    let listing = Listing::read(&mut request, &id_args, library, true, bookmarks)?;
     let container = library
         .get(listing.id)
         .and_then(|o| o.as_container())

@@ -1,5 +1,6 @@
 //! The single entry point for SOAP control requests.
 
+use super::bookmarks::Bookmarks;
 use super::soap::{self, Fault, Response};
 use super::{connection_manager, content_directory, registrar, Service};
 use crate::library::Library;
@@ -25,18 +26,20 @@ pub struct Ctx<'a> {
 /// `soap_action` is the `SOAPACTION` header value if present; `body` is the request body (the
 /// caller bounds its size and decodes it as UTF-8). On success, render the response with HTTP
 /// status 200 and `Content-Type: text/xml; charset="utf-8"`; on failure render the [`Fault`] with
-/// [`Fault::HTTP_STATUS`]. The response borrows `library`, which must not change until it is
-/// rendered (count pass and send pass alike).
+/// [`Fault::HTTP_STATUS`]. The response borrows `library` and `bookmarks` (which Samsung's
+/// `X_SetBookmark` changes), which must not change until it is rendered (count pass and send
+/// pass alike).
 pub fn handle<'a>(
     service: Service,
     soap_action: Option<&str>,
     body: &'a str,
     library: &'a Library,
+    bookmarks: &'a mut Bookmarks,
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
     let request = soap::parse(service, soap_action, body)?;
     match service {
-        Service::ContentDirectory => content_directory::handle(request, library, ctx),
+        Service::ContentDirectory => content_directory::handle(request, library, bookmarks, ctx),
         Service::ConnectionManager => connection_manager::handle(&request, &ctx.profile),
         Service::Registrar => registrar::handle(&request),
     }

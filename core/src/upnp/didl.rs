@@ -17,6 +17,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::{self, Write};
 
+use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::aac::AacProfile;
 use crate::dlna::{MediaFormat, ProtocolInfo};
@@ -33,6 +34,13 @@ const DIDL_START: &str = "<DIDL-Lite xmlns=\"urn:schemas-upnp-org:metadata-1-0/D
     xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
     xmlns:upnp=\"urn:schemas-upnp-org:metadata-1-0/upnp/\" \
     xmlns:dlna=\"urn:schemas-dlna-org:metadata-1-0/\">";
+
+/// [`DIDL_START`] with Samsung's namespace, for documents that carry `sec:` elements.
+const DIDL_START_SEC: &str = "<DIDL-Lite xmlns=\"urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/\" \
+    xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+    xmlns:upnp=\"urn:schemas-upnp-org:metadata-1-0/upnp/\" \
+    xmlns:dlna=\"urn:schemas-dlna-org:metadata-1-0/\" \
+    xmlns:sec=\"http://www.sec.co.kr/\">";
 
 /// A Browse `Filter`: `*` (everything) or a comma-separated list of properties such as
 /// `dc:creator,res@size,upnp:album`.
@@ -262,6 +270,7 @@ pub struct Document<'a> {
     host: &'a str,
     profile: Profile,
     listed_in: Option<ObjectId>,
+    bookmarks: Option<&'a Bookmarks>,
 }
 
 impl<'a> Document<'a> {
@@ -274,7 +283,15 @@ impl<'a> Document<'a> {
         host: &'a str,
         profile: Profile,
     ) -> Self {
-        Document { library, objects, filter, host, profile, listed_in: None }
+        Document { library, objects, filter, host, profile, listed_in: None, bookmarks: None }
+    }
+
+    /// Items gives Samsung TVs the position to resume at from `bookmarks`, as `sec:dcmInfo`
+    /// `CREATIONDATE=0,FOLDER=<title>,BM=<position>` (MiniDLNA's and Gerbera's form) when the
+    /// Filter allows `sec:dcmInfo`; the document then declares the `sec` namespace.
+    pub fn with_bookmarks(mut self, bookmarks: &'a Bookmarks) -> Self {
+        self.bookmarks = Some(bookmarks);
+        self
     }
 
     /// The objects are the children of `container` as listed there: each gets it as its
@@ -385,6 +402,7 @@ impl<'a> Document<'a> {
                     }
                 }
                 self.art(s, id);
+                self.bookmark(s, id, obj);
                 if self.filter.allows_res() {
                     for res in resources(id, item, self.host, &self.profile) {
                         self.write_resource(s, &res, hex);
@@ -410,6 +428,18 @@ impl<'a> Document<'a> {
             s.markup(markup!("<upnp:albumArtURI dlna:profileID=\"JPEG_TN\">"));
             s.art_url(&ArtUrl { host: self.host, id: art });
             s.markup(markup!("</upnp:albumArtURI>"));
+        }
+    }
+
+    /// `sec:dcmInfo` with the bookmark of item `id`, if it has one and the filter asks.
+    fn bookmark(&self, s: &mut Sink<'_>, id: ObjectId, obj: &Object) {
+        let Some(position) = self.bookmarks.and_then(|b| b.get(id)) else { return };
+        if self.filter.allows("sec:dcmInfo") {
+            s.markup(markup!("<sec:dcmInfo>CREATIONDATE=0,FOLDER="));
+            s.text(obj.title());
+            s.markup(markup!(",BM="));
+            s.number(u64::from(position));
+            s.markup(markup!("</sec:dcmInfo>"));
         }
     }
 
@@ -458,7 +488,11 @@ impl<'a> Document<'a> {
     /// SOAP `Result`. Objects are written into one buffer, handed to `w` every [`FLUSH`] bytes.
     fn render_as(&self, w: &mut dyn Write, nested: bool) -> fmt::Result {
         let mut sink = Sink::new(nested);
-        sink.markup(markup!(DIDL_START));
+        if self.bookmarks.is_some() {
+            sink.markup(markup!(DIDL_START_SEC));
+        } else {
+            sink.markup(markup!(DIDL_START));
+        }
         for &id in self.objects.iter() {
             if let Some(obj) = self.library.get(id) {
                 self.write_object(&mut sink, id, obj);

@@ -1,5 +1,5 @@
-//! UPnP device and services: the device description, the three SCPDs, SOAP control and the
-//! ContentDirectory's DIDL-Lite.
+//! UPnP device and services: the device description, the three SCPDs, SOAP control, the
+//! ContentDirectory's DIDL-Lite, and Samsung's extensions to it ([`samsung`], [`bookmarks`]).
 //!
 //! URL layout (all paths are fixed; the host part is whatever address the client used):
 //!
@@ -16,12 +16,14 @@
 //! SOAP response or a fault) implements [`Render`](crate::xml::Render); the server renders it
 //! into the buffer it sends (measuring it first where answers have a size budget).
 
+pub mod bookmarks;
 pub mod connection_manager;
 pub mod content_directory;
 pub mod control;
 pub mod description;
 pub mod didl;
 pub mod registrar;
+pub mod samsung;
 pub mod scpd;
 pub mod search;
 pub mod soap;

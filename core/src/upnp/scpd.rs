@@ -1,10 +1,13 @@
 //! Service descriptions (SCPD) as data: one table per [`Service`] lists its actions with their
 //! arguments and its state variables. The same tables render the SCPD documents and tell the
-//! SOAP layer which actions exist, so the two cannot disagree.
+//! SOAP layer which actions exist, so the two cannot disagree. A service may have an
+//! extension table that only some players see ([`Service::scpd_for`]): Samsung's actions on
+//! the ContentDirectory.
 
 use core::fmt;
 
 use super::Service;
+use crate::profile::Profile;
 use crate::xml::Render;
 
 /// Argument direction.
@@ -257,48 +260,92 @@ impl Service {
     }
 }
 
+impl Service {
+    /// The actions some players get on top of the service's SCPD: Samsung's on the
+    /// ContentDirectory ([`super::samsung::SCPD`]).
+    pub fn extension(self) -> Option<&'static Scpd> {
+        match self {
+            Service::ContentDirectory => Some(&super::samsung::SCPD),
+            Service::ConnectionManager | Service::Registrar => None,
+        }
+    }
+
+    /// The action called `name`, in the SCPD or its [`Service::extension`] (whether the
+    /// requesting player may call an extension action is for the service to decide).
+    pub fn action(self, name: &str) -> Option<&'static Action> {
+        self.scpd().action(name).or_else(|| self.extension()?.action(name))
+    }
+
+    /// The service description a player with `profile` gets: with the
+    /// [`Service::extension`] for players that use Samsung's extensions.
+    pub fn scpd_for(self, profile: &Profile) -> Described {
+        let extension = self.extension().filter(|_| profile.samsung_extensions);
+        Described { base: self.scpd(), extension }
+    }
+}
+
+/// A service description as one player gets it: the SCPD and perhaps an extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Described {
+    base: &'static Scpd,
+    extension: Option<&'static Scpd>,
+}
+
+impl Render for Described {
+    fn render(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+        let parts = [Some(self.base), self.extension];
+        render_parts(w, &parts)
+    }
+}
+
 impl Render for Scpd {
     fn render(&self, w: &mut dyn fmt::Write) -> fmt::Result {
-        w.write_str(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
-             <scpd xmlns=\"urn:schemas-upnp-org:service-1-0\">\
-             <specVersion><major>1</major><minor>0</minor></specVersion><actionList>",
-        )?;
-        for action in self.actions {
-            write!(w, "<action><name>{}</name><argumentList>", action.name)?;
-            for arg in action.arguments {
-                let direction = match arg.direction {
-                    Direction::In => "in",
-                    Direction::Out => "out",
-                };
-                write!(
-                    w,
-                    "<argument><name>{}</name><direction>{direction}</direction>\
-                     <relatedStateVariable>{}</relatedStateVariable></argument>",
-                    arg.name, arg.related
-                )?;
-            }
-            w.write_str("</argumentList></action>")?;
-        }
-        w.write_str("</actionList><serviceStateTable>")?;
-        for v in self.variables {
-            let events = if v.evented { "yes" } else { "no" };
+        render_parts(w, &[Some(self)])
+    }
+}
+
+/// One SCPD document with the actions, then the state variables, of every part in order.
+fn render_parts(w: &mut dyn fmt::Write, parts: &[Option<&Scpd>]) -> fmt::Result {
+    let parts = || parts.iter().flatten();
+    w.write_str(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+         <scpd xmlns=\"urn:schemas-upnp-org:service-1-0\">\
+         <specVersion><major>1</major><minor>0</minor></specVersion><actionList>",
+    )?;
+    for action in parts().flat_map(|p| p.actions) {
+        write!(w, "<action><name>{}</name><argumentList>", action.name)?;
+        for arg in action.arguments {
+            let direction = match arg.direction {
+                Direction::In => "in",
+                Direction::Out => "out",
+            };
             write!(
                 w,
-                "<stateVariable sendEvents=\"{events}\"><name>{}</name><dataType>{}</dataType>",
-                v.name, v.data_type
+                "<argument><name>{}</name><direction>{direction}</direction>\
+                 <relatedStateVariable>{}</relatedStateVariable></argument>",
+                arg.name, arg.related
             )?;
-            if !v.allowed.is_empty() {
-                w.write_str("<allowedValueList>")?;
-                for value in v.allowed {
-                    write!(w, "<allowedValue>{value}</allowedValue>")?;
-                }
-                w.write_str("</allowedValueList>")?;
-            }
-            w.write_str("</stateVariable>")?;
         }
-        w.write_str("</serviceStateTable></scpd>\n")
+        w.write_str("</argumentList></action>")?;
     }
+    w.write_str("</actionList><serviceStateTable>")?;
+    for v in parts().flat_map(|p| p.variables) {
+        let events = if v.evented { "yes" } else { "no" };
+        write!(
+            w,
+            "<stateVariable sendEvents=\"{events}\"><name>{}</name><dataType>{}</dataType>",
+            v.name, v.data_type
+        )?;
+        if !v.allowed.is_empty() {
+            w.write_str("<allowedValueList>")?;
+            for value in v.allowed {
+                write!(w, "<allowedValue>{value}</allowedValue>")?;
+            }
+            w.write_str("</allowedValueList>")?;
+        }
+        w.write_str("</stateVariable>")?;
+    }
+    w.write_str("</serviceStateTable></scpd>\n")
 }
 
 #[cfg(test)]
@@ -309,10 +356,22 @@ mod tests {
 
     #[test]
     fn scpds_are_well_formed_and_self_consistent() {
-        for service in Service::ALL {
+        let samsung = crate::profile::Player::Samsung.profile();
+        let generic = Profile::GENERIC;
+        for (service, profile) in
+            Service::ALL.into_iter().flat_map(|s| [(s, samsung), (s, generic)])
+        {
             let scpd = service.scpd();
+            let extension = service.extension().filter(|_| profile.samsung_extensions);
+            let actions: Vec<&Action> =
+                scpd.actions.iter().chain(extension.iter().flat_map(|e| e.actions)).collect();
             let mut out = String::new();
-            scpd.render(&mut out).unwrap();
+            service.scpd_for(&profile).render(&mut out).unwrap();
+            if profile == generic {
+                let mut plain = String::new();
+                scpd.render(&mut plain).unwrap();
+                assert_eq!(out, plain, "{service:?}");
+            }
             let doc = roxmltree::Document::parse(&out).unwrap();
             let root = doc.root_element();
             assert!(root.has_tag_name((NS, "scpd")));
@@ -324,7 +383,7 @@ mod tests {
                     .collect()
             };
             let variables = names("stateVariable");
-            assert_eq!(names("action").len(), scpd.actions.len());
+            assert_eq!(names("action").len(), actions.len());
             for related in
                 root.descendants().filter(|n| n.has_tag_name((NS, "relatedStateVariable")))
             {
@@ -333,10 +392,7 @@ mod tests {
             }
             // Every A_ARG_TYPE variable is used by some argument.
             for v in variables.iter().filter(|v| v.starts_with("A_ARG_TYPE_")) {
-                assert!(
-                    scpd.actions.iter().flat_map(|a| a.arguments).any(|a| a.related == v),
-                    "{v}"
-                );
+                assert!(actions.iter().flat_map(|a| a.arguments).any(|a| a.related == v), "{v}");
             }
         }
         let cd = Service::ContentDirectory.scpd();
@@ -348,6 +404,17 @@ mod tests {
             "GetSystemUpdateID",
         ] {
             assert!(cd.action(action).is_some(), "{action}");
+        }
+        let samsung_cd = {
+            let mut out = String::new();
+            let described = Service::ContentDirectory.scpd_for(&samsung);
+            described.render(&mut out).unwrap();
+            out
+        };
+        for action in ["X_GetFeatureList", "X_SetBookmark"] {
+            assert!(samsung_cd.contains(&format!("<name>{action}</name>")), "{action}");
+            assert!(Service::ContentDirectory.action(action).is_some(), "{action}");
+            assert!(cd.action(action).is_none(), "{action} only in the extension");
         }
         let evented: Vec<_> = cd.variables.iter().filter(|v| v.evented).map(|v| v.name).collect();
         assert_eq!(evented, ["SystemUpdateID", "ContainerUpdateIDs"]);

@@ -4,8 +4,9 @@
 //! or without quotes (or missing: the body decides), any namespace prefixes, an optional
 //! `s:Header`, CDATA or entity-encoded argument text. What is checked: the envelope structure,
 //! that the action belongs to the service the control URL names (namespace and header), and
-//! that the action exists in the service's SCPD. Argument names are left to the action
-//! handlers (the Xbox sends `ContainerID` where Browse declares `ObjectID`).
+//! that the action exists in the service's SCPD or its extension ([`Service::action`]).
+//! Argument names, and who may call an extension action, are left to the action handlers (the
+//! Xbox sends `ContainerID` where Browse declares `ObjectID`).
 
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
@@ -201,7 +202,7 @@ pub fn parse<'a>(
     if header_action.is_some_and(|h| h != name) {
         return Err(Error::ActionMismatch);
     }
-    let action = service.scpd().action(name).ok_or(Error::UnknownAction)?;
+    let action = service.action(name).ok_or(Error::UnknownAction)?;
     let mut args = heapless::Vec::new();
     if !empty {
         while let Some((tag, empty)) = next_element(&mut r).map_err(|e| match e {

@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 
 use rill_core::profile::{Player, Profile};
+use rill_core::upnp::bookmarks::Bookmarks;
 use rill_core::upnp::control::{self, Ctx};
 use rill_core::upnp::Service;
 use rill_core::xml::{Event, Reader, Render, Text};
@@ -32,7 +33,7 @@ pub fn soap(data: &[u8]) {
         _ => (None, rest.as_ref()),
     };
     let ctx = Ctx { host: "192.168.1.10:8200", profile, answer_budget: usize::MAX };
-    match control::handle(service, header, body, fixture::library(), &ctx) {
+    match control::handle(service, header, body, fixture::library(), &mut Bookmarks::new(4), &ctx) {
         Ok(response) => check_rendering(&response),
         Err(fault) => check_rendering(&fault),
     }

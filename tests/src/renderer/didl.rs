@@ -11,6 +11,8 @@ const DIDL_NS: &str = "urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const UPNP_NS: &str = "urn:schemas-upnp-org:metadata-1-0/upnp/";
 const DLNA_NS: &str = "urn:schemas-dlna-org:metadata-1-0/";
+/// Samsung's namespace (`sec:dcmInfo`, `sec:CaptionInfoEx`).
+pub const SEC_NS: &str = "http://www.sec.co.kr/";
 
 /// A container or an item.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,6 +47,8 @@ pub struct Object {
     pub album_art: Option<(String, Option<String>)>,
     /// The `res` elements in order.
     pub res: Vec<Res>,
+    /// Samsung's `sec:dcmInfo` (`CREATIONDATE=0,FOLDER=<title>,BM=<position>`).
+    pub dcm_info: Option<String>,
 }
 
 /// One `<res>`: a way to fetch the object.
@@ -130,6 +134,7 @@ fn object(node: Node) -> Result<Object, String> {
         track_number: number(child(UPNP_NS, "originalTrackNumber"), "originalTrackNumber")?,
         album_art,
         res,
+        dcm_info: child(SEC_NS, "dcmInfo"),
         id,
     })
 }

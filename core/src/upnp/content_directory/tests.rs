@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::library::{Details, FileInfo, Library, Tags};
+use crate::upnp::bookmarks::Bookmarks;
 use crate::upnp::control::{handle, Ctx};
 use crate::upnp::soap::{Fault, ENVELOPE_NS};
 use crate::upnp::Service;
@@ -71,7 +72,8 @@ fn call(
 ) -> Result<Vec<(String, String)>, Fault> {
     let body = body(service, action, args);
     let header = format!("\"{}#{action}\"", service.urn());
-    let response = handle(service, Some(&header), &body, lib, &CTX)?;
+    let mut marks = Bookmarks::new(0);
+    let response = handle(service, Some(&header), &body, lib, &mut marks, &CTX)?;
     let mut out = String::new();
     response.render(&mut out).unwrap();
     assert_eq!(response.rendered_len().unwrap(), out.len());
@@ -269,7 +271,8 @@ fn every_fault_code() {
     // 401: no such action, or an action of another service.
     assert_eq!(code(call(&lib, cd, "DestroyObject", &[])), 401);
     let body = body(cd, "Browse", &children_args("0", "0", "0", ""));
-    let wrong = handle(Service::ConnectionManager, None, &body, &lib, &CTX).err();
+    let wrong =
+        handle(Service::ConnectionManager, None, &body, &lib, &mut Bookmarks::new(0), &CTX).err();
     assert_eq!(wrong.map(|f| f.0.code()), Some(401));
     // 402: missing or malformed arguments.
     assert_eq!(code(call(&lib, cd, "Browse", &[("ObjectID", "0")])), 402);
@@ -311,7 +314,10 @@ fn every_fault_code() {
     assert_eq!(code(call(&lib, cm, "GetCurrentConnectionInfo", &[("ConnectionID", "zero")])), 402);
     // A DOCTYPE in the body is refused before anything is looked up.
     let bomb = format!("<!DOCTYPE x [<!ENTITY e \"0\">]>{body}");
-    assert_eq!(handle(cd, None, &bomb, &lib, &CTX).err().map(|f| f.0.code()), Some(401));
+    assert_eq!(
+        handle(cd, None, &bomb, &lib, &mut Bookmarks::new(0), &CTX).err().map(|f| f.0.code()),
+        Some(401)
+    );
 }
 
 #[test]
@@ -422,7 +428,7 @@ fn mutated_requests_fail_cleanly() {
         }
         let mutated: String = chars.into_iter().collect();
         let service = Service::ALL[next(3)];
-        match handle(service, None, &mutated, &lib, &CTX) {
+        match handle(service, None, &mutated, &lib, &mut Bookmarks::new(0), &CTX) {
             Ok(response) => {
                 let mut out = String::new();
                 response.render(&mut out).unwrap();
@@ -478,7 +484,8 @@ fn search_tracks(
     let service = Service::ContentDirectory;
     let body = body(service, "Search", &args);
     let ctx = Ctx { answer_budget: budget, ..CTX };
-    let response = handle(service, None, &body, lib, &ctx).unwrap();
+    let mut marks = Bookmarks::new(0);
+    let response = handle(service, None, &body, lib, &mut marks, &ctx).unwrap();
     let mut text = String::new();
     response.render(&mut text).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
@@ -568,7 +575,8 @@ fn protocol_info_source_lists_what_browse_offers() {
     for profile in [Profile::GENERIC, Profile::PS3, Profile::LG] {
         let ctx = Ctx { host: "127.0.0.1:8210", profile, ..CTX };
         let cm = Service::ConnectionManager;
-        let response = handle(cm, Some(SOAP_ACTION), BODY, &lib, &ctx).unwrap();
+        let mut marks = Bookmarks::new(0);
+        let response = handle(cm, Some(SOAP_ACTION), BODY, &lib, &mut marks, &ctx).unwrap();
         let mut text = String::new();
         response.render(&mut text).unwrap();
         let doc = roxmltree::Document::parse(&text).unwrap();
@@ -587,7 +595,8 @@ fn protocol_info_source_lists_what_browse_offers() {
         ];
         let body = body(cd, "Search", &args);
         let header = format!("\"{}#Search\"", cd.urn());
-        let response = handle(cd, Some(&header), &body, &lib, &ctx).unwrap();
+        let mut marks = Bookmarks::new(0);
+        let response = handle(cd, Some(&header), &body, &lib, &mut marks, &ctx).unwrap();
         let mut text = String::new();
         response.render(&mut text).unwrap();
         let doc = roxmltree::Document::parse(&text).unwrap();
