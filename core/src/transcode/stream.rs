@@ -8,10 +8,10 @@ use heapless::Vec;
 use super::convert::Converter;
 use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
 use super::source::{Decoder, PcmSource};
-#[cfg(feature = "opus")]
-use crate::media::opus_file;
 #[cfg(feature = "flac")]
 use crate::media::flac;
+#[cfg(feature = "opus")]
+use crate::media::opus_file;
 use crate::media::vorbis_file;
 #[cfg(feature = "alac")]
 use crate::media::{alac, mp4};
