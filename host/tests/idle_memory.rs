@@ -1,7 +1,9 @@
 //! Memory per idle connection: the `rill` binary serving on loopback in the test's own network
 //! namespace takes 1,000 keep-alive connections, each after one answered request and all still
 //! open, and its resident memory (`VmRSS`) grows by at most 20 MB (20·10^6 bytes) for them.
-//! At the end every connection answers a second request, so all were open while measured.
+//! Half of them asked for the device description, half for 128 KiB of a track's L16 transcode
+//! (whose send buffer must be gone once the answer is sent). At the end every connection
+//! answers a second request, so all were open while measured.
 //!
 //! The figure per connection is printed (`--nocapture`) for BENCHMARKS.md's "Memory per
 //! connection".
@@ -10,9 +12,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rill_tests::corpus::Spec;
 use rill_tests::renderer::http::Client;
 use rill_tests::renderer::netns::isolated;
-use rill_tests::renderer::Url;
+use rill_tests::renderer::{Browse, Player, Renderer, Url, CONTENT_DIRECTORY};
 
 /// Connections held open at once.
 const CONNECTIONS: usize = 1_000;
@@ -62,18 +65,53 @@ fn raise_fd_limit() {
     assert!(hard >= need, "the hard limit on open files ({hard}) is below {need}");
 }
 
-/// A fresh keep-alive connection that has had its description request answered.
+/// The bytes of the transcode each of its connections asks for.
+const RANGE: (&str, &str) = ("Range", "bytes=0-131071");
+
+/// A fresh keep-alive connection that has had its request for `url` answered.
 fn answered(url: &Url) -> Client {
     let mut client = Client::connect(url.addr).unwrap();
     ask(&mut client, url);
     client
 }
 
-/// One GET of the description on `client`, which must be answered 200 and stay open.
+/// One GET of `url` on `client`: the description whole, a transcode's [`RANGE`]; the
+/// connection must stay open.
 fn ask(client: &mut Client, url: &Url) {
-    let got = client.request("GET", url, &[], &[]).unwrap();
-    assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    if url.path.ends_with(".xml") {
+        let got = client.request("GET", url, &[], &[]).unwrap();
+        assert_eq!(got.status, 200, "{}", String::from_utf8_lossy(&got.body));
+    } else {
+        let got = client.request("GET", url, &[RANGE], &[]).unwrap();
+        assert_eq!((got.status, got.body.len()), (206, 131_072), "{}", url.path);
+    }
     assert!(!client.is_closed(), "the connection was kept alive");
+}
+
+/// The URL of the L16 transcode of the one track served at `description`, once the scan has
+/// put it in the library.
+fn transcode_url(description: &str) -> Url {
+    let ps3 = Renderer::new(Player::PS3);
+    let desc = ps3.fetch_description(description).unwrap();
+    let control = &desc.service(CONTENT_DIRECTORY).unwrap().control_url;
+    let started = Instant::now();
+    loop {
+        let mut id = "0".to_string();
+        for title in ["Folders", "media"] {
+            let kids = ps3.browse(control, &Browse::children(&id)).unwrap().objects;
+            id = kids.into_iter().find(|o| o.title == title).unwrap().id;
+        }
+        let tracks = ps3.browse(control, &Browse::children(&id)).unwrap().objects;
+        let l16 = tracks
+            .iter()
+            .flat_map(|o| &o.res)
+            .find(|r| r.mime().is_some_and(|m| m.starts_with("audio/L16")));
+        if let Some(res) = l16 {
+            return Url::parse(&res.url).unwrap();
+        }
+        assert!(started.elapsed() < START, "the track was not listed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -83,6 +121,7 @@ fn a_thousand_idle_keep_alive_connections_fit_in_20_mb() {
         let dir = tempfile::tempdir().unwrap();
         let media = dir.path().join("media");
         std::fs::create_dir_all(&media).unwrap();
+        std::fs::copy(Spec::stereo(3).path(), media.join("track.ogg")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rill"));
         for var in ["DBUS_SESSION_BUS_ADDRESS", "XDG_MUSIC_DIR", "RUST_LOG"] {
             cmd.env_remove(var);
@@ -102,7 +141,8 @@ fn a_thousand_idle_keep_alive_connections_fit_in_20_mb() {
                 .spawn()
                 .expect("rill serve starts"),
         );
-        let url = Url::parse(&format!("http://{HTTP}/rill/description.xml")).unwrap();
+        let description = format!("http://{HTTP}/rill/description.xml");
+        let url = Url::parse(&description).unwrap();
         let addr: SocketAddr = HTTP.parse().unwrap();
         let started = Instant::now();
         while TcpStream::connect(addr).is_err() {
@@ -110,11 +150,16 @@ fn a_thousand_idle_keep_alive_connections_fit_in_20_mb() {
             std::thread::sleep(Duration::from_millis(20));
         }
 
-        // The baseline: the server warmed up by one answered connection, then left alone.
-        drop(answered(&url));
+        let transcode = transcode_url(&description);
+        let urls = [&url, &transcode];
+
+        // The baseline: the server warmed up by one answered connection of each kind, then
+        // left alone.
+        drop((answered(&url), answered(&transcode)));
         std::thread::sleep(SETTLE);
         let before = server.rss();
-        let clients: Vec<Client> = (0..CONNECTIONS).map(|_| answered(&url)).collect();
+        let clients: Vec<(Client, &Url)> =
+            (0..CONNECTIONS).map(|i| urls[i % 2]).map(|url| (answered(url), url)).collect();
         std::thread::sleep(SETTLE);
         let after = server.rss();
         let grown = after.saturating_sub(before);
@@ -126,8 +171,8 @@ fn a_thousand_idle_keep_alive_connections_fit_in_20_mb() {
         assert!(grown <= BUDGET, "{CONNECTIONS} idle connections took {grown} bytes");
 
         // Every one was open all along: each answers again.
-        for mut client in clients {
-            ask(&mut client, &url);
+        for (mut client, url) in clients {
+            ask(&mut client, url);
         }
     });
 }
