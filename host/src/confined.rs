@@ -23,7 +23,8 @@
 //! A file is opened with `O_NONBLOCK`, so a FIFO or a device node reached by a forged or raced
 //! path can never hang the caller on `open`, and is then checked with `fstat` to be a regular
 //! file ([`Error::NotAFile`] otherwise): the scanner never lists anything else, this is the
-//! defence in depth. `O_NONBLOCK` has no effect on reading a regular file.
+//! defence in depth. The regular file's `O_NONBLOCK` is then cleared, so reading it is plain
+//! blocking I/O whatever the file system.
 //!
 //! The `nix` crate's `openat2`, `openat` and `readlinkat` are used rather than `cap-std`: `nix`
 //! is already a dependency, its wrappers are safe (the host stays `deny(unsafe_code)`), and the
@@ -37,7 +38,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, openat2, readlinkat, OFlag, OpenHow, ResolveFlag};
+use nix::fcntl::{fcntl, openat, openat2, readlinkat, FcntlArg, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{fstat, Mode, SFlag};
 
 /// Most symbolic links followed in one lookup (the kernel's own limit, `MAXSYMLINKS`).
@@ -122,8 +123,10 @@ impl Folder {
     /// Opens the regular file at `rel` (relative, `..` and links allowed as long as they stay
     /// inside the folder) for reading, with its metadata.
     pub fn open(&self, rel: &Path) -> Result<(File, Metadata), Error> {
-        let file = File::from(self.resolve(rel, read_flags())?);
-        regular(file)
+        let (file, meta) = regular(File::from(self.resolve(rel, read_flags())?))?;
+        // A regular file: reads block as usual from here on (a file system may heed the flag).
+        fcntl(file.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))?;
+        Ok((file, meta))
     }
 
     /// The metadata of what is at `rel`, looked up confined like [`Folder::open`] but never

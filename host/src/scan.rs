@@ -253,6 +253,19 @@ mod tests {
     }
 
     #[test]
+    fn fifos_sockets_and_links_to_them_are_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("real.ogg"), b"1234").unwrap();
+        nix::unistd::mkfifo(&dir.path().join("pipe.ogg"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("sock.ogg")).unwrap();
+        symlink("pipe.ogg", dir.path().join("to-pipe.ogg")).unwrap();
+        // Opening the FIFO would wait for a writer forever: the walk ends, so it never did.
+        let found = scan(&[fs::canonicalize(dir.path()).unwrap()]);
+        assert_eq!(listing(&found), ["0:real.ogg:f4"]);
+        assert_eq!(found.skipped, 0);
+    }
+
+    #[test]
     fn a_link_to_a_file_inside_the_root_is_followed() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("real.ogg"), b"1234").unwrap();
