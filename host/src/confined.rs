@@ -26,17 +26,22 @@
 //! defence in depth. The regular file's `O_NONBLOCK` is then cleared, so reading it is plain
 //! blocking I/O whatever the file system.
 //!
+//! [`Folder::stat`] and [`Folder::list`] look up and list the same confined way without
+//! opening anything for reading, for the scanner and the watcher.
+//!
 //! The `nix` crate's `openat2`, `openat` and `readlinkat` are used rather than `cap-std`: `nix`
 //! is already a dependency, its wrappers are safe (the host stays `deny(unsafe_code)`), and the
 //! policy for absolute links inside the folder, which `cap-std` refuses, stays ours.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
+use nix::dir::{Dir, Type};
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, openat, openat2, readlinkat, FcntlArg, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{fstat, Mode, SFlag};
@@ -104,6 +109,16 @@ impl From<Errno> for Error {
     }
 }
 
+/// One name in a [`Folder::list`]ing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The name in its folder.
+    pub name: OsString,
+    /// The directory entry says it is a FIFO, socket or device node: never to be looked at
+    /// further (a file system that does not say is told by [`Folder::stat`]).
+    pub special: bool,
+}
+
 /// A served folder, held open: the directory every confined open starts from.
 #[derive(Debug)]
 pub struct Folder {
@@ -134,6 +149,27 @@ impl Folder {
     pub fn stat(&self, rel: &Path) -> Result<Metadata, Error> {
         let flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
         Ok(File::from(self.resolve(rel, flags)?).metadata()?)
+    }
+
+    /// The names in the folder at `rel` (looked up confined like [`Folder::open`]), without
+    /// `.` and `..`, each with what its directory entry says of its type (nothing is opened).
+    pub fn list(&self, rel: &Path) -> Result<Vec<Listed>, Error> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let mut dir = Dir::from_fd(self.resolve(rel, flags)?)?;
+        let mut out = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry?;
+            let name = OsStr::from_bytes(entry.file_name().to_bytes());
+            if name == "." || name == ".." {
+                continue;
+            }
+            let special = matches!(
+                entry.file_type(),
+                Some(Type::Fifo | Type::Socket | Type::CharacterDevice | Type::BlockDevice)
+            );
+            out.push(Listed { name: name.to_os_string(), special });
+        }
+        Ok(out)
     }
 
     /// `rel` opened with `flags`: by `openat2`, else by [`Folder::walk`] (see the module docs).
@@ -333,5 +369,23 @@ mod tests {
         assert!(folder.stat(Path::new("abs-dir")).unwrap().is_dir());
         assert!(folder.stat(Path::new("")).unwrap().is_dir());
         assert_eq!(folder.stat(Path::new("abs-out")).err(), Some(Error::Outside));
+    }
+
+    #[test]
+    fn listings_are_confined_and_name_the_special_entries() {
+        let (_dir, _, folder) = tree();
+        let mut names: Vec<(String, bool)> = folder
+            .list(Path::new("abs-dir"))
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.name.into_string().unwrap(), l.special))
+            .collect();
+        names.sort();
+        assert_eq!(names, [("disc".into(), false), ("track.ogg".into(), false)]);
+        let top = folder.list(Path::new("")).unwrap();
+        let special: Vec<_> = top.iter().filter(|l| l.special).map(|l| l.name.clone()).collect();
+        assert_eq!(special, ["fifo"]);
+        assert_eq!(folder.list(Path::new("dir-out")).err(), Some(Error::Outside));
+        assert_eq!(folder.list(Path::new("album/track.ogg")).err(), Some(Error::NotFound));
     }
 }
