@@ -3,7 +3,7 @@
 //! One pass over each root yields [`Entry`]s in a stable order (folders before their contents,
 //! names sorted bytewise), each named by `(root index, relative path)` like [`crate::storage`]
 //! expects. Hidden names (leading dot) are skipped, and so is anything that is neither a folder
-//! nor a regular file (FIFOs, sockets, device nodes: told by the directory entry or `stat`,
+//! nor a regular file (FIFOs, sockets, device nodes: told by `fstatat` on the listed folder,
 //! never opened, so they cannot hang the walk). Every folder is listed, and every name looked
 //! up, confined to its served folder ([`crate::confined`]) as files are opened: symlinks are
 //! followed only while they stay under the same root, and a folder swapped for a link while the
@@ -16,11 +16,10 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::confined::Folder;
+use crate::confined::{Folder, Stat};
 use crate::storage::is_hidden;
 
 /// How deep below a root the scanner descends.
@@ -73,7 +72,7 @@ pub fn scan(roots: &[PathBuf]) -> Scan {
             }
         };
         let mut walk = Walk::new(index, root, &folder, &mut out);
-        walk.visited.insert(identity(&meta));
+        walk.visited.insert(Stat::from(&meta).id);
         walk.dir(Path::new(""), 0);
     }
     // The list grew by doubling and lives until the library is built from it: up to half of
@@ -94,7 +93,7 @@ pub fn scan_dir(root: &Path, index: usize, rel: &Path) -> Scan {
         return out;
     }
     let mut walk = Walk::new(index, root, &folder, &mut out);
-    walk.visited.insert(identity(&meta));
+    walk.visited.insert(Stat::from(&meta).id);
     if depth > 0 {
         walk.push(rel.to_path_buf(), Kind::Dir);
     }
@@ -107,11 +106,6 @@ fn open(root: &Path, rel: &Path) -> Result<(Folder, fs::Metadata), String> {
     let folder = Folder::new(root).map_err(|e| e.to_string())?;
     let meta = folder.stat(rel).map_err(|e| e.to_string())?;
     Ok((folder, meta))
-}
-
-/// What tells a folder reached twice (through a link) from another: device and inode.
-fn identity(meta: &fs::Metadata) -> (u64, u64) {
-    (meta.dev(), meta.ino())
 }
 
 struct Walk<'a> {
@@ -143,32 +137,30 @@ impl<'a> Walk<'a> {
         for child in children {
             let abs_child = abs.join(&child.name);
             let rel_child = rel.join(&child.name);
-            // A FIFO, socket or device node, by its directory entry (`d_type`): passed over
-            // without a look further, let alone an open.
-            if child.special {
-                tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");
-                continue;
-            }
-            // Looked up confined, as files are opened: a link is followed while it stays
-            // inside the folder, and one that leads out is refused.
-            let meta = match self.folder.stat(&rel_child) {
-                Ok(m) => m,
-                Err(e) => {
-                    self.skip(&abs_child, &e);
-                    continue;
-                }
+            // What the name is, from the listing (`fstatat`, never an open); a link is looked
+            // up confined, as files are opened: followed while it stays inside the folder,
+            // refused when it leads out.
+            let stat = match child.stat {
+                Some(stat) => stat,
+                None => match self.folder.stat(&rel_child) {
+                    Ok(meta) => Stat::from(&meta),
+                    Err(e) => {
+                        self.skip(&abs_child, &e);
+                        continue;
+                    }
+                },
             };
-            if meta.is_dir() {
+            if stat.is_dir {
                 if depth + 1 > MAX_DEPTH {
                     self.skip(&abs_child, &"too deep");
-                } else if self.visited.insert(identity(&meta)) {
+                } else if self.visited.insert(stat.id) {
                     self.push(rel_child.clone(), Kind::Dir);
                     self.dir(&rel_child, depth + 1);
                 }
-            } else if meta.is_file() {
-                let kind = Kind::File { size: meta.len(), modified: meta.modified().ok() };
-                self.push(rel_child, kind);
+            } else if stat.is_file {
+                self.push(rel_child, Kind::File { size: stat.size, modified: stat.modified });
             } else {
+                // A FIFO, socket or device node: passed over, never opened.
                 tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");
             }
         }
