@@ -23,22 +23,31 @@
 //! A file is opened with `O_NONBLOCK`, so a FIFO or a device node reached by a forged or raced
 //! path can never hang the caller on `open`, and is then checked with `fstat` to be a regular
 //! file ([`Error::NotAFile`] otherwise): the scanner never lists anything else, this is the
-//! defence in depth. `O_NONBLOCK` has no effect on reading a regular file.
+//! defence in depth. The regular file's `O_NONBLOCK` is then cleared, so reading it is plain
+//! blocking I/O whatever the file system.
+//!
+//! [`Folder::stat`] and [`Folder::list`] look up and list the same confined way without
+//! opening anything for reading, for the scanner and the watcher.
 //!
 //! The `nix` crate's `openat2`, `openat` and `readlinkat` are used rather than `cap-std`: `nix`
 //! is already a dependency, its wrappers are safe (the host stays `deny(unsafe_code)`), and the
 //! policy for absolute links inside the folder, which `cap-std` refuses, stays ours.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use nix::dir::Dir;
 use nix::errno::Errno;
-use nix::fcntl::{openat, openat2, readlinkat, OFlag, OpenHow, ResolveFlag};
-use nix::sys::stat::{fstat, Mode, SFlag};
+use nix::fcntl::AtFlags;
+use nix::fcntl::{fcntl, openat, openat2, readlinkat, FcntlArg, OFlag, OpenHow, ResolveFlag};
+use nix::sys::stat::{fstat, fstatat, FileStat, Mode, SFlag};
 
 /// Most symbolic links followed in one lookup (the kernel's own limit, `MAXSYMLINKS`).
 pub const MAX_LINKS: usize = 40;
@@ -103,6 +112,61 @@ impl From<Errno> for Error {
     }
 }
 
+/// One name in a [`Folder::list`]ing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The name in its folder.
+    pub name: OsString,
+    /// What the name itself is (`fstatat` without following it, relative to the listed
+    /// folder's descriptor); `None` for a symbolic link, to be followed with [`Folder::stat`].
+    pub stat: Option<Stat>,
+}
+
+/// What a lookup tells of a name: what the scanner needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    /// A folder.
+    pub is_dir: bool,
+    /// A regular file (neither this nor a folder: a FIFO, socket or device node).
+    pub is_file: bool,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification time, where the file system records one.
+    pub modified: Option<SystemTime>,
+    /// Device and inode: what tells a folder reached twice from another.
+    pub id: (u64, u64),
+}
+
+impl From<&Metadata> for Stat {
+    fn from(meta: &Metadata) -> Stat {
+        Stat {
+            is_dir: meta.is_dir(),
+            is_file: meta.is_file(),
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            id: (meta.dev(), meta.ino()),
+        }
+    }
+}
+
+impl From<&FileStat> for Stat {
+    fn from(st: &FileStat) -> Stat {
+        let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+        let modified = u64::try_from(st.st_mtime).ok().and_then(|secs| {
+            let nanos = u32::try_from(st.st_mtime_nsec).unwrap_or(0);
+            UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
+        });
+        Stat {
+            is_dir: kind == SFlag::S_IFDIR,
+            is_file: kind == SFlag::S_IFREG,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            modified,
+            #[allow(clippy::unnecessary_cast)] // `dev_t` and `ino_t` are not u64 everywhere
+            id: (st.st_dev as u64, st.st_ino as u64),
+        }
+    }
+}
+
 /// A served folder, held open: the directory every confined open starts from.
 #[derive(Debug)]
 pub struct Folder {
@@ -122,8 +186,10 @@ impl Folder {
     /// Opens the regular file at `rel` (relative, `..` and links allowed as long as they stay
     /// inside the folder) for reading, with its metadata.
     pub fn open(&self, rel: &Path) -> Result<(File, Metadata), Error> {
-        let file = File::from(self.resolve(rel, read_flags())?);
-        regular(file)
+        let (file, meta) = regular(File::from(self.resolve(rel, read_flags())?))?;
+        // A regular file: reads block as usual from here on (a file system may heed the flag).
+        fcntl(file.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))?;
+        Ok((file, meta))
     }
 
     /// The metadata of what is at `rel`, looked up confined like [`Folder::open`] but never
@@ -131,6 +197,27 @@ impl Folder {
     pub fn stat(&self, rel: &Path) -> Result<Metadata, Error> {
         let flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
         Ok(File::from(self.resolve(rel, flags)?).metadata()?)
+    }
+
+    /// The names in the folder at `rel` (looked up confined like [`Folder::open`]), without
+    /// `.` and `..`, each with what it is (nothing is opened, links are not followed).
+    pub fn list(&self, rel: &Path) -> Result<Vec<Listed>, Error> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let fd = self.resolve(rel, flags)?;
+        let mut dir = Dir::from_fd(fd.try_clone()?)?;
+        let mut out = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry?;
+            let name = entry.file_name();
+            if matches!(name.to_bytes(), b"." | b"..") {
+                continue;
+            }
+            let st = fstatat(fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW)?;
+            let link = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK;
+            let name = OsStr::from_bytes(name.to_bytes()).to_os_string();
+            out.push(Listed { name, stat: (!link).then(|| Stat::from(&st)) });
+        }
+        Ok(out)
     }
 
     /// `rel` opened with `flags`: by `openat2`, else by [`Folder::walk`] (see the module docs).
@@ -330,5 +417,29 @@ mod tests {
         assert!(folder.stat(Path::new("abs-dir")).unwrap().is_dir());
         assert!(folder.stat(Path::new("")).unwrap().is_dir());
         assert_eq!(folder.stat(Path::new("abs-out")).err(), Some(Error::Outside));
+    }
+
+    #[test]
+    fn listings_are_confined_and_say_what_each_name_is() {
+        let (dir, _, folder) = tree();
+        let mut names: Vec<(String, bool)> = folder
+            .list(Path::new("abs-dir"))
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.name.into_string().unwrap(), l.stat.unwrap().is_file))
+            .collect();
+        names.sort();
+        assert_eq!(names, [("disc".into(), false), ("track.ogg".into(), true)]);
+        let top = folder.list(Path::new("")).unwrap();
+        let kind = |name: &str| top.iter().find(|l| l.name == name).unwrap().stat;
+        let fifo = kind("fifo").unwrap();
+        assert!(!fifo.is_file && !fifo.is_dir, "{fifo:?}");
+        assert_eq!(kind("abs-out"), None, "a link, to be followed confined");
+        let real = Stat::from(&fs::metadata(dir.path().join("music/album/track.ogg")).unwrap());
+        let listed = folder.list(Path::new("album")).unwrap();
+        let track = listed.iter().find(|l| l.name == "track.ogg").unwrap().stat.unwrap();
+        assert_eq!(track, real, "fstatat and metadata agree");
+        assert_eq!(folder.list(Path::new("dir-out")).err(), Some(Error::Outside));
+        assert_eq!(folder.list(Path::new("album/track.ogg")).err(), Some(Error::NotFound));
     }
 }

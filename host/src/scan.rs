@@ -3,11 +3,14 @@
 //! One pass over each root yields [`Entry`]s in a stable order (folders before their contents,
 //! names sorted bytewise), each named by `(root index, relative path)` like [`crate::storage`]
 //! expects. Hidden names (leading dot) are skipped, and so is anything that is neither a folder
-//! nor a regular file (FIFOs, sockets, device nodes: told by the directory entry or `stat`, never
-//! opened, so they cannot hang the walk). Symlinks are followed only when their target
-//! stays under the same root; a folder reached twice (a link back up the tree) is listed once, and
-//! depth is bounded, so the walk always ends. Unreadable entries are logged and counted, never
-//! fatal. The scanner knows nothing about media types: the library decides what to keep.
+//! nor a regular file (FIFOs, sockets, device nodes: told by `fstatat` on the listed folder,
+//! never opened, so they cannot hang the walk). Every folder is listed, and every name looked
+//! up, confined to its served folder ([`crate::confined`]) as files are opened: symlinks are
+//! followed only while they stay under the same root, and a folder swapped for a link while the
+//! walk runs cannot list what is outside. A folder reached twice (a link back up the tree) is
+//! listed once, and depth is bounded, so the walk always ends. Unreadable entries are logged and
+//! counted, never fatal. The scanner knows nothing about media types: the library decides what
+//! to keep.
 //! [`scan_dir`] walks one folder the same way, for the watcher ([`crate::live`]) when a folder
 //! appears or is checked again.
 
@@ -16,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::confined::{Folder, Stat};
 use crate::storage::is_hidden;
 
 /// How deep below a root the scanner descends.
@@ -69,9 +73,17 @@ pub struct Scan {
 pub fn scan(roots: &[PathBuf]) -> Scan {
     let mut out = Scan::default();
     for (index, root) in roots.iter().enumerate() {
-        let mut walk = Walk { root_index: index, root, visited: HashSet::new(), out: &mut out };
-        walk.visited.insert(root.clone());
-        walk.dir(root, Path::new(""), 0);
+        let (folder, meta) = match open(root, Path::new("")) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(path = %root.display(), "skipped: {e}");
+                out.skipped += 1;
+                continue;
+            }
+        };
+        let mut walk = Walk::new(index, root, &folder, &mut out);
+        walk.visited.insert(Stat::from(&meta).id);
+        walk.dir(Path::new(""), 0);
     }
     // The list grew by doubling and lives until the library is built from it: up to half of
     // it was spare room.
@@ -84,101 +96,82 @@ pub fn scan(roots: &[PathBuf]) -> Scan {
 /// appears or must be checked again.
 pub fn scan_dir(root: &Path, index: usize, rel: &Path) -> Scan {
     let mut out = Scan::default();
-    let abs = root.join(rel);
     let depth = rel.components().count();
-    let Ok(canonical) = fs::canonicalize(&abs) else { return out };
-    if !canonical.starts_with(root) || !canonical.is_dir() || depth > MAX_DEPTH {
+    // Gone again, or a link out: nothing to walk.
+    let Ok((folder, meta)) = open(root, rel) else { return out };
+    if !meta.is_dir() || depth > MAX_DEPTH {
         return out;
     }
-    let mut walk = Walk { root_index: index, root, visited: HashSet::new(), out: &mut out };
-    walk.visited.insert(canonical);
+    let mut walk = Walk::new(index, root, &folder, &mut out);
+    walk.visited.insert(Stat::from(&meta).id);
     if depth > 0 {
         walk.push(rel.to_path_buf(), Kind::Dir);
     }
-    walk.dir(&abs, rel, depth);
+    walk.dir(rel, depth);
     out
+}
+
+/// The served folder at `root`, held open, and what is at `rel` in it (looked up confined).
+fn open(root: &Path, rel: &Path) -> Result<(Folder, fs::Metadata), String> {
+    let folder = Folder::new(root).map_err(|e| e.to_string())?;
+    let meta = folder.stat(rel).map_err(|e| e.to_string())?;
+    Ok((folder, meta))
 }
 
 struct Walk<'a> {
     root_index: usize,
     root: &'a Path,
-    visited: HashSet<PathBuf>,
+    folder: &'a Folder,
+    visited: HashSet<(u64, u64)>,
     out: &'a mut Scan,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    fn new(root_index: usize, root: &'a Path, folder: &'a Folder, out: &'a mut Scan) -> Self {
+        Walk { root_index, root, folder, visited: HashSet::new(), out }
+    }
+
     fn skip(&mut self, path: &Path, why: &dyn std::fmt::Display) {
         tracing::warn!(path = %path.display(), "skipped: {why}");
         self.out.skipped += 1;
     }
 
-    fn dir(&mut self, abs: &Path, rel: &Path, depth: usize) {
-        let reader = match fs::read_dir(abs) {
-            Ok(r) => r,
-            Err(e) => return self.skip(abs, &e),
+    fn dir(&mut self, rel: &Path, depth: usize) {
+        let abs = self.root.join(rel);
+        let mut children = match self.folder.list(rel) {
+            Ok(listing) => listing,
+            Err(e) => return self.skip(&abs, &e),
         };
-        let mut children: Vec<_> = reader
-            .filter_map(|child| match child {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    self.skip(abs, &e);
-                    None
-                }
-            })
-            .filter(|c| !is_hidden(&c.file_name()))
-            .collect();
-        children.sort_by_key(|c| c.file_name());
+        children.retain(|c| !is_hidden(&c.name));
+        children.sort_by(|a, b| a.name.cmp(&b.name));
         for child in children {
-            let abs_child = child.path();
-            let rel_child = rel.join(child.file_name());
-            // The directory entry's own type (`d_type`, else `lstat`): a FIFO, socket or device
-            // node is passed over without a look further, let alone an open.
-            let own = match child.file_type() {
-                Ok(t) => t,
-                Err(e) => {
-                    self.skip(&abs_child, &e);
-                    continue;
-                }
-            };
-            if !(own.is_dir() || own.is_file() || own.is_symlink()) {
-                tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");
-                continue;
-            }
-            // `metadata` follows symlinks; the canonical path tells where they lead.
-            let meta = match fs::metadata(&abs_child) {
-                Ok(m) => m,
-                Err(e) => {
-                    self.skip(&abs_child, &e);
-                    continue;
-                }
-            };
-            let is_link = own.is_symlink();
-            let canonical = if is_link || meta.is_dir() {
-                match fs::canonicalize(&abs_child) {
-                    Ok(c) if c.starts_with(self.root) => Some(c),
-                    Ok(_) => {
-                        self.skip(&abs_child, &"symlink leads outside the served folder");
-                        continue;
-                    }
+            let abs_child = abs.join(&child.name);
+            let rel_child = rel.join(&child.name);
+            // What the name is, from the listing (`fstatat`, never an open); a link is looked
+            // up confined, as files are opened: followed while it stays inside the folder,
+            // refused when it leads out.
+            let stat = match child.stat {
+                Some(stat) => stat,
+                None => match self.folder.stat(&rel_child) {
+                    Ok(meta) => Stat::from(&meta),
                     Err(e) => {
                         self.skip(&abs_child, &e);
                         continue;
                     }
-                }
-            } else {
-                None
+                },
             };
-            if meta.is_dir() {
-                let Some(canonical) = canonical else { continue };
+            if stat.is_dir {
                 if depth + 1 > MAX_DEPTH {
                     self.skip(&abs_child, &"too deep");
-                } else if self.visited.insert(canonical) {
+                } else if self.visited.insert(stat.id) {
                     self.push(rel_child.clone(), Kind::Dir);
-                    self.dir(&abs_child, &rel_child, depth + 1);
+                    self.dir(&rel_child, depth + 1);
                 }
-            } else if meta.is_file() {
-                let kind = Kind::file(&meta);
-                self.push(rel_child, kind);
+            } else if stat.is_file {
+                self.push(rel_child, Kind::File { size: stat.size, modified: stat.modified, inode: stat.id.1 });
+            } else {
+                // A FIFO, socket or device node: passed over, never opened.
+                tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");
             }
         }
     }
@@ -260,6 +253,19 @@ mod tests {
         );
         assert!(scan_dir(&root, 0, Path::new("top.ogg")).entries.is_empty());
         assert!(scan_dir(&root, 0, Path::new("absent")).entries.is_empty());
+    }
+
+    #[test]
+    fn fifos_sockets_and_links_to_them_are_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("real.ogg"), b"1234").unwrap();
+        nix::unistd::mkfifo(&dir.path().join("pipe.ogg"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("sock.ogg")).unwrap();
+        symlink("pipe.ogg", dir.path().join("to-pipe.ogg")).unwrap();
+        // Opening the FIFO would wait for a writer forever: the walk ends, so it never did.
+        let found = scan(&[fs::canonicalize(dir.path()).unwrap()]);
+        assert_eq!(listing(&found), ["0:real.ogg:f4"]);
+        assert_eq!(found.skipped, 0);
     }
 
     #[test]

@@ -125,3 +125,45 @@ fn fifos_sockets_and_links_out_are_neither_listed_nor_opened() {
         server.shutdown();
     });
 }
+
+/// The watcher looks at what appears after the scan the same way: a FIFO, a socket and a link
+/// out made while serving never show up, a FIFO put in place of a listed file takes it out of
+/// the listing, and a regular file made beside them does show up.
+#[test]
+fn the_watcher_lists_no_fifo_socket_or_link_out_either() {
+    isolated("the_watcher_lists_no_fifo_socket_or_link_out_either", || {
+        let dir = tempfile::tempdir().unwrap();
+        let (media, outside) = (dir.path().join("media"), dir.path().join("outside"));
+        tagged(&media, "first.ogg", &[]);
+        tagged(&outside, "secret.ogg", &["TITLE=Secret"]);
+        let server = common::launch(dir.path().join("state"), media.clone(), None, |_| {});
+        let ps3 = Renderer::new(Player::PS3);
+        let control = control_url(&ps3, &server);
+        let titles = || -> Vec<String> {
+            let top = ps3.browse(&control, &Browse::children("0")).unwrap().objects;
+            let folders = top.into_iter().find(|o| o.title == "Folders").unwrap();
+            let roots = ps3.browse(&control, &Browse::children(&folders.id)).unwrap().objects;
+            let folder = roots.into_iter().find(|o| o.title == "media").unwrap();
+            let kids = ps3.browse(&control, &Browse::children(&folder.id)).unwrap().objects;
+            kids.into_iter().map(|o| o.title).collect()
+        };
+        assert_eq!(titles(), ["first"]);
+
+        mkfifo(&media.join("late-pipe.ogg"));
+        let _socket = UnixListener::bind(media.join("late-socket.ogg")).unwrap();
+        symlink(outside.join("secret.ogg"), media.join("late-out.ogg")).unwrap();
+        fs::remove_file(media.join("first.ogg")).unwrap();
+        mkfifo(&media.join("first.ogg"));
+        tagged(&media, "late.ogg", &[]);
+        // Each change is looked at within the watcher's settling time; poll, bounded, until
+        // the listing is what it must become, then check it stays so.
+        let deadline = Instant::now() + SCAN_LIMIT;
+        while titles() != ["late"] {
+            assert!(Instant::now() < deadline, "listed: {:?}", titles());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(rill::live::SETTLE * 2);
+        assert_eq!(titles(), ["late"]);
+        server.shutdown();
+    });
+}
