@@ -41,12 +41,14 @@ fn specs() -> Vec<Spec> {
     ]
 }
 
-/// The whole rendition of `spec` in `container`, from [`checked_decode`].
-fn reference(spec: &Spec, container: Container) -> (Layout, Vec<u8>) {
-    let pcm = checked_decode(spec);
+/// The whole L16 and WAV renditions of `spec`, from [`checked_decode`].
+fn references(spec: &Spec) -> [(Layout, Vec<u8>); 2] {
+    let pcm = to_wav_order(&checked_decode(spec), spec.channels);
     let frames = (pcm.len() / usize::from(spec.channels)) as u64;
-    let layout = Layout::new(container, 48_000, spec.channels, frames).unwrap();
-    (layout, whole(layout, to_wav_order(&pcm, spec.channels)))
+    [Container::L16, Container::Wav].map(|container| {
+        let layout = Layout::new(container, 48_000, spec.channels, frames).unwrap();
+        (layout, whole(layout, pcm.iter().copied()))
+    })
 }
 
 /// Opens `file` as the server does, lending it libopus.
@@ -65,9 +67,8 @@ fn every_range_of_an_opus_rendition_lands_on_its_sample() {
     let mut rng = Rng::new(13);
     for spec in specs() {
         let file = spec.bytes();
-        for container in [Container::L16, Container::Wav] {
-            let (layout, whole) = reference(&spec, container);
-            let what = format!("{} {container}", spec.name());
+        for (layout, whole) in references(&spec) {
+            let what = format!("{} {}", spec.name(), layout.container);
             let all = produce(&file, layout, 0, layout.total_len(), &mut rng);
             assert!(all == whole, "{what}: the whole rendition is the linear decode");
             for (first, len) in spans(&mut rng, layout, 10, true) {
@@ -159,10 +160,10 @@ fn the_server_serves_opus_as_seekable_pcm() {
             let ogg = if *ext == "opus" { ".opus" } else { ".ogg" };
             let original = item.res.iter().find(|r| r.url.ends_with(ogg)).expect(name);
             assert_eq!(original.mime(), Some("audio/ogg"), "{name}");
-            for container in [Container::L16, Container::Wav] {
-                let (layout, whole) = reference(spec, container);
-                let what = format!("{name}.{}", container.extension());
-                let res = item.res.iter().find(|r| r.url.ends_with(container.extension()));
+            for (layout, whole) in references(spec) {
+                let ext = layout.container.extension();
+                let what = format!("{name}.{ext}");
+                let res = item.res.iter().find(|r| r.url.ends_with(ext));
                 let res = res.expect(&what);
                 assert_eq!(res.size, Some(layout.total_len()), "{what}: size");
                 let ms = layout.frames * 1000 / 48_000;
