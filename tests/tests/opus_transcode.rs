@@ -1,6 +1,6 @@
 //! Ogg Opus as exact-length, seekable PCM renditions: the transcoder on files made by `opusenc`
-//! (mono, stereo, 5.1 in mapping family 1, SILK speech, a chained file), and the real server
-//! probing, listing and serving them, one of them named `.ogg`.
+//! (mono, stereo, 5.1 and 7.1 in mapping family 1, SILK speech, a chained file), and the real
+//! server probing, listing and serving them, one of them named `.ogg`.
 //!
 //! The reference is Rill's own linear decode (`OpusFile` over libopus, rounded to 16 bits as
 //! the renditions promise), checked here first against libopusfile (`opusdec --float --rate
@@ -26,7 +26,7 @@ use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Player, Renderer};
 use rill_tests::rendition::{assert_seek_close, read_to_end, spans, to_wav_order, whole};
 
-/// The test files: mono, stereo, 5.1 (family 1), SILK speech, and a two-link chain.
+/// The test files: mono, stereo, 5.1 and 7.1 (family 1), SILK speech, and a two-link chain.
 fn specs() -> Vec<Spec> {
     use Signal::{Music, Speech};
     let mut chained = Spec::new(Music, 2, &["--bitrate", "96"]);
@@ -36,6 +36,7 @@ fn specs() -> Vec<Spec> {
         Spec::new(Music, 1, &["--bitrate", "64"]),
         Spec::new(Music, 2, &["--bitrate", "128"]),
         Spec::new(Music, 6, &["--bitrate", "256"]),
+        Spec::new(Music, 8, &["--bitrate", "320"]),
         Spec::new(Speech, 2, &["--bitrate", "32", "--speech"]),
         chained,
     ]
