@@ -14,8 +14,8 @@
 //! `[start + pre_skip, end_granule)`: pre-skip dropped at its start, end trim at its end, so
 //! its length is exact without decoding. The output gain of the header is applied to every
 //! sample; the `R128_TRACK_GAIN`/`R128_ALBUM_GAIN` tags are not (a player's normalisation
-//! choice, RFC 7845 §5.2.1; libopusfile's default too). Output is always 48 kHz, interleaved in Vorbis channel order (mapping family 1),
-//! like `opusdec --float --rate 48000`.
+//! choice, RFC 7845 §5.2.1; libopusfile's default too). Output is always 48 kHz, interleaved
+//! in Vorbis channel order (mapping family 1), like `opusdec --float --rate 48000`.
 //!
 //! [`OpusFile::seek`] lands on the exact sample with RFC 7845's 80 ms pre-roll (§4.6): it
 //! bisects the link's pages for one whose granule is at least 3840 samples before the target,
@@ -82,7 +82,7 @@ pub trait Decoder {
 }
 
 /// A boxed decoder is one: how a platform hands its decoder to code that cannot name its type
-/// (the server's [`crate::transcode::OpusDecoder`]).
+/// (the server's `OpusDecoder`, with the `opus` feature).
 impl<D: Decoder + ?Sized> Decoder for alloc::boxed::Box<D> {
     fn configure(&mut self, head: &Head) -> Result<(), DecoderError> {
         (**self).configure(head)
