@@ -38,9 +38,9 @@ use crate::storage::Storage;
 pub struct Counts {
     /// Media files the library accepted.
     pub media: usize,
-    /// Ogg Vorbis and FLAC files whose headers were read by the core.
+    /// Ogg Vorbis, FLAC and Opus files whose headers were read by the core.
     pub vorbis: usize,
-    /// Ogg files that could not be read as Vorbis (listed as plain files).
+    /// Ogg, FLAC and Opus files the core could not read (listed as plain files).
     pub unreadable: usize,
     /// Files or folders skipped because their path is not UTF-8.
     pub not_utf8: usize,

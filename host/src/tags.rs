@@ -1,5 +1,6 @@
-//! Tags of the audio formats other than Ogg Vorbis, read with the `lofty` crate: ID3v2 in MP3,
-//! Vorbis comments in FLAC and Opus, MP4 atoms in M4A, RIFF INFO and ID3 in WAV. Mapped into the
+//! Tags of the audio formats the core does not read, with the `lofty` crate: ID3v2 in MP3, MP4
+//! atoms in M4A, RIFF INFO and ID3 in WAV (lofty reads the Vorbis comments of FLAC and Opus
+//! too, which the core reads itself when the library is built). Mapped into the
 //! core's [`Tags`] with the same fields the Vorbis reader fills (title, artist, album artist,
 //! album, genre, track, disc, date, compilation), plus the play time and audio properties.
 //! These files are served as they are, so no exact frame count is recorded.

@@ -20,9 +20,10 @@ pub fn to_16(s: i32, bits: u8) -> i16 {
     ((i64::from(s) + (1 << (shift - 1))) >> shift).clamp(-32768, 32767) as i16
 }
 
-/// For each WAV-order channel of a `channels`-channel frame (1 to 6), the Vorbis-order channel
-/// it is (Vorbis I spec §4.3.9, RFC 7845 §5.1.1.2): how Vorbis and Opus frames, which come in
-/// Vorbis order, are laid out in a rendition.
+/// For each WAV-order channel of a `channels`-channel frame (1 to 8), the Vorbis-order channel
+/// it is (Vorbis I spec §4.3.9, RFC 7845 §5.1.1: 7 is FL C FR SL SR RC LFE, 8 is FL C FR SL SR
+/// RL RR LFE; WAV puts LFE fourth and the back pair before the side pair): how Vorbis and Opus
+/// frames, which come in Vorbis order, are laid out in a rendition.
 pub fn vorbis_to_wav(channels: u8) -> &'static [usize] {
     match channels {
         1 => &[0],
@@ -31,6 +32,8 @@ pub fn vorbis_to_wav(channels: u8) -> &'static [usize] {
         4 => &[0, 1, 2, 3],
         5 => &[0, 2, 1, 3, 4],
         6 => &[0, 2, 1, 5, 3, 4],
+        7 => &[0, 2, 1, 6, 5, 3, 4],
+        8 => &[0, 2, 1, 7, 5, 6, 3, 4],
         _ => panic!("no test layout for {channels} channels"),
     }
 }

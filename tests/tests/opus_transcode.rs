@@ -1,6 +1,6 @@
 //! Ogg Opus as exact-length, seekable PCM renditions: the transcoder on files made by `opusenc`
-//! (mono, stereo, 5.1 in mapping family 1, SILK speech, a chained file), and the real server
-//! probing, listing and serving them, one of them named `.ogg`.
+//! (mono, stereo, 5.1 and 7.1 in mapping family 1, SILK speech, a chained file), and the real
+//! server probing, listing and serving them, one of them named `.ogg`.
 //!
 //! The reference is Rill's own linear decode (`OpusFile` over libopus, rounded to 16 bits as
 //! the renditions promise), checked here first against libopusfile (`opusdec --float --rate
@@ -26,7 +26,7 @@ use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Player, Renderer};
 use rill_tests::rendition::{assert_seek_close, read_to_end, spans, to_wav_order, whole};
 
-/// The test files: mono, stereo, 5.1 (family 1), SILK speech, and a two-link chain.
+/// The test files: mono, stereo, 5.1 and 7.1 (family 1), SILK speech, and a two-link chain.
 fn specs() -> Vec<Spec> {
     use Signal::{Music, Speech};
     let mut chained = Spec::new(Music, 2, &["--bitrate", "96"]);
@@ -36,17 +36,20 @@ fn specs() -> Vec<Spec> {
         Spec::new(Music, 1, &["--bitrate", "64"]),
         Spec::new(Music, 2, &["--bitrate", "128"]),
         Spec::new(Music, 6, &["--bitrate", "256"]),
+        Spec::new(Music, 8, &["--bitrate", "320"]),
         Spec::new(Speech, 2, &["--bitrate", "32", "--speech"]),
         chained,
     ]
 }
 
-/// The whole rendition of `spec` in `container`, from [`checked_decode`].
-fn reference(spec: &Spec, container: Container) -> (Layout, Vec<u8>) {
-    let pcm = checked_decode(spec);
+/// The whole L16 and WAV renditions of `spec`, from [`checked_decode`].
+fn references(spec: &Spec) -> [(Layout, Vec<u8>); 2] {
+    let pcm = to_wav_order(&checked_decode(spec), spec.channels);
     let frames = (pcm.len() / usize::from(spec.channels)) as u64;
-    let layout = Layout::new(container, 48_000, spec.channels, frames).unwrap();
-    (layout, whole(layout, to_wav_order(&pcm, spec.channels)))
+    [Container::L16, Container::Wav].map(|container| {
+        let layout = Layout::new(container, 48_000, spec.channels, frames).unwrap();
+        (layout, whole(layout, pcm.iter().copied()))
+    })
 }
 
 /// Opens `file` as the server does, lending it libopus.
@@ -65,9 +68,8 @@ fn every_range_of_an_opus_rendition_lands_on_its_sample() {
     let mut rng = Rng::new(13);
     for spec in specs() {
         let file = spec.bytes();
-        for container in [Container::L16, Container::Wav] {
-            let (layout, whole) = reference(&spec, container);
-            let what = format!("{} {container}", spec.name());
+        for (layout, whole) in references(&spec) {
+            let what = format!("{} {}", spec.name(), layout.container);
             let all = produce(&file, layout, 0, layout.total_len(), &mut rng);
             assert!(all == whole, "{what}: the whole rendition is the linear decode");
             for (first, len) in spans(&mut rng, layout, 10, true) {
@@ -159,10 +161,10 @@ fn the_server_serves_opus_as_seekable_pcm() {
             let ogg = if *ext == "opus" { ".opus" } else { ".ogg" };
             let original = item.res.iter().find(|r| r.url.ends_with(ogg)).expect(name);
             assert_eq!(original.mime(), Some("audio/ogg"), "{name}");
-            for container in [Container::L16, Container::Wav] {
-                let (layout, whole) = reference(spec, container);
-                let what = format!("{name}.{}", container.extension());
-                let res = item.res.iter().find(|r| r.url.ends_with(container.extension()));
+            for (layout, whole) in references(spec) {
+                let ext = layout.container.extension();
+                let what = format!("{name}.{ext}");
+                let res = item.res.iter().find(|r| r.url.ends_with(ext));
                 let res = res.expect(&what);
                 assert_eq!(res.size, Some(layout.total_len()), "{what}: size");
                 let ms = layout.frames * 1000 / 48_000;

@@ -15,7 +15,7 @@
 //! file named `.oga` is read as the FLAC it is.
 //!
 //! For Ogg Opus (with the `opus` feature: platforms that lend an Opus decoder to renditions),
-//! `opus` reads the page headers only ([`OpusFile`] without decoding): the exact length from
+//! `opus` reads the page headers only (`OpusFile` without decoding): the exact length from
 //! the last granule minus pre-skip at 48 kHz, the channels, and the `OpusTags` comments (read
 //! like Vorbis ones, `METADATA_BLOCK_PICTURE` included). `audio` knows it by its `OpusHead`,
 //! whether the file is named `.opus`, `.ogg` or `.oga`.

@@ -13,7 +13,7 @@ use super::connection::{Config, Connection, Event, Outgoing, Storage, Timeouts};
 use super::{Env, Server, CLIENTS, SUBSCRIPTIONS};
 use crate::gena::{Subscriptions, MAX_NOTIFY};
 use crate::http::request::Limits;
-use crate::library::{FileInfo, FileRef, Library, ObjectId};
+use crate::library::{AudioProps, Details, FileInfo, FileRef, Library, ObjectId};
 use crate::profile::Clients;
 use crate::time::Instant;
 use crate::upnp::description::Device;
@@ -571,4 +571,31 @@ fn long_pages_are_cut_to_the_budget() {
     assert_eq!(cut.matches("&lt;container ").count(), full - 1);
     let number_returned = std::format!("<NumberReturned>{}</NumberReturned>", full - 1);
     assert!(cut.contains(&number_returned), "{cut}");
+}
+
+/// An Opus rendition on a platform that lends no Opus decoder (the default, as on the
+/// firmware) is refused with 500, never a panic, and the file itself is still served.
+#[test]
+fn an_opus_rendition_without_a_decoder_is_refused() {
+    let (mut env, _) = test_env();
+    // The first page of an Ogg Opus file: enough for its bytes to say Opus.
+    let mut opus = b"OggS".to_vec();
+    opus.resize(26, 0);
+    opus.push(19);
+    opus.extend_from_slice(b"OpusHead\x01\x02\x38\x01\x80\xbb\x00\x00\x00\x00\x00");
+    let details = Details {
+        duration_ms: Some(1000),
+        frames: Some(48_000),
+        audio: Some(AudioProps { sample_rate: 48_000, channels: 2, bits_per_sample: 0 }),
+        ..Details::default()
+    };
+    let info = FileInfo { size: opus.len() as u64, mtime: 1 };
+    let id = env.library.insert_file_with(0, "a/x.opus", info, details).unwrap().unwrap();
+    env.files.insert("a/x.opus".into(), opus.clone());
+    let mut input = get(&std::format!("/rill/media/{id}.l16"), "");
+    input.extend(get(&std::format!("/rill/media/{id}.opus"), "Connection: close\r\n"));
+    let r = exchange_with(&env, &input, usize::MAX, 0);
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [500, 200]);
+    assert_eq!(r[1].body, opus);
 }

@@ -13,8 +13,9 @@
 //! and its last page's granule. A link plays the samples whose granule lies in
 //! `[start + pre_skip, end_granule)`: pre-skip dropped at its start, end trim at its end, so
 //! its length is exact without decoding. The output gain of the header is applied to every
-//! sample. Output is always 48 kHz, interleaved in Vorbis channel order (mapping family 1),
-//! like `opusdec --float --rate 48000`.
+//! sample; the `R128_TRACK_GAIN`/`R128_ALBUM_GAIN` tags are not (a player's normalisation
+//! choice, RFC 7845 §5.2.1; libopusfile's default too). Output is always 48 kHz, interleaved
+//! in Vorbis channel order (mapping family 1), like `opusdec --float --rate 48000`.
 //!
 //! [`OpusFile::seek`] lands on the exact sample with RFC 7845's 80 ms pre-roll (§4.6): it
 //! bisects the link's pages for one whose granule is at least 3840 samples before the target,
@@ -81,7 +82,7 @@ pub trait Decoder {
 }
 
 /// A boxed decoder is one: how a platform hands its decoder to code that cannot name its type
-/// (the server's [`crate::transcode::OpusDecoder`]).
+/// (the server's `OpusDecoder`, with the `opus` feature).
 impl<D: Decoder + ?Sized> Decoder for alloc::boxed::Box<D> {
     fn configure(&mut self, head: &Head) -> Result<(), DecoderError> {
         (**self).configure(head)
@@ -489,5 +490,68 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
     fn consume(&mut self, n: usize) {
         self.avail.start = (self.avail.start + n).min(self.avail.end);
         self.next_pos = self.next_pos.saturating_add(n as i64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes in memory, seekable from the start.
+    struct Mem(Vec<u8>, usize);
+
+    impl embedded_io::ErrorType for Mem {
+        type Error = core::convert::Infallible;
+    }
+
+    impl Read for Mem {
+        fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+            let rest = self.0.get(self.1..).unwrap_or_default();
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    impl Seek for Mem {
+        fn seek(&mut self, pos: SeekFrom) -> Result<u64, Self::Error> {
+            if let SeekFrom::Start(p) = pos {
+                self.1 = p as usize;
+            }
+            Ok(self.1 as u64)
+        }
+    }
+
+    /// A first page (header fields zero) whose lacing table has `lacing` entries of 255 and
+    /// whose body starts with `body`.
+    fn page(lacing: usize, body: &[u8]) -> Vec<u8> {
+        let mut p = b"OggS".to_vec();
+        p.resize(26, 0);
+        p.push(lacing as u8);
+        p.extend(core::iter::repeat_n(255, lacing));
+        p.extend_from_slice(body);
+        p
+    }
+
+    #[test]
+    fn the_first_packet_decides_whether_a_file_is_opus() {
+        let is = |bytes: Vec<u8>| {
+            let mut m = Mem(bytes, 5);
+            let r = is_opus(&mut m).unwrap();
+            assert_eq!(m.1, 0, "rewound");
+            r
+        };
+        assert!(is(page(1, b"OpusHead\x01\x02")));
+        assert!(is(page(255, b"OpusHead")));
+        assert!(!is(page(1, b"\x01vorbis\x00\x00")));
+        assert!(!is(page(1, b"\x7FFLAC\x01\x00")));
+        assert!(!is(page(1, b"OpusHea")));
+        assert!(!is(page(255, b"")));
+        assert!(!is(b"fLaC".to_vec()));
+        assert!(!is(Vec::new()));
+        let mut bad = page(1, b"OpusHead");
+        bad[0] = b'X';
+        assert!(!is(bad));
     }
 }

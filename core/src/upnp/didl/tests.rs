@@ -243,11 +243,27 @@ fn players_get_their_order_and_seek_methods() {
     assert!(lg[0].1.starts_with("http-get:*:application/ogg:"), "{}", lg[0].1);
 }
 
-#[test]
-fn players_get_flac_in_their_order() {
+/// The extensions of the `res` URLs `player` is offered for a track `name` with `details`, in
+/// order.
+fn offered_exts(name: &str, details: Details, player: Player) -> Vec<String> {
     let mut lib = Library::new();
     lib.add_root(0, "Music").unwrap();
-    let song = lib.insert_file(0, "s.flac", FileInfo { size: 900_000, mtime: 1 }).unwrap().unwrap();
+    let song = lib.insert_file(0, name, FileInfo { size: 900_000, mtime: 1 }).unwrap().unwrap();
+    lib.set_details(song, details).unwrap();
+    let doc =
+        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.profile());
+    let mut out = String::new();
+    doc.render(&mut out).unwrap();
+    let parsed = roxmltree::Document::parse(&out).unwrap();
+    let item = parsed.root_element().first_element_child().unwrap();
+    item.children()
+        .filter(|n| n.has_tag_name((DIDL, "res")))
+        .map(|r| r.text().unwrap().rsplit('.').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn players_get_flac_in_their_order() {
     let details = Details {
         duration_ms: Some(10_000),
         frames: Some(441_000),
@@ -256,24 +272,7 @@ fn players_get_flac_in_their_order() {
         picture: false,
         aac_profile: None,
     };
-    lib.set_details(song, details).unwrap();
-    let exts = |player: Player| {
-        let doc = Document::new(
-            &lib,
-            Cow::Owned(alloc::vec![song]),
-            Filter::ALL,
-            "h:1",
-            player.profile(),
-        );
-        let mut out = String::new();
-        doc.render(&mut out).unwrap();
-        let parsed = roxmltree::Document::parse(&out).unwrap();
-        let item = parsed.root_element().first_element_child().unwrap();
-        item.children()
-            .filter(|n| n.has_tag_name((DIDL, "res")))
-            .map(|r| r.text().unwrap().rsplit('.').next().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let exts = |player: Player| offered_exts("s.flac", details.clone(), player);
     // PS3, Xbox 360 and unknown players: L16 first, then WAV, then the FLAC.
     for player in [Player::Ps3, Player::Xbox360, Player::Generic] {
         assert_eq!(exts(player), ["l16", "wav", "flac"], "{player:?}");
@@ -285,6 +284,29 @@ fn players_get_flac_in_their_order() {
     for player in [Player::Kodi, Player::Vlc] {
         assert_eq!(exts(player), ["flac", "wav", "l16"], "{player:?}");
     }
+}
+
+#[test]
+fn players_get_opus_in_their_order() {
+    let details = Details {
+        duration_ms: Some(10_000),
+        frames: Some(480_000),
+        audio: Some(AudioProps { sample_rate: 48_000, channels: 2, bits_per_sample: 0 }),
+        ..Details::default()
+    };
+    let exts = |player: Player| offered_exts("s.opus", details.clone(), player);
+    // PS3, Xbox 360, unknown players, and the TVs (no Opus decoder): L16, WAV, the Opus.
+    for player in [Player::Ps3, Player::Xbox360, Player::Generic, Player::Samsung, Player::Lg] {
+        assert_eq!(exts(player), ["l16", "wav", "opus"], "{player:?}");
+    }
+    // Kodi, VLC and BubbleUPnP play Opus: the original first.
+    assert_eq!(exts(Player::BubbleUpnp), ["opus", "l16", "wav"]);
+    for player in [Player::Kodi, Player::Vlc] {
+        assert_eq!(exts(player), ["opus", "wav", "l16"], "{player:?}");
+    }
+    // Without an exact length (a platform that does not probe Opus) only the file is offered.
+    let unprobed = Details { frames: None, ..details };
+    assert_eq!(offered_exts("s.opus", unprobed, Player::Ps3), ["opus"]);
 }
 
 /// A stream outside the LPCM profile: 5.1 at 96 kHz, 960,001 frames (10 s and a frame).
