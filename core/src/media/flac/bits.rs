@@ -126,32 +126,49 @@ impl<'a> Bits<'a> {
 
     /// Reads Rice-coded signed numbers with parameter `k` (at most 31) into every element of
     /// `out`, as [`Bits::rice`] does one at a time: from the cache in one step when it holds the
-    /// whole code, through [`Bits::rice`] otherwise.
+    /// whole code, through [`Bits::rice`] otherwise. The reader's state is kept in locals (in
+    /// registers) across the fast path and written back before the slow one.
     #[inline]
     pub(super) fn rice_block(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
-        for s in out.iter_mut() {
-            if self.count < 32 {
-                self.refill();
+        let data = self.data;
+        let mut rest = out;
+        loop {
+            let (mut cache, mut count, mut next) = (self.cache, self.count, self.next);
+            let mut samples = rest.iter_mut();
+            let mut slow = None;
+            for s in samples.by_ref() {
+                if count < 32 {
+                    if let Some(word) = data.get(next..).and_then(|d| d.first_chunk::<8>()) {
+                        // As `refill`: whole bytes counted, `count < 64` so the shift is in range.
+                        let bytes = (64 - count) / 8;
+                        cache |= u64::from_be_bytes(*word) >> count;
+                        next += bytes as usize;
+                        count += bytes * 8;
+                    }
+                }
+                let lz = cache.leading_zeros();
+                // `lz < 64` (else `len > count`), `k <= 31`: every shift below is under 64.
+                let len = lz + 1 + k;
+                if len > count {
+                    slow = Some(s);
+                    break;
+                }
+                // The stop bit and `k` low bits, the stop bit on top: `2^k + r`.
+                let low = (cache << lz) >> (63 - k);
+                let v = (u64::from(lz) << k) + low - (1u64 << k);
+                if v > u64::from(u32::MAX) {
+                    return Err(Error::Residual);
+                }
+                cache = (cache << lz) << (1 + k);
+                count -= len;
+                let v = v as u32;
+                *s = (v >> 1) as i32 ^ -((v & 1) as i32);
             }
-            let lz = self.cache.leading_zeros();
-            // `lz < 64` (else `len > count`), `k <= 31`: every shift below is under 64.
-            let len = lz + 1 + k;
-            if len > self.count {
-                *s = self.rice(k)?;
-                continue;
-            }
-            // The stop bit and `k` low bits, the stop bit on top: `2^k + r`.
-            let low = (self.cache << lz) >> (63 - k);
-            let v = (u64::from(lz) << k) + low - (1u64 << k);
-            if v > u64::from(u32::MAX) {
-                return Err(Error::Residual);
-            }
-            self.cache = (self.cache << lz) << (1 + k);
-            self.count -= len;
-            let v = v as u32;
-            *s = (v >> 1) as i32 ^ -((v & 1) as i32);
+            (self.cache, self.count, self.next) = (cache, count, next);
+            let Some(s) = slow else { return Ok(()) };
+            *s = self.rice(k)?;
+            rest = samples.into_slice();
         }
-        Ok(())
     }
 
     /// Skips to the next byte boundary.
