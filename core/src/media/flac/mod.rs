@@ -17,8 +17,8 @@
 //!
 //! [`FlacFile::seek`] lands on the exact sample: FLAC frames are independent, so the frame
 //! holding the target is found (between the SEEKTABLE points around it when there is a table,
-//! by bisection over byte offsets with frame sync and CRC checks inside those bounds), decoded,
-//! and the samples before the target dropped. The bytes after a seek are those of a full
+//! by probes over byte offsets, interpolated from the samples at the bounds, with frame sync
+//! and CRC checks inside those bounds), decoded, and the samples before the target dropped. The bytes after a seek are those of a full
 //! decode.
 //!
 //! Memory per stream (heap; [`FlacFile::heap_bytes`] reports it), all allocated at open and
