@@ -1,9 +1,12 @@
 //! The two checksums of a FLAC frame (RFC 9639 §9.1.8, §9.3): CRC-8 over the frame header and
 //! CRC-16 over the whole frame, both MSB-first with initial value 0, table-driven.
 //!
-//! The CRC-16 runs over every byte of every frame, so it takes eight bytes a step ("slicing by
-//! eight": eight 256-entry tables, 4 KiB, computed at compile time), about five times the speed
-//! of the byte-at-a-time table; the tail of fewer than eight bytes goes a byte at a time.
+//! The CRC-16 runs over every byte of every frame, so on hosts it takes eight bytes a step
+//! ("slicing by eight": eight 256-entry tables, 4 KiB, computed at compile time), about five
+//! times the speed of the byte-at-a-time table; the tail of fewer than eight bytes goes a byte
+//! at a time. On bare-metal targets (`target_os = "none"`, the boards, whose 256 KiB of flash
+//! has no 3.5 KiB to spare) it goes a byte at a time with the first table alone (512 B): there
+//! the checksum is a small part of a frame's decoding cost.
 
 /// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07).
 const CRC8: [u8; 256] = {
@@ -22,10 +25,13 @@ const CRC8: [u8; 256] = {
     t
 };
 
+/// Tables of the CRC-16: eight on hosts, one on bare-metal targets (the module's docs).
+const SLICES: usize = if cfg!(target_os = "none") { 1 } else { 8 };
+
 /// CRC-16, polynomial x^16 + x^15 + x^2 + 1 (0x8005): `CRC16[k][b]` is the CRC of byte `b`
 /// followed by `k` zero bytes.
-const CRC16: [[u16; 256]; 8] = {
-    let mut t = [[0u16; 256]; 8];
+const CRC16: [[u16; 256]; SLICES] = {
+    let mut t = [[0u16; 256]; SLICES];
     let mut i = 0;
     while i < 256 {
         let mut c = (i as u16) << 8;
@@ -38,7 +44,7 @@ const CRC16: [[u16; 256]; 8] = {
         i += 1;
     }
     let mut k = 1;
-    while k < 8 {
+    while k < SLICES {
         let mut i = 0;
         while i < 256 {
             let prev = t[k - 1][i];
@@ -55,7 +61,20 @@ pub(super) fn crc8(data: &[u8]) -> u8 {
     data.iter().fold(0u8, |c, &b| CRC8[usize::from(c ^ b)])
 }
 
+/// The CRC-16 of `data`, a byte at a time.
+fn crc16_bytewise(c: u16, data: &[u8]) -> u16 {
+    let [t0, ..] = &CRC16;
+    data.iter().fold(c, |c, &b| (c << 8) ^ t0[usize::from((c >> 8) as u8 ^ b)])
+}
+
 /// The CRC-16 of `data`.
+#[cfg(target_os = "none")]
+pub(super) fn crc16(data: &[u8]) -> u16 {
+    crc16_bytewise(0, data)
+}
+
+/// The CRC-16 of `data`, eight bytes a step.
+#[cfg(not(target_os = "none"))]
 pub(super) fn crc16(data: &[u8]) -> u16 {
     let [t0, t1, t2, t3, t4, t5, t6, t7] = &CRC16;
     let mut chunks = data.chunks_exact(8);
@@ -73,7 +92,7 @@ pub(super) fn crc16(data: &[u8]) -> u16 {
                 ^ t0[usize::from(b7)];
         }
     }
-    chunks.remainder().iter().fold(c, |c, &b| (c << 8) ^ t0[usize::from((c >> 8) as u8 ^ b)])
+    crc16_bytewise(c, chunks.remainder())
 }
 
 #[cfg(test)]
@@ -91,9 +110,7 @@ mod tests {
     #[test]
     fn sliced_matches_bytewise() {
         let data: [u8; 61] = core::array::from_fn(|i| (i as u8).wrapping_mul(73) ^ 0x5A);
-        let bytewise = |d: &[u8]| {
-            d.iter().fold(0u16, |c, &b| (c << 8) ^ CRC16[0][usize::from((c >> 8) as u8 ^ b)])
-        };
+        let bytewise = |d: &[u8]| crc16_bytewise(0, d);
         for start in 0..9 {
             for end in start..data.len() {
                 assert_eq!(crc16(&data[start..end]), bytewise(&data[start..end]));
