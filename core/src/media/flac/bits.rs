@@ -2,7 +2,10 @@
 //!
 //! Reads past the end of the slice return [`Error::Truncated`]: a frame in a buffer that does
 //! not hold all of it yet is told apart from a damaged one. Bits are served from a 64-bit
-//! cache refilled a byte at a time, so no read indexes the slice directly.
+//! cache, refilled eight bytes at a time (one big-endian load) while eight remain and a byte
+//! at a time near the end, so no read indexes the slice directly. Rice partitions, most of a
+//! frame's bits, are decoded by [`Bits::rice_block`], which takes a whole residual from the
+//! cache at once (a leading-zero count for the unary quotient) whenever it holds all of it.
 
 use super::Error;
 
@@ -11,7 +14,9 @@ pub(super) struct Bits<'a> {
     data: &'a [u8],
     /// Next byte of `data` to load into the cache.
     next: usize,
-    /// Unread bits, left-aligned; the bits below `count` are zero.
+    /// Unread bits, left-aligned. The bits below `count` are zero or the bits that follow in
+    /// `data` (a whole-word refill loads part of a byte it does not count yet; the next refill
+    /// ORs the same bits into the same place).
     cache: u64,
     /// Unread bits in the cache.
     count: u32,
@@ -23,7 +28,18 @@ impl<'a> Bits<'a> {
         Bits { data, next: 0, cache: 0, count: 0 }
     }
 
+    /// Tops the cache up to at least 57 bits, or to the end of `data`.
+    #[inline]
     fn refill(&mut self) {
+        if let Some(word) = self.data.get(self.next..).and_then(|d| d.first_chunk::<8>()) {
+            // `count < 64` here (callers refill only a cache short of bits), so the shift is
+            // in range; whole bytes are counted, the part of the next byte is not.
+            let bytes = (64 - self.count) / 8;
+            self.cache |= u64::from_be_bytes(*word) >> self.count;
+            self.next += bytes as usize;
+            self.count += bytes * 8;
+            return;
+        }
         while self.count <= 56 {
             let Some(&b) = self.data.get(self.next) else { return };
             self.cache |= u64::from(b) << (56 - self.count);
@@ -108,6 +124,53 @@ impl<'a> Bits<'a> {
         Ok((v >> 1) as i32 ^ -((v & 1) as i32))
     }
 
+    /// Reads Rice-coded signed numbers with parameter `k` (at most 31) into every element of
+    /// `out`, as [`Bits::rice`] does one at a time: from the cache in one step when it holds the
+    /// whole code, through [`Bits::rice`] otherwise. The reader's state is kept in locals (in
+    /// registers) across the fast path and written back before the slow one.
+    #[inline]
+    pub(super) fn rice_block(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
+        let data = self.data;
+        let mut rest = out;
+        loop {
+            let (mut cache, mut count, mut next) = (self.cache, self.count, self.next);
+            let mut samples = rest.iter_mut();
+            let mut slow = None;
+            for s in samples.by_ref() {
+                if count < 32 {
+                    if let Some(word) = data.get(next..).and_then(|d| d.first_chunk::<8>()) {
+                        // As `refill`: whole bytes counted, `count < 64` so the shift is in range.
+                        let bytes = (64 - count) / 8;
+                        cache |= u64::from_be_bytes(*word) >> count;
+                        next += bytes as usize;
+                        count += bytes * 8;
+                    }
+                }
+                let lz = cache.leading_zeros();
+                // `lz < 64` (else `len > count`), `k <= 31`: every shift below is under 64.
+                let len = lz + 1 + k;
+                if len > count {
+                    slow = Some(s);
+                    break;
+                }
+                // The stop bit and `k` low bits, the stop bit on top: `2^k + r`.
+                let low = (cache << lz) >> (63 - k);
+                let v = (u64::from(lz) << k) + low - (1u64 << k);
+                if v > u64::from(u32::MAX) {
+                    return Err(Error::Residual);
+                }
+                cache = (cache << lz) << (1 + k);
+                count -= len;
+                let v = v as u32;
+                *s = (v >> 1) as i32 ^ -((v & 1) as i32);
+            }
+            (self.cache, self.count, self.next) = (cache, count, next);
+            let Some(s) = slow else { return Ok(()) };
+            *s = self.rice(k)?;
+            rest = samples.into_slice();
+        }
+    }
+
     /// Skips to the next byte boundary.
     pub(super) fn align(&mut self) {
         let drop = self.count % 8;
@@ -137,5 +200,43 @@ mod tests {
         // Seven zeros left of 0x80, seven more of 0x01, then its one: 14 folds to 7.
         assert_eq!(b.rice(0), Ok(7));
         assert_eq!(b.read(32), Err(Error::Truncated));
+    }
+
+    /// `rice_block` decodes as `rice` does one value at a time, on the fast path (codes wholly
+    /// in the cache), across refills, and at the end of the data.
+    #[test]
+    fn rice_block_matches_rice() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut data = [0u8; 700];
+        for (i, b) in data.iter_mut().enumerate() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Runs of zero bytes make long unary quotients.
+            *b = if i % 97 < 5 { 0 } else { x as u8 };
+        }
+        for k in [0, 1, 4, 9, 14, 20, 31] {
+            for skip in [0, 3, 13] {
+                let mut one = Bits::new(&data);
+                let mut block = Bits::new(&data);
+                assert_eq!(one.read(skip), block.read(skip));
+                let mut want = [0i32; 64];
+                let mut got = [0i32; 64];
+                loop {
+                    let w: Result<(), Error> = want.iter_mut().try_for_each(|s| {
+                        *s = one.rice(k)?;
+                        Ok(())
+                    });
+                    let g = block.rice_block(k, &mut got);
+                    assert_eq!(w, g, "k {k}");
+                    if w.is_err() {
+                        break;
+                    }
+                    assert_eq!(want, got, "k {k}");
+                    assert_eq!(one.byte_pos(), block.byte_pos());
+                    assert_eq!(one.read(7), block.read(7));
+                }
+            }
+        }
     }
 }

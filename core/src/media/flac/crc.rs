@@ -1,5 +1,12 @@
 //! The two checksums of a FLAC frame (RFC 9639 §9.1.8, §9.3): CRC-8 over the frame header and
 //! CRC-16 over the whole frame, both MSB-first with initial value 0, table-driven.
+//!
+//! The CRC-16 runs over every byte of every frame, so on hosts it takes eight bytes a step
+//! ("slicing by eight": eight 256-entry tables, 4 KiB, computed at compile time), about five
+//! times the speed of the byte-at-a-time table; the tail of fewer than eight bytes goes a byte
+//! at a time. On bare-metal targets (`target_os = "none"`, the boards, whose 256 KiB of flash
+//! has no 3.5 KiB to spare) it goes a byte at a time with the first table alone (512 B): there
+//! the checksum is a small part of a frame's decoding cost.
 
 /// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07).
 const CRC8: [u8; 256] = {
@@ -18,9 +25,13 @@ const CRC8: [u8; 256] = {
     t
 };
 
-/// CRC-16, polynomial x^16 + x^15 + x^2 + 1 (0x8005).
-const CRC16: [u16; 256] = {
-    let mut t = [0u16; 256];
+/// Tables of the CRC-16: eight on hosts, one on bare-metal targets (the module's docs).
+const SLICES: usize = if cfg!(target_os = "none") { 1 } else { 8 };
+
+/// CRC-16, polynomial x^16 + x^15 + x^2 + 1 (0x8005): `CRC16[k][b]` is the CRC of byte `b`
+/// followed by `k` zero bytes.
+const CRC16: [[u16; 256]; SLICES] = {
+    let mut t = [[0u16; 256]; SLICES];
     let mut i = 0;
     while i < 256 {
         let mut c = (i as u16) << 8;
@@ -29,8 +40,18 @@ const CRC16: [u16; 256] = {
             c = if c & 0x8000 != 0 { (c << 1) ^ 0x8005 } else { c << 1 };
             b += 1;
         }
-        t[i] = c;
+        t[0][i] = c;
         i += 1;
+    }
+    let mut k = 1;
+    while k < SLICES {
+        let mut i = 0;
+        while i < 256 {
+            let prev = t[k - 1][i];
+            t[k][i] = (prev << 8) ^ t[0][(prev >> 8) as usize];
+            i += 1;
+        }
+        k += 1;
     }
     t
 };
@@ -40,9 +61,38 @@ pub(super) fn crc8(data: &[u8]) -> u8 {
     data.iter().fold(0u8, |c, &b| CRC8[usize::from(c ^ b)])
 }
 
+/// The CRC-16 of `data`, a byte at a time.
+fn crc16_bytewise(c: u16, data: &[u8]) -> u16 {
+    let [t0, ..] = &CRC16;
+    data.iter().fold(c, |c, &b| (c << 8) ^ t0[usize::from((c >> 8) as u8 ^ b)])
+}
+
 /// The CRC-16 of `data`.
+#[cfg(target_os = "none")]
 pub(super) fn crc16(data: &[u8]) -> u16 {
-    data.iter().fold(0u16, |c, &b| (c << 8) ^ CRC16[usize::from((c >> 8) as u8 ^ b)])
+    crc16_bytewise(0, data)
+}
+
+/// The CRC-16 of `data`, eight bytes a step.
+#[cfg(not(target_os = "none"))]
+pub(super) fn crc16(data: &[u8]) -> u16 {
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = &CRC16;
+    let mut chunks = data.chunks_exact(8);
+    let mut c = 0u16;
+    for chunk in chunks.by_ref() {
+        if let &[b0, b1, b2, b3, b4, b5, b6, b7] = chunk {
+            let [h, l] = (c ^ u16::from_be_bytes([b0, b1])).to_be_bytes();
+            c = t7[usize::from(h)]
+                ^ t6[usize::from(l)]
+                ^ t5[usize::from(b2)]
+                ^ t4[usize::from(b3)]
+                ^ t3[usize::from(b4)]
+                ^ t2[usize::from(b5)]
+                ^ t1[usize::from(b6)]
+                ^ t0[usize::from(b7)];
+        }
+    }
+    crc16_bytewise(c, chunks.remainder())
 }
 
 #[cfg(test)]
@@ -54,5 +104,17 @@ mod tests {
         // The standard check values of CRC-8/SMBUS and CRC-16/UMTS (= BUYPASS) over "123456789".
         assert_eq!(crc8(b"123456789"), 0xF4);
         assert_eq!(crc16(b"123456789"), 0xFEE8);
+    }
+
+    /// Eight bytes a step give the byte-at-a-time CRC, at every length and alignment.
+    #[test]
+    fn sliced_matches_bytewise() {
+        let data: [u8; 61] = core::array::from_fn(|i| (i as u8).wrapping_mul(73) ^ 0x5A);
+        let bytewise = |d: &[u8]| crc16_bytewise(0, d);
+        for start in 0..9 {
+            for end in start..data.len() {
+                assert_eq!(crc16(&data[start..end]), bytewise(&data[start..end]));
+            }
+        }
     }
 }

@@ -58,10 +58,12 @@ impl Pcm {
         self.len = 0;
     }
 
-    /// Sample `i` of channel `ch` of the last frame (0 outside it).
+    /// Samples `range` of channel `ch` of the last frame (empty outside it).
     #[inline]
-    pub(super) fn get(&self, ch: usize, i: usize) -> i32 {
-        self.samples.get(ch * self.stride + i).copied().unwrap_or(0)
+    pub(super) fn samples(&self, ch: usize, range: core::ops::Range<usize>) -> &[i32] {
+        let at = ch * self.stride;
+        let range = range.start.min(self.len)..range.end.min(self.len);
+        self.samples.get(at + range.start..at + range.end).unwrap_or_default()
     }
 
     /// Plane `ch`, the first `n` samples.
@@ -107,7 +109,7 @@ pub(super) fn decode(
         return Err(Error::FrameCrc);
     }
     if h.assignment != Assignment::Independent {
-        decorrelate(pcm, h.assignment, n, h.bits == 32)?;
+        decorrelate(pcm, h.assignment, n, h.bits)?;
     }
     pcm.len = n;
     Ok((h, end + 2))
@@ -115,7 +117,8 @@ pub(super) fn decode(
 
 /// Undoes stereo decorrelation (§4.2) on planes 0 and 1; with `wide`, the side channel is in
 /// the 33-bit plane.
-fn decorrelate(pcm: &mut Pcm, a: Assignment, n: usize, wide: bool) -> Result<(), Error> {
+fn decorrelate(pcm: &mut Pcm, a: Assignment, n: usize, pcm_bits: u32) -> Result<(), Error> {
+    let wide = pcm_bits == 32;
     let side = if wide { Some(pcm.wide.get(..n).ok_or(Error::Mismatch)?) } else { None };
     let (c0, c1) = {
         let (a, b) = pcm.samples.split_at_mut(pcm.stride);
@@ -123,10 +126,26 @@ fn decorrelate(pcm: &mut Pcm, a: Assignment, n: usize, wide: bool) -> Result<(),
     };
     match side {
         Some(side) => stereo(a, c0, c1, |_, i| side.get(i).copied().unwrap_or(0)),
+        // Up to 30 bits, mid + side fits an `i32`.
+        None if pcm_bits <= 30 => stereo_narrow(a, c0, c1),
         None if a == Assignment::SideRight => stereo(a, c0, c1, |x, _| x.0),
         None => stereo(a, c0, c1, |x, _| x.1),
     }
     Ok(())
+}
+
+/// [`stereo`] in `i32` arithmetic, for samples of at most 30 bits (the side channel 31, and
+/// `mid * 2 + side` 32).
+fn stereo_narrow(a: Assignment, c0: &mut [i32], c1: &mut [i32]) {
+    let pairs = c0.iter_mut().zip(c1.iter_mut());
+    match a {
+        Assignment::LeftSide => pairs.for_each(|(l, s)| *s = l.wrapping_sub(*s)),
+        Assignment::SideRight => pairs.for_each(|(s, r)| *s = s.wrapping_add(*r)),
+        _ => pairs.for_each(|(m, s)| {
+            let mid = m.wrapping_shl(1) | (*s & 1);
+            (*m, *s) = (mid.wrapping_add(*s) >> 1, mid.wrapping_sub(*s) >> 1);
+        }),
+    }
 }
 
 /// Rebuilds left and right in `c0`, `c1` from the coded pair, the side sample given by `side`

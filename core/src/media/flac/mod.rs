@@ -5,7 +5,7 @@
 //! verbatim, fixed and LPC subframes, Rice residuals), `frame` (a whole frame with stereo
 //! decorrelation and its CRC-16) and [`metadata`] (STREAMINFO, SEEKTABLE). Every format of
 //! RFC 9639 is decoded: 4 to 32 bits, 1 to 8 channels, every channel assignment, LPC up to
-//! order 32 (accumulated in `i64`), both Rice methods, escaped partitions, wasted bits, fixed
+//! order 32 (accumulated in `i32` where no sum can overflow, else in `i64`), both Rice methods, escaped partitions, wasted bits, fixed
 //! and variable block sizes, uncommon block sizes and rates, and the codes that refer to
 //! STREAMINFO.
 //!
@@ -17,18 +17,25 @@
 //!
 //! [`FlacFile::seek`] lands on the exact sample: FLAC frames are independent, so the frame
 //! holding the target is found (between the SEEKTABLE points around it when there is a table,
-//! by bisection over byte offsets with frame sync and CRC checks inside those bounds), decoded,
-//! and the samples before the target dropped. The bytes after a seek are those of a full
+//! by probes over byte offsets, interpolated from the samples at the bounds, with frame sync
+//! and CRC checks inside those bounds), decoded, and the samples before the target dropped. The bytes after a seek are those of a full
 //! decode.
 //!
-//! Memory per stream, all allocated at open and checked against the budget of
-//! [`FlacFile::open_with_budget`]: the samples of one frame (`max_block × channels × 4`
-//! bytes, `+ max_block × 8` for 32-bit stereo), the input buffer (native: up to the largest
-//! frame STREAMINFO's block size, channels and depth allow; Ogg: the demuxer's page buffer and
-//! a packet buffer of that size), the seek table (16 bytes a point) and the Vorbis comment
-//! block. For 16-bit stereo with 4096-sample blocks that is about 32 KiB of samples and an
-//! input buffer of twice the largest frame (typically 16-32 KiB).
-
+//! Memory per stream (heap; [`FlacFile::heap_bytes`] reports it), all allocated at open and
+//! checked against the budget of [`FlacFile::open_with_budget`]:
+//!
+//! - the samples of one frame: `max_block × channels × 4` bytes, `+ max_block × 8` for 32-bit
+//!   stereo (the 33-bit side channel);
+//! - the input buffer. Native: twice STREAMINFO's largest frame (16 KiB when STREAMINFO does
+//!   not say), grown by doubling only if a frame does not fit, never past the largest frame the
+//!   block size, channels and depth allow (`max_block × channels × (bits + 1) / 8` and the
+//!   headers). Ogg: the demuxer's page buffer and a packet buffer of that size;
+//! - the seek table (16 bytes a point) and the VORBIS_COMMENT block as stored.
+//!
+//! For 16-bit stereo with 4096-sample blocks that is 32 KiB of samples and an input buffer of
+//! about 2 × 9 KiB (`flac -5`): 49 KiB in all; for 24-bit 96 kHz stereo (`flac -8`), 32 KiB
+//! and about 2 × 13 KiB: 57 KiB. `tests/flac_heap.rs` measures it with a counting allocator.
+//! The decoder's tables (CRC, 4.5 KiB) are static.
 mod bits;
 mod crc;
 mod frame;
@@ -474,10 +481,21 @@ impl<R: Read + Seek> FlacFile<R> {
             return Err(Error::BufferTooSmall);
         }
         let bits = self.info.bits;
-        let start = self.avail.start;
-        for (f, frame) in out.chunks_exact_mut(channels).take(frames).enumerate() {
-            for (c, o) in frame.iter_mut().enumerate() {
-                *o = conv(self.pcm.get(c, start + f), bits);
+        let span = self.avail.start..self.avail.start + frames;
+        let out = out.get_mut(..frames * channels).unwrap_or_default();
+        if channels == 2 {
+            let (left, right) = (self.pcm.samples(0, span.clone()), self.pcm.samples(1, span));
+            for ((o, &l), &r) in out.chunks_exact_mut(2).zip(left).zip(right) {
+                if let [a, b] = o {
+                    (*a, *b) = (conv(l, bits), conv(r, bits));
+                }
+            }
+        } else {
+            for c in 0..channels {
+                let plane = self.pcm.samples(c, span.clone());
+                for (o, &s) in out.iter_mut().skip(c).step_by(channels).zip(plane) {
+                    *o = conv(s, bits);
+                }
             }
         }
         self.avail.start += frames;

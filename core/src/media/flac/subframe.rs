@@ -3,10 +3,20 @@
 //! Rice-coded residual (both methods, escaped partitions), with wasted bits shifted back.
 //!
 //! Samples are decoded into `i32`, or into `i64` for the one case that needs it: the side
-//! channel of a 32-bit stereo frame, 33 bits wide. Predictions always accumulate in `i64`
-//! (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44 bits). Arithmetic
-//! on decoded values wraps, so a damaged stream yields wrong samples, never a panic; the
-//! frame's CRC-16 then rejects it.
+//! channel of a 32-bit stereo frame, 33 bits wide. Arithmetic on decoded values wraps, so a
+//! damaged stream yields wrong samples, never a panic; the frame's CRC-16 then rejects it.
+//!
+//! Speed: `i32` planes (every stream but the 33-bit side channel) take the fast paths of
+//! [`Sample`]: Rice partitions decoded by [`Bits::rice_block`], and predictors restored by
+//! loops specialised per order (a const generic for LPC orders 1 to 12, the orders `flac` -0
+//! to -8 use), their history in registers. A linear prediction accumulates in `i32` when no
+//! sum can overflow: with `bps`-bit samples, `precision`-bit coefficients and `order` terms
+//! each term is below `2^(bps + precision - 2)` in magnitude, so the sum is below
+//! `2^(bps + precision - 2 + ceil(log2 order))`, which fits when `bps + precision +
+//! ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit streams, 32-bit ones)
+//! accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44
+//! bits). A fixed predictor of order `n` sums at most `2^n` times the largest sample, so it
+//! runs in `i32` when `bps + order <= 32`.
 
 use super::bits::Bits;
 use super::Error;
@@ -17,6 +27,29 @@ pub(super) trait Sample: Copy {
     fn from_i64(v: i64) -> Self;
     /// The value, sign-extended.
     fn to_i64(self) -> i64;
+
+    /// Reads a Rice partition with parameter `k` into `part`.
+    #[inline]
+    fn rice(bits: &mut Bits<'_>, k: u32, part: &mut [Self]) -> Result<(), Error> {
+        for s in part.iter_mut() {
+            *s = Self::from_i64(i64::from(bits.rice(k)?));
+        }
+        Ok(())
+    }
+
+    /// Restores a fixed predictor of `order` (1 to 4) over `out`, whose first `order` samples
+    /// are the warm-up and the rest residuals; samples are `bps` bits wide.
+    #[inline]
+    fn fixed(order: usize, _bps: u32, out: &mut [Self]) {
+        fixed_wide(order, out);
+    }
+
+    /// Restores a linear predictor: `coefs` (oldest first, `precision` bits each), `shift`,
+    /// over `out` as for [`Sample::fixed`].
+    #[inline]
+    fn lpc(coefs: &[i32], _precision: u32, shift: u32, _bps: u32, out: &mut [Self]) {
+        lpc_any::<Self>(coefs, shift, out);
+    }
 }
 
 impl Sample for i32 {
@@ -28,6 +61,28 @@ impl Sample for i32 {
     fn to_i64(self) -> i64 {
         i64::from(self)
     }
+    #[inline]
+    fn rice(bits: &mut Bits<'_>, k: u32, part: &mut [i32]) -> Result<(), Error> {
+        bits.rice_block(k, part)
+    }
+    #[inline]
+    fn fixed(order: usize, bps: u32, out: &mut [i32]) {
+        if bps + order as u32 <= 32 {
+            fixed_narrow(order, out);
+        } else {
+            fixed_wide(order, out);
+        }
+    }
+    #[inline]
+    fn lpc(coefs: &[i32], precision: u32, shift: u32, bps: u32, out: &mut [i32]) {
+        // ceil(log2(order)) for order 1..=32.
+        let order_bits = usize::BITS - coefs.len().saturating_sub(1).leading_zeros();
+        if bps + precision + order_bits <= 32 {
+            lpc_dispatch::<i32>(coefs, shift, out);
+        } else {
+            lpc_dispatch::<i64>(coefs, shift, out);
+        }
+    }
 }
 
 impl Sample for i64 {
@@ -38,6 +93,141 @@ impl Sample for i64 {
     #[inline]
     fn to_i64(self) -> i64 {
         self
+    }
+}
+
+/// An accumulator for linear prediction over `i32` samples: `i32` where the sums provably fit
+/// (see the module docs), `i64` otherwise.
+trait Acc: Copy {
+    const ZERO: Self;
+    /// `self + c * s`, wrapping.
+    fn mul_add(self, c: i32, s: i32) -> Self;
+    /// `residual + (self >> shift)`, truncated to 32 bits.
+    fn restore(self, shift: u32, residual: i32) -> i32;
+}
+
+impl Acc for i32 {
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn mul_add(self, c: i32, s: i32) -> Self {
+        self.wrapping_add(c.wrapping_mul(s))
+    }
+    #[inline(always)]
+    fn restore(self, shift: u32, residual: i32) -> i32 {
+        residual.wrapping_add(self.wrapping_shr(shift))
+    }
+}
+
+impl Acc for i64 {
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn mul_add(self, c: i32, s: i32) -> Self {
+        self.wrapping_add(i64::from(c).wrapping_mul(i64::from(s)))
+    }
+    #[inline(always)]
+    fn restore(self, shift: u32, residual: i32) -> i32 {
+        residual.wrapping_add(self.wrapping_shr(shift) as i32)
+    }
+}
+
+/// Runs the LPC loop specialised for `coefs.len()` (1 to 12), or the general one.
+#[inline]
+fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
+    macro_rules! orders {
+        ($($n:literal)*) => {
+            match coefs.len() {
+                $($n => if let Some(c) = coefs.first_chunk::<$n>() {
+                    return lpc_order::<A, $n>(c, shift, out);
+                },)*
+                _ => {}
+            }
+        };
+    }
+    orders!(1 2 3 4 5 6 7 8 9 10 11 12);
+    lpc_narrow_any::<A>(coefs, shift, out);
+}
+
+/// The LPC loop for order `N`: coefficients and window are arrays, so the sum unrolls.
+#[inline(always)]
+fn lpc_order<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i32]) {
+    let mut i = 0;
+    while let Some((history, [s, ..])) =
+        out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<N>())
+    {
+        let sum = history.iter().zip(coefs.iter()).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
+        *s = sum.restore(shift, *s);
+        i += 1;
+    }
+}
+
+/// The LPC loop for any order, `i32` samples.
+fn lpc_narrow_any<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
+    let order = coefs.len();
+    for i in order..out.len() {
+        let Some((s, history)) = out.get_mut(i - order..=i).and_then(|w| w.split_last_mut()) else {
+            return;
+        };
+        let sum = history.iter().zip(coefs.iter()).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
+        *s = sum.restore(shift, *s);
+    }
+}
+
+/// The LPC loop for any order and sample type, accumulated in `i64` (the 33-bit side channel).
+fn lpc_any<S: Sample>(coefs: &[i32], shift: u32, out: &mut [S]) {
+    let order = coefs.len();
+    for i in order..out.len() {
+        let Some((s, history)) = out.get_mut(i - order..=i).and_then(|w| w.split_last_mut()) else {
+            return;
+        };
+        let sum = history
+            .iter()
+            .zip(coefs.iter())
+            .fold(0i64, |acc, (h, &c)| acc.wrapping_add(i64::from(c).wrapping_mul(h.to_i64())));
+        *s = S::from_i64(s.to_i64().wrapping_add(sum >> shift));
+    }
+}
+
+/// Fixed predictors in `i32` (callers check `bps + order <= 32`), the history in locals.
+fn fixed_narrow(order: usize, out: &mut [i32]) {
+    match (order, out) {
+        (1, [a, rest @ ..]) => {
+            let mut a = *a;
+            for s in rest {
+                a = s.wrapping_add(a);
+                *s = a;
+            }
+        }
+        (2, [b, a, rest @ ..]) => {
+            let (mut a, mut b) = (*a, *b);
+            for s in rest {
+                let v = s.wrapping_add(a.wrapping_mul(2).wrapping_sub(b));
+                (a, b) = (v, a);
+                *s = v;
+            }
+        }
+        (3, [c, b, a, rest @ ..]) => {
+            let (mut a, mut b, mut c) = (*a, *b, *c);
+            for s in rest {
+                let p = a.wrapping_sub(b).wrapping_mul(3).wrapping_add(c);
+                let v = s.wrapping_add(p);
+                (a, b, c) = (v, a, b);
+                *s = v;
+            }
+        }
+        (4, [d, c, b, a, rest @ ..]) => {
+            let (mut a, mut b, mut c, mut d) = (*a, *b, *c, *d);
+            for s in rest {
+                let p = a
+                    .wrapping_add(c)
+                    .wrapping_mul(4)
+                    .wrapping_sub(b.wrapping_mul(6))
+                    .wrapping_sub(d);
+                let v = s.wrapping_add(p);
+                (a, b, c, d) = (v, a, b, c);
+                *s = v;
+            }
+        }
+        _ => {}
     }
 }
 
@@ -101,6 +291,12 @@ fn fixed<S: Sample>(
 ) -> Result<(), Error> {
     warm_up(bits, bps, order, out)?;
     residual(bits, order, out)?;
+    S::fixed(order, bps, out);
+    Ok(())
+}
+
+/// Fixed predictors in `i64`, for any sample type.
+fn fixed_wide<S: Sample>(order: usize, out: &mut [S]) {
     // `i` runs over order..len, so every index below is in bounds.
     let n = out.len();
     let at = |out: &[S], i: usize| out[i].to_i64();
@@ -134,7 +330,6 @@ fn fixed<S: Sample>(
         }
         _ => {}
     }
-    Ok(())
 }
 
 /// A linear predictor subframe (§9.2.6).
@@ -149,21 +344,13 @@ fn lpc<S: Sample>(bits: &mut Bits<'_>, bps: u32, order: usize, out: &mut [S]) ->
         return Err(Error::Subframe);
     }
     // Coefficients oldest first, so `coefs[j]` multiplies `out[i - order + j]`.
-    let mut coefs = [0i64; MAX_LPC_ORDER];
+    let mut coefs = [0i32; MAX_LPC_ORDER];
     let coefs = coefs.get_mut(..order).ok_or(Error::Subframe)?;
     for c in coefs.iter_mut().rev() {
-        *c = bits.read_signed(precision)?;
+        *c = bits.read_signed(precision)? as i32;
     }
     residual(bits, order, out)?;
-    for i in order..out.len() {
-        // `order <= i < len`: the window is in bounds.
-        let history = &out[i - order..i];
-        let sum = history
-            .iter()
-            .zip(coefs.iter())
-            .fold(0i64, |acc, (s, c)| acc.wrapping_add(c.wrapping_mul(s.to_i64())));
-        out[i] = S::from_i64(out[i].to_i64().wrapping_add(sum >> shift));
-    }
+    S::lpc(coefs, precision, shift as u32, bps, out);
     Ok(())
 }
 
@@ -191,9 +378,7 @@ fn residual<S: Sample>(bits: &mut Bits<'_>, order: usize, out: &mut [S]) -> Resu
                 *s = S::from_i64(bits.read_signed(width)?);
             }
         } else {
-            for s in part.iter_mut() {
-                *s = S::from_i64(i64::from(bits.rice(k)?));
-            }
+            S::rice(bits, k, part)?;
         }
         start = end;
     }
