@@ -4,7 +4,7 @@
 # high-water of the appliance while it serves the end-to-end scenario (two concurrent streams),
 # and the time to first byte after a seek over the network, in guest instructions.
 # Usage: bench/firmware.sh [sizes] [decode] [heap] [ttfb]     (all four without arguments)
-#        (needs qemu-system-arm, dnsmasq, oggenc; the network parts run under unshare -rn, and
+#        (needs qemu-system-arm, dnsmasq, oggenc, flac; the network parts run under unshare -rn, and
 #        their traffic stays in that namespace)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,8 @@ if want sizes; then
     done
 fi
 
-# The card of the decode and TTFB figures: 10 s of 44.1 kHz stereo at q0, q5 and q10.
+# The card of the decode and TTFB figures: 10 s of 44.1 kHz stereo at q0, q5 and q10, and 10 s
+# of 16-bit 44.1 kHz stereo FLAC.
 card="$(mktemp --suffix=.img)"
 trap 'rm -f "$card"' EXIT
 if want decode || want ttfb; then
@@ -29,7 +30,7 @@ if want decode || want ttfb; then
 fi
 
 if want decode; then
-    echo "== decode cost under -icount shift=0 (10 s of 44.1 kHz stereo per quality) =="
+    echo "== decode cost under -icount shift=0 (10 s of 44.1 kHz stereo per quality, and FLAC) =="
     (cd firmware/boards/mps2-an386 && cargo build -q --release --locked --bin decode_bench)
     timeout 600 qemu-system-arm -machine mps2-an386 -display none -monitor none -serial stdio \
         -icount shift=0 -semihosting-config enable=on,target=native \

@@ -43,8 +43,8 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Two streams of 96 KiB each (a 44.1 kHz stereo q10 stream takes 67 KB, see
-    /// BENCHMARKS.md); Browse pages of up to 96 KiB (about 60 Vorbis tracks with their
+    /// Two streams of 96 KiB each (a 44.1 kHz stereo q10 stream takes 67 KB, a 16-bit stereo
+    /// FLAC of 4096-frame blocks 50 KB, see BENCHMARKS.md); Browse pages of up to 96 KiB (about 60 Vorbis tracks with their
     /// resources).
     pub const DEFAULT: Limits =
         Limits { streams: 2, stream_budget: 96 * 1024, answer_budget: 96 * 1024 };
