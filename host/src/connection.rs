@@ -5,7 +5,10 @@
 //! what the core asks of a platform ([`Env`]: the library behind its lock, files from the served
 //! folders, the clocks, the player table, the event subscriptions) and the socket: it reads
 //! into the connection's buffer, writes what it hands out, sends files with `sendfile(2)`, and
-//! waits for the socket no longer than the connection's next deadline.
+//! waits for the socket no longer than the connection's next deadline. Every call that may
+//! block on a file (answering a media request, producing a transcode's next chunk, each
+//! `sendfile`) runs on a place of the bounded [`pool`](crate::pool), which answers a new
+//! request 503 when it stays full; the rest never leaves the async workers.
 //!
 //! Each event is counted in [`Shared::counters`] and logged once: a connection that ended by
 //! the client's doing (it went away, took too long, sent garbage) at debug level, by Rill's
@@ -34,6 +37,7 @@ use tokio::net::TcpStream;
 pub use rill_core::server::connection::Timeouts;
 
 use crate::playing::{MediaFile, Playing};
+use crate::pool::{self, Place, Pool};
 use crate::storage::Storage;
 use crate::{art, bookmarks};
 
@@ -82,6 +86,8 @@ pub struct Shared {
     pub playing: Arc<Playing>,
     /// The playback positions Samsung TVs set (in memory only unless replaced by a loaded one).
     pub bookmarks: bookmarks::Store,
+    /// Where connections run what blocks on files.
+    pub pool: Pool,
 }
 
 impl Shared {
@@ -108,6 +114,7 @@ impl Shared {
             counters: Mutex::new(Counters::default()),
             playing: Arc::default(),
             bookmarks: bookmarks::Store::default(),
+            pool: Pool::default(),
         }
     }
 
@@ -202,20 +209,26 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
         }
         let Some(deadline) = conn.poll_at() else { return };
         let deadline = shared.instant(deadline);
-        match conn.poll_transmit(shared.now()) {
+        let outgoing = if conn.produces() || conn.opens_files(0) {
+            let Some(place) = place(&shared, &mut conn, peer, deadline).await else { continue };
+            place.run(|| conn.poll_transmit(shared.now()))
+        } else {
+            conn.poll_transmit(shared.now())
+        };
+        match outgoing {
             Some(Outgoing::Bytes(bytes)) => {
                 match tokio::time::timeout_at(deadline, stream.write(bytes)).await {
-                    Ok(Ok(n)) => conn.handle_sent(shared.now(), n),
+                    Ok(Ok(n)) => sent(&shared, &mut conn, peer, deadline, n).await,
                     Ok(Err(e)) => gone(&mut conn, peer, &e),
                     Err(_) => {}
                 }
             }
             Some(Outgoing::File { file, offset, len }) => {
-                let sent = send_file(&stream, file.file.inner(), offset, len);
-                match tokio::time::timeout_at(deadline, sent).await {
+                let sent_file = send_file(&shared.pool, &stream, file.file.inner(), offset, len);
+                match tokio::time::timeout_at(deadline, sent_file).await {
                     // The file is shorter than announced.
                     Ok(Ok(0)) => conn.handle_body_error(),
-                    Ok(Ok(n)) => conn.handle_sent(shared.now(), n),
+                    Ok(Ok(n)) => sent(&shared, &mut conn, peer, deadline, n).await,
                     Ok(Err(SendError::File(e))) => {
                         // The warning is the connection's ending, reported once.
                         tracing::debug!(%peer, "cannot send a file: {e}");
@@ -231,7 +244,19 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                 let deadline = shared.instant(deadline);
                 let read = stream.read(conn.receive_buffer());
                 match tokio::time::timeout_at(deadline, read).await {
+                    Ok(Ok(0)) if conn.opens_files(0) => {
+                        let Some(place) = place(&shared, &mut conn, peer, deadline).await else {
+                            continue;
+                        };
+                        place.run(|| conn.handle_eof(shared.now()));
+                    }
                     Ok(Ok(0)) => conn.handle_eof(shared.now()),
+                    Ok(Ok(n)) if conn.opens_files(n) => {
+                        let Some(place) = place(&shared, &mut conn, peer, deadline).await else {
+                            continue;
+                        };
+                        place.run(|| conn.handle_received(shared.now(), n));
+                    }
                     Ok(Ok(n)) => conn.handle_received(shared.now(), n),
                     Ok(Err(e)) => gone(&mut conn, peer, &e),
                     Err(_) => {}
@@ -241,8 +266,54 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
     }
 }
 
+/// The connection of one accepted socket, as [`serve`] drives it.
+type Conn<'a> = Connection<'a, Shared, Growable>;
+
+/// Reports `n` bytes sent at `deadline`'s loop turn; finishing the response may answer a
+/// pipelined request that needs a file, which then runs on the pool.
+async fn sent(
+    shared: &Shared,
+    conn: &mut Conn<'_>,
+    peer: SocketAddr,
+    deadline: tokio::time::Instant,
+    n: usize,
+) {
+    if !conn.opens_files(0) {
+        return conn.handle_sent(shared.now(), n);
+    }
+    // Without a place by the deadline, the connection times out at the next turn.
+    if let Some(place) = place(shared, conn, peer, deadline).await {
+        place.run(|| conn.handle_sent(shared.now(), n));
+    }
+}
+
+/// A place in the pool for the next call on `conn`, which may block on a file. A new request
+/// gets [`pool::WAIT`] at most, then is answered 503 (`None`); anything else waits until the
+/// connection's `deadline` (`None`: it has passed, and the next turn ends the connection).
+async fn place<'p>(
+    shared: &'p Shared,
+    conn: &mut Conn<'_>,
+    peer: SocketAddr,
+    deadline: tokio::time::Instant,
+) -> Option<Place<'p>> {
+    let soon = deadline.min(tokio::time::Instant::now() + pool::WAIT);
+    if let Ok(place) = tokio::time::timeout_at(soon, shared.pool.enter()).await {
+        return place;
+    }
+    if conn.handle_busy(shared.now()) {
+        tracing::warn!(
+            %peer,
+            "request refused with 503: all {} places of the file pool stayed busy for {:?}",
+            pool::SIZE,
+            pool::WAIT
+        );
+        return None;
+    }
+    tokio::time::timeout_at(deadline, shared.pool.enter()).await.ok().flatten()
+}
+
 /// The socket failed: the client is gone (reset, broken pipe).
-fn gone<E: Env>(conn: &mut Connection<'_, E, Growable>, peer: SocketAddr, e: &io::Error) {
+fn gone(conn: &mut Conn<'_>, peer: SocketAddr, e: &io::Error) {
     tracing::trace!(%peer, "socket error: {e}");
     conn.handle_io_error();
 }
@@ -272,8 +343,10 @@ enum SendError {
 
 /// Sends up to `len` bytes of `file` from `offset` with `sendfile(2)`: from the page cache to
 /// the socket without a copy through user space (what MiniDLNA does too), once the socket is
-/// writable. Returns the bytes sent, 0 if the file ended.
+/// writable, on a place of `pool` (reading the file may block). Returns the bytes sent, 0 if
+/// the file ended.
 async fn send_file(
+    pool: &Pool,
     stream: &TcpStream,
     file: &std::fs::File,
     offset: u64,
@@ -284,16 +357,21 @@ async fn send_file(
     let chunk = usize::try_from(len).unwrap_or(usize::MAX).min(SENDFILE_CHUNK);
     loop {
         stream.writable().await.map_err(SendError::Socket)?;
+        let Some(place) = pool.enter().await else {
+            return Err(SendError::File(io::Error::other("the file pool is closed")));
+        };
         let mut failed = None;
-        let sent = stream.try_io(Interest::WRITABLE, || {
-            sendfile64(stream, file, Some(&mut offset), chunk).map_err(|e| match e {
-                Errno::EAGAIN => io::ErrorKind::WouldBlock.into(),
-                // Errors of the input file (sendfile(2)): an I/O error, or no such span.
-                Errno::EIO | Errno::EINVAL | Errno::EOVERFLOW | Errno::ESPIPE => {
-                    failed = Some(e);
-                    io::Error::from(e)
-                }
-                e => io::Error::from(e),
+        let sent = place.run(|| {
+            stream.try_io(Interest::WRITABLE, || {
+                sendfile64(stream, file, Some(&mut offset), chunk).map_err(|e| match e {
+                    Errno::EAGAIN => io::ErrorKind::WouldBlock.into(),
+                    // Errors of the input file (sendfile(2)): an I/O error, or no such span.
+                    Errno::EIO | Errno::EINVAL | Errno::EOVERFLOW | Errno::ESPIPE => {
+                        failed = Some(e);
+                        io::Error::from(e)
+                    }
+                    e => io::Error::from(e),
+                })
             })
         });
         match sent {

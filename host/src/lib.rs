@@ -18,7 +18,7 @@
 //!   restarts; [`share`]: folders shared and unshared while running,
 //!   kept in the [`config`] file.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
-//!   media, transcodes); [`decode`]: `rill decode`.
+//!   media, transcodes), its file work on the bounded [`pool`]; [`decode`]: `rill decode`.
 //! - [`bus`]: the D-Bus interface (share, unshare, status), and [`control`] its client (`rill
 //!   share`, `rill unshare`, `rill status`); [`playing`]: the streams now playing.
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
@@ -58,6 +58,7 @@ pub mod network;
 pub mod notify;
 pub mod opus;
 pub mod playing;
+pub mod pool;
 pub mod scan;
 pub mod serve;
 pub mod service;

@@ -168,7 +168,10 @@ impl<'a> Walk<'a> {
                     self.dir(&rel_child, depth + 1);
                 }
             } else if stat.is_file {
-                self.push(rel_child, Kind::File { size: stat.size, modified: stat.modified, inode: stat.id.1 });
+                self.push(
+                    rel_child,
+                    Kind::File { size: stat.size, modified: stat.modified, inode: stat.id.1 },
+                );
             } else {
                 // A FIFO, socket or device node: passed over, never opened.
                 tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");

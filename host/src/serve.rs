@@ -170,6 +170,8 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then stops everything within [`SHUTDOWN_GRACE`].
+    /// Runs on tokio's multi-thread runtime only: connections hand their file work to the
+    /// [`pool`](crate::pool) with `block_in_place`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
         let Server { config, identity, shared, sharing, changes, network, ssdp, ready, serving } =
             self;

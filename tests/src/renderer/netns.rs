@@ -35,6 +35,17 @@ const DONE: &str = "RILL_TEST_NETNS_DONE";
 /// Runs `body` inside a fresh network namespace. `test_path` is the test's libtest name (as
 /// `cargo test -- --exact` wants it, e.g. `discovery::finds_the_server`).
 pub fn isolated(test_path: &str, body: impl FnOnce()) {
+    run_isolated(test_path, "-rn", body);
+}
+
+/// [`isolated`], in a private mount namespace too (`unshare -rnm`), where the body may mount
+/// file systems (FUSE: [`crate::hangfs`]) that no one outside sees.
+pub fn isolated_with_mounts(test_path: &str, body: impl FnOnce()) {
+    run_isolated(test_path, "-rnm", body);
+}
+
+/// Runs `body` in the namespaces `unshare` makes with `flags`.
+fn run_isolated(test_path: &str, flags: &str, body: impl FnOnce()) {
     if env::var(MARKER).as_deref() == Ok(test_path) {
         let up = Command::new("ip").args(["link", "set", "lo", "up"]).status();
         assert!(up.is_ok_and(|s| s.success()), "`ip link set lo up` failed in the namespace");
@@ -53,14 +64,14 @@ pub fn isolated(test_path: &str, body: impl FnOnce()) {
     let _ = std::fs::remove_file(&done);
     let exe = env::current_exe().expect("path of the test binary");
     let mut child = Command::new("unshare")
-        .arg("-rn")
+        .arg(flags)
         .arg(exe)
         .args([test_path, "--exact", "--nocapture", "--test-threads=1"])
         .env(MARKER, test_path)
         .env(DONE, &done)
         .stdin(Stdio::null())
         .spawn()
-        .expect("running `unshare -rn` (util-linux) for a private network namespace");
+        .expect("running `unshare` (util-linux) for a private network namespace");
     let deadline = Instant::now() + TIMEOUT;
     let status = loop {
         if let Some(status) = child.try_wait().expect("waiting for the namespaced test") {

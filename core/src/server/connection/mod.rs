@@ -22,6 +22,13 @@
 //! 4. each wait for the socket (to write or to read) ends at [`Connection::poll_at`] at the
 //!    latest; a socket error is [`Connection::handle_io_error`]. Repeat.
 //!
+//! Some calls block on the platform's files: [`Connection::poll_transmit`] when
+//! [`Connection::produces`] (it reads or decodes the next chunk), and any call that answers a
+//! request when [`Connection::opens_files`] (a media or thumbnail answer opens its file, and
+//! a rendition's reads and seeks it). A shell that must not block its event loop runs those
+//! calls where blocking is allowed, and one that has no room for them answers the request
+//! with [`Connection::handle_busy`] instead.
+//!
 //! Memory: `rx` ([`Storage`]) holds one request head plus its body and whatever the client
 //! pipelined after it; it grows only as far as a request needs (a head up to
 //! [`Limits::max_head`](crate::http::request::Limits::max_head), a SOAP body up to its
@@ -35,6 +42,7 @@
 //! [`request::Error`]) and end the connection ([`Close::Refused`]); a body that fails half-way
 //! ends it too ([`Close::BodyFailed`], [`Close::Transcode`]), since its framing is broken.
 
+mod blocking;
 mod event;
 mod storage;
 mod timer;
@@ -278,6 +286,50 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
     /// The file of an [`Outgoing::File`] failed or ended before the announced length.
     pub fn handle_body_error(&mut self) {
         self.close(Close::BodyFailed);
+    }
+
+    /// The shell has no room now for the work the request being received needs (see
+    /// [`Connection::opens_files`]): the request is answered `503 Service Unavailable`, with
+    /// [`RETRY_AFTER`](super::RETRY_AFTER), and the connection ends after it
+    /// ([`Close::Refused`]). Returns whether it was: while a response is being sent, the
+    /// request waits its turn and nothing happens.
+    pub fn handle_busy(&mut self, now: Instant) -> bool {
+        match self.phase {
+            Phase::Idle { .. } | Phase::Reading { .. } => {
+                self.refuse(now, StatusCode::SERVICE_UNAVAILABLE, Version::Http11);
+                true
+            }
+            Phase::Sending(_) | Phase::Closed => false,
+        }
+    }
+
+    /// Whether the next [`Connection::poll_transmit`] produces a chunk of a body: reads a file
+    /// (when the connection reads files itself) or decodes a transcode, which blocks on the
+    /// platform's file.
+    #[must_use]
+    pub fn produces(&self) -> bool {
+        match &self.phase {
+            Phase::Sending(r) if r.pending.0 >= r.pending.1 && !body_done(&r.body) => {
+                match r.body {
+                    Source::File { .. } => !self.config.send_files,
+                    Source::Transcode(_) => true,
+                    Source::Empty | Source::Text(..) | Source::Owned(..) => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the next request to answer, in the bytes received (and `unread` more just read
+    /// into [`Connection::receive_buffer`], not yet reported), may open a file: a media or
+    /// thumbnail answer, or a target that may decode to one. The call that answers it
+    /// ([`Connection::handle_received`] or [`Connection::handle_eof`] once it is all here,
+    /// [`Connection::handle_sent`] or [`Connection::poll_transmit`] when they finish the
+    /// response before it) then blocks on the platform's file.
+    #[must_use]
+    pub fn opens_files(&self, unread: usize) -> bool {
+        let len = self.filled.saturating_add(unread).min(self.rx.bytes().len());
+        blocking::opens_files(self.rx.bytes().get(..len).unwrap_or_default())
     }
 
     /// What to send next, or `None` when the connection waits for the client (or is closed).

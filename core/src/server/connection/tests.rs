@@ -428,3 +428,72 @@ fn counters_add_up_what_connections_report() {
     assert_eq!(counters.server_faults, 0);
     assert_eq!(counters.timeouts, 1);
 }
+
+/// Copies `bytes` into the receive buffer as a shell's read would, without reporting them.
+fn read_into<S: Storage>(conn: &mut Connection<'_, TestEnv, S>, bytes: &[u8]) -> usize {
+    conn.receive_buffer()[..bytes.len()].copy_from_slice(bytes);
+    bytes.len()
+}
+
+#[test]
+fn the_shell_is_told_which_calls_touch_files() {
+    let (env, id) = test_env();
+    let server = server(&env);
+    // A description is answered from memory; a media request opens a file, and a body the
+    // connection reads itself is produced from it after the head.
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(false), rx, tx, T0);
+    let n = read_into(&mut conn, DESCRIPTION);
+    assert!(!conn.opens_files(n));
+    conn.handle_received(T0, n);
+    let seen = drive(&mut conn, T0, b"", usize::MAX, usize::MAX, false);
+    assert_eq!(served(&seen.events), [200]);
+    let n = read_into(&mut conn, &media_get(id, "Range: bytes=0-9999\r\n"));
+    assert!(!conn.opens_files(0), "not before the bytes are counted");
+    assert!(conn.opens_files(n));
+    conn.handle_received(T0, n);
+    assert!(!conn.opens_files(0), "answered, so no longer waiting");
+    let Some(Outgoing::Bytes(head)) = conn.poll_transmit(T0) else { panic!("no head") };
+    let len = head.len();
+    assert!(!conn.produces(), "the head is still to send");
+    conn.handle_sent(T0, len);
+    assert!(conn.produces(), "the next chunk is read from the file");
+    // A shell that sends files itself is handed them: nothing is produced.
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(true), rx, tx, T0);
+    conn.handle_input(T0, &media_get(id, ""));
+    let Some(Outgoing::Bytes(head)) = conn.poll_transmit(T0) else { panic!("no head") };
+    let len = head.len();
+    conn.handle_sent(T0, len);
+    assert!(!conn.produces());
+    // A media request pipelined behind another is answered when that one ends.
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(true), rx, tx, T0);
+    let mut input = DESCRIPTION.to_vec();
+    input.extend(media_get(id, ""));
+    conn.handle_input(T0, &input);
+    assert!(conn.opens_files(0));
+}
+
+#[test]
+fn a_shell_without_room_answers_503_and_ends_the_connection() {
+    let (env, id) = test_env();
+    let server = server(&env);
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(true), rx, tx, T0);
+    let n = read_into(&mut conn, &media_get(id, ""));
+    assert!(conn.opens_files(n));
+    assert!(conn.handle_busy(T0));
+    let seen = drive(&mut conn, T0, b"", usize::MAX, usize::MAX, false);
+    let text = String::from_utf8_lossy(&seen.output);
+    assert!(text.starts_with("HTTP/1.1 503 "), "{text}");
+    assert!(text.contains(&std::format!("Retry-After: {RETRY_AFTER}\r\n")), "{text}");
+    assert_eq!(served(&seen.events), [503]);
+    assert_eq!(closed(&seen.events), Some(Close::Refused(503)));
+    // While a response is being sent, the next request waits its turn instead.
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(true), rx, tx, T0);
+    conn.handle_input(T0, &media_get(id, ""));
+    assert!(!conn.handle_busy(T0));
+    assert!(!conn.is_closed());
+}
