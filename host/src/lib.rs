@@ -14,7 +14,7 @@
 //! - [`scan`], [`storage`]: the folder scanner and confined file access; [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
 //!   watcher that keep it current; [`share`]: folders shared and unshared while running,
-//!   kept in the [`config`] file.
+//!   kept in the [`config`] file; [`video`]: video files' headers for Browse.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
 //!   media, transcodes); [`decode`]: `rill decode`.
 //! - [`bus`]: the D-Bus interface (share, unshare, status), and [`control`] its client (`rill
@@ -60,3 +60,4 @@ pub mod service;
 pub mod share;
 pub mod storage;
 pub mod tags;
+pub mod video;

@@ -92,3 +92,8 @@ fn alac() {
 fn flac() {
     replay("flac");
 }
+
+#[test]
+fn mkv() {
+    replay("mkv");
+}

@@ -115,3 +115,102 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
         drop(dirs);
     });
 }
+
+/// `ffprobe`'s answer for `entries` (`format=duration`, `stream=profile`, ...) of `file`, one
+/// value per line.
+fn ffprobe(file: &Path, select: &str, entries: &str) -> Vec<String> {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", select, "-show_entries", entries])
+        .args(["-of", "default=noprint_wrappers=1:nokey=1"])
+        .arg(file)
+        .output()
+        .expect("ffprobe runs (Debian package ffmpeg)");
+    assert!(out.status.success(), "ffprobe {}", file.display());
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+/// `H:MM:SS.mmm` in seconds.
+fn seconds(duration: &str) -> f64 {
+    let parts: Vec<f64> = duration.split(':').map(|p| p.parse().unwrap()).collect();
+    parts.iter().fold(0.0, |total, p| total * 60.0 + p)
+}
+
+#[test]
+fn matroska_videos_show_their_metadata_in_browse() {
+    isolated("matroska_videos_show_their_metadata_in_browse", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        // (file, x264 profile, audio encoder and channels)
+        let clips = [
+            ("high-ac3.mkv", "high", ["-c:a", "ac3", "-ac", "6"]),
+            ("main-aac.mkv", "main", ["-c:a", "aac", "-ac", "2"]),
+        ];
+        for (name, profile, audio) in clips {
+            let mut args = vec![
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=duration=2.5:size=640x360:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=2.5:sample_rate=48000",
+                "-c:v",
+                "libx264",
+                "-profile:v",
+                profile,
+                "-pix_fmt",
+                "yuv420p",
+            ];
+            args.extend(audio);
+            video_corpus::ffmpeg(&root.join(name), &args);
+        }
+        // Hostile files: cut short, and not Matroska at all; listed, without metadata.
+        let whole = std::fs::read(root.join("high-ac3.mkv")).unwrap();
+        std::fs::write(root.join("cut.mkv"), &whole[..40]).unwrap();
+        std::fs::write(root.join("noise.mkv"), vec![0x1A; 5000]).unwrap();
+
+        let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
+        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+        assert_eq!(videos.items().count(), 4, "{}", videos.didl);
+        for (name, ..) in clips {
+            let file = root.join(name);
+            let stem = name.trim_end_matches(".mkv");
+            let item = videos.items().find(|o| o.title == stem || o.title == name).unwrap();
+            let res = &item.res[0];
+            let probed = seconds(res.duration.as_deref().expect("a duration"));
+            let reference: f64 = ffprobe(&file, "v:0", "format=duration")[0].parse().unwrap();
+            assert!((probed - reference).abs() <= 0.1, "{name}: {probed} s, ffprobe {reference} s");
+            let size = ffprobe(&file, "v:0", "stream=width,height");
+            assert_eq!(
+                res.resolution.as_deref(),
+                Some(format!("{}x{}", size[0], size[1]).as_str())
+            );
+            let audio = ffprobe(&file, "a:0", "stream=sample_rate,channels");
+            assert_eq!(res.sample_frequency, Some(audio[0].parse().unwrap()), "{name}");
+            assert_eq!(res.channels, Some(audio[1].parse().unwrap()), "{name}");
+            // The DLNA profile from what ffprobe says the codecs are.
+            let video = match ffprobe(&file, "v:0", "stream=profile")[0].as_str() {
+                "High" => "HP",
+                "Main" | "Constrained Baseline" | "Baseline" => "MP",
+                other => panic!("{name}: H.264 profile {other}"),
+            };
+            let sound = match ffprobe(&file, "a:0", "stream=codec_name")[0].as_str() {
+                "ac3" => "AC3",
+                "aac" => "AAC_MULT5",
+                other => panic!("{name}: audio {other}"),
+            };
+            let pn = format!("DLNA.ORG_PN=AVC_MKV_{video}_HD_{sound};");
+            assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
+            assert!(res.bitrate.is_some_and(|b| b > 0), "{name}");
+        }
+        for hostile in ["cut", "noise"] {
+            let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
+            assert_eq!(item.res[0].duration, None, "{hostile}");
+            assert_eq!(item.res[0].resolution, None, "{hostile}");
+        }
+        server.shutdown();
+    });
+}

@@ -13,8 +13,11 @@
 //! length; decoding the last frames only when STREAMINFO leaves it unknown), the VORBIS_COMMENT tags and whether a
 //! PICTURE block holds art. `audio` tells the two apart by the file's bytes, so an Ogg FLAC
 //! file named `.oga` is read as the FLAC it is.
+//!
+//! For Matroska and WebM video, [`matroska`] reads the headers ([`video::mkv`]).
 
 use alloc::boxed::Box;
+use core::num::NonZeroU16;
 
 use embedded_io::{Read, Seek};
 
@@ -25,6 +28,7 @@ use crate::media::flac::{self as flac_file, FlacFile};
 use crate::media::mp4::esds::{object_type, Esds};
 use crate::media::mp4::{self, Codec, Movie, Track, DEFAULT_MOOV_BUDGET};
 use crate::media::tags::Tags as VorbisTags;
+use crate::media::video;
 use crate::media::vorbis_file::{Error, VorbisFile};
 #[cfg(feature = "flac")]
 use crate::transcode;
@@ -58,6 +62,8 @@ pub fn flac<R: Read + Seek>(src: R) -> Result<Details, flac_file::Error> {
         tags: read.as_ref().map(|t| Box::new(tags(t))),
         picture,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
     })
 }
 
@@ -78,6 +84,30 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
         tags,
         picture,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
+    })
+}
+
+/// Reads the details of a Matroska or WebM video ([`video::mkv`]): play time, picture size,
+/// the first audio track's rate and channels, and the `AVC_MKV_*` DLNA profile.
+pub fn matroska<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let info = video::mkv::read(src)?;
+    let audio = info.audio.map(|a| AudioProps {
+        sample_rate: a.rate,
+        channels: a.channels,
+        bits_per_sample: 0,
+    });
+    let resolution = info.video.and_then(|v| {
+        let size = |n: u32| u16::try_from(n).ok().and_then(NonZeroU16::new);
+        Some((size(v.width)?, size(v.height)?))
+    });
+    Ok(Details {
+        duration_ms: info.duration_ms,
+        audio,
+        resolution,
+        video_profile: info.matroska_profile(),
+        ..Details::default()
     })
 }
 

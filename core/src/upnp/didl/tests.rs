@@ -255,6 +255,8 @@ fn players_get_flac_in_their_order() {
         tags: None,
         picture: false,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
     };
     lib.set_details(song, details).unwrap();
     let exts = |player: Player| {
