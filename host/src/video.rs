@@ -11,14 +11,17 @@ use rill_core::library::{probe, Details};
 use crate::storage::Storage;
 
 /// The details of the video at `path` under served folder `root`, if Rill reads its container
-/// (Matroska and WebM so far); a file that cannot be read is logged and gets none.
+/// (Matroska, WebM, MP4 and QuickTime so far); a file that cannot be read is logged and gets
+/// none.
 pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) -> Option<Details> {
-    if format != MediaFormat::Mkv {
-        return None;
-    }
+    let reader = match format {
+        MediaFormat::Mkv => probe::matroska::<FromStd<std::fs::File>>,
+        MediaFormat::Mp4 => probe::mp4_video::<FromStd<std::fs::File>>,
+        _ => return None,
+    };
     let details = storage
         .open(root, path)
         .map_err(|e| e.to_string())
-        .and_then(|(file, _)| probe::matroska(FromStd::new(file)).map_err(|e| e.to_string()));
+        .and_then(|(file, _)| reader(FromStd::new(file)).map_err(|e| e.to_string()));
     details.map_err(|e| tracing::warn!(path = %path.display(), "video headers not read: {e}")).ok()
 }

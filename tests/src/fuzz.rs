@@ -31,7 +31,7 @@ pub mod video;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -43,4 +43,5 @@ pub const TARGETS: [(&str, Target); 11] = [
     ("alac", mp4::alac),
     ("flac", flac::flac),
     ("mkv", video::mkv),
+    ("mp4_video", video::mp4_video),
 ];

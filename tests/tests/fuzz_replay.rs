@@ -97,3 +97,8 @@ fn flac() {
 fn mkv() {
     replay("mkv");
 }
+
+#[test]
+fn mp4_video() {
+    replay("mp4_video");
+}

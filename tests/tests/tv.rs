@@ -176,41 +176,106 @@ fn matroska_videos_show_their_metadata_in_browse() {
         let videos = cp.browse(&control, &Browse::children("2")).unwrap();
         assert_eq!(videos.items().count(), 4, "{}", videos.didl);
         for (name, ..) in clips {
-            let file = root.join(name);
-            let stem = name.trim_end_matches(".mkv");
-            let item = videos.items().find(|o| o.title == stem || o.title == name).unwrap();
-            let res = &item.res[0];
-            let probed = seconds(res.duration.as_deref().expect("a duration"));
-            let reference: f64 = ffprobe(&file, "v:0", "format=duration")[0].parse().unwrap();
-            assert!((probed - reference).abs() <= 0.1, "{name}: {probed} s, ffprobe {reference} s");
-            let size = ffprobe(&file, "v:0", "stream=width,height");
-            assert_eq!(
-                res.resolution.as_deref(),
-                Some(format!("{}x{}", size[0], size[1]).as_str())
-            );
-            let audio = ffprobe(&file, "a:0", "stream=sample_rate,channels");
-            assert_eq!(res.sample_frequency, Some(audio[0].parse().unwrap()), "{name}");
-            assert_eq!(res.channels, Some(audio[1].parse().unwrap()), "{name}");
-            // The DLNA profile from what ffprobe says the codecs are.
-            let video = match ffprobe(&file, "v:0", "stream=profile")[0].as_str() {
+            let video = match ffprobe(&root.join(name), "v:0", "stream=profile")[0].as_str() {
                 "High" => "HP",
-                "Main" | "Constrained Baseline" | "Baseline" => "MP",
+                "Main" => "MP",
                 other => panic!("{name}: H.264 profile {other}"),
             };
-            let sound = match ffprobe(&file, "a:0", "stream=codec_name")[0].as_str() {
+            let sound = match ffprobe(&root.join(name), "a:0", "stream=codec_name")[0].as_str() {
                 "ac3" => "AC3",
                 "aac" => "AAC_MULT5",
                 other => panic!("{name}: audio {other}"),
             };
-            let pn = format!("DLNA.ORG_PN=AVC_MKV_{video}_HD_{sound};");
-            assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
-            assert!(res.bitrate.is_some_and(|b| b > 0), "{name}");
+            check_video(&videos, &root, name, &format!("AVC_MKV_{video}_HD_{sound}"));
         }
         for hostile in ["cut", "noise"] {
             let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
             assert_eq!(item.res[0].duration, None, "{hostile}");
             assert_eq!(item.res[0].resolution, None, "{hostile}");
         }
+        server.shutdown();
+    });
+}
+
+/// Checks the listed item of `name` (a file under `root`) against ffprobe: duration within
+/// 0.1 s, resolution, audio rate and channels, a bitrate, and the DLNA profile `pn`.
+fn check_video(videos: &rill_tests::renderer::BrowseResult, root: &Path, name: &str, pn: &str) {
+    let file = root.join(name);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let item = videos.items().find(|o| o.title == stem || o.title == name).unwrap();
+    let res = &item.res[0];
+    let probed = seconds(res.duration.as_deref().expect("a duration"));
+    let reference: f64 = ffprobe(&file, "v:0", "format=duration")[0].parse().unwrap();
+    assert!((probed - reference).abs() <= 0.1, "{name}: {probed} s, ffprobe {reference} s");
+    let size = ffprobe(&file, "v:0", "stream=width,height");
+    assert_eq!(res.resolution.as_deref(), Some(format!("{}x{}", size[0], size[1]).as_str()));
+    let audio = ffprobe(&file, "a:0", "stream=sample_rate,channels");
+    assert_eq!(res.sample_frequency, Some(audio[0].parse().unwrap()), "{name}");
+    assert_eq!(res.channels, Some(audio[1].parse().unwrap()), "{name}");
+    let pn = format!("DLNA.ORG_PN={pn};");
+    assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
+    assert!(res.bitrate.is_some_and(|b| b > 0), "{name}");
+}
+
+#[test]
+fn mp4_videos_show_their_metadata_in_browse() {
+    isolated("mp4_videos_show_their_metadata_in_browse", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        // (file, x264 profile, size): Main SD and High 720p, both with AAC.
+        let clips = [("main-sd.mp4", "main", "640x360"), ("high-720p.mp4", "high", "1280x720")];
+        for (name, profile, size) in clips {
+            let picture = format!("testsrc=duration=1.5:size={size}:rate=25");
+            video_corpus::ffmpeg(
+                &root.join(name),
+                &[
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    &picture,
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "sine=frequency=440:duration=1.5:sample_rate=44100",
+                    "-c:v",
+                    "libx264",
+                    "-profile:v",
+                    profile,
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:a",
+                    "aac",
+                    "-ac",
+                    "2",
+                ],
+            );
+        }
+        std::fs::write(root.join("noise.mp4"), vec![0u8; 3000]).unwrap();
+        let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
+        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+        assert_eq!(videos.items().count(), 3, "{}", videos.didl);
+        for (name, ..) in clips {
+            let file = root.join(name);
+            let high = ffprobe(&file, "v:0", "stream=profile")[0] == "High";
+            let size = ffprobe(&file, "v:0", "stream=width,height");
+            let (w, h): (u32, u32) = (size[0].parse().unwrap(), size[1].parse().unwrap());
+            assert_eq!(ffprobe(&file, "a:0", "stream=codec_name")[0], "aac");
+            // MiniDLNA's rules (tv.md): High up to 1080 lines is HP_HD; Main by size.
+            let pn = match (high, w <= 720 && h <= 576, w <= 1280 && h <= 720) {
+                (true, ..) => "AVC_MP4_HP_HD_AAC",
+                (false, true, _) => "AVC_MP4_MP_SD_AAC_MULT5",
+                (false, false, true) => "AVC_MP4_MP_HD_720p_AAC",
+                (false, false, false) => "AVC_MP4_MP_HD_1080i_AAC",
+            };
+            check_video(&videos, &root, name, pn);
+        }
+        let noise = videos.items().find(|o| o.title.starts_with("noise")).unwrap();
+        assert_eq!(
+            (noise.res[0].duration.as_ref(), noise.res[0].resolution.as_ref()),
+            (None, None)
+        );
         server.shutdown();
     });
 }

@@ -14,7 +14,8 @@
 //! PICTURE block holds art. `audio` tells the two apart by the file's bytes, so an Ogg FLAC
 //! file named `.oga` is read as the FLAC it is.
 //!
-//! For Matroska and WebM video, [`matroska`] reads the headers ([`video::mkv`]).
+//! For Matroska and WebM video, [`matroska`] reads the headers ([`video::mkv`]); for MP4 and
+//! QuickTime video, [`mp4_video`] ([`video::mp4`]).
 
 use alloc::boxed::Box;
 use core::num::NonZeroU16;
@@ -23,6 +24,7 @@ use embedded_io::{Read, Seek};
 
 use super::{AudioProps, Details, Name, Tags};
 use crate::dlna::aac::{AacKind, AacProfile};
+use crate::dlna::video::VideoProfile;
 #[cfg(feature = "flac")]
 use crate::media::flac::{self as flac_file, FlacFile};
 use crate::media::mp4::esds::{object_type, Esds};
@@ -93,6 +95,18 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
 /// the first audio track's rate and channels, and the `AVC_MKV_*` DLNA profile.
 pub fn matroska<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
     let info = video::mkv::read(src)?;
+    Ok(video_details(&info, info.matroska_profile()))
+}
+
+/// Reads the details of an MP4 or QuickTime video ([`video::mp4`]), as [`matroska`] does, with
+/// the `AVC_MP4_*` DLNA profile.
+pub fn mp4_video<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let info = video::mp4::read(src)?;
+    Ok(video_details(&info, info.mp4_profile()))
+}
+
+/// What Browse shows of a video with headers `info` and DLNA profile `profile`.
+fn video_details(info: &video::Info, profile: Option<VideoProfile>) -> Details {
     let audio = info.audio.map(|a| AudioProps {
         sample_rate: a.rate,
         channels: a.channels,
@@ -102,13 +116,13 @@ pub fn matroska<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
         let size = |n: u32| u16::try_from(n).ok().and_then(NonZeroU16::new);
         Some((size(v.width)?, size(v.height)?))
     });
-    Ok(Details {
+    Details {
         duration_ms: info.duration_ms,
         audio,
         resolution,
-        video_profile: info.matroska_profile(),
+        video_profile: profile,
         ..Details::default()
-    })
+    }
 }
 
 /// Reads the audio details of an MP4 file (ALAC or AAC; other codecs get only a play time).

@@ -4,12 +4,15 @@
 //! Each container has its own small reader that reads a bounded part of the file (see each
 //! module) and returns an [`Info`]; bad or hostile input is an [`Error`], never a panic.
 //! - [`mkv`]: Matroska and WebM (`Info` and `Tracks`).
+//! - [`mp4`]: MP4 and QuickTime (the movie box).
 //!
 //! DLNA profiles follow the DLNA names other servers send (see tv.md): for Matroska the
 //! `AVC_MKV_*` profiles (UMS, listed by Philips TVs): `AVC_MKV_{MP,HP}_HD_{AAC_MULT5,AC3,
-//! MPEG1_L3}` by the H.264 profile and the audio codec.
+//! MPEG1_L3}` by the H.264 profile and the audio codec; for MP4 MiniDLNA's `AVC_MP4_*` subset
+//! for Main and High by picture size and audio codec (their bitrate caps are not checked).
 
 pub mod mkv;
+pub mod mp4;
 
 use core::fmt;
 
@@ -158,6 +161,29 @@ impl Info {
             (100, AudioCodec::Aac) => VideoProfile::AVC_MKV_HP_HD_AAC_MULT5,
             (100, AudioCodec::Ac3) => VideoProfile::AVC_MKV_HP_HD_AC3,
             (100, AudioCodec::Mpeg) => VideoProfile::AVC_MKV_HP_HD_MPEG1_L3,
+            _ => return None,
+        })
+    }
+}
+
+impl Info {
+    /// The DLNA profile of an MP4 file with these tracks: H.264 Main (or Baseline) up to
+    /// 720x576 `AVC_MP4_MP_SD_{AAC_MULT5,AC3,MPEG1_L3}`, up to 1280x720 with AAC
+    /// `AVC_MP4_MP_HD_720p_AAC`, up to 1920x1080 with AAC `AVC_MP4_MP_HD_1080i_AAC`; High up
+    /// to 1920x1080 with AAC `AVC_MP4_HP_HD_AAC`; `None` otherwise.
+    pub fn mp4_profile(&self) -> Option<VideoProfile> {
+        let video = self.video?;
+        let VideoCodec::H264 { profile } = video.codec else { return None };
+        let within = |w: u32, h: u32| video.width <= w && video.height <= h;
+        Some(match (profile, self.audio?.codec) {
+            (66 | 77, AudioCodec::Aac) if within(720, 576) => VideoProfile::AVC_MP4_MP_SD_AAC_MULT5,
+            (66 | 77, AudioCodec::Ac3) if within(720, 576) => VideoProfile::AVC_MP4_MP_SD_AC3,
+            (66 | 77, AudioCodec::Mpeg) if within(720, 576) => VideoProfile::AVC_MP4_MP_SD_MPEG1_L3,
+            (66 | 77, AudioCodec::Aac) if within(1280, 720) => VideoProfile::AVC_MP4_MP_HD_720p_AAC,
+            (66 | 77, AudioCodec::Aac) if within(1920, 1080) => {
+                VideoProfile::AVC_MP4_MP_HD_1080i_AAC
+            }
+            (100, AudioCodec::Aac) if within(1920, 1080) => VideoProfile::AVC_MP4_HP_HD_AAC,
             _ => return None,
         })
     }
