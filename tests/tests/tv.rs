@@ -214,6 +214,11 @@ fn check_video(videos: &rill_tests::renderer::BrowseResult, root: &Path, name: &
     assert_eq!(res.channels, Some(audio[1].parse().unwrap()), "{name}");
     let pn = format!("DLNA.ORG_PN={pn};");
     assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
+    // The media answer says the same as Browse.
+    let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+    let head = cp.request("HEAD", &res.url, &[("getcontentFeatures.dlna.org", "1")], &[]).unwrap();
+    assert_eq!(head.status, 200, "{name}");
+    assert_eq!(head.header("contentFeatures.dlna.org"), res.dlna_features(), "{name}");
     assert!(res.bitrate.is_some_and(|b| b > 0), "{name}");
 }
 

@@ -234,6 +234,13 @@ pub struct Details {
 }
 
 impl Details {
+    /// The DLNA profile reading the file named (an AAC file's or a video's), which replaces
+    /// the one of its format; the same in Browse and in `contentFeatures.dlna.org`.
+    pub fn dlna_profile(&self) -> Option<&'static str> {
+        let aac = self.aac_profile.map(AacProfile::name);
+        aac.or(self.video_profile.map(VideoProfile::name))
+    }
+
     /// Details that carry only tags.
     pub fn tagged(tags: Tags) -> Self {
         Details { tags: Some(Box::new(tags)), ..Details::default() }

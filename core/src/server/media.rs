@@ -31,7 +31,6 @@ use alloc::boxed::Box;
 
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server, Unavailable};
-use crate::dlna::aac::AacProfile;
 use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
@@ -62,7 +61,7 @@ impl<E: Env> Server<'_, E> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
-                Source::File(item.format, item.details.aac_profile.map(AacProfile::name))
+                Source::File(item.format, item.details.dlna_profile())
             } else {
                 Source::Rendition(Layout::of_extension(item, ext)?)
             };

@@ -19,8 +19,6 @@ use core::fmt::{self, Write};
 
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
-use crate::dlna::aac::AacProfile;
-use crate::dlna::video::VideoProfile;
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
@@ -214,10 +212,8 @@ pub fn resources<'a>(
         .map(|ms| u128::from(item.file.size) * 1000 / u128::from(ms))
         .and_then(|b| u32::try_from(b).ok())
         .map(|b| u64::from(profile.res_bitrate(b)));
-    let video_profile = details.video_profile.map(VideoProfile::name);
-    let probed = details.aac_profile.map(AacProfile::name).or(video_profile);
     let original = Resource {
-        protocol_info: profile.probed_protocol_info(item.format, probed),
+        protocol_info: profile.probed_protocol_info(item.format, details.dlna_profile()),
         url: MediaUrl { host, id, ext: item.format.extension() },
         size: profile.res_size(item.file.size),
         duration_ms: details.duration_ms,
