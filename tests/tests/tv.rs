@@ -5,7 +5,7 @@
 //! Samsung: the ContentDirectory SCPD lists `X_GetFeatureList` and `X_SetBookmark`; the feature
 //! list names containers whose direct children are the audio, video and image items; a
 //! bookmark set with `X_SetBookmark` comes back as `sec:dcmInfo` `BM=` in Browse, also after a
-//! restart. LG: none of that (a 401 for `X_GetFeatureList`, as any player without the
+//! restart; `getMediaInfo.sec` on a media request gives the play time. LG: none of that (a 401 for `X_GetFeatureList`, as any player without the
 //! extensions gets).
 
 mod common;
@@ -79,6 +79,14 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
         );
         let film = film.unwrap();
         assert_eq!(film.dcm_info, None, "no bookmark yet");
+        // Asked with `getMediaInfo.sec: 1` (UMS answers it), the TV learns the play time, in
+        // milliseconds, from the media answer: Browse's duration.
+        let res = &film.res[0];
+        let ms = (seconds(res.duration.as_deref().unwrap()) * 1000.0).round();
+        let info = samsung.renderer.request("HEAD", &res.url, &[("getMediaInfo.sec", "1")], &[]);
+        let info = info.unwrap();
+        assert_eq!(info.status, 200);
+        assert_eq!(info.header("MediaInfo.sec"), Some(format!("SEC_Duration={ms}").as_str()));
 
         // Stopped at 12:34: the TV sets a bookmark and reads it back.
         samsung.set_bookmark(&control, &film.id, 754).unwrap();
@@ -98,6 +106,8 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
             Err(Error::Fault { http_status: 500, code: 401, .. }) => {}
             other => panic!("X_GetFeatureList from LG: {other:?}"),
         }
+        let plain = lg.request("HEAD", &film.res[0].url, &[("getMediaInfo.sec", "1")], &[]);
+        assert_eq!(plain.unwrap().header("MediaInfo.sec"), None);
         let seen = lg.browse(&control, &Browse::metadata(&film.id)).unwrap();
         assert_eq!(seen.objects[0].dcm_info, None);
         assert!(!seen.didl.contains("sec:"), "{}", seen.didl);
