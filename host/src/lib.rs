@@ -15,8 +15,8 @@
 //!   through [`confined`] (`openat2`, never out of the folder); [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
 //!   watcher that keep it current; [`index`]: the library kept on disk (SQLite) for
-//!   restarts; [`share`]: folders shared and unshared while running,
-//!   kept in the [`config`] file.
+//!   restarts; [`share`]: folders shared and unshared while running, kept in the [`config`]
+//!   file; [`video`]: video files' headers for Browse.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
 //!   media, transcodes), its file work on the bounded [`pool`]; [`decode`]: `rill decode`.
 //! - [`bus`]: the D-Bus interface (share, unshare, status), and [`control`] its client (`rill
@@ -65,3 +65,4 @@ pub mod service;
 pub mod share;
 pub mod storage;
 pub mod tags;
+pub mod video;

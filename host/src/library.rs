@@ -183,7 +183,7 @@ pub fn insert(library: &mut Library, ready: Ready, counts: &mut Counts) -> Resul
 
 /// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg (Vorbis,
 /// FLAC or Opus, as its bytes say) and FLAC with the core's readers, other formats with
-/// [`crate::tags`].
+/// [`crate::tags`]; videos with [`crate::video`].
 fn probe(
     storage: &Storage,
     root: usize,
@@ -192,6 +192,9 @@ fn probe(
     counts: &mut Counts,
 ) -> Option<Details> {
     let format = MediaFormat::from_file_name(rel)?;
+    if format.kind() == MediaKind::Video {
+        return crate::video::read(storage, root, path, format);
+    }
     if format.kind() != MediaKind::Audio {
         return None;
     }

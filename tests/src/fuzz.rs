@@ -25,12 +25,13 @@ pub mod server;
 pub mod soap;
 pub mod ssdp;
 pub mod tags;
+pub mod video;
 
 /// A fuzz target's body: takes one input, panics on a bug.
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -41,4 +42,6 @@ pub const TARGETS: [(&str, Target); 10] = [
     ("mp4", mp4::mp4),
     ("alac", mp4::alac),
     ("flac", flac::flac),
+    ("mkv", video::mkv),
+    ("mp4_video", video::mp4_video),
 ];

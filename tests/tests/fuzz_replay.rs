@@ -92,3 +92,13 @@ fn alac() {
 fn flac() {
     replay("flac");
 }
+
+#[test]
+fn mkv() {
+    replay("mkv");
+}
+
+#[test]
+fn mp4_video() {
+    replay("mp4_video");
+}

@@ -5,7 +5,7 @@
 //! Samsung: the ContentDirectory SCPD lists `X_GetFeatureList` and `X_SetBookmark`; the feature
 //! list names containers whose direct children are the audio, video and image items; a
 //! bookmark set with `X_SetBookmark` comes back as `sec:dcmInfo` `BM=` in Browse, also after a
-//! restart. LG: none of that (a 401 for `X_GetFeatureList`, as any player without the
+//! restart; `getMediaInfo.sec` on a media request gives the play time. LG: none of that (a 401 for `X_GetFeatureList`, as any player without the
 //! extensions gets).
 
 mod common;
@@ -79,6 +79,14 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
         );
         let film = film.unwrap();
         assert_eq!(film.dcm_info, None, "no bookmark yet");
+        // Asked with `getMediaInfo.sec: 1` (UMS answers it), the TV learns the play time, in
+        // milliseconds, from the media answer: Browse's duration.
+        let res = &film.res[0];
+        let ms = (seconds(res.duration.as_deref().unwrap()) * 1000.0).round();
+        let info = samsung.renderer.request("HEAD", &res.url, &[("getMediaInfo.sec", "1")], &[]);
+        let info = info.unwrap();
+        assert_eq!(info.status, 200);
+        assert_eq!(info.header("MediaInfo.sec"), Some(format!("SEC_Duration={ms}").as_str()));
 
         // Stopped at 12:34: the TV sets a bookmark and reads it back.
         samsung.set_bookmark(&control, &film.id, 754).unwrap();
@@ -98,6 +106,8 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
             Err(Error::Fault { http_status: 500, code: 401, .. }) => {}
             other => panic!("X_GetFeatureList from LG: {other:?}"),
         }
+        let plain = lg.request("HEAD", &film.res[0].url, &[("getMediaInfo.sec", "1")], &[]);
+        assert_eq!(plain.unwrap().header("MediaInfo.sec"), None);
         let seen = lg.browse(&control, &Browse::metadata(&film.id)).unwrap();
         assert_eq!(seen.objects[0].dcm_info, None);
         assert!(!seen.didl.contains("sec:"), "{}", seen.didl);
@@ -113,5 +123,174 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
         assert_eq!(samsung.browse(&control, &film.id, false).unwrap().objects[0].dcm_info, None);
         server.shutdown();
         drop(dirs);
+    });
+}
+
+/// `ffprobe`'s answer for `entries` (`format=duration`, `stream=profile`, ...) of `file`, one
+/// value per line.
+fn ffprobe(file: &Path, select: &str, entries: &str) -> Vec<String> {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", select, "-show_entries", entries])
+        .args(["-of", "default=noprint_wrappers=1:nokey=1"])
+        .arg(file)
+        .output()
+        .expect("ffprobe runs (Debian package ffmpeg)");
+    assert!(out.status.success(), "ffprobe {}", file.display());
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+/// `H:MM:SS.mmm` in seconds.
+fn seconds(duration: &str) -> f64 {
+    let parts: Vec<f64> = duration.split(':').map(|p| p.parse().unwrap()).collect();
+    parts.iter().fold(0.0, |total, p| total * 60.0 + p)
+}
+
+#[test]
+fn matroska_videos_show_their_metadata_in_browse() {
+    isolated("matroska_videos_show_their_metadata_in_browse", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        // (file, x264 profile, audio encoder and channels)
+        let clips = [
+            ("high-ac3.mkv", "high", ["-c:a", "ac3", "-ac", "6"]),
+            ("main-aac.mkv", "main", ["-c:a", "aac", "-ac", "2"]),
+        ];
+        for (name, profile, audio) in clips {
+            let mut args = vec![
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=duration=2.5:size=640x360:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=2.5:sample_rate=48000",
+                "-c:v",
+                "libx264",
+                "-profile:v",
+                profile,
+                "-pix_fmt",
+                "yuv420p",
+            ];
+            args.extend(audio);
+            video_corpus::ffmpeg(&root.join(name), &args);
+        }
+        // Hostile files: cut short, and not Matroska at all; listed, without metadata.
+        let whole = std::fs::read(root.join("high-ac3.mkv")).unwrap();
+        std::fs::write(root.join("cut.mkv"), &whole[..40]).unwrap();
+        std::fs::write(root.join("noise.mkv"), vec![0x1A; 5000]).unwrap();
+
+        let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
+        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+        assert_eq!(videos.items().count(), 4, "{}", videos.didl);
+        for (name, ..) in clips {
+            let video = match ffprobe(&root.join(name), "v:0", "stream=profile")[0].as_str() {
+                "High" => "HP",
+                "Main" => "MP",
+                other => panic!("{name}: H.264 profile {other}"),
+            };
+            let sound = match ffprobe(&root.join(name), "a:0", "stream=codec_name")[0].as_str() {
+                "ac3" => "AC3",
+                "aac" => "AAC_MULT5",
+                other => panic!("{name}: audio {other}"),
+            };
+            check_video(&videos, &root, name, &format!("AVC_MKV_{video}_HD_{sound}"));
+        }
+        for hostile in ["cut", "noise"] {
+            let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
+            assert_eq!(item.res[0].duration, None, "{hostile}");
+            assert_eq!(item.res[0].resolution, None, "{hostile}");
+        }
+        server.shutdown();
+    });
+}
+
+/// Checks the listed item of `name` (a file under `root`) against ffprobe: duration within
+/// 0.1 s, resolution, audio rate and channels, a bitrate, and the DLNA profile `pn`.
+fn check_video(videos: &rill_tests::renderer::BrowseResult, root: &Path, name: &str, pn: &str) {
+    let file = root.join(name);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let item = videos.items().find(|o| o.title == stem || o.title == name).unwrap();
+    let res = &item.res[0];
+    let probed = seconds(res.duration.as_deref().expect("a duration"));
+    let reference: f64 = ffprobe(&file, "v:0", "format=duration")[0].parse().unwrap();
+    assert!((probed - reference).abs() <= 0.1, "{name}: {probed} s, ffprobe {reference} s");
+    let size = ffprobe(&file, "v:0", "stream=width,height");
+    assert_eq!(res.resolution.as_deref(), Some(format!("{}x{}", size[0], size[1]).as_str()));
+    let audio = ffprobe(&file, "a:0", "stream=sample_rate,channels");
+    assert_eq!(res.sample_frequency, Some(audio[0].parse().unwrap()), "{name}");
+    assert_eq!(res.channels, Some(audio[1].parse().unwrap()), "{name}");
+    let pn = format!("DLNA.ORG_PN={pn};");
+    assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
+    // The media answer says the same as Browse.
+    let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+    let head = cp.request("HEAD", &res.url, &[("getcontentFeatures.dlna.org", "1")], &[]).unwrap();
+    assert_eq!(head.status, 200, "{name}");
+    assert_eq!(head.header("contentFeatures.dlna.org"), res.dlna_features(), "{name}");
+    assert!(res.bitrate.is_some_and(|b| b > 0), "{name}");
+}
+
+#[test]
+fn mp4_videos_show_their_metadata_in_browse() {
+    isolated("mp4_videos_show_their_metadata_in_browse", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        // (file, x264 profile, size): Main SD and High 720p, both with AAC.
+        let clips = [("main-sd.mp4", "main", "640x360"), ("high-720p.mp4", "high", "1280x720")];
+        for (name, profile, size) in clips {
+            let picture = format!("testsrc=duration=1.5:size={size}:rate=25");
+            video_corpus::ffmpeg(
+                &root.join(name),
+                &[
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    &picture,
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "sine=frequency=440:duration=1.5:sample_rate=44100",
+                    "-c:v",
+                    "libx264",
+                    "-profile:v",
+                    profile,
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:a",
+                    "aac",
+                    "-ac",
+                    "2",
+                ],
+            );
+        }
+        std::fs::write(root.join("noise.mp4"), vec![0u8; 3000]).unwrap();
+        let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
+        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+        assert_eq!(videos.items().count(), 3, "{}", videos.didl);
+        for (name, ..) in clips {
+            let file = root.join(name);
+            let high = ffprobe(&file, "v:0", "stream=profile")[0] == "High";
+            let size = ffprobe(&file, "v:0", "stream=width,height");
+            let (w, h): (u32, u32) = (size[0].parse().unwrap(), size[1].parse().unwrap());
+            assert_eq!(ffprobe(&file, "a:0", "stream=codec_name")[0], "aac");
+            // MiniDLNA's rules (tv.md): High up to 1080 lines is HP_HD; Main by size.
+            let pn = match (high, w <= 720 && h <= 576, w <= 1280 && h <= 720) {
+                (true, ..) => "AVC_MP4_HP_HD_AAC",
+                (false, true, _) => "AVC_MP4_MP_SD_AAC_MULT5",
+                (false, false, true) => "AVC_MP4_MP_HD_720p_AAC",
+                (false, false, false) => "AVC_MP4_MP_HD_1080i_AAC",
+            };
+            check_video(&videos, &root, name, pn);
+        }
+        let noise = videos.items().find(|o| o.title.starts_with("noise")).unwrap();
+        assert_eq!(
+            (noise.res[0].duration.as_ref(), noise.res[0].resolution.as_ref()),
+            (None, None)
+        );
+        server.shutdown();
     });
 }

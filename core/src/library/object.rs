@@ -3,9 +3,11 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::num::NonZeroU16;
 
 use super::{ObjectId, Shelf};
 use crate::dlna::aac::AacProfile;
+use crate::dlna::video::VideoProfile;
 use crate::dlna::MediaFormat;
 
 /// A tag value shared by every item that carries it (an artist, album, genre or date): the
@@ -95,7 +97,7 @@ impl core::fmt::Display for Name {
 
 /// A container or an item.
 ///
-/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), stored in a
+/// Memory: `size_of::<Object>()` is 112 bytes on 64-bit hosts (checked by a test), stored in a
 /// dense slot (see `store.rs`) with about 25 bytes of id index, plus the name's heap block, 8
 /// bytes in each list showing it, and a [`Tags`] block when tags were read: about 200 bytes per
 /// item with a 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host
@@ -224,9 +226,21 @@ pub struct Details {
     /// per-object size is budgeted). An `.m4a` without one (ALAC, or AAC outside every
     /// profile) is served without `DLNA.ORG_PN`.
     pub aac_profile: Option<AacProfile>,
+    /// A video's picture size in pixels, width and height (none over 65,535; four bytes:
+    /// the per-object size is budgeted).
+    pub resolution: Option<(NonZeroU16, NonZeroU16)>,
+    /// A video's DLNA profile, from its container and codecs (one byte).
+    pub video_profile: Option<VideoProfile>,
 }
 
 impl Details {
+    /// The DLNA profile reading the file named (an AAC file's or a video's), which replaces
+    /// the one of its format; the same in Browse and in `contentFeatures.dlna.org`.
+    pub fn dlna_profile(&self) -> Option<&'static str> {
+        let aac = self.aac_profile.map(AacProfile::name);
+        aac.or(self.video_profile.map(VideoProfile::name))
+    }
+
     /// Details that carry only tags.
     pub fn tagged(tags: Tags) -> Self {
         Details { tags: Some(Box::new(tags)), ..Details::default() }

@@ -19,13 +19,18 @@
 //! the last granule minus pre-skip at 48 kHz, the channels, and the `OpusTags` comments (read
 //! like Vorbis ones, `METADATA_BLOCK_PICTURE` included). `audio` knows it by its `OpusHead`,
 //! whether the file is named `.opus`, `.ogg` or `.oga`.
+//!
+//! For Matroska and WebM video, [`matroska`] reads the headers ([`video::mkv`]); for MP4 and
+//! QuickTime video, [`mp4_video`] ([`video::mp4`]).
 
 use alloc::boxed::Box;
+use core::num::NonZeroU16;
 
 use embedded_io::{Read, Seek};
 
 use super::{AudioProps, Details, Name, Tags};
 use crate::dlna::aac::{AacKind, AacProfile};
+use crate::dlna::video::VideoProfile;
 #[cfg(feature = "flac")]
 use crate::media::flac::{self as flac_file, FlacFile};
 use crate::media::mp4::esds::{object_type, Esds};
@@ -33,6 +38,7 @@ use crate::media::mp4::{self, Codec, Movie, Track, DEFAULT_MOOV_BUDGET};
 #[cfg(feature = "opus")]
 use crate::media::opus_file::{self, DecoderError, Head, OpusFile};
 use crate::media::tags::Tags as VorbisTags;
+use crate::media::video;
 use crate::media::vorbis_file::{Error, VorbisFile};
 #[cfg(feature = "flac")]
 use crate::transcode;
@@ -71,6 +77,8 @@ pub fn flac<R: Read + Seek>(src: R) -> Result<Details, flac_file::Error> {
         tags: read.as_ref().map(|t| Box::new(tags(t))),
         picture,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
     })
 }
 
@@ -128,7 +136,43 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
         tags,
         picture,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
     })
+}
+
+/// Reads the details of a Matroska or WebM video ([`video::mkv`]): play time, picture size,
+/// the first audio track's rate and channels, and the `AVC_MKV_*` DLNA profile.
+pub fn matroska<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let info = video::mkv::read(src)?;
+    Ok(video_details(&info, info.matroska_profile()))
+}
+
+/// Reads the details of an MP4 or QuickTime video ([`video::mp4`]), as [`matroska`] does, with
+/// the `AVC_MP4_*` DLNA profile.
+pub fn mp4_video<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let info = video::mp4::read(src)?;
+    Ok(video_details(&info, info.mp4_profile()))
+}
+
+/// What Browse shows of a video with headers `info` and DLNA profile `profile`.
+fn video_details(info: &video::Info, profile: Option<VideoProfile>) -> Details {
+    let audio = info.audio.map(|a| AudioProps {
+        sample_rate: a.rate,
+        channels: a.channels,
+        bits_per_sample: 0,
+    });
+    let resolution = info.video.and_then(|v| {
+        let size = |n: u32| u16::try_from(n).ok().and_then(NonZeroU16::new);
+        Some((size(v.width)?, size(v.height)?))
+    });
+    Details {
+        duration_ms: info.duration_ms,
+        audio,
+        resolution,
+        video_profile: profile,
+        ..Details::default()
+    }
 }
 
 /// Reads the audio details of an MP4 file (ALAC or AAC; other codecs get only a play time).

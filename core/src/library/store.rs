@@ -14,8 +14,8 @@ use alloc::vec::Vec;
 
 use super::{Error, Object, ObjectId};
 
-/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 6 KB of
-/// 104-byte objects on 64-bit hosts), large enough that the chunk list stays short.
+/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 7 KB of
+/// 112-byte objects on 64-bit hosts), large enough that the chunk list stays short.
 const CHUNK: usize = 64;
 
 /// The objects of a library by id: a map with the API of the `BTreeMap` it replaces (lookups

@@ -7,7 +7,8 @@
 //! it; [`opus_file`] reads Ogg Opus with exact lengths and seeks around a decoder the caller
 //! supplies. All are `no_std`; each decoder's heap use is fixed once a stream's headers are read.
 //! [`tags`] reads Vorbis comments and embedded pictures; [`jpeg`] tells whether a picture is
-//! already a `JPEG_TN` the firmware can offer as it is.
+//! already a `JPEG_TN` the firmware can offer as it is. [`video`] reads video containers'
+//! headers (play time, picture size, codecs) for Browse.
 
 #[cfg(feature = "alloc")]
 pub mod alac;
@@ -22,6 +23,8 @@ pub mod opus_file;
 #[cfg(feature = "alloc")]
 mod pcm;
 pub mod tags;
+#[cfg(feature = "alloc")]
+pub mod video;
 #[cfg(feature = "alloc")]
 pub mod vorbis;
 #[cfg(feature = "alloc")]

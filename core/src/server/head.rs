@@ -72,6 +72,9 @@ impl<E: Env> Server<'_, E> {
                 head.header("TimeSeekRange.dlna.org", answer);
                 head.header("Vary", "TimeSeekRange.dlna.org");
             }
+            if let Some(ms) = media.sec_duration_ms {
+                head.header("MediaInfo.sec", format_args!("SEC_Duration={ms}"));
+            }
             head.header("realTimeInfo.dlna.org", "DLNA.ORG_TLAG=*");
         }
         head.header("EXT", "");

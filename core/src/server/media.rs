@@ -19,6 +19,8 @@
 //! For both:
 //! - `transferMode.dlna.org` is echoed; a value other than Streaming, Interactive or Background
 //!   gives 406. Without one, audio and video answer `Streaming` and images `Interactive`.
+//! - `getMediaInfo.sec: 1` from a Samsung player gives `MediaInfo.sec: SEC_Duration=<ms>`
+//!   when the play time is known.
 //! - `getcontentFeatures.dlna.org: 1` gives `contentFeatures.dlna.org` with the resource's DLNA
 //!   4th field, the same text as in its Browse `res@protocolInfo`.
 //! - Every media answer has `Accept-Ranges: bytes`, an empty `EXT`, and
@@ -32,7 +34,6 @@ use alloc::boxed::Box;
 
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server, Unavailable};
-use crate::dlna::aac::AacProfile;
 use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
@@ -63,7 +64,7 @@ impl<E: Env> Server<'_, E> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
-                Source::File(item.format, item.details.aac_profile.map(AacProfile::name))
+                Source::File(item.format, item.details.dlna_profile())
             } else {
                 Source::Rendition(Layout::of_extension(item, ext)?)
             };
@@ -72,11 +73,11 @@ impl<E: Env> Server<'_, E> {
                 Source::File(..) => self.env.open(&file).ok_or(Unavailable::Gone),
                 Source::Rendition(_) => self.env.open_stream(&file),
             };
-            Some((source, opened))
+            Some((source, opened, item.details.duration_ms))
         });
-        let (source, (file, size)) = match opened {
-            Some((source, Ok(opened))) => (source, opened),
-            Some((_, Err(Unavailable::Busy))) => {
+        let (source, (file, size), duration_ms) = match opened {
+            Some((source, Ok(opened), duration_ms)) => (source, opened, duration_ms),
+            Some((_, Err(Unavailable::Busy), _)) => {
                 return Reply::error(StatusCode::SERVICE_UNAVAILABLE)
             }
             _ => return Reply::error(StatusCode::NOT_FOUND),
@@ -99,11 +100,14 @@ impl<E: Env> Server<'_, E> {
             Source::File(format, probed) => profile.probed_protocol_info(format, probed),
             Source::Rendition(layout) => layout.protocol_info(seek.time, seek.byte),
         };
+        let wants_sec_info = profile.samsung_extensions
+            && req.headers.get("getMediaInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1");
         let headers = MediaHeaders {
             features: wants_features.then_some(info.features),
             transfer_mode,
             content_range: None,
             time_seek: None,
+            sec_duration_ms: duration_ms.filter(|_| wants_sec_info),
         };
         match source {
             Source::File(..) => whole_or_range(req, headers, info.mime, size, |first, len| {
@@ -146,6 +150,7 @@ impl<E: Env> Server<'_, E> {
             transfer_mode: TransferMode::Interactive,
             content_range: None,
             time_seek: None,
+            sec_duration_ms: None,
         };
         let mime = profile.file_protocol_info(MediaFormat::Jpeg).mime;
         whole_or_range(req, headers, mime, size, |first, len| Ok(Body::File { file, first, len }))

@@ -78,6 +78,9 @@ pub(super) struct MediaHeaders {
     pub content_range: Option<ContentRange>,
     /// `TimeSeekRange.dlna.org` of an answer to a time seek.
     pub time_seek: Option<npt::Answer>,
+    /// The play time in milliseconds for Samsung's `MediaInfo.sec: SEC_Duration=<ms>`, when a
+    /// Samsung player asked with `getMediaInfo.sec: 1` (UMS answers it so).
+    pub sec_duration_ms: Option<u64>,
 }
 
 /// A response: what [`super::conn`] writes.

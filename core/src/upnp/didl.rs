@@ -19,7 +19,6 @@ use core::fmt::{self, Write};
 
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
-use crate::dlna::aac::AacProfile;
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 use crate::profile::Profile;
@@ -187,6 +186,8 @@ pub struct Resource<'a> {
     pub channels: Option<u8>,
     /// `bitsPerSample`.
     pub bits_per_sample: Option<u8>,
+    /// `resolution` of a video or picture, width and height in pixels.
+    pub resolution: Option<(u32, u32)>,
 }
 
 /// The resources of item `id`, as reached via `host`, for a player with `profile`: the
@@ -212,8 +213,7 @@ pub fn resources<'a>(
         .and_then(|b| u32::try_from(b).ok())
         .map(|b| u64::from(profile.res_bitrate(b)));
     let original = Resource {
-        protocol_info: profile
-            .probed_protocol_info(item.format, details.aac_profile.map(AacProfile::name)),
+        protocol_info: profile.probed_protocol_info(item.format, details.dlna_profile()),
         url: MediaUrl { host, id, ext: item.format.extension() },
         size: profile.res_size(item.file.size),
         duration_ms: details.duration_ms,
@@ -221,6 +221,7 @@ pub fn resources<'a>(
         sample_rate: audio.map(|a| a.sample_rate),
         channels: audio.map(|a| a.channels),
         bits_per_sample: audio.map(|a| a.bits_per_sample).filter(|&b| b > 0),
+        resolution: details.resolution.map(|(w, h)| (u32::from(w.get()), u32::from(h.get()))),
     };
     let mut containers = CONTAINERS;
     if profile.prefers_wav {
@@ -241,6 +242,7 @@ pub fn resources<'a>(
             sample_rate: Some(layout.rate),
             channels: Some(layout.channels),
             bits_per_sample: Some(16),
+            resolution: None,
         })
     });
     let mut list = heapless::Vec::new();
@@ -478,6 +480,13 @@ impl<'a> Document<'a> {
         }
         if let Some(bits) = res.bits_per_sample.filter(|_| f.allows("res@bitsPerSample")) {
             s.attribute(markup!(" bitsPerSample=\""), u64::from(bits));
+        }
+        if let Some((w, h)) = res.resolution.filter(|_| f.allows("res@resolution")) {
+            s.markup(markup!(" resolution=\""));
+            s.number(u64::from(w));
+            s.markup(markup!("x"));
+            s.number(u64::from(h));
+            s.markup(markup!("\""));
         }
         s.markup(markup!(">"));
         s.media_url(&res.url, Some(hex));

@@ -70,6 +70,8 @@ pub struct Res {
     pub channels: Option<u32>,
     /// `bitsPerSample`.
     pub bits_per_sample: Option<u32>,
+    /// `resolution` (`<width>x<height>`), as written.
+    pub resolution: Option<String>,
 }
 
 impl Res {
@@ -150,6 +152,7 @@ fn res(node: Node) -> Result<Res, String> {
         sample_frequency: number(attr("sampleFrequency"), "sampleFrequency")?,
         channels: number(attr("nrAudioChannels"), "nrAudioChannels")?,
         bits_per_sample: number(attr("bitsPerSample"), "bitsPerSample")?,
+        resolution: attr("resolution"),
     })
 }
 

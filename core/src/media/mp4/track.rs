@@ -138,7 +138,7 @@ impl<'a> Track<'a> {
 }
 
 /// Timescale and duration of an `mvhd` or `mdhd` body (versions 0 and 1).
-fn header_timescale(body: &[u8]) -> Result<(u32, u64), Error> {
+pub(crate) fn header_timescale(body: &[u8]) -> Result<(u32, u64), Error> {
     let (version, _, rest) = full(body)?;
     let mut r = Bytes::new(rest);
     if version == 1 {

@@ -271,6 +271,8 @@ fn players_get_flac_in_their_order() {
         tags: None,
         picture: false,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
     };
     let exts = |player: Player| offered_exts("s.flac", details.clone(), player);
     // PS3, Xbox 360 and unknown players: L16 first, then WAV, then the FLAC.

@@ -1,0 +1,27 @@
+//! Video files' details for Browse (play time, picture size, audio rate and channels, DLNA
+//! profile), read by the core's container readers ([`rill_core::media::video`]) through the
+//! confined [`Storage`].
+
+use std::path::Path;
+
+use embedded_io_adapters::std::FromStd;
+use rill_core::dlna::MediaFormat;
+use rill_core::library::{probe, Details};
+
+use crate::storage::Storage;
+
+/// The details of the video at `path` under served folder `root`, if Rill reads its container
+/// (Matroska, WebM, MP4 and QuickTime so far); a file that cannot be read is logged and gets
+/// none.
+pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) -> Option<Details> {
+    let reader = match format {
+        MediaFormat::Mkv => probe::matroska::<FromStd<std::fs::File>>,
+        MediaFormat::Mp4 => probe::mp4_video::<FromStd<std::fs::File>>,
+        _ => return None,
+    };
+    let details = storage
+        .open(root, path)
+        .map_err(|e| e.to_string())
+        .and_then(|(file, _)| reader(FromStd::new(file)).map_err(|e| e.to_string()));
+    details.map_err(|e| tracing::warn!(path = %path.display(), "video headers not read: {e}")).ok()
+}
