@@ -250,7 +250,8 @@ enum Op {
     Put { root: Vec<u8>, path: String, record: Vec<u8> },
     /// `path` under `root` and everything below it left the library (`""`: the whole folder).
     Remove { root: Vec<u8>, path: String },
-    /// Commit what is queued, then say so.
+    /// Commit what is queued and move the write-ahead log into the file (the server is
+    /// stopping), then say so.
     Flush(mpsc::SyncSender<()>),
 }
 
@@ -271,8 +272,8 @@ impl Writer {
         self.send(Op::Remove { root: root_key(root), path: rel.to_string() });
     }
 
-    /// Waits (at most `timeout`) until everything sent so far is committed; false if it was
-    /// not in time.
+    /// Waits (at most `timeout`) until everything sent so far is committed and in the main
+    /// file (for a clean stop); false if it was not in time.
     pub fn flush(&self, timeout: Duration) -> bool {
         let (tx, rx) = mpsc::sync_channel(1);
         self.send(Op::Flush(tx));
@@ -320,6 +321,12 @@ fn write_loop(mut index: Index, rx: mpsc::Receiver<Op>) {
                     "library index not updated ({e:#}); it is checked again at the next start"
                 );
                 failed = true;
+            }
+        }
+        if !flushed.is_empty() {
+            // Stopping: everything into the main file, the log emptied.
+            if let Err(e) = index.db.pragma_update(None, "wal_checkpoint", "TRUNCATE") {
+                tracing::debug!("library index checkpoint: {e}");
             }
         }
         for done in flushed {
