@@ -3,7 +3,7 @@
 //! restart answers Browse from the index, with every object id (containers included) as
 //! before, while its check against the disk is held on the first file it must read again; the
 //! changes made while the server was stopped (a file added, one rewritten, one removed) then
-//! show, and a restart without the hold shows a change within 5 s of its start.
+//! show and are evented to a GENA subscriber, and a restart without the hold shows a change within 5 s of its start.
 
 mod common;
 
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rill::library::ReadHook;
 use rill_tests::library_gen::{snapshot, Base, Library, Track};
+use rill_tests::renderer::gena::Subscriber;
 use rill_tests::renderer::{Browse, Player, Renderer};
 
 /// Files in the library.
@@ -116,8 +117,28 @@ fn a_restart_answers_from_the_index_with_the_same_ids_then_finds_what_changed() 
         before.len()
     );
 
+    // A subscriber is told of what the check changes, like of any live change: the album
+    // folder that lost a track is named in ContainerUpdateIDs.
+    let event_url = {
+        let location = format!("http://{}/rill/description.xml", second.http);
+        let desc = cp.fetch_description(&location).unwrap();
+        desc.service(rill_tests::renderer::CONTENT_DIRECTORY).unwrap().event_sub_url.clone()
+    };
+    let listener = Subscriber::listen().unwrap();
+    cp.subscribe(&event_url, &listener.callback("/cd"), 300).unwrap().unwrap();
+    listener.next(Duration::from_secs(10)).expect("the initial event");
+    let folder = before
+        .iter()
+        .find(|r| r.2 == removed.album && r.1 != "7")
+        .map(|r| r.0.clone())
+        .expect("the removed track's album folder");
+
     // Released: the changes show, the rest keeps its ids.
     drop(hold);
+    let (_, event) = listener.until(common::READY_TIMEOUT, |e| {
+        e.container_update_ids().iter().any(|(id, _)| *id == folder)
+    });
+    assert!(event.is_some(), "the removal found by the check is evented");
     let after = wait_for(&cp, &control, common::READY_TIMEOUT, |now| {
         titled(now, &changed.title).len() == 1
             && titled(now, &removed.title).is_empty()
