@@ -16,9 +16,16 @@
 //! `*.corrupt`, with one log line, and a new one is made. [`Index::load`] then fills a
 //! library from it, and [`Writer`] (a thread of its own) takes the library's changes as they
 //! happen and commits them in batches of at most [`BATCH`] rows or [`LINGER`], never a
-//! transaction per file. The index is a cache: at every start [`crate::live`] checks it
-//! against the disk (size, mtime, inode) and reads again only what changed, so a change that a
-//! crash kept out of it is found then.
+//! transaction per file; a clean stop moves the write-ahead log into the file. The index is a
+//! cache: at every start [`crate::live`] checks it against the disk (size, mtime, inode) and
+//! reads again only what changed, so a change that a crash kept out of it is found then.
+//!
+//! [`restore`] loads it as the server starts answering, into a copy of the library swapped in
+//! whole, so a Browse sees either the served folders empty (for the fraction of a second the
+//! load takes: 20,000 files in well under a second) or the whole library. During the check
+//! the paths and inodes loaded ([`Loaded`], about 100 bytes a file) are kept, then dropped.
+//! Not kept: which items have a thumbnail (the art cache is looked at again after the check,
+//! so album art URIs come back then, see [`crate::art`]).
 
 mod record;
 
