@@ -18,7 +18,7 @@ use rill_tests::library_gen::{snapshot, Base, Library, Track};
 use rill_tests::renderer::{Player, Renderer, CONTENT_DIRECTORY};
 
 /// Files in the library: enough that the first scan takes a while to kill it in.
-const FILES: usize = 3_000;
+const FILES: usize = 5_000;
 
 /// Generous bound on each wait, so a broken build fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(120);
@@ -165,7 +165,7 @@ fn killed_during_scans_and_updates_the_index_still_gives_a_fresh_scans_library()
     for _ in 0..3 {
         let mut rill = Rill::start(dir.path(), &media, &cache);
         rill.wait_for("reading them into the library");
-        thread::sleep(Duration::from_millis(rng.below(150)));
+        thread::sleep(Duration::from_millis(rng.below(100)));
         mid_scan += usize::from(!rill.kill());
     }
     assert!(mid_scan > 0, "no kill landed during a scan");
