@@ -418,9 +418,20 @@ pub fn seen(loaded: &mut Loaded, root: u16, rel: &str, kind: &crate::scan::Kind)
 }
 
 /// What the index held that the scan did not find (gone while Rill was stopped), by served
-/// folder slot and path, the topmost only (removing a folder removes what is below it).
-pub fn gone(loaded: Loaded) -> Vec<(u16, String)> {
-    let all: std::collections::HashSet<(u16, String)> = loaded.into_keys().collect();
+/// folder slot and path, the topmost only (removing a folder removes what is below it). Only
+/// in the served folders `scanned` (those where the scan found anything): a folder found empty
+/// is more likely a network share not mounted yet than a library deleted, so its entries stay
+/// (logged) until it is seen again.
+pub fn gone(loaded: Loaded, scanned: &std::collections::HashSet<u16>) -> Vec<(u16, String)> {
+    let (all, unseen): (std::collections::HashSet<(u16, String)>, std::collections::HashSet<_>) =
+        loaded.into_keys().partition(|(root, _)| scanned.contains(root));
+    let kept: std::collections::BTreeSet<u16> = unseen.into_iter().map(|(root, _)| root).collect();
+    for root in kept {
+        tracing::warn!(
+            slot = root,
+            "served folder found empty or unreadable: its indexed media are kept until it is seen again"
+        );
+    }
     let mut out: Vec<(u16, String)> = all
         .iter()
         .filter(|(root, path)| {
@@ -564,8 +575,15 @@ mod tests {
         ]
         .into_iter()
         .collect();
+        let none_in_2: Loaded = [((2, "x.ogg".to_string()), Some(5)), ((2, "y".to_string()), None)]
+            .into_iter()
+            .collect();
+        assert!(
+            gone(none_in_2, &[0, 1].into()).is_empty(),
+            "an empty served folder keeps its entries"
+        );
         assert_eq!(
-            gone(loaded),
+            gone(loaded, &[0, 1].into()),
             [
                 (0, "a".to_string()),
                 (0, "a b.ogg".to_string()),

@@ -286,7 +286,8 @@ fn ingest(
     }
     progress.finish();
     if let Some(loaded) = loaded.filter(|_| !*stop.borrow()) {
-        let gone = crate::index::gone(loaded);
+        let scanned = entries.iter().filter_map(|e| library::root_index(e.root).ok()).collect();
+        let gone = crate::index::gone(loaded, &scanned);
         if !gone.is_empty() {
             tracing::info!(entries = gone.len(), "gone since the index was written");
         }
