@@ -243,8 +243,9 @@ pub async fn run(
 
 /// Adds the entries of the first scan, watching each folder first; gives up early once `stop`
 /// is set (a blocking task cannot be aborted, and shutdown must not wait for a long scan).
-/// With what a library index `loaded`, this is its check: a file the index knew with another
-/// inode is read again, and what it knew but the scan did not find is removed.
+/// Given what was `loaded` from the library index, this is the index's check: a file the
+/// index knew with another inode is read again, and what it knew but the scan did not find is
+/// removed (unless the scan was stopped early).
 fn ingest(
     shared: &Shared,
     watches: &Mutex<Watches>,
@@ -286,7 +287,8 @@ fn ingest(
     }
     progress.finish();
     if let Some(loaded) = loaded.filter(|_| !*stop.borrow()) {
-        let gone = crate::index::gone(loaded);
+        let scanned = entries.iter().filter_map(|e| library::root_index(e.root).ok()).collect();
+        let gone = crate::index::gone(loaded, &scanned);
         if !gone.is_empty() {
             tracing::info!(entries = gone.len(), "gone since the index was written");
         }

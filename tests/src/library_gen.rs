@@ -98,6 +98,8 @@ pub struct Track {
     pub tags: Vec<String>,
     /// Its title tag.
     pub title: String,
+    /// Its artist tag.
+    pub artist: String,
     /// Its album tag.
     pub album: String,
 }
@@ -125,7 +127,7 @@ impl Track {
             format!("DATE={}", 1960 + album_no % 60),
             format!("TRACKNUMBER={track}"),
         ];
-        Track { rel, tags, title, album }
+        Track { rel, tags, title, artist, album }
     }
 }
 
@@ -160,4 +162,43 @@ impl Library {
         std::fs::write(self.dir.join(&track.rel), base.tagged(&track.tags)).expect("rewrite");
         track
     }
+}
+
+/// What a server lists of a library, to compare two servers or two runs: every track of All
+/// Tracks, every album of Albums, and the folder tree down to the album folders, each as
+/// `(id, parent id, title, album or child count)`, in the server's order.
+pub fn snapshot(
+    cp: &crate::renderer::Renderer,
+    control: &str,
+) -> Vec<(String, String, String, String)> {
+    use crate::renderer::Browse;
+    let all = |id: &str| {
+        let mut out = Vec::new();
+        loop {
+            let page = Browse::children(id).range(out.len() as u32, 2000);
+            let got = cp.browse(control, &page).expect("Browse");
+            let total = got.total_matches as usize;
+            out.extend(got.objects);
+            if out.len() >= total || got.number_returned == 0 {
+                return out;
+            }
+        }
+    };
+    let row = |o: crate::renderer::didl::Object| {
+        let extra = match o.child_count {
+            Some(n) => n.to_string(),
+            None => o.album.unwrap_or_default(),
+        };
+        (o.id, o.parent_id, o.title, extra)
+    };
+    // All Tracks and Albums (the music tree's fixed containers 4 and 7), then Folders (0x64).
+    let mut out: Vec<_> = all("4").into_iter().chain(all("7")).map(row).collect();
+    for served in all("64") {
+        for artist in all(&served.id) {
+            out.extend(all(&artist.id).into_iter().map(row));
+            out.push(row(artist));
+        }
+        out.push(row(served));
+    }
+    out
 }
