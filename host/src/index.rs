@@ -50,7 +50,7 @@ pub const FILE_NAME: &str = "index.sqlite";
 const APPLICATION_ID: i64 = 0x5249_4c4c;
 
 /// The layout version (`user_version`); an index of another version is set aside and rebuilt.
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 
 /// Rows per write transaction at most.
 pub const BATCH: usize = 4096;

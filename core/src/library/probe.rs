@@ -100,6 +100,8 @@ pub fn opus<R: Read + Seek>(src: R) -> Result<Details, opus_file::Error> {
         tags: read.as_ref().map(|t| Box::new(tags(t))),
         picture,
         aac_profile: None,
+        resolution: None,
+        video_profile: None,
     })
 }
 

@@ -1,10 +1,12 @@
 //! [`Record`]: what the index keeps of one folder or file, and its bytes in the database.
 //!
 //! Layout (all integers little-endian): a kind byte (`0` folder, `1` file), the object id
-//! (`u64`); for a file then its size, modification time and inode (`u64` each) and its
-//! [`Details`]: a presence byte (bit 0 duration, 1 exact length, 2 audio properties, 3 tags,
-//! 4 embedded picture, 5 AAC profile), the present values in that order (`u64`, `u64`, rate
-//! `u32` + channels `u8` + bits `u8`, the tags, the profile's DLNA name as a string), where the
+//! (`u64`); for a file then its size, modification time and inode (`u64` each), a byte saying
+//! whether it could be read (`1`) or not (`0`), and if it could its [`Details`]: a presence
+//! byte (bit 0 duration, 1 exact length, 2 audio properties, 3 tags, 4 embedded picture, 5 AAC
+//! profile, 6 video resolution, 7 video profile), the present values in that order (`u64`,
+//! `u64`, rate `u32` + channels `u8` + bits `u8`, the tags, the AAC profile's DLNA name as a
+//! string, width `u16` + height `u16`, the video profile's DLNA name as a string), where the
 //! tags are a presence `u16` (title, artist, album artist, album, genre, date, track, disc,
 //! compilation) followed by the present strings (a `u16` length then UTF-8) and numbers
 //! (`u32`). A string is at most [`MAX_TEXT`] bytes; a record is at most a few KB.
@@ -14,7 +16,10 @@
 //! [`AudioProps`] is named where it is encoded, so a field added to them fails to compile here
 //! until the index keeps it too.
 
+use core::num::NonZeroU16;
+
 use rill_core::dlna::aac::AacProfile;
+use rill_core::dlna::video::VideoProfile;
 use rill_core::library::{AudioProps, Details, FileInfo, ObjectId, Tags};
 
 /// The longest string a record holds (longer tags are cut at a character boundary).
@@ -36,6 +41,22 @@ const AAC_PROFILES: [AacProfile; 13] = [
     AacProfile::HEAACv2_L2,
     AacProfile::HEAACv2_L3,
     AacProfile::HEAACv2_MULT5,
+];
+
+/// Every video profile, by the name a record keeps (as [`AAC_PROFILES`]).
+const VIDEO_PROFILES: [VideoProfile; 12] = [
+    VideoProfile::AVC_MKV_MP_HD_AAC_MULT5,
+    VideoProfile::AVC_MKV_MP_HD_AC3,
+    VideoProfile::AVC_MKV_MP_HD_MPEG1_L3,
+    VideoProfile::AVC_MKV_HP_HD_AAC_MULT5,
+    VideoProfile::AVC_MKV_HP_HD_AC3,
+    VideoProfile::AVC_MKV_HP_HD_MPEG1_L3,
+    VideoProfile::AVC_MP4_MP_SD_AAC_MULT5,
+    VideoProfile::AVC_MP4_MP_SD_AC3,
+    VideoProfile::AVC_MP4_MP_SD_MPEG1_L3,
+    VideoProfile::AVC_MP4_MP_HD_720p_AAC,
+    VideoProfile::AVC_MP4_MP_HD_1080i_AAC,
+    VideoProfile::AVC_MP4_HP_HD_AAC,
 ];
 
 /// One folder or file of the library as the index keeps it.
@@ -69,8 +90,11 @@ impl Record {
             out.extend_from_slice(&n.to_le_bytes());
         }
         match &file.details {
-            None => out.push(0xff),
-            Some(details) => encode_details(details, &mut out),
+            None => out.push(0),
+            Some(details) => {
+                out.push(1);
+                encode_details(details, &mut out);
+            }
         }
         out
     }
@@ -85,11 +109,10 @@ impl Record {
             1 => {
                 let info = FileInfo { size: r.u64()?, mtime: r.u64()? };
                 let inode = r.u64()?;
-                let details = if r.0.first() == Some(&0xff) {
-                    r.u8()?;
-                    None
-                } else {
-                    Some(decode_details(&mut r)?)
+                let details = match r.u8()? {
+                    0 => None,
+                    1 => Some(decode_details(&mut r)?),
+                    _ => return None,
                 };
                 Some(Stored { info, inode, details })
             }
@@ -100,13 +123,24 @@ impl Record {
 }
 
 fn encode_details(details: &Details, out: &mut Vec<u8>) {
-    let Details { duration_ms, frames, audio, tags, picture, aac_profile } = details;
+    let Details {
+        duration_ms,
+        frames,
+        audio,
+        tags,
+        picture,
+        aac_profile,
+        resolution,
+        video_profile,
+    } = details;
     let flags = u8::from(duration_ms.is_some())
         | u8::from(frames.is_some()) << 1
         | u8::from(audio.is_some()) << 2
         | u8::from(tags.is_some()) << 3
         | u8::from(*picture) << 4
-        | u8::from(aac_profile.is_some()) << 5;
+        | u8::from(aac_profile.is_some()) << 5
+        | u8::from(resolution.is_some()) << 6
+        | u8::from(video_profile.is_some()) << 7;
     out.push(flags);
     for n in [duration_ms, frames].into_iter().flatten() {
         out.extend_from_slice(&n.to_le_bytes());
@@ -121,13 +155,17 @@ fn encode_details(details: &Details, out: &mut Vec<u8>) {
     if let Some(profile) = aac_profile {
         text(profile.name(), out);
     }
+    if let Some((width, height)) = resolution {
+        out.extend_from_slice(&width.get().to_le_bytes());
+        out.extend_from_slice(&height.get().to_le_bytes());
+    }
+    if let Some(profile) = video_profile {
+        text(profile.name(), out);
+    }
 }
 
 fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
     let flags = r.u8()?;
-    if flags & !0x3f != 0 {
-        return None;
-    }
     let has = |bit: u8| flags & (1 << bit) != 0;
     let duration_ms = if has(0) { Some(r.u64()?) } else { None };
     let frames = if has(1) { Some(r.u64()?) } else { None };
@@ -143,7 +181,24 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
     } else {
         None
     };
-    Some(Details { duration_ms, frames, audio, tags, picture: has(4), aac_profile })
+    let resolution =
+        if has(6) { Some((NonZeroU16::new(r.u16()?)?, NonZeroU16::new(r.u16()?)?)) } else { None };
+    let video_profile = if has(7) {
+        let name = r.text()?;
+        Some(VIDEO_PROFILES.into_iter().find(|p| p.name() == name)?)
+    } else {
+        None
+    };
+    Some(Details {
+        duration_ms,
+        frames,
+        audio,
+        tags,
+        picture: has(4),
+        aac_profile,
+        resolution,
+        video_profile,
+    })
 }
 
 fn encode_tags(tags: &Tags, out: &mut Vec<u8>) {
@@ -267,6 +322,8 @@ mod tests {
             })),
             picture: true,
             aac_profile: Some(AacProfile::HEAAC_L2_ISO_128),
+            resolution: NonZeroU16::new(1920).zip(NonZeroU16::new(1080)),
+            video_profile: Some(VideoProfile::AVC_MP4_HP_HD_AAC),
         }
     }
 
