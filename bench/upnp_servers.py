@@ -53,11 +53,19 @@ def browse(port, control, object_id, start=0, count=0, flag="BrowseDirectChildre
         title = el.find(DC + "title").text
         res = el.find(DIDL + "res")
         children.append((el.get("id"), title, res.text if res is not None else None))
-    return elapsed, total, children, len(data)
+    return elapsed, total, children, len(data), didl
+
+
+def resources(port, control, parent, title):
+    """The (protocolInfo, URL) of each `res` of the child `title` of `parent`."""
+    for el in browse(port, control, parent)[4]:
+        if el.find(DC + "title").text == title:
+            return [(r.get("protocolInfo", ""), r.text) for r in el.findall(DIDL + "res")]
+    raise RuntimeError(f"no child {title!r} under {parent} on port {port}")
 
 
 def find_child(port, control, parent, title):
-    _, _, children, _ = browse(port, control, parent)
+    _, _, children, _, _ = browse(port, control, parent)
     for cid, ctitle, _ in children:
         if ctitle == title:
             return cid
@@ -168,9 +176,9 @@ def main():
             ids = {t: i for i, t, _ in top}
             full, thousand, page = [], [], []
             for _ in range(reps):
-                e, total, kids, size = browse(port, control, ids["all"])
+                e, total, kids, size, _ = browse(port, control, ids["all"])
                 full.append((e, len(kids), size))
-                e, _, kids, _ = browse(port, control, ids["all"], 0, 1000)
+                e, _, kids, _, _ = browse(port, control, ids["all"], 0, 1000)
                 assert len(kids) == 1000, f"{name} returned {len(kids)} of 1000"
                 thousand.append(e)
                 page.append(browse(port, control, ids["all"], 5000, 100)[0])

@@ -3,8 +3,9 @@
 //!
 //! `bench/load` builds what it needs and runs this (`cargo bench -p rill-tests --bench load`,
 //! with `RILL_BIN` naming a release `rill` binary; `RILL_LOAD_CLIENTS` and `RILL_LOAD_SECS`
-//! change the defaults of 200 clients for 30 s). Each phase runs inside [`isolated`] (a private
-//! network namespace holding only `lo`), and every server binds loopback only.
+//! change the defaults of 200 clients for 30 s, `RILL_LOAD_PHASES` picks phases by name). Each
+//! phase runs inside [`isolated`] (a private network namespace holding only `lo`), and every
+//! server binds loopback only.
 //!
 //! The library is four 60-second stereo 44.1 kHz files made by oggenc (q2 to q5), with their
 //! L16 renditions decoded here with `VorbisFile` as the reference.
@@ -98,10 +99,16 @@ fn main() {
 }
 
 /// Runs `body` in its own namespace. [`isolated`] runs this binary again inside, where only
-/// the phase it was started for may run.
+/// the phase it was started for may run. `RILL_LOAD_PHASES` (names, comma-separated) runs only
+/// those phases, as `bench/engine-vs-old.sh` does for Rill's two.
 fn phase(name: &str, body: impl FnOnce()) {
+    let wanted = match std::env::var("RILL_LOAD_PHASES") {
+        Ok(phases) => phases.split(',').any(|p| p == name),
+        Err(_) => true,
+    };
     match std::env::var("RILL_TEST_NETNS") {
         Ok(inside) if inside != name => {}
+        _ if !wanted => {}
         _ => isolated(name, body),
     }
 }
