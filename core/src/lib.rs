@@ -12,7 +12,7 @@
 //!   deadlines out).
 //! - [`upnp`], [`dlna`]: device and service descriptions, SOAP actions, DIDL-Lite, protocolInfo.
 //! - [`media`]: the Ogg demuxer and the Vorbis decoder.
-//! - [`profile`]: recognising players from request headers, and what each one needs.
+//! - [`player`]: recognising players from request headers, and what each one needs.
 //! - [`library`]: the media library model the ContentDirectory browses.
 //! - [`gena`]: eventing: SUBSCRIBE/UNSUBSCRIBE, the subscription table and its NOTIFYs.
 //! - [`server`]: the HTTP connection that ties them together, a sans-IO state machine driven
@@ -37,7 +37,7 @@ pub mod http;
 #[cfg(feature = "alloc")]
 pub mod library;
 pub mod media;
-pub mod profile;
+pub mod player;
 #[cfg(feature = "alloc")]
 pub mod server;
 pub mod ssdp;

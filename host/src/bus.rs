@@ -10,7 +10,7 @@
 //! | method `Share` | `as` → () | shares the folders (absolute paths); all or none |
 //! | method `Unshare` | `as` → () | unshares them; all or none |
 //! | property `Folders` | `a(su)` | each shared folder: absolute path, media count |
-//! | property `Players` | `a(ss)` | each player seen in the last hour: address, profile |
+//! | property `Players` | `a(ss)` | each player seen in the last hour: address, player |
 //! | property `Streams` | `as` | each stream now playing: its file, relative to its folder |
 //! | property `Connections` | `a{st}` | HTTP counts since start ([`COUNTERS`]); not signalled |
 //!
@@ -103,7 +103,7 @@ impl Rill {
         folders(&self.sharing)
     }
 
-    /// The players seen in the last hour: address and the profile chosen for it.
+    /// The players seen in the last hour: address and the player recognised there.
     #[zbus(property)]
     async fn players(&self) -> Vec<(String, String)> {
         players(&self.shared)

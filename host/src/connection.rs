@@ -23,9 +23,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nix::sys::sendfile::sendfile64;
 use rill_core::gena::Subscriptions;
-use rill_core::http::request::Limits;
+use rill_core::http::request::RequestLimits;
 use rill_core::library::{FileInfo, FileRef, Library};
-use rill_core::profile::Clients;
+use rill_core::player::Clients;
 use rill_core::server::connection::{Config, Counters, Event, Fault, Growable, Outgoing};
 use rill_core::server::{Connection, Env, Server, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
@@ -46,7 +46,7 @@ use crate::{art, bookmarks};
 const RX_START: usize = 2 * 1024;
 
 /// Largest receive buffer: a request head (8 KiB) plus the largest body (64 KiB), as
-/// [`Limits::DEFAULT`] allows.
+/// [`RequestLimits::DEFAULT`] allows.
 const RX_MAX: usize = 80 * 1024;
 
 /// Chunk of a transcoded stream: the send buffer while one is sent (files go with `sendfile`,
@@ -197,7 +197,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
         }
     };
     let device = Device::rill(&shared.name, &shared.udn, &[]);
-    let server = Server::new(&*shared, device, &shared.server, Limits::DEFAULT);
+    let server = Server::new(&*shared, device, &shared.server, RequestLimits::DEFAULT);
     let host = local.to_string();
     let config = Config { timeouts, send_files: true, chunk: CHUNK };
     let (rx, tx) = (Growable::new(RX_START, RX_MAX), Growable::new(0, CHUNK));

@@ -61,7 +61,7 @@ pub async fn change(change: Change, dirs: &[PathBuf]) -> Result<()> {
 }
 
 /// Prints the running server's folders (absolute path and media count), players (address and
-/// profile) and streams now playing.
+/// which player) and streams now playing.
 pub async fn status() -> Result<()> {
     let Some(rill) = proxy().await else {
         bail!("no Rill server is running on this session bus");
@@ -82,8 +82,8 @@ pub async fn status() -> Result<()> {
         println!("  (none)");
     }
     println!("Players:");
-    for (addr, profile) in &players {
-        println!("  {addr} ({profile})");
+    for (addr, player) in &players {
+        println!("  {addr} ({player})");
     }
     if players.is_empty() {
         println!("  (none seen in the last hour)");

@@ -19,7 +19,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Result};
-use rill_core::ssdp::message::Server;
+use rill_core::ssdp::message::ServerHeader;
 use rill_core::ssdp::responder::{Config, Handled, IfaceId, Responder, MAX_DATAGRAM};
 use rill_core::upnp::DESCRIPTION_PATH;
 use tokio::sync::watch;
@@ -52,7 +52,7 @@ pub fn location(http: SocketAddrV4) -> String {
 pub fn server_string() -> String {
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let os_version = release.trim().split('-').next().unwrap_or("0");
-    Server { os: "Linux", os_version, version: env!("CARGO_PKG_VERSION") }.to_string()
+    ServerHeader { os: "Linux", os_version, version: env!("CARGO_PKG_VERSION") }.to_string()
 }
 
 /// Announces on the served addresses as they come and go, answers searches until `stop` is

@@ -3,7 +3,7 @@
 //! The host shell of the Rill media server: everything that touches the operating system
 //! (command line, sockets, filesystem, clock, signals) around the sans-IO protocol machines of
 //! `rill-core`. It is a library as well as the `rill` binary so integration tests can start a
-//! server in-process ([`serve::Server`]) and learn its real addresses.
+//! server in-process ([`serve::Daemon`]) and learn its real addresses.
 //!
 //! - [`cli`]: the command line; [`folders`], [`demo`]: default folders and the built-in demo.
 //! - [`identity`]: the persistent device identity (UUID, BOOTID, CONFIGID); [`bookmarks`]: the

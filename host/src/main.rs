@@ -11,7 +11,7 @@ use clap::Parser;
 use rill::cli::{Cli, Command, Serve};
 use rill::control::{self, Change};
 use rill::notify::{self, Notifier};
-use rill::serve::{Config, Server};
+use rill::serve::{Config, Daemon};
 use rill::share::Settings;
 use rill::{folders, logging};
 
@@ -96,7 +96,7 @@ async fn serve(args: Serve) -> Result<()> {
         timeouts: rill::connection::Timeouts::default(),
         max_connections: rill::serve::MAX_CONNECTIONS,
     };
-    let server = Server::bind(config)?;
+    let server = Daemon::bind(config)?;
     if let Some(notifier) = notifier {
         let watchdog = notify::watchdog_from_env();
         tokio::spawn(notify::run(notifier, server.serving(), server.ready(), watchdog));

@@ -8,7 +8,7 @@
 //! sent. `vsock:` addresses (for virtual machines) are not supported and are reported once.
 //!
 //! What Rill says, and when ([`run`]):
-//! - `READY=1` once every HTTP listener is accepting ([`Server::serving`]), so whoever waits
+//! - `READY=1` once every HTTP listener is accepting ([`Daemon::serving`]), so whoever waits
 //!   for the unit to be started can talk to it at once; the library may still be filling;
 //! - `STATUS=` in the same message, then again whenever what it says changes ("12,345 tracks
 //!   in 3 folders, 2 players"), at most once every [`STATUS_EVERY`]; this is what
@@ -21,7 +21,7 @@
 //! Nothing here wakes the process on a timer except the watchdog the manager asked for: status
 //! updates wait on the library's and the player table's change signal ([`Shared::changes`]).
 //!
-//! [`Server::serving`]: crate::serve::Server::serving
+//! [`Daemon::serving`]: crate::serve::Daemon::serving
 
 use std::fmt::Write as _;
 use std::io;

@@ -1,18 +1,18 @@
 //! `rill serve`: binds the sockets, runs the SSDP and HTTP tasks, and shuts down gracefully.
 //!
-//! [`Server::bind`] does everything that can fail up front (identity, roots, sockets), so a bad
+//! [`Daemon::bind`] does everything that can fail up front (identity, roots, sockets), so a bad
 //! command line or a taken port is reported before anything is announced; it also gives tests the
-//! real HTTP addresses when they asked for port 0. [`Server::run`] then serves until the given
+//! real HTTP addresses when they asked for port 0. [`Daemon::run`] then serves until the given
 //! shutdown future completes (SIGINT/SIGTERM in `main`), tells every task to stop, lets SSDP say
 //! goodbye, and returns within [`SHUTDOWN_GRACE`]. Meanwhile the served interfaces follow the
-//! network ([`crate::network`], [`Server::served`]).
+//! network ([`crate::network`], [`Daemon::served`]).
 //!
 //! Every accepted connection is first checked against the [`AllowList`] (a client outside it is
 //! closed at once, unanswered), then takes one of [`Config::max_connections`] slots for as long
 //! as it is open. When all slots are taken, a new connection is answered
 //! `503 Service Unavailable` with `Retry-After` and closed, so a crowd of idle or slow clients
 //! (each bounded in time by [`Timeouts`]) delays newcomers at worst until a slot frees, and never
-//! exhausts the process's file descriptors: [`Server::bind`] raises the soft `RLIMIT_NOFILE` to
+//! exhausts the process's file descriptors: [`Daemon::bind`] raises the soft `RLIMIT_NOFILE` to
 //! the hard limit and lowers the number of slots to what the descriptors allow.
 //!
 //! The host does I/O only: the SSDP responder, the HTTP server (descriptions, SOAP, media,
@@ -90,9 +90,9 @@ pub struct Config {
     pub max_connections: usize,
 }
 
-/// A server whose sockets are bound, ready to [`run`](Server::run).
+/// A server whose sockets are bound, ready to [`run`](Daemon::run).
 #[derive(Debug)]
-pub struct Server {
+pub struct Daemon {
     config: Config,
     identity: Identity,
     shared: Arc<Shared>,
@@ -104,9 +104,9 @@ pub struct Server {
     serving: watch::Sender<Option<Arc<Shared>>>,
 }
 
-impl Server {
+impl Daemon {
     /// Loads the identity, checks the roots and binds every socket. Needs a tokio runtime.
-    pub fn bind(mut config: Config) -> Result<Server> {
+    pub fn bind(mut config: Config) -> Result<Daemon> {
         let fds = raise_fd_limit();
         // A connection holds its socket and, while streaming, a file.
         let fit = usize::try_from(fds.saturating_sub(RESERVED_FDS) / 2).unwrap_or(usize::MAX);
@@ -134,7 +134,7 @@ impl Server {
         let (live, changes) = mpsc::unbounded_channel();
         let sharing = Arc::new(Sharing::new(Arc::clone(&shared), live, config.sharing.clone()));
         let (serving, _) = watch::channel(None);
-        Ok(Server { config, identity, shared, sharing, changes, network, ssdp, ready, serving })
+        Ok(Daemon { config, identity, shared, sharing, changes, network, ssdp, ready, serving })
     }
 
     /// The served folders, to share and unshare folders while the server runs.
@@ -173,7 +173,7 @@ impl Server {
     /// Runs on tokio's multi-thread runtime only: connections hand their file work to the
     /// [`pool`](crate::pool) with `block_in_place`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Server { config, identity, shared, sharing, changes, network, ssdp, ready, serving } =
+        let Daemon { config, identity, shared, sharing, changes, network, ssdp, ready, serving } =
             self;
         tracing::info!(
             name = %config.name,

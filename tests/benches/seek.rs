@@ -26,7 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rill_core::media::vorbis_file::VorbisFile;
-use rill_core::transcode::{Container, Layout, Transcoder};
+use rill_core::transcode::{Layout, Transcoder, Wrapping};
 use rill_tests::corpus::{Encoder, Rng, Spec};
 use rill_tests::renderer::netns::isolated;
 use seek_util::{l16_url, report, seconds, ttfb};
@@ -167,7 +167,7 @@ fn throughput(path: &std::path::Path) -> Speed {
     assert_eq!(decoded, frames);
     let decode = clock.speed(seconds);
 
-    let layout = Layout::new(Container::L16, RATE, 2, frames).unwrap();
+    let layout = Layout::new(Wrapping::L16, RATE, 2, frames).unwrap();
     let clock = Clock::start();
     let mut t = Transcoder::new(open(), layout, 0, layout.total_len()).unwrap();
     let mut buf = vec![0u8; 64 * 1024];

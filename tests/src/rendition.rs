@@ -5,7 +5,7 @@
 //! reference, and the tolerance of a lossy decoder's seeks.
 
 use embedded_io::{Read, Seek};
-use rill_core::transcode::{Container, Layout, Transcoder};
+use rill_core::transcode::{Layout, Transcoder, Wrapping};
 
 use crate::corpus::Rng;
 use crate::renderer::Renderer;
@@ -83,9 +83,9 @@ pub fn assert_seek_close(
         assert!(got[at..] == want[at..], "{what}: bytes from {exact_from} must be identical");
     }
     // Whole samples inside the span, before the exact part.
-    let value = |b: &[u8]| match layout.container {
-        Container::Wav => i32::from(i16::from_le_bytes([b[0], b[1]])),
-        Container::L16 | Container::Lpcm => i32::from(i16::from_be_bytes([b[0], b[1]])),
+    let value = |b: &[u8]| match layout.wrapping {
+        Wrapping::Wav => i32::from(i16::from_le_bytes([b[0], b[1]])),
+        Wrapping::L16 | Wrapping::Lpcm => i32::from(i16::from_be_bytes([b[0], b[1]])),
     };
     let mut at = header + (first - header).div_ceil(2) * 2;
     while at + 2 <= end.min(exact_from) {
@@ -101,9 +101,9 @@ pub fn whole(layout: Layout, samples: impl IntoIterator<Item = i16>) -> Vec<u8> 
     let mut out = vec![0u8; layout.header_len()];
     layout.write_header(&mut out);
     for v in samples {
-        out.extend_from_slice(&match layout.container {
-            Container::Wav => v.to_le_bytes(),
-            Container::L16 | Container::Lpcm => v.to_be_bytes(),
+        out.extend_from_slice(&match layout.wrapping {
+            Wrapping::Wav => v.to_le_bytes(),
+            Wrapping::L16 | Wrapping::Lpcm => v.to_be_bytes(),
         });
     }
     assert_eq!(out.len() as u64, layout.total_len(), "rendition length");

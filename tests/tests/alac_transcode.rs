@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use embedded_io_adapters::std::FromStd;
 use mp4_util::{encode, ffmpeg_decode, pcm, scratch};
-use rill_core::transcode::{Container, Decoder, Layout, Transcoder};
+use rill_core::transcode::{Decoder, Layout, Transcoder, Wrapping};
 use rill_tests::corpus::Rng;
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Player, Renderer};
@@ -45,12 +45,12 @@ impl Case {
         )
     }
 
-    /// The whole rendition in `container` of `file`, from ffmpeg's decode.
-    fn reference(self, file: &Path, container: Container) -> (Layout, Vec<u8>) {
+    /// The whole rendition in `wrapping` of `file`, from ffmpeg's decode.
+    fn reference(self, file: &Path, wrapping: Wrapping) -> (Layout, Vec<u8>) {
         let Case(bits, rate, ch, frames) = self;
         let decoded = ffmpeg_decode(file, if bits == 16 { "s16le" } else { "s24le" });
         assert_eq!(decoded.len(), frames * usize::from(ch), "{}: ffmpeg's length", self.name());
-        let layout = Layout::new(container, rate, ch, frames as u64).unwrap();
+        let layout = Layout::new(wrapping, rate, ch, frames as u64).unwrap();
         (layout, whole(layout, decoded.into_iter().map(|s| to_16(s, bits))))
     }
 }
@@ -75,14 +75,14 @@ fn every_range_of_an_alac_rendition_is_exact() {
     for (i, case) in cases.into_iter().enumerate() {
         let path = case.make(dir.path(), i as u64);
         let file = std::fs::read(&path).unwrap();
-        for container in [Container::L16, Container::Wav] {
-            let (layout, whole) = case.reference(&path, container);
+        for wrapping in [Wrapping::L16, Wrapping::Wav] {
+            let (layout, whole) = case.reference(&path, wrapping);
             let mut all = vec![(0, layout.total_len())];
             all.extend(spans(&mut rng, layout, 10, true));
             for (first, len) in all {
                 let got = produce(&file, layout, first, len, &mut rng);
                 let want = &whole[first as usize..(first + len) as usize];
-                assert!(got == want, "{} {container}: bytes {first}+{len}", case.name());
+                assert!(got == want, "{} {wrapping}: bytes {first}+{len}", case.name());
             }
         }
     }
@@ -114,8 +114,8 @@ fn the_server_serves_alac_as_exact_seekable_pcm() {
         let mut rng = Rng::new(17);
         for ((name, case), path) in tracks.iter().zip(&paths) {
             let item = items.iter().find(|o| o.title == *name).expect(name);
-            for (container, ext) in [(Container::L16, "l16"), (Container::Wav, "wav")] {
-                let (layout, whole) = case.reference(path, container);
+            for (wrapping, ext) in [(Wrapping::L16, "l16"), (Wrapping::Wav, "wav")] {
+                let (layout, whole) = case.reference(path, wrapping);
                 let res = item.res.iter().find(|r| r.url.ends_with(ext)).expect(ext);
                 assert_eq!(res.size, Some(layout.total_len()), "{name}.{ext}");
                 assert!(res.duration.is_some(), "{name}.{ext}");

@@ -68,7 +68,7 @@ async fn app_task(
 /// Boots the simulated board on its own thread with `card` (holding `decodable` Ogg Vorbis or
 /// FLAC files and nothing else the library lists) and decoder `limits`, and waits until it
 /// answers HTTP.
-fn boot(card: Vec<u8>, limits: app::Limits, decodable: usize) {
+fn boot(card: Vec<u8>, limits: app::Budget, decodable: usize) {
     let mut device = TunTapDevice::new(TAP).expect("opening the tap device");
     device.set_hardware_address(MAC);
     let (built, counts) = std::sync::mpsc::channel();
@@ -77,7 +77,7 @@ fn boot(card: Vec<u8>, limits: app::Limits, decodable: usize) {
         let card: &'static [u8] = Box::leak(card.into_boxed_slice());
         let storage: &'static Storage<Disk> =
             Box::leak(Box::new(Storage::mount(MemoryDisk(card)).expect("the card mounts")));
-        let (library, counts) = library::build(storage, library::Limits::DEFAULT);
+        let (library, counts) = library::build(storage, library::Capacity::DEFAULT);
         built.send(counts).unwrap();
         let appliance: &'static Appliance<'static, Disk> =
             Box::leak(Box::new(Appliance::new(storage, library, limits, 7)));
@@ -172,7 +172,7 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
     netns::isolated("the_simulated_appliance_plays_the_scenario_and_survives_overload", || {
         let media = appliance::media();
         appliance::tap_up(&STATIC);
-        boot(appliance::card(&media), app::Limits::DEFAULT, media.len());
+        boot(appliance::card(&media), app::Budget::DEFAULT, media.len());
         let urls = appliance::scenario(&STATIC, &media);
 
         // Every slot held by an idle client: the next connection is told 503, not left hanging.
@@ -245,7 +245,7 @@ fn a_stream_beyond_the_memory_budget_is_refused_with_503() {
         // Room for a decoder slot but not for a Vorbis reader.
         boot(
             appliance::card(&media),
-            app::Limits { stream_budget: 8 * 1024, ..app::Limits::DEFAULT },
+            app::Budget { stream_budget: 8 * 1024, ..app::Budget::DEFAULT },
             media.len(),
         );
         let urls = appliance::urls(&STATIC, &media);
@@ -269,7 +269,7 @@ fn a_folder_larger_than_one_answer_is_listed_page_by_page() {
         let short = short.bytes();
         let names: Vec<String> = (0..MANY).map(|i| format!("Many/T{i:03}.OGG")).collect();
         let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &short[..])).collect();
-        boot(rill_tests::fat::image(0, &files), app::Limits::DEFAULT, MANY);
+        boot(rill_tests::fat::image(0, &files), app::Budget::DEFAULT, MANY);
         let control = appliance::content_directory(&STATIC);
         let ps3 = Renderer::new(Player::PS3);
 
@@ -315,7 +315,7 @@ fn flac_is_served_as_l16_and_a_block_over_the_stream_budget_gets_503() {
             appliance::flac_media("Lossless/CD.flac", &cd),
             appliance::flac_media("Lossless/Huge.flac", &huge),
         ];
-        boot(appliance::card(&media), app::Limits::DEFAULT, media.len());
+        boot(appliance::card(&media), app::Budget::DEFAULT, media.len());
         // Listed with an L16 resource of the exact length (both), served and seekable
         // bit-exact against `flac -d` (the first).
         let urls = appliance::urls(&STATIC, &media);

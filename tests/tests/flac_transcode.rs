@@ -14,16 +14,16 @@ mod ogg_util;
 use ogg_util::Mem;
 use rill_core::media::flac::FlacFile;
 use rill_core::transcode::resample::frames_out;
-use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
+use rill_core::transcode::{lpcm_target, Layout, Transcoder, Wrapping};
 use rill_tests::corpus::Rng;
 use rill_tests::flac_corpus::Spec;
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Player, Renderer};
 use rill_tests::rendition::{check_served, read_to_end, spans, to_16, whole};
 
-/// The whole rendition of `spec` in `container`, from `flac -d`.
-fn reference(spec: &Spec, container: Container) -> (Layout, Vec<u8>) {
-    let layout = Layout::new(container, spec.rate, spec.channels, u64::from(spec.frames)).unwrap();
+/// The whole rendition of `spec` in `wrapping`, from `flac -d`.
+fn reference(spec: &Spec, wrapping: Wrapping) -> (Layout, Vec<u8>) {
+    let layout = Layout::new(wrapping, spec.rate, spec.channels, u64::from(spec.frames)).unwrap();
     (layout, whole(layout, spec.reference().into_iter().map(|s| to_16(s, spec.bits))))
 }
 
@@ -49,14 +49,14 @@ fn every_range_of_a_flac_rendition_is_exact() {
     let mut rng = Rng::new(5);
     for spec in specs() {
         let file = spec.bytes();
-        for container in [Container::L16, Container::Wav] {
-            let (layout, whole) = reference(&spec, container);
+        for wrapping in [Wrapping::L16, Wrapping::Wav] {
+            let (layout, whole) = reference(&spec, wrapping);
             let mut all = vec![(0, layout.total_len())];
             all.extend(spans(&mut rng, layout, 12, true));
             for (first, len) in all {
                 let got = produce(&file, layout, first, len, &mut rng);
                 let want = &whole[first as usize..(first + len) as usize];
-                assert!(got == want, "{} {container}: bytes {first}+{len}", spec.name());
+                assert!(got == want, "{} {wrapping}: bytes {first}+{len}", spec.name());
             }
         }
     }
@@ -72,7 +72,7 @@ fn the_lpcm_version_of_hi_res_and_multichannel_flac_seeks_exactly() {
         let file = spec.bytes();
         let (to, ch) = lpcm_target(spec.rate, spec.channels).expect("outside the profile");
         let frames = frames_out(u64::from(spec.frames), spec.rate, to);
-        let layout = Layout::new(Container::Lpcm, to, ch, frames).unwrap();
+        let layout = Layout::new(Wrapping::Lpcm, to, ch, frames).unwrap();
         let whole = produce(&file, layout, 0, layout.total_len(), &mut rng);
         assert_eq!(whole.len() as u64, layout.total_len());
         for (first, len) in spans(&mut rng, layout, 8, true) {
@@ -99,7 +99,7 @@ fn the_lpcm_version_of_hi_res_and_multichannel_flac_seeks_exactly() {
                 .unwrap();
             assert!(st.success());
             let bytes = std::fs::read(&flac).unwrap();
-            let layout = Layout::new(Container::Lpcm, 48_000, 2, 20_000).unwrap();
+            let layout = Layout::new(Wrapping::Lpcm, 48_000, 2, 20_000).unwrap();
             let pcm = produce(&bytes, layout, 0, layout.total_len(), &mut rng);
             let (mut left, mut right) = (0i64, 0i64);
             for f in pcm.chunks(4) {
@@ -137,8 +137,8 @@ fn the_server_serves_flac_as_exact_seekable_pcm() {
         let mut rng = Rng::new(7);
         for (name, spec, _) in &tracks {
             let item = items.iter().find(|o| o.title == *name).expect(name);
-            for (container, ext) in [(Container::L16, "l16"), (Container::Wav, "wav")] {
-                let (layout, whole) = reference(spec, container);
+            for (wrapping, ext) in [(Wrapping::L16, "l16"), (Wrapping::Wav, "wav")] {
+                let (layout, whole) = reference(spec, wrapping);
                 let res = item.res.iter().find(|r| r.url.ends_with(ext)).expect(ext);
                 assert_eq!(res.size, Some(layout.total_len()), "{name}.{ext}");
                 assert!(res.duration.is_some());
@@ -159,7 +159,7 @@ fn the_server_serves_flac_as_exact_seekable_pcm() {
             let features = res.dlna_features().unwrap();
             assert!(features.starts_with("DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;"), "{features}");
             let spec = &tracks.iter().find(|t| t.0 == name).unwrap().1;
-            let (layout, whole) = reference(spec, Container::L16);
+            let (layout, whole) = reference(spec, Wrapping::L16);
             let resp = ps3.get(&res.url, &[("TimeSeekRange.dlna.org", "npt=1.5-2.25")]).unwrap();
             assert_eq!(resp.status, 200);
             let (from, to) = (layout.frame_offset(66_150), layout.frame_offset(99_225));

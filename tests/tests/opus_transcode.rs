@@ -19,7 +19,7 @@ use std::io::Cursor;
 use embedded_io_adapters::std::FromStd;
 use opus_util::{checked_decode, converged, CONVERGED, TOLERANCE};
 use rill::opus::LibOpus;
-use rill_core::transcode::{Container, Decoder, Layout, Transcoder};
+use rill_core::transcode::{Decoder, Layout, Transcoder, Wrapping};
 use rill_tests::corpus::Rng;
 use rill_tests::opus_corpus::{Signal, Spec};
 use rill_tests::renderer::netns::isolated;
@@ -46,8 +46,8 @@ fn specs() -> Vec<Spec> {
 fn references(spec: &Spec) -> [(Layout, Vec<u8>); 2] {
     let pcm = to_wav_order(&checked_decode(spec), spec.channels);
     let frames = (pcm.len() / usize::from(spec.channels)) as u64;
-    [Container::L16, Container::Wav].map(|container| {
-        let layout = Layout::new(container, 48_000, spec.channels, frames).unwrap();
+    [Wrapping::L16, Wrapping::Wav].map(|wrapping| {
+        let layout = Layout::new(wrapping, 48_000, spec.channels, frames).unwrap();
         (layout, whole(layout, pcm.iter().copied()))
     })
 }
@@ -69,7 +69,7 @@ fn every_range_of_an_opus_rendition_lands_on_its_sample() {
     for spec in specs() {
         let file = spec.bytes();
         for (layout, whole) in references(&spec) {
-            let what = format!("{} {}", spec.name(), layout.container);
+            let what = format!("{} {}", spec.name(), layout.wrapping);
             let all = produce(&file, layout, 0, layout.total_len(), &mut rng);
             assert!(all == whole, "{what}: the whole rendition is the linear decode");
             for (first, len) in spans(&mut rng, layout, 10, true) {
@@ -88,7 +88,7 @@ fn the_lpcm_version_of_5_1_opus_is_exact_in_length_and_seeks() {
     let spec = Spec::new(Signal::Music, 6, &["--bitrate", "256"]);
     let file = spec.bytes();
     let frames = (spec.reference().len() / 6) as u64;
-    let layout = Layout::new(Container::Lpcm, 48_000, 2, frames).unwrap();
+    let layout = Layout::new(Wrapping::Lpcm, 48_000, 2, frames).unwrap();
     let whole = produce(&file, layout, 0, layout.total_len(), &mut rng);
     assert_eq!(whole.len() as u64, layout.total_len());
     for (first, len) in spans(&mut rng, layout, 8, true) {
@@ -162,7 +162,7 @@ fn the_server_serves_opus_as_seekable_pcm() {
             let original = item.res.iter().find(|r| r.url.ends_with(ogg)).expect(name);
             assert_eq!(original.mime(), Some("audio/ogg"), "{name}");
             for (layout, whole) in references(spec) {
-                let ext = layout.container.extension();
+                let ext = layout.wrapping.extension();
                 let what = format!("{name}.{ext}");
                 let res = item.res.iter().find(|r| r.url.ends_with(ext));
                 let res = res.expect(&what);

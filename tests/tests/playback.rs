@@ -31,7 +31,7 @@ use std::time::Duration;
 use ogg_util::Mem;
 use rill_core::media::vorbis_file::VorbisFile;
 use rill_core::transcode::resample::frames_out;
-use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
+use rill_core::transcode::{lpcm_target, Layout, Transcoder, Wrapping};
 use rill_core::upnp::DESCRIPTION_PATH;
 use rill_tests::corpus::{Encoder, Rng, Spec};
 use rill_tests::renderer::didl::{Object, Res};
@@ -175,7 +175,7 @@ impl Track {
     fn lpcm(&self) -> Option<Rendition> {
         let (rate, channels) = lpcm_target(self.rate, self.channels)?;
         let frames = frames_out(self.frames(), self.rate, rate);
-        let layout = Layout::new(Container::Lpcm, rate, channels, frames).unwrap();
+        let layout = Layout::new(Wrapping::Lpcm, rate, channels, frames).unwrap();
         let file = VorbisFile::open(Mem::new(self.file.clone())).unwrap();
         let mut t = Transcoder::new(file, layout, 0, layout.total_len()).unwrap();
         let mut bytes = vec![0; layout.total_len() as usize];

@@ -15,7 +15,7 @@ mod common;
 mod mp4_util;
 mod opus_util;
 
-use rill_core::transcode::{Container, Layout};
+use rill_core::transcode::{Layout, Wrapping};
 use rill_tests::corpus::{Rng, Spec as VorbisSpec};
 use rill_tests::flac_corpus::Spec as FlacSpec;
 use rill_tests::opus_corpus::{Signal, Spec as OpusSpec};
@@ -34,7 +34,7 @@ enum Want {
 
 /// Stereo L16 of `frames` frames at `rate` from 16-bit WAV-order `samples`.
 fn l16(rate: u32, samples: Vec<i16>) -> (Vec<u8>, u32) {
-    let layout = Layout::new(Container::L16, rate, 2, (samples.len() / 2) as u64).unwrap();
+    let layout = Layout::new(Wrapping::L16, rate, 2, (samples.len() / 2) as u64).unwrap();
     (whole(layout, samples), rate)
 }
 
@@ -103,7 +103,7 @@ fn a_ps3_plays_and_seeks_every_audio_format() {
                     assert!(features.starts_with("DLNA.ORG_PN=LPCM;DLNA.ORG_OP=10;"), "{name}");
                     assert_eq!(res.size, Some(whole.len() as u64), "{name}: size");
                     let layout =
-                        Layout::new(Container::L16, *rate, 2, whole.len() as u64 / 4).unwrap();
+                        Layout::new(Wrapping::L16, *rate, 2, whole.len() as u64 / 4).unwrap();
                     let check = |first: u64, body: &[u8], what: &str| {
                         let what = format!("{name}: {what}");
                         assert_seek_close(

@@ -14,13 +14,13 @@ use std::f64::consts::PI;
 use ogg_util::{decode_f32, ffmpeg, oggenc, open, Mem};
 use rill_core::media::vorbis_file::VorbisFile;
 use rill_core::transcode::resample::{frames_out, BETA, CUTOFF, HALF_TAPS};
-use rill_core::transcode::{lpcm_target, Container, Layout, Transcoder};
+use rill_core::transcode::{lpcm_target, Layout, Transcoder, Wrapping};
 use rill_tests::corpus::Rng;
 use rill_tests::rendition::{read_to_end, spans};
 use rill_tests::repage::{join, Layout as Pages, Stream};
 
 /// The whole rendition built the obvious way: linear decode, remap channels, encode.
-fn reference(file: &[u8], container: Container) -> (Layout, Vec<u8>) {
+fn reference(file: &[u8], wrapping: Wrapping) -> (Layout, Vec<u8>) {
     let mut f = open(file);
     let (rate, channels) = (f.rate(), f.channels());
     let mut pcm = Vec::new();
@@ -35,15 +35,15 @@ fn reference(file: &[u8], container: Container) -> (Layout, Vec<u8>) {
     }
     let frames = (pcm.len() / usize::from(channels)) as u64;
     assert_eq!(frames, f.total_frames());
-    let layout = Layout::new(container, rate, channels, frames).unwrap();
+    let layout = Layout::new(wrapping, rate, channels, frames).unwrap();
     let mut out = vec![0u8; layout.header_len()];
     layout.write_header(&mut out);
     let order = rill_tests::rendition::vorbis_to_wav(channels);
     for frame in pcm.chunks(usize::from(channels)) {
         for &c in order {
-            out.extend_from_slice(&match container {
-                Container::Wav => frame[c].to_le_bytes(),
-                Container::L16 | Container::Lpcm => frame[c].to_be_bytes(),
+            out.extend_from_slice(&match wrapping {
+                Wrapping::Wav => frame[c].to_le_bytes(),
+                Wrapping::L16 | Wrapping::Lpcm => frame[c].to_be_bytes(),
             });
         }
     }
@@ -59,11 +59,11 @@ fn produce(file: &[u8], layout: Layout, first: u64, len: u64, rng: &mut Rng) -> 
 
 fn check(what: &str, file: &[u8], ranges: usize, seed: u64) {
     let mut rng = Rng::new(seed);
-    for container in [Container::L16, Container::Wav] {
-        let (layout, whole) = reference(file, container);
+    for wrapping in [Wrapping::L16, Wrapping::Wav] {
+        let (layout, whole) = reference(file, wrapping);
         let mut all = vec![(0, layout.total_len())];
         all.extend(spans(&mut rng, layout, ranges, false));
-        assert_spans(&format!("{what} {container}"), file, layout, &whole, all, &mut rng);
+        assert_spans(&format!("{what} {wrapping}"), file, layout, &whole, all, &mut rng);
     }
 }
 
@@ -110,7 +110,7 @@ fn ffmpeg_reads_our_wav() {
     for (file, channels) in
         [(oggenc(20_000, 2, 44_100, 5), 2usize), (oggenc(9_000, 6, 48_000, 3), 6)]
     {
-        let (layout, wav) = reference(&file, Container::Wav);
+        let (layout, wav) = reference(&file, Wrapping::Wav);
         let dir = std::env::temp_dir().join(format!("rill-wav-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("c{channels}.wav"));
@@ -213,7 +213,7 @@ fn reference_lpcm(file: &[u8]) -> (Layout, Vec<i16>) {
             out.push((y * 32768.0).round().clamp(-32768.0, 32767.0) as i16);
         }
     }
-    let layout = Layout::new(Container::Lpcm, to, rows.len() as u8, frames_out).unwrap();
+    let layout = Layout::new(Wrapping::Lpcm, to, rows.len() as u8, frames_out).unwrap();
     (layout, out)
 }
 
@@ -260,7 +260,7 @@ fn lpcm_versions_equal_the_reference_and_seek_exactly() {
     let file = oggenc(20_000, 2, 47_999, 3);
     let (to, channels) = lpcm_target(47_999, 2).unwrap();
     let frames = frames_out(open(&file).total_frames(), 47_999, to);
-    let layout = Layout::new(Container::Lpcm, to, channels, frames).unwrap();
+    let layout = Layout::new(Wrapping::Lpcm, to, channels, frames).unwrap();
     let whole = produce(&file, layout, 0, layout.total_len(), &mut Rng::new(25));
     check_lpcm_ranges("stereo 47,999 Hz", &file, layout, &whole, 12, 25);
 }
@@ -321,7 +321,7 @@ fn a_1khz_tone_stays_a_1khz_tone() {
         let (_, noise) = tone_1khz(&decoded, rate);
         let (to, outs) = lpcm_target(rate, channels).unwrap();
         let frames = frames_out(u64::from(rate), rate, to);
-        let layout = Layout::new(Container::Lpcm, to, outs, frames).unwrap();
+        let layout = Layout::new(Wrapping::Lpcm, to, outs, frames).unwrap();
         let bytes = produce(&file, layout, 0, layout.total_len(), &mut Rng::new(1));
         let outs = usize::from(layout.channels);
         let samples: Vec<f64> = bytes

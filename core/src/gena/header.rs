@@ -185,7 +185,7 @@ mod tests {
     fn parsed(head: &str, check: impl FnOnce(Result<Request<'_>, Error>)) {
         let mut storage = [EMPTY_HEADER; 16];
         let Ok(Parsed::Complete(req)) =
-            request::parse(head.as_bytes(), &mut storage, &request::Limits::DEFAULT)
+            request::parse(head.as_bytes(), &mut storage, &request::RequestLimits::DEFAULT)
         else {
             panic!("test head does not parse: {head:?}");
         };

@@ -35,7 +35,7 @@ use core::fmt;
 
 use crate::http::response::StatusCode;
 
-/// A buffer of this many bytes holds every NOTIFY the table writes, for every player profile
+/// A buffer of this many bytes holds every NOTIFY the table writes, for every player's quirks
 /// (the largest is ConnectionManager's initial event with its list of protocolInfo values).
 pub const MAX_NOTIFY: usize = 8 * 1024;
 

@@ -48,7 +48,7 @@ use super::header::{Callbacks, MAX_CALLBACK_PATH};
 use super::Error;
 use crate::http::WriteError;
 use crate::library::ObjectId;
-use crate::profile::Profile;
+use crate::player::Quirks;
 use crate::time::{Duration, Instant};
 use crate::upnp::{connection_manager, Service};
 
@@ -114,7 +114,7 @@ struct Sub {
     service: Service,
     dst: SocketAddr,
     path: String<MAX_CALLBACK_PATH>,
-    profile: Profile,
+    quirks: Quirks,
     expires: Instant,
     /// When the SUBSCRIBE came.
     subscribed_at: Instant,
@@ -174,7 +174,7 @@ impl<const N: usize> Subscriptions<N> {
     }
 
     /// Starts a subscription to `service` for the subscriber at `peer`, whose request carried
-    /// `callbacks`, `timeout` and was recognised as `profile`. The first callback URL at
+    /// `callbacks`, `timeout` and whose player has `quirks`. The first callback URL at
     /// `peer`'s address is used; if there is none, [`Error::BadCallback`].
     pub fn subscribe(
         &mut self,
@@ -183,7 +183,7 @@ impl<const N: usize> Subscriptions<N> {
         peer: IpAddr,
         callbacks: Callbacks<'_>,
         timeout: Option<u32>,
-        profile: Profile,
+        quirks: Quirks,
     ) -> Result<Accepted, Error> {
         self.expire(now);
         let peer = canonical(peer);
@@ -204,7 +204,7 @@ impl<const N: usize> Subscriptions<N> {
             service,
             dst,
             path,
-            profile,
+            quirks,
             expires: now + Duration::from_secs(u64::from(timeout)),
             subscribed_at: now,
             initial_at: now + ANSWER_WAIT,
@@ -362,7 +362,7 @@ fn initial(sub: &Sub, buf: &mut [u8], system_update_id: u32) -> Result<usize, Wr
             emit(&[("SystemUpdateID", &system_update_id), ("ContainerUpdateIDs", &"")])
         }
         Service::ConnectionManager => {
-            let source = connection_manager::source_protocol_info(&sub.profile);
+            let source = connection_manager::source_protocol_info(&sub.quirks);
             emit(&[
                 ("SourceProtocolInfo", &source),
                 ("SinkProtocolInfo", &""),

@@ -75,7 +75,7 @@ mod tests {
                         Connection: close\r\nRange: bytes=0-99\r\n\r\nhello";
         variants(request, |v| {
             let mut storage = [request::EMPTY_HEADER; 8];
-            let limits = request::Limits { max_head: 96, max_headers: 8, max_body: 10 };
+            let limits = request::RequestLimits { max_head: 96, max_headers: 8, max_body: 10 };
             if let Ok(request::Parsed::Complete(r)) = request::parse(v, &mut storage, &limits) {
                 assert!(r.head_len <= v.len() && r.head_len <= 96);
                 assert!(r.content_length <= 10);

@@ -2,8 +2,8 @@
 //!
 //! [`parse`] runs [`httparse`] over the bytes received so far with header storage the caller
 //! owns (`[EMPTY_HEADER; N]`), then checks what httparse leaves to the server: the size limits
-//! in [`Limits`], the body framing (`Content-Length`, `Transfer-Encoding`) and the version. The
-//! result borrows both the bytes and the storage; nothing is copied.
+//! in [`RequestLimits`], the body framing (`Content-Length`, `Transfer-Encoding`) and the
+//! version. The result borrows both the bytes and the storage; nothing is copied.
 //!
 //! Request bodies must be framed by `Content-Length`. A request carrying `Transfer-Encoding` is
 //! refused with 501 Not Implemented (RFC 9112 §6.1: a server that does not understand a transfer
@@ -23,7 +23,7 @@ use super::{decimal, trim};
 /// Bounds on what a request may make the server hold or read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Limits {
+pub struct RequestLimits {
     /// Largest request head (request line, headers and the blank line) in bytes; beyond it 431.
     pub max_head: usize,
     /// Most header fields; beyond it 431. The caller's header storage is a second cap.
@@ -32,15 +32,16 @@ pub struct Limits {
     pub max_body: u64,
 }
 
-impl Limits {
+impl RequestLimits {
     /// 8 KiB of head, 48 headers, 64 KiB of body: real control points send heads under 1 KiB
     /// with about a dozen headers, and the largest SOAP request (a Search) is a few KiB.
-    pub const DEFAULT: Limits = Limits { max_head: 8 * 1024, max_headers: 48, max_body: 64 * 1024 };
+    pub const DEFAULT: RequestLimits =
+        RequestLimits { max_head: 8 * 1024, max_headers: 48, max_body: 64 * 1024 };
 }
 
-impl Default for Limits {
+impl Default for RequestLimits {
     fn default() -> Self {
-        Limits::DEFAULT
+        RequestLimits::DEFAULT
     }
 }
 
@@ -59,13 +60,13 @@ pub enum Parsed<T> {
 pub enum Error {
     /// Not an HTTP request head (bad request line, header syntax, non-UTF-8 target): 400.
     Malformed,
-    /// The head is longer than [`Limits::max_head`]: 431.
+    /// The head is longer than [`RequestLimits::max_head`]: 431.
     HeadTooLarge,
-    /// More header fields than [`Limits::max_headers`] or the storage holds: 431.
+    /// More header fields than [`RequestLimits::max_headers`] or the storage holds: 431.
     TooManyHeaders,
     /// `Content-Length` is not a decimal number, or several disagree: 400.
     BadContentLength,
-    /// `Content-Length` is larger than [`Limits::max_body`]: 413.
+    /// `Content-Length` is larger than [`RequestLimits::max_body`]: 413.
     BodyTooLarge,
     /// The request has a `Transfer-Encoding`, which this server does not decode: 501.
     TransferEncoding,
@@ -259,7 +260,7 @@ pub struct Request<'h, 'b> {
 pub fn parse<'h, 'b>(
     buf: &'b [u8],
     storage: &'h mut [Header<'b>],
-    limits: &Limits,
+    limits: &RequestLimits,
 ) -> Result<Parsed<Request<'h, 'b>>, Error> {
     let scan = buf.get(..limits.max_head).unwrap_or(buf);
     let slots = storage.len().min(limits.max_headers);

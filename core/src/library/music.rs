@@ -4,7 +4,7 @@
 //! and in its genre; every video in [`Shelf::Video`], every picture in [`Shelf::Pictures`]. The
 //! album artist is `ALBUMARTIST`, else "Various Artists" for a track marked as part of a
 //! compilation or guessed to be one (its folder holds tracks of the same album by other
-//! artists, see [`various`]), else the artist, else "Unknown Artist"; a missing album is
+//! artists, see `various.rs`), else the artist, else "Unknown Artist"; a missing album is
 //! "Unknown Album"; a track without a genre is in no genre. Artist, album and genre containers
 //! exist exactly while some item is in them: the last item leaving takes its album (and an
 //! artist without albums, and an empty genre) away. Their ids hash their tags (see

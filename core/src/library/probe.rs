@@ -5,7 +5,7 @@
 //! first link. The length is recorded as [`Details::frames`] only when every link has the same
 //! rate and channel count, because a PCM rendition has one of each.
 //!
-//! For MP4 audio (`.m4a`), [`mp4`] reads the movie box (never the media data): the codec, rate,
+//! For MP4 audio (`.m4a`), [`mp4()`] reads the movie box (never the media data): the codec, rate,
 //! channels and play time, for ALAC its exact length in frames and bit depth, for AAC its DLNA
 //! profile from the AudioSpecificConfig and the bitrate. Tags come from the shell.
 //!

@@ -40,7 +40,7 @@ use crate::http::range::{self, ByteRange, ContentRange, Resolution};
 use crate::http::request::Request;
 use crate::http::response::StatusCode;
 use crate::library::ObjectId;
-use crate::profile::Profile;
+use crate::player::Quirks;
 use crate::transcode::{self, Decoder, Layout, Transcoder};
 
 /// What a media URL names.
@@ -59,7 +59,7 @@ impl<E: Env> Server<'_, E> {
         req: &Request<'_, '_>,
         id: ObjectId,
         ext: &str,
-        profile: &Profile,
+        quirks: &Quirks,
     ) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
@@ -95,12 +95,12 @@ impl<E: Env> Server<'_, E> {
             .headers
             .get("getcontentFeatures.dlna.org")
             .is_some_and(|v| crate::http::trim(v) == b"1");
-        let seek = profile.transcode_seek;
+        let seek = quirks.transcode_seek;
         let info = match source {
-            Source::File(format, probed) => profile.probed_protocol_info(format, probed),
+            Source::File(format, probed) => quirks.probed_protocol_info(format, probed),
             Source::Rendition(layout) => layout.protocol_info(seek.time, seek.byte),
         };
-        let wants_sec_info = profile.samsung_extensions
+        let wants_sec_info = quirks.samsung_extensions
             && req.headers.get("getMediaInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1");
         let headers = MediaHeaders {
             features: wants_features.then_some(info.features),
@@ -138,7 +138,7 @@ impl<E: Env> Server<'_, E> {
         &self,
         req: &Request<'_, '_>,
         id: ObjectId,
-        profile: &Profile,
+        quirks: &Quirks,
     ) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item().filter(|item| item.thumbnail)?;
@@ -152,7 +152,7 @@ impl<E: Env> Server<'_, E> {
             time_seek: None,
             sec_duration_ms: None,
         };
-        let mime = profile.file_protocol_info(MediaFormat::Jpeg).mime;
+        let mime = quirks.file_protocol_info(MediaFormat::Jpeg).mime;
         whole_or_range(req, headers, mime, size, |first, len| Ok(Body::File { file, first, len }))
     }
 }

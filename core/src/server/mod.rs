@@ -20,7 +20,7 @@
 //!   [`crate::gena::Error::status`] names (400, 412, 503); the subscription table lives behind
 //!   [`Env::with_events`] and the platform sends the NOTIFYs it produces;
 //! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
-//!   [`media`]);
+//!   `media.rs`);
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
 //!   ([`Env::open_art`]), 404 otherwise.
 
@@ -34,9 +34,9 @@ pub use connection::Connection;
 pub use head::{busy, MIN_TX, RETRY_AFTER};
 
 use crate::gena::Subscriptions;
-use crate::http::request::Limits;
+use crate::http::request::RequestLimits;
 use crate::library::{FileInfo, FileRef, Library};
-use crate::profile::Clients;
+use crate::player::Clients;
 use crate::time::Instant;
 use crate::upnp::bookmarks::Bookmarks;
 use crate::upnp::description::Device;
@@ -155,13 +155,18 @@ pub struct Server<'a, E> {
     env: &'a E,
     device: Device<'a>,
     server_header: &'a str,
-    limits: Limits,
+    limits: RequestLimits,
 }
 
 impl<'a, E: Env> Server<'a, E> {
     /// A server for `device`, answering with `SERVER: server_header` (the same product string
     /// SSDP announces, e.g. `Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0`).
-    pub fn new(env: &'a E, device: Device<'a>, server_header: &'a str, limits: Limits) -> Self {
+    pub fn new(
+        env: &'a E,
+        device: Device<'a>,
+        server_header: &'a str,
+        limits: RequestLimits,
+    ) -> Self {
         Server { env, device, server_header, limits }
     }
 }

@@ -10,7 +10,7 @@ use crate::gena;
 use crate::http::percent;
 use crate::http::request::{Method, Request};
 use crate::http::response::StatusCode;
-use crate::profile::Profile;
+use crate::player::Quirks;
 use crate::upnp::description::Device;
 use crate::upnp::{self, control, Endpoint, Service, ART_PATH, DESCRIPTION_PATH, MEDIA_PATH};
 use crate::xml::Render;
@@ -20,7 +20,7 @@ const MAX_PATH: usize = 256;
 
 impl<E: Env> Server<'_, E> {
     /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`) by `peer`, for
-    /// a player with `profile`.
+    /// a player with `quirks`.
     #[inline(never)]
     pub(super) fn route(
         &self,
@@ -28,7 +28,7 @@ impl<E: Env> Server<'_, E> {
         body: &[u8],
         host: &str,
         peer: IpAddr,
-        profile: &Profile,
+        quirks: &Quirks,
     ) -> Reply<E::File> {
         let mut storage = [0u8; MAX_PATH];
         let path = match percent::decode_path(req.target, &mut storage) {
@@ -39,35 +39,35 @@ impl<E: Env> Server<'_, E> {
         let get = matches!(req.method, Method::Get | Method::Head);
         if path == DESCRIPTION_PATH {
             return if get {
-                self.description(profile)
+                self.description(quirks)
             } else {
                 Reply::method_not_allowed("GET, HEAD")
             };
         }
         if let Some((service, endpoint)) = Service::from_path(path) {
             return match (endpoint, get, req.method) {
-                (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, &service.scpd_for(profile)),
+                (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, &service.scpd_for(quirks)),
                 (Endpoint::Scpd, false, _) => Reply::method_not_allowed("GET, HEAD"),
                 (Endpoint::Control, _, Method::Post) => {
-                    self.control(service, req, body, host, profile)
+                    self.control(service, req, body, host, quirks)
                 }
                 (Endpoint::Control, _, _) => Reply::method_not_allowed("POST"),
                 (Endpoint::Event, _, Method::Subscribe | Method::Unsubscribe) => {
-                    self.event(service, req, peer, profile)
+                    self.event(service, req, peer, quirks)
                 }
                 (Endpoint::Event, _, _) => Reply::method_not_allowed("SUBSCRIBE, UNSUBSCRIBE"),
             };
         }
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
-                (Some((id, ext)), true) => self.media(req, id, ext, profile),
+                (Some((id, ext)), true) => self.media(req, id, ext, quirks),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };
         }
         if path.starts_with(ART_PATH) {
             return match (upnp::parse_art_path(path), get) {
-                (Some(id), true) => self.art(req, id, profile),
+                (Some(id), true) => self.art(req, id, quirks),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };
@@ -83,13 +83,13 @@ impl<E: Env> Server<'_, E> {
         req: &Request<'_, '_>,
         body: &[u8],
         host: &str,
-        profile: &Profile,
+        quirks: &Quirks,
     ) -> Reply<E::File> {
         let Ok(body) = core::str::from_utf8(body) else {
             return Reply::error(StatusCode::BAD_REQUEST);
         };
         let soap_action = req.headers.get_str("soapaction");
-        let ctx = control::Ctx { host, profile: *profile, answer_budget: self.env.answer_budget() };
+        let ctx = control::Ctx { host, quirks: *quirks, answer_budget: self.env.answer_budget() };
         self.env.with_library(|library| {
             self.env.with_bookmarks(|bookmarks| {
                 match control::handle(service, soap_action, body, library, bookmarks, &ctx) {
@@ -112,13 +112,13 @@ impl<E: Env> Server<'_, E> {
         service: Service,
         req: &Request<'_, '_>,
         peer: IpAddr,
-        profile: &Profile,
+        quirks: &Quirks,
     ) -> Reply<E::File> {
         let now = self.env.now();
         let result = gena::parse(req.method, &req.headers).and_then(|request| {
             self.env.with_events(|table| match request {
                 gena::Request::Subscribe { callbacks, timeout } => table
-                    .subscribe(now, service, peer, callbacks, timeout, *profile)
+                    .subscribe(now, service, peer, callbacks, timeout, *quirks)
                     .map(Reply::subscribed),
                 gena::Request::Renew { sid, timeout } => {
                     table.renew(now, service, sid, timeout).map(Reply::subscribed)
@@ -133,8 +133,8 @@ impl<E: Env> Server<'_, E> {
 
     /// The device description, with the model fields some players insist on (the Xbox 360
     /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name).
-    fn description(&self, profile: &Profile) -> Reply<E::File> {
-        let Some(o) = profile.description else { return rendered(StatusCode::OK, &self.device) };
+    fn description(&self, quirks: &Quirks) -> Reply<E::File> {
+        let Some(o) = quirks.description else { return rendered(StatusCode::OK, &self.device) };
         let mut name = String::from(self.device.friendly_name);
         name.push_str(o.suffix_for(&name));
         let device = Device {

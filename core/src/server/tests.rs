@@ -12,9 +12,9 @@ use core::net::{IpAddr, Ipv4Addr};
 use super::connection::{Config, Connection, Event, Outgoing, Storage, Timeouts};
 use super::{Env, Server, CLIENTS, SUBSCRIPTIONS};
 use crate::gena::{Subscriptions, MAX_NOTIFY};
-use crate::http::request::Limits;
+use crate::http::request::RequestLimits;
 use crate::library::{AudioProps, Details, FileInfo, FileRef, Library, ObjectId};
-use crate::profile::Clients;
+use crate::player::Clients;
 use crate::time::Instant;
 use crate::upnp::description::Device;
 
@@ -174,7 +174,7 @@ pub(crate) fn drive<S: Storage>(
 /// A server for the tests.
 pub(crate) fn server(env: &TestEnv) -> Server<'_, TestEnv> {
     let device = Device::rill("Test", "uuid:00000000-0000-4000-8000-000000000000", &[]);
-    Server::new(env, device, "Test/1 UPnP/1.0 DLNADOC/1.50 Rill/0", Limits::DEFAULT)
+    Server::new(env, device, "Test/1 UPnP/1.0 DLNADOC/1.50 Rill/0", RequestLimits::DEFAULT)
 }
 
 /// The address the test clients come from.

@@ -147,7 +147,7 @@ fn required<'b>(h: &Headers<'_, 'b>, name: &str) -> Result<&'b str, Error> {
 /// The `SERVER` header of a Rill device, written by its [`fmt::Display`]:
 /// `<os>/<os_version> UPnP/1.0 DLNADOC/1.50 Rill/<version>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Server<'a> {
+pub struct ServerHeader<'a> {
     /// Operating system name, e.g. `Linux` or `embassy`.
     pub os: &'a str,
     /// Operating system version.
@@ -156,7 +156,7 @@ pub struct Server<'a> {
     pub version: &'a str,
 }
 
-impl fmt::Display for Server<'_> {
+impl fmt::Display for ServerHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{} UPnP/1.0 DLNADOC/1.50 Rill/{}", self.os, self.os_version, self.version)
     }
@@ -171,7 +171,7 @@ pub struct Advert<'a> {
     pub target: Target,
     /// The description URL reachable on the interface the datagram leaves by.
     pub location: &'a str,
-    /// The `SERVER` value (see [`Server`]).
+    /// The `SERVER` value (see [`ServerHeader`]).
     pub server: &'a str,
     /// `CACHE-CONTROL: max-age` in seconds (UDA: at least 1800).
     pub max_age: u32,

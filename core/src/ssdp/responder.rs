@@ -107,7 +107,7 @@ impl core::error::Error for Error {}
 pub struct Config<'a> {
     /// The device UUID, with or without the `uuid:` prefix.
     pub uuid: &'a str,
-    /// The `SERVER` value, normally a [`message::Server`] formatted to text.
+    /// The `SERVER` value, normally a [`message::ServerHeader`] formatted to text.
     pub server: &'a str,
     /// `CACHE-CONTROL: max-age` in seconds; raised to [`MIN_MAX_AGE`] if smaller.
     pub max_age: u32,

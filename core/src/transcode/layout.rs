@@ -16,14 +16,14 @@ use core::ops::Range;
 /// Which rendition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Container {
+pub enum Wrapping {
     /// `audio/L16`: big-endian samples, no header (RFC 2586, DLNA LPCM).
     L16,
     /// `audio/wav`: a RIFF header, then little-endian samples.
     Wav,
     /// `audio/L16` in DLNA's LPCM profile, converted from a stream outside it: downmixed to
     /// stereo and/or resampled to 44.1 or 48 kHz (see [`crate::transcode::Converter`]). Bytes
-    /// as [`Container::L16`]; the layout gives the converted rate, channels and length.
+    /// as [`Wrapping::L16`]; the layout gives the converted rate, channels and length.
     Lpcm,
 }
 
@@ -54,7 +54,7 @@ const MASK: [u32; 8] = [0x4, 0x3, 0x7, 0x33, 0x37, 0x3f, 0x70f, 0x63f];
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Layout {
     /// L16 or WAV.
-    pub container: Container,
+    pub wrapping: Wrapping,
     /// Frames per second.
     pub rate: u32,
     /// Channels, 1 to [`MAX_CHANNELS`].
@@ -79,9 +79,9 @@ pub enum Position {
 
 impl Layout {
     /// A layout, or `None` for a channel count outside 1..=[`MAX_CHANNELS`] or rate 0.
-    pub fn new(container: Container, rate: u32, channels: u8, frames: u64) -> Option<Layout> {
+    pub fn new(wrapping: Wrapping, rate: u32, channels: u8, frames: u64) -> Option<Layout> {
         (rate > 0 && (1..=MAX_CHANNELS).contains(&channels)).then_some(Layout {
-            container,
+            wrapping,
             rate,
             channels,
             frames,
@@ -95,10 +95,10 @@ impl Layout {
 
     /// Bytes of header before the samples.
     pub fn header_len(&self) -> usize {
-        match self.container {
-            Container::L16 | Container::Lpcm => 0,
-            Container::Wav if self.channels <= 2 => 44,
-            Container::Wav => MAX_HEADER,
+        match self.wrapping {
+            Wrapping::L16 | Wrapping::Lpcm => 0,
+            Wrapping::Wav if self.channels <= 2 => 44,
+            Wrapping::Wav => MAX_HEADER,
         }
     }
 
@@ -234,12 +234,12 @@ impl Put<'_> {
     }
 }
 
-impl fmt::Display for Container {
+impl fmt::Display for Wrapping {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Container::L16 => "L16",
-            Container::Wav => "WAV",
-            Container::Lpcm => "LPCM",
+            Wrapping::L16 => "L16",
+            Wrapping::Wav => "WAV",
+            Wrapping::Lpcm => "LPCM",
         })
     }
 }
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn lengths_and_locations() {
-        let l16 = Layout::new(Container::L16, 44_100, 2, 44_100 * 240).unwrap();
+        let l16 = Layout::new(Wrapping::L16, 44_100, 2, 44_100 * 240).unwrap();
         assert_eq!(l16.total_len(), 42_336_000);
         assert_eq!(l16.byte_rate(), 176_400);
         assert_eq!(l16.duration_us(), 240_000_000);
@@ -259,16 +259,16 @@ mod tests {
         assert_eq!(l16.frame_at(30_000_000), 1_323_000);
         assert_eq!(l16.frame_offset(1_323_000), 5_292_000);
         assert_eq!(l16.frame_at(u64::MAX), l16.frames);
-        let wav = Layout { container: Container::Wav, ..l16 };
+        let wav = Layout { wrapping: Wrapping::Wav, ..l16 };
         assert_eq!(wav.total_len(), 42_336_044);
         assert_eq!(wav.locate(43), Position::Header(43));
         assert_eq!(wav.locate(44 + 9), Position::Sample { frame: 2, skip: 1 });
-        let six = Layout::new(Container::Wav, 48_000, 6, 10).unwrap();
+        let six = Layout::new(Wrapping::Wav, 48_000, 6, 10).unwrap();
         assert_eq!(six.header_len(), 68);
         assert_eq!(six.total_len(), 68 + 120);
-        assert!(Layout::new(Container::L16, 44_100, 0, 1).is_none());
-        assert!(Layout::new(Container::L16, 44_100, 9, 1).is_none());
-        assert!(Layout::new(Container::L16, 0, 2, 1).is_none());
+        assert!(Layout::new(Wrapping::L16, 44_100, 0, 1).is_none());
+        assert!(Layout::new(Wrapping::L16, 44_100, 9, 1).is_none());
+        assert!(Layout::new(Wrapping::L16, 0, 2, 1).is_none());
     }
 
     /// Regression: a time seek to the end (open, or closed at the duration) used to stop at
@@ -276,7 +276,7 @@ mod tests {
     /// microseconds (1000 frames at 44.1 kHz last 22675.73 µs).
     #[test]
     fn time_spans_reach_the_last_frame() {
-        let l16 = Layout::new(Container::L16, 44_100, 2, 1000).unwrap();
+        let l16 = Layout::new(Wrapping::L16, 44_100, 2, 1000).unwrap();
         let d = l16.duration_us();
         assert_eq!(d, 22_675);
         assert_eq!(l16.frame_at(d), 999);
@@ -296,7 +296,7 @@ mod tests {
             assert_eq!(seen, (0..usize::from(c)).collect::<std::vec::Vec<_>>());
             assert_eq!(MASK[usize::from(c) - 1].count_ones(), u32::from(c));
         }
-        let six = Layout::new(Container::L16, 48_000, 6, 0).unwrap();
+        let six = Layout::new(Wrapping::L16, 48_000, 6, 0).unwrap();
         // WAV order FL FR FC LFE BL BR from Vorbis FL FC FR BL BR LFE.
         let from: std::vec::Vec<usize> = (0..6).map(|o| six.source_channel(o)).collect();
         assert_eq!(from, [0, 2, 1, 5, 3, 4]);
@@ -306,7 +306,7 @@ mod tests {
     #[test]
     fn wav_headers() {
         let mut buf = [0u8; MAX_HEADER];
-        let wav = Layout::new(Container::Wav, 44_100, 2, 1000).unwrap();
+        let wav = Layout::new(Wrapping::Wav, 44_100, 2, 1000).unwrap();
         assert_eq!(wav.write_header(&mut buf), 44);
         let u32_at = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
         let u16_at = |b: &[u8], i: usize| u16::from_le_bytes(b[i..i + 2].try_into().unwrap());
@@ -316,12 +316,12 @@ mod tests {
         assert_eq!((u16_at(&buf, 20), u16_at(&buf, 22), u32_at(&buf, 24)), (1, 2, 44_100));
         assert_eq!((u32_at(&buf, 28), u16_at(&buf, 32), u16_at(&buf, 34)), (176_400, 4, 16));
         assert_eq!((&buf[36..40], u32_at(&buf, 40)), (&b"data"[..], 4000));
-        let six = Layout::new(Container::Wav, 48_000, 6, 10).unwrap();
+        let six = Layout::new(Wrapping::Wav, 48_000, 6, 10).unwrap();
         assert_eq!(six.write_header(&mut buf), 68);
         assert_eq!((u32_at(&buf, 16), u16_at(&buf, 20)), (40, 0xfffe));
         assert_eq!(u32_at(&buf, 40), 0x3f);
         assert_eq!((&buf[60..64], u32_at(&buf, 64)), (&b"data"[..], 120));
-        assert_eq!(Layout { container: Container::L16, ..six }.write_header(&mut buf), 0);
+        assert_eq!(Layout { wrapping: Wrapping::L16, ..six }.write_header(&mut buf), 0);
         // A buffer too short gets nothing.
         assert_eq!(six.write_header(&mut buf[..10]), 0);
     }

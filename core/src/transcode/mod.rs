@@ -14,7 +14,7 @@
 
 //!
 //! A stream outside DLNA's LPCM profile (more than two channels, or a rate other than 44.1 or
-//! 48 kHz) also has an LPCM-profile version ([`Container::Lpcm`]): downmixed ([`downmix`]) and
+//! 48 kHz) also has an LPCM-profile version ([`Wrapping::Lpcm`]): downmixed ([`downmix`]) and
 //! resampled ([`resample`]) by a [`Converter`] whose output frame `n` is a pure function of the
 //! input frames around `n × from / to`, so it too is exact in length and exact under seeking.
 
@@ -27,8 +27,8 @@ mod source;
 mod stream;
 
 pub use convert::{lpcm_target, target_rate, Converter};
-pub use layout::{frames_to_us, Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
-pub use offer::CONTAINERS;
+pub use layout::{frames_to_us, Layout, Position, Wrapping, MAX_CHANNELS, MAX_HEADER};
+pub use offer::WRAPPINGS;
 #[cfg(feature = "opus")]
 pub use source::OpusDecoder;
 pub use source::{Decoder, PcmSource};

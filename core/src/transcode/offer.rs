@@ -1,39 +1,39 @@
 //! Which renditions an item has, and how they are described to players.
 //!
 //! Every Vorbis, FLAC, ALAC (an `.m4a` whose exact length is known) or Opus item of known length
-//! has its honest renditions ([`CONTAINERS`]: L16 and WAV at
+//! has its honest renditions ([`WRAPPINGS`]: L16 and WAV at
 //! the stream's own rate and channels; the L16 one carries `DLNA.ORG_PN=LPCM` only when it fits
-//! the profile). An item outside the profile also has [`Container::Lpcm`], its converted
+//! the profile). An item outside the profile also has [`Wrapping::Lpcm`], its converted
 //! profile version, at `/rill/media/<id>.lpcm`.
 
 use super::convert::lpcm_target;
-use super::layout::{Container, Layout};
+use super::layout::{Layout, Wrapping};
 use super::resample::frames_out;
 use crate::dlna::{ContentFeatures, Flags, MediaFormat, Mime, ProtocolInfo};
 use crate::library::Item;
 
-/// The containers in the order they are offered after the original file.
-pub const CONTAINERS: [Container; 2] = [Container::L16, Container::Wav];
+/// The wrappings in the order they are offered after the original file.
+pub const WRAPPINGS: [Wrapping; 2] = [Wrapping::L16, Wrapping::Wav];
 
-impl Container {
+impl Wrapping {
     /// The extension of the media URL naming this rendition (`/rill/media/<id>.l16`).
     pub fn extension(self) -> &'static str {
         match self {
-            Container::L16 => "l16",
-            Container::Wav => "wav",
-            Container::Lpcm => "lpcm",
+            Wrapping::L16 => "l16",
+            Wrapping::Wav => "wav",
+            Wrapping::Lpcm => "lpcm",
         }
     }
 }
 
 impl Layout {
-    /// The rendition of `item` in `container`: only Vorbis, FLAC, `.m4a` and Opus items whose
+    /// The rendition of `item` in `wrapping`: only Vorbis, FLAC, `.m4a` and Opus items whose
     /// exact length is known (see [`crate::library::Details::frames`]; of `.m4a` files only
     /// ALAC ones have it, of Opus files only those a platform with an Opus decoder probed)
     /// have one, and only those outside the LPCM
-    /// profile have a [`Container::Lpcm`] one (rate and channels from
+    /// profile have a [`Wrapping::Lpcm`] one (rate and channels from
     /// [`crate::transcode::lpcm_target`], `ceil(frames × to / from)` frames).
-    pub fn of_item(item: &Item, container: Container) -> Option<Layout> {
+    pub fn of_item(item: &Item, wrapping: Wrapping) -> Option<Layout> {
         if !matches!(
             item.format,
             MediaFormat::OggVorbis | MediaFormat::Flac | MediaFormat::M4a | MediaFormat::Opus
@@ -42,33 +42,33 @@ impl Layout {
         }
         let audio = item.details.audio?;
         let (rate, channels, frames) = (audio.sample_rate, audio.channels, item.details.frames?);
-        if container == Container::Lpcm {
+        if wrapping == Wrapping::Lpcm {
             let (to, to_channels) = lpcm_target(rate, channels)?;
-            return Layout::new(container, to, to_channels, frames_out(frames, rate, to));
+            return Layout::new(wrapping, to, to_channels, frames_out(frames, rate, to));
         }
-        Layout::new(container, rate, channels, frames)
+        Layout::new(wrapping, rate, channels, frames)
     }
 
     /// The rendition of `item` that the media URL extension `ext` names, if any.
     pub fn of_extension(item: &Item, ext: &str) -> Option<Layout> {
-        let container =
-            [Container::Lpcm].into_iter().chain(CONTAINERS).find(|c| c.extension() == ext)?;
-        Layout::of_item(item, container)
+        let wrapping =
+            [Wrapping::Lpcm].into_iter().chain(WRAPPINGS).find(|c| c.extension() == ext)?;
+        Layout::of_item(item, wrapping)
     }
 
     /// The MIME type: `audio/L16;rate=R;channels=C` or `audio/wav`.
     pub fn mime(&self) -> Mime<'static> {
-        match self.container {
-            Container::L16 | Container::Lpcm => {
+        match self.wrapping {
+            Wrapping::L16 | Wrapping::Lpcm => {
                 Mime::L16 { rate: self.rate, channels: self.channels }
             }
-            Container::Wav => Mime::Fixed("audio/wav"),
+            Wrapping::Wav => Mime::Fixed("audio/wav"),
         }
     }
 
     /// Whether the rendition fits DLNA's LPCM profile: L16, mono or stereo, 44.1 or 48 kHz.
     pub fn is_lpcm_profile(&self) -> bool {
-        matches!(self.container, Container::L16 | Container::Lpcm)
+        matches!(self.wrapping, Wrapping::L16 | Wrapping::Lpcm)
             && matches!(self.rate, 44_100 | 48_000)
             && matches!(self.channels, 1 | 2)
     }

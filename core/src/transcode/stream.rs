@@ -6,7 +6,7 @@ use embedded_io::{Read, Seek};
 use heapless::Vec;
 
 use super::convert::Converter;
-use super::layout::{Container, Layout, Position, MAX_CHANNELS, MAX_HEADER};
+use super::layout::{Layout, Position, Wrapping, MAX_CHANNELS, MAX_HEADER};
 use super::source::{Decoder, PcmSource};
 #[cfg(feature = "flac")]
 use crate::media::flac;
@@ -125,12 +125,12 @@ const SCRATCH: usize = 2048;
 /// Opus file.
 ///
 /// Memory: the [`Decoder`] (its heap is bounded by its budget) plus 4 KiB of sample scratch
-/// and the 68-byte header inside this struct, and for [`Container::Lpcm`] a [`Converter`]
+/// and the 68-byte header inside this struct, and for [`Wrapping::Lpcm`] a [`Converter`]
 /// (bounded in its docs).
 pub struct Transcoder<R> {
     file: Decoder<R>,
     layout: Layout,
-    /// The conversion of a [`Container::Lpcm`] rendition.
+    /// The conversion of a [`Wrapping::Lpcm`] rendition.
     convert: Option<Converter>,
     /// Next byte of the rendition to produce.
     offset: u64,
@@ -152,7 +152,7 @@ impl<R> Transcoder<R> {
 impl<R: Read + Seek> Transcoder<R> {
     /// Positions `file` for bytes `first..first + len` of `layout`. The file's links must all
     /// have one rate and channel count (the library offers transcodes only then): `layout`'s,
-    /// or for [`Container::Lpcm`] those that convert to `layout`'s ([`Error::Unsupported`]
+    /// or for [`Wrapping::Lpcm`] those that convert to `layout`'s ([`Error::Unsupported`]
     /// otherwise).
     pub fn new(
         file: impl Into<Decoder<R>>,
@@ -161,15 +161,15 @@ impl<R: Read + Seek> Transcoder<R> {
         len: u64,
     ) -> Result<Self, Error> {
         let mut file = file.into();
-        let mut convert = match layout.container {
-            Container::Lpcm => {
+        let mut convert = match layout.wrapping {
+            Wrapping::Lpcm => {
                 let c = Converter::new(file.rate(), file.channels(), file.total_frames())?;
                 if (c.rate_out(), c.channels_out()) != (layout.rate, layout.channels) {
                     return Err(Error::Unsupported);
                 }
                 Some(c)
             }
-            Container::L16 | Container::Wav => None,
+            Wrapping::L16 | Wrapping::Wav => None,
         };
         if let Position::Sample { frame, .. } = layout.locate(first) {
             let frame = frame.min(layout.frames);
@@ -249,9 +249,9 @@ impl<R: Read + Seek> Transcoder<R> {
             let samples = self.scratch.get(f * channels..(f + 1) * channels).unwrap_or_default();
             for (o, out) in frame_buf.chunks_exact_mut(2).take(channels).enumerate() {
                 let s = samples.get(self.layout.source_channel(o)).copied().unwrap_or(0);
-                out.copy_from_slice(&match self.layout.container {
-                    Container::L16 | Container::Lpcm => s.to_be_bytes(),
-                    Container::Wav => s.to_le_bytes(),
+                out.copy_from_slice(&match self.layout.wrapping {
+                    Wrapping::L16 | Wrapping::Lpcm => s.to_be_bytes(),
+                    Wrapping::Wav => s.to_le_bytes(),
                 });
             }
             let from = if f == 0 { skip } else { 0 };

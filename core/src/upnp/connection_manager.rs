@@ -15,20 +15,20 @@ use core::fmt::Write;
 
 use super::soap::{ErrorCode, Fault, Request, Response, Value};
 use crate::dlna::MediaFormat;
-use crate::profile::Profile;
-use crate::transcode::{Layout, CONTAINERS};
+use crate::player::Quirks;
+use crate::transcode::{Layout, WRAPPINGS};
 
-/// The layouts (rate, channels) of the DLNA LPCM profile, listed for every rendition container.
+/// The layouts (rate, channels) of the DLNA LPCM profile, listed for every rendition wrapping.
 const LPCM_LAYOUTS: [(u32, u8); 4] = [(44_100, 2), (44_100, 1), (48_000, 2), (48_000, 1)];
 
-/// The Source protocolInfo list for a player with `profile`: every protocolInfo Browse offers
+/// The Source protocolInfo list for a player with `quirks`: every protocolInfo Browse offers
 /// it, comma-separated, without duplicates.
-pub fn source_protocol_info(profile: &Profile) -> String {
-    let seek = profile.transcode_seek;
-    let files = MediaFormat::ALL.into_iter().map(|format| profile.file_protocol_info(format));
-    let renditions = CONTAINERS.into_iter().flat_map(|container| {
+pub fn source_protocol_info(quirks: &Quirks) -> String {
+    let seek = quirks.transcode_seek;
+    let files = MediaFormat::ALL.into_iter().map(|format| quirks.file_protocol_info(format));
+    let renditions = WRAPPINGS.into_iter().flat_map(|wrapping| {
         LPCM_LAYOUTS.into_iter().filter_map(move |(rate, channels)| {
-            Layout::new(container, rate, channels, 0)
+            Layout::new(wrapping, rate, channels, 0)
                 .map(|layout| layout.protocol_info(seek.time, seek.byte))
         })
     });
@@ -48,12 +48,12 @@ pub fn source_protocol_info(profile: &Profile) -> String {
     out
 }
 
-/// Answers a ConnectionManager request from a player with `profile`.
-pub fn handle<'a>(request: &Request<'_>, profile: &Profile) -> Result<Response<'a>, Fault> {
+/// Answers a ConnectionManager request from a player with `quirks`.
+pub fn handle<'a>(request: &Request<'_>, quirks: &Quirks) -> Result<Response<'a>, Fault> {
     let action = request.action.name;
     let args = match action {
         "GetProtocolInfo" => vec![
-            ("Source", Value::Text(source_protocol_info(profile).into())),
+            ("Source", Value::Text(source_protocol_info(quirks).into())),
             ("Sink", Value::Text("".into())),
         ],
         "GetCurrentConnectionIDs" => vec![("ConnectionIDs", Value::Text("0".into()))],

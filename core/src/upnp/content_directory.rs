@@ -34,7 +34,7 @@ use crate::xml::Render;
 /// Answers a ContentDirectory request.
 ///
 /// Samsung's actions ([`samsung`]) are answered for players with
-/// [`Profile::samsung_extensions`](crate::profile::Profile::samsung_extensions), and 401 for
+/// [`Quirks::samsung_extensions`](crate::player::Quirks::samsung_extensions), and 401 for
 /// others; those players' Browse and Search answers carry their `bookmarks`.
 pub fn handle<'a>(
     request: Request<'a>,
@@ -43,7 +43,7 @@ pub fn handle<'a>(
     ctx: &Ctx<'a>,
 ) -> Result<Response<'a>, Fault> {
     let action = request.action.name;
-    let samsung = ctx.profile.samsung_extensions;
+    let samsung = ctx.quirks.samsung_extensions;
     if samsung && samsung::SCPD.action(action).is_some() {
         return samsung::handle(&request, library, bookmarks);
     }
@@ -133,7 +133,7 @@ impl<'a> Listing<'a> {
         let requested = page.len();
         let bookmarks = self.bookmarks;
         let make = |objects, filter| {
-            let document = Document::new(library, objects, filter, ctx.host, ctx.profile);
+            let document = Document::new(library, objects, filter, ctx.host, ctx.quirks);
             match bookmarks {
                 Some(b) => document.with_bookmarks(b),
                 None => document,

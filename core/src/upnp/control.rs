@@ -4,7 +4,7 @@ use super::bookmarks::Bookmarks;
 use super::soap::{self, Fault, Response};
 use super::{connection_manager, content_directory, registrar, Service};
 use crate::library::Library;
-use crate::profile::Profile;
+use crate::player::Quirks;
 
 /// Per-request context from the HTTP layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub struct Ctx<'a> {
     pub host: &'a str,
     /// What the requesting player needs (MIME types, renditions, seek methods), recognised by
     /// the server from its headers.
-    pub profile: Profile,
+    pub quirks: Quirks,
     /// Largest answer the platform has heap for ([`crate::server::Env::answer_budget`];
     /// `usize::MAX` for none). A Browse or Search page that would be larger is cut to its
     /// longest prefix that fits (at least one object), as ContentDirectory:1 allows.
@@ -40,7 +40,7 @@ pub fn handle<'a>(
     let request = soap::parse(service, soap_action, body)?;
     match service {
         Service::ContentDirectory => content_directory::handle(request, library, bookmarks, ctx),
-        Service::ConnectionManager => connection_manager::handle(&request, &ctx.profile),
+        Service::ConnectionManager => connection_manager::handle(&request, &ctx.quirks),
         Service::Registrar => registrar::handle(&request),
     }
 }

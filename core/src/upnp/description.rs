@@ -24,7 +24,7 @@ pub struct Icon<'a> {
     pub url: &'a str,
 }
 
-/// What the description says about the device. Player profiles may change the model fields
+/// What the description says about the device. A player's quirks may change the model fields
 /// (the Xbox 360 wants modelName "Windows Media Player Sharing", modelNumber 12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Device<'a> {

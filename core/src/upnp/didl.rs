@@ -21,8 +21,8 @@ use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
-use crate::profile::Profile;
-use crate::transcode::{Container, Layout, CONTAINERS};
+use crate::player::Quirks;
+use crate::transcode::{Layout, Wrapping, WRAPPINGS};
 use crate::xml::{escape_into, escape_twice_into, markup, Markup, Render};
 
 /// The most `res` elements one item has.
@@ -190,19 +190,19 @@ pub struct Resource<'a> {
     pub resolution: Option<(u32, u32)>,
 }
 
-/// The resources of item `id`, as reached via `host`, for a player with `profile`: the
+/// The resources of item `id`, as reached via `host`, for a player with `quirks`: the
 /// original file, and for a Vorbis, FLAC or ALAC item whose exact length is known its L16 and
 /// WAV renditions. Players that decode the format get the original first; others get the renditions first, L16
 /// before WAV unless the player prefers WAV. A stream outside the LPCM profile (more than two
 /// channels, or neither 44.1 nor 48 kHz) keeps its honest renditions (true rate and channels,
-/// no `DLNA.ORG_PN`); a player that needs the profile ([`Profile::lpcm_profile_only`]) also
-/// gets its converted profile version ([`Container::Lpcm`], `DLNA.ORG_PN=LPCM`), first among
-/// the renditions. Seek methods, MIME overrides and size limits come from the profile.
+/// no `DLNA.ORG_PN`); a player that needs the profile ([`Quirks::lpcm_profile_only`]) also
+/// gets its converted profile version ([`Wrapping::Lpcm`], `DLNA.ORG_PN=LPCM`), first among
+/// the renditions. Seek methods, MIME overrides and size limits come from the player's quirks.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,
     host: &'a str,
-    profile: &Profile,
+    quirks: &Quirks,
 ) -> heapless::Vec<Resource<'a>, MAX_RESOURCES> {
     let details = &item.details;
     let audio = details.audio;
@@ -211,11 +211,11 @@ pub fn resources<'a>(
         .filter(|&ms| ms > 0)
         .map(|ms| u128::from(item.file.size) * 1000 / u128::from(ms))
         .and_then(|b| u32::try_from(b).ok())
-        .map(|b| u64::from(profile.res_bitrate(b)));
+        .map(|b| u64::from(quirks.res_bitrate(b)));
     let original = Resource {
-        protocol_info: profile.probed_protocol_info(item.format, details.dlna_profile()),
+        protocol_info: quirks.probed_protocol_info(item.format, details.dlna_profile()),
         url: MediaUrl { host, id, ext: item.format.extension() },
-        size: profile.res_size(item.file.size),
+        size: quirks.res_size(item.file.size),
         duration_ms: details.duration_ms,
         bitrate,
         sample_rate: audio.map(|a| a.sample_rate),
@@ -223,22 +223,22 @@ pub fn resources<'a>(
         bits_per_sample: audio.map(|a| a.bits_per_sample).filter(|&b| b > 0),
         resolution: details.resolution.map(|(w, h)| (u32::from(w.get()), u32::from(h.get()))),
     };
-    let mut containers = CONTAINERS;
-    if profile.prefers_wav {
-        containers.reverse();
+    let mut wrappings = WRAPPINGS;
+    if quirks.prefers_wav {
+        wrappings.reverse();
     }
-    let lpcm = profile.lpcm_profile_only.then_some(Container::Lpcm);
-    let renditions = lpcm.into_iter().chain(containers).filter_map(|container| {
-        let layout = Layout::of_item(item, container)?;
-        let seek = profile.transcode_seek;
+    let lpcm = quirks.lpcm_profile_only.then_some(Wrapping::Lpcm);
+    let renditions = lpcm.into_iter().chain(wrappings).filter_map(|wrapping| {
+        let layout = Layout::of_item(item, wrapping)?;
+        let seek = quirks.transcode_seek;
         Some(Resource {
             protocol_info: layout.protocol_info(seek.time, seek.byte),
-            url: MediaUrl { host, id, ext: container.extension() },
-            size: profile.res_size(layout.total_len()),
+            url: MediaUrl { host, id, ext: wrapping.extension() },
+            size: quirks.res_size(layout.total_len()),
             duration_ms: Some(layout.duration_us() / 1000),
             bitrate: u32::try_from(layout.byte_rate())
                 .ok()
-                .map(|b| u64::from(profile.res_bitrate(b))),
+                .map(|b| u64::from(quirks.res_bitrate(b))),
             sample_rate: Some(layout.rate),
             channels: Some(layout.channels),
             bits_per_sample: Some(16),
@@ -246,11 +246,11 @@ pub fn resources<'a>(
         })
     });
     let mut list = heapless::Vec::new();
-    // Capacity MAX_RESOURCES >= 1 + 1 + CONTAINERS.len(): no push fails.
+    // Capacity MAX_RESOURCES >= 1 + 1 + WRAPPINGS.len(): no push fails.
     let original_first = match item.format {
-        MediaFormat::OggVorbis => profile.decodes_vorbis,
-        MediaFormat::Flac => profile.decodes_flac,
-        MediaFormat::M4a | MediaFormat::Opus => profile.decodes_alac_opus,
+        MediaFormat::OggVorbis => quirks.decodes_vorbis,
+        MediaFormat::Flac => quirks.decodes_flac,
+        MediaFormat::M4a | MediaFormat::Opus => quirks.decodes_alac_opus,
         _ => true,
     };
     if original_first {
@@ -270,7 +270,7 @@ pub struct Document<'a> {
     objects: Cow<'a, [ObjectId]>,
     filter: Filter<'a>,
     host: &'a str,
-    profile: Profile,
+    quirks: Quirks,
     listed_in: Option<ObjectId>,
     bookmarks: Option<&'a Bookmarks>,
 }
@@ -283,9 +283,9 @@ impl<'a> Document<'a> {
         objects: Cow<'a, [ObjectId]>,
         filter: Filter<'a>,
         host: &'a str,
-        profile: Profile,
+        quirks: Quirks,
     ) -> Self {
-        Document { library, objects, filter, host, profile, listed_in: None, bookmarks: None }
+        Document { library, objects, filter, host, quirks, listed_in: None, bookmarks: None }
     }
 
     /// Items gives Samsung TVs the position to resume at from `bookmarks`, as `sec:dcmInfo`
@@ -406,7 +406,7 @@ impl<'a> Document<'a> {
                 self.art(s, id);
                 self.bookmark(s, id, obj);
                 if self.filter.allows_res() {
-                    for res in resources(id, item, self.host, &self.profile) {
+                    for res in resources(id, item, self.host, &self.quirks) {
                         self.write_resource(s, &res, hex);
                     }
                 }

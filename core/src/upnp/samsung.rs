@@ -1,5 +1,5 @@
-//! Samsung's ContentDirectory extensions, for players whose profile has
-//! [`Profile::samsung_extensions`](crate::profile::Profile::samsung_extensions).
+//! Samsung's ContentDirectory extensions, for players whose quirks have
+//! [`Quirks::samsung_extensions`](crate::player::Quirks::samsung_extensions).
 //!
 //! - `X_GetFeatureList` answers a `Features` document (escaped once as the `FeatureList`
 //!   text) naming the containers that hold all audio, all video and all images as items, which
@@ -87,7 +87,7 @@ pub fn feature_list() -> String {
     xml
 }
 
-/// Answers one of the [`SCPD`] actions (the caller checked the player's profile).
+/// Answers one of the [`SCPD`] actions (the caller checked the player's quirks).
 pub fn handle<'a>(
     request: &Request<'a>,
     library: &Library,
@@ -130,7 +130,7 @@ fn set_bookmark(
 mod tests {
     use super::*;
     use crate::library::FileInfo;
-    use crate::profile::{Player, Profile};
+    use crate::player::{Player, Quirks};
     use crate::upnp::control::{self, Ctx};
     use crate::upnp::soap::ENVELOPE_NS;
     use crate::upnp::Service;
@@ -145,11 +145,11 @@ mod tests {
         (lib, film)
     }
 
-    /// Calls `action` as `profile`; the rendered answer, or the fault's UPnP code.
+    /// Calls `action` as `quirks`; the rendered answer, or the fault's UPnP code.
     fn call(
         lib: &Library,
         marks: &mut Bookmarks,
-        profile: Profile,
+        quirks: Quirks,
         action: &str,
         args: &[(&str, &str)],
     ) -> Result<String, u16> {
@@ -160,7 +160,7 @@ mod tests {
              </u:{action}></s:Body></s:Envelope>",
             cd.urn()
         );
-        let ctx = Ctx { host: "10.0.0.2:8200", profile, answer_budget: usize::MAX };
+        let ctx = Ctx { host: "10.0.0.2:8200", quirks, answer_budget: usize::MAX };
         let answer = control::handle(cd, None, &body, lib, marks, &ctx).map_err(|f| f.0.code())?;
         let mut out = String::new();
         answer.render(&mut out).unwrap();
@@ -178,16 +178,16 @@ mod tests {
     fn only_samsung_players_get_the_extensions() {
         let (lib, film) = library();
         let mut marks = Bookmarks::new(8);
-        let samsung = Player::Samsung.profile();
+        let samsung = Player::Samsung.quirks();
         let answer = call(&lib, &mut marks, samsung, "X_GetFeatureList", &[]).unwrap();
         assert_eq!(out_arg(&answer, "FeatureList"), feature_list());
         let film = film.to_string();
         let bookmark =
             [("CategoryType", "0"), ("RID", "0"), ("PosSecond", "754"), ("ObjectID", &film)];
         for player in [Player::Lg, Player::Generic, Player::Ps3] {
-            let profile = player.profile();
-            assert_eq!(call(&lib, &mut marks, profile, "X_GetFeatureList", &[]), Err(401));
-            assert_eq!(call(&lib, &mut marks, profile, "X_SetBookmark", &bookmark), Err(401));
+            let quirks = player.quirks();
+            assert_eq!(call(&lib, &mut marks, quirks, "X_GetFeatureList", &[]), Err(401));
+            assert_eq!(call(&lib, &mut marks, quirks, "X_SetBookmark", &bookmark), Err(401));
         }
         assert!(marks.is_empty());
     }
@@ -196,7 +196,7 @@ mod tests {
     fn a_bookmark_comes_back_in_browse_for_samsung_only() {
         let (lib, film) = library();
         let mut marks = Bookmarks::new(8);
-        let samsung = Player::Samsung.profile();
+        let samsung = Player::Samsung.quirks();
         let id = film.to_string();
         fn set<'a>(id: &'a str, pos: &'a str) -> [(&'a str, &'a str); 4] {
             [("CategoryType", "1"), ("RID", "0"), ("PosSecond", pos), ("ObjectID", id)]
@@ -215,8 +215,8 @@ mod tests {
                 ("SortCriteria", ""),
             ]
         }
-        let dcm = |profile: Profile, filter: &str, marks: &mut Bookmarks| {
-            let answer = call(&lib, marks, profile, "Browse", &browse(&id, filter)).unwrap();
+        let dcm = |quirks: Quirks, filter: &str, marks: &mut Bookmarks| {
+            let answer = call(&lib, marks, quirks, "Browse", &browse(&id, filter)).unwrap();
             let didl = out_arg(&answer, "Result");
             let doc = roxmltree::Document::parse(&didl).unwrap();
             let found =
@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(dcm(samsung, "*", &mut marks), expected);
         assert_eq!(dcm(samsung, "dc:title,sec:dcmInfo", &mut marks), expected);
         assert_eq!(dcm(samsung, "dc:title,res", &mut marks), None);
-        assert_eq!(dcm(Player::Generic.profile(), "*", &mut marks), None);
+        assert_eq!(dcm(Player::Generic.quirks(), "*", &mut marks), None);
 
         // Played to the end: the TV sets 0 and the bookmark goes.
         call(&lib, &mut marks, samsung, "X_SetBookmark", &set(&id, "0")).unwrap();
@@ -238,7 +238,7 @@ mod tests {
     fn bad_bookmarks_are_refused() {
         let (lib, film) = library();
         let mut marks = Bookmarks::new(8);
-        let samsung = Player::Samsung.profile();
+        let samsung = Player::Samsung.quirks();
         let film = film.to_string();
         let root = ObjectId::ROOT.to_string();
         for (id, pos, code) in [

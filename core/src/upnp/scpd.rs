@@ -7,7 +7,7 @@
 use core::fmt;
 
 use super::Service;
-use crate::profile::Profile;
+use crate::player::Quirks;
 use crate::xml::Render;
 
 /// Argument direction.
@@ -276,10 +276,10 @@ impl Service {
         self.scpd().action(name).or_else(|| self.extension()?.action(name))
     }
 
-    /// The service description a player with `profile` gets: with the
+    /// The service description a player with `quirks` gets: with the
     /// [`Service::extension`] for players that use Samsung's extensions.
-    pub fn scpd_for(self, profile: &Profile) -> Described {
-        let extension = self.extension().filter(|_| profile.samsung_extensions);
+    pub fn scpd_for(self, quirks: &Quirks) -> Described {
+        let extension = self.extension().filter(|_| quirks.samsung_extensions);
         Described { base: self.scpd(), extension }
     }
 }
@@ -356,18 +356,17 @@ mod tests {
 
     #[test]
     fn scpds_are_well_formed_and_self_consistent() {
-        let samsung = crate::profile::Player::Samsung.profile();
-        let generic = Profile::GENERIC;
-        for (service, profile) in
-            Service::ALL.into_iter().flat_map(|s| [(s, samsung), (s, generic)])
+        let samsung = crate::player::Player::Samsung.quirks();
+        let generic = Quirks::GENERIC;
+        for (service, quirks) in Service::ALL.into_iter().flat_map(|s| [(s, samsung), (s, generic)])
         {
             let scpd = service.scpd();
-            let extension = service.extension().filter(|_| profile.samsung_extensions);
+            let extension = service.extension().filter(|_| quirks.samsung_extensions);
             let actions: Vec<&Action> =
                 scpd.actions.iter().chain(extension.iter().flat_map(|e| e.actions)).collect();
             let mut out = String::new();
-            service.scpd_for(&profile).render(&mut out).unwrap();
-            if profile == generic {
+            service.scpd_for(&quirks).render(&mut out).unwrap();
+            if quirks == generic {
                 let mut plain = String::new();
                 scpd.render(&mut plain).unwrap();
                 assert_eq!(out, plain, "{service:?}");

@@ -3,9 +3,9 @@
 //!
 //! A transcoded stream holds a decoder slot from the moment its file is opened until the
 //! stream ends (the count is kept by the [`File`] the transcoder owns). With all
-//! [`Limits::streams`] slots taken, a further stream is refused with 503 and the streams
+//! [`Budget::streams`] slots taken, a further stream is refused with 503 and the streams
 //! already playing are untouched; each stream's Vorbis or FLAC reader is bounded by
-//! [`Limits::stream_budget`], so [`Limits::streams`] × that budget is the heap set aside for
+//! [`Budget::stream_budget`], so [`Budget::streams`] × that budget is the heap set aside for
 //! decoding (see `heap.rs` for the whole budget). A stream over it (a FLAC whose largest block
 //! × channels needs more sample and frame buffer than the budget) is refused with 503 and the
 //! reason logged ([`Env::stream_refused`]).
@@ -24,7 +24,7 @@ use embassy_time::Instant as Clock;
 use embedded_sdmmc::BlockDevice;
 use rill_core::gena::Subscriptions;
 use rill_core::library::{FileInfo, FileRef, Library};
-use rill_core::profile::Clients;
+use rill_core::player::Clients;
 use rill_core::server::{Env, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 
@@ -32,7 +32,7 @@ use crate::storage::{File, Storage};
 
 /// How much the appliance may take on at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct Budget {
     /// Transcoded streams decoding at once.
     pub streams: usize,
     /// Heap bytes one stream's Vorbis or FLAC reader may take.
@@ -42,12 +42,12 @@ pub struct Limits {
     pub answer_budget: usize,
 }
 
-impl Limits {
+impl Budget {
     /// Two streams of 96 KiB each (a 44.1 kHz stereo q10 stream takes 67 KB, a 16-bit stereo
     /// FLAC of 4096-frame blocks 50 KB, see BENCHMARKS.md); Browse pages of up to 96 KiB (about 60 Vorbis tracks with their
     /// resources).
-    pub const DEFAULT: Limits =
-        Limits { streams: 2, stream_budget: 96 * 1024, answer_budget: 96 * 1024 };
+    pub const DEFAULT: Budget =
+        Budget { streams: 2, stream_budget: 96 * 1024, answer_budget: 96 * 1024 };
 }
 
 /// What every HTTP slot and the event sender share: storage, library, players, event
@@ -60,13 +60,13 @@ pub struct Appliance<'s, D: BlockDevice> {
     events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
     /// Set by [`Env::with_events`]: the table may have a NOTIFY due.
     events_changed: Signal<NoopRawMutex, ()>,
-    limits: Limits,
+    limits: Budget,
 }
 
 impl<'s, D: BlockDevice> Appliance<'s, D> {
     /// The appliance serving `library`, whose files are on `storage`. `seed` makes the GENA
     /// SIDs unguessable: any value works, one that differs per boot is best.
-    pub fn new(storage: &'s Storage<D>, mut library: Library, limits: Limits, seed: u64) -> Self {
+    pub fn new(storage: &'s Storage<D>, mut library: Library, limits: Budget, seed: u64) -> Self {
         let mut events = Subscriptions::new(seed);
         // The library is complete: the table needs its SystemUpdateID for initial events. No
         // one has subscribed yet, so the changed containers go to no one (and their list is

@@ -5,13 +5,13 @@
 //! subscription table in the [`crate::Appliance`] (`rill_core::server::SUBSCRIPTIONS` slots,
 //! about 15 KiB; the NOTIFYs are written into `events::Buffers`, never onto the heap); the heap
 //! holds only what `rill-core` allocates, each part bounded:
-//! - the library: [`crate::library::Limits::objects`] objects;
+//! - the library: [`crate::library::Capacity::objects`] objects;
 //! - per transcoded stream, its Vorbis or FLAC reader, at most
-//!   [`crate::appliance::Limits::stream_budget`] (refused with 503 beyond it), and the
-//!   transcoder around it; at most [`crate::appliance::Limits::streams`] at once (503 beyond);
+//!   [`crate::appliance::Budget::stream_budget`] (refused with 503 beyond it), and the
+//!   transcoder around it; at most [`crate::appliance::Budget::streams`] at once (503 beyond);
 //! - per HTTP slot, one SOAP or description answer at a time, rendered into a buffer of its
 //!   exact size, reserved fallibly: a SOAP answer larger than
-//!   [`crate::appliance::Limits::answer_budget`], or one the heap cannot hold at that moment,
+//!   [`crate::appliance::Budget::answer_budget`], or one the heap cannot hold at that moment,
 //!   gets 503 instead of the memory.
 //!
 //! Stream readers and SOAP answers allocate fallibly, so running out of heap costs a request

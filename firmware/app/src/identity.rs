@@ -4,7 +4,7 @@
 use core::fmt::Write;
 
 use heapless::String;
-use rill_core::ssdp::message::Server;
+use rill_core::ssdp::message::ServerHeader;
 
 /// Longest friendly name: `Rill ` plus the last three MAC bytes.
 const NAME_CAP: usize = 32;
@@ -38,7 +38,8 @@ impl Identity {
         let _ =
             write!(udn, "uuid:52696c6c-0000-5000-8000-{a:02x}{b:02x}{c:02x}{d:02x}{e:02x}{f:02x}");
         let mut server = String::new();
-        let product = Server { os: "embassy", os_version: "1", version: env!("CARGO_PKG_VERSION") };
+        let product =
+            ServerHeader { os: "embassy", os_version: "1", version: env!("CARGO_PKG_VERSION") };
         let _ = write!(server, "{product}");
         Identity { mac, name, udn, server }
     }

@@ -41,7 +41,7 @@ pub mod storage;
 use embassy_futures::join::{join4, join_array};
 use embassy_net::Stack;
 use embedded_sdmmc::BlockDevice;
-use rill_core::http::request::Limits;
+use rill_core::http::request::RequestLimits;
 use rill_core::server::Server;
 use rill_core::upnp::description::Device;
 
@@ -110,7 +110,7 @@ pub async fn run<D: BlockDevice, const SLOTS: usize>(
     stack.wait_link_up().await;
     let addr = net::configure(stack, &config.addressing).await;
     let device = Device::rill(&identity.name, &identity.udn, &[]);
-    let server = Server::new(appliance, device, &identity.server, Limits::DEFAULT);
+    let server = Server::new(appliance, device, &identity.server, RequestLimits::DEFAULT);
     let Buffers { slots, busy, ssdp, events } = buffers;
     let timeouts = config.timeouts;
     let occupancy = http::Occupancy::new();

@@ -5,7 +5,7 @@
 //! (and with the feature `flac`, each FLAC file) is read with `rill_core::library::probe`
 //! (Vorbis: headers and a bisection over pages; FLAC, native or in Ogg, told apart by its
 //! bytes: STREAMINFO and the tags; no decoding) for its tags and exact length, which the L16
-//! rendition needs. The object count is capped at [`Limits::objects`]: the
+//! rendition needs. The object count is capped at [`Capacity::objects`]: the
 //! library's heap grows with it (about 300 bytes an object with tags), and the cap is part of
 //! the heap budget.
 
@@ -23,14 +23,14 @@ pub const ROOT_NAME: &str = "Music";
 
 /// What the library may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct Capacity {
     /// Objects (folders and items) at most.
     pub objects: usize,
 }
 
-impl Limits {
+impl Capacity {
     /// 1024 objects: a card of a few hundred albums' worth of folders and tracks.
-    pub const DEFAULT: Limits = Limits { objects: 1024 };
+    pub const DEFAULT: Capacity = Capacity { objects: 1024 };
 }
 
 /// What [`build`] found, for the boot log.
@@ -45,7 +45,7 @@ pub struct Counts {
 }
 
 /// Builds the library of everything on `storage`.
-pub fn build<D: BlockDevice>(storage: &Storage<D>, limits: Limits) -> (Library, Counts) {
+pub fn build<D: BlockDevice>(storage: &Storage<D>, limits: Capacity) -> (Library, Counts) {
     let mut library = Library::with_limit(limits.objects);
     let mut counts = Counts::default();
     if library.add_root(0, ROOT_NAME).is_err() {

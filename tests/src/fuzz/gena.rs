@@ -2,8 +2,8 @@
 //! it writes.
 //!
 //! Input: a selector byte, then request heads back to back (at most [`MAX_REQUESTS`]). The
-//! selector picks the subscriber's address (IPv4, IPv4-mapped IPv6, IPv6) and the player
-//! profile. Each head is parsed by `http::request::parse`, its GENA fields by [`gena::parse`],
+//! selector picks the subscriber's address (IPv4, IPv4-mapped IPv6, IPv6) and the player's
+//! quirks. Each head is parsed by `http::request::parse`, its GENA fields by [`gena::parse`],
 //! and the request is applied to a [`Subscriptions`] table of [`SLOTS`] slots on a clock that
 //! moves by a few seconds per request (so subscriptions expire and moderation intervals pass).
 //! A `SID` of `$` stands for the last SID the table granted, so renewals and cancellations of
@@ -22,9 +22,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use rill_core::gena::{
     self, header::MAX_CALLBACK_PATH, Callback, Callbacks, Subscriptions, MAX_NOTIFY,
 };
-use rill_core::http::request::{self, Limits, Parsed, EMPTY_HEADER};
+use rill_core::http::request::{self, Parsed, RequestLimits, EMPTY_HEADER};
 use rill_core::library::ObjectId;
-use rill_core::profile::Player;
+use rill_core::player::Player;
 use rill_core::time::{Duration, Instant};
 use rill_core::upnp::Service;
 
@@ -49,7 +49,7 @@ pub fn gena(data: &[u8]) {
         1 => IpAddr::V6(Ipv4Addr::new(192, 168, 1, 20).to_ipv6_mapped()),
         _ => IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1)),
     };
-    let profile = Player::ALL[usize::from(selector / 3) % Player::ALL.len()].profile();
+    let quirks = Player::ALL[usize::from(selector / 3) % Player::ALL.len()].quirks();
     let mut table: Subscriptions<SLOTS> = Subscriptions::new(u64::from(selector));
     let mut last_sid = String::new();
     let mut seqs: HashMap<String, u32> = HashMap::new();
@@ -57,14 +57,14 @@ pub fn gena(data: &[u8]) {
     let mut now = Instant::from_millis(1);
     for round in 0..MAX_REQUESTS as u32 {
         let mut storage = [EMPTY_HEADER; 32];
-        let req = match request::parse(rest, &mut storage, &Limits::DEFAULT) {
+        let req = match request::parse(rest, &mut storage, &RequestLimits::DEFAULT) {
             Ok(Parsed::Complete(req)) => req,
             _ => break,
         };
         let service = Service::ALL[round as usize % Service::ALL.len()];
         let result = gena::parse(req.method, &req.headers).and_then(|r| match r {
             gena::Request::Subscribe { callbacks, timeout } => {
-                table.subscribe(now, service, peer, callbacks, timeout, profile).map(Some)
+                table.subscribe(now, service, peer, callbacks, timeout, quirks).map(Some)
             }
             gena::Request::Renew { sid, timeout } => {
                 let sid = if sid == "$" { last_sid.as_str() } else { sid };

@@ -1,14 +1,14 @@
 //! `http_request`: request heads and the header grammars the media path uses.
 //!
 //! Input: the bytes a client sent. They go through [`request::parse`] with caller header
-//! storage and the default [`Limits`]; every header value of a complete head then goes through
-//! [`range::resolve`] and [`npt::parse`], and the target through [`percent::decode_path`]. The
-//! raw input is fed to the same functions too, so the grammars are fuzzed without a valid head
-//! around them.
+//! storage and the default [`RequestLimits`]; every header value of a complete head then goes
+//! through [`range::resolve`] and [`npt::parse`], and the target through
+//! [`percent::decode_path`]. The raw input is fed to the same functions too, so the grammars are
+//! fuzzed without a valid head around them.
 
-use rill_core::http::request::{self, Limits, Parsed, EMPTY_HEADER};
+use rill_core::http::request::{self, Parsed, RequestLimits, EMPTY_HEADER};
 use rill_core::http::{npt, percent, range};
-use rill_core::profile::Player;
+use rill_core::player::Player;
 
 /// Representation lengths the `Range` values are resolved against.
 const LENGTHS: [u64; 5] = [0, 1, 1000, 1 << 40, u64::MAX];
@@ -16,9 +16,9 @@ const LENGTHS: [u64; 5] = [0, 1, 1000, 1 << 40, u64::MAX];
 /// The `http_request` target.
 pub fn http_request(data: &[u8]) {
     let mut storage = [EMPTY_HEADER; 64];
-    if let Ok(Parsed::Complete(req)) = request::parse(data, &mut storage, &Limits::DEFAULT) {
+    if let Ok(Parsed::Complete(req)) = request::parse(data, &mut storage, &RequestLimits::DEFAULT) {
         assert!(req.head_len <= data.len());
-        assert!(req.content_length <= Limits::DEFAULT.max_body);
+        assert!(req.content_length <= RequestLimits::DEFAULT.max_body);
         for (_, value) in req.headers.iter() {
             header_value(value);
         }

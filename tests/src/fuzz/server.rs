@@ -19,9 +19,9 @@ use core::cell::RefCell;
 use core::net::{IpAddr, Ipv4Addr};
 
 use rill_core::gena::Subscriptions;
-use rill_core::http::request::Limits;
+use rill_core::http::request::RequestLimits;
 use rill_core::library::{FileInfo, FileRef, Library};
-use rill_core::profile::Clients;
+use rill_core::player::Clients;
 use rill_core::server::connection::{Config, Event, Fault, Outgoing, Timeouts};
 use rill_core::server::{Connection, Env, Server, CLIENTS, MIN_TX, SUBSCRIPTIONS};
 use rill_core::time::Instant;
@@ -82,8 +82,12 @@ pub fn server(data: &[u8]) {
         events: RefCell::new(Subscriptions::new(1)),
     };
     let device = Device::rill("Fuzz", "uuid:00000000-0000-4000-8000-000000000000", &[]);
-    let server =
-        Server::new(&env, device, "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0", Limits::DEFAULT);
+    let server = Server::new(
+        &env,
+        device,
+        "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0",
+        RequestLimits::DEFAULT,
+    );
     let chunk = if chunk == 0 { usize::MAX } else { usize::from(chunk) };
     let (mut rx, mut tx) = (vec![0u8; 16 * 1024], vec![0u8; MIN_TX * 2]);
     let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20));

@@ -2,8 +2,8 @@
 //!
 //! Input: a selector byte, then the request. The selector picks the [`Service`] (`b % 3`),
 //! whether a `SOAPACTION` header is sent (`b / 3 % 2`; it is then the first line of the rest,
-//! the body the remainder) and the player profile of the context (`b / 6`, into
-//! [`Player::ALL`], or the generic profile past it). Bytes that are not UTF-8 are replaced, as
+//! the body the remainder) and the player quirks of the context (`b / 6`, into
+//! [`Player::ALL`], or the generic quirks past it). Bytes that are not UTF-8 are replaced, as
 //! the server would refuse them before the SOAP layer.
 //!
 //! The result of [`control::handle`] (response or fault) is rendered; its length must equal the
@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use rill_core::profile::{Player, Profile};
+use rill_core::player::{Player, Quirks};
 use rill_core::upnp::bookmarks::Bookmarks;
 use rill_core::upnp::control::{self, Ctx};
 use rill_core::upnp::Service;
@@ -25,14 +25,13 @@ use super::fixture;
 pub fn soap(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else { return };
     let service = Service::ALL[usize::from(selector % 3)];
-    let profile =
-        Player::ALL.get(usize::from(selector / 6)).map_or(Profile::GENERIC, |p| p.profile());
+    let quirks = Player::ALL.get(usize::from(selector / 6)).map_or(Quirks::GENERIC, |p| p.quirks());
     let rest = String::from_utf8_lossy(rest);
     let (header, body) = match (selector / 3 % 2, rest.split_once('\n')) {
         (1, Some((header, body))) => (Some(header), body),
         _ => (None, rest.as_ref()),
     };
-    let ctx = Ctx { host: "192.168.1.10:8200", profile, answer_budget: usize::MAX };
+    let ctx = Ctx { host: "192.168.1.10:8200", quirks, answer_budget: usize::MAX };
     match control::handle(service, header, body, fixture::library(), &mut Bookmarks::new(4), &ctx) {
         Ok(response) => check_rendering(&response),
         Err(fault) => check_rendering(&fault),

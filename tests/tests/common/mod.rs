@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::PathBuf;
 use std::thread;
 
-use rill::serve::{Config, Server};
+use rill::serve::{Config, Daemon};
 use rill_tests::renderer::didl::Object;
 use rill_tests::renderer::{Browse, Renderer};
 use tokio::sync::oneshot;
@@ -111,7 +111,7 @@ pub fn spawn(
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let server = {
         let _in_runtime = runtime.enter();
-        Server::bind(config).unwrap()
+        Daemon::bind(config).unwrap()
     };
     let http = server.http_addrs()[0];
     let uuid = server.identity().uuid.clone();

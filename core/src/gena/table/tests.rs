@@ -6,7 +6,7 @@ use std::vec::Vec;
 
 use super::*;
 use crate::gena::MAX_NOTIFY;
-use crate::profile::Player;
+use crate::player::Player;
 
 const PEER: IpAddr = IpAddr::V4(core::net::Ipv4Addr::new(192, 168, 1, 20));
 const CALLBACK: &str = "<http://192.168.1.20:41233/ev/cd>";
@@ -66,7 +66,7 @@ fn subscribe(t: &mut Table, now: Instant, callback: &str, timeout: Option<u32>) 
     a
 }
 
-const GENERIC: Profile = Profile::GENERIC;
+const GENERIC: Quirks = Quirks::GENERIC;
 
 /// Polls one NOTIFY at `now`, reports it delivered, and returns where it went and what it said.
 fn next(t: &mut Table, now: Instant) -> Option<(SocketAddr, Event)> {
@@ -166,7 +166,7 @@ fn every_initial_event_fits_max_notify() {
             let mut t = Table::new(1);
             t.changed(u32::MAX, &[]);
             let cb = Callbacks::new(&callback);
-            let a = t.subscribe(at(0), service, peer, cb, None, player.profile()).unwrap();
+            let a = t.subscribe(at(0), service, peer, cb, None, player.quirks()).unwrap();
             t.answered(&a.sid);
             let mut buf = [0u8; MAX_NOTIFY];
             assert!(

@@ -11,7 +11,7 @@ struct Summary {
     head_len: usize,
 }
 
-fn parse_with(buf: &[u8], limits: &Limits) -> Result<Parsed<Summary>, Error> {
+fn parse_with(buf: &[u8], limits: &RequestLimits) -> Result<Parsed<Summary>, Error> {
     let mut storage = [EMPTY_HEADER; 64];
     Ok(match parse(buf, &mut storage, limits)? {
         Parsed::Partial => Parsed::Partial,
@@ -27,7 +27,7 @@ fn parse_with(buf: &[u8], limits: &Limits) -> Result<Parsed<Summary>, Error> {
 }
 
 fn complete<'h, 'b>(buf: &'b [u8], storage: &'h mut [Header<'b>]) -> Request<'h, 'b> {
-    match parse(buf, storage, &Limits::DEFAULT) {
+    match parse(buf, storage, &RequestLimits::DEFAULT) {
         Ok(Parsed::Complete(r)) => r,
         other => panic!("expected a complete request, got {other:?}"),
     }
@@ -106,7 +106,11 @@ fn samsung_post_with_body() {
 #[test]
 fn every_prefix_is_partial() {
     for end in 0..PS3_HEAD.len() {
-        assert_eq!(parse_with(&PS3_HEAD[..end], &Limits::DEFAULT), Ok(Parsed::Partial), "{end}");
+        assert_eq!(
+            parse_with(&PS3_HEAD[..end], &RequestLimits::DEFAULT),
+            Ok(Parsed::Partial),
+            "{end}"
+        );
     }
 }
 
@@ -156,7 +160,7 @@ fn methods() {
 fn content_length_rules() {
     let len = |headers: &str| {
         let bytes = format!("POST /ctl HTTP/1.1\r\n{headers}\r\n");
-        parse_with(bytes.as_bytes(), &Limits::DEFAULT).map(|p| match p {
+        parse_with(bytes.as_bytes(), &RequestLimits::DEFAULT).map(|p| match p {
             Parsed::Complete(r) => r.content_length,
             Parsed::Partial => panic!("partial"),
         })
@@ -189,7 +193,7 @@ fn content_length_rules() {
 
 #[test]
 fn head_and_header_limits() {
-    let limits = Limits { max_head: 256, max_headers: 4, max_body: 0 };
+    let limits = RequestLimits { max_head: 256, max_headers: 4, max_body: 0 };
     // A head exactly at the limit is fine; one byte more is 431, whether complete or not.
     let filler = |n: usize| format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(n));
     let exact = filler(256 - filler(0).len());
@@ -201,7 +205,7 @@ fn head_and_header_limits() {
     assert_eq!(parse_with(&over.as_bytes()[..255], &limits), Ok(Parsed::Partial));
     // Megabytes of header never get scanned past the limit.
     let huge = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(1 << 20));
-    assert_eq!(parse_with(huge.as_bytes(), &Limits::DEFAULT), Err(Error::HeadTooLarge));
+    assert_eq!(parse_with(huge.as_bytes(), &RequestLimits::DEFAULT), Err(Error::HeadTooLarge));
     assert_eq!(Error::HeadTooLarge.status().as_u16(), 431);
 
     let headers = |n: usize| {
@@ -214,14 +218,17 @@ fn head_and_header_limits() {
     assert!(matches!(parse_with(headers(4).as_bytes(), &limits), Ok(Parsed::Complete(_))));
     assert_eq!(parse_with(headers(5).as_bytes(), &limits), Err(Error::TooManyHeaders));
     assert!(matches!(
-        parse_with(headers(48).as_bytes(), &Limits::DEFAULT),
+        parse_with(headers(48).as_bytes(), &RequestLimits::DEFAULT),
         Ok(Parsed::Complete(_))
     ));
-    assert_eq!(parse_with(headers(49).as_bytes(), &Limits::DEFAULT), Err(Error::TooManyHeaders));
+    assert_eq!(
+        parse_with(headers(49).as_bytes(), &RequestLimits::DEFAULT),
+        Err(Error::TooManyHeaders)
+    );
     // Caller storage smaller than the limit is the cap.
     let mut two = [EMPTY_HEADER; 2];
     assert_eq!(
-        parse(headers(3).as_bytes(), &mut two, &Limits::DEFAULT).err(),
+        parse(headers(3).as_bytes(), &mut two, &RequestLimits::DEFAULT).err(),
         Some(Error::TooManyHeaders)
     );
     assert_eq!(Error::TooManyHeaders.status().as_u16(), 431);
@@ -237,7 +244,7 @@ fn versions() {
         b"GET /index.html\n",
     ] {
         assert_eq!(
-            parse_with(bytes, &Limits::DEFAULT),
+            parse_with(bytes, &RequestLimits::DEFAULT),
             Err(Error::UnsupportedVersion),
             "{:?}",
             String::from_utf8_lossy(bytes)
@@ -245,7 +252,7 @@ fn versions() {
     }
     assert_eq!(Error::UnsupportedVersion.status().as_u16(), 505);
     // Half an HTTP/0.9 line is just not complete yet.
-    assert_eq!(parse_with(b"GET /index.html", &Limits::DEFAULT), Ok(Parsed::Partial));
+    assert_eq!(parse_with(b"GET /index.html", &RequestLimits::DEFAULT), Ok(Parsed::Partial));
 }
 
 #[test]
@@ -261,7 +268,7 @@ fn malformed() {
         b"GET / HTTP/1.1 extra\r\n\r\n",
     ] {
         assert_eq!(
-            parse_with(bytes, &Limits::DEFAULT),
+            parse_with(bytes, &RequestLimits::DEFAULT),
             Err(Error::Malformed),
             "{:?}",
             String::from_utf8_lossy(bytes)

@@ -176,7 +176,7 @@ impl<R: Read + Seek> AlacFile<R> {
         self.read_with(out, |s, _| s)
     }
 
-    /// Reads like [`AlacFile::read`], samples rounded to 16 bits as [`pcm::to_i16`] does
+    /// Reads like [`AlacFile::read`], samples rounded to 16 bits as `media::pcm::to_i16` does
     /// (16-bit streams as they are).
     pub fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
         self.read_with(out, pcm::to_i16)

@@ -31,7 +31,7 @@
 //!
 //! Memory: `rx` ([`Storage`]) holds one request head plus its body and whatever the client
 //! pipelined after it; it grows only as far as a request needs (a head up to
-//! [`Limits::max_head`](crate::http::request::Limits::max_head), a SOAP body up to its
+//! [`RequestLimits::max_head`](crate::http::request::RequestLimits::max_head), a SOAP body up to its
 //! `Content-Length`), never past its [`Storage::max_len`] (a request that would is refused: 431
 //! or 413), and shrinks back once the request is answered. `tx` holds a response head
 //! ([`MIN_TX`]) and, for bodies the connection produces itself (transcodes, files the shell does
@@ -70,7 +70,7 @@ use crate::http::response::StatusCode;
 use crate::time::Instant;
 use crate::transcode::Transcoder;
 
-/// Header slots parsed per request: [`crate::http::request::Limits::DEFAULT`] allows 48.
+/// Header slots parsed per request: [`crate::http::request::RequestLimits::DEFAULT`] allows 48.
 const HEADER_SLOTS: usize = 48;
 
 /// Events held until the shell polls them: a response served and the ending, with room to
@@ -507,7 +507,7 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
                     let at = server.env.now();
                     let player =
                         server.env.with_clients(|c| c.observe(at, self.peer, &req.headers));
-                    let reply = server.route(&req, body, self.host, self.peer, &player.profile());
+                    let reply = server.route(&req, body, self.host, self.peer, &player.quirks());
                     (reply, req.version, req.keep_alive, req.method == Method::Head)
                 }
                 // The same bytes parsed complete a moment ago.

@@ -7,7 +7,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::{Close, Config, Connection, Event, Growable, Outgoing, Storage, Timeouts, Timer};
-use crate::http::request::Limits;
+use crate::http::request::RequestLimits;
 use crate::server::tests::{drive, server, test_env, TestEnv, PEER};
 use crate::server::{busy, RETRY_AFTER};
 use crate::time::{Duration, Instant};
@@ -302,7 +302,7 @@ fn the_receive_buffer_grows_for_a_body_and_shrinks_back() {
 
     // A head longer than the limit: 431; a body beyond the buffer's bound: 413.
     let mut big = b"GET / HTTP/1.1\r\n".to_vec();
-    while big.len() <= Limits::DEFAULT.max_head {
+    while big.len() <= RequestLimits::DEFAULT.max_head {
         big.extend(b"X-Filler: aaaaaaaaaaaaaaaaaaaa\r\n");
     }
     for (input, status) in [

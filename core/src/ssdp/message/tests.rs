@@ -190,7 +190,7 @@ fn emit_refuses_small_buffers_and_bad_text() {
     assert_eq!(ad.emit_alive(&mut small), Err(WriteError::BufferTooSmall { needed: need }));
     let evil = Advert { location: "http://x/\r\nEVIL: 1", ..ad };
     assert_eq!(evil.emit_alive(&mut big), Err(WriteError::InvalidHeader));
-    let server = Server { os: "Linux", os_version: "6.1", version: "0.1.0" };
+    let server = ServerHeader { os: "Linux", os_version: "6.1", version: "0.1.0" };
     assert_eq!(server.to_string(), "Linux/6.1 UPnP/1.0 DLNADOC/1.50 Rill/0.1.0");
 }
 

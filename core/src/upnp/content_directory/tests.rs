@@ -15,7 +15,7 @@ use crate::xml::Render;
 const DIDL: &str = "urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/";
 const CTX: Ctx<'static> = Ctx {
     host: "127.0.0.1:8200",
-    profile: crate::profile::Profile::GENERIC,
+    quirks: crate::player::Quirks::GENERIC,
     answer_budget: usize::MAX,
 };
 
@@ -542,7 +542,7 @@ fn pages_over_the_answer_budget_are_cut_to_the_longest_prefix_that_fits() {
 #[test]
 fn protocol_info_source_lists_what_browse_offers() {
     use crate::library::AudioProps;
-    use crate::profile::Profile;
+    use crate::player::Quirks;
     // Captured with `upnp-client --debug-traffic`.
     const SOAP_ACTION: &str =
         "\"urn:schemas-upnp-org:service:ConnectionManager:1#GetProtocolInfo\"";
@@ -572,8 +572,8 @@ fn protocol_info_source_lists_what_browse_offers() {
     }
     lib.tidy();
 
-    for profile in [Profile::GENERIC, Profile::PS3, Profile::LG] {
-        let ctx = Ctx { host: "127.0.0.1:8210", profile, ..CTX };
+    for quirks in [Quirks::GENERIC, Quirks::PS3, Quirks::LG] {
+        let ctx = Ctx { host: "127.0.0.1:8210", quirks, ..CTX };
         let cm = Service::ConnectionManager;
         let mut marks = Bookmarks::new(0);
         let response = handle(cm, Some(SOAP_ACTION), BODY, &lib, &mut marks, &ctx).unwrap();
@@ -608,10 +608,10 @@ fn protocol_info_source_lists_what_browse_offers() {
             .map(|n| n.attribute("protocolInfo").unwrap())
             .collect();
         // An original and two renditions for each of the four files.
-        assert_eq!(offered.len(), 12, "{profile:?}");
-        assert!(offered.iter().any(|p| p.contains("audio/L16")), "{profile:?}");
+        assert_eq!(offered.len(), 12, "{quirks:?}");
+        assert!(offered.iter().any(|p| p.contains("audio/L16")), "{quirks:?}");
         for info in offered {
-            assert!(source.contains(&info), "{profile:?}: {info} missing from {source:?}");
+            assert!(source.contains(&info), "{quirks:?}: {info} missing from {source:?}");
         }
     }
 }

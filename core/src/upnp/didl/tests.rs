@@ -1,6 +1,6 @@
 use super::*;
 use crate::library::{AudioProps, Details, FileInfo, Tags};
-use crate::profile::Player;
+use crate::player::Player;
 use crate::upnp::soap::{Response, Value};
 use crate::upnp::{parse_media_path, Service};
 use alloc::string::{String, ToString};
@@ -45,7 +45,7 @@ fn render(lib: &Library, ids: &[ObjectId], filter: &str) -> String {
         Cow::Owned(ids.to_vec()),
         Filter::parse(filter),
         "192.168.1.5:8200",
-        Profile::GENERIC,
+        Quirks::GENERIC,
     );
     let mut out = String::new();
     doc.render(&mut out).unwrap();
@@ -70,7 +70,7 @@ fn titles_survive_double_escaping() {
                 Cow::Owned(alloc::vec![album, song]),
                 Filter::ALL,
                 "h:1",
-                Profile::GENERIC,
+                Quirks::GENERIC,
             ))
         )],
     };
@@ -209,7 +209,7 @@ fn durations_format_as_h_mm_ss_mmm() {
 fn offered(player: Player) -> Vec<(String, String)> {
     let (lib, song, _) = library();
     let doc =
-        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.profile());
+        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.quirks());
     let mut out = String::new();
     doc.render(&mut out).unwrap();
     let parsed = roxmltree::Document::parse(&out).unwrap();
@@ -251,7 +251,7 @@ fn offered_exts(name: &str, details: Details, player: Player) -> Vec<String> {
     let song = lib.insert_file(0, name, FileInfo { size: 900_000, mtime: 1 }).unwrap().unwrap();
     lib.set_details(song, details).unwrap();
     let doc =
-        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.profile());
+        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.quirks());
     let mut out = String::new();
     doc.render(&mut out).unwrap();
     let parsed = roxmltree::Document::parse(&out).unwrap();
@@ -332,13 +332,8 @@ fn surround_item() -> (Library, ObjectId) {
 fn streams_outside_the_profile_get_a_profile_version_for_strict_players() {
     let (lib, song) = surround_item();
     let res = |player: Player| {
-        let doc = Document::new(
-            &lib,
-            Cow::Owned(alloc::vec![song]),
-            Filter::ALL,
-            "h:1",
-            player.profile(),
-        );
+        let doc =
+            Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.quirks());
         let mut out = String::new();
         doc.render(&mut out).unwrap();
         let parsed = roxmltree::Document::parse(&out).unwrap();

@@ -64,7 +64,7 @@ fn main() -> ! {
         Ok(storage) => STORAGE.init(storage),
         Err(e) => halt_with("no media volume in PSRAM", e),
     };
-    let (library, counts) = library::build(storage, library::Limits::DEFAULT);
+    let (library, counts) = library::build(storage, library::Capacity::DEFAULT);
     log::info!(
         "library: {} media files, {} Vorbis or FLAC, {} skipped; heap {} bytes",
         counts.media,
@@ -75,7 +75,7 @@ fn main() -> ! {
     // The GENA SIDs' seed. Not secret (QEMU gives no entropy): one byte of the image's MBR
     // disk signature mixed in.
     let seed = u64::from_le_bytes([0, 0, 1, 2, 3, 4, 5, 6]) ^ u64::from(image[0x1b8]);
-    let limits = appliance::Limits::DEFAULT;
+    let limits = appliance::Budget::DEFAULT;
     let appliance = APPLIANCE.init(Appliance::new(storage, library, limits, seed));
 
     // SAFETY: the LAN9118's register block on this board, used only by this driver.

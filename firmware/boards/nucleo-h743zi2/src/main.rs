@@ -13,6 +13,7 @@ use core::cell::RefCell;
 use core::mem::MaybeUninit;
 
 use defmt::{info, unwrap};
+use defmt_rtt as _;
 use embassy_executor::Spawner;
 use embassy_net::{Stack, StackResources};
 use embassy_stm32::eth::{Ethernet, GenericPhy, PacketQueue, Sma};
@@ -29,7 +30,6 @@ use rill_firmware::heap::Counted;
 use rill_firmware::storage::Storage;
 use rill_firmware::{appliance, library, Appliance, Buffers, Identity};
 use static_cell::StaticCell;
-use defmt_rtt as _;
 
 /// HTTP connection slots.
 const SLOTS: usize = 4;
@@ -128,7 +128,7 @@ async fn main(spawner: Spawner) {
         // until it is given a formatted card and reset. No network input reaches this.
         Err(e) => defmt::panic!("no FAT volume on the SD card: {}", e),
     };
-    let (library, counts) = library::build(storage, library::Limits::DEFAULT);
+    let (library, counts) = library::build(storage, library::Capacity::DEFAULT);
     info!(
         "library: {} media files, {} Vorbis or FLAC, {} skipped; heap {} bytes",
         counts.media,
@@ -139,7 +139,7 @@ async fn main(spawner: Spawner) {
     let uid = embassy_stm32::uid::uid();
     // The seed of the GENA SIDs and the network stack: unique per chip (not secret).
     let seed = u64::from_le_bytes([uid[0], uid[1], uid[2], uid[3], uid[4], uid[5], uid[6], uid[7]]);
-    let limits = appliance::Limits::DEFAULT;
+    let limits = appliance::Budget::DEFAULT;
     let appliance = APPLIANCE.init(Appliance::new(storage, library, limits, seed));
 
     let mac = Identity::mac_from_unique_id(&uid);

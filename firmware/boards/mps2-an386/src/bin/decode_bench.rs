@@ -15,8 +15,8 @@ use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::entry;
 use embedded_alloc::LlffHeap;
-use rill_core::transcode::{Container, Decoder, Layout, PcmSource, Transcoder};
-use rill_firmware::appliance::Limits;
+use rill_core::transcode::{Decoder, Layout, PcmSource, Transcoder, Wrapping};
+use rill_firmware::appliance::Budget;
 use rill_firmware::heap::Counted;
 use rill_firmware::storage::{MemoryDisk, Storage};
 
@@ -64,17 +64,16 @@ fn main() -> ! {
     let Ok(storage) = Storage::mount(MemoryDisk(image)) else { exit(false) };
     let Some(entries) = storage.list([]) else { exit(false) };
     let mut chunk = [0u8; CHUNK];
-    let budget = Limits::DEFAULT.stream_budget;
-    let media = |e: &&rill_firmware::storage::Entry| {
-        e.name.ends_with(".ogg") || e.name.ends_with(".flac")
-    };
+    let budget = Budget::DEFAULT.stream_budget;
+    let media =
+        |e: &&rill_firmware::storage::Entry| e.name.ends_with(".ogg") || e.name.ends_with(".flac");
     for entry in entries.iter().filter(media) {
         let name = entry.name.as_str();
         let open = |first: Option<u64>| {
             let (file, _) = storage.open([name])?;
             let source = Decoder::open(file, budget).ok()?;
             let frames = source.total_frames();
-            let layout = Layout::new(Container::L16, source.rate(), source.channels(), frames)?;
+            let layout = Layout::new(Wrapping::L16, source.rate(), source.channels(), frames)?;
             let first = first.map_or(0, |f| layout.frame_offset(f.min(frames)));
             let len = layout.total_len() - first;
             Some((Transcoder::new(source, layout, first, len).ok()?, layout, frames))
@@ -129,7 +128,7 @@ fn main() -> ! {
             let (file, _) = storage.open([name])?;
             let source = Decoder::open(file, budget).ok()?;
             let layout = Layout::new(
-                Container::L16,
+                Wrapping::L16,
                 source.rate(),
                 source.channels(),
                 source.total_frames(),

@@ -1,9 +1,9 @@
-//! Player profiles: recognising which player sent a request, and what that player needs.
+//! Players: recognising which player sent a request, and the quirks that player has.
 //!
 //! Rill needs no configuration for the players it knows. Like MiniDLNA's client table and
 //! Universal Media Server's renderer profiles, it looks at request headers (`User-Agent`,
 //! `X-AV-Client-Info`, `X-AV-Physical-Unit-Info`, Samsung's `getCaptionInfo.sec`), names the
-//! [`Player`], and hands the rest of the server a [`Profile`]: a small `Copy` record of what
+//! [`Player`], and hands the rest of the server its [`Quirks`]: a small `Copy` record of what
 //! differs from the generic DLNA behaviour (MIME overrides, seek methods on transcodes, the Xbox
 //! 360's description fields, ...). Every field says where the fact comes from.
 //!
@@ -17,9 +17,9 @@
 //! header value, however long or malformed, yields a player or `None`, never a panic.
 
 mod clients;
-mod player;
 mod quirks;
+mod recognise;
 
 pub use clients::{Clients, MEMORY};
-pub use player::Player;
-pub use quirks::{DescriptionOverride, Profile, Seek};
+pub use quirks::{DescriptionOverride, Quirks, Seek};
+pub use recognise::Player;

@@ -1,6 +1,6 @@
 //! [`Player`]: the players Rill knows, and how request headers name them.
 
-use super::Profile;
+use super::Quirks;
 use crate::http::request::Headers;
 
 /// A player (a control point or renderer fetching media) with behaviour worth knowing about.
@@ -39,7 +39,7 @@ const UNIT_INFO: &str = "x-av-physical-unit-info";
 type Rule = (&'static str, &'static str, Player);
 
 /// The first matching rule wins. Sources: MiniDLNA `clients.c` (M), UMS renderer `.conf` files
-/// and `RendererConfigurationTest` (U), Gerbera `client_manager.cc` (G), protocol.md (P).
+/// and `RendererConfigurationTest` (U), Gerbera `client_manager.cc` (G).
 ///
 /// Deliberately absent, because many unrelated clients send them: `UPnP/1.0`, `DLNADOC/1.50`,
 /// `Microsoft-Windows/x UPnP/1.0 Microsoft-DLNA` (U: "too generic"), `Platinum/` (a library
@@ -50,7 +50,7 @@ type Rule = (&'static str, &'static str, Player);
 const RULES: [Rule; 18] = [
     // M, G: AllShare on a PC; Samsung TV extensions upset Windows, so it gets plain DLNA.
     (UA, "SEC_HHP_[PC]", Player::Generic),
-    // P, U. Not M's "PLAYSTATION": the PS4 says "PlayStation 4" and "Showtime PS3" (U) is
+    // U. Not M's "PLAYSTATION": the PS4 says "PlayStation 4" and "Showtime PS3" (U) is
     // another player.
     (UA, "PLAYSTATION 3", Player::Ps3),
     (CLIENT_INFO, "PLAYSTATION 3", Player::Ps3),
@@ -62,7 +62,7 @@ const RULES: [Rule; 18] = [
     (UA, "Xenon", Player::Xbox360),
     // U: "Windows-Media-Player-DMS/12...", "Windows-Media-Player/12...". `NSPlayer/` is the
     // Windows media stack fetching media; the Xbox One and a few iOS apps send it too, which
-    // only costs them the Windows Media Player profile (Generic).
+    // only costs them the Windows Media Player quirks (Generic).
     (UA, "Windows-Media-Player", Player::WindowsMediaPlayer),
     (UA, "NSPlayer/", Player::WindowsMediaPlayer),
     // M, G, U: every Samsung series; the AllShare exception is above.
@@ -122,18 +122,18 @@ impl Player {
     }
 
     /// What this player needs.
-    pub const fn profile(self) -> Profile {
+    pub const fn quirks(self) -> Quirks {
         match self {
-            Player::Ps3 => Profile::PS3,
-            Player::Xbox360 => Profile::XBOX_360,
-            Player::WindowsMediaPlayer => Profile::WINDOWS_MEDIA_PLAYER,
-            Player::Samsung => Profile::SAMSUNG,
-            Player::Lg => Profile::LG,
-            Player::Bravia => Profile::BRAVIA,
-            Player::Kodi => Profile::KODI,
-            Player::Vlc => Profile::VLC,
-            Player::BubbleUpnp => Profile::BUBBLE_UPNP,
-            Player::Generic => Profile::GENERIC,
+            Player::Ps3 => Quirks::PS3,
+            Player::Xbox360 => Quirks::XBOX_360,
+            Player::WindowsMediaPlayer => Quirks::WINDOWS_MEDIA_PLAYER,
+            Player::Samsung => Quirks::SAMSUNG,
+            Player::Lg => Quirks::LG,
+            Player::Bravia => Quirks::BRAVIA,
+            Player::Kodi => Quirks::KODI,
+            Player::Vlc => Quirks::VLC,
+            Player::BubbleUpnp => Quirks::BUBBLE_UPNP,
+            Player::Generic => Quirks::GENERIC,
         }
     }
 }
@@ -141,7 +141,7 @@ impl Player {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::request::{parse, Header, Limits, Parsed, EMPTY_HEADER};
+    use crate::http::request::{parse, Header, Parsed, RequestLimits, EMPTY_HEADER};
 
     fn recognise(fields: &[(&str, &[u8])]) -> Option<Player> {
         let list: Vec<Header<'_>> =
@@ -234,7 +234,7 @@ None VLC";
             X-AV-Client-Info: av=5.0; cn=\"Sony Computer Entertainment Inc.\"; \
             mn=\"PLAYSTATION 3\"; mv=\"1.0\";\r\n\r\n";
         let mut storage = [EMPTY_HEADER; 16];
-        let Ok(Parsed::Complete(req)) = parse(head, &mut storage, &Limits::default()) else {
+        let Ok(Parsed::Complete(req)) = parse(head, &mut storage, &RequestLimits::default()) else {
             panic!("the head parses");
         };
         assert_eq!(Player::from_headers(&req.headers), Some(Player::Ps3));

@@ -1,7 +1,9 @@
-//! [`Profile`]: what one player needs that differs from plain DLNA, one `const` per player.
+//! [`Quirks`]: what one player needs that differs from plain DLNA, one `const` per player.
+//! ("profile" in Rill means only a DLNA profile, `DLNA.ORG_PN`.)
 //!
-//! Sources: protocol.md (P), MiniDLNA `clients.c` / `upnphttp.c` / `upnpsoap.c` (M), Universal
-//! Media Server renderer `.conf` files (U). Choices with no outside source say so.
+//! Sources: MiniDLNA `clients.c` / `upnphttp.c` / `upnpsoap.c` / `containers.c` (M), Universal
+//! Media Server renderer `.conf` files (U). A fact no public source was found for, and a choice
+//! with no outside source, says so.
 
 use crate::dlna::{ContentFeatures, MediaFormat, Mime, ProtocolInfo};
 
@@ -37,9 +39,9 @@ impl DescriptionOverride {
     }
 }
 
-/// What a player needs. Obtain it with [`Player::profile`](super::Player::profile).
+/// What a player needs. Obtain it with [`Player::quirks`](super::Player::quirks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Profile {
+pub struct Quirks {
     /// Plays Ogg Vorbis itself: list the original Ogg first and the transcodes after it.
     /// Otherwise the transcodes come first.
     pub decodes_vorbis: bool,
@@ -64,28 +66,29 @@ pub struct Profile {
     pub lpcm_profile_only: bool,
     /// List the WAV transcode before the headerless L16 one.
     pub prefers_wav: bool,
-    /// Reads `res@size` as a 32-bit number: see [`Profile::res_size`].
+    /// Reads `res@size` as a 32-bit number: see [`Quirks::res_size`].
     pub size_32bit: bool,
-    /// Reads `res@bitrate` in KiB/s rather than bytes/s: see [`Profile::res_bitrate`].
+    /// Reads `res@bitrate` in KiB/s rather than bytes/s: see [`Quirks::res_bitrate`].
     pub bitrate_kib: bool,
     /// Device-description fields to use instead of Rill's own.
     pub description: Option<DescriptionOverride>,
     /// Sends Browse's object id as `ContainerID`, and single-digit ids of its own fixed
     /// containers, which stand for the root.
     pub container_id_alias: bool,
-    /// Wants Samsung's extensions (`X_GetFeatureList`, `CaptionInfo.sec`) (P).
+    /// Wants Samsung's extensions (`X_GetFeatureList`, `CaptionInfo.sec`) (M: `upnpsoap.c`
+    /// answers `X_GetFeatureList`, `upnphttp.c` reads `getCaptionInfo.sec`).
     pub samsung_extensions: bool,
 }
 
 const BOTH: Seek = Seek { time: true, byte: true };
 
-impl Profile {
+impl Quirks {
     /// Plain DLNA: every format keeps the MIME type and profile of [`MediaFormat`]; transcodes
     /// advertise both seek methods, since Rill serves exact lengths and sample-accurate time
     /// seeks (OP=11); L16 stays inside the LPCM profile, because an unknown player is most
     /// likely a TV with a strict DLNA stack; transcodes come first, since such a TV rarely
     /// plays Vorbis or FLAC.
-    pub const GENERIC: Profile = Profile {
+    pub const GENERIC: Quirks = Quirks {
         decodes_vorbis: false,
         decodes_flac: false,
         decodes_alac_opus: false,
@@ -103,21 +106,23 @@ impl Profile {
         samsung_extensions: false,
     };
 
-    /// PS3: no Vorbis, no FLAC (P, U); AVI as `video/divx` with `DLNA.ORG_PN=AVI` (P, M); time seek
-    /// only on transcodes, since OP=11 hangs firmware 4.31 on "Go To" (P; U: `SeekByTime =
-    /// exclusive`); sizes read as 32 bits (P).
-    pub const PS3: Profile = Profile {
+    /// PS3: no Vorbis, no FLAC (U `Sony-PlayStation3.conf` lists neither); AVI as `video/divx`
+    /// with `DLNA.ORG_PN=AVI` (M: `clients.c` gives it `FLAG_MIME_AVI_DIVX`); time seek only on
+    /// transcodes (U: `SeekByTime = exclusive`); sizes of 4 GiB and more left out (a precaution:
+    /// no public source was found for how it reads them).
+    pub const PS3: Quirks = Quirks {
         avi_mime: "video/divx",
         avi_dlna_profile: Some("AVI"),
         transcode_seek: Seek { time: true, byte: false },
         size_32bit: true,
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
     /// Xbox 360: AVI as `video/avi` (M); bitrate in KiB/s (M); description as Windows Media
-    /// Player sharing, modelNumber 12, a `:` in friendlyName (P, M); `ContainerID` and its
-    /// fixed container ids (P). No Vorbis, no FLAC (U lists only MP3 and WMA audio for it).
-    pub const XBOX_360: Profile = Profile {
+    /// Player sharing, modelNumber 12, a `:` in friendlyName (M); `ContainerID` and its fixed
+    /// container ids (M: `upnpsoap.c` reads `ContainerID`, `containers.c` maps the ids). No
+    /// Vorbis, no FLAC (U lists only MP3 and WMA audio for it).
+    pub const XBOX_360: Quirks = Quirks {
         avi_mime: "video/avi",
         bitrate_kib: true,
         description: Some(DescriptionOverride {
@@ -126,67 +131,70 @@ impl Profile {
             friendly_name_suffix: ": 1",
         }),
         container_id_alias: true,
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
     /// Windows Media Player: plain DLNA; it has no Vorbis decoder of its own (U transcodes
     /// Ogg for it).
-    pub const WINDOWS_MEDIA_PLAYER: Profile = Profile::GENERIC;
+    pub const WINDOWS_MEDIA_PLAYER: Quirks = Quirks::GENERIC;
 
-    /// Samsung: Matroska as `video/x-mkv` and Samsung's extensions (P, M). Vorbis support
+    /// Samsung: Matroska as `video/x-mkv` and Samsung's extensions (M). Vorbis support
     /// varies by series, so its transcodes come first; FLAC plays on every series since 2012
     /// (U `Samsung-ES8000.conf`, `Samsung-TV-2019+.conf`), so the FLAC goes first.
-    pub const SAMSUNG: Profile = Profile {
+    pub const SAMSUNG: Quirks = Quirks {
         mkv_mime: "video/x-mkv",
         samsung_extensions: true,
         decodes_flac: true,
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
-    /// LG: plays Ogg when it is labelled `application/ogg` (P), so the original goes first;
+    /// LG: plays Ogg when it is labelled `application/ogg` (no public source was found for the
+    /// label: to be confirmed on a set), so the original goes first;
     /// FLAC too (LG's webOS specification: FLAC up to 2 channels; U `LG-OLED-2022.conf`).
-    pub const LG: Profile = Profile {
+    pub const LG: Quirks = Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         ogg_mime: "application/ogg",
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
     /// Sony Bravia: a strict DLNA TV without Vorbis: plain DLNA.
-    pub const BRAVIA: Profile = Profile::GENERIC;
+    pub const BRAVIA: Quirks = Quirks::GENERIC;
 
     /// Kodi: decodes Vorbis and any PCM (FFmpeg inside); AVI as `video/avi` (M); WAV rather
-    /// than L16 (U: `TranscodeAudio = WAV`). Seeks by byte range (P); OP=11 costs nothing.
-    pub const KODI: Profile = Profile {
+    /// than L16 (U: `TranscodeAudio = WAV`). Seeks by byte range (U: `Kodi.conf` keeps the
+    /// byte-seek default, no `SeekByTime`); OP=11 costs nothing.
+    pub const KODI: Quirks = Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         decodes_alac_opus: true,
         avi_mime: "video/avi",
         lpcm_profile_only: false,
         prefers_wav: true,
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
-    /// VLC: decodes Vorbis and any PCM; seeks with plain `Range: bytes=N-` (P). WAV first:
+    /// VLC: decodes Vorbis and any PCM; seeks with plain `Range: bytes=N-` (VLC's
+    /// `modules/access/http/file.c`). WAV first:
     /// its header carries rate and channels, so playback does not depend on VLC reading the
     /// `audio/L16` MIME parameters (a choice, not a documented failure).
-    pub const VLC: Profile = Profile {
+    pub const VLC: Quirks = Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         decodes_alac_opus: true,
         lpcm_profile_only: false,
         prefers_wav: true,
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
     /// BubbleUPnP: its renderer plays Ogg Vorbis (U lists `audio/ogg`, `audio/x-ogg`) and FLAC
     /// (Android's decoder); its sink lists L16 only with 1 or 2 channels (U), so the LPCM flag
     /// stays on.
-    pub const BUBBLE_UPNP: Profile = Profile {
+    pub const BUBBLE_UPNP: Quirks = Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         decodes_alac_opus: true,
-        ..Profile::GENERIC
+        ..Quirks::GENERIC
     };
 
     /// The MIME type to send for a file of `format`.
@@ -234,7 +242,7 @@ impl Profile {
 
     /// `res@size` for a resource of `size` bytes, or `None` to leave the attribute out. A
     /// 32-bit player would read a size of 4 GiB or more wrapped around, far too small, and stop
-    /// early (the PS3 also fails on a made-up length, P); without a size it reads to the end,
+    /// early (Rill never makes a length up); without a size it reads to the end,
     /// and time seek needs none. The HTTP `Content-Length` stays exact either way.
     pub fn res_size(&self, size: u64) -> Option<u64> {
         if self.size_32bit && size > u64::from(u32::MAX) {
@@ -257,7 +265,7 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Player;
+    use crate::player::Player;
 
     #[test]
     fn mime_overrides_touch_only_their_formats() {
@@ -274,10 +282,10 @@ mod tests {
         {
             let case = cases.iter().find(|c| c.0 == player && c.1 == format);
             let mime = case.map_or(format.mime(), |c| c.2);
-            assert_eq!(player.profile().mime(format), mime, "{player:?} {format:?}");
+            assert_eq!(player.quirks().mime(format), mime, "{player:?} {format:?}");
             if player == Player::Generic {
                 assert_eq!(
-                    Profile::GENERIC.file_protocol_info(format),
+                    Quirks::GENERIC.file_protocol_info(format),
                     ProtocolInfo::for_file(format)
                 );
             }
@@ -286,7 +294,7 @@ mod tests {
 
     #[test]
     fn ps3_overrides() {
-        let ps3 = Player::Ps3.profile();
+        let ps3 = Player::Ps3.quirks();
         assert_eq!(
             ps3.file_protocol_info(MediaFormat::Avi).to_string(),
             "http-get:*:video/divx:DLNA.ORG_PN=AVI;DLNA.ORG_OP=01;DLNA.ORG_CI=0;\
@@ -301,27 +309,27 @@ mod tests {
         assert!(features.to_string().starts_with("DLNA.ORG_OP=10;DLNA.ORG_CI=1;"));
         assert_eq!(ps3.res_size(u64::from(u32::MAX)), Some(4_294_967_295));
         assert_eq!(ps3.res_size(4_294_967_296), None);
-        assert_eq!(Profile::GENERIC.res_size(u64::MAX), Some(u64::MAX));
+        assert_eq!(Quirks::GENERIC.res_size(u64::MAX), Some(u64::MAX));
         // Only the PS3 gives up byte seeks on transcodes.
         for player in Player::ALL {
-            assert_eq!(player.profile().transcode_seek.byte, player != Player::Ps3, "{player:?}");
+            assert_eq!(player.quirks().transcode_seek.byte, player != Player::Ps3, "{player:?}");
         }
     }
 
     #[test]
     fn xbox_description() {
-        let xbox = Player::Xbox360.profile();
+        let xbox = Player::Xbox360.quirks();
         let Some(desc) = xbox.description else { panic!("the Xbox 360 overrides it") };
         assert_eq!((desc.model_name, desc.model_number), ("Windows Media Player Sharing", "12"));
         assert_eq!((desc.suffix_for("Rill"), desc.suffix_for("Rill: music")), (": 1", ""));
         assert_eq!(
-            (xbox.res_bitrate(176_400), Profile::GENERIC.res_bitrate(176_400)),
+            (xbox.res_bitrate(176_400), Quirks::GENERIC.res_bitrate(176_400)),
             (172, 176_400)
         );
         for player in Player::ALL {
             let is_xbox = player == Player::Xbox360;
-            assert_eq!(player.profile().description.is_some(), is_xbox, "{player:?}");
-            assert_eq!(player.profile().container_id_alias, is_xbox, "{player:?}");
+            assert_eq!(player.quirks().description.is_some(), is_xbox, "{player:?}");
+            assert_eq!(player.quirks().container_id_alias, is_xbox, "{player:?}");
         }
     }
 }
