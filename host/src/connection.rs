@@ -13,7 +13,9 @@
 //! Each event is counted in [`Shared::counters`] and logged once: a connection that ended by
 //! the client's doing (it went away, took too long, sent garbage) at debug level, by Rill's
 //! (a file that cannot be read, a damaged stream, no memory) as a warning, and so is every
-//! answer with a 5xx status other than the 503 of a full server.
+//! answer with a 5xx status other than the 503 of a full server. Why a transcoded stream could
+//! not be opened (damaged, over the stream budget, no memory: the 500 or 503 alone does not
+//! say) is logged as a warning too, as the core reports it (`Env::stream_refused`).
 
 use std::io;
 use std::net::SocketAddr;
@@ -184,6 +186,10 @@ impl Env for Shared {
 
     fn opus_decoder(&self) -> Option<rill_core::transcode::OpusDecoder> {
         Some(Box::new(crate::opus::LibOpus::new()))
+    }
+
+    fn stream_refused(&self, reason: &rill_core::transcode::Error) {
+        tracing::warn!("a transcoded stream could not be opened: {reason}");
     }
 }
 
