@@ -11,6 +11,7 @@ pub mod fuzz;
 pub mod hangfs;
 pub mod library_gen;
 pub mod opus_corpus;
+pub mod peak_alloc;
 pub mod renderer;
 pub mod rendition;
 pub mod repage;

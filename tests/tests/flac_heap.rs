@@ -7,47 +7,13 @@
 
 mod ogg_util;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use ogg_util::Mem;
 use rill_core::media::flac::FlacFile;
 use rill_tests::flac_corpus::Spec;
-
-/// Counts live heap bytes of each thread and their peak, so parallel tests do not interfere.
-struct PeakAlloc;
-
-thread_local! {
-    static LIVE: Cell<usize> = const { Cell::new(0) };
-    static PEAK: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; the counters are const-initialised thread locals,
-// which never allocate.
-unsafe impl GlobalAlloc for PeakAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = LIVE.try_with(|l| {
-            let live = l.get() + layout.size();
-            l.set(live);
-            let _ = PEAK.try_with(|p| p.set(p.get().max(live)));
-        });
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(layout.size())));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use rill_tests::peak_alloc::{live, mark, peak, PeakAlloc};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
-
-/// Restarts peak tracking; returns the live bytes now (the baseline).
-fn mark() -> usize {
-    let live = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(live));
-    live
-}
 
 /// Opens `spec`'s file, reads it all, checks the samples and the heap; `cap` bounds the peak.
 fn check(spec: &Spec, cap: usize) {
@@ -68,8 +34,8 @@ fn check(spec: &Spec, cap: usize) {
         at += n * ch;
     }
     assert_eq!(at, want.len(), "whole file decoded");
-    let held = LIVE.with(Cell::get) - base;
-    let peak = PEAK.with(Cell::get) - base;
+    let held = live() - base;
+    let peak = peak() - base;
     let reported = f.heap_bytes();
     let info = *f.stream_info();
     assert!(
@@ -77,7 +43,7 @@ fn check(spec: &Spec, cap: usize) {
         "flac writes a comment, the largest frame"
     );
     drop(f);
-    let leaked = LIVE.with(Cell::get) - base;
+    let leaked = live() - base;
     eprintln!("{}: peak {peak} bytes, holding {held}, reporting {reported}", spec.name());
     assert_eq!(leaked, 0, "everything freed");
     assert!(peak <= reported, "reported heap {reported} bounds the peak {peak}");

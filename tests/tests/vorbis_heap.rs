@@ -4,47 +4,13 @@
 
 mod ogg_util;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use ogg_util::Mem;
 use rill_core::media::vorbis_file::VorbisFile;
 use rill_tests::corpus::Spec;
-
-/// Counts live heap bytes of each thread and their peak, so parallel tests do not interfere.
-struct PeakAlloc;
-
-thread_local! {
-    static LIVE: Cell<usize> = const { Cell::new(0) };
-    static PEAK: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; the counters are const-initialised thread locals,
-// which never allocate.
-unsafe impl GlobalAlloc for PeakAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = LIVE.try_with(|l| {
-            let live = l.get() + layout.size();
-            l.set(live);
-            let _ = PEAK.try_with(|p| p.set(p.get().max(live)));
-        });
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(layout.size())));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use rill_tests::peak_alloc::{live, mark, peak, PeakAlloc};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
-
-/// Restarts peak tracking; returns the live bytes now (the baseline).
-fn mark() -> usize {
-    let live = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(live));
-    live
-}
 
 #[test]
 fn q5_stereo_stream_peaks_within_64_kib() {
@@ -68,11 +34,11 @@ fn q5_stereo_stream_peaks_within_64_kib() {
         }
         at += 2 * n;
     }
-    let held = LIVE.with(Cell::get) - base;
-    let peak = PEAK.with(Cell::get) - base;
+    let held = live() - base;
+    let peak = peak() - base;
     let reported = f.heap_bytes();
     drop(f);
-    let leaked = LIVE.with(Cell::get) - base;
+    let leaked = live() - base;
     eprintln!("peak {peak} bytes, holding {held}, reporting {reported}");
     assert_eq!(leaked, 0, "everything freed");
     assert_eq!(at, want.len(), "whole file decoded");
