@@ -73,20 +73,8 @@ impl<'a> Track<'a> {
             Some(mvhd) => header_timescale(mvhd)?.0,
             None => 0,
         };
-        for child in Boxes::new(moov) {
-            let (kind, trak) = child?;
-            if &kind != b"trak" {
-                continue;
-            }
-            let Some(mdia) = find(trak, b"mdia")? else { continue };
-            let Some(hdlr) = find(mdia, b"hdlr")? else { continue };
-            let (_, _, h) = full(hdlr)?;
-            if h.get(4..8) != Some(&b"soun"[..]) {
-                continue;
-            }
-            return Self::parse(trak, mdia, movie_timescale);
-        }
-        Err(Error::NoAudio)
+        let (trak, mdia) = handled(moov, b"soun")?.ok_or(Error::NoAudio)?;
+        Self::parse(trak, mdia, movie_timescale)
     }
 
     fn parse(trak: &'a [u8], mdia: &'a [u8], movie_timescale: u32) -> Result<Self, Error> {
@@ -135,6 +123,29 @@ impl<'a> Track<'a> {
             _ => Some(media),
         }
     }
+}
+
+/// The bodies of a track's `trak` box and of its `mdia` box.
+pub(crate) type TrackBoxes<'a> = (&'a [u8], &'a [u8]);
+
+/// The first track of `moov` whose handler (`mdia`/`hdlr`) is `handler` (`soun`, `vide`).
+pub(crate) fn handled<'a>(
+    moov: &'a [u8],
+    handler: &FourCc,
+) -> Result<Option<TrackBoxes<'a>>, Error> {
+    for child in Boxes::new(moov) {
+        let (kind, trak) = child?;
+        if &kind != b"trak" {
+            continue;
+        }
+        let Some(mdia) = find(trak, b"mdia")? else { continue };
+        let Some(hdlr) = find(mdia, b"hdlr")? else { continue };
+        let (_, _, h) = full(hdlr)?;
+        if h.get(4..8) == Some(&handler[..]) {
+            return Ok(Some((trak, mdia)));
+        }
+    }
+    Ok(None)
 }
 
 /// Timescale and duration of an `mvhd` or `mdhd` body (versions 0 and 1).

@@ -10,7 +10,7 @@ use embedded_io::{Read, Seek};
 
 use super::{AudioCodec, Error, Info, Stream, VideoCodec};
 use crate::media::mp4::boxes::{find, find_path, full, Boxes, Bytes};
-use crate::media::mp4::track::header_timescale;
+use crate::media::mp4::track::{handled, header_timescale};
 use crate::media::mp4::{self, Codec, Movie, DEFAULT_MOOV_BUDGET};
 
 impl From<mp4::Error> for Error {
@@ -60,42 +60,30 @@ pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
 
 /// The first track whose handler is `vide`: its first sample entry's codec and size.
 fn video(moov: &[u8]) -> Result<Option<Stream<VideoCodec>>, Error> {
-    for child in Boxes::new(moov) {
-        let (kind, trak) = child?;
-        if &kind != b"trak" {
-            continue;
+    let Some((_, mdia)) = handled(moov, b"vide")? else { return Ok(None) };
+    let Some(stsd) = find_path(mdia, &[b"minf", b"stbl", b"stsd"])? else { return Ok(None) };
+    let (_, _, rest) = full(stsd)?;
+    let mut r = Bytes::new(rest);
+    r.skip(4)?; // entry count: the first entry is the one used
+    let Some(entry) = Boxes::new(r.rest()).next() else { return Ok(None) };
+    let (kind, body) = entry?;
+    // VisualSampleEntry: reserved (6), data reference index (2), pre-defined and
+    // reserved (16), width, height, then 50 more bytes before the child boxes.
+    let mut r = Bytes::new(body);
+    r.skip(24)?;
+    let (width, height) = (u32::from(r.u16()?), u32::from(r.u16()?));
+    r.skip(50)?;
+    let children = r.rest();
+    let codec = match &kind {
+        b"avc1" | b"avc3" => {
+            let avcc = find(children, b"avcC").ok().flatten().unwrap_or_default();
+            VideoCodec::H264 { profile: avcc.get(1).copied().unwrap_or(0) }
         }
-        let Some(mdia) = find(trak, b"mdia")? else { continue };
-        let Some(hdlr) = find(mdia, b"hdlr")? else { continue };
-        let (_, _, h) = full(hdlr)?;
-        if h.get(4..8) != Some(&b"vide"[..]) {
-            continue;
-        }
-        let Some(stsd) = find_path(mdia, &[b"minf", b"stbl", b"stsd"])? else { continue };
-        let (_, _, rest) = full(stsd)?;
-        let mut r = Bytes::new(rest);
-        r.skip(4)?; // entry count: the first entry is the one used
-        let Some(entry) = Boxes::new(r.rest()).next() else { continue };
-        let (kind, body) = entry?;
-        // VisualSampleEntry: reserved (6), data reference index (2), pre-defined and
-        // reserved (16), width, height, then 50 more bytes before the child boxes.
-        let mut r = Bytes::new(body);
-        r.skip(24)?;
-        let (width, height) = (u32::from(r.u16()?), u32::from(r.u16()?));
-        r.skip(50)?;
-        let children = r.rest();
-        let codec = match &kind {
-            b"avc1" | b"avc3" => {
-                let avcc = find(children, b"avcC").ok().flatten().unwrap_or_default();
-                VideoCodec::H264 { profile: avcc.get(1).copied().unwrap_or(0) }
-            }
-            b"hvc1" | b"hev1" => VideoCodec::Hevc,
-            b"mp4v" => VideoCodec::Mpeg4,
-            b"vp08" | b"vp09" => VideoCodec::Vp,
-            b"av01" => VideoCodec::Av1,
-            _ => VideoCodec::Other,
-        };
-        return Ok(Some(Stream { codec, width, height, rate: 0, channels: 0 }));
-    }
-    Ok(None)
+        b"hvc1" | b"hev1" => VideoCodec::Hevc,
+        b"mp4v" => VideoCodec::Mpeg4,
+        b"vp08" | b"vp09" => VideoCodec::Vp,
+        b"av01" => VideoCodec::Av1,
+        _ => VideoCodec::Other,
+    };
+    Ok(Some(Stream { codec, width, height, rate: 0, channels: 0 }))
 }
