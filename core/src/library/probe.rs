@@ -65,21 +65,12 @@ pub fn flac<R: Read + Seek>(src: R) -> Result<Details, flac_file::Error> {
     let file = FlacFile::open(src)?;
     let (rate, frames) = (file.rate(), file.total_frames());
     let read = file.comments().map(|c| VorbisTags::from_comments(&c));
-    let picture = file.has_picture() || read.as_ref().is_some_and(|t| t.picture.is_some());
-    Ok(Details {
-        duration_ms: Some(frames_to_us(frames, rate) / 1000),
-        frames: Some(frames),
-        audio: Some(AudioProps {
-            sample_rate: rate,
-            channels: file.channels(),
-            bits_per_sample: file.bits_per_sample(),
-        }),
-        tags: read.as_ref().map(|t| Box::new(tags(t))),
-        picture,
-        aac_profile: None,
-        resolution: None,
-        video_profile: None,
-    })
+    let audio = AudioProps {
+        sample_rate: rate,
+        channels: file.channels(),
+        bits_per_sample: file.bits_per_sample(),
+    };
+    Ok(pcm_details(frames, true, audio, read.as_ref(), file.has_picture()))
 }
 
 /// Reads the details of an Ogg Opus file from `src`: headers and page granules only. The length
@@ -90,19 +81,9 @@ pub fn opus<R: Read + Seek>(src: R) -> Result<Details, opus_file::Error> {
     let file = OpusFile::open(src, HeadersOnly)?;
     let channels = file.channels();
     let uniform = file.links().iter().all(|l| l.head.channels == channels);
-    let frames = file.total_frames();
     let read = file.comments().map(|c| VorbisTags::from_comments(&c));
-    let picture = read.as_ref().is_some_and(|t| t.picture.is_some());
-    Ok(Details {
-        duration_ms: Some(frames_to_us(frames, file.rate()) / 1000),
-        frames: uniform.then_some(frames),
-        audio: Some(AudioProps { sample_rate: file.rate(), channels, bits_per_sample: 0 }),
-        tags: read.as_ref().map(|t| Box::new(tags(t))),
-        picture,
-        aac_profile: None,
-        resolution: None,
-        video_profile: None,
-    })
+    let audio = AudioProps { sample_rate: file.rate(), channels, bits_per_sample: 0 };
+    Ok(pcm_details(file.total_frames(), uniform, audio, read.as_ref(), false))
 }
 
 /// The "decoder" of a probe, which reads headers and granules only and never decodes.
@@ -127,20 +108,32 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
     let links = file.links();
     let (rate, channels) = (file.rate(), file.channels());
     let uniform = links.iter().all(|l| l.rate == rate && l.channels == channels);
-    let frames = file.total_frames();
     let read = file.comments().map(|c| VorbisTags::from_comments(&c));
-    let picture = read.as_ref().is_some_and(|t| t.picture.is_some());
-    let tags = read.as_ref().map(|t| Box::new(tags(t)));
-    Ok(Details {
-        duration_ms: Some(frames_to_us(frames, rate) / 1000),
-        frames: uniform.then_some(frames),
-        audio: Some(AudioProps { sample_rate: rate, channels, bits_per_sample: 0 }),
-        tags,
-        picture,
+    let audio = AudioProps { sample_rate: rate, channels, bits_per_sample: 0 };
+    Ok(pcm_details(file.total_frames(), uniform, audio, read.as_ref(), false))
+}
+
+/// The details of a file the core decodes (Vorbis, FLAC, Opus) of `frames` frames at `audio`'s
+/// rate: the length kept as [`Details::frames`] only when `exact` (every link alike), the tags
+/// `read` from its comments, art when it has a picture of its own (FLAC's PICTURE block) or a
+/// `METADATA_BLOCK_PICTURE` comment.
+fn pcm_details(
+    frames: u64,
+    exact: bool,
+    audio: AudioProps,
+    read: Option<&VorbisTags>,
+    picture: bool,
+) -> Details {
+    Details {
+        duration_ms: Some(frames_to_us(frames, audio.sample_rate) / 1000),
+        frames: exact.then_some(frames),
+        audio: Some(audio),
+        tags: read.map(|t| Box::new(tags(t))),
+        picture: picture || read.is_some_and(|t| t.picture.is_some()),
         aac_profile: None,
         resolution: None,
         video_profile: None,
-    })
+    }
 }
 
 /// Reads the details of a Matroska or WebM video ([`video::mkv`]): play time, picture size,
