@@ -114,7 +114,8 @@ def main():
         for name, port in PORTS.items():
             def scanned(port=port):
                 f = folders(port)
-                return browse(port, CONTROL, f["all"], 0, 1)[1] >= 1000 and "big" in f
+                # A folder may be missing for a moment (the index loads after HTTP answers).
+                return "all" in f and "big" in f and browse(port, CONTROL, f["all"], 0, 1)[1] >= 1000
             wait_for(scanned, 300, f"the {name} server to list the library")
             ids[name] = folders(port)
 
