@@ -5,7 +5,6 @@
 //! albums and order). A damaged index file is then set aside, with one log line, and rebuilt.
 //! Only `--interface lo` is used, so the test runs inside the CI's network namespace.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -48,15 +47,7 @@ impl Rill {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let out = child.stderr.take().unwrap();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = rill_tests::process::lines(child.stderr.take().unwrap());
         let mut rill = Rill { child, lines, seen: Vec::new(), location: String::new() };
         let line = rill.wait_for("LOCATION http://");
         let at = line.find("LOCATION ").unwrap() + "LOCATION ".len();

@@ -4,7 +4,7 @@
 //! `WATCHDOG_USEC`, and `STOPPING=1` on SIGTERM before the SSDP goodbye, with the process gone
 //! within 5 s. Only `--interface lo` is used; run inside `unshare -rn` like the other tests.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
@@ -139,15 +139,7 @@ fn start(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let err = child.stderr.take().unwrap();
-    thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = rill_tests::process::lines(child.stderr.take().unwrap());
     (child, rx)
 }
 

@@ -1,10 +1,8 @@
 //! The `rill` binary end to end: `rill serve` on loopback starts, says where it serves, and stops
 //! cleanly on SIGINT and on SIGTERM. Only `--interface lo` is ever used here.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
@@ -29,16 +27,8 @@ fn start(dir: &std::path::Path) -> (Child, mpsc::Receiver<String>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (tx, rx) = mpsc::channel();
     // The log goes to standard error.
-    let out = child.stderr.take().unwrap();
-    thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = rill_tests::process::lines(child.stderr.take().unwrap());
     let started = loop {
         match rx.recv_timeout(WAIT) {
             Ok(line) if line.contains("SSDP on lo") => break Some(line),

@@ -12,6 +12,7 @@ pub mod hangfs;
 pub mod library_gen;
 pub mod opus_corpus;
 pub mod peak_alloc;
+pub mod process;
 pub mod renderer;
 pub mod rendition;
 pub mod repage;
