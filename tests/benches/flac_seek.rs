@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rill_tests::corpus::Rng;
 use rill_tests::renderer::netns::isolated;
-use seek_util::{l16_url, report, seconds, ttfb};
+use seek_util::{l16_url, report, time_and_byte_seeks};
 
 const RATE: u64 = 44_100;
 const MINUTES: u64 = 60;
@@ -112,21 +112,7 @@ fn run(path: &std::path::Path, seeks: usize) {
     let mut rng = Rng::new(2026);
     let duration_ms = MINUTES * 60_000;
     let times: Vec<u64> = (0..seeks).map(|_| rng.below(duration_ms - 1000)).collect();
-    // Warm up: the file in the page cache, the player table, the first connection.
-    ttfb(&url, &format!("npt={}-", seconds(times[0])), "TimeSeekRange.dlna.org");
-
-    let by_time: Vec<Duration> = times
-        .iter()
-        .map(|&ms| ttfb(&url, &format!("npt={}-", seconds(ms)), "TimeSeekRange.dlna.org"))
-        .collect();
-    let by_byte: Vec<Duration> = times
-        .iter()
-        .map(|&ms| {
-            // An offset inside a frame, as a byte seek lands anywhere.
-            let offset = ms * BYTE_RATE / 1000 + ms % 4;
-            ttfb(&url, &format!("bytes={offset}-"), "Range")
-        })
-        .collect();
+    let (by_time, by_byte) = time_and_byte_seeks(&url, &times, BYTE_RATE);
     server.stop.send(()).unwrap();
     server.thread.join().unwrap();
 

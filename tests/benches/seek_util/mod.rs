@@ -31,6 +31,24 @@ pub fn ttfb(url: &Url, value: &str, header: &str) -> Duration {
     start.elapsed()
 }
 
+/// Times the first byte of seeks into the rendition at `url` to each of `times` (milliseconds;
+/// the first once more before, to warm the page cache, the player table and the connection
+/// path): by time (`TimeSeekRange.dlna.org`), then by byte (`Range`, at an offset inside a
+/// frame of `byte_rate` bytes a second, as a byte seek lands anywhere).
+pub fn time_and_byte_seeks(
+    url: &Url,
+    times: &[u64],
+    byte_rate: u64,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let by_time = |ms: u64| ttfb(url, &format!("npt={}-", seconds(ms)), "TimeSeekRange.dlna.org");
+    if let Some(&first) = times.first() {
+        by_time(first);
+    }
+    let by_byte =
+        |ms: u64| ttfb(url, &format!("bytes={}-", ms * byte_rate / 1000 + ms % 4), "Range");
+    (times.iter().map(|&ms| by_time(ms)).collect(), times.iter().map(|&ms| by_byte(ms)).collect())
+}
+
 /// Milliseconds as npt seconds with three decimals.
 pub fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
