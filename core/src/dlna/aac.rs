@@ -61,6 +61,24 @@ pub enum AacProfile {
 }
 
 impl AacProfile {
+    /// Every profile, in declaration order: what a stored name (the library index) is looked
+    /// up in.
+    pub const ALL: [AacProfile; 13] = [
+        AacProfile::AAC_ISO_320,
+        AacProfile::AAC_ISO,
+        AacProfile::AAC_MULT5_ISO,
+        AacProfile::HEAAC_L2_ISO_128,
+        AacProfile::HEAAC_L2_ISO_320,
+        AacProfile::HEAAC_L2_ISO,
+        AacProfile::HEAAC_L3_ISO,
+        AacProfile::HEAAC_MULT5_ISO,
+        AacProfile::HEAACv2_L2_128,
+        AacProfile::HEAACv2_L2_320,
+        AacProfile::HEAACv2_L2,
+        AacProfile::HEAACv2_L3,
+        AacProfile::HEAACv2_MULT5,
+    ];
+
     /// The name sent as `DLNA.ORG_PN`.
     pub fn name(self) -> &'static str {
         match self {

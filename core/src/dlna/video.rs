@@ -32,6 +32,23 @@ pub enum VideoProfile {
 }
 
 impl VideoProfile {
+    /// Every profile, in declaration order: what a stored name (the library index) is looked
+    /// up in.
+    pub const ALL: [VideoProfile; 12] = [
+        VideoProfile::AVC_MKV_MP_HD_AAC_MULT5,
+        VideoProfile::AVC_MKV_MP_HD_AC3,
+        VideoProfile::AVC_MKV_MP_HD_MPEG1_L3,
+        VideoProfile::AVC_MKV_HP_HD_AAC_MULT5,
+        VideoProfile::AVC_MKV_HP_HD_AC3,
+        VideoProfile::AVC_MKV_HP_HD_MPEG1_L3,
+        VideoProfile::AVC_MP4_MP_SD_AAC_MULT5,
+        VideoProfile::AVC_MP4_MP_SD_AC3,
+        VideoProfile::AVC_MP4_MP_SD_MPEG1_L3,
+        VideoProfile::AVC_MP4_MP_HD_720p_AAC,
+        VideoProfile::AVC_MP4_MP_HD_1080i_AAC,
+        VideoProfile::AVC_MP4_HP_HD_AAC,
+    ];
+
     /// The name sent as `DLNA.ORG_PN`.
     pub fn name(self) -> &'static str {
         match self {

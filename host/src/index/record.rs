@@ -25,40 +25,6 @@ use rill_core::library::{AudioProps, Details, FileInfo, ObjectId, Tags};
 /// The longest string a record holds (longer tags are cut at a character boundary).
 pub const MAX_TEXT: usize = u16::MAX as usize;
 
-/// Every AAC profile, by the name a record keeps (the name is stable; the enum's order is not
-/// part of the format).
-const AAC_PROFILES: [AacProfile; 13] = [
-    AacProfile::AAC_ISO_320,
-    AacProfile::AAC_ISO,
-    AacProfile::AAC_MULT5_ISO,
-    AacProfile::HEAAC_L2_ISO_128,
-    AacProfile::HEAAC_L2_ISO_320,
-    AacProfile::HEAAC_L2_ISO,
-    AacProfile::HEAAC_L3_ISO,
-    AacProfile::HEAAC_MULT5_ISO,
-    AacProfile::HEAACv2_L2_128,
-    AacProfile::HEAACv2_L2_320,
-    AacProfile::HEAACv2_L2,
-    AacProfile::HEAACv2_L3,
-    AacProfile::HEAACv2_MULT5,
-];
-
-/// Every video profile, by the name a record keeps (as [`AAC_PROFILES`]).
-const VIDEO_PROFILES: [VideoProfile; 12] = [
-    VideoProfile::AVC_MKV_MP_HD_AAC_MULT5,
-    VideoProfile::AVC_MKV_MP_HD_AC3,
-    VideoProfile::AVC_MKV_MP_HD_MPEG1_L3,
-    VideoProfile::AVC_MKV_HP_HD_AAC_MULT5,
-    VideoProfile::AVC_MKV_HP_HD_AC3,
-    VideoProfile::AVC_MKV_HP_HD_MPEG1_L3,
-    VideoProfile::AVC_MP4_MP_SD_AAC_MULT5,
-    VideoProfile::AVC_MP4_MP_SD_AC3,
-    VideoProfile::AVC_MP4_MP_SD_MPEG1_L3,
-    VideoProfile::AVC_MP4_MP_HD_720p_AAC,
-    VideoProfile::AVC_MP4_MP_HD_1080i_AAC,
-    VideoProfile::AVC_MP4_HP_HD_AAC,
-];
-
 /// One folder or file of the library as the index keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -177,7 +143,7 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
     let tags = if has(3) { Some(Box::new(decode_tags(r)?)) } else { None };
     let aac_profile = if has(5) {
         let name = r.text()?;
-        Some(AAC_PROFILES.into_iter().find(|p| p.name() == name)?)
+        Some(AacProfile::ALL.into_iter().find(|p| p.name() == name)?)
     } else {
         None
     };
@@ -185,7 +151,7 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
         if has(6) { Some((NonZeroU16::new(r.u16()?)?, NonZeroU16::new(r.u16()?)?)) } else { None };
     let video_profile = if has(7) {
         let name = r.text()?;
-        Some(VIDEO_PROFILES.into_iter().find(|p| p.name() == name)?)
+        Some(VideoProfile::ALL.into_iter().find(|p| p.name() == name)?)
     } else {
         None
     };
@@ -340,9 +306,16 @@ mod tests {
                 }),
             },
         ];
-        for profile in AAC_PROFILES {
+        for profile in AacProfile::ALL {
             let mut details = full();
             details.aac_profile = Some(profile);
+            let info = FileInfo { size: 5, mtime: 6 };
+            let file = Stored { info, inode: 3, details: Some(details) };
+            cases.push(Record { id: ObjectId(u64::MAX), file: Some(file) });
+        }
+        for profile in VideoProfile::ALL {
+            let mut details = full();
+            details.video_profile = Some(profile);
             let info = FileInfo { size: 5, mtime: 6 };
             let file = Stored { info, inode: 3, details: Some(details) };
             cases.push(Record { id: ObjectId(u64::MAX), file: Some(file) });
