@@ -301,6 +301,7 @@ mod tests {
     /// Escaping twice in one pass equals escaping the escaped text again, on the same mixes as
     /// above; and the compile-time escaping of markup equals the runtime one.
     #[test]
+    #[cfg(feature = "alloc")]
     fn twice_in_one_pass_and_markup_constants() {
         let pieces =
             ["a", "&", "<", ">", "\"", "'", "\u{1}", "\u{FFFE}", "\u{FFFD}", "\u{e9}", "&amp;"];
