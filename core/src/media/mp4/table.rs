@@ -198,8 +198,13 @@ impl<'a> SampleTable<'a> {
         }
     }
 
-    /// A cursor at sample `i`.
+    /// A cursor at sample `i`, one of the samples `stsz` sizes. Its cost is bounded by the
+    /// tables' sizes, never by `i`: a hostile `stts` may name far more samples than `stsz`
+    /// holds, and those are refused at once.
     pub fn cursor(&self, i: u32) -> Result<Cursor, Error> {
+        if i >= self.samples {
+            return Err(Error::BadTable);
+        }
         let mut first_sample: u64 = 0;
         let runs = self.stsc.len() / 12;
         for run in 0..runs {
@@ -217,8 +222,20 @@ impl<'a> SampleTable<'a> {
                 let within = ((u64::from(i) - first_sample) % u64::from(per)) as u32;
                 let chunk = first - 1 + k as u32;
                 let mut offset = self.chunk_offset(chunk).ok_or(Error::BadTable)?;
-                for s in i - within..i {
-                    offset = offset.checked_add(u64::from(self.size(s))).ok_or(Error::BadTable)?;
+                match self.sizes {
+                    Sizes::Constant(n) => {
+                        offset = offset
+                            .checked_add(u64::from(within) * u64::from(n))
+                            .ok_or(Error::BadTable)?;
+                    }
+                    Sizes::Table { .. } => {
+                        // At most the table's entries, as `i < samples`.
+                        for s in i - within..i {
+                            offset = offset
+                                .checked_add(u64::from(self.size(s)))
+                                .ok_or(Error::BadTable)?;
+                        }
+                    }
                 }
                 return Ok(Cursor { sample: i, run, chunk, left_in_chunk: per - within, offset });
             }
@@ -314,5 +331,48 @@ impl Spans {
             offsets: part(self.offsets),
             offset_len: self.offset_len,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full box body: version and flags, then big-endian u32s.
+    fn body(words: &[u32]) -> Vec<u8> {
+        let mut b = vec![0u8; 4];
+        for w in words {
+            b.extend_from_slice(&w.to_be_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn cursor_in_constant_sized_chunks() {
+        // Six samples of 10 bytes, three per chunk, chunks at 100 and 500.
+        let (stts, stsc) = (body(&[1, 6, 1024]), body(&[1, 1, 3, 1]));
+        let (stsz, stco) = (body(&[10, 6]), body(&[2, 100, 500]));
+        let t = SampleTable::new(&stts, &stsc, (&stsz, false), (&stco, false)).unwrap();
+        let at = |i| t.cursor(i).unwrap().location(&t).map(|l| l.offset);
+        assert_eq!([at(0), at(2), at(3), at(5)], [Some(100), Some(120), Some(500), Some(520)]);
+        assert_eq!(t.cursor(6), Err(Error::BadTable));
+        let mut c = t.cursor(1).unwrap();
+        c.advance(&t).unwrap();
+        c.advance(&t).unwrap();
+        assert_eq!(c, t.cursor(3).unwrap());
+    }
+
+    /// Found by the `alac` fuzz target: `stts` names about 10^9 samples, `stsz` one, in one
+    /// chunk of 2^32 - 1; a seek past the first sample walked every sample before it (seconds
+    /// of CPU per request). Samples past `stsz`'s count are refused at once.
+    #[test]
+    fn samples_past_the_size_table_are_refused() {
+        let (stts, stsc) = (body(&[1, 0x3A00_0001, 1600]), body(&[1, 1, u32::MAX, 1]));
+        let (stsz, stco) = (body(&[1, 1]), body(&[1, 0x200]));
+        let t = SampleTable::new(&stts, &stsc, (&stsz, false), (&stco, false)).unwrap();
+        let (sample, _) = t.sample_at(1_000_000 * 1600).unwrap();
+        assert_eq!(t.cursor(sample), Err(Error::BadTable));
+        assert_eq!(t.cursor(1), Err(Error::BadTable));
+        assert_eq!(t.cursor(0).unwrap().location(&t), Some(Location { offset: 0x200, size: 1 }));
     }
 }
