@@ -31,7 +31,7 @@ pub mod video;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 12] = [
+pub const TARGETS: [(&str, Target); 16] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -44,4 +44,8 @@ pub const TARGETS: [(&str, Target); 12] = [
     ("flac", flac::flac),
     ("mkv", video::mkv),
     ("mp4_video", video::mp4_video),
+    ("avi", video::avi),
+    ("mpeg_ts", video::mpeg_ts),
+    ("mpeg_ps", video::mpeg_ps),
+    ("asf", video::asf),
 ];
