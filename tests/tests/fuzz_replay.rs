@@ -122,3 +122,8 @@ fn mpeg_ps() {
 fn asf() {
     replay("asf");
 }
+
+#[test]
+fn playlist() {
+    replay("playlist");
+}
