@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
-use super::{AudioCodec, Error, Info, Stream, VideoCodec};
+use super::{AudioCodec, Error, Info, Stream, VideoCodec, MAX_DURATION_MS};
 
 /// Bytes read from the start of the file, and from where the `SeekHead` points: 64 KiB.
 pub const HEAD: usize = 64 * 1024;
@@ -263,7 +263,7 @@ pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
         .duration
         .filter(|d| d.is_finite() && *d > 0.0)
         .map(|d| d * scale as f64 / 1e6)
-        .filter(|ms| *ms < 1e15)
+        .filter(|ms| *ms < MAX_DURATION_MS as f64)
         .map(|ms| ms as u64);
     Ok(Info { duration_ms, video: found.video, audio: found.audio })
 }

@@ -153,6 +153,10 @@ pub struct Stream<C> {
     pub channels: u8,
 }
 
+/// The longest play time a header is believed for, in milliseconds (about 31,700 years): a
+/// header that claims more is damaged, and the play time is then unknown.
+pub const MAX_DURATION_MS: u64 = 1_000_000_000_000_000;
+
 /// What a video file's headers say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -8,7 +8,7 @@
 
 use embedded_io::{Read, Seek};
 
-use super::{AudioCodec, Error, Info, Stream, VideoCodec};
+use super::{AudioCodec, Error, Info, Stream, VideoCodec, MAX_DURATION_MS};
 use crate::media::mp4::boxes::{find, find_path, full, Boxes, Bytes};
 use crate::media::mp4::track::{handled, header_timescale};
 use crate::media::mp4::{self, Codec, Movie, DEFAULT_MOOV_BUDGET};
@@ -33,6 +33,7 @@ pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
             (scale > 0 && units > 0 && units != u64::from(u32::MAX))
                 .then(|| u64::try_from(u128::from(units) * 1000 / u128::from(scale)).ok())
                 .flatten()
+                .filter(|&ms| ms < MAX_DURATION_MS)
         }
         None => None,
     };
