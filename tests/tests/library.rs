@@ -302,7 +302,14 @@ fn album_art_is_offered_at_once_after_a_restart_with_the_index() {
         let listed = walk.children(&all);
         assert_eq!(listed.len(), 1, "the added track waits for the check");
         assert!(!*server.ready.borrow(), "the check is still held");
-        assert_eq!(listed[0].album_art, art, "the cover's thumbnail, from the index");
+        // The same thumbnail (the restarted server has another port).
+        let path = |art: &Option<(String, Option<String>)>| {
+            art.as_ref().map(|(url, profile)| {
+                (url.split("/rill/").nth(1).map(str::to_owned), profile.clone())
+            })
+        };
+        assert!(art.is_some());
+        assert_eq!(path(&listed[0].album_art), path(&art), "the cover's thumbnail, from the index");
         drop(hold);
         server.shutdown();
     });
