@@ -12,8 +12,9 @@ use rill_core::library::{probe, Details};
 use crate::storage::Storage;
 
 /// The details of the video at `path` under served folder `root`, if Rill reads its container
-/// (Matroska, WebM, MP4, QuickTime, AVI, MPEG-TS/M2TS, MPEG-PS and ASF), else what ffprobe
-/// reads of it; a file that neither reads is logged and gets none.
+/// (Matroska, WebM, MP4, QuickTime, AVI, MPEG-TS/M2TS, MPEG-PS and ASF), else (no play time
+/// in them) what ffprobe reads of it; a file that neither reads is logged and gets what its
+/// headers gave, if anything.
 pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) -> Option<Details> {
     let reader = match format {
         MediaFormat::Mkv => probe::matroska::<FromStd<std::fs::File>>,
@@ -28,19 +29,24 @@ pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) ->
         .open(root, path)
         .map_err(|e| e.to_string())
         .and_then(|(file, _)| reader(FromStd::new(file)).map_err(|e| e.to_string()));
+    // Without a play time players draw no seek bar: ask ffprobe, keeping what the headers
+    // gave if it cannot help.
+    let mut partial = None;
     let error = match details {
-        Ok(details) if details.duration_ms.is_some() || details.resolution.is_some() => {
-            return Some(details);
+        Ok(details) if details.duration_ms.is_some() => return Some(details),
+        Ok(details) => {
+            partial = details.resolution.is_some().then_some(details);
+            "no play time in the headers".to_string()
         }
-        Ok(_) => "neither a play time nor a picture size in the headers".to_string(),
         Err(e) => e,
     };
     // ffprobe opens the path itself: only a path the confined open accepted.
     if storage.open(root, path).is_err() {
         tracing::warn!(path = %path.display(), "video headers not read: {error}");
-        return None;
+        return partial;
     }
     crate::ffprobe::read(path)
         .map_err(|e| tracing::warn!(path = %path.display(), "video headers not read: {error}; {e}"))
         .ok()
+        .or(partial)
 }

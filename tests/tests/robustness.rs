@@ -155,7 +155,7 @@ fn hostile_requests_get_defined_answers_and_others_are_still_served() {
         let cp = Renderer::new(Player::GENERIC);
         let control = format!("http://{}{CONTROL}", server.http);
         let top = cp.browse(&control, &Browse::children("0")).unwrap();
-        assert_eq!(top.total_matches, 4, "Music, Video, Pictures, Folders");
+        assert_eq!(top.total_matches, 5, "Music, Video, Pictures, Playlists, Folders");
         match cp.browse(&control, &Browse::metadata("nope")) {
             Err(Error::Fault { code: 701, .. }) => {}
             other => panic!("expected 701, got {other:?}"),
