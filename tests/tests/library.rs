@@ -240,6 +240,28 @@ fn picture_block(png: &[u8]) -> String {
     b64
 }
 
+/// `media/Album` under `dir` with a 400x300 `cover.jpg` and a tagged track `1.ogg`, and the art
+/// cache `cache` made the server's (`$XDG_CACHE_HOME`: each test runs in a process of its
+/// own). Returns (media, cache, cover).
+fn album_with_cover(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let media = dir.join("media");
+    let cache = dir.join("cache");
+    std::env::set_var("XDG_CACHE_HOME", &cache);
+    std::fs::create_dir_all(media.join("Album")).unwrap();
+    let cover = media.join("Album/cover.jpg");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=400x300",
+        "-frames:v",
+        "1",
+        cover.to_str().unwrap(),
+    ]);
+    tagged(&media, "Album/1.ogg", &["TITLE=One", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=1"]);
+    (media, cache, cover)
+}
+
 /// With a library index, album art is offered from the first Browse after a restart: the
 /// index keeps which items have a thumbnail, so the art does not wait for the check against
 /// the disk (held here on a track added while stopped) and the art pass after it.
@@ -248,22 +270,7 @@ fn album_art_is_offered_at_once_after_a_restart_with_the_index() {
     isolated("album_art_is_offered_at_once_after_a_restart_with_the_index", || {
         use std::sync::{mpsc, Arc, Mutex};
         let dir = tempfile::tempdir().unwrap();
-        let media = dir.path().join("media");
-        let cache = dir.path().join("cache");
-        // The server caches in $XDG_CACHE_HOME/rill/art (this runs in a process of its own).
-        std::env::set_var("XDG_CACHE_HOME", &cache);
-        std::fs::create_dir_all(media.join("Album")).unwrap();
-        let cover = media.join("Album/cover.jpg");
-        ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=400x300",
-            "-frames:v",
-            "1",
-            cover.to_str().unwrap(),
-        ]);
-        tagged(&media, "Album/1.ogg", &["TITLE=One", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=1"]);
+        let (media, cache, _cover) = album_with_cover(dir.path());
         let index = cache.join("rill").join(rill::index::FILE_NAME);
         let state = dir.path().join("state");
         let configure = |hook: Option<rill::library::ReadHook>| {
@@ -302,13 +309,13 @@ fn album_art_is_offered_at_once_after_a_restart_with_the_index() {
         let listed = walk.children(&all);
         assert_eq!(listed.len(), 1, "the added track waits for the check");
         assert!(!*server.ready.borrow(), "the check is still held");
-        // The same thumbnail (the restarted server has another port).
+        // The same thumbnail, by its path: the restarted server listens on another port.
         let path = |art: &Option<(String, Option<String>)>| {
             art.as_ref().map(|(url, profile)| {
-                (url.split("/rill/").nth(1).map(str::to_owned), profile.clone())
+                (url.split_once("/rill/").map(|(_, p)| p.to_owned()), profile.clone())
             })
         };
-        assert!(art.is_some());
+        assert!(art.is_some(), "art before the restart");
         assert_eq!(path(&listed[0].album_art), path(&art), "the cover's thumbnail, from the index");
         drop(hold);
         server.shutdown();
@@ -319,23 +326,8 @@ fn album_art_is_offered_at_once_after_a_restart_with_the_index() {
 fn album_art_and_thumbnails_are_served_and_cached() {
     isolated("album_art_and_thumbnails_are_served_and_cached", || {
         let dir = tempfile::tempdir().unwrap();
-        let media = dir.path().join("media");
-        let cache = dir.path().join("cache");
-        // The server caches in $XDG_CACHE_HOME/rill/art (this runs in a process of its own).
-        std::env::set_var("XDG_CACHE_HOME", &cache);
-        std::fs::create_dir_all(media.join("Album")).unwrap();
         // A 400x300 cover beside two tracks.
-        let cover = media.join("Album/cover.jpg");
-        ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=400x300",
-            "-frames:v",
-            "1",
-            cover.to_str().unwrap(),
-        ]);
-        tagged(&media, "Album/1.ogg", &["TITLE=One", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=1"]);
+        let (media, cache, cover) = album_with_cover(dir.path());
         tagged(&media, "Album/2.ogg", &["TITLE=Two", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=2"]);
         // A 300x300 PNG embedded in a track of its own.
         let png_path = dir.path().join("embedded.png");
