@@ -148,7 +148,7 @@ impl Filesystem for HangFs {
         ino: u64,
         _fh: u64,
         offset: i64,
-        mut reply: ReplyDirectory,
+        reply: ReplyDirectory,
     ) {
         if ino != ROOT {
             return reply.error(nix::libc::ENOTDIR);
@@ -158,14 +158,7 @@ impl Filesystem for HangFs {
             (ROOT, FileType::Directory, ".."),
             (FILE, FileType::RegularFile, self.name.as_str()),
         ];
-        for (i, (ino, kind, name)) in
-            entries.iter().enumerate().skip(usize::try_from(offset).unwrap_or(0))
-        {
-            if reply.add(*ino, i as i64 + 1, *kind, name) {
-                break;
-            }
-        }
-        reply.ok();
+        crate::hangfs::reply_entries(reply, offset, &entries);
     }
 }
 
@@ -239,4 +232,22 @@ fn span(data: &[u8], offset: u64, size: u32) -> &[u8] {
     let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
     let end = start.saturating_add(size as usize).min(data.len());
     &data[start..end]
+}
+
+/// Answers a `readdir` from `offset` on with `entries` (inode, type, name), as many as the
+/// reply buffer takes; each entry's offset is its index plus one, where the next call resumes.
+/// Shared by the test file systems ([`crate::mirrorfs`] too).
+pub(crate) fn reply_entries<N: AsRef<std::ffi::OsStr>>(
+    mut reply: ReplyDirectory,
+    offset: i64,
+    entries: &[(u64, FileType, N)],
+) {
+    for (i, (ino, kind, name)) in
+        entries.iter().enumerate().skip(usize::try_from(offset).unwrap_or(0))
+    {
+        if reply.add(*ino, i as i64 + 1, *kind, name) {
+            break;
+        }
+    }
+    reply.ok();
 }

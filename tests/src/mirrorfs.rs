@@ -145,7 +145,7 @@ impl Filesystem for MirrorFs {
         ino: u64,
         _fh: u64,
         offset: i64,
-        mut reply: ReplyDirectory,
+        reply: ReplyDirectory,
     ) {
         let Some(rel) = self.path(ino).cloned() else { return reply.error(nix::libc::ENOENT) };
         let listing = match std::fs::read_dir(self.source.join(&rel)) {
@@ -165,14 +165,7 @@ impl Filesystem for MirrorFs {
             let child = self.inode(rel.join(entry.file_name()));
             entries.push((child, kind, entry.file_name()));
         }
-        for (i, (ino, kind, name)) in
-            entries.iter().enumerate().skip(usize::try_from(offset).unwrap_or(0))
-        {
-            if reply.add(*ino, i as i64 + 1, *kind, name) {
-                break;
-            }
-        }
-        reply.ok();
+        crate::hangfs::reply_entries(reply, offset, &entries);
     }
 }
 
