@@ -1,48 +1,124 @@
 //! An MSB-first bit reader over a byte slice, as FLAC frames are coded.
 //!
 //! Reads past the end of the slice return [`Error::Truncated`]: a frame in a buffer that does
-//! not hold all of it yet is told apart from a damaged one. Bits are served from a 64-bit
-//! cache, refilled eight bytes at a time (one big-endian load) while eight remain and a byte
-//! at a time near the end, so no read indexes the slice directly. Rice partitions, most of a
-//! frame's bits, are decoded by [`Bits::rice_block`], which takes a whole residual from the
-//! cache at once (a leading-zero count for the unary quotient) whenever it holds all of it.
+//! not hold all of it yet is told apart from a damaged one. Bits are served from a cache of one
+//! machine word ([`Native`]: `u64` on 64-bit targets, `u32` on 32-bit ones, where every shift
+//! of a `u64` is a library call), refilled a whole word at a time (one big-endian load) while a
+//! word remains and a byte at a time near the end, so no read indexes the slice directly. Rice
+//! partitions, most of a frame's bits, are decoded by [`Bits::rice_block`], which takes a whole
+//! residual from the cache at once (a leading-zero count for the unary quotient) whenever it
+//! holds all of it. Every value is computed in 32 bits (Rice values, reads of up to 32 bits) but
+//! the 33-bit reads of a 32-bit stream's side channel.
+
+use core::ops::{Add, BitOr, BitOrAssign, Shl, Shr, Sub};
 
 use super::Error;
 
+/// The cache word of this target: its register width.
+#[cfg(target_pointer_width = "64")]
+pub(super) type Native = u64;
+/// The cache word of this target: its register width.
+#[cfg(not(target_pointer_width = "64"))]
+pub(super) type Native = u32;
+
+/// A cache word: `u32` or `u64`.
+pub(super) trait Word:
+    Copy
+    + PartialOrd
+    + From<u8>
+    + From<u32>
+    + Shl<u32, Output = Self>
+    + Shr<u32, Output = Self>
+    + BitOr<Output = Self>
+    + BitOrAssign
+    + Add<Output = Self>
+    + Sub<Output = Self>
+{
+    /// Width in bits.
+    const BITS: u32;
+    /// Zero.
+    const ZERO: Self;
+    /// [`Bits::rice_block`] refills its cache when it holds fewer bits than this (at least one
+    /// whole byte of room; for `u64` half the word, which all but rare codes fit).
+    const REFILL_BELOW: u32;
+    /// The word of the bytes at `at` of `data`, big-endian, if that many are left.
+    fn load(data: &[u8], at: usize) -> Option<Self>;
+    /// Leading zero bits.
+    fn leading_zeros(self) -> u32;
+    /// The low 32 bits.
+    fn low_u32(self) -> u32;
+}
+
+impl Word for u32 {
+    const BITS: u32 = 32;
+    const ZERO: Self = 0;
+    const REFILL_BELOW: u32 = 25;
+    #[inline(always)]
+    fn load(data: &[u8], at: usize) -> Option<Self> {
+        data.get(at..).and_then(|d| d.first_chunk()).map(|w| u32::from_be_bytes(*w))
+    }
+    #[inline(always)]
+    fn leading_zeros(self) -> u32 {
+        u32::leading_zeros(self)
+    }
+    #[inline(always)]
+    fn low_u32(self) -> u32 {
+        self
+    }
+}
+
+impl Word for u64 {
+    const BITS: u32 = 64;
+    const ZERO: Self = 0;
+    const REFILL_BELOW: u32 = 32;
+    #[inline(always)]
+    fn load(data: &[u8], at: usize) -> Option<Self> {
+        data.get(at..).and_then(|d| d.first_chunk()).map(|w| u64::from_be_bytes(*w))
+    }
+    #[inline(always)]
+    fn leading_zeros(self) -> u32 {
+        u64::leading_zeros(self)
+    }
+    #[inline(always)]
+    fn low_u32(self) -> u32 {
+        self as u32
+    }
+}
+
 /// The bit reader. See the module docs.
-pub(super) struct Bits<'a> {
+pub(super) struct Bits<'a, W: Word = Native> {
     data: &'a [u8],
     /// Next byte of `data` to load into the cache.
     next: usize,
     /// Unread bits, left-aligned. The bits below `count` are zero or the bits that follow in
     /// `data` (a whole-word refill loads part of a byte it does not count yet; the next refill
     /// ORs the same bits into the same place).
-    cache: u64,
-    /// Unread bits in the cache.
+    cache: W,
+    /// Unread bits in the cache, at most `W::BITS`.
     count: u32,
 }
 
-impl<'a> Bits<'a> {
+impl<'a, W: Word> Bits<'a, W> {
     /// A reader at the first bit of `data`.
     pub(super) fn new(data: &'a [u8]) -> Self {
-        Bits { data, next: 0, cache: 0, count: 0 }
+        Bits { data, next: 0, cache: W::ZERO, count: 0 }
     }
 
-    /// Tops the cache up to at least 57 bits, or to the end of `data`.
+    /// Tops the cache up to at least `W::BITS - 7` bits, or to the end of `data`. Only called
+    /// with `count < W::BITS`, so every shift is in range.
     #[inline]
     fn refill(&mut self) {
-        if let Some(word) = self.data.get(self.next..).and_then(|d| d.first_chunk::<8>()) {
-            // `count < 64` here (callers refill only a cache short of bits), so the shift is
-            // in range; whole bytes are counted, the part of the next byte is not.
-            let bytes = (64 - self.count) / 8;
-            self.cache |= u64::from_be_bytes(*word) >> self.count;
+        if let Some(word) = W::load(self.data, self.next) {
+            // Whole bytes are counted, the part of the next byte is not.
+            let bytes = (W::BITS - self.count) / 8;
+            self.cache |= word >> self.count;
             self.next += bytes as usize;
             self.count += bytes * 8;
             return;
         }
-        while self.count <= 56 {
+        while self.count <= W::BITS - 8 {
             let Some(&b) = self.data.get(self.next) else { return };
-            self.cache |= u64::from(b) << (56 - self.count);
+            self.cache |= W::from(b) << (W::BITS - 8 - self.count);
             self.count += 8;
             self.next += 1;
         }
@@ -51,6 +127,17 @@ impl<'a> Bits<'a> {
     /// Reads `n` bits (at most 32) as an unsigned number.
     #[inline]
     pub(super) fn read(&mut self, n: u32) -> Result<u32, Error> {
+        if n > W::BITS - 8 {
+            // More than a refill guarantees (a 32-bit cache, over 24 bits): in two parts.
+            let hi = self.read_short(n - 16)?;
+            return Ok(hi << 16 | self.read_short(16)?);
+        }
+        self.read_short(n)
+    }
+
+    /// Reads `n` bits, at most `W::BITS - 8`.
+    #[inline]
+    fn read_short(&mut self, n: u32) -> Result<u32, Error> {
         if n == 0 {
             return Ok(0);
         }
@@ -60,8 +147,8 @@ impl<'a> Bits<'a> {
                 return Err(Error::Truncated);
             }
         }
-        let v = (self.cache >> (64 - n)) as u32;
-        self.cache = self.cache.checked_shl(n).unwrap_or(0);
+        let v = (self.cache >> (W::BITS - n)).low_u32();
+        self.cache = self.cache << n;
         self.count -= n;
         Ok(v)
     }
@@ -75,11 +162,16 @@ impl<'a> Bits<'a> {
         Ok(hi << 32 | u64::from(self.read(32)?))
     }
 
-    /// Reads `n` bits (at most 33) as a two's complement number.
+    /// Reads `n` bits (at most 33) as a two's complement number; up to 32 bits in 32-bit
+    /// arithmetic.
     #[inline]
     pub(super) fn read_signed(&mut self, n: u32) -> Result<i64, Error> {
         if n == 0 {
             return Ok(0);
+        }
+        if n <= 32 {
+            let shift = 32 - n;
+            return Ok(i64::from(((self.read(n)? << shift) as i32) >> shift));
         }
         let v = self.read_u64(n)?;
         let shift = 64 - n;
@@ -105,7 +197,7 @@ impl<'a> Bits<'a> {
                 return Ok(zeros.saturating_add(lz));
             }
             zeros = zeros.saturating_add(self.count);
-            self.cache = 0;
+            self.cache = W::ZERO;
             self.count = 0;
         }
     }
@@ -114,13 +206,12 @@ impl<'a> Bits<'a> {
     /// low bits, folded (0, -1, 1, -2, ...). `Error::Residual` when it does not fit an `i32`.
     #[inline]
     pub(super) fn rice(&mut self, k: u32) -> Result<i32, Error> {
-        let q = u64::from(self.unary()?);
-        let r = u64::from(self.read(k)?);
-        let v = (q << k) | r;
-        if v > u64::from(u32::MAX) {
+        let q = self.unary()?;
+        let r = self.read(k)?;
+        if q > u32::MAX >> k {
             return Err(Error::Residual);
         }
-        let v = v as u32;
+        let v = q << k | r;
         Ok((v >> 1) as i32 ^ -((v & 1) as i32))
     }
 
@@ -137,31 +228,33 @@ impl<'a> Bits<'a> {
             let mut samples = rest.iter_mut();
             let mut slow = None;
             for s in samples.by_ref() {
-                if count < 32 {
-                    if let Some(word) = data.get(next..).and_then(|d| d.first_chunk::<8>()) {
-                        // As `refill`: whole bytes counted, `count < 64` so the shift is in range.
-                        let bytes = (64 - count) / 8;
-                        cache |= u64::from_be_bytes(*word) >> count;
+                if count < W::REFILL_BELOW {
+                    if let Some(word) = W::load(data, next) {
+                        // As `refill`: whole bytes counted, `count < W::BITS`.
+                        let bytes = (W::BITS - count) / 8;
+                        cache |= word >> count;
                         next += bytes as usize;
                         count += bytes * 8;
                     }
                 }
                 let lz = cache.leading_zeros();
-                // `lz < 64` (else `len > count`), `k <= 31`: every shift below is under 64.
+                // From here `lz + 1 + k <= count <= W::BITS`: every shift below is in range.
                 let len = lz + 1 + k;
                 if len > count {
                     slow = Some(s);
                     break;
                 }
                 // The stop bit and `k` low bits, the stop bit on top: `2^k + r`.
-                let low = (cache << lz) >> (63 - k);
-                let v = (u64::from(lz) << k) + low - (1u64 << k);
-                if v > u64::from(u32::MAX) {
+                let low = (cache << lz) >> (W::BITS - 1 - k);
+                // `(lz << k) + low < (lz + 2) << k <= 2^(lz + k + 1) <= 2^W::BITS`: no overflow;
+                // with a 32-bit cache the value always fits, and the check folds away.
+                let v = (W::from(lz) << k) + low - (W::from(1u8) << k);
+                if v > W::from(u32::MAX) {
                     return Err(Error::Residual);
                 }
-                cache = (cache << lz) << (1 + k);
+                cache = ((cache << lz) << k) << 1;
                 count -= len;
-                let v = v as u32;
+                let v = v.low_u32();
                 *s = (v >> 1) as i32 ^ -((v & 1) as i32);
             }
             (self.cache, self.count, self.next) = (cache, count, next);
@@ -174,7 +267,7 @@ impl<'a> Bits<'a> {
     /// Skips to the next byte boundary.
     pub(super) fn align(&mut self) {
         let drop = self.count % 8;
-        self.cache <<= drop;
+        self.cache = self.cache << drop;
         self.count -= drop;
     }
 
@@ -188,9 +281,9 @@ impl<'a> Bits<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads() {
-        let mut b = Bits::new(&[0b1010_0000, 0b0001_1111, 0xFF, 0x80, 0x01]);
+    /// Both cache words: the host's `u64` and the 32-bit targets' `u32`.
+    fn reads<W: Word>() {
+        let mut b = Bits::<W>::new(&[0b1010_0000, 0b0001_1111, 0xFF, 0x80, 0x01]);
         assert_eq!(b.read(3), Ok(0b101));
         assert_eq!(b.unary(), Ok(8));
         assert_eq!(b.read_signed(4), Ok(-1));
@@ -200,12 +293,34 @@ mod tests {
         // Seven zeros left of 0x80, seven more of 0x01, then its one: 14 folds to 7.
         assert_eq!(b.rice(0), Ok(7));
         assert_eq!(b.read(32), Err(Error::Truncated));
+        // Wide reads, signed and not, from any bit position.
+        let data = [0x80, 0x00, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0xFE, 0x5A, 0xC3, 0x0F];
+        let mut b = Bits::<W>::new(&data);
+        assert_eq!(b.read(32), Ok(0x8000_0001));
+        assert_eq!(b.read_signed(32), Ok(-2));
+        assert_eq!(b.read(1), Ok(0));
+        assert_eq!(b.read(31), Err(Error::Truncated));
+        let mut b = Bits::<W>::new(&data);
+        assert_eq!(b.read(1), Ok(1));
+        assert_eq!(b.read_signed(33), Ok(7));
+        assert_eq!(b.read(30), Ok(0x3FFF_FFFE));
+        assert_eq!(b.read_u64(24), Ok(0x5A_C30F));
+    }
+
+    #[test]
+    fn reads_u64() {
+        reads::<u64>();
+    }
+
+    #[test]
+    fn reads_u32() {
+        reads::<u32>();
     }
 
     /// `rice_block` decodes as `rice` does one value at a time, on the fast path (codes wholly
-    /// in the cache), across refills, and at the end of the data.
-    #[test]
-    fn rice_block_matches_rice() {
+    /// in the cache), across refills, and at the end of the data; and both cache words read
+    /// the same values.
+    fn rice_block_matches_rice<W: Word>() {
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         let mut data = [0u8; 700];
         for (i, b) in data.iter_mut().enumerate() {
@@ -215,10 +330,10 @@ mod tests {
             // Runs of zero bytes make long unary quotients.
             *b = if i % 97 < 5 { 0 } else { x as u8 };
         }
-        for k in [0, 1, 4, 9, 14, 20, 31] {
+        for k in [0, 1, 4, 9, 14, 20, 24, 25, 31] {
             for skip in [0, 3, 13] {
-                let mut one = Bits::new(&data);
-                let mut block = Bits::new(&data);
+                let mut one = Bits::<u64>::new(&data);
+                let mut block = Bits::<W>::new(&data);
                 assert_eq!(one.read(skip), block.read(skip));
                 let mut want = [0i32; 64];
                 let mut got = [0i32; 64];
@@ -238,5 +353,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn rice_block_matches_rice_u64() {
+        rice_block_matches_rice::<u64>();
+    }
+
+    #[test]
+    fn rice_block_matches_rice_u32() {
+        rice_block_matches_rice::<u32>();
     }
 }

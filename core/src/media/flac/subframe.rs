@@ -15,7 +15,7 @@
 //! `2^(bps + precision - 2 + ceil(log2 order))`, which fits when `bps + precision +
 //! ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit streams, 32-bit ones)
 //! accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44
-//! bits). A fixed predictor of order `n` sums at most `2^n` times the largest sample, so it
+//! bits), on 32-bit targets through the general loop only (flash before speed there). A fixed predictor of order `n` sums at most `2^n` times the largest sample, so it
 //! runs in `i32` when `bps + order <= 32`.
 
 use super::bits::Bits;
@@ -79,8 +79,11 @@ impl Sample for i32 {
         let order_bits = usize::BITS - coefs.len().saturating_sub(1).leading_zeros();
         if bps + precision + order_bits <= 32 {
             lpc_dispatch::<i32>(coefs, shift, out);
-        } else {
+        } else if cfg!(target_pointer_width = "64") {
             lpc_dispatch::<i64>(coefs, shift, out);
+        } else {
+            // 32-bit targets (the boards, short of flash): wide sums through the general loop.
+            lpc_narrow_any::<i64>(coefs, shift, out);
         }
     }
 }
