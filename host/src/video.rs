@@ -11,12 +11,16 @@ use rill_core::library::{probe, Details};
 use crate::storage::Storage;
 
 /// The details of the video at `path` under served folder `root`, if Rill reads its container
-/// (Matroska, WebM, MP4 and QuickTime so far); a file that cannot be read is logged and gets
+/// (Matroska, WebM, MP4, QuickTime, AVI, MPEG-TS/M2TS, MPEG-PS and ASF); a file that cannot be read is logged and gets
 /// none.
 pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) -> Option<Details> {
     let reader = match format {
         MediaFormat::Mkv => probe::matroska::<FromStd<std::fs::File>>,
         MediaFormat::Mp4 => probe::mp4_video::<FromStd<std::fs::File>>,
+        MediaFormat::Avi => probe::avi::<FromStd<std::fs::File>>,
+        MediaFormat::MpegTs => probe::mpeg_ts::<FromStd<std::fs::File>>,
+        MediaFormat::Mpeg => probe::mpeg_ps::<FromStd<std::fs::File>>,
+        MediaFormat::Wmv => probe::asf::<FromStd<std::fs::File>>,
         _ => return None,
     };
     let details = storage

@@ -46,10 +46,12 @@ pub enum MediaFormat {
     Png,
     /// GIF picture (`.gif`).
     Gif,
+    /// Windows Media video in ASF (`.wmv`, `.asf`).
+    Wmv,
 }
 
 /// Extension (lower case) to format. Several extensions may share a format.
-const EXTENSIONS: [(&str, MediaFormat); 20] = [
+const EXTENSIONS: [(&str, MediaFormat); 22] = [
     ("ogg", MediaFormat::OggVorbis),
     ("oga", MediaFormat::OggVorbis),
     ("opus", MediaFormat::Opus),
@@ -70,11 +72,13 @@ const EXTENSIONS: [(&str, MediaFormat); 20] = [
     ("jpeg", MediaFormat::Jpeg),
     ("png", MediaFormat::Png),
     ("gif", MediaFormat::Gif),
+    ("wmv", MediaFormat::Wmv),
+    ("asf", MediaFormat::Wmv),
 ];
 
 impl MediaFormat {
     /// Every format, for tables such as GetProtocolInfo's Source list.
-    pub const ALL: [MediaFormat; 15] = [
+    pub const ALL: [MediaFormat; 16] = [
         MediaFormat::OggVorbis,
         MediaFormat::Opus,
         MediaFormat::Flac,
@@ -90,6 +94,7 @@ impl MediaFormat {
         MediaFormat::Jpeg,
         MediaFormat::Png,
         MediaFormat::Gif,
+        MediaFormat::Wmv,
     ];
 
     /// The format for a file extension (without the dot), ignoring ASCII case.
@@ -124,6 +129,7 @@ impl MediaFormat {
             MediaFormat::Jpeg => "jpg",
             MediaFormat::Png => "png",
             MediaFormat::Gif => "gif",
+            MediaFormat::Wmv => "wmv",
         }
     }
 
@@ -141,7 +147,8 @@ impl MediaFormat {
             | MediaFormat::Mkv
             | MediaFormat::Mp4
             | MediaFormat::Mpeg
-            | MediaFormat::MpegTs => MediaKind::Video,
+            | MediaFormat::MpegTs
+            | MediaFormat::Wmv => MediaKind::Video,
             MediaFormat::Jpeg | MediaFormat::Png | MediaFormat::Gif => MediaKind::Image,
         }
     }
@@ -164,6 +171,7 @@ impl MediaFormat {
             MediaFormat::Jpeg => "image/jpeg",
             MediaFormat::Png => "image/png",
             MediaFormat::Gif => "image/gif",
+            MediaFormat::Wmv => "video/x-ms-wmv",
         }
     }
 

@@ -21,7 +21,8 @@
 //! whether the file is named `.opus`, `.ogg` or `.oga`.
 //!
 //! For Matroska and WebM video, [`matroska`] reads the headers ([`video::mkv`]); for MP4 and
-//! QuickTime video, [`mp4_video`] ([`video::mp4`]).
+//! QuickTime video, [`mp4_video`] ([`video::mp4`]); for AVI [`avi`], for MPEG transport and
+//! program streams [`mpeg_ts`] and [`mpeg_ps`], for ASF (WMV) [`asf`].
 
 use alloc::boxed::Box;
 use core::num::NonZeroU16;
@@ -148,6 +149,32 @@ pub fn matroska<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
 pub fn mp4_video<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
     let info = video::mp4::read(src)?;
     Ok(video_details(&info, info.mp4_profile()))
+}
+
+/// Reads the details of an AVI file ([`video::avi`]); AVI has no DLNA profile (its MIME type
+/// names it).
+pub fn avi<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    Ok(video_details(&video::avi::read(src)?, None))
+}
+
+/// Reads the details of an MPEG transport stream ([`video::ts`]) with its `MPEG_TS_*` or
+/// `AVC_TS_*` DLNA profile.
+pub fn mpeg_ts<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let ts = video::ts::read(src)?;
+    Ok(video_details(&ts.info, ts.profile()))
+}
+
+/// Reads the details of an MPEG program stream ([`video::ps`]) with its `MPEG_PS_*` or
+/// `MPEG1` DLNA profile.
+pub fn mpeg_ps<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let ps = video::ps::read(src)?;
+    Ok(video_details(&ps.info, ps.profile()))
+}
+
+/// Reads the details of an ASF (WMV) file ([`video::asf`]) with its `WMV*` DLNA profile.
+pub fn asf<R: Read + Seek>(src: R) -> Result<Details, video::Error> {
+    let asf = video::asf::read(src)?;
+    Ok(video_details(&asf.info, asf.profile()))
 }
 
 /// What Browse shows of a video with headers `info` and DLNA profile `profile`.

@@ -230,14 +230,7 @@ impl Found {
 fn read_at<R: Read + Seek>(src: &mut R, at: u64) -> Result<Vec<u8>, Error> {
     src.seek(SeekFrom::Start(at)).map_err(|_| Error::Io)?;
     let mut buf = vec![0u8; HEAD];
-    let mut filled = 0;
-    while filled < HEAD {
-        let n = src.read(buf.get_mut(filled..).unwrap_or(&mut [])).map_err(|_| Error::Io)?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
+    let filled = super::read_full(src, &mut buf)?;
     buf.truncate(filled);
     Ok(buf)
 }

@@ -5,16 +5,30 @@
 //! module) and returns an [`Info`]; bad or hostile input is an [`Error`], never a panic.
 //! - [`mkv`]: Matroska and WebM (`Info` and `Tracks`).
 //! - [`mp4`]: MP4 and QuickTime (the movie box).
+//! - [`avi`]: AVI (the RIFF header list).
+//! - [`ts`]: MPEG transport streams, 188-byte and 192-byte (M2TS) packets.
+//! - [`ps`]: MPEG program streams (and MPEG-1 system streams).
+//! - [`asf`]: ASF (WMV, WMA): the header object.
+//!
+//! [`es`] reads the elementary streams' own headers inside them (H.264 SPS, MPEG-2 sequence
+//! header, AAC, AC-3 and MPEG audio frame headers, PES timestamps).
 //!
 //! DLNA profiles follow the DLNA names other servers send (see tv.md): for Matroska the
 //! `AVC_MKV_*` profiles (UMS, listed by Philips TVs): `AVC_MKV_{MP,HP}_HD_{AAC_MULT5,AC3,
 //! MPEG1_L3}` by the H.264 profile and the audio codec; for MP4 MiniDLNA's `AVC_MP4_*` subset
 //! for Main and High by picture size and audio codec (their bitrate caps are not checked).
 
+pub mod asf;
+pub mod avi;
+pub mod es;
 pub mod mkv;
 pub mod mp4;
+pub mod ps;
+pub mod ts;
 
 use core::fmt;
+
+use embedded_io::Read;
 
 use crate::dlna::video::VideoProfile;
 
@@ -93,7 +107,7 @@ pub enum AudioCodec {
     Eac3,
     /// DTS.
     Dts,
-    /// MPEG-1/2 audio layer II or III.
+    /// MPEG-1/2 audio layer III (MP3).
     Mpeg,
     /// Vorbis or Opus.
     Xiph,
@@ -101,6 +115,8 @@ pub enum AudioCodec {
     Pcm,
     /// Anything else.
     Other,
+    /// MPEG-1/2 audio layer I or II.
+    Mp2,
 }
 
 impl AudioCodec {
@@ -110,7 +126,8 @@ impl AudioCodec {
             "A_AC3" => AudioCodec::Ac3,
             "A_EAC3" => AudioCodec::Eac3,
             "A_VORBIS" | "A_OPUS" => AudioCodec::Xiph,
-            "A_MPEG/L3" | "A_MPEG/L2" | "A_MPEG/L1" => AudioCodec::Mpeg,
+            "A_MPEG/L3" => AudioCodec::Mpeg,
+            "A_MPEG/L2" | "A_MPEG/L1" => AudioCodec::Mp2,
             id if id.starts_with("A_AAC") => AudioCodec::Aac,
             id if id.starts_with("A_DTS") => AudioCodec::Dts,
             id if id.starts_with("A_PCM") => AudioCodec::Pcm,
@@ -189,6 +206,18 @@ impl Info {
     }
 }
 
+/// Reads into `buf` until it is full or the file ends; how many bytes were read.
+pub(crate) fn read_full<R: Read>(src: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match src.read(rest).map_err(|_| Error::Io)? {
+            0 => break,
+            got => n += got,
+        }
+    }
+    Ok(n)
+}
+
 /// An in-memory file for the readers' tests.
 #[cfg(test)]
 pub(crate) struct Mem<'a> {
@@ -215,9 +244,12 @@ impl embedded_io::Read for Mem<'_> {
 #[cfg(test)]
 impl embedded_io::Seek for Mem<'_> {
     fn seek(&mut self, pos: embedded_io::SeekFrom) -> Result<u64, Self::Error> {
-        if let embedded_io::SeekFrom::Start(p) = pos {
-            self.pos = usize::try_from(p).unwrap_or(usize::MAX);
-        }
+        let to = match pos {
+            embedded_io::SeekFrom::Start(p) => i128::from(p),
+            embedded_io::SeekFrom::End(d) => self.bytes.len() as i128 + i128::from(d),
+            embedded_io::SeekFrom::Current(d) => self.pos as i128 + i128::from(d),
+        };
+        self.pos = usize::try_from(to.max(0)).unwrap_or(usize::MAX);
         Ok(self.pos as u64)
     }
 }
