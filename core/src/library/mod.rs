@@ -8,7 +8,8 @@
 //! [`Shelf`] containers hold everything: Music (artists, albums, genres and all tracks, built
 //! from tags, see [`music`]), Video, Pictures, and Folders with one container per served folder,
 //! named by the shell; under it are sub-folders and media files (recognised by extension,
-//! hidden names skipped).
+//! hidden names skipped). Subtitle files beside videos are no objects: each folder keeps their
+//! names, and [`Library::subtitles`] gives a video its own (see [`sidecar`]).
 //! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
 //! not depend on scan order. URLs never carry paths: the server maps an id back to a
 //! [`FileRef`] (root index + relative path) that the shell opens.
@@ -25,6 +26,7 @@ mod names;
 mod object;
 pub mod probe;
 mod shelf;
+pub mod sidecar;
 mod sort;
 mod store;
 mod tree;
@@ -33,6 +35,7 @@ pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
 pub use shelf::Shelf;
+pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
 

@@ -38,6 +38,8 @@ pub struct Library {
     pub(crate) names: Names,
     /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
     pub(crate) groups: Groups,
+    /// The subtitle files of each folder (see [`super::sidecar`]).
+    pub(crate) sidecars: super::sidecar::Sidecars,
 }
 
 /// Where an object lives on disk, as the shell resolves it: a served folder's index and the
@@ -54,6 +56,13 @@ impl<'a> FileRef<'a> {
     /// The path components from the served folder down.
     pub fn components(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.components.iter().copied()
+    }
+
+    /// The same path with its last component (the file name) replaced by `name`, a file
+    /// beside it; `None` for a served folder itself.
+    pub(crate) fn replace_last(&mut self, name: &'a str) -> Option<()> {
+        *self.components.last_mut()? = name;
+        Some(())
     }
 }
 
@@ -136,6 +145,7 @@ impl Library {
             changed: Vec::new(),
             names: Names::default(),
             groups: Groups::new(),
+            sidecars: super::sidecar::Sidecars::default(),
         }
     }
 
@@ -243,10 +253,18 @@ impl Library {
     ) -> Result<Option<ObjectId>, Error> {
         let comps = components(rel)?;
         let Some((&name, dirs)) = comps.split_last() else { return Err(Error::BadPath) };
-        let Some(format) = MediaFormat::from_file_name(name) else { return Ok(None) };
         if is_hidden(&comps) {
             return Ok(None);
         }
+        let Some(format) = MediaFormat::from_file_name(name) else {
+            if crate::media::subtitle::Format::from_file_name(name).is_some() {
+                let (folder, _) = self.ensure_folders(root, dirs)?;
+                if self.set_sidecar(folder, name, true) {
+                    self.bump_system();
+                }
+            }
+            return Ok(None);
+        };
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
         if let Some(id) = self.find(state, root, &comps) {
@@ -356,8 +374,25 @@ impl Library {
         for (i, c) in comps.iter().enumerate() {
             state = state.push(i == 0, c);
         }
-        let Some(id) = self.find(state, root, &comps) else { return Ok(0) };
+        let Some(id) = self.find(state, root, &comps) else {
+            // Perhaps a subtitle file, recorded in its folder (see `sidecar`).
+            let Some((&name, dirs)) = comps.split_last() else { return Ok(0) };
+            let mut state = PathHash::new(root);
+            for (i, c) in dirs.iter().enumerate() {
+                state = state.push(i == 0, c);
+            }
+            if let Some(folder) = self.find(state, root, dirs) {
+                if self.set_sidecar(folder, name, false) {
+                    self.bump_system();
+                }
+            }
+            return Ok(0);
+        };
+        let container = self.objects.get(&id).is_some_and(|o| o.as_container().is_some());
         let removed = self.detach(id);
+        if container {
+            self.drop_orphan_sidecars();
+        }
         self.bump_system();
         Ok(removed)
     }

@@ -78,6 +78,10 @@ pub struct Quirks {
     /// Wants Samsung's extensions (`X_GetFeatureList`, `CaptionInfo.sec`) (M: `upnpsoap.c`
     /// answers `X_GetFeatureList`, `upnphttp.c` reads `getCaptionInfo.sec`).
     pub samsung_extensions: bool,
+    /// Offer a video's sidecar subtitles as extra `res` elements (`http-get:*:text/srt:*`,
+    /// `smi/caption` for SAMI), as LG, Panasonic and most DLNA 1.5 players look for them (M:
+    /// `FLAG_CAPTION_RES`; U: `OfferSubtitlesByProtocolInfo`, on by default).
+    pub caption_res: bool,
 }
 
 const BOTH: Seek = Seek { time: true, byte: true };
@@ -104,17 +108,20 @@ impl Quirks {
         description: None,
         container_id_alias: false,
         samsung_extensions: false,
+        caption_res: true,
     };
 
     /// PS3: no Vorbis, no FLAC (U `Sony-PlayStation3.conf` lists neither); AVI as `video/divx`
     /// with `DLNA.ORG_PN=AVI` (M: `clients.c` gives it `FLAG_MIME_AVI_DIVX`); time seek only on
     /// transcodes (U: `SeekByTime = exclusive`); sizes of 4 GiB and more left out (a precaution:
-    /// no public source was found for how it reads them).
+    /// no public source was found for how it reads them); no subtitle `res` (M gives
+    /// `FLAG_CAPTION_RES` only to players known to read it, and neither console is one).
     pub const PS3: Quirks = Quirks {
         avi_mime: "video/divx",
         avi_dlna_profile: Some("AVI"),
         transcode_seek: Seek { time: true, byte: false },
         size_32bit: true,
+        caption_res: false,
         ..Quirks::GENERIC
     };
 
@@ -131,6 +138,7 @@ impl Quirks {
             friendly_name_suffix: ": 1",
         }),
         container_id_alias: true,
+        caption_res: false,
         ..Quirks::GENERIC
     };
 

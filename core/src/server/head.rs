@@ -75,6 +75,9 @@ impl<E: Env> Server<'_, E> {
             if let Some(ms) = media.sec_duration_ms {
                 head.header("MediaInfo.sec", format_args!("SEC_Duration={ms}"));
             }
+            if let Some(url) = &media.caption_info {
+                head.header("CaptionInfo.sec", url.as_str());
+            }
             head.header("realTimeInfo.dlna.org", "DLNA.ORG_TLAG=*");
         }
         head.header("EXT", "");

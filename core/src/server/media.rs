@@ -21,6 +21,8 @@
 //!   gives 406. Without one, audio and video answer `Streaming` and images `Interactive`.
 //! - `getMediaInfo.sec: 1` from a Samsung player gives `MediaInfo.sec: SEC_Duration=<ms>`
 //!   when the play time is known.
+//! - `getCaptionInfo.sec: 1` (from any player, as MiniDLNA answers it) on a video with a
+//!   subtitle gives `CaptionInfo.sec: <URL of its first subtitle>` (see `caption.rs`).
 //! - `getcontentFeatures.dlna.org: 1` gives `contentFeatures.dlna.org` with the resource's DLNA
 //!   4th field, the same text as in its Browse `res@protocolInfo`.
 //! - Every media answer has `Accept-Ranges: bytes`, an empty `EXT`, and
@@ -32,6 +34,7 @@
 
 use alloc::boxed::Box;
 
+use super::caption::caption_info;
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server, Unavailable};
 use crate::dlna::{MediaFormat, MediaKind, Mime};
@@ -59,8 +62,11 @@ impl<E: Env> Server<'_, E> {
         req: &Request<'_, '_>,
         id: ObjectId,
         ext: &str,
+        host: &str,
         quirks: &Quirks,
     ) -> Reply<E::File> {
+        let wants_caption =
+            req.headers.get("getCaptionInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1");
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
@@ -73,10 +79,11 @@ impl<E: Env> Server<'_, E> {
                 Source::File(..) => self.env.open(&file).ok_or(Unavailable::Gone),
                 Source::Rendition(_) => self.env.open_stream(&file),
             };
-            Some((source, opened, item.details.duration_ms))
+            let caption = wants_caption.then(|| caption_info(library, id, host)).flatten();
+            Some((source, opened, (item.details.duration_ms, caption)))
         });
-        let (source, (file, size), duration_ms) = match opened {
-            Some((source, Ok(opened), duration_ms)) => (source, opened, duration_ms),
+        let (source, (file, size), (duration_ms, caption_info)) = match opened {
+            Some((source, Ok(opened), extra)) => (source, opened, extra),
             Some((_, Err(Unavailable::Busy), _)) => {
                 return Reply::error(StatusCode::SERVICE_UNAVAILABLE)
             }
@@ -108,6 +115,7 @@ impl<E: Env> Server<'_, E> {
             content_range: None,
             time_seek: None,
             sec_duration_ms: duration_ms.filter(|_| wants_sec_info),
+            caption_info,
         };
         match source {
             Source::File(..) => whole_or_range(req, headers, info.mime, size, |first, len| {
@@ -151,6 +159,7 @@ impl<E: Env> Server<'_, E> {
             content_range: None,
             time_seek: None,
             sec_duration_ms: None,
+            caption_info: None,
         };
         let mime = quirks.file_protocol_info(MediaFormat::Jpeg).mime;
         whole_or_range(req, headers, mime, size, |first, len| Ok(Body::File { file, first, len }))
@@ -198,7 +207,7 @@ fn rendition<F: embedded_io::Read + embedded_io::Seek>(
 
 /// Answers `Range` (or its absence) on a representation of `size` bytes, whose body `body`
 /// makes for a byte span (or refuses with a status).
-fn whole_or_range<F>(
+pub(super) fn whole_or_range<F>(
     req: &Request<'_, '_>,
     mut headers: MediaHeaders,
     mime: Mime<'static>,

@@ -21,15 +21,19 @@
 //!   [`Env::with_events`] and the platform sends the NOTIFYs it produces;
 //! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
 //!   `media.rs`);
+//! - subtitles `/rill/caption/<video id>/<n>.<ext>`: a video's sidecar subtitle as UTF-8, and
+//!   `CaptionInfo.sec` naming it on the video's answers (see `caption.rs`);
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
 //!   ([`Env::open_art`]), 404 otherwise.
 
+mod caption;
 pub mod connection;
 mod head;
 mod media;
 mod reply;
 mod route;
 
+pub use caption::{CaptionError, CaptionUrl};
 pub use connection::Connection;
 pub use head::{busy, MIN_TX, RETRY_AFTER};
 
@@ -109,6 +113,11 @@ pub trait Env {
     /// [`Env::stream_budget`], out of heap: answered 503; damaged: 500), so the platform can
     /// log the reason the status alone does not give. By default nothing is done.
     fn stream_refused(&self, _reason: &crate::transcode::Error) {}
+
+    /// Told why the subtitle file `file` was not served (too large, unreadable, out of
+    /// memory), so the platform can log the reason the status alone does not give. By default
+    /// nothing is done.
+    fn caption_refused(&self, _file: &FileRef<'_>, _reason: &CaptionError) {}
 
     /// Runs `f` with the playback positions Samsung TVs stored ([`Bookmarks`]), behind a lock
     /// like the library's (taken while the library's is held, and never the other way round).

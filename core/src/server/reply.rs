@@ -81,6 +81,9 @@ pub(super) struct MediaHeaders {
     /// The play time in milliseconds for Samsung's `MediaInfo.sec: SEC_Duration=<ms>`, when a
     /// Samsung player asked with `getMediaInfo.sec: 1` (UMS answers it so).
     pub sec_duration_ms: Option<u64>,
+    /// Samsung's `CaptionInfo.sec`: the URL of the video's first subtitle, when the request
+    /// carried `getCaptionInfo.sec: 1` and the video has one.
+    pub caption_info: Option<heapless::String<{ super::caption::MAX_CAPTION_URL }>>,
 }
 
 /// A response: what [`super::conn`] writes.

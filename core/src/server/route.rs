@@ -12,7 +12,9 @@ use crate::http::request::{Method, Request};
 use crate::http::response::StatusCode;
 use crate::player::Quirks;
 use crate::upnp::description::Device;
-use crate::upnp::{self, control, Endpoint, Service, ART_PATH, DESCRIPTION_PATH, MEDIA_PATH};
+use crate::upnp::{
+    self, control, Endpoint, Service, ART_PATH, CAPTION_PATH, DESCRIPTION_PATH, MEDIA_PATH,
+};
 use crate::xml::Render;
 
 /// Longest decoded request path; every path Rill serves is far shorter, so a longer one is 404.
@@ -60,7 +62,14 @@ impl<E: Env> Server<'_, E> {
         }
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
-                (Some((id, ext)), true) => self.media(req, id, ext, quirks),
+                (Some((id, ext)), true) => self.media(req, id, ext, host, quirks),
+                (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
+                (None, _) => Reply::error(StatusCode::NOT_FOUND),
+            };
+        }
+        if path.starts_with(CAPTION_PATH) {
+            return match (upnp::parse_caption_path(path), get) {
+                (Some((id, n, ext)), true) => self.caption(req, id, n, ext),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };

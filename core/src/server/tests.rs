@@ -599,3 +599,32 @@ fn an_opus_rendition_without_a_decoder_is_refused() {
     assert_eq!(statuses, [500, 200]);
     assert_eq!(r[1].body, opus);
 }
+
+#[test]
+fn subtitles_are_served_as_utf8_and_named_in_caption_info() {
+    let (mut env, _) = test_env();
+    let info = FileInfo { size: 1, mtime: 1 };
+    let video = env.library.insert_file(0, "a/film.mkv", info).unwrap().unwrap();
+    env.library.insert_file(0, "a/FILM.srt", info).unwrap();
+    // Latin-1 "été": served as UTF-8 with a BOM.
+    env.files.insert("a/film.mkv".into(), std::vec![0; 1000]);
+    env.files.insert("a/FILM.srt".into(), b"1\n\xe9t\xe9\n".to_vec());
+    let caption = std::format!("/rill/caption/{video}/0.srt");
+    let mut input = get(&caption, "");
+    input.extend(get(&std::format!("/rill/media/{video}.mkv"), "getCaptionInfo.sec: 1\r\n"));
+    input.extend(get(&std::format!("/rill/media/{video}.mkv"), "Range: bytes=0-1\r\n"));
+    input.extend(get(&std::format!("/rill/caption/{video}/1.srt"), ""));
+    input.extend(get(&std::format!("/rill/caption/{video}/0.vtt"), "Connection: close\r\n"));
+    let r = exchange_with(&env, &input, 4096, 0);
+    assert_eq!((r[0].status, &r[0].body[..]), (200, "\u{feff}1\nété\n".as_bytes()));
+    assert_eq!(r[0].header("content-type"), Some("text/srt; charset=utf-8"));
+    assert_eq!(r[0].header("transferMode.dlna.org"), Some("Interactive"));
+    let url = std::format!("http://127.0.0.1:8200{caption}");
+    assert_eq!(r[1].header("CaptionInfo.sec"), Some(url.as_str()));
+    assert_eq!(r[2].header("CaptionInfo.sec"), None, "not asked");
+    assert_eq!((r[3].status, r[4].status), (404, 404));
+    // Over the platform's answer budget: refused.
+    env.answer_budget = 5;
+    let r = exchange_with(&env, &get(&caption, "Connection: close\r\n"), 4096, 0);
+    assert_eq!(r[0].status, 500);
+}

@@ -11,15 +11,18 @@
 //!
 //! An item's `res` elements come from [`resources`]: the file itself and, for Vorbis, its
 //! transcoded renditions (L16, WAV, and the LPCM-profile version for players that need it),
-//! each a [`Resource`] with its own protocolInfo and URL extension.
+//! each a [`Resource`] with its own protocolInfo and URL extension. A video's sidecar subtitles
+//! follow as Samsung's `sec:CaptionInfoEx` or as `res` elements of their own (see `caption.rs`).
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::{self, Write};
 
+mod caption;
+
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
-use crate::dlna::{MediaFormat, ProtocolInfo};
+use crate::dlna::{MediaFormat, MediaKind, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 use crate::player::Quirks;
 use crate::transcode::{Layout, Wrapping, WRAPPINGS};
@@ -405,10 +408,17 @@ impl<'a> Document<'a> {
                 }
                 self.art(s, id);
                 self.bookmark(s, id, obj);
+                let video = item.format.kind() == MediaKind::Video;
+                if video {
+                    self.sec_captions(s, id);
+                }
                 if self.filter.allows_res() {
                     for res in resources(id, item, self.host, &self.quirks) {
                         self.write_resource(s, &res, hex);
                     }
+                }
+                if video {
+                    self.caption_res(s, id);
                 }
                 s.markup(markup!("</item>"));
             }
@@ -497,7 +507,7 @@ impl<'a> Document<'a> {
     /// SOAP `Result`. Objects are written into one buffer, handed to `w` every [`FLUSH`] bytes.
     fn render_as(&self, w: &mut dyn Write, nested: bool) -> fmt::Result {
         let mut sink = Sink::new(nested);
-        if self.bookmarks.is_some() {
+        if self.bookmarks.is_some() || self.quirks.samsung_extensions {
             sink.markup(markup!(DIDL_START_SEC));
         } else {
             sink.markup(markup!(DIDL_START));
