@@ -50,7 +50,7 @@ fn a_ps3_finds_the_server_and_walks_the_demo_folders() {
 
         let top = ps3.browse(&control, &Browse::children("0")).unwrap();
         let titles: Vec<&str> = top.objects.iter().map(|o| o.title.as_str()).collect();
-        assert_eq!(titles, ["Music", "Video", "Pictures", "Folders"]);
+        assert_eq!(titles, ["Music", "Video", "Pictures", "Playlists", "Folders"]);
         assert!(top.objects.iter().all(|o| o.is_container && o.parent_id == "0"));
         let folders = top.containers().find(|c| c.title == "Folders").unwrap();
         let served = ps3.browse(&control, &Browse::children(&folders.id)).unwrap();

@@ -112,7 +112,7 @@ fn tags_build_the_music_tree_and_ids_survive_a_restart() {
         let server = common::start_at(state.clone(), media.clone(), None);
         let walk = Walk::new(Renderer::new(Player::PS3), &server);
 
-        assert_eq!(walk.titles("0"), ["Music", "Video", "Pictures", "Folders"]);
+        assert_eq!(walk.titles("0"), ["Music", "Video", "Pictures", "Playlists", "Folders"]);
         let music = walk.child("0", "Music");
         assert_eq!(walk.titles(&music.id), ["Artists", "Albums", "Genres", "All Tracks"]);
         let artists = walk.child(&music.id, "Artists");

@@ -96,7 +96,8 @@ pub fn decode_path<'o>(target: &str, out: &'o mut [u8]) -> Result<&'o str, Error
     Ok(text)
 }
 
-fn hex(digit: u8) -> Option<u8> {
+/// The value of one hexadecimal digit (either case); also used by the playlist reader.
+pub(crate) fn hex(digit: u8) -> Option<u8> {
     // `to_digit(16)` is below 16, so the narrowing is lossless.
     char::from(digit).to_digit(16).map(|d| d as u8)
 }

@@ -6,10 +6,12 @@
 //! [`Library::insert_file_with`] when the file was read first) and [`Library::remove_path`], all
 //! addressed by `(root index, relative path)` with `/` between components. The fixed
 //! [`Shelf`] containers hold everything: Music (artists, albums, genres and all tracks, built
-//! from tags, see [`music`]), Video, Pictures, and Folders with one container per served folder,
-//! named by the shell; under it are sub-folders and media files (recognised by extension,
-//! hidden names skipped). Subtitle files beside videos are no objects: each folder keeps their
-//! names, and [`Library::subtitles`] gives a video its own (see [`sidecar`]).
+//! from tags, see [`music`]), Video, Pictures, Playlists (see [`playlist`]: the shell files
+//! each `.m3u`/`.m3u8`/`.pls` with [`Library::set_playlist`]), and Folders with one container
+//! per served folder, named by the shell; under it are sub-folders, media files (recognised by
+//! extension, hidden names skipped) and playlists. Subtitle files beside videos are no objects:
+//! each folder keeps their names, and [`Library::subtitles`] gives a video its own (see
+//! [`sidecar`]).
 //! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
 //! not depend on scan order. URLs never carry paths: the server maps an id back to a
 //! [`FileRef`] (root index + relative path) that the shell opens.
@@ -24,6 +26,7 @@ mod id;
 pub mod music;
 mod names;
 mod object;
+pub mod playlist;
 pub mod probe;
 mod shelf;
 pub mod sidecar;

@@ -154,6 +154,10 @@ pub enum Kind {
     },
     /// A genre of the music tree; its children are tracks.
     Genre,
+    /// A playlist file (`.m3u`, `.m3u8`, `.pls`) in a folder, listed in its folder and in
+    /// [`Shelf::Playlists`]; its children are the items it names, in its order (see
+    /// [`super::playlist`]).
+    Playlist,
 }
 
 /// Size and modification time of a file as the scanner saw it.
@@ -298,13 +302,19 @@ impl Object {
     /// (for containers) the folder name.
     pub fn title(&self) -> &str {
         match &self.node {
+            Node::Container(Container { kind: Kind::Playlist, .. }) => stem(&self.name),
             Node::Container(_) => &self.name,
             Node::Item(item) => match item.tags().and_then(|t| t.title.as_deref()) {
                 Some(title) => title,
-                None => self.name.rsplit_once('.').map_or(&*self.name, |(stem, _)| stem),
+                None => stem(&self.name),
             },
         }
     }
+}
+
+/// A file name without its extension.
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
 impl Container {

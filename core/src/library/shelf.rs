@@ -16,7 +16,8 @@ use super::ObjectId;
 /// │   └── 4 All Tracks ── tracks
 /// ├── 2 Video ── every video
 /// ├── 3 Pictures ── every picture
-/// └── 64 Folders ── served folder ── folders and files
+/// ├── 65 Playlists ── every playlist ── its items
+/// └── 64 Folders ── served folder ── folders and files (and playlists)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -29,6 +30,8 @@ pub enum Shelf {
     Video,
     /// Every picture.
     Pictures,
+    /// Every playlist file, each holding the items it names.
+    Playlists,
     /// Every served folder, as on disk.
     Folders,
     /// Album artists; each holds its albums.
@@ -43,11 +46,12 @@ pub enum Shelf {
 
 impl Shelf {
     /// Every shelf, parents before children, siblings in listing order.
-    pub const ALL: [Shelf; 9] = [
+    pub const ALL: [Shelf; 10] = [
         Shelf::Root,
         Shelf::Music,
         Shelf::Video,
         Shelf::Pictures,
+        Shelf::Playlists,
         Shelf::Folders,
         Shelf::Artists,
         Shelf::Albums,
@@ -67,6 +71,7 @@ impl Shelf {
             Shelf::Artists => 6,
             Shelf::Albums => 7,
             Shelf::Folders => 0x64,
+            Shelf::Playlists => 0x65,
         })
     }
 
@@ -82,6 +87,7 @@ impl Shelf {
             Shelf::Music => "Music",
             Shelf::Video => "Video",
             Shelf::Pictures => "Pictures",
+            Shelf::Playlists => "Playlists",
             Shelf::Folders => "Folders",
             Shelf::Artists => "Artists",
             Shelf::Albums => "Albums",
@@ -93,9 +99,12 @@ impl Shelf {
     /// The containing shelf (the root's is the root).
     pub const fn parent(self) -> Shelf {
         match self {
-            Shelf::Root | Shelf::Music | Shelf::Video | Shelf::Pictures | Shelf::Folders => {
-                Shelf::Root
-            }
+            Shelf::Root
+            | Shelf::Music
+            | Shelf::Video
+            | Shelf::Pictures
+            | Shelf::Playlists
+            | Shelf::Folders => Shelf::Root,
             Shelf::Artists | Shelf::Albums | Shelf::Genres | Shelf::AllTracks => Shelf::Music,
         }
     }

@@ -122,8 +122,14 @@ pub(crate) fn order_of(kind: &Kind) -> Order {
     match kind {
         Kind::Album { .. } => track_order,
         Kind::Artist | Kind::Shelf(super::Shelf::Albums) => album_order,
+        Kind::Playlist => playlist_order,
         _ => default_order,
     }
+}
+
+/// A playlist's own order: every pair ties, and sorts keep ties in stored order.
+fn playlist_order(_: &Object, _: &Object) -> Ordering {
+    Ordering::Equal
 }
 
 /// Disc number (missing counts as 0), then track number (numbered first), then the default.
@@ -238,6 +244,7 @@ pub fn class_of(object: &Object) -> &'static str {
             Kind::Artist => "object.container.person.musicArtist",
             Kind::Album { .. } => "object.container.album.musicAlbum",
             Kind::Genre => "object.container.genre.musicGenre",
+            Kind::Playlist => "object.container.playlistContainer",
             Kind::Shelf(_) | Kind::Served { .. } | Kind::Folder { .. } => {
                 "object.container.storageFolder"
             }

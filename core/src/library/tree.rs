@@ -79,7 +79,7 @@ impl fmt::Display for FileRef<'_> {
 }
 
 /// Splits a relative path into validated components (`""` is the served folder itself).
-fn components(rel: &str) -> Result<Components<'_>, Error> {
+pub(crate) fn components(rel: &str) -> Result<Components<'_>, Error> {
     let mut out = Components::new();
     if rel.is_empty() {
         return Ok(out);
@@ -93,7 +93,7 @@ fn components(rel: &str) -> Result<Components<'_>, Error> {
     Ok(out)
 }
 
-fn is_hidden(comps: &[&str]) -> bool {
+pub(crate) fn is_hidden(comps: &[&str]) -> bool {
     comps.iter().any(|c| c.starts_with('.'))
 }
 
@@ -109,6 +109,11 @@ pub(crate) fn new_container(kind: Kind) -> Node {
 }
 
 const FOLDER: Kind = Kind::Folder { cover: None };
+
+/// Whether `obj` is a container that holds files (not a playlist, which holds listings).
+fn is_folder(obj: &Object) -> bool {
+    obj.as_container().is_some_and(|c| c.kind != Kind::Playlist)
+}
 
 impl Default for Library {
     fn default() -> Self {
@@ -420,7 +425,10 @@ impl Library {
                     components.reverse();
                     return Some(FileRef { root: *root, components });
                 }
-                Node::Container(Container { kind: Kind::Folder { .. }, .. }) | Node::Item(_) => {}
+                Node::Container(Container {
+                    kind: Kind::Folder { .. } | Kind::Playlist, ..
+                })
+                | Node::Item(_) => {}
                 Node::Container(_) => return None,
             }
             components.push(&obj.name).ok()?;
@@ -502,7 +510,7 @@ impl Library {
         sorted
     }
 
-    fn bump_system(&mut self) {
+    pub(crate) fn bump_system(&mut self) {
         self.system_update_id = self.system_update_id.wrapping_add(1);
     }
 
@@ -544,7 +552,8 @@ impl Library {
             let Some(obj) = self.objects.get(&cur) else { return false };
             let on_disk = matches!(
                 obj.node,
-                Node::Item(_) | Node::Container(Container { kind: Kind::Folder { .. }, .. })
+                Node::Item(_)
+                    | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
             );
             if !on_disk || *obj.name != **comp {
                 return false;
@@ -558,7 +567,7 @@ impl Library {
     }
 
     /// The existing object for a path whose hash state is `state`.
-    fn find(&self, state: PathHash, root: u16, comps: &[&str]) -> Option<ObjectId> {
+    pub(crate) fn find(&self, state: PathHash, root: u16, comps: &[&str]) -> Option<ObjectId> {
         self.find_by(state, |id, _| self.path_matches(id, root, comps))
     }
 
@@ -575,14 +584,18 @@ impl Library {
 
     /// Finds or creates the folders `comps` under served folder `root`; returns the deepest
     /// one's id and hash state.
-    fn ensure_folders(&mut self, root: u16, comps: &[&str]) -> Result<(ObjectId, PathHash), Error> {
+    pub(crate) fn ensure_folders(
+        &mut self,
+        root: u16,
+        comps: &[&str],
+    ) -> Result<(ObjectId, PathHash), Error> {
         let mut state = PathHash::new(root);
         let mut parent = self.find(state, root, &[]).ok_or(Error::UnknownRoot)?;
         for (i, &name) in comps.iter().enumerate() {
             state = state.push(i == 0, name);
             let prefix = comps.get(..=i).ok_or(Error::BadPath)?;
             parent = match self.find(state, root, prefix) {
-                Some(id) if self.objects.get(&id).is_some_and(|o| o.as_container().is_some()) => id,
+                Some(id) if self.objects.get(&id).is_some_and(is_folder) => id,
                 Some(item) => {
                     self.detach(item);
                     self.create(parent, state, name, new_container(FOLDER))?
@@ -649,7 +662,7 @@ impl Library {
 
     /// Removes `id` and everything below it, out of every list that shows it; returns how
     /// many objects went.
-    fn detach(&mut self, id: ObjectId) -> usize {
+    pub(crate) fn detach(&mut self, id: ObjectId) -> usize {
         if id == ObjectId::ROOT {
             return 0;
         }
@@ -660,8 +673,11 @@ impl Library {
         while let Some(cur) = stack.pop() {
             if let Some(obj) = self.objects.get(&cur) {
                 doomed.push(cur);
+                // A playlist's children live elsewhere: they stay.
                 if let Node::Container(c) = &obj.node {
-                    stack.extend(c.children.iter().copied());
+                    if c.kind != Kind::Playlist {
+                        stack.extend(c.children.iter().copied());
+                    }
                 }
             }
         }
@@ -671,6 +687,7 @@ impl Library {
             .flat_map(|(d, slots)| slots.into_iter().map(move |s| (d, s)))
             .collect();
         self.unlist(parent, &[id]);
+        self.forget_in_playlists(&doomed);
         self.leave_all(listings);
         let flips = self.ungroup(&doomed);
         for cur in &doomed {

@@ -115,7 +115,7 @@ fn sample() -> Library {
 fn tree_shapes_from_tags() {
     let mut lib = sample();
     let top = Shelf::Root.id();
-    assert_eq!(titles(&lib, top), ["Music", "Video", "Pictures", "Folders"]);
+    assert_eq!(titles(&lib, top), ["Music", "Video", "Pictures", "Playlists", "Folders"]);
     assert_eq!(titles(&lib, Shelf::Music.id()), ["Artists", "Albums", "Genres", "All Tracks"]);
     let artists = Shelf::Artists.id();
     assert_eq!(titles(&lib, artists), ["Dee", "Unknown Artist", "Various Artists"]);

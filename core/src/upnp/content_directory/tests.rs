@@ -141,9 +141,9 @@ fn browse_root_metadata_and_xbox_container_id() {
     assert_eq!((returned, total), (1, 1));
     assert_eq!(objects[0].0, "0");
     let (objects, _, total) = browse(&lib, &children_args("0", "0", "0", ""));
-    assert_eq!(total, 4);
+    assert_eq!(total, 5);
     let titles: Vec<&str> = objects.iter().map(|(_, t)| t.as_str()).collect();
-    assert_eq!(titles, ["Music", "Video", "Pictures", "Folders"]);
+    assert_eq!(titles, ["Music", "Video", "Pictures", "Playlists", "Folders"]);
     // The Xbox sends ContainerID.
     let xbox = [
         ("ContainerID", "0"),
