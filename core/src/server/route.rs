@@ -141,15 +141,20 @@ impl<E: Env> Server<'_, E> {
     }
 
     /// The device description, with the model fields some players insist on (the Xbox 360
-    /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name).
+    /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name), and
+    /// Samsung's `sec:ProductCap` for Samsung TVs.
     fn description(&self, quirks: &Quirks) -> Reply<E::File> {
-        let Some(o) = quirks.description else { return rendered(StatusCode::OK, &self.device) };
+        let product_cap = quirks.samsung_extensions.then_some(upnp::samsung::PRODUCT_CAP);
+        let Some(o) = quirks.description else {
+            return rendered(StatusCode::OK, &Device { product_cap, ..self.device });
+        };
         let mut name = String::from(self.device.friendly_name);
         name.push_str(o.suffix_for(&name));
         let device = Device {
             friendly_name: &name,
             model_name: o.model_name,
             model_number: o.model_number,
+            product_cap,
             ..self.device
         };
         rendered(StatusCode::OK, &device)
