@@ -58,6 +58,7 @@ pub mod network;
 pub mod notify;
 pub mod opus;
 pub mod playing;
+pub mod playlists;
 pub mod pool;
 pub mod scan;
 pub mod serve;

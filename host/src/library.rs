@@ -28,8 +28,10 @@ use std::time::UNIX_EPOCH;
 use anyhow::{anyhow, Result};
 use embedded_io_adapters::std::FromStd;
 use rill_core::dlna::{MediaFormat, MediaKind};
+use rill_core::library::playlist::Format;
 use rill_core::library::{probe, Details, FileInfo, Library};
 
+use crate::playlists;
 use crate::scan::{Entry, Kind, Scan};
 use crate::storage::Storage;
 
@@ -52,6 +54,11 @@ pub fn build(roots: &[PathBuf], scan: &Scan, storage: &Storage) -> Result<(Libra
     let mut library = with_roots(roots)?;
     let mut counts = Counts::default();
     for entry in &scan.entries {
+        add(&mut library, entry, storage, &mut counts)?;
+    }
+    // Playlists once more, now that every track they may name is in.
+    let playlist = |e: &&Entry| e.path.to_str().and_then(Format::from_file_name).is_some();
+    for entry in scan.entries.iter().filter(playlist) {
         add(&mut library, entry, storage, &mut counts)?;
     }
     // Children in default order once, so browsing them borrows instead of sorting.
@@ -92,6 +99,8 @@ pub struct Ready {
     pub(crate) rel: String,
     /// For a file: its identity and, if it could be read, its details.
     pub(crate) file: Option<(FileInfo, Option<Details>)>,
+    /// For a playlist file: what it says (see [`crate::playlists`]).
+    pub(crate) playlist: Option<Box<playlists::Parsed>>,
 }
 
 /// Whether the library holds the file at `rel` of `root` with identity `file` (then it was
@@ -160,16 +169,28 @@ pub fn prepare(
             if let Some(hook) = before_read {
                 (hook.0)();
             }
+            if Format::from_file_name(&rel).is_some() {
+                let Some(playlist) = playlists::read(storage, entry.root, &entry.path) else {
+                    return Ok(None);
+                };
+                let parsed = playlists::Parsed { playlist, roots: playlists::roots(storage) };
+                let playlist = Some(Box::new(parsed));
+                return Ok(Some(Ready { root, rel, file: None, playlist }));
+            }
             Some((file, probe(storage, entry.root, &entry.path, &rel, counts)))
         }
     };
-    Ok(Some(Ready { root, rel, file }))
+    Ok(Some(Ready { root, rel, file, playlist: None }))
 }
 
 /// Puts a [`prepare`]d entry into the library: a track appears directly under its artist and
-/// album.
+/// album, a playlist in its folder and under Playlists with the tracks it names that are
+/// in the library (see [`crate::playlists`]).
 pub fn insert(library: &mut Library, ready: Ready, counts: &mut Counts) -> Result<()> {
-    let Ready { root, rel, file } = ready;
+    let Ready { root, rel, file, playlist } = ready;
+    if let Some(parsed) = playlist {
+        return playlists::file(library, root, &rel, &parsed).map(drop);
+    }
     let inserted = match file {
         None => library.insert_folder(root, &rel).map(|_| ()),
         Some((file, details)) => match details {

@@ -298,6 +298,8 @@ fn ingest(
             }
         }
     }
+    // Playlists read before the tracks they name were added pick those up now.
+    crate::playlists::refresh(&shared.library, &shared.storage);
     // Children in default order once, so browsing them borrows instead of sorting.
     shared.library.write().unwrap_or_else(PoisonError::into_inner).tidy();
     events::publish(shared);
@@ -311,6 +313,10 @@ fn apply(shared: &Shared, watches: &Mutex<Watches>, due: &[(usize, PathBuf)]) {
         if let Err(e) = apply_path(shared, watches, *root, rel, &mut counts) {
             tracing::warn!(path = %rel.display(), "could not update the library: {e:#}");
         }
+    }
+    // Tracks that arrived may be named by playlists (tracks that left, the core took out).
+    if counts.media > 0 {
+        crate::playlists::refresh(&shared.library, &shared.storage);
     }
     events::publish(shared);
 }
@@ -425,7 +431,12 @@ fn add(
     let Some(base) = shared.storage.root(entry.root) else { return Ok(()) };
     let Some(writer) = writer else { return library::insert(&mut lib, ready, counts) };
     let (root, rel, file) = (ready.root, ready.rel.clone(), ready.file.clone());
+    // Playlists are read again at start-up rather than indexed (see `crate::playlists`).
+    let playlist = ready.playlist.is_some();
     library::insert(&mut lib, ready, counts)?;
+    if playlist {
+        return Ok(());
+    }
     // Only what the library took (media files and folders) is indexed.
     let Some(id) = lib.lookup_path(root, &rel) else { return Ok(()) };
     drop(lib);
@@ -459,6 +470,10 @@ fn below(lib: &rill_core::library::Library, root: u16, rel: &str) -> Vec<String>
     let mut stack = vec![(start, rel.to_string())];
     while let Some((id, path)) = stack.pop() {
         let Some(container) = lib.get(id).and_then(|o| o.as_container()) else { continue };
+        // A playlist's children are listed, not stored, there.
+        if matches!(container.kind(), rill_core::library::Kind::Playlist) {
+            continue;
+        }
         for &child in container.children() {
             let Some(obj) = lib.get(child) else { continue };
             let child_path = if path.is_empty() {

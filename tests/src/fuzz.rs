@@ -21,6 +21,7 @@ pub mod http;
 mod mem;
 pub mod mp4;
 pub mod ogg;
+pub mod playlist;
 pub mod server;
 pub mod soap;
 pub mod ssdp;
@@ -31,7 +32,7 @@ pub mod video;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 12] = [
+pub const TARGETS: [(&str, Target); 13] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -44,4 +45,5 @@ pub const TARGETS: [(&str, Target); 12] = [
     ("flac", flac::flac),
     ("mkv", video::mkv),
     ("mp4_video", video::mp4_video),
+    ("playlist", playlist::playlist),
 ];

@@ -102,3 +102,8 @@ fn mkv() {
 fn mp4_video() {
     replay("mp4_video");
 }
+
+#[test]
+fn playlist() {
+    replay("playlist");
+}

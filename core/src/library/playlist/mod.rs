@@ -15,11 +15,12 @@
 //! restart) and is listed in [`Shelf::Playlists`] too, as albums are under their artist and in
 //! Albums. Its children are the resolved items themselves, in playlist order (repeats kept), not
 //! copies: a Browse renders them with the playlist as `parentID`, and they play by the same
-//! `res` URL as anywhere else. MiniDLNA and Gerbera instead make one object per entry with a
-//! `refID` naming the item (MiniDLNA `playlist.c` inserts `1$F$<n>$<m>` rows with `REF_ID`;
-//! Gerbera's `playlists.js` adds each entry as a reference); control points play either form,
-//! since they play the `res`. An item that leaves the library leaves every playlist with it;
-//! when items come back, the shell resolves its playlists again.
+//! `res` URL as anywhere else, the way the music tree lists tracks (see [`super::music`]).
+//! MiniDLNA (`playlist.c`, under Music/Playlists `1$F`) and Gerbera (`playlists.js`) instead
+//! add one object per entry whose `refID` names the item (the design notes, `tv.md`); control
+//! points play either form, since they play the `res`, and a `refID` is only an attribute
+//! they may follow. An item that leaves the library leaves every playlist with it; when items
+//! come back, the shell resolves its playlists again.
 
 mod parse;
 mod target;
