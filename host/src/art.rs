@@ -22,7 +22,8 @@
 //! [`spawn`] starts one background thread. Once the first scan is done, and again whenever the
 //! library changes (the watcher found new or changed files), it goes through the library's
 //! items, makes what is missing, and marks the items that have a thumbnail
-//! ([`Library::set_thumbnail`]), taking the write lock briefly for each batch, and publishes that
+//! ([`Library::set_thumbnail`], and in the library index, [`crate::index::Writer::thumbnail`],
+//! so the marks are there from the start of the next run), taking the write lock briefly for each batch, and publishes that
 //! change to GENA subscribers ([`crate::events::publish`]). A Browse never
 //! waits for a thumbnail: the URI is offered once it exists, and the server hands out the
 //! cached file ([`Cache::open`]).
@@ -329,18 +330,28 @@ fn forget_stale(cache: &Cache, roots: &[Option<PathBuf>], before: Option<&Live>,
     }
 }
 
-/// Marks the items of `made` as having thumbnails, unless they changed meanwhile, and
-/// publishes the change: each such item's `upnp:albumArtURI` is new, so GENA subscribers get
+/// Marks the items of `made` as having thumbnails, unless they changed meanwhile (and tells
+/// the library index, which keeps the mark across restarts), and publishes the change: each such item's `upnp:albumArtURI` is new, so GENA subscribers get
 /// the SystemUpdateID and the containers showing it now, not with some later, unrelated change.
 fn mark(shared: &Shared, made: &mut Vec<Job>) {
     if made.is_empty() {
         return;
     }
+    let mut marked = Vec::with_capacity(made.len());
     {
         let mut library = shared.library.write().unwrap_or_else(PoisonError::into_inner);
         for job in made.drain(..) {
             if unchanged(&library, &job) {
                 let _ = library.set_thumbnail(job.id, true);
+                marked.push(job);
+            }
+        }
+    }
+    // Told with no lock held: the index's queue may be full for a moment.
+    if let Some(index) = shared.index.get() {
+        for job in &marked {
+            if let Some(root) = shared.storage.root(job.root) {
+                index.thumbnail(&root, &job.rel);
             }
         }
     }

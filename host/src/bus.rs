@@ -13,6 +13,7 @@
 //! | property `Players` | `a(ss)` | each player seen in the last hour: address, player |
 //! | property `Streams` | `as` | each stream now playing: its file, relative to its folder |
 //! | property `Connections` | `a{st}` | HTTP counts since start ([`COUNTERS`]); not signalled |
+//! | property `Following` | `a(ssstt)` | each shared folder: path, how its changes are found (`inotify` or `poll`), the network file system (`""` if local), the poll interval in seconds and the end of the last poll in Unix seconds (0 if none); not signalled |
 //!
 //! The properties are read-only and emit `org.freedesktop.DBus.Properties.PropertiesChanged`:
 //! `Folders` at once when a folder is shared or unshared, and each of the three when it differs
@@ -121,6 +122,13 @@ impl Rill {
     async fn connections(&self) -> HashMap<String, u64> {
         counters(&self.shared)
     }
+
+    /// How each shared folder's changes are found (see [`crate::mounts`]): path, method,
+    /// network file system, poll interval and last poll. Not signalled: every poll changes it.
+    #[zbus(property(emits_changed_signal = "false"))]
+    async fn following(&self) -> Vec<(String, String, String, u64, u64)> {
+        following(&self.shared)
+    }
 }
 
 fn folders(sharing: &Sharing) -> Vec<(String, u32)> {
@@ -141,6 +149,26 @@ fn players(shared: &Shared) -> Vec<(String, String)> {
         clients.iter(now).map(|(addr, player)| (addr.to_string(), format!("{player:?}"))).collect();
     out.sort();
     out
+}
+
+fn following(shared: &Shared) -> Vec<(String, String, String, u64, u64)> {
+    let interval = shared.following.interval().as_secs();
+    shared
+        .following
+        .folders()
+        .into_iter()
+        .map(|f| {
+            let polled = f.method.file_system().is_some();
+            let last = f.last_poll.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            (
+                f.path.to_string_lossy().into_owned(),
+                f.method.name().to_string(),
+                f.method.file_system().unwrap_or_default().to_string(),
+                if polled { interval } else { 0 },
+                last.map_or(0, |d| d.as_secs()),
+            )
+        })
+        .collect()
 }
 
 fn streams(shared: &Shared) -> Vec<String> {
@@ -283,4 +311,7 @@ pub trait Rill1 {
     /// See the server's `Connections`.
     #[zbus(property(emits_changed_signal = "false"))]
     fn connections(&self) -> zbus::Result<HashMap<String, u64>>;
+    /// See the server's `Following`.
+    #[zbus(property(emits_changed_signal = "false"))]
+    fn following(&self) -> zbus::Result<Vec<(String, String, String, u64, u64)>>;
 }

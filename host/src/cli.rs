@@ -120,6 +120,11 @@ pub struct Serve {
     /// [default: $XDG_CACHE_HOME/rill].
     #[arg(long, env = "RILL_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Seconds between polls of the folders on network file systems (NFS, SMB/CIFS, SSHFS and
+    /// other FUSE file systems, 9p), where inotify sees nothing [default: `poll_interval` of
+    /// the config file, else 60].
+    #[arg(long, value_name = "SECS")]
+    pub poll_interval: Option<u64>,
     /// Seconds between rescans of folders inotify cannot watch (out of watches).
     #[arg(long, value_name = "SECS", default_value_t = crate::live::RESCAN_INTERVAL.as_secs(), hide = true)]
     pub rescan_interval: u64,
@@ -179,6 +184,10 @@ mod tests {
         assert_eq!(s.port, DEFAULT_PORT);
         assert!(s.dirs.is_empty() && s.interfaces.is_empty() && s.name.is_none());
         assert!(s.allow.is_empty());
+        assert_eq!(s.poll_interval, None);
+        let cli = Cli::try_parse_from(["rill", "serve", "--poll-interval", "5"]).unwrap();
+        let Command::Serve(s) = cli.command else { panic!("not serve") };
+        assert_eq!(s.poll_interval, Some(5));
     }
 
     #[test]

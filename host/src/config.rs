@@ -3,6 +3,8 @@
 //! ```toml
 //! # The folders Rill shares (absolute paths). ...
 //! folders = ["/home/ann/Music", "/home/ann/Videos", "/media/disk/Films"]
+//! # Seconds between polls of the folders on network file systems (default 60).
+//! poll_interval = 300
 //! ```
 //!
 //! `rill serve` without folder arguments serves the folders of this file when it exists
@@ -10,7 +12,8 @@
 //! ([`save`], through a temporary file and a rename, so a reader never sees half a file). A
 //! person may edit it too: [`watch`] re-reads it whenever it changes and applies the
 //! difference. A file that cannot be read or parsed is reported in one log line and the
-//! folders shared before are kept.
+//! folders shared before are kept. `poll_interval` ([`poll_interval`]) is read at start
+//! (`--poll-interval` overrides it) and kept when the file is rewritten.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -43,6 +46,9 @@ struct File {
     /// The shared folders, absolute paths.
     #[serde(default)]
     folders: Vec<String>,
+    /// Seconds between polls of the folders on network file systems ([`crate::mounts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    poll_interval: Option<u64>,
 }
 
 /// The default config file: `$XDG_CONFIG_HOME/rill/rill.toml`, else `~/.config/rill/rill.toml`.
@@ -54,6 +60,21 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// The folders listed in the file at `path`; `None` if there is no such file.
 pub fn load(path: &Path) -> Result<Option<Vec<PathBuf>>> {
+    read(path)?
+        .map(|text| parse(&text).with_context(|| format!("in {}", path.display())))
+        .transpose()
+}
+
+/// The poll interval the file at `path` sets, in seconds; `None` if it sets none or there is
+/// no such file.
+pub fn poll_interval(path: &Path) -> Result<Option<u64>> {
+    let Some(text) = read(path)? else { return Ok(None) };
+    let file: File = toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+    Ok(file.poll_interval)
+}
+
+/// The text of the file at `path`; `None` if there is no such file.
+fn read(path: &Path) -> Result<Option<String>> {
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -67,7 +88,7 @@ pub fn load(path: &Path) -> Result<Option<Vec<PathBuf>>> {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    parse(&text).with_context(|| format!("in {}", path.display())).map(Some)
+    Ok(Some(text))
 }
 
 /// The folders of a config file's text: each must be an absolute path.
@@ -86,8 +107,10 @@ fn parse(text: &str) -> Result<Vec<PathBuf>> {
     Ok(folders)
 }
 
-/// Writes `folders` to the file at `path` (creating its folder), replacing it whole.
+/// Writes `folders` to the file at `path` (creating its folder), replacing it whole but for
+/// the poll interval it sets, which is kept.
 pub fn save(path: &Path, folders: &[PathBuf]) -> Result<()> {
+    let poll_interval = poll_interval(path).ok().flatten();
     let folders = folders
         .iter()
         .map(|p| {
@@ -96,7 +119,7 @@ pub fn save(path: &Path, folders: &[PathBuf]) -> Result<()> {
                 .with_context(|| format!("{} is not UTF-8: cannot be written", p.display()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let body = toml::to_string(&File { folders })?;
+    let body = toml::to_string(&File { folders, poll_interval })?;
     let text = format!(
         "# The folders Rill shares (absolute paths). Rill rewrites this file when folders are\n\
          # shared or unshared (`rill share DIR`, `rill unshare DIR`), and re-reads it when it\n\
@@ -182,6 +205,14 @@ mod tests {
         let folders = [PathBuf::from("/a b/Müsik"), PathBuf::from("/c \"quoted\"")];
         save(&path, &folders).unwrap();
         assert_eq!(load(&path).unwrap().unwrap(), folders);
+        assert_eq!(poll_interval(&path).unwrap(), None);
+        // A poll interval written by hand stays when the folders are saved again.
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{text}poll_interval = 300\n")).unwrap();
+        assert_eq!(poll_interval(&path).unwrap(), Some(300));
+        save(&path, &folders[..1]).unwrap();
+        assert_eq!(poll_interval(&path).unwrap(), Some(300));
+        assert_eq!(load(&path).unwrap().unwrap(), &folders[..1]);
     }
 
     #[test]

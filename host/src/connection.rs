@@ -91,6 +91,11 @@ pub struct Shared {
     pub bookmarks: bookmarks::Store,
     /// Where connections run what blocks on files.
     pub pool: Pool,
+    /// How each served folder's changes are found ([`crate::mounts`]), for `rill status`.
+    pub following: crate::mounts::Following,
+    /// The library index's writer, if there is an index: the art cache tells it of the
+    /// thumbnails it made ([`crate::art`]).
+    pub index: std::sync::OnceLock<crate::index::Writer>,
 }
 
 impl Shared {
@@ -118,6 +123,8 @@ impl Shared {
             playing: Arc::default(),
             bookmarks: bookmarks::Store::default(),
             pool: Pool::default(),
+            following: crate::mounts::Following::default(),
+            index: std::sync::OnceLock::new(),
         }
     }
 

@@ -74,9 +74,16 @@ pub async fn status() -> Result<()> {
     let players = rill.players().await.context("asking the running Rill server")?;
     let streams = rill.streams().await.context("asking the running Rill server")?;
     let connections = rill.connections().await.context("asking the running Rill server")?;
+    let following = rill.following().await.context("asking the running Rill server")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     println!("Folders:");
     for (path, media) in &folders {
         println!("  {path} ({media} media)");
+        if let Some((_, method, fs, interval, last)) = following.iter().find(|f| &f.0 == path) {
+            println!("    changes: {}", changes(method, fs, *interval, *last, now));
+        }
     }
     if folders.is_empty() {
         println!("  (none)");
@@ -112,6 +119,20 @@ pub async fn status() -> Result<()> {
         count("timeouts"),
     );
     Ok(())
+}
+
+/// How a folder's changes are found, as `rill status` says it: `inotify`, or `polled every N s
+/// (fs), last poll N s ago`, from the `Following` property's fields and the time `now` (Unix
+/// seconds).
+fn changes(method: &str, fs: &str, interval: u64, last: u64, now: u64) -> String {
+    if method != "poll" {
+        return method.to_string();
+    }
+    let last = match last {
+        0 => "not polled yet".to_string(),
+        at => format!("last poll {} s ago", now.saturating_sub(at)),
+    };
+    format!("polled every {interval} s ({fs}), {last}")
 }
 
 /// A proxy for the server on the session bus; `None` if there is no session bus.
@@ -186,6 +207,16 @@ fn same(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn how_changes_are_found_is_said() {
+        assert_eq!(changes("inotify", "", 0, 0, 100), "inotify");
+        assert_eq!(changes("poll", "nfs", 60, 0, 100), "polled every 60 s (nfs), not polled yet");
+        assert_eq!(
+            changes("poll", "fuse", 5, 97, 100),
+            "polled every 5 s (fuse), last poll 3 s ago"
+        );
+    }
 
     #[test]
     fn editing_the_list() {

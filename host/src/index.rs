@@ -6,9 +6,11 @@
 //! `RILL_CACHE_DIR`). It holds one row per folder and media file the library accepted, keyed
 //! by the served folder's canonical path and the path below it, with a [`Record`]: the object
 //! id, and for a file its size, modification time, inode and what reading it revealed (tags,
-//! exact length, audio properties, whether it embeds a picture, its AAC profile). Containers
-//! of the music tree and album art follow from those as on a first scan (the same inserts
-//! give the same ids, see `rill_core::library::ObjectId`); thumbnails stay in the art cache.
+//! exact length, audio properties, whether it embeds a picture, its AAC profile, whether the
+//! art cache has a thumbnail of it). Containers of the music tree and album art follow from
+//! those as on a first scan (the same inserts give the same ids, see
+//! `rill_core::library::ObjectId`); thumbnails stay in the art cache, which tells the index
+//! when it made one ([`Writer::thumbnail`]).
 //!
 //! [`Index::open`] opens it in WAL mode: a write is a transaction, and a crash or power cut in
 //! the middle of one leaves the index as it was before that transaction. A file that is not
@@ -20,12 +22,11 @@
 //! cache: at every start [`crate::live`] checks it against the disk (size, mtime, inode) and
 //! reads again only what changed, so a change that a crash kept out of it is found then.
 //!
-//! [`restore`] loads it as the server starts answering, into a copy of the library swapped in
-//! whole, so a Browse sees either the served folders empty (for the fraction of a second the
-//! load takes: 20,000 files in well under a second) or the whole library. During the check
+//! [`restore`] loads it before the server answers ([`crate::serve::Daemon::bind`]), so the
+//! first Browse already sees the whole library (20,000 files load in well under a second). During the check
 //! the paths and inodes loaded ([`Loaded`], about 100 bytes a file) are kept, then dropped.
-//! Not kept: which items have a thumbnail (the art cache is looked at again after the check,
-//! so album art URIs come back then, see [`crate::art`]).
+//! Album art URIs are offered from the first Browse too: the items the index says have a
+//! thumbnail are marked so as they are loaded.
 
 mod record;
 
@@ -37,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use rill_core::library::Library;
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::connection::Shared;
 
@@ -171,11 +172,14 @@ impl Index {
                 };
                 let (inserted, inode) = match record.file {
                     None => (library.insert_folder(slot, &rel), None),
-                    Some(Stored { info, inode, details }) => {
+                    Some(Stored { info, inode, details, thumbnail }) => {
                         let id = match details {
                             Some(details) => library.insert_file_with(slot, &rel, info, details),
                             None => library.insert_file(slot, &rel, info),
                         };
+                        if let (Ok(Some(id)), true) = (&id, thumbnail) {
+                            let _ = library.set_thumbnail(*id, true);
+                        }
                         (id, Some(inode))
                     }
                 };
@@ -257,6 +261,8 @@ enum Op {
     Put { root: Vec<u8>, path: String, record: Vec<u8> },
     /// `path` under `root` and everything below it left the library (`""`: the whole folder).
     Remove { root: Vec<u8>, path: String },
+    /// The file at `path` under `root` has a thumbnail in the art cache now.
+    Thumbnail { root: Vec<u8>, path: String },
     /// Commit what is queued and move the write-ahead log into the file (the server is
     /// stopping), then say so.
     Flush(mpsc::SyncSender<()>),
@@ -277,6 +283,12 @@ impl Writer {
     /// Records that `rel` (and everything below it) under `root` left the library.
     pub fn remove(&self, root: &Path, rel: &str) {
         self.send(Op::Remove { root: root_key(root), path: rel.to_string() });
+    }
+
+    /// Records that the art cache has a thumbnail of the file at `rel` under `root` (see
+    /// [`Stored::thumbnail`]); nothing if the index does not hold that file.
+    pub fn thumbnail(&self, root: &Path, rel: &str) {
+        self.send(Op::Thumbnail { root: root_key(root), path: rel.to_string() });
     }
 
     /// Waits (at most `timeout`) until everything sent so far is committed and in the main
@@ -357,10 +369,25 @@ fn commit(db: &mut Connection, ops: &[Op]) -> rusqlite::Result<()> {
             "DELETE FROM entries WHERE root = ?1
              AND (?2 = '' OR path = ?2 OR (path > ?2 || '/' AND path < ?2 || '0'))",
         )?;
+        let mut get =
+            tx.prepare_cached("SELECT record FROM entries WHERE root = ?1 AND path = ?2")?;
         for op in ops {
             match op {
                 Op::Put { root, path, record } => put.execute(params![root, path, record])?,
                 Op::Remove { root, path } => remove.execute(params![root, path])?,
+                Op::Thumbnail { root, path } => {
+                    let found: Option<Vec<u8>> =
+                        get.query_row(params![root, path], |r| r.get(0)).optional()?;
+                    let record = found.as_deref().and_then(Record::decode);
+                    match record {
+                        Some(Record { id, file: Some(mut file) }) if !file.thumbnail => {
+                            file.thumbnail = true;
+                            let record = Record { id, file: Some(file) }.encode();
+                            put.execute(params![root, path, record])?
+                        }
+                        _ => 0,
+                    }
+                }
                 Op::Flush(_) => 0,
             };
         }
@@ -490,7 +517,7 @@ mod tests {
                 }
                 Some(None) => lib.insert_file(slot as u16, rel, info).unwrap().unwrap(),
             };
-            let file = file.map(|details| Stored { info, inode: 7, details });
+            let file = file.map(|details| Stored { info, inode: 7, details, thumbnail: false });
             records.push((slot, rel.to_string(), Record { id, file }));
         }
         lib.tidy();

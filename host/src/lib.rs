@@ -14,7 +14,8 @@
 //! - [`scan`], [`storage`]: the folder scanner and the served folders, whose files are opened
 //!   through [`confined`] (`openat2`, never out of the folder); [`library`]: the
 //!   core's library model built from a scan; [`live`]: the background scan and the inotify
-//!   watcher that keep it current; [`index`]: the library kept on disk (SQLite) for
+//!   watcher that keep it current (polling the folders on network file systems,
+//!   [`mounts`]); [`index`]: the library kept on disk (SQLite) for
 //!   restarts; [`share`]: folders shared and unshared while running, kept in the [`config`]
 //!   file; [`video`]: video files' headers for Browse.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
@@ -52,6 +53,7 @@ pub mod library;
 pub mod live;
 pub mod logging;
 pub mod m4a;
+pub mod mounts;
 pub mod net;
 pub mod netwatch;
 pub mod network;

@@ -18,9 +18,10 @@
 //!    or updated; a folder is walked (a folder moved in, or renamed) and watched. Each batch of
 //!    changes is published once, so subscribers get one moderated NOTIFY per batch.
 //!
-//! With a library index ([`Options::index`], see [`crate::index`]), the library is first loaded
-//! from it whole, and the walk of step 2 is its check against the disk: files whose size,
-//! modification time and inode are those of the index are not read again, the others are,
+//! With a library index ([`Options::index`], see [`crate::index`]), the library is loaded
+//! from it whole before the server answers ([`crate::serve::Daemon::bind`]), and the walk of
+//! step 2 is its check against the disk: files whose size, modification time and inode are
+//! those of the index are not read again, the others are,
 //! and what the index held but the walk did not find is removed, all published to event
 //! subscribers as above. Every change of the library is then written to the index.
 //!
@@ -35,6 +36,13 @@
 //! could not be watched is walked again every [`Options::rescan_interval`] (default
 //! [`RESCAN_INTERVAL`]) instead, which finds the same changes, later. An event queue overflow
 //! (ours or the kernel's) rescans every served folder once.
+//!
+//! A served folder on a network file system (NFS, SMB/CIFS, SSHFS or another FUSE file
+//! system, 9p, ...: see [`crate::mounts`]) gets no inotify watch, since inotify hears nothing
+//! of the changes made on the server or by other clients: it is polled every
+//! [`Options::poll_interval`] (default [`POLL_INTERVAL`]) instead, by a walk of its folders'
+//! modification times that lists again only the folders that changed ([`poll`]). What a poll
+//! finds is applied and published like the changes inotify reports.
 //!
 //! Limits: a folder reached through a symbolic link is listed (see [`scan`]) but changes inside
 //! it are only seen through its own path, which is not watched; a folder created during the
@@ -58,6 +66,7 @@ use tokio::time::Instant;
 use crate::connection::Shared;
 use crate::events;
 use crate::library::{self, Counts};
+use crate::mounts::{self, Method};
 use crate::scan::{self, Entry, Kind};
 use crate::storage::{is_hidden, Error as StorageError};
 
@@ -67,6 +76,9 @@ pub const SETTLE: Duration = Duration::from_secs(1);
 
 /// The default interval between rescans of folders that inotify could not watch.
 pub const RESCAN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The default interval between polls of the folders on network file systems.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How often the first scan tells event subscribers that the library grew.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(250);
@@ -86,6 +98,8 @@ const LOG_EVERY: Duration = Duration::from_secs(5);
 pub struct Options {
     /// How often folders without an inotify watch are walked again.
     pub rescan_interval: Duration,
+    /// How often the folders on network file systems ([`crate::mounts`]) are polled.
+    pub poll_interval: Duration,
     /// Pretend the system grants at most this many inotify watches (for tests and for trying
     /// the fallback; `None`: the real limit).
     pub max_watches: Option<usize>,
@@ -101,6 +115,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             rescan_interval: RESCAN_INTERVAL,
+            poll_interval: POLL_INTERVAL,
             max_watches: None,
             before_read: None,
             index: None,
@@ -120,9 +135,12 @@ pub enum Change {
 
 /// Fills the library in the background (setting `ready` when done), then keeps it up to date
 /// until `stop` is set, following the folders shared and unshared meanwhile (`changes`).
+/// `restored` is the library index already loaded into the library ([`crate::index::restore`],
+/// by [`crate::serve::Daemon::bind`]), whose content the first walk checks.
 pub async fn run(
     shared: Arc<Shared>,
     options: Options,
+    restored: Option<(crate::index::Writer, crate::index::Loaded)>,
     ready: watch::Sender<bool>,
     mut changes: mpsc::UnboundedReceiver<Change>,
     mut stop: watch::Receiver<bool>,
@@ -131,19 +149,17 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
     let rescan_interval = options.rescan_interval;
-    let restored = match options.index.clone() {
-        Some(path) => {
-            let shared = Arc::clone(&shared);
-            tokio::task::spawn_blocking(move || crate::index::restore(&shared, &path))
-                .await
-                .context("library index load")?
-        }
-        None => None,
-    };
     let (writer, loaded) = restored.unzip();
     let mut watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
     watches.index = writer;
+    for (slot, root) in roots.iter().enumerate() {
+        if let Some(root) = root {
+            follow(&shared, &mut watches, slot, root);
+        }
+    }
+    shared.following.set_interval(watches.options.poll_interval);
     let watches = Arc::new(Mutex::new(watches));
+    let mut poller = poll::Poller::default();
 
     let scan_roots = roots.clone();
     let found = tokio::task::spawn_blocking(move || scan_all(&scan_roots))
@@ -178,8 +194,14 @@ pub async fn run(
     // Ticks missed while there was nothing to rescan are not made up for.
     rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     rescan.tick().await;
+    let mut polls = tokio::time::interval(lock(&watches).options.poll_interval);
+    polls.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    polls.tick().await;
     loop {
-        let unwatched = lock(&watches).has_unwatched();
+        let (unwatched, polled) = {
+            let w = lock(&watches);
+            (w.has_unwatched(), !w.polled.is_empty())
+        };
         tokio::select! {
             Some(change) = changes.recv() => {
                 roots = shared.storage.roots();
@@ -187,12 +209,19 @@ pub async fn run(
                 let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
                 match change {
                     Change::Shared(root) => {
+                        poller.forget(root);
+                        if let Some(path) = roots.get(root).and_then(Option::as_ref) {
+                            follow(&shared, &mut lock(&watches), root, path);
+                        }
                         // Walked like a folder that appeared: watched, read in, published.
                         let all = [(root, PathBuf::new())];
                         tokio::task::spawn_blocking(move || apply(&shared, &watches, &all)).await?;
                     }
                     Change::Unshared(root, path) => {
                         dirty.forget(root);
+                        poller.forget(root);
+                        shared.following.forget(root);
+                        lock(&watches).polled.remove(&root);
                         lock(&watches).forget_root(root, &path);
                     }
                 }
@@ -208,6 +237,15 @@ pub async fn run(
                 let due = dirty.take_due(Instant::now());
                 let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
                 tokio::task::spawn_blocking(move || apply(&shared, &watches, &due)).await?;
+            }
+            _ = polls.tick(), if polled => {
+                let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
+                let mut taken = std::mem::take(&mut poller);
+                poller = tokio::task::spawn_blocking(move || {
+                    poll_round(&shared, &watches, &mut taken);
+                    taken
+                })
+                .await?;
             }
             _ = rescan.tick(), if unwatched => {
                 let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
@@ -444,7 +482,9 @@ fn add(
         Kind::File { inode, .. } => inode,
         Kind::Dir => 0,
     };
-    let file = file.map(|(info, details)| crate::index::Stored { info, inode, details });
+    // New or changed: the art cache has nothing of it yet.
+    let file =
+        file.map(|(info, details)| crate::index::Stored { info, inode, details, thumbnail: false });
     writer.put(&base, &rel, &crate::index::Record { id, file });
     Ok(())
 }
@@ -486,6 +526,88 @@ fn below(lib: &rill_core::library::Library, root: u16, rel: &str) -> Vec<String>
         }
     }
     out
+}
+
+/// Finds how the served folder `path` in slot `slot` is followed ([`mounts::detect`]), tells
+/// `shared`'s [`mounts::Following`] and `watches`, and says so in the log.
+fn follow(shared: &Shared, watches: &mut Watches, slot: usize, path: &Path) {
+    let method = mounts::detect(path);
+    // Shown as it was shared (as `Folders` shows it), not as resolved.
+    let shown = shared.storage.folders().into_iter().find(|(i, _)| *i == slot).map(|(_, r)| r.path);
+    shared.following.set(slot, shown.as_deref().unwrap_or(path), method);
+    match method {
+        Method::Inotify => {
+            watches.polled.remove(&slot);
+        }
+        Method::Poll(fs) => {
+            watches.polled.insert(slot);
+            tracing::info!(
+                path = %path.display(),
+                "on a network file system ({fs}): polled for changes every {} s",
+                watches.options.poll_interval.as_secs()
+            );
+        }
+    }
+}
+
+/// Polls every served folder on a network file system once ([`poll`]), applies what changed
+/// and tells the subscribers.
+fn poll_round(shared: &Shared, watches: &Mutex<Watches>, poller: &mut poll::Poller) {
+    let full = poller.next_round();
+    let slots: Vec<usize> = lock(watches).polled.iter().copied().collect();
+    for slot in slots {
+        let Some(base) = shared.storage.root(slot) else { continue };
+        let listed = poller.walk(slot, &base, full);
+        tracing::debug!(path = %base.display(), changed = listed.len(), full, "polled");
+        let mut counts = Counts::default();
+        for folder in &listed {
+            if let Err(e) = apply_listed(shared, watches, slot, folder, &mut counts) {
+                tracing::warn!(path = %folder.rel.display(), "could not update the library: {e:#}");
+            }
+        }
+        shared.following.polled(slot, std::time::SystemTime::now());
+    }
+    events::publish(shared);
+}
+
+/// Makes the library's copy of one folder a poll listed again match the listing: names no
+/// longer there are removed, the entries added (files read again if their size, time or
+/// inode changed). A served folder found empty while the library has media in it is more
+/// likely a share that went away than one emptied: it is left as it is (logged).
+fn apply_listed(
+    shared: &Shared,
+    watches: &Mutex<Watches>,
+    slot: usize,
+    folder: &poll::Listed,
+    counts: &mut Counts,
+) -> Result<()> {
+    let root = library::root_index(slot)?;
+    let Some(rel) = library::slash_path(&folder.rel) else { return Ok(()) };
+    let known: Vec<String> = {
+        let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
+        let container = lib.lookup_path(root, &rel).and_then(|id| lib.get(id)?.as_container());
+        container
+            .map(|c| c.children().iter().filter_map(|&id| Some(lib.get(id)?.name().to_string())))
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    if rel.is_empty() && folder.entries.is_empty() && !known.is_empty() {
+        tracing::warn!(
+            slot,
+            "polled folder found empty: its media are kept until it is seen again"
+        );
+        return Ok(());
+    }
+    let on_disk: BTreeSet<&std::ffi::OsStr> =
+        folder.entries.iter().filter_map(|e| e.path.file_name()).collect();
+    for gone in known.iter().filter(|name| !on_disk.contains(std::ffi::OsStr::new(name))) {
+        remove(shared, watches, slot, &folder.rel.join(gone))?;
+    }
+    for entry in &folder.entries {
+        add(shared, watches, entry, counts, folder.replaced.contains(&entry.path))?;
+    }
+    Ok(())
 }
 
 /// Walks every folder that has no watch again.
@@ -582,6 +704,8 @@ struct Watches {
     watched: BTreeSet<PathBuf>,
     /// Folders (with everything below them) that could not be watched: rescanned instead.
     unwatched: BTreeSet<(usize, PathBuf)>,
+    /// The served folders (slots) on network file systems: polled, never watched.
+    polled: BTreeSet<usize>,
     options: Options,
     warned: bool,
 }
@@ -625,6 +749,7 @@ impl Watches {
             watcher,
             watched: BTreeSet::new(),
             unwatched: BTreeSet::new(),
+            polled: BTreeSet::new(),
             index: None,
             options,
         }
@@ -634,8 +759,12 @@ impl Watches {
         !self.unwatched.is_empty()
     }
 
-    /// Watches folder `rel` of `root`, or records it for rescans when that is not possible.
+    /// Watches folder `rel` of `root`, or records it for rescans when that is not possible;
+    /// nothing for a polled served folder.
     fn add(&mut self, root: usize, rel: &Path) {
+        if self.polled.contains(&root) {
+            return;
+        }
         let Some(abs) = self.roots.get(root).and_then(Option::as_ref).map(|r| r.join(rel)) else {
             return;
         };
@@ -763,6 +892,8 @@ async fn sleep_until(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+mod poll;
 
 #[cfg(test)]
 mod tests;

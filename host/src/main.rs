@@ -74,6 +74,10 @@ async fn serve(args: Serve) -> Result<()> {
         let listed = args.dirs.iter().map(std::path::absolute).collect::<std::io::Result<_>>()?;
         (args.dirs, Settings { file: None, listed, demo: None })
     };
+    let poll_interval = match args.poll_interval {
+        Some(secs) => secs,
+        None => poll_interval_of_config(),
+    };
     let name = match args.name {
         Some(name) => name,
         None => default_name(),
@@ -88,6 +92,7 @@ async fn serve(args: Serve) -> Result<()> {
         state_dir,
         live: rill::live::Options {
             rescan_interval: std::time::Duration::from_secs(args.rescan_interval.max(1)),
+            poll_interval: std::time::Duration::from_secs(poll_interval.max(1)),
             max_watches: args.max_watches,
             before_read: None,
             index: cache.map(|dir| dir.join(rill::index::FILE_NAME)),
@@ -148,6 +153,19 @@ fn folders_to_serve(cache: &std::path::Path) -> Result<(Vec<PathBuf>, Settings)>
         Settings { file, listed: roots.clone(), demo: None }
     };
     Ok((roots, settings))
+}
+
+/// The poll interval of the config file, in seconds, else the default.
+fn poll_interval_of_config() -> u64 {
+    let set = rill::config::default_path().map(|file| rill::config::poll_interval(&file));
+    match set {
+        Some(Ok(Some(secs))) => secs,
+        Some(Err(e)) => {
+            tracing::error!("config file's poll interval ignored: {e:#}");
+            rill::live::POLL_INTERVAL.as_secs()
+        }
+        _ => rill::live::POLL_INTERVAL.as_secs(),
+    }
 }
 
 /// "Rill on <hostname>", or plain "Rill" if the host has no usable name.

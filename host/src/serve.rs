@@ -17,7 +17,9 @@
 //!
 //! The host does I/O only: the SSDP responder, the HTTP server (descriptions, SOAP, media,
 //! transcodes), event subscriptions and the library model come from `rill-core`. The library is
-//! filled in the background and kept up to date by [`live`]; the server answers meanwhile.
+//! loaded from its index, if there is one, before the server answers (see [`crate::index`]),
+//! then filled or checked in the background and kept up to date by [`live`]; the server
+//! answers meanwhile.
 
 use std::future::Future;
 use std::net::SocketAddrV4;
@@ -102,6 +104,9 @@ pub struct Daemon {
     ssdp: ssdp::Sockets,
     ready: watch::Sender<bool>,
     serving: watch::Sender<Option<Arc<Shared>>>,
+    /// The library index, loaded into the library before the server answers, and what it
+    /// held (for [`live`]'s check against the disk).
+    restored: Option<(crate::index::Writer, crate::index::Loaded)>,
 }
 
 impl Daemon {
@@ -131,10 +136,27 @@ impl Daemon {
         );
         shared.bookmarks = bookmarks::Store::load(&config.state_dir);
         let shared = Arc::new(shared);
+        // Loaded before anything answers, so the first Browse already sees the whole library.
+        let restored =
+            config.live.index.as_deref().and_then(|path| crate::index::restore(&shared, path));
+        if let Some((writer, _)) = &restored {
+            let _ = shared.index.set(writer.clone());
+        }
         let (live, changes) = mpsc::unbounded_channel();
         let sharing = Arc::new(Sharing::new(Arc::clone(&shared), live, config.sharing.clone()));
         let (serving, _) = watch::channel(None);
-        Ok(Daemon { config, identity, shared, sharing, changes, network, ssdp, ready, serving })
+        Ok(Daemon {
+            config,
+            identity,
+            shared,
+            sharing,
+            changes,
+            network,
+            ssdp,
+            ready,
+            serving,
+            restored,
+        })
     }
 
     /// The served folders, to share and unshare folders while the server runs.
@@ -173,8 +195,18 @@ impl Daemon {
     /// Runs on tokio's multi-thread runtime only: connections hand their file work to the
     /// [`pool`](crate::pool) with `block_in_place`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let Daemon { config, identity, shared, sharing, changes, network, ssdp, ready, serving } =
-            self;
+        let Daemon {
+            config,
+            identity,
+            shared,
+            sharing,
+            changes,
+            network,
+            ssdp,
+            ready,
+            serving,
+            restored,
+        } = self;
         tracing::info!(
             name = %config.name,
             uuid = %identity.uuid,
@@ -214,6 +246,7 @@ impl Daemon {
         tasks.spawn(live::run(
             Arc::clone(&shared),
             config.live.clone(),
+            restored,
             ready,
             changes,
             stop_rx.clone(),

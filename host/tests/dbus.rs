@@ -206,7 +206,7 @@ fn busctl_shares_a_folder_and_it_stays_shared() {
         let cp = Renderer::new(Player::GENERIC);
         let (control, event_url) = control_and_events(&cp);
         let introspection = text(&desk.busctl(&["introspect", NAME, PATH]).stdout);
-        for member in [".Share", ".Unshare", ".Folders", ".Players", ".Streams"] {
+        for member in [".Share", ".Unshare", ".Folders", ".Players", ".Streams", ".Following"] {
             assert!(introspection.contains(member), "{member} in {introspection}");
         }
         let listener = Subscriber::listen().unwrap();
@@ -252,6 +252,11 @@ fn busctl_shares_a_folder_and_it_stays_shared() {
         assert!(status.status.success(), "{}", text(&status.stderr));
         let status = text(&status.stdout);
         assert!(status.contains(&format!("  {music_text} (3 media)")), "{status}");
+        // A local folder: inotify, not polling.
+        assert!(
+            status.contains(&format!("  {music_text} (3 media)\n    changes: inotify\n")),
+            "{status}"
+        );
         let players = status.split("Players:").nth(1).unwrap_or_default();
         assert!(players.contains("  127.0.0.1 (Ps3)"), "{status}");
         assert!(status.contains("Streams:"), "{status}");

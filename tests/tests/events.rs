@@ -1,13 +1,15 @@
 //! GENA eventing end to end: a mock control point subscribes to a real server's
 //! ContentDirectory over loopback, receives the initial event, renews, cancels, and sees the
-//! library's changes as NOTIFYs.
+//! library's changes as NOTIFYs: from inotify on a local folder, and from polls on a FUSE
+//! mount (a network file system, where inotify hears nothing).
 
 mod common;
 
 use std::time::Duration;
 
+use rill_tests::mirrorfs::Mirror;
 use rill_tests::renderer::gena::Subscriber;
-use rill_tests::renderer::netns::isolated;
+use rill_tests::renderer::netns::{isolated, isolated_with_mounts};
 use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
 
 /// How long a test waits for an event before failing (generous: a failure is a missing event,
@@ -85,11 +87,23 @@ struct Live {
     outside: std::path::PathBuf,
     last_system_update_id: u32,
     state: std::path::PathBuf,
+    /// The FUSE view served instead of `media`, if any.
+    _mirror: Option<Mirror>,
     _dir: tempfile::TempDir,
 }
 
 impl Live {
     fn start(live: rill::live::Options) -> Live {
+        Live::start_in(live, false)
+    }
+
+    /// [`Live::start`] with the served folder a FUSE view of `media` ([`Mirror`], named
+    /// `media` too): the test changes `media` as another machine changes a NAS.
+    fn start_mirrored(live: rill::live::Options) -> Live {
+        Live::start_in(live, true)
+    }
+
+    fn start_in(live: rill::live::Options, mirrored: bool) -> Live {
         let (dir, media) = common::empty_dir();
         std::fs::create_dir_all(media.join("album")).unwrap();
         std::fs::create_dir_all(media.join("other")).unwrap();
@@ -97,7 +111,14 @@ impl Live {
         let outside = dir.path().join("outside");
         std::fs::create_dir_all(&outside).unwrap();
         let state = dir.path().join("state");
-        let server = common::launch(state.clone(), media.clone(), None, |c| c.live = live);
+        let (served, mirror) = if mirrored {
+            let at = dir.path().join("mount/media");
+            std::fs::create_dir_all(&at).unwrap();
+            (at.clone(), Some(Mirror::mount(&media, &at).expect("mounting the FUSE view")))
+        } else {
+            (media.clone(), None)
+        };
+        let server = common::launch(state.clone(), served, None, |c| c.live = live);
         let cp = Renderer::new(Player::GENERIC);
         let (event_url, control) = urls(&cp, &server);
         let listener = Subscriber::listen().unwrap();
@@ -115,6 +136,7 @@ impl Live {
             outside,
             last_system_update_id,
             state,
+            _mirror: mirror,
             _dir: dir,
         }
     }
@@ -317,6 +339,51 @@ fn folders_moved_in_renamed_and_moved_out_are_evented_and_watched() {
             Err(rill_tests::renderer::Error::Fault { code: 701, .. }) => {}
             other => panic!("expected 701 for a folder moved out, got {other:?}"),
         }
+        live.server.shutdown();
+    });
+}
+
+/// How long a change on the FUSE mount may take to be evented, polled every second: a file
+/// rewritten in place changes no folder, and waits for the full poll (every tenth).
+const POLLED: Duration = Duration::from_secs(15);
+
+#[test]
+fn files_on_a_network_mount_are_polled_and_evented() {
+    isolated_with_mounts("files_on_a_network_mount_are_polled_and_evented", || {
+        let options =
+            rill::live::Options { poll_interval: Duration::from_secs(1), ..Default::default() };
+        let mut live = Live::start_mirrored(options);
+        let shared = std::sync::Arc::clone(live.server.sharing.shared());
+        let followed = shared.following.folders();
+        assert_eq!(followed.len(), 1, "{followed:?}");
+        assert_eq!(followed[0].method, rill::mounts::Method::Poll("fuse"));
+        let (album, other) = (live.folder("album"), live.folder("other"));
+        let media = live.media.clone();
+
+        std::fs::write(media.join("album/b.mp3"), mp3(2000)).unwrap();
+        live.expect_change("added", POLLED, &[&album], &[&other]);
+        let a = ("a".to_string(), Some(1000));
+        assert_eq!(live.items("album"), [a.clone(), ("b".into(), Some(2000))]);
+        assert!(shared.following.folders()[0].last_poll.is_some(), "the last poll is shown");
+
+        // Rewritten in place: the folder's time stays, the full poll finds it.
+        std::fs::write(media.join("album/b.mp3"), mp3(3000)).unwrap();
+        live.expect_change("changed", POLLED, &[&album], &[&other]);
+        assert_eq!(live.items("album"), [a.clone(), ("b".into(), Some(3000))]);
+
+        std::fs::rename(media.join("album/b.mp3"), media.join("other/c.mp3")).unwrap();
+        live.expect_change("moved", POLLED, &[&album, &other], &[]);
+        assert_eq!(live.items("album"), std::slice::from_ref(&a));
+        assert_eq!(live.items("other"), [("c".into(), Some(3000))]);
+
+        std::fs::remove_file(media.join("other/c.mp3")).unwrap();
+        live.expect_change("removed", POLLED, &[&other], &[&album]);
+        assert!(live.items("other").is_empty());
+
+        std::fs::create_dir_all(media.join("other/new")).unwrap();
+        std::fs::write(media.join("other/new/d.mp3"), mp3(4000)).unwrap();
+        live.expect_change("a folder added", POLLED, &[&other], &[&album]);
+        assert_eq!(live.items("other/new"), [("d".into(), Some(4000))]);
         live.server.shutdown();
     });
 }

@@ -240,6 +240,74 @@ fn picture_block(png: &[u8]) -> String {
     b64
 }
 
+/// With a library index, album art is offered from the first Browse after a restart: the
+/// index keeps which items have a thumbnail, so the art does not wait for the check against
+/// the disk (held here on a track added while stopped) and the art pass after it.
+#[test]
+fn album_art_is_offered_at_once_after_a_restart_with_the_index() {
+    isolated("album_art_is_offered_at_once_after_a_restart_with_the_index", || {
+        use std::sync::{mpsc, Arc, Mutex};
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        let cache = dir.path().join("cache");
+        // The server caches in $XDG_CACHE_HOME/rill/art (this runs in a process of its own).
+        std::env::set_var("XDG_CACHE_HOME", &cache);
+        std::fs::create_dir_all(media.join("Album")).unwrap();
+        let cover = media.join("Album/cover.jpg");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=400x300",
+            "-frames:v",
+            "1",
+            cover.to_str().unwrap(),
+        ]);
+        tagged(&media, "Album/1.ogg", &["TITLE=One", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=1"]);
+        let index = cache.join("rill").join(rill::index::FILE_NAME);
+        let state = dir.path().join("state");
+        let configure = |hook: Option<rill::library::ReadHook>| {
+            let index = index.clone();
+            move |config: &mut rill::serve::Config| {
+                config.live.index = Some(index);
+                config.live.before_read = hook;
+            }
+        };
+        let server = common::launch(state.clone(), media.clone(), None, configure(None));
+        let walk = Walk::new(Renderer::new(Player::PS3), &server);
+        let all = walk.child(&walk.child("0", "Music").id, "All Tracks").id;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while walk.children(&all).iter().any(|o| o.album_art.is_none()) {
+            assert!(std::time::Instant::now() < deadline, "no album art made");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let art = walk.children(&all)[0].album_art.clone();
+        server.shutdown();
+
+        // While stopped, a track is added: the restart's check is held when it reads it.
+        tagged(&media, "Album/2.ogg", &["TITLE=Two", "ALBUM=A", "ARTIST=X", "TRACKNUMBER=2"]);
+        let (reached, held) = mpsc::channel();
+        let gate = Arc::new(Mutex::new(()));
+        let hold = gate.lock().unwrap();
+        let hook = {
+            let (reached, gate) = (Mutex::new(reached), Arc::clone(&gate));
+            rill::library::ReadHook::new(move || {
+                let _ = reached.lock().unwrap().send(());
+                drop(gate.lock());
+            })
+        };
+        let server = common::spawn(state, media.clone(), None, configure(Some(hook)));
+        held.recv_timeout(common::READY_TIMEOUT).expect("the check reads the added track");
+        let walk = Walk::new(walk.ps3, &server);
+        let listed = walk.children(&all);
+        assert_eq!(listed.len(), 1, "the added track waits for the check");
+        assert!(!*server.ready.borrow(), "the check is still held");
+        assert_eq!(listed[0].album_art, art, "the cover's thumbnail, from the index");
+        drop(hold);
+        server.shutdown();
+    });
+}
+
 #[test]
 fn album_art_and_thumbnails_are_served_and_cached() {
     isolated("album_art_and_thumbnails_are_served_and_cached", || {

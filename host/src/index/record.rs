@@ -1,8 +1,9 @@
 //! [`Record`]: what the index keeps of one folder or file, and its bytes in the database.
 //!
 //! Layout (all integers little-endian): a kind byte (`0` folder, `1` file), the object id
-//! (`u64`); for a file then its size, modification time and inode (`u64` each), a byte saying
-//! whether it could be read (`1`) or not (`0`), and if it could its [`Details`]: a presence
+//! (`u64`); for a file then its size, modification time and inode (`u64` each), a byte whose
+//! bit 0 says whether it could be read and bit 1 whether the art cache has a thumbnail of it
+//! (other bits zero), and if it could be read its [`Details`]: a presence
 //! byte (bit 0 duration, 1 exact length, 2 audio properties, 3 tags, 4 embedded picture, 5 AAC
 //! profile, 6 video resolution, 7 video profile), the present values in that order (`u64`,
 //! `u64`, rate `u32` + channels `u8` + bits `u8`, the tags, the AAC profile's DLNA name as a
@@ -43,6 +44,9 @@ pub struct Stored {
     pub inode: u64,
     /// What reading it revealed, if it could be read.
     pub details: Option<Details>,
+    /// Whether the art cache has a thumbnail of it ([`crate::art`]), so that its album art is
+    /// offered from the first Browse after a restart.
+    pub thumbnail: bool,
 }
 
 impl Record {
@@ -55,12 +59,9 @@ impl Record {
         for n in [file.info.size, file.info.mtime, file.inode] {
             out.extend_from_slice(&n.to_le_bytes());
         }
-        match &file.details {
-            None => out.push(0),
-            Some(details) => {
-                out.push(1);
-                encode_details(details, &mut out);
-            }
+        out.push(u8::from(file.details.is_some()) | u8::from(file.thumbnail) << 1);
+        if let Some(details) = &file.details {
+            encode_details(details, &mut out);
         }
         out
     }
@@ -75,12 +76,15 @@ impl Record {
             1 => {
                 let info = FileInfo { size: r.u64()?, mtime: r.u64()? };
                 let inode = r.u64()?;
-                let details = match r.u8()? {
+                let flags = r.u8()?;
+                if flags & !3 != 0 {
+                    return None;
+                }
+                let details = match flags & 1 {
                     0 => None,
-                    1 => Some(decode_details(&mut r)?),
-                    _ => return None,
+                    _ => Some(decode_details(&mut r)?),
                 };
-                Some(Stored { info, inode, details })
+                Some(Stored { info, inode, details, thumbnail: flags & 2 != 0 })
             }
             _ => return None,
         };
@@ -303,6 +307,7 @@ mod tests {
                     info: FileInfo { size: 1 << 40, mtime: 1_700_000_000 },
                     inode: 99,
                     details: None,
+                    thumbnail: true,
                 }),
             },
         ];
@@ -310,21 +315,21 @@ mod tests {
             let mut details = full();
             details.aac_profile = Some(profile);
             let info = FileInfo { size: 5, mtime: 6 };
-            let file = Stored { info, inode: 3, details: Some(details) };
+            let file = Stored { info, inode: 3, details: Some(details), thumbnail: false };
             cases.push(Record { id: ObjectId(u64::MAX), file: Some(file) });
         }
         for profile in VideoProfile::ALL {
             let mut details = full();
             details.video_profile = Some(profile);
             let info = FileInfo { size: 5, mtime: 6 };
-            let file = Stored { info, inode: 3, details: Some(details) };
+            let file = Stored { info, inode: 3, details: Some(details), thumbnail: false };
             cases.push(Record { id: ObjectId(u64::MAX), file: Some(file) });
         }
         let info = FileInfo { size: 5, mtime: 6 };
-        let empty = Stored { info, inode: 3, details: Some(Details::default()) };
+        let empty = Stored { info, inode: 3, details: Some(Details::default()), thumbnail: true };
         cases.push(Record { id: ObjectId(1), file: Some(empty) });
         let only_tags = Details::tagged(Tags { track: Some(9), ..Tags::default() });
-        let tagged = Stored { info, inode: 3, details: Some(only_tags) };
+        let tagged = Stored { info, inode: 3, details: Some(only_tags), thumbnail: false };
         cases.push(Record { id: ObjectId(2), file: Some(tagged) });
         for record in cases {
             assert_eq!(Record::decode(&record.encode()), Some(record.clone()));
@@ -333,7 +338,8 @@ mod tests {
 
     #[test]
     fn damaged_bytes_are_refused_not_panicked_on() {
-        let file = Stored { info: FileInfo { size: 5, mtime: 6 }, inode: 3, details: Some(full()) };
+        let info = FileInfo { size: 5, mtime: 6 };
+        let file = Stored { info, inode: 3, details: Some(full()), thumbnail: true };
         let bytes = Record { id: ObjectId(42), file: Some(file) }.encode();
         // Every truncation, every byte flipped, and trailing bytes.
         for len in 0..bytes.len() {
@@ -355,7 +361,8 @@ mod tests {
         let title = "é".repeat(MAX_TEXT);
         let tags = Tags { title: Some(title.as_str().into()), ..Tags::default() };
         let info = FileInfo { size: 1, mtime: 1 };
-        let file = Stored { info, inode: 1, details: Some(Details::tagged(tags)) };
+        let file =
+            Stored { info, inode: 1, details: Some(Details::tagged(tags)), thumbnail: false };
         let back = Record::decode(&Record { id: ObjectId(1), file: Some(file) }.encode()).unwrap();
         let details = back.file.unwrap().details.unwrap();
         let cut = details.tags.unwrap().title.unwrap();
