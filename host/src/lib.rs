@@ -59,6 +59,7 @@ pub mod notify;
 pub mod opus;
 pub mod playing;
 pub mod pool;
+pub mod remux;
 pub mod scan;
 pub mod serve;
 pub mod service;

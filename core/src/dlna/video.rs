@@ -29,12 +29,30 @@ pub enum VideoProfile {
     AVC_MP4_MP_HD_1080i_AAC,
     /// `AVC_MP4_HP_HD_AAC`: H.264 High in MP4 up to 1920x1080 with AAC.
     AVC_MP4_HP_HD_AAC,
+    /// `AVC_TS_MP_SD_AAC_MULT5_ISO`: H.264 Main up to 720x576 in MPEG-TS (188-byte packets) with AAC.
+    AVC_TS_MP_SD_AAC_MULT5_ISO,
+    /// `AVC_TS_MP_SD_AC3_ISO`: H.264 Main up to 720x576 in MPEG-TS (188-byte packets) with AC-3.
+    AVC_TS_MP_SD_AC3_ISO,
+    /// `AVC_TS_MP_SD_MPEG1_L3_ISO`: H.264 Main up to 720x576 in MPEG-TS (188-byte packets) with MP3.
+    AVC_TS_MP_SD_MPEG1_L3_ISO,
+    /// `AVC_TS_MP_HD_AAC_MULT5_ISO`: H.264 Main up to 1920x1152 in MPEG-TS (188-byte packets) with AAC.
+    AVC_TS_MP_HD_AAC_MULT5_ISO,
+    /// `AVC_TS_MP_HD_AC3_ISO`: H.264 Main up to 1920x1152 in MPEG-TS (188-byte packets) with AC-3.
+    AVC_TS_MP_HD_AC3_ISO,
+    /// `AVC_TS_MP_HD_MPEG1_L3_ISO`: H.264 Main up to 1920x1152 in MPEG-TS (188-byte packets) with MP3.
+    AVC_TS_MP_HD_MPEG1_L3_ISO,
+    /// `AVC_TS_HP_HD_AAC_MULT5_ISO`: H.264 High up to 1920x1152 in MPEG-TS (188-byte packets) with AAC.
+    AVC_TS_HP_HD_AAC_MULT5_ISO,
+    /// `AVC_TS_HP_HD_AC3_ISO`: H.264 High up to 1920x1152 in MPEG-TS (188-byte packets) with AC-3.
+    AVC_TS_HP_HD_AC3_ISO,
+    /// `AVC_TS_HP_HD_MPEG1_L3_ISO`: H.264 High up to 1920x1152 in MPEG-TS (188-byte packets) with MP3.
+    AVC_TS_HP_HD_MPEG1_L3_ISO,
 }
 
 impl VideoProfile {
     /// Every profile, in declaration order: what a stored name (the library index) is looked
     /// up in.
-    pub const ALL: [VideoProfile; 12] = [
+    pub const ALL: [VideoProfile; 21] = [
         VideoProfile::AVC_MKV_MP_HD_AAC_MULT5,
         VideoProfile::AVC_MKV_MP_HD_AC3,
         VideoProfile::AVC_MKV_MP_HD_MPEG1_L3,
@@ -47,6 +65,15 @@ impl VideoProfile {
         VideoProfile::AVC_MP4_MP_HD_720p_AAC,
         VideoProfile::AVC_MP4_MP_HD_1080i_AAC,
         VideoProfile::AVC_MP4_HP_HD_AAC,
+        VideoProfile::AVC_TS_MP_SD_AAC_MULT5_ISO,
+        VideoProfile::AVC_TS_MP_SD_AC3_ISO,
+        VideoProfile::AVC_TS_MP_SD_MPEG1_L3_ISO,
+        VideoProfile::AVC_TS_MP_HD_AAC_MULT5_ISO,
+        VideoProfile::AVC_TS_MP_HD_AC3_ISO,
+        VideoProfile::AVC_TS_MP_HD_MPEG1_L3_ISO,
+        VideoProfile::AVC_TS_HP_HD_AAC_MULT5_ISO,
+        VideoProfile::AVC_TS_HP_HD_AC3_ISO,
+        VideoProfile::AVC_TS_HP_HD_MPEG1_L3_ISO,
     ];
 
     /// The name sent as `DLNA.ORG_PN`.
@@ -64,6 +91,15 @@ impl VideoProfile {
             VideoProfile::AVC_MP4_MP_HD_720p_AAC => "AVC_MP4_MP_HD_720p_AAC",
             VideoProfile::AVC_MP4_MP_HD_1080i_AAC => "AVC_MP4_MP_HD_1080i_AAC",
             VideoProfile::AVC_MP4_HP_HD_AAC => "AVC_MP4_HP_HD_AAC",
+            VideoProfile::AVC_TS_MP_SD_AAC_MULT5_ISO => "AVC_TS_MP_SD_AAC_MULT5_ISO",
+            VideoProfile::AVC_TS_MP_SD_AC3_ISO => "AVC_TS_MP_SD_AC3_ISO",
+            VideoProfile::AVC_TS_MP_SD_MPEG1_L3_ISO => "AVC_TS_MP_SD_MPEG1_L3_ISO",
+            VideoProfile::AVC_TS_MP_HD_AAC_MULT5_ISO => "AVC_TS_MP_HD_AAC_MULT5_ISO",
+            VideoProfile::AVC_TS_MP_HD_AC3_ISO => "AVC_TS_MP_HD_AC3_ISO",
+            VideoProfile::AVC_TS_MP_HD_MPEG1_L3_ISO => "AVC_TS_MP_HD_MPEG1_L3_ISO",
+            VideoProfile::AVC_TS_HP_HD_AAC_MULT5_ISO => "AVC_TS_HP_HD_AAC_MULT5_ISO",
+            VideoProfile::AVC_TS_HP_HD_AC3_ISO => "AVC_TS_HP_HD_AC3_ISO",
+            VideoProfile::AVC_TS_HP_HD_MPEG1_L3_ISO => "AVC_TS_HP_HD_MPEG1_L3_ISO",
         }
     }
 }
@@ -78,6 +114,7 @@ mod tests {
             VideoProfile::AVC_MKV_MP_HD_AC3,
             VideoProfile::AVC_MKV_HP_HD_AAC_MULT5,
             VideoProfile::AVC_MP4_MP_HD_720p_AAC,
+            VideoProfile::AVC_TS_HP_HD_AC3_ISO,
         ] {
             assert_eq!(p.name(), format!("{p:?}"));
         }

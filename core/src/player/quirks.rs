@@ -5,6 +5,8 @@
 //! Media Server renderer `.conf` files (U). A fact no public source was found for, and a choice
 //! with no outside source, says so.
 
+#[cfg(feature = "alloc")]
+use super::video::VideoRow;
 use crate::dlna::{ContentFeatures, MediaFormat, Mime, ProtocolInfo};
 
 /// The seek methods advertised on L16/WAV transcodes: `DLNA.ORG_OP=<time><byte>`.
@@ -78,6 +80,11 @@ pub struct Quirks {
     /// Wants Samsung's extensions (`X_GetFeatureList`, `CaptionInfo.sec`) (M: `upnpsoap.c`
     /// answers `X_GetFeatureList`, `upnphttp.c` reads `getCaptionInfo.sec`).
     pub samsung_extensions: bool,
+    /// The video it plays as it is, where a public source lists it; a player with a row
+    /// that plays MPEG-TS is offered a remux of the rest (see [`super::video`]). `None`:
+    /// unknown, offered no remux.
+    #[cfg(feature = "alloc")]
+    pub video: Option<VideoRow>,
 }
 
 const BOTH: Seek = Seek { time: true, byte: true };
@@ -104,6 +111,8 @@ impl Quirks {
         description: None,
         container_id_alias: false,
         samsung_extensions: false,
+        #[cfg(feature = "alloc")]
+        video: None,
     };
 
     /// PS3: no Vorbis, no FLAC (U `Sony-PlayStation3.conf` lists neither); AVI as `video/divx`
@@ -115,6 +124,8 @@ impl Quirks {
         avi_dlna_profile: Some("AVI"),
         transcode_seek: Seek { time: true, byte: false },
         size_32bit: true,
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::PS3),
         ..Quirks::GENERIC
     };
 
@@ -131,6 +142,8 @@ impl Quirks {
             friendly_name_suffix: ": 1",
         }),
         container_id_alias: true,
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::XBOX_360),
         ..Quirks::GENERIC
     };
 
@@ -145,6 +158,8 @@ impl Quirks {
         mkv_mime: "video/x-mkv",
         samsung_extensions: true,
         decodes_flac: true,
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::SAMSUNG),
         ..Quirks::GENERIC
     };
 
@@ -155,6 +170,8 @@ impl Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         ogg_mime: "application/ogg",
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::LG),
         ..Quirks::GENERIC
     };
 

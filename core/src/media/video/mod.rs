@@ -6,6 +6,9 @@
 //! - [`mkv`]: Matroska and WebM (`Info` and `Tracks`).
 //! - [`mp4`]: MP4 and QuickTime (the movie box).
 //!
+//! [`Tracks`] keeps the codecs of a file's first video and audio tracks in one byte, for
+//! deciding which players play it and how to remux it for the others.
+//!
 //! DLNA profiles follow the DLNA names other servers send (see tv.md): for Matroska the
 //! `AVC_MKV_*` profiles (UMS, listed by Philips TVs): `AVC_MKV_{MP,HP}_HD_{AAC_MULT5,AC3,
 //! MPEG1_L3}` by the H.264 profile and the audio codec; for MP4 MiniDLNA's `AVC_MP4_*` subset
@@ -13,6 +16,9 @@
 
 pub mod mkv;
 pub mod mp4;
+mod tracks;
+
+pub use tracks::{Tracks, VideoKind};
 
 use core::fmt;
 
