@@ -5,6 +5,8 @@
 //! Media Server renderer `.conf` files (U). A fact no public source was found for, and a choice
 //! with no outside source, says so.
 
+#[cfg(feature = "alloc")]
+use super::video::VideoRow;
 use crate::dlna::{ContentFeatures, MediaFormat, Mime, ProtocolInfo};
 
 /// The seek methods advertised on L16/WAV transcodes: `DLNA.ORG_OP=<time><byte>`.
@@ -82,6 +84,11 @@ pub struct Quirks {
     /// `smi/caption` for SAMI), as LG, Panasonic and most DLNA 1.5 players look for them (M:
     /// `FLAG_CAPTION_RES`; U: `OfferSubtitlesByProtocolInfo`, on by default).
     pub caption_res: bool,
+    /// The video it plays as it is, where a public source lists it; a player with a row
+    /// that plays MPEG-TS is offered a remux of the rest (see [`super::video`]). `None`:
+    /// unknown, offered no remux.
+    #[cfg(feature = "alloc")]
+    pub video: Option<VideoRow>,
 }
 
 const BOTH: Seek = Seek { time: true, byte: true };
@@ -109,6 +116,8 @@ impl Quirks {
         container_id_alias: false,
         samsung_extensions: false,
         caption_res: true,
+        #[cfg(feature = "alloc")]
+        video: None,
     };
 
     /// PS3: no Vorbis, no FLAC (U `Sony-PlayStation3.conf` lists neither); AVI as `video/divx`
@@ -122,6 +131,8 @@ impl Quirks {
         transcode_seek: Seek { time: true, byte: false },
         size_32bit: true,
         caption_res: false,
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::PS3),
         ..Quirks::GENERIC
     };
 
@@ -139,6 +150,8 @@ impl Quirks {
         }),
         container_id_alias: true,
         caption_res: false,
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::XBOX_360),
         ..Quirks::GENERIC
     };
 
@@ -153,6 +166,8 @@ impl Quirks {
         mkv_mime: "video/x-mkv",
         samsung_extensions: true,
         decodes_flac: true,
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::SAMSUNG),
         ..Quirks::GENERIC
     };
 
@@ -163,6 +178,8 @@ impl Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         ogg_mime: "application/ogg",
+        #[cfg(feature = "alloc")]
+        video: Some(VideoRow::LG),
         ..Quirks::GENERIC
     };
 

@@ -20,7 +20,8 @@
 //!   [`crate::gena::Error::status`] names (400, 412, 503); the subscription table lives behind
 //!   [`Env::with_events`] and the platform sends the NOTIFYs it produces;
 //! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
-//!   `media.rs`);
+//!   `media.rs`); a remux of a video (`.ts`, see `remux.rs`) 200 without a length, the
+//!   connection closing after it;
 //! - subtitles `/rill/caption/<video id>/<n>.<ext>`: a video's sidecar subtitle as UTF-8, and
 //!   `CaptionInfo.sec` naming it on the video's answers (see `caption.rs`);
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
@@ -30,6 +31,7 @@ mod caption;
 pub mod connection;
 mod head;
 mod media;
+mod remux;
 mod reply;
 mod route;
 
@@ -89,6 +91,27 @@ pub trait Env {
     /// default, [`Env::open`].
     fn open_stream(&self, file: &FileRef<'_>) -> Result<(Self::File, u64), Unavailable> {
         self.open(file).ok_or(Unavailable::Gone)
+    }
+
+    /// Whether the platform remuxes videos to MPEG-TS ([`Env::open_remux`]): without a
+    /// remuxer no player is offered one. By default none.
+    fn remuxes(&self) -> bool {
+        false
+    }
+
+    /// Starts a remux of the video of a library item to MPEG-TS as `remux` says (see
+    /// [`crate::player::video`]), from the keyframe at or before `start_us` (microseconds), and
+    /// returns its stream, read until it ends, with the time of that keyframe in
+    /// microseconds, which the time-seek answer echoes. Refuses with [`Unavailable::Busy`]
+    /// beyond the platform's cap on concurrent remuxes (503), [`Unavailable::Gone`] when it
+    /// cannot start one (404). By default none is started.
+    fn open_remux(
+        &self,
+        _file: &FileRef<'_>,
+        _remux: &crate::player::Remux,
+        _start_us: u64,
+    ) -> Result<(Self::File, u64), Unavailable> {
+        Err(Unavailable::Gone)
     }
 
     /// Heap bytes the Vorbis reader of one transcoded stream may take (see

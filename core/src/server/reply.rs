@@ -19,6 +19,9 @@ pub(super) enum Body<F> {
     Owned(Vec<u8>),
     /// A byte range of a transcoded rendition, produced as it is sent.
     Transcode(Box<Transcoder<F>>),
+    /// A stream of unknown length (a remux), read until it ends: sent without a
+    /// `Content-Length`, the end of the connection marking the end of the body.
+    Stream(F),
     /// `len` bytes of an open file from byte `first` on.
     File {
         /// The open file.
@@ -31,13 +34,14 @@ pub(super) enum Body<F> {
 }
 
 impl<F> Body<F> {
-    /// The exact number of body bytes, the `Content-Length`.
-    pub(super) fn len(&self) -> u64 {
+    /// The exact number of body bytes, the `Content-Length`; `None` for a [`Body::Stream`].
+    pub(super) fn len(&self) -> Option<u64> {
         match self {
-            Body::Text(t) => t.len() as u64,
-            Body::Owned(v) => v.len() as u64,
-            Body::Transcode(t) => t.remaining(),
-            Body::File { len, .. } => *len,
+            Body::Text(t) => Some(t.len() as u64),
+            Body::Owned(v) => Some(v.len() as u64),
+            Body::Transcode(t) => Some(t.remaining()),
+            Body::File { len, .. } => Some(*len),
+            Body::Stream(_) => None,
         }
     }
 }

@@ -38,6 +38,14 @@ impl<E: Env> Server<'_, E> {
             Err(percent::Error::BufferTooSmall) => return Reply::error(StatusCode::NOT_FOUND),
             Err(_) => return Reply::error(StatusCode::BAD_REQUEST),
         };
+        // A platform without a remuxer offers no remux to anyone.
+        let stripped;
+        let quirks = if self.env.remuxes() {
+            quirks
+        } else {
+            stripped = Quirks { video: None, ..*quirks };
+            &stripped
+        };
         let get = matches!(req.method, Method::Get | Method::Head);
         if path == DESCRIPTION_PATH {
             return if get {
@@ -62,7 +70,9 @@ impl<E: Env> Server<'_, E> {
         }
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
-                (Some((id, ext)), true) => self.media(req, id, ext, host, quirks),
+                (Some((id, ext)), true) => self
+                    .remux(req, id, ext, quirks)
+                    .unwrap_or_else(|| self.media(req, id, ext, host, quirks)),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };

@@ -24,6 +24,7 @@ use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, MediaKind, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
+use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
 use crate::transcode::{Layout, Wrapping, WRAPPINGS};
 use crate::xml::{escape_into, escape_twice_into, markup, Markup, Render};
@@ -201,6 +202,8 @@ pub struct Resource<'a> {
 /// no `DLNA.ORG_PN`); a player that needs the profile ([`Quirks::lpcm_profile_only`]) also
 /// gets its converted profile version ([`Wrapping::Lpcm`], `DLNA.ORG_PN=LPCM`), first among
 /// the renditions. Seek methods, MIME overrides and size limits come from the player's quirks.
+/// A video a player cannot play as it is gets its remux first, when there is one (see
+/// [`crate::player::video`]): `video/mpeg`, no size, with the item's duration and resolution.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,
@@ -249,6 +252,24 @@ pub fn resources<'a>(
         })
     });
     let mut list = heapless::Vec::new();
+    // A video the player cannot play as it is: its remux first (a video has no renditions).
+    let remux = details.tracks.and_then(|tracks| {
+        Remux::needed(quirks.video.as_ref(), item.format, tracks, original.resolution)
+    });
+    if let Some(remux) = remux {
+        // Copied audio keeps its rate and channels; AC-3 made from it is not described.
+        let copied = matches!(remux.audio, RemuxAudio::Copy(_));
+        let _ = list.push(Resource {
+            protocol_info: remux.protocol_info(),
+            url: MediaUrl { host, id, ext: video::EXTENSION },
+            size: None,
+            bitrate: None,
+            sample_rate: original.sample_rate.filter(|_| copied),
+            channels: original.channels.filter(|_| copied),
+            bits_per_sample: None,
+            ..original
+        });
+    }
     // Capacity MAX_RESOURCES >= 1 + 1 + WRAPPINGS.len(): no push fails.
     let original_first = match item.format {
         MediaFormat::OggVorbis => quirks.decodes_vorbis,
