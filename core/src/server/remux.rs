@@ -16,6 +16,7 @@
 //!   media answer (see `media.rs`).
 //! - Beyond the platform's cap on concurrent remuxes: 503 with `Retry-After`.
 
+use super::caption::caption_info;
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server, Unavailable};
 use crate::http::npt;
@@ -34,6 +35,7 @@ impl<E: Env> Server<'_, E> {
         req: &Request<'_, '_>,
         id: ObjectId,
         ext: &str,
+        host: &str,
         quirks: &Quirks,
     ) -> Option<Reply<E::File>> {
         if ext != video::EXTENSION || !self.env.remuxes() {
@@ -52,6 +54,8 @@ impl<E: Env> Server<'_, E> {
             },
         };
         let start = seek.map_or(0, |range| range.start);
+        let wants_caption =
+            req.headers.get("getCaptionInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1");
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let size =
@@ -62,14 +66,18 @@ impl<E: Env> Server<'_, E> {
                 return Some(Err(StatusCode::RANGE_NOT_SATISFIABLE));
             }
             let file = library.file_ref(id)?;
-            Some(Ok((remux, duration_us, self.env.open_remux(&file, &remux, start))))
+            // A Samsung TV asks for subtitles on any answer for the video, this one too.
+            let caption = wants_caption.then(|| caption_info(library, id, host)).flatten();
+            Some(Ok((remux, duration_us, caption, self.env.open_remux(&file, &remux, start))))
         })?;
-        let (remux, duration_us, (stream, started)) = match opened {
-            Ok((remux, duration, Ok(opened))) => (remux, duration, opened),
-            Ok((_, _, Err(Unavailable::Busy))) => {
+        let (remux, duration_us, caption_info, (stream, started)) = match opened {
+            Ok((remux, duration, caption, Ok(opened))) => (remux, duration, caption, opened),
+            Ok((_, _, _, Err(Unavailable::Busy))) => {
                 return Some(Reply::error(StatusCode::SERVICE_UNAVAILABLE))
             }
-            Ok((_, _, Err(Unavailable::Gone))) => return Some(Reply::error(StatusCode::NOT_FOUND)),
+            Ok((_, _, _, Err(Unavailable::Gone))) => {
+                return Some(Reply::error(StatusCode::NOT_FOUND))
+            }
             Err(status) => return Some(Reply::error(status)),
         };
         let info = remux.protocol_info();
@@ -89,6 +97,7 @@ impl<E: Env> Server<'_, E> {
             content_range: None,
             time_seek,
             sec_duration_ms: None,
+            caption_info,
         };
         Some(Reply {
             media: Some(headers),

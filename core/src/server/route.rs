@@ -71,7 +71,7 @@ impl<E: Env> Server<'_, E> {
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
                 (Some((id, ext)), true) => self
-                    .remux(req, id, ext, quirks)
+                    .remux(req, id, ext, host, quirks)
                     .unwrap_or_else(|| self.media(req, id, ext, host, quirks)),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),

@@ -327,7 +327,12 @@ mod tests {
         ];
         // Records written before tracks were kept end after the video profile.
         let older = Details { tracks: None, ..full() };
-        let file = Stored { info: FileInfo { size: 5, mtime: 6 }, inode: 3, details: Some(older) };
+        let file = Stored {
+            info: FileInfo { size: 5, mtime: 6 },
+            inode: 3,
+            details: Some(older),
+            thumbnail: false,
+        };
         cases.push(Record { id: ObjectId(8), file: Some(file) });
         for profile in AacProfile::ALL {
             let mut details = full();
