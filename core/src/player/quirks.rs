@@ -88,7 +88,7 @@ pub struct Quirks {
     /// that plays MPEG-TS is offered a remux of the rest (see [`super::video`]). `None`:
     /// unknown, offered no remux.
     #[cfg(feature = "alloc")]
-    pub video: Option<VideoRow>,
+    pub video: Option<&'static VideoRow>,
 }
 
 const BOTH: Seek = Seek { time: true, byte: true };
@@ -132,7 +132,7 @@ impl Quirks {
         size_32bit: true,
         caption_res: false,
         #[cfg(feature = "alloc")]
-        video: Some(VideoRow::PS3),
+        video: Some(&VideoRow::PS3),
         ..Quirks::GENERIC
     };
 
@@ -151,7 +151,7 @@ impl Quirks {
         container_id_alias: true,
         caption_res: false,
         #[cfg(feature = "alloc")]
-        video: Some(VideoRow::XBOX_360),
+        video: Some(&VideoRow::XBOX_360),
         ..Quirks::GENERIC
     };
 
@@ -167,7 +167,7 @@ impl Quirks {
         samsung_extensions: true,
         decodes_flac: true,
         #[cfg(feature = "alloc")]
-        video: Some(VideoRow::SAMSUNG),
+        video: Some(&VideoRow::SAMSUNG),
         ..Quirks::GENERIC
     };
 
@@ -179,7 +179,7 @@ impl Quirks {
         decodes_flac: true,
         ogg_mime: "application/ogg",
         #[cfg(feature = "alloc")]
-        video: Some(VideoRow::LG),
+        video: Some(&VideoRow::LG),
         ..Quirks::GENERIC
     };
 

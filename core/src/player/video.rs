@@ -152,7 +152,7 @@ impl Remux {
         tracks: Tracks,
         size: Option<(u32, u32)>,
     ) -> Option<Remux> {
-        Remux::needed(quirks.video.as_ref(), format, tracks, size)
+        Remux::needed(quirks.video, format, tracks, size)
             .or_else(|| Remux::of(&DLNA_TS_AUDIO, format, tracks, size))
     }
 
@@ -232,7 +232,7 @@ mod tests {
     #[test]
     fn ps3_gets_matroska_remuxed_with_its_audio_kept_or_converted() {
         let ps3 = Player::Ps3.quirks();
-        let row = ps3.video.as_ref();
+        let row = ps3.video;
         let ac3 = tracks(VideoKind::H264High, AudioCodec::Ac3);
         let remux = Remux::needed(row, MediaFormat::Mkv, ac3, HD);
         assert_eq!(
@@ -268,14 +268,14 @@ mod tests {
         let ac3 = tracks(VideoKind::H264High, AudioCodec::Ac3);
         for player in [Player::Samsung, Player::Lg] {
             let row = player.quirks().video;
-            let remux = Remux::needed(row.as_ref(), MediaFormat::Mkv, dts, HD);
+            let remux = Remux::needed(row, MediaFormat::Mkv, dts, HD);
             assert_eq!(remux.map(|r| r.audio), Some(RemuxAudio::Ac3), "{player:?}");
-            assert_eq!(Remux::needed(row.as_ref(), MediaFormat::Mkv, ac3, HD), None, "{player:?}");
+            assert_eq!(Remux::needed(row, MediaFormat::Mkv, ac3, HD), None, "{player:?}");
         }
         // Players with no row, or no MPEG-TS, are offered none.
         for player in Player::ALL {
             let quirks = player.quirks();
-            let offered = Remux::needed(quirks.video.as_ref(), MediaFormat::Mkv, dts, HD);
+            let offered = Remux::needed(quirks.video, MediaFormat::Mkv, dts, HD);
             let expected = matches!(player, Player::Ps3 | Player::Samsung | Player::Lg);
             assert_eq!(offered.is_some(), expected, "{player:?}");
         }

@@ -253,9 +253,9 @@ pub fn resources<'a>(
     });
     let mut list = heapless::Vec::new();
     // A video the player cannot play as it is: its remux first (a video has no renditions).
-    let remux = details.tracks.and_then(|tracks| {
-        Remux::needed(quirks.video.as_ref(), item.format, tracks, original.resolution)
-    });
+    let remux = details
+        .tracks
+        .and_then(|tracks| Remux::needed(quirks.video, item.format, tracks, original.resolution));
     if let Some(remux) = remux {
         // Copied audio keeps its rate and channels; AC-3 made from it is not described.
         let copied = matches!(remux.audio, RemuxAudio::Copy(_));

@@ -69,7 +69,7 @@ impl Poller {
     /// Starts a poll round; true if it must list every folder.
     pub fn next_round(&mut self) -> bool {
         self.polls += 1;
-        self.polls % FULL_EVERY == 0
+        self.polls.is_multiple_of(FULL_EVERY)
     }
 
     /// Forgets served folder `slot` (no longer served, or served again from scratch).
