@@ -7,10 +7,13 @@
 //! the base file's `fLaC` marker and STREAMINFO, a comment block of its own and the base
 //! file's audio frames, written in one `write`. Every file decodes to the same 2,205 frames.
 //!
-//! [`Library::write`] lays them out as music libraries are: `Artist NNN/Album NNN/NN - Title
-//! NNNN.flac`, ten tracks an album, with artists, albums, genres and dates varied by the file
-//! number, so the same number always gives the same file (a test can predict what the server
-//! lists).
+//! [`Library::write`] lays them out as music libraries are ([`Layout::Nested`]): `Artist
+//! NNN/Album NNNN/NN - Title NNNNNN.flac`, ten tracks an album, ten albums an artist, with
+//! artists, albums, genres and dates varied by the file number, so the same number always gives
+//! the same file (a test can predict what the server lists). [`Layout::Flat`] puts the same
+//! tracks in one folder, `all/NNNNNNN - Title NNNNNN.flac`. [`Library::write_with`] writes on
+//! every core, each thread a run of whole albums: a million files take minutes (the `library-gen`
+//! binary, `bench/library-scale.sh`).
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +25,15 @@ pub const TRACKS_PER_ALBUM: usize = 10;
 pub const ALBUMS_PER_ARTIST: usize = 10;
 /// Distinct genres.
 pub const GENRES: usize = 24;
+
+/// How a generated library's files are laid out in folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `Artist NNN/Album NNNN/NN - Title NNNNNN.flac`: a folder an artist, one in it an album.
+    Nested,
+    /// `all/NNNNNNN - Title NNNNNN.flac`: every file in one folder.
+    Flat,
+}
 
 /// A tiny FLAC file's parts, to write tagged copies of.
 #[derive(Debug, Clone)]
@@ -108,6 +120,11 @@ impl Track {
     /// File number `n`, with `edition` in its title (0 for the first version of a file; a
     /// test that changes a file writes a later edition).
     pub fn new(n: usize, edition: u32) -> Track {
+        Track::laid_out(n, edition, Layout::Nested)
+    }
+
+    /// File number `n` of a library laid out as `layout` (same tags whatever the layout).
+    pub fn laid_out(n: usize, edition: u32, layout: Layout) -> Track {
         let album_no = n / TRACKS_PER_ALBUM;
         let artist_no = album_no / ALBUMS_PER_ARTIST;
         let track = n % TRACKS_PER_ALBUM + 1;
@@ -118,7 +135,10 @@ impl Track {
         } else {
             format!("Title {n:06} edition {edition}")
         };
-        let rel = format!("{artist}/{album}/{track:02} - Title {n:06}.flac");
+        let rel = match layout {
+            Layout::Nested => format!("{artist}/{album}/{track:02} - Title {n:06}.flac"),
+            Layout::Flat => format!("all/{n:07} - Title {n:06}.flac"),
+        };
         let tags = vec![
             format!("TITLE={title}"),
             format!("ARTIST={artist}"),
@@ -141,18 +161,38 @@ pub struct Library {
 }
 
 impl Library {
-    /// Writes `files` tagged files under `dir` (see the module docs).
+    /// Writes `files` tagged files under `dir`, nested (see the module docs).
     pub fn write(base: &Base, dir: &Path, files: usize) -> Library {
-        let mut made = std::collections::HashSet::new();
-        for n in 0..files {
-            let track = Track::new(n, 0);
-            let path = dir.join(&track.rel);
-            let folder = path.parent().expect("a file path");
-            if made.insert(folder.to_path_buf()) {
-                std::fs::create_dir_all(folder).expect("creating the folders");
+        Library::write_with(base, dir, files, Layout::Nested)
+    }
+
+    /// Writes `files` tagged files under `dir` laid out as `layout`, on every core: each thread
+    /// takes the next run of 1,000 files (whole albums, so no two threads make one folder).
+    pub fn write_with(base: &Base, dir: &Path, files: usize, layout: Layout) -> Library {
+        const RUN: usize = 100 * TRACKS_PER_ALBUM;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let start = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
+                    if start >= files {
+                        return;
+                    }
+                    let mut made: Option<PathBuf> = None;
+                    for n in start..files.min(start + RUN) {
+                        let track = Track::laid_out(n, 0, layout);
+                        let path = dir.join(&track.rel);
+                        let folder = path.parent().expect("a file path");
+                        if made.as_deref() != Some(folder) {
+                            std::fs::create_dir_all(folder).expect("creating the folders");
+                            made = Some(folder.to_path_buf());
+                        }
+                        std::fs::write(&path, base.tagged(&track.tags)).expect("writing a track");
+                    }
+                });
             }
-            std::fs::write(&path, base.tagged(&track.tags)).expect("writing a track");
-        }
+        });
         Library { dir: dir.to_path_buf(), files }
     }
 
