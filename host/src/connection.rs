@@ -239,6 +239,10 @@ impl Env for Shared {
     fn stream_refused(&self, reason: &rill_core::transcode::Error) {
         tracing::warn!("a transcoded stream could not be opened: {reason}");
     }
+
+    fn caption_refused(&self, file: &FileRef<'_>, reason: &rill_core::server::CaptionError) {
+        tracing::warn!(path = %file, "subtitle not served: {reason}");
+    }
 }
 
 /// Serves one accepted connection until it ends; what happened is logged and counted.
