@@ -63,7 +63,8 @@ fn subtitles(root: &Path) -> Vec<(&'static str, String)> {
 /// The video item of `film.mkv` as `cp` browses the Video container.
 fn film(cp: &Renderer, control: &str) -> rill_tests::renderer::didl::Object {
     let videos = cp.browse(control, &Browse::children("2")).unwrap();
-    videos.items().find(|o| o.title == "film").cloned().expect("film in Video")
+    let film = videos.items().find(|o| o.title == "film").cloned();
+    film.expect("film in Video")
 }
 
 /// The subtitle `res` URLs of `item`.
