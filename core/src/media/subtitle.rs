@@ -14,6 +14,7 @@
 //! superset most legacy Western subtitles use). Other legacy code pages (1250, 1251, ...)
 //! cannot be told from the bytes alone by this reader and come out as Windows-1252.
 
+use crate::util::fold::fold_eq;
 use alloc::vec::Vec;
 
 /// Longest tag between a video's stem and the subtitle extension (`movie.<tag>.srt`).
@@ -95,22 +96,16 @@ pub fn tag_of<'a>(video: &str, subtitle: &'a str) -> Option<Option<&'a str>> {
         return None;
     }
     let (head, tag) = match rest.rsplit_once('.') {
-        Some((head, tag)) if same_name(head, stem) => (head, Some(tag)),
+        Some((head, tag)) if fold_eq(head, stem) => (head, Some(tag)),
         _ => (rest, None),
     };
-    if !same_name(head, stem) {
+    if !fold_eq(head, stem) {
         return None;
     }
     match tag {
         Some(t) if t.is_empty() || t.len() > MAX_TAG => None,
         tag => Some(tag),
     }
-}
-
-/// Whether two names are equal ignoring case (Unicode simple case folding by lower case).
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.eq_ignore_ascii_case(b)
-        || a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// The text encoding a subtitle file was found in.

@@ -1,5 +1,7 @@
 //! Small helpers core uses in place of the standard library's, each to save firmware flash
 //! (issue 5: flash at most 256 KiB):
+//! - [`fold`]: a case fold computed for the Latin, Greek and Cyrillic letters, instead of
+//!   `char::to_lowercase`'s table;
 //! - [`find`]: finding a short needle in a string by a plain scan, instead of `str::find`'s
 //!   two-way searcher;
 //! - `heapsort` (with `alloc`): an unstable `O(n log n)` sort without allocation or recursion,
@@ -9,6 +11,7 @@
 //!   posts, a `Range` header's spans).
 
 pub(crate) mod find;
+pub(crate) mod fold;
 #[cfg(feature = "alloc")]
 pub(crate) mod heapsort;
 pub(crate) mod insertion_sort;

@@ -25,6 +25,7 @@
 mod parse;
 mod target;
 
+use crate::util::fold::fold_eq;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -162,7 +163,7 @@ impl Library {
             let name = |id: &ObjectId| self.get(*id).map_or("", |o| o.name());
             let exact = children.iter().filter(on_disk).find(|id| name(id) == *comp);
             let found = exact
-                .or_else(|| children.iter().filter(on_disk).find(|id| caseless_eq(name(id), comp)));
+                .or_else(|| children.iter().filter(on_disk).find(|id| fold_eq(name(id), comp)));
             cur = *found?;
         }
         is_item(cur).then_some(cur)
@@ -245,11 +246,6 @@ impl Library {
             self.unlist(playlist, &doomed);
         }
     }
-}
-
-/// Whether `a` and `b` are equal ignoring case (Unicode lower-case mapping).
-fn caseless_eq(a: &str, b: &str) -> bool {
-    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
 }
 
 #[cfg(test)]
