@@ -45,6 +45,7 @@ pub mod decode;
 pub mod demo;
 pub mod discovery;
 pub mod events;
+pub mod ffprobe;
 pub mod folders;
 pub mod identity;
 pub mod iface;

@@ -1,6 +1,7 @@
 //! Video files' details for Browse (play time, picture size, audio rate and channels, DLNA
 //! profile), read by the core's container readers ([`rill_core::media::video`]) through the
-//! confined [`Storage`].
+//! confined [`Storage`]; when they cannot read a file, [`crate::ffprobe`] (if installed) gives
+//! what it can, without a DLNA profile.
 
 use std::path::Path;
 
@@ -11,8 +12,8 @@ use rill_core::library::{probe, Details};
 use crate::storage::Storage;
 
 /// The details of the video at `path` under served folder `root`, if Rill reads its container
-/// (Matroska, WebM, MP4, QuickTime, AVI, MPEG-TS/M2TS, MPEG-PS and ASF); a file that cannot be read is logged and gets
-/// none.
+/// (Matroska, WebM, MP4, QuickTime, AVI, MPEG-TS/M2TS, MPEG-PS and ASF), else what ffprobe
+/// reads of it; a file that neither reads is logged and gets none.
 pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) -> Option<Details> {
     let reader = match format {
         MediaFormat::Mkv => probe::matroska::<FromStd<std::fs::File>>,
@@ -27,5 +28,19 @@ pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) ->
         .open(root, path)
         .map_err(|e| e.to_string())
         .and_then(|(file, _)| reader(FromStd::new(file)).map_err(|e| e.to_string()));
-    details.map_err(|e| tracing::warn!(path = %path.display(), "video headers not read: {e}")).ok()
+    let error = match details {
+        Ok(details) if details.duration_ms.is_some() || details.resolution.is_some() => {
+            return Some(details);
+        }
+        Ok(_) => "neither a play time nor a picture size in the headers".to_string(),
+        Err(e) => e,
+    };
+    // ffprobe opens the path itself: only a path the confined open accepted.
+    if storage.open(root, path).is_err() {
+        tracing::warn!(path = %path.display(), "video headers not read: {error}");
+        return None;
+    }
+    crate::ffprobe::read(path)
+        .map_err(|e| tracing::warn!(path = %path.display(), "video headers not read: {error}; {e}"))
+        .ok()
 }

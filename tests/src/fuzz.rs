@@ -32,7 +32,7 @@ pub mod video;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 13] = [
+pub const TARGETS: [(&str, Target); 17] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -45,5 +45,9 @@ pub const TARGETS: [(&str, Target); 13] = [
     ("flac", flac::flac),
     ("mkv", video::mkv),
     ("mp4_video", video::mp4_video),
+    ("avi", video::avi),
+    ("mpeg_ts", video::mpeg_ts),
+    ("mpeg_ps", video::mpeg_ps),
+    ("asf", video::asf),
     ("playlist", playlist::playlist),
 ];

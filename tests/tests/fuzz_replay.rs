@@ -104,6 +104,26 @@ fn mp4_video() {
 }
 
 #[test]
+fn avi() {
+    replay("avi");
+}
+
+#[test]
+fn mpeg_ts() {
+    replay("mpeg_ts");
+}
+
+#[test]
+fn mpeg_ps() {
+    replay("mpeg_ps");
+}
+
+#[test]
+fn asf() {
+    replay("asf");
+}
+
+#[test]
 fn playlist() {
     replay("playlist");
 }

@@ -196,7 +196,7 @@ fn matroska_videos_show_their_metadata_in_browse() {
                 "aac" => "AAC_MULT5",
                 other => panic!("{name}: audio {other}"),
             };
-            check_video(&videos, &root, name, &format!("AVC_MKV_{video}_HD_{sound}"));
+            check_video(&videos, &root, name, Some(&format!("AVC_MKV_{video}_HD_{sound}")));
         }
         for hostile in ["cut", "noise"] {
             let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
@@ -208,8 +208,14 @@ fn matroska_videos_show_their_metadata_in_browse() {
 }
 
 /// Checks the listed item of `name` (a file under `root`) against ffprobe: duration within
-/// 0.1 s, resolution, audio rate and channels, a bitrate, and the DLNA profile `pn`.
-fn check_video(videos: &rill_tests::renderer::BrowseResult, root: &Path, name: &str, pn: &str) {
+/// 0.1 s, resolution, audio rate and channels, a bitrate, and the DLNA profile `pn` (none
+/// sent when `pn` is `None`).
+fn check_video(
+    videos: &rill_tests::renderer::BrowseResult,
+    root: &Path,
+    name: &str,
+    pn: Option<&str>,
+) {
     let file = root.join(name);
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let item = videos.items().find(|o| o.title == stem || o.title == name).unwrap();
@@ -222,8 +228,13 @@ fn check_video(videos: &rill_tests::renderer::BrowseResult, root: &Path, name: &
     let audio = ffprobe(&file, "a:0", "stream=sample_rate,channels");
     assert_eq!(res.sample_frequency, Some(audio[0].parse().unwrap()), "{name}");
     assert_eq!(res.channels, Some(audio[1].parse().unwrap()), "{name}");
-    let pn = format!("DLNA.ORG_PN={pn};");
-    assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
+    match pn {
+        Some(pn) => {
+            let pn = format!("DLNA.ORG_PN={pn};");
+            assert!(res.protocol_info.contains(&pn), "{name}: {} lacks {pn}", res.protocol_info);
+        }
+        None => assert!(!res.protocol_info.contains("DLNA.ORG_PN"), "{}", res.protocol_info),
+    }
     // The media answer says the same as Browse.
     let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
     let head = cp.request("HEAD", &res.url, &[("getcontentFeatures.dlna.org", "1")], &[]).unwrap();
@@ -284,13 +295,107 @@ fn mp4_videos_show_their_metadata_in_browse() {
                 (false, false, true) => "AVC_MP4_MP_HD_720p_AAC",
                 (false, false, false) => "AVC_MP4_MP_HD_1080i_AAC",
             };
-            check_video(&videos, &root, name, pn);
+            check_video(&videos, &root, name, Some(pn));
         }
         let noise = videos.items().find(|o| o.title.starts_with("noise")).unwrap();
         assert_eq!(
             (noise.res[0].duration.as_ref(), noise.res[0].resolution.as_ref()),
             (None, None)
         );
+        server.shutdown();
+    });
+}
+
+#[test]
+fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
+    isolated("avi_mpeg_and_wmv_videos_show_their_metadata_in_browse", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        // (file, picture size, codec and container options)
+        let clips: [(&str, &str, &[&str]); 7] = [
+            ("dvd.mpg", "720x576", &["-c:v", "mpeg2video", "-c:a", "ac3", "-ac", "6", "-f", "dvd"]),
+            ("vcd.mpg", "352x288", &["-c:v", "mpeg1video", "-c:a", "mp2", "-f", "mpeg"]),
+            ("xvid.avi", "640x480", &["-c:v", "mpeg4", "-vtag", "XVID", "-c:a", "libmp3lame"]),
+            ("main.ts", "720x576", &["-c:v", "libx264", "-profile:v", "main", "-c:a", "aac"]),
+            (
+                "high.m2ts",
+                "1280x720",
+                &["-c:v", "libx264", "-profile:v", "high", "-c:a", "ac3", "-mpegts_m2ts_mode", "1"],
+            ),
+            ("hd.ts", "1280x720", &["-c:v", "mpeg2video", "-c:a", "mp2"]),
+            ("wmv8.wmv", "640x480", &["-c:v", "wmv2", "-c:a", "wmav2"]),
+        ];
+        for (name, size, codecs) in clips {
+            let picture = format!("testsrc=duration=2.4:size={size}:rate=25");
+            let mut args = vec!["-f", "lavfi", "-i", &picture, "-f", "lavfi", "-i"];
+            args.extend(["sine=frequency=440:duration=2.4:sample_rate=48000", "-ac", "2"]);
+            args.extend(["-pix_fmt", "yuv420p"]);
+            args.extend(codecs);
+            video_corpus::ffmpeg(&root.join(name), &args);
+        }
+        // Hostile files, listed without metadata and never hanging the scan: a transport
+        // stream cut inside its first packets, a program stream of pack headers only, an AVI
+        // whose lists claim 4 GiB, an ASF header object and its first child that claim
+        // to be 16 EiB long.
+        let ts = std::fs::read(root.join("main.ts")).unwrap();
+        std::fs::write(root.join("cut.ts"), &ts[..600]).unwrap();
+        let pack = [0, 0, 1, 0xBA, 0x44, 0, 4, 0, 4, 1, 1, 0x89, 0xC3, 0xF8];
+        std::fs::write(root.join("packs.mpg"), pack.repeat(50_000)).unwrap();
+        let mut avi = b"RIFF\xff\xff\xff\xffAVI LIST\xff\xff\xff\xffhdrl".to_vec();
+        avi.extend(b"LIST\xff\xff\xff\xffstrl".repeat(2000));
+        std::fs::write(root.join("lists.avi"), avi).unwrap();
+        let wmv = std::fs::read(root.join("wmv8.wmv")).unwrap();
+        let mut huge = wmv[..16].to_vec();
+        huge.extend(u64::MAX.to_le_bytes());
+        huge.extend(&wmv[24..46]);
+        huge.extend(u64::MAX.to_le_bytes()); // the first child too, hiding the streams
+        huge.extend(&wmv[54..4096]);
+        std::fs::write(root.join("huge.wmv"), huge).unwrap();
+        // A program stream after 2 KiB of zeros: not one Rill reads (it must open with a pack
+        // header), but ffprobe finds it, and its details come from ffprobe, without a profile.
+        let mut junk = vec![0; 2048];
+        junk.extend(std::fs::read(root.join("dvd.mpg")).unwrap());
+        std::fs::write(root.join("junk.mpg"), junk).unwrap();
+
+        let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
+        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+        assert_eq!(videos.items().count(), 12, "{}", videos.didl);
+        for (name, ..) in clips {
+            let file = root.join(name);
+            let video = ffprobe(&file, "v:0", "stream=codec_name,profile,width,height");
+            let audio = ffprobe(&file, "a:0", "stream=codec_name")[0].clone();
+            let (w, h): (u32, u32) = (video[2].parse().unwrap(), video[3].parse().unwrap());
+            let m2ts = std::fs::read(&file).unwrap()[4] == 0x47;
+            // MiniDLNA's rules (tv.md) on what ffprobe sees.
+            let pn = match (video[0].as_str(), video[1].as_str(), audio.as_str()) {
+                ("mpeg2video", ..) if name.ends_with(".mpg") && matches!(h, 576 | 288) => {
+                    Some("MPEG_PS_PAL".to_string())
+                }
+                ("mpeg1video", ..) if w <= 352 && h <= 288 => Some("MPEG1".to_string()),
+                ("mpeg2video", ..) if name.ends_with("ts") => {
+                    let size = if w >= 1280 && h >= 720 { "HD_NA" } else { "SD_NA" };
+                    Some(format!("MPEG_TS_{size}{}", if m2ts { "_T" } else { "_ISO" }))
+                }
+                ("h264", "Main", "aac") if w <= 720 && h <= 576 => {
+                    Some(format!("AVC_TS_MP_SD_AAC_MULT5{}", if m2ts { "_T" } else { "_ISO" }))
+                }
+                ("h264", "High", "ac3") => {
+                    Some(format!("AVC_TS_HP_HD_AC3{}", if m2ts { "_T" } else { "_ISO" }))
+                }
+                // AVI has no DLNA profile; WMV 8 (not WMV 9 or VC-1) has none either.
+                ("mpeg4", ..) | ("wmv2", ..) => None,
+                other => panic!("{name}: no rule for {other:?}"),
+            };
+            check_video(&videos, &root, name, pn.as_deref());
+        }
+        check_video(&videos, &root, "junk.mpg", None);
+        for hostile in ["cut", "packs", "lists", "huge"] {
+            let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
+            assert_eq!(item.res[0].duration, None, "{hostile}");
+            assert_eq!(item.res[0].resolution, None, "{hostile}");
+        }
         server.shutdown();
     });
 }

@@ -1,0 +1,4 @@
+//! `cargo +nightly fuzz run avi`: see `rill_tests::fuzz::video` for the input layout.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rill_tests::fuzz::video::avi(data));
