@@ -29,6 +29,7 @@ mod object;
 pub mod playlist;
 pub mod probe;
 mod shelf;
+#[cfg(feature = "subtitles")]
 pub mod sidecar;
 mod sort;
 mod store;
@@ -38,6 +39,7 @@ pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
 pub use shelf::Shelf;
+#[cfg(feature = "subtitles")]
 pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};

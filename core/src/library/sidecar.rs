@@ -12,6 +12,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::id::PathHash;
 use super::{Library, Node, ObjectId};
 use crate::dlna::MediaKind;
 use crate::media::subtitle::{self, Format};
@@ -109,7 +110,22 @@ impl Library {
         true
     }
 
-    /// Forgets the subtitles of folders that are gone.
+    /// Forgets the subtitle file at `comps` under served folder `root`, if its folder keeps
+    /// it (a removed path that names no object).
+    pub(crate) fn forget_sidecar(&mut self, root: u16, comps: &[&str]) {
+        let Some((&name, dirs)) = comps.split_last() else { return };
+        let mut state = PathHash::new(root);
+        for (i, c) in dirs.iter().enumerate() {
+            state = state.push(i == 0, c);
+        }
+        if let Some(folder) = self.find(state, root, dirs) {
+            if self.set_sidecar(folder, name, false) {
+                self.bump_system();
+            }
+        }
+    }
+
+    /// Drops the subtitle lists of folders that are gone.
     pub(crate) fn drop_orphan_sidecars(&mut self) {
         let mut sidecars = core::mem::take(&mut self.sidecars);
         sidecars.0.retain(|(folder, _)| self.objects.contains_key(folder));

@@ -39,6 +39,7 @@ pub struct Library {
     /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
     pub(crate) groups: Groups,
     /// The subtitle files of each folder (see [`super::sidecar`]).
+    #[cfg(feature = "subtitles")]
     pub(crate) sidecars: super::sidecar::Sidecars,
 }
 
@@ -60,6 +61,7 @@ impl<'a> FileRef<'a> {
 
     /// The same path with its last component (the file name) replaced by `name`, a file
     /// beside it; `None` for a served folder itself.
+    #[cfg(feature = "subtitles")]
     pub(crate) fn replace_last(&mut self, name: &'a str) -> Option<()> {
         *self.components.last_mut()? = name;
         Some(())
@@ -150,6 +152,7 @@ impl Library {
             changed: Vec::new(),
             names: Names::default(),
             groups: Groups::new(),
+            #[cfg(feature = "subtitles")]
             sidecars: super::sidecar::Sidecars::default(),
         }
     }
@@ -262,6 +265,7 @@ impl Library {
             return Ok(None);
         }
         let Some(format) = MediaFormat::from_file_name(name) else {
+            #[cfg(feature = "subtitles")]
             if crate::media::subtitle::Format::from_file_name(name).is_some() {
                 let (folder, _) = self.ensure_folders(root, dirs)?;
                 if self.set_sidecar(folder, name, true) {
@@ -381,20 +385,14 @@ impl Library {
         }
         let Some(id) = self.find(state, root, &comps) else {
             // Perhaps a subtitle file, recorded in its folder (see `sidecar`).
-            let Some((&name, dirs)) = comps.split_last() else { return Ok(0) };
-            let mut state = PathHash::new(root);
-            for (i, c) in dirs.iter().enumerate() {
-                state = state.push(i == 0, c);
-            }
-            if let Some(folder) = self.find(state, root, dirs) {
-                if self.set_sidecar(folder, name, false) {
-                    self.bump_system();
-                }
-            }
+            #[cfg(feature = "subtitles")]
+            self.forget_sidecar(root, &comps);
             return Ok(0);
         };
+        #[cfg(feature = "subtitles")]
         let container = self.objects.get(&id).is_some_and(|o| o.as_container().is_some());
         let removed = self.detach(id);
+        #[cfg(feature = "subtitles")]
         if container {
             self.drop_orphan_sidecars();
         }

@@ -24,6 +24,7 @@ pub mod opus_file;
 #[cfg(feature = "alloc")]
 mod pcm;
 #[cfg(feature = "alloc")]
+#[cfg(feature = "subtitles")]
 pub mod subtitle;
 pub mod tags;
 #[cfg(feature = "alloc")]

@@ -21,11 +21,11 @@
 mod clients;
 mod quirks;
 mod recognise;
-#[cfg(feature = "alloc")]
+#[cfg(feature = "remux")]
 pub mod video;
 
 pub use clients::{Clients, MEMORY};
 pub use quirks::{DescriptionOverride, Quirks, Seek};
 pub use recognise::Player;
-#[cfg(feature = "alloc")]
+#[cfg(feature = "remux")]
 pub use video::{Remux, RemuxAudio, VideoRow};

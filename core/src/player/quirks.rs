@@ -5,7 +5,7 @@
 //! Media Server renderer `.conf` files (U). A fact no public source was found for, and a choice
 //! with no outside source, says so.
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "remux")]
 use super::video::VideoRow;
 use crate::dlna::{ContentFeatures, MediaFormat, Mime, ProtocolInfo};
 
@@ -87,7 +87,7 @@ pub struct Quirks {
     /// The video it plays as it is, where a public source lists it; a player with a row
     /// that plays MPEG-TS is offered a remux of the rest (see [`super::video`]). `None`:
     /// unknown, offered no remux.
-    #[cfg(feature = "alloc")]
+    #[cfg(feature = "remux")]
     pub video: Option<&'static VideoRow>,
 }
 
@@ -116,7 +116,7 @@ impl Quirks {
         container_id_alias: false,
         samsung_extensions: false,
         caption_res: true,
-        #[cfg(feature = "alloc")]
+        #[cfg(feature = "remux")]
         video: None,
     };
 
@@ -131,7 +131,7 @@ impl Quirks {
         transcode_seek: Seek { time: true, byte: false },
         size_32bit: true,
         caption_res: false,
-        #[cfg(feature = "alloc")]
+        #[cfg(feature = "remux")]
         video: Some(&VideoRow::PS3),
         ..Quirks::GENERIC
     };
@@ -150,7 +150,7 @@ impl Quirks {
         }),
         container_id_alias: true,
         caption_res: false,
-        #[cfg(feature = "alloc")]
+        #[cfg(feature = "remux")]
         video: Some(&VideoRow::XBOX_360),
         ..Quirks::GENERIC
     };
@@ -166,7 +166,7 @@ impl Quirks {
         mkv_mime: "video/x-mkv",
         samsung_extensions: true,
         decodes_flac: true,
-        #[cfg(feature = "alloc")]
+        #[cfg(feature = "remux")]
         video: Some(&VideoRow::SAMSUNG),
         ..Quirks::GENERIC
     };
@@ -178,7 +178,7 @@ impl Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         ogg_mime: "application/ogg",
-        #[cfg(feature = "alloc")]
+        #[cfg(feature = "remux")]
         video: Some(&VideoRow::LG),
         ..Quirks::GENERIC
     };

@@ -20,9 +20,7 @@ use crate::library::{Library, ObjectId};
 use crate::media::subtitle::{self, Format};
 use crate::upnp::CAPTION_PATH;
 
-/// Longest `CaptionInfo.sec` URL: `http://`, a host of up to 64 bytes (an IPv6 address in
-/// brackets with a port is at most 47), the path (about 40). A longer one is not sent.
-pub(super) const MAX_CAPTION_URL: usize = 128;
+use super::reply::MAX_CAPTION_URL;
 
 /// The URL of subtitle `n` of video `id`, reached at `host`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

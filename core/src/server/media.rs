@@ -34,15 +34,14 @@
 
 use alloc::boxed::Box;
 
-use super::caption::caption_info;
-use super::reply::{Body, MediaHeaders, Reply, TransferMode};
+use super::reply::{Body, MediaHeaders, Reply, TransferMode, MAX_CAPTION_URL};
 use super::{Env, Server, Unavailable};
 use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
 use crate::http::request::Request;
 use crate::http::response::StatusCode;
-use crate::library::ObjectId;
+use crate::library::{Library, ObjectId};
 use crate::player::Quirks;
 use crate::transcode::{self, Decoder, Layout, Transcoder};
 
@@ -65,8 +64,6 @@ impl<E: Env> Server<'_, E> {
         host: &str,
         quirks: &Quirks,
     ) -> Reply<E::File> {
-        let wants_caption =
-            req.headers.get("getCaptionInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1");
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
@@ -79,7 +76,7 @@ impl<E: Env> Server<'_, E> {
                 Source::File(..) => self.env.open(&file).ok_or(Unavailable::Gone),
                 Source::Rendition(_) => self.env.open_stream(&file),
             };
-            let caption = wants_caption.then(|| caption_info(library, id, host)).flatten();
+            let caption = caption_header(req, library, id, host);
             Some((source, opened, (item.details.duration_ms, caption)))
         });
         let (source, (file, size), (duration_ms, caption_info)) = match opened {
@@ -247,4 +244,22 @@ fn open_error(e: transcode::Error) -> StatusCode {
     } else {
         StatusCode::INTERNAL_SERVER_ERROR
     }
+}
+
+/// The `CaptionInfo.sec` answer header for video `id` reached at `host`, when `req` asks for it
+/// (`getCaptionInfo.sec: 1`, Samsung) and the video has a subtitle; on any answer for the
+/// video, its remux too.
+pub(super) fn caption_header(
+    req: &Request<'_, '_>,
+    library: &Library,
+    id: ObjectId,
+    host: &str,
+) -> Option<heapless::String<MAX_CAPTION_URL>> {
+    #[cfg(feature = "subtitles")]
+    if req.headers.get("getCaptionInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1") {
+        return super::caption::caption_info(library, id, host);
+    }
+    #[cfg(not(feature = "subtitles"))]
+    let _ = (req, library, id, host);
+    None
 }

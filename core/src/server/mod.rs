@@ -27,14 +27,17 @@
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
 //!   ([`Env::open_art`]), 404 otherwise.
 
+#[cfg(feature = "subtitles")]
 mod caption;
 pub mod connection;
 mod head;
 mod media;
+#[cfg(feature = "remux")]
 mod remux;
 mod reply;
 mod route;
 
+#[cfg(feature = "subtitles")]
 pub use caption::{CaptionError, CaptionUrl};
 pub use connection::Connection;
 pub use head::{busy, MIN_TX, RETRY_AFTER};
@@ -95,6 +98,7 @@ pub trait Env {
 
     /// Whether the platform remuxes videos to MPEG-TS ([`Env::open_remux`]): without a
     /// remuxer no player is offered one. By default none.
+    #[cfg(feature = "remux")]
     fn remuxes(&self) -> bool {
         false
     }
@@ -105,6 +109,7 @@ pub trait Env {
     /// microseconds, which the time-seek answer echoes. Refuses with [`Unavailable::Busy`]
     /// beyond the platform's cap on concurrent remuxes (503), [`Unavailable::Gone`] when it
     /// cannot start one (404). By default none is started.
+    #[cfg(feature = "remux")]
     fn open_remux(
         &self,
         _file: &FileRef<'_>,
@@ -140,6 +145,7 @@ pub trait Env {
     /// Told why the subtitle file `file` was not served (too large, unreadable, out of
     /// memory), so the platform can log the reason the status alone does not give. By default
     /// nothing is done.
+    #[cfg(feature = "subtitles")]
     fn caption_refused(&self, _file: &FileRef<'_>, _reason: &CaptionError) {}
 
     /// Runs `f` with the playback positions Samsung TVs stored ([`Bookmarks`]), behind a lock

@@ -16,7 +16,7 @@
 //!   media answer (see `media.rs`).
 //! - Beyond the platform's cap on concurrent remuxes: 503 with `Retry-After`.
 
-use super::caption::caption_info;
+use super::media::caption_header;
 use super::reply::{Body, MediaHeaders, Reply, TransferMode};
 use super::{Env, Server, Unavailable};
 use crate::http::npt;
@@ -54,8 +54,6 @@ impl<E: Env> Server<'_, E> {
             },
         };
         let start = seek.map_or(0, |range| range.start);
-        let wants_caption =
-            req.headers.get("getCaptionInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1");
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let size =
@@ -66,8 +64,7 @@ impl<E: Env> Server<'_, E> {
                 return Some(Err(StatusCode::RANGE_NOT_SATISFIABLE));
             }
             let file = library.file_ref(id)?;
-            // A Samsung TV asks for subtitles on any answer for the video, this one too.
-            let caption = wants_caption.then(|| caption_info(library, id, host)).flatten();
+            let caption = caption_header(req, library, id, host);
             Some(Ok((remux, duration_us, caption, self.env.open_remux(&file, &remux, start))))
         })?;
         let (remux, duration_us, caption_info, (stream, started)) = match opened {

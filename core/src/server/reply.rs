@@ -20,7 +20,9 @@ pub(super) enum Body<F> {
     /// A byte range of a transcoded rendition, produced as it is sent.
     Transcode(Box<Transcoder<F>>),
     /// A stream of unknown length (a remux), read until it ends: sent without a
-    /// `Content-Length`, the end of the connection marking the end of the body.
+    /// `Content-Length`, the end of the connection marking the end of the body. Only the
+    /// remux makes one today, so a build without it never does.
+    #[cfg_attr(not(feature = "remux"), allow(dead_code))]
     Stream(F),
     /// `len` bytes of an open file from byte `first` on.
     File {
@@ -72,6 +74,10 @@ impl TransferMode {
     }
 }
 
+/// Longest `CaptionInfo.sec` URL: `http://`, a host of up to 64 bytes (an IPv6 address in
+/// brackets with a port is at most 47), the path (about 40). A longer one is not sent.
+pub(super) const MAX_CAPTION_URL: usize = 128;
+
 /// Headers only media responses carry.
 pub(super) struct MediaHeaders {
     /// `contentFeatures.dlna.org`, when the client asked for it.
@@ -87,7 +93,7 @@ pub(super) struct MediaHeaders {
     pub sec_duration_ms: Option<u64>,
     /// Samsung's `CaptionInfo.sec`: the URL of the video's first subtitle, when the request
     /// carried `getCaptionInfo.sec: 1` and the video has one.
-    pub caption_info: Option<heapless::String<{ super::caption::MAX_CAPTION_URL }>>,
+    pub caption_info: Option<heapless::String<MAX_CAPTION_URL>>,
 }
 
 /// A response: what [`super::conn`] writes.

@@ -12,9 +12,7 @@ use crate::http::request::{Method, Request};
 use crate::http::response::StatusCode;
 use crate::player::Quirks;
 use crate::upnp::description::Device;
-use crate::upnp::{
-    self, control, Endpoint, Service, ART_PATH, CAPTION_PATH, DESCRIPTION_PATH, MEDIA_PATH,
-};
+use crate::upnp::{self, control, Endpoint, Service, ART_PATH, DESCRIPTION_PATH, MEDIA_PATH};
 use crate::xml::Render;
 
 /// Longest decoded request path; every path Rill serves is far shorter, so a longer one is 404.
@@ -39,7 +37,9 @@ impl<E: Env> Server<'_, E> {
             Err(_) => return Reply::error(StatusCode::BAD_REQUEST),
         };
         // A platform without a remuxer offers no remux to anyone.
+        #[cfg(feature = "remux")]
         let stripped;
+        #[cfg(feature = "remux")]
         let quirks = if self.env.remuxes() {
             quirks
         } else {
@@ -70,14 +70,18 @@ impl<E: Env> Server<'_, E> {
         }
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
+                #[cfg(feature = "remux")]
                 (Some((id, ext)), true) => self
                     .remux(req, id, ext, host, quirks)
                     .unwrap_or_else(|| self.media(req, id, ext, host, quirks)),
+                #[cfg(not(feature = "remux"))]
+                (Some((id, ext)), true) => self.media(req, id, ext, host, quirks),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };
         }
-        if path.starts_with(CAPTION_PATH) {
+        #[cfg(feature = "subtitles")]
+        if path.starts_with(upnp::CAPTION_PATH) {
             return match (upnp::parse_caption_path(path), get) {
                 (Some((id, n, ext)), true) => self.caption(req, id, n, ext),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
@@ -154,9 +158,17 @@ impl<E: Env> Server<'_, E> {
     /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name), and
     /// Samsung's `sec:ProductCap` for Samsung TVs.
     fn description(&self, quirks: &Quirks) -> Reply<E::File> {
-        let product_cap = quirks.samsung_extensions.then_some(upnp::samsung::PRODUCT_CAP);
+        // The capabilities name subtitles (`getCaptionInfo.sec`, `smi`): only a build that
+        // serves them declares them.
+        #[cfg(feature = "subtitles")]
+        let base = Device {
+            product_cap: quirks.samsung_extensions.then_some(upnp::samsung::PRODUCT_CAP),
+            ..self.device
+        };
+        #[cfg(not(feature = "subtitles"))]
+        let base = Device { ..self.device };
         let Some(o) = quirks.description else {
-            return rendered(StatusCode::OK, &Device { product_cap, ..self.device });
+            return rendered(StatusCode::OK, &base);
         };
         let mut name = String::from(self.device.friendly_name);
         name.push_str(o.suffix_for(&name));
@@ -164,8 +176,7 @@ impl<E: Env> Server<'_, E> {
             friendly_name: &name,
             model_name: o.model_name,
             model_number: o.model_number,
-            product_cap,
-            ..self.device
+            ..base
         };
         rendered(StatusCode::OK, &device)
     }

@@ -98,10 +98,12 @@ impl Env for TestEnv {
         self.answer_budget
     }
 
+    #[cfg(feature = "remux")]
     fn remuxes(&self) -> bool {
         self.remux.is_some()
     }
 
+    #[cfg(feature = "remux")]
     fn open_remux(
         &self,
         _file: &FileRef<'_>,
@@ -625,6 +627,7 @@ fn an_opus_rendition_without_a_decoder_is_refused() {
 }
 
 #[test]
+#[cfg(feature = "subtitles")]
 fn subtitles_are_served_as_utf8_and_named_in_caption_info() {
     let (mut env, _) = test_env();
     let info = FileInfo { size: 1, mtime: 1 };
@@ -657,6 +660,7 @@ fn subtitles_are_served_as_utf8_and_named_in_caption_info() {
 /// closing the connection, the time seek echoed from the keyframe the platform started at;
 /// refused past the end (416), beyond the platform's cap (503), and without a remuxer (404).
 #[test]
+#[cfg(feature = "remux")]
 fn a_remux_streams_until_it_ends_and_echoes_its_keyframe() {
     use crate::media::video::{AudioCodec, Tracks, VideoKind};
     let (mut env, song) = test_env();

@@ -47,7 +47,9 @@ pub struct Device<'a> {
     /// Icons (may be empty).
     pub icons: &'a [Icon<'a>],
     /// Samsung's `sec:ProductCap` (and the same `sec:X_ProductCap`), for Samsung TVs only
-    /// (see [`super::samsung::PRODUCT_CAP`]).
+    /// (see [`super::samsung::PRODUCT_CAP`]). It names subtitles, so only a build that serves
+    /// them declares it.
+    #[cfg(feature = "subtitles")]
     pub product_cap: Option<&'a str>,
 }
 
@@ -64,6 +66,7 @@ impl<'a> Device<'a> {
             serial_number: None,
             udn,
             icons,
+            #[cfg(feature = "subtitles")]
             product_cap: None,
         }
     }
@@ -80,6 +83,7 @@ impl Render for Device<'_> {
              <root xmlns=\"urn:schemas-upnp-org:device-1-0\" \
              xmlns:dlna=\"urn:schemas-dlna-org:device-1-0\"",
         )?;
+        #[cfg(feature = "subtitles")]
         if self.product_cap.is_some() {
             w.write_str(" xmlns:sec=\"http://www.sec.co.kr/dlna\"")?;
         }
@@ -100,6 +104,7 @@ impl Render for Device<'_> {
         }
         element(w, "UDN", self.udn)?;
         w.write_str("<dlna:X_DLNADOC>DMS-1.50</dlna:X_DLNADOC>")?;
+        #[cfg(feature = "subtitles")]
         if let Some(cap) = self.product_cap {
             element(w, "sec:ProductCap", cap)?;
             element(w, "sec:X_ProductCap", cap)?;
@@ -195,6 +200,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "subtitles")]
     fn samsung_gets_its_product_cap() {
         let device = Device { product_cap: Some("a,b"), ..Device::rill("R", "uuid:1", &[]) };
         let mut out = String::new();

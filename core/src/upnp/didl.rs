@@ -18,12 +18,14 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::{self, Write};
 
+#[cfg(feature = "subtitles")]
 mod caption;
 
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
-use crate::dlna::{MediaFormat, MediaKind, ProtocolInfo};
+use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
+#[cfg(feature = "remux")]
 use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
 use crate::transcode::{Layout, Wrapping, WRAPPINGS};
@@ -253,9 +255,11 @@ pub fn resources<'a>(
     });
     let mut list = heapless::Vec::new();
     // A video the player cannot play as it is: its remux first (a video has no renditions).
+    #[cfg(feature = "remux")]
     let remux = details
         .tracks
         .and_then(|tracks| Remux::needed(quirks.video, item.format, tracks, original.resolution));
+    #[cfg(feature = "remux")]
     if let Some(remux) = remux {
         // Copied audio keeps its rate and channels; AC-3 made from it is not described.
         let copied = matches!(remux.audio, RemuxAudio::Copy(_));
@@ -429,7 +433,9 @@ impl<'a> Document<'a> {
                 }
                 self.art(s, id);
                 self.bookmark(s, id, obj);
-                let video = item.format.kind() == MediaKind::Video;
+                #[cfg(feature = "subtitles")]
+                let video = item.format.kind() == crate::dlna::MediaKind::Video;
+                #[cfg(feature = "subtitles")]
                 if video {
                     self.sec_captions(s, id);
                 }
@@ -438,6 +444,7 @@ impl<'a> Document<'a> {
                         self.write_resource(s, &res, hex);
                     }
                 }
+                #[cfg(feature = "subtitles")]
                 if video {
                     self.caption_res(s, id);
                 }
