@@ -29,7 +29,7 @@ use rill_core::http::request::RequestLimits;
 use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::player::Clients;
 use rill_core::server::connection::{Config, Counters, Event, Fault, Growable, Outgoing};
-use rill_core::server::{Connection, Env, Server, CLIENTS, SUBSCRIPTIONS};
+use rill_core::server::{Connection, Env, Server, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::bookmarks::Bookmarks;
 use rill_core::upnp::description::Device;
@@ -40,6 +40,7 @@ pub use rill_core::server::connection::Timeouts;
 
 use crate::playing::{MediaFile, Playing};
 use crate::pool::{self, Place, Pool};
+use crate::remux::{self, Remuxer};
 use crate::storage::Storage;
 use crate::{art, bookmarks};
 
@@ -95,6 +96,8 @@ pub struct Shared {
     /// The library index's writer, if there is an index: the art cache tells it of the
     /// thumbnails it made ([`crate::art`]).
     pub index: std::sync::OnceLock<crate::index::Writer>,
+    /// `ffmpeg`, if found on `PATH` at start: videos are then remuxed for players that need it.
+    pub remuxer: Option<Remuxer>,
 }
 
 impl Shared {
@@ -124,6 +127,7 @@ impl Shared {
             pool: Pool::default(),
             following: crate::mounts::Following::default(),
             index: std::sync::OnceLock::new(),
+            remuxer: Remuxer::find(),
         }
     }
 
@@ -195,8 +199,48 @@ impl Env for Shared {
         Some(Box::new(crate::opus::LibOpus::new()))
     }
 
+    fn remuxes(&self) -> bool {
+        self.remuxer.is_some()
+    }
+
+    fn open_remux(
+        &self,
+        file: &FileRef<'_>,
+        plan: &rill_core::player::Remux,
+        start_us: u64,
+    ) -> Result<(Self::File, u64), Unavailable> {
+        let remuxer = self.remuxer.as_ref().ok_or(Unavailable::Gone)?;
+        let rel: PathBuf = file.components().collect();
+        let input = match self.storage.open(usize::from(file.root), &rel) {
+            Ok((input, _)) => input,
+            Err(e) => {
+                tracing::warn!(path = %rel.display(), "cannot open a video to remux: {e}");
+                return Err(Unavailable::Gone);
+            }
+        };
+        match remuxer.start(input, plan, start_us) {
+            Ok((output, process, started)) => {
+                tracing::debug!(path = %rel.display(), pid = process.id(), started, "remuxing");
+                let stream = self.playing.start(file.to_string());
+                Ok((MediaFile::remux(output, stream, process), started))
+            }
+            Err(remux::Error::Busy) => {
+                tracing::warn!(path = %rel.display(), "remux refused with 503: {}", remux::Error::Busy);
+                Err(Unavailable::Busy)
+            }
+            Err(e) => {
+                tracing::warn!(path = %rel.display(), "remux not started: {e}");
+                Err(Unavailable::Gone)
+            }
+        }
+    }
+
     fn stream_refused(&self, reason: &rill_core::transcode::Error) {
         tracing::warn!("a transcoded stream could not be opened: {reason}");
+    }
+
+    fn caption_refused(&self, file: &FileRef<'_>, reason: &rill_core::server::CaptionError) {
+        tracing::warn!(path = %file, "subtitle not served: {reason}");
     }
 }
 

@@ -63,6 +63,7 @@ pub mod opus;
 pub mod playing;
 pub mod playlists;
 pub mod pool;
+pub mod remux;
 pub mod scan;
 pub mod serve;
 pub mod service;

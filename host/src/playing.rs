@@ -70,12 +70,20 @@ pub struct MediaFile {
     /// The file.
     pub file: FromStd<std::fs::File>,
     _stream: Option<Stream>,
+    /// The `ffmpeg` writing into `file` when it is a remux's output, killed and reaped when
+    /// the file is dropped.
+    _remux: Option<crate::remux::Process>,
 }
 
 impl MediaFile {
     /// `file`, listed as `stream` while open (if given).
     pub fn new(file: std::fs::File, stream: Option<Stream>) -> MediaFile {
-        MediaFile { file: FromStd::new(file), _stream: stream }
+        MediaFile { file: FromStd::new(file), _stream: stream, _remux: None }
+    }
+
+    /// The output of a remux by `process`, listed as `stream` while open.
+    pub fn remux(output: std::fs::File, stream: Stream, process: crate::remux::Process) -> Self {
+        MediaFile { file: FromStd::new(output), _stream: Some(stream), _remux: Some(process) }
     }
 }
 

@@ -135,6 +135,12 @@ impl Daemon {
             library,
         );
         shared.bookmarks = bookmarks::Store::load(&config.state_dir);
+        match &shared.remuxer {
+            Some(r) => {
+                tracing::info!(ffmpeg = %r.ffmpeg().display(), "videos are remuxed for players that need it")
+            }
+            None => tracing::info!("ffmpeg or ffprobe not on PATH: no video is remuxed"),
+        }
         let shared = Arc::new(shared);
         // Loaded before anything answers, so the first Browse already sees the whole library.
         let restored =

@@ -123,12 +123,16 @@ pub enum VideoProfile {
     AVC_MP4_BL_L31_HD_AAC,
     /// `AVC_MP4_BL_L32_HD_AAC`: H.264 Baseline up to level 3.2 in MP4 up to 1280x720 and 21 Mb/s with AAC.
     AVC_MP4_BL_L32_HD_AAC,
+    /// `AVC_TS_HP_HD_AAC_MULT5_ISO`: H.264 High up to 1920x1152 in MPEG-TS (188-byte packets) with AAC.
+    AVC_TS_HP_HD_AAC_MULT5_ISO,
+    /// `AVC_TS_HP_HD_MPEG1_L3_ISO`: H.264 High up to 1920x1152 in MPEG-TS (188-byte packets) with MP3.
+    AVC_TS_HP_HD_MPEG1_L3_ISO,
 }
 
 impl VideoProfile {
     /// Every profile, in declaration order: what a stored name (the library index) is looked
     /// up in.
-    pub const ALL: [VideoProfile; 59] = [
+    pub const ALL: [VideoProfile; 61] = [
         VideoProfile::AVC_MKV_MP_HD_AAC_MULT5,
         VideoProfile::AVC_MKV_MP_HD_AC3,
         VideoProfile::AVC_MKV_MP_HD_MPEG1_L3,
@@ -188,6 +192,8 @@ impl VideoProfile {
         VideoProfile::AVC_MP4_BL_L3L_SD_AAC,
         VideoProfile::AVC_MP4_BL_L31_HD_AAC,
         VideoProfile::AVC_MP4_BL_L32_HD_AAC,
+        VideoProfile::AVC_TS_HP_HD_AAC_MULT5_ISO,
+        VideoProfile::AVC_TS_HP_HD_MPEG1_L3_ISO,
     ];
 
     /// The name sent as `DLNA.ORG_PN`.
@@ -252,6 +258,8 @@ impl VideoProfile {
             VideoProfile::AVC_MP4_BL_L3L_SD_AAC => "AVC_MP4_BL_L3L_SD_AAC",
             VideoProfile::AVC_MP4_BL_L31_HD_AAC => "AVC_MP4_BL_L31_HD_AAC",
             VideoProfile::AVC_MP4_BL_L32_HD_AAC => "AVC_MP4_BL_L32_HD_AAC",
+            VideoProfile::AVC_TS_HP_HD_AAC_MULT5_ISO => "AVC_TS_HP_HD_AAC_MULT5_ISO",
+            VideoProfile::AVC_TS_HP_HD_MPEG1_L3_ISO => "AVC_TS_HP_HD_MPEG1_L3_ISO",
         }
     }
 }

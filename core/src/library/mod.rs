@@ -9,7 +9,9 @@
 //! from tags, see [`music`]), Video, Pictures, Playlists (see [`playlist`]: the shell files
 //! each `.m3u`/`.m3u8`/`.pls` with [`Library::set_playlist`]), and Folders with one container
 //! per served folder, named by the shell; under it are sub-folders, media files (recognised by
-//! extension, hidden names skipped) and playlists.
+//! extension, hidden names skipped) and playlists. Subtitle files beside videos are no objects:
+//! each folder keeps their names, and [`Library::subtitles`] gives a video its own (see
+//! [`sidecar`]).
 //! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
 //! not depend on scan order. URLs never carry paths: the server maps an id back to a
 //! [`FileRef`] (root index + relative path) that the shell opens.
@@ -27,6 +29,8 @@ mod object;
 pub mod playlist;
 pub mod probe;
 mod shelf;
+#[cfg(feature = "subtitles")]
+pub mod sidecar;
 mod sort;
 mod store;
 mod tree;
@@ -35,6 +39,8 @@ pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
 pub use shelf::Shelf;
+#[cfg(feature = "subtitles")]
+pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
 

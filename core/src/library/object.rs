@@ -9,6 +9,7 @@ use super::{ObjectId, Shelf};
 use crate::dlna::aac::AacProfile;
 use crate::dlna::video::VideoProfile;
 use crate::dlna::MediaFormat;
+use crate::media::video::Tracks;
 
 /// A tag value shared by every item that carries it (an artist, album, genre or date): the
 /// library interns these, so 1,000 tracks of one artist hold one copy of the name.
@@ -235,6 +236,9 @@ pub struct Details {
     pub resolution: Option<(NonZeroU16, NonZeroU16)>,
     /// A video's DLNA profile, from its container and codecs (one byte).
     pub video_profile: Option<VideoProfile>,
+    /// A video's first video and audio codecs (one byte), which decide whether a player
+    /// needs it remuxed and how.
+    pub tracks: Option<Tracks>,
 }
 
 impl Details {

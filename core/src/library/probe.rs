@@ -134,6 +134,7 @@ fn pcm_details(
         aac_profile: None,
         resolution: None,
         video_profile: None,
+        tracks: None,
     }
 }
 
@@ -193,6 +194,7 @@ fn video_details(info: &video::Info, profile: Option<VideoProfile>) -> Details {
         audio,
         resolution,
         video_profile: profile,
+        tracks: Some(video::Tracks::of(info)),
         ..Details::default()
     }
 }

@@ -38,6 +38,9 @@ pub struct Library {
     pub(crate) names: Names,
     /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
     pub(crate) groups: Groups,
+    /// The subtitle files of each folder (see [`super::sidecar`]).
+    #[cfg(feature = "subtitles")]
+    pub(crate) sidecars: super::sidecar::Sidecars,
 }
 
 /// Where an object lives on disk, as the shell resolves it: a served folder's index and the
@@ -54,6 +57,14 @@ impl<'a> FileRef<'a> {
     /// The path components from the served folder down.
     pub fn components(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.components.iter().copied()
+    }
+
+    /// The same path with its last component (the file name) replaced by `name`, a file
+    /// beside it; `None` for a served folder itself.
+    #[cfg(feature = "subtitles")]
+    pub(crate) fn replace_last(&mut self, name: &'a str) -> Option<()> {
+        *self.components.last_mut()? = name;
+        Some(())
     }
 }
 
@@ -141,6 +152,8 @@ impl Library {
             changed: Vec::new(),
             names: Names::default(),
             groups: Groups::new(),
+            #[cfg(feature = "subtitles")]
+            sidecars: super::sidecar::Sidecars::default(),
         }
     }
 
@@ -248,10 +261,19 @@ impl Library {
     ) -> Result<Option<ObjectId>, Error> {
         let comps = components(rel)?;
         let Some((&name, dirs)) = comps.split_last() else { return Err(Error::BadPath) };
-        let Some(format) = MediaFormat::from_file_name(name) else { return Ok(None) };
         if is_hidden(&comps) {
             return Ok(None);
         }
+        let Some(format) = MediaFormat::from_file_name(name) else {
+            #[cfg(feature = "subtitles")]
+            if crate::media::subtitle::Format::from_file_name(name).is_some() {
+                let (folder, _) = self.ensure_folders(root, dirs)?;
+                if self.set_sidecar(folder, name, true) {
+                    self.bump_system();
+                }
+            }
+            return Ok(None);
+        };
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
         if let Some(id) = self.find(state, root, &comps) {
@@ -361,8 +383,19 @@ impl Library {
         for (i, c) in comps.iter().enumerate() {
             state = state.push(i == 0, c);
         }
-        let Some(id) = self.find(state, root, &comps) else { return Ok(0) };
+        let Some(id) = self.find(state, root, &comps) else {
+            // Perhaps a subtitle file, recorded in its folder (see `sidecar`).
+            #[cfg(feature = "subtitles")]
+            self.forget_sidecar(root, &comps);
+            return Ok(0);
+        };
+        #[cfg(feature = "subtitles")]
+        let container = self.objects.get(&id).is_some_and(|o| o.as_container().is_some());
         let removed = self.detach(id);
+        #[cfg(feature = "subtitles")]
+        if container {
+            self.drop_orphan_sidecars();
+        }
         self.bump_system();
         Ok(removed)
     }

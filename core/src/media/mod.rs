@@ -8,7 +8,8 @@
 //! supplies. All are `no_std`; each decoder's heap use is fixed once a stream's headers are read.
 //! [`tags`] reads Vorbis comments and embedded pictures; [`jpeg`] tells whether a picture is
 //! already a `JPEG_TN` the firmware can offer as it is. [`video`] reads video containers'
-//! headers (play time, picture size, codecs) for Browse.
+//! headers (play time, picture size, codecs) for Browse. [`subtitle`] tells which files beside a
+//! video are its subtitles and serves their text as UTF-8.
 
 #[cfg(feature = "alloc")]
 pub mod alac;
@@ -22,6 +23,9 @@ pub mod ogg;
 pub mod opus_file;
 #[cfg(feature = "alloc")]
 mod pcm;
+#[cfg(feature = "alloc")]
+#[cfg(feature = "subtitles")]
+pub mod subtitle;
 pub mod tags;
 #[cfg(feature = "alloc")]
 pub mod video;

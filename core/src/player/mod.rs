@@ -5,7 +5,9 @@
 //! `X-AV-Client-Info`, `X-AV-Physical-Unit-Info`, Samsung's `getCaptionInfo.sec`), names the
 //! [`Player`], and hands the rest of the server its [`Quirks`]: a small `Copy` record of what
 //! differs from the generic DLNA behaviour (MIME overrides, seek methods on transcodes, the Xbox
-//! 360's description fields, ...). Every field says where the fact comes from.
+//! 360's description fields, ...). Every field says where the fact comes from. Its video row
+//! ([`VideoRow`]) says which containers and audio codecs it plays, and so which videos it is
+//! offered a [`Remux`] of.
 //!
 //! Players rarely identify themselves on every request: the PS3 puts its name in
 //! `X-AV-Client-Info` on control requests and in `User-Agent` on media requests, and VLC's
@@ -19,7 +21,11 @@
 mod clients;
 mod quirks;
 mod recognise;
+#[cfg(feature = "remux")]
+pub mod video;
 
 pub use clients::{Clients, MEMORY};
 pub use quirks::{DescriptionOverride, Quirks, Seek};
 pub use recognise::Player;
+#[cfg(feature = "remux")]
+pub use video::{Remux, RemuxAudio, VideoRow};

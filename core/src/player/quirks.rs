@@ -5,6 +5,8 @@
 //! Media Server renderer `.conf` files (U). A fact no public source was found for, and a choice
 //! with no outside source, says so.
 
+#[cfg(feature = "remux")]
+use super::video::VideoRow;
 use crate::dlna::{ContentFeatures, MediaFormat, Mime, ProtocolInfo};
 
 /// The seek methods advertised on L16/WAV transcodes: `DLNA.ORG_OP=<time><byte>`.
@@ -78,6 +80,15 @@ pub struct Quirks {
     /// Wants Samsung's extensions (`X_GetFeatureList`, `CaptionInfo.sec`) (M: `upnpsoap.c`
     /// answers `X_GetFeatureList`, `upnphttp.c` reads `getCaptionInfo.sec`).
     pub samsung_extensions: bool,
+    /// Offer a video's sidecar subtitles as extra `res` elements (`http-get:*:text/srt:*`,
+    /// `smi/caption` for SAMI), as LG, Panasonic and most DLNA 1.5 players look for them (M:
+    /// `FLAG_CAPTION_RES`; U: `OfferSubtitlesByProtocolInfo`, on by default).
+    pub caption_res: bool,
+    /// The video it plays as it is, where a public source lists it; a player with a row
+    /// that plays MPEG-TS is offered a remux of the rest (see [`super::video`]). `None`:
+    /// unknown, offered no remux.
+    #[cfg(feature = "remux")]
+    pub video: Option<&'static VideoRow>,
 }
 
 const BOTH: Seek = Seek { time: true, byte: true };
@@ -104,17 +115,24 @@ impl Quirks {
         description: None,
         container_id_alias: false,
         samsung_extensions: false,
+        caption_res: true,
+        #[cfg(feature = "remux")]
+        video: None,
     };
 
     /// PS3: no Vorbis, no FLAC (U `Sony-PlayStation3.conf` lists neither); AVI as `video/divx`
     /// with `DLNA.ORG_PN=AVI` (M: `clients.c` gives it `FLAG_MIME_AVI_DIVX`); time seek only on
     /// transcodes (U: `SeekByTime = exclusive`); sizes of 4 GiB and more left out (a precaution:
-    /// no public source was found for how it reads them).
+    /// no public source was found for how it reads them); no subtitle `res` (M gives
+    /// `FLAG_CAPTION_RES` only to players known to read it, and neither console is one).
     pub const PS3: Quirks = Quirks {
         avi_mime: "video/divx",
         avi_dlna_profile: Some("AVI"),
         transcode_seek: Seek { time: true, byte: false },
         size_32bit: true,
+        caption_res: false,
+        #[cfg(feature = "remux")]
+        video: Some(&VideoRow::PS3),
         ..Quirks::GENERIC
     };
 
@@ -131,6 +149,9 @@ impl Quirks {
             friendly_name_suffix: ": 1",
         }),
         container_id_alias: true,
+        caption_res: false,
+        #[cfg(feature = "remux")]
+        video: Some(&VideoRow::XBOX_360),
         ..Quirks::GENERIC
     };
 
@@ -145,6 +166,8 @@ impl Quirks {
         mkv_mime: "video/x-mkv",
         samsung_extensions: true,
         decodes_flac: true,
+        #[cfg(feature = "remux")]
+        video: Some(&VideoRow::SAMSUNG),
         ..Quirks::GENERIC
     };
 
@@ -155,6 +178,8 @@ impl Quirks {
         decodes_vorbis: true,
         decodes_flac: true,
         ogg_mime: "application/ogg",
+        #[cfg(feature = "remux")]
+        video: Some(&VideoRow::LG),
         ..Quirks::GENERIC
     };
 

@@ -32,7 +32,9 @@ pub fn busy(buf: &mut [u8], server_header: &str) -> Result<usize, WriteError> {
 }
 
 impl<E: Env> Server<'_, E> {
-    /// Writes the head of `reply` into `tx`; returns its length.
+    /// Writes the head of `reply` into `tx`; returns its length. A body of unknown length
+    /// ([`super::reply::Body::Stream`]) gets no `Content-Length`: `keep_alive` is then false
+    /// and the end of the connection ends the body.
     pub(super) fn head<F>(
         &self,
         tx: &mut [u8],
@@ -48,7 +50,9 @@ impl<E: Env> Server<'_, E> {
         if let Some(content_type) = reply.content_type {
             head.header("Content-Type", content_type);
         }
-        head.content_length(reply.body.len());
+        if let Some(len) = reply.body.len() {
+            head.content_length(len);
+        }
         if reply.status == StatusCode::SERVICE_UNAVAILABLE {
             head.header("Retry-After", RETRY_AFTER);
         }
@@ -74,6 +78,9 @@ impl<E: Env> Server<'_, E> {
             }
             if let Some(ms) = media.sec_duration_ms {
                 head.header("MediaInfo.sec", format_args!("SEC_Duration={ms}"));
+            }
+            if let Some(url) = &media.caption_info {
+                head.header("CaptionInfo.sec", url.as_str());
             }
             head.header("realTimeInfo.dlna.org", "DLNA.ORG_TLAG=*");
         }

@@ -21,6 +21,8 @@
 //!   gives 406. Without one, audio and video answer `Streaming` and images `Interactive`.
 //! - `getMediaInfo.sec: 1` from a Samsung player gives `MediaInfo.sec: SEC_Duration=<ms>`
 //!   when the play time is known.
+//! - `getCaptionInfo.sec: 1` (from any player, as MiniDLNA answers it) on a video with a
+//!   subtitle gives `CaptionInfo.sec: <URL of its first subtitle>` (see `caption.rs`).
 //! - `getcontentFeatures.dlna.org: 1` gives `contentFeatures.dlna.org` with the resource's DLNA
 //!   4th field, the same text as in its Browse `res@protocolInfo`.
 //! - Every media answer has `Accept-Ranges: bytes`, an empty `EXT`, and
@@ -32,14 +34,14 @@
 
 use alloc::boxed::Box;
 
-use super::reply::{Body, MediaHeaders, Reply, TransferMode};
+use super::reply::{Body, MediaHeaders, Reply, TransferMode, MAX_CAPTION_URL};
 use super::{Env, Server, Unavailable};
 use crate::dlna::{MediaFormat, MediaKind, Mime};
 use crate::http::npt;
 use crate::http::range::{self, ByteRange, ContentRange, Resolution};
 use crate::http::request::Request;
 use crate::http::response::StatusCode;
-use crate::library::ObjectId;
+use crate::library::{Library, ObjectId};
 use crate::player::Quirks;
 use crate::transcode::{self, Decoder, Layout, Transcoder};
 
@@ -59,6 +61,7 @@ impl<E: Env> Server<'_, E> {
         req: &Request<'_, '_>,
         id: ObjectId,
         ext: &str,
+        host: &str,
         quirks: &Quirks,
     ) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
@@ -73,10 +76,11 @@ impl<E: Env> Server<'_, E> {
                 Source::File(..) => self.env.open(&file).ok_or(Unavailable::Gone),
                 Source::Rendition(_) => self.env.open_stream(&file),
             };
-            Some((source, opened, item.details.duration_ms))
+            let caption = caption_header(req, library, id, host);
+            Some((source, opened, (item.details.duration_ms, caption)))
         });
-        let (source, (file, size), duration_ms) = match opened {
-            Some((source, Ok(opened), duration_ms)) => (source, opened, duration_ms),
+        let (source, (file, size), (duration_ms, caption_info)) = match opened {
+            Some((source, Ok(opened), extra)) => (source, opened, extra),
             Some((_, Err(Unavailable::Busy), _)) => {
                 return Reply::error(StatusCode::SERVICE_UNAVAILABLE)
             }
@@ -108,6 +112,7 @@ impl<E: Env> Server<'_, E> {
             content_range: None,
             time_seek: None,
             sec_duration_ms: duration_ms.filter(|_| wants_sec_info),
+            caption_info,
         };
         match source {
             Source::File(..) => whole_or_range(req, headers, info.mime, size, |first, len| {
@@ -151,6 +156,7 @@ impl<E: Env> Server<'_, E> {
             content_range: None,
             time_seek: None,
             sec_duration_ms: None,
+            caption_info: None,
         };
         let mime = quirks.file_protocol_info(MediaFormat::Jpeg).mime;
         whole_or_range(req, headers, mime, size, |first, len| Ok(Body::File { file, first, len }))
@@ -198,7 +204,7 @@ fn rendition<F: embedded_io::Read + embedded_io::Seek>(
 
 /// Answers `Range` (or its absence) on a representation of `size` bytes, whose body `body`
 /// makes for a byte span (or refuses with a status).
-fn whole_or_range<F>(
+pub(super) fn whole_or_range<F>(
     req: &Request<'_, '_>,
     mut headers: MediaHeaders,
     mime: Mime<'static>,
@@ -238,4 +244,22 @@ fn open_error(e: transcode::Error) -> StatusCode {
     } else {
         StatusCode::INTERNAL_SERVER_ERROR
     }
+}
+
+/// The `CaptionInfo.sec` answer header for video `id` reached at `host`, when `req` asks for it
+/// (`getCaptionInfo.sec: 1`, Samsung) and the video has a subtitle; on any answer for the
+/// video, its remux too.
+pub(super) fn caption_header(
+    req: &Request<'_, '_>,
+    library: &Library,
+    id: ObjectId,
+    host: &str,
+) -> Option<heapless::String<MAX_CAPTION_URL>> {
+    #[cfg(feature = "subtitles")]
+    if req.headers.get("getCaptionInfo.sec").is_some_and(|v| crate::http::trim(v) == b"1") {
+        return super::caption::caption_info(library, id, host);
+    }
+    #[cfg(not(feature = "subtitles"))]
+    let _ = (req, library, id, host);
+    None
 }

@@ -20,16 +20,25 @@
 //!   [`crate::gena::Error::status`] names (400, 412, 503); the subscription table lives behind
 //!   [`Env::with_events`] and the platform sends the NOTIFYs it produces;
 //! - media: 200 or 206 with exact `Content-Length`, 416 past the end, DLNA headers (see
-//!   `media.rs`);
+//!   `media.rs`); a remux of a video (`.ts`, see `remux.rs`) 200 without a length, the
+//!   connection closing after it;
+//! - subtitles `/rill/caption/<video id>/<n>.<ext>`: a video's sidecar subtitle as UTF-8, and
+//!   `CaptionInfo.sec` naming it on the video's answers (see `caption.rs`);
 //! - album art `/rill/art/<id>.jpg`: the platform's thumbnail of an item marked as having one
 //!   ([`Env::open_art`]), 404 otherwise.
 
+#[cfg(feature = "subtitles")]
+mod caption;
 pub mod connection;
 mod head;
 mod media;
+#[cfg(feature = "remux")]
+mod remux;
 mod reply;
 mod route;
 
+#[cfg(feature = "subtitles")]
+pub use caption::{CaptionError, CaptionUrl};
 pub use connection::Connection;
 pub use head::{busy, MIN_TX, RETRY_AFTER};
 
@@ -87,6 +96,29 @@ pub trait Env {
         self.open(file).ok_or(Unavailable::Gone)
     }
 
+    /// Whether the platform remuxes videos to MPEG-TS ([`Env::open_remux`]): without a
+    /// remuxer no player is offered one. By default none.
+    #[cfg(feature = "remux")]
+    fn remuxes(&self) -> bool {
+        false
+    }
+
+    /// Starts a remux of the video of a library item to MPEG-TS as `remux` says (see
+    /// [`crate::player::video`]), from the keyframe at or before `start_us` (microseconds), and
+    /// returns its stream, read until it ends, with the time of that keyframe in
+    /// microseconds, which the time-seek answer echoes. Refuses with [`Unavailable::Busy`]
+    /// beyond the platform's cap on concurrent remuxes (503), [`Unavailable::Gone`] when it
+    /// cannot start one (404). By default none is started.
+    #[cfg(feature = "remux")]
+    fn open_remux(
+        &self,
+        _file: &FileRef<'_>,
+        _remux: &crate::player::Remux,
+        _start_us: u64,
+    ) -> Result<(Self::File, u64), Unavailable> {
+        Err(Unavailable::Gone)
+    }
+
     /// Heap bytes the Vorbis reader of one transcoded stream may take (see
     /// [`VorbisFile::open_with_budget`](crate::media::vorbis_file::VorbisFile::open_with_budget)):
     /// a stream that needs more is refused with 503. A board passes what its heap budget sets
@@ -109,6 +141,12 @@ pub trait Env {
     /// [`Env::stream_budget`], out of heap: answered 503; damaged: 500), so the platform can
     /// log the reason the status alone does not give. By default nothing is done.
     fn stream_refused(&self, _reason: &crate::transcode::Error) {}
+
+    /// Told why the subtitle file `file` was not served (too large, unreadable, out of
+    /// memory), so the platform can log the reason the status alone does not give. By default
+    /// nothing is done.
+    #[cfg(feature = "subtitles")]
+    fn caption_refused(&self, _file: &FileRef<'_>, _reason: &CaptionError) {}
 
     /// Runs `f` with the playback positions Samsung TVs stored ([`Bookmarks`]), behind a lock
     /// like the library's (taken while the library's is held, and never the other way round).

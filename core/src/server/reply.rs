@@ -19,6 +19,11 @@ pub(super) enum Body<F> {
     Owned(Vec<u8>),
     /// A byte range of a transcoded rendition, produced as it is sent.
     Transcode(Box<Transcoder<F>>),
+    /// A stream of unknown length (a remux), read until it ends: sent without a
+    /// `Content-Length`, the end of the connection marking the end of the body. Only the
+    /// remux makes one today, so a build without it never does.
+    #[cfg_attr(not(feature = "remux"), allow(dead_code))]
+    Stream(F),
     /// `len` bytes of an open file from byte `first` on.
     File {
         /// The open file.
@@ -31,13 +36,14 @@ pub(super) enum Body<F> {
 }
 
 impl<F> Body<F> {
-    /// The exact number of body bytes, the `Content-Length`.
-    pub(super) fn len(&self) -> u64 {
+    /// The exact number of body bytes, the `Content-Length`; `None` for a [`Body::Stream`].
+    pub(super) fn len(&self) -> Option<u64> {
         match self {
-            Body::Text(t) => t.len() as u64,
-            Body::Owned(v) => v.len() as u64,
-            Body::Transcode(t) => t.remaining(),
-            Body::File { len, .. } => *len,
+            Body::Text(t) => Some(t.len() as u64),
+            Body::Owned(v) => Some(v.len() as u64),
+            Body::Transcode(t) => Some(t.remaining()),
+            Body::File { len, .. } => Some(*len),
+            Body::Stream(_) => None,
         }
     }
 }
@@ -68,6 +74,10 @@ impl TransferMode {
     }
 }
 
+/// Longest `CaptionInfo.sec` URL: `http://`, a host of up to 64 bytes (an IPv6 address in
+/// brackets with a port is at most 47), the path (about 40). A longer one is not sent.
+pub(super) const MAX_CAPTION_URL: usize = 128;
+
 /// Headers only media responses carry.
 pub(super) struct MediaHeaders {
     /// `contentFeatures.dlna.org`, when the client asked for it.
@@ -81,6 +91,9 @@ pub(super) struct MediaHeaders {
     /// The play time in milliseconds for Samsung's `MediaInfo.sec: SEC_Duration=<ms>`, when a
     /// Samsung player asked with `getMediaInfo.sec: 1` (UMS answers it so).
     pub sec_duration_ms: Option<u64>,
+    /// Samsung's `CaptionInfo.sec`: the URL of the video's first subtitle, when the request
+    /// carried `getCaptionInfo.sec: 1` and the video has one.
+    pub caption_info: Option<heapless::String<MAX_CAPTION_URL>>,
 }
 
 /// A response: what [`super::conn`] writes.

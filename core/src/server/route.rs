@@ -36,6 +36,16 @@ impl<E: Env> Server<'_, E> {
             Err(percent::Error::BufferTooSmall) => return Reply::error(StatusCode::NOT_FOUND),
             Err(_) => return Reply::error(StatusCode::BAD_REQUEST),
         };
+        // A platform without a remuxer offers no remux to anyone.
+        #[cfg(feature = "remux")]
+        let stripped;
+        #[cfg(feature = "remux")]
+        let quirks = if self.env.remuxes() {
+            quirks
+        } else {
+            stripped = Quirks { video: None, ..*quirks };
+            &stripped
+        };
         let get = matches!(req.method, Method::Get | Method::Head);
         if path == DESCRIPTION_PATH {
             return if get {
@@ -60,7 +70,20 @@ impl<E: Env> Server<'_, E> {
         }
         if path.starts_with(MEDIA_PATH) {
             return match (upnp::parse_media_path(path), get) {
-                (Some((id, ext)), true) => self.media(req, id, ext, quirks),
+                #[cfg(feature = "remux")]
+                (Some((id, ext)), true) => self
+                    .remux(req, id, ext, host, quirks)
+                    .unwrap_or_else(|| self.media(req, id, ext, host, quirks)),
+                #[cfg(not(feature = "remux"))]
+                (Some((id, ext)), true) => self.media(req, id, ext, host, quirks),
+                (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
+                (None, _) => Reply::error(StatusCode::NOT_FOUND),
+            };
+        }
+        #[cfg(feature = "subtitles")]
+        if path.starts_with(upnp::CAPTION_PATH) {
+            return match (upnp::parse_caption_path(path), get) {
+                (Some((id, n, ext)), true) => self.caption(req, id, n, ext),
                 (Some(_), false) => Reply::method_not_allowed("GET, HEAD"),
                 (None, _) => Reply::error(StatusCode::NOT_FOUND),
             };
@@ -132,16 +155,28 @@ impl<E: Env> Server<'_, E> {
     }
 
     /// The device description, with the model fields some players insist on (the Xbox 360
-    /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name).
+    /// only talks to "Windows Media Player Sharing" with a `:` in the friendly name), and
+    /// Samsung's `sec:ProductCap` for Samsung TVs.
     fn description(&self, quirks: &Quirks) -> Reply<E::File> {
-        let Some(o) = quirks.description else { return rendered(StatusCode::OK, &self.device) };
+        // The capabilities name subtitles (`getCaptionInfo.sec`, `smi`): only a build that
+        // serves them declares them.
+        #[cfg(feature = "subtitles")]
+        let base = Device {
+            product_cap: quirks.samsung_extensions.then_some(upnp::samsung::PRODUCT_CAP),
+            ..self.device
+        };
+        #[cfg(not(feature = "subtitles"))]
+        let base = Device { ..self.device };
+        let Some(o) = quirks.description else {
+            return rendered(StatusCode::OK, &base);
+        };
         let mut name = String::from(self.device.friendly_name);
         name.push_str(o.suffix_for(&name));
         let device = Device {
             friendly_name: &name,
             model_name: o.model_name,
             model_number: o.model_number,
-            ..self.device
+            ..base
         };
         rendered(StatusCode::OK, &device)
     }

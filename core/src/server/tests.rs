@@ -54,6 +54,9 @@ pub(crate) struct TestEnv {
     clients: RefCell<Clients<CLIENTS>>,
     events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
     pub answer_budget: usize,
+    /// What a remux sends (its keyframes every 2 s), and whether all remux slots are taken;
+    /// `None`: the platform has no remuxer.
+    pub remux: Option<(Vec<u8>, bool)>,
 }
 
 impl Env for TestEnv {
@@ -94,6 +97,27 @@ impl Env for TestEnv {
     fn answer_budget(&self) -> usize {
         self.answer_budget
     }
+
+    #[cfg(feature = "remux")]
+    fn remuxes(&self) -> bool {
+        self.remux.is_some()
+    }
+
+    #[cfg(feature = "remux")]
+    fn open_remux(
+        &self,
+        _file: &FileRef<'_>,
+        _remux: &crate::player::Remux,
+        start_us: u64,
+    ) -> Result<(MemFile, u64), super::Unavailable> {
+        match &self.remux {
+            Some((_, true)) => Err(super::Unavailable::Busy),
+            Some((data, false)) => {
+                Ok((MemFile { data: data.clone(), pos: 0 }, start_us / 2_000_000 * 2_000_000))
+            }
+            None => Err(super::Unavailable::Gone),
+        }
+    }
 }
 
 pub(crate) fn test_env() -> (TestEnv, ObjectId) {
@@ -109,7 +133,8 @@ pub(crate) fn test_env() -> (TestEnv, ObjectId) {
     files.insert("a/song.mp3".into(), song);
     let events = RefCell::new(Subscriptions::new(7));
     let clients = RefCell::new(Clients::new());
-    (TestEnv { library, files, clients, events, answer_budget: usize::MAX }, id)
+    let env = TestEnv { library, files, clients, events, answer_budget: usize::MAX, remux: None };
+    (env, id)
 }
 
 /// What a simulated client saw of a connection: the bytes it received and the events.
@@ -233,7 +258,8 @@ fn parse_responses(mut out: &[u8], mut heads: usize) -> Vec<Response> {
             heads -= 1;
             0
         } else {
-            response.header("content-length").unwrap().parse().unwrap()
+            // No length: the body runs to the end of the connection.
+            response.header("content-length").map_or(out.len() - n, |l| l.parse().unwrap())
         };
         response.body = out[n..n + body_len].to_vec();
         out = &out[n + body_len..];
@@ -598,4 +624,77 @@ fn an_opus_rendition_without_a_decoder_is_refused() {
     let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [500, 200]);
     assert_eq!(r[1].body, opus);
+}
+
+#[test]
+#[cfg(feature = "subtitles")]
+fn subtitles_are_served_as_utf8_and_named_in_caption_info() {
+    let (mut env, _) = test_env();
+    let info = FileInfo { size: 1, mtime: 1 };
+    let video = env.library.insert_file(0, "a/film.mkv", info).unwrap().unwrap();
+    env.library.insert_file(0, "a/FILM.srt", info).unwrap();
+    // Latin-1 "été": served as UTF-8 with a BOM.
+    env.files.insert("a/film.mkv".into(), std::vec![0; 1000]);
+    env.files.insert("a/FILM.srt".into(), b"1\n\xe9t\xe9\n".to_vec());
+    let caption = std::format!("/rill/caption/{video}/0.srt");
+    let mut input = get(&caption, "");
+    input.extend(get(&std::format!("/rill/media/{video}.mkv"), "getCaptionInfo.sec: 1\r\n"));
+    input.extend(get(&std::format!("/rill/media/{video}.mkv"), "Range: bytes=0-1\r\n"));
+    input.extend(get(&std::format!("/rill/caption/{video}/1.srt"), ""));
+    input.extend(get(&std::format!("/rill/caption/{video}/0.vtt"), "Connection: close\r\n"));
+    let r = exchange_with(&env, &input, 4096, 0);
+    assert_eq!((r[0].status, &r[0].body[..]), (200, "\u{feff}1\nété\n".as_bytes()));
+    assert_eq!(r[0].header("content-type"), Some("text/srt; charset=utf-8"));
+    assert_eq!(r[0].header("transferMode.dlna.org"), Some("Interactive"));
+    let url = std::format!("http://127.0.0.1:8200{caption}");
+    assert_eq!(r[1].header("CaptionInfo.sec"), Some(url.as_str()));
+    assert_eq!(r[2].header("CaptionInfo.sec"), None, "not asked");
+    assert_eq!((r[3].status, r[4].status), (404, 404));
+    // Over the platform's answer budget: refused.
+    env.answer_budget = 5;
+    let r = exchange_with(&env, &get(&caption, "Connection: close\r\n"), 4096, 0);
+    assert_eq!(r[0].status, 500);
+}
+
+/// A Matroska video a PS3 cannot play: its `.ts` is the platform's remux, without a length,
+/// closing the connection, the time seek echoed from the keyframe the platform started at;
+/// refused past the end (416), beyond the platform's cap (503), and without a remuxer (404).
+#[test]
+#[cfg(feature = "remux")]
+fn a_remux_streams_until_it_ends_and_echoes_its_keyframe() {
+    use crate::media::video::{AudioCodec, Tracks, VideoKind};
+    let (mut env, song) = test_env();
+    let details = Details {
+        duration_ms: Some(6000),
+        resolution: core::num::NonZeroU16::new(320).zip(core::num::NonZeroU16::new(240)),
+        tracks: Some(Tracks::new(Some(VideoKind::H264High), Some(AudioCodec::Dts))),
+        ..Details::default()
+    };
+    let info = FileInfo { size: 1000, mtime: 1 };
+    let id = env.library.insert_file_with(0, "a/film.mkv", info, details).unwrap().unwrap();
+    let stream: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    env.remux = Some((stream.clone(), false));
+    let ps3 = "User-Agent: PLAYSTATION 3\r\n";
+    let seek = std::format!("{ps3}TimeSeekRange.dlna.org: npt=3.3-\r\n");
+    let r = exchange_with(&env, &get(&std::format!("/rill/media/{id}.ts"), &seek), usize::MAX, 0);
+    assert_eq!(r.len(), 1, "the connection ends with the stream");
+    assert_eq!(r[0].status, 200);
+    assert_eq!(r[0].header("content-type"), Some("video/mpeg"));
+    assert_eq!(r[0].header("content-length"), None);
+    assert_eq!(r[0].header("connection"), Some("close"));
+    assert_eq!(r[0].header("timeseekrange.dlna.org"), Some("npt=2.000-6.000/6.000"));
+    assert_eq!(r[0].body, stream);
+
+    let past = std::format!("{ps3}TimeSeekRange.dlna.org: npt=6.0-\r\n");
+    let r = exchange_with(&env, &get(&std::format!("/rill/media/{id}.ts"), &past), usize::MAX, 0);
+    assert_eq!(r[0].status, 416);
+    // Only videos have a remux; the song's `.ts` names nothing.
+    let r = exchange_with(&env, &get(&std::format!("/rill/media/{song}.ts"), ps3), usize::MAX, 0);
+    assert_eq!(r[0].status, 404);
+    env.remux = Some((stream, true));
+    let r = exchange_with(&env, &get(&std::format!("/rill/media/{id}.ts"), ps3), usize::MAX, 0);
+    assert_eq!((r[0].status, r[0].header("retry-after")), (503, Some("5")));
+    env.remux = None;
+    let r = exchange_with(&env, &get(&std::format!("/rill/media/{id}.ts"), ps3), usize::MAX, 0);
+    assert_eq!(r[0].status, 404, "no remuxer, no remux");
 }

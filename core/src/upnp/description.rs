@@ -46,6 +46,11 @@ pub struct Device<'a> {
     pub udn: &'a str,
     /// Icons (may be empty).
     pub icons: &'a [Icon<'a>],
+    /// Samsung's `sec:ProductCap` (and the same `sec:X_ProductCap`), for Samsung TVs only
+    /// (see [`super::samsung::PRODUCT_CAP`]). It names subtitles, so only a build that serves
+    /// them declares it.
+    #[cfg(feature = "subtitles")]
+    pub product_cap: Option<&'a str>,
 }
 
 impl<'a> Device<'a> {
@@ -61,6 +66,8 @@ impl<'a> Device<'a> {
             serial_number: None,
             udn,
             icons,
+            #[cfg(feature = "subtitles")]
+            product_cap: None,
         }
     }
 }
@@ -74,8 +81,14 @@ impl Render for Device<'_> {
         w.write_str(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
              <root xmlns=\"urn:schemas-upnp-org:device-1-0\" \
-             xmlns:dlna=\"urn:schemas-dlna-org:device-1-0\">\
-             <specVersion><major>1</major><minor>0</minor></specVersion><device>\
+             xmlns:dlna=\"urn:schemas-dlna-org:device-1-0\"",
+        )?;
+        #[cfg(feature = "subtitles")]
+        if self.product_cap.is_some() {
+            w.write_str(" xmlns:sec=\"http://www.sec.co.kr/dlna\"")?;
+        }
+        w.write_str(
+            "><specVersion><major>1</major><minor>0</minor></specVersion><device>\
              <deviceType>urn:schemas-upnp-org:device:MediaServer:1</deviceType>",
         )?;
         element(w, "friendlyName", self.friendly_name)?;
@@ -91,6 +104,11 @@ impl Render for Device<'_> {
         }
         element(w, "UDN", self.udn)?;
         w.write_str("<dlna:X_DLNADOC>DMS-1.50</dlna:X_DLNADOC>")?;
+        #[cfg(feature = "subtitles")]
+        if let Some(cap) = self.product_cap {
+            element(w, "sec:ProductCap", cap)?;
+            element(w, "sec:X_ProductCap", cap)?;
+        }
         if !self.icons.is_empty() {
             w.write_str("<iconList>")?;
             for icon in self.icons {
@@ -178,5 +196,22 @@ mod tests {
         assert!(services
             .iter()
             .any(|n| text(*n, "serviceType").contains("X_MS_MediaReceiverRegistrar")));
+        assert!(!out.contains("sec:"));
+    }
+
+    #[test]
+    #[cfg(feature = "subtitles")]
+    fn samsung_gets_its_product_cap() {
+        let device = Device { product_cap: Some("a,b"), ..Device::rill("R", "uuid:1", &[]) };
+        let mut out = String::new();
+        device.render(&mut out).unwrap();
+        assert_eq!(device.rendered_len().unwrap(), out.len());
+        let doc = roxmltree::Document::parse(&out).unwrap();
+        let dev = child(doc.root_element(), "device");
+        let sec = "http://www.sec.co.kr/dlna";
+        for name in ["ProductCap", "X_ProductCap"] {
+            let cap = dev.children().find(|n| n.has_tag_name((sec, name))).unwrap();
+            assert_eq!(cap.text(), Some("a,b"));
+        }
     }
 }

@@ -11,16 +11,22 @@
 //!
 //! An item's `res` elements come from [`resources`]: the file itself and, for Vorbis, its
 //! transcoded renditions (L16, WAV, and the LPCM-profile version for players that need it),
-//! each a [`Resource`] with its own protocolInfo and URL extension.
+//! each a [`Resource`] with its own protocolInfo and URL extension. A video's sidecar subtitles
+//! follow as Samsung's `sec:CaptionInfoEx` or as `res` elements of their own (see `caption.rs`).
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::{self, Write};
 
+#[cfg(feature = "subtitles")]
+mod caption;
+
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
+#[cfg(feature = "remux")]
+use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
 use crate::transcode::{Layout, Wrapping, WRAPPINGS};
 use crate::xml::{escape_into, escape_twice_into, markup, Markup, Render};
@@ -198,6 +204,8 @@ pub struct Resource<'a> {
 /// no `DLNA.ORG_PN`); a player that needs the profile ([`Quirks::lpcm_profile_only`]) also
 /// gets its converted profile version ([`Wrapping::Lpcm`], `DLNA.ORG_PN=LPCM`), first among
 /// the renditions. Seek methods, MIME overrides and size limits come from the player's quirks.
+/// A video a player cannot play as it is gets its remux first, when there is one (see
+/// [`crate::player::video`]): `video/mpeg`, no size, with the item's duration and resolution.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,
@@ -246,6 +254,26 @@ pub fn resources<'a>(
         })
     });
     let mut list = heapless::Vec::new();
+    // A video the player cannot play as it is: its remux first (a video has no renditions).
+    #[cfg(feature = "remux")]
+    let remux = details
+        .tracks
+        .and_then(|tracks| Remux::needed(quirks.video, item.format, tracks, original.resolution));
+    #[cfg(feature = "remux")]
+    if let Some(remux) = remux {
+        // Copied audio keeps its rate and channels; AC-3 made from it is not described.
+        let copied = matches!(remux.audio, RemuxAudio::Copy(_));
+        let _ = list.push(Resource {
+            protocol_info: remux.protocol_info(),
+            url: MediaUrl { host, id, ext: video::EXTENSION },
+            size: None,
+            bitrate: None,
+            sample_rate: original.sample_rate.filter(|_| copied),
+            channels: original.channels.filter(|_| copied),
+            bits_per_sample: None,
+            ..original
+        });
+    }
     // Capacity MAX_RESOURCES >= 1 + 1 + WRAPPINGS.len(): no push fails.
     let original_first = match item.format {
         MediaFormat::OggVorbis => quirks.decodes_vorbis,
@@ -405,10 +433,20 @@ impl<'a> Document<'a> {
                 }
                 self.art(s, id);
                 self.bookmark(s, id, obj);
+                #[cfg(feature = "subtitles")]
+                let video = item.format.kind() == crate::dlna::MediaKind::Video;
+                #[cfg(feature = "subtitles")]
+                if video {
+                    self.sec_captions(s, id);
+                }
                 if self.filter.allows_res() {
                     for res in resources(id, item, self.host, &self.quirks) {
                         self.write_resource(s, &res, hex);
                     }
+                }
+                #[cfg(feature = "subtitles")]
+                if video {
+                    self.caption_res(s, id);
                 }
                 s.markup(markup!("</item>"));
             }
@@ -497,7 +535,7 @@ impl<'a> Document<'a> {
     /// SOAP `Result`. Objects are written into one buffer, handed to `w` every [`FLUSH`] bytes.
     fn render_as(&self, w: &mut dyn Write, nested: bool) -> fmt::Result {
         let mut sink = Sink::new(nested);
-        if self.bookmarks.is_some() {
+        if self.bookmarks.is_some() || self.quirks.samsung_extensions {
             sink.markup(markup!(DIDL_START_SEC));
         } else {
             sink.markup(markup!(DIDL_START));

@@ -11,6 +11,7 @@
 //! | `/rill/mr/scpd.xml`, `/rill/mr/control`, `/rill/mr/event` | X_MS_MediaReceiverRegistrar:1 |
 //! | [`MEDIA_PATH`] `/rill/media/<object id>.<ext>` | media resources ([`parse_media_path`]) |
 //! | [`ART_PATH`] `/rill/art/<object id>.jpg` | `JPEG_TN` thumbnails ([`parse_art_path`]) |
+//! | [`CAPTION_PATH`] `/rill/caption/<video id>/<n>.<ext>` | a video's subtitle `n` ([`parse_caption_path`]) |
 //!
 //! The HTTP server answers a `POST` to a control URL with [`control::handle`], whose result (a
 //! SOAP response or a fault) implements [`Render`](crate::xml::Render); the server renders it
@@ -38,6 +39,10 @@ pub const MEDIA_PATH: &str = "/rill/media/";
 
 /// Path prefix of thumbnails (album art): `/rill/art/<object id>.jpg`.
 pub const ART_PATH: &str = "/rill/art/";
+
+/// Path prefix of subtitles: `/rill/caption/<video id>/<n>.<ext>`, subtitle `n` of the video
+/// as [`Library::subtitles`](crate::library::Library::subtitles) lists them.
+pub const CAPTION_PATH: &str = "/rill/caption/";
 
 /// The services of the Rill MediaServer device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,9 +147,32 @@ pub fn parse_art_path(path: &str) -> Option<ObjectId> {
     ObjectId::parse(path.strip_prefix(ART_PATH)?.strip_suffix(".jpg")?)
 }
 
+/// The video id, subtitle number and extension of a subtitle path
+/// `/rill/caption/<id>/<n>.<ext>`.
+pub fn parse_caption_path(path: &str) -> Option<(ObjectId, usize, &str)> {
+    let (id, file) = path.strip_prefix(CAPTION_PATH)?.split_once('/')?;
+    let (n, ext) = file.split_once('.')?;
+    let n = if n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()) {
+        n.parse().ok()?
+    } else {
+        return None;
+    };
+    Some((ObjectId::parse(id)?, n, ext))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caption_paths() {
+        let id = ObjectId(0x1234);
+        let path = alloc::format!("{CAPTION_PATH}{}/3.srt", id.hex().as_str());
+        assert_eq!(parse_caption_path(&path), Some((id, 3, "srt")));
+        assert_eq!(parse_caption_path("/rill/caption/1234/x.srt"), None);
+        assert_eq!(parse_caption_path("/rill/caption/1234/+1.srt"), None);
+        assert_eq!(parse_caption_path("/rill/caption/1234.srt"), None);
+    }
 
     #[test]
     fn paths_round_trip() {

@@ -10,6 +10,8 @@
 //!   needed) stores where playback of an item stopped in [`Bookmarks`]; Browse gives it back to
 //!   these players as `sec:dcmInfo` `BM=` (see [`super::didl`]), and the TV offers to resume.
 //!
+//! - The device description these TVs get declares [`PRODUCT_CAP`] as `sec:ProductCap`.
+//!
 //! Both actions are in the [`SCPD`] extension, which only these players see in the
 //! ContentDirectory SCPD (Gerbera removes them for others too); anyone else calling them gets
 //! 401, as before. MiniDLNA's and Gerbera's `X_GetObjectIDfromIndex`/`X_GetIndexfromRID` are
@@ -22,6 +24,13 @@ use super::bookmarks::Bookmarks;
 use super::scpd::{Action, Argument, Direction, Scpd, StateVariable};
 use super::soap::{ErrorCode, Fault, Request, Response, Value};
 use crate::library::{Library, Node, ObjectId, Shelf};
+
+/// Samsung's `sec:ProductCap` in the device description, for Samsung TVs only: `DCM10`
+/// (the bookmark and feature-list extensions), `getMediaInfo.sec` and `getCaptionInfo.sec`
+/// (the media answer headers), `smi` (SAMI subtitles), as MiniDLNA (`upnpdescgen.c`,
+/// `genRootDescSamsung`) and Gerbera declare them (both give it to Samsung clients only, with
+/// `xmlns:sec="http://www.sec.co.kr/dlna"` on the root element).
+pub const PRODUCT_CAP: &str = "smi,DCM10,getMediaInfo.sec,getCaptionInfo.sec";
 
 const fn arg(name: &'static str, direction: Direction, related: &'static str) -> Argument {
     Argument { name, direction, related }

@@ -312,6 +312,10 @@ impl Render for Fault {
 }
 
 /// The value of an out-argument.
+// A `Value` lives on the stack only while one answer renders, a few per answer; boxing the
+// DIDL-Lite document (about 230 bytes: it carries the player's quirks) would cost a heap
+// allocation per Browse instead.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Value<'a> {
     /// Text, escaped when rendered.

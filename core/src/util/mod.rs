@@ -11,6 +11,7 @@
 //!   posts, a `Range` header's spans).
 
 pub(crate) mod find;
+#[cfg(feature = "alloc")]
 pub(crate) mod fold;
 #[cfg(feature = "alloc")]
 pub(crate) mod heapsort;

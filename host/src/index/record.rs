@@ -10,7 +10,8 @@
 //! string, width `u16` + height `u16`, the video profile's DLNA name as a string), where the
 //! tags are a presence `u16` (title, artist, album artist, album, genre, date, track, disc,
 //! compilation) followed by the present strings (a `u16` length then UTF-8) and numbers
-//! (`u32`). A string is at most [`MAX_TEXT`] bytes; a record is at most a few KB.
+//! (`u32`); then, only if the video's tracks are known, their byte ([`Tracks::to_byte`]), the
+//! last of the record (older records end before it). A string is at most [`MAX_TEXT`] bytes; a record is at most a few KB.
 //!
 //! [`Record::decode`] takes untrusted bytes (the file may be damaged): anything short, long,
 //! unknown or not UTF-8 is `None`, never a panic. Every field of [`Details`], [`Tags`] and
@@ -22,6 +23,7 @@ use core::num::NonZeroU16;
 use rill_core::dlna::aac::AacProfile;
 use rill_core::dlna::video::VideoProfile;
 use rill_core::library::{AudioProps, Details, FileInfo, ObjectId, Tags};
+use rill_core::media::video::Tracks;
 
 /// The longest string a record holds (longer tags are cut at a character boundary).
 pub const MAX_TEXT: usize = u16::MAX as usize;
@@ -102,6 +104,7 @@ fn encode_details(details: &Details, out: &mut Vec<u8>) {
         aac_profile,
         resolution,
         video_profile,
+        tracks,
     } = details;
     let flags = u8::from(duration_ms.is_some())
         | u8::from(frames.is_some()) << 1
@@ -132,6 +135,9 @@ fn encode_details(details: &Details, out: &mut Vec<u8>) {
     if let Some(profile) = video_profile {
         text(profile.name(), out);
     }
+    if let Some(tracks) = tracks {
+        out.push(tracks.to_byte());
+    }
 }
 
 fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
@@ -159,6 +165,11 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
     } else {
         None
     };
+    // The record's last byte, when present.
+    let tracks = match r.0 {
+        [] => None,
+        _ => Some(Tracks::from_byte(r.u8()?)?),
+    };
     Some(Details {
         duration_ms,
         frames,
@@ -168,6 +179,7 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
         aac_profile,
         resolution,
         video_profile,
+        tracks,
     })
 }
 
@@ -273,6 +285,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rill_core::media::video::{AudioCodec, VideoKind};
 
     fn full() -> Details {
         Details {
@@ -294,6 +307,7 @@ mod tests {
             aac_profile: Some(AacProfile::HEAAC_L2_ISO_128),
             resolution: NonZeroU16::new(1920).zip(NonZeroU16::new(1080)),
             video_profile: Some(VideoProfile::AVC_MP4_HP_HD_AAC),
+            tracks: Some(Tracks::new(Some(VideoKind::H264High), Some(AudioCodec::Dts))),
         }
     }
 
@@ -311,6 +325,15 @@ mod tests {
                 }),
             },
         ];
+        // Records written before tracks were kept end after the video profile.
+        let older = Details { tracks: None, ..full() };
+        let file = Stored {
+            info: FileInfo { size: 5, mtime: 6 },
+            inode: 3,
+            details: Some(older),
+            thumbnail: false,
+        };
+        cases.push(Record { id: ObjectId(8), file: Some(file) });
         for profile in AacProfile::ALL {
             let mut details = full();
             details.aac_profile = Some(profile);
@@ -341,10 +364,14 @@ mod tests {
         let info = FileInfo { size: 5, mtime: 6 };
         let file = Stored { info, inode: 3, details: Some(full()), thumbnail: true };
         let bytes = Record { id: ObjectId(42), file: Some(file) }.encode();
-        // Every truncation, every byte flipped, and trailing bytes.
-        for len in 0..bytes.len() {
+        // Every truncation, every byte flipped, and trailing bytes. Without its last byte
+        // (the tracks) it is a record as written before tracks were kept.
+        let last = bytes.len() - 1;
+        for len in 0..last {
             assert_eq!(Record::decode(&bytes[..len]), None, "cut at {len}");
         }
+        let older = Record::decode(&bytes[..last]).and_then(|r| r.file?.details);
+        assert_eq!(older, Some(Details { tracks: None, ..full() }));
         for i in 0..bytes.len() {
             let mut bad = bytes.clone();
             bad[i] ^= 0xff;

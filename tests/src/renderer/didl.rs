@@ -49,6 +49,8 @@ pub struct Object {
     pub res: Vec<Res>,
     /// Samsung's `sec:dcmInfo` (`CREATIONDATE=0,FOLDER=<title>,BM=<position>`).
     pub dcm_info: Option<String>,
+    /// Samsung's `sec:CaptionInfoEx` elements: `sec:type` and the subtitle URL.
+    pub caption_info_ex: Vec<(String, String)>,
 }
 
 /// One `<res>`: a way to fetch the object.
@@ -137,6 +139,14 @@ fn object(node: Node) -> Result<Object, String> {
         album_art,
         res,
         dcm_info: child(SEC_NS, "dcmInfo"),
+        caption_info_ex: node
+            .children()
+            .filter(|c| c.has_tag_name((SEC_NS, "CaptionInfoEx")))
+            .map(|c| {
+                let kind = c.attribute((SEC_NS, "type")).unwrap_or_default().to_string();
+                (kind, c.text().unwrap_or_default().to_string())
+            })
+            .collect(),
         id,
     })
 }

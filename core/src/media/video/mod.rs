@@ -13,6 +13,9 @@
 //! [`es`] reads the elementary streams' own headers inside them (H.264 SPS, MPEG-2 sequence
 //! header, AAC, AC-3 and MPEG audio frame headers, PES timestamps).
 //!
+//! [`Tracks`] keeps the codecs of a file's first video and audio tracks in one byte, for
+//! deciding which players play it and how to remux it for the others.
+//!
 //! DLNA profiles follow the DLNA names other servers send (see tv.md): for Matroska the
 //! `AVC_MKV_*` profiles (UMS, listed by Philips TVs): `AVC_MKV_{MP,HP}_HD_{AAC_MULT5,AC3,
 //! MPEG1_L3}` by the H.264 profile and the audio codec; for MP4 MiniDLNA's `AVC_MP4_*` subset
@@ -24,7 +27,10 @@ pub mod es;
 pub mod mkv;
 pub mod mp4;
 pub mod ps;
+mod tracks;
 pub mod ts;
+
+pub use tracks::{Tracks, VideoKind};
 
 use core::fmt;
 

@@ -41,6 +41,8 @@
 //! Requests that cannot be framed get their status (400, 413, 431, 501, 505, see
 //! [`request::Error`]) and end the connection ([`Close::Refused`]); a body that fails half-way
 //! ends it too ([`Close::BodyFailed`], [`Close::Transcode`]), since its framing is broken.
+//! A body of unknown length (a remux, read from its stream until it ends) is sent without a
+//! `Content-Length` and ends the connection ([`Close::Done`]).
 
 mod blocking;
 mod event;
@@ -153,6 +155,8 @@ enum Source<F> {
     File { file: F, next: u64, left: u64, seeked: bool },
     /// A transcoded rendition, produced a chunk at a time.
     Transcode(Box<Transcoder<F>>),
+    /// A stream of unknown length read a chunk at a time until it ends (`ended`).
+    Stream { stream: F, ended: bool },
 }
 
 /// One HTTP connection (see the module docs for the shell's loop).
@@ -312,7 +316,7 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
             Phase::Sending(r) if r.pending.0 >= r.pending.1 && !body_done(&r.body) => {
                 match r.body {
                     Source::File { .. } => !self.config.send_files,
-                    Source::Transcode(_) => true,
+                    Source::Transcode(_) | Source::Stream { .. } => true,
                     Source::Empty | Source::Text(..) | Source::Owned(..) => false,
                 }
             }
@@ -365,7 +369,7 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
                     Source::File { file, next, left, .. } => {
                         Some(Outgoing::File { file, offset: *next, len: *left })
                     }
-                    Source::Empty | Source::Transcode(_) => None,
+                    Source::Empty | Source::Transcode(_) | Source::Stream { .. } => None,
                 }
             }
             _ => None,
@@ -393,7 +397,7 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
                             *next = next.saturating_add(n);
                             *left -= n;
                         }
-                        Source::Empty | Source::Transcode(_) => {}
+                        Source::Empty | Source::Transcode(_) | Source::Stream { .. } => {}
                     }
                 }
                 if r.pending.0 >= r.pending.1 && body_done(&r.body) {
@@ -516,7 +520,8 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
         self.rx.bytes_mut().copy_within(end..self.filled, 0);
         self.filled -= end;
         self.rx.shrink(self.filled);
-        let keep_alive = keep_alive && !reply.close;
+        // A body of unknown length ends with the connection.
+        let keep_alive = keep_alive && !reply.close && reply.body.len().is_some();
         let then = match (keep_alive, reply.close) {
             (true, _) => None,
             (false, true) => Some(Close::Refused(reply.status.as_u16())),
@@ -569,6 +574,7 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
                     Source::File { file, next: first, left: len, seeked: false }
                 }
                 Body::Transcode(transcoder) => Source::Transcode(transcoder),
+                Body::Stream(stream) => Source::Stream { stream, ended: false },
             }
         };
         self.phase = Phase::Sending(Response {
@@ -611,6 +617,7 @@ fn body_done<F>(body: &Source<F>) -> bool {
         Source::Owned(bytes, pos) => *pos >= bytes.len(),
         Source::File { left, .. } => *left == 0,
         Source::Transcode(t) => t.remaining() == 0,
+        Source::Stream { ended, .. } => *ended,
     }
 }
 
@@ -660,6 +667,23 @@ fn produce<F: embedded_io::Read + embedded_io::Seek, S: Storage>(
                     r.pending = (0, n);
                     Ok(true)
                 }
+            }
+        }
+        Source::Stream { stream, ended } => {
+            if !tx.grow(chunk) {
+                return Err(Close::OutOfMemory);
+            }
+            let buf = tx.bytes_mut().get_mut(..chunk).ok_or(Close::OutOfMemory)?;
+            match stream.read(buf) {
+                Ok(0) => {
+                    *ended = true;
+                    Ok(false)
+                }
+                Ok(n) => {
+                    r.pending = (0, n);
+                    Ok(true)
+                }
+                Err(_) => Err(Close::BodyFailed),
             }
         }
         Source::Empty | Source::Text(..) | Source::Owned(..) => Ok(true),

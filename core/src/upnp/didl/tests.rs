@@ -273,6 +273,7 @@ fn players_get_flac_in_their_order() {
         aac_profile: None,
         resolution: None,
         video_profile: None,
+        tracks: None,
     };
     let exts = |player: Player| offered_exts("s.flac", details.clone(), player);
     // PS3, Xbox 360 and unknown players: L16 first, then WAV, then the FLAC.
