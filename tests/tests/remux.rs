@@ -61,7 +61,14 @@ fn ffprobe(path: &Path, args: &[&str]) -> String {
 fn codecs_and_duration(path: &Path) -> (Vec<String>, f64) {
     let codecs = ffprobe(path, &["-show_entries", "stream=codec_name", "-of", "csv=p=0"]);
     let duration = ffprobe(path, &["-show_entries", "format=duration", "-of", "csv=p=0"]);
-    (codecs.lines().map(str::to_owned).collect(), duration.trim().parse().unwrap())
+    // MPEG-TS streams are listed under their program too: each codec once, in order.
+    let mut names: Vec<String> = Vec::new();
+    for name in codecs.lines().filter(|l| !l.is_empty()) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    (names, duration.trim().parse().unwrap())
 }
 
 /// The times in seconds of the video keyframes of `path`, by ffprobe.
