@@ -46,13 +46,7 @@ impl VideoRow {
     /// MPEG-PS and MPEG-TS with AC-3, E-AC-3, AAC, LPCM or MP3. DTS only on some series (ES
     /// yes, 2019+ no), so DTS counts as not played.
     pub const SAMSUNG: VideoRow = VideoRow {
-        containers: &[
-            MediaFormat::Mkv,
-            MediaFormat::Mp4,
-            MediaFormat::Avi,
-            MediaFormat::Mpeg,
-            MediaFormat::MpegTs,
-        ],
+        containers: TV_CONTAINERS,
         audio: &[
             AudioCodec::Aac,
             AudioCodec::Ac3,
@@ -67,13 +61,7 @@ impl VideoRow {
     /// MP4, AVI, MPEG-PS, MPEG-TS with AAC, AC-3, E-AC-3, MP3, LPCM. DTS is missing on the
     /// 2020 and 2021 sets (back in 2023), so it counts as not played.
     pub const LG: VideoRow = VideoRow {
-        containers: &[
-            MediaFormat::Mkv,
-            MediaFormat::Mp4,
-            MediaFormat::Avi,
-            MediaFormat::Mpeg,
-            MediaFormat::MpegTs,
-        ],
+        containers: TV_CONTAINERS,
         audio: &[
             AudioCodec::Aac,
             AudioCodec::Ac3,
@@ -85,6 +73,10 @@ impl VideoRow {
         ts_h264: true,
     };
 }
+
+/// The containers Samsung and LG TVs play: Matroska, MP4, AVI, MPEG-PS and MPEG-TS.
+const TV_CONTAINERS: &[MediaFormat] =
+    &[MediaFormat::Mkv, MediaFormat::Mp4, MediaFormat::Avi, MediaFormat::Mpeg, MediaFormat::MpegTs];
 
 /// Audio codecs the MPEG-TS muxer carries as they are.
 const TS_AUDIO: [AudioCodec; 5] =

@@ -11,7 +11,7 @@
 
 use core::fmt::{self, Write};
 
-use super::reply::{Body, MediaHeaders, Reply, TransferMode};
+use super::reply::{Body, MediaHeaders, Reply};
 use super::{media::whole_or_range, Env, Server};
 use crate::dlna::Mime;
 use crate::http::request::Request;
@@ -126,14 +126,7 @@ impl<E: Env> Server<'_, E> {
             Some((_, Err(_))) => return Reply::error(StatusCode::INTERNAL_SERVER_ERROR),
             Some((format, Ok(text))) => (format, text),
         };
-        let headers = MediaHeaders {
-            features: None,
-            transfer_mode: TransferMode::Interactive,
-            content_range: None,
-            time_seek: None,
-            sec_duration_ms: None,
-            caption_info: None,
-        };
+        let headers = MediaHeaders::interactive();
         let size = text.len() as u64;
         let mime = Mime::Fixed(content_type(format));
         whole_or_range(req, headers, mime, size, |first, len| {

@@ -150,14 +150,7 @@ impl<E: Env> Server<'_, E> {
             self.env.open_art(&library.file_ref(id)?, item.file)
         });
         let Some((file, size)) = opened else { return Reply::error(StatusCode::NOT_FOUND) };
-        let headers = MediaHeaders {
-            features: None,
-            transfer_mode: TransferMode::Interactive,
-            content_range: None,
-            time_seek: None,
-            sec_duration_ms: None,
-            caption_info: None,
-        };
+        let headers = MediaHeaders::interactive();
         let mime = quirks.file_protocol_info(MediaFormat::Jpeg).mime;
         whole_or_range(req, headers, mime, size, |first, len| Ok(Body::File { file, first, len }))
     }

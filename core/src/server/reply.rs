@@ -96,6 +96,21 @@ pub(super) struct MediaHeaders {
     pub caption_info: Option<heapless::String<MAX_CAPTION_URL>>,
 }
 
+impl MediaHeaders {
+    /// The headers of a file served beside the media (album art, a subtitle file): only
+    /// `transferMode.dlna.org: Interactive`.
+    pub fn interactive() -> MediaHeaders {
+        MediaHeaders {
+            features: None,
+            transfer_mode: TransferMode::Interactive,
+            content_range: None,
+            time_seek: None,
+            sec_duration_ms: None,
+            caption_info: None,
+        }
+    }
+}
+
 /// A response: what [`super::conn`] writes.
 pub(super) struct Reply<F> {
     pub status: StatusCode,
