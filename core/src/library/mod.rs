@@ -10,8 +10,8 @@
 //! each `.m3u`/`.m3u8`/`.pls` with [`Library::set_playlist`]), and Folders with one container
 //! per served folder, named by the shell; under it are sub-folders, media files (recognised by
 //! extension, hidden names skipped) and playlists. Subtitle files beside videos are no objects:
-//! each folder keeps their names, and [`Library::subtitles`] gives a video its own (see
-//! [`sidecar`]).
+//! each folder keeps their names, and `Library::subtitles` gives a video its own (see
+//! `sidecar`; feature `subtitles`).
 //! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
 //! not depend on scan order. URLs never carry paths: the server maps an id back to a
 //! [`FileRef`] (root index + relative path) that the shell opens.

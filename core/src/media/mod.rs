@@ -8,7 +8,7 @@
 //! supplies. All are `no_std`; each decoder's heap use is fixed once a stream's headers are read.
 //! [`tags`] reads Vorbis comments and embedded pictures; [`jpeg`] tells whether a picture is
 //! already a `JPEG_TN` the firmware can offer as it is. [`video`] reads video containers'
-//! headers (play time, picture size, codecs) for Browse. [`subtitle`] tells which files beside a
+//! headers (play time, picture size, codecs) for Browse. `subtitle` (feature `subtitles`) tells which files beside a
 //! video are its subtitles and serves their text as UTF-8.
 
 #[cfg(feature = "alloc")]

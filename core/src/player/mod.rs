@@ -6,8 +6,8 @@
 //! [`Player`], and hands the rest of the server its [`Quirks`]: a small `Copy` record of what
 //! differs from the generic DLNA behaviour (MIME overrides, seek methods on transcodes, the Xbox
 //! 360's description fields, ...). Every field says where the fact comes from. Its video row
-//! ([`VideoRow`]) says which containers and audio codecs it plays, and so which videos it is
-//! offered a [`Remux`] of.
+//! (`VideoRow`) says which containers and audio codecs it plays, and so which videos it is
+//! offered a `Remux` of (feature `remux`).
 //!
 //! Players rarely identify themselves on every request: the PS3 puts its name in
 //! `X-AV-Client-Info` on control requests and in `User-Agent` on media requests, and VLC's

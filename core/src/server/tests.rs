@@ -56,6 +56,7 @@ pub(crate) struct TestEnv {
     pub answer_budget: usize,
     /// What a remux sends (its keyframes every 2 s), and whether all remux slots are taken;
     /// `None`: the platform has no remuxer.
+    #[cfg(feature = "remux")]
     pub remux: Option<(Vec<u8>, bool)>,
 }
 
@@ -133,7 +134,15 @@ pub(crate) fn test_env() -> (TestEnv, ObjectId) {
     files.insert("a/song.mp3".into(), song);
     let events = RefCell::new(Subscriptions::new(7));
     let clients = RefCell::new(Clients::new());
-    let env = TestEnv { library, files, clients, events, answer_budget: usize::MAX, remux: None };
+    let env = TestEnv {
+        library,
+        files,
+        clients,
+        events,
+        answer_budget: usize::MAX,
+        #[cfg(feature = "remux")]
+        remux: None,
+    };
     (env, id)
 }
 

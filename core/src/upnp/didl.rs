@@ -205,7 +205,7 @@ pub struct Resource<'a> {
 /// gets its converted profile version ([`Wrapping::Lpcm`], `DLNA.ORG_PN=LPCM`), first among
 /// the renditions. Seek methods, MIME overrides and size limits come from the player's quirks.
 /// A video a player cannot play as it is gets its remux first, when there is one (see
-/// [`crate::player::video`]): `video/mpeg`, no size, with the item's duration and resolution.
+/// `crate::player::video`, feature `remux`): `video/mpeg`, no size, with the item's duration and resolution.
 pub fn resources<'a>(
     id: ObjectId,
     item: &Item,

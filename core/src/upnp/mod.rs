@@ -41,7 +41,7 @@ pub const MEDIA_PATH: &str = "/rill/media/";
 pub const ART_PATH: &str = "/rill/art/";
 
 /// Path prefix of subtitles: `/rill/caption/<video id>/<n>.<ext>`, subtitle `n` of the video
-/// as [`Library::subtitles`](crate::library::Library::subtitles) lists them.
+/// as `Library::subtitles` lists them.
 pub const CAPTION_PATH: &str = "/rill/caption/";
 
 /// The services of the Rill MediaServer device.
