@@ -14,8 +14,8 @@ use rill_core::media::video::{self, asf, avi, mkv, mp4, ps, ts, Info};
 
 use super::mem::Mem;
 
-/// The `mkv` target; the `Cues` are searched too, for a keyframe at or before the last
-/// microsecond there is and at the first, which must be no later than the time asked.
+/// The `mkv` target. The `Cues` are searched too, for the keyframe at or before time 0 and
+/// the latest time there is: one found must be no later than the time asked.
 pub fn mkv(data: &[u8]) {
     for at_us in [0, u64::MAX] {
         if let Ok(Some(keyframe)) = mkv::cues::keyframe_at_or_before(Mem::new(data), at_us) {
