@@ -11,7 +11,8 @@
 //! that same file, seekable), so `ffmpeg` reads nothing the server could not.
 //!
 //! Time seek: the video is copied, so the stream can only start at a keyframe. K, the keyframe
-//! at or before the time T asked for, is found with `ffprobe` reading the video packets of the
+//! at or before the time T asked for, is read from a Matroska file's `Cues` (its keyframe
+//! index, the one ffmpeg seeks by), else found with `ffprobe` reading the video packets of the
 //! [`KEYFRAME_WINDOW`] before T (the whole start of the file if that window holds none), and
 //! `ffmpeg` is told to start there (`-ss` before `-i`, [`SEEK_SLACK_US`] past K: it seeks to
 //! the keyframe at or before the position and copies from it), so the answer can echo K,
@@ -31,6 +32,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use embedded_io_adapters::std::FromStd;
+use rill_core::media::video::mkv::cues;
 use rill_core::player::{Remux, RemuxAudio};
 
 /// Remuxes running at once: each is an `ffmpeg` copying the video, which takes little CPU
@@ -145,10 +148,15 @@ impl Remuxer {
         Ok((out, Process { child, _slot: slot }, keyframe))
     }
 
-    /// The time in microseconds of the last video keyframe at or before `at_us` in `file`,
-    /// from `ffprobe`'s list of the video packets in the [`KEYFRAME_WINDOW`] before it (or
-    /// from the start, if the window holds none); 0 if there is none.
+    /// The time in microseconds of the last video keyframe at or before `at_us` in `file`:
+    /// from a Matroska file's `Cues` when it has them (read in-process: no second process to
+    /// start), else from `ffprobe`'s list of the video packets in the [`KEYFRAME_WINDOW`]
+    /// before it (or from the start, if the window holds none); 0 if there is none.
     fn keyframe(&self, file: std::fs::File, at_us: u64) -> io::Result<u64> {
+        let indexed = cues::keyframe_at_or_before(FromStd::new(file.try_clone()?), at_us);
+        if let Ok(Some(keyframe)) = indexed {
+            return Ok(keyframe);
+        }
         let window = u64::try_from(KEYFRAME_WINDOW.as_micros()).unwrap_or(u64::MAX);
         let first =
             self.keyframe_between(file.try_clone()?, at_us.saturating_sub(window), at_us)?;

@@ -9,7 +9,8 @@
 //! to AC-3, AAC copied; duration within 1 s). A time seek must start at the keyframe at or
 //! before the time asked, which ffprobe lists in the source, echo that keyframe's time, and
 //! its first picture must be the source's picture at that time (decoded frames compared by
-//! MD5). Ending a connection ends its ffmpeg (no child left in /proc, zombies included), and
+//! MD5): in Matroska (the server reads the keyframe from the Cues) and in MP4 (it asks
+//! ffprobe). Ending a connection ends its ffmpeg (no child left in /proc, zombies included), and
 //! the fifth concurrent remux gets 503.
 
 mod common;
@@ -174,7 +175,7 @@ fn a_ps3_gets_matroska_remuxed_to_mpeg_ts() {
         for (name, url, audio) in [
             ("ac3", item("ac3").res[0].url.clone(), "ac3"),
             ("dts", item("dts").res[0].url.clone(), "ac3"),
-            ("aac", mp4_ts, "aac"),
+            ("aac", mp4_ts.clone(), "aac"),
         ] {
             let resp = ps3.get(&url, &[]).unwrap();
             assert_eq!(resp.status, 200, "{name}");
@@ -188,29 +189,38 @@ fn a_ps3_gets_matroska_remuxed_to_mpeg_ts() {
         }
         wait_no_ffmpeg("after playing to the end");
 
-        // Time seek: starts at the keyframe at or before T, and says so.
+        // Time seek: starts at the keyframe at or before T, and says so; in Matroska found
+        // from its Cues, in MP4 by ffprobe.
         let url = item("ac3").res[0].url.clone();
-        let keys = keyframes(&source);
-        let (_, source_duration) = codecs_and_duration(&source);
-        assert_eq!(keys.len(), 3, "a keyframe every 2 s: {keys:?}");
-        for t in [3.3, 4.0, 0.5] {
-            let npt = format!("npt={t:.3}-");
-            let resp = ps3.get(&url, &[("TimeSeekRange.dlna.org", &npt)]).unwrap();
-            assert_eq!(resp.status, 200, "{npt}");
-            let echoed = resp.header("timeseekrange.dlna.org").unwrap().to_owned();
-            let key = keys.iter().copied().filter(|&k| k <= t + 1e-6).fold(0.0, f64::max);
-            assert!(t - key < 2.0, "{npt}: within one GOP");
-            let start = echoed.strip_prefix("npt=").and_then(|e| e.split('-').next()).unwrap();
-            assert_eq!(start, format!("{key:.3}"), "{npt}: echoed {echoed}");
-            // The end and the duration are the source's own, as ffprobe reads it.
-            let total: f64 = echoed.rsplit('/').next().unwrap().parse().unwrap();
-            assert!((total - source_duration).abs() < 0.05, "{echoed}: {source_duration} s");
-            let path = scratch.path().join("seek.ts");
-            std::fs::write(&path, &resp.body).unwrap();
-            let (codecs, duration) = codecs_and_duration(&path);
-            assert_eq!(codecs, ["h264", "ac3"], "{npt}");
-            assert!((duration - (SECONDS - key)).abs() < 1.0, "{npt}: {duration} s");
-            assert_eq!(picture_md5(&path, 0.0), picture_md5(&source, key), "{npt}: first picture");
+        for (source, url, audio) in
+            [(&source, &url, "ac3"), (&root.join("aac.mp4"), &mp4_ts, "aac")]
+        {
+            let keys = keyframes(source);
+            let (_, source_duration) = codecs_and_duration(source);
+            assert_eq!(keys.len(), 3, "a keyframe every 2 s: {keys:?}");
+            for t in [3.3, 4.0, 0.5] {
+                let npt = format!("npt={t:.3}-");
+                let resp = ps3.get(url, &[("TimeSeekRange.dlna.org", &npt)]).unwrap();
+                assert_eq!(resp.status, 200, "{npt}");
+                let echoed = resp.header("timeseekrange.dlna.org").unwrap().to_owned();
+                let key = keys.iter().copied().filter(|&k| k <= t + 1e-6).fold(0.0, f64::max);
+                assert!(t - key < 2.0, "{npt}: within one GOP");
+                let start = echoed.strip_prefix("npt=").and_then(|e| e.split('-').next()).unwrap();
+                assert_eq!(start, format!("{key:.3}"), "{npt}: echoed {echoed}");
+                // The end and the duration are the source's own, as ffprobe reads it.
+                let total: f64 = echoed.rsplit('/').next().unwrap().parse().unwrap();
+                assert!((total - source_duration).abs() < 0.05, "{echoed}: {source_duration} s");
+                let path = scratch.path().join("seek.ts");
+                std::fs::write(&path, &resp.body).unwrap();
+                let (codecs, duration) = codecs_and_duration(&path);
+                assert_eq!(codecs, ["h264", audio], "{npt}");
+                assert!((duration - (SECONDS - key)).abs() < 1.0, "{npt}: {duration} s");
+                assert_eq!(
+                    picture_md5(&path, 0.0),
+                    picture_md5(source, key),
+                    "{npt}: first picture"
+                );
+            }
         }
         let resp = ps3.get(&url, &[("TimeSeekRange.dlna.org", "npt=6.5-")]).unwrap();
         assert_eq!(resp.status, 416, "past the end");

@@ -1,10 +1,12 @@
-//! `mkv` and `mp4_video`: Matroska and WebM headers through [`mkv::read`], MP4 and QuickTime
+//! `mkv` and `mp4_video`: Matroska and WebM headers through [`mkv::read`] (and their keyframe
+//! index through [`mkv::cues`]), MP4 and QuickTime
 //! video through [`mp4::read`]; `avi`, `mpeg_ts`, `mpeg_ps` and `asf`: AVI through
 //! [`avi::read`], MPEG transport streams (188 and 192-byte packets) through [`ts::read`],
 //! program streams through [`ps::read`], ASF through [`asf::read`], each with its DLNA profile.
 //!
 //! Input: a file. The reader must return (an [`Info`](rill_core::media::video::Info) or an
-//! error) without panicking, after reading at most two windows of [`mkv::HEAD`] bytes; what it
+//! error) without panicking, after reading at most two windows of [`mkv::HEAD`] bytes (and
+//! the Matroska `Cues`, at most [`mkv::cues::MAX_CUES`]); what it
 //! returns must be what Browse can show: a play time that fits the DIDL `duration`, a sample
 //! rate and picture size that are plain numbers.
 
@@ -12,8 +14,14 @@ use rill_core::media::video::{self, asf, avi, mkv, mp4, ps, ts, Info};
 
 use super::mem::Mem;
 
-/// The `mkv` target.
+/// The `mkv` target. The `Cues` are searched too, for the keyframe at or before time 0 and
+/// the latest time there is: one found must be no later than the time asked.
 pub fn mkv(data: &[u8]) {
+    for at_us in [0, u64::MAX] {
+        if let Ok(Some(keyframe)) = mkv::cues::keyframe_at_or_before(Mem::new(data), at_us) {
+            assert!(keyframe <= at_us, "keyframe {keyframe} us after {at_us} us");
+        }
+    }
     let Ok(info) = mkv::read(Mem::new(data)) else { return };
     check(&info);
     let _ = info.matroska_profile();

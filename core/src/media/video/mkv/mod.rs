@@ -10,6 +10,11 @@
 //! most two reads of [`HEAD`] bytes however large or hostile it is; every size is checked
 //! against the bytes at hand and every loop advances, so bad input ends in an [`Error`], never
 //! a panic or a hang.
+//!
+//! [`cues`] reads the `Cues` index, which names the video keyframes' times (for a remux that
+//! starts at a keyframe).
+
+pub mod cues;
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -20,6 +25,9 @@ use super::{AudioCodec, Error, Info, Stream, VideoCodec, MAX_DURATION_MS};
 
 /// Bytes read from the start of the file, and from where the `SeekHead` points: 64 KiB.
 pub const HEAD: usize = 64 * 1024;
+
+/// Nanoseconds per timestamp unit when `Info` names no `TimestampScale`.
+const DEFAULT_SCALE: u64 = 1_000_000;
 
 const EBML: u32 = 0x1A45_DFA3;
 const DOC_TYPE: u32 = 0x4282;
@@ -33,6 +41,7 @@ const TIMECODE_SCALE: u32 = 0x2A_D7B1;
 const DURATION: u32 = 0x4489;
 const TRACKS: u32 = 0x1654_AE6B;
 const TRACK_ENTRY: u32 = 0xAE;
+const TRACK_NUMBER: u32 = 0xD7;
 const TRACK_TYPE: u32 = 0x83;
 const CODEC_ID: u32 = 0x86;
 const CODEC_PRIVATE: u32 = 0x63A2;
@@ -43,6 +52,7 @@ const AUDIO: u32 = 0xE1;
 const SAMPLING_FREQUENCY: u32 = 0xB5;
 const CHANNELS: u32 = 0x9F;
 const CLUSTER: u32 = 0x1F43_B675;
+const CUES: u32 = 0x1C53_BB6B;
 
 /// One element: its id and body, within the bytes at hand.
 struct Element<'a> {
@@ -117,9 +127,13 @@ struct Found {
     info: bool,
     tracks: bool,
     video: Option<Stream<VideoCodec>>,
+    /// The track number of the first video track (what `Cues` name it by).
+    video_number: Option<u64>,
     audio: Option<Stream<AudioCodec>>,
     /// Segment-relative positions of `Info` and `Tracks` from the `SeekHead`.
     seek: [Option<u64>; 2],
+    /// Segment-relative position of `Cues` from the `SeekHead`.
+    cues: Option<u64>,
 }
 
 impl Found {
@@ -150,6 +164,7 @@ impl Found {
             match id.and_then(|i| u32::try_from(i).ok()) {
                 Some(INFO) => self.seek[0] = position,
                 Some(TRACKS) => self.seek[1] = position,
+                Some(CUES) => self.cues = position,
                 _ => {}
             }
         }
@@ -170,12 +185,14 @@ impl Found {
         self.tracks = true;
         for entry in elements(body).filter(|e| e.id == TRACK_ENTRY && !e.cut) {
             let mut kind = None;
+            let mut number = None;
             let mut codec: &[u8] = &[];
             let mut private: &[u8] = &[];
             let (mut width, mut height, mut rate, mut channels) = (0, 0, 0.0, 0);
             for f in elements(entry.body) {
                 match f.id {
                     TRACK_TYPE => kind = uint(f.body),
+                    TRACK_NUMBER => number = uint(f.body),
                     CODEC_ID => codec = f.body,
                     CODEC_PRIVATE => private = f.body,
                     VIDEO => {
@@ -202,6 +219,7 @@ impl Found {
             let codec = core::str::from_utf8(codec).unwrap_or("").trim_end_matches('\0');
             match kind {
                 Some(1) if self.video.is_none() => {
+                    self.video_number = number;
                     self.video = Some(Stream {
                         codec: VideoCodec::from_matroska(codec, private),
                         width: u32::try_from(width).unwrap_or(0),
@@ -235,9 +253,10 @@ fn read_at<R: Read + Seek>(src: &mut R, at: u64) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
-/// Reads the play time, picture size and codecs of a Matroska or WebM file.
-pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
-    let head = read_at(&mut src, 0)?;
+/// The Segment's `Info` and `Tracks` (read where the `SeekHead` says if not at the start) and
+/// where the Segment's body starts in the file (`SeekHead` positions count from there).
+fn head<R: Read + Seek>(src: &mut R) -> Result<(Found, u64), Error> {
+    let head = read_at(src, 0)?;
     let mut top = elements(&head);
     let ebml = top.next().filter(|e| e.id == EBML).ok_or(Error::NotThisFormat)?;
     let doc_type = elements(ebml.body).find(|e| e.id == DOC_TYPE).map(|e| e.body);
@@ -245,20 +264,25 @@ pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
         return Err(Error::NotThisFormat);
     }
     let segment = top.next().filter(|e| e.id == SEGMENT).ok_or(Error::Malformed)?;
-    // Positions in the SeekHead count from the start of the Segment's body.
-    let segment_start = segment.offset;
+    let segment_start = segment.offset as u64;
     let mut found = Found::default();
     found.children(segment.body);
     for (wanted, at) in [(found.info, found.seek[0]), (found.tracks, found.seek[1])] {
         let Some(at) = at.filter(|_| !wanted) else { continue };
-        let at = at.checked_add(segment_start as u64).ok_or(Error::Malformed)?;
-        let bytes = read_at(&mut src, at)?;
+        let at = at.checked_add(segment_start).ok_or(Error::Malformed)?;
+        let bytes = read_at(src, at)?;
         found.children(&bytes);
     }
     if !found.tracks {
         return Err(Error::Malformed);
     }
-    let scale = found.scale.unwrap_or(1_000_000);
+    Ok((found, segment_start))
+}
+
+/// Reads the play time, picture size and codecs of a Matroska or WebM file.
+pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
+    let (found, _) = head(&mut src)?;
+    let scale = found.scale.unwrap_or(DEFAULT_SCALE);
     let duration_ms = found
         .duration
         .filter(|d| d.is_finite() && *d > 0.0)
