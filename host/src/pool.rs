@@ -17,6 +17,19 @@
 //! not move to `spawn_blocking`'s `'static` jobs), and no chunk is copied between threads.
 //! This needs tokio's multi-thread runtime, which `main` and the tests build.
 //!
+//! A hand-over is not free: it wakes a blocking thread to take over the worker, and the
+//! worker's tasks move between threads. Taken around every `sendfile` and every transcoded
+//! chunk, it cost the 200-client load of `bench/engine-vs-old.sh` a third of its file ranges
+//! and a tenth of its L16 requests against the engine before the pool. So a connection hands
+//! over only what may really block, and as much of it at once as it can:
+//! - a span of a file that is all in the page cache, on a file system that reads without
+//!   blocking ([`crate::page_cache`]), is sent on the worker: `sendfile` then copies no byte
+//!   and waits for nothing, and a cached file is what a loaded server mostly sends;
+//! - a step on a place does not stop at one call: it answers the request, then writes the
+//!   head and the body, producing chunk after chunk and sending uncached spans, for as long
+//!   as the socket takes them without waiting (up to a bound), so a range or a transcoded
+//!   stream costs one hand-over while the client keeps up, not one per chunk.
+//!
 //! Bounds, in one place: at most [`SIZE`] steps block at once, so at most that many threads sit
 //! in a hung mount, and the workers never do. A place held by a step that hangs stays taken
 //! until the step returns. When all are taken, a new request that needs a file waits up to
