@@ -7,14 +7,17 @@
 //! a cached span (see the pool's docs). Two calls, neither of which reads the file's storage:
 //!
 //! 1. `preadv2(2)` of one byte at the span's start with `RWF_NOWAIT`: it succeeds only on a file
-//!    system that supports reads that never block (local disks and tmpfs; FUSE and NFS refuse it
-//!    with `EOPNOTSUPP`, since even their cached pages may need a round trip to revalidate) and
-//!    only if that page is cached;
+//!    system that supports reads that never block (ext4, XFS, Btrfs; FUSE, NFS and tmpfs refuse
+//!    it with `EOPNOTSUPP`, FUSE and NFS since even their cached pages may need a round trip to
+//!    revalidate) and only if that page is cached or needs no I/O to be (a hole, which the read
+//!    fills with zeroes). On an uncached page it fails with `EAGAIN`, having started the
+//!    readahead that the send from the pool then finds under way;
 //! 2. `cachestat(2)` (Linux 6.5) over the span: how many of its pages are cached, all of which
 //!    must be. On an older kernel (`ENOSYS`) every span counts as one that may block.
 //!
 //! A page evicted between the look and the send is read by `sendfile` on the worker: a rare
-//! wait of one disk read, never one on a dead mount (those fail the first test).
+//! wait of one disk read, never one on a dead mount (those fail the first test). Files on a
+//! file system that refuses the first test (tmpfs included) always go through the pool.
 
 #![allow(unsafe_code)] // two system calls without a safe wrapper; each call's contract is stated where it is made
 
@@ -73,27 +76,53 @@ fn page_size() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::os::unix::fs::FileExt;
 
     use super::*;
 
-    /// A sparse file's pages are not cached (nothing was read or written there); once
-    /// written, they are, and reads of them need no I/O.
+    /// Pages written are held; once written back and dropped from the page cache they are not,
+    /// and the look itself does not wait for them; read again, they are held again. The file
+    /// lies beside the test executable, on the disk the build is on: `/tmp` may be a tmpfs,
+    /// which refuses `RWF_NOWAIT`, so nothing there is ever held.
     #[test]
-    fn written_pages_are_held_and_holes_are_not() {
-        const LEN: u64 = 1 << 20;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        let f = File::create(&path).unwrap();
-        f.set_len(LEN).unwrap();
-        let f = File::options().read(true).write(true).open(&path).unwrap();
-        assert!(!holds(&f, 0, LEN));
-        assert!(!holds(&f, 4096, 1));
-        (&f).write_all(&[7u8; 64 << 10]).unwrap();
-        assert!(holds(&f, 0, 64 << 10));
+    fn cached_pages_are_held_and_dropped_ones_are_not() {
+        const LEN: u64 = 4 << 20;
+        let exe = std::env::current_exe().unwrap();
+        let dir = tempfile::tempdir_in(exe.parent().unwrap()).unwrap();
+        let f = File::options().read(true).write(true).create_new(true).open(dir.path().join("f"));
+        let f = f.unwrap();
+        let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+        f.write_all_at(&data, 0).unwrap();
+        assert!(holds(&f, 0, LEN), "written pages are in the page cache");
         assert!(holds(&f, 4095, 2), "two pages");
-        assert!(!holds(&f, 0, (64 << 10) + 1), "one byte of a hole");
         assert!(!holds(&f, 0, 0), "an empty span is not worth a look");
         assert!(!holds(&f, LEN, 1), "past the end");
+        assert!(!holds(&f, 0, LEN + 1), "one byte past the end");
+
+        // Written back, then dropped: cachestat sees no page, and the look at the last page
+        // (which starts its readahead) does not wait for it.
+        f.sync_all().unwrap();
+        let fd = f.as_raw_fd();
+        // SAFETY: `f` keeps `fd` open for the call; no memory is passed.
+        let r = unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED) };
+        assert_eq!(r, 0);
+        let last = LEN - 4096;
+        assert!(!all_cached(&f, 0, LEN), "dropped pages are not cached");
+        assert!(!holds(&f, last, 4096), "a dropped page is not held");
+
+        let mut back = vec![0u8; data.len()];
+        f.read_exact_at(&mut back, 0).unwrap();
+        assert!(back == data);
+        assert!(holds(&f, 0, LEN), "read again, every page is held");
+    }
+
+    /// A span no call has touched has no page in the cache, on any file system.
+    #[test]
+    fn a_hole_never_touched_is_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = File::create(dir.path().join("sparse")).unwrap();
+        f.set_len(1 << 20).unwrap();
+        assert!(!all_cached(&f, 0, 1 << 20));
+        assert!(!all_cached(&f, 4096, 1));
     }
 }
