@@ -29,7 +29,7 @@ use rill_core::gena::Subscriptions;
 use rill_core::http::request::RequestLimits;
 use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::player::Clients;
-use rill_core::server::connection::{Config, Counters, Event, Fault, Growable, Outgoing};
+use rill_core::server::connection::{Close, Config, Counters, Event, Fault, Growable, Outgoing};
 use rill_core::server::{Connection, Env, Server, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::bookmarks::Bookmarks;
@@ -130,6 +130,11 @@ impl Shared {
             index: std::sync::OnceLock::new(),
             remuxer: Remuxer::find(),
         }
+    }
+
+    /// Counts a connection refused because every slot was taken ([`Counters::refuse`]).
+    pub fn refused(&self) {
+        self.counters.lock().unwrap_or_else(PoisonError::into_inner).refuse();
     }
 
     /// A core instant (on [`Env::now`]'s clock) as a tokio instant to sleep until.
@@ -251,6 +256,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
         (Ok(local), Ok(peer), Ok(())) => (local, peer),
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => {
             tracing::debug!("connection lost before it was served: {e}");
+            let gone = Event::Closed(Close::ClientGone);
+            shared.counters.lock().unwrap_or_else(PoisonError::into_inner).record(&gone);
             return;
         }
     };
