@@ -177,7 +177,7 @@ fn streams(shared: &Shared) -> Vec<String> {
 
 /// The names of the `Connections` counts, each a field of core's
 /// [`Counters`](rill_core::server::connection::Counters).
-pub const COUNTERS: [&str; 8] = [
+pub const COUNTERS: [&str; 9] = [
     "served",
     "client_errors",
     "server_errors",
@@ -186,6 +186,7 @@ pub const COUNTERS: [&str; 8] = [
     "client_faults",
     "server_faults",
     "timeouts",
+    "refused",
 ];
 
 /// The connection counters by name ([`COUNTERS`]).
@@ -200,6 +201,7 @@ fn counters(shared: &Shared) -> HashMap<String, u64> {
         c.client_faults,
         c.server_faults,
         c.timeouts,
+        c.refused,
     ];
     COUNTERS.iter().map(|name| name.to_string()).zip(values).collect()
 }

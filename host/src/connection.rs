@@ -6,9 +6,10 @@
 //! folders, the clocks, the player table, the event subscriptions) and the socket: it reads
 //! into the connection's buffer, writes what it hands out, sends files with `sendfile(2)`, and
 //! waits for the socket no longer than the connection's next deadline. Every call that may
-//! block on a file (answering a media request, producing a transcode's next chunk, each
-//! `sendfile`) runs on a place of the bounded [`pool`](crate::pool), which answers a new
-//! request 503 when it stays full; the rest never leaves the async workers.
+//! block on a file (answering a media request, producing a transcode's next chunk, a
+//! `sendfile` of a span not all in the page cache) runs on a place of the bounded
+//! [`pool`](crate::pool), which answers a new request 503 when it stays full, and goes on
+//! sending there while the socket takes it ([`push`]); the rest never leaves the async workers.
 //!
 //! Each event is counted in [`Shared::counters`] and logged once: a connection that ended by
 //! the client's doing (it went away, took too long, sent garbage) at debug level, by Rill's
@@ -28,7 +29,7 @@ use rill_core::gena::Subscriptions;
 use rill_core::http::request::RequestLimits;
 use rill_core::library::{FileInfo, FileRef, Library};
 use rill_core::player::Clients;
-use rill_core::server::connection::{Config, Counters, Event, Fault, Growable, Outgoing};
+use rill_core::server::connection::{Close, Config, Counters, Event, Fault, Growable, Outgoing};
 use rill_core::server::{Connection, Env, Server, Unavailable, CLIENTS, SUBSCRIPTIONS};
 use rill_core::time::Instant;
 use rill_core::upnp::bookmarks::Bookmarks;
@@ -42,7 +43,7 @@ use crate::playing::{MediaFile, Playing};
 use crate::pool::{self, Place, Pool};
 use crate::remux::{self, Remuxer};
 use crate::storage::Storage;
-use crate::{art, bookmarks};
+use crate::{art, bookmarks, page_cache};
 
 /// Receive buffer per connection at first: real players' request heads are well under
 /// 1 KiB. It grows for a longer head, or a SOAP body, up to [`RX_MAX`], and shrinks back.
@@ -129,6 +130,11 @@ impl Shared {
             index: std::sync::OnceLock::new(),
             remuxer: Remuxer::find(),
         }
+    }
+
+    /// Counts a connection refused because every slot was taken ([`Counters::refuse`]).
+    pub fn refused(&self) {
+        self.counters.lock().unwrap_or_else(PoisonError::into_inner).refuse();
     }
 
     /// A core instant (on [`Env::now`]'s clock) as a tokio instant to sleep until.
@@ -250,6 +256,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
         (Ok(local), Ok(peer), Ok(())) => (local, peer),
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => {
             tracing::debug!("connection lost before it was served: {e}");
+            let gone = Event::Closed(Close::ClientGone);
+            shared.counters.lock().unwrap_or_else(PoisonError::into_inner).record(&gone);
             return;
         }
     };
@@ -266,13 +274,16 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
         }
         let Some(deadline) = conn.poll_at() else { return };
         let deadline = shared.instant(deadline);
-        let outgoing = if conn.produces() || conn.opens_files(0) {
+        if conn.produces() || (conn.is_sending() && conn.opens_files(0)) {
+            // Wait until the socket takes bytes, so the place is not taken for nothing.
+            if tokio::time::timeout_at(deadline, stream.writable()).await.is_err() {
+                continue;
+            }
             let Some(place) = place(&shared, &mut conn, peer, deadline).await else { continue };
-            place.run(|| conn.poll_transmit(shared.now()))
-        } else {
-            conn.poll_transmit(shared.now())
-        };
-        match outgoing {
+            place.run(|| push(&shared, &mut conn, &stream, peer));
+            continue;
+        }
+        match conn.poll_transmit(shared.now()) {
             Some(Outgoing::Bytes(bytes)) => {
                 match tokio::time::timeout_at(deadline, stream.write(bytes)).await {
                     Ok(Ok(n)) => sent(&shared, &mut conn, peer, deadline, n).await,
@@ -281,17 +292,20 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                 }
             }
             Some(Outgoing::File { file, offset, len }) => {
-                let sent_file = send_file(&shared.pool, &stream, file.file.inner(), offset, len);
-                match tokio::time::timeout_at(deadline, sent_file).await {
-                    // The file is shorter than announced.
-                    Ok(Ok(0)) => conn.handle_body_error(),
-                    Ok(Ok(n)) => sent(&shared, &mut conn, peer, deadline, n).await,
-                    Ok(Err(SendError::File(e))) => {
-                        // The warning is the connection's ending, reported once.
-                        tracing::debug!(%peer, "cannot send a file: {e}");
-                        conn.handle_body_error();
+                let file = file.file.inner();
+                if !page_cache::holds(file, offset, len.min(SENDFILE_CHUNK as u64)) {
+                    // The file may block: the span goes from a place, once the socket takes it.
+                    if tokio::time::timeout_at(deadline, stream.writable()).await.is_ok() {
+                        if let Some(place) = place(&shared, &mut conn, peer, deadline).await {
+                            place.run(|| push(&shared, &mut conn, &stream, peer));
+                        }
                     }
-                    Ok(Err(SendError::Socket(e))) => gone(&mut conn, peer, &e),
+                    continue;
+                }
+                match tokio::time::timeout_at(deadline, send_file(&stream, file, offset, len)).await
+                {
+                    Ok(Ok(n)) => sent(&shared, &mut conn, peer, deadline, n).await,
+                    Ok(Err(e)) => file_failed(&mut conn, peer, e),
                     Err(_) => {}
                 }
             }
@@ -305,14 +319,20 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                         let Some(place) = place(&shared, &mut conn, peer, deadline).await else {
                             continue;
                         };
-                        place.run(|| conn.handle_eof(shared.now()));
+                        place.run(|| {
+                            conn.handle_eof(shared.now());
+                            push(&shared, &mut conn, &stream, peer);
+                        });
                     }
                     Ok(Ok(0)) => conn.handle_eof(shared.now()),
                     Ok(Ok(n)) if conn.opens_files(n) => {
                         let Some(place) = place(&shared, &mut conn, peer, deadline).await else {
                             continue;
                         };
-                        place.run(|| conn.handle_received(shared.now(), n));
+                        place.run(|| {
+                            conn.handle_received(shared.now(), n);
+                            push(&shared, &mut conn, &stream, peer);
+                        });
                     }
                     Ok(Ok(n)) => conn.handle_received(shared.now(), n),
                     Ok(Err(e)) => gone(&mut conn, peer, &e),
@@ -325,6 +345,40 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
 
 /// The connection of one accepted socket, as [`serve`] drives it.
 type Conn<'a> = Connection<'a, Shared, Growable>;
+
+/// Most bytes [`push`] sends in one turn on a place, so a fast client of a long stream lets
+/// the place go now and then: a few seconds of an L16 stream, and more than the largest
+/// ranges players ask for.
+const PUSH_MAX: usize = 1 << 20;
+
+/// On a place: sends what `conn` has for the socket for as long as the socket takes it without
+/// waiting (and at most [`PUSH_MAX`] bytes), producing transcoded chunks and reading files as
+/// it goes, which may block. So one hand-over to the pool answers a media request, head and
+/// body, or streams several chunks, instead of one hand-over per step. Returns when the socket
+/// is full, the connection waits for the client, or it closed.
+fn push(shared: &Shared, conn: &mut Conn<'_>, stream: &TcpStream, peer: SocketAddr) {
+    let mut pushed = 0usize;
+    while pushed < PUSH_MAX {
+        while let Some(event) = conn.poll_event() {
+            report(shared, peer, event);
+        }
+        let sent = match conn.poll_transmit(shared.now()) {
+            Some(Outgoing::Bytes(bytes)) => stream.try_write(bytes).map_err(SendError::Socket),
+            Some(Outgoing::File { file, offset, len }) => {
+                sendfile(stream, file.file.inner(), offset, len)
+            }
+            None => return,
+        };
+        match sent {
+            Ok(n) => {
+                pushed = pushed.saturating_add(n);
+                conn.handle_sent(shared.now(), n);
+            }
+            Err(SendError::Socket(e)) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) => return file_failed(conn, peer, e),
+        }
+    }
+}
 
 /// Reports `n` bytes sent at `deadline`'s loop turn; finishing the response may answer a
 /// pipelined request that needs a file, which then runs on the pool.
@@ -375,6 +429,18 @@ fn gone(conn: &mut Conn<'_>, peer: SocketAddr, e: &io::Error) {
     conn.handle_io_error();
 }
 
+/// Sending a body failed, by the file's fault or the socket's.
+fn file_failed(conn: &mut Conn<'_>, peer: SocketAddr, e: SendError) {
+    match e {
+        SendError::File(e) => {
+            // The warning is the connection's ending, reported once.
+            tracing::debug!(%peer, "cannot send a file: {e}");
+            conn.handle_body_error();
+        }
+        SendError::Socket(e) => gone(conn, peer, &e),
+    }
+}
+
 /// Counts `event` and logs it as the module docs say.
 fn report(shared: &Shared, peer: SocketAddr, event: Event) {
     shared.counters.lock().unwrap_or_else(PoisonError::into_inner).record(&event);
@@ -390,20 +456,37 @@ fn report(shared: &Shared, peer: SocketAddr, event: Event) {
     }
 }
 
-/// Why [`send_file`] failed.
+/// Why [`sendfile`] failed.
 enum SendError {
-    /// Reading the file failed.
+    /// Reading the file failed, or it ended before the span did.
     File(io::Error),
-    /// Writing the socket failed.
+    /// Writing the socket failed (`WouldBlock`: the socket is full).
     Socket(io::Error),
 }
 
-/// Sends up to `len` bytes of `file` from `offset` with `sendfile(2)`: from the page cache to
-/// the socket without a copy through user space (what MiniDLNA does too), once the socket is
-/// writable, on a place of `pool` (reading the file may block). Returns the bytes sent, 0 if
-/// the file ended.
+/// Sends up to `len` bytes of `file` from `offset` with `sendfile(2)`, once the socket is
+/// writable: only for a span in the page cache ([`page_cache::holds`]), on the async worker.
 async fn send_file(
-    pool: &Pool,
+    stream: &TcpStream,
+    file: &std::fs::File,
+    offset: u64,
+    len: u64,
+) -> Result<usize, SendError> {
+    loop {
+        stream.writable().await.map_err(SendError::Socket)?;
+        match sendfile(stream, file, offset, len) {
+            Err(SendError::Socket(e)) if e.kind() == io::ErrorKind::WouldBlock => {}
+            sent => return sent,
+        }
+    }
+}
+
+/// Sends up to `len` bytes of `file` from `offset` with one `sendfile(2)`: from the page cache
+/// to the socket without a copy through user space (what MiniDLNA does too), as much as the
+/// socket takes now (none: `WouldBlock`). Blocks while the file's storage reads, so it runs on
+/// a place of the pool unless the span is cached. Returns the bytes sent; a file that ended
+/// early is a [`SendError::File`].
+fn sendfile(
     stream: &TcpStream,
     file: &std::fs::File,
     offset: u64,
@@ -412,31 +495,25 @@ async fn send_file(
     use nix::errno::Errno;
     let mut offset = i64::try_from(offset).map_err(|e| SendError::File(io::Error::other(e)))?;
     let chunk = usize::try_from(len).unwrap_or(usize::MAX).min(SENDFILE_CHUNK);
-    loop {
-        stream.writable().await.map_err(SendError::Socket)?;
-        let Some(place) = pool.enter().await else {
-            return Err(SendError::File(io::Error::other("the file pool is closed")));
-        };
-        let mut failed = None;
-        let sent = place.run(|| {
-            stream.try_io(Interest::WRITABLE, || {
-                sendfile64(stream, file, Some(&mut offset), chunk).map_err(|e| match e {
-                    Errno::EAGAIN => io::ErrorKind::WouldBlock.into(),
-                    // Errors of the input file (sendfile(2)): an I/O error, or no such span.
-                    Errno::EIO | Errno::EINVAL | Errno::EOVERFLOW | Errno::ESPIPE => {
-                        failed = Some(e);
-                        io::Error::from(e)
-                    }
-                    e => io::Error::from(e),
-                })
-            })
-        });
-        match sent {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) if failed.is_some() => return Err(SendError::File(e)),
-            Err(e) => return Err(SendError::Socket(e)),
+    let mut failed = None;
+    let sent = stream.try_io(Interest::WRITABLE, || {
+        sendfile64(stream, file, Some(&mut offset), chunk).map_err(|e| match e {
+            Errno::EAGAIN => io::ErrorKind::WouldBlock.into(),
+            // Errors of the input file (sendfile(2)): an I/O error, or no such span.
+            Errno::EIO | Errno::EINVAL | Errno::EOVERFLOW | Errno::ESPIPE => {
+                failed = Some(e);
+                io::Error::from(e)
+            }
+            e => io::Error::from(e),
+        })
+    });
+    match sent {
+        Ok(0) if chunk > 0 => {
+            Err(SendError::File(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ended")))
         }
+        Ok(n) => Ok(n),
+        Err(e) if failed.is_some() => Err(SendError::File(e)),
+        Err(e) => Err(SendError::Socket(e)),
     }
 }
 

@@ -118,6 +118,7 @@ pub async fn status() -> Result<()> {
         count("server_faults"),
         count("timeouts"),
     );
+    println!("  {} refused: every connection slot taken", count("refused"));
     Ok(())
 }
 

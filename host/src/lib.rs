@@ -60,6 +60,7 @@ pub mod netwatch;
 pub mod network;
 pub mod notify;
 pub mod opus;
+pub mod page_cache;
 pub mod playing;
 pub mod playlists;
 pub mod pool;

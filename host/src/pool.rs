@@ -17,6 +17,29 @@
 //! not move to `spawn_blocking`'s `'static` jobs), and no chunk is copied between threads.
 //! This needs tokio's multi-thread runtime, which `main` and the tests build.
 //!
+//! A hand-over is not free: it wakes a blocking thread to take over the worker, and the
+//! worker's tasks move between threads. Taken around every `sendfile` and every transcoded
+//! chunk, it cost the 200-client load of `bench/engine-vs-old.sh` a third of its file ranges
+//! and a tenth of its L16 requests against the engine before the pool. So a connection hands
+//! over only what may really block, and as much of it at once as it can:
+//! - a span of a file that is all in the page cache, on a file system that reads without
+//!   blocking ([`crate::page_cache`]), is sent on the worker: `sendfile` then copies no byte
+//!   and waits for nothing, and a cached file is what a loaded server mostly sends;
+//! - a step on a place does not stop at one call: it answers the request, then writes the
+//!   head and the body, producing chunk after chunk and sending uncached spans, for as long
+//!   as the socket takes them without waiting (up to a bound), so a range or a transcoded
+//!   stream costs one hand-over while the client keeps up, not one per chunk.
+//!
+//! Measured so (`bench/engine-vs-old.sh`, two short runs on the shared 2-core machine, ratios
+//! new/old against the engine before the sans-IO connection, see BENCHMARKS.md): the L16 load
+//! gains (1.24x and 1.31x the requests), since its decoding now runs on up to [`SIZE`] threads
+//! beside the two workers; the file-range load still answers fewer requests (0.93x and 0.73x),
+//! its p99 about even (1.07x, 0.69x). What a range still pays is its one hand-over, for the
+//! open: an open may wait on a cold disk or a dead mount, and only the core knows which file a
+//! request opens once it answers it. The next step is an open tried first on the worker with
+//! `openat2`'s `RESOLVE_CACHED` (no lookup I/O) on a local file system, which needs the core to
+//! name a request's file before answering it.
+//!
 //! Bounds, in one place: at most [`SIZE`] steps block at once, so at most that many threads sit
 //! in a hung mount, and the workers never do. A place held by a step that hangs stays taken
 //! until the step returns. When all are taken, a new request that needs a file waits up to

@@ -382,6 +382,7 @@ async fn accept_task(
                     }
                     Admission::Busy(permit) => {
                         tracing::debug!(%peer, "HTTP connection refused: all slots taken");
+                        shared.refused();
                         let shared = Arc::clone(&shared);
                         connections.spawn(async move {
                             refuse_busy(stream, &shared.server).await;
@@ -394,6 +395,7 @@ async fn accept_task(
                     }
                     Admission::Drop => {
                         tracing::debug!(%peer, "HTTP connection closed: too many refusals");
+                        shared.refused();
                         drop(stream);
                     }
                 },

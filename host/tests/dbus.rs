@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rill_core::library::Shelf;
 use rill_tests::corpus::tagged;
 use rill_tests::renderer::gena::Subscriber;
+use rill_tests::renderer::http::{Client, Url};
 use rill_tests::renderer::netns::isolated;
 use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
 
@@ -98,9 +99,21 @@ impl Desk {
 
     /// Starts `rill serve` with no folder argument on loopback; its output goes to `log`.
     fn serve(&self, log: &str) -> Server {
+        self.serve_by(self.command(RILL), log)
+    }
+
+    /// [`Desk::serve`] with at most `fds` file descriptors (`prlimit`), so the server takes
+    /// `(fds - 64) / 2` connections at once (`rill::serve`'s reserve).
+    fn serve_with_fds(&self, fds: u64, log: &str) -> Server {
+        let mut prlimit = self.command("prlimit");
+        prlimit.arg(format!("--nofile={fds}")).arg(RILL);
+        self.serve_by(prlimit, log)
+    }
+
+    /// Runs `command` (`rill`, or a wrapper that runs it) with `rill serve`'s arguments.
+    fn serve_by(&self, mut command: Command, log: &str) -> Server {
         let log = std::fs::File::create(self.path(log)).unwrap();
-        let child = self
-            .command(RILL)
+        let child = command
             .args(["serve", "--interface", "lo", "--name", "Rill D-Bus test"])
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -374,6 +387,108 @@ fn default_folders_are_the_xdg_music_videos_and_pictures_that_exist() {
         });
         let status = text(&desk.rill(&["status"], &desk.path("home")).stdout);
         assert!(!status.contains("Bilder") && !status.contains("demo"), "{status}");
+        server.stop();
+    });
+}
+
+/// The number just before `what` in `rill status`'s output (0 if absent).
+fn count_in(status: &str, what: &str) -> u64 {
+    let before = status.split(what).next().unwrap_or_default();
+    let number = before.rsplit([' ', '(']).next().unwrap_or_default();
+    number.parse().unwrap_or(0)
+}
+
+/// Issue 16 item 4: every kind of failure that ends a request or a connection is counted where
+/// `rill status` shows it: a client gone mid-body, a rendition that cannot be opened, a request
+/// that cannot be parsed, and a connection refused because every slot is taken.
+#[test]
+fn rill_status_counts_every_kind_of_failure() {
+    isolated("rill_status_counts_every_kind_of_failure", || {
+        let desk = Desk::new();
+        let music = desk.path("Failures");
+        tagged(&music, "song.ogg", &["TITLE=Cut short"]);
+        // 120 s of 16-bit stereo noise, 21 MB: far more than the sockets hold.
+        let wav = music.join("noise.wav");
+        let made = Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=d=120:c=white:r=44100"])
+            .args(["-ac", "2"])
+            .arg(&wav)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(made.success());
+        let shared = desk.rill(&["share", "Failures"], &desk.path(""));
+        assert!(shared.status.success(), "{}", text(&shared.stderr));
+        // 80 descriptors: eight connections at once.
+        let server = desk.serve_with_fds(80, "failures.log");
+        let cp = Renderer::new(Player::GENERIC);
+        let (control, _) = control_and_events(&cp);
+        let mut found = Vec::new();
+        wait_until("both files in Browse", || {
+            let folders = Browse::children(&Shelf::Folders.id().to_string());
+            let folders = cp.browse(&control, &folders).unwrap();
+            let Some(folder) = folders.containers().find(|c| c.title == "Failures") else {
+                return false;
+            };
+            found = cp
+                .browse(&control, &Browse::children(&folder.id))
+                .unwrap()
+                .items()
+                .cloned()
+                .collect();
+            found.len() == 2
+        });
+        let song = found.iter().find(|i| i.title == "Cut short").expect("the song");
+        let l16 = song.res.iter().find(|r| r.url.ends_with(".l16")).expect("an L16 rendition");
+        let noise = found.iter().find(|i| i.title != "Cut short").expect("the noise");
+        let (l16, noise) = (l16.url.clone(), noise.res[0].url.clone());
+
+        // A rendition that cannot be opened: the song cut short after the scan, asked for
+        // at once (well within the watcher's settling time, so it is still listed): 500.
+        let song = std::fs::OpenOptions::new().write(true).open(music.join("song.ogg")).unwrap();
+        song.set_len(200).unwrap();
+        assert_eq!(cp.get(&l16, &[]).unwrap().status, 500, "{l16}");
+
+        // A client gone mid-body: it reads the head and a little, then leaves with the rest
+        // unread (a reset).
+        let url = Url::parse(&noise).unwrap();
+        let mut gone = Client::connect(url.addr).unwrap();
+        gone.send("GET", &url, &[], &[]).unwrap();
+        assert_eq!(gone.read_head().unwrap().status, 200);
+        assert_eq!(gone.read_body(64 * 1024).unwrap().len(), 64 * 1024);
+        drop(gone);
+
+        // A request that cannot be parsed: 400, and the connection is closed.
+        let mut garbage = Client::connect(url.addr).unwrap();
+        garbage.send_raw(b"GARBAGE\r\n\r\n").unwrap();
+        assert_eq!(garbage.read_response().unwrap().status, 400);
+
+        // Every slot taken by a kept-alive connection: the next one is refused with 503.
+        let description = url.join("/rill/description.xml").unwrap();
+        let mut held = Vec::new();
+        let refused = loop {
+            assert!(held.len() <= 8, "more than eight connections served at once");
+            let mut c = Client::connect(url.addr).unwrap();
+            match c.request("GET", &description, &[], &[]).unwrap().status {
+                200 => held.push(c),
+                status => break status,
+            }
+        };
+        assert_eq!(refused, 503);
+
+        // `rill status` counts each once.
+        let status = || text(&desk.rill(&["status"], &desk.path("home")).stdout);
+        wait_until("the failures in `rill status`", || {
+            let s = status();
+            count_in(&s, " by the client's fault") >= 2 && count_in(&s, " refused") >= 1
+        });
+        let s = status();
+        let connections = s.split("Connections:").nth(1).unwrap_or_default();
+        assert_eq!(count_in(connections, " client errors"), 1, "the 400: {s}");
+        assert_eq!(count_in(connections, " server errors"), 1, "the 500: {s}");
+        assert_eq!(count_in(connections, " by the client's fault"), 2, "gone, garbage: {s}");
+        assert_eq!(count_in(connections, " by Rill's"), 0, "{s}");
+        assert_eq!(count_in(connections, " refused"), 1, "{s}");
+        drop(held);
         server.stop();
     });
 }

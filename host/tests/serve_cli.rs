@@ -1,5 +1,6 @@
 //! The `rill` binary end to end: `rill serve` on loopback starts, says where it serves, and stops
-//! cleanly on SIGINT and on SIGTERM. Only `--interface lo` is ever used here.
+//! cleanly on SIGINT and on SIGTERM, and logs why a rendition could not be opened. Only
+//! `--interface lo` is ever used here.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -7,6 +8,9 @@ use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+use rill_core::library::Shelf;
+use rill_tests::corpus::tagged;
+use rill_tests::renderer::{Browse, Player, Renderer, CONTENT_DIRECTORY};
 
 /// Generous bound on each wait, so a broken build fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(20);
@@ -87,4 +91,55 @@ fn a_missing_folder_is_a_one_line_error() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.starts_with("rill: cannot serve "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// Why a transcoded stream could not be opened is logged as a warning with its reason
+/// (`Env::stream_refused`), since the 500 alone does not say: here the file was cut short after
+/// the scan, so its L16 rendition cannot be decoded.
+#[test]
+fn a_rendition_that_cannot_be_opened_is_logged_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    tagged(&media, "song.ogg", &["TITLE=Cut short"]);
+    let (mut child, lines, started) = start(dir.path());
+    let location = started.split_once("LOCATION ").unwrap().1.trim();
+    let cp = Renderer::new(Player::GENERIC);
+    let desc = cp.fetch_description(location).unwrap();
+    let control = desc.service(CONTENT_DIRECTORY).unwrap().control_url.clone();
+    // The song, once the scan has listed it.
+    let since = std::time::Instant::now();
+    let item = loop {
+        let folders = Browse::children(&Shelf::Folders.id().to_string());
+        let folders = cp.browse(&control, &folders).unwrap();
+        let songs = folders.containers().next().map(|f| Browse::children(&f.id));
+        let songs = songs.map(|songs| cp.browse(&control, &songs).unwrap());
+        if let Some(song) = songs.and_then(|s| s.items().find(|i| i.title == "Cut short").cloned())
+        {
+            break song;
+        }
+        assert!(since.elapsed() < WAIT, "the song was not listed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let l16 = item.res.iter().find(|r| r.url.ends_with(".l16")).expect("an L16 rendition");
+
+    // Right after the cut, well within the watcher's settling time, so the library still
+    // lists the file as it was scanned.
+    let song = std::fs::OpenOptions::new().write(true).open(media.join("song.ogg")).unwrap();
+    song.set_len(200).unwrap();
+    let resp = cp.get(&l16.url, &[]).unwrap();
+    assert_eq!(resp.status, 500, "{}", l16.url);
+
+    let logged = loop {
+        match lines.recv_timeout(WAIT) {
+            Ok(line) if line.contains("could not be opened") => break line,
+            Ok(_) => {}
+            Err(_) => panic!("no log line says why the rendition was refused"),
+        }
+    };
+    kill(Pid::from_raw(i32::try_from(child.id()).unwrap()), Signal::SIGTERM).unwrap();
+    child.wait().unwrap();
+    assert!(logged.contains("WARN"), "{logged}");
+    let reason = logged.split_once("could not be opened: ").map_or("", |(_, r)| r);
+    // 200 bytes hold the identification header's page and a piece of the next one.
+    assert!(reason.contains("headers missing"), "the reason names the cut: {logged}");
 }

@@ -128,6 +128,14 @@ impl Occupancy {
         self.counters.get()
     }
 
+    /// Counts a connection the overflow slot refused ([`Counters::refuse`]); the counts after.
+    fn refuse(&self) -> Counters {
+        let mut counters = self.counters.get();
+        counters.refuse();
+        self.counters.set(counters);
+        counters
+    }
+
     fn add(&self, n: isize) {
         self.free.set(self.free.get().saturating_add_signed(n));
         self.changed.signal(());
@@ -273,7 +281,7 @@ pub async fn busy(
                 continue;
             }
         }
-        warn!("HTTP: all slots busy, answering 503");
+        warn!("HTTP: all slots busy, answering 503 ({})", occupancy.refuse());
         // Wait briefly for the request so the answer does not race it; its content is moot.
         let mut scratch = [0u8; 64];
         let _ = with_timeout(Duration::from_millis(500), socket.read(&mut scratch)).await;

@@ -109,6 +109,10 @@ pub struct Counters {
     pub server_faults: u64,
     /// Connections ended by a timeout other than idle.
     pub timeouts: u64,
+    /// Connections refused before a request was read, because every connection slot was
+    /// taken: answered with the core's [`busy`](crate::server::busy) 503, or closed unanswered
+    /// when even the refusals are too many ([`Counters::refuse`]).
+    pub refused: u64,
 }
 
 impl Counters {
@@ -123,7 +127,14 @@ impl Counters {
             client_faults: 0,
             server_faults: 0,
             timeouts: 0,
+            refused: 0,
         }
+    }
+
+    /// Counts a connection refused because every slot was taken (no [`Event`] says so: it
+    /// never had a [`Connection`](super::Connection)).
+    pub fn refuse(&mut self) {
+        self.refused = self.refused.saturating_add(1);
     }
 
     /// Counts `event`.
@@ -157,7 +168,7 @@ impl fmt::Display for Counters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} served ({} 4xx, {} 5xx, {} bytes); {} closed ({} client faults, {} server faults, {} timeouts)",
+            "{} served ({} 4xx, {} 5xx, {} bytes); {} closed ({} client faults, {} server faults, {} timeouts); {} refused when full",
             self.served,
             self.client_errors,
             self.server_errors,
@@ -165,7 +176,8 @@ impl fmt::Display for Counters {
             self.closed,
             self.client_faults,
             self.server_faults,
-            self.timeouts
+            self.timeouts,
+            self.refused
         )
     }
 }

@@ -324,6 +324,12 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
         }
     }
 
+    /// Whether a response is being sent: the next request, if any, is answered once it is.
+    #[must_use]
+    pub fn is_sending(&self) -> bool {
+        matches!(self.phase, Phase::Sending(_))
+    }
+
     /// Whether the next request to answer, in the bytes received (and `unread` more just read
     /// into [`Connection::receive_buffer`], not yet reported), may open a file: a media or
     /// thumbnail answer, or a target that may decode to one. The call that answers it

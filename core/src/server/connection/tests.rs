@@ -427,6 +427,10 @@ fn counters_add_up_what_connections_report() {
     assert_eq!(counters.client_faults, 2);
     assert_eq!(counters.server_faults, 0);
     assert_eq!(counters.timeouts, 1);
+    assert_eq!(counters.refused, 0);
+    counters.refuse();
+    assert_eq!(counters.refused, 1);
+    assert_eq!(counters.closed, 2, "a refusal is no connection's ending");
 }
 
 /// Copies `bytes` into the receive buffer as a shell's read would, without reporting them.
