@@ -19,8 +19,9 @@ static ALLOC: PeakAlloc = PeakAlloc;
 /// Files in the library.
 const FILES: usize = 20_000;
 
-/// Heap bytes a file may cost, its share of folders, albums, artists and genres included.
-const BUDGET: usize = 360;
+/// Heap bytes a file may cost, its share of folders, albums, artists and genres included:
+/// 319 measured (BENCHMARKS.md, "Library at scale"), with a tenth for what may come.
+const BUDGET: usize = 350;
 
 #[test]
 fn a_tagged_library_costs_at_most_its_budget_per_file() {

@@ -17,12 +17,13 @@
 //! [`FileRef`] (root index + relative path) that the shell opens.
 //!
 //! Each change bumps [`Library::system_update_id`] and the update id of every container whose
-//! children changed. Lookups are `O(log n)` (a B-tree keyed by id); insertion appends to the
+//! children changed. Lookups are `O(log n)` (sorted arrays of ids, see `idmap.rs`); insertion appends to the
 //! parent's child list and keeps it in default order when entries arrive sorted; otherwise the
 //! list is sorted on demand when browsed, or once by [`Library::tidy`] after a scan. Nothing is
 //! quadratic in the size of a folder except removing many children of one folder one by one.
 
 mod id;
+mod idmap;
 pub mod music;
 mod names;
 mod object;

@@ -2,22 +2,22 @@
 //!
 //! 1,000 tracks of one artist hold one copy of its name: [`Library`](super::Library) interns
 //! each tag name as it stores an item, and drops a name when its last item goes. The table is
-//! found by a 64-bit FNV-1a hash of the text, in the same map type as the store's id index, so
-//! the firmware carries no B-tree type for it (about 2.5 KB of flash; issue 5: at most
-//! 256 KiB). Two different names with one hash (about one chance in 2^64 per pair) are only
+//! found by a 64-bit FNV-1a hash of the text, in the same map type as the store's id index
+//! ([`IdMap`]), so the firmware carries no second map type for it (issue 5: at most 256 KiB
+//! of flash). Two different names with one hash (about one chance in 2^64 per pair) are only
 //! left unshared: the second keeps its own copy.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::id::PathHash;
+use super::idmap::IdMap;
 use super::{Name, ObjectId};
 
 /// The shared tag names, each once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
-    /// Each name's slot, by the hash of its text.
-    index: BTreeMap<ObjectId, u32>,
+    /// Each name's slot, by the hash of its text (all below `u32::MAX`, as [`IdMap`] needs).
+    index: IdMap,
     /// The names; `None` where one was dropped.
     slots: Vec<Option<Name>>,
     /// Empty slots, reused first.
@@ -30,7 +30,7 @@ fn key(text: &str) -> ObjectId {
 
 impl Names {
     fn find(&self, key: ObjectId) -> Option<&Name> {
-        let slot = usize::try_from(*self.index.get(&key)?).ok()?;
+        let slot = usize::try_from(self.index.get(&key)?).ok()?;
         self.slots.get(slot)?.as_ref()
     }
 
@@ -45,12 +45,12 @@ impl Names {
                 let slot = match self.free.pop() {
                     Some(slot) => slot,
                     None => match u32::try_from(self.slots.len()) {
-                        Ok(slot) => {
+                        Ok(slot) if slot != u32::MAX => {
                             self.slots.push(None);
                             slot
                         }
                         // 2^32 names do not fit in memory anyway: this one stays unshared.
-                        Err(_) => return,
+                        _ => return,
                     },
                 };
                 if let Some(place) = usize::try_from(slot).ok().and_then(|s| self.slots.get_mut(s))

@@ -99,7 +99,7 @@ impl core::fmt::Display for Name {
 /// A container or an item.
 ///
 /// Memory: `size_of::<Object>()` is 112 bytes on 64-bit hosts (checked by a test), stored in a
-/// dense slot (see `store.rs`) with about 25 bytes of id index, plus the name's heap block, 8
+/// dense slot (see `store.rs`) with about 12 bytes of id index, plus the name's heap block, 8
 /// bytes in each list showing it, and a [`Tags`] block when tags were read: about 200 bytes per
 /// item with a 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host
 /// (less on 32-bit firmware, where pointers and `Box<str>` are half the size).

@@ -2,28 +2,29 @@
 //!
 //! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that
 //! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
-//! times its size. Here the B-tree maps an id to a slot number only (12 bytes an entry), and
-//! the objects live in fixed-size chunks of slots, filled in order: an object costs its own
-//! size plus about 25 bytes of index. A removed object's slot is reused by the next insert;
+//! times its size. Here an [`IdMap`] maps an id to a slot number only (sorted arrays, about 12
+//! bytes an entry), and the objects live in fixed-size chunks of slots, filled in order: an
+//! object costs its own size plus about 12 bytes of index. A removed object's slot is reused
+//! by the next insert;
 //! chunks are never given back (a library that shrank a lot keeps its high-water mark of
 //! slots, at most one object size per object it ever held at once).
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
+use super::idmap::IdMap;
 use super::{Error, Object, ObjectId};
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little (about 7 KB of
 /// 112-byte objects on 64-bit hosts), large enough that the chunk list stays short.
 const CHUNK: usize = 64;
 
-/// The objects of a library by id: a map with the API of the `BTreeMap` it replaces (lookups
+/// The objects of a library by id: a map with the API of the `BTreeMap` it replaced (lookups
 /// in `O(log n)`, iteration in id order).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Objects {
-    /// Each id's slot.
-    index: BTreeMap<ObjectId, u32>,
+    /// Each id's slot (all below `u32::MAX`, as [`IdMap`] needs).
+    index: IdMap,
     /// Slot `n` is `chunks[n / CHUNK][n % CHUNK]`.
     chunks: Vec<Box<[Option<Object>]>>,
     /// Slots emptied by removals, reused first.
@@ -50,12 +51,12 @@ impl Objects {
 
     /// The object with id `id`.
     pub(crate) fn get(&self, id: &ObjectId) -> Option<&Object> {
-        self.slot(*self.index.get(id)?)
+        self.slot(self.index.get(id)?)
     }
 
     /// The object with id `id`, to change it.
     pub(crate) fn get_mut(&mut self, id: &ObjectId) -> Option<&mut Object> {
-        let slot = *self.index.get(id)?;
+        let slot = self.index.get(id)?;
         self.slot_mut(slot)?.as_mut()
     }
 
@@ -65,9 +66,10 @@ impl Objects {
     }
 
     /// Stores `object` as `id`, replacing the object that had that id. Fails only when every
-    /// slot number is taken ([`Error::Full`]; 2^32 objects do not fit in memory anyway).
+    /// slot number below `u32::MAX` is taken ([`Error::Full`]; 2^32 objects do not fit in
+    /// memory anyway).
     pub(crate) fn insert(&mut self, id: ObjectId, object: Object) -> Result<(), Error> {
-        if let Some(&slot) = self.index.get(&id) {
+        if let Some(slot) = self.index.get(&id) {
             if let Some(place) = self.slot_mut(slot) {
                 *place = Some(object);
                 return Ok(());
@@ -101,7 +103,7 @@ impl Objects {
 
     /// Every object with its id, in id order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, &Object)> + '_ {
-        self.index.iter().filter_map(|(id, &slot)| Some((id, self.slot(slot)?)))
+        self.index.iter().filter_map(|(id, slot)| Some((id, self.slot(slot)?)))
     }
 
     /// Every object, in id order.
@@ -134,7 +136,7 @@ impl<'a> Seen<'a> {
 
     /// Adds object `id`; false if it was in the set already or is not in the library.
     pub(crate) fn insert(&mut self, id: ObjectId) -> bool {
-        let Some(&slot) = self.objects.index.get(&id) else { return false };
+        let Some(slot) = self.objects.index.get(&id) else { return false };
         let Some(word) = usize::try_from(slot / 32).ok().and_then(|w| self.bits.get_mut(w)) else {
             return false;
         };
@@ -150,6 +152,7 @@ mod tests {
     use super::*;
     use crate::library::tree::new_container;
     use crate::library::Kind;
+    use alloc::collections::BTreeMap;
 
     fn object(name: &str) -> Object {
         Object { parent: ObjectId::ROOT, name: name.into(), node: new_container(Kind::Artist) }

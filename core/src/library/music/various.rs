@@ -14,12 +14,12 @@
 //! when a group turns from one artist to several or back are its other tracks filed again
 //! (`O(folder)`).
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::{present, Before};
 use crate::dlna::MediaKind;
 use crate::library::id::PathHash;
+use crate::library::idmap::IdMap;
 use crate::library::{Error, Library, Name, Object, ObjectId};
 
 /// A folder and album title: one group.
@@ -27,10 +27,10 @@ type Key = (ObjectId, Name);
 
 /// The groups in one map of 64-bit FNV-1a keys (as unlikely to collide as object ids): for
 /// each (folder, album, artist) how many of the group's tracks name that artist, and for each
-/// (folder, album) how many different artists its tracks name. The store's id index has this
-/// map type, so the firmware carries no B-tree type for the groups (about 2.5 KB of flash;
-/// issue 5: at most 256 KiB).
-pub(crate) type Groups = BTreeMap<ObjectId, u32>;
+/// (folder, album) how many different artists its tracks name (counts stay far below
+/// `u32::MAX`, as [`IdMap`] needs). The store's id index has this map type, so the firmware
+/// carries no second map type for the groups (issue 5: at most 256 KiB of flash).
+pub(crate) type Groups = IdMap;
 
 /// The key of a group's number of artists.
 fn group_key(key: &Key) -> ObjectId {
@@ -47,7 +47,7 @@ fn artist_key(key: &Key, artist: &str) -> ObjectId {
 /// Adds `delta` (1 or -1) to the count at `key`; a count that reaches 0 leaves the map.
 /// Returns the new count.
 fn add(groups: &mut Groups, key: ObjectId, delta: i32) -> u32 {
-    let count = groups.get(&key).copied().unwrap_or(0).saturating_add_signed(delta);
+    let count = groups.get(&key).unwrap_or(0).saturating_add_signed(delta).min(u32::MAX - 1);
     if count == 0 {
         groups.remove(&key);
     } else {
@@ -94,7 +94,7 @@ pub(crate) fn member(obj: &Object) -> Option<Member> {
 
 impl Library {
     fn is_various(&self, key: &Key) -> bool {
-        self.groups.get(&group_key(key)).is_some_and(|&artists| artists >= 2)
+        self.groups.get(&group_key(key)).is_some_and(|artists| artists >= 2)
     }
 
     /// Whether `obj` is a track of a group of several artists.
