@@ -18,8 +18,9 @@
 //! ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit streams, 32-bit ones)
 //! accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44
 //! bits), on 32-bit targets through the general loop only (flash before speed there). A fixed
-//! predictor of order `n` sums at most `2^n` times the largest sample, so it runs in `i32`
-//! when `bps + order <= 32`.
+//! predictor always runs in wrapping `i32` on `i32` planes: it only adds, subtracts and
+//! multiplies, so its result is exact modulo 2^32, and the sample it restores fits in 32 bits
+//! (an LPC sum cannot wrap, as its `>> shift` is not exact modulo 2^32).
 
 use super::bits::Bits;
 use super::Error;
@@ -69,12 +70,8 @@ impl Sample for i32 {
         bits.rice_block(k, part)
     }
     #[inline]
-    fn fixed(order: usize, bps: u32, out: &mut [i32]) {
-        if bps + order as u32 <= 32 {
-            fixed_narrow(order, out);
-        } else {
-            fixed_wide(order, out);
-        }
+    fn fixed(order: usize, _bps: u32, out: &mut [i32]) {
+        fixed_narrow(order, out);
     }
     #[inline]
     fn lpc(coefs: &[i32], precision: u32, shift: u32, bps: u32, out: &mut [i32]) {
@@ -233,7 +230,7 @@ fn lpc_any<S: Sample>(coefs: &[i32], shift: u32, out: &mut [S]) {
     }
 }
 
-/// Fixed predictors in `i32` (callers check `bps + order <= 32`), the history in locals.
+/// Fixed predictors in wrapping `i32` (exact: see the module docs), the history in locals.
 fn fixed_narrow(order: usize, out: &mut [i32]) {
     match (order, out) {
         (1, [a, rest @ ..]) => {
