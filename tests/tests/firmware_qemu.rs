@@ -1,9 +1,10 @@
 //! The firmware end to end: the mps2-an386 build booted in QEMU inside a private network
 //! namespace, with a tap link the test creates there (traffic never leaves the namespace), and
 //! the mock renderer driving it over ordinary sockets (see `appliance/mod.rs`), then subscribing
-//! to its events. The main scenario runs with a DHCP server (dnsmasq) on the link, which
-//! leases the board an address; a short test boots it without one, where it must take its
-//! static fallback.
+//! to its events. Its media are two Vorbis files and a FLAC one (the board's image has FLAC
+//! on), each streamed and seeked against the host's decode. The main scenario runs with a DHCP
+//! server (dnsmasq) on the link, which leases the board an address; a short test boots it
+//! without one, where it must take its static fallback.
 //!
 //! QEMU (`qemu-system-arm`, Debian's qemu-system-arm) and dnsmasq (Debian's dnsmasq-base) are
 //! required: without them these tests fail, they never skip. `scripts/test` installs both.
