@@ -1,9 +1,10 @@
 //! The firmware end to end: the mps2-an386 build booted in QEMU inside a private network
 //! namespace, with a tap link the test creates there (traffic never leaves the namespace), and
 //! the mock renderer driving it over ordinary sockets (see `appliance/mod.rs`), then subscribing
-//! to its events. The main scenario runs with a DHCP server (dnsmasq) on the link, which
-//! leases the board an address; a short test boots it without one, where it must take its
-//! static fallback.
+//! to its events. Its media are two Vorbis files and a FLAC one (the board's image has FLAC
+//! on), each streamed and seeked against the host's decode. The main scenario runs with a DHCP
+//! server (dnsmasq) on the link, which leases the board an address; a short test boots it
+//! without one, where it must take its static fallback.
 //!
 //! QEMU (`qemu-system-arm`, Debian's qemu-system-arm) and dnsmasq (Debian's dnsmasq-base) are
 //! required: without them these tests fail, they never skip. `scripts/test` installs both.
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use appliance::qemu::{self, build_firmware, Qemu};
 use appliance::{DhcpServer, LEASED, MAC, STATIC};
+use rill_tests::flac_corpus::Spec as FlacSpec;
 use rill_tests::renderer::netns;
 
 #[test]
@@ -27,7 +29,11 @@ fn the_appliance_in_qemu_takes_a_lease_and_serves_discovery_browse_l16_and_event
     netns::isolated(name, || {
         let dir = tempfile::tempdir().unwrap();
         let elf = build_firmware("", dir.path());
-        let media = appliance::media();
+        // The two Vorbis files and a FLAC one (16-bit stereo at `flac`'s default level), each
+        // streamed, range- and time-seeked against the host's decode (`flac -d` for FLAC).
+        let mut media = appliance::media();
+        let cd = FlacSpec { frames: 2 * 44_100, ..FlacSpec::cd(&[]) };
+        media.push(appliance::flac_media("Lossless/CD.flac", &cd));
         let card = dir.path().join("card.img");
         std::fs::write(&card, appliance::card(&media)).unwrap();
         appliance::tap_up(&LEASED);
@@ -35,7 +41,7 @@ fn the_appliance_in_qemu_takes_a_lease_and_serves_discovery_browse_l16_and_event
         let mut qemu = Qemu::boot(&elf, &card, &dir.path().join("serial.log"), &[]);
         qemu.wait_for("SSDP: announcing", Duration::from_secs(60));
         let log = qemu.log();
-        assert!(log.contains("2 media files, 2 Vorbis"), "library built at boot");
+        assert!(log.contains("3 media files, 3 Vorbis or FLAC"), "library built at boot");
         // The lease, not the fallback: dnsmasq acknowledged the board's MAC address, and the
         // board uses the address it was given.
         let mac = MAC.map(|b| format!("{b:02x}")).join(":");

@@ -13,6 +13,8 @@
 use core::fmt;
 use core::ops::Range;
 
+use crate::util::wide::mul_div;
+
 /// Which rendition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -141,8 +143,7 @@ impl Layout {
 
     /// The frame playing at `us` microseconds: `floor(us × rate / 10⁶)`, at most `frames`.
     pub fn frame_at(&self, us: u64) -> u64 {
-        let frame = u128::from(us) * u128::from(self.rate) / 1_000_000;
-        u64::try_from(frame).unwrap_or(u64::MAX).min(self.frames)
+        mul_div(us, u64::from(self.rate), 1_000_000).unwrap_or(u64::MAX).min(self.frames)
     }
 
     /// The frames a time seek from `start_us` to `end_us` (`None`: to the end) plays:
@@ -205,7 +206,7 @@ pub fn frames_to_us(frames: u64, rate: u32) -> u64 {
     if rate == 0 {
         return 0;
     }
-    u64::try_from(u128::from(frames) * 1_000_000 / u128::from(rate)).unwrap_or(u64::MAX)
+    mul_div(frames, 1_000_000, u64::from(rate)).unwrap_or(u64::MAX)
 }
 
 /// For each WAV-order channel of a `channels`-channel frame, its Vorbis channel index.

@@ -46,6 +46,8 @@
 
 use alloc::vec::Vec;
 
+use crate::util::wide::mul_div_rem;
+
 /// Kernel half-length in taps, counted at the lower of the two rates.
 pub const HALF_TAPS: u32 = 32;
 
@@ -119,8 +121,10 @@ pub fn frames_out(frames: u64, from: u32, to: u32) -> u64 {
     if from == 0 {
         return 0;
     }
-    let n = (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from));
-    u64::try_from(n).unwrap_or(u64::MAX)
+    match mul_div_rem(frames, u64::from(to), u64::from(from)) {
+        Some((q, r)) => q.saturating_add(u64::from(r != 0)),
+        None => u64::MAX,
+    }
 }
 
 /// Taps each side of the kernel for a conversion of the reduced ratio `down / up`:
@@ -210,12 +214,11 @@ impl Resampler {
 
     /// The input window of output frame `n`.
     pub fn window(&self, n: u64) -> Window {
-        let pos = u128::from(n) * u128::from(self.down);
-        let (q, r) = (pos / u128::from(self.up), pos % u128::from(self.up));
         // q <= n × MAX_RATE: fits i64 for any n a stream of u64 frames reaches in practice;
         // saturate otherwise. r < up.
+        let (q, r) = mul_div_rem(n, self.down, self.up).unwrap_or((u64::MAX, 0));
         let q = i64::try_from(q).unwrap_or(i64::MAX);
-        Window { first: q.saturating_sub(self.half as i64 - 1), phase: r as u64 }
+        Window { first: q.saturating_sub(self.half as i64 - 1), phase: r }
     }
 
     /// The output sample at `phase` (see [`Resampler::window`]) of one channel whose
@@ -227,9 +230,8 @@ impl Resampler {
     pub fn convolve(&self, phase: u64, input: &[f32]) -> f32 {
         let taps = self.taps();
         // phase < up, so phase × phases / up < phases; both rows exist.
-        let scaled = u128::from(phase) * u128::from(self.phases);
-        let row = (scaled / u128::from(self.up)) as usize;
-        let rem = (scaled % u128::from(self.up)) as u64;
+        let (row, rem) = mul_div_rem(phase, self.phases, self.up).unwrap_or_default();
+        let row = row as usize;
         let coeffs = |row: usize| self.table.get(row * taps..(row + 1) * taps).unwrap_or_default();
         let a = dot(coeffs(row), input);
         if rem == 0 {

@@ -29,6 +29,7 @@ use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
 use crate::transcode::{Layout, Wrapping, WRAPPINGS};
+use crate::util::wide::mul_div;
 use crate::xml::{escape_into, escape_twice_into, markup, Markup, Render};
 
 /// The most `res` elements one item has.
@@ -217,7 +218,7 @@ pub fn resources<'a>(
     let bitrate = details
         .duration_ms
         .filter(|&ms| ms > 0)
-        .map(|ms| u128::from(item.file.size) * 1000 / u128::from(ms))
+        .and_then(|ms| mul_div(item.file.size, 1000, ms))
         .and_then(|b| u32::try_from(b).ok())
         .map(|b| u64::from(quirks.res_bitrate(b)));
     let original = Resource {

@@ -8,7 +8,9 @@
 //!   for the lists that can be long (a Vorbis codebook's entries, a library container's
 //!   children);
 //! - [`insertion_sort`]: a stable quadratic sort for short, bounded lists (a Vorbis floor's
-//!   posts, a `Range` header's spans).
+//!   posts, a `Range` header's spans);
+//! - `wide` (with `alloc`): `a × b / c` through a 128-bit product, written once rather than inlined at
+//!   every call site.
 
 pub(crate) mod find;
 #[cfg(feature = "alloc")]
@@ -16,3 +18,5 @@ pub(crate) mod fold;
 #[cfg(feature = "alloc")]
 pub(crate) mod heapsort;
 pub(crate) mod insertion_sort;
+#[cfg(feature = "alloc")]
+pub(crate) mod wide;

@@ -6,20 +6,26 @@
 //! times the speed of the byte-at-a-time table; the tail of fewer than eight bytes goes a byte
 //! at a time. On bare-metal targets (`target_os = "none"`, the boards, whose 256 KiB of flash
 //! has no 3.5 KiB to spare) it goes a byte at a time with the first table alone (512 B): there
-//! the checksum is a small part of a frame's decoding cost.
+//! the checksum is a small part of a frame's decoding cost. The CRC-8 covers only frame
+//! headers: on hosts a 256-byte table, on bare-metal targets bit by bit.
 
-/// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07).
+/// The CRC-8 (polynomial x^8 + x^2 + x + 1, 0x07) of one byte `c`, bit by bit.
+const fn crc8_byte(mut c: u8) -> u8 {
+    let mut b = 0;
+    while b < 8 {
+        c = if c & 0x80 != 0 { (c << 1) ^ 0x07 } else { c << 1 };
+        b += 1;
+    }
+    c
+}
+
+/// CRC-8 table (hosts).
+#[cfg(not(target_os = "none"))]
 const CRC8: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
-        let mut c = i as u8;
-        let mut b = 0;
-        while b < 8 {
-            c = if c & 0x80 != 0 { (c << 1) ^ 0x07 } else { c << 1 };
-            b += 1;
-        }
-        t[i] = c;
+        t[i] = crc8_byte(i as u8);
         i += 1;
     }
     t
@@ -56,9 +62,23 @@ const CRC16: [[u16; 256]; SLICES] = {
     t
 };
 
-/// The CRC-8 of `data`.
+/// The CRC-8 of `data`, a table lookup a byte.
+#[cfg(not(target_os = "none"))]
 pub(super) fn crc8(data: &[u8]) -> u8 {
     data.iter().fold(0u8, |c, &b| CRC8[usize::from(c ^ b)])
+}
+
+/// The CRC-8 of `data`, bit by bit: it covers only frame headers (at most 16 bytes a frame),
+/// so on bare-metal targets its table would be 256 bytes of flash for nothing.
+#[cfg(any(test, target_os = "none"))]
+fn crc8_bitwise(data: &[u8]) -> u8 {
+    data.iter().fold(0u8, |c, &b| crc8_byte(c ^ b))
+}
+
+/// The CRC-8 of `data`.
+#[cfg(target_os = "none")]
+pub(super) fn crc8(data: &[u8]) -> u8 {
+    crc8_bitwise(data)
 }
 
 /// The CRC-16 of `data`, a byte at a time.
@@ -103,6 +123,7 @@ mod tests {
     fn check_values() {
         // The standard check values of CRC-8/SMBUS and CRC-16/UMTS (= BUYPASS) over "123456789".
         assert_eq!(crc8(b"123456789"), 0xF4);
+        assert_eq!(crc8_bitwise(b"123456789"), 0xF4);
         assert_eq!(crc16(b"123456789"), 0xFEE8);
     }
 

@@ -125,11 +125,9 @@ fn decorrelate(pcm: &mut Pcm, a: Assignment, n: usize, pcm_bits: u32) -> Result<
         (a.get_mut(..n).ok_or(Error::Mismatch)?, b.get_mut(..n).ok_or(Error::Mismatch)?)
     };
     match side {
-        Some(side) => stereo(a, c0, c1, |_, i| side.get(i).copied().unwrap_or(0)),
         // Up to 30 bits, mid + side fits an `i32`.
         None if pcm_bits <= 30 => stereo_narrow(a, c0, c1),
-        None if a == Assignment::SideRight => stereo(a, c0, c1, |x, _| x.0),
-        None => stereo(a, c0, c1, |x, _| x.1),
+        side => stereo_wide(a, c0, c1, side),
     }
     Ok(())
 }
@@ -148,13 +146,17 @@ fn stereo_narrow(a: Assignment, c0: &mut [i32], c1: &mut [i32]) {
     }
 }
 
-/// Rebuilds left and right in `c0`, `c1` from the coded pair, the side sample given by `side`
-/// (from the pair itself, or from the 33-bit plane).
-#[inline(always)]
-fn stereo(a: Assignment, c0: &mut [i32], c1: &mut [i32], side: impl Fn((i64, i64), usize) -> i64) {
+/// Rebuilds left and right in `c0`, `c1` from the coded pair in `i64` (31- and 32-bit streams,
+/// rare: one loop for every case, flash before speed), the side sample from the 33-bit plane
+/// `wide` when there is one, else from the pair itself.
+fn stereo_wide(a: Assignment, c0: &mut [i32], c1: &mut [i32], wide: Option<&[i64]>) {
     for (i, (x0, x1)) in c0.iter_mut().zip(c1.iter_mut()).enumerate() {
         let pair = (i64::from(*x0), i64::from(*x1));
-        let s = side(pair, i);
+        let s = match wide {
+            Some(w) => w.get(i).copied().unwrap_or(0),
+            None if a == Assignment::SideRight => pair.0,
+            None => pair.1,
+        };
         let (l, r) = match a {
             Assignment::LeftSide => (pair.0, pair.0.wrapping_sub(s)),
             Assignment::SideRight => (s.wrapping_add(pair.1), pair.1),

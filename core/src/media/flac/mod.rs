@@ -457,21 +457,28 @@ impl<R: Read + Seek> FlacFile<R> {
     /// Reads interleaved samples at the stream's own width (sign-extended in `i32`) into
     /// `out`; returns the frame count, 0 at the end. `out` must hold at least one frame.
     pub fn read_i32(&mut self, out: &mut [i32]) -> Result<usize, Error> {
-        self.read_with(out, |s, _| s)
+        self.read_with::<_, true>(out, |s, _| s)
     }
 
     /// Reads interleaved 16-bit samples into `out`: narrower samples shifted up, wider ones
     /// rounded to the nearest 16-bit value (a pure function of the sample).
     pub fn read_i16(&mut self, out: &mut [i16]) -> Result<usize, Error> {
-        self.read_with(out, pcm::to_i16)
+        self.read_with::<_, true>(out, pcm::to_i16)
     }
 
-    /// Reads interleaved samples scaled to [-1, 1) into `out`.
+    /// Reads interleaved samples scaled to [-1, 1) into `out`. (Only conversions to another
+    /// rate or layout read these: on bare-metal targets without the stereo loop, for flash.)
     pub fn read_f32(&mut self, out: &mut [f32]) -> Result<usize, Error> {
-        self.read_with(out, pcm::to_f32)
+        self.read_with::<_, { !cfg!(target_os = "none") }>(out, pcm::to_f32)
     }
 
-    fn read_with<T>(&mut self, out: &mut [T], conv: impl Fn(i32, u8) -> T) -> Result<usize, Error> {
+    /// Interleaves the next samples into `out` through `conv`; with `STEREO`, two channels
+    /// through a loop of their own (faster than the general one, and as many bytes again).
+    fn read_with<T, const STEREO: bool>(
+        &mut self,
+        out: &mut [T],
+        conv: impl Fn(i32, u8) -> T,
+    ) -> Result<usize, Error> {
         if !self.prepare()? {
             return Ok(0);
         }
@@ -483,7 +490,7 @@ impl<R: Read + Seek> FlacFile<R> {
         let bits = self.info.bits;
         let span = self.avail.start..self.avail.start + frames;
         let out = out.get_mut(..frames * channels).unwrap_or_default();
-        if channels == 2 {
+        if STEREO && channels == 2 {
             let (left, right) = (self.pcm.samples(0, span.clone()), self.pcm.samples(1, span));
             for ((o, &l), &r) in out.chunks_exact_mut(2).zip(left).zip(right) {
                 if let [a, b] = o {

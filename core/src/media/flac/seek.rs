@@ -21,6 +21,7 @@ use embedded_io::{Read, Seek};
 
 use super::Error;
 use super::FlacFile;
+use crate::util::wide::mul_div;
 
 /// Bisection stops when the bounds are this close; the rest is decoded forward.
 const WINDOW: u64 = 16 * 1024;
@@ -58,8 +59,8 @@ impl<R: Read + Seek> FlacFile<R> {
                 lo + span / 2
             } else {
                 let aim = frame.saturating_sub(u64::from(self.info.max_block)).max(lo_sample);
-                let at = u128::from(aim - lo_sample) * u128::from(span) / u128::from(samples);
-                lo + u64::try_from(at).unwrap_or(span).min(span - 1)
+                let at = mul_div(aim - lo_sample, span, samples).unwrap_or(span);
+                lo + at.min(span - 1)
             };
             self.src.seek_bytes(probe)?;
             match self.src.next_frame(&self.info, &mut self.pcm)? {

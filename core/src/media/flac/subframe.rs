@@ -9,14 +9,18 @@
 //! Speed: `i32` planes (every stream but the 33-bit side channel) take the fast paths of
 //! [`Sample`]: Rice partitions decoded by [`Bits::rice_block`], and predictors restored by
 //! loops specialised per order (a const generic for LPC orders 1 to 12, the orders `flac` -0
-//! to -8 use), their history in registers. A linear prediction accumulates in `i32` when no
+//! to -8 use), their history in registers; on 32-bit targets, whose opt-level `"z"` unrolls
+//! no loop, only orders 8 and 12 (`flac -5` to `-8`) have their own loops, their sums written
+//! out term by term. A linear prediction accumulates in `i32` when no
 //! sum can overflow: with `bps`-bit samples, `precision`-bit coefficients and `order` terms
 //! each term is below `2^(bps + precision - 2)` in magnitude, so the sum is below
 //! `2^(bps + precision - 2 + ceil(log2 order))`, which fits when `bps + precision +
 //! ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit streams, 32-bit ones)
 //! accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44
-//! bits), on 32-bit targets through the general loop only (flash before speed there). A fixed predictor of order `n` sums at most `2^n` times the largest sample, so it
-//! runs in `i32` when `bps + order <= 32`.
+//! bits), on 32-bit targets through the general loop only (flash before speed there). A fixed
+//! predictor always runs in wrapping `i32` on `i32` planes: it only adds, subtracts and
+//! multiplies, so its result is exact modulo 2^32, and the sample it restores fits in 32 bits
+//! (an LPC sum cannot wrap, as its `>> shift` is not exact modulo 2^32).
 
 use super::bits::Bits;
 use super::Error;
@@ -66,24 +70,28 @@ impl Sample for i32 {
         bits.rice_block(k, part)
     }
     #[inline]
-    fn fixed(order: usize, bps: u32, out: &mut [i32]) {
-        if bps + order as u32 <= 32 {
-            fixed_narrow(order, out);
-        } else {
-            fixed_wide(order, out);
-        }
+    fn fixed(order: usize, _bps: u32, out: &mut [i32]) {
+        fixed_narrow(order, out);
     }
     #[inline]
     fn lpc(coefs: &[i32], precision: u32, shift: u32, bps: u32, out: &mut [i32]) {
         // ceil(log2(order)) for order 1..=32.
         let order_bits = usize::BITS - coefs.len().saturating_sub(1).leading_zeros();
-        if bps + precision + order_bits <= 32 {
+        let narrow = bps + precision + order_bits <= 32;
+        #[cfg(target_pointer_width = "64")]
+        if narrow {
             lpc_dispatch::<i32>(coefs, shift, out);
-        } else if cfg!(target_pointer_width = "64") {
-            lpc_dispatch::<i64>(coefs, shift, out);
         } else {
-            // 32-bit targets (the boards, short of flash): wide sums through the general loop.
-            lpc_narrow_any::<i64>(coefs, shift, out);
+            lpc_dispatch::<i64>(coefs, shift, out);
+        }
+        // 32-bit targets (the boards, short of flash): the orders of `flac -5` to `-8` written
+        // out, the rest and the wide sums through the general loop.
+        #[cfg(not(target_pointer_width = "64"))]
+        match (narrow, coefs.len()) {
+            (true, 8) => coefs.first_chunk().map_or((), |c| lpc_8(c, shift, out)),
+            (true, 12) => coefs.first_chunk().map_or((), |c| lpc_12(c, shift, out)),
+            (true, _) => lpc_narrow_any::<i32>(coefs, shift, out),
+            (false, _) => lpc_narrow_any::<i64>(coefs, shift, out),
         }
     }
 }
@@ -134,6 +142,7 @@ impl Acc for i64 {
 }
 
 /// Runs the LPC loop specialised for `coefs.len()` (1 to 12), or the general one.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
     macro_rules! orders {
@@ -151,6 +160,7 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
 }
 
 /// The LPC loop for order `N`: coefficients and window are arrays, so the sum unrolls.
+#[cfg(target_pointer_width = "64")]
 #[inline(always)]
 fn lpc_order<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i32]) {
     let mut i = 0;
@@ -161,6 +171,36 @@ fn lpc_order<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i3
         *s = sum.restore(shift, *s);
         i += 1;
     }
+}
+
+/// LPC loops for one order in `i32` sums, every term written out: at opt-level `"z"` (the
+/// boards) LLVM unrolls no loop, so [`lpc_narrow_any`] would reload each coefficient and
+/// re-slice the window for every term (about 70 instructions a sample at order 8; these take
+/// about 25, the coefficients held in registers).
+#[cfg(any(test, not(target_pointer_width = "64")))]
+macro_rules! lpc_written_out {
+    ($(#[$doc:meta] $name:ident $n:literal [$($j:literal)*])*) => {$(
+        #[$doc]
+        fn $name(coefs: &[i32; $n], shift: u32, out: &mut [i32]) {
+            let c = *coefs;
+            let mut i = 0;
+            while let Some((h, [s, ..])) =
+                out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<$n>())
+            {
+                let sum = 0i32 $(.wrapping_add(c[$j].wrapping_mul(h[$j])))*;
+                *s = s.wrapping_add(sum.wrapping_shr(shift));
+                i += 1;
+            }
+        }
+    )*};
+}
+
+#[cfg(any(test, not(target_pointer_width = "64")))]
+lpc_written_out! {
+    /// Order 8 (`flac -5` to `-7`).
+    lpc_8 8 [0 1 2 3 4 5 6 7]
+    /// Order 12 (`flac -8`).
+    lpc_12 12 [0 1 2 3 4 5 6 7 8 9 10 11]
 }
 
 /// The LPC loop for any order, `i32` samples.
@@ -190,7 +230,7 @@ fn lpc_any<S: Sample>(coefs: &[i32], shift: u32, out: &mut [S]) {
     }
 }
 
-/// Fixed predictors in `i32` (callers check `bps + order <= 32`), the history in locals.
+/// Fixed predictors in wrapping `i32` (exact: see the module docs), the history in locals.
 fn fixed_narrow(order: usize, out: &mut [i32]) {
     match (order, out) {
         (1, [a, rest @ ..]) => {
@@ -386,4 +426,34 @@ fn residual<S: Sample>(bits: &mut Bits<'_>, order: usize, out: &mut [S]) -> Resu
         start = end;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The written-out order-8 and order-12 loops of 32-bit targets restore what the general
+    /// loop does, with sums at the edge of `i32` (wrapping) and every shift.
+    #[test]
+    fn written_out_lpc_matches_the_general_loop() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as i32
+        };
+        for shift in [0, 5, 15, 31] {
+            let coefs: [i32; 12] = core::array::from_fn(|_| next() >> 20);
+            let input: [i32; 300] = core::array::from_fn(|_| next() >> 12);
+            let (mut want, mut got) = (input, input);
+            lpc_narrow_any::<i32>(&coefs[..8], shift, &mut want);
+            lpc_8(coefs.first_chunk().unwrap(), shift, &mut got);
+            assert_eq!(want, got, "order 8, shift {shift}");
+            let (mut want, mut got) = (input, input);
+            lpc_narrow_any::<i32>(&coefs, shift, &mut want);
+            lpc_12(&coefs, shift, &mut got);
+            assert_eq!(want, got, "order 12, shift {shift}");
+        }
+    }
 }
