@@ -351,12 +351,17 @@ fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
         huge.extend(u64::MAX.to_le_bytes()); // the first child too, hiding the streams
         huge.extend(&wmv[54..4096]);
         std::fs::write(root.join("huge.wmv"), huge).unwrap();
+        // A program stream after 2 KiB of zeros: not one Rill reads (it must open with a pack
+        // header), but ffprobe finds it, and its details come from ffprobe, without a profile.
+        let mut junk = vec![0; 2048];
+        junk.extend(std::fs::read(root.join("dvd.mpg")).unwrap());
+        std::fs::write(root.join("junk.mpg"), junk).unwrap();
 
         let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
         let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
         let control = common::control_url(&cp, &server);
         let videos = cp.browse(&control, &Browse::children("2")).unwrap();
-        assert_eq!(videos.items().count(), 11, "{}", videos.didl);
+        assert_eq!(videos.items().count(), 12, "{}", videos.didl);
         for (name, ..) in clips {
             let file = root.join(name);
             let video = ffprobe(&file, "v:0", "stream=codec_name,profile,width,height");
@@ -385,6 +390,7 @@ fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
             };
             check_video(&videos, &root, name, pn.as_deref());
         }
+        check_video(&videos, &root, "junk.mpg", None);
         for hostile in ["cut", "packs", "lists", "huge"] {
             let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
             assert_eq!(item.res[0].duration, None, "{hostile}");
