@@ -399,3 +399,31 @@ fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
         server.shutdown();
     });
 }
+
+#[test]
+fn without_ffprobe_a_video_whose_headers_give_no_play_time_has_none() {
+    isolated("without_ffprobe_a_video_whose_headers_give_no_play_time_has_none", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        let picture = "testsrc=duration=1.2:size=720x576:rate=25";
+        let args = ["-f", "lavfi", "-i", picture, "-c:v", "mpeg2video", "-f", "dvd"];
+        video_corpus::ffmpeg(&root.join("dvd.mpg"), &args);
+        let mut junk = vec![0; 2048];
+        junk.extend(std::fs::read(root.join("dvd.mpg")).unwrap());
+        std::fs::write(root.join("junk.mpg"), junk).unwrap();
+        // No ffprobe (nor ffmpeg) on PATH for the server: this process runs this test alone,
+        // in its own namespace.
+        let empty = dirs.path().join("bin");
+        std::fs::create_dir(&empty).unwrap();
+        std::env::set_var("PATH", &empty);
+
+        let server = common::launch(dirs.path().join("state"), root, None, |_| {});
+        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+        let res = |title: &str| videos.items().find(|o| o.title == title).unwrap().res[0].clone();
+        assert!(res("dvd").duration.is_some(), "read by Rill: {}", videos.didl);
+        assert_eq!(res("junk").duration, None, "{}", videos.didl);
+        server.shutdown();
+    });
+}
