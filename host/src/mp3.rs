@@ -1,7 +1,8 @@
 //! MP3 files: tags through [`crate::tags`] (lofty), the play time, rate and channels through
-//! the core's [`mp3`] reader, which takes the frame count from a Xing or VBRI header and
-//! walks the frames of a file without one (lofty, like MiniDLNA, would estimate a headerless
-//! VBR file's play time from its first frame's bitrate).
+//! the core's [`mp3`] reader, which takes the frame count from a Xing or VBRI header, else
+//! from the length of a file whose bitrate is constant, else by walking its frames (lofty,
+//! like MiniDLNA, would estimate a headerless VBR file's play time from its first frame's
+//! bitrate).
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom};

@@ -3,8 +3,10 @@
 //! [`read`] skips the ID3v2 tags at the start, finds the first frame (a frame header whose
 //! next frame's header agrees with it, so a stray `FF Ex` in junk is not taken for one), and
 //! then takes the frame count from the first frame's Xing or Info header (LAME and ffmpeg
-//! write one, VBR or CBR) or its VBRI header (Fraunhofer's encoders). Without either it walks
-//! the frames, header to header, counting them: a VBR file without a header has no other
+//! write one, VBR or CBR) or its VBRI header (Fraunhofer's encoders). Without either, a file
+//! whose frames at its start and at a quarter, half and three quarters of it all have the
+//! first frame's bitrate is taken for CBR and its frames counted from its length; any other
+//! is walked, header to header, counting the frames: a VBR file without a header has no other
 //! exact play time (MiniDLNA and ffprobe estimate it from the first frame's bitrate, which
 //! for a file that starts quietly is seconds off). The play time is the frame count times
 //! the samples a frame holds over the rate, as ffprobe gives it (encoder delay and padding
@@ -67,6 +69,8 @@ pub enum Source {
     Xing,
     /// The first frame's VBRI header.
     Vbri,
+    /// The audio's length over the frame length of a bitrate found constant.
+    Cbr,
     /// Counted, frame by frame.
     Walk,
     /// Counted up to [`MAX_FRAMES`], the rest estimated.
@@ -177,6 +181,49 @@ fn header_frames(frame: &[u8], h: &MpegAudio) -> Option<(u64, Source)> {
         .then(|| Some((u64::from(be32(vbri, 14)?), Source::Vbri)))?
 }
 
+/// Frames checked at each of the places [`constant_bitrate`] looks.
+const CBR_RUN: usize = 8;
+
+/// The frame count of a file without a Xing or VBRI header whose first frame is `first` at
+/// `start`, if its bitrate looks constant: [`CBR_RUN`] frames there and at a quarter, half and
+/// three quarters of the audio all have `first`'s bitrate. The count is then the audio's
+/// length (up to an ID3v1 tag at the end) over the mean frame length the bitrate gives (a CBR
+/// encoder pads frames to keep exactly to it), so an old CBR file is not read whole; a file
+/// whose bitrate varies, or that cannot be synced at those places, is `None` (walked).
+fn constant_bitrate<R: Read + Seek>(
+    w: &mut Window<R>,
+    start: u64,
+    first: &MpegAudio,
+) -> Result<Option<u64>, Error> {
+    let len = w.src.seek(SeekFrom::End(0)).map_err(|_| Error::Io)?;
+    let tail = len.saturating_sub(128);
+    let id3v1 = w.at(tail, 3)?.starts_with(b"TAG");
+    let end = if id3v1 { tail } else { len };
+    let audio = end.saturating_sub(start);
+    for quarter in 0..4u64 {
+        let at = start.saturating_add(audio / 4 * quarter);
+        let bytes = w.at(at, CHUNK)?;
+        let Some((mut i, _)) = sync(bytes, RESYNC, Some(first)) else { return Ok(None) };
+        for _ in 0..CBR_RUN {
+            match bytes.get(i..).and_then(mpeg_audio) {
+                Some(h) if same(first, &h) && h.bitrate == first.bitrate => {
+                    i = i.saturating_add(h.frame_len as usize);
+                }
+                // The end of the audio, or of the bytes at hand.
+                None if i >= bytes.len().saturating_sub(4) => break,
+                _ => return Ok(None),
+            }
+        }
+    }
+    // frames = bytes / (samples / 8 * bitrate / rate), rounded.
+    let per_frame = u64::from(first.samples) * u64::from(first.bitrate);
+    let bytes_x8_rate = audio.saturating_mul(8).saturating_mul(u64::from(first.rate));
+    if per_frame == 0 {
+        return Ok(None);
+    }
+    Ok(Some(bytes_x8_rate.saturating_add(per_frame / 2) / per_frame))
+}
+
 /// The size of the ID3v2 tag at the start of `bytes` (header, body and footer), if there is one.
 fn id3v2_len(bytes: &[u8]) -> Option<u64> {
     let h = bytes.get(..10)?;
@@ -212,7 +259,11 @@ pub fn read<R: Read + Seek>(src: R) -> Result<Info, Error> {
     if let Some((frames, source)) = header_frames(frame, &first) {
         return Ok(info(frames, source));
     }
-    // No header: walk. `pos` is at a frame, every step lands on the next one.
+    if let Some(frames) = constant_bitrate(&mut w, pos, &first)? {
+        return Ok(info(frames, Source::Cbr));
+    }
+    // No header, and the bitrate varies: walk. `pos` is at a frame, every step lands on the
+    // next one.
     let start = pos;
     let mut frames = 0u64;
     while frames < MAX_FRAMES {
@@ -285,6 +336,23 @@ mod tests {
         assert_eq!((info.frames, info.source), (1001, Source::Walk));
         assert_eq!((info.rate, info.channels, info.samples_per_frame), (44100, 2, 1152));
         assert_eq!(info.duration_ms(), 1001 * 1152 * 1000 / 44100);
+    }
+
+    #[test]
+    fn a_headerless_cbr_file_is_counted_from_its_length() {
+        // 128 kb/s at 48 kHz: 384-byte frames, no padding needed.
+        let frame: Vec<u8> = [0xFF, 0xFB, 0x94, 0x00].into_iter().chain([0; 380]).collect();
+        let mut file = frame.repeat(3000);
+        file.extend(b"TAG");
+        file.resize(file.len() + 125, b' ');
+        let info = read_bytes(&file).unwrap();
+        assert_eq!((info.frames, info.source), (3000, Source::Cbr));
+        assert_eq!((info.rate, info.samples_per_frame), (48000, 1152));
+        // A frame of another bitrate after every ninth: walked instead.
+        let other: Vec<u8> = [0xFF, 0xFB, 0xA4, 0x00].into_iter().chain([0; 476]).collect();
+        let vbr = [frame.repeat(9), other].concat().repeat(301);
+        let info = read_bytes(&vbr).unwrap();
+        assert_eq!((info.frames, info.source), (3010, Source::Walk));
     }
 
     #[test]
