@@ -401,8 +401,8 @@ fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
 }
 
 #[test]
-fn without_ffprobe_a_video_whose_headers_give_no_play_time_has_none() {
-    isolated("without_ffprobe_a_video_whose_headers_give_no_play_time_has_none", || {
+fn ffprobes_reading_is_kept_in_the_index_and_without_ffprobe_there_is_none() {
+    isolated("ffprobes_reading_is_kept_in_the_index_and_without_ffprobe_there_is_none", || {
         let dirs = tempfile::tempdir().unwrap();
         let root = dirs.path().join("media");
         let picture = "testsrc=duration=1.2:size=720x576:rate=25";
@@ -411,19 +411,41 @@ fn without_ffprobe_a_video_whose_headers_give_no_play_time_has_none() {
         let mut junk = vec![0; 2048];
         junk.extend(std::fs::read(root.join("dvd.mpg")).unwrap());
         std::fs::write(root.join("junk.mpg"), junk).unwrap();
-        // No ffprobe (nor ffmpeg) on PATH for the server: this process runs this test alone,
-        // in its own namespace.
+        let reference: f64 =
+            ffprobe(&root.join("junk.mpg"), "v:0", "format=duration")[0].parse().unwrap();
+        let index = dirs.path().join("index.sqlite");
+        let start = |index: Option<&Path>| {
+            let index = index.map(Path::to_path_buf);
+            common::launch(dirs.path().join("state"), root.clone(), None, move |config| {
+                config.live.index = index;
+            })
+        };
+        let junk_duration = |server: &common::Running| {
+            let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+            let control = common::control_url(&cp, server);
+            let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+            let res =
+                |title: &str| videos.items().find(|o| o.title == title).unwrap().res[0].clone();
+            assert!(res("dvd").duration.is_some(), "read by Rill: {}", videos.didl);
+            res("junk").duration.map(|d| seconds(&d))
+        };
+        let server = start(Some(&index));
+        let first = junk_duration(&server).expect("ffprobe's play time");
+        assert!((first - reference).abs() <= 0.1, "{first} s, ffprobe {reference} s");
+        server.shutdown();
+
+        // No ffprobe (nor ffmpeg) on PATH for the server from here on: this process runs this
+        // test alone, in its own namespace.
         let empty = dirs.path().join("bin");
         std::fs::create_dir(&empty).unwrap();
         std::env::set_var("PATH", &empty);
-
-        let server = common::launch(dirs.path().join("state"), root, None, |_| {});
-        let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
-        let control = common::control_url(&cp, &server);
-        let videos = cp.browse(&control, &Browse::children("2")).unwrap();
-        let res = |title: &str| videos.items().find(|o| o.title == title).unwrap().res[0].clone();
-        assert!(res("dvd").duration.is_some(), "read by Rill: {}", videos.didl);
-        assert_eq!(res("junk").duration, None, "{}", videos.didl);
+        // Restarted from the index, the file unchanged: the play time ffprobe gave is kept.
+        let server = start(Some(&index));
+        assert_eq!(junk_duration(&server), Some(first));
+        server.shutdown();
+        // Read afresh (no index) without ffprobe: listed without a play time.
+        let server = start(None);
+        assert_eq!(junk_duration(&server), None);
         server.shutdown();
     });
 }
