@@ -2,14 +2,20 @@
 //! play time, picture size and the first audio stream's rate and channels, with no DLNA
 //! profile (which Rill names only from what it read itself).
 //!
-//! Only used when `ffprobe` is on `PATH`; a run that takes longer than [`TIMEOUT`] is killed,
-//! so a hostile file cannot stall the scan. Its output is read on a thread of its own, so a
-//! full pipe cannot block it either, and at most [`MAX_OUTPUT`] bytes of it are kept.
+//! Only used when `ffprobe` is on `PATH` (when it is not, that is logged once and such videos
+//! have no play time); a run that takes longer than [`TIMEOUT`] is killed, so a hostile file
+//! cannot stall the scan. Its output is read on a thread of its own, so a full pipe cannot
+//! block it either, and at most [`MAX_OUTPUT`] bytes of it are kept.
+//!
+//! ffprobe never resolves a path itself: the video is the file Rill opened, confined to its
+//! folder, given as its standard input and read as `/dev/stdin` (which reopens that file, so
+//! ffprobe can seek in it), the way [`crate::art`] gives videos to ffmpeg.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{ErrorKind, Read};
 use std::num::NonZeroU16;
-use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use rill_core::library::{AudioProps, Details};
@@ -19,18 +25,39 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Output kept from one run: 64 KiB (a few hundred bytes are expected).
 const MAX_OUTPUT: u64 = 64 * 1024;
 
-/// What ffprobe reads of `path`, or why not (not installed, timed out, failed, nothing read).
-pub fn read(path: &Path) -> Result<Details, String> {
-    let mut child = Command::new("ffprobe")
+/// The program run, looked up on `PATH`.
+const PROGRAM: &str = "ffprobe";
+
+/// What ffprobe reads of the video open as `file`, or why not (not installed, timed out,
+/// failed, nothing read).
+pub fn read(file: File) -> Result<Details, String> {
+    read_with(PROGRAM, file)
+}
+
+/// [`read`] with `program` as ffprobe.
+fn read_with(program: &str, file: File) -> Result<Details, String> {
+    let spawned = Command::new(program)
         .args(["-v", "error", "-show_entries"])
         .arg("format=duration:stream=codec_type,width,height,sample_rate,channels")
-        .args(["-of", "default=noprint_wrappers=1"])
-        .arg(path)
-        .stdin(Stdio::null())
+        .args(["-of", "default=noprint_wrappers=1", "/dev/stdin"])
+        .stdin(file)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("ffprobe not run: {e}"))?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            static MISSING: Once = Once::new();
+            MISSING.call_once(|| {
+                tracing::warn!(
+                    "{program} not on PATH: videos whose headers give no play time are listed \
+                     without one"
+                );
+            });
+            return Err(format!("{program} not installed"));
+        }
+        Err(e) => return Err(format!("{program} not run: {e}")),
+    };
     let stdout = child.stdout.take().ok_or("ffprobe without output")?;
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
@@ -122,5 +149,12 @@ mod tests {
         assert_eq!(d.resolution.map(|(w, h)| (w.get(), h.get())), Some((640, 480)));
         assert_eq!(d.audio.map(|a| (a.sample_rate, a.channels)), Some((48000, 2)));
         assert!(parse("duration=N/A\n").is_none());
+    }
+
+    #[test]
+    fn a_missing_ffprobe_is_an_error_not_a_wait() {
+        let file = File::open("/dev/null").unwrap();
+        let error = read_with("rill-no-such-ffprobe", file).unwrap_err();
+        assert_eq!(error, "rill-no-such-ffprobe not installed");
     }
 }

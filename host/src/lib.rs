@@ -55,6 +55,7 @@ pub mod live;
 pub mod logging;
 pub mod m4a;
 pub mod mounts;
+pub mod mp3;
 pub mod net;
 pub mod netwatch;
 pub mod network;

@@ -203,8 +203,9 @@ pub fn insert(library: &mut Library, ready: Ready, counts: &mut Counts) -> Resul
 }
 
 /// Reads the details of the file at `path` if it is audio (by its name `rel`): Ogg (Vorbis,
-/// FLAC or Opus, as its bytes say) and FLAC with the core's readers, other formats with
-/// [`crate::tags`]; videos with [`crate::video`].
+/// FLAC or Opus, as its bytes say) and FLAC with the core's readers, `.m4a` and MP3 with
+/// [`crate::m4a`] and [`crate::mp3`], other formats with [`crate::tags`]; videos with
+/// [`crate::video`].
 fn probe(
     storage: &Storage,
     root: usize,
@@ -228,6 +229,9 @@ fn probe(
             .0;
         if format == MediaFormat::M4a {
             return crate::m4a::read(file, path);
+        }
+        if format == MediaFormat::Mp3 {
+            return crate::mp3::read(file, path);
         }
         // Other audio: tags and play time through lofty; served as the file it is.
         return crate::tags::read(file, path);

@@ -40,12 +40,11 @@ pub fn read(storage: &Storage, root: usize, path: &Path, format: MediaFormat) ->
         }
         Err(e) => e,
     };
-    // ffprobe opens the path itself: only a path the confined open accepted.
-    if storage.open(root, path).is_err() {
-        tracing::warn!(path = %path.display(), "video headers not read: {error}");
-        return partial;
-    }
-    crate::ffprobe::read(path)
+    // ffprobe reads the file opened here, confined, never a path of its own.
+    storage
+        .open(root, path)
+        .map_err(|e| e.to_string())
+        .and_then(|(file, _)| crate::ffprobe::read(file))
         .map_err(|e| tracing::warn!(path = %path.display(), "video headers not read: {error}; {e}"))
         .ok()
         .or(partial)

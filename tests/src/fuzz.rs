@@ -19,6 +19,7 @@ pub mod flac;
 pub mod gena;
 pub mod http;
 mod mem;
+pub mod mp3;
 pub mod mp4;
 pub mod ogg;
 pub mod playlist;
@@ -32,7 +33,7 @@ pub mod video;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, as under `fuzz/fuzz_targets/` and `fuzz/seeds/`.
-pub const TARGETS: [(&str, Target); 17] = [
+pub const TARGETS: [(&str, Target); 18] = [
     ("http_request", http::http_request),
     ("ssdp", ssdp::ssdp),
     ("soap", soap::soap),
@@ -49,5 +50,6 @@ pub const TARGETS: [(&str, Target); 17] = [
     ("mpeg_ts", video::mpeg_ts),
     ("mpeg_ps", video::mpeg_ps),
     ("asf", video::asf),
+    ("mp3", mp3::mp3),
     ("playlist", playlist::playlist),
 ];

@@ -5,8 +5,8 @@
 //! entries that resolve (relative, absolute, `file://`, percent-encoded, Windows separators,
 //! another case, Latin-1 text; streams and missing files skipped) in the playlist's order, as
 //! the same item ids as in the folders; that the ids survive a restart; and that a playlist
-//! follows live changes, evented over GENA: a track added or removed, the playlist rewritten or
-//! removed.
+//! follows live changes, evented over GENA: a track added, removed or retagged, the playlist
+//! rewritten or removed.
 
 mod common;
 
@@ -225,7 +225,14 @@ fn a_playlist_follows_its_file_and_its_tracks_live() {
         expect_evented(&walk, &events, PLAYLISTS, &["mix", "new"], "playlist added");
         std::fs::remove_file(media.join("mix.m3u")).unwrap();
         expect_evented(&walk, &events, PLAYLISTS, &["new"], "playlist removed");
-        assert_eq!(walk.titles(&walk.child(PLAYLISTS, "new").id), ["Two"]);
+        let new = walk.child(PLAYLISTS, "new").id;
+        assert_eq!(walk.titles(&new), ["Two"]);
+
+        // The track's tags change (rewritten in place, as a tag editor saves): the playlist
+        // shows its new title, and its subscribers are told.
+        tagged(&outside, "two.ogg", &["TITLE=Deux"]);
+        std::fs::copy(outside.join("two.ogg"), media.join("Band/two.ogg")).unwrap();
+        expect_evented(&walk, &events, &new, &["Deux"], "track retagged");
         server.shutdown();
         drop(dir);
     });

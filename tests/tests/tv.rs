@@ -351,12 +351,17 @@ fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
         huge.extend(u64::MAX.to_le_bytes()); // the first child too, hiding the streams
         huge.extend(&wmv[54..4096]);
         std::fs::write(root.join("huge.wmv"), huge).unwrap();
+        // A program stream after 2 KiB of zeros: not one Rill reads (it must open with a pack
+        // header), but ffprobe finds it, and its details come from ffprobe, without a profile.
+        let mut junk = vec![0; 2048];
+        junk.extend(std::fs::read(root.join("dvd.mpg")).unwrap());
+        std::fs::write(root.join("junk.mpg"), junk).unwrap();
 
         let server = common::launch(dirs.path().join("state"), root.clone(), None, |_| {});
         let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
         let control = common::control_url(&cp, &server);
         let videos = cp.browse(&control, &Browse::children("2")).unwrap();
-        assert_eq!(videos.items().count(), 11, "{}", videos.didl);
+        assert_eq!(videos.items().count(), 12, "{}", videos.didl);
         for (name, ..) in clips {
             let file = root.join(name);
             let video = ffprobe(&file, "v:0", "stream=codec_name,profile,width,height");
@@ -385,11 +390,62 @@ fn avi_mpeg_and_wmv_videos_show_their_metadata_in_browse() {
             };
             check_video(&videos, &root, name, pn.as_deref());
         }
+        check_video(&videos, &root, "junk.mpg", None);
         for hostile in ["cut", "packs", "lists", "huge"] {
             let item = videos.items().find(|o| o.title.starts_with(hostile)).unwrap();
             assert_eq!(item.res[0].duration, None, "{hostile}");
             assert_eq!(item.res[0].resolution, None, "{hostile}");
         }
+        server.shutdown();
+    });
+}
+
+#[test]
+fn ffprobes_reading_is_kept_in_the_index_and_without_ffprobe_there_is_none() {
+    isolated("ffprobes_reading_is_kept_in_the_index_and_without_ffprobe_there_is_none", || {
+        let dirs = tempfile::tempdir().unwrap();
+        let root = dirs.path().join("media");
+        let picture = "testsrc=duration=1.2:size=720x576:rate=25";
+        let args = ["-f", "lavfi", "-i", picture, "-c:v", "mpeg2video", "-f", "dvd"];
+        video_corpus::ffmpeg(&root.join("dvd.mpg"), &args);
+        let mut junk = vec![0; 2048];
+        junk.extend(std::fs::read(root.join("dvd.mpg")).unwrap());
+        std::fs::write(root.join("junk.mpg"), junk).unwrap();
+        let reference: f64 =
+            ffprobe(&root.join("junk.mpg"), "v:0", "format=duration")[0].parse().unwrap();
+        let index = dirs.path().join("index.sqlite");
+        let start = |index: Option<&Path>| {
+            let index = index.map(Path::to_path_buf);
+            common::launch(dirs.path().join("state"), root.clone(), None, move |config| {
+                config.live.index = index;
+            })
+        };
+        let junk_duration = |server: &common::Running| {
+            let cp = Renderer::new(rill_tests::renderer::Player::GENERIC);
+            let control = common::control_url(&cp, server);
+            let videos = cp.browse(&control, &Browse::children("2")).unwrap();
+            let res =
+                |title: &str| videos.items().find(|o| o.title == title).unwrap().res[0].clone();
+            assert!(res("dvd").duration.is_some(), "read by Rill: {}", videos.didl);
+            res("junk").duration.map(|d| seconds(&d))
+        };
+        let server = start(Some(&index));
+        let first = junk_duration(&server).expect("ffprobe's play time");
+        assert!((first - reference).abs() <= 0.1, "{first} s, ffprobe {reference} s");
+        server.shutdown();
+
+        // No ffprobe (nor ffmpeg) on PATH for the server from here on: this process runs this
+        // test alone, in its own namespace.
+        let empty = dirs.path().join("bin");
+        std::fs::create_dir(&empty).unwrap();
+        std::env::set_var("PATH", &empty);
+        // Restarted from the index, the file unchanged: the play time ffprobe gave is kept.
+        let server = start(Some(&index));
+        assert_eq!(junk_duration(&server), Some(first));
+        server.shutdown();
+        // Read afresh (no index) without ffprobe: listed without a play time.
+        let server = start(None);
+        assert_eq!(junk_duration(&server), None);
         server.shutdown();
     });
 }

@@ -296,6 +296,7 @@ impl Library {
                     let gone = core::mem::replace(&mut obj.node, Node::Item(item));
                     self.touch_child(parent, true);
                     self.relist(id, old)?;
+                    self.touch_playlists_of(id);
                     self.release(gone);
                     self.bump_system();
                     return Ok(Some(id));
@@ -330,6 +331,7 @@ impl Library {
         let gone = core::mem::replace(&mut item.details, details);
         self.touch_child(parent, true);
         self.relist(id, old)?;
+        self.touch_playlists_of(id);
         self.release_details(gone);
         self.bump_system();
         Ok(())

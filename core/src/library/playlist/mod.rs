@@ -225,6 +225,28 @@ impl Library {
             .is_some_and(|c| matches!(c.kind(), Kind::Playlist))
     }
 
+    /// Records that every playlist holding item `id` changed (the item's tags or file did, so
+    /// what the playlist shows of it did): their update ids move and they are evented. Costs
+    /// one pass over the playlists' entries, and nothing without playlists.
+    pub(crate) fn touch_playlists_of(&mut self, id: ObjectId) {
+        let holding: Vec<ObjectId> = self
+            .get(Shelf::Playlists.id())
+            .and_then(|o| o.as_container())
+            .map(|shelf| shelf.children())
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|&p| {
+                self.get(p)
+                    .and_then(|o| o.as_container())
+                    .is_some_and(|c| c.children().contains(&id))
+            })
+            .collect();
+        for playlist in holding {
+            self.touch_child(playlist, false);
+        }
+    }
+
     /// Takes the objects in `doomed` (about to be removed) out of [`Shelf::Playlists`] and out
     /// of every playlist that holds them.
     pub(crate) fn forget_in_playlists(&mut self, doomed: &[ObjectId]) {

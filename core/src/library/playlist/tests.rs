@@ -1,5 +1,5 @@
 use super::*;
-use crate::library::{FileInfo, SortSpec};
+use crate::library::{Details, FileInfo, SortSpec, Tags};
 use alloc::vec;
 
 const ROOTS: [(u16, &str); 2] = [(0, "/srv/music"), (1, "/home/me/More Music")];
@@ -145,6 +145,28 @@ fn changes_are_counted_only_when_something_changed() {
     assert_ne!(lib.system_update_id(), system);
     let updates = lib.take_container_updates();
     assert!(updates.iter().any(|(id, _)| *id == pl), "{updates:?}");
+}
+
+#[test]
+fn a_track_whose_tags_change_changes_the_playlists_holding_it() {
+    let mut lib = library();
+    let a = id(&lib, 0, "Rock/Band/a.flac");
+    let b = id(&lib, 0, "Rock/Band/b.ogg");
+    let with_a = lib.set_playlist(0, "with-a.m3u", &[b, a]).unwrap().unwrap();
+    let without = lib.set_playlist(0, "without.m3u", &[b]).unwrap().unwrap();
+    let _ = lib.take_container_updates();
+    let retagged =
+        |title: &str| Details::tagged(Tags { title: Some(title.into()), ..Tags::default() });
+    // Retagged in place (same file, new details), then rewritten (a new size).
+    lib.set_details(a, retagged("New")).unwrap();
+    let updates: Vec<ObjectId> = lib.take_container_updates().iter().map(|u| u.0).collect();
+    assert!(updates.contains(&with_a) && !updates.contains(&without), "{updates:?}");
+    let bigger = FileInfo { size: 2, ..info() };
+    assert_eq!(lib.insert_file_with(0, "Rock/Band/a.flac", bigger, retagged("Newer")), Ok(Some(a)));
+    let updates: Vec<ObjectId> = lib.take_container_updates().iter().map(|u| u.0).collect();
+    assert!(updates.contains(&with_a) && !updates.contains(&without), "{updates:?}");
+    assert_eq!(&*lib.children(with_a, &SortSpec::default()).unwrap(), &[b, a]);
+    assert_eq!(lib.get(a).unwrap().title(), "Newer");
 }
 
 #[test]
