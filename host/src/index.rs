@@ -51,7 +51,10 @@ pub const FILE_NAME: &str = "index.sqlite";
 const APPLICATION_ID: i64 = 0x5249_4c4c;
 
 /// The layout version (`user_version`); an index of another version is set aside and rebuilt.
-const VERSION: i64 = 2;
+/// 3: records carry the video's track codecs (for the remux), and MP3 play times are read
+/// again (before, a VBR file without a Xing or VBRI header had its play time estimated from
+/// its first frame).
+const VERSION: i64 = 3;
 
 /// Rows per write transaction at most.
 pub const BATCH: usize = 4096;
