@@ -70,6 +70,6 @@ fn check(info: &Info) {
         assert!(ms < video::MAX_DURATION_MS, "duration {ms} ms");
     }
     if let Some(audio) = info.audio {
-        assert!(audio.rate < 10_000_000, "rate {}", audio.rate);
+        assert!(audio.rate <= video::MAX_RATE_HZ, "rate {}", audio.rate);
     }
 }

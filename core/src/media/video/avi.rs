@@ -83,7 +83,8 @@ pub fn wave_format(b: &[u8]) -> Option<Stream<AudioCodec>> {
         tag = u16_at(b, 24).unwrap_or(tag);
     }
     let channels = u8::try_from(u16_at(b, 2)?).unwrap_or(0);
-    Some(Stream { codec: audio_tag(tag), width: 0, height: 0, rate: u32_at(b, 4)?, channels })
+    let rate = super::plausible_rate(u32_at(b, 4)?);
+    Some(Stream { codec: audio_tag(tag), width: 0, height: 0, rate, channels })
 }
 
 /// Reads an AVI file's header list (see the module doc).

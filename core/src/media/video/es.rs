@@ -320,7 +320,10 @@ pub fn mpeg_audio(bytes: &[u8]) -> Option<MpegAudio> {
         _ => 576,
     };
     let padding = u32::from((h[2] >> 1) & 1);
-    let frame_len = if layer == 1 {
+    // Free format: the length is not in the header (a padding slot alone is no frame).
+    let frame_len = if bitrate == 0 {
+        0
+    } else if layer == 1 {
         (12 * bitrate / rate + padding) * 4
     } else {
         samples / 8 * bitrate / rate + padding
@@ -424,6 +427,9 @@ mod tests {
         let mp3 = mpeg_audio(&[0xFF, 0xFB, 0x90, 0x64]).unwrap();
         assert_eq!((mp3.rate, mp3.channels, mp3.bitrate, mp3.frame_len), (44100, 2, 128000, 417));
         assert_eq!(mpeg_audio(&[0xFF, 0xFB, 0xF0, 0x64]), None, "bad bitrate index");
+        // Free format (bitrate index 0), layer I, padded: no length, not a 4-byte frame.
+        let free = mpeg_audio(&[0xFF, 0xFF, 0x02, 0x18]).unwrap();
+        assert_eq!((free.layer, free.bitrate, free.frame_len), (1, 0, 0));
     }
 
     #[test]

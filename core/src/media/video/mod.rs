@@ -159,6 +159,20 @@ pub struct Stream<C> {
     pub channels: u8,
 }
 
+/// The highest audio sample rate a header is believed for, in Hz: above any real one (DSD256
+/// is 11.3 MHz as one-bit samples, which video containers do not carry; PCM stops at 768 kHz).
+/// A header that claims more is damaged, and the rate is then unknown (0).
+pub const MAX_RATE_HZ: u32 = 10_000_000;
+
+/// `hz` as a [`Stream::rate`]: 0 (unknown) when it is above [`MAX_RATE_HZ`].
+pub(crate) fn plausible_rate(hz: u32) -> u32 {
+    if hz <= MAX_RATE_HZ {
+        hz
+    } else {
+        0
+    }
+}
+
 /// The longest play time a header is believed for, in milliseconds (about 31,700 years): a
 /// header that claims more is damaged, and the play time is then unknown.
 pub const MAX_DURATION_MS: u64 = 1_000_000_000_000_000;

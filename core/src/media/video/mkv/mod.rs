@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
-use super::{AudioCodec, Error, Info, Stream, VideoCodec, MAX_DURATION_MS};
+use super::{AudioCodec, Error, Info, Stream, VideoCodec, MAX_DURATION_MS, MAX_RATE_HZ};
 
 /// Bytes read from the start of the file, and from where the `SeekHead` points: 64 KiB.
 pub const HEAD: usize = 64 * 1024;
@@ -234,7 +234,11 @@ impl Found {
                         width: 0,
                         height: 0,
                         // Sampling rates are whole numbers of Hz in practice.
-                        rate: if (1.0..1e7).contains(&rate) { rate as u32 } else { 0 },
+                        rate: if (1.0..=f64::from(MAX_RATE_HZ)).contains(&rate) {
+                            rate as u32
+                        } else {
+                            0
+                        },
                         channels: u8::try_from(channels).unwrap_or(0),
                     });
                 }
