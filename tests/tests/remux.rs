@@ -4,7 +4,8 @@
 //! AC-3 and with DTS, and H.264 with AAC in MP4. The mock PS3 (its real `User-Agent` and
 //! `X-AV-Client-Info`, as in the player table) browses: each Matroska item must offer first a
 //! `video/mpeg` `AVC_TS_HP_HD_AC3_ISO` res with `DLNA.ORG_OP=10`, its duration and resolution
-//! (the PS3 plays no Matroska, nor DTS); the MP4, which it plays, comes as it is. What the
+//! (the PS3 plays no Matroska, nor DTS); the MP4, which it plays, comes as it is. A mock
+//! Samsung TV, which plays Matroska but not DTS, is offered the DTS file's remux alone. What the
 //! remux sends is checked with ffprobe (codecs: the video copied, AC-3 copied, DTS converted
 //! to AC-3, AAC copied; duration within 1 s). A time seek must start at the keyframe at or
 //! before the time asked, which ffprobe lists in the source, echo that keyframe's time, and
@@ -20,7 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rill_tests::renderer::netns::isolated;
-use rill_tests::renderer::{Client, Player, Renderer, Url};
+use rill_tests::renderer::{tv, Client, Player, Renderer, Url};
 use rill_tests::video_corpus::ffmpeg;
 
 /// Seconds of each clip.
@@ -169,6 +170,21 @@ fn a_ps3_gets_matroska_remuxed_to_mpeg_ts() {
         let mp4 = item("aac");
         assert!(mp4.res[0].url.ends_with(".mp4"), "the PS3 plays H.264/AAC in MP4");
         assert!(mp4.res.iter().all(|r| !r.url.ends_with(".ts")), "so it gets no remux");
+
+        // A Samsung TV plays Matroska but not DTS (not on its 2019+ sets): the DTS file alone
+        // gets a remux, its audio made AC-3.
+        let samsung = Renderer::new(tv::SAMSUNG);
+        let tv_items = common::items(&samsung, &control, "0");
+        let tv_item = |name: &str| tv_items.iter().find(|o| o.title == name).expect(name).clone();
+        let dts = &tv_item("dts").res[0];
+        assert!(dts.url.ends_with(".ts"), "Samsung, DTS: first res {}", dts.url);
+        assert_eq!(dts.mime(), Some("video/mpeg"));
+        let features = dts.dlna_features().unwrap();
+        assert!(features.starts_with("DLNA.ORG_PN=AVC_TS_HP_HD_AC3"), "Samsung, DTS: {features}");
+        for name in ["ac3", "aac"] {
+            let res = &tv_item(name).res;
+            assert!(res.iter().all(|r| !r.url.ends_with(".ts")), "Samsung plays {name} as it is");
+        }
 
         // Play: the codecs and duration of what is sent.
         let mp4_ts = mp4.res[0].url.replace(".mp4", ".ts");
