@@ -12,7 +12,8 @@ use alloc::vec;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
-use super::{read_full, AudioCodec, Error, Info, Stream, VideoCodec};
+use super::{read_full, AudioCodec, Error, Info, Stream, VideoCodec, MAX_DURATION_MS};
+use crate::util::wide::mul_div;
 
 /// Bytes read from the start of the file: 64 KiB (the header list of an AVI file written by
 /// ffmpeg or mencoder is a few KiB, its index reserve included).
@@ -113,8 +114,12 @@ pub fn read<R: Read + Seek>(mut src: R) -> Result<Info, Error> {
         let strf = chunks(strl).find(|(id, _)| id == b"strf").map(|(_, b)| b).unwrap_or_default();
         let (scale, rate, length) =
             (u32_at(strh, 20).unwrap_or(0), u32_at(strh, 24).unwrap_or(0), u32_at(strh, 32));
-        if let (Some(length), true) = (length, rate > 0) {
-            let ms = u64::from(length) * u64::from(scale) * 1000 / u64::from(rate);
+        // length × scale fits in 64 bits; with the 1000 it may not (a damaged header).
+        let ms = length.and_then(|n| {
+            mul_div(u64::from(n) * u64::from(scale), 1000, u64::from(rate))
+                .filter(|&ms| ms < MAX_DURATION_MS)
+        });
+        if let Some(ms) = ms {
             longest = Some(longest.map_or(ms, |l| l.max(ms)));
         }
         match strh.get(..4) {
