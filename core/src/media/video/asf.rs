@@ -14,7 +14,7 @@ use alloc::vec;
 use embedded_io::{Read, Seek, SeekFrom};
 
 use super::avi::{video_fourcc, wave_format};
-use super::{read_full, Error, Info, Stream};
+use super::{read_full, Error, Info, Stream, MAX_DURATION_MS};
 use crate::dlna::video::VideoProfile;
 
 /// Bytes read from the start of the file: 64 KiB (the header object of a file without
@@ -106,8 +106,9 @@ pub fn read<R: Read + Seek>(mut src: R) -> Result<Asf, Error> {
             let play = u64_at(body, 40).unwrap_or(0);
             let preroll = u64_at(body, 56).unwrap_or(0);
             let broadcast = u32_at(body, 64).is_some_and(|f| f & 1 != 0);
-            asf.info.duration_ms =
-                (!broadcast && play > 0).then(|| (play / 10_000).saturating_sub(preroll));
+            asf.info.duration_ms = (!broadcast && play > 0)
+                .then(|| (play / 10_000).saturating_sub(preroll))
+                .filter(|&ms| ms < MAX_DURATION_MS);
             asf.bitrate = u32_at(body, 76).unwrap_or(0);
         } else if id == STREAM_PROPERTIES {
             let Some(kind) = body.get(..16) else { continue };
