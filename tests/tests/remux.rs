@@ -1,18 +1,19 @@
 //! Video a PS3 cannot play, remuxed with ffmpeg to MPEG-TS (issue 15, item 2).
 //!
 //! The test makes its media with ffmpeg: H.264 (High, a keyframe every 2 s) in Matroska with
-//! AC-3 and with DTS, and H.264 with AAC in MP4. The mock PS3 (its real `User-Agent` and
-//! `X-AV-Client-Info`, as in the player table) browses: each Matroska item must offer first a
-//! `video/mpeg` `AVC_TS_HP_HD_AC3_ISO` res with `DLNA.ORG_OP=10`, its duration and resolution
-//! (the PS3 plays no Matroska, nor DTS); the MP4, which it plays, comes as it is. A mock
-//! Samsung TV, which plays Matroska but not DTS, is offered the DTS file's remux alone. What the
-//! remux sends is checked with ffprobe (codecs: the video copied, AC-3 copied, DTS converted
-//! to AC-3, AAC copied; duration within 1 s). A time seek must start at the keyframe at or
-//! before the time asked, which ffprobe lists in the source, echo that keyframe's time, and
-//! its first picture must be the source's picture at that time (decoded frames compared by
-//! MD5): in Matroska (the server reads the keyframe from the Cues) and in MP4 (it asks
-//! ffprobe). Ending a connection ends its ffmpeg (no child left in /proc, zombies included), and
-//! the fifth concurrent remux gets 503.
+//! AC-3 and with DTS, H.264 with AAC in MP4, and MPEG-4 part 2 with AC-3 in AVI. The mock PS3
+//! (its real `User-Agent` and `X-AV-Client-Info`, as in the player table) browses: each
+//! Matroska item must offer first a `video/mpeg` `AVC_TS_HP_HD_AC3_ISO` res with
+//! `DLNA.ORG_OP=10`, its duration and resolution (the PS3 plays no Matroska, nor DTS); the MP4
+//! and the AVI (as `video/divx`), which it plays, come as they are. A mock Samsung TV, which
+//! plays Matroska but not DTS, is offered the DTS file's remux alone. What the remux sends is
+//! checked with ffprobe (codecs: the video copied, AC-3 copied, DTS converted to AC-3, AAC
+//! copied; duration within 1 s). A time seek must start at the keyframe at or before the time
+//! asked, which ffprobe lists in the source, echo that keyframe's time, and its first picture
+//! must be the source's picture at that time (decoded frames compared by MD5): in Matroska
+//! (the server reads the keyframe from the Cues) and in MP4 (it asks ffprobe). Ending a
+//! connection ends its ffmpeg (no child left in /proc, zombies included), and the fifth
+//! concurrent remux gets 503.
 
 mod common;
 
@@ -143,6 +144,10 @@ fn a_ps3_gets_matroska_remuxed_to_mpeg_ts() {
         clip(&root.join("ac3.mkv"), &["-c:a", "ac3", "-b:a", "192k"]);
         clip(&root.join("dts.mkv"), &["-c:a", "dca", "-strict", "-2"]);
         clip(&root.join("aac.mp4"), &["-c:a", "aac"]);
+        // MPEG-4 part 2 (DivX 5) with AC-3 in AVI, which the PS3 plays as `video/divx`.
+        let (video, tone) = ("testsrc2=size=320x240:rate=25:duration=2", "sine=duration=2");
+        let avi = ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone, "-c:v", "mpeg4"];
+        ffmpeg(&root.join("divx.avi"), &[&avi[..], &["-vtag", "DX50", "-c:a", "ac3"]].concat());
         let source = root.join("ac3.mkv");
         let server = common::start((dir, root.clone()));
         let ps3 = Renderer::new(Player::PS3);
@@ -170,6 +175,9 @@ fn a_ps3_gets_matroska_remuxed_to_mpeg_ts() {
         let mp4 = item("aac");
         assert!(mp4.res[0].url.ends_with(".mp4"), "the PS3 plays H.264/AAC in MP4");
         assert!(mp4.res.iter().all(|r| !r.url.ends_with(".ts")), "so it gets no remux");
+        let divx = item("divx");
+        assert_eq!(divx.res[0].mime(), Some("video/divx"), "the PS3 takes AVI as video/divx");
+        assert!(divx.res.iter().all(|r| !r.url.ends_with(".ts")), "and it gets no remux");
 
         // A Samsung TV plays Matroska but not DTS (not on its 2019+ sets): the DTS file alone
         // gets a remux, its audio made AC-3.
