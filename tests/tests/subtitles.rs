@@ -11,7 +11,8 @@
 //!   `FLAG_CAPTION_RES`; UMS `OfferSubtitlesByProtocolInfo`); the PS3 gets none.
 //!
 //! Every subtitle is served as UTF-8 with a BOM: the bytes fetched are compared with the text
-//! the test encoded. A subtitle added or removed while the server runs shows up in Browse.
+//! the test encoded. Subtitles added (WebVTT, SAMI, ASS, SSA) or removed while the server runs
+//! show up in Browse with their own types.
 //! Samsung TVs also get `sec:ProductCap` in the device description.
 
 mod common;
@@ -150,27 +151,38 @@ fn tvs_find_sidecar_subtitles_and_read_them_as_utf8() {
         let ps3 = Renderer::new(Player::PS3);
         assert!(caption_res(&film(&ps3, &control)).is_empty());
 
-        // Live: a WebVTT subtitle added while serving is offered, one removed is not.
-        std::fs::write(root.join("film.es.vtt"), "WEBVTT\n\n00:00.100 --> 00:00.900\n¡Hola!\n")
-            .unwrap();
+        // Live: subtitles in the other formats added while serving are offered (each with its
+        // own type: `smi/caption` as MiniDLNA names SAMI), one removed is not.
+        let added = [
+            ("film.es.vtt", "text/vtt", "WEBVTT\n\n00:00.100 --> 00:00.900\n¡Hola!\n"),
+            ("film.ko.smi", "smi/caption", "<SAMI><BODY><SYNC Start=100><P>안녕</SAMI>\n"),
+            ("film.ass", "text/ass", "[Script Info]\nTitle: Grüße\n"),
+            ("film.ja.ssa", "text/ssa", "[Script Info]\nTitle: こんにちは\n"),
+        ];
+        for (name, _, text) in added {
+            std::fs::write(root.join(name), text).unwrap();
+        }
         std::fs::remove_file(root.join("film.en.srt")).unwrap();
+        let offered = |item: &rill_tests::renderer::didl::Object, mime: &str| {
+            item.res.iter().filter(|r| r.mime() == Some(mime)).count()
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         let item = loop {
             let item = film(&lg, &control);
-            let vtt = item.res.iter().filter(|r| r.mime() == Some("text/vtt")).count();
-            if vtt == 1 && caption_res(&item).len() == files.len() - 1 {
+            let all_added = added.iter().all(|(_, mime, _)| offered(&item, mime) == 1);
+            if all_added && caption_res(&item).len() == files.len() - 1 {
                 break item;
             }
             assert!(Instant::now() < deadline, "live subtitle changes not seen: {:?}", item.res);
             std::thread::sleep(Duration::from_millis(100));
         };
-        let vtt = item.res.iter().find(|r| r.mime() == Some("text/vtt")).unwrap();
-        let resp = lg.get(&vtt.url, &[]).unwrap();
-        assert_eq!(resp.header("Content-Type"), Some("text/vtt; charset=utf-8"));
-        assert_eq!(
-            resp.body,
-            [BOM, "WEBVTT\n\n00:00.100 --> 00:00.900\n¡Hola!\n".as_bytes()].concat()
-        );
+        for (name, mime, text) in added {
+            let res = item.res.iter().find(|r| r.mime() == Some(mime)).unwrap();
+            let resp = lg.get(&res.url, &[]).unwrap();
+            let content_type = format!("{mime}; charset=utf-8");
+            assert_eq!(resp.header("Content-Type"), Some(content_type.as_str()), "{name}");
+            assert_eq!(resp.body, [BOM, text.as_bytes()].concat(), "{name}");
+        }
         let remaining: Vec<_> = files.iter().filter(|(n, _)| *n != "film.en.srt").collect();
         for (url, (name, text)) in caption_res(&item).iter().zip(remaining) {
             check_served(&lg, url, name, text);
