@@ -271,3 +271,41 @@ fn a_ps3_gets_matroska_remuxed_to_mpeg_ts() {
         server.shutdown();
     });
 }
+
+/// The keyframe index Rill reads from a Matroska file (`mkv::cues`) names the keyframes ffprobe
+/// lists in it; a file written to a pipe, which has no `Cues`, gives none (the server then asks
+/// ffprobe).
+#[test]
+fn matroska_cues_name_the_keyframes_ffprobe_lists() {
+    use embedded_io_adapters::std::FromStd;
+    use rill_core::media::video::mkv::cues;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cues.mkv");
+    clip(&path, &["-c:a", "ac3"]);
+    let keys = keyframes(&path);
+    assert_eq!(keys.len(), 3, "a keyframe every 2 s: {keys:?}");
+    let at = |us: u64| {
+        let file = std::fs::File::open(&path).unwrap();
+        cues::keyframe_at_or_before(FromStd::new(file), us).unwrap()
+    };
+    // The first keyframe may come a little after 0 (ffmpeg's muxer starts the video at 5 ms
+    // here): before it there is none.
+    for t in [0.0, 0.5, 1.999, 2.1, 3.3, 4.1, 5.9, 100.0] {
+        let key = keys.iter().copied().filter(|&k| k <= t + 1e-6).reduce(f64::max);
+        assert_eq!(at((t * 1e6) as u64), key.map(|k| (k * 1e6).round() as u64), "at {t} s");
+    }
+
+    let piped = dir.path().join("piped.mkv");
+    let out = std::fs::File::create(&piped).unwrap();
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(&path)
+        .args(["-map", "0", "-c", "copy", "-f", "matroska", "pipe:1"])
+        .stdout(out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let file = std::fs::File::open(&piped).unwrap();
+    assert_eq!(cues::keyframe_at_or_before(FromStd::new(file), 4_000_000).unwrap(), None);
+}
