@@ -53,8 +53,9 @@ const APPLICATION_ID: i64 = 0x5249_4c4c;
 /// The layout version (`user_version`); an index of another version is set aside and rebuilt.
 /// 3: records carry the video's track codecs (for the remux), and MP3 play times are read
 /// again (before, a VBR file without a Xing or VBRI header had its play time estimated from
-/// its first frame).
-const VERSION: i64 = 3;
+/// its first frame). 4: records carry an Ogg file's codec (Vorbis, Opus or FLAC), which orders
+/// its versions.
+const VERSION: i64 = 4;
 
 /// Rows per write transaction at most.
 pub const BATCH: usize = 4096;

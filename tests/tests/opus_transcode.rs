@@ -216,6 +216,12 @@ fn the_server_serves_opus_as_seekable_pcm() {
             let item = items.iter().find(|o| o.title == "track0").unwrap();
             assert!(item.res[0].url.ends_with(first_ext), "{}: {}", player.name, item.res[0].url);
         }
+        // An LG TV plays Ogg Vorbis but not Opus: the Opus named `.ogg` is offered as L16
+        // first, by its codec, not its name.
+        let lg = Renderer::new(rill_tests::renderer::tv::LG);
+        let items = common::items(&lg, &control, "0");
+        let item = items.iter().find(|o| o.title == "Pictured").unwrap();
+        assert!(item.res[0].url.ends_with(".l16"), "LG: {}", item.res[0].url);
         server.shutdown();
     });
 }

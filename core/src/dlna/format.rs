@@ -50,6 +50,35 @@ pub enum MediaFormat {
     Wmv,
 }
 
+/// The audio codec inside an Ogg file, which its name (`.ogg`, `.oga`) leaves open: a player
+/// that plays Ogg Vorbis may play neither Opus nor FLAC in Ogg, so the order of an Ogg item's
+/// versions depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum OggCodec {
+    /// Vorbis.
+    Vorbis,
+    /// Opus (RFC 7845).
+    Opus,
+    /// FLAC in Ogg.
+    Flac,
+}
+
+impl OggCodec {
+    /// Every codec, in the order of [`OggCodec::code`].
+    pub const ALL: [OggCodec; 3] = [OggCodec::Vorbis, OggCodec::Opus, OggCodec::Flac];
+
+    /// A one-byte code (`0` Vorbis, `1` Opus, `2` FLAC), as the index stores it.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The codec of a [`OggCodec::code`]; `None` for any other byte.
+    pub fn from_code(code: u8) -> Option<OggCodec> {
+        OggCodec::ALL.get(usize::from(code)).copied()
+    }
+}
+
 /// Extension (lower case) to format. Several extensions may share a format.
 const EXTENSIONS: [(&str, MediaFormat); 22] = [
     ("ogg", MediaFormat::OggVorbis),

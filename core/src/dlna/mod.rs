@@ -14,5 +14,5 @@ mod format;
 mod protocol_info;
 pub mod video;
 
-pub use format::{jpeg_profile, MediaFormat, MediaKind};
+pub use format::{jpeg_profile, MediaFormat, MediaKind, OggCodec};
 pub use protocol_info::{ContentFeatures, Flags, Mime, ProtocolInfo};

@@ -8,7 +8,7 @@ use core::num::NonZeroU16;
 use super::{ObjectId, Shelf};
 use crate::dlna::aac::AacProfile;
 use crate::dlna::video::VideoProfile;
-use crate::dlna::MediaFormat;
+use crate::dlna::{MediaFormat, OggCodec};
 use crate::media::video::Tracks;
 
 /// A tag value shared by every item that carries it (an artist, album, genre or date): the
@@ -239,6 +239,9 @@ pub struct Details {
     /// A video's first video and audio codecs (one byte), which decide whether a player
     /// needs it remuxed and how.
     pub tracks: Option<Tracks>,
+    /// The codec of an Ogg file (`.ogg`, `.oga`: Vorbis, Opus or FLAC, as its bytes say), which
+    /// decides which of its versions a player gets first; `None` for other formats.
+    pub ogg_codec: Option<OggCodec>,
 }
 
 impl Details {

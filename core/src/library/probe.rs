@@ -32,6 +32,7 @@ use embedded_io::{Read, Seek};
 use super::{AudioProps, Details, Name, Tags};
 use crate::dlna::aac::{AacKind, AacProfile};
 use crate::dlna::video::VideoProfile;
+use crate::dlna::OggCodec;
 #[cfg(feature = "flac")]
 use crate::media::flac::{self as flac_file, FlacFile};
 use crate::media::mp4::esds::{object_type, Esds};
@@ -71,7 +72,8 @@ pub fn flac<R: Read + Seek>(src: R) -> Result<Details, flac_file::Error> {
         channels: file.channels(),
         bits_per_sample: file.bits_per_sample(),
     };
-    Ok(pcm_details(frames, true, audio, read.as_ref(), file.has_picture()))
+    let details = pcm_details(frames, true, audio, read.as_ref(), file.has_picture());
+    Ok(Details { ogg_codec: file.is_ogg().then_some(OggCodec::Flac), ..details })
 }
 
 /// Reads the details of an Ogg Opus file from `src`: headers and page granules only. The length
@@ -84,7 +86,8 @@ pub fn opus<R: Read + Seek>(src: R) -> Result<Details, opus_file::Error> {
     let uniform = file.links().iter().all(|l| l.head.channels == channels);
     let read = file.comments().map(|c| VorbisTags::from_comments(&c));
     let audio = AudioProps { sample_rate: file.rate(), channels, bits_per_sample: 0 };
-    Ok(pcm_details(file.total_frames(), uniform, audio, read.as_ref(), false))
+    let details = pcm_details(file.total_frames(), uniform, audio, read.as_ref(), false);
+    Ok(Details { ogg_codec: Some(OggCodec::Opus), ..details })
 }
 
 /// The "decoder" of a probe, which reads headers and granules only and never decodes.
@@ -111,7 +114,8 @@ pub fn vorbis<R: Read + Seek>(src: R) -> Result<Details, Error> {
     let uniform = links.iter().all(|l| l.rate == rate && l.channels == channels);
     let read = file.comments().map(|c| VorbisTags::from_comments(&c));
     let audio = AudioProps { sample_rate: rate, channels, bits_per_sample: 0 };
-    Ok(pcm_details(file.total_frames(), uniform, audio, read.as_ref(), false))
+    let details = pcm_details(file.total_frames(), uniform, audio, read.as_ref(), false);
+    Ok(Details { ogg_codec: Some(OggCodec::Vorbis), ..details })
 }
 
 /// The details of a file the core decodes (Vorbis, FLAC, Opus) of `frames` frames at `audio`'s
@@ -135,6 +139,7 @@ fn pcm_details(
         resolution: None,
         video_profile: None,
         tracks: None,
+        ogg_codec: None,
     }
 }
 

@@ -23,7 +23,7 @@ mod caption;
 
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
-use crate::dlna::{MediaFormat, ProtocolInfo};
+use crate::dlna::{MediaFormat, OggCodec, ProtocolInfo};
 use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
 #[cfg(feature = "remux")]
 use crate::player::video::{self, Remux, RemuxAudio};
@@ -277,7 +277,13 @@ pub fn resources<'a>(
     }
     // Capacity MAX_RESOURCES >= 1 + 1 + WRAPPINGS.len(): no push fails.
     let original_first = match item.format {
-        MediaFormat::OggVorbis => quirks.decodes_vorbis,
+        // The codec inside, not the name, decides: an Opus file named `.ogg` is Opus to a
+        // player that plays only Vorbis; FLAC in Ogg needs both Ogg and FLAC.
+        MediaFormat::OggVorbis => match details.ogg_codec {
+            Some(OggCodec::Opus) => quirks.decodes_alac_opus,
+            Some(OggCodec::Flac) => quirks.decodes_vorbis && quirks.decodes_flac,
+            Some(OggCodec::Vorbis) | None => quirks.decodes_vorbis,
+        },
         MediaFormat::Flac => quirks.decodes_flac,
         MediaFormat::M4a | MediaFormat::Opus => quirks.decodes_alac_opus,
         _ => true,

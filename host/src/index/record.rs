@@ -10,8 +10,9 @@
 //! string, width `u16` + height `u16`, the video profile's DLNA name as a string), where the
 //! tags are a presence `u16` (title, artist, album artist, album, genre, date, track, disc,
 //! compilation) followed by the present strings (a `u16` length then UTF-8) and numbers
-//! (`u32`); then, only if the video's tracks are known, their byte ([`Tracks::to_byte`]), the
-//! last of the record (older records end before it). A string is at most [`MAX_TEXT`] bytes; a record is at most a few KB.
+//! (`u32`); then a second presence byte (bit 0 the video's tracks, bit 1 the Ogg codec) and
+//! the present values: the tracks' byte ([`Tracks::to_byte`]), the codec's
+//! ([`OggCodec::code`]). A string is at most [`MAX_TEXT`] bytes; a record is at most a few KB.
 //!
 //! [`Record::decode`] takes untrusted bytes (the file may be damaged): anything short, long,
 //! unknown or not UTF-8 is `None`, never a panic. Every field of [`Details`], [`Tags`] and
@@ -22,6 +23,7 @@ use core::num::NonZeroU16;
 
 use rill_core::dlna::aac::AacProfile;
 use rill_core::dlna::video::VideoProfile;
+use rill_core::dlna::OggCodec;
 use rill_core::library::{AudioProps, Details, FileInfo, ObjectId, Tags};
 use rill_core::media::video::Tracks;
 
@@ -105,6 +107,7 @@ fn encode_details(details: &Details, out: &mut Vec<u8>) {
         resolution,
         video_profile,
         tracks,
+        ogg_codec,
     } = details;
     let flags = u8::from(duration_ms.is_some())
         | u8::from(frames.is_some()) << 1
@@ -135,8 +138,12 @@ fn encode_details(details: &Details, out: &mut Vec<u8>) {
     if let Some(profile) = video_profile {
         text(profile.name(), out);
     }
+    out.push(u8::from(tracks.is_some()) | u8::from(ogg_codec.is_some()) << 1);
     if let Some(tracks) = tracks {
         out.push(tracks.to_byte());
+    }
+    if let Some(codec) = ogg_codec {
+        out.push(codec.code());
     }
 }
 
@@ -165,11 +172,12 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
     } else {
         None
     };
-    // The record's last byte, when present.
-    let tracks = match r.0 {
-        [] => None,
-        _ => Some(Tracks::from_byte(r.u8()?)?),
-    };
+    let more = r.u8()?;
+    if more & !3 != 0 {
+        return None;
+    }
+    let tracks = if more & 1 != 0 { Some(Tracks::from_byte(r.u8()?)?) } else { None };
+    let ogg_codec = if more & 2 != 0 { Some(OggCodec::from_code(r.u8()?)?) } else { None };
     Some(Details {
         duration_ms,
         frames,
@@ -180,6 +188,7 @@ fn decode_details(r: &mut Reader<'_>) -> Option<Details> {
         resolution,
         video_profile,
         tracks,
+        ogg_codec,
     })
 }
 
@@ -308,6 +317,7 @@ mod tests {
             resolution: NonZeroU16::new(1920).zip(NonZeroU16::new(1080)),
             video_profile: Some(VideoProfile::AVC_MP4_HP_HD_AAC),
             tracks: Some(Tracks::new(Some(VideoKind::H264High), Some(AudioCodec::Dts))),
+            ogg_codec: Some(OggCodec::Opus),
         }
     }
 
@@ -325,15 +335,12 @@ mod tests {
                 }),
             },
         ];
-        // Records written before tracks were kept end after the video profile.
-        let older = Details { tracks: None, ..full() };
-        let file = Stored {
-            info: FileInfo { size: 5, mtime: 6 },
-            inode: 3,
-            details: Some(older),
-            thumbnail: false,
-        };
-        cases.push(Record { id: ObjectId(8), file: Some(file) });
+        for ogg_codec in OggCodec::ALL.map(Some).into_iter().chain([None]) {
+            let details = Details { tracks: None, ogg_codec, ..full() };
+            let info = FileInfo { size: 5, mtime: 6 };
+            let file = Stored { info, inode: 3, details: Some(details), thumbnail: false };
+            cases.push(Record { id: ObjectId(8), file: Some(file) });
+        }
         for profile in AacProfile::ALL {
             let mut details = full();
             details.aac_profile = Some(profile);
@@ -364,14 +371,10 @@ mod tests {
         let info = FileInfo { size: 5, mtime: 6 };
         let file = Stored { info, inode: 3, details: Some(full()), thumbnail: true };
         let bytes = Record { id: ObjectId(42), file: Some(file) }.encode();
-        // Every truncation, every byte flipped, and trailing bytes. Without its last byte
-        // (the tracks) it is a record as written before tracks were kept.
-        let last = bytes.len() - 1;
-        for len in 0..last {
+        // Every truncation, every byte flipped, and trailing bytes.
+        for len in 0..bytes.len() {
             assert_eq!(Record::decode(&bytes[..len]), None, "cut at {len}");
         }
-        let older = Record::decode(&bytes[..last]).and_then(|r| r.file?.details);
-        assert_eq!(older, Some(Details { tracks: None, ..full() }));
         for i in 0..bytes.len() {
             let mut bad = bytes.clone();
             bad[i] ^= 0xff;

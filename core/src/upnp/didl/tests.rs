@@ -274,6 +274,7 @@ fn players_get_flac_in_their_order() {
         resolution: None,
         video_profile: None,
         tracks: None,
+        ogg_codec: None,
     };
     let exts = |player: Player| offered_exts("s.flac", details.clone(), player);
     // PS3, Xbox 360 and unknown players: L16 first, then WAV, then the FLAC.
@@ -310,6 +311,29 @@ fn players_get_opus_in_their_order() {
     // Without an exact length (a platform that does not probe Opus) only the file is offered.
     let unprobed = Details { frames: None, ..details };
     assert_eq!(offered_exts("s.opus", unprobed, Player::Ps3), ["opus"]);
+}
+
+#[test]
+fn an_ogg_item_is_ordered_by_its_codec_not_its_name() {
+    let details = |codec| Details {
+        duration_ms: Some(10_000),
+        frames: Some(480_000),
+        audio: Some(AudioProps { sample_rate: 48_000, channels: 2, bits_per_sample: 0 }),
+        ogg_codec: Some(codec),
+        ..Details::default()
+    };
+    let exts = |codec, player: Player| offered_exts("s.ogg", details(codec), player);
+    // LG plays Ogg Vorbis and FLAC, not Opus: an Opus named `.ogg` gets its transcodes first.
+    assert_eq!(exts(OggCodec::Vorbis, Player::Lg), ["ogg", "l16", "wav"]);
+    assert_eq!(exts(OggCodec::Opus, Player::Lg), ["l16", "wav", "ogg"]);
+    assert_eq!(exts(OggCodec::Flac, Player::Lg), ["ogg", "l16", "wav"]);
+    // Samsung plays FLAC but not Ogg: FLAC in Ogg gets its transcodes first.
+    assert_eq!(exts(OggCodec::Flac, Player::Samsung), ["l16", "wav", "ogg"]);
+    // VLC plays all three; the PS3 none.
+    for codec in OggCodec::ALL {
+        assert_eq!(exts(codec, Player::Vlc)[0], "ogg", "{codec:?}");
+        assert_eq!(exts(codec, Player::Ps3), ["l16", "wav", "ogg"], "{codec:?}");
+    }
 }
 
 /// A stream outside the LPCM profile: 5.1 at 96 kHz, 960,001 frames (10 s and a frame).
