@@ -18,7 +18,9 @@
 //! `*.corrupt`, with one log line, and a new one is made. [`Index::load`] then fills a
 //! library from it, and [`Writer`] (a thread of its own) takes the library's changes as they
 //! happen and commits them in batches of at most [`BATCH`] rows or [`LINGER`], never a
-//! transaction per file; a clean stop moves the write-ahead log into the file. The index is a
+//! transaction per file; a clean stop moves the write-ahead log into the file. SQLite's page
+//! cache is kept small ([`CACHE_KIB`]), and once the writer is idle after a burst of rows it
+//! gives the memory they held back ([`crate::malloc::trim`]). The index is a
 //! cache: at every start [`crate::live`] checks it against the disk (size, mtime, inode) and
 //! reads again only what changed, so a change that a crash kept out of it is found then.
 //!
@@ -66,6 +68,19 @@ pub const LINGER: Duration = Duration::from_millis(250);
 /// Changes queued for the writer thread; past it, the library's updates wait for the disk.
 const QUEUE: usize = 4 * BATCH;
 
+/// SQLite's page cache, in KiB (its default is 2,000): the writer mostly appends rows in path
+/// order and the load reads them once, so a small cache costs little time and keeps the
+/// resident memory down (issue 17: at most MiniDLNA's).
+const CACHE_KIB: i64 = 512;
+
+/// Rows written, past which the writer, once [`IDLE`], gives SQLite's spare memory and the
+/// freed heap back to the system ([`crate::malloc::trim`]): a first scan or a check queues
+/// rows between the library's own blocks, and frees them as they are written.
+const TRIM_AFTER: usize = BATCH;
+
+/// How long the writer waits with nothing to write before giving memory back.
+const IDLE: Duration = Duration::from_secs(1);
+
 /// What the index holds of a served folder's files and folders, by path: the inode of each
 /// file (`None` for a folder), for the check against the disk after a load.
 pub type Loaded = HashMap<(u16, String), Option<u64>>;
@@ -109,6 +124,7 @@ impl Index {
         // WAL with NORMAL: a commit survives a crash of the process; a power cut may lose the
         // last ones but never leaves a damaged file.
         db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.pragma_update(None, "cache_size", -CACHE_KIB)?;
         let app: i64 = db.pragma_query_value(None, "application_id", |r| r.get(0))?;
         let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let tables: i64 = db.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
@@ -317,7 +333,27 @@ fn root_key(root: &Path) -> Vec<u8> {
 /// The writer thread: batches of changes, each one transaction.
 fn write_loop(mut index: Index, rx: mpsc::Receiver<Op>) {
     let mut failed = false;
-    while let Ok(first) = rx.recv() {
+    let mut written = 0usize;
+    loop {
+        let first = if written >= TRIM_AFTER {
+            match rx.recv_timeout(IDLE) {
+                Ok(op) => op,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Err(e) = index.db.execute_batch("PRAGMA shrink_memory") {
+                        tracing::debug!("library index memory: {e}");
+                    }
+                    crate::malloc::trim();
+                    written = 0;
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(op) => op,
+                Err(mpsc::RecvError) => break,
+            }
+        };
         let mut batch = vec![first];
         let deadline = Instant::now() + LINGER;
         while batch.len() < BATCH {
@@ -338,6 +374,7 @@ fn write_loop(mut index: Index, rx: mpsc::Receiver<Op>) {
                 op => Some(op),
             })
             .collect();
+        written = written.saturating_add(ops.len());
         if let Err(e) = commit(&mut index.db, &ops) {
             if !failed {
                 tracing::warn!(

@@ -27,7 +27,8 @@
 //!   [`serve`]: the running server.
 //! - [`notify`]: the service manager's notifications (sd_notify); [`logging`]: the log on
 //!   standard error, with levels for the journal; [`service`]: `rill service`, the user unit
-//!   and the autostart entry.
+//!   and the autostart entry; [`malloc`]: the allocator's tuning (one arena, memory given
+//!   back after bursts).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -54,6 +55,7 @@ pub mod library;
 pub mod live;
 pub mod logging;
 pub mod m4a;
+pub mod malloc;
 pub mod mounts;
 pub mod mp3;
 pub mod net;

@@ -21,7 +21,7 @@ use rill::{folders, logging};
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
-    malloc::one_arena();
+    rill::malloc::one_arena();
     let cli = Cli::parse();
     logging::init(cli.verbose);
     let result =
@@ -110,7 +110,7 @@ async fn serve(args: Serve) -> Result<()> {
     tokio::spawn(async move {
         if ready.wait_for(|ready| *ready).await.is_ok() {
             // The first scan's lists and buffers are gone; their pages can go too.
-            malloc::trim();
+            rill::malloc::trim();
         }
     });
     // The D-Bus interface lives as long as the server.
@@ -187,37 +187,4 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
             _ = term.recv() => tracing::info!("SIGTERM received"),
         }
     })
-}
-
-/// Tuning of glibc's allocator, which by default gives every thread that allocates an arena of
-/// its own (up to eight per core), each holding on to the memory freed in it: for a server whose
-/// threads mostly wait, one shared arena (each thread still caches small blocks) keeps the
-/// resident size down by several hundred KB; and the first scan frees lists and buffers that
-/// `trim` returns to the system.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[allow(unsafe_code)]
-mod malloc {
-    /// One malloc arena for all threads. Call first thing in `main`.
-    pub fn one_arena() {
-        // SAFETY: mallopt sets an allocator parameter and has no preconditions; called before
-        // any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, 1);
-        }
-    }
-
-    /// Gives free memory at the top and in the middle of the heap back to the system.
-    pub fn trim() {
-        // SAFETY: malloc_trim has no preconditions; it takes the allocator's own locks.
-        unsafe {
-            libc::malloc_trim(0);
-        }
-    }
-}
-
-/// Other C libraries: nothing to tune.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-mod malloc {
-    pub fn one_arena() {}
-    pub fn trim() {}
 }
