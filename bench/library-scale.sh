@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The library at scale (issue 17): first scan and memory of Rill beside MiniDLNA, or Rill alone
-# at a million files, on a generated tagged FLAC library (rill_tests::library_gen), loopback only.
+# The library at scale (issue 17): first scan, memory, Browse, then a restart on the index and
+# Browse during Rill's background check, of Rill beside MiniDLNA, or Rill alone at a million
+# files, on a generated tagged FLAC library (rill_tests::library_gen), loopback only.
+# (bench/library_scale.py says what is measured and how.)
 # Usage: bench/library-scale.sh [N_FILES] [nested|flat]   (default 100000 nested; both servers)
 #        ONLY=rill bench/library-scale.sh 1000000         (Rill alone: index time, memory,
-#                                                          index size, Browse median and p99)
+#                                                          index size, Browse median and p99,
+#                                                          restart and background check)
 # Everything runs inside a private network namespace (unshare -rn) holding only a loopback
 # interface, so neither server can announce itself beyond this machine. The library is made
 # once under $BENCH_DIR (default /tmp/rill-scale) and kept for later runs.

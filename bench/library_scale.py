@@ -2,10 +2,21 @@
 """The library at scale: Rill beside MiniDLNA (or alone, ONLY=rill) on one generated library.
 
 Run through bench/library-scale.sh (it enters a private network namespace first). For each
-server, from a fresh start with an empty database: the first-scan time, from process start
-until All Tracks (MiniDLNA's "1$4", Rill's "4") lists every file; the resident memory 2 s after
-that; Browse latency of 100-item pages of All Tracks from random offsets (median and p99 of
-PAGES); then, after a clean stop, the index's size on disk.
+server, one after the other:
+1. from a fresh start with an empty database, the first-scan time, from process start until
+   All Tracks (MiniDLNA's "1$4", Rill's "4") lists every file; the resident memory 2 s after
+   that; Browse latency of 100-item pages of All Tracks from random offsets (median and p99 of
+   PAGES); ALBUMS albums picked at random from the Albums container (MiniDLNA's "1$7",
+   Rill's "7") with their track counts; then, after a clean stop (SIGTERM), the index's size
+   on disk;
+2. while stopped, CHANGED files picked at random get a new modification time (as a tag
+   editor or a copy would leave them);
+3. the restart on that index: from process start until All Tracks lists every file and each
+   picked album lists its tracks, polled every POLL seconds;
+4. Rill only: Browse latency (the same pages) while its background check of the index against
+   the disk runs, from the restart until it logs that the library is built ("library built"),
+   and how long that check took from the start; MiniDLNA checks nothing at a restart
+   (`inotify=no`, no `-R`), so it has no such column.
 """
 import os
 import random
@@ -19,10 +30,57 @@ import time
 from upnp_servers import browse, rss_kib, wait_for
 
 PAGES = int(os.environ.get("PAGES", "300"))
+ALBUMS = int(os.environ.get("ALBUMS", "5"))
+CHANGED = int(os.environ.get("CHANGED", "100"))
+POLL = 0.005
+# The line Rill logs once its first walk (a first scan, or the check after a restart) is done.
+BUILT = b"library built; watching for changes"
 
 
 def disk_bytes(paths):
     return sum(os.path.getsize(p) for p in paths if os.path.exists(p))
+
+
+def p99(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, len(values) * 99 // 100)]
+
+
+def some_files(lib, rng, count):
+    """`count` files of the library at random, from the first folders walked (enough to pick
+    from without listing a million files)."""
+    found = []
+    for dirpath, _, names in os.walk(lib):
+        found.extend(os.path.join(dirpath, n) for n in names if n.endswith(".flac"))
+        if len(found) >= 50 * count:
+            break
+    return rng.sample(found, min(count, len(found)))
+
+
+def poll_until(pred, timeout, what):
+    """Seconds until pred() holds, asked every POLL (errors: not yet)."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        try:
+            if pred():
+                return
+        except Exception:  # not answering yet, or answering half
+            pass
+        time.sleep(POLL)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def pages(port, control, all_tracks, n_files, rng, count, until=None):
+    """Browse latency (ms) of `count` pages of 100 at random offsets (or, with `until`, as many
+    as fit before until() holds), and the TotalMatches seen."""
+    lat, totals = [], set()
+    while len(lat) < count and not (until and until()):
+        start = rng.randrange(0, max(1, n_files - 100))
+        e, total, kids, _, _ = browse(port, control, all_tracks, start, 100)
+        assert len(kids) == 100, f"{len(kids)} of 100 at {start} (of {total})"
+        totals.add(total)
+        lat.append(e * 1e3)
+    return lat, totals
 
 
 def main():
@@ -37,10 +95,10 @@ def main():
                 f"log_dir={work}\ninotify=no\nfriendly_name=bench-minidlna\n")
     cache = os.path.join(work, "rill-cache")
     servers = {
-        "minidlna": (8201, "/ctl/ContentDir", "1$4",
+        "minidlna": (8201, "/ctl/ContentDir", "1$4", "1$7",
                      ["minidlnad", "-S", "-f", conf, "-P", os.path.join(work, "minidlna.pid")],
                      [os.path.join(db, "files.db")]),
-        "rill": (8200, "/rill/cd/control", "4",
+        "rill": (8200, "/rill/cd/control", "4", "7",
                  [rill_bin, "serve", lib, "--interface", "lo", "--port", "8200",
                   "--state-dir", os.path.join(work, "rill-state"), "--cache-dir", cache],
                  [os.path.join(cache, "index.sqlite")]),
@@ -49,47 +107,93 @@ def main():
     servers = {k: v for k, v in servers.items() if only in (None, k)}
     rng = random.Random(17)
     results = {}
-    for name, (port, control, all_tracks, cmd, files) in servers.items():
+    for name, (port, control, all_tracks, albums_id, cmd, files) in servers.items():
+        log_path = os.path.join(work, f"{name}.log")
+
+        def start():
+            log = open(log_path, "wb")
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log,
+                                 env=dict(os.environ, XDG_CACHE_HOME=cache))
+            log.close()
+            return p
+
+        def built():
+            with open(log_path, "rb") as f:
+                return BUILT in f.read()
+
+        def stop(p):
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=60)
+
+        r = results[name] = {}
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env=dict(os.environ, XDG_CACHE_HOME=cache))
+        p = start()
         try:
             wait_for(lambda: browse(port, control, all_tracks, 0, 1)[1] >= n_files,
                      7200, f"{name} to list {n_files} tracks")
-            scan_s = time.perf_counter() - t0
+            r["first scan, start to all tracks listed (s)"] = time.perf_counter() - t0
             time.sleep(2)
-            rss = rss_kib(p.pid)
-            lat, totals = [], set()
-            for _ in range(PAGES):
-                start = rng.randrange(0, max(1, n_files - 100))
-                e, total, kids, _, _ = browse(port, control, all_tracks, start, 100)
-                assert len(kids) == 100, f"{name}: {len(kids)} of 100 at {start} (of {total})"
-                totals.add(total)
-                lat.append(e * 1e3)
+            r["resident memory once listed (MiB)"] = rss_kib(p.pid) / 1024
+            lat, totals = pages(port, control, all_tracks, n_files, rng, PAGES)
             if totals != {n_files}:
                 # Reported, not fatal: MiniDLNA once answered fewer after listing them all.
                 print(f"{name}: TotalMatches of All Tracks while paging: {sorted(totals)}")
-            lat.sort()
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=60)
+            r[f"Browse 100 from random offsets, median of {PAGES} (ms)"] = statistics.median(lat)
+            r["Browse 100 from random offsets, p99 (ms)"] = p99(lat)
+            n_albums = browse(port, control, albums_id, 0, 1)[1]
+            albums = []
+            for start_at in rng.sample(range(n_albums), min(ALBUMS, n_albums)):
+                aid = browse(port, control, albums_id, start_at, 1)[2][0][0]
+                albums.append((aid, browse(port, control, aid, 0, 0)[1]))
+            if name == "rill":
+                # The index is written as the library fills: let the writer finish first.
+                poll_until(built, 600, "rill's library built")
+            stop(p)
         finally:
             if p.poll() is None:
                 p.kill()
-        results[name] = {
-            "first scan, start to all tracks listed (s)": scan_s,
-            "resident memory once listed (MiB)": rss / 1024,
-            "index on disk after a clean stop (MiB)": disk_bytes(files) / 2**20,
-            f"Browse 100 from random offsets, median of {PAGES} (ms)": statistics.median(lat),
-            "Browse 100 from random offsets, p99 (ms)": lat[min(len(lat) - 1, len(lat) * 99 // 100)],
-        }
-    print(f"library: {n_files} tagged FLAC files in {lib}")
+        r["index on disk after a clean stop (MiB)"] = disk_bytes(files) / 2**20
+
+        now = time.time()
+        for path in some_files(lib, rng, CHANGED):
+            os.utime(path, (now, now))
+
+        def complete():
+            if browse(port, control, all_tracks, 0, 1)[1] != n_files:
+                return False
+            return all(browse(port, control, aid, 0, 0)[1] == count for aid, count in albums)
+
+        t0 = time.perf_counter()
+        p = start()
+        try:
+            poll_until(complete, 600, f"{name} to list every track again")
+            r[f"restart, start to all tracks and {len(albums)} albums listed (s)"] = (
+                time.perf_counter() - t0)
+            if name == "rill":
+                lat, _ = pages(port, control, all_tracks, n_files, rng, 100_000, until=built)
+                r["background check after the restart, start to done (s)"] = (
+                    time.perf_counter() - t0)
+                r["Browse pages answered during the check"] = len(lat)
+                if lat:
+                    r["Browse 100 during the check, median (ms)"] = statistics.median(lat)
+                    r["Browse 100 during the check, p99 (ms)"] = p99(lat)
+            stop(p)
+        finally:
+            if p.poll() is None:
+                p.kill()
+
+    print(f"library: {n_files} tagged FLAC files in {lib}; {CHANGED} touched before each restart")
+    print(f"load average at the end: {os.getloadavg()}")
     names = list(results)
-    print(f"{'metric':<56}" + "".join(f"{k:>12}" for k in names)
+    print(f"{'metric':<64}" + "".join(f"{k:>12}" for k in names)
           + (f"{'ratio':>10}" if len(names) == 2 else ""))
-    for key in results[names[0]]:
-        vals = [results[k][key] for k in names]
-        ratio = f"{vals[0] / vals[1]:>9.2f}x" if len(vals) == 2 and vals[1] else ""
-        print(f"{key:<56}" + "".join(f"{v:>12.2f}" for v in vals) + ratio)
+    keys = list(dict.fromkeys(k for v in results.values() for k in v))
+    for key in keys:
+        vals = [results[k].get(key) for k in names]
+        ratio = (f"{vals[0] / vals[1]:>9.2f}x"
+                 if len(vals) == 2 and None not in vals and vals[1] else "")
+        print(f"{key:<64}" + "".join(f"{v:>12.2f}" if v is not None else f"{'-':>12}"
+                                     for v in vals) + ratio)
     if len(names) == 2:
         print("ratio: MiniDLNA / Rill (> 1: Rill faster or smaller)")
 

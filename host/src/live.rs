@@ -6,8 +6,8 @@
 //! 1. watches every folder with inotify (through the `notify` crate, one watch per folder, so
 //!    the watch count and its limit are under our control), queueing events from the start;
 //! 2. walks the served folders, and adds what it found entry by entry (each file read first
-//!    with no lock held, then the library's write lock taken just to insert it, so a Browse
-//!    never waits for the disk), with a progress bar on a terminal or a log line every few
+//!    with no lock held, on every core ([`fill`]), then the library's write lock taken just to
+//!    insert it, in the walk's order, so a Browse never waits for the disk), with a progress bar on a terminal or a log line every few
 //!    seconds otherwise, telling the event subscribers ([`events::publish`]) every
 //!    [`PUBLISH_EVERY`];
 //! 3. applies changes as they come. A path that changed is looked at again (a confined `stat`,
@@ -281,9 +281,10 @@ pub async fn run(
 
 /// Adds the entries of the first scan, watching each folder first; gives up early once `stop`
 /// is set (a blocking task cannot be aborted, and shutdown must not wait for a long scan).
-/// Given what was `loaded` from the library index, this is the index's check: a file the
-/// index knew with another inode is read again, and what it knew but the scan did not find is
-/// removed (unless the scan was stopped early).
+/// Given what was `loaded` from the library index, this is the index's check: a folder the
+/// index knew is only watched (the library has it), a file the index knew with another inode
+/// is read again, and what it knew but the scan did not find is removed (unless the scan was
+/// stopped early). Entries are read on every core and put in order ([`fill`]).
 fn ingest(
     shared: &Shared,
     watches: &Mutex<Watches>,
@@ -301,28 +302,37 @@ fn ingest(
     let mut progress = Progress::new(files as u64);
     let mut counts = Counts::default();
     let mut published = Instant::now();
-    for entry in entries {
-        if *stop.borrow() {
-            break;
+    let marked: Vec<(&Entry, Indexed)> =
+        entries.iter().map(|entry| (entry, indexed(loaded.as_mut(), entry))).collect();
+    let hook = lock(watches).options.before_read.clone();
+    let read_one = |&(entry, indexed): &(&Entry, Indexed)| {
+        if *stop.borrow() || indexed == Indexed::Folder {
+            return (Ok(None), Counts::default());
         }
+        let mut counts = Counts::default();
+        let replaced = indexed == Indexed::Replaced;
+        (read(shared, hook.as_ref(), entry, &mut counts, replaced), counts)
+    };
+    fill::in_order(&marked, fill::workers(), read_one, |&(entry, _), (ready, read_counts)| {
+        if *stop.borrow() {
+            return Ok(false);
+        }
+        counts.vorbis += read_counts.vorbis;
+        counts.unreadable += read_counts.unreadable;
+        counts.not_utf8 += read_counts.not_utf8;
         match entry.kind {
             Kind::Dir => lock(watches).add(entry.root, &entry.path),
             Kind::File { .. } => progress.inc(),
         }
-        let replaced = loaded.as_mut().is_some_and(|loaded| {
-            let (Ok(root), Some(rel)) =
-                (library::root_index(entry.root), library::slash_path(&entry.path))
-            else {
-                return false;
-            };
-            crate::index::seen(loaded, root, &rel, &entry.kind)
-        });
-        add(shared, watches, entry, &mut counts, replaced)?;
+        if let Some(ready) = ready? {
+            put(shared, watches, entry, ready, &mut counts)?;
+        }
         if published.elapsed() >= PUBLISH_EVERY {
             events::publish(shared);
             published = Instant::now();
         }
-    }
+        Ok(true)
+    })?;
     progress.finish();
     if let Some(loaded) = loaded.filter(|_| !*stop.borrow()) {
         let scanned = entries.iter().filter_map(|e| library::root_index(e.root).ok()).collect();
@@ -342,6 +352,37 @@ fn ingest(
     shared.library.write().unwrap_or_else(PoisonError::into_inner).tidy();
     events::publish(shared);
     Ok(counts)
+}
+
+/// What the library index said of a walked entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Indexed {
+    /// Nothing that spares reading it: not in the index, or no index.
+    No,
+    /// A folder the index had: the library has it already.
+    Folder,
+    /// A file the index had with another inode (replaced by one of the same size and time):
+    /// read again.
+    Replaced,
+}
+
+/// What `loaded` (the index's content not yet seen by the walk) says of `entry`, which it no
+/// longer holds after this (see [`crate::index::seen`]).
+fn indexed(loaded: Option<&mut crate::index::Loaded>, entry: &Entry) -> Indexed {
+    let (Some(loaded), Ok(root), Some(rel)) =
+        (loaded, library::root_index(entry.root), library::slash_path(&entry.path))
+    else {
+        return Indexed::No;
+    };
+    let folder = matches!(entry.kind, Kind::Dir)
+        && loaded.get(&(root, rel.clone())).is_some_and(Option::is_none);
+    if crate::index::seen(loaded, root, &rel, &entry.kind) {
+        Indexed::Replaced
+    } else if folder {
+        Indexed::Folder
+    } else {
+        Indexed::No
+    }
 }
 
 /// Looks again at each `(root, relative path)` that changed, then tells the subscribers.
@@ -440,12 +481,7 @@ fn sync(
     Ok(())
 }
 
-/// Adds (or updates) one folder or file: the file is read with no lock held (see
-/// [`library::prepare`]) unless the library has it with the same size and time (and it is not
-/// `replaced`), then the library is write-locked just to insert it, unless its served folder
-/// was unshared meanwhile (checked under that lock, which unsharing also takes), and the
-/// index is told. The hook of [`Options::before_read`], if any, is called just before the
-/// file is read.
+/// Adds (or updates) one folder or file: [`read`] then [`put`].
 fn add(
     shared: &Shared,
     watches: &Mutex<Watches>,
@@ -453,18 +489,41 @@ fn add(
     counts: &mut Counts,
     replaced: bool,
 ) -> Result<()> {
+    let hook = lock(watches).options.before_read.clone();
+    match read(shared, hook.as_ref(), entry, counts, replaced)? {
+        Some(ready) => put(shared, watches, entry, ready, counts),
+        None => Ok(()),
+    }
+}
+
+/// Reads one folder or file with no lock held (see [`library::prepare`]): `None` if the
+/// library has the file with the same size and time (and it is not `replaced`), or there is
+/// nothing to add. `hook` ([`Options::before_read`]) is called just before the file is read.
+fn read(
+    shared: &Shared,
+    hook: Option<&library::ReadHook>,
+    entry: &Entry,
+    counts: &mut Counts,
+    replaced: bool,
+) -> Result<Option<library::Ready>> {
     let is_known = |root, rel: &str, file| {
         let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
         !replaced && library::known(&lib, root, rel, file)
     };
-    let (hook, writer) = {
-        let w = lock(watches);
-        (w.options.before_read.clone(), w.index.clone())
-    };
-    let Some(ready) = library::prepare(entry, &shared.storage, counts, is_known, hook.as_ref())?
-    else {
-        return Ok(());
-    };
+    library::prepare(entry, &shared.storage, counts, is_known, hook)
+}
+
+/// Puts what [`read`] gave for `entry` into the library, write-locked just to insert it,
+/// unless its served folder was unshared meanwhile (checked under that lock, which unsharing
+/// also takes), and tells the index.
+fn put(
+    shared: &Shared,
+    watches: &Mutex<Watches>,
+    entry: &Entry,
+    ready: library::Ready,
+    counts: &mut Counts,
+) -> Result<()> {
+    let writer = lock(watches).index.clone();
     let mut lib = shared.library.write().unwrap_or_else(PoisonError::into_inner);
     let Some(base) = shared.storage.root(entry.root) else { return Ok(()) };
     let Some(writer) = writer else { return library::insert(&mut lib, ready, counts) };
@@ -893,6 +952,7 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
+mod fill;
 mod poll;
 
 #[cfg(test)]
