@@ -8,8 +8,8 @@
 //!
 //! Speed: `i32` planes (every stream but the 33-bit side channel) take the fast paths of
 //! [`Sample`]: Rice partitions decoded by [`Bits::rice_block`], and predictors restored by
-//! loops specialised per order (a const generic for LPC orders 1 to 12, the orders `flac` -0
-//! to -8 use), their history in registers; on 32-bit targets, whose opt-level `"z"` unrolls
+//! loops specialised per order (a const generic for LPC orders 2 to 12, the orders `flac` -0
+//! to -8 use, the two newest samples in registers), fixed predictors' history in registers; on 32-bit targets, whose opt-level `"z"` unrolls
 //! no loop, only orders 8 and 12 (`flac -5` to `-8`) have their own loops, their sums written
 //! out term by term. A linear prediction accumulates in `i32` when no
 //! sum can overflow: with `bps`-bit samples, `precision`-bit coefficients and `order` terms
@@ -141,7 +141,7 @@ impl Acc for i64 {
     }
 }
 
-/// Runs the LPC loop specialised for `coefs.len()` (1 to 12), or the general one.
+/// Runs the LPC loop specialised for `coefs.len()` (2 to 12), or the general one.
 #[cfg(target_pointer_width = "64")]
 #[inline]
 fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
@@ -155,20 +155,33 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
             }
         };
     }
-    orders!(1 2 3 4 5 6 7 8 9 10 11 12);
+    orders!(2 3 4 5 6 7 8 9 10 11 12);
     lpc_narrow_any::<A>(coefs, shift, out);
 }
 
-/// The LPC loop for order `N`: coefficients and window are arrays, so the sum unrolls.
+/// The LPC loop for order `N` (at least 2): coefficients and window are arrays, so the sum
+/// unrolls. The two newest samples are carried in locals rather than read back from `out`:
+/// the terms of the older ones (already stored) are summed while the previous sample is still
+/// being restored, so only `c[N-1] * s[n-1]` and the shift stand on the chain from one sample
+/// to the next, not a store and its reload.
 #[cfg(target_pointer_width = "64")]
 #[inline(always)]
 fn lpc_order<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i32]) {
+    let (Some((&c1, rest)), Some(&[p2, p1])) =
+        (coefs.split_last(), out.get(..N).and_then(|w| w.last_chunk::<2>()))
+    else {
+        return;
+    };
+    let Some((&c2, older)) = rest.split_last() else { return };
+    let (mut p1, mut p2) = (p1, p2);
     let mut i = 0;
     while let Some((history, [s, ..])) =
         out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<N>())
     {
-        let sum = history.iter().zip(coefs.iter()).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
-        *s = sum.restore(shift, *s);
+        // `older` has N - 2 coefficients: the zip stops before the two newest samples.
+        let sum = history.iter().zip(older).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
+        let v = sum.mul_add(c2, p2).mul_add(c1, p1).restore(shift, *s);
+        (*s, p2, p1) = (v, p1, v);
         i += 1;
     }
 }
