@@ -251,10 +251,11 @@ impl<'a, W: Word> Bits<'a, W> {
                 if W::BITS > 32 && lz > limit {
                     return Err(Error::Residual);
                 }
-                // The code without its quotient and stop bit: `k` low bits on top.
-                let low = (cache << lz) << 1;
-                let r = ((low >> 1) >> (W::BITS - 1 - k)).low_u32();
-                cache = low << k;
+                // The `k` low bits, from the code with its quotient and stop bit shifted out.
+                let r = ((((cache << lz) << 1) >> 1) >> (W::BITS - 1 - k)).low_u32();
+                // One shift by `len - 1 < W::BITS` after the data-independent `<< 1`: the
+                // chain from one code's cache to the next is a count and a shift.
+                cache = (cache << 1) << (len - 1);
                 count -= len;
                 // `lz <= limit`: no overflow.
                 let v = lz << k | r;
