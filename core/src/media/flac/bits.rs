@@ -251,11 +251,13 @@ impl<'a, W: Word> Bits<'a, W> {
                 if W::BITS > 32 && lz > limit {
                     return Err(Error::Residual);
                 }
-                // The `k` low bits, from the code with its quotient and stop bit shifted out.
-                let r = ((((cache << lz) << 1) >> 1) >> (W::BITS - 1 - k)).low_u32();
-                // One shift by `len - 1 < W::BITS` after the data-independent `<< 1`: the
-                // chain from one code's cache to the next is a count and a shift.
-                cache = (cache << 1) << (len - 1);
+                // The code without its quotient and stop bit: `k` low bits on top.
+                let low = (cache << lz) << 1;
+                let r = ((low >> 1) >> (W::BITS - 1 - k)).low_u32();
+                // A 64-bit cache moves past the code with one shift by `len - 1 < W::BITS`
+                // after the data-independent `<< 1`: the chain from one code's cache to the
+                // next is a count and a shift (the 32-bit form is the smaller one).
+                cache = if W::BITS > 32 { (cache << 1) << (len - 1) } else { low << k };
                 count -= len;
                 // `lz <= limit`: no overflow.
                 let v = lz << k | r;
