@@ -9,11 +9,11 @@
 //! Speed: `i32` planes (every stream but the 33-bit side channel) take the fast paths of
 //! [`Sample`]: Rice partitions decoded by [`Bits::rice_block`], and predictors restored by
 //! loops specialised per order (a const generic for LPC orders 2 to 12, the orders `flac` -0
-//! to -8 use, the two newest samples in registers), fixed predictors' history in registers; on 32-bit targets, whose opt-level `"z"` unrolls
-//! no loop, only orders 8 and 12 (`flac -5` to `-8`) have their own loops, their sums written
-//! out term by term. A linear prediction accumulates in `i32` when no
-//! sum can overflow: with `bps`-bit samples, `precision`-bit coefficients and `order` terms
-//! each term is below `2^(bps + precision - 2)` in magnitude, so the sum is below
+//! to -8 use, the two newest samples in registers), fixed predictors' history in registers; on
+//! 32-bit targets, whose opt-level `"z"` unrolls no loop, only orders 8 and 12 (`flac -5` to
+//! `-8`) have their own loops, their sums written out term by term. A linear prediction
+//! accumulates in `i32` when no sum can overflow: with `bps`-bit samples, `precision`-bit
+//! coefficients and `order` terms each term is below `2^(bps + precision - 2)` in magnitude, so the sum is below
 //! `2^(bps + precision - 2 + ceil(log2 order))`, which fits when `bps + precision +
 //! ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit streams, 32-bit ones)
 //! accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44
