@@ -222,6 +222,9 @@ impl<'a, W: Word> Bits<'a, W> {
     #[inline]
     pub(super) fn rice_block(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
         let data = self.data;
+        // A quotient above this makes `q << k | r` overflow `u32` (and `rice` rejects it); a
+        // 32-bit cache holds no such code (`lz + 1 + k <= 32`), and the check folds away.
+        let limit = u32::MAX >> k;
         let mut rest = out;
         loop {
             let (mut cache, mut count, mut next) = (self.cache, self.count, self.next);
@@ -238,23 +241,26 @@ impl<'a, W: Word> Bits<'a, W> {
                     }
                 }
                 let lz = cache.leading_zeros();
-                // From here `lz + 1 + k <= count <= W::BITS`: every shift below is in range.
+                // From here `lz + 1 + k <= count <= W::BITS`, so `lz < W::BITS` and every
+                // shift below is in range.
                 let len = lz + 1 + k;
                 if len > count {
                     slow = Some(s);
                     break;
                 }
-                // The stop bit and `k` low bits, the stop bit on top: `2^k + r`.
-                let low = (cache << lz) >> (W::BITS - 1 - k);
-                // `(lz << k) + low < (lz + 2) << k <= 2^(lz + k + 1) <= 2^W::BITS`: no overflow;
-                // with a 32-bit cache the value always fits, and the check folds away.
-                let v = (W::from(lz) << k) + low - (W::from(1u8) << k);
-                if v > W::from(u32::MAX) {
+                if W::BITS > 32 && lz > limit {
                     return Err(Error::Residual);
                 }
-                cache = ((cache << lz) << k) << 1;
+                // The code without its quotient and stop bit: `k` low bits on top.
+                let low = (cache << lz) << 1;
+                let r = ((low >> 1) >> (W::BITS - 1 - k)).low_u32();
+                // A 64-bit cache moves past the code with one shift by `len - 1 < W::BITS`
+                // after the data-independent `<< 1`: the chain from one code's cache to the
+                // next is a count and a shift (the 32-bit form is the smaller one).
+                cache = if W::BITS > 32 { (cache << 1) << (len - 1) } else { low << k };
                 count -= len;
-                let v = v.low_u32();
+                // `lz <= limit`: no overflow.
+                let v = lz << k | r;
                 *s = (v >> 1) as i32 ^ -((v & 1) as i32);
             }
             (self.cache, self.count, self.next) = (cache, count, next);

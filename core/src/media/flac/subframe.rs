@@ -8,19 +8,20 @@
 //!
 //! Speed: `i32` planes (every stream but the 33-bit side channel) take the fast paths of
 //! [`Sample`]: Rice partitions decoded by [`Bits::rice_block`], and predictors restored by
-//! loops specialised per order (a const generic for LPC orders 1 to 12, the orders `flac` -0
-//! to -8 use), their history in registers; on 32-bit targets, whose opt-level `"z"` unrolls
-//! no loop, only orders 8 and 12 (`flac -5` to `-8`) have their own loops, their sums written
-//! out term by term. A linear prediction accumulates in `i32` when no
-//! sum can overflow: with `bps`-bit samples, `precision`-bit coefficients and `order` terms
-//! each term is below `2^(bps + precision - 2)` in magnitude, so the sum is below
-//! `2^(bps + precision - 2 + ceil(log2 order))`, which fits when `bps + precision +
-//! ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit streams, 32-bit ones)
-//! accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit coefficients a sum needs 44
-//! bits), on 32-bit targets through the general loop only (flash before speed there). A fixed
-//! predictor always runs in wrapping `i32` on `i32` planes: it only adds, subtracts and
-//! multiplies, so its result is exact modulo 2^32, and the sample it restores fits in 32 bits
-//! (an LPC sum cannot wrap, as its `>> shift` is not exact modulo 2^32).
+//! loops specialised per order (a const generic for LPC orders 2 to 12, the orders `flac` -0
+//! to -8 use, the two or three newest samples in registers), fixed predictors' history in
+//! registers; on 32-bit targets, whose opt-level `"z"` unrolls no loop, only orders 8 and 12
+//! (`flac -5` to `-8`) have their own loops, their sums written out term by term. A linear
+//! prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
+//! `precision`-bit coefficients and `order` terms each term is below `2^(bps + precision - 2)`
+//! in magnitude, so the sum is below `2^(bps + precision - 2 + ceil(log2 order))`, which fits
+//! when `bps + precision + ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit
+//! streams, 32-bit ones) accumulate in `i64` (§9.2.7.3: at 24 bits, order 12 and 15-bit
+//! coefficients a sum needs 44 bits), on 32-bit targets through the general loop only (flash
+//! before speed there). A fixed predictor always runs in wrapping `i32` on `i32` planes: it
+//! only adds, subtracts and multiplies, so its result is exact modulo 2^32, and the sample it
+//! restores fits in 32 bits (an LPC sum cannot wrap, as its `>> shift` is not exact modulo
+//! 2^32).
 
 use super::bits::Bits;
 use super::Error;
@@ -111,6 +112,9 @@ impl Sample for i64 {
 /// (see the module docs), `i64` otherwise.
 trait Acc: Copy {
     const ZERO: Self;
+    /// Whether this is the `i64` accumulator (the 64-bit LPC dispatch asks).
+    #[cfg(target_pointer_width = "64")]
+    const WIDE: bool;
     /// `self + c * s`, wrapping.
     fn mul_add(self, c: i32, s: i32) -> Self;
     /// `residual + (self >> shift)`, truncated to 32 bits.
@@ -119,6 +123,8 @@ trait Acc: Copy {
 
 impl Acc for i32 {
     const ZERO: Self = 0;
+    #[cfg(target_pointer_width = "64")]
+    const WIDE: bool = false;
     #[inline(always)]
     fn mul_add(self, c: i32, s: i32) -> Self {
         self.wrapping_add(c.wrapping_mul(s))
@@ -131,6 +137,8 @@ impl Acc for i32 {
 
 impl Acc for i64 {
     const ZERO: Self = 0;
+    #[cfg(target_pointer_width = "64")]
+    const WIDE: bool = true;
     #[inline(always)]
     fn mul_add(self, c: i32, s: i32) -> Self {
         self.wrapping_add(i64::from(c).wrapping_mul(i64::from(s)))
@@ -141,7 +149,7 @@ impl Acc for i64 {
     }
 }
 
-/// Runs the LPC loop specialised for `coefs.len()` (1 to 12), or the general one.
+/// Runs the LPC loop specialised for `coefs.len()` (2 to 12), or the general one.
 #[cfg(target_pointer_width = "64")]
 #[inline]
 fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
@@ -149,26 +157,70 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
         ($($n:literal)*) => {
             match coefs.len() {
                 $($n => if let Some(c) = coefs.first_chunk::<$n>() {
-                    return lpc_order::<A, $n>(c, shift, out);
+                    // Measured: three samples in locals win for `i64` sums and the longer
+                    // `i32` ones, two for the shorter `i32` ones (order 8: 6 % faster).
+                    return if $n >= 3 && (A::WIDE || $n > 8) {
+                        lpc_order3::<A, $n>(c, shift, out)
+                    } else {
+                        lpc_order::<A, $n>(c, shift, out)
+                    };
                 },)*
                 _ => {}
             }
         };
     }
-    orders!(1 2 3 4 5 6 7 8 9 10 11 12);
+    orders!(2 3 4 5 6 7 8 9 10 11 12);
     lpc_narrow_any::<A>(coefs, shift, out);
 }
 
-/// The LPC loop for order `N`: coefficients and window are arrays, so the sum unrolls.
+/// The LPC loop for order `N` (at least 2): coefficients and window are arrays, so the sum
+/// unrolls. The two newest samples are carried in locals rather than read back from `out`:
+/// the terms of the older ones (already stored) are summed while the previous sample is still
+/// being restored, so only `c[N-1] * s[n-1]` and the shift stand on the chain from one sample
+/// to the next, not a store and its reload.
 #[cfg(target_pointer_width = "64")]
 #[inline(always)]
 fn lpc_order<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i32]) {
+    let (Some((&c1, rest)), Some(&[p2, p1])) =
+        (coefs.split_last(), out.get(..N).and_then(|w| w.last_chunk::<2>()))
+    else {
+        return;
+    };
+    let Some((&c2, older)) = rest.split_last() else { return };
+    let (mut p1, mut p2) = (p1, p2);
     let mut i = 0;
     while let Some((history, [s, ..])) =
         out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<N>())
     {
-        let sum = history.iter().zip(coefs.iter()).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
-        *s = sum.restore(shift, *s);
+        // `older` has N - 2 coefficients: the zip stops before the two newest samples.
+        let sum = history.iter().zip(older).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
+        let v = sum.mul_add(c2, p2).mul_add(c1, p1).restore(shift, *s);
+        (*s, p2, p1) = (v, p1, v);
+        i += 1;
+    }
+}
+
+/// [`lpc_order`] with the three newest samples in locals (`N` at least 3).
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn lpc_order3<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i32]) {
+    let (Some((&c1, rest)), Some(&[p3, p2, p1])) =
+        (coefs.split_last(), out.get(..N).and_then(|w| w.last_chunk::<3>()))
+    else {
+        return;
+    };
+    let (Some((&c2, rest)), (mut p1, mut p2, mut p3)) = (rest.split_last(), (p1, p2, p3)) else {
+        return;
+    };
+    let Some((&c3, older)) = rest.split_last() else { return };
+    let mut i = 0;
+    while let Some((history, [s, ..])) =
+        out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<N>())
+    {
+        // `older` has N - 3 coefficients: the zip stops before the three newest samples.
+        let sum = history.iter().zip(older).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
+        let v = sum.mul_add(c3, p3).mul_add(c2, p2).mul_add(c1, p1).restore(shift, *s);
+        (*s, p3, p2, p1) = (v, p2, p1, v);
         i += 1;
     }
 }
