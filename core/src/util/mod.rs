@@ -9,6 +9,8 @@
 //!   children);
 //! - [`insertion_sort`]: a stable quadratic sort for short, bounded lists (a Vorbis floor's
 //!   posts, a `Range` header's spans);
+//! - `trig` (with `alloc`): `f64` sine and cosine, on 32-bit targets for a bounded range of
+//!   arguments, instead of `libm`'s reduction of any argument;
 //! - `wide` (with `alloc`): `a × b / c` through a 128-bit product, written once rather than inlined at
 //!   every call site.
 
@@ -18,5 +20,7 @@ pub(crate) mod fold;
 #[cfg(feature = "alloc")]
 pub(crate) mod heapsort;
 pub(crate) mod insertion_sort;
+#[cfg(feature = "alloc")]
+pub(crate) mod trig;
 #[cfg(feature = "alloc")]
 pub(crate) mod wide;

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use super::bits::{ilog, Reader};
 use super::codebook::Codebook;
 use super::{try_vec, Error};
+use crate::util::trig;
 
 /// The most coefficients a floor 0 may have (its order is an 8-bit field).
 pub(crate) const MAX_ORDER: usize = 255;
@@ -131,7 +132,7 @@ impl Floor0 {
         let m = usize::from(self.order).min(lsp.len());
         let mut cos2 = [0f32; MAX_ORDER];
         for (c, &l) in cos2.iter_mut().zip(lsp.iter().take(m)) {
-            *c = 2.0 * libm::cos(f64::from(l)) as f32;
+            *c = 2.0 * trig::cos(f64::from(l)) as f32;
         }
         let cos2 = &cos2[..m]; // m <= MAX_ORDER
                                // Single and double precision where libvorbis has them, to match it to float rounding.
@@ -142,7 +143,7 @@ impl Floor0 {
         let mut i = 0;
         while i < spectrum.len() {
             let k = map.get(i).copied().unwrap_or(0);
-            let w = 2.0 * libm::cos(f64::from(bark * f32::from(k))) as f32;
+            let w = 2.0 * trig::cos(f64::from(bark * f32::from(k))) as f32;
             let (mut p, mut q) = (0.5f32, 0.5f32);
             let mut pairs = cos2.chunks_exact(2);
             for pair in &mut pairs {
