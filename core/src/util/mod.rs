@@ -21,6 +21,6 @@ pub(crate) mod fold;
 pub(crate) mod heapsort;
 pub(crate) mod insertion_sort;
 #[cfg(feature = "alloc")]
-pub(crate) mod trig;
+pub(crate) mod math;
 #[cfg(feature = "alloc")]
 pub(crate) mod wide;

@@ -14,7 +14,7 @@
 use alloc::vec::Vec;
 
 use super::{try_vec, Error};
-use crate::util::trig;
+use crate::util::math;
 
 /// A complex number as (re, im).
 type Complex = (f32, f32);
@@ -59,7 +59,7 @@ impl Imdct {
             let theta = 2.0 * core::f64::consts::PI / n as f64;
             for (j, w) in t.iter_mut().enumerate() {
                 let a = -theta * (j as f64 + 0.125);
-                *w = (trig::cos(a) as f32, trig::sin(a) as f32);
+                *w = (math::cos(a) as f32, math::sin(a) as f32);
             }
             Ok(t)
         };
@@ -70,7 +70,7 @@ impl Imdct {
             for j in 0..h {
                 let a = -core::f64::consts::PI * j as f64 / h as f64;
                 if let Some(w) = twiddle.get_mut(h - 1 + j) {
-                    *w = (trig::cos(a) as f32, trig::sin(a) as f32);
+                    *w = (math::cos(a) as f32, math::sin(a) as f32);
                 }
             }
             h *= 2;
