@@ -1,7 +1,7 @@
 //! The `f64` functions of the decoders' setup tables: sine and cosine (the Vorbis window
 //! slopes and inverse MDCT twiddles, floor 0's line spectral pairs, the resampler's windowed
-//! sinc), arctangent (floor 0's Bark scale) and square root (floor 0's amplitudes, the
-//! resampler's Kaiser window).
+//! sinc), arctangent (floor 0's Bark scale), square root (floor 0's amplitudes, the
+//! resampler's Kaiser window) and `ldexp` (the codebooks' packed floats).
 //!
 //! On hosts these are `libm`'s (within an ulp for every argument, so the decoders' output
 //! matches the reference decoders' bit for bit). On 32-bit targets they are smaller versions:
@@ -18,6 +18,8 @@
 //!   tan(π/8), then the Taylor series, whose terms alternate and shrink by at least 0.17 each.
 //! - Square root: Newton's iteration from an estimate that halves the exponent, until it stops
 //!   decreasing (from above, it decreases monotonically to within an ulp).
+//! - `ldexp`: two multiplications by powers of two made from their bits, exact over the
+//!   codebooks' range (`libm`'s handles every overflow and subnormal case).
 //!
 //! Each is within about two ulps of the true value (the tests check them against `libm`), so
 //! the `f32` tables made from them are `libm`'s but for a value whose `f64` lies within an ulp
@@ -25,10 +27,10 @@
 //! of an arctangent, differs only where the exact value is within 2^-50 of an integer.
 
 #[cfg(not(target_pointer_width = "32"))]
-pub(crate) use libm::{atan, cos, sin, sqrt};
+pub(crate) use libm::{atan, cos, ldexp, sin, sqrt};
 
 #[cfg(target_pointer_width = "32")]
-pub(crate) use small::{atan, cos, sin, sqrt};
+pub(crate) use small::{atan, cos, ldexp, sin, sqrt};
 
 /// The smaller versions (see the module documentation).
 #[cfg(any(target_pointer_width = "32", test))]
@@ -133,6 +135,17 @@ mod small {
             }
             y = next;
         }
+    }
+
+    /// `x × 2^e`, exact where `x × 2^(e/2)` and the result are normal numbers or zero: for
+    /// the Vorbis codebooks' 21-bit mantissas and exponents `-788..=235`, always (2^-788 is
+    /// far above the smallest normal, 2^-1022). Exponents are clamped to `-2044..=2046`.
+    pub(crate) fn ldexp(x: f64, e: i32) -> f64 {
+        let e = e.clamp(-2044, 2046);
+        let half = e / 2;
+        // A power of two in the normal range: its biased exponent alone.
+        let pow2 = |e: i32| f64::from_bits(((e + 1023) as u64) << 52);
+        x * pow2(half) * pow2(e - half)
     }
 
     /// `sin(x)`; NaN for `|x| ≥ 2^20 × π/2` and for non-finite `x`.
@@ -261,6 +274,16 @@ mod small {
             assert_eq!(sqrt(0.0), 0.0);
             assert_eq!(sqrt(f64::INFINITY), f64::INFINITY);
             assert!(sqrt(-1.0).is_nan() && sqrt(f64::NAN).is_nan());
+        }
+
+        #[test]
+        fn ldexp_is_libms_over_the_codebooks_range() {
+            for mantissa in [0u32, 1, 3, 0x1f_ffff, 0x12_3456] {
+                for e in -788..=235 {
+                    let x = f64::from(mantissa);
+                    assert_eq!(ldexp(x, e).to_bits(), libm::ldexp(x, e).to_bits(), "{x} {e}");
+                }
+            }
         }
 
         #[test]

@@ -9,8 +9,8 @@
 //!   children);
 //! - [`insertion_sort`]: a stable quadratic sort for short, bounded lists (a Vorbis floor's
 //!   posts, a `Range` header's spans);
-//! - `trig` (with `alloc`): `f64` sine and cosine, on 32-bit targets for a bounded range of
-//!   arguments, instead of `libm`'s reduction of any argument;
+//! - `math` (with `alloc`): the `f64` sine, cosine, arctangent, square root and `ldexp` of
+//!   the decoders' setup tables, on 32-bit targets smaller than `libm`'s (bounded arguments);
 //! - `wide` (with `alloc`): `a × b / c` through a 128-bit product, written once rather than inlined at
 //!   every call site.
 
