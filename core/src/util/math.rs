@@ -30,7 +30,13 @@
 pub(crate) use libm::{atan, cos, ldexp, sin, sqrt};
 
 #[cfg(target_pointer_width = "32")]
-pub(crate) use small::{atan, cos, ldexp, sin, sqrt};
+pub(crate) use small::{atan, cos, ldexp, sin, sin_cos, sqrt};
+
+/// `(sin(x), cos(x))`: `libm`'s two functions, exactly as called one by one.
+#[cfg(not(target_pointer_width = "32"))]
+pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
+    (sin(x), cos(x))
+}
 
 /// The smaller versions (see the module documentation).
 #[cfg(any(target_pointer_width = "32", test))]
@@ -150,34 +156,58 @@ mod small {
 
     /// `sin(x)`; NaN for `|x| ≥ 2^20 × π/2` and for non-finite `x`.
     pub(crate) fn sin(x: f64) -> f64 {
-        quadrant(x, 0)
+        match reduce(x) {
+            Some((r, n)) => quadrant(r, n),
+            None => f64::NAN,
+        }
     }
 
     /// `cos(x)`; NaN for `|x| ≥ 2^20 × π/2` and for non-finite `x`.
     pub(crate) fn cos(x: f64) -> f64 {
-        quadrant(x, 1)
+        match reduce(x) {
+            Some((r, n)) => quadrant(r, n.wrapping_add(1)),
+            None => f64::NAN,
+        }
     }
 
-    /// `sin(x + shift × π/2)`: `x = n × π/2 + r` with `|r| ≲ π/4`, and the series of sine or
-    /// cosine at `r` by the quadrant `n + shift`.
+    /// `(sin(x), cos(x))`, the same values as [`sin`] and [`cos`], reducing `x` once.
+    pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
+        match reduce(x) {
+            Some((r, n)) => (quadrant(r, n), quadrant(r, n.wrapping_add(1))),
+            None => (f64::NAN, f64::NAN),
+        }
+    }
+
+    /// `(r, n)` with `x = n × π/2 + r`, `|r| ≲ π/4`; `None` for `|x| ≥ 2^20 × π/2` and for
+    /// non-finite `x`.
     #[inline(never)]
-    fn quadrant(x: f64, shift: i32) -> f64 {
+    fn reduce(x: f64) -> Option<(f64, i32)> {
         let q = x * core::f64::consts::FRAC_2_PI;
         if !(-LIMIT < q && q < LIMIT) {
-            return f64::NAN;
+            return None;
         }
         // Rounded to the nearest; |q| < 2^20, so the conversion is exact.
         let n = (if q < 0.0 { q - 0.5 } else { q + 0.5 }) as i32;
+        if n == 0 {
+            // Nothing to subtract (and the subtractions would give `x` again).
+            return Some((x, 0));
+        }
         let nf = f64::from(n);
-        let r = ((x - nf * PIO2_HI) - nf * PIO2_MID) - nf * PIO2_LO;
+        Some((((x - nf * PIO2_HI) - nf * PIO2_MID) - nf * PIO2_LO, n))
+    }
+
+    /// `sin(r + k × π/2)` for `|r| ≲ π/4`: the series of sine or cosine at `r` by the
+    /// quadrant `k`.
+    #[inline(never)]
+    fn quadrant(r: f64, k: i32) -> f64 {
         let r2 = r * r;
-        let v = match n.wrapping_add(shift) & 1 {
+        let v = match k & 1 {
             // A zero keeps its sign, as sin(-0) is -0.
             0 if r2 == 0.0 => r,
             0 => r + r * r2 * series(&SIN, r2),
             _ => 1.0 + r2 * series(&COS, r2),
         };
-        if n.wrapping_add(shift) & 2 == 0 {
+        if k & 2 == 0 {
             v
         } else {
             -v
@@ -216,6 +246,7 @@ mod small {
             );
             let (mut f32_diffs, mut worst) = (0, 0f64);
             for &x in &args {
+                assert_eq!(sin_cos(x), (sin(x), cos(x)));
                 for (ours, theirs) in [(sin(x), libm::sin(x)), (cos(x), libm::cos(x))] {
                     worst = worst.max(ulps(ours, theirs));
                     f32_diffs += usize::from(ours as f32 != theirs as f32);
