@@ -6,8 +6,12 @@
 //! On hosts these are `libm`'s (within an ulp for every argument, so the decoders' output
 //! matches the reference decoders' bit for bit). On 32-bit targets they are smaller versions:
 //! `libm`'s argument reduction for arbitrarily large arguments (Payne and Hanek's, with its
-//! 1,584-bit table of 2/π), its kernels and its bit-by-bit square root are some 5.5 KB of Thumb
-//! code, 2 % of a board's 256 KiB of flash, mostly for arguments none of these tables reach.
+//! 1,584-bit table of 2/π), its sine and cosine kernels, arctangent, square root and `scalbn`
+//! were 6.6 KB of Thumb code, 2.5 % of a board's 256 KiB of flash, mostly for arguments none
+//! of these tables reach; these take 1.9 KB with their coefficients. They cost more
+//! instructions (soft-float `f64`, longer series than `libm`'s minimax polynomials): 1.35 M
+//! more guest instructions to open a Vorbis stream on the mps2-an386, about 3 ms at 480 MHz
+//! (BENCHMARKS.md, "Firmware"); nothing in a decode loop calls them.
 //! - Sine and cosine: the argument is reduced by π/2 split into three parts (Cody and Waite's
 //!   method: `n × π/2`'s first two parts are exact for `|n| < 2^20`) and the remainder, at most
 //!   about π/4, goes through the Taylor series of sine or cosine, cut where the next term is
@@ -15,7 +19,7 @@
 //!   infinities and NaN, the result is NaN: only a damaged floor 0 codebook can produce such an
 //!   argument, and its output is noise either way.
 //! - Arctangent: `atan(x) = π/2 − atan(1/x)` above 1, `π/4 + atan((x − 1)/(x + 1))` above
-//!   tan(π/8), then the Taylor series, whose terms alternate and shrink by at least 0.17 each.
+//!   tan(π/8), then the Taylor series, whose terms alternate, each at most 0.18 times the last.
 //! - Square root: Newton's iteration from an estimate that halves the exponent, until it stops
 //!   decreasing (from above, it decreases monotonically to within an ulp).
 //! - `ldexp`: two multiplications by powers of two made from their bits, exact over the
