@@ -46,6 +46,7 @@
 
 use alloc::vec::Vec;
 
+use crate::util::math;
 use crate::util::wide::mul_div_rem;
 
 /// Kernel half-length in taps, counted at the lower of the two rates.
@@ -161,9 +162,9 @@ pub fn kernel(t: f64, fc: f64, width: f64) -> f64 {
     let sinc = if arg == 0.0 {
         1.0
     } else {
-        libm::sin(core::f64::consts::PI * arg) / (core::f64::consts::PI * arg)
+        math::sin(core::f64::consts::PI * arg) / (core::f64::consts::PI * arg)
     };
-    let window = bessel_i0(BETA * libm::sqrt(1.0 - x * x)) / bessel_i0(BETA);
+    let window = bessel_i0(BETA * math::sqrt(1.0 - x * x)) / bessel_i0(BETA);
     2.0 * fc * sinc * window
 }
 

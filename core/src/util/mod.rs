@@ -9,6 +9,8 @@
 //!   children);
 //! - [`insertion_sort`]: a stable quadratic sort for short, bounded lists (a Vorbis floor's
 //!   posts, a `Range` header's spans);
+//! - `math` (with `alloc`): the `f64` sine, cosine, arctangent, square root and `ldexp` of
+//!   the decoders' setup tables, on 32-bit targets smaller than `libm`'s (bounded arguments);
 //! - `wide` (with `alloc`): `a × b / c` through a 128-bit product, written once rather than inlined at
 //!   every call site.
 
@@ -18,5 +20,7 @@ pub(crate) mod fold;
 #[cfg(feature = "alloc")]
 pub(crate) mod heapsort;
 pub(crate) mod insertion_sort;
+#[cfg(feature = "alloc")]
+pub(crate) mod math;
 #[cfg(feature = "alloc")]
 pub(crate) mod wide;

@@ -21,6 +21,10 @@ use crate::storage::{Storage, MAX_DEPTH};
 /// The served folder's title.
 pub const ROOT_NAME: &str = "Music";
 
+/// The formats whose files the library reads and the appliance decodes to L16, for the boot
+/// log: FLAC only with the feature `flac`.
+pub const DECODED: &str = if cfg!(feature = "flac") { "Vorbis or FLAC" } else { "Vorbis" };
+
 /// What the library may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity {
@@ -38,7 +42,8 @@ impl Capacity {
 pub struct Counts {
     /// Media files in the library.
     pub media: usize,
-    /// Ogg Vorbis and FLAC files whose details were read (each gets an L16 rendition).
+    /// Ogg Vorbis and FLAC files whose details were read (each gets an L16 rendition; FLAC
+    /// only with the feature `flac`, see [`DECODED`]).
     pub audio: usize,
     /// Entries left out: unreadable Vorbis or FLAC, over the object cap, too deep, or refused.
     pub skipped: usize,

@@ -68,7 +68,7 @@ pub(crate) struct Codebook {
 fn float32_unpack(x: u32) -> f32 {
     let mantissa = f64::from(x & 0x1f_ffff);
     let exponent = ((x & 0x7fe0_0000) >> 21) as i32;
-    let v = libm::ldexp(mantissa, exponent - 788);
+    let v = crate::util::math::ldexp(mantissa, exponent - 788);
     (if x & 0x8000_0000 != 0 { -v } else { v }) as f32
 }
 

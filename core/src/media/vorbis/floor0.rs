@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use super::bits::{ilog, Reader};
 use super::codebook::Codebook;
 use super::{try_vec, Error};
+use crate::util::math;
 
 /// The most coefficients a floor 0 may have (its order is an 8-bit field).
 pub(crate) const MAX_ORDER: usize = 255;
@@ -27,8 +28,8 @@ pub(crate) struct Floor0 {
 /// The spec's Bark scale, evaluated with libvorbis' mix of single and double precision (so band
 /// edges fall on the same lines).
 fn bark(x: f32) -> f64 {
-    13.1f32 as f64 * libm::atan(f64::from(0.00074f32 * x))
-        + 2.24f32 as f64 * libm::atan(f64::from(x * x * 1.85e-8f32))
+    13.1f32 as f64 * math::atan(f64::from(0.00074f32 * x))
+        + 2.24f32 as f64 * math::atan(f64::from(x * x * 1.85e-8f32))
         + f64::from(1e-4f32 * x)
 }
 
@@ -131,7 +132,7 @@ impl Floor0 {
         let m = usize::from(self.order).min(lsp.len());
         let mut cos2 = [0f32; MAX_ORDER];
         for (c, &l) in cos2.iter_mut().zip(lsp.iter().take(m)) {
-            *c = 2.0 * libm::cos(f64::from(l)) as f32;
+            *c = 2.0 * math::cos(f64::from(l)) as f32;
         }
         let cos2 = &cos2[..m]; // m <= MAX_ORDER
                                // Single and double precision where libvorbis has them, to match it to float rounding.
@@ -142,7 +143,7 @@ impl Floor0 {
         let mut i = 0;
         while i < spectrum.len() {
             let k = map.get(i).copied().unwrap_or(0);
-            let w = 2.0 * libm::cos(f64::from(bark * f32::from(k))) as f32;
+            let w = 2.0 * math::cos(f64::from(bark * f32::from(k))) as f32;
             let (mut p, mut q) = (0.5f32, 0.5f32);
             let mut pairs = cos2.chunks_exact(2);
             for pair in &mut pairs {
@@ -157,7 +158,7 @@ impl Floor0 {
                 p = p * p * (2.0 - w);
                 q = q * q * (2.0 + w);
             }
-            let db = amp / libm::sqrt(f64::from(p + q)) - f64::from(offset);
+            let db = amp / math::sqrt(f64::from(p + q)) - f64::from(offset);
             let v = libm::exp(db * f64::from(0.115_129_25f32)) as f32;
             while i < spectrum.len() && map.get(i).copied().unwrap_or(0) == k {
                 if let Some(s) = spectrum.get_mut(i) {

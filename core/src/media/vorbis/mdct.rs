@@ -14,6 +14,7 @@
 use alloc::vec::Vec;
 
 use super::{try_vec, Error};
+use crate::util::math;
 
 /// A complex number as (re, im).
 type Complex = (f32, f32);
@@ -58,7 +59,8 @@ impl Imdct {
             let theta = 2.0 * core::f64::consts::PI / n as f64;
             for (j, w) in t.iter_mut().enumerate() {
                 let a = -theta * (j as f64 + 0.125);
-                *w = (libm::cos(a) as f32, libm::sin(a) as f32);
+                let (sin, cos) = math::sin_cos(a);
+                *w = (cos as f32, sin as f32);
             }
             Ok(t)
         };
@@ -69,7 +71,8 @@ impl Imdct {
             for j in 0..h {
                 let a = -core::f64::consts::PI * j as f64 / h as f64;
                 if let Some(w) = twiddle.get_mut(h - 1 + j) {
-                    *w = (libm::cos(a) as f32, libm::sin(a) as f32);
+                    let (sin, cos) = math::sin_cos(a);
+                    *w = (cos as f32, sin as f32);
                 }
             }
             h *= 2;

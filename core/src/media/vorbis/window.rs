@@ -28,8 +28,8 @@ impl Windows {
             let mut w = try_vec(l, 0f32)?;
             for (i, v) in w.iter_mut().enumerate() {
                 let x = (i as f64 + 0.5) / l as f64 * core::f64::consts::FRAC_PI_2;
-                let s = libm::sin(x);
-                *v = libm::sin(core::f64::consts::FRAC_PI_2 * s * s) as f32;
+                let s = crate::util::math::sin(x);
+                *v = crate::util::math::sin(core::f64::consts::FRAC_PI_2 * s * s) as f32;
             }
             Ok(w)
         };

@@ -66,9 +66,10 @@ fn main() -> ! {
     };
     let (library, counts) = library::build(storage, library::Capacity::DEFAULT);
     log::info!(
-        "library: {} media files, {} Vorbis or FLAC, {} skipped; heap {} bytes",
+        "library: {} media files, {} {}, {} skipped; heap {} bytes",
         counts.media,
         counts.audio,
+        library::DECODED,
         counts.skipped,
         HEAP.used()
     );

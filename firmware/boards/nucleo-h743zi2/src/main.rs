@@ -130,9 +130,10 @@ async fn main(spawner: Spawner) {
     };
     let (library, counts) = library::build(storage, library::Capacity::DEFAULT);
     info!(
-        "library: {} media files, {} Vorbis or FLAC, {} skipped; heap {} bytes",
+        "library: {} media files, {} {=str}, {} skipped; heap {} bytes",
         counts.media,
         counts.audio,
+        library::DECODED,
         counts.skipped,
         HEAP.used()
     );
