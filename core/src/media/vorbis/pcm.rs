@@ -81,8 +81,11 @@ impl<'a> Pcm<'a> {
         }
         for c in 0..ch {
             let Some(src) = self.channel(c).get(span.clone()) else { continue };
-            for (o, &s) in out.iter_mut().skip(c).step_by(ch).zip(src) {
-                *o = conv(s);
+            // Frame by frame (`ch > 0` here): a strided iterator would cost a step per sample.
+            for (o, &s) in out.chunks_exact_mut(ch).zip(src) {
+                if let Some(o) = o.get_mut(c) {
+                    *o = conv(s);
+                }
             }
         }
         span.len()

@@ -369,6 +369,24 @@ fn decode_interleaved(
         return Some(());
     }
     let spectra = &mut *v.spectra;
+    // More channels (5.1, whose five full-range channels libvorbis codes with five-dimensional
+    // books, a frame per vector): whole vectors through the unrolled decoders, scattered by a
+    // running channel counter rather than a division per element. Host only: it costs flash.
+    #[cfg(target_pointer_width = "64")]
+    if psize % dim == 0 && book.has_entries() {
+        let span = offset..end;
+        match book.dimensions {
+            1 => return multi_fixed::<1>(r, book, spectra, bases, n, span),
+            2 => return multi_fixed::<2>(r, book, spectra, bases, n, span),
+            3 => return multi_fixed::<3>(r, book, spectra, bases, n, span),
+            4 => return multi_fixed::<4>(r, book, spectra, bases, n, span),
+            5 => return multi_fixed::<5>(r, book, spectra, bases, n, span),
+            6 => return multi_fixed::<6>(r, book, spectra, bases, n, span),
+            7 => return multi_fixed::<7>(r, book, spectra, bases, n, span),
+            8 => return multi_fixed::<8>(r, book, spectra, bases, n, span),
+            _ => {}
+        }
+    }
     while e < end {
         let take = dim.min(end - e);
         let first = e;
@@ -421,4 +439,69 @@ fn stereo_vectors<const D: usize>(
         }
     }
     Some(())
+}
+
+/// Whole residue 2 vectors of a book of `D` dimensions (1 to 8) with used entries over any
+/// number of channels: element `e` of `span` (a multiple of `D` long) goes to sample
+/// `e / bases.len()` of the channel starting at `bases[e % bases.len()]`, dropped from sample
+/// `n` on, as [`decode_interleaved`]'s generic loop does.
+///
+/// Not inlined, and on a copy of the reader, as [`stereo_fixed`].
+#[cfg(target_pointer_width = "64")]
+#[inline(never)]
+fn multi_fixed<const D: usize>(
+    reader: &mut Reader,
+    book: &Codebook,
+    spectra: &mut [f32],
+    bases: &[usize],
+    n: usize,
+    span: core::ops::Range<usize>,
+) -> Option<()> {
+    let nch = bases.len();
+    if nch == 0 {
+        return Some(());
+    }
+    let mut r = reader.clone();
+    let (mut k, mut pos) = (span.start % nch, span.start / nch);
+    let mut v = [0f32; D];
+    let mut result = Some(());
+    if nch == D && k == 0 {
+        // A frame per vector (libvorbis' 5.1): element j to channel j.
+        for _ in (span.start..span.end).step_by(D) {
+            if book.decode_array(&mut r, &mut v).is_none() {
+                result = None;
+                break;
+            }
+            if pos < n {
+                for (&x, &b) in v.iter().zip(bases) {
+                    if let Some(o) = spectra.get_mut(b + pos) {
+                        *o += x;
+                    }
+                }
+            }
+            pos += 1;
+        }
+        *reader = r;
+        return result;
+    }
+    for _ in (span.start..span.end).step_by(D) {
+        if book.decode_array(&mut r, &mut v).is_none() {
+            result = None;
+            break;
+        }
+        for x in v {
+            if pos < n {
+                if let Some(o) = bases.get(k).and_then(|&b| spectra.get_mut(b + pos)) {
+                    *o += x;
+                }
+            }
+            k += 1;
+            if k == nch {
+                k = 0;
+                pos += 1;
+            }
+        }
+    }
+    *reader = r;
+    result
 }
