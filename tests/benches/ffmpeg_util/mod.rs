@@ -113,6 +113,19 @@ impl Packets {
         }
     }
 
+    /// The decoder's extradata (for ALAC, the `alac` atom: size, tag, version, then the
+    /// 24-byte magic cookie).
+    pub fn extradata(&self) -> &[u8] {
+        // SAFETY: the parameters own `extradata_size` bytes at `extradata` (or none).
+        unsafe {
+            let p = &*self.params;
+            if p.extradata.is_null() {
+                return &[];
+            }
+            std::slice::from_raw_parts(p.extradata, p.extradata_size as usize)
+        }
+    }
+
     /// How many packets there are.
     pub fn len(&self) -> usize {
         self.packets.len()
