@@ -152,14 +152,30 @@ impl Drop for Packets {
     }
 }
 
-/// One decoded frame's samples as libavcodec hands them out.
+/// One decoded frame's samples as libavcodec hands them out (borrowed, no copy).
 pub enum Planes<'a> {
     /// Planar 16-bit samples, one slice per channel.
-    S16(Vec<&'a [i16]>),
+    S16(&'a [&'a [i16]]),
     /// Planar 32-bit samples (a 24-bit stream's samples shifted left by 8), one per channel.
-    S32(Vec<&'a [i32]>),
+    S32(&'a [&'a [i32]]),
     /// Planar float samples, one slice per channel.
-    F32(Vec<&'a [f32]>),
+    F32(&'a [&'a [f32]]),
+}
+
+/// Channels a frame may have (FFmpeg's `AV_NUM_DATA_POINTERS` is 8 too).
+const MAX_CHANNELS: usize = 8;
+
+/// The first `ch` planes of `f` as slices of `n` samples of `T`, in a stack array.
+///
+/// # Safety
+/// `f`'s format must store `T` samples, with at least `ch` planes of `n` samples each.
+unsafe fn planes<T>(f: &ff::AVFrame, ch: usize, n: usize) -> [&[T]; MAX_CHANNELS] {
+    let mut out: [&[T]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+    for (c, o) in out.iter_mut().enumerate().take(ch) {
+        // SAFETY: the caller's contract.
+        *o = unsafe { std::slice::from_raw_parts(*f.extended_data.add(c) as *const T, n) };
+    }
+    out
 }
 
 /// An opened libavcodec decoder with its packet's and frame's storage.
@@ -208,27 +224,20 @@ impl Decoder {
                     let f = &*self.frame;
                     let n = f.nb_samples as usize;
                     let ch = f.ch_layout.nb_channels as usize;
-                    let plane = |c: usize| *f.extended_data.add(c);
+                    assert!(ch <= MAX_CHANNELS, "ffmpeg frame of {ch} channels");
                     use ff::AVSampleFormat::*;
-                    let planes = match f.format {
-                        x if x == AV_SAMPLE_FMT_S16P as i32 => Planes::S16(
-                            (0..ch)
-                                .map(|c| std::slice::from_raw_parts(plane(c) as *const i16, n))
-                                .collect(),
-                        ),
-                        x if x == AV_SAMPLE_FMT_S32P as i32 => Planes::S32(
-                            (0..ch)
-                                .map(|c| std::slice::from_raw_parts(plane(c) as *const i32, n))
-                                .collect(),
-                        ),
-                        x if x == AV_SAMPLE_FMT_FLTP as i32 => Planes::F32(
-                            (0..ch)
-                                .map(|c| std::slice::from_raw_parts(plane(c) as *const f32, n))
-                                .collect(),
-                        ),
+                    match f.format {
+                        x if x == AV_SAMPLE_FMT_S16P as i32 => {
+                            sink(Planes::S16(&planes(f, ch, n)[..ch]))
+                        }
+                        x if x == AV_SAMPLE_FMT_S32P as i32 => {
+                            sink(Planes::S32(&planes(f, ch, n)[..ch]))
+                        }
+                        x if x == AV_SAMPLE_FMT_FLTP as i32 => {
+                            sink(Planes::F32(&planes(f, ch, n)[..ch]))
+                        }
                         other => panic!("ffmpeg sample format {other} not handled"),
-                    };
-                    sink(planes);
+                    }
                     frames += n as u64;
                 }
             }
