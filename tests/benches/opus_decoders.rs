@@ -8,108 +8,12 @@
 //! re-implementation tells a faithful decode from a damaged one. Figures: `cargo bench -p
 //! rill-tests --bench opus_decoders`.
 
-use std::time::{Duration, Instant};
+mod opus_packets;
 
-use rill_tests::corpus::split_ogg;
+use std::time::Duration;
+
+use opus_packets::{decode, links, Candidate, Libopus, Link, MAX_FRAME};
 use rill_tests::opus_corpus::{quality, standard};
-
-/// One logical stream of a (possibly chained) Ogg Opus file, as the test harness reads it.
-struct Link {
-    channels: usize,
-    pre_skip: usize,
-    family: u8,
-    streams: usize,
-    coupled: usize,
-    mapping: Vec<u8>,
-    /// Samples per channel the link plays: last granule minus pre-skip (it starts at 0).
-    length: usize,
-    packets: Vec<Vec<u8>>,
-}
-
-/// Splits a file made by `opusenc` (links one after another, granules from 0) into links.
-fn links(bytes: &[u8]) -> Vec<Link> {
-    let mut out: Vec<Link> = Vec::new();
-    for p in split_ogg(bytes) {
-        if p.data.starts_with(b"OpusHead") {
-            let d = &p.data;
-            let channels = usize::from(d[9]);
-            let family = d[18];
-            let (streams, coupled, mapping) = if family == 0 {
-                (1, channels - 1, (0..channels as u8).collect())
-            } else {
-                (usize::from(d[19]), usize::from(d[20]), d[21..21 + channels].to_vec())
-            };
-            assert_eq!(i16::from_le_bytes([d[16], d[17]]), 0, "output gain");
-            out.push(Link {
-                channels,
-                pre_skip: usize::from(u16::from_le_bytes([d[10], d[11]])),
-                family,
-                streams,
-                coupled,
-                mapping,
-                length: 0,
-                packets: Vec::new(),
-            });
-        } else if p.data.starts_with(b"OpusTags") {
-        } else {
-            let link = out.last_mut().expect("audio before OpusHead");
-            link.length = usize::try_from(p.granule).expect("granule") - link.pre_skip;
-            link.packets.push(p.data);
-        }
-    }
-    out
-}
-
-/// A decoder under test: a fresh state per link, one Ogg packet at a time, interleaved f32.
-trait Candidate {
-    fn name(&self) -> &'static str;
-    fn open(&mut self, link: &Link);
-    fn decode(&mut self, packet: &[u8], out: &mut Vec<f32>);
-}
-
-/// Largest packet duration (120 ms) in 48 kHz samples.
-const MAX_FRAME: usize = 5760;
-
-struct Libopus(*mut audiopus_sys::OpusMSDecoder, usize);
-impl Candidate for Libopus {
-    fn name(&self) -> &'static str {
-        "libopus 1.3.1 (C)"
-    }
-    fn open(&mut self, l: &Link) {
-        if !self.0.is_null() {
-            unsafe { audiopus_sys::opus_multistream_decoder_destroy(self.0) };
-        }
-        let mut err = 0;
-        self.0 = unsafe {
-            audiopus_sys::opus_multistream_decoder_create(
-                48_000,
-                l.channels as i32,
-                l.streams as i32,
-                l.coupled as i32,
-                l.mapping.as_ptr(),
-                &mut err,
-            )
-        };
-        assert_eq!(err, 0, "opus_multistream_decoder_create");
-        self.1 = l.channels;
-    }
-    fn decode(&mut self, packet: &[u8], out: &mut Vec<f32>) {
-        let at = out.len();
-        out.resize(at + MAX_FRAME * self.1, 0.0);
-        let n = unsafe {
-            audiopus_sys::opus_multistream_decode_float(
-                self.0,
-                packet.as_ptr(),
-                packet.len() as i32,
-                out[at..].as_mut_ptr(),
-                MAX_FRAME as i32,
-                0,
-            )
-        };
-        assert!(n > 0, "libopus decode error {n}");
-        out.truncate(at + n as usize * self.1);
-    }
-}
 
 struct OpusDecoderCrate(Option<opus_decoder::OpusMultistreamDecoder>, usize);
 impl Candidate for OpusDecoderCrate {
@@ -176,29 +80,9 @@ impl Candidate for RustyOpus {
     }
 }
 
-/// Decodes every link with `dec`, drops pre-skip and trims to the last granule, and returns the
-/// PCM and the time spent in the decoder.
-fn decode(dec: &mut dyn Candidate, links: &[Link]) -> (Vec<f32>, Duration) {
-    let mut pcm = Vec::new();
-    let mut time = Duration::ZERO;
-    for l in links {
-        let start = Instant::now();
-        dec.open(l);
-        let mut raw = Vec::new();
-        for p in &l.packets {
-            dec.decode(p, &mut raw);
-        }
-        time += start.elapsed();
-        let from = (l.pre_skip * l.channels).min(raw.len());
-        let to = ((l.pre_skip + l.length) * l.channels).min(raw.len());
-        pcm.extend_from_slice(&raw[from..to]);
-    }
-    (pcm, time)
-}
-
 fn main() {
     let mut candidates: Vec<Box<dyn Candidate>> = vec![
-        Box::new(Libopus(std::ptr::null_mut(), 0)),
+        Box::new(Libopus::new()),
         Box::new(OpusDecoderCrate(None, 0)),
         Box::new(Ruopus(None)),
         Box::new(RustyOpus(None, 0)),
