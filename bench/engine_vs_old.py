@@ -198,6 +198,12 @@ def main():
         better = "lower is better" if lower else "higher is better"
         print(f"{label:<58}{o:>10.2f}{n:>10.2f}{n / o:>8.2f}x  ({better})")
     print(f"load errors: old {errors['old']}, new {errors['new']}")
+    print(f"load average after the run: {' '.join(open('/proc/loadavg').read().split()[:3])}")
+    print("\nAs Markdown rows (| figure | old | new | new/old |):")
+    for label, vals, stat, lower in rows:
+        o, n = stat(vals["old"]), stat(vals["new"])
+        worse = (n > o) if lower else (n < o)
+        print(f"| {label} | {o:,.2f} | {n:,.2f} | {n / o:.2f}x{' (worse)' if worse else ''} |")
 
 
 if __name__ == "__main__":
