@@ -127,9 +127,12 @@ def main():
             return got
 
         # Browse.
+        sizes = {}
+
         def browse_all(name):
-            e, total, kids, _, _ = browse(PORTS[name], CONTROL, ids[name]["all"])
+            e, total, kids, size, _ = browse(PORTS[name], CONTROL, ids[name]["all"])
             assert len(kids) == total == 1000, f"{name}: {len(kids)} of {total}"
+            sizes[name] = size
             return e * 1e3
         b = side_by_side(browse_all, reps)
         rows.append(("Browse 1,000 children, median (ms)", b, statistics.median, True))
@@ -198,6 +201,7 @@ def main():
         better = "lower is better" if lower else "higher is better"
         print(f"{label:<58}{o:>10.2f}{n:>10.2f}{n / o:>8.2f}x  ({better})")
     print(f"load errors: old {errors['old']}, new {errors['new']}")
+    print(f"Browse answer: old {sizes['old']:,} bytes, new {sizes['new']:,} bytes")
     print(f"load average after the run: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     print("\nAs Markdown rows (| figure | old | new | new/old |):")
     for label, vals, stat, lower in rows:
