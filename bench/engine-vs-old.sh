@@ -2,7 +2,8 @@
 # The old HTTP connection engine against the new one (issue 16), side by side in one script:
 # Browse of a 1,000-item container, file streaming, time to first byte after time and byte
 # seeks into an L16 rendition, and the 200-client load (tests/benches/load.rs, its L16 and
-# file-range phases). Prints each figure for both and the ratio new/old (bench/engine_vs_old.py).
+# file-range phases; run old, new, new, old, each binary's mean). Prints each figure for both
+# and the ratio new/old (bench/engine_vs_old.py).
 #
 # Usage: bench/engine-vs-old.sh
 #   OLD=<rev>        the old engine (default 799e6d2, the parent of the commit that made the HTTP
