@@ -2,24 +2,32 @@
 # The old HTTP connection engine against the new one (issue 16), side by side in one script:
 # Browse of a 1,000-item container, file streaming, time to first byte after time and byte
 # seeks into an L16 rendition, and the 200-client load (tests/benches/load.rs, its L16 and
-# file-range phases). Prints each figure for both and the ratio new/old (bench/engine_vs_old.py).
+# file-range phases; run old, new, new, old, each binary's mean). Prints each figure for both
+# and the ratio new/old (bench/engine_vs_old.py).
 #
 # Usage: bench/engine-vs-old.sh
 #   OLD=<rev>        the old engine (default 799e6d2, the parent of the commit that made the HTTP
 #                    connection a sans-IO state machine; checked below)
 #   BIG_MB=100       size of the streamed file      REPS=30   Browse and seek requests per server
 #   GETS=3           whole-file GETs per server     LOAD_CLIENTS=200, LOAD_SECS=8   the load
-#   BENCH_DIR        where the library, the old source and the runs go (default /tmp/rill-bench)
+#   BENCH_DIR        where the library, the old source, the old build and the runs go
+#                    (default /tmp/rill-bench)
+#   OLD_TARGET       the old engine's target dir, kept between runs (default
+#                    $BENCH_DIR/old-target)
 # Builds both in release (nice -n 10): the current tree into $CARGO_TARGET_DIR (default target/),
-# the old one, from `git archive`, into $CARGO_TARGET_DIR/engine-old (seeded once with the new
-# build's dependencies, which the old Cargo.lock mostly shares). Needs vorbis-tools and ffmpeg.
-# Both servers run inside a private network namespace (unshare -rn) holding only loopback.
+# the old one, from `git archive`, into $OLD_TARGET (seeded once with the new build's
+# dependencies, which the old Cargo.lock mostly shares). The old build is kept there with the
+# revision it was built from, so a re-run only builds the current tree (delete $OLD_TARGET to
+# build the old one afresh). Needs vorbis-tools and ffmpeg. Both servers run inside a private
+# network namespace (unshare -rn) holding only loopback. The figures are printed as a table
+# and again as Markdown rows for BENCHMARKS.md, after the commit and the load average.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 old_rev=${OLD:-799e6d2}
-work=${BENCH_DIR:-/tmp/rill-bench}/engine
+bench=${BENCH_DIR:-/tmp/rill-bench}
+work=$bench/engine
 new_target=${CARGO_TARGET_DIR:-$root/target}
-old_target=$new_target/engine-old
+old_target=${OLD_TARGET:-$bench/old-target}
 lib=$work/lib-${BIG_MB:-100}
 command -v oggenc >/dev/null || { echo "needs vorbis-tools" >&2; exit 1; }
 command -v ffmpeg >/dev/null || { echo "needs ffmpeg" >&2; exit 1; }
@@ -44,13 +52,18 @@ if [ "$(cat "$src/.rev" 2>/dev/null)" != "$old_rev" ]; then
     git -C "$root" archive "$old_rev" | tar -x -C "$src"
     echo "$old_rev" >"$src/.rev"
 fi
-if [ ! -d "$old_target/release" ]; then
-    mkdir -p "$old_target/release"
-    cp -a --reflink=auto "$new_target/release/deps" "$new_target/release/build" \
-        "$new_target/release/.fingerprint" "$old_target/release/"
+if [ -x "$old_target/release/rill" ] && [ "$(cat "$old_target/.rev" 2>/dev/null)" = "$old_rev" ]; then
+    echo "the old engine ($old_rev) is built already, in $old_target" >&2
+else
+    if [ ! -d "$old_target/release" ]; then
+        mkdir -p "$old_target/release"
+        cp -a --reflink=auto "$new_target/release/deps" "$new_target/release/build" \
+            "$new_target/release/.fingerprint" "$old_target/release/"
+    fi
+    echo "building the old engine ($old_rev, release) into $old_target ..." >&2
+    (cd "$src" && CARGO_TARGET_DIR=$old_target nice -n 10 cargo build -q --release --locked -p rill)
+    echo "$old_rev" >"$old_target/.rev"
 fi
-echo "building the old engine ($old_rev, release) ..." >&2
-(cd "$src" && CARGO_TARGET_DIR=$old_target nice -n 10 cargo build -q --release --locked -p rill)
 
 if [ ! -f "$lib/.done" ]; then
     echo "generating the library in $lib ..." >&2
@@ -70,6 +83,7 @@ if [ ! -f "$lib/.done" ]; then
     touch "$lib/.done"
 fi
 
+echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ' (with changes)'), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 exec unshare -rn sh -c 'ip link set lo up && ip route add 239.0.0.0/8 dev lo && exec "$@"' sh \
     python3 "$root/bench/engine_vs_old.py" "$old_target/release/rill" "$new_target/release/rill" \
     "$lib" "$work/run" "$load_exe"

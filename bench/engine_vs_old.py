@@ -12,7 +12,8 @@ alternates between them request by request, so a change in the machine's load hi
   byte seek (`Range: bytes=N-`) into the L16 rendition of the 60 s Vorbis track in `seek`; the
   time from sending the request to the first body byte; median, p99.
 - Load: tests/benches/load.rs (the `load` bench executable) against each binary in turn, its
-  L16 phase and its file-range phase only; requests/s and latency percentiles.
+  L16 phase and its file-range phase only, in the order old, new, new, old; requests/s and
+  latency percentiles, each the mean of a binary's two runs.
 Ratios are new/old: below 1 is better for times, above 1 for rates.
 """
 import os
@@ -127,9 +128,12 @@ def main():
             return got
 
         # Browse.
+        sizes = {}
+
         def browse_all(name):
-            e, total, kids, _, _ = browse(PORTS[name], CONTROL, ids[name]["all"])
+            e, total, kids, size, _ = browse(PORTS[name], CONTROL, ids[name]["all"])
             assert len(kids) == total == 1000, f"{name}: {len(kids)} of {total}"
+            sizes[name] = size
             return e * 1e3
         b = side_by_side(browse_all, reps)
         rows.append(("Browse 1,000 children, median (ms)", b, statistics.median, True))
@@ -180,14 +184,22 @@ def main():
                 except subprocess.TimeoutExpired:
                     p.kill()
 
-    # The 200-client load, one binary after the other (it binds port 8200 itself).
-    loads = {name: load(load_exe, binary, clients, secs) for name, binary in bins.items()}
+    # The 200-client load, one binary after the other (it binds port 8200 itself), twice, in
+    # the order old, new, new, old, so a load on the machine that grows or ebbs during the run
+    # hits both alike; each figure is the mean of a binary's two runs.
+    runs = {name: [] for name in bins}
+    for name in ("old", "new", "new", "old"):
+        runs[name].append(load(load_exe, bins[name], clients, secs))
+    loads = {name: {phase: {key: statistics.mean(r[phase][key] for r in rs)
+                            for key in rs[0][phase]}
+                     for phase in rs[0]}
+             for name, rs in runs.items()}
     for phase, what in (("l16", "L16 with random seeks"), ("ranges", "file ranges")):
         for key, label, lower in (("req_s", "requests/s", False), ("median_ms", "median (ms)", True),
                                   ("p99_ms", "p99 (ms)", True)):
             vals = {n: [loads[n][phase][key]] for n in bins}
             rows.append((f"load {clients} clients, {what}: {label}", vals, lambda v: v[0], lower))
-    errors = {n: sum(f["errors"] for f in loads[n].values()) for n in bins}
+    errors = {n: sum(f["errors"] for r in runs[n] for f in r.values()) for n in bins}
 
     print(f"old {bins['old']}\nnew {bins['new']}")
     print(f"{reps} Browse/seek requests and {gets} file GETs per server, alternating; "
@@ -198,6 +210,13 @@ def main():
         better = "lower is better" if lower else "higher is better"
         print(f"{label:<58}{o:>10.2f}{n:>10.2f}{n / o:>8.2f}x  ({better})")
     print(f"load errors: old {errors['old']}, new {errors['new']}")
+    print(f"Browse answer: old {sizes['old']:,} bytes, new {sizes['new']:,} bytes")
+    print(f"load average after the run: {' '.join(open('/proc/loadavg').read().split()[:3])}")
+    print("\nAs Markdown rows (| figure | old | new | new/old |):")
+    for label, vals, stat, lower in rows:
+        o, n = stat(vals["old"]), stat(vals["new"])
+        worse = (n > o) if lower else (n < o)
+        print(f"| {label} | {o:,.2f} | {n:,.2f} | {n / o:.2f}x{' (worse)' if worse else ''} |")
 
 
 if __name__ == "__main__":

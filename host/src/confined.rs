@@ -29,6 +29,15 @@
 //! [`Folder::stat`] and [`Folder::list`] look up and list the same confined way without
 //! opening anything for reading, for the scanner and the watcher.
 //!
+//! [`Folder::open_cached`] opens a file the same confined way, but only if that cannot block,
+//! so the HTTP connection can do it on its async worker (see [`crate::pool`]): the folder is
+//! on a local file system ([`crate::mounts::LOCAL`], read with `fstatfs` when it is shared),
+//! whose `open` sends no request anywhere, and `openat2` is also given `RESOLVE_CACHED` (the
+//! lookup only from the kernel's name cache: no directory is read from the disk, Linux 5.12)
+//! and `RESOLVE_NO_XDEV` (no mount point crossed, so a network or FUSE mount below a local
+//! folder is never entered). Anything else (`EAGAIN`: a name not cached; `EXDEV`: a mount or
+//! a link leading out; an older kernel) is left to [`Folder::open`], on the pool.
+//!
 //! The `nix` crate's `openat2`, `openat` and `readlinkat` are used rather than `cap-std`: `nix`
 //! is already a dependency, its wrappers are safe (the host stays `deny(unsafe_code)`), and the
 //! policy for absolute links inside the folder, which `cap-std` refuses, stays ours.
@@ -48,6 +57,7 @@ use nix::errno::Errno;
 use nix::fcntl::AtFlags;
 use nix::fcntl::{fcntl, openat, openat2, readlinkat, FcntlArg, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{fstat, fstatat, FileStat, Mode, SFlag};
+use nix::sys::statfs::fstatfs;
 
 /// Most symbolic links followed in one lookup (the kernel's own limit, `MAXSYMLINKS`).
 pub const MAX_LINKS: usize = 40;
@@ -173,6 +183,8 @@ pub struct Folder {
     fd: OwnedFd,
     /// The folder's canonical path, to recognise absolute links that stay inside it.
     canonical: PathBuf,
+    /// The folder is on a local file system, where [`Folder::open_cached`] may open.
+    local: bool,
 }
 
 impl Folder {
@@ -180,16 +192,33 @@ impl Folder {
     pub fn new(canonical: &Path) -> io::Result<Folder> {
         let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
         let fd = nix::fcntl::open(canonical, flags, Mode::empty())?;
-        Ok(Folder { fd, canonical: canonical.to_path_buf() })
+        let local = fstatfs(&fd).is_ok_and(|st| crate::mounts::is_local(st.filesystem_type()));
+        Ok(Folder { fd, canonical: canonical.to_path_buf(), local })
     }
 
     /// Opens the regular file at `rel` (relative, `..` and links allowed as long as they stay
     /// inside the folder) for reading, with its metadata.
     pub fn open(&self, rel: &Path) -> Result<(File, Metadata), Error> {
-        let (file, meta) = regular(File::from(self.resolve(rel, read_flags())?))?;
-        // A regular file: reads block as usual from here on (a file system may heed the flag).
-        fcntl(file.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))?;
-        Ok((file, meta))
+        opened(File::from(self.resolve(rel, read_flags())?))
+    }
+
+    /// Opens the regular file at `rel` as [`Folder::open`] does, if that cannot block (see the
+    /// module docs): `Ok(None)` when it might, and [`Folder::open`] must be asked instead.
+    pub fn open_cached(&self, rel: &Path) -> Result<Option<(File, Metadata)>, Error> {
+        if !self.local {
+            return Ok(None);
+        }
+        let resolve = ResolveFlag::RESOLVE_BENEATH
+            | ResolveFlag::RESOLVE_NO_MAGICLINKS
+            | ResolveFlag::RESOLVE_NO_XDEV
+            | ResolveFlag::from_bits_retain(libc::RESOLVE_CACHED);
+        let how = OpenHow::new().flags(read_flags()).resolve(resolve);
+        match openat2(self.fd.as_fd(), rel, how) {
+            Ok(fd) => opened(File::from(fd)).map(Some),
+            // Not all cached, a mount or a link out, no RESOLVE_CACHED (before Linux 5.12).
+            Err(Errno::EAGAIN | Errno::EXDEV | Errno::ENOSYS | Errno::EINVAL) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The metadata of what is at `rel`, looked up confined like [`Folder::open`] but never
@@ -291,6 +320,14 @@ impl Folder {
 /// The flags of a file opened to be read (see the module docs for `O_NONBLOCK`).
 fn read_flags() -> OFlag {
     OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC
+}
+
+/// `file` (opened with [`read_flags`]) and its metadata, if it is a regular file, made to
+/// block on reads as usual (a file system may heed `O_NONBLOCK`).
+fn opened(file: File) -> Result<(File, Metadata), Error> {
+    let (file, meta) = regular(file)?;
+    fcntl(file.as_fd(), FcntlArg::F_SETFL(OFlag::empty()))?;
+    Ok((file, meta))
 }
 
 /// `file` and its metadata, if it is a regular file.
@@ -407,6 +444,33 @@ mod tests {
         symlink("../outside", canonical.join("album")).unwrap();
         assert_eq!(folder.open(rel).err(), Some(Error::Outside));
         assert_eq!(folder.walk(rel, read_flags()).err(), Some(Error::Outside));
+    }
+
+    /// A file whose lookup the kernel has cached opens without the pool, confined as ever; a
+    /// name it has never looked up is left to the pool (the lookup would read the disk), and
+    /// once the pool's open has looked it up, its absence is cached too.
+    #[test]
+    fn only_a_cached_lookup_opens_without_the_pool() {
+        let (dir, _, folder) = tree();
+        assert!(folder.local, "a temporary folder is on a local file system");
+        let cached = |rel: &str| folder.open_cached(Path::new(rel));
+        let (mut file, meta) = cached("album/track.ogg").unwrap().expect("cached: just written");
+        let mut out = Vec::new();
+        file.read_to_end(&mut out).unwrap();
+        assert_eq!((out.as_slice(), meta.len()), (&b"track"[..], 5));
+        // Links out, `..` out, FIFOs: refused or left to the pool, never opened.
+        for out in ["rel-out", "abs-out", "dir-out/key", "../music/album/track.ogg"] {
+            assert!(!matches!(cached(out), Ok(Some(_))), "{out}");
+        }
+        assert_eq!(cached("fifo").err(), Some(Error::NotAFile));
+        // Never looked up: not in the cache, so not "not found" either.
+        let never = "album/never-looked-up.ogg";
+        assert!(matches!(cached(never), Ok(None)));
+        assert_eq!(folder.open(Path::new(never)).err(), Some(Error::NotFound));
+        assert_eq!(cached(never).err(), Some(Error::NotFound), "a cached absence");
+        // A folder on no local file system never opens here.
+        let remote = Folder { local: false, ..Folder::new(&dir.path().join("music")).unwrap() };
+        assert!(matches!(remote.open_cached(Path::new("album/track.ogg")), Ok(None)));
     }
 
     #[test]

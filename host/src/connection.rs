@@ -10,6 +10,8 @@
 //! `sendfile` of a span not all in the page cache) runs on a place of the bounded
 //! [`pool`](crate::pool), which answers a new request 503 when it stays full, and goes on
 //! sending there while the socket takes it ([`push`]); the rest never leaves the async workers.
+//! A request for a file as it is whose open cannot block is answered on the worker, the file
+//! opened first ([`crate::opened`]), and its cached spans sent there too.
 //!
 //! Each event is counted in [`Shared::counters`] and logged once: a connection that ended by
 //! the client's doing (it went away, took too long, sent garbage) at debug level, by Rill's
@@ -39,6 +41,7 @@ use tokio::net::TcpStream;
 
 pub use rill_core::server::connection::Timeouts;
 
+use crate::opened::{self, Opened};
 use crate::playing::{MediaFile, Playing};
 use crate::pool::{self, Place, Pool};
 use crate::remux::{self, Remuxer};
@@ -152,7 +155,8 @@ impl Env for Shared {
 
     fn open(&self, file: &FileRef<'_>) -> Option<(Self::File, u64)> {
         let rel: PathBuf = file.components().collect();
-        match self.storage.open(usize::from(file.root), &rel) {
+        let root = usize::from(file.root);
+        match opened::take(root, &rel).map_or_else(|| self.storage.open(root, &rel), Ok) {
             Ok((f, meta)) => {
                 let stream = self.playing.start(file.to_string());
                 Some((MediaFile::new(f, Some(stream)), meta.len()))
@@ -316,6 +320,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                 let read = stream.read(conn.receive_buffer());
                 match tokio::time::timeout_at(deadline, read).await {
                     Ok(Ok(0)) if conn.opens_files(0) => {
+                        if let Some(file) = open_cached(&shared, &conn, 0) {
+                            file.answer(|| conn.handle_eof(shared.now()));
+                            continue;
+                        }
                         let Some(place) = place(&shared, &mut conn, peer, deadline).await else {
                             continue;
                         };
@@ -326,6 +334,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, timeouts: Timeout
                     }
                     Ok(Ok(0)) => conn.handle_eof(shared.now()),
                     Ok(Ok(n)) if conn.opens_files(n) => {
+                        if let Some(file) = open_cached(&shared, &conn, n) {
+                            file.answer(|| conn.handle_received(shared.now(), n));
+                            continue;
+                        }
                         let Some(place) = place(&shared, &mut conn, peer, deadline).await else {
                             continue;
                         };
@@ -392,10 +404,19 @@ async fn sent(
     if !conn.opens_files(0) {
         return conn.handle_sent(shared.now(), n);
     }
+    if let Some(file) = open_cached(shared, conn, 0) {
+        return file.answer(|| conn.handle_sent(shared.now(), n));
+    }
     // Without a place by the deadline, the connection times out at the next turn.
     if let Some(place) = place(shared, conn, peer, deadline).await {
         place.run(|| conn.handle_sent(shared.now(), n));
     }
+}
+
+/// The file the next request on `conn` opens (with `unread` bytes just read), opened here if
+/// that cannot block ([`crate::opened`]): that request is then answered on the worker.
+fn open_cached(shared: &Shared, conn: &Conn<'_>, unread: usize) -> Option<Opened> {
+    conn.with_file_to_open(unread, |file| Opened::open(&shared.storage, file)).flatten()
 }
 
 /// A place in the pool for the next call on `conn`, which may block on a file. A new request

@@ -19,7 +19,8 @@
 //!   restarts; [`share`]: folders shared and unshared while running, kept in the [`config`]
 //!   file; [`video`]: video files' headers for Browse.
 //! - [`connection`]: one HTTP connection, served by `rill_core::server` (description, SOAP,
-//!   media, transcodes), its file work on the bounded [`pool`]; [`decode`]: `rill decode`.
+//!   media, transcodes), its file work on the bounded [`pool`] unless it cannot block
+//!   ([`page_cache`], [`opened`]); [`decode`]: `rill decode`.
 //! - [`bus`]: the D-Bus interface (share, unshare, status), and [`control`] its client (`rill
 //!   share`, `rill unshare`, `rill status`); [`playing`]: the streams now playing.
 //! - [`clock`]: tokio time to core time; [`discovery`]: the SSDP task around the core's
@@ -62,6 +63,7 @@ pub mod net;
 pub mod netwatch;
 pub mod network;
 pub mod notify;
+pub mod opened;
 pub mod opus;
 pub mod page_cache;
 pub mod playing;

@@ -35,6 +35,30 @@ pub const NETWORK: [(u32, &str); 11] = [
     (0x564c, "ncp"),
 ];
 
+/// The local file systems, by `statfs` magic number: their data and metadata are on this
+/// machine's disks or in its memory, so an `open` whose lookup is cached waits for nothing
+/// ([`crate::confined::Folder::open_cached`]). Overlay and other stacked file systems are left
+/// out: what is under them may be a network mount.
+pub const LOCAL: [(u32, &str); 9] = [
+    (0xef53, "ext2/3/4"),
+    (0x5846_5342, "xfs"),
+    (0x9123_683e, "btrfs"),
+    (0x0102_1994, "tmpfs"),
+    (0x8584_58f6, "ramfs"),
+    (0xf2f5_2010, "f2fs"),
+    (0xca45_1a4e, "bcachefs"),
+    (0x4d44, "vfat"),
+    (0x2011_bab0, "exfat"),
+];
+
+/// Whether a file system of `statfs` type `kind` is one of the [`LOCAL`] ones.
+pub fn is_local(kind: nix::sys::statfs::FsType) -> bool {
+    // The magic numbers fit 32 bits; `f_type` is wider on 64-bit targets.
+    #[allow(clippy::unnecessary_cast)]
+    let magic = kind.0 as u32;
+    LOCAL.iter().any(|(m, _)| *m == magic)
+}
+
 /// How the changes of a served folder are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -169,6 +193,22 @@ mod tests {
         // The test's temporary folder is on a local file system.
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(detect(dir.path()), Method::Inotify);
+    }
+
+    #[test]
+    fn disks_and_memory_are_local_and_network_mounts_are_not() {
+        use nix::sys::statfs::FsType;
+        let kind = |magic: u32| FsType(magic as _);
+        // ext4, xfs, btrfs, tmpfs.
+        for local in [0xef53, 0x5846_5342, 0x9123_683e, 0x0102_1994] {
+            assert!(is_local(kind(local)), "{local:#x}");
+        }
+        // Every network file system, and overlayfs (0x794c7630), proc (0x9fa0).
+        for (magic, _) in NETWORK {
+            assert!(!is_local(kind(magic)), "{magic:#x}");
+        }
+        assert!(!is_local(kind(0x794c_7630)));
+        assert!(!is_local(kind(0x9fa0)));
     }
 
     #[test]

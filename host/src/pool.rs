@@ -30,15 +30,14 @@
 //!   as the socket takes them without waiting (up to a bound), so a range or a transcoded
 //!   stream costs one hand-over while the client keeps up, not one per chunk.
 //!
-//! Measured so (`bench/engine-vs-old.sh`, two short runs on the shared 2-core machine, ratios
-//! new/old against the engine before the sans-IO connection, see BENCHMARKS.md): the L16 load
-//! gains (1.24x and 1.31x the requests), since its decoding now runs on up to [`SIZE`] threads
-//! beside the two workers; the file-range load still answers fewer requests (0.93x and 0.73x),
-//! its p99 about even (1.07x, 0.69x). What a range still pays is its one hand-over, for the
-//! open: an open may wait on a cold disk or a dead mount, and only the core knows which file a
-//! request opens once it answers it. The next step is an open tried first on the worker with
-//! `openat2`'s `RESOLVE_CACHED` (no lookup I/O) on a local file system, which needs the core to
-//! name a request's file before answering it.
+//! - a request for a file as it is whose open cannot block (a local file system, the lookup
+//!   all in the kernel's name cache: [`crate::opened`]) is answered on the worker, so a range
+//!   of a cached file costs no hand-over at all; one on a network or FUSE mount, or whose
+//!   lookup would read the disk, is opened on a place as before.
+//!
+//! Measured with `bench/engine-vs-old.sh` against the engine before the sans-IO connection
+//! (BENCHMARKS.md, "Connection engine"): before the last step, the file-range load answered
+//! 0.73x to 0.93x the old engine's requests, each range paying one hand-over for its open.
 //!
 //! Bounds, in one place: at most [`SIZE`] steps block at once, so at most that many threads sit
 //! in a hung mount, and the workers never do. A place held by a step that hangs stays taken

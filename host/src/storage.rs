@@ -130,6 +130,12 @@ impl Storage {
         self.folder(root, rel)?.open(rel)
     }
 
+    /// Opens the regular file at `rel` under root `root` as [`Storage::open`] does, if that
+    /// cannot block ([`Folder::open_cached`]); `Ok(None)` if it might.
+    pub fn open_cached(&self, root: usize, rel: &Path) -> Result<Option<(File, Metadata)>, Error> {
+        self.folder(root, rel)?.open_cached(rel)
+    }
+
     /// What is at `rel` under root `root` (looked up confined, never opened for reading): for
     /// the watcher, which must not open a FIFO to learn that it is one.
     pub fn stat(&self, root: usize, rel: &Path) -> Result<Metadata, Error> {

@@ -16,7 +16,7 @@ use crate::upnp::{self, control, Endpoint, Service, ART_PATH, DESCRIPTION_PATH, 
 use crate::xml::Render;
 
 /// Longest decoded request path; every path Rill serves is far shorter, so a longer one is 404.
-const MAX_PATH: usize = 256;
+pub(super) const MAX_PATH: usize = 256;
 
 impl<E: Env> Server<'_, E> {
     /// Builds the answer to `req` with body `body`, reached at `host` (`ip:port`) by `peer`, for

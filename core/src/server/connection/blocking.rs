@@ -7,8 +7,18 @@
 //! request is framed, so the test is conservative: a target that is not a plain absolute path
 //! (percent escapes, an absolute URL, a malformed line), whatever it would route to, counts as
 //! one that may open a file. A false alarm costs the shell a hand-over; a miss would block it.
+//!
+//! Of those, the commonest (a `GET` or `HEAD` of a media file as it is, not of a rendition or
+//! a remux) blocks only in its one [`Env::open`]: [`Server::file_answered`] names its file, so
+//! a shell that can open that file without blocking (the host, on a local disk whose lookup
+//! is cached) may answer it where it is.
 
-use crate::upnp::{ART_PATH, MEDIA_PATH};
+use super::super::route::MAX_PATH;
+use super::super::{Env, Server};
+use crate::http::percent;
+use crate::http::request::{Method, Request};
+use crate::library::FileRef;
+use crate::upnp::{self, ART_PATH, CAPTION_PATH, MEDIA_PATH};
 
 /// Whether answering the first request in `received` (the bytes received and not yet answered,
 /// from the start of a request) may open a file. `false` while its request line is incomplete:
@@ -23,8 +33,40 @@ pub(super) fn opens_files(received: &[u8]) -> bool {
     let in_memory = target.starts_with(b"/")
         && !target.contains(&b'%')
         && !target.starts_with(MEDIA_PATH.as_bytes())
-        && !target.starts_with(ART_PATH.as_bytes());
+        && !target.starts_with(ART_PATH.as_bytes())
+        && !target.starts_with(CAPTION_PATH.as_bytes());
     !in_memory
+}
+
+impl<E: Env> Server<'_, E> {
+    /// When answering `req` opens one library file as it is, through [`Env::open`], and does
+    /// nothing else that may block (a `GET` or `HEAD` of `/rill/media/<id>.<ext>` whose `ext`
+    /// is the file's own, so neither a rendition nor a remux), runs `f` with that file under
+    /// the library's lock and returns what it gave; `None` for any other request.
+    pub(super) fn file_answered<R>(
+        &self,
+        req: &Request<'_, '_>,
+        f: impl FnOnce(&FileRef<'_>) -> R,
+    ) -> Option<R> {
+        if !matches!(req.method, Method::Get | Method::Head) {
+            return None;
+        }
+        let mut storage = [0u8; MAX_PATH];
+        let path = percent::decode_path(req.target, &mut storage).ok()?;
+        let (id, ext) = upnp::parse_media_path(path)?;
+        // A `.ts` may name a remux, which starts a process.
+        #[cfg(feature = "remux")]
+        if ext == crate::player::video::EXTENSION && self.env.remuxes() {
+            return None;
+        }
+        self.env.with_library(|library| {
+            let item = library.get(id)?.as_item()?;
+            if item.format.extension() != ext {
+                return None;
+            }
+            Some(f(&library.file_ref(id)?))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -37,6 +79,11 @@ mod tests {
         assert!(opens_files(b"HEAD /rill/media/12.l16 HTTP/1.1\r\n"));
         assert!(opens_files(b"GET /rill/art/12.jpg HTTP/1.1\r\n"));
         assert!(opens_files(b"\r\n\r\nGET /rill/media/12.ogg HTTP/1.1\r\n"));
+    }
+
+    #[test]
+    fn subtitles_open_files() {
+        assert!(opens_files(b"GET /rill/caption/12/0.srt HTTP/1.1\r\n"));
     }
 
     #[test]

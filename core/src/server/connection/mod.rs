@@ -342,6 +342,35 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
         blocking::opens_files(self.rx.bytes().get(..len).unwrap_or_default())
     }
 
+    /// When the next request to answer is all here (in the bytes received and `unread` more,
+    /// as for [`Connection::opens_files`]) and answering it only opens one library file as it
+    /// is ([`Env::open`]) besides work in memory (a `GET` or `HEAD` of a media file, not of a
+    /// rendition or a remux), runs `f` with that file, under the library's lock, and returns
+    /// what it gave; `None` for any other request, or one not all here yet. A shell that can
+    /// open that file without blocking may then answer the request where it must not block,
+    /// handing the file it opened to its [`Env::open`].
+    pub fn with_file_to_open<R>(
+        &self,
+        unread: usize,
+        f: impl FnOnce(&crate::library::FileRef<'_>) -> R,
+    ) -> Option<R> {
+        if self.is_closed() {
+            return None;
+        }
+        let len = self.filled.saturating_add(unread).min(self.rx.bytes().len());
+        let received = self.rx.bytes().get(..len).unwrap_or_default();
+        let mut storage = [EMPTY_HEADER; HEADER_SLOTS];
+        let Ok(Parsed::Complete(req)) = request::parse(received, &mut storage, &self.server.limits)
+        else {
+            return None;
+        };
+        let end = usize::try_from(req.content_length).ok()?.checked_add(req.head_len)?;
+        if end > len {
+            return None;
+        }
+        self.server.file_answered(&req, f)
+    }
+
     /// What to send next, or `None` when the connection waits for the client (or is closed).
     /// Producing a body chunk may fail and close the connection: poll events afterwards.
     #[must_use]

@@ -501,3 +501,45 @@ fn a_shell_without_room_answers_503_and_ends_the_connection() {
     assert!(!conn.handle_busy(T0));
     assert!(!conn.is_closed());
 }
+
+#[test]
+fn the_shell_is_told_which_file_a_request_only_opens() {
+    let (env, id) = test_env();
+    let server = server(&env);
+    let named = |request: &[u8]| {
+        let (rx, tx) = growable();
+        let mut conn = Connection::new(&server, HOST, PEER, config(true), rx, tx, T0);
+        let n = read_into(&mut conn, request);
+        conn.with_file_to_open(n, |file| std::format!("{file}"))
+    };
+    let song = Some(String::from("a/song.mp3"));
+    assert_eq!(named(&media_get(id, "Range: bytes=0-9\r\n")), song);
+    let head = std::format!("HEAD /rill/media/{id}.mp3 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(named(head.as_bytes()), song);
+    let escaped = std::format!("GET /rill/%6Dedia/{id}.mp3 HTTP/1.1\r\n\r\n");
+    assert_eq!(named(escaped.as_bytes()), song, "decoded as the answer decodes it");
+    // Not all here yet: the head, or its body.
+    let get = media_get(id, "");
+    assert_eq!(named(&get[..get.len() - 2]), None);
+    let with_body =
+        std::format!("GET /rill/media/{id}.mp3 HTTP/1.1\r\nContent-Length: 4\r\n\r\nab");
+    assert_eq!(named(with_body.as_bytes()), None);
+    // Anything else: a rendition, another method, art, a description, a subtitle, no such item.
+    for other in [
+        std::format!("GET /rill/media/{id}.l16 HTTP/1.1\r\n\r\n"),
+        std::format!("POST /rill/media/{id}.mp3 HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
+        std::format!("GET /rill/art/{id}.jpg HTTP/1.1\r\n\r\n"),
+        std::format!("GET /rill/caption/{id}/0.srt HTTP/1.1\r\n\r\n"),
+        String::from("GET /rill/description.xml HTTP/1.1\r\n\r\n"),
+        String::from("GET /rill/media/99999.mp3 HTTP/1.1\r\n\r\n"),
+    ] {
+        assert_eq!(named(other.as_bytes()), None, "{other}");
+    }
+    // The answer then opens that file (and only then): the bytes are the file's.
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(false), rx, tx, T0);
+    let seen =
+        drive(&mut conn, T0, &media_get(id, "Range: bytes=0-9\r\n"), usize::MAX, usize::MAX, false);
+    assert_eq!(served(&seen.events), [206]);
+    assert!(seen.output.ends_with(&env.files["a/song.mp3"][..10]));
+}
