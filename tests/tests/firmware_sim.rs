@@ -226,10 +226,14 @@ fn the_simulated_appliance_plays_the_scenario_and_survives_overload() {
         // Once the held streams end (the clients went away), decoding is possible again.
         let start = Instant::now();
         loop {
-            let again = ps3.get(&urls[0], &[]).expect("stream after release");
-            if again.status == 200 {
-                assert!(again.body == media[0].l16);
-                break;
+            // Until then a 503, or a reset while the appliance's sockets are still closing.
+            match ps3.get(&urls[0], &[]) {
+                Ok(again) if again.status == 200 => {
+                    assert!(again.body == media[0].l16);
+                    break;
+                }
+                Ok(again) => assert_eq!(again.status, 503, "while the decoders are released"),
+                Err(e) => eprintln!("stream after release: {e}; trying again"),
             }
             assert!(start.elapsed() < Duration::from_secs(20), "decoders never released");
             thread::sleep(Duration::from_millis(200));
