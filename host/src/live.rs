@@ -104,7 +104,8 @@ pub struct Options {
     /// the fallback; `None`: the real limit).
     pub max_watches: Option<usize>,
     /// Called before each new file is read into the library (see [`library::prepare`]): for
-    /// tests that run the server in their own process; `None` in `rill serve`.
+    /// tests that run the server in their own process; `None` in `rill serve`. With a hook the
+    /// first walk reads on one thread, so the hook sees the files one at a time in walk order.
     pub before_read: Option<library::ReadHook>,
     /// The library index file (`None`: none, the library is read from the disk at every
     /// start).
@@ -313,7 +314,8 @@ fn ingest(
         let replaced = indexed == Indexed::Replaced;
         (read(shared, hook.as_ref(), entry, &mut counts, replaced), counts)
     };
-    fill::in_order(&marked, fill::workers(), read_one, |&(entry, _), (ready, read_counts)| {
+    let workers = if hook.is_some() { 1 } else { fill::workers() };
+    fill::in_order(&marked, workers, read_one, |&(entry, _), (ready, read_counts)| {
         if *stop.borrow() {
             return Ok(false);
         }
