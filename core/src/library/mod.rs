@@ -17,10 +17,12 @@
 //! [`FileRef`] (root index + relative path) that the shell opens.
 //!
 //! Each change bumps [`Library::system_update_id`] and the update id of every container whose
-//! children changed. Lookups are `O(log n)` (sorted arrays of ids, see `idmap.rs`); insertion appends to the
-//! parent's child list and keeps it in default order when entries arrive sorted; otherwise the
-//! list is sorted on demand when browsed, or once by [`Library::tidy`] after a scan. Nothing is
-//! quadratic in the size of a folder except removing many children of one folder one by one.
+//! children changed. Lookups are `O(log n)` (sorted arrays of ids, see `idmap.rs`). Every child
+//! list is kept in its container's default order as children are inserted, retagged or removed
+//! (binary-search placement, see `sort::place`), so a default-order Browse borrows it and never
+//! sorts. Nothing is quadratic in the size of a folder except inserting many children of one
+//! container in random order (a `memmove` of the list's tail each) and removing many children
+//! of one folder one by one.
 
 mod id;
 mod idmap;

@@ -242,7 +242,7 @@ impl Library {
         for slot in &new {
             let c = if old.contains(slot) {
                 let Some(c) = self.slot_id(slot) else { continue };
-                self.touch_child(c, true);
+                self.moved(c, id);
                 if old_date != date && old_date.is_some() && self.album_date(c) == old_date.as_ref()
                 {
                     // The date that was the album's earliest moved: look at every track.
@@ -347,8 +347,8 @@ impl Library {
         if let Node::Container(c) = &mut obj.node {
             c.kind = Kind::Album { date };
         }
-        self.touch_child(artist, true);
-        self.touch_child(Shelf::Albums.id(), true);
+        self.moved(artist, album);
+        self.moved(Shelf::Albums.id(), album);
     }
 
     /// Picks the cover image of `folder` among its pictures; if it changed, the tracks beside
@@ -400,7 +400,7 @@ impl Library {
         }
         unique(&mut touched);
         for c in touched {
-            self.touch_child(c, false);
+            self.touch_child(c);
         }
     }
 
@@ -415,9 +415,9 @@ impl Library {
             .iter()
             .filter_map(|s| self.slot_id(s))
             .collect();
-        self.touch_child(parent, false);
+        self.touch_child(parent);
         for c in slots {
-            self.touch_child(c, false);
+            self.touch_child(c);
         }
         if self.cover_of(parent) == Some(id) {
             self.touch_tracks_of(parent);

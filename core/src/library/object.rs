@@ -124,8 +124,6 @@ pub enum Node {
 pub struct Container {
     pub(crate) children: Vec<ObjectId>,
     pub(crate) update_id: u32,
-    /// Whether `children` is in the container's default order (see [`super::SortSpec`]).
-    pub(crate) sorted: bool,
     pub(crate) kind: Kind,
 }
 
@@ -325,8 +323,8 @@ fn stem(name: &str) -> &str {
 }
 
 impl Container {
-    /// The children in the library's stored order (default order once [`super::Library::tidy`]
-    /// ran or when inserted in order).
+    /// The children in the container's default order (see [`super::SortSpec`]; a playlist's
+    /// own order for a playlist).
     pub fn children(&self) -> &[ObjectId] {
         &self.children
     }

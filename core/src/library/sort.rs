@@ -3,7 +3,9 @@
 use crate::util::fold::fold_cmp;
 use core::cmp::Ordering;
 
-use super::{Error, Kind, Node, Object};
+use super::{Error, Kind, Node, Object, Shelf};
+
+mod place;
 
 /// The most keys a [`SortSpec`] holds; longer criteria are [`Error::BadSortCriteria`].
 pub const MAX_SORT_KEYS: usize = 8;
@@ -118,18 +120,21 @@ impl SortSpec {
 pub(crate) type Order = fn(&Object, &Object) -> Ordering;
 
 /// The default order of a container of this kind: tracks of an album by disc and track number,
-/// albums by name and then date, everything else by [`default_order`].
+/// albums by name and then date, a playlist's entries and the fixed shelves of the root and of
+/// Music as stored, everything else by [`default_order`]. Every child list is kept in its
+/// container's order (see `place`).
 pub(crate) fn order_of(kind: &Kind) -> Order {
     match kind {
         Kind::Album { .. } => track_order,
-        Kind::Artist | Kind::Shelf(super::Shelf::Albums) => album_order,
-        Kind::Playlist => playlist_order,
+        Kind::Artist | Kind::Shelf(Shelf::Albums) => album_order,
+        Kind::Playlist | Kind::Shelf(Shelf::Root | Shelf::Music) => stored_order,
         _ => default_order,
     }
 }
 
-/// A playlist's own order: every pair ties, and sorts keep ties in stored order.
-fn playlist_order(_: &Object, _: &Object) -> Ordering {
+/// A playlist's own order, and the fixed order of the shelves: every pair ties, and sorts and
+/// insertions keep ties in stored order.
+fn stored_order(_: &Object, _: &Object) -> Ordering {
     Ordering::Equal
 }
 

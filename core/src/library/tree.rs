@@ -9,7 +9,6 @@ use core::fmt;
 use super::id::PathHash;
 use super::music::{Groups, Slot};
 use super::names::Names;
-use super::sort::order_of;
 use super::store::{Objects, Seen};
 use super::{
     Container, Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, Shelf, SortSpec,
@@ -107,7 +106,7 @@ pub(crate) fn unique(ids: &mut Vec<ObjectId>) {
 }
 
 pub(crate) fn new_container(kind: Kind) -> Node {
-    Node::Container(Container { children: Vec::new(), update_id: 0, sorted: true, kind })
+    Node::Container(Container { children: Vec::new(), update_id: 0, kind })
 }
 
 const FOLDER: Kind = Kind::Folder { cover: None };
@@ -196,7 +195,7 @@ impl Library {
             if let Some(obj) = self.objects.get_mut(&id) {
                 if *obj.name != *name {
                     obj.name = name.into();
-                    self.touch_child(folders, true);
+                    self.moved(folders, id);
                     self.bump_system();
                 }
             }
@@ -294,7 +293,7 @@ impl Library {
                     let Some(obj) = self.objects.get_mut(&id) else { return Err(Error::NotFound) };
                     let item = Item { format, file, details, thumbnail: false };
                     let gone = core::mem::replace(&mut obj.node, Node::Item(item));
-                    self.touch_child(parent, true);
+                    self.moved(parent, id);
                     self.relist(id, old)?;
                     self.touch_playlists_of(id);
                     self.release(gone);
@@ -329,7 +328,7 @@ impl Library {
             return Err(Error::NotAnItem);
         };
         let gone = core::mem::replace(&mut item.details, details);
-        self.touch_child(parent, true);
+        self.moved(parent, id);
         self.relist(id, old)?;
         self.touch_playlists_of(id);
         self.release_details(gone);
@@ -439,44 +438,21 @@ impl Library {
 
     /// The children of container `id` in the order of `spec`.
     ///
-    /// Borrowed from the library when `spec` is the default order and the container is already
-    /// in it; otherwise a sorted copy (`O(k log k)` for `k` children).
+    /// In the default order, borrowed from the library: every child list is kept in it (see
+    /// `sort::place`). In another order, a sorted copy (`O(k log k)` for `k` children).
     pub fn children(&self, id: ObjectId, spec: &SortSpec) -> Result<Cow<'_, [ObjectId]>, Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
         let container = obj.as_container().ok_or(Error::NotAContainer)?;
         if spec.is_default() {
-            if container.sorted {
-                return Ok(Cow::Borrowed(&container.children));
-            }
-            return Ok(Cow::Owned(self.sorted(&container.children, &order_of(&container.kind))));
+            return Ok(Cow::Borrowed(&container.children));
         }
         Ok(Cow::Owned(self.sorted(&container.children, &|a, b| spec.compare(a, b))))
     }
 
-    /// Puts every container's children into their default order, so later default-order
-    /// browses borrow instead of sorting, and trims each list's spare capacity. Call after a
-    /// scan; correctness never depends on it.
+    /// Trims each child list's spare capacity. Call after a scan; correctness never depends
+    /// on it.
     pub fn tidy(&mut self) {
-        let unsorted: Vec<ObjectId> = self
-            .objects
-            .iter()
-            .filter(|(_, o)| matches!(&o.node, Node::Container(c) if !c.sorted))
-            .map(|(&id, _)| id)
-            .collect();
-        for id in unsorted {
-            let Some(children) = self
-                .get(id)
-                .and_then(Object::as_container)
-                .map(|c| self.sorted(&c.children, &order_of(&c.kind)))
-            else {
-                continue;
-            };
-            if let Some(Node::Container(c)) = self.objects.get_mut(&id).map(|o| &mut o.node) {
-                c.children = children;
-                c.sorted = true;
-            }
-        }
-        // Lists grew by doubling while the scan appended to them; most stay as they are now.
+        // Lists grew by doubling while the scan inserted into them; most stay as they are now.
         for object in self.objects.values_mut() {
             if let Node::Container(c) = &mut object.node {
                 c.children.shrink_to_fit();
@@ -514,12 +490,17 @@ impl Library {
         self.system_update_id = self.system_update_id.wrapping_add(1);
     }
 
-    /// Records that a child of `parent` changed: bumps its update id, and marks it unsorted if
-    /// the child's place in the default order may have moved.
-    pub(crate) fn touch_child(&mut self, parent: ObjectId, reorder: bool) {
+    /// Records that `child` of `parent` changed in a way that may move it in the default
+    /// order (its title, tags or date): moves it to its place and records the change.
+    pub(crate) fn moved(&mut self, parent: ObjectId, child: ObjectId) {
+        self.replace(parent, child);
+        self.touch_child(parent);
+    }
+
+    /// Records that a child of `parent` changed: bumps its update id.
+    pub(crate) fn touch_child(&mut self, parent: ObjectId) {
         if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
             c.update_id = c.update_id.wrapping_add(1);
-            c.sorted &= !reorder;
             // A list rather than a set (no B-tree of ids in the firmware), made unique before
             // it grows, and grown only if still over half full: so each id pushed pays for
             // `O(log n)` of the next sort, and the capacity stays under four times the number
@@ -629,20 +610,11 @@ impl Library {
         Ok(id)
     }
 
-    /// Appends `child` to `container`'s children (keeping the sorted mark if it lands in
-    /// order) and records the change.
+    /// Inserts `child` into `container`'s children at its place in the default order and
+    /// records the change.
     pub(crate) fn list(&mut self, container: ObjectId, child: ObjectId) {
-        let Some(c) = self.objects.get(&container).and_then(Object::as_container) else { return };
-        let order = order_of(&c.kind);
-        let last = c.children.last().and_then(|last| self.objects.get(last));
-        let in_order = match (last, self.objects.get(&child)) {
-            (Some(last), Some(new)) => order(last, new) != Ordering::Greater,
-            _ => true,
-        };
-        if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
-            c.children.push(child);
-        }
-        self.touch_child(container, !in_order);
+        self.place(container, child);
+        self.touch_child(container);
     }
 
     /// Takes every child in `gone` (sorted) out of `container`'s children and records the
@@ -655,7 +627,7 @@ impl Library {
         c.children.retain(|child| gone.binary_search(child).is_err());
         let (after, changed) = (c.children.len(), c.children.len() != before);
         if changed {
-            self.touch_child(container, false);
+            self.touch_child(container);
         }
         after
     }

@@ -207,12 +207,11 @@ impl Library {
         if let Some(Node::Container(c)) = self.objects.get_mut(&id).map(|o| &mut o.node) {
             if c.children != items {
                 c.children = items;
-                c.sorted = true;
                 changed = true;
             }
         }
         if changed {
-            self.touch_child(id, false);
+            self.touch_child(id);
             self.bump_system();
         }
         Ok(Some(id))
@@ -243,7 +242,7 @@ impl Library {
             })
             .collect();
         for playlist in holding {
-            self.touch_child(playlist, false);
+            self.touch_child(playlist);
         }
     }
 

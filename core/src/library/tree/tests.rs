@@ -141,7 +141,7 @@ fn containers_changed_over_and_over_are_kept_once() {
     let shelves = [Shelf::Genres, Shelf::AllTracks, Shelf::Artists].map(Shelf::id);
     for round in 0..10_000u32 {
         for &id in &shelves {
-            lib.touch_child(id, false);
+            lib.touch_child(id);
         }
         assert!(lib.changed.capacity() < 4 * 3 + 4, "round {round}: {}", lib.changed.capacity());
     }
@@ -234,12 +234,10 @@ fn default_and_criteria_orders() {
     let desc = lib.children(album, &SortSpec::parse("-upnp:originalTrackNumber").unwrap()).unwrap();
     assert_eq!(desc.first(), ids.last());
 
-    // Retitling made the stored order stale; tidy restores a borrowed default order.
-    assert!(matches!(lib.children(album, &SortSpec::default()).unwrap(), Cow::Owned(_)));
-    lib.tidy();
-    let tidy = lib.children(album, &SortSpec::default()).unwrap();
-    assert!(matches!(tidy, Cow::Borrowed(_)));
-    assert_eq!(lib.get(tidy[0]).unwrap().title(), "t0");
+    // Retitling moved each track to its place: the default order is borrowed, already right.
+    let default = lib.children(album, &SortSpec::default()).unwrap();
+    assert!(matches!(default, Cow::Borrowed(_)));
+    assert_eq!(lib.get(default[0]).unwrap().title(), "t0");
 
     // Containers come first in the default order.
     let artist = lib.lookup_path(0, "Artist 0").unwrap();

@@ -1,0 +1,81 @@
+//! Keeping every child list in its container's default order as children come, go and change.
+//!
+//! A child list is always sorted by its container's default order ([`super::order_of`]), so a
+//! default-order Browse borrows it and nothing ever sorts a whole list. A new child is placed by
+//! binary search (`O(log k)` comparisons and one `memmove` of the list's tail); a child whose sort
+//! key changed (a retag, a renamed served folder, an album's earliest date) is found and moved to
+//! its new place, touching only the entries between its old and new places. Ties keep the order
+//! in which children arrived: a new child goes after the ones equal to it.
+
+use core::cmp::Ordering;
+
+use super::super::{Library, Node, Object, ObjectId};
+use super::order_of;
+
+impl Library {
+    /// Inserts `child` (already in the library) into `container`'s children at its place in
+    /// the default order, after the children equal to it.
+    pub(crate) fn place(&mut self, container: ObjectId, child: ObjectId) {
+        let at = {
+            let Some(c) = self.objects.get(&container).and_then(Object::as_container) else {
+                return;
+            };
+            let order = order_of(&c.kind);
+            match self.objects.get(&child) {
+                Some(new) => c.children.partition_point(|id| {
+                    self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
+                }),
+                None => c.children.len(),
+            }
+        };
+        if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
+            c.children.insert(at.min(c.children.len()), child);
+        }
+    }
+
+    /// Moves `child`, listed in `container`, to its place in the default order after its sort
+    /// key changed. Costs `O(log k)` comparisons when it did not move; otherwise one scan for
+    /// it and a move of the entries between its old and new places.
+    pub(crate) fn replace(&mut self, container: ObjectId, child: ObjectId) {
+        let Some(c) = self.objects.get(&container).and_then(Object::as_container) else { return };
+        let Some(obj) = self.objects.get(&child) else { return };
+        let order = order_of(&c.kind);
+        let children = &c.children[..];
+        let cmp = |id: &ObjectId| self.objects.get(id).map_or(Ordering::Less, |o| order(o, obj));
+        // Where its current key says it is, else anywhere.
+        let low = children.partition_point(|id| cmp(id) == Ordering::Less);
+        let tied = children.get(low..).unwrap_or(&[]).iter().take_while(|id| cmp(id).is_eq());
+        let Some(at) = tied
+            .clone()
+            .position(|&id| id == child)
+            .map(|p| low + p)
+            .or_else(|| children.iter().position(|&id| id == child))
+        else {
+            return;
+        };
+        let (before, after) = (children.get(..at).unwrap_or(&[]), children.get(at + 1..));
+        let after = after.unwrap_or(&[]);
+        let target = if before.last().is_some_and(|id| cmp(id).is_gt()) {
+            // Earlier: after the last entry before it that is not greater.
+            Some(before.partition_point(|id| !cmp(id).is_gt()))
+        } else if after.first().is_some_and(|id| cmp(id).is_lt()) {
+            // Later: after the entries after it that are not greater (ties keep it last).
+            Some(at + after.partition_point(|id| !cmp(id).is_gt()))
+        } else {
+            None
+        };
+        let Some(target) = target else { return };
+        if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
+            if target < at {
+                if let Some(span) = c.children.get_mut(target..=at) {
+                    span.rotate_right(1);
+                }
+            } else if let Some(span) = c.children.get_mut(at..=target) {
+                span.rotate_left(1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
