@@ -25,7 +25,8 @@
 //! its comment packet and the link table. The two demuxer buffers start small and grow on
 //! demand to the largest page and the longest page-spanning packet met (at most
 //! [`MAX_PAGE_LEN`] and [`MAX_PACKET`]); for a 44.1 kHz stereo q5 stream everything stays
-//! within 64 KiB. Every allocation is checked against the budget given to
+//! within 64 KiB on 32-bit targets, 68 KiB on 64-bit hosts (whose inverse MDCT keeps 4 KiB of
+//! scratch for a vectorised FFT). Every allocation is checked against the budget given to
 //! [`VorbisFile::open_with_budget`] first: the demuxer may grow only into what the budget
 //! leaves after the rest, and a page that cannot fit fails the read with [`Error::Budget`].
 //!
