@@ -13,8 +13,10 @@
 //! `rill decode -f s32le` and the transcoder read); libFLAC, claxon and symphonia stop at
 //! their planar buffers, so rill does the interleaving the others skip.
 //!
-//! Run: `cargo bench -p rill-tests --bench flac_decoders [-- SECONDS [ROUNDS]]` (default 30 s
-//! of audio per file, 5 rounds: a few seconds in all).
+//! Run: `cargo bench -p rill-tests --bench flac_decoders [-- SECONDS [ROUNDS [DECODER
+//! [FILE]]]]` (default 30 s of audio per file, 5 rounds: a few seconds in all). `DECODER` and
+//! `FILE` time only the decoders and files whose names contain them (`rill`, `-8`, ...), for
+//! profiling one decoder under `perf`; ratios need every decoder, so they print only then.
 
 use std::ffi::c_void;
 use std::io::Cursor;
@@ -229,6 +231,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let seconds: u32 = args.first().and_then(|s| s.parse().ok()).unwrap_or(30);
     let rounds: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let decoder = args.get(2).map_or("", String::as_str);
+    let file = args.get(3).map_or("", String::as_str);
     let cd = |level| Spec { frames: 44_100 * seconds, ..Spec::cd(&[level]) };
     let hires =
         |level| Spec { bits: 24, rate: 96_000, frames: 96_000 * seconds, ..Spec::cd(&[level]) };
@@ -243,17 +247,20 @@ fn main() {
         "{:>20} {:>10}  {:>8} {:>8} {:>8} {:>8}",
         "file", "bytes", "rill", "libFLAC", "claxon", "symph."
     );
-    for (label, spec) in files {
+    for (label, spec) in files.into_iter().filter(|(label, _)| label.contains(file)) {
         let bytes: &'static [u8] = Box::leak(spec.bytes().into_boxed_slice());
         let want = checksums(libflac, bytes);
         assert_eq!(want.0, u64::from(spec.frames), "{label}: libFLAC's length");
-        for (name, run) in CANDIDATES {
+        for (name, run) in CANDIDATES.into_iter().filter(|(name, _)| name.contains(decoder)) {
             assert_eq!(checksums(run, bytes), want, "{label}: {name} decodes as libFLAC does");
         }
         // Per decoder, the best time of each hand-out over the rounds.
         let mut best: [Vec<f64>; CANDIDATES.len()] = Default::default();
         for _ in 0..rounds {
-            for ((_, run), best) in CANDIDATES.iter().zip(best.iter_mut()) {
+            for ((name, run), best) in CANDIDATES.iter().zip(best.iter_mut()) {
+                if !name.contains(decoder) {
+                    continue;
+                }
                 let (mut last, mut i) = (Instant::now(), 0);
                 let frames = run(bytes, &mut |b| {
                     std::hint::black_box(b);
@@ -270,16 +277,23 @@ fn main() {
             }
         }
         let speed = best.map(|t| f64::from(seconds) / t.iter().sum::<f64>());
+        let ratios = if decoder.is_empty() {
+            format!(
+                "   rill/libFLAC {:.2}, /claxon {:.2}, /symphonia {:.2}",
+                speed[0] / speed[1],
+                speed[0] / speed[2],
+                speed[0] / speed[3],
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{label:>20} {:>10}  {:>7.0}x {:>7.0}x {:>7.0}x {:>7.0}x   rill/libFLAC {:.2}, /claxon {:.2}, /symphonia {:.2}",
+            "{label:>20} {:>10}  {:>7.0}x {:>7.0}x {:>7.0}x {:>7.0}x{ratios}",
             bytes.len(),
             speed[0],
             speed[1],
             speed[2],
             speed[3],
-            speed[0] / speed[1],
-            speed[0] / speed[2],
-            speed[0] / speed[3],
         );
     }
 }

@@ -14,7 +14,7 @@ use rill_tests::repage::{join, set_serial, Layout, Stream};
 /// Frames of a whole linear decode, per link: (first frame, channels, samples).
 fn linear(file: &[u8]) -> Vec<(u64, usize, Vec<f32>)> {
     let mut f = open(file);
-    let links: Vec<u64> = f.links().iter().map(|l| l.first_frame).collect();
+    let links: Vec<u64> = f.links().iter().map(|l| l.span.first_frame()).collect();
     read_all_f32(&mut f).into_iter().map(|(l, ch, v)| (links[l], ch, v)).collect()
 }
 

@@ -23,6 +23,7 @@ fn media(root: &Path) {
     video_corpus::h264_aac(&root.join("film.mkv"));
     corpus::tagged(root, "song.ogg", &["TITLE=Song", "ARTIST=Band"]);
     video_corpus::jpeg(&root.join("photo.jpg"));
+    std::fs::write(root.join("mix.m3u"), "#EXTM3U\nsong.ogg\n").unwrap();
 }
 
 /// The CD SCPD as `cp` gets it.
@@ -52,7 +53,9 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
             assert!(samsung_scpd.contains(&name), "{action} in {samsung_scpd}");
         }
 
-        // The feature list names one container per kind; each lists its items directly.
+        // The feature list names one container per kind; each lists its items directly, but
+        // the playlists one its playlists (the fixed Playlists container, as Gerbera's `P`),
+        // each holding the items it names.
         let features = samsung.feature_list(&control).unwrap();
         let doc = roxmltree::Document::parse(&features).unwrap();
         let avs = "urn:schemas-upnp-org:av:avs";
@@ -64,7 +67,20 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
         for container in feature.children().filter(|n| n.has_tag_name((avs, "container"))) {
             let (id, class) =
                 (container.attribute("id").unwrap(), container.attribute("type").unwrap());
-            let listed = samsung.browse(&control, id, true).unwrap();
+            let mut listed = samsung.browse(&control, id, true).unwrap();
+            if class == "object.item.playlistItem" {
+                assert_eq!(id, "65", "the Playlists container");
+                let lists: Vec<_> = listed.containers().collect();
+                assert_eq!(lists.len(), 1, "playlists in {id}: {:?}", listed.didl);
+                assert_eq!(lists[0].class, "object.container.playlistContainer");
+                assert_eq!(lists[0].title, "mix");
+                let list = lists[0].id.clone();
+                listed = samsung.browse(&control, &list, true).unwrap();
+                let song = listed.items().next().map(|i| i.title.as_str());
+                assert_eq!(song, Some("Song"), "{:?}", listed.didl);
+                kinds.push(class.to_string());
+                continue;
+            }
             let items: Vec<_> = listed.items().collect();
             assert_eq!(items.len(), 1, "{class} in {id}: {:?}", listed.didl);
             assert!(items[0].class.starts_with(class), "{} under {class}", items[0].class);
@@ -75,7 +91,12 @@ fn samsung_gets_its_feature_list_and_resumes_after_a_restart() {
         }
         assert_eq!(
             kinds,
-            ["object.item.audioItem", "object.item.videoItem", "object.item.imageItem"]
+            [
+                "object.item.audioItem",
+                "object.item.videoItem",
+                "object.item.imageItem",
+                "object.item.playlistItem"
+            ]
         );
         let film = film.unwrap();
         assert_eq!(film.dcm_info, None, "no bookmark yet");

@@ -1,6 +1,6 @@
 //! Peak heap of one stream: a [`VorbisFile`] opened on a 44.1 kHz stereo q5 file and read to
-//! the end (demuxer buffers, setup, decoder, comment and link table) stays within 64 KiB, and
-//! what it reports as held bounds what it allocated.
+//! the end (demuxer buffers, setup, decoder, comment and link table) stays within its documented
+//! bound, and what it reports as held bounds what it allocated.
 
 mod ogg_util;
 
@@ -12,8 +12,13 @@ use rill_tests::peak_alloc::{live, mark, peak, PeakAlloc};
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
 
+/// The documented bound: 64 KiB (what the boards budget), plus on 64-bit hosts the inverse MDCT's
+/// scratch of half a long block of floats (2048 / 2 * 4 bytes here), the price of its vectorised
+/// FFT.
+const BOUND: usize = 64 * 1024 + if cfg!(target_pointer_width = "64") { 2048 / 2 * 4 } else { 0 };
+
 #[test]
-fn q5_stereo_stream_peaks_within_64_kib() {
+fn q5_stereo_stream_peaks_within_its_bound() {
     let spec = Spec { frames: 44_100 * 30, ..Spec::stereo(5) };
     let file = spec.bytes();
     let want = spec.oggdec_i16();
@@ -44,5 +49,5 @@ fn q5_stereo_stream_peaks_within_64_kib() {
     assert_eq!(at, want.len(), "whole file decoded");
     assert!(differ * 1000 <= want.len(), "{differ} of {} samples differ", want.len());
     assert!(held <= reported, "reported heap {reported} bounds the heap held {held}");
-    assert!(peak <= 64 * 1024, "peak heap {peak} bytes (holding {held})");
+    assert!(peak <= BOUND, "peak heap {peak} bytes (holding {held})");
 }

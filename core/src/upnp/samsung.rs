@@ -4,7 +4,8 @@
 //! - `X_GetFeatureList` answers a `Features` document (escaped once as the `FeatureList`
 //!   text) naming the containers that hold all audio, all video and all images as items, which
 //!   the TV then browses with BrowseDirectChildren: [`Shelf::AllTracks`], [`Shelf::Video`] and
-//!   [`Shelf::Pictures`]. A TV that gets a fault instead may list nothing at all (anacrolix/dms
+//!   [`Shelf::Pictures`], and its playlists ([`Shelf::Playlists`], as Gerbera lists its own as
+//!   `object.item.playlistItem`; each playlist is a container of the items it names). A TV that gets a fault instead may list nothing at all (anacrolix/dms
 //!   #73, UniversalMediaServer #1676; gerbera #1680 "Request cannot be completed").
 //! - `X_SetBookmark` (`CategoryType`, `RID`, `PosSecond`, `ObjectID`; the first two are not
 //!   needed) stores where playback of an item stopped in [`Bookmarks`]; Browse gives it back to
@@ -66,12 +67,14 @@ pub const SCPD: Scpd = Scpd {
     ],
 };
 
-/// The containers a Samsung TV lists for its audio, video and photo views, with the item
-/// class each holds.
-pub const FEATURE_CONTAINERS: [(Shelf, &str); 3] = [
+/// The containers a Samsung TV lists for its audio, video, photo and playlist views, with
+/// the item class each holds (playlists: the class of what their containers hold, as Gerbera
+/// declares its playlists container).
+pub const FEATURE_CONTAINERS: [(Shelf, &str); 4] = [
     (Shelf::AllTracks, "object.item.audioItem"),
     (Shelf::Video, "object.item.videoItem"),
     (Shelf::Pictures, "object.item.imageItem"),
+    (Shelf::Playlists, "object.item.playlistItem"),
 ];
 
 /// The `FeatureList` text: a `Features` document with Samsung's `BASICVIEW` feature naming
@@ -271,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn the_feature_list_names_the_flat_containers() {
+    fn the_feature_list_names_the_flat_containers_and_the_playlists() {
         let xml = feature_list();
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let ns = "urn:schemas-upnp-org:av:avs";
@@ -289,7 +292,8 @@ mod tests {
             [
                 ("4", "object.item.audioItem"),
                 ("2", "object.item.videoItem"),
-                ("3", "object.item.imageItem")
+                ("3", "object.item.imageItem"),
+                ("65", "object.item.playlistItem")
             ]
         );
     }

@@ -221,17 +221,31 @@ impl<'a, W: Word> Bits<'a, W> {
     /// registers) across the fast path and written back before the slow one.
     #[inline]
     pub(super) fn rice_block(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
+        // A quotient the cache can hold overflows `q << k | r` only when `k > 26` (a 64-bit
+        // cache holds quotients up to 63 - k; a 32-bit one none that overflow): the common
+        // parameters run a loop without that check.
+        if W::BITS > 32 && k > 26 {
+            self.rice_block_k::<true>(k, out)
+        } else {
+            self.rice_block_k::<false>(k, out)
+        }
+    }
+
+    /// [`Bits::rice_block`]; `CHECK`: whether a quotient may overflow `q << k | r`.
+    #[inline(always)]
+    fn rice_block_k<const CHECK: bool>(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
         let data = self.data;
-        // A quotient above this makes `q << k | r` overflow `u32` (and `rice` rejects it); a
-        // 32-bit cache holds no such code (`lz + 1 + k <= 32`), and the check folds away.
+        // A quotient above this makes `q << k | r` overflow `u32` (and `rice` rejects it).
         let limit = u32::MAX >> k;
+        // Whole-word loads start at most here (none if `data` is shorter than a word).
+        let last = data.len().checked_sub(W::BITS as usize / 8);
         let mut rest = out;
         loop {
             let (mut cache, mut count, mut next) = (self.cache, self.count, self.next);
             let mut samples = rest.iter_mut();
             let mut slow = None;
             for s in samples.by_ref() {
-                if count < W::REFILL_BELOW {
+                if count < W::REFILL_BELOW && last.is_some_and(|last| next <= last) {
                     if let Some(word) = W::load(data, next) {
                         // As `refill`: whole bytes counted, `count < W::BITS`.
                         let bytes = (W::BITS - count) / 8;
@@ -248,7 +262,7 @@ impl<'a, W: Word> Bits<'a, W> {
                     slow = Some(s);
                     break;
                 }
-                if W::BITS > 32 && lz > limit {
+                if CHECK && lz > limit {
                     return Err(Error::Residual);
                 }
                 // The code without its quotient and stop bit: `k` low bits on top.

@@ -11,8 +11,9 @@
 //! position of its first decoded sample (the first timed page's granule minus the durations,
 //! read from the TOC bytes, of the packets ending on it: larger than 0 for a cropped start)
 //! and its last page's granule. A link plays the samples whose granule lies in
-//! `[start + pre_skip, end_granule)`: pre-skip dropped at its start, end trim at its end, so
-//! its length is exact without decoding. The output gain of the header is applied to every
+//! `[start + pre_skip, last granule)` (its [`Span`], on the Ogg timeline of
+//! [`crate::media::ogg::timeline`] that Vorbis shares): pre-skip dropped at its start, end trim
+//! at its end, so its length is exact without decoding. The output gain of the header is applied to every
 //! sample; the `R128_TRACK_GAIN`/`R128_ALBUM_GAIN` tags are not (a player's normalisation
 //! choice, RFC 7845 §5.2.1; libopusfile's default too). Output is always 48 kHz, interleaved
 //! in Vorbis channel order (mapping family 1), like `opusdec --float --rate 48000`.
@@ -36,13 +37,13 @@ mod seek;
 
 use alloc::vec::Vec;
 use core::fmt;
-use core::ops::Range;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
 pub use self::head::{packet_frames, Head, MAX_CHANNELS, MAX_PACKET_FRAMES};
 use crate::media::ogg::packet::Demuxer;
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
+use crate::media::ogg::timeline::{Cursor, Span};
 use crate::media::tags::Comments;
 use crate::media::vorbis_file::io::Io;
 
@@ -188,16 +189,8 @@ pub struct Link {
     pub head: Head,
     /// Granule position of the first decoded sample.
     pub start: i64,
-    /// Granule position of the first output sample: `start + pre_skip`.
-    pub pcm_start: i64,
-    /// Granule position just past the last output sample (the last page's granule).
-    pub end_granule: i64,
-    /// Offset of the last page with a granule (end-trimmed: never a seek reference).
-    pub last_page: u64,
-    /// Exact number of output frames.
-    pub frames: u64,
-    /// Index of the link's first frame in the whole file.
-    pub first_frame: u64,
+    /// Its output in the file's timeline: from `start + pre_skip` to the last page's granule.
+    pub span: Span,
 }
 
 /// What decoding one packet gave.
@@ -220,14 +213,8 @@ pub struct OpusFile<R, D> {
     configured: bool,
     /// Decoded PCM of the last packet, interleaved.
     pcm: Vec<f32>,
-    /// Granule position just past the last decoded sample.
-    pos: i64,
-    /// Frames of `pcm` still to hand out.
-    avail: Range<usize>,
-    /// Granule position of the next frame handed out.
-    next_pos: i64,
-    /// No frame before this granule position is handed out (seek target).
-    skip_to: i64,
+    /// Where reading stands in the current link; its frames index `pcm`.
+    cursor: Cursor,
     /// The current link has no more frames.
     link_done: bool,
     /// No link has more frames.
@@ -254,10 +241,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
             index: 0,
             configured: false,
             pcm,
-            pos: 0,
-            avail: 0..0,
-            next_pos: 0,
-            skip_to: 0,
+            cursor: Cursor::default(),
             link_done: false,
             done: false,
         };
@@ -273,7 +257,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         self.link_done = true;
         self.decoder.configure(&link.head).map_err(Error::Decoder)?;
         self.configured = true;
-        self.restart_link(link.pcm_start)
+        self.restart_link(link.span.first())
     }
 
     /// Restarts the current link from its first audio packet, handing out frames from `g` on.
@@ -282,10 +266,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         self.io.seek_to(link.audio_offset)?;
         self.io.demux.follow(Some(link.serial));
         self.decoder.reset();
-        self.pos = link.start;
-        self.next_pos = g;
-        self.skip_to = g;
-        self.avail = 0..0;
+        self.cursor.restart(link.start, g);
         self.link_done = false;
         self.done = false;
         Ok(())
@@ -308,11 +289,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
                 mapping: [0; MAX_CHANNELS],
             },
             start: 0,
-            pcm_start: 0,
-            end_granule: 0,
-            last_page: 0,
-            frames: 0,
-            first_frame: 0,
+            span: Span::new(0, 0, 0, 0),
         })
     }
 
@@ -323,7 +300,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
 
     /// Exact number of frames in the whole file.
     pub fn total_frames(&self) -> u64 {
-        self.links.last().map_or(0, |l| l.first_frame.saturating_add(l.frames))
+        self.links.last().map_or(0, |l| l.span.end_frame())
     }
 
     /// Index of the current link.
@@ -352,9 +329,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         if self.done {
             return self.total_frames();
         }
-        let link = self.current();
-        let local = u64::try_from(self.next_pos.saturating_sub(link.pcm_start)).unwrap_or(0);
-        link.first_frame.saturating_add(local.min(link.frames))
+        self.cursor.position(&self.current().span)
     }
 
     /// The source back.
@@ -388,33 +363,19 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         }
     }
 
-    /// Accounts for a decoded packet: tracks the position (re-synchronised on every page
-    /// granule but the last page's, which may be end-trimmed) and exposes the frames to hand
-    /// out, never a position before one already handed out.
+    /// Accounts for a decoded packet on the link's timeline ([`Cursor::place`]) and applies
+    /// the header's output gain to the frames it makes available.
     fn expose(&mut self, d: &Decoded) {
         let link = self.current();
-        let n = d.frames as i64;
-        self.pos = self.pos.saturating_add(n);
-        if d.granule != -1 && d.page != link.last_page {
-            self.pos = d.granule;
-        }
-        let start = self.pos.saturating_sub(n);
-        if start >= link.end_granule {
+        if !self.cursor.place(&link.span, d.frames, d.granule, d.page) {
             self.link_done = true;
             return;
         }
-        let lo = start.max(self.skip_to).max(link.pcm_start).max(self.next_pos);
-        let hi = self.pos.min(link.end_granule);
-        if lo < hi {
-            // Both bounds lie in [start, start + n]: valid indices into the packet's PCM.
-            self.avail = (lo - start) as usize..(hi - start) as usize;
-            self.next_pos = lo;
+        if link.head.gain != 0 {
             let gain = link.head.gain_factor();
-            if link.head.gain != 0 {
-                let c = usize::from(link.head.channels);
-                let range = self.avail.start * c..self.avail.end * c;
-                self.pcm.get_mut(range).unwrap_or(&mut []).iter_mut().for_each(|s| *s *= gain);
-            }
+            let (avail, c) = (self.cursor.avail(), usize::from(link.head.channels));
+            let range = avail.start * c..avail.end * c;
+            self.pcm.get_mut(range).unwrap_or(&mut []).iter_mut().for_each(|s| *s *= gain);
         }
     }
 
@@ -423,7 +384,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
     /// frames the next read returns.
     pub fn prepare(&mut self) -> Result<bool, Error> {
         loop {
-            if !self.avail.is_empty() {
+            if !self.cursor.avail().is_empty() {
                 return Ok(true);
             }
             if self.done {
@@ -455,7 +416,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
             dst.copy_from_slice(src.get(..n).unwrap_or(&[]));
         }
         let frames = n / usize::from(self.channels());
-        self.consume(frames);
+        self.cursor.consume(frames);
         Ok(frames)
     }
 
@@ -469,7 +430,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
             *d = libm::roundf(s * 32_768.0).clamp(-32_768.0, 32_767.0) as i16;
         }
         let frames = n / usize::from(self.channels());
-        self.consume(frames);
+        self.cursor.consume(frames);
         Ok(frames)
     }
 
@@ -482,14 +443,10 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         if len < c {
             return Err(Error::BufferTooSmall);
         }
-        let frames = self.avail.len().min(len / c);
-        let from = self.avail.start * c;
+        let avail = self.cursor.avail();
+        let frames = avail.len().min(len / c);
+        let from = avail.start * c;
         Ok(Some(self.pcm.get(from..from + frames * c).unwrap_or(&[])))
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.avail.start = (self.avail.start + n).min(self.avail.end);
-        self.next_pos = self.next_pos.saturating_add(n as i64);
     }
 }
 

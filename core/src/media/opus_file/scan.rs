@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use embedded_io::{Read, Seek};
 
 use super::{packet_frames, Error, Head, Link, MAX_PACKET};
+use crate::media::ogg::timeline::{first_granule, Span};
 use crate::media::vorbis_file::io::Io;
 
 /// A link being scanned.
@@ -103,9 +104,9 @@ pub(super) fn scan_links<R: Read + Seek>(io: &mut Io<R>) -> Result<(Vec<Link>, V
                 b.packets = b.packets.saturating_add(1);
                 b.sum = b.sum.saturating_add(packet_frames(pkt.data).unwrap_or(0) as i64);
                 if pkt.granule != -1 {
-                    // A first page claiming fewer samples than its packets hold is end-trimmed
-                    // (only valid on an EOS page): the link then starts at 0.
-                    b.start = Some(pkt.granule.saturating_sub(b.sum).max(0));
+                    // A negative start (a trimmed start, which RFC 7845 does not allow) is
+                    // clamped to 0.
+                    b.start = Some(first_granule(pkt.granule, b.sum, pkt.eos).max(0));
                 }
             }
         }
@@ -135,8 +136,7 @@ fn finish(b: Building, end: u64, links: &mut Vec<Link>) -> Result<(), Error> {
     }
     let start = b.start.unwrap_or(0);
     let pcm_start = start.saturating_add(i64::from(head.pre_skip));
-    let frames = u64::try_from(b.end_granule.saturating_sub(pcm_start)).unwrap_or(0);
-    let first_frame = links.last().map_or(0, |l| l.first_frame.saturating_add(l.frames));
+    let first_frame = links.last().map_or(0, |l| l.span.end_frame());
     links.try_reserve(1).map_err(|_| Error::OutOfMemory)?;
     links.push(Link {
         offset: b.offset,
@@ -145,11 +145,7 @@ fn finish(b: Building, end: u64, links: &mut Vec<Link>) -> Result<(), Error> {
         serial: b.serial,
         head,
         start,
-        pcm_start,
-        end_granule: b.end_granule.max(pcm_start),
-        last_page: b.last_page,
-        frames,
-        first_frame,
+        span: Span::new(pcm_start, b.end_granule, b.last_page, first_frame),
     });
     Ok(())
 }

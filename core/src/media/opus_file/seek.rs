@@ -12,31 +12,34 @@
 use embedded_io::{Read, Seek};
 
 use super::{packet_frames, Decoder, Error, OpusFile, PRE_ROLL};
+use crate::media::ogg::timeline::locate;
 
 impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
     /// Positions the reader so the next frame read is frame `frame` of the whole file (the end
     /// of the file if `frame` is past it).
     pub fn seek(&mut self, frame: u64) -> Result<(), Error> {
-        let index = self.links.partition_point(|l| l.first_frame.saturating_add(l.frames) <= frame);
-        let Some(&link) = self.links.get(index) else {
-            self.avail = 0..0;
+        let Some((index, g)) = locate(&self.links, frame, |l| l.span) else {
+            self.cursor.clear();
             self.done = true;
             return Ok(());
         };
         if index != self.index || !self.configured {
             self.enter_link(index)?;
         }
-        // `first_frame <= frame < first_frame + frames`: `g` lies in `[pcm_start, end_granule)`.
-        let g = link.pcm_start.saturating_add((frame - link.first_frame) as i64);
+        let link = self.current();
         let mut key = g.saturating_sub(PRE_ROLL);
         // Each retry lowers `key` below the granule of the page just tried, so the loop ends
         // after at most as many rounds as the link has timed pages.
         loop {
-            if key < link.pcm_start || link.last_page <= link.audio_offset {
+            if key < link.span.first() || link.span.last_page() <= link.audio_offset {
                 return self.restart_link(g);
             }
-            let page =
-                self.io.bisect_granule(link.audio_offset, link.last_page, link.serial, key)?;
+            let page = self.io.bisect_granule(
+                link.audio_offset,
+                link.span.last_page(),
+                link.serial,
+                key,
+            )?;
             let Some(page) = page else {
                 return self.restart_link(g);
             };
@@ -44,10 +47,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
                 if first <= key {
                     self.io.seek_to(page.end())?;
                     self.decoder.reset();
-                    self.pos = first;
-                    self.next_pos = g;
-                    self.skip_to = g;
-                    self.avail = 0..0;
+                    self.cursor.restart(first, g);
                     self.link_done = false;
                     self.done = false;
                     return Ok(());
@@ -68,7 +68,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
             while let Some(pkt) = self.io.demux.next_packet() {
                 sum = sum.saturating_add(packet_frames(pkt.data).unwrap_or(0) as i64);
                 if pkt.granule != -1 {
-                    if pkt.page_offset == link.last_page {
+                    if pkt.page_offset == link.span.last_page() {
                         return Ok(None);
                     }
                     return Ok(Some(pkt.granule.saturating_sub(sum)));

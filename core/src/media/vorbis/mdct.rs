@@ -10,6 +10,12 @@
 //! `z[j] = (X[2j] + i X[M-1-2j]) e^{-iθ(j+1/8)}`, `Z = FFT(z)`, `Z'[p] = Z[p] e^{-iθ(p+1/8)}`,
 //! then `u[2p] = Re Z'[p]` and `u[M-1-2p] = -Im Z'[p]` (expand the cosines of the even and the
 //! reversed odd coefficients and the `4pj` term becomes the FFT kernel `2πpj/L`).
+//!
+//! On 64-bit hosts the FFT runs in a scratch buffer with real and imaginary parts apart, which
+//! vectorises ([`split`]); the boards, short of RAM, run it in place on interleaved values.
+
+#[cfg(target_pointer_width = "64")]
+mod split;
 
 use alloc::vec::Vec;
 
@@ -39,9 +45,13 @@ const REV8: [u8; 256] = {
 pub(crate) struct Imdct {
     /// Per block size: `e^{-iθ(j+1/8)}` for `j < N/4`.
     rotate: [Vec<Complex>; 2],
+    /// The vectorising FFT (64-bit hosts).
+    #[cfg(target_pointer_width = "64")]
+    fft: split::SplitFft,
     /// FFT twiddles stage by stage: the stage joining halves of `h` values uses
     /// `e^{-iπj/h}` for `j < h`, stored at `h - 1 ..2h - 1`. Valid for any FFT size up to the
     /// long block's.
+    #[cfg(any(not(target_pointer_width = "64"), test))]
     twiddle: Vec<Complex>,
 }
 
@@ -49,7 +59,12 @@ impl Imdct {
     /// Heap bytes `new` allocates for these block sizes.
     pub(crate) fn heap_bytes(blocksize: [u16; 2]) -> usize {
         let [b0, b1] = blocksize.map(usize::from);
-        (b0 / 4 + b1 / 4 + b1 / 4 - 1) * core::mem::size_of::<Complex>()
+        let rotate = (b0 / 4 + b1 / 4) * core::mem::size_of::<Complex>();
+        #[cfg(target_pointer_width = "64")]
+        let fft = split::SplitFft::heap_bytes(b1);
+        #[cfg(not(target_pointer_width = "64"))]
+        let fft = (b1 / 4 - 1) * core::mem::size_of::<Complex>();
+        rotate + fft
     }
 
     /// Builds the tables for `blocksize` (powers of two, 64..=8192).
@@ -64,23 +79,22 @@ impl Imdct {
             }
             Ok(t)
         };
-        let l = usize::from(blocksize[1]) / 4;
-        let mut twiddle = try_vec(l - 1, (0f32, 0f32))?;
-        let mut h = 1;
-        while h < l {
-            for j in 0..h {
-                let a = -core::f64::consts::PI * j as f64 / h as f64;
-                if let Some(w) = twiddle.get_mut(h - 1 + j) {
-                    let (sin, cos) = math::sin_cos(a);
-                    *w = (cos as f32, sin as f32);
-                }
-            }
-            h *= 2;
-        }
         Ok(Imdct {
             rotate: [rotate(usize::from(blocksize[0]))?, rotate(usize::from(blocksize[1]))?],
-            twiddle,
+            #[cfg(target_pointer_width = "64")]
+            fft: split::SplitFft::new(usize::from(blocksize[1]))?,
+            #[cfg(any(not(target_pointer_width = "64"), test))]
+            twiddle: twiddles(usize::from(blocksize[1]) / 4)?,
         })
+    }
+
+    /// Transforms the `N/2` coefficients in `data` (block size class `long`) into `u` in place.
+    #[inline(never)] // a hot loop nest of its own: it gets the registers to itself
+    pub(crate) fn inverse(&mut self, long: bool, data: &mut [f32]) {
+        #[cfg(target_pointer_width = "64")]
+        self.fft.inverse(&self.rotate[usize::from(long)], data);
+        #[cfg(not(target_pointer_width = "64"))]
+        self.inverse_in_place(long, data);
     }
 
     /// Transforms the `N/2` coefficients in `data` (block size class `long`) into `u` in place,
@@ -89,8 +103,9 @@ impl Imdct {
     /// Pre-rotation reads `X[2j]`, `X[M-1-2j]` for `z[j]` and `X[M-2-2j]`, `X[2j+1]` for
     /// `z[L-1-j]`: exactly the slots of complex values `j` and `L-1-j`, so both are rotated in
     /// place. Post-rotation writes `u` from `Z'[p]` and `Z'[L-1-p]` into the same four slots.
-    #[inline(never)] // a hot loop nest of its own: it gets the registers to itself
-    pub(crate) fn inverse(&self, long: bool, data: &mut [f32]) {
+    /// (The boards' transform; built on hosts for the test comparing both.)
+    #[cfg(any(not(target_pointer_width = "64"), test))]
+    fn inverse_in_place(&self, long: bool, data: &mut [f32]) {
         let rot = &self.rotate[usize::from(long)];
         let l = rot.len();
         let m = 2 * l;
@@ -126,6 +141,7 @@ impl Imdct {
     /// In-place FFT of `x` (interleaved re, im; a power-of-two count of at least 4 values, at
     /// most the long block's `N/4`), natural order in and out: a bit-reversal permutation, a
     /// radix-4 first pass, then radix-2 decimation-in-time stages.
+    #[cfg(any(not(target_pointer_width = "64"), test))]
     fn fft(&self, x: &mut [f32]) {
         let l = x.len() / 2;
         // l <= 2048 (long block 8192 at most): indices have at most 16 bits.
@@ -176,6 +192,24 @@ impl Imdct {
     }
 }
 
+/// The in-place FFT's twiddles for up to `l` points, stage by stage (see [`Imdct`]).
+#[cfg(any(not(target_pointer_width = "64"), test))]
+fn twiddles(l: usize) -> Result<Vec<Complex>, Error> {
+    let mut twiddle = try_vec(l - 1, (0f32, 0f32))?;
+    let mut h = 1;
+    while h < l {
+        for j in 0..h {
+            let a = -core::f64::consts::PI * j as f64 / h as f64;
+            if let Some(w) = twiddle.get_mut(h - 1 + j) {
+                let (sin, cos) = math::sin_cos(a);
+                *w = (cos as f32, sin as f32);
+            }
+        }
+        h *= 2;
+    }
+    Ok(twiddle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +236,7 @@ mod tests {
     fn matches_the_defining_sum() {
         for (bs, long) in [(64u16, false), (2048, true), (256, false)] {
             let blocks = if long { [64, bs] } else { [bs, 2048] };
-            let t = Imdct::new(blocks).unwrap();
+            let mut t = Imdct::new(blocks).unwrap();
             let n = usize::from(bs);
             let mut seed = 12345u32;
             let x: Vec<f32> = (0..n / 2)
@@ -214,6 +248,10 @@ mod tests {
             let want = reference(&x);
             let mut u = x.clone();
             t.inverse(long, &mut u);
+            let mut in_place = x.clone();
+            t.inverse_in_place(long, &mut in_place);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&u), bits(&in_place), "n={n}: both transforms give the same bits");
             for (i, w) in want.iter().enumerate() {
                 let got = if i < n / 4 {
                     u[i + n / 4]

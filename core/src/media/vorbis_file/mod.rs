@@ -7,15 +7,16 @@
 //! before clamping) and the end granule; lengths in frames are exact without decoding.
 //!
 //! Reading decodes packet by packet and hands out the frames whose granule position lies in
-//! `[pcm_offset, end_granule)` of their link, each position at most once: end trimming cuts at
-//! the last page's granule even when that cuts more than the last packet. Start trimming (the
-//! first timed page claims fewer frames than its packets decode, Vorbis I spec A.2) is done as
-//! libvorbis does it, which is what every player built on libvorbisfile outputs: the packets
-//! before the one that completes the first timed page are output from `pcm_offset` on, and that
-//! packet, placed by the page's granule, loses the frames the earlier ones already covered (the
-//! trim count, when it is no longer than that packet). The spec would drop the stream's first
-//! frames instead; both give the same length. A read never mixes links; [`VorbisFile::link`]
-//! tells which link the frames came from.
+//! the [`Span`] of their link (from `max(start, 0)` to the last page's granule, on the Ogg
+//! timeline of [`crate::media::ogg::timeline`] that Opus shares), each position at most once:
+//! end trimming cuts at the last page's granule even when that cuts more than the last packet.
+//! Start trimming (the first timed page claims fewer frames than its packets decode, Vorbis I
+//! spec A.2) is done as libvorbis does it, which is what every player built on libvorbisfile
+//! outputs: the packets before the one that completes the first timed page are output from
+//! `Span::first` on, and that packet, placed by the page's granule, loses the frames the
+//! earlier ones already covered (the trim count, when it is no longer than that packet). The
+//! spec would drop the stream's first frames instead; both give the same length. A read never
+//! mixes links; [`VorbisFile::link`] tells which link the frames came from.
 //!
 //! [`VorbisFile::seek`] finds the link, bisects its pages by granule, backs up so that one
 //! packet of pre-roll is decoded, and discards up to the exact frame; see `seek.rs` for why this
@@ -25,7 +26,8 @@
 //! its comment packet and the link table. The two demuxer buffers start small and grow on
 //! demand to the largest page and the longest page-spanning packet met (at most
 //! [`MAX_PAGE_LEN`] and [`MAX_PACKET`]); for a 44.1 kHz stereo q5 stream everything stays
-//! within 64 KiB. Every allocation is checked against the budget given to
+//! within 64 KiB on 32-bit targets, 68 KiB on 64-bit hosts (whose inverse MDCT keeps 4 KiB of
+//! scratch for a vectorised FFT). Every allocation is checked against the budget given to
 //! [`VorbisFile::open_with_budget`] first: the demuxer may grow only into what the budget
 //! leaves after the rest, and a page that cannot fit fails the read with [`Error::Budget`].
 //!
@@ -38,13 +40,13 @@ mod seek;
 
 use alloc::vec::Vec;
 use core::fmt;
-use core::ops::Range;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
 use self::io::Io;
 use crate::media::ogg::packet::{Demuxer, INITIAL_PAGE_BUF};
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
+use crate::media::ogg::timeline::{Cursor, Span};
 use crate::media::tags::Comments;
 use crate::media::vorbis::{self, packet_kind, Decoder, PacketKind};
 
@@ -120,18 +122,11 @@ pub struct Link {
     /// Short and long block sizes.
     pub blocksize: [u16; 2],
     /// Granule position of the first decoded frame by the first timed page's claim; negative
-    /// when the start is trimmed (the reader then places it at `pcm_offset`, as libvorbis does).
+    /// when the start is trimmed (the reader then places it at `span.first()`, as libvorbis does).
     pub start: i64,
-    /// Granule position of the link's first output frame: `max(start, 0)`.
-    pub pcm_offset: i64,
-    /// Granule position just past the last output frame (the last page's granule).
-    pub end_granule: i64,
-    /// Offset of the last page with a granule (the end reference; never used for seeking).
-    pub last_page: u64,
-    /// Exact number of output frames.
-    pub frames: u64,
-    /// Index of the link's first frame in the whole file.
-    pub first_frame: u64,
+    /// Its output in the file's timeline: from `max(start, 0)` (libvorbisfile's initial PCM
+    /// offset) to the last page's granule.
+    pub span: Span,
 }
 
 /// The loaded link: its decoder and comment header.
@@ -163,14 +158,8 @@ pub struct VorbisFile<R> {
     /// Its decoder; `None` while a link is being entered (so two decoders never coexist) or
     /// after its headers failed to load.
     stream: Option<Stream>,
-    /// Granule position just past the last decoded frame.
-    pos: i64,
-    /// Frames of the decoder's PCM still to hand out.
-    avail: Range<usize>,
-    /// Granule position of the next frame handed out.
-    next_pos: i64,
-    /// No frame before this granule position is handed out (seek target).
-    skip_to: i64,
+    /// Where reading stands in the current link; its frames index the decoder's PCM.
+    cursor: Cursor,
     /// The current link has no more frames.
     link_done: bool,
     /// No link has more frames.
@@ -202,14 +191,11 @@ impl<R: Read + Seek> VorbisFile<R> {
             index: 0,
             info: first,
             stream: Some(stream),
-            pos: 0,
-            avail: 0..0,
-            next_pos: 0,
-            skip_to: 0,
+            cursor: Cursor::default(),
             link_done: false,
             done: false,
         };
-        file.at_link_start(first);
+        file.at_link_start(first, first.span.first());
         Ok(file)
     }
 
@@ -247,7 +233,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         let link = *self.links.get(index).ok_or(Error::NotVorbis)?;
         self.index = index;
         self.info = link;
-        self.at_link_start(link);
+        self.at_link_start(link, link.span.first());
         self.link_done = true;
         let (stream, _) = Self::load(&mut self.io, &self.links, index, self.budget)?;
         self.stream = Some(stream);
@@ -263,13 +249,10 @@ impl<R: Read + Seek> VorbisFile<R> {
     }
 
     /// Decoding state for reading `link` from its first audio packet. The first frame decoded
-    /// is placed at `pcm_offset`: for a trimmed start that is libvorbis's placement (see the
-    /// module docs); otherwise it equals `start`.
-    fn at_link_start(&mut self, link: Link) {
-        self.pos = link.pcm_offset;
-        self.next_pos = link.pcm_offset;
-        self.skip_to = link.pcm_offset;
-        self.avail = 0..0;
+    /// is placed at `span.first()`: for a trimmed start that is libvorbis's placement (see the
+    /// module docs); otherwise it equals `start`. Frames are handed out from granule `from` on.
+    fn at_link_start(&mut self, link: Link, from: i64) {
+        self.cursor.restart(link.span.first(), from);
         self.link_done = false;
         self.done = false;
     }
@@ -281,7 +264,7 @@ impl<R: Read + Seek> VorbisFile<R> {
 
     /// Exact number of frames in the whole file.
     pub fn total_frames(&self) -> u64 {
-        self.links.last().map_or(0, |l| l.first_frame.saturating_add(l.frames))
+        self.links.last().map_or(0, |l| l.span.end_frame())
     }
 
     /// Index of the current link: the one the last frames read came from, or the next ones will.
@@ -313,9 +296,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         if self.done {
             return self.total_frames();
         }
-        let link = self.current();
-        let local = u64::try_from(self.next_pos.saturating_sub(link.pcm_offset)).unwrap_or(0);
-        link.first_frame.saturating_add(local.min(link.frames))
+        self.cursor.position(&self.current().span)
     }
 
     /// Heap held now: buffers, current setup and decoder, comment, link table.
@@ -352,28 +333,12 @@ impl<R: Read + Seek> VorbisFile<R> {
         }
     }
 
-    /// Accounts for a decoded packet: tracks the position (re-synchronised on every page
-    /// granule but the final one, which may be trimmed) and exposes the frames to hand out,
-    /// never a position before one already handed out (a packet placed back by a page's
-    /// granule, as after a trimmed start, loses its frames that earlier packets covered).
+    /// Accounts for a decoded packet on the link's timeline ([`Cursor::place`]): a packet
+    /// placed back by a page's granule, as after a trimmed start, loses its frames that
+    /// earlier packets covered.
     fn expose(&mut self, d: &Decoded) {
-        let link = self.current();
-        let n = d.frames as i64;
-        self.pos = self.pos.saturating_add(n);
-        if d.granule != -1 && d.page != link.last_page {
-            self.pos = d.granule;
-        }
-        let start = self.pos.saturating_sub(n);
-        if start >= link.end_granule {
+        if !self.cursor.place(&self.info.span, d.frames, d.granule, d.page) {
             self.link_done = true;
-            return;
-        }
-        let lo = start.max(self.skip_to).max(link.pcm_offset).max(self.next_pos);
-        let hi = self.pos.min(link.end_granule);
-        if lo < hi {
-            // Both bounds lie in [start, start + n]: valid indices into the decoder's PCM.
-            self.avail = (lo - start) as usize..(hi - start) as usize;
-            self.next_pos = lo;
         }
     }
 
@@ -382,7 +347,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// [`VorbisFile::rate`] describe the frames the next read returns.
     pub fn prepare(&mut self) -> Result<bool, Error> {
         loop {
-            if !self.avail.is_empty() {
+            if !self.cursor.avail().is_empty() {
                 return Ok(true);
             }
             if self.done {
@@ -412,8 +377,8 @@ impl<R: Read + Seek> VorbisFile<R> {
             return Ok(0);
         }
         let Some(stream) = self.stream.as_ref() else { return Ok(0) };
-        let n = stream.decoder.pcm().write_f32(self.avail.clone(), out);
-        self.consume(n);
+        let n = stream.decoder.pcm().write_f32(self.cursor.avail(), out);
+        self.cursor.consume(n);
         Ok(n)
     }
 
@@ -424,8 +389,8 @@ impl<R: Read + Seek> VorbisFile<R> {
             return Ok(0);
         }
         let Some(stream) = self.stream.as_ref() else { return Ok(0) };
-        let n = stream.decoder.pcm().write_i16(self.avail.clone(), out);
-        self.consume(n);
+        let n = stream.decoder.pcm().write_i16(self.cursor.avail(), out);
+        self.cursor.consume(n);
         Ok(n)
     }
 
@@ -436,10 +401,5 @@ impl<R: Read + Seek> VorbisFile<R> {
             return Err(Error::BufferTooSmall);
         }
         Ok(ready)
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.avail.start = (self.avail.start + n).min(self.avail.end);
-        self.next_pos = self.next_pos.saturating_add(n as i64);
     }
 }

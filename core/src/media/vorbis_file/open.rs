@@ -6,6 +6,7 @@ use embedded_io::{Read, Seek};
 use super::io::Io;
 use super::{Error, Link};
 use crate::media::ogg::packet::PageInfo;
+use crate::media::ogg::timeline::{first_granule, Span};
 use crate::media::vorbis::{packet_kind, Ident, PacketKind, Setup};
 
 /// Logical streams per link we track (a Vorbis stream plus video, subtitles and the like).
@@ -129,12 +130,7 @@ fn initial_position<R: Read + Seek>(
             }
         }
         if page.offset != h.setup_page.offset && page.granule != -1 {
-            let start = if page.eos && page.granule < produced {
-                0
-            } else {
-                page.granule.saturating_sub(produced)
-            };
-            return Ok((start, Some(page)));
+            return Ok((first_granule(page.granule, produced, page.eos), Some(page)));
         }
         page = loop {
             match io.next_page(limit)? {
@@ -196,8 +192,8 @@ pub(super) fn scan_links<R: Read + Seek>(
             None => None,
         };
         let pcm_offset = start_pos.max(0);
-        let end_granule = last.map_or(pcm_offset, |p| p.granule);
-        let frames = u64::try_from(end_granule.saturating_sub(pcm_offset)).unwrap_or(0);
+        let last_granule = last.map_or(pcm_offset, |p| p.granule);
+        let span = Span::new(pcm_offset, last_granule, last.map_or(end, |p| p.offset), first_frame);
         if held + io.demux.heap_bytes() > budget {
             return Err(Error::Budget);
         }
@@ -212,13 +208,9 @@ pub(super) fn scan_links<R: Read + Seek>(
             channels: h.ident.channels,
             blocksize: h.ident.blocksize,
             start: start_pos,
-            pcm_offset,
-            end_granule,
-            last_page: last.map_or(end, |p| p.offset),
-            frames,
-            first_frame,
+            span,
         });
-        first_frame = first_frame.saturating_add(frames);
+        first_frame = span.end_frame();
         if end <= start {
             break;
         }

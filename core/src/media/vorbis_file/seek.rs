@@ -13,7 +13,7 @@
 //!   frames decoded from `j` through the last packet ending on `Q`. The link's last timed page
 //!   is never used as `Q` (its granule may be end-trimmed); if `Q` would be it, an earlier `X`
 //!   is tried. With no suitable page before `g`, reading starts at the link's first audio
-//!   packet, placed as a read from the start places it (`Link::pcm_offset`, with libvorbis's
+//!   packet, placed as a read from the start places it (`Span::first`, with libvorbis's
 //!   start trimming; see the module docs of `vorbis_file`), so that a seek into the first
 //!   timed page gives the frames a full decode gives there. A page found by the bisection lies
 //!   at or after the first timed page, so positions from it on are the granules' own.
@@ -25,29 +25,32 @@
 use embedded_io::{Read, Seek};
 
 use super::{Error, VorbisFile};
+use crate::media::ogg::timeline::locate;
 
 impl<R: Read + Seek> VorbisFile<R> {
     /// Positions the reader so the next frame read is frame `frame` of the whole file (the end
     /// of the file if `frame` is past it).
     pub fn seek(&mut self, frame: u64) -> Result<(), Error> {
-        let index = self.links.partition_point(|l| l.first_frame.saturating_add(l.frames) <= frame);
-        let Some(&link) = self.links.get(index) else {
-            self.avail = 0..0;
+        let Some((index, g)) = locate(&self.links, frame, |l| l.span) else {
+            self.cursor.clear();
             self.done = true;
             return Ok(());
         };
         if index != self.index || self.stream.is_none() {
             self.enter_link(index)?;
         }
-        // `first_frame <= frame < first_frame + frames` and `pcm_offset + frames == end_granule`,
-        // so `g` lies in `[pcm_offset, end_granule)`: no overflow.
-        let g = link.pcm_offset + (frame - link.first_frame) as i64;
-        let mut key = g - i64::from(link.blocksize[1]) / 2;
+        let link = self.current();
+        let mut key = g.saturating_sub(i64::from(link.blocksize[1]) / 2);
         // Each retry lowers `key` below the granule of the page just tried, so the loop ends
         // after at most as many rounds as the link has timed pages.
         loop {
-            let page = if link.last_page > link.audio_offset {
-                self.io.bisect_granule(link.audio_offset, link.last_page, link.serial, key)?
+            let page = if link.span.last_page() > link.audio_offset {
+                self.io.bisect_granule(
+                    link.audio_offset,
+                    link.span.last_page(),
+                    link.serial,
+                    key,
+                )?
             } else {
                 None
             };
@@ -67,9 +70,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         self.io.seek_to(link.setup_offset)?;
         self.io.demux.follow(Some(link.serial));
         self.reset_decoder();
-        self.at_link_start(link);
-        self.skip_to = g;
-        self.next_pos = g;
+        self.at_link_start(link, g);
         Ok(())
     }
 
@@ -85,7 +86,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         self.reset_decoder();
         self.link_done = false;
         self.done = false;
-        self.avail = 0..0;
+        self.cursor.clear();
         let mut decoded: i64 = 0;
         let mut hole = false;
         let d = loop {
@@ -100,7 +101,7 @@ impl<R: Read + Seek> VorbisFile<R> {
             if d.granule == -1 {
                 continue;
             }
-            if d.page == link.last_page && !hole {
+            if d.page == link.span.last_page() && !hole {
                 return Ok(false);
             }
             break d;
@@ -109,19 +110,17 @@ impl<R: Read + Seek> VorbisFile<R> {
         if first > g && !hole {
             return Ok(false);
         }
-        self.skip_to = g;
-        self.next_pos = g;
         let last_start = d.granule.saturating_sub(d.frames as i64);
         if g >= last_start || hole {
             // The target is in (or after) the packet just decoded: go on from here.
-            self.pos = last_start;
+            self.cursor.restart(last_start, g);
             self.expose(&d);
             return Ok(true);
         }
         // Decode again from `x`, now knowing where its first packet ends.
         self.io.seek_to(x)?;
         self.reset_decoder();
-        self.pos = first;
+        self.cursor.restart(first, g);
         Ok(true)
     }
 }
