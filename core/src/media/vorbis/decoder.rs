@@ -191,6 +191,9 @@ impl Decoder {
                 s.fill(0.0);
             }
         }
+        // Coefficients any residue of this packet can reach: past it every channel stays zero
+        // (coupling keeps zeros zero), so the floors stop there.
+        let mut extent = 0;
         for (s, &(_, res)) in mapping.submaps.iter().enumerate() {
             let mut channels = [0u8; 256];
             let mut skip = [true; 256];
@@ -202,6 +205,7 @@ impl Decoder {
                 count += 1;
             }
             let Some(residue) = setup.residues.get(usize::from(res)) else { continue };
+            extent = extent.max(residue.extent(count, half));
             let mut v = Vectors {
                 spectra: &mut self.spectra,
                 stride,
@@ -247,7 +251,7 @@ impl Decoder {
             match floor {
                 Some(Floor::One(f)) if has => {
                     let y = self.posts.get(c * MAX_POSTS..(c + 1) * MAX_POSTS).unwrap_or(&[]);
-                    f.apply(y, spectrum);
+                    f.apply(y, spectrum.get_mut(..extent).unwrap_or(&mut []));
                 }
                 Some(Floor::Zero(f)) if has => {
                     let y = self.lsp.get(c * FLOOR0_STRIDE..(c + 1) * FLOOR0_STRIDE).unwrap_or(&[]);

@@ -12,7 +12,7 @@
 //! reversed odd coefficients and the `4pj` term becomes the FFT kernel `2πpj/L`).
 //!
 //! On 64-bit hosts the FFT runs in a scratch buffer with real and imaginary parts apart, which
-//! vectorises ([`split`]); the boards, short of RAM, run it in place on interleaved values.
+//! vectorises (module `split`); the boards, short of RAM, run it in place on interleaved values.
 
 #[cfg(target_pointer_width = "64")]
 mod split;

@@ -105,6 +105,18 @@ impl Residue {
         vectors * (span / self.partition_size as usize)
     }
 
+    /// Coefficients per channel, from the start, that this residue can write for `channels`
+    /// channels of `n` coefficients: past it their vectors stay zero, so a floor need not be
+    /// applied there.
+    pub(crate) fn extent(&self, channels: usize, n: usize) -> usize {
+        if self.kind == 2 {
+            let end = (self.end as usize).min(n.saturating_mul(channels));
+            end.div_ceil(channels.max(1)).min(n)
+        } else {
+            (self.end as usize).min(n)
+        }
+    }
+
     /// Every book number this residue uses for VQ vectors (not the classbook).
     pub(crate) fn vq_books(&self) -> impl Iterator<Item = u8> + '_ {
         self.books.iter().flat_map(|b| b.iter().flatten().copied())
