@@ -1,8 +1,10 @@
 //! Keeping every child list in its container's default order as children come, go and change.
 //!
 //! A child list is always sorted by its container's default order ([`super::order_of`]), so a
-//! default-order Browse borrows it and nothing ever sorts a whole list. A new child is placed by
-//! binary search (`O(log k)` comparisons and one `memmove` of the list's tail); a child whose sort
+//! default-order Browse borrows it and nothing ever sorts a whole list. A new child that comes
+//! after the last one (a scan's walk and an index load are in name order) is appended after one
+//! comparison; any other is placed by binary search (`O(log k)` comparisons and one `memmove`
+//! of the list's tail); a child whose sort
 //! key changed (a retag, a renamed served folder, an album's earliest date) is found and moved to
 //! its new place, touching only the entries between its old and new places. Ties keep the order
 //! in which children arrived: a new child goes after the ones equal to it.
@@ -21,10 +23,16 @@ impl Library {
                 return;
             };
             let order = order_of(&c.kind);
+            let not_after = |id: &ObjectId, new: &Object| {
+                self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
+            };
             match self.objects.get(&child) {
-                Some(new) => c.children.partition_point(|id| {
-                    self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
-                }),
+                // In order after the last (a scan's or an index load's usual case): one
+                // comparison.
+                Some(new) if c.children.last().is_none_or(|last| not_after(last, new)) => {
+                    c.children.len()
+                }
+                Some(new) => c.children.partition_point(|id| not_after(id, new)),
                 None => c.children.len(),
             }
         };
