@@ -1,7 +1,6 @@
 //! [`Library`]: the object tree and its operations.
 
 use alloc::borrow::Cow;
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -12,7 +11,7 @@ use super::names::Names;
 use super::sort::order_of;
 use super::store::{Objects, Seen};
 use super::{
-    Container, Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, Shelf, SortSpec,
+    Container, Details, Error, FileInfo, Item, Kind, Node, ObjectId, ObjectRef, Shelf, SortSpec,
     MAX_PROBES,
 };
 use crate::dlna::MediaFormat;
@@ -113,7 +112,7 @@ pub(crate) fn new_container(kind: Kind) -> Node {
 const FOLDER: Kind = Kind::Folder { cover: None };
 
 /// Whether `obj` is a container that holds files (not a playlist, which holds listings).
-fn is_folder(obj: &Object) -> bool {
+fn is_folder(obj: ObjectRef<'_>) -> bool {
     obj.as_container().is_some_and(|c| c.kind != Kind::Playlist)
 }
 
@@ -138,7 +137,7 @@ impl Library {
             let (id, parent) = (shelf.id(), shelf.parent().id());
             let node = new_container(Kind::Shelf(shelf));
             // The first few slots of an empty store: cannot fail.
-            let _ = objects.insert(id, Object { parent, name: shelf.title().into(), node });
+            let _ = objects.insert(id, parent, shelf.title(), node);
             if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
                 if id != parent {
                     c.children.push(id);
@@ -173,7 +172,7 @@ impl Library {
     }
 
     /// The object with this id.
-    pub fn get(&self, id: ObjectId) -> Option<&Object> {
+    pub fn get(&self, id: ObjectId) -> Option<ObjectRef<'_>> {
         self.objects.get(&id)
     }
 
@@ -183,7 +182,7 @@ impl Library {
     }
 
     /// Every object with its id, in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, &Object)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, ObjectRef<'_>)> + '_ {
         self.objects.iter().map(|(&id, o)| (id, o))
     }
 
@@ -193,12 +192,10 @@ impl Library {
         let state = PathHash::new(root);
         let folders = Shelf::Folders.id();
         if let Some(id) = self.find(state, root, &[]) {
-            if let Some(obj) = self.objects.get_mut(&id) {
-                if *obj.name != *name {
-                    obj.name = name.into();
-                    self.touch_child(folders, true);
-                    self.bump_system();
-                }
+            if self.objects.get(&id).is_some_and(|obj| obj.name() != name) {
+                self.objects.rename(&id, name)?;
+                self.touch_child(folders, true);
+                self.bump_system();
             }
             return Ok(id);
         }
@@ -280,7 +277,7 @@ impl Library {
             let same = self
                 .objects
                 .get(&id)
-                .and_then(Object::as_item)
+                .and_then(ObjectRef::as_item)
                 .map(|item| (item.file == file && item.format == format, item.details.clone()));
             match same {
                 Some((true, _)) if details.is_none() => return Ok(Some(id)),
@@ -431,7 +428,7 @@ impl Library {
                 | Node::Item(_) => {}
                 Node::Container(_) => return None,
             }
-            components.push(&obj.name).ok()?;
+            components.push(obj.name()).ok()?;
             cur = obj.parent;
         }
         None
@@ -454,8 +451,8 @@ impl Library {
     }
 
     /// Puts every container's children into their default order, so later default-order
-    /// browses borrow instead of sorting, and trims each list's spare capacity. Call after a
-    /// scan; correctness never depends on it.
+    /// browses borrow instead of sorting, and trims each list's (and the names' arena's) spare
+    /// capacity. Call after a scan; correctness never depends on it.
     pub fn tidy(&mut self) {
         let unsorted: Vec<ObjectId> = self
             .objects
@@ -466,7 +463,7 @@ impl Library {
         for id in unsorted {
             let Some(children) = self
                 .get(id)
-                .and_then(Object::as_container)
+                .and_then(ObjectRef::as_container)
                 .map(|c| self.sorted(&c.children, &order_of(&c.kind)))
             else {
                 continue;
@@ -482,6 +479,7 @@ impl Library {
                 c.children.shrink_to_fit();
             }
         }
+        self.objects.shrink_texts();
     }
 
     /// `ids` in the order of `cmp`, ties in their order in `ids` (a stable sort); ids not in
@@ -489,13 +487,13 @@ impl Library {
     pub(crate) fn sorted(
         &self,
         ids: &[ObjectId],
-        cmp: &dyn Fn(&Object, &Object) -> Ordering,
+        cmp: &dyn Fn(ObjectRef<'_>, ObjectRef<'_>) -> Ordering,
     ) -> Vec<ObjectId> {
         // Resolve each id once, so sorting does no map lookups. Every caller shares this one
         // sort, core's heapsort with the position as the last key rather than a stable sort:
         // each instance of the standard library's sorts costs the firmware several KB of
         // flash (issue 5).
-        let mut resolved: Vec<(usize, ObjectId, &Object)> = ids
+        let mut resolved: Vec<(usize, ObjectId, ObjectRef<'_>)> = ids
             .iter()
             .enumerate()
             .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
@@ -555,13 +553,13 @@ impl Library {
                 Node::Item(_)
                     | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
             );
-            if !on_disk || *obj.name != **comp {
+            if !on_disk || obj.name() != *comp {
                 return false;
             }
             cur = obj.parent;
         }
         matches!(
-            self.objects.get(&cur).map(|o| &o.node),
+            self.objects.get(&cur).map(ObjectRef::node),
             Some(Node::Container(Container { kind: Kind::Served { root: r, .. }, .. })) if *r == root
         )
     }
@@ -575,7 +573,7 @@ impl Library {
     pub(crate) fn find_by(
         &self,
         state: PathHash,
-        matches: impl Fn(ObjectId, &Object) -> bool,
+        matches: impl Fn(ObjectId, ObjectRef<'_>) -> bool,
     ) -> Option<ObjectId> {
         (0..MAX_PROBES).map(|p| state.candidate(p)).find(|&id| {
             id != ObjectId::ROOT && self.objects.get(&id).is_some_and(|o| matches(id, o))
@@ -617,14 +615,14 @@ impl Library {
         if self.objects.len() >= self.limit {
             return Err(Error::Full);
         }
-        if self.objects.get(&parent).and_then(Object::as_container).is_none() {
+        if self.objects.get(&parent).and_then(ObjectRef::as_container).is_none() {
             return Err(Error::NotAContainer);
         }
         let id = (0..MAX_PROBES)
             .map(|p| state.candidate(p))
             .find(|id| *id != ObjectId::ROOT && !self.objects.contains_key(id))
             .ok_or(Error::IdCollision)?;
-        self.objects.insert(id, Object { parent, name: Box::from(name), node })?;
+        self.objects.insert(id, parent, name, node)?;
         self.list(parent, id);
         Ok(id)
     }
@@ -632,7 +630,9 @@ impl Library {
     /// Appends `child` to `container`'s children (keeping the sorted mark if it lands in
     /// order) and records the change.
     pub(crate) fn list(&mut self, container: ObjectId, child: ObjectId) {
-        let Some(c) = self.objects.get(&container).and_then(Object::as_container) else { return };
+        let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
+            return;
+        };
         let order = order_of(&c.kind);
         let last = c.children.last().and_then(|last| self.objects.get(last));
         let in_order = match (last, self.objects.get(&child)) {
@@ -691,8 +691,8 @@ impl Library {
         self.leave_all(listings);
         let flips = self.ungroup(&doomed);
         for cur in &doomed {
-            if let Some(obj) = self.objects.remove(cur) {
-                self.release(obj.node);
+            if let Some(node) = self.objects.remove(cur) {
+                self.release(node);
             }
         }
         self.refresh_cover(parent);
