@@ -102,7 +102,7 @@ impl core::fmt::Display for Name {
 ///
 /// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), stored in a
 /// dense slot (see `store.rs`) with about 12 bytes of id index, its name in the text arena
-/// (its bytes and one length byte, no heap block of its own), 8 bytes in each list showing it,
+/// (its bytes, no heap block of its own), 8 bytes in each list showing it,
 /// and a [`Tags`] block when tags were read: about 170 bytes per item with a 30-byte name and
 /// no tags, so 100,000 items take roughly 17 MB on a 64-bit host (less on 32-bit firmware,
 /// where pointers are half the size).

@@ -75,20 +75,17 @@ impl Objects {
         Ok(())
     }
 
-    /// Gives back the spare capacity of the names' arena (after a scan).
-    pub(crate) fn shrink_texts(&mut self) {
-        self.texts.shrink_to_fit();
-    }
-
     /// Compacts the text arena if its garbage outweighs half its live texts, `O(n)`.
     fn tidy_texts(&mut self) {
         if !self.texts.wants_compacting() {
             return;
         }
         let old = self.texts.compact();
-        for object in self.chunks.iter_mut().flat_map(|chunk| chunk.iter_mut().flatten()) {
-            // The new arena is smaller than the old one: every text fits.
-            object.name = self.texts.keep(&old, object.name).unwrap_or_default();
+        for chunk in &mut self.chunks {
+            for object in chunk.iter_mut().flatten() {
+                // The new arena is smaller than the old one: every text fits.
+                object.name = self.texts.keep(&old, object.name).unwrap_or_default();
+            }
         }
     }
 
@@ -107,16 +104,9 @@ impl Objects {
         name: &str,
         node: Node,
     ) -> Result<(), Error> {
+        // A replaced object goes as a removed one does (its slot is the next one taken).
+        self.remove(&id);
         let object = Object { parent, name: self.texts.push(name)?, node };
-        if let Some(slot) = self.index.get(&id) {
-            if let Some(place) = self.slot_mut(slot) {
-                if let Some(old) = place.replace(object) {
-                    self.texts.free(old.name);
-                    self.tidy_texts();
-                }
-                return Ok(());
-            }
-        }
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {

@@ -451,8 +451,8 @@ impl Library {
     }
 
     /// Puts every container's children into their default order, so later default-order
-    /// browses borrow instead of sorting, and trims each list's (and the names' arena's) spare
-    /// capacity. Call after a scan; correctness never depends on it.
+    /// browses borrow instead of sorting, and trims each list's spare capacity. Call after a
+    /// scan; correctness never depends on it.
     pub fn tidy(&mut self) {
         let unsorted: Vec<ObjectId> = self
             .objects
@@ -479,7 +479,6 @@ impl Library {
                 c.children.shrink_to_fit();
             }
         }
-        self.objects.shrink_texts();
     }
 
     /// `ids` in the order of `cmp`, ties in their order in `ids` (a stable sort); ids not in
