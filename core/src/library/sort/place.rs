@@ -11,7 +11,7 @@
 
 use core::cmp::Ordering;
 
-use super::super::{Library, Node, Object, ObjectId};
+use super::super::{Library, Node, ObjectId, ObjectRef};
 use super::order_of;
 
 impl Library {
@@ -19,11 +19,11 @@ impl Library {
     /// the default order, after the children equal to it.
     pub(crate) fn place(&mut self, container: ObjectId, child: ObjectId) {
         let at = {
-            let Some(c) = self.objects.get(&container).and_then(Object::as_container) else {
+            let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
                 return;
             };
             let order = order_of(&c.kind);
-            let not_after = |id: &ObjectId, new: &Object| {
+            let not_after = |id: &ObjectId, new: ObjectRef<'_>| {
                 self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
             };
             match self.objects.get(&child) {
@@ -45,7 +45,9 @@ impl Library {
     /// key changed. Costs `O(log k)` comparisons when it did not move; otherwise one scan for
     /// it and a move of the entries between its old and new places.
     pub(crate) fn replace(&mut self, container: ObjectId, child: ObjectId) {
-        let Some(c) = self.objects.get(&container).and_then(Object::as_container) else { return };
+        let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
+            return;
+        };
         let Some(obj) = self.objects.get(&child) else { return };
         let order = order_of(&c.kind);
         let children = &c.children[..];
