@@ -36,11 +36,14 @@ mod shelf;
 pub mod sidecar;
 mod sort;
 mod store;
+mod text;
 mod tree;
 
 pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
-pub use object::{AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, Tags};
+pub use object::{
+    AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, ObjectRef, Tags,
+};
 pub use shelf::Shelf;
 #[cfg(feature = "subtitles")]
 pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};

@@ -34,7 +34,7 @@ use alloc::vec::Vec;
 
 use super::id::PathHash;
 use super::tree::{new_container, unique};
-use super::{Container, Error, Item, Kind, Library, Name, Node, Object, ObjectId, Shelf, Tags};
+use super::{Container, Error, Item, Kind, Library, Name, Node, ObjectId, ObjectRef, Shelf, Tags};
 use crate::dlna::MediaKind;
 
 mod various;
@@ -131,7 +131,7 @@ fn cover_rank(name: &str) -> Option<usize> {
     })
 }
 
-fn container(obj: &Object) -> Option<&Container> {
+fn container(obj: ObjectRef<'_>) -> Option<&Container> {
     obj.as_container()
 }
 
@@ -142,27 +142,27 @@ impl Library {
     }
 
     /// The listing of `obj` as it is now (`None` if it is not an item).
-    fn listing_of(&self, obj: &Object) -> Option<Listing> {
+    fn listing_of(&self, obj: ObjectRef<'_>) -> Option<Listing> {
         obj.as_item().map(|item| listing(item, self.guessed_various(obj)))
     }
 
     fn artist_id(&self, artist: &str) -> Option<ObjectId> {
         self.find_by(PathHash::tag("artist", &[artist]), |_, o| {
-            matches!(container(o).map(|c| &c.kind), Some(Kind::Artist)) && *o.name == *artist
+            matches!(container(o).map(|c| &c.kind), Some(Kind::Artist)) && o.name() == artist
         })
     }
 
     fn album_id(&self, artist: &str, album: &str) -> Option<ObjectId> {
         self.find_by(PathHash::tag("album", &[artist, album]), |_, o| {
             matches!(container(o).map(|c| &c.kind), Some(Kind::Album { .. }))
-                && *o.name == *album
-                && self.objects.get(&o.parent).is_some_and(|a| *a.name == *artist)
+                && o.name() == album
+                && self.objects.get(&o.parent).is_some_and(|a| a.name() == artist)
         })
     }
 
     fn genre_id(&self, genre: &str) -> Option<ObjectId> {
         self.find_by(PathHash::tag("genre", &[genre]), |_, o| {
-            matches!(container(o).map(|c| &c.kind), Some(Kind::Genre)) && *o.name == *genre
+            matches!(container(o).map(|c| &c.kind), Some(Kind::Genre)) && o.name() == genre
         })
     }
 
@@ -216,7 +216,7 @@ impl Library {
     /// [`Library::before`] with the compilation guess `various` and group `member` given.
     fn before_as(
         &self,
-        obj: &Object,
+        obj: ObjectRef<'_>,
         various: bool,
         member: Option<various::Member>,
     ) -> Option<Before> {
@@ -238,7 +238,7 @@ impl Library {
             old.iter().filter(|s| !new.contains(s)).map(|s| (id, s.clone())).collect();
         self.leave_all(gone);
         let date =
-            self.objects.get(&id).and_then(Object::as_item).and_then(|i| i.tags()?.date.clone());
+            self.objects.get(&id).and_then(ObjectRef::as_item).and_then(|i| i.tags()?.date.clone());
         for slot in &new {
             let c = if old.contains(slot) {
                 let Some(c) = self.slot_id(slot) else { continue };
@@ -311,7 +311,7 @@ impl Library {
     /// Recomputes an album's date (the earliest of its tracks'), `O(tracks)`.
     fn refresh_album(&mut self, album: ObjectId) {
         let Some(Container { kind: Kind::Album { .. }, children, .. }) =
-            self.objects.get(&album).and_then(Object::as_container)
+            self.objects.get(&album).and_then(ObjectRef::as_container)
         else {
             return;
         };
@@ -326,7 +326,7 @@ impl Library {
     fn note_date(&mut self, album: ObjectId, date: Option<&Name>) {
         let Some(date) = date else { return };
         if !matches!(
-            self.objects.get(&album).and_then(Object::as_container).map(|c| &c.kind),
+            self.objects.get(&album).and_then(ObjectRef::as_container).map(|c| &c.kind),
             Some(Kind::Album { .. })
         ) {
             return;
@@ -354,7 +354,7 @@ impl Library {
     /// Picks the cover image of `folder` among its pictures; if it changed, the tracks beside
     /// it show different art.
     pub(crate) fn refresh_cover(&mut self, folder: ObjectId) {
-        let Some(c) = self.objects.get(&folder).and_then(Object::as_container) else { return };
+        let Some(c) = self.objects.get(&folder).and_then(ObjectRef::as_container) else { return };
         let current = match c.kind {
             Kind::Folder { cover } | Kind::Served { cover, .. } => cover,
             _ => return,
@@ -366,7 +366,7 @@ impl Library {
                 let obj = self.objects.get(&id)?;
                 let item = obj.as_item()?;
                 (item.format.kind() == MediaKind::Image).then_some(())?;
-                Some((cover_rank(&obj.name)?, &*obj.name, id))
+                Some((cover_rank(obj.name())?, obj.name(), id))
             })
             .min()
             .map(|(_, _, id)| id);
@@ -389,7 +389,7 @@ impl Library {
 
     /// Records that every track in `folder` changed (its art did).
     fn touch_tracks_of(&mut self, folder: ObjectId) {
-        let Some(c) = self.objects.get(&folder).and_then(Object::as_container) else { return };
+        let Some(c) = self.objects.get(&folder).and_then(ObjectRef::as_container) else { return };
         let mut touched = alloc::vec![folder];
         for &child in &c.children {
             let Some(obj) = self.objects.get(&child) else { continue };
@@ -452,7 +452,7 @@ impl Library {
     pub fn album_artist(&self, album: ObjectId) -> Option<&str> {
         let obj = self.objects.get(&album)?;
         matches!(obj.as_container()?.kind, Kind::Album { .. })
-            .then(|| self.objects.get(&obj.parent).map(Object::name))
+            .then(|| self.objects.get(&obj.parent).map(ObjectRef::name))
             .flatten()
     }
 }

@@ -5,6 +5,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::num::NonZeroU16;
 
+use super::text::{Text, Texts};
 use super::{ObjectId, Shelf};
 use crate::dlna::aac::AacProfile;
 use crate::dlna::video::VideoProfile;
@@ -96,18 +97,28 @@ impl core::fmt::Display for Name {
     }
 }
 
-/// A container or an item.
+/// A container or an item, as the library stores it: its name is an offset into the
+/// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
-/// Memory: `size_of::<Object>()` is 112 bytes on 64-bit hosts (checked by a test), stored in a
-/// dense slot (see `store.rs`) with about 12 bytes of id index, plus the name's heap block, 8
-/// bytes in each list showing it, and a [`Tags`] block when tags were read: about 200 bytes per
-/// item with a 30-byte name and no tags, so 100,000 items take roughly 20 MB on a 64-bit host
-/// (less on 32-bit firmware, where pointers and `Box<str>` are half the size).
+/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), stored in a
+/// dense slot (see `store.rs`) with about 12 bytes of id index, its name in the text arena
+/// (its bytes, no heap block of its own), 8 bytes in each list showing it,
+/// and a [`Tags`] block when tags were read: about 170 bytes per item with a 30-byte name and
+/// no tags, so 100,000 items take roughly 17 MB on a 64-bit host (less on 32-bit firmware,
+/// where pointers are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub(crate) parent: ObjectId,
-    pub(crate) name: Box<str>,
+    pub(crate) name: Text,
     pub(crate) node: Node,
+}
+
+/// One object of a library, with what it needs to read its texts: what
+/// [`super::Library::get`] hands out. Derefs to the stored [`Object`].
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectRef<'a> {
+    object: &'a Object,
+    texts: &'a Texts,
 }
 
 /// What an object is.
@@ -271,22 +282,77 @@ pub struct Item {
     pub thumbnail: bool,
 }
 
-impl Object {
+impl<'a> ObjectRef<'a> {
+    /// `object`, whose texts are in `texts`.
+    pub(crate) fn new(object: &'a Object, texts: &'a Texts) -> Self {
+        ObjectRef { object, texts }
+    }
+
+    /// The stored object.
+    pub fn object(self) -> &'a Object {
+        self.object
+    }
+
     /// The id of the containing object (the root's parent is the root itself).
-    pub fn parent(&self) -> ObjectId {
-        self.parent
+    pub fn parent(self) -> ObjectId {
+        self.object.parent
     }
 
     /// The file or folder name (the last path component).
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(self) -> &'a str {
+        self.texts.get(self.object.name)
     }
 
     /// Container or item data.
-    pub fn node(&self) -> &Node {
-        &self.node
+    pub fn node(self) -> &'a Node {
+        &self.object.node
     }
 
+    /// The item data, if this is an item.
+    pub fn as_item(self) -> Option<&'a Item> {
+        self.object.as_item()
+    }
+
+    /// The container data, if this is a container.
+    pub fn as_container(self) -> Option<&'a Container> {
+        self.object.as_container()
+    }
+
+    /// The display title: the tagged title, else the file name without its extension, else
+    /// (for containers) the folder name.
+    pub fn title(self) -> &'a str {
+        let name = self.name();
+        match &self.object.node {
+            Node::Container(Container { kind: Kind::Playlist, .. }) => stem(name),
+            Node::Container(_) => name,
+            Node::Item(item) => match item.tags().and_then(|t| t.title.as_deref()) {
+                Some(title) => title,
+                None => stem(name),
+            },
+        }
+    }
+}
+
+impl PartialEq for ObjectRef<'_> {
+    /// The same parent, name and node.
+    fn eq(&self, other: &Self) -> bool {
+        self.parent() == other.parent()
+            && self.name() == other.name()
+            && self.node() == other.node()
+    }
+}
+
+impl Eq for ObjectRef<'_> {}
+
+impl core::ops::Deref for ObjectRef<'_> {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.object
+    }
+}
+
+impl Object {
     /// The item data, if this is an item.
     pub fn as_item(&self) -> Option<&Item> {
         match &self.node {
@@ -300,19 +366,6 @@ impl Object {
         match &self.node {
             Node::Container(c) => Some(c),
             Node::Item(_) => None,
-        }
-    }
-
-    /// The display title: the tagged title, else the file name without its extension, else
-    /// (for containers) the folder name.
-    pub fn title(&self) -> &str {
-        match &self.node {
-            Node::Container(Container { kind: Kind::Playlist, .. }) => stem(&self.name),
-            Node::Container(_) => &self.name,
-            Node::Item(item) => match item.tags().and_then(|t| t.title.as_deref()) {
-                Some(title) => title,
-                None => stem(&self.name),
-            },
         }
     }
 }

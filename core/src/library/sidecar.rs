@@ -143,7 +143,7 @@ impl Library {
         }
         for (_, name) in self.sidecars.of(obj.parent) {
             let (Some(tag), Some(format)) =
-                (subtitle::tag_of(&obj.name, name), Format::from_file_name(name))
+                (subtitle::tag_of(obj.name(), name), Format::from_file_name(name))
             else {
                 continue;
             };

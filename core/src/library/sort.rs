@@ -3,7 +3,7 @@
 use crate::util::fold::fold_cmp;
 use core::cmp::Ordering;
 
-use super::{Error, Kind, Node, Object, Shelf};
+use super::{Error, Kind, Node, ObjectRef, Shelf};
 
 mod place;
 
@@ -100,7 +100,7 @@ impl SortSpec {
     }
 
     /// Compares two objects by the keys, then by the default order.
-    pub fn compare(&self, a: &Object, b: &Object) -> Ordering {
+    pub fn compare(&self, a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
         self.keys
             .iter()
             .map(|key| {
@@ -117,7 +117,7 @@ impl SortSpec {
 }
 
 /// How a container's children are ordered when no criteria are given.
-pub(crate) type Order = fn(&Object, &Object) -> Ordering;
+pub(crate) type Order = fn(ObjectRef<'_>, ObjectRef<'_>) -> Ordering;
 
 /// The default order of a container of this kind: tracks of an album by disc and track number,
 /// albums by name and then date, a playlist's entries and the fixed shelves of the root and of
@@ -134,13 +134,13 @@ pub(crate) fn order_of(kind: &Kind) -> Order {
 
 /// A playlist's own order, and the fixed order of the shelves: every pair ties, and sorts and
 /// insertions keep ties in stored order.
-fn stored_order(_: &Object, _: &Object) -> Ordering {
+fn stored_order(_: ObjectRef<'_>, _: ObjectRef<'_>) -> Ordering {
     Ordering::Equal
 }
 
 /// Disc number (missing counts as 0), then track number (numbered first), then the default.
-fn track_order(a: &Object, b: &Object) -> Ordering {
-    let tags = |o: &Object| o.as_item().and_then(|i| i.tags()).map(|t| (t.disc, t.track));
+fn track_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
+    let tags = |o: ObjectRef<'_>| o.as_item().and_then(|i| i.tags()).map(|t| (t.disc, t.track));
     let (da, ta) = tags(a).unwrap_or_default();
     let (db, tb) = tags(b).unwrap_or_default();
     da.unwrap_or(0)
@@ -150,8 +150,8 @@ fn track_order(a: &Object, b: &Object) -> Ordering {
 }
 
 /// Album name (case-folded), then date (dated first, earliest first), then the default.
-fn album_order(a: &Object, b: &Object) -> Ordering {
-    fn date(o: &Object) -> Option<&str> {
+fn album_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
+    fn date(o: ObjectRef<'_>) -> Option<&'_ str> {
         match o.as_container().map(|c| &c.kind) {
             Some(Kind::Album { date }) => date.as_deref(),
             _ => None,
@@ -163,12 +163,12 @@ fn album_order(a: &Object, b: &Object) -> Ordering {
 }
 
 /// The default order: containers first, then case-folded title, then raw name.
-pub(crate) fn default_order(a: &Object, b: &Object) -> Ordering {
-    let is_item = |o: &Object| matches!(o.node, Node::Item(_));
+pub(crate) fn default_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
+    let is_item = |o: ObjectRef<'_>| matches!(o.node, Node::Item(_));
     is_item(a)
         .cmp(&is_item(b))
         .then_with(|| fold_cmp(a.title(), b.title()))
-        .then_with(|| a.name.cmp(&b.name))
+        .then_with(|| a.name().cmp(b.name()))
 }
 
 /// Present values first, then by `cmp`.
@@ -181,11 +181,11 @@ fn option_cmp<T>(a: Option<T>, b: Option<T>, cmp: impl FnOnce(T, T) -> Ordering)
     }
 }
 
-fn compare_field(field: SortField, a: &Object, b: &Object) -> Ordering {
-    fn tags(o: &Object) -> Option<&super::Tags> {
+fn compare_field(field: SortField, a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
+    fn tags(o: ObjectRef<'_>) -> Option<&'_ super::Tags> {
         o.as_item().and_then(|i| i.tags())
     }
-    fn text(o: &Object, get: fn(&super::Tags) -> Option<&str>) -> Option<&str> {
+    fn text<'a>(o: ObjectRef<'a>, get: fn(&super::Tags) -> Option<&str>) -> Option<&'a str> {
         tags(o).and_then(get)
     }
     match field {
@@ -212,7 +212,7 @@ fn compare_field(field: SortField, a: &Object, b: &Object) -> Ordering {
 }
 
 /// The UPnP class Rill gives an object.
-pub fn class_of(object: &Object) -> &'static str {
+pub fn class_of(object: ObjectRef<'_>) -> &'static str {
     match &object.node {
         Node::Container(c) => match c.kind {
             Kind::Artist => "object.container.person.musicArtist",

@@ -7,13 +7,16 @@
 //! object costs its own size plus about 12 bytes of index. A removed object's slot is reused
 //! by the next insert;
 //! chunks are never given back (a library that shrank a lot keeps its high-water mark of
-//! slots, at most one object size per object it ever held at once).
+//! slots, at most one object size per object it ever held at once). The objects' names live in
+//! one text arena beside them ([`Texts`]), compacted here when removals and renames have left
+//! more garbage than half its live texts.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::idmap::IdMap;
-use super::{Error, Object, ObjectId};
+use super::text::Texts;
+use super::{Error, Node, Object, ObjectId, ObjectRef};
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little (about 7 KB of
 /// 112-byte objects on 64-bit hosts), large enough that the chunk list stays short.
@@ -31,6 +34,8 @@ pub(crate) struct Objects {
     free: Vec<u32>,
     /// Slots ever handed out (the ones below it are in use or in `free`).
     used: u32,
+    /// The objects' names.
+    texts: Texts,
 }
 
 impl Objects {
@@ -50,14 +55,38 @@ impl Objects {
     }
 
     /// The object with id `id`.
-    pub(crate) fn get(&self, id: &ObjectId) -> Option<&Object> {
-        self.slot(self.index.get(id)?)
+    pub(crate) fn get(&self, id: &ObjectId) -> Option<ObjectRef<'_>> {
+        Some(ObjectRef::new(self.slot(self.index.get(id)?)?, &self.texts))
     }
 
-    /// The object with id `id`, to change it.
+    /// The object with id `id`, to change it (its name with [`Objects::rename`]).
     pub(crate) fn get_mut(&mut self, id: &ObjectId) -> Option<&mut Object> {
         let slot = self.index.get(id)?;
         self.slot_mut(slot)?.as_mut()
+    }
+
+    /// Gives object `id` the name `name`.
+    pub(crate) fn rename(&mut self, id: &ObjectId, name: &str) -> Result<(), Error> {
+        let text = self.texts.push(name)?;
+        let Some(object) = self.get_mut(id) else { return Err(Error::NotFound) };
+        let old = core::mem::replace(&mut object.name, text);
+        self.texts.free(old);
+        self.tidy_texts();
+        Ok(())
+    }
+
+    /// Compacts the text arena if its garbage outweighs half its live texts, `O(n)`.
+    fn tidy_texts(&mut self) {
+        if !self.texts.wants_compacting() {
+            return;
+        }
+        let old = self.texts.compact();
+        for chunk in &mut self.chunks {
+            for object in chunk.iter_mut().flatten() {
+                // The new arena is smaller than the old one: every text fits.
+                object.name = self.texts.keep(&old, object.name).unwrap_or_default();
+            }
+        }
     }
 
     /// Whether an object has id `id`.
@@ -65,16 +94,19 @@ impl Objects {
         self.index.contains_key(id)
     }
 
-    /// Stores `object` as `id`, replacing the object that had that id. Fails only when every
-    /// slot number below `u32::MAX` is taken ([`Error::Full`]; 2^32 objects do not fit in
-    /// memory anyway).
-    pub(crate) fn insert(&mut self, id: ObjectId, object: Object) -> Result<(), Error> {
-        if let Some(slot) = self.index.get(&id) {
-            if let Some(place) = self.slot_mut(slot) {
-                *place = Some(object);
-                return Ok(());
-            }
-        }
+    /// Stores an object named `name` as `id`, replacing the object that had that id. Fails
+    /// only when every slot number below `u32::MAX` is taken or the names pass 4 GiB
+    /// ([`Error::Full`]; neither fits in memory anyway).
+    pub(crate) fn insert(
+        &mut self,
+        id: ObjectId,
+        parent: ObjectId,
+        name: &str,
+        node: Node,
+    ) -> Result<(), Error> {
+        // A replaced object goes as a removed one does (its slot is the next one taken).
+        self.remove(&id);
+        let object = Object { parent, name: self.texts.push(name)?, node };
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -93,26 +125,31 @@ impl Objects {
         Ok(())
     }
 
-    /// Takes the object with id `id` out.
-    pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Object> {
+    /// Takes the object with id `id` out; returns its node (its name is gone).
+    pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Node> {
         let slot = self.index.remove(id)?;
         let object = self.slot_mut(slot)?.take();
         self.free.push(slot);
-        object
+        let object = object?;
+        self.texts.free(object.name);
+        self.tidy_texts();
+        Some(object.node)
     }
 
     /// Every object with its id, in id order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, &Object)> + '_ {
-        self.index.iter().filter_map(|(id, slot)| Some((id, self.slot(slot)?)))
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, ObjectRef<'_>)> + '_ {
+        self.index
+            .iter()
+            .filter_map(|(id, slot)| Some((id, ObjectRef::new(self.slot(slot)?, &self.texts))))
     }
 
     /// Every object, in id order.
     #[cfg(test)]
-    pub(crate) fn values(&self) -> impl Iterator<Item = &Object> + '_ {
+    pub(crate) fn values(&self) -> impl Iterator<Item = ObjectRef<'_>> + '_ {
         self.iter().map(|(_, object)| object)
     }
 
-    /// Every object, to change it (in slot order).
+    /// Every object, to change it (in slot order; not its name).
     pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut Object> + '_ {
         self.chunks.iter_mut().flat_map(|chunk| chunk.iter_mut().flatten())
     }
@@ -153,42 +190,54 @@ mod tests {
     use crate::library::tree::new_container;
     use crate::library::Kind;
     use alloc::collections::BTreeMap;
+    use alloc::string::String;
 
-    fn object(name: &str) -> Object {
-        Object { parent: ObjectId::ROOT, name: name.into(), node: new_container(Kind::Artist) }
+    /// An object as the model holds it: parent, name and node.
+    fn seen(o: ObjectRef<'_>) -> (ObjectId, String, Node) {
+        (o.parent(), o.name().into(), o.node().clone())
     }
 
     #[test]
-    fn behaves_like_a_btree_map_across_chunks_and_reuse() {
+    fn behaves_like_a_btree_map_across_chunks_reuse_and_compaction() {
         let mut objects = Objects::default();
         let mut model = BTreeMap::new();
-        // A scrambled order of ids, several chunks' worth, with removals and replacements.
+        let node = new_container(Kind::Artist);
+        // A scrambled order of ids, several chunks' worth, with removals and replacements:
+        // enough garbage in the names to compact them several times.
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for step in 0..1000u32 {
+        let mut compactions = 0;
+        for step in 0..4000u32 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             let id = ObjectId(x % 300);
+            let before = objects.texts.len();
             if step % 3 == 0 {
-                assert_eq!(objects.remove(&id), model.remove(&id), "step {step}");
+                let gone = objects.remove(&id);
+                assert_eq!(gone, model.remove(&id).map(|(_, _, n)| n), "step {step}");
             } else {
-                let obj = object(&alloc::format!("{step}"));
-                objects.insert(id, obj.clone()).unwrap();
-                model.insert(id, obj);
+                let name = alloc::format!("{step} {}", "x".repeat(step as usize % 70));
+                objects.insert(id, ObjectId::ROOT, &name, node.clone()).unwrap();
+                model.insert(id, (ObjectId::ROOT, name, node.clone()));
             }
+            compactions += usize::from(objects.texts.len() < before);
             assert_eq!(objects.len(), model.len());
         }
         assert!(model.len() > CHUNK, "spans chunks");
-        assert!(objects.iter().eq(model.iter()));
+        assert!(compactions >= 2, "{compactions} compactions");
+        assert!(objects.iter().map(|(&id, o)| (id, seen(o))).eq(model.clone().into_iter()));
         for id in (0..310).map(ObjectId) {
-            assert_eq!(objects.get(&id), model.get(&id));
+            assert_eq!(objects.get(&id).map(seen), model.get(&id).cloned());
             assert_eq!(objects.contains_key(&id), model.contains_key(&id));
         }
         // Slots are reused: never more than the high-water mark of objects held at once.
         assert!(objects.used as usize <= 300);
         let id = *model.keys().next().unwrap();
-        objects.get_mut(&id).unwrap().name = "renamed".into();
+        objects.rename(&id, "renamed").unwrap();
         assert_eq!(objects.get(&id).unwrap().name(), "renamed");
         assert_eq!(objects.values_mut().count(), model.len());
+        // The arena holds at most 1.5 times the live names (and the slack).
+        let live: usize = objects.values().map(|o| o.name().len() + 2).sum();
+        assert!(objects.texts.len() <= live * 3 / 2 + 4096 + 200, "{}", objects.texts.len());
     }
 }

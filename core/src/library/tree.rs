@@ -1,7 +1,6 @@
 //! [`Library`]: the object tree and its operations.
 
 use alloc::borrow::Cow;
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -11,7 +10,7 @@ use super::music::{Groups, Slot};
 use super::names::Names;
 use super::store::{Objects, Seen};
 use super::{
-    Container, Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, Shelf, SortSpec,
+    Container, Details, Error, FileInfo, Item, Kind, Node, ObjectId, ObjectRef, Shelf, SortSpec,
     MAX_PROBES,
 };
 use crate::dlna::MediaFormat;
@@ -112,7 +111,7 @@ pub(crate) fn new_container(kind: Kind) -> Node {
 const FOLDER: Kind = Kind::Folder { cover: None };
 
 /// Whether `obj` is a container that holds files (not a playlist, which holds listings).
-fn is_folder(obj: &Object) -> bool {
+fn is_folder(obj: ObjectRef<'_>) -> bool {
     obj.as_container().is_some_and(|c| c.kind != Kind::Playlist)
 }
 
@@ -137,7 +136,7 @@ impl Library {
             let (id, parent) = (shelf.id(), shelf.parent().id());
             let node = new_container(Kind::Shelf(shelf));
             // The first few slots of an empty store: cannot fail.
-            let _ = objects.insert(id, Object { parent, name: shelf.title().into(), node });
+            let _ = objects.insert(id, parent, shelf.title(), node);
             if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
                 if id != parent {
                     c.children.push(id);
@@ -172,7 +171,7 @@ impl Library {
     }
 
     /// The object with this id.
-    pub fn get(&self, id: ObjectId) -> Option<&Object> {
+    pub fn get(&self, id: ObjectId) -> Option<ObjectRef<'_>> {
         self.objects.get(&id)
     }
 
@@ -182,7 +181,7 @@ impl Library {
     }
 
     /// Every object with its id, in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, &Object)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, ObjectRef<'_>)> + '_ {
         self.objects.iter().map(|(&id, o)| (id, o))
     }
 
@@ -192,12 +191,10 @@ impl Library {
         let state = PathHash::new(root);
         let folders = Shelf::Folders.id();
         if let Some(id) = self.find(state, root, &[]) {
-            if let Some(obj) = self.objects.get_mut(&id) {
-                if *obj.name != *name {
-                    obj.name = name.into();
-                    self.moved(folders, id);
-                    self.bump_system();
-                }
+            if self.objects.get(&id).is_some_and(|obj| obj.name() != name) {
+                self.objects.rename(&id, name)?;
+                self.moved(folders, id);
+                self.bump_system();
             }
             return Ok(id);
         }
@@ -279,7 +276,7 @@ impl Library {
             let same = self
                 .objects
                 .get(&id)
-                .and_then(Object::as_item)
+                .and_then(ObjectRef::as_item)
                 .map(|item| (item.file == file && item.format == format, item.details.clone()));
             match same {
                 Some((true, _)) if details.is_none() => return Ok(Some(id)),
@@ -430,7 +427,7 @@ impl Library {
                 | Node::Item(_) => {}
                 Node::Container(_) => return None,
             }
-            components.push(&obj.name).ok()?;
+            components.push(obj.name()).ok()?;
             cur = obj.parent;
         }
         None
@@ -465,13 +462,13 @@ impl Library {
     pub(crate) fn sorted(
         &self,
         ids: &[ObjectId],
-        cmp: &dyn Fn(&Object, &Object) -> Ordering,
+        cmp: &dyn Fn(ObjectRef<'_>, ObjectRef<'_>) -> Ordering,
     ) -> Vec<ObjectId> {
         // Resolve each id once, so sorting does no map lookups. Every caller shares this one
         // sort, core's heapsort with the position as the last key rather than a stable sort:
         // each instance of the standard library's sorts costs the firmware several KB of
         // flash (issue 5).
-        let mut resolved: Vec<(usize, ObjectId, &Object)> = ids
+        let mut resolved: Vec<(usize, ObjectId, ObjectRef<'_>)> = ids
             .iter()
             .enumerate()
             .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
@@ -536,13 +533,13 @@ impl Library {
                 Node::Item(_)
                     | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
             );
-            if !on_disk || *obj.name != **comp {
+            if !on_disk || obj.name() != *comp {
                 return false;
             }
             cur = obj.parent;
         }
         matches!(
-            self.objects.get(&cur).map(|o| &o.node),
+            self.objects.get(&cur).map(ObjectRef::node),
             Some(Node::Container(Container { kind: Kind::Served { root: r, .. }, .. })) if *r == root
         )
     }
@@ -556,7 +553,7 @@ impl Library {
     pub(crate) fn find_by(
         &self,
         state: PathHash,
-        matches: impl Fn(ObjectId, &Object) -> bool,
+        matches: impl Fn(ObjectId, ObjectRef<'_>) -> bool,
     ) -> Option<ObjectId> {
         (0..MAX_PROBES).map(|p| state.candidate(p)).find(|&id| {
             id != ObjectId::ROOT && self.objects.get(&id).is_some_and(|o| matches(id, o))
@@ -598,14 +595,14 @@ impl Library {
         if self.objects.len() >= self.limit {
             return Err(Error::Full);
         }
-        if self.objects.get(&parent).and_then(Object::as_container).is_none() {
+        if self.objects.get(&parent).and_then(ObjectRef::as_container).is_none() {
             return Err(Error::NotAContainer);
         }
         let id = (0..MAX_PROBES)
             .map(|p| state.candidate(p))
             .find(|id| *id != ObjectId::ROOT && !self.objects.contains_key(id))
             .ok_or(Error::IdCollision)?;
-        self.objects.insert(id, Object { parent, name: Box::from(name), node })?;
+        self.objects.insert(id, parent, name, node)?;
         self.list(parent, id);
         Ok(id)
     }
@@ -663,8 +660,8 @@ impl Library {
         self.leave_all(listings);
         let flips = self.ungroup(&doomed);
         for cur in &doomed {
-            if let Some(obj) = self.objects.remove(cur) {
-                self.release(obj.node);
+            if let Some(node) = self.objects.remove(cur) {
+                self.release(node);
             }
         }
         self.refresh_cover(parent);

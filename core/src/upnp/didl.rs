@@ -24,7 +24,7 @@ mod caption;
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, OggCodec, ProtocolInfo};
-use crate::library::{class_of, Hex, Item, Library, Node, Object, ObjectId};
+use crate::library::{class_of, Hex, Item, Library, Node, ObjectId, ObjectRef};
 #[cfg(feature = "remux")]
 use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
@@ -395,7 +395,7 @@ impl<'a> Document<'a> {
     /// Writes one object. This is the hot loop of a Browse answer: every fixed piece of markup
     /// is a constant in both forms, numbers are written digit by digit, and nothing goes
     /// through `core::fmt`.
-    fn write_object(&self, s: &mut Sink<'a>, id: ObjectId, obj: &Object) {
+    fn write_object(&self, s: &mut Sink<'a>, id: ObjectId, obj: ObjectRef<'_>) {
         let hex = id.hex();
         match obj.node() {
             Node::Container(c) => {
@@ -461,7 +461,7 @@ impl<'a> Document<'a> {
     }
 
     /// The `parentID`: the container the object is listed in, or `-1` for the root.
-    fn parent_id(&self, s: &mut Sink<'_>, id: ObjectId, obj: &Object) {
+    fn parent_id(&self, s: &mut Sink<'_>, id: ObjectId, obj: ObjectRef<'_>) {
         if id == ObjectId::ROOT {
             s.ascii("-1");
         } else {
@@ -479,7 +479,7 @@ impl<'a> Document<'a> {
     }
 
     /// `sec:dcmInfo` with the bookmark of item `id`, if it has one and the filter asks.
-    fn bookmark(&self, s: &mut Sink<'_>, id: ObjectId, obj: &Object) {
+    fn bookmark(&self, s: &mut Sink<'_>, id: ObjectId, obj: ObjectRef<'_>) {
         let Some(position) = self.bookmarks.and_then(|b| b.get(id)) else { return };
         if self.filter.allows("sec:dcmInfo") {
             s.markup(markup!("<sec:dcmInfo>CREATIONDATE=0,FOLDER="));
@@ -490,7 +490,7 @@ impl<'a> Document<'a> {
         }
     }
 
-    fn common(&self, s: &mut Sink<'_>, obj: &Object) {
+    fn common(&self, s: &mut Sink<'_>, obj: ObjectRef<'_>) {
         s.markup(markup!("<dc:title>"));
         s.text(obj.title());
         s.markup(markup!("</dc:title><upnp:class>"));

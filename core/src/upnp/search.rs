@@ -19,7 +19,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use crate::library::{class_of, Library, Object, ObjectId};
+use crate::library::{class_of, Library, ObjectId, ObjectRef};
 
 /// The deepest parenthesis nesting accepted.
 pub const MAX_NESTING: usize = 16;
@@ -216,7 +216,7 @@ impl<'a> Criteria<'a> {
     }
 
     /// Whether `object`, which is `library`'s object `id`, matches.
-    pub fn matches(&self, library: &Library, id: ObjectId, object: &Object) -> bool {
+    pub fn matches(&self, library: &Library, id: ObjectId, object: ObjectRef<'_>) -> bool {
         let subject = Subject { library, id, object };
         self.root.is_none_or(|root| self.eval(root, &subject))
     }
@@ -237,7 +237,7 @@ impl<'a> Criteria<'a> {
 struct Subject<'a> {
     library: &'a Library,
     id: ObjectId,
-    object: &'a Object,
+    object: ObjectRef<'a>,
 }
 
 fn property<'o>(subject: &Subject<'o>, name: &str) -> Option<&'o str> {

@@ -441,7 +441,7 @@ fn random_operations_keep_listings_consistent() {
         }
         // Expected membership from the items alone: first the artists of each folder's album
         // among tracks without an album artist or compilation flag, then each item's listing.
-        let grouped = |obj: &Object| {
+        let grouped = |obj: ObjectRef<'_>| {
             let t = obj.as_item()?.tags()?;
             let free = t.album_artist.is_none() && !t.compilation;
             free.then(|| Some(((obj.parent(), t.album.clone()?), t.artist.clone()?)))?

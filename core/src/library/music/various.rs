@@ -20,7 +20,7 @@ use super::{present, Before};
 use crate::dlna::MediaKind;
 use crate::library::id::PathHash;
 use crate::library::idmap::IdMap;
-use crate::library::{Error, Library, Name, Object, ObjectId};
+use crate::library::{Error, Library, Name, ObjectId, ObjectRef};
 
 /// A folder and album title: one group.
 type Key = (ObjectId, Name);
@@ -79,7 +79,7 @@ fn trimmed(name: &Name) -> Name {
 }
 
 /// The group `obj` is in, if it is a track filed by its own artist.
-pub(crate) fn member(obj: &Object) -> Option<Member> {
+pub(crate) fn member(obj: ObjectRef<'_>) -> Option<Member> {
     let item = obj.as_item()?;
     if item.format.kind() != MediaKind::Audio {
         return None;
@@ -98,7 +98,7 @@ impl Library {
     }
 
     /// Whether `obj` is a track of a group of several artists.
-    pub(crate) fn guessed_various(&self, obj: &Object) -> bool {
+    pub(crate) fn guessed_various(&self, obj: ObjectRef<'_>) -> bool {
         member(obj).is_some_and(|m| self.is_various(&m.key))
     }
 
@@ -155,7 +155,8 @@ impl Library {
     /// Files the tracks of each flipped group again, except `except` (which the caller files).
     pub(crate) fn refile(&mut self, flips: Vec<Flip>, except: ObjectId) -> Result<(), Error> {
         for flip in flips {
-            let Some(folder) = self.objects.get(&flip.key.0).and_then(Object::as_container) else {
+            let Some(folder) = self.objects.get(&flip.key.0).and_then(ObjectRef::as_container)
+            else {
                 continue;
             };
             let tracks: Vec<(ObjectId, Before)> = folder

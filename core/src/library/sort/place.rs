@@ -1,15 +1,17 @@
 //! Keeping every child list in its container's default order as children come, go and change.
 //!
 //! A child list is always sorted by its container's default order ([`super::order_of`]), so a
-//! default-order Browse borrows it and nothing ever sorts a whole list. A new child is placed by
-//! binary search (`O(log k)` comparisons and one `memmove` of the list's tail); a child whose sort
+//! default-order Browse borrows it and nothing ever sorts a whole list. A new child that comes
+//! after the last one (a scan's walk and an index load are in name order) is appended after one
+//! comparison; any other is placed by binary search (`O(log k)` comparisons and one `memmove`
+//! of the list's tail); a child whose sort
 //! key changed (a retag, a renamed served folder, an album's earliest date) is found and moved to
 //! its new place, touching only the entries between its old and new places. Ties keep the order
 //! in which children arrived: a new child goes after the ones equal to it.
 
 use core::cmp::Ordering;
 
-use super::super::{Library, Node, Object, ObjectId};
+use super::super::{Library, Node, ObjectId, ObjectRef};
 use super::order_of;
 
 impl Library {
@@ -17,14 +19,20 @@ impl Library {
     /// the default order, after the children equal to it.
     pub(crate) fn place(&mut self, container: ObjectId, child: ObjectId) {
         let at = {
-            let Some(c) = self.objects.get(&container).and_then(Object::as_container) else {
+            let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
                 return;
             };
             let order = order_of(&c.kind);
+            let not_after = |id: &ObjectId, new: ObjectRef<'_>| {
+                self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
+            };
             match self.objects.get(&child) {
-                Some(new) => c.children.partition_point(|id| {
-                    self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
-                }),
+                // In order after the last (a scan's or an index load's usual case): one
+                // comparison.
+                Some(new) if c.children.last().is_none_or(|last| not_after(last, new)) => {
+                    c.children.len()
+                }
+                Some(new) => c.children.partition_point(|id| not_after(id, new)),
                 None => c.children.len(),
             }
         };
@@ -37,7 +45,9 @@ impl Library {
     /// key changed. Costs `O(log k)` comparisons when it did not move; otherwise one scan for
     /// it and a move of the entries between its old and new places.
     pub(crate) fn replace(&mut self, container: ObjectId, child: ObjectId) {
-        let Some(c) = self.objects.get(&container).and_then(Object::as_container) else { return };
+        let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
+            return;
+        };
         let Some(obj) = self.objects.get(&child) else { return };
         let order = order_of(&c.kind);
         let children = &c.children[..];

@@ -177,29 +177,40 @@ fn collisions_probe_deterministically() {
     lib.add_root(0, "M").unwrap();
     let plain = PathHash::new(0).push(true, "a.ogg");
     // Occupy the plain id with a foreign object, as a colliding path would.
-    let squatter =
-        Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-    lib.objects.insert(plain.candidate(0), squatter).unwrap();
+    lib.objects.insert(plain.candidate(0), ObjectId::ROOT, "zz", new_container(FOLDER)).unwrap();
     let id = lib.insert_file(0, "a.ogg", info(1)).unwrap().unwrap();
     assert_eq!(id, plain.candidate(1));
     assert_eq!(lib.lookup_path(0, "a.ogg"), Some(id));
     assert_eq!(lib.file_ref(id).unwrap().to_string(), "a.ogg");
     for p in 1..MAX_PROBES {
-        let squatter =
-            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
         lib.objects
-            .insert(PathHash::new(0).push(true, "b.ogg").candidate(p - 1), squatter)
+            .insert(
+                PathHash::new(0).push(true, "b.ogg").candidate(p - 1),
+                ObjectId::ROOT,
+                "zz",
+                new_container(FOLDER),
+            )
             .unwrap();
     }
     let last = PathHash::new(0).push(true, "b.ogg").candidate(MAX_PROBES - 1);
     assert_eq!(lib.insert_file(0, "b.ogg", info(1)), Ok(Some(last)));
-    let squatter =
-        Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-    lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(0), squatter).unwrap();
+    lib.objects
+        .insert(
+            PathHash::new(0).push(true, "c.ogg").candidate(0),
+            ObjectId::ROOT,
+            "zz",
+            new_container(FOLDER),
+        )
+        .unwrap();
     for p in 1..MAX_PROBES {
-        let squatter =
-            Object { parent: ObjectId::ROOT, name: "zz".into(), node: new_container(FOLDER) };
-        lib.objects.insert(PathHash::new(0).push(true, "c.ogg").candidate(p), squatter).unwrap();
+        lib.objects
+            .insert(
+                PathHash::new(0).push(true, "c.ogg").candidate(p),
+                ObjectId::ROOT,
+                "zz",
+                new_container(FOLDER),
+            )
+            .unwrap();
     }
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::IdCollision));
 }
@@ -300,7 +311,7 @@ fn limit_and_memory_per_object() {
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
     assert_eq!(lib.len(), FIXED + 5);
     // The documented per-object size (64-bit hosts).
-    assert_eq!(core::mem::size_of::<Object>(), 112);
+    assert_eq!(core::mem::size_of::<crate::library::Object>(), 104);
     // A shared tag name is one pointer, so a tagged item's Tags block is 80 bytes.
     assert_eq!(core::mem::size_of::<Option<crate::library::Name>>(), 8);
     assert_eq!(core::mem::size_of::<crate::library::Tags>(), 80);
@@ -389,7 +400,7 @@ fn random_operations_match_a_path_set_model() {
                 }
                 // ...and no object is orphaned.
                 if id != ObjectId::ROOT {
-                    let parent = lib.get(obj.parent()).and_then(Object::as_container).unwrap();
+                    let parent = lib.get(obj.parent()).and_then(ObjectRef::as_container).unwrap();
                     assert!(parent.children().contains(&id), "orphan at step {step}");
                 }
             }
