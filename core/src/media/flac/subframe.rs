@@ -8,11 +8,17 @@
 //!
 //! Speed: `i32` planes (every stream but the 33-bit side channel) take the fast paths of
 //! [`Sample`]: Rice partitions decoded by [`Bits::rice_block`], and predictors restored by
-//! loops specialised per order (a const generic for LPC orders 2 to 12, the orders `flac` -0
-//! to -8 use, the two or three newest samples in registers), fixed predictors' history in
-//! registers; on 32-bit targets, whose opt-level `"z"` unrolls no loop, only orders 8 and 12
-//! (`flac -5` to `-8`) have their own loops, their sums written out term by term. A linear
-//! prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
+//! loops specialised per order, fixed predictors' history in registers. LPC orders 8 and 12
+//! (`flac -5` to `-8`) in `i32` sums have loops with every term written out, the newest
+//! sample read back from memory, on every target: on hosts they decode 16-bit stereo 3 - 4 %
+//! faster than the loops that carry the newest samples in registers (LLVM turns part of those
+//! sums into SSE2 multiplies and shuffles: more instructions a sample, and the loop is bound
+//! by instructions, not by the chain from sample to sample). The other orders 2 to 12 and the
+//! `i64` sums have a const-generic loop per order on 64-bit targets, the two or three newest
+//! samples in registers (there 24-bit `flac -5` decodes 12 % faster than with every sample
+//! read back); on 32-bit targets, whose opt-level `"z"` unrolls no loop, the general loop.
+//!
+//! A linear prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
 //! `precision`-bit coefficients and `order` terms each term is below `2^(bps + precision - 2)`
 //! in magnitude, so the sum is below `2^(bps + precision - 2 + ceil(log2 order))`, which fits
 //! when `bps + precision + ceil(log2 order) <= 32` (libFLAC's test too). Wider cases (24-bit
@@ -79,19 +85,19 @@ impl Sample for i32 {
         // ceil(log2(order)) for order 1..=32.
         let order_bits = usize::BITS - coefs.len().saturating_sub(1).leading_zeros();
         let narrow = bps + precision + order_bits <= 32;
-        #[cfg(target_pointer_width = "64")]
-        if narrow {
-            lpc_dispatch::<i32>(coefs, shift, out);
-        } else {
-            lpc_dispatch::<i64>(coefs, shift, out);
-        }
-        // 32-bit targets (the boards, short of flash): the orders of `flac -5` to `-8` written
-        // out, the rest and the wide sums through the general loop.
-        #[cfg(not(target_pointer_width = "64"))]
+        // `i32` sums of orders 8 and 12 (`flac -5` to `-8`) by loops with every term written
+        // out, on every target (see the module docs); the rest by the loops specialised per
+        // order on 64-bit targets, by the general loop on 32-bit ones (flash before speed).
         match (narrow, coefs.len()) {
             (true, 8) => coefs.first_chunk().map_or((), |c| lpc_8(c, shift, out)),
             (true, 12) => coefs.first_chunk().map_or((), |c| lpc_12(c, shift, out)),
+            #[cfg(target_pointer_width = "64")]
+            (true, _) => lpc_dispatch::<i32>(coefs, shift, out),
+            #[cfg(target_pointer_width = "64")]
+            (false, _) => lpc_dispatch::<i64>(coefs, shift, out),
+            #[cfg(not(target_pointer_width = "64"))]
             (true, _) => lpc_narrow_any::<i32>(coefs, shift, out),
+            #[cfg(not(target_pointer_width = "64"))]
             (false, _) => lpc_narrow_any::<i64>(coefs, shift, out),
         }
     }
@@ -158,7 +164,8 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
             match coefs.len() {
                 $($n => if let Some(c) = coefs.first_chunk::<$n>() {
                     // Measured: three samples in locals win for `i64` sums and the longer
-                    // `i32` ones, two for the shorter `i32` ones (order 8: 6 % faster).
+                    // `i32` ones, two for the shorter `i32` ones. (`i32` orders 8 and 12 take
+                    // the written-out loops, faster still.)
                     return if $n >= 3 && (A::WIDE || $n > 8) {
                         lpc_order3::<A, $n>(c, shift, out)
                     } else {
@@ -225,11 +232,10 @@ fn lpc_order3<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i
     }
 }
 
-/// LPC loops for one order in `i32` sums, every term written out: at opt-level `"z"` (the
-/// boards) LLVM unrolls no loop, so [`lpc_narrow_any`] would reload each coefficient and
+/// LPC loops for one order in `i32` sums, every term written out (on hosts the fastest form;
+/// see the module docs): at opt-level `"z"` (the boards) LLVM unrolls no loop, so [`lpc_narrow_any`] would reload each coefficient and
 /// re-slice the window for every term (about 70 instructions a sample at order 8; these take
 /// about 25, the coefficients held in registers).
-#[cfg(any(test, not(target_pointer_width = "64")))]
 macro_rules! lpc_written_out {
     ($(#[$doc:meta] $name:ident $n:literal [$($j:literal)*])*) => {$(
         #[$doc]
@@ -247,7 +253,6 @@ macro_rules! lpc_written_out {
     )*};
 }
 
-#[cfg(any(test, not(target_pointer_width = "64")))]
 lpc_written_out! {
     /// Order 8 (`flac -5` to `-7`).
     lpc_8 8 [0 1 2 3 4 5 6 7]
@@ -484,7 +489,7 @@ fn residual<S: Sample>(bits: &mut Bits<'_>, order: usize, out: &mut [S]) -> Resu
 mod tests {
     use super::*;
 
-    /// The written-out order-8 and order-12 loops of 32-bit targets restore what the general
+    /// The written-out order-8 and order-12 loops restore what the general
     /// loop does, with sums at the edge of `i32` (wrapping) and every shift.
     #[test]
     fn written_out_lpc_matches_the_general_loop() {
