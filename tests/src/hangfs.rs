@@ -162,7 +162,7 @@ impl Filesystem for HangFs {
     }
 }
 
-/// A mounted [`HangFs`]; unmounted when dropped (release first, or hung reads fail then).
+/// A mounted `HangFs`; unmounted when dropped (release first, or hung reads fail then).
 pub struct Mounted {
     gate: Arc<Mutex<Gate>>,
     data: Arc<Vec<u8>>,
