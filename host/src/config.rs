@@ -10,7 +10,7 @@
 //! `rill serve` without folder arguments serves the folders of this file when it exists
 //! ([`load`]); `rill share`/`rill unshare` and the D-Bus interface write it after each change
 //! ([`save`], through a temporary file and a rename, so a reader never sees half a file). A
-//! person may edit it too: [`watch`] re-reads it whenever it changes and applies the
+//! person may edit it too: [`watch()`] re-reads it whenever it changes and applies the
 //! difference. A file that cannot be read or parsed is reported in one log line and the
 //! folders shared before are kept. `poll_interval` ([`poll_interval`]) is read at start
 //! (`--poll-interval` overrides it) and kept when the file is rewritten.

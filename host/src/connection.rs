@@ -8,8 +8,8 @@
 //! waits for the socket no longer than the connection's next deadline. Every call that may
 //! block on a file (answering a media request, producing a transcode's next chunk, a
 //! `sendfile` of a span not all in the page cache) runs on a place of the bounded
-//! [`pool`](crate::pool), which answers a new request 503 when it stays full, and goes on
-//! sending there while the socket takes it ([`push`]); the rest never leaves the async workers.
+//! [`pool`], which answers a new request 503 when it stays full, and goes on
+//! sending there while the socket takes it (`push`); the rest never leaves the async workers.
 //! A request for a file as it is whose open cannot block is answered on the worker, the file
 //! opened first ([`crate::opened`]), and its cached spans sent there too.
 //!

@@ -3,7 +3,7 @@
 //!
 //! Paths may be relative (to the working directory of the command) and hold spaces or any
 //! Unicode; they are made absolute here, since the server's working directory is not the
-//! user's. With no server running (no session bus, or nobody owns [`bus::NAME`]), `share` and
+//! user's. With no server running (no session bus, or nobody owns [`NAME`](crate::bus::NAME)), `share` and
 //! `unshare` edit the config file instead and say so; the server reads it when it starts.
 
 use std::path::{Path, PathBuf};

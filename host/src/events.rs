@@ -3,7 +3,7 @@
 //!
 //! The table (in [`Shared`], behind a mutex) decides everything: which events are due, their
 //! bytes, moderation, expiry. This task wakes when the table may have something new (a
-//! SUBSCRIBE through [`Env::with_events`](rill_core::server::Env::with_events), a library
+//! SUBSCRIBE through [`Env::with_events`], a library
 //! change through [`publish`]) or at the table's `poll_at`, takes every NOTIFY that is due, and
 //! sends each on its own connection to the callback address. That address is the subscriber's
 //! own IP (the table refuses callbacks elsewhere), so the server never sends requests to third

@@ -5,7 +5,7 @@
 //! Only used when `ffprobe` is on `PATH` (when it is not, that is logged once and such videos
 //! have no play time); a run that takes longer than [`TIMEOUT`] is killed, so a hostile file
 //! cannot stall the scan. Its output is read on a thread of its own, so a full pipe cannot
-//! block it either, and at most [`MAX_OUTPUT`] bytes of it are kept.
+//! block it either, and at most `MAX_OUTPUT` bytes of it are kept.
 //!
 //! ffprobe never resolves a path itself: the video is the file Rill opened, confined to its
 //! folder, given as its standard input and read as `/dev/stdin` (which reopens that file, so

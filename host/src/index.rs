@@ -19,7 +19,7 @@
 //! library from it, and [`Writer`] (a thread of its own) takes the library's changes as they
 //! happen and commits them in batches of at most [`BATCH`] rows or [`LINGER`], never a
 //! transaction per file; a clean stop moves the write-ahead log into the file. SQLite's page
-//! cache is kept small ([`CACHE_KIB`]), and once the writer is idle after a burst of rows it
+//! cache is kept small (`CACHE_KIB`), and once the writer is idle after a burst of rows it
 //! gives the memory they held back ([`crate::malloc::trim`]). The index is a
 //! cache: at every start [`crate::live`] checks it against the disk (size, mtime, inode) and
 //! reads again only what changed, so a change that a crash kept out of it is found then.

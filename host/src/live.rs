@@ -6,7 +6,7 @@
 //! 1. watches every folder with inotify (through the `notify` crate, one watch per folder, so
 //!    the watch count and its limit are under our control), queueing events from the start;
 //! 2. walks the served folders, and adds what it found entry by entry (each file read first
-//!    with no lock held, on every core ([`fill`]), then the library's write lock taken just to
+//!    with no lock held, on every core (`fill`), then the library's write lock taken just to
 //!    insert it, in the walk's order, so a Browse never waits for the disk), with a progress bar on a terminal or a log line every few
 //!    seconds otherwise, telling the event subscribers ([`events::publish`]) every
 //!    [`PUBLISH_EVERY`];
@@ -41,7 +41,7 @@
 //! system, 9p, ...: see [`crate::mounts`]) gets no inotify watch, since inotify hears nothing
 //! of the changes made on the server or by other clients: it is polled every
 //! [`Options::poll_interval`] (default [`POLL_INTERVAL`]) instead, by a walk of its folders'
-//! modification times that lists again only the folders that changed ([`poll`]). What a poll
+//! modification times that lists again only the folders that changed (`poll`). What a poll
 //! finds is applied and published like the changes inotify reports.
 //!
 //! Limits: a folder reached through a symbolic link is listed (see [`scan`]) but changes inside

@@ -3,7 +3,7 @@
 //!
 //! A playlist file found by the scan or the watcher is read like a media file, with no lock
 //! held ([`read`]: confined open, at most [`MAX_BYTES`], parsed by the core), then filed with
-//! the library's write lock taken ([`file`]): each entry is resolved to a library item and the
+//! the library's write lock taken ([`file()`]): each entry is resolved to a library item and the
 //! playlist's container gets exactly those, in order. Tracks that leave the library leave every
 //! playlist at once (the core does that); tracks that arrive later are picked up by
 //! [`refresh`], which reads every playlist again and is called once a scan or a batch of

@@ -14,7 +14,7 @@
 //! at or before the time T asked for, is read from a Matroska file's `Cues` (its keyframe
 //! index, the one ffmpeg seeks by), else found with `ffprobe` reading the video packets of the
 //! [`KEYFRAME_WINDOW`] before T (the whole start of the file if that window holds none), and
-//! `ffmpeg` is told to start there (`-ss` before `-i`, [`SEEK_SLACK_US`] past K: it seeks to
+//! `ffmpeg` is told to start there (`-ss` before `-i`, `SEEK_SLACK_US` past K: it seeks to
 //! the keyframe at or before the position and copies from it), so the answer can echo K,
 //! where the stream really starts.
 //!

@@ -1,7 +1,7 @@
 //! A FUSE file system the test controls, for the tests of a server whose disk hangs: one folder
 //! holding one read-only file, whose reads answer at once until [`Mounted::hang`], then wait,
-//! each parked with its offset, until [`Mounted::release`]. It stands for a network mount that
-//! stopped answering.
+//! each parked with its offset, until [`Mounted::release`]; and whose opens, likewise, wait
+//! from [`Mounted::hang_opens`] on. It stands for a network mount that stopped answering.
 //!
 //! Mounting needs `/dev/fuse` and the right to mount: a test runs it inside `unshare -rnm` (see
 //! [`crate::renderer::netns::isolated_with_mounts`]), where it is root of its own user and mount
@@ -45,6 +45,8 @@ type Parked = Vec<(u64, u32, ReplyData)>;
 struct Gate {
     /// `Some` while reads hang, with the reads waiting.
     parked: Option<Parked>,
+    /// `Some` while opens hang, with the opens waiting.
+    opens: Option<Vec<ReplyOpen>>,
 }
 
 /// The file system: one file in the root folder.
@@ -114,9 +116,12 @@ impl Filesystem for HangFs {
     }
 
     fn open(&mut self, _req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
-        match ino {
-            FILE => reply.opened(0, fuser::consts::FOPEN_KEEP_CACHE),
-            _ => reply.error(nix::libc::EISDIR),
+        if ino != FILE {
+            return reply.error(nix::libc::EISDIR);
+        }
+        match &mut lock(&self.gate).opens {
+            Some(opens) => opens.push(reply),
+            None => opened(reply),
         }
     }
 
@@ -162,7 +167,7 @@ impl Filesystem for HangFs {
     }
 }
 
-/// A mounted [`HangFs`]; unmounted when dropped (release first, or hung reads fail then).
+/// A mounted `HangFs`; unmounted when dropped (release first, or hung reads fail then).
 pub struct Mounted {
     gate: Arc<Mutex<Gate>>,
     data: Arc<Vec<u8>>,
@@ -205,9 +210,24 @@ impl Mounted {
         gate.parked.iter().flatten().map(|(offset, ..)| *offset).collect()
     }
 
-    /// Answers every waiting read, and lets later ones through at once.
+    /// From now on, opens of the file wait until [`Mounted::release`] (the name stays known:
+    /// only the open itself waits, as on a server that stopped answering).
+    pub fn hang_opens(&self) {
+        lock(&self.gate).opens.get_or_insert_with(Vec::new);
+    }
+
+    /// How many opens wait now.
+    pub fn opens_waiting(&self) -> usize {
+        lock(&self.gate).opens.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Answers every waiting open and read, and lets later ones through at once.
     pub fn release(&self) {
-        let parked = lock(&self.gate).parked.take();
+        let (parked, opens) = {
+            let mut gate = lock(&self.gate);
+            (gate.parked.take(), gate.opens.take())
+        };
+        opens.into_iter().flatten().for_each(opened);
         for (offset, size, reply) in parked.into_iter().flatten() {
             reply.data(span(&self.data, offset, size));
         }
@@ -216,15 +236,30 @@ impl Mounted {
     /// Waits until reads wait at every offset `wanted` says is waited at, at most `limit`;
     /// returns the offsets waited at then.
     pub fn wait_for(&self, limit: Duration, wanted: impl Fn(&[u64]) -> bool) -> Vec<u64> {
-        let deadline = std::time::Instant::now() + limit;
-        loop {
-            let waiting = self.waiting();
-            if wanted(&waiting) || std::time::Instant::now() > deadline {
-                return waiting;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        until(limit, || self.waiting(), |waiting| wanted(waiting))
     }
+
+    /// Waits until at least `n` opens wait, at most `limit`; returns how many wait then.
+    pub fn wait_for_opens(&self, limit: Duration, n: usize) -> usize {
+        until(limit, || self.opens_waiting(), |&waiting| waiting >= n)
+    }
+}
+
+/// What `now` gives once `done` holds of it, or once `limit` has passed.
+fn until<T>(limit: Duration, now: impl Fn() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let seen = now();
+        if done(&seen) || std::time::Instant::now() > deadline {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Answers an open of the file: its pages stay cached across opens (see the module docs).
+fn opened(reply: ReplyOpen) {
+    reply.opened(0, fuser::consts::FOPEN_KEEP_CACHE);
 }
 
 /// The bytes of `data` a read of `size` at `offset` returns.

@@ -169,7 +169,7 @@ impl Filesystem for MirrorFs {
     }
 }
 
-/// A mounted [`MirrorFs`]; unmounted when dropped.
+/// A mounted `MirrorFs`; unmounted when dropped.
 pub struct Mirror {
     _session: BackgroundSession,
 }

@@ -11,6 +11,11 @@
 //! [`rill::pool::WAIT`], and Browse still answers at once. Once the file answers again, its
 //! streams are served, and the server shuts down cleanly.
 //!
+//! The same holds when the file's `open` itself hangs (a FUSE file system is never opened on
+//! the async workers, see `rill::opened`): while as many streams as the server has async
+//! workers, and more, wait in their opens, other clients' Browse and ranges keep within the
+//! same bounds, and once the opens answer, the file is served.
+//!
 //! FUSE needs a mount namespace: the test runs itself under `unshare -rnm` (see
 //! [`isolated_with_mounts`]), so the mount and the server's sockets are the test's alone.
 
@@ -48,7 +53,12 @@ const STOP: Duration = Duration::from_secs(10);
 
 #[test]
 fn a_hanging_file_holds_up_no_one_else() {
-    isolated_with_mounts("a_hanging_file_holds_up_no_one_else", body);
+    isolated_with_mounts("a_hanging_file_holds_up_no_one_else", hanging_reads);
+}
+
+#[test]
+fn a_hanging_open_holds_up_no_one_else() {
+    isolated_with_mounts("a_hanging_open_holds_up_no_one_else", hanging_opens);
 }
 
 /// A served item's URLs: the file as it is, and its L16 rendition.
@@ -74,9 +84,9 @@ fn range(first: u64) -> String {
 }
 
 /// What the measured requests are, each checked as it is made.
-struct Probe<'a> {
+struct Probe {
     cp: Renderer,
-    control: &'a str,
+    control: String,
     /// `(file URL, its bytes)` of the local files.
     files: Vec<(String, Vec<u8>)>,
     /// The L16 renditions of the local files, with the bytes of the measured range as first
@@ -84,7 +94,7 @@ struct Probe<'a> {
     l16: Vec<(String, Option<Vec<u8>>)>,
 }
 
-impl Probe<'_> {
+impl Probe {
     /// Names of the kinds of request, in the order [`Probe::round`] times them.
     fn kinds(&self) -> Vec<String> {
         let mut kinds = vec!["Browse".to_string()];
@@ -97,7 +107,7 @@ impl Probe<'_> {
     fn round(&mut self) -> Vec<Duration> {
         let mut took = Vec::new();
         let start = Instant::now();
-        let browsed = self.cp.browse(self.control, &Browse::children("0")).expect("Browse");
+        let browsed = self.cp.browse(&self.control, &Browse::children("0")).expect("Browse");
         took.push(start.elapsed());
         assert!(browsed.number_returned > 0, "Browse answered nothing");
         for (url, bytes) in &self.files {
@@ -159,65 +169,124 @@ fn arrived(fs: &Mounted, regions: &[u64]) {
     }
 }
 
-fn body() {
-    let (dir, media) = common::empty_dir();
-    let ogg = corpus::Spec { frames: 44_100 * 20, ..corpus::Spec::stereo(3) }.path();
-    let flac = flac_corpus::Spec::cd(&[]).path();
-    std::fs::copy(&ogg, media.join("local.ogg")).expect("copying the Ogg file");
-    std::fs::copy(&flac, media.join("local.flac")).expect("copying the FLAC file");
-    let hanging = flac_corpus::Spec {
-        bits: 24,
-        rate: 96_000,
-        frames: 96_000 * 20,
-        ..flac_corpus::Spec::cd(&[])
-    }
-    .bytes();
-    let regions = pool::SIZE as u64 + 4;
-    assert!(hanging.len() as u64 > regions * REGION, "the hanging file is too short");
-    let mount = media.join("mount");
-    std::fs::create_dir(&mount).expect("creating the mount point");
-    let fs = Mounted::mount(&mount, "hanging.flac", hanging.clone())
-        .expect("mounting the FUSE file system (needs /dev/fuse)");
+/// A served folder with local files and the FUSE mount holding the hanging file, the server
+/// serving it, and the requests measured before anything hangs.
+struct Bench {
+    server: common::Running,
+    fs: Mounted,
+    probe: Probe,
+    /// The URLs of the file on the FUSE mount, and its bytes.
+    hung: Urls,
+    hanging: Vec<u8>,
+    /// The times of [`Probe::measure`] before the hang.
+    before: Vec<Vec<Duration>>,
+}
 
-    let server = common::start((dir, media));
-    let cp = Renderer::new(Player::GENERIC);
-    let control = common::control_url(&cp, &server);
-    let items = common::items(&cp, &control, "0");
-    let (ogg, flac) = (std::fs::read(ogg).unwrap(), std::fs::read(flac).unwrap());
-    let (ogg_urls, flac_urls) = (urls(&items, ogg.len() as u64), urls(&items, flac.len() as u64));
-    let hung = urls(&items, hanging.len() as u64);
-    let mut probe = Probe {
-        cp,
-        control: &control,
-        files: vec![(ogg_urls.file, ogg), (flac_urls.file, flac)],
-        l16: vec![(ogg_urls.l16, None), (flac_urls.l16, None)],
-    };
-    let kinds = probe.kinds();
-    let before = probe.measure();
+impl Bench {
+    fn new() -> Bench {
+        let (dir, media) = common::empty_dir();
+        let ogg = corpus::Spec { frames: 44_100 * 20, ..corpus::Spec::stereo(3) }.path();
+        let flac = flac_corpus::Spec::cd(&[]).path();
+        std::fs::copy(&ogg, media.join("local.ogg")).expect("copying the Ogg file");
+        std::fs::copy(&flac, media.join("local.flac")).expect("copying the FLAC file");
+        let hanging = flac_corpus::Spec {
+            bits: 24,
+            rate: 96_000,
+            frames: 96_000 * 20,
+            ..flac_corpus::Spec::cd(&[])
+        }
+        .bytes();
+        let regions = pool::SIZE as u64 + 4;
+        assert!(hanging.len() as u64 > regions * REGION, "the hanging file is too short");
+        let mount = media.join("mount");
+        std::fs::create_dir(&mount).expect("creating the mount point");
+        let fs = Mounted::mount(&mount, "hanging.flac", hanging.clone())
+            .expect("mounting the FUSE file system (needs /dev/fuse)");
 
-    // More streams of the hanging file than the server has workers: as it is from regions of
-    // their own, and one L16 rendition (its decoder reads the file's head, region 0).
-    fs.hang().expect("dropping the cached pages of the hanging file");
-    let mut streams: Vec<Client> =
-        (1..=HANGING).map(|r| stream(&hung.file, Some(format!("bytes={}-", r * REGION)))).collect();
-    streams.push(stream(&hung.l16, None));
-    arrived(&fs, &(0..=HANGING).collect::<Vec<_>>());
-    let during = probe.measure();
-    for ((kind, before), during) in kinds.iter().zip(&before).zip(&during) {
-        let (b, d) = (median(before), median(during));
-        eprintln!("{kind}: median {b:?} before the hang, {d:?} during it");
-        assert!(d <= b + GAIN, "{kind} gained more than {GAIN:?} at the median: {b:?} → {d:?}");
-        let slowest = during.iter().max().expect("measured");
-        assert!(*slowest < NEVER, "{kind} took {slowest:?} while a file hung");
+        let server = common::start((dir, media));
+        let cp = Renderer::new(Player::GENERIC);
+        let control = common::control_url(&cp, &server);
+        let items = common::items(&cp, &control, "0");
+        let (ogg, flac) = (std::fs::read(ogg).unwrap(), std::fs::read(flac).unwrap());
+        let (ogg_urls, flac_urls) =
+            (urls(&items, ogg.len() as u64), urls(&items, flac.len() as u64));
+        let hung = urls(&items, hanging.len() as u64);
+        let mut probe = Probe {
+            cp,
+            control,
+            files: vec![(ogg_urls.file, ogg), (flac_urls.file, flac)],
+            l16: vec![(ogg_urls.l16, None), (flac_urls.l16, None)],
+        };
+        let before = probe.measure();
+        Bench { server, fs, probe, hung, hanging, before }
     }
+
+    /// Measures the requests again while `what` hangs: each kind gains at most [`GAIN`] at the
+    /// median, and none takes [`NEVER`].
+    fn hold_up_no_one(&mut self, what: &str) {
+        let kinds = self.probe.kinds();
+        let during = self.probe.measure();
+        for ((kind, before), during) in kinds.iter().zip(&self.before).zip(&during) {
+            let (b, d) = (median(before), median(during));
+            eprintln!("{kind}: median {b:?} before {what}, {d:?} while it hangs");
+            assert!(d <= b + GAIN, "{kind} gained more than {GAIN:?} at the median: {b:?} → {d:?}");
+            let slowest = during.iter().max().expect("measured");
+            assert!(*slowest < NEVER, "{kind} took {slowest:?} while {what} hung");
+        }
+    }
+
+    /// Once the file answers again, a new range of it is served in full (after 503s at most
+    /// for [`NEVER`], while the waiting streams leave the pool); then the server stops.
+    fn recover(self) {
+        let Bench { server, fs, probe, hung, hanging, .. } = self;
+        let start = Instant::now();
+        let resp = loop {
+            let resp = probe.cp.get(&hung.file, &[("Range", &range(REGION))]).expect("a range");
+            if resp.status != 503 || start.elapsed() > NEVER {
+                break resp;
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(resp.status, 206, "the file once it answers again");
+        let at = REGION as usize;
+        assert!(resp.body == hanging[at..at + RANGE as usize], "wrong bytes of the file");
+
+        let (done, stopped) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            server.shutdown();
+            let _ = done.send(());
+        });
+        stopped.recv_timeout(STOP).expect("the server did not stop once the file answered again");
+        drop(fs);
+    }
+
+    /// Streams of the hanging file: as it is from regions `1..=HANGING` of their own, and one
+    /// L16 rendition (its decoder reads the file's head, region 0).
+    fn streams(&self) -> Vec<Client> {
+        let file = &self.hung.file;
+        let mut streams: Vec<Client> =
+            (1..=HANGING).map(|r| stream(file, Some(format!("bytes={}-", r * REGION)))).collect();
+        streams.push(stream(&self.hung.l16, None));
+        streams
+    }
+}
+
+fn hanging_reads() {
+    let mut bench = Bench::new();
+    // More streams of the hanging file than the server has workers.
+    bench.fs.hang().expect("dropping the cached pages of the hanging file");
+    let mut streams = bench.streams();
+    arrived(&bench.fs, &(0..=HANGING).collect::<Vec<_>>());
+    bench.hold_up_no_one("the reads of a file");
 
     // Fill every place of the pool with hanging streams: the next one waits, then gets 503,
     // and Browse is still answered at once.
+    let (fs, probe, hung) = (&bench.fs, &bench.probe, &bench.hung);
     let last = pool::SIZE as u64 - 1;
     for r in HANGING + 1..=last {
         streams.push(stream(&hung.file, Some(format!("bytes={}-", r * REGION))));
     }
-    arrived(&fs, &(0..=last).collect::<Vec<_>>());
+    arrived(fs, &(0..=last).collect::<Vec<_>>());
     let start = Instant::now();
     let refused = probe.cp.get(&hung.file, &[("Range", &range((last + 1) * REGION))]);
     let waited = start.elapsed();
@@ -226,31 +295,34 @@ fn body() {
     assert!(refused.header("retry-after").is_some(), "503 without Retry-After");
     assert!(waited < pool::WAIT + Duration::from_secs(1), "refused only after {waited:?}");
     let start = Instant::now();
-    probe.cp.browse(&control, &Browse::children("0")).expect("Browse with a full pool");
+    probe.cp.browse(&probe.control, &Browse::children("0")).expect("Browse with a full pool");
     let browsed = start.elapsed();
-    assert!(browsed <= median(&before[0]) + GAIN, "Browse took {browsed:?} with a full pool");
+    let browse_before = median(&bench.before[0]);
+    assert!(browsed <= browse_before + GAIN, "Browse took {browsed:?} with a full pool");
 
     // The file answers again: the waiting streams go on (their clients are gone), the places
     // free up, and a new stream of the file is served in full.
     drop(streams);
-    fs.release();
-    let start = Instant::now();
-    let resp = loop {
-        let resp = probe.cp.get(&hung.file, &[("Range", &range(REGION))]).expect("a range");
-        if resp.status != 503 || start.elapsed() > NEVER {
-            break resp;
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(resp.status, 206, "the file once it answers again");
-    let at = REGION as usize;
-    assert!(resp.body == hanging[at..at + RANGE as usize], "wrong bytes of the file");
+    bench.fs.release();
+    bench.recover();
+}
 
-    let (done, stopped) = std::sync::mpsc::channel();
-    thread::spawn(move || {
-        server.shutdown();
-        let _ = done.send(());
-    });
-    stopped.recv_timeout(STOP).expect("the server did not stop once the file answered again");
-    drop(fs);
+fn hanging_opens() {
+    let mut bench = Bench::new();
+    // More streams than the server has async workers wait in the file's open.
+    bench.fs.hang_opens();
+    let streams = bench.streams();
+    let opens = bench.fs.wait_for_opens(ARRIVE, streams.len());
+    assert!(
+        opens >= streams.len(),
+        "{opens} opens of {} streams reached the file system after {ARRIVE:?} (one hung on an \
+         async worker stops the others)",
+        streams.len()
+    );
+    bench.hold_up_no_one("the opens of a file");
+
+    // The opens answer: the streams go on (their clients are gone), and a new range is served.
+    drop(streams);
+    bench.fs.release();
+    bench.recover();
 }

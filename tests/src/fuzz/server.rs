@@ -2,7 +2,7 @@
 //!
 //! Input: a selector byte, then what the client sends. The selector is the size of each read
 //! the shell delivers (0 for everything at once), so heads and bodies arrive split at every
-//! place; the client then closes its side. The server has the [`fixture`] library with its files
+//! place; the client then closes its side. The server has the `fixture` library with its files
 //! in memory, and a fixed clock; the connection has fixed buffers, as on a board.
 //!
 //! The shell takes at most [`MAX_OUTPUT`] bytes of answers and then fails its writes, which

@@ -3,7 +3,7 @@
 //! Input: one datagram. It is parsed by [`message::parse`], then handed to a started
 //! [`Responder`] twice (as multicast and as unicast, from a LAN address), and the responder is
 //! drained with [`Responder::poll_transmit`] on a clock that jumps to each [`Responder::poll_at`]
-//! until every answer is out (searches are answered within [`MAX_DELAY`]). Every answer must
+//! until every answer is out (searches are answered within `MAX_DELAY`). Every answer must
 //! parse back as SSDP. Announcements, which do not depend on the input, are sent but not
 //! parsed back (that parsing would take most of the time of each run).
 

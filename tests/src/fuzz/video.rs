@@ -4,7 +4,7 @@
 //! [`avi::read`], MPEG transport streams (188 and 192-byte packets) through [`ts::read`],
 //! program streams through [`ps::read`], ASF through [`asf::read`], each with its DLNA profile.
 //!
-//! Input: a file. The reader must return (an [`Info`](rill_core::media::video::Info) or an
+//! Input: a file. The reader must return (an [`Info`] or an
 //! error) without panicking, after reading at most two windows of [`mkv::HEAD`] bytes (and
 //! the Matroska `Cues`, at most [`mkv::cues::MAX_CUES`]); what it
 //! returns must be what Browse can show: a play time that fits the DIDL `duration`, a sample

@@ -41,11 +41,11 @@ use core::fmt;
 use embedded_io::{Read, Seek, SeekFrom};
 
 pub use self::head::{packet_frames, Head, MAX_CHANNELS, MAX_PACKET_FRAMES};
+use crate::media::ogg::io::{Io, PageError};
 use crate::media::ogg::packet::Demuxer;
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
 use crate::media::ogg::timeline::{Cursor, Span};
 use crate::media::tags::Comments;
-use crate::media::vorbis_file::io::Io;
 
 /// Largest packet the reader assembles across pages (and the largest `OpusTags` kept).
 pub const MAX_PACKET: usize = 64 * 1024;
@@ -140,20 +140,12 @@ pub enum Error {
     Decoder(DecoderError),
 }
 
-impl Error {
+impl PageError for Error {
     fn io(e: impl embedded_io::Error) -> Self {
         Error::Io(e.kind())
     }
-}
-
-impl From<crate::media::vorbis_file::Error> for Error {
-    fn from(e: crate::media::vorbis_file::Error) -> Self {
-        use crate::media::vorbis_file::Error as V;
-        match e {
-            V::Io(k) => Error::Io(k),
-            V::OutOfMemory => Error::OutOfMemory,
-            _ => Error::Budget,
-        }
+    fn budget() -> Self {
+        Error::Budget
     }
 }
 
@@ -202,7 +194,7 @@ struct Decoded {
 
 /// A seekable Ogg Opus file reader. See the module docs.
 pub struct OpusFile<R, D> {
-    io: Io<R>,
+    io: Io<R, Error>,
     decoder: D,
     links: Vec<Link>,
     /// The first link's `OpusTags` packet.
@@ -228,7 +220,7 @@ impl<R: Read + Seek, D: Decoder> OpusFile<R, D> {
         let len = src.seek(SeekFrom::End(0)).map_err(Error::io)?;
         let mut demux = Demuxer::new(MAX_PACKET).map_err(|_| Error::OutOfMemory)?;
         demux.set_heap_limit(DEMUX_LIMIT);
-        let mut io = Io { src, demux, len };
+        let mut io = Io::new(src, demux, len);
         let (links, tags) = scan::scan_links(&mut io)?;
         let mut pcm = Vec::new();
         pcm.try_reserve_exact(MAX_PACKET_FRAMES * MAX_CHANNELS).map_err(|_| Error::OutOfMemory)?;

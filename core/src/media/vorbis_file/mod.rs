@@ -34,7 +34,6 @@
 //! Bad input (truncated, corrupt, random bytes) yields an [`Error`] or an early end of stream,
 //! never a panic; every loop consumes input or narrows a byte range.
 
-pub(crate) mod io;
 mod open;
 mod seek;
 
@@ -43,7 +42,7 @@ use core::fmt;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
-use self::io::Io;
+use crate::media::ogg::io::{Io, PageError};
 use crate::media::ogg::packet::{Demuxer, INITIAL_PAGE_BUF};
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
 use crate::media::ogg::timeline::{Cursor, Span};
@@ -79,9 +78,12 @@ pub enum Error {
     BufferTooSmall,
 }
 
-impl Error {
+impl PageError for Error {
     fn io(e: impl embedded_io::Error) -> Self {
         Error::Io(e.kind())
+    }
+    fn budget() -> Self {
+        Error::Budget
     }
 }
 
@@ -148,7 +150,7 @@ struct Decoded {
 
 /// A seekable Ogg Vorbis file reader. See the module docs.
 pub struct VorbisFile<R> {
-    io: Io<R>,
+    io: Io<R, Error>,
     links: Vec<Link>,
     budget: usize,
     /// Index of the current link.
@@ -181,7 +183,7 @@ impl<R: Read + Seek> VorbisFile<R> {
         let len = src.seek(SeekFrom::End(0)).map_err(Error::io)?;
         let mut demux = Demuxer::new(MAX_PACKET).map_err(|_| Error::OutOfMemory)?;
         demux.set_heap_limit(budget);
-        let mut io = Io { src, demux, len };
+        let mut io = Io::new(src, demux, len);
         let links = open::scan_links(&mut io, budget)?;
         let (stream, first) = Self::load(&mut io, &links, 0, budget)?;
         let mut file = VorbisFile {
@@ -202,7 +204,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Reads the headers of link `index` and builds its decoder within `budget`; the demuxer
     /// is left just after the setup header, its growth limited to what the budget leaves.
     fn load(
-        io: &mut Io<R>,
+        io: &mut Io<R, Error>,
         links: &[Link],
         index: usize,
         budget: usize,
