@@ -41,6 +41,7 @@ use tokio::net::TcpStream;
 
 pub use rill_core::server::connection::Timeouts;
 
+use crate::answers::Answers;
 use crate::opened::{self, Opened};
 use crate::playing::{MediaFile, Playing};
 use crate::pool::{self, Place, Pool};
@@ -102,6 +103,8 @@ pub struct Shared {
     pub index: std::sync::OnceLock<crate::index::Writer>,
     /// `ffmpeg`, if found on `PATH` at start: videos are then remuxed for players that need it.
     pub remuxer: Option<Remuxer>,
+    /// Buffers of sent answers, lent to the next ones.
+    pub answers: Answers,
 }
 
 impl Shared {
@@ -132,6 +135,7 @@ impl Shared {
             following: crate::mounts::Following::default(),
             index: std::sync::OnceLock::new(),
             remuxer: Remuxer::find(),
+            answers: Answers::default(),
         }
     }
 
@@ -243,6 +247,14 @@ impl Env for Shared {
                 Err(Unavailable::Gone)
             }
         }
+    }
+
+    fn answer_buffer(&self) -> Vec<u8> {
+        self.answers.take()
+    }
+
+    fn answer_sent(&self, buffer: Vec<u8>) {
+        self.answers.give(buffer);
     }
 
     fn stream_refused(&self, reason: &rill_core::transcode::Error) {

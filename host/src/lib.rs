@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod answers;
 pub mod art;
 pub mod bookmarks;
 pub mod bus;

@@ -8,7 +8,7 @@
 //! answer to a connection beyond capacity, with the same [`RETRY_AFTER`] as every other 503.
 //!
 //! Answers to SOAP actions and descriptions are rendered once into a growing buffer and sent
-//! from it; where [`Env::answer_budget`] caps a SOAP answer, a counting pass (see
+//! from it (the platform may lend a buffer an earlier answer left: [`Env::answer_buffer`]); where [`Env::answer_budget`] caps a SOAP answer, a counting pass (see
 //! [`crate::xml::Render::rendered_len`]) first checks its size and reserves the buffer exactly.
 //!
 //! Answers, by path (see [`crate::upnp`] for the URL layout):
@@ -41,6 +41,8 @@ mod route;
 pub use caption::{CaptionError, CaptionUrl};
 pub use connection::Connection;
 pub use head::{busy, MIN_TX, RETRY_AFTER};
+
+use alloc::vec::Vec;
 
 use crate::gena::Subscriptions;
 use crate::http::request::RequestLimits;
@@ -167,6 +169,20 @@ pub trait Env {
     fn answer_budget(&self) -> usize {
         usize::MAX
     }
+
+    /// An empty buffer to render the next SOAP answer or description into, sent from it as
+    /// the response body. A platform may hand out one that an earlier answer left (see
+    /// [`Env::answer_sent`]), with its capacity, so a large answer (a Browse of 1,000
+    /// children is 1.5 MB) neither grows a fresh allocation step by step nor faults its
+    /// pages in again on every request. By default a new, empty one.
+    fn answer_buffer(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Gives back the buffer of an answer (from [`Env::answer_buffer`], or any other rendered
+    /// body) once its response is sent or its connection ended: the platform may keep it, within
+    /// a bound of its own, for a later [`Env::answer_buffer`]. By default it is freed.
+    fn answer_sent(&self, _buffer: Vec<u8>) {}
 }
 
 /// Why [`Env::open_stream`] gave no file.

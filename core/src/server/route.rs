@@ -56,7 +56,9 @@ impl<E: Env> Server<'_, E> {
         }
         if let Some((service, endpoint)) = Service::from_path(path) {
             return match (endpoint, get, req.method) {
-                (Endpoint::Scpd, true, _) => rendered(StatusCode::OK, &service.scpd_for(quirks)),
+                (Endpoint::Scpd, true, _) => {
+                    self.rendered(StatusCode::OK, &service.scpd_for(quirks))
+                }
                 (Endpoint::Scpd, false, _) => Reply::method_not_allowed("GET, HEAD"),
                 (Endpoint::Control, _, Method::Post) => {
                     self.control(service, req, body, host, quirks)
@@ -120,7 +122,7 @@ impl<E: Env> Server<'_, E> {
                     Err(fault) => {
                         let status = StatusCode::new(upnp::soap::Fault::HTTP_STATUS)
                             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                        rendered(status, &fault)
+                        self.rendered(status, &fault)
                     }
                 }
             })
@@ -168,7 +170,7 @@ impl<E: Env> Server<'_, E> {
         #[cfg(not(feature = "subtitles"))]
         let base = Device { ..self.device };
         let Some(o) = quirks.description else {
-            return rendered(StatusCode::OK, &base);
+            return self.rendered(StatusCode::OK, &base);
         };
         let mut name = String::from(self.device.friendly_name);
         name.push_str(o.suffix_for(&name));
@@ -178,7 +180,7 @@ impl<E: Env> Server<'_, E> {
             model_number: o.model_number,
             ..base
         };
-        rendered(StatusCode::OK, &device)
+        self.rendered(StatusCode::OK, &device)
     }
 }
 
@@ -187,9 +189,9 @@ impl<E: Env> Server<'_, E> {
     fn answer(&self, doc: &dyn Render) -> Reply<E::File> {
         let budget = self.env.answer_budget();
         if budget == usize::MAX {
-            return rendered(StatusCode::OK, doc);
+            return self.rendered(StatusCode::OK, doc);
         }
-        let mut text = String::new();
+        let mut text = self.buffer();
         match doc.rendered_len() {
             Ok(len) if len <= budget && text.try_reserve_exact(len).is_ok() => {}
             Ok(_) => return Reply::error(StatusCode::SERVICE_UNAVAILABLE),
@@ -199,9 +201,20 @@ impl<E: Env> Server<'_, E> {
     }
 }
 
-/// An XML document as a response body, rendered once into a growing buffer.
-fn rendered<F>(status: StatusCode, doc: &dyn Render) -> Reply<F> {
-    render_into(status, doc, String::new())
+impl<E: Env> Server<'_, E> {
+    /// An XML document as a response body, rendered once into a growing buffer (one the
+    /// platform lends: [`Env::answer_buffer`]).
+    fn rendered(&self, status: StatusCode, doc: &dyn Render) -> Reply<E::File> {
+        render_into(status, doc, self.buffer())
+    }
+
+    /// The platform's buffer for an answer ([`Env::answer_buffer`]), empty.
+    fn buffer(&self) -> String {
+        let mut bytes = self.env.answer_buffer();
+        bytes.clear();
+        // Empty, so valid UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
+    }
 }
 
 /// An XML document as a response body, rendered into `text` (empty, perhaps reserved).

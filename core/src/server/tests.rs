@@ -54,6 +54,8 @@ pub(crate) struct TestEnv {
     clients: RefCell<Clients<CLIENTS>>,
     events: RefCell<Subscriptions<SUBSCRIPTIONS>>,
     pub answer_budget: usize,
+    /// Buffers given back by sent answers, lent to the next ones ([`Env::answer_buffer`]).
+    pub answers: RefCell<Vec<Vec<u8>>>,
     /// What a remux sends (its keyframes every 2 s), and whether all remux slots are taken;
     /// `None`: the platform has no remuxer.
     #[cfg(feature = "remux")]
@@ -99,6 +101,14 @@ impl Env for TestEnv {
         self.answer_budget
     }
 
+    fn answer_buffer(&self) -> Vec<u8> {
+        self.answers.borrow_mut().pop().unwrap_or_default()
+    }
+
+    fn answer_sent(&self, buffer: Vec<u8>) {
+        self.answers.borrow_mut().push(buffer);
+    }
+
     #[cfg(feature = "remux")]
     fn remuxes(&self) -> bool {
         self.remux.is_some()
@@ -140,6 +150,7 @@ pub(crate) fn test_env() -> (TestEnv, ObjectId) {
         clients,
         events,
         answer_budget: usize::MAX,
+        answers: RefCell::default(),
         #[cfg(feature = "remux")]
         remux: None,
     };

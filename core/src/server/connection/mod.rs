@@ -36,7 +36,8 @@
 //! or 413), and shrinks back once the request is answered. `tx` holds a response head
 //! ([`MIN_TX`]) and, for bodies the connection produces itself (transcodes, files the shell does
 //! not send), one [`Config::chunk`]; it is given back after each response. Rendered SOAP answers
-//! and descriptions are sent from their own buffer, without a copy.
+//! and descriptions are sent from their own buffer, without a copy, which goes back to the
+//! platform once sent ([`Env::answer_sent`]) so it may lend it to a later answer.
 //!
 //! Requests that cannot be framed get their status (400, 413, 431, 501, 505, see
 //! [`request::Error`]) and end the connection ([`Close::Refused`]); a body that fails half-way
@@ -455,7 +456,7 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
             self.server.env.with_events(|table| table.answered(sid));
         }
         let then = r.then;
-        drop(r);
+        self.give_back(r.body);
         self.tx.shrink(0);
         match then {
             None => self.advance(now),
@@ -625,14 +626,23 @@ impl<'a, E: Env, S: Storage> Connection<'a, E, S> {
 
     /// Ends the connection for `reason` (once; later calls do nothing).
     fn close(&mut self, reason: Close) {
-        if self.is_closed() {
-            return;
+        match core::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Closed => return,
+            Phase::Sending(r) => self.give_back(r.body),
+            Phase::Idle { .. } | Phase::Reading { .. } => {}
         }
-        self.phase = Phase::Closed;
         self.filled = 0;
         self.rx.shrink(0);
         self.tx.shrink(0);
         self.push(Event::Closed(reason));
+    }
+
+    /// Hands a rendered body's buffer back to the platform ([`Env::answer_sent`]) for a later
+    /// answer; any other body is dropped.
+    fn give_back(&self, body: Source<E::File>) {
+        if let Source::Owned(bytes, _) = body {
+            self.server.env.answer_sent(bytes);
+        }
     }
 
     /// Queues `event`, dropping the oldest if the shell has not polled.

@@ -543,3 +543,37 @@ fn the_shell_is_told_which_file_a_request_only_opens() {
     assert_eq!(served(&seen.events), [206]);
     assert!(seen.output.ends_with(&env.files["a/song.mp3"][..10]));
 }
+
+/// An answer is rendered into the buffer the platform lends (emptied first), and that buffer
+/// goes back to the platform once the answer is sent, or its connection ends half-way.
+#[test]
+fn answers_are_rendered_into_the_lent_buffer_and_given_back() {
+    let (env, _) = test_env();
+    let server = server(&env);
+    let mut lent = Vec::with_capacity(1 << 16);
+    lent.extend_from_slice(b"left over from an earlier answer");
+    let at_ptr = lent.as_ptr();
+    env.answers.borrow_mut().push(lent);
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(false), rx, tx, T0);
+    let seen = drive(&mut conn, at(1), DESCRIPTION, usize::MAX, usize::MAX, false);
+    assert_eq!(served(&seen.events), [200]);
+    let text = String::from_utf8(seen.output).unwrap();
+    assert!(text.contains("<friendlyName>Test</friendlyName>"));
+    assert!(!text.contains("left over"));
+    let back = env.answers.borrow_mut().pop().expect("the buffer came back");
+    assert_eq!((back.as_ptr(), back.capacity()), (at_ptr, 1 << 16), "the same allocation");
+
+    // A client that goes away in the middle of an answer: its buffer comes back too.
+    env.answers.borrow_mut().push(back);
+    let (rx, tx) = growable();
+    let mut conn = Connection::new(&server, HOST, PEER, config(false), rx, tx, T0);
+    conn.handle_input(at(1), DESCRIPTION);
+    let Some(Outgoing::Bytes(head)) = conn.poll_transmit(at(1)) else { panic!("no head") };
+    let n = head.len();
+    conn.handle_sent(at(1), n);
+    assert!(env.answers.borrow().is_empty(), "lent while the answer is sent");
+    conn.handle_io_error();
+    assert_eq!(conn.poll_event(), Some(Event::Closed(Close::ClientGone)));
+    assert_eq!(env.answers.borrow().first().map(Vec::as_ptr), Some(at_ptr));
+}
