@@ -30,13 +30,16 @@ pub const fn civil_from_days(days: u64) -> CivilDate {
     // overflow: the shift saturates and the rest only divides and subtracts smaller values.
     let z = days.saturating_add(719_468);
     let era = z / 146_097;
-    let doe = z - era * 146_097; // [0, 146096]
+    // The day of the era fits 32 bits, so the rest divides in 32 bits: on the 32-bit boards a
+    // 64-bit division is a call to the runtime's long division, with its argument set-up.
+    let doe = (z - era * 146_097) as u32; // [0, 146096]
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365], from March 1st
     let mp = (5 * doy + 2) / 153; // [0, 11], March = 0
     let day = (doy - (153 * mp + 2) / 5 + 1) as u8; // [1, 31]
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8; // [1, 12]
-    let year = era.saturating_mul(400).saturating_add(yoe).saturating_add((month <= 2) as u64);
+    let year =
+        era.saturating_mul(400).saturating_add(yoe as u64).saturating_add((month <= 2) as u64);
     CivilDate { year, month, day }
 }
 
@@ -60,7 +63,8 @@ impl HttpDate {
 impl fmt::Display for HttpDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let days = self.0 / 86_400;
-        let secs = self.0 % 86_400;
+        // Below 86,400: 32-bit arithmetic (no runtime long division on the boards).
+        let secs = (self.0 % 86_400) as u32;
         let date = civil_from_days(days);
         // 1970-01-01 was a Thursday.
         let weekday = DAY_NAMES.get(((days % 7 + 4) % 7) as usize).copied().unwrap_or("???");

@@ -152,6 +152,13 @@ impl<W: Write> Head<W> {
 
     /// Adds `name: value`. `name` must be an HTTP token; `value` must not contain CR, LF or NUL.
     pub fn header(&mut self, name: &str, value: impl fmt::Display) -> &mut Self {
+        self.header_dyn(name, &value)
+    }
+
+    /// [`Head::header`] for any value type: one copy of the code per writer rather than one per
+    /// writer and value type (the value is formatted through `fmt::Arguments`, dynamically
+    /// dispatched anyway), which keeps the firmware images smaller at no cost on the host.
+    fn header_dyn(&mut self, name: &str, value: &dyn fmt::Display) -> &mut Self {
         if self.error.is_some() {
             return self;
         }
