@@ -30,7 +30,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from engine_vs_old import CONTROL, PORTS, folders, p99  # noqa: E402
-from upnp_servers import CD, wait_for  # noqa: E402
+from upnp_servers import CD, stop_all, wait_for  # noqa: E402
 
 # No hardware counters on a virtual machine without a PMU: CPU time stands for instructions.
 EVENTS = "page-faults,minor-faults,major-faults,context-switches,cpu-migrations,task-clock"
@@ -192,13 +192,7 @@ def main():
             calls[name], sizes[name] = strace_loop(procs[name].pid, PORTS[name], ids[name],
                                                    strace_reps, work, name)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all(procs.values())
 
     print(f"{reps} x 2 Browses per server under perf stat (old, new, new, old), "
           f"{strace_reps} under strace; per Browse:")

@@ -20,7 +20,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -29,7 +28,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from upnp_servers import browse, download, resources, wait_for  # noqa: E402
+from upnp_servers import browse, download, resources, stop_all, wait_for  # noqa: E402
 
 CONTROL = "/rill/cd/control"
 PORTS = {"old": 8210, "new": 8211}
@@ -176,13 +175,7 @@ def main():
         rows.append(("TTFB after a byte seek, median (ms)", r, statistics.median, True))
         rows.append(("TTFB after a byte seek, p99 (ms)", r, p99, True))
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all(procs.values())
 
     # The 200-client load, one binary after the other (it binds port 8200 itself), twice, in
     # the order old, new, new, old, so a load on the machine that grows or ebbs during the run

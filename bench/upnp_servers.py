@@ -84,6 +84,17 @@ def wait_for(pred, timeout, what):
     raise RuntimeError(f"timed out waiting for {what}")
 
 
+def stop_all(procs):
+    """Stops every server still running: SIGTERM, then SIGKILL after 10 s."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def download(url):
     """GETs url over a raw socket, reading into one reused buffer (so the client is not what
     limits the rate); returns (body bytes, seconds)."""

@@ -30,6 +30,23 @@ fn mul(a: Complex, b: Complex) -> Complex {
     (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
+/// The first two radix-2 stages (twiddles 1 and -i) on four values `v`, in the order both FFTs
+/// keep them: `v[0]` and `v[1]` joined, `v[2]` and `v[3]` joined, then the two pairs. One
+/// definition for the boards' in-place FFT and the hosts' split one, so they stay bit-identical.
+#[inline(always)]
+fn radix4(v: [Complex; 4]) -> [Complex; 4] {
+    let [v0, v1, v2, v3] = v;
+    let (s0, s1) = ((v0.0 + v1.0, v0.1 + v1.1), (v0.0 - v1.0, v0.1 - v1.1));
+    let (s2, s3) = ((v2.0 + v3.0, v2.1 + v3.1), (v2.0 - v3.0, v2.1 - v3.1));
+    let t = (s3.1, -s3.0);
+    [
+        (s0.0 + s2.0, s0.1 + s2.1),
+        (s1.0 + t.0, s1.1 + t.1),
+        (s0.0 - s2.0, s0.1 - s2.1),
+        (s1.0 - t.0, s1.1 - t.1),
+    ]
+}
+
 /// Bytes with their bits reversed (a constant table: x86 has no bit-reverse instruction).
 const REV8: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -162,17 +179,9 @@ impl Imdct {
         }
         // Stages h = 1 and 2 as one radix-4 pass: twiddles 1 and -i.
         for q in x.chunks_exact_mut(8) {
-            let (s0, s1) = ((q[0] + q[2], q[1] + q[3]), (q[0] - q[2], q[1] - q[3]));
-            let (s2, s3) = ((q[4] + q[6], q[5] + q[7]), (q[4] - q[6], q[5] - q[7]));
-            let t = (s3.1, -s3.0);
-            q[0] = s0.0 + s2.0;
-            q[1] = s0.1 + s2.1;
-            q[4] = s0.0 - s2.0;
-            q[5] = s0.1 - s2.1;
-            q[2] = s1.0 + t.0;
-            q[3] = s1.1 + t.1;
-            q[6] = s1.0 - t.0;
-            q[7] = s1.1 - t.1;
+            let [y0, y1, y2, y3] = radix4([(q[0], q[1]), (q[2], q[3]), (q[4], q[5]), (q[6], q[7])]);
+            (q[0], q[1], q[2], q[3]) = (y0.0, y0.1, y1.0, y1.1);
+            (q[4], q[5], q[6], q[7]) = (y2.0, y2.1, y3.0, y3.1);
         }
         let mut h = 4;
         while h < l {

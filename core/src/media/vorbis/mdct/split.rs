@@ -11,7 +11,7 @@
 
 use alloc::vec::Vec;
 
-use super::{mul, Complex, REV8};
+use super::{mul, radix4, Complex, REV8};
 use crate::media::vorbis::{try_vec, Error};
 use crate::util::math;
 
@@ -106,18 +106,9 @@ fn pre_rotate(rot: &[Complex], data: &[f32], re: &mut [f32], im: &mut [f32]) {
     for (k, (re, im)) in re.chunks_exact_mut(4).zip(im.chunks_exact_mut(4)).enumerate() {
         let rev16 = usize::from(REV8[k & 0xff]) << 8 | usize::from(REV8[(k >> 8) & 0xff]);
         let j0 = rev16 >> shift;
-        let (v0, v1, v2, v3) = (z(j0), z(j0 + 2 * q), z(j0 + q), z(j0 + 3 * q));
-        let (s0, s1) = ((v0.0 + v1.0, v0.1 + v1.1), (v0.0 - v1.0, v0.1 - v1.1));
-        let (s2, s3) = ((v2.0 + v3.0, v2.1 + v3.1), (v2.0 - v3.0, v2.1 - v3.1));
-        let t = (s3.1, -s3.0);
-        re[0] = s0.0 + s2.0;
-        im[0] = s0.1 + s2.1;
-        re[2] = s0.0 - s2.0;
-        im[2] = s0.1 - s2.1;
-        re[1] = s1.0 + t.0;
-        im[1] = s1.1 + t.1;
-        re[3] = s1.0 - t.0;
-        im[3] = s1.1 - t.1;
+        let [y0, y1, y2, y3] = radix4([z(j0), z(j0 + 2 * q), z(j0 + q), z(j0 + 3 * q)]);
+        (re[0], re[1], re[2], re[3]) = (y0.0, y1.0, y2.0, y3.0);
+        (im[0], im[1], im[2], im[3]) = (y0.1, y1.1, y2.1, y3.1);
     }
 }
 
