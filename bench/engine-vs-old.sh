@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# The old HTTP connection engine against the new one (issue 16), side by side in one script:
-# Browse of a 1,000-item container, file streaming, time to first byte after time and byte
-# seeks into an L16 rendition, and the 200-client load (tests/benches/load.rs, its L16 and
-# file-range phases; run old, new, new, old, each binary's mean). Prints each figure for both
-# and the ratio new/old (bench/engine_vs_old.py).
+# The old HTTP connection engine against the new one (issue 16), side by side in one script,
+# with an A/A control: two copies of each binary run at once and every request figure is taken
+# of all four in strict alternation, so each new/old ratio comes with the spread between two
+# copies of the same binary measured in the same run (bench/engine_vs_old.py says how). The
+# figures: Browse of a 1,000-item container, file streaming, time to first byte after time and
+# byte seeks into an L16 rendition, and the 200-client load (tests/benches/load.rs, its L16 and
+# file-range phases; run old, new, new, old: a binary's two runs are its two copies). Prints each
+# figure for every copy, the ratio new/old, the A/A range and a verdict per figure.
 #
 # Usage: bench/engine-vs-old.sh
 #   OLD=<rev>        the old engine (default 799e6d2, the parent of the commit that made the HTTP
 #                    connection a sans-IO state machine; checked below)
-#   BIG_MB=100       size of the streamed file      REPS=30   Browse and seek requests per server
-#   GETS=3           whole-file GETs per server     LOAD_CLIENTS=200, LOAD_SECS=8   the load
+#   BIG_MB=100       size of the streamed file      REPS=30   Browse and seek requests per copy
+#   ROUNDS=4         rounds the requests are split into (odd ones in reverse order)
+#   GETS=3           whole-file GETs per copy       LOAD_CLIENTS=200, LOAD_SECS=8   the load
 #   BENCH_DIR        where the library, the old source, the old build and the runs go
 #                    (default /tmp/rill-bench)
 #   OLD_TARGET       the old engine's target dir, kept between runs (default
 #                    $BENCH_DIR/old-target)
+# With REPS=1000 the requests take about 3 minutes on an idle 2-core machine, the load (8 s
+# phases) a minute and a half more.
 # Builds both in release (nice -n 10): the current tree into $CARGO_TARGET_DIR (default target/),
 # the old one, from `git archive`, into $OLD_TARGET (seeded once with the new build's
 # dependencies, which the old Cargo.lock mostly shares). The old build is kept there with the
 # revision it was built from, so a re-run only builds the current tree (delete $OLD_TARGET to
-# build the old one afresh). Needs vorbis-tools and ffmpeg. Both servers run inside a private
+# build the old one afresh). Needs vorbis-tools and ffmpeg. All servers run inside a private
 # network namespace (unshare -rn) holding only loopback. The figures are printed as a table
 # and again as Markdown rows for BENCHMARKS.md, after the commit and the load average.
 set -euo pipefail
