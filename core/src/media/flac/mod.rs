@@ -292,7 +292,7 @@ impl<R: Read + Seek> FlacFile<R> {
     }
 
     fn open_ogg(src: R, len: u64, budget: usize) -> Result<Self, Error> {
-        let (mut ogg, h) = OggFlac::open(src, budget, budget / 4)?;
+        let (mut ogg, h) = OggFlac::open(src, len, budget, budget / 4)?;
         let held = Pcm::heap_bytes(&h.info) + h.comment.capacity();
         let limit = budget.checked_sub(held).ok_or(Error::Budget)?;
         let max_packet = frame_bound(&h.info).min(limit.saturating_sub(ogg::MAX_PAGE_LEN));
@@ -395,7 +395,7 @@ impl<R: Read + Seek> FlacFile<R> {
     pub fn into_inner(self) -> R {
         match self.src {
             Source::Native(n) => n.src,
-            Source::Ogg(o) => o.src,
+            Source::Ogg(o) => o.into_inner(),
         }
     }
 

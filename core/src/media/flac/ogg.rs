@@ -8,22 +8,26 @@
 //! serials). Frames are checked as in native streams (CRC-8 and CRC-16); a damaged packet is
 //! skipped.
 //!
+//! Pages come from the Ogg reader the Opus and Vorbis readers share (`ogg::io`): this module
+//! only picks out the FLAC stream's packets. Seeks need no granules: each frame header holds
+//! its first sample, so [`FlacFile::seek`](super::FlacFile::seek) probes byte offsets for Ogg
+//! FLAC as for native streams, and a probe's first frame is the first packet completed after it.
+//!
 //! Memory: the Ogg demuxer's page buffer (at most [`MAX_PAGE_LEN`]) and its buffer for packets
 //! that span pages (at most the largest frame the stream allows, cut to the budget).
 
 use alloc::vec::Vec;
 
-use embedded_io::{Read, Seek, SeekFrom};
+use embedded_io::{Read, Seek};
 
 use super::frame::{self, Pcm};
 use super::header::FrameHeader;
 use super::metadata::{self, StreamInfo, STREAMINFO_LEN};
 use super::Error;
-use crate::media::ogg::packet::Demuxer;
+use crate::media::ogg::io::{self, Io};
+use crate::media::ogg::packet::{Demuxer, PageInfo};
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
 
-/// Bytes requested from the source per read.
-const CHUNK: usize = 8192;
 /// Length of the first header packet: mapping header (13), block header (4), STREAMINFO.
 const FIRST_PACKET_LEN: usize = 17 + STREAMINFO_LEN;
 
@@ -36,33 +40,42 @@ pub(super) struct Headers {
     pub(super) picture: bool,
 }
 
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        match e {
+            io::Error::Io(kind) => Error::Io(kind),
+            io::Error::Budget => Error::Budget,
+        }
+    }
+}
+
 /// An Ogg FLAC source. See the module docs.
 pub(super) struct OggFlac<R> {
-    pub(super) src: R,
-    demux: Demuxer,
+    io: Io<R>,
     serial: u32,
 }
 
 impl<R: Read + Seek> OggFlac<R> {
-    /// Reads the headers of the first FLAC stream of `src`; the demuxer may hold `budget`
-    /// bytes while doing so, the comment block `comment_budget`. [`Error::NotFlac`] when the
-    /// first logical streams hold no FLAC.
+    /// Reads the headers of the first FLAC stream of `src`, `len` bytes long; the demuxer may
+    /// hold `budget` bytes while doing so, the comment block `comment_budget`.
+    /// [`Error::NotFlac`] when the first logical streams hold no FLAC.
     pub(super) fn open(
-        mut src: R,
+        src: R,
+        len: u64,
         budget: usize,
         comment_budget: usize,
     ) -> Result<(Self, Headers), Error> {
-        src.seek(SeekFrom::Start(0)).map_err(Error::io)?;
         let mut demux = Demuxer::new(budget).map_err(|_| Error::OutOfMemory)?;
         demux.set_heap_limit(budget);
-        let mut me = OggFlac { src, demux, serial: 0 };
+        let mut me = OggFlac { io: Io::new(src, demux, len), serial: 0 };
+        me.io.seek_to(0)?;
         // The BOS pages come first: look for the FLAC one among them.
         let info = loop {
             let Some(page) = me.next_page()? else { return Err(Error::NotFlac) };
-            if !page {
+            if !page.bos {
                 return Err(Error::NotFlac);
             }
-            let Some(pkt) = me.demux.next_packet() else { continue };
+            let Some(pkt) = me.io.demux.next_packet() else { continue };
             let Some(head) = pkt.data.strip_prefix(b"\x7FFLAC\x01") else { continue };
             let Some(si) = head.get(3..).and_then(|b| b.strip_prefix(b"fLaC\x00\x00\x00\x22"))
             else {
@@ -77,11 +90,11 @@ impl<R: Read + Seek> OggFlac<R> {
             }
             break StreamInfo::parse(si)?;
         };
-        me.serial = me.demux.page().map_or(0, |p| p.serial);
-        me.demux.follow(Some(me.serial));
+        me.serial = me.io.demux.page().map_or(0, |p| p.serial);
+        me.io.demux.follow(Some(me.serial));
         let mut headers = Headers { info, comment: Vec::new(), picture: false };
         'blocks: loop {
-            while let Some(pkt) = me.demux.next_packet() {
+            while let Some(pkt) = me.io.demux.next_packet() {
                 let Some(&first) = pkt.data.first() else { continue };
                 if first == 0xFF {
                     break 'blocks; // the first frame
@@ -116,35 +129,28 @@ impl<R: Read + Seek> OggFlac<R> {
         let mut demux = Demuxer::new(max_packet).map_err(|_| Error::OutOfMemory)?;
         demux.set_heap_limit(limit);
         demux.follow(Some(self.serial));
-        self.demux = demux;
+        self.io.demux = demux;
         Ok(())
     }
 
     /// Heap held now.
     pub(super) fn heap_bytes(&self) -> usize {
-        self.demux.heap_bytes()
+        self.io.demux.heap_bytes()
     }
 
-    /// The next page; `Some(true)` for a BOS page, `None` at the end of the source.
-    fn next_page(&mut self) -> Result<Option<bool>, Error> {
-        loop {
-            if let Some(p) = self.demux.next_page() {
-                return Ok(Some(p.bos));
-            }
-            if self.demux.fill_from(&mut self.src, CHUNK).map_err(Error::io)? == 0 {
-                if self.demux.is_stalled() {
-                    return Err(Error::Budget);
-                }
-                return Ok(None);
-            }
-        }
+    /// The source back.
+    pub(super) fn into_inner(self) -> R {
+        self.io.src
+    }
+
+    /// The next page of the source; `None` at its end.
+    fn next_page(&mut self) -> Result<Option<PageInfo>, Error> {
+        Ok(self.io.next_page(self.io.len)?)
     }
 
     /// Positions at byte `offset`: the next frame is the first packet completed after it.
     pub(super) fn seek_bytes(&mut self, offset: u64) -> Result<(), Error> {
-        self.src.seek(SeekFrom::Start(offset)).map_err(Error::io)?;
-        self.demux.reset(offset);
-        Ok(())
+        Ok(self.io.seek_to(offset)?)
     }
 
     /// Decodes the next good frame into `pcm`; `None` at the end of the stream. The offset
@@ -155,7 +161,7 @@ impl<R: Read + Seek> OggFlac<R> {
         pcm: &mut Pcm,
     ) -> Result<Option<(FrameHeader, u64)>, Error> {
         loop {
-            while let Some(pkt) = self.demux.next_packet() {
+            while let Some(pkt) = self.io.demux.next_packet() {
                 if pkt.data.first() != Some(&0xFF) {
                     continue;
                 }

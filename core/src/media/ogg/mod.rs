@@ -4,8 +4,8 @@
 //! [`packet`] (with `alloc`) is a sans-IO demuxer that assembles packets across pages in
 //! bounded buffers and reports holes the way libogg does. [`timeline`] maps the granule
 //! positions of an audio link's pages to its output frames (start offset, pre-skip, end trim,
-//! chained links), and `io` (with `alloc`) finds pages in a seekable source, for the Opus and
-//! Vorbis readers alike.
+//! chained links), and `io` (with `alloc`) finds pages in a seekable source, for the Opus,
+//! Vorbis and Ogg FLAC readers alike.
 
 #[cfg(feature = "alloc")]
 pub(crate) mod io;

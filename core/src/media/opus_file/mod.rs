@@ -41,7 +41,7 @@ use core::fmt;
 use embedded_io::{Read, Seek, SeekFrom};
 
 pub use self::head::{packet_frames, Head, MAX_CHANNELS, MAX_PACKET_FRAMES};
-use crate::media::ogg::io::{Io, PageError};
+use crate::media::ogg::io::{self, Io};
 use crate::media::ogg::packet::Demuxer;
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
 use crate::media::ogg::timeline::{Cursor, Span};
@@ -140,12 +140,18 @@ pub enum Error {
     Decoder(DecoderError),
 }
 
-impl PageError for Error {
+impl Error {
     fn io(e: impl embedded_io::Error) -> Self {
         Error::Io(e.kind())
     }
-    fn budget() -> Self {
-        Error::Budget
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        match e {
+            io::Error::Io(kind) => Error::Io(kind),
+            io::Error::Budget => Error::Budget,
+        }
     }
 }
 
@@ -194,7 +200,7 @@ struct Decoded {
 
 /// A seekable Ogg Opus file reader. See the module docs.
 pub struct OpusFile<R, D> {
-    io: Io<R, Error>,
+    io: Io<R>,
     decoder: D,
     links: Vec<Link>,
     /// The first link's `OpusTags` packet.

@@ -42,9 +42,7 @@ impl Building {
 
 /// The links of the file and the first link's `OpusTags` packet. [`Error::NotOpus`] when the
 /// first link has no Opus stream (found at its first non-header page, not at the file's end).
-pub(super) fn scan_links<R: Read + Seek>(
-    io: &mut Io<R, Error>,
-) -> Result<(Vec<Link>, Vec<u8>), Error> {
+pub(super) fn scan_links<R: Read + Seek>(io: &mut Io<R>) -> Result<(Vec<Link>, Vec<u8>), Error> {
     io.seek_to(0)?;
     io.demux.follow(None);
     let mut links: Vec<Link> = Vec::new();

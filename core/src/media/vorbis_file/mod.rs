@@ -42,7 +42,7 @@ use core::fmt;
 
 use embedded_io::{Read, Seek, SeekFrom};
 
-use crate::media::ogg::io::{Io, PageError};
+use crate::media::ogg::io::{self, Io};
 use crate::media::ogg::packet::{Demuxer, INITIAL_PAGE_BUF};
 pub use crate::media::ogg::page::MAX_PAGE_LEN;
 use crate::media::ogg::timeline::{Cursor, Span};
@@ -78,12 +78,18 @@ pub enum Error {
     BufferTooSmall,
 }
 
-impl PageError for Error {
+impl Error {
     fn io(e: impl embedded_io::Error) -> Self {
         Error::Io(e.kind())
     }
-    fn budget() -> Self {
-        Error::Budget
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        match e {
+            io::Error::Io(kind) => Error::Io(kind),
+            io::Error::Budget => Error::Budget,
+        }
     }
 }
 
@@ -150,7 +156,7 @@ struct Decoded {
 
 /// A seekable Ogg Vorbis file reader. See the module docs.
 pub struct VorbisFile<R> {
-    io: Io<R, Error>,
+    io: Io<R>,
     links: Vec<Link>,
     budget: usize,
     /// Index of the current link.
@@ -204,7 +210,7 @@ impl<R: Read + Seek> VorbisFile<R> {
     /// Reads the headers of link `index` and builds its decoder within `budget`; the demuxer
     /// is left just after the setup header, its growth limited to what the budget leaves.
     fn load(
-        io: &mut Io<R, Error>,
+        io: &mut Io<R>,
         links: &[Link],
         index: usize,
         budget: usize,

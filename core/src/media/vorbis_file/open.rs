@@ -40,7 +40,7 @@ pub(super) enum Start {
 /// page, following the Vorbis stream, so the next packet read is the first after the setup
 /// header.
 pub(super) fn read_headers<R: Read + Seek>(
-    io: &mut Io<R, Error>,
+    io: &mut Io<R>,
     start: u64,
     limit: u64,
     comment_budget: usize,
@@ -110,7 +110,7 @@ pub(super) fn read_headers<R: Read + Seek>(
 /// is cut at the end, not the start (Vorbis I spec, as libvorbis does), so it starts at 0.
 /// Returns the start and the first timed page (`None` when the link has no timed audio page).
 fn initial_position<R: Read + Seek>(
-    io: &mut Io<R, Error>,
+    io: &mut Io<R>,
     h: &Headers,
     limit: u64,
 ) -> Result<(i64, Option<PageInfo>), Error> {
@@ -147,7 +147,7 @@ fn initial_position<R: Read + Seek>(
 /// Links without a Vorbis stream are passed over; the chain ends at bytes that start no link.
 /// `budget` bounds the transient setup and the link table.
 pub(super) fn scan_links<R: Read + Seek>(
-    io: &mut Io<R, Error>,
+    io: &mut Io<R>,
     budget: usize,
 ) -> Result<Vec<Link>, Error> {
     let mut links: Vec<Link> = Vec::new();
