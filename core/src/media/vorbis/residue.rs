@@ -251,11 +251,11 @@ fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
     let mut probe = r.clone();
     for _ in 0..step {
         if book.has_entries() {
-            book.decode(&mut probe)?;
+            book.decode_rare(&mut probe)?;
         }
     }
     for i in 0..step {
-        book.decode_vector(r, |j, x| {
+        book.decode_vector_rare(r, &mut |j, x| {
             if let Some(o) = out.get_mut(i + j * step) {
                 *o += x;
             }
@@ -295,7 +295,7 @@ fn format1_vectors(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<(
             let mut i = 0;
             while i < out.len() {
                 let rest = out.get_mut(i..)?;
-                book.decode_vector(r, |j, x| {
+                book.decode_vector_rare(r, &mut |j, x| {
                     if let Some(o) = rest.get_mut(j) {
                         *o += x;
                     }
@@ -400,7 +400,9 @@ fn decode_interleaved(
     while e < end {
         let take = dim.min(end - e);
         let first = e;
-        book.decode_vector(r, |j, x| {
+        // Rare on hosts; on the boards every stream of more than two channels (not the fast
+        // path there either: one shared decoder, no copy of its own).
+        book.decode_vector_rare(r, &mut |j, x| {
             // Element i of the interleaved vector is sample i / nch of channel i % nch.
             let i = first + j;
             let (k, pos) = (i % nch, i / nch);
