@@ -327,17 +327,38 @@ impl Codebook {
     /// Decodes one codeword and passes the elements of its VQ vector to `f(index, value)`.
     /// Returns `None` at end of packet (nothing is passed then) or if the book has no VQ table.
     #[inline]
-    pub(crate) fn decode_vector(
+    pub(crate) fn decode_vector(&self, r: &mut Reader, f: impl FnMut(usize, f32)) -> Option<()> {
+        self.vector_with(r, false, f)
+    }
+
+    /// [`Codebook::decode`], never inlined: the decoder's rare paths (residue 0, floor 0,
+    /// residue 1 books of unusual dimensions) share this one copy, as they share
+    /// [`Codebook::decode_vector_rare`]; the hot paths inline their own.
+    #[inline(never)]
+    pub(crate) fn decode_rare(&self, r: &mut Reader) -> Option<u32> {
+        self.decode(r)
+    }
+
+    /// [`Codebook::decode_vector`] for the rare paths (see [`Codebook::decode_rare`]): one copy,
+    /// never inlined, `f` called through a pointer.
+    #[inline(never)]
+    pub(crate) fn decode_vector_rare(
         &self,
         r: &mut Reader,
-        mut f: impl FnMut(usize, f32),
+        f: &mut dyn FnMut(usize, f32),
     ) -> Option<()> {
+        self.vector_with(r, true, f)
+    }
+
+    /// [`Codebook::decode_vector`], the codeword read by [`Codebook::decode_rare`] if `rare`.
+    #[inline(always)]
+    fn vector_with(&self, r: &mut Reader, rare: bool, mut f: impl FnMut(usize, f32)) -> Option<()> {
         let vq = self.vq.as_ref()?;
         if !self.has_entries() {
             // A book without used entries codes nothing; libvorbis skips its vectors.
             return Some(());
         }
-        let entry = self.decode(r)?;
+        let entry = if rare { self.decode_rare(r)? } else { self.decode(r)? };
         let dims = usize::from(self.dimensions);
         let mut q = u64::from(entry);
         let mut last = 0f32;

@@ -110,7 +110,7 @@ impl Floor0 {
         let mut last = 0f32;
         while filled < order {
             let start = filled;
-            book.decode_vector(r, |j, v| {
+            book.decode_vector_rare(r, &mut |j, v| {
                 if let Some(c) = coeffs.get_mut(start + j) {
                     *c = v;
                 }

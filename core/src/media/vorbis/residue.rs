@@ -251,11 +251,11 @@ fn decode_format0(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()
     let mut probe = r.clone();
     for _ in 0..step {
         if book.has_entries() {
-            book.decode(&mut probe)?;
+            book.decode_rare(&mut probe)?;
         }
     }
     for i in 0..step {
-        book.decode_vector(r, |j, x| {
+        book.decode_vector_rare(r, &mut |j, x| {
             if let Some(o) = out.get_mut(i + j * step) {
                 *o += x;
             }
@@ -280,17 +280,22 @@ fn format1_vectors(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<(
         // A book without used entries codes nothing.
         return Some(());
     }
+    // Whole vectors of the dimensions libvorbis codes residue 1 with (1, 2 and 4; 8 too on
+    // hosts) take the unrolled loops; a partition that is not a whole number of vectors (no
+    // encoder makes one) and other dimensions take the generic loop: each unrolled copy costs
+    // flash.
     match book.dimensions {
         1 => format1_fixed::<1>(r, book, out),
-        2 => format1_fixed::<2>(r, book, out),
-        4 => format1_fixed::<4>(r, book, out),
-        8 => format1_fixed::<8>(r, book, out),
+        2 if out.len() % 2 == 0 => format1_fixed::<2>(r, book, out),
+        4 if out.len() % 4 == 0 => format1_fixed::<4>(r, book, out),
+        #[cfg(target_pointer_width = "64")]
+        8 if out.len() % 8 == 0 => format1_fixed::<8>(r, book, out),
         dim => {
             let dim = usize::from(dim).max(1);
             let mut i = 0;
             while i < out.len() {
                 let rest = out.get_mut(i..)?;
-                book.decode_vector(r, |j, x| {
+                book.decode_vector_rare(r, &mut |j, x| {
                     if let Some(o) = rest.get_mut(j) {
                         *o += x;
                     }
@@ -302,21 +307,14 @@ fn format1_vectors(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<(
     }
 }
 
-/// [`decode_format1`] for a book of `D` dimensions with used entries.
+/// [`decode_format1`] for a book of `D` dimensions with used entries, over whole vectors
+/// (`out.len()` a multiple of `D`).
 #[inline(always)]
 fn format1_fixed<const D: usize>(r: &mut Reader, book: &Codebook, out: &mut [f32]) -> Option<()> {
     let mut v = [0f32; D];
-    let mut chunks = out.chunks_exact_mut(D);
-    for chunk in &mut chunks {
+    for chunk in out.chunks_exact_mut(D) {
         book.decode_array(r, &mut v)?;
         for (o, x) in chunk.iter_mut().zip(v) {
-            *o += x;
-        }
-    }
-    let rest = chunks.into_remainder();
-    if !rest.is_empty() {
-        book.decode_array(r, &mut v)?;
-        for (o, x) in rest.iter_mut().zip(v) {
             *o += x;
         }
     }
@@ -402,7 +400,9 @@ fn decode_interleaved(
     while e < end {
         let take = dim.min(end - e);
         let first = e;
-        book.decode_vector(r, |j, x| {
+        // Rare on hosts; on the boards every stream of more than two channels (not the fast
+        // path there either: one shared decoder, no copy of its own).
+        book.decode_vector_rare(r, &mut |j, x| {
             // Element i of the interleaved vector is sample i / nch of channel i % nch.
             let i = first + j;
             let (k, pos) = (i % nch, i / nch);
