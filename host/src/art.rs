@@ -271,7 +271,7 @@ fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
                 let wanted = match item.format.kind() {
                     MediaKind::Image | MediaKind::Video => true,
                     // Only files the scan saw a picture in are opened again.
-                    MediaKind::Audio => item.details.picture,
+                    MediaKind::Audio => item.picture(),
                 };
                 let file = library.file_ref(id).filter(|_| wanted)?;
                 let root = usize::from(file.root);
@@ -279,7 +279,7 @@ fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
                 let key = Cache::key(roots.get(root)?.as_ref()?, &rel, item.file);
                 live.get_mut(root)?.insert(key);
                 let (format, info) = (item.format, item.file);
-                (!item.thumbnail).then_some(Job { id, format, root, rel, info, key })
+                (!item.thumbnail()).then_some(Job { id, format, root, rel, info, key })
             })
             .collect()
     };

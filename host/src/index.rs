@@ -567,11 +567,7 @@ mod tests {
     }
 
     fn objects(lib: &Library) -> Vec<(ObjectId, ObjectId, String, Option<Details>)> {
-        lib.iter()
-            .map(|(id, o)| {
-                (id, o.parent(), o.name().to_string(), o.as_item().map(|i| i.details.clone()))
-            })
-            .collect()
+        lib.iter().map(|(id, o)| (id, o.parent(), o.name().to_string(), o.details())).collect()
     }
 
     #[test]

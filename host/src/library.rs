@@ -297,9 +297,10 @@ mod tests {
         assert_eq!(file.to_string(), "Various Artists/Night Signals/02 - Lumière.ogg");
         // Its tags and exact length were read: compared with what oggenc was given and what
         // ogginfo-independent `oggdec` decodes.
-        let item = library.get(ogg).unwrap().as_item().unwrap();
-        let tags = item.details.tags.as_deref().expect("tags");
-        assert_eq!(tags.title.as_deref(), Some("Lumière"));
+        let object = library.get(ogg).unwrap();
+        let item = object.as_item().unwrap();
+        assert!(item.is_tagged(), "tags");
+        assert_eq!(object.title(), "Lumière");
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("demo/Various Artists/Night Signals/02 - Lumière.ogg");
         let out = std::process::Command::new("oggdec")
@@ -307,9 +308,9 @@ mod tests {
             .arg(&path)
             .output()
             .expect("oggdec (vorbis-tools) runs");
-        let audio = item.details.audio.expect("audio properties");
+        let audio = item.audio().expect("audio properties");
         let frames = out.stdout.len() as u64 / (2 * u64::from(audio.channels));
-        assert_eq!(item.details.frames, Some(frames));
+        assert_eq!(item.frames(), Some(frames));
     }
 
     #[test]
@@ -322,6 +323,6 @@ mod tests {
         let (library, counts) = build(&[root], &scan, &storage).unwrap();
         assert_eq!((counts.media, counts.vorbis, counts.unreadable), (1, 0, 1));
         let id = library.lookup_path(0, "broken.ogg").unwrap();
-        assert_eq!(library.get(id).unwrap().as_item().unwrap().details.frames, None);
+        assert_eq!(library.get(id).unwrap().as_item().unwrap().frames(), None);
     }
 }

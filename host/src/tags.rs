@@ -17,7 +17,7 @@ use lofty::file::{AudioFile, FileType, TaggedFile, TaggedFileExt};
 use lofty::picture::PictureType;
 use lofty::probe::Probe;
 use lofty::tag::{Accessor, ItemKey, Tag};
-use rill_core::library::{AudioProps, Details, Name, Tags};
+use rill_core::library::{AudioProps, Details, Tags};
 
 /// `file` (named `name`) read by lofty, or `None` if lofty cannot read it.
 fn tagged(file: File, name: &Path) -> Option<TaggedFile> {
@@ -45,13 +45,14 @@ pub fn read(file: File, name: &Path) -> Option<Details> {
 }
 
 fn tags(t: &Tag) -> Tags {
-    let get = |key: ItemKey| t.get_string(key).filter(|s| !s.trim().is_empty()).map(Name::from);
+    let get = |key: ItemKey| t.get_string(key).filter(|s| !s.trim().is_empty()).map(Box::from);
+    let text = |s: std::borrow::Cow<'_, str>| s.into_owned().into_boxed_str();
     Tags {
-        title: t.title().map(|s| s.into_owned().into_boxed_str()),
-        artist: t.artist().map(|s| Name::from(&*s)),
+        title: t.title().map(text),
+        artist: t.artist().map(text),
         album_artist: get(ItemKey::AlbumArtist),
-        album: t.album().map(|s| Name::from(&*s)),
-        genre: t.genre().map(|s| Name::from(&*s)),
+        album: t.album().map(text),
+        genre: t.genre().map(text),
         track: t.track(),
         disc: t.disk(),
         date: get(ItemKey::RecordingDate).or_else(|| get(ItemKey::Year)),

@@ -26,6 +26,7 @@
 
 mod id;
 mod idmap;
+mod item;
 pub mod music;
 mod names;
 mod object;
@@ -41,9 +42,9 @@ mod tree;
 
 pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
-pub use object::{
-    AudioProps, Container, Details, FileInfo, Item, Kind, Name, Node, Object, ObjectRef, Tags,
-};
+pub use item::{Item, Tag};
+pub use names::NameId;
+pub use object::{AudioProps, Container, Details, FileInfo, Kind, Node, Object, ObjectRef, Tags};
 pub use shelf::Shelf;
 #[cfg(feature = "subtitles")]
 pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};

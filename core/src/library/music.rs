@@ -30,11 +30,13 @@
 //! it is listed in (its folder, All Tracks, its album and genre), the containers that appear or
 //! disappear, and their parents' lists change update ids.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::id::PathHash;
+use super::names::{NameId, Names};
 use super::tree::{new_container, unique};
-use super::{Container, Error, Item, Kind, Library, Name, Node, ObjectId, ObjectRef, Shelf, Tags};
+use super::{Container, Error, Kind, Library, Node, ObjectId, ObjectRef, Shelf, Tag};
 use crate::dlna::MediaKind;
 
 mod various;
@@ -51,14 +53,15 @@ pub const VARIOUS_ARTISTS: &str = "Various Artists";
 /// A tag value, or the fallback shown when it is missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Label {
-    Tag(Name),
+    Tag(NameId),
     Fallback(&'static str),
 }
 
 impl Label {
-    fn as_str(&self) -> &str {
-        match self {
-            Label::Tag(name) => name.trim(),
+    /// The text shown, its tag's from `names`.
+    fn as_str<'a>(&self, names: &'a Names) -> &'a str {
+        match *self {
+            Label::Tag(name) => names.get(name).trim(),
             Label::Fallback(s) => s,
         }
     }
@@ -69,7 +72,7 @@ impl Label {
 pub(crate) enum Slot {
     Shelf(Shelf),
     Album { artist: Label, album: Label },
-    Genre(Name),
+    Genre(NameId),
 }
 
 /// Every container an item is listed in besides its folder.
@@ -79,17 +82,19 @@ pub(crate) type Listing = heapless::Vec<Slot, 3>;
 #[derive(Debug)]
 pub(crate) struct Before {
     listing: Listing,
-    date: Option<Name>,
+    date: Option<NameId>,
     member: Option<various::Member>,
 }
 
-fn present(name: &Option<Name>) -> Option<&Name> {
-    name.as_ref().filter(|n| !n.trim().is_empty())
+/// The name tagged as `tag` on `obj`, unless it is blank.
+fn present(obj: ObjectRef<'_>, tag: Tag) -> Option<NameId> {
+    obj.as_item()?.name(tag).filter(|&id| !obj.name_text(id).trim().is_empty())
 }
 
-/// Where `item` is listed, from its kind and tags, and whether it is guessed to be part of a
-/// compilation.
-fn listing(item: &Item, various: bool) -> Listing {
+/// Where `obj` is listed, from its kind and tags, and whether it is guessed to be part of a
+/// compilation; `None` if it is not an item.
+fn listing(obj: ObjectRef<'_>, various: bool) -> Option<Listing> {
+    let item = obj.as_item()?;
     let mut slots = Listing::new();
     // Capacity 3 holds the most slots any kind has.
     match item.format.kind() {
@@ -100,25 +105,24 @@ fn listing(item: &Item, various: bool) -> Listing {
             let _ = slots.push(Slot::Shelf(Shelf::Pictures));
         }
         MediaKind::Audio => {
-            let tags = item.tags();
-            let get = |f: fn(&Tags) -> &Option<Name>| tags.and_then(|t| present(f(t))).cloned();
-            let artist = get(|t| &t.album_artist)
+            let get = |tag| present(obj, tag);
+            let artist = get(Tag::AlbumArtist)
                 .map(Label::Tag)
                 .or_else(|| {
-                    let compilation = various || tags.is_some_and(|t| t.compilation);
+                    let compilation = various || item.compilation();
                     compilation.then_some(Label::Fallback(VARIOUS_ARTISTS))
                 })
-                .or_else(|| get(|t| &t.artist).map(Label::Tag))
+                .or_else(|| get(Tag::Artist).map(Label::Tag))
                 .unwrap_or(Label::Fallback(UNKNOWN_ARTIST));
-            let album = get(|t| &t.album).map_or(Label::Fallback(UNKNOWN_ALBUM), Label::Tag);
+            let album = get(Tag::Album).map_or(Label::Fallback(UNKNOWN_ALBUM), Label::Tag);
             let _ = slots.push(Slot::Shelf(Shelf::AllTracks));
             let _ = slots.push(Slot::Album { artist, album });
-            if let Some(genre) = get(|t| &t.genre) {
+            if let Some(genre) = get(Tag::Genre) {
                 let _ = slots.push(Slot::Genre(genre));
             }
         }
     }
-    slots
+    Some(slots)
 }
 
 /// Whether a file name names a folder's cover image, and how strongly (lower wins).
@@ -143,7 +147,7 @@ impl Library {
 
     /// The listing of `obj` as it is now (`None` if it is not an item).
     fn listing_of(&self, obj: ObjectRef<'_>) -> Option<Listing> {
-        obj.as_item().map(|item| listing(item, self.guessed_various(obj)))
+        listing(obj, self.guessed_various(obj))
     }
 
     fn artist_id(&self, artist: &str) -> Option<ObjectId> {
@@ -170,8 +174,11 @@ impl Library {
     fn slot_id(&self, slot: &Slot) -> Option<ObjectId> {
         match slot {
             Slot::Shelf(shelf) => Some(shelf.id()),
-            Slot::Album { artist, album } => self.album_id(artist.as_str(), album.as_str()),
-            Slot::Genre(genre) => self.genre_id(genre.trim()),
+            Slot::Album { artist, album } => {
+                let names = &self.objects.names;
+                self.album_id(artist.as_str(names), album.as_str(names))
+            }
+            Slot::Genre(genre) => self.genre_id(self.objects.names.get(*genre).trim()),
         }
     }
 
@@ -183,6 +190,10 @@ impl Library {
         match slot {
             Slot::Shelf(shelf) => Ok(shelf.id()),
             Slot::Album { artist, album } => {
+                // Copied: the store changes below.
+                let names = &self.objects.names;
+                let (artist, album) =
+                    (String::from(artist.as_str(names)), String::from(album.as_str(names)));
                 let (artist, album) = (artist.as_str(), album.as_str());
                 let artist_id = match self.artist_id(artist) {
                     Some(id) => id,
@@ -200,7 +211,8 @@ impl Library {
                 Ok(id)
             }
             Slot::Genre(genre) => {
-                let genre = genre.trim();
+                let genre = String::from(self.objects.names.get(*genre).trim());
+                let genre = genre.as_str();
                 let state = PathHash::tag("genre", &[genre]);
                 self.create(Shelf::Genres.id(), state, genre, new_container(Kind::Genre))
             }
@@ -220,9 +232,8 @@ impl Library {
         various: bool,
         member: Option<various::Member>,
     ) -> Option<Before> {
-        let item = obj.as_item()?;
-        let date = item.tags().and_then(|t| t.date.clone());
-        Some(Before { listing: listing(item, various), date, member })
+        let date = obj.as_item()?.name(Tag::Date);
+        Some(Before { listing: listing(obj, various)?, date, member })
     }
 
     /// Moves item `id` from the containers it was listed in (`old`) to those of its current
@@ -238,13 +249,12 @@ impl Library {
             old.iter().filter(|s| !new.contains(s)).map(|s| (id, s.clone())).collect();
         self.leave_all(gone);
         let date =
-            self.objects.get(&id).and_then(ObjectRef::as_item).and_then(|i| i.tags()?.date.clone());
+            self.objects.get(&id).and_then(ObjectRef::as_item).and_then(|i| i.name(Tag::Date));
         for slot in &new {
             let c = if old.contains(slot) {
                 let Some(c) = self.slot_id(slot) else { continue };
                 self.moved(c, id);
-                if old_date != date && old_date.is_some() && self.album_date(c) == old_date.as_ref()
-                {
+                if old_date != date && old_date.is_some() && self.album_date(c) == old_date {
                     // The date that was the album's earliest moved: look at every track.
                     self.refresh_album(c);
                 }
@@ -254,7 +264,7 @@ impl Library {
                 self.list(c, id);
                 c
             };
-            self.note_date(c, date.as_ref());
+            self.note_date(c, date);
         }
         if new.contains(&Slot::Shelf(Shelf::Pictures)) {
             if let Some(parent) = self.objects.get(&id).map(|o| o.parent) {
@@ -301,9 +311,9 @@ impl Library {
         }
     }
 
-    fn album_date(&self, album: ObjectId) -> Option<&Name> {
-        match &self.objects.get(&album)?.as_container()?.kind {
-            Kind::Album { date } => date.as_ref(),
+    fn album_date(&self, album: ObjectId) -> Option<NameId> {
+        match self.objects.get(&album)?.as_container()?.kind {
+            Kind::Album { date } => date,
             _ => None,
         }
     }
@@ -315,15 +325,16 @@ impl Library {
         else {
             return;
         };
+        let names = &self.objects.names;
         let earliest = children
             .iter()
-            .filter_map(|t| self.objects.get(t)?.as_item()?.tags()?.date.clone())
-            .min();
+            .filter_map(|t| self.objects.get(t)?.as_item()?.name(Tag::Date))
+            .min_by(|&a, &b| names.get(a).cmp(names.get(b)));
         self.set_album_date(album, earliest);
     }
 
     /// Lowers an album's date to `date` if that is earlier, `O(1)`.
-    fn note_date(&mut self, album: ObjectId, date: Option<&Name>) {
+    fn note_date(&mut self, album: ObjectId, date: Option<NameId>) {
         let Some(date) = date else { return };
         if !matches!(
             self.objects.get(&album).and_then(ObjectRef::as_container).map(|c| &c.kind),
@@ -331,21 +342,28 @@ impl Library {
         ) {
             return;
         }
-        if self.album_date(album).is_none_or(|d| date < d) {
-            self.set_album_date(album, Some(date.clone()));
+        let names = &self.objects.names;
+        if self.album_date(album).is_none_or(|d| names.get(date) < names.get(d)) {
+            self.set_album_date(album, Some(date));
         }
     }
 
-    /// Sets an album's date; if it moved, the album's place in its artist and in Albums may
-    /// have too.
-    fn set_album_date(&mut self, album: ObjectId, date: Option<Name>) {
-        if self.album_date(album) == date.as_ref() {
+    /// Sets an album's date (the album is one more user of its name); if it moved, the
+    /// album's place in its artist and in Albums may have too.
+    fn set_album_date(&mut self, album: ObjectId, date: Option<NameId>) {
+        let old = self.album_date(album);
+        if old == date {
             return;
         }
         let Some(obj) = self.objects.get_mut(&album) else { return };
         let artist = obj.parent;
-        if let Node::Container(c) = &mut obj.node {
-            c.kind = Kind::Album { date };
+        let Node::Container(c) = &mut obj.node else { return };
+        c.kind = Kind::Album { date };
+        if let Some(date) = date {
+            self.objects.names.acquire(date);
+        }
+        if let Some(old) = old {
+            self.objects.names.release(old);
         }
         self.moved(artist, album);
         self.moved(Shelf::Albums.id(), album);
@@ -380,7 +398,7 @@ impl Library {
             }
         }
         let shown = |id: Option<ObjectId>| {
-            id.and_then(|id| self.objects.get(&id)?.as_item()).is_some_and(|i| i.thumbnail)
+            id.and_then(|id| self.objects.get(&id)?.as_item()).is_some_and(|i| i.thumbnail())
         };
         if shown(current) || shown(best) {
             self.touch_tracks_of(folder);
@@ -435,10 +453,10 @@ impl Library {
     pub fn art(&self, id: ObjectId) -> Option<ObjectId> {
         let obj = self.objects.get(&id)?;
         match &obj.node {
-            Node::Item(item) if item.thumbnail => Some(id),
+            Node::Item(item) if item.thumbnail() => Some(id),
             Node::Item(item) if item.format.kind() == MediaKind::Audio => {
                 let cover = self.cover_of(obj.parent)?;
-                self.objects.get(&cover)?.as_item()?.thumbnail.then_some(cover)
+                self.objects.get(&cover)?.as_item()?.thumbnail().then_some(cover)
             }
             Node::Item(_) => None,
             Node::Container(Container { kind: Kind::Album { .. }, children, .. }) => {

@@ -1,111 +1,27 @@
 //! The objects of the library: containers (folders) and items (media files).
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::num::NonZeroU16;
 
+use super::item::{dlna_profile, Tag};
+use super::names::{NameId, Names};
 use super::text::{Text, Texts};
-use super::{ObjectId, Shelf};
+use super::{Item, ObjectId, Shelf};
 use crate::dlna::aac::AacProfile;
 use crate::dlna::video::VideoProfile;
-use crate::dlna::{MediaFormat, OggCodec};
+use crate::dlna::OggCodec;
 use crate::media::video::Tracks;
-
-/// A tag value shared by every item that carries it (an artist, album, genre or date): the
-/// library interns these, so 1,000 tracks of one artist hold one copy of the name.
-///
-/// One pointer wide (an `Arc<str>` is two): [`Tags`] holds five of them, and every tagged item
-/// holds a [`Tags`]. The text sits behind a second pointer, which costs one small block per
-/// distinct name. Compares, orders and prints as its text.
-#[derive(Clone)]
-pub struct Name(Arc<Box<str>>);
-
-impl Name {
-    /// How many `Name`s share this text (the library's table counts as one).
-    pub fn strong_count(this: &Name) -> usize {
-        Arc::strong_count(&this.0)
-    }
-
-    /// Whether `a` and `b` are the same shared copy.
-    pub fn ptr_eq(a: &Name, b: &Name) -> bool {
-        Arc::ptr_eq(&a.0, &b.0)
-    }
-}
-
-impl From<&str> for Name {
-    fn from(text: &str) -> Name {
-        Name(Arc::new(Box::from(text)))
-    }
-}
-
-impl From<alloc::string::String> for Name {
-    fn from(text: alloc::string::String) -> Name {
-        Name(Arc::new(text.into_boxed_str()))
-    }
-}
-
-impl core::ops::Deref for Name {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl core::borrow::Borrow<str> for Name {
-    fn borrow(&self) -> &str {
-        self
-    }
-}
-
-impl PartialEq for Name {
-    fn eq(&self, other: &Name) -> bool {
-        **self == **other
-    }
-}
-
-impl Eq for Name {}
-
-impl PartialOrd for Name {
-    fn partial_cmp(&self, other: &Name) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Name {
-    fn cmp(&self, other: &Name) -> core::cmp::Ordering {
-        (**self).cmp(&**other)
-    }
-}
-
-impl core::hash::Hash for Name {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        (**self).hash(state);
-    }
-}
-
-impl core::fmt::Debug for Name {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl core::fmt::Display for Name {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self)
-    }
-}
 
 /// A container or an item, as the library stores it: its name is an offset into the
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
-/// Memory: `size_of::<Object>()` is 104 bytes on 64-bit hosts (checked by a test), stored in a
-/// dense slot (see `store.rs`) with about 12 bytes of id index, its name in the text arena
-/// (its bytes, no heap block of its own), 8 bytes in each list showing it,
-/// and a [`Tags`] block when tags were read: about 170 bytes per item with a 30-byte name and
-/// no tags, so 100,000 items take roughly 17 MB on a 64-bit host (less on 32-bit firmware,
-/// where pointers are half the size).
+/// Memory: `size_of::<Object>()` is 96 bytes on 64-bit hosts (checked by a test), stored in a
+/// dense slot (see `store.rs`) with about 12 bytes of id index, its name and an item's title in
+/// the text arena (their bytes, no heap block of their own), its tag names as 4-byte ids into
+/// the library's names table (each distinct name's text once), 8 bytes in each list showing
+/// it: about 150 bytes per item with a 30-byte name and title, so 100,000 items take roughly
+/// 15 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub(crate) parent: ObjectId,
@@ -119,6 +35,7 @@ pub struct Object {
 pub struct ObjectRef<'a> {
     object: &'a Object,
     texts: &'a Texts,
+    names: &'a Names,
 }
 
 /// What an object is.
@@ -159,8 +76,9 @@ pub enum Kind {
     Artist,
     /// An album of the music tree; its children are tracks in disc and track order.
     Album {
-        /// The earliest date of its tracks, ordering albums of the same name.
-        date: Option<Name>,
+        /// The earliest date of its tracks, ordering albums of the same name (its text:
+        /// [`ObjectRef::album_date`]).
+        date: Option<NameId>,
     },
     /// A genre of the music tree; its children are tracks.
     Genre,
@@ -190,38 +108,33 @@ pub struct AudioProps {
     pub bits_per_sample: u8,
 }
 
-/// Tags read from a file. Every field is optional.
+/// Tags read from a file, as a reader hands them to the library (which keeps the texts in its
+/// arena and names table: see [`Item`]). Every field is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tags {
     /// Track title; replaces the file name as the item title.
     pub title: Option<Box<str>>,
     /// Artist.
-    pub artist: Option<Name>,
+    pub artist: Option<Box<str>>,
     /// Album artist (`ALBUMARTIST`): files the track under this artist in the music tree.
-    pub album_artist: Option<Name>,
+    pub album_artist: Option<Box<str>>,
     /// Album.
-    pub album: Option<Name>,
+    pub album: Option<Box<str>>,
     /// Genre.
-    pub genre: Option<Name>,
-    /// Track number within the album (or disc).
+    pub genre: Option<Box<str>>,
+    /// Track number within the album (or disc); the library keeps it up to 65,535.
     pub track: Option<u32>,
-    /// Disc number within a multi-disc album.
+    /// Disc number within a multi-disc album; the library keeps it up to 65,535.
     pub disc: Option<u32>,
     /// Date, ISO 8601 (`2003` or `2003-05-01`) as tagged.
-    pub date: Option<Name>,
+    pub date: Option<Box<str>>,
     /// Marked as part of a compilation (`COMPILATION=1`, ID3 `TCMP`, MP4 `cpil`): without an
     /// album artist, the album is filed under "Various Artists".
     pub compilation: bool,
 }
 
-impl Tags {
-    /// The interned names, for [`super::Library`]'s string table.
-    pub(crate) fn names_mut(&mut self) -> [&mut Option<Name>; 5] {
-        [&mut self.artist, &mut self.album_artist, &mut self.album, &mut self.genre, &mut self.date]
-    }
-}
-
-/// Details learned by reading a file, set with [`super::Library::set_details`].
+/// Details learned by reading a file, set with [`super::Library::set_details`] (which keeps
+/// them compactly in the [`Item`]; [`ObjectRef::details`] gives them back).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Details {
     /// Play time in milliseconds.
@@ -257,8 +170,7 @@ impl Details {
     /// The DLNA profile reading the file named (an AAC file's or a video's), which replaces
     /// the one of its format; the same in Browse and in `contentFeatures.dlna.org`.
     pub fn dlna_profile(&self) -> Option<&'static str> {
-        let aac = self.aac_profile.map(AacProfile::name);
-        aac.or(self.video_profile.map(VideoProfile::name))
+        dlna_profile(self.aac_profile, self.video_profile)
     }
 
     /// Details that carry only tags.
@@ -267,25 +179,10 @@ impl Details {
     }
 }
 
-/// A media file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    /// The format, from the file extension.
-    pub format: MediaFormat,
-    /// Size and modification time.
-    pub file: FileInfo,
-    /// What reading the file revealed.
-    pub details: Details,
-    /// Whether the shell has a `JPEG_TN` thumbnail of this file (its embedded picture, the
-    /// image itself scaled down, or a video frame); set with
-    /// [`super::Library::set_thumbnail`].
-    pub thumbnail: bool,
-}
-
 impl<'a> ObjectRef<'a> {
     /// `object`, whose texts are in `texts`.
-    pub(crate) fn new(object: &'a Object, texts: &'a Texts) -> Self {
-        ObjectRef { object, texts }
+    pub(crate) fn new(object: &'a Object, texts: &'a Texts, names: &'a Names) -> Self {
+        ObjectRef { object, texts, names }
     }
 
     /// The stored object.
@@ -325,20 +222,57 @@ impl<'a> ObjectRef<'a> {
         match &self.object.node {
             Node::Container(Container { kind: Kind::Playlist, .. }) => stem(name),
             Node::Container(_) => name,
-            Node::Item(item) => match item.tags().and_then(|t| t.title.as_deref()) {
-                Some(title) => title,
+            Node::Item(item) => match item.title_text() {
+                Some(title) => self.texts.get(title),
                 None => stem(name),
             },
         }
     }
+
+    /// The text of an item's `tag`; `None` for a container or an untagged item.
+    pub fn tag(self, tag: Tag) -> Option<&'a str> {
+        let id = self.object.as_item()?.name(tag)?;
+        Some(self.names.get(id))
+    }
+
+    /// An album container's date: the earliest of its tracks'.
+    pub fn album_date(self) -> Option<&'a str> {
+        match self.as_container()?.kind {
+            Kind::Album { date: Some(id) } => Some(self.names.get(id)),
+            _ => None,
+        }
+    }
+
+    /// An item's details as they were set, rebuilt from the library's record (allocates).
+    pub fn details(self) -> Option<Details> {
+        Some(self.object.as_item()?.details(self.texts, self.names))
+    }
+
+    /// The text of the shared name `id`.
+    pub(crate) fn name_text(self, id: NameId) -> &'a str {
+        self.names.get(id)
+    }
 }
 
 impl PartialEq for ObjectRef<'_> {
-    /// The same parent, name and node.
+    /// The same parent, name and node, texts compared as texts (so objects of two libraries
+    /// compare).
     fn eq(&self, other: &Self) -> bool {
-        self.parent() == other.parent()
-            && self.name() == other.name()
-            && self.node() == other.node()
+        let same_node = match (self.node(), other.node()) {
+            (Node::Item(a), Node::Item(b)) => {
+                (a.format, a.file, a.thumbnail()) == (b.format, b.file, b.thumbnail())
+                    && self.details() == other.details()
+            }
+            (Node::Container(a), Node::Container(b)) => match (&a.kind, &b.kind) {
+                (Kind::Album { .. }, Kind::Album { .. }) => {
+                    (&a.children, a.update_id) == (&b.children, b.update_id)
+                        && self.album_date() == other.album_date()
+                }
+                _ => a == b,
+            },
+            _ => false,
+        };
+        self.parent() == other.parent() && self.name() == other.name() && same_node
     }
 }
 
@@ -396,12 +330,5 @@ impl Container {
     /// What the container stands for.
     pub fn kind(&self) -> &Kind {
         &self.kind
-    }
-}
-
-impl Item {
-    /// The tags, if any were read.
-    pub fn tags(&self) -> Option<&Tags> {
-        self.details.tags.as_deref()
     }
 }

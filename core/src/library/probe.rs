@@ -29,7 +29,7 @@ use core::num::NonZeroU16;
 
 use embedded_io::{Read, Seek};
 
-use super::{AudioProps, Details, Name, Tags};
+use super::{AudioProps, Details, Tags};
 use crate::dlna::aac::{AacKind, AacProfile};
 use crate::dlna::video::VideoProfile;
 use crate::dlna::OggCodec;
@@ -278,7 +278,7 @@ fn bitrate(esds: &Esds, track: &Track<'_>) -> u32 {
 /// The library's [`Tags`] from the fields of a Vorbis comment header (also used for FLAC and
 /// Opus, which carry the same comments).
 pub fn tags(t: &VorbisTags<'_>) -> Tags {
-    let name = |s: Option<&str>| s.map(Name::from);
+    let name = |s: Option<&str>| s.map(Box::from);
     Tags {
         title: t.title.map(Box::from),
         artist: name(t.artist),

@@ -3,7 +3,7 @@
 use crate::util::fold::fold_cmp;
 use core::cmp::Ordering;
 
-use super::{Error, Kind, Node, ObjectRef, Shelf};
+use super::{Error, Kind, Node, ObjectRef, Shelf, Tag};
 
 mod place;
 
@@ -140,7 +140,7 @@ fn stored_order(_: ObjectRef<'_>, _: ObjectRef<'_>) -> Ordering {
 
 /// Disc number (missing counts as 0), then track number (numbered first), then the default.
 fn track_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
-    let tags = |o: ObjectRef<'_>| o.as_item().and_then(|i| i.tags()).map(|t| (t.disc, t.track));
+    let tags = |o: ObjectRef<'_>| o.as_item().map(|i| (i.disc(), i.track()));
     let (da, ta) = tags(a).unwrap_or_default();
     let (db, tb) = tags(b).unwrap_or_default();
     da.unwrap_or(0)
@@ -151,14 +151,8 @@ fn track_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
 
 /// Album name (case-folded), then date (dated first, earliest first), then the default.
 fn album_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
-    fn date(o: ObjectRef<'_>) -> Option<&'_ str> {
-        match o.as_container().map(|c| &c.kind) {
-            Some(Kind::Album { date }) => date.as_deref(),
-            _ => None,
-        }
-    }
     fold_cmp(a.title(), b.title())
-        .then_with(|| option_cmp(date(a), date(b), str::cmp))
+        .then_with(|| option_cmp(a.album_date(), b.album_date(), str::cmp))
         .then_with(|| default_order(a, b))
 }
 
@@ -182,31 +176,17 @@ fn option_cmp<T>(a: Option<T>, b: Option<T>, cmp: impl FnOnce(T, T) -> Ordering)
 }
 
 fn compare_field(field: SortField, a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
-    fn tags(o: ObjectRef<'_>) -> Option<&'_ super::Tags> {
-        o.as_item().and_then(|i| i.tags())
-    }
-    fn text<'a>(o: ObjectRef<'a>, get: fn(&super::Tags) -> Option<&str>) -> Option<&'a str> {
-        tags(o).and_then(get)
-    }
+    let tag = |tag: Tag, cmp: fn(&str, &str) -> Ordering| option_cmp(a.tag(tag), b.tag(tag), cmp);
     match field {
         SortField::Title => fold_cmp(a.title(), b.title()),
         SortField::Class => class_of(a).cmp(class_of(b)),
-        SortField::Artist | SortField::Creator => {
-            option_cmp(text(a, |t| t.artist.as_deref()), text(b, |t| t.artist.as_deref()), fold_cmp)
-        }
-        SortField::Album => {
-            option_cmp(text(a, |t| t.album.as_deref()), text(b, |t| t.album.as_deref()), fold_cmp)
-        }
-        SortField::Genre => {
-            option_cmp(text(a, |t| t.genre.as_deref()), text(b, |t| t.genre.as_deref()), fold_cmp)
-        }
-        SortField::Date => {
-            option_cmp(text(a, |t| t.date.as_deref()), text(b, |t| t.date.as_deref()), str::cmp)
-        }
+        SortField::Artist | SortField::Creator => tag(Tag::Artist, fold_cmp),
+        SortField::Album => tag(Tag::Album, fold_cmp),
+        SortField::Genre => tag(Tag::Genre, fold_cmp),
+        SortField::Date => tag(Tag::Date, str::cmp),
         SortField::TrackNumber => {
-            option_cmp(tags(a).and_then(|t| t.track), tags(b).and_then(|t| t.track), |x, y| {
-                x.cmp(&y)
-            })
+            let track = |o: ObjectRef<'_>| o.as_item().and_then(|i| i.track());
+            option_cmp(track(a), track(b), |x, y| x.cmp(&y))
         }
     }
 }

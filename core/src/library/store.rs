@@ -7,16 +7,19 @@
 //! object costs its own size plus about 12 bytes of index. A removed object's slot is reused
 //! by the next insert;
 //! chunks are never given back (a library that shrank a lot keeps its high-water mark of
-//! slots, at most one object size per object it ever held at once). The objects' names live in
-//! one text arena beside them ([`Texts`]), compacted here when removals and renames have left
-//! more garbage than half its live texts.
+//! slots, at most one object size per object it ever held at once). The objects' names and
+//! items' titles live in one text arena beside them ([`Texts`]), compacted here when removals
+//! and renames have left more garbage than half its live texts; items' tag names in the names
+//! table ([`Names`]), whose users an object gives back as it goes.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::idmap::IdMap;
+use super::names::Names;
 use super::text::Texts;
-use super::{Error, Node, Object, ObjectId, ObjectRef};
+use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
+use crate::dlna::MediaFormat;
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little (about 7 KB of
 /// 112-byte objects on 64-bit hosts), large enough that the chunk list stays short.
@@ -34,8 +37,10 @@ pub(crate) struct Objects {
     free: Vec<u32>,
     /// Slots ever handed out (the ones below it are in use or in `free`).
     used: u32,
-    /// The objects' names.
+    /// The objects' names and the items' titles.
     texts: Texts,
+    /// The items' tag names (and the albums' dates).
+    pub(crate) names: Names,
 }
 
 impl Objects {
@@ -56,7 +61,7 @@ impl Objects {
 
     /// The object with id `id`.
     pub(crate) fn get(&self, id: &ObjectId) -> Option<ObjectRef<'_>> {
-        Some(ObjectRef::new(self.slot(self.index.get(id)?)?, &self.texts))
+        Some(ObjectRef::new(self.slot(self.index.get(id)?)?, &self.texts, &self.names))
     }
 
     /// The object with id `id`, to change it (its name with [`Objects::rename`]).
@@ -85,6 +90,9 @@ impl Objects {
             for object in chunk.iter_mut().flatten() {
                 // The new arena is smaller than the old one: every text fits.
                 object.name = self.texts.keep(&old, object.name).unwrap_or_default();
+                if let Node::Item(item) = &mut object.node {
+                    item.keep_title(&mut self.texts, &old);
+                }
             }
         }
     }
@@ -132,15 +140,39 @@ impl Objects {
         self.free.push(slot);
         let object = object?;
         self.texts.free(object.name);
-        self.tidy_texts();
+        self.release(&object.node);
         Some(object.node)
+    }
+
+    /// The record of a file of `format` and `file` with `details`, its texts in this store
+    /// (see [`Item::new`]).
+    pub(crate) fn item(
+        &mut self,
+        format: MediaFormat,
+        file: FileInfo,
+        details: Details,
+    ) -> Result<Item, Error> {
+        Item::new(format, file, details, &mut self.texts, &mut self.names)
+    }
+
+    /// Gives back the texts and names of `node`, which left the store or was replaced.
+    pub(crate) fn release(&mut self, node: &Node) {
+        match node {
+            Node::Item(item) => item.release(&mut self.texts, &mut self.names),
+            Node::Container(c) => {
+                if let Kind::Album { date: Some(date) } = c.kind {
+                    self.names.release(date);
+                }
+            }
+        }
+        self.tidy_texts();
     }
 
     /// Every object with its id, in id order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, ObjectRef<'_>)> + '_ {
-        self.index
-            .iter()
-            .filter_map(|(id, slot)| Some((id, ObjectRef::new(self.slot(slot)?, &self.texts))))
+        self.index.iter().filter_map(|(id, slot)| {
+            Some((id, ObjectRef::new(self.slot(slot)?, &self.texts, &self.names)))
+        })
     }
 
     /// Every object, in id order.

@@ -7,10 +7,9 @@ use core::fmt;
 
 use super::id::PathHash;
 use super::music::{Groups, Slot};
-use super::names::Names;
 use super::store::{Objects, Seen};
 use super::{
-    Container, Details, Error, FileInfo, Item, Kind, Node, ObjectId, ObjectRef, Shelf, SortSpec,
+    Container, Details, Error, FileInfo, Kind, Node, ObjectId, ObjectRef, Shelf, SortSpec,
     MAX_PROBES,
 };
 use crate::dlna::MediaFormat;
@@ -31,9 +30,6 @@ pub struct Library {
     /// [`Library::touch_child`]), so it holds fewer than four times as many ids as there are
     /// different containers in it: bounded as the set it replaces.
     changed: Vec<ObjectId>,
-    /// Every tag name in use, shared by the items that carry it. A name leaves when its last
-    /// item does (a clone of the library keeps the names it shares with the original).
-    pub(crate) names: Names,
     /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
     pub(crate) groups: Groups,
     /// The subtitle files of each folder (see [`super::sidecar`]).
@@ -148,7 +144,6 @@ impl Library {
             system_update_id: 0,
             limit: max_objects,
             changed: Vec::new(),
-            names: Names::default(),
             groups: Groups::new(),
             #[cfg(feature = "subtitles")]
             sidecars: super::sidecar::Sidecars::default(),
@@ -277,23 +272,23 @@ impl Library {
                 .objects
                 .get(&id)
                 .and_then(ObjectRef::as_item)
-                .map(|item| (item.file == file && item.format == format, item.details.clone()));
+                .map(|item| item.file == file && item.format == format);
             match same {
-                Some((true, _)) if details.is_none() => return Ok(Some(id)),
-                Some((true, old)) => {
-                    self.set_details(id, details.unwrap_or(old))?;
+                Some(true) => {
+                    if let Some(details) = details {
+                        self.set_details(id, details)?;
+                    }
                     return Ok(Some(id));
                 }
-                Some((false, _)) => {
+                Some(false) => {
                     let old = self.before(id);
-                    let details = self.interned(details.unwrap_or_default());
+                    let item = self.objects.item(format, file, details.unwrap_or_default())?;
                     let Some(obj) = self.objects.get_mut(&id) else { return Err(Error::NotFound) };
-                    let item = Item { format, file, details, thumbnail: false };
                     let gone = core::mem::replace(&mut obj.node, Node::Item(item));
                     self.moved(parent, id);
                     self.relist(id, old)?;
                     self.touch_playlists_of(id);
-                    self.release(gone);
+                    self.objects.release(&gone);
                     self.bump_system();
                     return Ok(Some(id));
                 }
@@ -302,9 +297,15 @@ impl Library {
                 }
             }
         }
-        let details = self.interned(details.unwrap_or_default());
-        let node = Node::Item(Item { format, file, details, thumbnail: false });
-        let id = self.create(parent, state, name, node)?;
+        let item = self.objects.item(format, file, details.unwrap_or_default())?;
+        let node = Node::Item(item);
+        let id = match self.create(parent, state, name, node.clone()) {
+            Ok(id) => id,
+            Err(e) => {
+                self.objects.release(&node);
+                return Err(e);
+            }
+        };
         self.relist(id, None)?;
         self.bump_system();
         Ok(Some(id))
@@ -315,20 +316,22 @@ impl Library {
     pub fn set_details(&mut self, id: ObjectId, details: Details) -> Result<(), Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
         let Node::Item(item) = &obj.node else { return Err(Error::NotAnItem) };
-        if item.details == details {
+        if obj.details().as_ref() == Some(&details) {
             return Ok(());
         }
-        let parent = obj.parent;
+        let (parent, format, file, thumbnail) =
+            (obj.parent, item.format, item.file, item.thumbnail());
         let old = self.before(id);
-        let details = self.interned(details);
+        let mut new = self.objects.item(format, file, details)?;
+        new.set_thumbnail(thumbnail);
         let Some(Node::Item(item)) = self.objects.get_mut(&id).map(|o| &mut o.node) else {
             return Err(Error::NotAnItem);
         };
-        let gone = core::mem::replace(&mut item.details, details);
+        let gone = Node::Item(core::mem::replace(item, new));
         self.moved(parent, id);
         self.relist(id, old)?;
         self.touch_playlists_of(id);
-        self.release_details(gone);
+        self.objects.release(&gone);
         self.bump_system();
         Ok(())
     }
@@ -338,38 +341,13 @@ impl Library {
     pub fn set_thumbnail(&mut self, id: ObjectId, thumbnail: bool) -> Result<(), Error> {
         let obj = self.objects.get_mut(&id).ok_or(Error::NotFound)?;
         let Node::Item(item) = &mut obj.node else { return Err(Error::NotAnItem) };
-        if item.thumbnail == thumbnail {
+        if item.thumbnail() == thumbnail {
             return Ok(());
         }
-        item.thumbnail = thumbnail;
+        item.set_thumbnail(thumbnail);
         self.touch_shown(id);
         self.bump_system();
         Ok(())
-    }
-
-    /// Replaces every tag name in `details` by the library's shared copy.
-    fn interned(&mut self, mut details: Details) -> Details {
-        if let Some(tags) = details.tags.as_deref_mut() {
-            for name in tags.names_mut().into_iter().flatten() {
-                self.names.intern(name);
-            }
-        }
-        details
-    }
-
-    /// Drops the names of `details` that no other item uses from the shared table.
-    fn release_details(&mut self, mut details: Details) {
-        let Some(tags) = details.tags.as_deref_mut() else { return };
-        for name in tags.names_mut().into_iter().filter_map(Option::take) {
-            self.names.release(name);
-        }
-    }
-
-    /// [`Library::release_details`] for a replaced node.
-    fn release(&mut self, node: Node) {
-        if let Node::Item(item) = node {
-            self.release_details(item.details);
-        }
     }
 
     /// Removes the file or folder (with everything below it) at `rel` under served folder
@@ -660,9 +638,8 @@ impl Library {
         self.leave_all(listings);
         let flips = self.ungroup(&doomed);
         for cur in &doomed {
-            if let Some(node) = self.objects.remove(cur) {
-                self.release(node);
-            }
+            // The store gives back each object's texts and names.
+            self.objects.remove(cur);
         }
         self.refresh_cover(parent);
         // A library at its size limit may fail to file the tracks left behind again (a new

@@ -67,7 +67,7 @@ impl<E: Env> Server<'_, E> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
             let source = if item.format.extension() == ext {
-                Source::File(item.format, item.details.dlna_profile())
+                Source::File(item.format, item.dlna_profile())
             } else {
                 Source::Rendition(Layout::of_extension(item, ext)?)
             };
@@ -77,7 +77,7 @@ impl<E: Env> Server<'_, E> {
                 Source::Rendition(_) => self.env.open_stream(&file),
             };
             let caption = caption_header(req, library, id, host);
-            Some((source, opened, (item.details.duration_ms, caption)))
+            Some((source, opened, (item.duration_ms(), caption)))
         });
         let (source, (file, size), (duration_ms, caption_info)) = match opened {
             Some((source, Ok(opened), extra)) => (source, opened, extra),
@@ -146,7 +146,7 @@ impl<E: Env> Server<'_, E> {
         quirks: &Quirks,
     ) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
-            let item = library.get(id)?.as_item().filter(|item| item.thumbnail)?;
+            let item = library.get(id)?.as_item().filter(|item| item.thumbnail())?;
             self.env.open_art(&library.file_ref(id)?, item.file)
         });
         let Some((file, size)) = opened else { return Reply::error(StatusCode::NOT_FOUND) };

@@ -56,10 +56,9 @@ impl<E: Env> Server<'_, E> {
         let start = seek.map_or(0, |range| range.start);
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item()?;
-            let size =
-                item.details.resolution.map(|(w, h)| (u32::from(w.get()), u32::from(h.get())));
-            let remux = Remux::served(quirks, item.format, item.details.tracks?, size)?;
-            let duration_us = item.details.duration_ms.and_then(|ms| ms.checked_mul(1000));
+            let size = item.resolution().map(|(w, h)| (u32::from(w.get()), u32::from(h.get())));
+            let remux = Remux::served(quirks, item.format, item.tracks()?, size)?;
+            let duration_us = item.duration_ms().and_then(|ms| ms.checked_mul(1000));
             if duration_us.is_some_and(|d| start >= d) {
                 return Some(Err(StatusCode::RANGE_NOT_SATISFIABLE));
             }

@@ -40,8 +40,8 @@ impl Layout {
         ) {
             return None;
         }
-        let audio = item.details.audio?;
-        let (rate, channels, frames) = (audio.sample_rate, audio.channels, item.details.frames?);
+        let audio = item.audio()?;
+        let (rate, channels, frames) = (audio.sample_rate, audio.channels, item.frames()?);
         if wrapping == Wrapping::Lpcm {
             let (to, to_channels) = lpcm_target(rate, channels)?;
             return Layout::new(wrapping, to, to_channels, frames_out(frames, rate, to));

@@ -24,7 +24,7 @@ mod caption;
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, OggCodec, ProtocolInfo};
-use crate::library::{class_of, Hex, Item, Library, Node, ObjectId, ObjectRef};
+use crate::library::{class_of, Hex, Item, Library, Node, ObjectId, ObjectRef, Tag};
 #[cfg(feature = "remux")]
 use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
@@ -213,24 +213,23 @@ pub fn resources<'a>(
     host: &'a str,
     quirks: &Quirks,
 ) -> heapless::Vec<Resource<'a>, MAX_RESOURCES> {
-    let details = &item.details;
-    let audio = details.audio;
-    let bitrate = details
-        .duration_ms
+    let audio = item.audio();
+    let bitrate = item
+        .duration_ms()
         .filter(|&ms| ms > 0)
         .and_then(|ms| mul_div(item.file.size, 1000, ms))
         .and_then(|b| u32::try_from(b).ok())
         .map(|b| u64::from(quirks.res_bitrate(b)));
     let original = Resource {
-        protocol_info: quirks.probed_protocol_info(item.format, details.dlna_profile()),
+        protocol_info: quirks.probed_protocol_info(item.format, item.dlna_profile()),
         url: MediaUrl { host, id, ext: item.format.extension() },
         size: quirks.res_size(item.file.size),
-        duration_ms: details.duration_ms,
+        duration_ms: item.duration_ms(),
         bitrate,
         sample_rate: audio.map(|a| a.sample_rate),
         channels: audio.map(|a| a.channels),
         bits_per_sample: audio.map(|a| a.bits_per_sample).filter(|&b| b > 0),
-        resolution: details.resolution.map(|(w, h)| (u32::from(w.get()), u32::from(h.get()))),
+        resolution: item.resolution().map(|(w, h)| (u32::from(w.get()), u32::from(h.get()))),
     };
     let mut wrappings = WRAPPINGS;
     if quirks.prefers_wav {
@@ -257,8 +256,8 @@ pub fn resources<'a>(
     let mut list = heapless::Vec::new();
     // A video the player cannot play as it is: its remux first (a video has no renditions).
     #[cfg(feature = "remux")]
-    let remux = details
-        .tracks
+    let remux = item
+        .tracks()
         .and_then(|tracks| Remux::needed(quirks.video, item.format, tracks, original.resolution));
     #[cfg(feature = "remux")]
     if let Some(remux) = remux {
@@ -279,7 +278,7 @@ pub fn resources<'a>(
     let original_first = match item.format {
         // The codec inside, not the name, decides: an Opus file named `.ogg` is Opus to a
         // player that plays only Vorbis; FLAC in Ogg needs both Ogg and FLAC.
-        MediaFormat::OggVorbis => match details.ogg_codec {
+        MediaFormat::OggVorbis => match item.ogg_codec() {
             Some(OggCodec::Opus) => quirks.decodes_alac_opus,
             Some(OggCodec::Flac) => quirks.decodes_vorbis && quirks.decodes_flac,
             Some(OggCodec::Vorbis) | None => quirks.decodes_vorbis,
@@ -424,14 +423,13 @@ impl<'a> Document<'a> {
                 self.parent_id(s, id, obj);
                 s.markup(markup!("\" restricted=\"1\">"));
                 self.common(s, obj);
-                let tags = item.tags();
-                let artist = tags.and_then(|t| t.artist.as_deref());
+                let artist = obj.tag(Tag::Artist);
                 self.text_element(s, "dc:creator", artist);
                 self.text_element(s, "upnp:artist", artist);
-                self.text_element(s, "upnp:album", tags.and_then(|t| t.album.as_deref()));
-                self.text_element(s, "upnp:genre", tags.and_then(|t| t.genre.as_deref()));
-                self.text_element(s, "dc:date", tags.and_then(|t| t.date.as_deref()));
-                if let Some(track) = tags.and_then(|t| t.track) {
+                self.text_element(s, "upnp:album", obj.tag(Tag::Album));
+                self.text_element(s, "upnp:genre", obj.tag(Tag::Genre));
+                self.text_element(s, "dc:date", obj.tag(Tag::Date));
+                if let Some(track) = item.track() {
                     if self.filter.allows("upnp:originalTrackNumber") {
                         s.markup(markup!("<upnp:originalTrackNumber>"));
                         s.number(u64::from(track));

@@ -19,7 +19,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use crate::library::{class_of, Library, ObjectId, ObjectRef};
+use crate::library::{class_of, Library, ObjectId, ObjectRef, Tag};
 
 /// The deepest parenthesis nesting accepted.
 pub const MAX_NESTING: usize = 16;
@@ -242,17 +242,16 @@ struct Subject<'a> {
 
 fn property<'o>(subject: &Subject<'o>, name: &str) -> Option<&'o str> {
     let object = subject.object;
-    let tags = object.as_item().and_then(|i| i.tags());
     match name {
         "upnp:class" => Some(class_of(object)),
         "dc:title" => Some(object.title()),
         "dc:creator" | "upnp:artist" if object.as_container().is_some() => {
             subject.library.album_artist(subject.id)
         }
-        "dc:creator" | "upnp:artist" => tags.and_then(|t| t.artist.as_deref()),
-        "upnp:album" => tags.and_then(|t| t.album.as_deref()),
-        "upnp:genre" => tags.and_then(|t| t.genre.as_deref()),
-        "dc:date" => tags.and_then(|t| t.date.as_deref()),
+        "dc:creator" | "upnp:artist" => object.tag(Tag::Artist),
+        "upnp:album" => object.tag(Tag::Album),
+        "upnp:genre" => object.tag(Tag::Genre),
+        "dc:date" => object.tag(Tag::Date),
         _ => None,
     }
 }

@@ -20,10 +20,10 @@ use super::{present, Before};
 use crate::dlna::MediaKind;
 use crate::library::id::PathHash;
 use crate::library::idmap::IdMap;
-use crate::library::{Error, Library, Name, ObjectId, ObjectRef};
+use crate::library::{Error, Library, ObjectId, ObjectRef, Tag};
 
-/// A folder and album title: one group.
-type Key = (ObjectId, Name);
+/// A folder and the key of its group (its folder and album title, see [`group_key`]).
+type Key = (ObjectId, ObjectId);
 
 /// The groups in one map of 64-bit FNV-1a keys (as unlikely to collide as object ids): for
 /// each (folder, album, artist) how many of the group's tracks name that artist, and for each
@@ -33,15 +33,15 @@ type Key = (ObjectId, Name);
 pub(crate) type Groups = IdMap;
 
 /// The key of a group's number of artists.
-fn group_key(key: &Key) -> ObjectId {
-    let folder = key.0.hex();
-    PathHash::tag("group", &[folder.as_str(), &key.1]).candidate(0)
+fn group_key(folder: ObjectId, album: &str) -> ObjectId {
+    let folder = folder.hex();
+    PathHash::tag("group", &[folder.as_str(), album]).candidate(0)
 }
 
 /// The key of the number of a group's tracks naming `artist`.
-fn artist_key(key: &Key, artist: &str) -> ObjectId {
-    let folder = key.0.hex();
-    PathHash::tag("group artist", &[folder.as_str(), &key.1, artist]).candidate(0)
+fn artist_key(folder: ObjectId, album: &str, artist: &str) -> ObjectId {
+    let folder = folder.hex();
+    PathHash::tag("group artist", &[folder.as_str(), album, artist]).candidate(0)
 }
 
 /// Adds `delta` (1 or -1) to the count at `key`; a count that reaches 0 leaves the map.
@@ -56,11 +56,12 @@ fn add(groups: &mut Groups, key: ObjectId, delta: i32) -> u32 {
     count
 }
 
-/// A track of a group: its folder, album and artist (trimmed).
+/// A track of a group: its group and the key of its artist's count in it (album and artist
+/// trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
     key: Key,
-    artist: Name,
+    artist: ObjectId,
 }
 
 /// A group whose guess flipped, and whether it was various artists before.
@@ -69,32 +70,24 @@ pub(crate) struct Flip {
     was_various: bool,
 }
 
-fn trimmed(name: &Name) -> Name {
-    let t = name.trim();
-    if t.len() == name.len() {
-        Name::clone(name)
-    } else {
-        Name::from(t)
-    }
-}
-
 /// The group `obj` is in, if it is a track filed by its own artist.
 pub(crate) fn member(obj: ObjectRef<'_>) -> Option<Member> {
     let item = obj.as_item()?;
     if item.format.kind() != MediaKind::Audio {
         return None;
     }
-    let tags = item.tags()?;
-    if tags.compilation || present(&tags.album_artist).is_some() {
+    if item.compilation() || present(obj, Tag::AlbumArtist).is_some() {
         return None;
     }
-    let (album, artist) = (present(&tags.album)?, present(&tags.artist)?);
-    Some(Member { key: (obj.parent, trimmed(album)), artist: trimmed(artist) })
+    let text = |tag| present(obj, tag).map(|id| obj.name_text(id).trim());
+    let (album, artist) = (text(Tag::Album)?, text(Tag::Artist)?);
+    let key = (obj.parent, group_key(obj.parent, album));
+    Some(Member { key, artist: artist_key(obj.parent, album, artist) })
 }
 
 impl Library {
     fn is_various(&self, key: &Key) -> bool {
-        self.groups.get(&group_key(key)).is_some_and(|artists| artists >= 2)
+        self.groups.get(&key.1).is_some_and(|artists| artists >= 2)
     }
 
     /// Whether `obj` is a track of a group of several artists.
@@ -123,7 +116,7 @@ impl Library {
     /// guess flipped.
     fn change_groups(&mut self, leaving: Vec<Member>, joining: Vec<Member>) -> Vec<Flip> {
         // The groups touched, each once, in order, with their guess before.
-        let mut keys: Vec<Key> = leaving.iter().chain(&joining).map(|m| m.key.clone()).collect();
+        let mut keys: Vec<Key> = leaving.iter().chain(&joining).map(|m| m.key).collect();
         crate::util::heapsort::sort_unstable_by(&mut keys, Ord::cmp);
         keys.dedup();
         let was: Vec<(Key, bool)> = keys
@@ -134,16 +127,15 @@ impl Library {
             })
             .collect();
         for m in leaving {
-            let at = artist_key(&m.key, &m.artist);
             // The artist's last track in the group: one artist fewer.
-            if self.groups.contains_key(&at) && add(&mut self.groups, at, -1) == 0 {
-                add(&mut self.groups, group_key(&m.key), -1);
+            if self.groups.contains_key(&m.artist) && add(&mut self.groups, m.artist, -1) == 0 {
+                add(&mut self.groups, m.key.1, -1);
             }
         }
         for m in joining {
             // The artist's first track in the group: one artist more.
-            if add(&mut self.groups, artist_key(&m.key, &m.artist), 1) == 1 {
-                add(&mut self.groups, group_key(&m.key), 1);
+            if add(&mut self.groups, m.artist, 1) == 1 {
+                add(&mut self.groups, m.key.1, 1);
             }
         }
         was.into_iter()

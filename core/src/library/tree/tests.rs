@@ -106,7 +106,7 @@ fn update_ids_track_changes() {
     lib.set_details(id, details).unwrap();
     assert_eq!(lib.insert_file(0, "Album/a.ogg", info(11)).unwrap(), Some(id));
     let item = lib.get(id).unwrap().as_item().unwrap();
-    assert_eq!((item.file.size, item.details.duration_ms), (11, None));
+    assert_eq!((item.file.size, item.duration_ms()), (11, None));
     assert!(lib.get(album).unwrap().as_container().unwrap().update_id() > album_uid);
     assert!(lib.system_update_id() > s1);
     assert_eq!(lib.set_details(album, Details::default()), Err(Error::NotAnItem));
@@ -239,7 +239,7 @@ fn default_and_criteria_orders() {
     let ids = lib.children(album, &by_track).unwrap().into_owned();
     let tracks: Vec<u32> = ids
         .iter()
-        .map(|&id| lib.get(id).unwrap().as_item().unwrap().tags().unwrap().track.unwrap())
+        .map(|&id| u32::from(lib.get(id).unwrap().as_item().unwrap().track().unwrap()))
         .collect();
     assert_eq!(tracks, (1..=20).collect::<Vec<_>>());
     let desc = lib.children(album, &SortSpec::parse("-upnp:originalTrackNumber").unwrap()).unwrap();
@@ -310,11 +310,11 @@ fn limit_and_memory_per_object() {
     lib.insert_file(0, "b.ogg", info(1)).unwrap();
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
     assert_eq!(lib.len(), FIXED + 5);
-    // The documented per-object size (64-bit hosts).
-    assert_eq!(core::mem::size_of::<crate::library::Object>(), 104);
-    // A shared tag name is one pointer, so a tagged item's Tags block is 80 bytes.
-    assert_eq!(core::mem::size_of::<Option<crate::library::Name>>(), 8);
-    assert_eq!(core::mem::size_of::<crate::library::Tags>(), 80);
+    // The documented per-object size (64-bit hosts): an item with its tags inline, a tag
+    // name a 4-byte id.
+    assert_eq!(core::mem::size_of::<crate::library::Object>(), 96);
+    assert_eq!(core::mem::size_of::<crate::library::Item>(), 80);
+    assert_eq!(core::mem::size_of::<Option<crate::library::NameId>>(), 4);
 }
 
 #[test]
