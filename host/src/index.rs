@@ -182,36 +182,43 @@ impl Index {
         let mut loaded = Loaded::new();
         let (mut bad, mut moved) = (0usize, 0usize);
         let mut query = self.db.prepare("SELECT path, record FROM entries WHERE root = ?1")?;
-        for &(slot, root) in &served {
-            let mut rows = query.query([root])?;
-            while let Some(row) = rows.next()? {
-                let rel: String = row.get(0)?;
-                let Some(record) = Record::decode(row.get_ref(1)?.as_blob()?) else {
-                    bad += 1;
-                    continue;
-                };
-                let (inserted, inode) = match record.file {
-                    None => (library.insert_folder(slot, &rel), None),
-                    Some(Stored { info, inode, details, thumbnail }) => {
-                        let id = match details {
-                            Some(details) => library.insert_file_with(slot, &rel, info, details),
-                            None => library.insert_file(slot, &rel, info),
-                        };
-                        if let (Ok(Some(id)), true) = (&id, thumbnail) {
-                            let _ = library.set_thumbnail(*id, true);
+        // One batch: child lists sorted once at its end, not kept in order row by row (rows
+        // come in path order, which is not every list's order: `O(n log n)`, not `O(n²)`).
+        library.batch(|library| -> Result<()> {
+            for &(slot, root) in &served {
+                let mut rows = query.query([root])?;
+                while let Some(row) = rows.next()? {
+                    let rel: String = row.get(0)?;
+                    let Some(record) = Record::decode(row.get_ref(1)?.as_blob()?) else {
+                        bad += 1;
+                        continue;
+                    };
+                    let (inserted, inode) = match record.file {
+                        None => (library.insert_folder(slot, &rel), None),
+                        Some(Stored { info, inode, details, thumbnail }) => {
+                            let id = match details {
+                                Some(details) => {
+                                    library.insert_file_with(slot, &rel, info, details)
+                                }
+                                None => library.insert_file(slot, &rel, info),
+                            };
+                            if let (Ok(Some(id)), true) = (&id, thumbnail) {
+                                let _ = library.set_thumbnail(*id, true);
+                            }
+                            (id, Some(inode))
                         }
-                        (id, Some(inode))
+                    };
+                    match inserted {
+                        Ok(Some(id)) => {
+                            moved += usize::from(id != record.id);
+                            loaded.insert((slot, rel), inode);
+                        }
+                        _ => bad += 1,
                     }
-                };
-                match inserted {
-                    Ok(Some(id)) => {
-                        moved += usize::from(id != record.id);
-                        loaded.insert((slot, rel), inode);
-                    }
-                    _ => bad += 1,
                 }
             }
-        }
+            Ok(())
+        })?;
         drop(query);
         library.tidy();
         // Folders no longer served: their rows would only grow the file.

@@ -18,7 +18,7 @@ mod fixture;
 pub mod flac;
 pub mod gena;
 pub mod http;
-mod mem;
+pub mod mem;
 pub mod mp3;
 pub mod mp4;
 pub mod ogg;

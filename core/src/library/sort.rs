@@ -5,6 +5,7 @@ use core::cmp::Ordering;
 
 use super::{Error, Kind, Node, ObjectRef, Shelf, Tag};
 
+mod batch;
 mod place;
 
 /// The most keys a [`SortSpec`] holds; longer criteria are [`Error::BadSortCriteria`].
@@ -149,11 +150,15 @@ fn track_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
         .then_with(|| default_order(a, b))
 }
 
-/// Album name (case-folded), then date (dated first, earliest first), then the default.
+/// Album name (case-folded), then date (dated first, earliest first), then the default, then
+/// the artist's id: albums of the same name and date by different artists never tie, so their
+/// order does not depend on when each one's date settled (a scan and an index load, which
+/// sorts once at its end, agree; see `batch`).
 fn album_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
     fold_cmp(a.title(), b.title())
         .then_with(|| option_cmp(a.album_date(), b.album_date(), str::cmp))
         .then_with(|| default_order(a, b))
+        .then_with(|| a.parent().cmp(&b.parent()))
 }
 
 /// The default order: containers first, then case-folded title, then raw name.

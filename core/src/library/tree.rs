@@ -32,6 +32,9 @@ pub struct Library {
     changed: Vec<ObjectId>,
     /// The artists of each folder's albums filed by `ARTIST`, for the compilation guess.
     pub(crate) groups: Groups,
+    /// During [`Library::batch`], the containers whose children may be out of order until it
+    /// ends (see `sort::batch`); `None` outside one.
+    pub(crate) unsorted: Option<Vec<ObjectId>>,
     /// The subtitle files of each folder (see [`super::sidecar`]).
     #[cfg(feature = "subtitles")]
     pub(crate) sidecars: super::sidecar::Sidecars,
@@ -145,6 +148,7 @@ impl Library {
             limit: max_objects,
             changed: Vec::new(),
             groups: Groups::new(),
+            unsorted: None,
             #[cfg(feature = "subtitles")]
             sidecars: super::sidecar::Sidecars::default(),
         }

@@ -4,8 +4,14 @@
 
 use core::cmp::Ordering;
 
-/// Compares two strings case-insensitively, character by character through [`fold`].
+/// Compares two strings case-insensitively, character by character through [`fold`], from
+/// the first byte where they differ (an identical prefix is folded identically: sorting a
+/// million titles that share their first words compares mostly that prefix).
 pub(crate) fn fold_cmp(a: &str, b: &str) -> Ordering {
+    let same = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    // Back to the start of the character the first difference is in.
+    let at = (0..=same).rev().find(|&at| a.is_char_boundary(at)).unwrap_or(0);
+    let (a, b) = (a.get(at..).unwrap_or(a), b.get(at..).unwrap_or(b));
     a.chars().map(fold).cmp(b.chars().map(fold))
 }
 
@@ -75,5 +81,12 @@ mod tests {
         assert!(fold_eq("ŁÓDŹ", "łódź"));
         assert!(!fold_eq("film", "films"));
         assert_eq!(fold_cmp("МОСКВА", "москва"), Ordering::Equal);
+        // Shared prefixes, up to a difference inside a character or its case.
+        assert_eq!(fold_cmp("Title 0123", "Title 0124"), Ordering::Less);
+        assert_eq!(fold_cmp("Title é", "Title É"), Ordering::Equal);
+        assert_eq!(fold_cmp("Title é", "Title ê"), Ordering::Less);
+        assert_eq!(fold_cmp("aé", "aÉb"), Ordering::Less);
+        assert_eq!(fold_cmp("ab", "ab"), Ordering::Equal);
+        assert_eq!(fold_cmp("abC", "ab"), Ordering::Greater);
     }
 }

@@ -6,13 +6,14 @@ use embedded_io::{ErrorType, Read, Seek, SeekFrom};
 
 /// A seekable, readable view of bytes; seeking past the end is allowed (reads then give 0).
 #[derive(Debug, Clone)]
-pub(crate) struct Mem<'a> {
+pub struct Mem<'a> {
     data: &'a [u8],
     pos: u64,
 }
 
 impl<'a> Mem<'a> {
-    pub(crate) fn new(data: &'a [u8]) -> Self {
+    /// A view of `data`, at its start.
+    pub fn new(data: &'a [u8]) -> Self {
         Mem { data, pos: 0 }
     }
 }

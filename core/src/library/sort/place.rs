@@ -29,15 +29,18 @@ impl Library {
             match self.objects.get(&child) {
                 // In order after the last (a scan's or an index load's usual case): one
                 // comparison.
-                Some(new) if c.children.last().is_none_or(|last| not_after(last, new)) => {
-                    c.children.len()
-                }
-                Some(new) => c.children.partition_point(|id| not_after(id, new)),
-                None => c.children.len(),
+                Some(new) if c.children.last().is_none_or(|last| not_after(last, new)) => None,
+                // In a batch, appended all the same and sorted at its end (see `batch`).
+                Some(_) if self.batching() => Some(c.children.len()),
+                Some(new) => Some(c.children.partition_point(|id| not_after(id, new))),
+                None => None,
             }
         };
         if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
-            c.children.insert(at.min(c.children.len()), child);
+            c.children.insert(at.unwrap_or(c.children.len()).min(c.children.len()), child);
+        }
+        if at.is_some() && self.batching() {
+            self.note_unsorted(container);
         }
     }
 
@@ -45,6 +48,11 @@ impl Library {
     /// key changed. Costs `O(log k)` comparisons when it did not move; otherwise one scan for
     /// it and a move of the entries between its old and new places.
     pub(crate) fn replace(&mut self, container: ObjectId, child: ObjectId) {
+        if self.batching() {
+            // Sorted at the batch's end, the list may be out of order now.
+            self.note_unsorted(container);
+            return;
+        }
         let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
             return;
         };
