@@ -66,8 +66,10 @@ impl<A> Counted<A> {
 }
 
 // SAFETY: every call is forwarded to `inner` unchanged; only successful allocations are
-// counted, with the size of their layout.
+// counted, with the size of their layout. Not inlined: each allocating call site would get a
+// copy of the counting (flash; an allocation is rare next to the work around it).
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Counted<A> {
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded with the caller's guarantees.
         let p = unsafe { self.inner.alloc(layout) };
@@ -77,12 +79,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counted<A> {
         p
     }
 
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { self.inner.dealloc(ptr, layout) };
         self.used.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
+    #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded with the caller's guarantees.
         let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
