@@ -273,7 +273,10 @@ fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
                     // Only files the scan saw a picture in are opened again.
                     MediaKind::Audio => item.picture(),
                 };
-                let file = library.file_ref(id).filter(|_| wanted)?;
+                // Only then its path: walking up to the served folder takes a few lookups,
+                // for every file of the library, under its lock (a writer waiting for it holds
+                // up every Browse).
+                let file = wanted.then(|| library.file_ref(id)).flatten()?;
                 let root = usize::from(file.root);
                 let rel = file.to_string();
                 let key = Cache::key(roots.get(root)?.as_ref()?, &rel, item.file);
