@@ -82,7 +82,9 @@ impl StatusCode {
         self.0
     }
 
-    /// The RFC 9110 reason phrase, or a generic one for the code's class.
+    /// The RFC 9110 reason phrase, or a generic one for the code's class. Not inlined: its
+    /// table is one copy for the status line and the error bodies (flash on the boards).
+    #[inline(never)]
     pub const fn reason(self) -> &'static str {
         match self.0 {
             100 => "Continue",
