@@ -17,6 +17,13 @@
 //! `i64` sums have a const-generic loop per order on 64-bit targets, the two or three newest
 //! samples in registers (there 24-bit `flac -5` decodes 12 % faster than with every sample
 //! read back); on 32-bit targets, whose opt-level `"z"` unrolls no loop, the general loop.
+//! On 64-bit targets a stereo frame's two subframes are first [`read`] (residuals and
+//! predictors), then restored together by [`restore_pair`]: when both are linear predictors of
+//! order 8 or 12 in `i32` sums (16-bit `flac -5` to `-8`), one loop restores both channels,
+//! the two newest samples of each in locals. Each channel's chain from one sample to the next
+//! (a multiply, an add, the shift, the residual) is latency-bound; the two chains are
+//! independent, so the core runs one while the other waits: 16-bit stereo `-5` decodes 1.2x
+//! and `-8` 1.11x faster than with one channel after the other.
 //!
 //! A linear prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
 //! `precision`-bit coefficients and `order` terms each term is below `2^(bps + precision - 2)`
@@ -82,9 +89,7 @@ impl Sample for i32 {
     }
     #[inline]
     fn lpc(coefs: &[i32], precision: u32, shift: u32, bps: u32, out: &mut [i32]) {
-        // ceil(log2(order)) for order 1..=32.
-        let order_bits = usize::BITS - coefs.len().saturating_sub(1).leading_zeros();
-        let narrow = bps + precision + order_bits <= 32;
+        let narrow = narrow(coefs.len(), precision, bps);
         // `i32` sums of orders 8 and 12 (`flac -5` to `-8`) by loops with every term written
         // out, on every target (see the module docs); the rest by the loops specialised per
         // order on 64-bit targets, by the general loop on 32-bit ones (flash before speed).
@@ -112,6 +117,14 @@ impl Sample for i64 {
     fn to_i64(self) -> i64 {
         self
     }
+}
+
+/// Whether a linear prediction of `order` terms with `precision`-bit coefficients over
+/// `bps`-bit samples sums in `i32` without overflow (see the module docs).
+fn narrow(order: usize, precision: u32, bps: u32) -> bool {
+    // ceil(log2(order)) for order 1..=32.
+    let order_bits = usize::BITS - order.saturating_sub(1).leading_zeros();
+    bps + precision + order_bits <= 32
 }
 
 /// An accumulator for linear prediction over `i32` samples: `i32` where the sums provably fit
@@ -260,6 +273,87 @@ lpc_written_out! {
     lpc_12 12 [0 1 2 3 4 5 6 7 8 9 10 11]
 }
 
+/// The loops of [`lpc_written_out`] for two channels at once: their chains from one sample to
+/// the next are independent, so the core runs one while the other waits.
+#[cfg(target_pointer_width = "64")]
+macro_rules! lpc_written_out_pair {
+    ($(#[$doc:meta] $name:ident $n:literal [$($j:literal)*])*) => {$(
+        #[$doc]
+        fn $name(
+            (ca, sa, a): (&[i32; $n], u32, &mut [i32]),
+            (cb, sb, b): (&[i32; $n], u32, &mut [i32]),
+        ) {
+            let (ca, cb) = (*ca, *cb);
+            let (Some(&[a2, a1]), Some(&[b2, b1])) = (
+                a.get(..$n).and_then(|w| w.last_chunk::<2>()),
+                b.get(..$n).and_then(|w| w.last_chunk::<2>()),
+            ) else {
+                return;
+            };
+            let (mut a1, mut a2, mut b1, mut b2) = (a1, a2, b1, b2);
+            let mut i = 0;
+            while let (Some((ha, [xa, ..])), Some((hb, [xb, ..]))) = (
+                a.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<$n>()),
+                b.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<$n>()),
+            ) {
+                let suma = 0i32 $(.wrapping_add(ca[$j].wrapping_mul(ha[$j])))*;
+                let sumb = 0i32 $(.wrapping_add(cb[$j].wrapping_mul(hb[$j])))*;
+                let suma = suma.wrapping_add(ca[$n - 2].wrapping_mul(a2));
+                let sumb = sumb.wrapping_add(cb[$n - 2].wrapping_mul(b2));
+                let va = xa.wrapping_add(suma.wrapping_add(ca[$n - 1].wrapping_mul(a1)).wrapping_shr(sa));
+                let vb = xb.wrapping_add(sumb.wrapping_add(cb[$n - 1].wrapping_mul(b1)).wrapping_shr(sb));
+                (*xa, a2, a1) = (va, a1, va);
+                (*xb, b2, b1) = (vb, b1, vb);
+                i += 1;
+            }
+        }
+    )*};
+}
+
+#[cfg(target_pointer_width = "64")]
+lpc_written_out_pair! {
+    /// [`lpc_8`] for two channels.
+    lpc_8_pair 8 [0 1 2 3 4 5]
+    /// [`lpc_12`] for two channels.
+    lpc_12_pair 12 [0 1 2 3 4 5 6 7 8 9]
+}
+
+/// Restores two channels of a frame as [`Coded::restore`] does each, `a` over `out_a` and `b`
+/// over `out_b` (the same length): two linear predictors of order 8 or 12 with `i32` sums
+/// (`flac -5` to `-8` on 16-bit stereo) in one loop, the rest one after the other.
+#[cfg(target_pointer_width = "64")]
+pub(super) fn restore_pair(a: &Coded, out_a: &mut [i32], b: &Coded, out_b: &mut [i32]) {
+    if let (
+        Predictor::Lpc { coefs: ca, order, precision: pa, shift: sa, bps: ba },
+        Predictor::Lpc { coefs: cb, order: ob, precision: pb, shift: sb, bps: bb },
+    ) = (&a.predictor, &b.predictor)
+    {
+        let same = order == ob && out_a.len() == out_b.len();
+        if same && narrow(*order, *pa, *ba) && narrow(*ob, *pb, *bb) {
+            let done = match (order, ca.first_chunk(), cb.first_chunk()) {
+                (8, Some(ca), Some(cb)) => {
+                    lpc_8_pair((ca, *sa, out_a), (cb, *sb, out_b));
+                    true
+                }
+                _ => match (order, ca.first_chunk(), cb.first_chunk()) {
+                    (12, Some(ca), Some(cb)) => {
+                        lpc_12_pair((ca, *sa, out_a), (cb, *sb, out_b));
+                        true
+                    }
+                    _ => false,
+                },
+            };
+            if done {
+                a.unwaste(out_a);
+                b.unwaste(out_b);
+                return;
+            }
+        }
+    }
+    a.restore(out_a);
+    b.restore(out_b);
+}
+
 /// The LPC loop for any order, `i32` samples.
 fn lpc_narrow_any<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
     let order = coefs.len();
@@ -337,6 +431,36 @@ const MAX_LPC_ORDER: usize = 32;
 /// Decodes one subframe of `bps` bits per sample (at most 33) into `out`, whose length is the
 /// block size.
 pub(super) fn decode<S: Sample>(bits: &mut Bits<'_>, bps: u32, out: &mut [S]) -> Result<(), Error> {
+    read(bits, bps, out)?.restore(out);
+    Ok(())
+}
+
+/// What remains to be done to a subframe read by [`read`]: its predictor run over the residual
+/// and its wasted bits shifted back.
+pub(super) struct Coded {
+    predictor: Predictor,
+    /// Wasted bits per sample (§9.2.2), shifted back last.
+    wasted: u32,
+}
+
+/// A subframe's predictor.
+enum Predictor {
+    /// Constant or verbatim: the samples are read as they are.
+    None,
+    /// A fixed predictor of this order (1 to 4; 0 needs nothing) over samples of `bps` bits.
+    Fixed { order: usize, bps: u32 },
+    /// A linear predictor: `order` coefficients, oldest first, of `precision` bits, the
+    /// quantization `shift`, samples of `bps` bits.
+    Lpc { coefs: [i32; MAX_LPC_ORDER], order: usize, precision: u32, shift: u32, bps: u32 },
+}
+
+/// Reads one subframe of `bps` bits per sample (at most 33) into `out` (warm-up samples and
+/// residual, or the samples themselves); [`Coded::restore`] finishes it.
+pub(super) fn read<S: Sample>(
+    bits: &mut Bits<'_>,
+    bps: u32,
+    out: &mut [S],
+) -> Result<Coded, Error> {
     if bits.read(1)? != 0 {
         return Err(Error::Subframe);
     }
@@ -346,26 +470,46 @@ pub(super) fn decode<S: Sample>(bits: &mut Bits<'_>, bps: u32, out: &mut [S]) ->
         return Err(Error::Subframe);
     }
     let bps = bps - wasted;
-    match kind {
+    let predictor = match kind {
         0 => {
             let v = S::from_i64(bits.read_signed(bps)?);
             out.fill(v);
+            Predictor::None
         }
         1 => {
             for s in out.iter_mut() {
                 *s = S::from_i64(bits.read_signed(bps)?);
             }
+            Predictor::None
         }
         8..=12 => fixed(bits, bps, (kind - 8) as usize, out)?,
         32..=63 => lpc(bits, bps, (kind - 31) as usize, out)?,
         _ => return Err(Error::Subframe),
+    };
+    Ok(Coded { predictor, wasted })
+}
+
+impl Coded {
+    /// Runs the predictor over `out` (as [`read`] left it) and shifts the wasted bits back.
+    pub(super) fn restore<S: Sample>(&self, out: &mut [S]) {
+        match self.predictor {
+            Predictor::None => {}
+            Predictor::Fixed { order, bps } => S::fixed(order, bps, out),
+            Predictor::Lpc { ref coefs, order, precision, shift, bps } => {
+                S::lpc(coefs.get(..order).unwrap_or_default(), precision, shift, bps, out)
+            }
+        }
+        self.unwaste(out);
     }
-    if wasted > 0 {
-        for s in out.iter_mut() {
-            *s = S::from_i64(s.to_i64().wrapping_shl(wasted));
+
+    /// Shifts the wasted bits back.
+    fn unwaste<S: Sample>(&self, out: &mut [S]) {
+        if self.wasted > 0 {
+            for s in out.iter_mut() {
+                *s = S::from_i64(s.to_i64().wrapping_shl(self.wasted));
+            }
         }
     }
-    Ok(())
 }
 
 /// Reads `order` warm-up samples of `bps` bits into the start of `out`.
@@ -388,11 +532,10 @@ fn fixed<S: Sample>(
     bps: u32,
     order: usize,
     out: &mut [S],
-) -> Result<(), Error> {
+) -> Result<Predictor, Error> {
     warm_up(bits, bps, order, out)?;
     residual(bits, order, out)?;
-    S::fixed(order, bps, out);
-    Ok(())
+    Ok(Predictor::Fixed { order, bps })
 }
 
 /// Fixed predictors in `i64`, for any sample type.
@@ -433,7 +576,12 @@ fn fixed_wide<S: Sample>(order: usize, out: &mut [S]) {
 }
 
 /// A linear predictor subframe (§9.2.6).
-fn lpc<S: Sample>(bits: &mut Bits<'_>, bps: u32, order: usize, out: &mut [S]) -> Result<(), Error> {
+fn lpc<S: Sample>(
+    bits: &mut Bits<'_>,
+    bps: u32,
+    order: usize,
+    out: &mut [S],
+) -> Result<Predictor, Error> {
     warm_up(bits, bps, order, out)?;
     let precision = bits.read(4)? + 1;
     if precision == 16 {
@@ -445,13 +593,11 @@ fn lpc<S: Sample>(bits: &mut Bits<'_>, bps: u32, order: usize, out: &mut [S]) ->
     }
     // Coefficients oldest first, so `coefs[j]` multiplies `out[i - order + j]`.
     let mut coefs = [0i32; MAX_LPC_ORDER];
-    let coefs = coefs.get_mut(..order).ok_or(Error::Subframe)?;
-    for c in coefs.iter_mut().rev() {
+    for c in coefs.get_mut(..order).ok_or(Error::Subframe)?.iter_mut().rev() {
         *c = bits.read_signed(precision)? as i32;
     }
     residual(bits, order, out)?;
-    S::lpc(coefs, precision, shift as u32, bps, out);
-    Ok(())
+    Ok(Predictor::Lpc { coefs, order, precision, shift: shift as u32, bps })
 }
 
 /// Reads the residual (§9.2.7) into `out[order..]`.
@@ -511,6 +657,38 @@ mod tests {
             lpc_narrow_any::<i32>(&coefs, shift, &mut want);
             lpc_12(&coefs, shift, &mut got);
             assert_eq!(want, got, "order 12, shift {shift}");
+        }
+    }
+
+    /// `restore_pair` restores two channels as `Coded::restore` does each: orders 8 and 12 in
+    /// the paired loops (wasted bits too), other and unequal orders one after the other.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn restore_pair_matches_restore() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as i32
+        };
+        let mut coded = |order: usize, wasted: u32| {
+            let mut coefs = [0i32; MAX_LPC_ORDER];
+            coefs.iter_mut().take(order).for_each(|c| *c = next() >> 20);
+            let shift = (next() as u32) % 16;
+            let predictor = Predictor::Lpc { coefs, order, precision: 12, shift, bps: 16 };
+            Coded { predictor, wasted }
+        };
+        for (oa, ob, wasted) in
+            [(8, 8, 0), (12, 12, 0), (8, 8, 2), (12, 12, 1), (8, 12, 0), (5, 5, 0)]
+        {
+            let (a, b) = (coded(oa, wasted), coded(ob, 0));
+            let input: [i32; 300] = core::array::from_fn(|i| (i as i32 * 7919) % 4001 - 2000);
+            let (mut wa, mut wb, mut ga, mut gb) = (input, input, input, input);
+            a.restore(&mut wa);
+            b.restore(&mut wb);
+            restore_pair(&a, &mut ga, &b, &mut gb);
+            assert_eq!((wa, wb), (ga, gb), "orders {oa} and {ob}, wasted {wasted}");
         }
     }
 }
