@@ -96,13 +96,18 @@ pub(super) fn decode(
     }
     let mut bits = Bits::new(data.get(h.len..).unwrap_or_default());
     #[cfg(target_pointer_width = "64")]
-    if pcm.channels == 2 && h.bits < 32 {
-        // Both channels read, then restored together (`subframe::restore_pair`).
+    if pcm.channels == 2 && h.bits <= 16 {
+        // When the first channel's predictor can be left to `subframe::restore_pair`, it is
+        // run with the second's; otherwise each channel is decoded whole.
         let side = |ch| u32::from(side_channel(h.assignment) == Some(ch));
         let (p0, p1) = pcm.pair(n)?;
-        let c0 = subframe::read(&mut bits, h.bits + side(0), &mut *p0)?;
-        let c1 = subframe::read(&mut bits, h.bits + side(1), &mut *p1)?;
-        subframe::restore_pair(&c0, p0, &c1, p1);
+        match subframe::decode_deferred(&mut bits, h.bits + side(0), &mut *p0)? {
+            Some(a) => {
+                let b = subframe::decode_deferred(&mut bits, h.bits + side(1), &mut *p1)?;
+                subframe::restore_pair(&a, p0, b.as_ref(), p1);
+            }
+            None => subframe::decode(&mut bits, h.bits + side(1), p1)?,
+        }
         return finish(data, h, bits, pcm);
     }
     for ch in 0..pcm.channels {
