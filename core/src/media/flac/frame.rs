@@ -66,6 +66,14 @@ impl Pcm {
         self.samples.get(at + range.start..at + range.end).unwrap_or_default()
     }
 
+    /// Planes 0 and 1, the first `n` samples of each.
+    #[cfg(target_pointer_width = "64")]
+    fn pair(&mut self, n: usize) -> Result<(&mut [i32], &mut [i32]), Error> {
+        let at = self.stride.min(self.samples.len());
+        let (a, b) = self.samples.split_at_mut(at);
+        Ok((a.get_mut(..n).ok_or(Error::Mismatch)?, b.get_mut(..n).ok_or(Error::Mismatch)?))
+    }
+
     /// Plane `ch`, the first `n` samples.
     fn plane(&mut self, ch: usize, n: usize) -> Result<&mut [i32], Error> {
         let at = ch * self.stride;
@@ -87,13 +95,23 @@ pub(super) fn decode(
         return Err(Error::Mismatch);
     }
     let mut bits = Bits::new(data.get(h.len..).unwrap_or_default());
+    #[cfg(target_pointer_width = "64")]
+    if pcm.channels == 2 && h.bits <= 16 {
+        // When the first channel's predictor can be left to `subframe::restore_pair`, it is
+        // run with the second's; otherwise each channel is decoded whole.
+        let side = |ch| u32::from(side_channel(h.assignment) == Some(ch));
+        let (p0, p1) = pcm.pair(n)?;
+        match subframe::decode_deferred(&mut bits, h.bits + side(0), &mut *p0)? {
+            Some(a) => {
+                let b = subframe::decode_deferred(&mut bits, h.bits + side(1), &mut *p1)?;
+                subframe::restore_pair(&a, p0, b.as_ref(), p1);
+            }
+            None => subframe::decode(&mut bits, h.bits + side(1), p1)?,
+        }
+        return finish(data, h, bits, pcm);
+    }
     for ch in 0..pcm.channels {
-        let side = match h.assignment {
-            Assignment::Independent => false,
-            Assignment::SideRight => ch == 0,
-            Assignment::LeftSide | Assignment::MidSide => ch == 1,
-        };
-        let bps = h.bits + u32::from(side);
+        let bps = h.bits + u32::from(side_channel(h.assignment) == Some(ch));
         if bps > 32 {
             let wide = pcm.wide.get_mut(..n).ok_or(Error::Mismatch)?;
             subframe::decode(&mut bits, bps, wide)?;
@@ -101,6 +119,18 @@ pub(super) fn decode(
             subframe::decode(&mut bits, bps, pcm.plane(ch, n)?)?;
         }
     }
+    finish(data, h, bits, pcm)
+}
+
+/// Checks the CRC-16 of the frame at the start of `data` whose subframes `bits` has read into
+/// `pcm`, and undoes stereo decorrelation.
+fn finish(
+    data: &[u8],
+    h: FrameHeader,
+    mut bits: Bits<'_>,
+    pcm: &mut Pcm,
+) -> Result<(FrameHeader, usize), Error> {
+    let n = h.block_size as usize;
     bits.align();
     let end = h.len + bits.byte_pos();
     let footer = data.get(end..end + 2).ok_or(Error::Truncated)?;
@@ -113,6 +143,15 @@ pub(super) fn decode(
     }
     pcm.len = n;
     Ok((h, end + 2))
+}
+
+/// The channel that codes the side (one bit wider than the stream), if any.
+fn side_channel(a: Assignment) -> Option<usize> {
+    match a {
+        Assignment::Independent => None,
+        Assignment::SideRight => Some(0),
+        Assignment::LeftSide | Assignment::MidSide => Some(1),
+    }
 }
 
 /// Undoes stereo decorrelation (§4.2) on planes 0 and 1; with `wide`, the side channel is in
