@@ -20,8 +20,9 @@ use crate::media::video::Tracks;
 /// dense slot (see `store.rs`) with about 12 bytes of id index, its name and an item's title in
 /// the text arena (their bytes, no heap block of their own), its tag names as 4-byte ids into
 /// the library's names table (each distinct name's text once), 8 bytes in each list showing
-/// it: about 150 bytes per item with a 30-byte name and title, so 100,000 items take roughly
-/// 15 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the size).
+/// it: about 200 bytes per item with a 30-byte name, a 30-byte title and four listings, so
+/// 100,000 items take roughly 20 MB on a 64-bit host (less on 32-bit firmware, where pointers
+/// are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub(crate) parent: ObjectId,

@@ -340,7 +340,7 @@ impl Library {
         Ok(())
     }
 
-    /// Records whether the shell has a thumbnail of item `id` (see [`Item::thumbnail`](super::Item::thumbnail)). The
+    /// Records whether the shell has a thumbnail of item `id` (see [`super::Item::thumbnail`]). The
     /// containers showing it, and for a folder's cover image those showing its tracks, change.
     pub fn set_thumbnail(&mut self, id: ObjectId, thumbnail: bool) -> Result<(), Error> {
         let obj = self.objects.get_mut(&id).ok_or(Error::NotFound)?;
