@@ -18,10 +18,15 @@
 //! This needs tokio's multi-thread runtime, which `main` and the tests build.
 //!
 //! A hand-over is not free: it wakes a blocking thread to take over the worker, and the
-//! worker's tasks move between threads. Taken around every `sendfile` and every transcoded
-//! chunk, it cost the 200-client load of `bench/engine-vs-old.sh` a third of its file ranges
-//! and a tenth of its L16 requests against the engine before the pool. So a connection hands
-//! over only what may really block, and as much of it at once as it can:
+//! worker's tasks move between threads. Counted per request by `bench/request-counters.sh` on
+//! the 2-core VM, one hand-over costs a seek into an L16 rendition about 1.4 ms of CPU time
+//! (4.4 ms instead of 2.9-3.0 ms, kernel included), 3 to 5 more time slices, one or two more
+//! threads, about 2.7 more `futex` and 2 more `epoll_wait` calls: a build whose [`Place::run`]
+//! ran the step in place (decoding on the async worker, which this module exists to prevent)
+//! measured 2.8-2.9 ms, as the engine before the pool. Taken around every `sendfile` and
+//! every transcoded chunk, it cost the 200-client load of `bench/engine-vs-old.sh` a third of
+//! its file ranges and a tenth of its L16 requests against the engine before the pool. So a
+//! connection hands over only what may really block, and as much of it at once as it can:
 //! - a span of a file that is all in the page cache, on a file system that reads without
 //!   blocking ([`crate::page_cache`]), is sent on the worker: `sendfile` then copies no byte
 //!   and waits for nothing, and a cached file is what a loaded server mostly sends;
