@@ -146,9 +146,9 @@ def main():
             r["first scan, start to all tracks listed (s)"] = time.perf_counter() - t0
             time.sleep(2)
             r["resident memory once listed (MiB)"] = rss_kib(p.pid) / 1024
-            anon, files = rss_parts_kib(p.pid)
-            r["  of it anonymous (MiB)"] = anon / 1024
-            r["  of it file-backed (MiB)"] = files / 1024
+            anon_kib, file_kib = rss_parts_kib(p.pid)
+            r["  of it anonymous (MiB)"] = anon_kib / 1024
+            r["  of it file-backed (MiB)"] = file_kib / 1024
             lat, totals = pages(port, control, all_tracks, n_files, rng, PAGES)
             if totals != {n_files}:
                 # Reported, not fatal: MiniDLNA once answered fewer after listing them all.
