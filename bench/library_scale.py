@@ -5,7 +5,8 @@ Run through bench/library-scale.sh (it enters a private network namespace first)
 server, one after the other:
 1. from a fresh start with an empty database, the first-scan time, from process start until
    All Tracks (MiniDLNA's "1$4", Rill's "4") lists every file; the resident memory 2 s after
-   that; Browse latency of 100-item pages of All Tracks from random offsets (median and p99 of
+   that, and how much of it is anonymous memory (heap, stacks) and how much file-backed (the
+   program's and its libraries' pages, which the page cache shares); Browse latency of 100-item pages of All Tracks from random offsets (median and p99 of
    PAGES); ALBUMS albums picked at random from the Albums container (MiniDLNA's "1$7",
    Rill's "7") with their track counts; then, after a clean stop (SIGTERM), the index's size
    on disk;
@@ -35,6 +36,17 @@ CHANGED = int(os.environ.get("CHANGED", "100"))
 POLL = 0.005
 # The line Rill logs once its first walk (a first scan, or the check after a restart) is done.
 BUILT = b"library built; watching for changes"
+
+
+def rss_parts_kib(pid):
+    """The anonymous and the file-backed parts of a process's resident memory (KiB)."""
+    parts = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile", "RssShmem"):
+                parts[key] = int(value.split()[0])
+    return parts.get("RssAnon", 0), parts.get("RssFile", 0) + parts.get("RssShmem", 0)
 
 
 def disk_bytes(paths):
@@ -134,6 +146,9 @@ def main():
             r["first scan, start to all tracks listed (s)"] = time.perf_counter() - t0
             time.sleep(2)
             r["resident memory once listed (MiB)"] = rss_kib(p.pid) / 1024
+            anon_kib, file_kib = rss_parts_kib(p.pid)
+            r["  of it anonymous (MiB)"] = anon_kib / 1024
+            r["  of it file-backed (MiB)"] = file_kib / 1024
             lat, totals = pages(port, control, all_tracks, n_files, rng, PAGES)
             if totals != {n_files}:
                 # Reported, not fatal: MiniDLNA once answered fewer after listing them all.

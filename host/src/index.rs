@@ -26,13 +26,14 @@
 //!
 //! [`restore`] loads it before the server answers ([`crate::serve::Daemon::bind`]), so the
 //! first Browse already sees the whole library (20,000 files load in well under a second). During the check
-//! the paths and inodes loaded ([`Loaded`], about 100 bytes a file) are kept, then dropped.
+//! the paths and inodes loaded ([`Loaded`], about 70 bytes a file in two blocks) are kept,
+//! then dropped.
 //! Album art URIs are offered from the first Browse too: the items the index says have a
 //! thumbnail are marked so as they are loaded.
 
+mod loaded;
 mod record;
 
-use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, PoisonError};
@@ -44,6 +45,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::connection::Shared;
 
+pub use loaded::Loaded;
 pub use record::{Record, Stored};
 
 /// The index's file name under the cache folder.
@@ -80,10 +82,6 @@ const TRIM_AFTER: usize = BATCH;
 
 /// How long the writer waits with nothing to write before giving memory back.
 const IDLE: Duration = Duration::from_secs(1);
-
-/// What the index holds of a served folder's files and folders, by path: the inode of each
-/// file (`None` for a folder), for the check against the disk after a load.
-pub type Loaded = HashMap<(u16, String), Option<u64>>;
 
 /// An open index file.
 #[derive(Debug)]
@@ -165,7 +163,7 @@ impl Index {
                     Ok(index) => *self = index,
                     Err(e) => tracing::warn!("library index not rebuilt: {e:#}"),
                 }
-                Loaded::new()
+                Loaded::default()
             }
         }
     }
@@ -179,7 +177,7 @@ impl Index {
                 Some((u16::try_from(i).ok()?, r.as_deref()?.as_os_str().as_bytes()))
             })
             .collect();
-        let mut loaded = Loaded::new();
+        let mut loaded = Loaded::default();
         let (mut bad, mut moved) = (0usize, 0usize);
         let mut query = self.db.prepare("SELECT path, record FROM entries WHERE root = ?1")?;
         // One batch: child lists sorted once at its end, not kept in order row by row (rows
@@ -211,7 +209,7 @@ impl Index {
                     match inserted {
                         Ok(Some(id)) => {
                             moved += usize::from(id != record.id);
-                            loaded.insert((slot, rel), inode);
+                            loaded.push(slot, &rel, inode);
                         }
                         _ => bad += 1,
                     }
@@ -220,6 +218,7 @@ impl Index {
             Ok(())
         })?;
         drop(query);
+        loaded.finish();
         library.tidy();
         // Folders no longer served: their rows would only grow the file.
         let tx = self.db.transaction()?;
@@ -481,47 +480,19 @@ pub fn restore(shared: &Shared, path: &Path) -> Option<(Writer, Loaded)> {
     }
 }
 
-/// Notes that the scan found `rel` under `root` (the folder or file of `kind`): it is no
-/// longer a candidate for removal. True if the index knew it as a file with another inode
-/// (replaced by a file of the same size and time), which must then be read again.
-pub fn seen(loaded: &mut Loaded, root: u16, rel: &str, kind: &crate::scan::Kind) -> bool {
-    let known = loaded.remove(&(root, rel.to_string()));
-    match (known, kind) {
-        (Some(Some(was)), crate::scan::Kind::File { inode, .. }) => was != *inode,
-        _ => false,
-    }
-}
-
 /// What the index held that the scan did not find (gone while Rill was stopped), by served
 /// folder slot and path, the topmost only (removing a folder removes what is below it). Only
 /// in the served folders `scanned` (those where the scan found anything): a folder found empty
 /// is more likely a network share not mounted yet than a library deleted, so its entries stay
 /// (logged) until it is seen again.
-pub fn gone(loaded: Loaded, scanned: &std::collections::HashSet<u16>) -> Vec<(u16, String)> {
-    let (all, unseen): (std::collections::HashSet<(u16, String)>, std::collections::HashSet<_>) =
-        loaded.into_keys().partition(|(root, _)| scanned.contains(root));
-    let kept: std::collections::BTreeSet<u16> = unseen.into_iter().map(|(root, _)| root).collect();
+pub fn gone(loaded: &Loaded, scanned: &std::collections::HashSet<u16>) -> Vec<(u16, String)> {
+    let (out, kept) = loaded.gone(scanned);
     for root in kept {
         tracing::warn!(
             slot = root,
             "served folder found empty or unreadable: its indexed media are kept until it is seen again"
         );
     }
-    let mut out: Vec<(u16, String)> = all
-        .iter()
-        .filter(|(root, path)| {
-            let mut above = path.as_str();
-            while let Some((parent, _)) = above.rsplit_once('/') {
-                if all.contains(&(*root, parent.to_string())) {
-                    return false;
-                }
-                above = parent;
-            }
-            true
-        })
-        .cloned()
-        .collect();
-    out.sort();
     out
 }
 
@@ -602,8 +573,8 @@ mod tests {
         let loaded = index.load(&mut got, &roots);
         assert_eq!(objects(&got), objects(&want));
         assert_eq!(loaded.len(), 4);
-        assert_eq!(loaded.get(&(0, "A".to_string())), Some(&None));
-        assert_eq!(loaded.get(&(1, "x.mkv".to_string())), Some(&Some(7)));
+        assert_eq!(loaded.get(0, "A"), Some(None));
+        assert_eq!(loaded.get(1, "x.mkv"), Some(Some(7)));
         let stale: i64 =
             index.db.query_row("SELECT count(*) FROM entries", [], |r| r.get(0)).unwrap();
         assert_eq!(stale, 4, "the rows of /elsewhere are dropped");
@@ -632,35 +603,5 @@ mod tests {
         assert_eq!(n, 0);
         // The new index is one.
         assert!(Index::open_checked(&path).is_ok());
-    }
-
-    #[test]
-    fn only_the_topmost_of_what_is_gone_is_removed() {
-        let loaded: Loaded = [
-            ((0, "a".to_string()), None),
-            ((0, "a/b".to_string()), None),
-            ((0, "a/b/c.ogg".to_string()), Some(1)),
-            ((0, "a b.ogg".to_string()), Some(2)),
-            ((0, "ab/c.ogg".to_string()), Some(3)),
-            ((1, "a/d.ogg".to_string()), Some(4)),
-        ]
-        .into_iter()
-        .collect();
-        let none_in_2: Loaded = [((2, "x.ogg".to_string()), Some(5)), ((2, "y".to_string()), None)]
-            .into_iter()
-            .collect();
-        assert!(
-            gone(none_in_2, &[0, 1].into()).is_empty(),
-            "an empty served folder keeps its entries"
-        );
-        assert_eq!(
-            gone(loaded, &[0, 1].into()),
-            [
-                (0, "a".to_string()),
-                (0, "a b.ogg".to_string()),
-                (0, "ab/c.ogg".to_string()),
-                (1, "a/d.ogg".to_string())
-            ]
-        );
     }
 }

@@ -28,8 +28,8 @@
 //!   [`serve`]: the running server.
 //! - [`notify`]: the service manager's notifications (sd_notify); [`logging`]: the log on
 //!   standard error, with levels for the journal; [`service`]: `rill service`, the user unit
-//!   and the autostart entry; [`malloc`]: the allocator's tuning (one arena, memory given
-//!   back after bursts).
+//!   and the autostart entry; [`malloc`]: the allocators (jemalloc for Rust memory, glibc's
+//!   for the C code) and their tuning (one arena, memory given back after bursts).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -338,7 +338,8 @@ fn ingest(
     progress.finish();
     if let Some(loaded) = loaded.filter(|_| !*stop.borrow()) {
         let scanned = entries.iter().filter_map(|e| library::root_index(e.root).ok()).collect();
-        let gone = crate::index::gone(loaded, &scanned);
+        let gone = crate::index::gone(&loaded, &scanned);
+        drop(loaded);
         if !gone.is_empty() {
             tracing::info!(entries = gone.len(), "gone since the index was written");
         }
@@ -368,22 +369,18 @@ enum Indexed {
     Replaced,
 }
 
-/// What `loaded` (the index's content not yet seen by the walk) says of `entry`, which it no
-/// longer holds after this (see [`crate::index::seen`]).
+/// What `loaded` (the index's content not yet seen by the walk) says of `entry`, which is
+/// marked found there ([`crate::index::Loaded::take`]): no longer a candidate for removal.
 fn indexed(loaded: Option<&mut crate::index::Loaded>, entry: &Entry) -> Indexed {
     let (Some(loaded), Ok(root), Some(rel)) =
         (loaded, library::root_index(entry.root), library::slash_path(&entry.path))
     else {
         return Indexed::No;
     };
-    let folder = matches!(entry.kind, Kind::Dir)
-        && loaded.get(&(root, rel.clone())).is_some_and(Option::is_none);
-    if crate::index::seen(loaded, root, &rel, &entry.kind) {
-        Indexed::Replaced
-    } else if folder {
-        Indexed::Folder
-    } else {
-        Indexed::No
+    match (loaded.take(root, &rel), &entry.kind) {
+        (Some(None), Kind::Dir) => Indexed::Folder,
+        (Some(Some(was)), Kind::File { inode, .. }) if was != *inode => Indexed::Replaced,
+        _ => Indexed::No,
     }
 }
 

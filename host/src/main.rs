@@ -15,6 +15,19 @@ use rill::serve::{Config, Daemon};
 use rill::share::Settings;
 use rill::{folders, logging};
 
+/// Rust memory comes from jemalloc (see `rill::malloc`).
+#[global_allocator]
+static ALLOCATOR: rill::malloc::Allocator = rill::malloc::Allocator {};
+
+/// jemalloc's options ([`rill::malloc::JEMALLOC_CONF`]), under the name the prefixed jemalloc
+/// of `tikv-jemalloc-sys` reads them from (its `malloc_conf`, a C string pointer).
+#[allow(unsafe_code, non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+static malloc_conf: &u8 = match rill::malloc::JEMALLOC_CONF.first() {
+    Some(first) => first,
+    None => &0,
+};
+
 /// How long the runtime waits, once the server has stopped, for blocking work still running
 /// (a scan, a thumbnail) before the process exits anyway: well within the 5 s a service
 /// manager is promised.
