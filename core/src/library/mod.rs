@@ -21,8 +21,9 @@
 //! list is kept in its container's default order as children are inserted, retagged or removed
 //! (binary-search placement, see `sort::place`), so a default-order Browse borrows it and never
 //! sorts. Nothing is quadratic in the size of a folder except inserting many children of one
-//! container in random order (a `memmove` of the list's tail each) and removing many children
-//! of one folder one by one.
+//! container in random order (a `memmove` of the list's tail each; [`Library::batch`] appends
+//! them and sorts each list once instead, as the host's index load does) and removing many
+//! children of one folder one by one.
 
 mod id;
 mod idmap;

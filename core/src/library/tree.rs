@@ -109,6 +109,16 @@ pub(crate) fn new_container(kind: Kind) -> Node {
 
 const FOLDER: Kind = Kind::Folder { cover: None };
 
+/// Whether `obj` stands for something on disk below a served folder: a file, a folder or a
+/// playlist file.
+fn on_disk(obj: ObjectRef<'_>) -> bool {
+    matches!(
+        obj.node,
+        Node::Item(_)
+            | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
+    )
+}
+
 /// Whether `obj` is a container that holds files (not a playlist, which holds listings).
 fn is_folder(obj: ObjectRef<'_>) -> bool {
     obj.as_container().is_some_and(|c| c.kind != Kind::Playlist)
@@ -271,7 +281,7 @@ impl Library {
         };
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
-        if let Some(id) = self.find(state, root, &comps) {
+        if let Some(id) = self.find_in(state, parent, name) {
             let same = self
                 .objects
                 .get(&id)
@@ -510,12 +520,7 @@ impl Library {
         let mut cur = id;
         for comp in comps.iter().rev() {
             let Some(obj) = self.objects.get(&cur) else { return false };
-            let on_disk = matches!(
-                obj.node,
-                Node::Item(_)
-                    | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
-            );
-            if !on_disk || obj.name() != *comp {
+            if !on_disk(obj) || obj.name() != *comp {
                 return false;
             }
             cur = obj.parent;
@@ -529,6 +534,13 @@ impl Library {
     /// The existing object for a path whose hash state is `state`.
     pub(crate) fn find(&self, state: PathHash, root: u16, comps: &[&str]) -> Option<ObjectId> {
         self.find_by(state, |id, _| self.path_matches(id, root, comps))
+    }
+
+    /// [`Library::find`] for the path of folder `parent` (found already) and `name`: the
+    /// object checked against its parent's id, one lookup a candidate instead of one a path
+    /// level (a file three folders deep is found or created a row of the index load).
+    fn find_in(&self, state: PathHash, parent: ObjectId, name: &str) -> Option<ObjectId> {
+        self.find_by(state, |_, o| on_disk(o) && o.parent == parent && o.name() == name)
     }
 
     /// The first id candidate of `state` holding an object that satisfies `matches`.
@@ -553,8 +565,7 @@ impl Library {
         let mut parent = self.find(state, root, &[]).ok_or(Error::UnknownRoot)?;
         for (i, &name) in comps.iter().enumerate() {
             state = state.push(i == 0, name);
-            let prefix = comps.get(..=i).ok_or(Error::BadPath)?;
-            parent = match self.find(state, root, prefix) {
+            parent = match self.find_in(state, parent, name) {
                 Some(id) if self.objects.get(&id).is_some_and(is_folder) => id,
                 Some(item) => {
                     self.detach(item);

@@ -1,9 +1,11 @@
 //! The library at scale in one process, without disk or network (issue 17): builds the library
 //! of `FILES` generated tagged files (`rill_tests::library_gen`, nested) as the host's index load
 //! does (a folder's row before its files, rows in the index's key order, each file's details
-//! read by the core's probe beforehand and not timed, all in one `Library::batch`), then renders Browse pages of 100 of All
-//! Tracks from random offsets as DIDL-Lite, as a Browse answer does.
-//! `library-load FILES [PAGES]` prints the load's time and the pages' median and p99.
+//! read by the core's probe beforehand and not timed), all in one `Library::batch` as the load
+//! does, or (`one-by-one`) each insert keeping every list in order, then renders Browse pages of
+//! 100 of All Tracks from random offsets as DIDL-Lite, as a Browse answer does.
+//! `library-load FILES [PAGES [batch|one-by-one]]` prints the load's time (elapsed and on the
+//! CPU) and the pages' median and p99.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -19,13 +21,22 @@ const CHUNK: usize = 10_000;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (files, pages) = match args.as_slice() {
-        [files] => (files.parse::<usize>().ok(), Some(300)),
-        [files, pages] => (files.parse().ok(), pages.parse().ok()),
-        _ => (None, None),
+    let (files, pages, batch) = match args.as_slice() {
+        [files] => (files.parse::<usize>().ok(), Some(300), Some(true)),
+        [files, pages] => (files.parse().ok(), pages.parse().ok(), Some(true)),
+        [files, pages, how] => (
+            files.parse().ok(),
+            pages.parse().ok(),
+            match how.as_str() {
+                "batch" => Some(true),
+                "one-by-one" => Some(false),
+                _ => None,
+            },
+        ),
+        _ => (None, None, None),
     };
-    let (Some(files), Some(pages)) = (files, pages) else {
-        eprintln!("usage: library-load FILES [PAGES]");
+    let (Some(files), Some(pages), Some(batch)) = (files, pages, batch) else {
+        eprintln!("usage: library-load FILES [PAGES [batch|one-by-one]]");
         return ExitCode::from(2);
     };
     let base = Base::new();
@@ -40,7 +51,7 @@ fn main() -> ExitCode {
     // The probes' time, taken out of the load's.
     let (mut probing, mut probing_cpu) = (Duration::ZERO, Duration::ZERO);
     let (start, cpu) = (Instant::now(), cpu_time());
-    library.batch(|library| {
+    let mut load = |library: &mut Library| {
         for chunk in tracks.chunks(CHUNK) {
             let (probe_start, probe_cpu) = (Instant::now(), cpu_time());
             let read: Vec<_> = chunk
@@ -68,13 +79,20 @@ fn main() -> ExitCode {
                 library.insert_file_with(0, &track.rel, file, details).expect("inserted");
             }
         }
-    });
+    };
+    if batch {
+        library.batch(load);
+    } else {
+        load(&mut library);
+    }
     library.tidy();
     let spent = start.elapsed() - probing;
     let on_cpu = cpu_time() - cpu - probing_cpu;
     eprintln!(
-        "{files} files, {folders} folder rows, {} objects: loaded in {:.2} s ({:.2} s on the CPU)",
+        "{files} files, {folders} folder rows, {} objects, {}: loaded in {:.2} s ({:.2} s on the \
+         CPU)",
         library.len(),
+        if batch { "in one batch" } else { "one by one" },
         spent.as_secs_f64(),
         on_cpu.as_secs_f64()
     );
