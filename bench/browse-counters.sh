@@ -2,22 +2,13 @@
 # Browse of 1,000 children on the old engine and the new one, with the server's counters per
 # Browse (perf stat: instructions, page faults, context switches, CPU time; strace: system
 # calls, write and mmap sizes): bench/browse_counters.py. Uses what bench/engine-vs-old.sh
-# built and generated (run that first): the old build in $OLD_TARGET, the new one in
-# $CARGO_TARGET_DIR (rebuilt here), the library in $BENCH_DIR/engine/lib-100.
+# built and generated (bench/engine-built.sh).
 #
 # Usage: REPS=200 STRACE_REPS=20 bench/browse-counters.sh    (needs perf and strace)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bench=${BENCH_DIR:-/tmp/rill-bench}
-new_target=${CARGO_TARGET_DIR:-$root/target}
-old_target=${OLD_TARGET:-$bench/old-target}
-lib=$bench/engine/lib-${BIG_MB:-100}
 command -v perf >/dev/null || { echo "needs perf" >&2; exit 1; }
 command -v strace >/dev/null || { echo "needs strace" >&2; exit 1; }
-[ -f "$lib/.done" ] && [ -x "$old_target/release/rill" ] ||
-    { echo "run bench/engine-vs-old.sh first (library and old build)" >&2; exit 1; }
-(cd "$root" && CARGO_TARGET_DIR=$new_target nice -n 10 cargo build -q --release --locked -p rill)
-echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ' (with changes)'), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+source "$(dirname "$0")/engine-built.sh"
 exec unshare -rn sh -c 'ip link set lo up && ip route add 239.0.0.0/8 dev lo && exec "$@"' sh \
     python3 "$root/bench/browse_counters.py" "$old_target/release/rill" \
     "$new_target/release/rill" "$lib" "$bench/engine/browse"

@@ -19,7 +19,6 @@ Usage (inside the namespace): browse_counters.py OLD_RILL NEW_RILL LIBRARY WORKD
 """
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -29,7 +28,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_vs_old import CONTROL, PORTS, folders, p99  # noqa: E402
+from engine_vs_old import CONTROL, PORTS, folders, p99, serve  # noqa: E402
 from upnp_servers import CD, stop_all, wait_for  # noqa: E402
 
 # No hardware counters on a virtual machine without a PMU: CPU time stands for instructions.
@@ -164,13 +163,7 @@ def main():
     procs = {}
     try:
         for name, binary in bins.items():
-            cache = os.path.join(work, f"cache-{name}")
-            shutil.rmtree(cache, ignore_errors=True)
-            procs[name] = subprocess.Popen(
-                [binary, "serve", lib, "--interface", "lo", "--port", str(PORTS[name]),
-                 "--state-dir", os.path.join(work, f"state-{name}")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=dict(os.environ, XDG_CACHE_HOME=cache))
+            procs[name] = serve(binary, PORTS[name], lib, work, name)
         ids = {}
         for name, port in PORTS.items():
             wait_for(lambda port=port: "all" in folders(port), 300, f"the {name} server")

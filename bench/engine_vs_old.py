@@ -156,20 +156,23 @@ class Figure:
                 "copies": {n: self.of(n) for n in NAMES}}
 
 
-def start(bins, lib, work):
-    """Starts the four copies, each with its own state and cache, on the session bus of none."""
-    procs = {}
+def serve(binary, port, lib, work, name):
+    """Starts one server on `lib` bound to loopback, with its own state and (emptied) cache
+    under `work`, on the session bus of none."""
     env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
-    for name, (binary, port) in COPIES.items():
-        state = os.path.join(work, f"state-{name}")
-        cache = os.path.join(work, f"cache-{name}")
-        shutil.rmtree(cache, ignore_errors=True)
-        procs[name] = subprocess.Popen(
-            [bins[binary], "serve", lib, "--interface", "lo", "--port", str(port),
-             "--state-dir", state],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=dict(env, XDG_CACHE_HOME=cache))
-    return procs
+    cache = os.path.join(work, f"cache-{name}")
+    shutil.rmtree(cache, ignore_errors=True)
+    return subprocess.Popen(
+        [binary, "serve", lib, "--interface", "lo", "--port", str(port),
+         "--state-dir", os.path.join(work, f"state-{name}")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=dict(env, XDG_CACHE_HOME=cache))
+
+
+def start(bins, lib, work):
+    """Starts the four copies (see `serve`)."""
+    return {name: serve(bins[binary], port, lib, work, name)
+            for name, (binary, port) in COPIES.items()}
 
 
 def measure_requests(reps, gets, rounds):

@@ -30,7 +30,6 @@ Usage (inside the namespace): request_counters.py OLD_RILL NEW_RILL LIBRARY WORK
 import collections
 import os
 import random
-import shutil
 import signal
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browse_counters import browse_once, request, settle, tids  # noqa: E402
-from engine_vs_old import CONTROL, PORTS, folders, p99, ttfb  # noqa: E402
+from engine_vs_old import CONTROL, PORTS, folders, p99, serve, ttfb  # noqa: E402
 from upnp_servers import resources, stop_all, wait_for  # noqa: E402
 
 COUNTERS = ("time (ms)", "cpu (ms)", "wait (ms)", "slices", "faults", "threads")
@@ -134,17 +133,10 @@ def main():
     reps = int(os.environ.get("REPS", "200"))
     strace_reps = int(os.environ.get("STRACE_REPS", "50"))
     os.makedirs(work, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
     procs, results = {}, {}
     try:
         for name, binary in bins.items():
-            cache = os.path.join(work, f"cache-{name}")
-            shutil.rmtree(cache, ignore_errors=True)
-            procs[name] = subprocess.Popen(
-                [binary, "serve", lib, "--interface", "lo", "--port", str(PORTS[name]),
-                 "--state-dir", os.path.join(work, f"state-{name}")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=dict(env, XDG_CACHE_HOME=cache))
+            procs[name] = serve(binary, PORTS[name], lib, work, name)
         ids = {}
         for name, port in PORTS.items():
             wait_for(lambda port=port: {"all", "seek"} <= set(folders(port)), 300,
