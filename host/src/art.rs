@@ -279,9 +279,9 @@ fn run(shared: &Shared, cache: &Cache, before: Option<Live>) -> Live {
                 let file = wanted.then(|| library.file_ref(id)).flatten()?;
                 let root = usize::from(file.root);
                 let rel = file.to_string();
-                let key = Cache::key(roots.get(root)?.as_ref()?, &rel, item.file);
+                let key = Cache::key(roots.get(root)?.as_ref()?, &rel, item.file());
                 live.get_mut(root)?.insert(key);
-                let (format, info) = (item.format, item.file);
+                let (format, info) = (item.format, item.file());
                 (!item.thumbnail()).then_some(Job { id, format, root, rel, info, key })
             })
             .collect()
@@ -363,7 +363,7 @@ fn mark(shared: &Shared, made: &mut Vec<Job>) {
 
 fn unchanged(library: &Library, job: &Job) -> bool {
     let item = library.get(job.id).and_then(|o| o.as_item());
-    item.is_some_and(|i| i.file == job.info && i.format == job.format)
+    item.is_some_and(|i| i.file() == job.info && i.format == job.format)
 }
 
 /// The thumbnail of a job's file, or `None` if it has no art or cannot be read.

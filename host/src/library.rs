@@ -109,7 +109,7 @@ pub fn known(library: &Library, root: u16, rel: &str, file: FileInfo) -> bool {
     library
         .lookup_path(root, rel)
         .and_then(|id| library.get(id)?.as_item())
-        .is_some_and(|item| item.file == file)
+        .is_some_and(|item| item.is_file(file))
 }
 
 /// Called by [`prepare`] just before it reads a file the library does not have yet, with no

@@ -3,13 +3,27 @@
 //! The shell hands the library a file's [`Details`] (owned strings, optional fields: what a
 //! reader produces); the library keeps them in one fixed-size record with no heap block of its
 //! own: the title's bytes in the store's text arena (an 8-byte [`Text`]), each tag name as a
-//! [`NameId`] into the library's names table (4 bytes), track and disc as `u16`, durations as
-//! `u64` with `u64::MAX` for "unknown", and the presence of the rest in one byte of flags. So an
-//! item is 80 bytes on 64-bit hosts (checked by a test), where it was 88 plus an 80-byte tags
-//! block and a title block. [`super::ObjectRef::details`] gives the [`Details`] back.
+//! [`NameId`] into the library's names table (4 bytes), track and disc as `u16`, the size and
+//! the play length in 48 bits each, the modification time in 32, and the presence of the rest
+//! in one byte of flags. So an item is 64 bytes on 64-bit hosts and on 32-bit firmware alike
+//! (checked by a test; no field needs 8-byte alignment), where it was 80 bytes, and before
+//! that 88 plus an 80-byte tags block and a title block. [`super::ObjectRef::details`] gives
+//! the [`Details`] back.
 //!
-//! What does not fit is dropped, never an error: a track or disc number above 65,535, and a
-//! duration or length of `u64::MAX` (584 million years), read as unknown.
+//! The play length is one 48-bit field: the exact length in frames when it is known (and the
+//! sample rate with it), the play time then read from them as every reader derives it
+//! ([`frames_to_us`] over 1000); else the play time in milliseconds.
+//!
+//! What does not fit is capped or dropped, never wrapped and never an error (each bound far
+//! beyond any real file; [`Item::file`] and [`Item::duration_ms`] say which):
+//! - a size above 2^48 - 1 bytes (256 TiB) reads as 2^48 - 1;
+//! - a modification time after `u32::MAX` seconds (2106-02-07 06:28:15 UTC) reads as that;
+//!   both are compared capped ([`Item::is_file`]), so such a file is not seen as changed at
+//!   every scan;
+//! - a play time of 2^47 ms or more (4,459 years) reads as 2^47 - 1 ms;
+//! - an exact length of 2^47 - 1 frames or more (5.8 years at 768 kHz) is dropped (the
+//!   transcoded renditions that need it are then not offered), the play time kept;
+//! - a track or disc number above 65,535 is dropped.
 
 use core::num::NonZeroU16;
 
@@ -20,6 +34,7 @@ use crate::dlna::aac::AacProfile;
 use crate::dlna::video::VideoProfile;
 use crate::dlna::{MediaFormat, OggCodec};
 use crate::media::video::Tracks;
+use crate::transcode::frames_to_us;
 
 /// A tag whose value is a shared name (see [`super::ObjectRef::tag`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +51,36 @@ pub enum Tag {
     Date,
 }
 
-/// The value the `u64` fields hold for "unknown".
-const UNKNOWN: u64 = u64::MAX;
+/// A number below 2^48 in six bytes (three `u16`, so 2-byte aligned): what an item keeps of
+/// a 64-bit size or length, which no real file comes near.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct U48([u16; 3]);
+
+impl U48 {
+    /// The largest value, 2^48 - 1.
+    const MAX: u64 = (1 << 48) - 1;
+
+    /// `n`, or [`U48::MAX`] if it is larger (saturating, never wrapping).
+    fn saturating(n: u64) -> U48 {
+        let n = n.min(U48::MAX);
+        let part = |shift: u32| (n >> shift & 0xffff) as u16;
+        U48([part(0), part(16), part(32)])
+    }
+
+    /// The number.
+    fn get(self) -> u64 {
+        let [low, mid, high] = self.0.map(u64::from);
+        high << 32 | mid << 16 | low
+    }
+}
+
+/// Bit 47 of `Item::length`: set when the rest is the exact length in frames, clear when it
+/// is the play time in milliseconds.
+const FRAMES: u64 = 1 << 47;
+
+/// `Item::length` when the play time is unknown: every bit set (as frames, one past the
+/// largest kept).
+const UNKNOWN: u64 = U48::MAX;
 
 // The bits of `Item::flags`.
 const THUMBNAIL: u8 = 1;
@@ -48,6 +91,11 @@ const AUDIO: u8 = 1 << 4;
 const TRACK: u8 = 1 << 5;
 const DISC: u8 = 1 << 6;
 const TITLE: u8 = 1 << 7;
+
+/// What an item keeps of `file`: its size and time, each saturated (see [`Item::file`]).
+fn kept(file: FileInfo) -> (U48, u32) {
+    (U48::saturating(file.size), u32::try_from(file.mtime).unwrap_or(u32::MAX))
+}
 
 /// `flag` if `on`.
 fn bit(on: bool, flag: u8) -> u8 {
@@ -64,10 +112,13 @@ fn bit(on: bool, flag: u8) -> u8 {
 pub struct Item {
     /// The format, from the file extension.
     pub format: MediaFormat,
-    /// Size and modification time.
-    pub file: FileInfo,
-    duration_ms: u64,
-    frames: u64,
+    /// The file's size (see [`Item::file`]).
+    size: U48,
+    /// The file's modification time, in seconds since the Unix epoch (see [`Item::file`]).
+    mtime: u32,
+    /// The exact length in frames (with [`FRAMES`]) or the play time in milliseconds; see
+    /// [`Item::length_of`].
+    length: U48,
     /// The tagged title (with [`TITLE`]), in the store's text arena.
     title: Text,
     /// Artist, album artist, album, genre, date: in the order of [`Tag`]'s variants.
@@ -84,6 +135,10 @@ pub struct Item {
     tracks: Option<Tracks>,
     ogg_codec: Option<OggCodec>,
 }
+
+// At most 64 bytes on every target, the firmware's too (the host's tests check it is exactly
+// 64): with a 4-byte parent and an 8-byte name, an [`super::Object`] fits in 80.
+const _: () = assert!(core::mem::size_of::<Item>() <= 64);
 
 /// The DLNA profile reading a file named (an AAC file's or a video's), which replaces the one
 /// of its format.
@@ -106,17 +161,18 @@ impl Item {
         texts: &mut Texts,
         names: &mut Names,
     ) -> Result<Item, Error> {
-        let known = |v: Option<u64>| v.unwrap_or(UNKNOWN);
         let audio = details.audio;
         let mut flags = bit(details.picture, PICTURE) | bit(audio.is_some(), AUDIO);
+        let sample_rate = audio.map_or(0, |a| a.sample_rate);
+        let (size, mtime) = kept(file);
         let mut item = Item {
             format,
-            file,
-            duration_ms: known(details.duration_ms),
-            frames: known(details.frames),
+            size,
+            mtime,
+            length: Item::length_of(&details, sample_rate),
             title: Text::default(),
             names: [None; 5],
-            sample_rate: audio.map_or(0, |a| a.sample_rate),
+            sample_rate,
             track: 0,
             disc: 0,
             resolution: details.resolution,
@@ -154,6 +210,18 @@ impl Item {
             }
         }
         Ok(item)
+    }
+
+    /// What `Item::length` keeps of `details` for a file at `sample_rate`: the exact frames
+    /// when they are known with a rate and below `FRAMES - 1` (the play time then read from
+    /// them), else the play time, saturated at `FRAMES - 1` ms.
+    fn length_of(details: &Details, sample_rate: u32) -> U48 {
+        let frames = details.frames.filter(|&f| sample_rate > 0 && f < FRAMES - 1);
+        U48::saturating(match (frames, details.duration_ms) {
+            (Some(frames), _) => FRAMES | frames,
+            (None, Some(ms)) => ms.min(FRAMES - 1),
+            (None, None) => UNKNOWN,
+        })
     }
 
     /// Gives back the title's text and the names (the item is going or being replaced).
@@ -225,15 +293,37 @@ impl Item {
         self.flags = (self.flags & !THUMBNAIL) | bit(thumbnail, THUMBNAIL);
     }
 
-    /// Play time in milliseconds.
+    /// The file's size and modification time as the item keeps them: the size up to 2^48 - 1
+    /// bytes (256 TiB) and the time up to `u32::MAX` seconds (2106-02-07 06:28:15 UTC), a
+    /// larger one read as the largest (see the module docs).
+    pub fn file(&self) -> FileInfo {
+        FileInfo { size: self.size.get(), mtime: u64::from(self.mtime) }
+    }
+
+    /// Whether the shell's `file` (as it scans it) is the one this item was recorded with:
+    /// the same size and time once capped as [`Item::file`] caps them, so a file past a bound
+    /// is not seen as changed at every scan (nor a change beyond the bound seen at all).
+    pub fn is_file(&self, file: FileInfo) -> bool {
+        kept(file) == (self.size, self.mtime)
+    }
+
+    /// Play time in milliseconds: read from the exact frames when the item has them
+    /// ([`frames_to_us`] over 1000, as every reader derives it), else as given, up to
+    /// 2^47 - 1 ms (4,459 years; a longer one reads as that).
     pub fn duration_ms(&self) -> Option<u64> {
-        Some(self.duration_ms).filter(|&d| d != UNKNOWN)
+        match self.frames() {
+            Some(frames) => Some(frames_to_us(frames, self.sample_rate) / 1000),
+            None => Some(self.length.get()).filter(|&ms| ms != UNKNOWN),
+        }
     }
 
     /// Exact decoded length in frames, when the file decodes to one rate and channel count
     /// throughout (see [`Details::frames`]): transcoded renditions are offered exactly then.
+    /// Kept below 2^47 - 1 frames (5.8 years at 768 kHz), and only with a sample rate; a
+    /// longer length is dropped (see the module docs).
     pub fn frames(&self) -> Option<u64> {
-        Some(self.frames).filter(|&f| f != UNKNOWN)
+        let length = self.length.get();
+        (length & FRAMES != 0 && length != UNKNOWN).then_some(length & !FRAMES)
     }
 
     /// Audio properties.
@@ -311,7 +401,8 @@ mod tests {
 
     fn full() -> Details {
         Details {
-            duration_ms: Some(183_000),
+            // 134,217.727968... s: the play time every reader derives from the frames.
+            duration_ms: Some(134_217_727),
             frames: Some(u64::from(u32::MAX) * 3),
             audio: Some(AudioProps { sample_rate: 96_000, channels: 6, bits_per_sample: 24 }),
             tags: Some(Box::new(Tags {
@@ -338,7 +429,9 @@ mod tests {
     fn details_come_back_as_they_were_given_and_their_texts_go_with_the_item() {
         let (mut texts, mut names) = (Texts::default(), Names::default());
         let file = FileInfo { size: 9, mtime: 1 };
-        for details in [full(), Details::default(), Details::tagged(Tags::default())] {
+        // A 50-day play time without frames (an MP3's: more milliseconds than a `u32` holds).
+        let timed = Details { duration_ms: Some(50 * 86_400_000), frames: None, ..full() };
+        for details in [full(), timed, Details::default(), Details::tagged(Tags::default())] {
             let mut item =
                 Item::new(MediaFormat::Flac, file, details.clone(), &mut texts, &mut names)
                     .unwrap();
@@ -349,17 +442,65 @@ mod tests {
             item.release(&mut texts, &mut names);
             assert!(names.is_empty());
         }
-        // What does not fit reads as unknown: never a panic, never a wrong number.
+        // What does not fit is dropped: never a panic, never a wrong number.
         let mut odd = full();
-        odd.duration_ms = Some(u64::MAX);
         if let Some(tags) = odd.tags.as_deref_mut() {
             tags.track = Some(65_536);
         }
         let item = Item::new(MediaFormat::Flac, file, odd, &mut texts, &mut names).unwrap();
-        assert_eq!((item.duration_ms(), item.track(), item.disc()), (None, None, Some(0)));
+        assert_eq!((item.track(), item.disc()), (None, Some(0)));
         assert_eq!(item.dlna_profile(), Some("AAC_ISO"));
         // Artist and album share one name.
         assert_eq!(item.name(Tag::Artist), item.name(Tag::Album));
         assert_eq!(names.len(), 3);
+    }
+
+    /// An item of `file` with `details` (and no tags).
+    fn item(file: FileInfo, details: Details) -> Item {
+        let (mut texts, mut names) = (Texts::default(), Names::default());
+        Item::new(MediaFormat::Flac, file, details, &mut texts, &mut names).unwrap()
+    }
+
+    #[test]
+    fn sizes_and_times_past_their_bounds_saturate_and_still_match_the_file() {
+        let details = Details::default;
+        let largest = FileInfo { size: U48::MAX, mtime: u64::from(u32::MAX) };
+        assert_eq!(item(largest, details()).file(), largest);
+        // 256 TiB and 2107-01-01: read as the largest kept, and still the same file.
+        let past = FileInfo { size: U48::MAX + 1, mtime: 4_323_283_200 };
+        let kept = item(past, details());
+        assert_eq!(kept.file(), largest);
+        assert!(kept.is_file(past) && kept.is_file(largest));
+        assert!(!kept.is_file(FileInfo { size: U48::MAX - 1, ..past }));
+        assert!(!kept.is_file(FileInfo { mtime: u64::from(u32::MAX) - 1, ..past }));
+        assert_eq!(item(FileInfo { size: u64::MAX, mtime: u64::MAX }, details()).file(), largest);
+    }
+
+    #[test]
+    fn lengths_past_their_bounds_saturate_or_are_dropped() {
+        let file = FileInfo { size: 1, mtime: 1 };
+        let timed = |ms| item(file, Details { duration_ms: Some(ms), ..Details::default() });
+        // Play times saturate at 2^47 - 1 ms.
+        for (given, read) in
+            [(FRAMES - 2, FRAMES - 2), (FRAMES - 1, FRAMES - 1), (FRAMES, FRAMES - 1)]
+        {
+            assert_eq!(timed(given).duration_ms(), Some(read));
+        }
+        assert_eq!(timed(u64::MAX).duration_ms(), Some(FRAMES - 1));
+        // Frames are kept below 2^47 - 1, with a rate; past that the given play time stays.
+        let audio = AudioProps { sample_rate: 48_000, channels: 2, bits_per_sample: 16 };
+        let exact = |frames, audio| {
+            let details = Details { duration_ms: Some(7), frames: Some(frames), audio, ..full() };
+            let item = item(file, details);
+            (item.frames(), item.duration_ms())
+        };
+        // 48 frames a millisecond.
+        let longest = (FRAMES - 2) / 48;
+        assert_eq!(exact(FRAMES - 2, Some(audio)), (Some(FRAMES - 2), Some(longest)));
+        assert_eq!(exact(FRAMES - 1, Some(audio)), (None, Some(7)));
+        assert_eq!(exact(u64::MAX, Some(audio)), (None, Some(7)));
+        assert_eq!(exact(480_000, None), (None, Some(7)), "no rate to read a time from");
+        // Exact frames give the play time, as the readers derive it.
+        assert_eq!(exact(480_001, Some(audio)), (Some(480_001), Some(10_000)));
     }
 }

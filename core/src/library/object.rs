@@ -16,13 +16,13 @@ use crate::media::video::Tracks;
 /// A container or an item, as the library stores it: its name is an offset into the
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
-/// Memory: `size_of::<Object>()` is 96 bytes on 64-bit hosts (checked by a test), stored in a
-/// dense slot (see `store.rs`) with about 12 bytes of id index, its name and an item's title in
-/// the text arena (their bytes, no heap block of their own), its tag names as 4-byte ids into
-/// the library's names table (each distinct name's text once), 8 bytes in each list showing
-/// it: about 200 bytes per item with a 30-byte name, a 30-byte title and four listings, so
-/// 100,000 items take roughly 20 MB on a 64-bit host (less on 32-bit firmware, where pointers
-/// are half the size).
+/// Memory: `size_of::<Object>()` is 80 bytes on 64-bit hosts (checked by a test; an [`Item`]
+/// is 64), stored in a dense slot (see `store.rs`) with about 12 bytes of id index, its name
+/// and an item's title in the text arena (their bytes, no heap block of their own), its tag
+/// names as 4-byte ids into the library's names table (each distinct name's text once), 8
+/// bytes in each list showing it: about 185 bytes per item with a 30-byte name, a 30-byte
+/// title and four listings, so 100,000 items take roughly 18.5 MB on a 64-bit host (less on
+/// 32-bit firmware, where pointers are half the size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub(crate) parent: ObjectId,
@@ -89,7 +89,8 @@ pub enum Kind {
     Playlist,
 }
 
-/// Size and modification time of a file as the scanner saw it.
+/// Size and modification time of a file as the scanner saw it (an item keeps the size up to
+/// 2^48 - 1 bytes and the time up to `u32::MAX` seconds, in 2106: see [`Item::file`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileInfo {
     /// Size in bytes.
@@ -138,7 +139,9 @@ pub struct Tags {
 /// them compactly in the [`Item`]; [`ObjectRef::details`] gives them back).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Details {
-    /// Play time in milliseconds.
+    /// Play time in milliseconds. With [`Details::frames`] and a sample rate, the library
+    /// keeps only the frames and reads the play time from them, as the readers derive it (see
+    /// [`Item::duration_ms`]).
     pub duration_ms: Option<u64>,
     /// Exact decoded length in frames, when the file decodes to one rate and channel count
     /// throughout (a Vorbis file whose links agree). Transcoded renditions (L16, WAV) are offered
@@ -261,7 +264,7 @@ impl PartialEq for ObjectRef<'_> {
     fn eq(&self, other: &Self) -> bool {
         let same_node = match (self.node(), other.node()) {
             (Node::Item(a), Node::Item(b)) => {
-                (a.format, a.file, a.thumbnail()) == (b.format, b.file, b.thumbnail())
+                (a.format, a.file(), a.thumbnail()) == (b.format, b.file(), b.thumbnail())
                     && self.details() == other.details()
             }
             (Node::Container(a), Node::Container(b)) => match (&a.kind, &b.kind) {

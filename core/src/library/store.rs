@@ -21,8 +21,8 @@ use super::text::Texts;
 use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
 use crate::dlna::MediaFormat;
 
-/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 6 KB of
-/// 96-byte objects on 64-bit hosts), large enough that the chunk list stays short.
+/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 5 KB of
+/// 80-byte objects on 64-bit hosts), large enough that the chunk list stays short.
 const CHUNK: usize = 64;
 
 /// The objects of a library by id: a map with the API of the `BTreeMap` it replaced (lookups

@@ -286,7 +286,7 @@ impl Library {
                 .objects
                 .get(&id)
                 .and_then(ObjectRef::as_item)
-                .map(|item| item.file == file && item.format == format);
+                .map(|item| item.is_file(file) && item.format == format);
             match same {
                 Some(true) => {
                     if let Some(details) = details {
@@ -334,7 +334,7 @@ impl Library {
             return Ok(());
         }
         let (parent, format, file, thumbnail) =
-            (obj.parent, item.format, item.file, item.thumbnail());
+            (obj.parent, item.format, item.file(), item.thumbnail());
         let old = self.before(id);
         let mut new = self.objects.item(format, file, details)?;
         new.set_thumbnail(thumbnail);

@@ -147,7 +147,7 @@ impl<E: Env> Server<'_, E> {
     ) -> Reply<E::File> {
         let opened = self.env.with_library(|library| {
             let item = library.get(id)?.as_item().filter(|item| item.thumbnail())?;
-            self.env.open_art(&library.file_ref(id)?, item.file)
+            self.env.open_art(&library.file_ref(id)?, item.file())
         });
         let Some((file, size)) = opened else { return Reply::error(StatusCode::NOT_FOUND) };
         let headers = MediaHeaders::interactive();

@@ -217,13 +217,13 @@ pub fn resources<'a>(
     let bitrate = item
         .duration_ms()
         .filter(|&ms| ms > 0)
-        .and_then(|ms| mul_div(item.file.size, 1000, ms))
+        .and_then(|ms| mul_div(item.file().size, 1000, ms))
         .and_then(|b| u32::try_from(b).ok())
         .map(|b| u64::from(quirks.res_bitrate(b)));
     let original = Resource {
         protocol_info: quirks.probed_protocol_info(item.format, item.dlna_profile()),
         url: MediaUrl { host, id, ext: item.format.extension() },
-        size: quirks.res_size(item.file.size),
+        size: quirks.res_size(item.file().size),
         duration_ms: item.duration_ms(),
         bitrate,
         sample_rate: audio.map(|a| a.sample_rate),

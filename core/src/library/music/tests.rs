@@ -237,12 +237,12 @@ fn ids_survive_restarts_and_rescans() {
     items.reverse();
     for (path, id) in &items {
         let item = a.get(*id).unwrap().as_item().unwrap();
-        b.insert_file_with(0, path, item.file, a.get(*id).unwrap().details().unwrap()).unwrap();
+        b.insert_file_with(0, path, item.file(), a.get(*id).unwrap().details().unwrap()).unwrap();
     }
     b.remove_path(0, "Dee").unwrap();
     for (path, id) in &items {
         let item = a.get(*id).unwrap().as_item().unwrap();
-        b.insert_file_with(0, path, item.file, a.get(*id).unwrap().details().unwrap()).unwrap();
+        b.insert_file_with(0, path, item.file(), a.get(*id).unwrap().details().unwrap()).unwrap();
     }
     let ids = |lib: &Library| -> Vec<(ObjectId, String, ObjectId)> {
         lib.objects.iter().map(|(&id, o)| (id, o.name().to_owned(), o.parent())).collect()
