@@ -28,6 +28,7 @@
 mod id;
 mod idmap;
 mod item;
+mod list;
 pub mod music;
 mod names;
 mod object;
@@ -44,12 +45,14 @@ mod tree;
 pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use item::{Item, Tag};
+pub use list::List;
 pub use names::NameId;
 pub use object::{AudioProps, Container, Details, FileInfo, Kind, Node, Object, ObjectRef, Tags};
 pub use shelf::Shelf;
 #[cfg(feature = "subtitles")]
 pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
+pub(crate) use store::SlotNo;
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
 
 use core::fmt;

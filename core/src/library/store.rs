@@ -4,8 +4,11 @@
 //! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
 //! times its size. Here an [`IdMap`] maps an id to a slot number only (sorted arrays, about 12
 //! bytes an entry), and the objects live in fixed-size chunks of slots, filled in order: an
-//! object costs its own size plus about 12 bytes of index. A removed object's slot is reused
-//! by the next insert;
+//! object costs its own size plus about 12 bytes of index. Inside the library objects name
+//! each other by slot number ([`SlotNo`], 4 bytes: the containers' child lists, each object's
+//! parent), read in `O(1)` without the index; each object keeps its own id, which is what a
+//! list shows of it. A removed object's slot is reused by the next insert, so an object leaves
+//! every list before it leaves the store;
 //! chunks are never given back (a library that shrank a lot keeps its high-water mark of
 //! slots, at most one object size per object it ever held at once). The objects' names and
 //! items' titles live in one text arena beside them ([`Texts`]), compacted here when removals
@@ -22,11 +25,18 @@ use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, Object
 use crate::dlna::MediaFormat;
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little (about 6 KB of
-/// 96-byte objects on 64-bit hosts), large enough that the chunk list stays short.
+/// 104-byte objects on 64-bit hosts), large enough that the chunk list stays short.
 const CHUNK: usize = 64;
 
+/// The number of an object's slot in the store: how child lists and parent links name an
+/// object inside the library (4 bytes where an [`ObjectId`] takes 8). Internal only: ids are
+/// the public, stable names. A removed object's slot is reused by the next insert, so every
+/// list naming an object drops it before the object is removed (see `Library::detach`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct SlotNo(u32);
+
 /// The objects of a library by id: a map with the API of the `BTreeMap` it replaced (lookups
-/// in `O(log n)`, iteration in id order).
+/// in `O(log n)`, iteration in id order), and by slot number in `O(1)`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Objects {
     /// Each id's slot (all below `u32::MAX`, as [`IdMap`] needs).
@@ -38,19 +48,19 @@ pub(crate) struct Objects {
     /// Slots ever handed out (the ones below it are in use or in `free`).
     used: u32,
     /// The objects' names and the items' titles.
-    texts: Texts,
+    pub(crate) texts: Texts,
     /// The items' tag names (and the albums' dates).
     pub(crate) names: Names,
 }
 
 impl Objects {
-    fn slot(&self, slot: u32) -> Option<&Object> {
-        let slot = usize::try_from(slot).ok()?;
+    fn object(&self, slot: SlotNo) -> Option<&Object> {
+        let slot = usize::try_from(slot.0).ok()?;
         self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
     }
 
-    fn slot_mut(&mut self, slot: u32) -> Option<&mut Option<Object>> {
-        let slot = usize::try_from(slot).ok()?;
+    fn place_mut(&mut self, slot: SlotNo) -> Option<&mut Option<Object>> {
+        let slot = usize::try_from(slot.0).ok()?;
         self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
     }
 
@@ -59,15 +69,34 @@ impl Objects {
         self.index.len()
     }
 
+    /// The slot of the object with id `id`, `O(log n)`.
+    pub(crate) fn slot_of(&self, id: &ObjectId) -> Option<SlotNo> {
+        self.index.get(id).map(SlotNo)
+    }
+
+    /// The object in slot `slot`, `O(1)`.
+    pub(crate) fn at(&self, slot: SlotNo) -> Option<ObjectRef<'_>> {
+        Some(ObjectRef::new(self.object(slot)?, self))
+    }
+
+    /// The id of the object in slot `slot`, `O(1)`.
+    pub(crate) fn id_at(&self, slot: SlotNo) -> Option<ObjectId> {
+        Some(self.object(slot)?.id)
+    }
+
+    /// The object in slot `slot`, to change it.
+    pub(crate) fn at_mut(&mut self, slot: SlotNo) -> Option<&mut Object> {
+        self.place_mut(slot)?.as_mut()
+    }
+
     /// The object with id `id`.
     pub(crate) fn get(&self, id: &ObjectId) -> Option<ObjectRef<'_>> {
-        Some(ObjectRef::new(self.slot(self.index.get(id)?)?, &self.texts, &self.names))
+        self.at(self.slot_of(id)?)
     }
 
     /// The object with id `id`, to change it (its name with [`Objects::rename`]).
     pub(crate) fn get_mut(&mut self, id: &ObjectId) -> Option<&mut Object> {
-        let slot = self.index.get(id)?;
-        self.slot_mut(slot)?.as_mut()
+        self.at_mut(self.slot_of(id)?)
     }
 
     /// Gives object `id` the name `name`.
@@ -102,19 +131,22 @@ impl Objects {
         self.index.contains_key(id)
     }
 
-    /// Stores an object named `name` as `id`, replacing the object that had that id. Fails
-    /// only when every slot number below `u32::MAX` is taken or the names pass 4 GiB
-    /// ([`Error::Full`]; neither fits in memory anyway).
+    /// Stores an object named `name` as `id` below the object `parent` (itself for the root),
+    /// replacing the object that had that id; returns its slot. Fails if `parent` is not
+    /// stored ([`Error::NotFound`]), or when every slot number below `u32::MAX` is taken or the
+    /// names pass 4 GiB ([`Error::Full`]; neither fits in memory anyway).
     pub(crate) fn insert(
         &mut self,
         id: ObjectId,
         parent: ObjectId,
         name: &str,
         node: Node,
-    ) -> Result<(), Error> {
+    ) -> Result<SlotNo, Error> {
         // A replaced object goes as a removed one does (its slot is the next one taken).
         self.remove(&id);
-        let object = Object { parent, name: self.texts.push(name)?, node };
+        let parent =
+            if parent == id { None } else { Some(self.slot_of(&parent).ok_or(Error::NotFound)?) };
+        let name = self.texts.push(name)?;
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -126,18 +158,21 @@ impl Objects {
                 slot
             }
         };
-        if let Some(place) = self.slot_mut(slot) {
-            *place = Some(object);
+        let slot = SlotNo(slot);
+        if let Some(place) = self.place_mut(slot) {
+            *place = Some(Object { id, parent: parent.unwrap_or(slot), name, node });
         }
-        self.index.insert(id, slot);
-        Ok(())
+        self.index.insert(id, slot.0);
+        Ok(slot)
     }
 
-    /// Takes the object with id `id` out; returns its node (its name is gone).
+    /// Takes the object with id `id` out; returns its node (its name is gone). Its slot is
+    /// the next one handed out: no list may name it any more (checked in tests, see
+    /// `Library::check_links`).
     pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Node> {
-        let slot = self.index.remove(id)?;
-        let object = self.slot_mut(slot)?.take();
-        self.free.push(slot);
+        let slot = SlotNo(self.index.remove(id)?);
+        let object = self.place_mut(slot)?.take();
+        self.free.push(slot.0);
         let object = object?;
         self.texts.free(object.name);
         self.release(&object.node);
@@ -170,15 +205,19 @@ impl Objects {
 
     /// Every object with its id, in id order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, ObjectRef<'_>)> + '_ {
-        self.index.iter().filter_map(|(id, slot)| {
-            Some((id, ObjectRef::new(self.slot(slot)?, &self.texts, &self.names)))
-        })
+        self.index.iter().filter_map(|(id, slot)| Some((id, self.at(SlotNo(slot))?)))
     }
 
     /// Every object, in id order.
     #[cfg(test)]
     pub(crate) fn values(&self) -> impl Iterator<Item = ObjectRef<'_>> + '_ {
         self.iter().map(|(_, object)| object)
+    }
+
+    /// Every object with its slot, in slot order.
+    #[cfg(test)]
+    pub(crate) fn slots(&self) -> impl Iterator<Item = (SlotNo, ObjectRef<'_>)> + '_ {
+        (0..self.used).filter_map(|n| Some((SlotNo(n), self.at(SlotNo(n))?)))
     }
 
     /// Every object, to change it (in slot order; not its name).
@@ -191,25 +230,24 @@ impl Objects {
 /// (items and albums are listed in several containers), in `O(1)` a step and an eighth of a
 /// byte per object, with no B-tree of ids (about 2.5 KB of flash a type on the firmware).
 #[derive(Debug)]
-pub(crate) struct Seen<'a> {
-    objects: &'a Objects,
+pub(crate) struct Seen {
     bits: Vec<u32>,
 }
 
-impl<'a> Seen<'a> {
+impl Seen {
     /// An empty set over `objects`.
-    pub(crate) fn new(objects: &'a Objects) -> Self {
+    pub(crate) fn new(objects: &Objects) -> Self {
         let words = usize::try_from(objects.used.div_ceil(32)).unwrap_or(0);
-        Self { objects, bits: alloc::vec![0; words] }
+        Self { bits: alloc::vec![0; words] }
     }
 
-    /// Adds object `id`; false if it was in the set already or is not in the library.
-    pub(crate) fn insert(&mut self, id: ObjectId) -> bool {
-        let Some(slot) = self.objects.index.get(&id) else { return false };
-        let Some(word) = usize::try_from(slot / 32).ok().and_then(|w| self.bits.get_mut(w)) else {
+    /// Adds the object in `slot`; false if it was in the set already or is not in the library.
+    pub(crate) fn insert(&mut self, slot: SlotNo) -> bool {
+        let Some(word) = usize::try_from(slot.0 / 32).ok().and_then(|w| self.bits.get_mut(w))
+        else {
             return false;
         };
-        let bit = 1 << (slot % 32);
+        let bit = 1 << (slot.0 % 32);
         let new = *word & bit == 0;
         *word |= bit;
         new
@@ -249,8 +287,8 @@ mod tests {
                 assert_eq!(gone, model.remove(&id).map(|(_, _, n)| n), "step {step}");
             } else {
                 let name = alloc::format!("{step} {}", "x".repeat(step as usize % 70));
-                objects.insert(id, ObjectId::ROOT, &name, node.clone()).unwrap();
-                model.insert(id, (ObjectId::ROOT, name, node.clone()));
+                objects.insert(id, id, &name, node.clone()).unwrap();
+                model.insert(id, (id, name, node.clone()));
             }
             compactions += usize::from(objects.texts.len() < before);
             assert_eq!(objects.len(), model.len());
