@@ -17,7 +17,8 @@
 //! [`FileRef`] (root index + relative path) that the shell opens.
 //!
 //! Each change bumps [`Library::system_update_id`] and the update id of every container whose
-//! children changed. Lookups are `O(log n)` (sorted arrays of ids, see `idmap.rs`). Every child
+//! children changed. Lookups by id are `O(1)` (a hash table of slots, see `idtable.rs`; inside
+//! the library objects name each other by slot, see `store.rs`). Every child
 //! list is kept in its container's default order as children are inserted, retagged or removed
 //! (binary-search placement, see `sort::place`), so a default-order Browse borrows it and never
 //! sorts. Nothing is quadratic in the size of a folder except inserting many children of one
@@ -27,6 +28,7 @@
 
 mod id;
 mod idmap;
+mod idtable;
 mod item;
 mod list;
 pub mod music;

@@ -2,12 +2,12 @@
 //!
 //! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that
 //! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
-//! times its size. Here an [`IdMap`] maps an id to a slot number only (sorted arrays, about 12
-//! bytes an entry), and the objects live in fixed-size chunks of slots, filled in order: an
-//! object costs its own size plus about 12 bytes of index. Inside the library objects name
-//! each other by slot number ([`SlotNo`], 4 bytes: the containers' child lists, each object's
-//! parent), read in `O(1)` without the index; each object keeps its own id, which is what a
-//! list shows of it. A removed object's slot is reused by the next insert, so an object leaves
+//! times its size. Here an [`IdTable`] finds an id's slot number (a hash table of slot numbers
+//! whose keys are the ids the objects keep, 4 to 9 bytes an entry), and the objects live in
+//! fixed-size chunks of slots, filled in order: an object costs its own size (its own id
+//! included, which is what a list shows of it) plus 4 to 9 bytes of index. Inside the library
+//! objects name each other by slot number ([`SlotNo`], 4 bytes: the containers' child lists,
+//! each object's parent), read in `O(1)` without the index. A removed object's slot is reused by the next insert, so an object leaves
 //! every list before it leaves the store;
 //! chunks are never given back (a library that shrank a lot keeps its high-water mark of
 //! slots, at most one object size per object it ever held at once). The objects' names and
@@ -18,7 +18,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::idmap::IdMap;
+use super::idtable::IdTable;
 use super::names::Names;
 use super::text::Texts;
 use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
@@ -35,12 +35,11 @@ const CHUNK: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct SlotNo(u32);
 
-/// The objects of a library by id: a map with the API of the `BTreeMap` it replaced (lookups
-/// in `O(log n)`, iteration in id order), and by slot number in `O(1)`.
+/// The objects of a library by id and by slot number, both in `O(1)`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Objects {
-    /// Each id's slot (all below `u32::MAX`, as [`IdMap`] needs).
-    index: IdMap,
+    /// Each id's slot (all below `u32::MAX`, as [`IdTable`] needs).
+    index: IdTable,
     /// Slot `n` is `chunks[n / CHUNK][n % CHUNK]`.
     chunks: Vec<Box<[Option<Object>]>>,
     /// Slots emptied by removals, reused first.
@@ -53,10 +52,20 @@ pub(crate) struct Objects {
     pub(crate) names: Names,
 }
 
+/// The object in slot `slot` of `chunks`.
+fn object_in(chunks: &[Box<[Option<Object>]>], slot: u32) -> Option<&Object> {
+    let slot = usize::try_from(slot).ok()?;
+    chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+}
+
+/// The id of the object in slot `slot` of `chunks`: the key of `slot` in the [`IdTable`].
+fn id_in(chunks: &[Box<[Option<Object>]>], slot: u32) -> Option<ObjectId> {
+    Some(object_in(chunks, slot)?.id)
+}
+
 impl Objects {
     fn object(&self, slot: SlotNo) -> Option<&Object> {
-        let slot = usize::try_from(slot.0).ok()?;
-        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+        object_in(&self.chunks, slot.0)
     }
 
     fn place_mut(&mut self, slot: SlotNo) -> Option<&mut Option<Object>> {
@@ -69,9 +78,9 @@ impl Objects {
         self.index.len()
     }
 
-    /// The slot of the object with id `id`, `O(log n)`.
+    /// The slot of the object with id `id`, `O(1)`.
     pub(crate) fn slot_of(&self, id: &ObjectId) -> Option<SlotNo> {
-        self.index.get(id).map(SlotNo)
+        self.index.get(*id, |s| id_in(&self.chunks, s)).map(SlotNo)
     }
 
     /// The object in slot `slot`, `O(1)`.
@@ -128,7 +137,7 @@ impl Objects {
 
     /// Whether an object has id `id`.
     pub(crate) fn contains_key(&self, id: &ObjectId) -> bool {
-        self.index.contains_key(id)
+        self.slot_of(id).is_some()
     }
 
     /// Stores an object named `name` as `id` below the object `parent` (itself for the root),
@@ -162,7 +171,7 @@ impl Objects {
         if let Some(place) = self.place_mut(slot) {
             *place = Some(Object { id, parent: parent.unwrap_or(slot), name, node });
         }
-        self.index.insert(id, slot.0);
+        self.index.insert(id, slot.0, |s| id_in(&self.chunks, s));
         Ok(slot)
     }
 
@@ -170,7 +179,7 @@ impl Objects {
     /// the next one handed out: no list may name it any more (checked in tests, see
     /// `Library::check_links`).
     pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Node> {
-        let slot = SlotNo(self.index.remove(id)?);
+        let slot = SlotNo(self.index.remove(*id, |s| id_in(&self.chunks, s))?);
         let object = self.place_mut(slot)?.take();
         self.free.push(slot.0);
         let object = object?;
@@ -203,21 +212,15 @@ impl Objects {
         self.tidy_texts();
     }
 
-    /// Every object with its id, in id order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, ObjectRef<'_>)> + '_ {
-        self.index.iter().filter_map(|(id, slot)| Some((id, self.at(SlotNo(slot))?)))
-    }
-
-    /// Every object, in id order.
-    #[cfg(test)]
-    pub(crate) fn values(&self) -> impl Iterator<Item = ObjectRef<'_>> + '_ {
-        self.iter().map(|(_, object)| object)
-    }
-
     /// Every object with its slot, in slot order.
-    #[cfg(test)]
     pub(crate) fn slots(&self) -> impl Iterator<Item = (SlotNo, ObjectRef<'_>)> + '_ {
         (0..self.used).filter_map(|n| Some((SlotNo(n), self.at(SlotNo(n))?)))
+    }
+
+    /// Every object, in slot order.
+    #[cfg(test)]
+    pub(crate) fn values(&self) -> impl Iterator<Item = ObjectRef<'_>> + '_ {
+        self.slots().map(|(_, object)| object)
     }
 
     /// Every object, to change it (in slot order; not its name).
@@ -295,7 +298,9 @@ mod tests {
         }
         assert!(model.len() > CHUNK, "spans chunks");
         assert!(compactions >= 2, "{compactions} compactions");
-        assert!(objects.iter().map(|(&id, o)| (id, seen(o))).eq(model.clone().into_iter()));
+        let mut all: Vec<_> = objects.slots().map(|(_, o)| (o.id(), seen(o))).collect();
+        all.sort_by_key(|(id, _)| *id);
+        assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
         for id in (0..310).map(ObjectId) {
             assert_eq!(objects.get(&id).map(seen), model.get(&id).cloned());
             assert_eq!(objects.contains_key(&id), model.contains_key(&id));

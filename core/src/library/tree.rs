@@ -195,9 +195,10 @@ impl Library {
         List::new(&self.objects, Cow::Owned(slots))
     }
 
-    /// Every object with its id, in id order.
+    /// Every object with its id, in no particular order (that of their slots, which depends
+    /// on the order of inserts and removals).
     pub fn iter(&self) -> impl Iterator<Item = (ObjectId, ObjectRef<'_>)> + '_ {
-        self.objects.iter().map(|(&id, o)| (id, o))
+        self.objects.slots().map(|(_, o)| (o.id(), o))
     }
 
     /// Adds (or renames) served folder number `root`, shown as `name` under

@@ -227,7 +227,7 @@ fn ids_survive_restarts_and_rescans() {
     let mut b = Library::new();
     b.add_root(0, "Music").unwrap();
     let mut items: Vec<(String, ObjectId)> = Vec::new();
-    for (&id, obj) in a.objects.iter() {
+    for (id, obj) in a.iter() {
         if obj.as_item().is_some() {
             items.push((a.file_ref(id).unwrap().to_string(), id));
         }
@@ -243,7 +243,10 @@ fn ids_survive_restarts_and_rescans() {
         b.insert_file_with(0, path, item.file, a.get(*id).unwrap().details().unwrap()).unwrap();
     }
     let ids = |lib: &Library| -> Vec<(ObjectId, String, ObjectId)> {
-        lib.objects.iter().map(|(&id, o)| (id, o.name().to_owned(), o.parent())).collect()
+        let mut ids: Vec<_> =
+            lib.iter().map(|(id, o)| (id, o.name().to_owned(), o.parent())).collect();
+        ids.sort();
+        ids
     };
     assert_eq!(ids(&a), ids(&b));
     let dee = a.artist_id("Dee").unwrap();
@@ -454,7 +457,7 @@ fn random_operations_keep_listings_consistent() {
         }
         let mut expected: BTreeMap<ObjectId, Vec<ObjectId>> = BTreeMap::new();
         let mut all = Vec::new();
-        for (&id, obj) in lib.objects.iter() {
+        for (id, obj) in lib.iter() {
             if obj.as_item().is_none() {
                 continue;
             }
@@ -465,7 +468,9 @@ fn random_operations_keep_listings_consistent() {
                 expected.entry(c).or_default().push(id);
             }
         }
-        for (&id, obj) in lib.objects.iter() {
+        all.sort();
+        expected.values_mut().for_each(|kids| kids.sort());
+        for (id, obj) in lib.iter() {
             let Some(c) = obj.as_container() else { continue };
             let mut kids = obj.children().unwrap().to_vec();
             kids.sort();

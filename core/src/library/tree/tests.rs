@@ -98,8 +98,8 @@ fn ids_are_stable_and_independent_of_order() {
         }
         assert_eq!(id, state.candidate(0), "no collisions expected in a small tree");
     }
-    for (id, obj) in a.objects.iter() {
-        assert_eq!(b.get(*id).map(|o| (o.name(), o.parent())), Some((obj.name(), obj.parent())));
+    for (id, obj) in a.iter() {
+        assert_eq!(b.get(id).map(|o| (o.name(), o.parent())), Some((obj.name(), obj.parent())));
     }
 }
 

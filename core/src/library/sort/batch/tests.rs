@@ -37,7 +37,10 @@ fn details(rng: &mut Rng) -> Details {
 
 /// Every container's children, in listing order, with its id.
 fn lists(lib: &Library) -> Vec<(ObjectId, Vec<ObjectId>)> {
-    lib.iter().filter_map(|(id, o)| Some((id, o.children()?.to_vec()))).collect()
+    let mut lists: Vec<_> =
+        lib.iter().filter_map(|(id, o)| Some((id, o.children()?.to_vec()))).collect();
+    lists.sort();
+    lists
 }
 
 #[test]
