@@ -545,7 +545,10 @@ mod tests {
     }
 
     fn objects(lib: &Library) -> Vec<(ObjectId, ObjectId, String, Option<Details>)> {
-        lib.iter().map(|(id, o)| (id, o.parent(), o.name().to_string(), o.details())).collect()
+        let mut objects: Vec<_> =
+            lib.iter().map(|(id, o)| (id, o.parent(), o.name().to_string(), o.details())).collect();
+        objects.sort_by_key(|(id, ..)| *id);
+        objects
     }
 
     #[test]

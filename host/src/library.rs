@@ -282,13 +282,13 @@ mod tests {
         let spec = SortSpec::parse("").unwrap();
         let top = library.children(Shelf::Folders.id(), &spec).unwrap();
         assert_eq!(top.len(), 1);
-        let demo_root = top[0];
+        let demo_root = top.get(0).unwrap().id();
         assert_eq!(library.get(demo_root).unwrap().title(), "demo");
         let artists: Vec<_> = library
             .children(demo_root, &spec)
             .unwrap()
             .iter()
-            .map(|&id| library.get(id).unwrap().title().to_string())
+            .map(|o| o.title().to_string())
             .collect();
         assert_eq!(artists, ["Rill Ensemble", "Various Artists"]);
         let ogg = library.lookup_path(0, "Various Artists/Night Signals/02 - Lumière.ogg");

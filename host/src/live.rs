@@ -567,13 +567,16 @@ fn below(lib: &rill_core::library::Library, root: u16, rel: &str) -> Vec<String>
     let Some(start) = lib.lookup_path(root, rel) else { return out };
     let mut stack = vec![(start, rel.to_string())];
     while let Some((id, path)) = stack.pop() {
-        let Some(container) = lib.get(id).and_then(|o| o.as_container()) else { continue };
+        let Some(object) = lib.get(id) else { continue };
+        let (Some(container), Some(children)) = (object.as_container(), object.children()) else {
+            continue;
+        };
         // A playlist's children are listed, not stored, there.
         if matches!(container.kind(), rill_core::library::Kind::Playlist) {
             continue;
         }
-        for &child in container.children() {
-            let Some(obj) = lib.get(child) else { continue };
+        for obj in children.iter() {
+            let child = obj.id();
             let child_path = if path.is_empty() {
                 obj.name().to_string()
             } else {
@@ -643,12 +646,8 @@ fn apply_listed(
     let Some(rel) = library::slash_path(&folder.rel) else { return Ok(()) };
     let known: Vec<String> = {
         let lib = shared.library.read().unwrap_or_else(PoisonError::into_inner);
-        let container = lib.lookup_path(root, &rel).and_then(|id| lib.get(id)?.as_container());
-        container
-            .map(|c| c.children().iter().filter_map(|&id| Some(lib.get(id)?.name().to_string())))
-            .into_iter()
-            .flatten()
-            .collect()
+        let children = lib.lookup_path(root, &rel).and_then(|id| lib.get(id)?.children());
+        children.map(|c| c.iter().map(|o| o.name().to_string()).collect()).unwrap_or_default()
     };
     if rel.is_empty() && folder.entries.is_empty() && !known.is_empty() {
         tracing::warn!(

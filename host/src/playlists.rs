@@ -101,13 +101,10 @@ pub fn file(
 pub fn refresh(library: &RwLock<Library>, storage: &Storage) {
     let paths: Vec<(u16, String)> = {
         let lib = library.read().unwrap_or_else(PoisonError::into_inner);
-        lib.get(Shelf::Playlists.id())
-            .and_then(|o| o.as_container())
-            .map(|c| c.children())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|&id| lib.file_ref(id).map(|f| (f.root, f.to_string())))
-            .collect()
+        let Some(shelf) = lib.get(Shelf::Playlists.id()).and_then(|o| o.children()) else {
+            return;
+        };
+        shelf.ids().filter_map(|id| lib.file_ref(id).map(|f| (f.root, f.to_string()))).collect()
     };
     for (root, rel) in paths {
         let Some(playlist) = read(storage, usize::from(root), Path::new(&rel)) else { continue };

@@ -238,8 +238,8 @@ fn media_in(lib: &Library, root: u16) -> usize {
         match lib.get(id) {
             Some(obj) if obj.as_item().is_some() => count += 1,
             Some(obj) => {
-                if let Some(c) = obj.as_container() {
-                    stack.extend_from_slice(c.children());
+                if let Some(children) = obj.children() {
+                    stack.extend(children.ids());
                 }
             }
             None => {}

@@ -1,5 +1,6 @@
 //! [`IdMap`]: the library's maps from an [`ObjectId`] (or a 64-bit hash in that form) to a
-//! `u32`: the store's index of slots, the tag names' table and the compilation guess's counts.
+//! `u32`: the tag names' table and the compilation guess's counts. (The store's index of slots
+//! is an `IdTable`, 4 to 9 bytes an entry: its keys are the ids the objects keep anyway.)
 //!
 //! Ids are hashes, so they arrive in random order, and a B-tree of them keeps its nodes about
 //! 70% full: 20.6 bytes an entry measured for 12 bytes of key and value. Here the entries sit
@@ -43,6 +44,7 @@ impl IdMap {
     }
 
     /// The number of entries.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.keys.len().saturating_sub(self.dead).saturating_add(self.pending.len())
     }
@@ -127,6 +129,7 @@ impl IdMap {
     }
 
     /// Every entry, in key order.
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, u32)> + '_ {
         let mut merged = self.keys.iter().zip(self.values.iter().copied()).peekable();
         let mut pending = self.pending.iter().map(|(k, v)| (k, *v)).peekable();

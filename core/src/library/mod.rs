@@ -17,7 +17,8 @@
 //! [`FileRef`] (root index + relative path) that the shell opens.
 //!
 //! Each change bumps [`Library::system_update_id`] and the update id of every container whose
-//! children changed. Lookups are `O(log n)` (sorted arrays of ids, see `idmap.rs`). Every child
+//! children changed. Lookups by id are `O(1)` (a hash table of slots, see `idtable.rs`; inside
+//! the library objects name each other by slot, see `store.rs`). Every child
 //! list is kept in its container's default order as children are inserted, retagged or removed
 //! (binary-search placement, see `sort::place`), so a default-order Browse borrows it and never
 //! sorts. Nothing is quadratic in the size of a folder except inserting many children of one
@@ -27,7 +28,9 @@
 
 mod id;
 mod idmap;
+mod idtable;
 mod item;
+mod list;
 pub mod music;
 mod names;
 mod object;
@@ -44,12 +47,14 @@ mod tree;
 pub(crate) use id::Hex;
 pub use id::{ObjectId, MAX_PROBES};
 pub use item::{Item, Tag};
+pub use list::List;
 pub use names::NameId;
 pub use object::{AudioProps, Container, Details, FileInfo, Kind, Node, Object, ObjectRef, Tags};
 pub use shelf::Shelf;
 #[cfg(feature = "subtitles")]
 pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};
 pub use sort::{class_of, SortField, SortKey, SortSpec, MAX_SORT_KEYS};
+pub(crate) use store::SlotNo;
 pub use tree::{FileRef, Library, MAX_PATH_DEPTH};
 
 use core::fmt;

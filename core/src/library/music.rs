@@ -10,8 +10,8 @@
 //! artist without albums, and an empty genre) away. Their ids hash their tags (see
 //! [`ObjectId`]), so they are the same after a restart or rescan.
 //!
-//! An item listed in such a container is the same object, not a copy: the list holds its id
-//! (8 bytes per listing, no strings), and a Browse of the container renders it with the
+//! An item listed in such a container is the same object, not a copy: the list holds its slot
+//! number (4 bytes per listing, no strings), and a Browse of the container renders it with the
 //! container as its `parentID`, while BrowseMetadata gives its folder. Rygel lists the items
 //! of its virtual containers the same way; MiniDLNA and Gerbera instead create a second object
 //! per listing with a `refID` pointing at the original, which costs a full object per track
@@ -160,7 +160,7 @@ impl Library {
         self.find_by(PathHash::tag("album", &[artist, album]), |_, o| {
             matches!(container(o).map(|c| &c.kind), Some(Kind::Album { .. }))
                 && o.name() == album
-                && self.objects.get(&o.parent).is_some_and(|a| a.name() == artist)
+                && self.objects.at(o.parent).is_some_and(|a| a.name() == artist)
         })
     }
 
@@ -171,7 +171,7 @@ impl Library {
     }
 
     /// The container of `slot`, if it exists.
-    fn slot_id(&self, slot: &Slot) -> Option<ObjectId> {
+    pub(crate) fn slot_id(&self, slot: &Slot) -> Option<ObjectId> {
         match slot {
             Slot::Shelf(shelf) => Some(shelf.id()),
             Slot::Album { artist, album } => {
@@ -267,7 +267,7 @@ impl Library {
             self.note_date(c, date);
         }
         if new.contains(&Slot::Shelf(Shelf::Pictures)) {
-            if let Some(parent) = self.objects.get(&id).map(|o| o.parent) {
+            if let Some(parent) = self.objects.get(&id).map(ObjectRef::parent) {
                 self.refresh_cover(parent);
             }
         }
@@ -289,14 +289,16 @@ impl Library {
             let gone: Vec<ObjectId> = run.iter().map(|&(_, item)| item).collect();
             let left = self.unlist(c, &gone);
             let (kind, parent) = match self.objects.get(&c) {
-                Some(o) => (o.as_container().map(|c| c.kind.clone()), o.parent),
+                Some(o) => (o.as_container().map(|c| c.kind.clone()), o.parent()),
                 None => continue,
             };
+            // Out of every list before out of the store: its slot is reused.
             match kind {
                 Some(Kind::Album { .. }) if left == 0 => {
                     self.unlist(Shelf::Albums.id(), &[c]);
+                    let artist_left = self.unlist(parent, &[c]);
                     self.objects.remove(&c);
-                    if self.unlist(parent, &[c]) == 0 {
+                    if artist_left == 0 {
                         self.unlist(Shelf::Artists.id(), &[parent]);
                         self.objects.remove(&parent);
                     }
@@ -328,7 +330,7 @@ impl Library {
         let names = &self.objects.names;
         let earliest = children
             .iter()
-            .filter_map(|t| self.objects.get(t)?.as_item()?.name(Tag::Date))
+            .filter_map(|&t| self.objects.at(t)?.as_item()?.name(Tag::Date))
             .min_by(|&a, &b| names.get(a).cmp(names.get(b)));
         self.set_album_date(album, earliest);
     }
@@ -355,8 +357,8 @@ impl Library {
         if old == date {
             return;
         }
+        let Some(artist) = self.objects.get(&album).map(ObjectRef::parent) else { return };
         let Some(obj) = self.objects.get_mut(&album) else { return };
-        let artist = obj.parent;
         let Node::Container(c) = &mut obj.node else { return };
         c.kind = Kind::Album { date };
         if let Some(date) = date {
@@ -380,11 +382,11 @@ impl Library {
         let best = c
             .children
             .iter()
-            .filter_map(|&id| {
-                let obj = self.objects.get(&id)?;
+            .filter_map(|&slot| {
+                let obj = self.objects.at(slot)?;
                 let item = obj.as_item()?;
                 (item.format.kind() == MediaKind::Image).then_some(())?;
-                Some((cover_rank(obj.name())?, obj.name(), id))
+                Some((cover_rank(obj.name())?, obj.name(), obj.id()))
             })
             .min()
             .map(|(_, _, id)| id);
@@ -410,7 +412,7 @@ impl Library {
         let Some(c) = self.objects.get(&folder).and_then(ObjectRef::as_container) else { return };
         let mut touched = alloc::vec![folder];
         for &child in &c.children {
-            let Some(obj) = self.objects.get(&child) else { continue };
+            let Some(obj) = self.objects.at(child) else { continue };
             if obj.as_item().is_some_and(|item| item.format.kind() == MediaKind::Audio) {
                 let listing = self.listing_of(obj).unwrap_or_default();
                 touched.extend(listing.iter().filter_map(|s| self.slot_id(s)));
@@ -426,7 +428,7 @@ impl Library {
     /// its folder's cover, wherever the tracks beside it are.
     pub(crate) fn touch_shown(&mut self, id: ObjectId) {
         let Some(obj) = self.objects.get(&id) else { return };
-        let parent = obj.parent;
+        let parent = obj.parent();
         let slots: Vec<ObjectId> = self
             .listing_of(obj)
             .unwrap_or_default()
@@ -455,12 +457,12 @@ impl Library {
         match &obj.node {
             Node::Item(item) if item.thumbnail() => Some(id),
             Node::Item(item) if item.format.kind() == MediaKind::Audio => {
-                let cover = self.cover_of(obj.parent)?;
+                let cover = self.cover_of(obj.parent())?;
                 self.objects.get(&cover)?.as_item()?.thumbnail().then_some(cover)
             }
             Node::Item(_) => None,
             Node::Container(Container { kind: Kind::Album { .. }, children, .. }) => {
-                children.iter().find_map(|&t| self.art(t))
+                children.iter().find_map(|&t| self.art(self.objects.id_at(t)?))
             }
             Node::Container(_) => None,
         }
@@ -470,7 +472,7 @@ impl Library {
     pub fn album_artist(&self, album: ObjectId) -> Option<&str> {
         let obj = self.objects.get(&album)?;
         matches!(obj.as_container()?.kind, Kind::Album { .. })
-            .then(|| self.objects.get(&obj.parent).map(ObjectRef::name))
+            .then(|| self.objects.at(obj.parent).map(ObjectRef::name))
             .flatten()
     }
 }

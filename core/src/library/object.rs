@@ -5,9 +5,10 @@ use alloc::vec::Vec;
 use core::num::NonZeroU16;
 
 use super::item::{dlna_profile, Tag};
-use super::names::{NameId, Names};
-use super::text::{Text, Texts};
-use super::{Item, ObjectId, Shelf};
+use super::names::NameId;
+use super::store::{Objects, SlotNo};
+use super::text::Text;
+use super::{Item, List, ObjectId, Shelf};
 use crate::dlna::aac::AacProfile;
 use crate::dlna::video::VideoProfile;
 use crate::dlna::OggCodec;
@@ -16,27 +17,31 @@ use crate::media::video::Tracks;
 /// A container or an item, as the library stores it: its name is an offset into the
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
-/// Memory: `size_of::<Object>()` is 80 bytes on 64-bit hosts (checked by a test; an [`Item`]
-/// is 64), stored in a dense slot (see `store.rs`) with about 12 bytes of id index, its name
-/// and an item's title in the text arena (their bytes, no heap block of their own), its tag
-/// names as 4-byte ids into the library's names table (each distinct name's text once), 8
-/// bytes in each list showing it: about 185 bytes per item with a 30-byte name, a 30-byte
-/// title and four listings, so 100,000 items take roughly 18.5 MB on a 64-bit host (less on
-/// 32-bit firmware, where pointers are half the size).
+/// Memory: `size_of::<Object>()` is 88 bytes on 64-bit hosts (checked by a test: its own id,
+/// its parent's 4-byte slot number, an [`Item`] of 64), stored in a dense slot (see `store.rs`)
+/// with 4 to 9 bytes of id index, its name and an item's title in the text arena (their bytes,
+/// no heap block of their own), its tag names as 4-byte ids into the library's names table
+/// (each distinct name's text once), 4 bytes (its slot number) in each list showing it: about
+/// 185 bytes per item with a 30-byte name, a 30-byte title and four listings, so 100,000 items
+/// take roughly 18.5 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the
+/// size). `tests/tests/library_heap.rs` measures 199 heap bytes a tagged file, its share of
+/// the folders, albums, artists and genres included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
-    pub(crate) parent: ObjectId,
+    /// Its own id (what the lists, which name it by slot, show of it).
+    pub(crate) id: ObjectId,
+    /// Its parent's slot (its own for the root).
+    pub(crate) parent: SlotNo,
     pub(crate) name: Text,
     pub(crate) node: Node,
 }
 
-/// One object of a library, with what it needs to read its texts: what
-/// [`super::Library::get`] hands out. Derefs to the stored [`Object`].
+/// One object of a library, with the store it is in (to read its texts and follow its
+/// links): what [`super::Library::get`] hands out. Derefs to the stored [`Object`].
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectRef<'a> {
     object: &'a Object,
-    texts: &'a Texts,
-    names: &'a Names,
+    objects: &'a Objects,
 }
 
 /// What an object is.
@@ -51,7 +56,8 @@ pub enum Node {
 /// A container: its children, update id and what it stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
-    pub(crate) children: Vec<ObjectId>,
+    /// The children's slots (4 bytes a listing; [`ObjectRef::children`] reads them).
+    pub(crate) children: Vec<SlotNo>,
     pub(crate) update_id: u32,
     pub(crate) kind: Kind,
 }
@@ -184,9 +190,14 @@ impl Details {
 }
 
 impl<'a> ObjectRef<'a> {
-    /// `object`, whose texts are in `texts`.
-    pub(crate) fn new(object: &'a Object, texts: &'a Texts, names: &'a Names) -> Self {
-        ObjectRef { object, texts, names }
+    /// `object`, stored in `objects`.
+    pub(crate) fn new(object: &'a Object, objects: &'a Objects) -> Self {
+        ObjectRef { object, objects }
+    }
+
+    /// Its id.
+    pub fn id(self) -> ObjectId {
+        self.object.id
     }
 
     /// The stored object.
@@ -196,12 +207,21 @@ impl<'a> ObjectRef<'a> {
 
     /// The id of the containing object (the root's parent is the root itself).
     pub fn parent(self) -> ObjectId {
-        self.object.parent
+        let parent = self.objects.id_at(self.object.parent);
+        debug_assert!(parent.is_some(), "the parent of {:?} is gone", self.object.id);
+        parent.unwrap_or(ObjectId::ROOT)
+    }
+
+    /// A container's children in its default order (see [`super::SortSpec`]; a playlist's
+    /// own order for a playlist); `None` for an item.
+    pub fn children(self) -> Option<List<'a>> {
+        let c = self.as_container()?;
+        Some(List::new(self.objects, alloc::borrow::Cow::Borrowed(&c.children)))
     }
 
     /// The file or folder name (the last path component).
     pub fn name(self) -> &'a str {
-        self.texts.get(self.object.name)
+        self.objects.texts.get(self.object.name)
     }
 
     /// Container or item data.
@@ -227,7 +247,7 @@ impl<'a> ObjectRef<'a> {
             Node::Container(Container { kind: Kind::Playlist, .. }) => stem(name),
             Node::Container(_) => name,
             Node::Item(item) => match item.title_text() {
-                Some(title) => self.texts.get(title),
+                Some(title) => self.objects.texts.get(title),
                 None => stem(name),
             },
         }
@@ -236,44 +256,50 @@ impl<'a> ObjectRef<'a> {
     /// The text of an item's `tag`; `None` for a container or an untagged item.
     pub fn tag(self, tag: Tag) -> Option<&'a str> {
         let id = self.object.as_item()?.name(tag)?;
-        Some(self.names.get(id))
+        Some(self.objects.names.get(id))
     }
 
     /// An album container's date: the earliest of its tracks'.
     pub fn album_date(self) -> Option<&'a str> {
         match self.as_container()?.kind {
-            Kind::Album { date: Some(id) } => Some(self.names.get(id)),
+            Kind::Album { date: Some(id) } => Some(self.objects.names.get(id)),
             _ => None,
         }
     }
 
     /// An item's details as they were set, rebuilt from the library's record (allocates).
     pub fn details(self) -> Option<Details> {
-        Some(self.object.as_item()?.details(self.texts, self.names))
+        Some(self.object.as_item()?.details(&self.objects.texts, &self.objects.names))
     }
 
     /// The text of the shared name `id`.
     pub(crate) fn name_text(self, id: NameId) -> &'a str {
-        self.names.get(id)
+        self.objects.names.get(id)
     }
 }
 
 impl PartialEq for ObjectRef<'_> {
-    /// The same parent, name and node, texts compared as texts (so objects of two libraries
-    /// compare).
+    /// The same parent, name and node, texts compared as texts and children as ids (so
+    /// objects of two libraries compare).
     fn eq(&self, other: &Self) -> bool {
         let same_node = match (self.node(), other.node()) {
             (Node::Item(a), Node::Item(b)) => {
                 (a.format, a.file(), a.thumbnail()) == (b.format, b.file(), b.thumbnail())
                     && self.details() == other.details()
             }
-            (Node::Container(a), Node::Container(b)) => match (&a.kind, &b.kind) {
-                (Kind::Album { .. }, Kind::Album { .. }) => {
-                    (&a.children, a.update_id) == (&b.children, b.update_id)
-                        && self.album_date() == other.album_date()
-                }
-                _ => a == b,
-            },
+            (Node::Container(a), Node::Container(b)) => {
+                let same_kind = match (&a.kind, &b.kind) {
+                    (Kind::Album { .. }, Kind::Album { .. }) => {
+                        self.album_date() == other.album_date()
+                    }
+                    (a, b) => a == b,
+                };
+                same_kind
+                    && a.update_id == b.update_id
+                    && self
+                        .children()
+                        .is_some_and(|x| other.children().is_some_and(|y| x.ids().eq(y.ids())))
+            }
             _ => false,
         };
         self.parent() == other.parent() && self.name() == other.name() && same_node
@@ -314,12 +340,6 @@ fn stem(name: &str) -> &str {
 }
 
 impl Container {
-    /// The children in the container's default order (see [`super::SortSpec`]; a playlist's
-    /// own order for a playlist).
-    pub fn children(&self) -> &[ObjectId] {
-        &self.children
-    }
-
     /// The number of children.
     pub fn child_count(&self) -> usize {
         self.children.len()

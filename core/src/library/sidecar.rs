@@ -13,7 +13,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::id::PathHash;
-use super::{Library, Node, ObjectId};
+use super::{Library, Node, ObjectId, ObjectRef};
 use crate::dlna::MediaKind;
 use crate::media::subtitle::{self, Format};
 
@@ -93,17 +93,17 @@ impl Library {
         }
         let videos: Vec<ObjectId> = self
             .get(folder)
-            .and_then(|f| f.as_container())
-            .map(|c| c.children.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|&id| {
-                self.get(id).is_some_and(|o| {
-                    o.as_item().is_some_and(|i| i.format.kind() == MediaKind::Video)
-                        && subtitle::tag_of(o.name(), name).is_some()
-                })
+            .and_then(ObjectRef::children)
+            .map(|c| {
+                c.iter()
+                    .filter(|o| {
+                        o.as_item().is_some_and(|i| i.format.kind() == MediaKind::Video)
+                            && subtitle::tag_of(o.name(), name).is_some()
+                    })
+                    .map(ObjectRef::id)
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         for video in videos {
             self.touch_shown(video);
         }
@@ -141,7 +141,7 @@ impl Library {
         if item.format.kind() != MediaKind::Video {
             return out;
         }
-        for (_, name) in self.sidecars.of(obj.parent) {
+        for (_, name) in self.sidecars.of(obj.parent()) {
             let (Some(tag), Some(format)) =
                 (subtitle::tag_of(obj.name(), name), Format::from_file_name(name))
             else {

@@ -2,10 +2,13 @@
 //!
 //! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that
 //! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
-//! times its size. Here an [`IdMap`] maps an id to a slot number only (sorted arrays, about 12
-//! bytes an entry), and the objects live in fixed-size chunks of slots, filled in order: an
-//! object costs its own size plus about 12 bytes of index. A removed object's slot is reused
-//! by the next insert;
+//! times its size. Here an [`IdTable`] finds an id's slot number (a hash table of slot numbers
+//! whose keys are the ids the objects keep, 4 to 9 bytes an entry), and the objects live in
+//! fixed-size chunks of slots, filled in order: an object costs its own size (its own id
+//! included, which is what a list shows of it) plus 4 to 9 bytes of index. Inside the library
+//! objects name each other by slot number ([`SlotNo`], 4 bytes: the containers' child lists,
+//! each object's parent), read in `O(1)` without the index. A removed object's slot is reused by the next insert, so an object leaves
+//! every list before it leaves the store;
 //! chunks are never given back (a library that shrank a lot keeps its high-water mark of
 //! slots, at most one object size per object it ever held at once). The objects' names and
 //! items' titles live in one text arena beside them ([`Texts`]), compacted here when removals
@@ -15,22 +18,28 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::idmap::IdMap;
+use super::idtable::IdTable;
 use super::names::Names;
 use super::text::Texts;
 use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
 use crate::dlna::MediaFormat;
 
-/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 5 KB of
-/// 80-byte objects on 64-bit hosts), large enough that the chunk list stays short.
+/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 5.5 KB
+/// of 88-byte objects on 64-bit hosts), large enough that the chunk list stays short.
 const CHUNK: usize = 64;
 
-/// The objects of a library by id: a map with the API of the `BTreeMap` it replaced (lookups
-/// in `O(log n)`, iteration in id order).
+/// The number of an object's slot in the store: how child lists and parent links name an
+/// object inside the library (4 bytes where an [`ObjectId`] takes 8). Internal only: ids are
+/// the public, stable names. A removed object's slot is reused by the next insert, so every
+/// list naming an object drops it before the object is removed (see `Library::detach`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct SlotNo(u32);
+
+/// The objects of a library by id and by slot number, both in `O(1)`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Objects {
-    /// Each id's slot (all below `u32::MAX`, as [`IdMap`] needs).
-    index: IdMap,
+    /// Each id's slot (all below `u32::MAX`, as [`IdTable`] needs).
+    index: IdTable,
     /// Slot `n` is `chunks[n / CHUNK][n % CHUNK]`.
     chunks: Vec<Box<[Option<Object>]>>,
     /// Slots emptied by removals, reused first.
@@ -38,19 +47,29 @@ pub(crate) struct Objects {
     /// Slots ever handed out (the ones below it are in use or in `free`).
     used: u32,
     /// The objects' names and the items' titles.
-    texts: Texts,
+    pub(crate) texts: Texts,
     /// The items' tag names (and the albums' dates).
     pub(crate) names: Names,
 }
 
+/// The object in slot `slot` of `chunks`.
+fn object_in(chunks: &[Box<[Option<Object>]>], slot: u32) -> Option<&Object> {
+    let slot = usize::try_from(slot).ok()?;
+    chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+}
+
+/// The id of the object in slot `slot` of `chunks`: the key of `slot` in the [`IdTable`].
+fn id_in(chunks: &[Box<[Option<Object>]>], slot: u32) -> Option<ObjectId> {
+    Some(object_in(chunks, slot)?.id)
+}
+
 impl Objects {
-    fn slot(&self, slot: u32) -> Option<&Object> {
-        let slot = usize::try_from(slot).ok()?;
-        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+    fn object(&self, slot: SlotNo) -> Option<&Object> {
+        object_in(&self.chunks, slot.0)
     }
 
-    fn slot_mut(&mut self, slot: u32) -> Option<&mut Option<Object>> {
-        let slot = usize::try_from(slot).ok()?;
+    fn place_mut(&mut self, slot: SlotNo) -> Option<&mut Option<Object>> {
+        let slot = usize::try_from(slot.0).ok()?;
         self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
     }
 
@@ -59,15 +78,34 @@ impl Objects {
         self.index.len()
     }
 
+    /// The slot of the object with id `id`, `O(1)`.
+    pub(crate) fn slot_of(&self, id: &ObjectId) -> Option<SlotNo> {
+        self.index.get(*id, |s| id_in(&self.chunks, s)).map(SlotNo)
+    }
+
+    /// The object in slot `slot`, `O(1)`.
+    pub(crate) fn at(&self, slot: SlotNo) -> Option<ObjectRef<'_>> {
+        Some(ObjectRef::new(self.object(slot)?, self))
+    }
+
+    /// The id of the object in slot `slot`, `O(1)`.
+    pub(crate) fn id_at(&self, slot: SlotNo) -> Option<ObjectId> {
+        Some(self.object(slot)?.id)
+    }
+
+    /// The object in slot `slot`, to change it.
+    pub(crate) fn at_mut(&mut self, slot: SlotNo) -> Option<&mut Object> {
+        self.place_mut(slot)?.as_mut()
+    }
+
     /// The object with id `id`.
     pub(crate) fn get(&self, id: &ObjectId) -> Option<ObjectRef<'_>> {
-        Some(ObjectRef::new(self.slot(self.index.get(id)?)?, &self.texts, &self.names))
+        self.at(self.slot_of(id)?)
     }
 
     /// The object with id `id`, to change it (its name with [`Objects::rename`]).
     pub(crate) fn get_mut(&mut self, id: &ObjectId) -> Option<&mut Object> {
-        let slot = self.index.get(id)?;
-        self.slot_mut(slot)?.as_mut()
+        self.at_mut(self.slot_of(id)?)
     }
 
     /// Gives object `id` the name `name`.
@@ -99,22 +137,25 @@ impl Objects {
 
     /// Whether an object has id `id`.
     pub(crate) fn contains_key(&self, id: &ObjectId) -> bool {
-        self.index.contains_key(id)
+        self.slot_of(id).is_some()
     }
 
-    /// Stores an object named `name` as `id`, replacing the object that had that id. Fails
-    /// only when every slot number below `u32::MAX` is taken or the names pass 4 GiB
-    /// ([`Error::Full`]; neither fits in memory anyway).
+    /// Stores an object named `name` as `id` below the object `parent` (itself for the root),
+    /// replacing the object that had that id; returns its slot. Fails if `parent` is not
+    /// stored ([`Error::NotFound`]), or when every slot number below `u32::MAX` is taken or the
+    /// names pass 4 GiB ([`Error::Full`]; neither fits in memory anyway).
     pub(crate) fn insert(
         &mut self,
         id: ObjectId,
         parent: ObjectId,
         name: &str,
         node: Node,
-    ) -> Result<(), Error> {
+    ) -> Result<SlotNo, Error> {
         // A replaced object goes as a removed one does (its slot is the next one taken).
         self.remove(&id);
-        let object = Object { parent, name: self.texts.push(name)?, node };
+        let parent =
+            if parent == id { None } else { Some(self.slot_of(&parent).ok_or(Error::NotFound)?) };
+        let name = self.texts.push(name)?;
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -126,18 +167,21 @@ impl Objects {
                 slot
             }
         };
-        if let Some(place) = self.slot_mut(slot) {
-            *place = Some(object);
+        let slot = SlotNo(slot);
+        if let Some(place) = self.place_mut(slot) {
+            *place = Some(Object { id, parent: parent.unwrap_or(slot), name, node });
         }
-        self.index.insert(id, slot);
-        Ok(())
+        self.index.insert(id, slot.0, |s| id_in(&self.chunks, s));
+        Ok(slot)
     }
 
-    /// Takes the object with id `id` out; returns its node (its name is gone).
+    /// Takes the object with id `id` out; returns its node (its name is gone). Its slot is
+    /// the next one handed out: no list may name it any more (checked in tests, see
+    /// `Library::check_links`).
     pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Node> {
-        let slot = self.index.remove(id)?;
-        let object = self.slot_mut(slot)?.take();
-        self.free.push(slot);
+        let slot = SlotNo(self.index.remove(*id, |s| id_in(&self.chunks, s))?);
+        let object = self.place_mut(slot)?.take();
+        self.free.push(slot.0);
         let object = object?;
         self.texts.free(object.name);
         self.release(&object.node);
@@ -168,17 +212,15 @@ impl Objects {
         self.tidy_texts();
     }
 
-    /// Every object with its id, in id order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&ObjectId, ObjectRef<'_>)> + '_ {
-        self.index.iter().filter_map(|(id, slot)| {
-            Some((id, ObjectRef::new(self.slot(slot)?, &self.texts, &self.names)))
-        })
+    /// Every object with its slot, in slot order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = (SlotNo, ObjectRef<'_>)> + '_ {
+        (0..self.used).filter_map(|n| Some((SlotNo(n), self.at(SlotNo(n))?)))
     }
 
-    /// Every object, in id order.
+    /// Every object, in slot order.
     #[cfg(test)]
     pub(crate) fn values(&self) -> impl Iterator<Item = ObjectRef<'_>> + '_ {
-        self.iter().map(|(_, object)| object)
+        self.slots().map(|(_, object)| object)
     }
 
     /// Every object, to change it (in slot order; not its name).
@@ -191,25 +233,24 @@ impl Objects {
 /// (items and albums are listed in several containers), in `O(1)` a step and an eighth of a
 /// byte per object, with no B-tree of ids (about 2.5 KB of flash a type on the firmware).
 #[derive(Debug)]
-pub(crate) struct Seen<'a> {
-    objects: &'a Objects,
+pub(crate) struct Seen {
     bits: Vec<u32>,
 }
 
-impl<'a> Seen<'a> {
+impl Seen {
     /// An empty set over `objects`.
-    pub(crate) fn new(objects: &'a Objects) -> Self {
+    pub(crate) fn new(objects: &Objects) -> Self {
         let words = usize::try_from(objects.used.div_ceil(32)).unwrap_or(0);
-        Self { objects, bits: alloc::vec![0; words] }
+        Self { bits: alloc::vec![0; words] }
     }
 
-    /// Adds object `id`; false if it was in the set already or is not in the library.
-    pub(crate) fn insert(&mut self, id: ObjectId) -> bool {
-        let Some(slot) = self.objects.index.get(&id) else { return false };
-        let Some(word) = usize::try_from(slot / 32).ok().and_then(|w| self.bits.get_mut(w)) else {
+    /// Adds the object in `slot`; false if it was in the set already or is not in the library.
+    pub(crate) fn insert(&mut self, slot: SlotNo) -> bool {
+        let Some(word) = usize::try_from(slot.0 / 32).ok().and_then(|w| self.bits.get_mut(w))
+        else {
             return false;
         };
-        let bit = 1 << (slot % 32);
+        let bit = 1 << (slot.0 % 32);
         let new = *word & bit == 0;
         *word |= bit;
         new
@@ -249,15 +290,17 @@ mod tests {
                 assert_eq!(gone, model.remove(&id).map(|(_, _, n)| n), "step {step}");
             } else {
                 let name = alloc::format!("{step} {}", "x".repeat(step as usize % 70));
-                objects.insert(id, ObjectId::ROOT, &name, node.clone()).unwrap();
-                model.insert(id, (ObjectId::ROOT, name, node.clone()));
+                objects.insert(id, id, &name, node.clone()).unwrap();
+                model.insert(id, (id, name, node.clone()));
             }
             compactions += usize::from(objects.texts.len() < before);
             assert_eq!(objects.len(), model.len());
         }
         assert!(model.len() > CHUNK, "spans chunks");
         assert!(compactions >= 2, "{compactions} compactions");
-        assert!(objects.iter().map(|(&id, o)| (id, seen(o))).eq(model.clone().into_iter()));
+        let mut all: Vec<_> = objects.slots().map(|(_, o)| (o.id(), seen(o))).collect();
+        all.sort_by_key(|(id, _)| *id);
+        assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
         for id in (0..310).map(ObjectId) {
             assert_eq!(objects.get(&id).map(seen), model.get(&id).cloned());
             assert_eq!(objects.contains_key(&id), model.contains_key(&id));

@@ -7,9 +7,9 @@ use core::fmt;
 
 use super::id::PathHash;
 use super::music::{Groups, Slot};
-use super::store::{Objects, Seen};
+use super::store::{Objects, Seen, SlotNo};
 use super::{
-    Container, Details, Error, FileInfo, Kind, Node, ObjectId, ObjectRef, Shelf, SortSpec,
+    Container, Details, Error, FileInfo, Kind, List, Node, ObjectId, ObjectRef, Shelf, SortSpec,
     MAX_PROBES,
 };
 use crate::dlna::MediaFormat;
@@ -144,11 +144,11 @@ impl Library {
         for shelf in Shelf::ALL {
             let (id, parent) = (shelf.id(), shelf.parent().id());
             let node = new_container(Kind::Shelf(shelf));
-            // The first few slots of an empty store: cannot fail.
-            let _ = objects.insert(id, parent, shelf.title(), node);
+            // The first few slots of an empty store, parents first: cannot fail.
+            let Ok(slot) = objects.insert(id, parent, shelf.title(), node) else { continue };
             if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
                 if id != parent {
-                    c.children.push(id);
+                    c.children.push(slot);
                 }
             }
         }
@@ -185,13 +185,20 @@ impl Library {
     }
 
     /// An empty set of this library's objects, for a walk that meets objects more than once.
-    pub(crate) fn seen(&self) -> Seen<'_> {
+    pub(crate) fn seen(&self) -> Seen {
         Seen::new(&self.objects)
     }
 
-    /// Every object with its id, in id order.
+    /// The objects with ids `ids`, in this order (ids not in the library are left out).
+    pub fn list_of(&self, ids: &[ObjectId]) -> List<'_> {
+        let slots = ids.iter().filter_map(|id| self.objects.slot_of(id)).collect();
+        List::new(&self.objects, Cow::Owned(slots))
+    }
+
+    /// Every object with its id, in no particular order (that of their slots, which depends
+    /// on the order of inserts and removals).
     pub fn iter(&self) -> impl Iterator<Item = (ObjectId, ObjectRef<'_>)> + '_ {
-        self.objects.iter().map(|(&id, o)| (id, o))
+        self.objects.slots().map(|(_, o)| (o.id(), o))
     }
 
     /// Adds (or renames) served folder number `root`, shown as `name` under
@@ -334,7 +341,7 @@ impl Library {
             return Ok(());
         }
         let (parent, format, file, thumbnail) =
-            (obj.parent, item.format, item.file(), item.thumbnail());
+            (obj.parent(), item.format, item.file(), item.thumbnail());
         let old = self.before(id);
         let mut new = self.objects.item(format, file, details)?;
         new.set_thumbnail(thumbnail);
@@ -404,10 +411,10 @@ impl Library {
     /// unknown ids.
     pub fn file_ref(&self, id: ObjectId) -> Option<FileRef<'_>> {
         let mut components = Components::new();
-        let mut cur = id;
+        let mut cur = self.objects.slot_of(&id)?;
         // Each step moves one level up; paths are at most MAX_PATH_DEPTH deep.
         for _ in 0..=MAX_PATH_DEPTH {
-            let obj = self.objects.get(&cur)?;
+            let obj = self.objects.at(cur)?;
             match &obj.node {
                 Node::Container(Container { kind: Kind::Served { root, .. }, .. }) => {
                     components.reverse();
@@ -429,13 +436,14 @@ impl Library {
     ///
     /// In the default order, borrowed from the library: every child list is kept in it (see
     /// `sort::place`). In another order, a sorted copy (`O(k log k)` for `k` children).
-    pub fn children(&self, id: ObjectId, spec: &SortSpec) -> Result<Cow<'_, [ObjectId]>, Error> {
+    pub fn children(&self, id: ObjectId, spec: &SortSpec) -> Result<List<'_>, Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
         let container = obj.as_container().ok_or(Error::NotAContainer)?;
         if spec.is_default() {
-            return Ok(Cow::Borrowed(&container.children));
+            return Ok(List::new(&self.objects, Cow::Borrowed(&container.children)));
         }
-        Ok(Cow::Owned(self.sorted(&container.children, &|a, b| spec.compare(a, b))))
+        let sorted = self.sorted(&container.children, &|a, b| spec.compare(a, b));
+        Ok(List::new(&self.objects, Cow::Owned(sorted)))
     }
 
     /// Trims each child list's spare capacity. Call after a scan; correctness never depends
@@ -449,21 +457,20 @@ impl Library {
         }
     }
 
-    /// `ids` in the order of `cmp`, ties in their order in `ids` (a stable sort); ids not in
-    /// the library are left out. `cmp` is dynamic so that one sort serves every order.
+    /// The objects in `slots` in the order of `cmp`, ties in their order in `slots` (a stable
+    /// sort); empty slots are left out. `cmp` is dynamic so that one sort serves every order.
     pub(crate) fn sorted(
         &self,
-        ids: &[ObjectId],
+        slots: &[SlotNo],
         cmp: &dyn Fn(ObjectRef<'_>, ObjectRef<'_>) -> Ordering,
-    ) -> Vec<ObjectId> {
-        // Resolve each id once, so sorting does no map lookups. Every caller shares this one
-        // sort, core's heapsort with the position as the last key rather than a stable sort:
-        // each instance of the standard library's sorts costs the firmware several KB of
-        // flash (issue 5).
-        let mut resolved: Vec<(usize, ObjectId, ObjectRef<'_>)> = ids
+    ) -> Vec<SlotNo> {
+        // Resolve each slot once. Every caller shares this one sort, core's heapsort with the
+        // position as the last key rather than a stable sort: each instance of the standard
+        // library's sorts costs the firmware several KB of flash (issue 5).
+        let mut resolved: Vec<(usize, SlotNo, ObjectRef<'_>)> = slots
             .iter()
             .enumerate()
-            .filter_map(|(at, &id)| Some((at, id, self.objects.get(&id)?)))
+            .filter_map(|(at, &slot)| Some((at, slot, self.objects.at(slot)?)))
             .collect();
         crate::util::heapsort::sort_unstable_by(&mut resolved, |a, b| {
             cmp(a.2, b.2).then(a.0.cmp(&b.0))
@@ -517,16 +524,16 @@ impl Library {
 
     /// Whether object `id` is at `comps` under served folder `root`.
     fn path_matches(&self, id: ObjectId, root: u16, comps: &[&str]) -> bool {
-        let mut cur = id;
+        let Some(mut cur) = self.objects.slot_of(&id) else { return false };
         for comp in comps.iter().rev() {
-            let Some(obj) = self.objects.get(&cur) else { return false };
+            let Some(obj) = self.objects.at(cur) else { return false };
             if !on_disk(obj) || obj.name() != *comp {
                 return false;
             }
             cur = obj.parent;
         }
         matches!(
-            self.objects.get(&cur).map(ObjectRef::node),
+            self.objects.at(cur).map(ObjectRef::node),
             Some(Node::Container(Container { kind: Kind::Served { root: r, .. }, .. })) if *r == root
         )
     }
@@ -540,7 +547,7 @@ impl Library {
     /// object checked against its parent's id, one lookup a candidate instead of one a path
     /// level (a file three folders deep is found or created a row of the index load).
     fn find_in(&self, state: PathHash, parent: ObjectId, name: &str) -> Option<ObjectId> {
-        self.find_by(state, |_, o| on_disk(o) && o.parent == parent && o.name() == name)
+        self.find_by(state, |_, o| on_disk(o) && o.parent() == parent && o.name() == name)
     }
 
     /// The first id candidate of `state` holding an object that satisfies `matches`.
@@ -607,9 +614,12 @@ impl Library {
         self.touch_child(container);
     }
 
-    /// Takes every child in `gone` (sorted) out of `container`'s children and records the
-    /// change if there was one. Returns how many children are left.
+    /// Takes every child in `gone` out of `container`'s children and records the change if
+    /// there was one. Returns how many children are left. An object leaves every list before
+    /// it leaves the store (its slot is reused).
     pub(crate) fn unlist(&mut self, container: ObjectId, gone: &[ObjectId]) -> usize {
+        let mut gone: Vec<SlotNo> = gone.iter().filter_map(|id| self.objects.slot_of(id)).collect();
+        crate::util::heapsort::sort_unstable_by(&mut gone, Ord::cmp);
         let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) else {
             return 0;
         };
@@ -628,7 +638,7 @@ impl Library {
         if id == ObjectId::ROOT {
             return 0;
         }
-        let Some(parent) = self.objects.get(&id).map(|o| o.parent) else { return 0 };
+        let Some(parent) = self.objects.get(&id).map(ObjectRef::parent) else { return 0 };
         // Everything below, and how each item is listed, before anything goes.
         let mut doomed = Vec::new();
         let mut stack = alloc::vec![id];
@@ -638,7 +648,7 @@ impl Library {
                 // A playlist's children live elsewhere: they stay.
                 if let Node::Container(c) = &obj.node {
                     if c.kind != Kind::Playlist {
-                        stack.extend(c.children.iter().copied());
+                        stack.extend(c.children.iter().filter_map(|&s| self.objects.id_at(s)));
                     }
                 }
             }
@@ -665,4 +675,4 @@ impl Library {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -28,7 +28,7 @@ use super::didl::{Document, Filter};
 use super::samsung;
 use super::search::{self, Criteria};
 use super::soap::{ErrorCode, Fault, Request, Response, Value};
-use crate::library::{Library, Node, ObjectId, SortField, SortSpec};
+use crate::library::{Library, List, ObjectId, SlotNo, SortField, SortSpec};
 use crate::xml::Render;
 
 /// Answers a ContentDirectory request.
@@ -115,7 +115,7 @@ impl<'a> Listing<'a> {
         Ok(Listing { id, start, count, sort, filter, bookmarks })
     }
 
-    /// Pages `ids` and builds the four-argument response, cut to the longest prefix of the page
+    /// Pages `objects` and builds the four-argument response, cut to the longest prefix of the page
     /// that fits [`Ctx::answer_budget`] (at least one object: the server refuses an answer that
     /// is still too large); `listed_in` is the container whose children they are (for Browse),
     /// which they render as their parent.
@@ -124,12 +124,12 @@ impl<'a> Listing<'a> {
         request: &Request<'a>,
         library: &'a Library,
         ctx: &Ctx<'a>,
-        ids: Cow<'a, [ObjectId]>,
+        objects: List<'a>,
         update_id: u32,
         listed_in: Option<ObjectId>,
     ) -> Response<'a> {
-        let total = ids.len();
-        let page = page(ids, self.start, self.count);
+        let total = objects.len();
+        let page = page(objects, self.start, self.count);
         let requested = page.len();
         let bookmarks = self.bookmarks;
         let make = |objects, filter| {
@@ -145,7 +145,7 @@ impl<'a> Listing<'a> {
         }
         if ctx.answer_budget != usize::MAX && requested > 1 {
             // The answer around the objects, with NumberReturned as long as it can get.
-            let empty = make(Cow::Borrowed(&[]), Filter::ALL);
+            let empty = make(library.list_of(&[]), Filter::ALL);
             let frame = answer(request, empty, requested, total, update_id).rendered_len();
             let room = ctx.answer_budget.saturating_sub(frame.unwrap_or(usize::MAX));
             document.truncate(document.escaped_prefix_within(room).max(1));
@@ -183,19 +183,9 @@ fn answer<'a>(
 pub const MAX_PAGE: usize = 2000;
 
 /// `count` objects from `start` (0 = as many as allowed), borrowing when the input is borrowed.
-fn page(ids: Cow<'_, [ObjectId]>, start: usize, count: usize) -> Cow<'_, [ObjectId]> {
-    let len = ids.len();
-    let start = start.min(len);
+fn page(objects: List<'_>, start: usize, count: usize) -> List<'_> {
     let count = if count == 0 { MAX_PAGE } else { count.min(MAX_PAGE) };
-    let end = start.saturating_add(count).min(len);
-    match ids {
-        Cow::Borrowed(all) => Cow::Borrowed(all.get(start..end).unwrap_or(&[])),
-        Cow::Owned(mut all) => {
-            all.truncate(end);
-            all.drain(..start);
-            Cow::Owned(all)
-        }
-    }
+    objects.range(start, start.saturating_add(count))
 }
 
 fn browse<'a>(
@@ -208,11 +198,11 @@ fn browse<'a>(
     let mut listing = Listing::read(&mut request, &id_args, library, false, bookmarks)?;
     let object = library.get(listing.id).ok_or(Fault(ErrorCode::NoSuchObject))?;
     let update_id = object.as_container().map_or(library.system_update_id(), |c| c.update_id());
-    let (ids, listed_in) = match request.arg("BrowseFlag").map(str::trim) {
+    let (objects, listed_in) = match request.arg("BrowseFlag").map(str::trim) {
         Some("BrowseMetadata") => {
             // One object; paging arguments do not apply.
             (listing.start, listing.count) = (0, 0);
-            (Cow::Owned(vec![listing.id]), None)
+            (library.list_of(&[listing.id]), None)
         }
         Some("BrowseDirectChildren") => {
             let children = library
@@ -222,7 +212,7 @@ fn browse<'a>(
         }
         _ => return Err(Fault(ErrorCode::InvalidArgs)),
     };
-    Ok(listing.respond(&request, library, ctx, ids, update_id, listed_in))
+    Ok(listing.respond(&request, library, ctx, objects, update_id, listed_in))
 }
 
 fn search<'a>(
@@ -233,10 +223,12 @@ fn search<'a>(
 ) -> Result<Response<'a>, Fault> {
     let id_args = ["ContainerID", "ObjectID"];
     let listing = Listing::read(&mut request, &id_args, library, true, bookmarks)?;
-    let container = library
-        .get(listing.id)
-        .and_then(|o| o.as_container())
-        .ok_or(Fault(ErrorCode::NoSuchContainer))?;
+    let object = library.get(listing.id);
+    let (Some(container), Some(children)) =
+        (object.and_then(|o| o.as_container()), object.and_then(|o| o.children()))
+    else {
+        return Err(Fault(ErrorCode::NoSuchContainer));
+    };
     let update_id = container.update_id();
     let criteria = request.arg("SearchCriteria").ok_or(Fault(ErrorCode::InvalidArgs))?;
     let criteria = Criteria::parse(criteria).map_err(|_| Fault(ErrorCode::BadSearchCriteria))?;
@@ -244,25 +236,26 @@ fn search<'a>(
     // Depth-first, children in stored order; each object is visited once, though items and
     // albums are listed in several containers.
     let mut seen = library.seen();
-    let mut stack: Vec<ObjectId> = container.children().iter().rev().copied().collect();
-    while let Some(id) = stack.pop() {
-        let Some(obj) = library.get(id) else { continue };
-        if !seen.insert(id) {
+    let mut stack: Vec<SlotNo> = children.slots().iter().rev().copied().collect();
+    while let Some(slot) = stack.pop() {
+        let Some(obj) = library.objects.at(slot) else { continue };
+        if !seen.insert(slot) {
             continue;
         }
-        if criteria.matches(library, id, obj) {
-            found.push(id);
+        if criteria.matches(library, obj.id(), obj) {
+            found.push(slot);
         }
-        if let Node::Container(c) = obj.node() {
-            stack.extend(c.children().iter().rev());
+        if let Some(children) = obj.children() {
+            stack.extend(children.slots().iter().rev());
         }
     }
     if !listing.sort.is_default() {
-        // Every id found is in the library, so none is left out.
+        // Every object found is in the library, so none is left out.
         let sort = &listing.sort;
         found = library.sorted(&found, &|a, b| sort.compare(a, b));
     }
-    Ok(listing.respond(&request, library, ctx, Cow::Owned(found), update_id, None))
+    let found = List::new(&library.objects, Cow::Owned(found));
+    Ok(listing.respond(&request, library, ctx, found, update_id, None))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ mod caption;
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, OggCodec, ProtocolInfo};
-use crate::library::{class_of, Hex, Item, Library, Node, ObjectId, ObjectRef, Tag};
+use crate::library::{class_of, Hex, Item, Library, List, Node, ObjectId, ObjectRef, Tag};
 #[cfg(feature = "remux")]
 use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
@@ -301,7 +301,7 @@ pub fn resources<'a>(
 #[derive(Debug, Clone)]
 pub struct Document<'a> {
     library: &'a Library,
-    objects: Cow<'a, [ObjectId]>,
+    objects: List<'a>,
     filter: Filter<'a>,
     host: &'a str,
     quirks: Quirks,
@@ -314,7 +314,7 @@ impl<'a> Document<'a> {
     /// `host` (`host:port` as the client addressed the server).
     pub fn new(
         library: &'a Library,
-        objects: Cow<'a, [ObjectId]>,
+        objects: List<'a>,
         filter: Filter<'a>,
         host: &'a str,
         quirks: Quirks,
@@ -356,14 +356,12 @@ impl<'a> Document<'a> {
         let mut used = 0usize;
         let mut sink = Sink::new(true);
         let mut fits = 0;
-        for &id in self.objects.iter() {
-            if let Some(obj) = self.library.get(id) {
-                sink.out.clear();
-                self.write_object(&mut sink, id, obj);
-                used = used.saturating_add(sink.out.len());
-                if used > room {
-                    break;
-                }
+        for obj in self.objects.iter() {
+            sink.out.clear();
+            self.write_object(&mut sink, obj.id(), obj);
+            used = used.saturating_add(sink.out.len());
+            if used > room {
+                break;
             }
             fits += 1;
         }
@@ -372,10 +370,7 @@ impl<'a> Document<'a> {
 
     /// Keeps only the first `n` objects.
     pub fn truncate(&mut self, n: usize) {
-        match &mut self.objects {
-            Cow::Borrowed(all) => *all = all.get(..n).unwrap_or(all),
-            Cow::Owned(all) => all.truncate(n),
-        }
+        self.objects.truncate(n);
     }
 
     /// `<name>value</name>` if there is a value and the filter asks for it.
@@ -545,13 +540,11 @@ impl<'a> Document<'a> {
         } else {
             sink.markup(markup!(DIDL_START));
         }
-        for &id in self.objects.iter() {
-            if let Some(obj) = self.library.get(id) {
-                self.write_object(&mut sink, id, obj);
-                if sink.out.len() >= FLUSH {
-                    w.write_str(&sink.out)?;
-                    sink.out.clear();
-                }
+        for obj in self.objects.iter() {
+            self.write_object(&mut sink, obj.id(), obj);
+            if sink.out.len() >= FLUSH {
+                w.write_str(&sink.out)?;
+                sink.out.clear();
             }
         }
         sink.markup(markup!("</DIDL-Lite>"));

@@ -310,7 +310,8 @@ mod tests {
             .unwrap();
         let photo = lib.insert_file(0, "a/pic.jpg", FileInfo::default()).unwrap().unwrap();
         let folder = lib.lookup_path(0, "a").unwrap();
-        let albums = lib.children(Shelf::Albums.id(), &SortSpec::parse("").unwrap()).unwrap();
+        let albums =
+            lib.children(Shelf::Albums.id(), &SortSpec::parse("").unwrap()).unwrap().to_vec();
         let [album] = albums[..] else { panic!("one album: {albums:?}") };
         (lib, [song, photo, folder, album])
     }

@@ -110,8 +110,7 @@ fn main() -> ExitCode {
         let offset = (x % files.max(1) as u64) as usize;
         let (start, cpu) = (Instant::now(), cpu_time());
         let kids = library.children(all, &SortSpec::default()).expect("All Tracks");
-        let end = (offset + 100).min(kids.len());
-        let page = std::borrow::Cow::Borrowed(&kids[offset..end]);
+        let page = kids.range(offset, offset + 100);
         let quirks = Quirks::GENERIC;
         let doc = Document::new(&library, page, Filter::parse("*"), "127.0.0.1:8210", quirks)
             .listed_in(all);

@@ -55,8 +55,8 @@ pub fn playlist(data: &[u8]) {
     let rel = if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
     let id = lib.set_playlist(0, &rel, &resolved).expect("filing").expect("a playlist name");
     let spec = SortSpec::default();
-    assert_eq!(&*lib.children(id, &spec).expect("a container"), resolved.as_slice());
-    assert_eq!(&*lib.children(Shelf::Playlists.id(), &spec).expect("the shelf"), &[id]);
+    assert_eq!(lib.children(id, &spec).expect("a container").to_vec(), resolved);
+    assert_eq!(lib.children(Shelf::Playlists.id(), &spec).expect("the shelf").to_vec(), [id]);
     let objects = lib.len();
     assert_eq!(lib.remove_path(0, &rel), Ok(1));
     assert_eq!(lib.len(), objects - 1);

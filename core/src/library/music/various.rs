@@ -81,8 +81,9 @@ pub(crate) fn member(obj: ObjectRef<'_>) -> Option<Member> {
     }
     let text = |tag| present(obj, tag).map(|id| obj.name_text(id).trim());
     let (album, artist) = (text(Tag::Album)?, text(Tag::Artist)?);
-    let key = (obj.parent, group_key(obj.parent, album));
-    Some(Member { key, artist: artist_key(obj.parent, album, artist) })
+    let folder = obj.parent();
+    let key = (folder, group_key(folder, album));
+    Some(Member { key, artist: artist_key(folder, album, artist) })
 }
 
 impl Library {
@@ -154,11 +155,10 @@ impl Library {
             let tracks: Vec<(ObjectId, Before)> = folder
                 .children
                 .iter()
-                .filter(|&&child| child != except)
                 .filter_map(|&child| {
-                    let obj = self.objects.get(&child)?;
+                    let obj = self.objects.at(child).filter(|o| o.id() != except)?;
                     let m = member(obj).filter(|m| m.key == flip.key)?;
-                    Some((child, self.before_as(obj, flip.was_various, Some(m))?))
+                    Some((obj.id(), self.before_as(obj, flip.was_various, Some(m))?))
                 })
                 .collect();
             for (track, before) in tracks {

@@ -33,8 +33,11 @@ use core::fmt;
 pub use parse::{parse, Entry, Playlist, MAX_BYTES, MAX_ENTRIES};
 pub use target::{Spellings, Target};
 
+use super::store::SlotNo;
 use super::tree::{components, is_hidden, new_container, unique};
-use super::{Error as LibraryError, Kind, Library, Node, ObjectId, Shelf, MAX_PATH_DEPTH};
+use super::{
+    Error as LibraryError, Kind, Library, Node, ObjectId, ObjectRef, Shelf, MAX_PATH_DEPTH,
+};
 
 /// A playlist file format, from the file name's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,22 +154,19 @@ impl Library {
         if let Some(id) = exact.filter(|&id| is_item(id)) {
             return Some(id);
         }
-        let mut cur = self.lookup_path(root, "")?;
+        let mut cur = self.get(self.lookup_path(root, "")?)?;
         for comp in comps {
-            let children = self.get(cur)?.as_container()?.children();
-            let on_disk = |id: &&ObjectId| {
-                self.get(**id).is_some_and(|o| match o.node() {
-                    Node::Item(_) => true,
-                    Node::Container(c) => matches!(c.kind(), Kind::Folder { .. }),
-                })
+            let children = cur.children()?;
+            let on_disk = |o: &ObjectRef<'_>| match o.node() {
+                Node::Item(_) => true,
+                Node::Container(c) => matches!(c.kind(), Kind::Folder { .. }),
             };
-            let name = |id: &ObjectId| self.get(*id).map_or("", |o| o.name());
-            let exact = children.iter().filter(on_disk).find(|id| name(id) == *comp);
-            let found = exact
-                .or_else(|| children.iter().filter(on_disk).find(|id| fold_eq(name(id), comp)));
-            cur = *found?;
+            let exact = children.iter().filter(on_disk).find(|o| o.name() == *comp);
+            let found =
+                exact.or_else(|| children.iter().filter(on_disk).find(|o| fold_eq(o.name(), comp)));
+            cur = found?;
         }
-        is_item(cur).then_some(cur)
+        cur.as_item().is_some().then_some(cur.id())
     }
 
     /// Adds or updates the playlist file at `rel` under served folder `root`, holding `items`
@@ -184,10 +184,10 @@ impl Library {
         if Format::from_file_name(name).is_none() || is_hidden(&comps) {
             return Ok(None);
         }
-        let items: Vec<ObjectId> = items
+        let items: Vec<SlotNo> = items
             .iter()
-            .copied()
-            .filter(|&id| self.get(id).and_then(|o| o.as_item()).is_some())
+            .filter_map(|id| self.objects.slot_of(id))
+            .filter(|&slot| self.objects.at(slot).and_then(|o| o.as_item()).is_some())
             .collect();
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
@@ -228,19 +228,18 @@ impl Library {
     /// what the playlist shows of it did): their update ids move and they are evented. Costs
     /// one pass over the playlists' entries, and nothing without playlists.
     pub(crate) fn touch_playlists_of(&mut self, id: ObjectId) {
+        let Some(slot) = self.objects.slot_of(&id) else { return };
         let holding: Vec<ObjectId> = self
             .get(Shelf::Playlists.id())
-            .and_then(|o| o.as_container())
-            .map(|shelf| shelf.children())
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .filter(|&p| {
-                self.get(p)
-                    .and_then(|o| o.as_container())
-                    .is_some_and(|c| c.children().contains(&id))
+            .and_then(ObjectRef::children)
+            .map(|shelf| {
+                shelf
+                    .iter()
+                    .filter(|p| p.as_container().is_some_and(|c| c.children.contains(&slot)))
+                    .map(ObjectRef::id)
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         for playlist in holding {
             self.touch_child(playlist);
         }
@@ -258,11 +257,8 @@ impl Library {
         let mut doomed = doomed.to_vec();
         unique(&mut doomed);
         self.unlist(shelf, &doomed);
-        let playlists: Vec<ObjectId> = self
-            .get(shelf)
-            .and_then(|o| o.as_container())
-            .map(|c| c.children().to_vec())
-            .unwrap_or_default();
+        let playlists: Vec<ObjectId> =
+            self.get(shelf).and_then(ObjectRef::children).map(|c| c.to_vec()).unwrap_or_default();
         for playlist in playlists {
             self.unlist(playlist, &doomed);
         }

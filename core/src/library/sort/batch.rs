@@ -20,6 +20,7 @@
 
 use alloc::vec::Vec;
 
+use super::super::store::SlotNo;
 use super::super::tree::unique;
 use super::super::{Library, Node, ObjectId, ObjectRef};
 use super::order_of;
@@ -68,9 +69,9 @@ impl Library {
                 continue;
             };
             let order = order_of(&c.kind);
-            // Resolve each id once, so sorting does no map lookups.
-            let mut resolved: Vec<(ObjectId, Option<ObjectRef<'_>>)> =
-                c.children.iter().map(|&id| (id, self.objects.get(&id))).collect();
+            // Resolve each slot once.
+            let mut resolved: Vec<(SlotNo, Option<ObjectRef<'_>>)> =
+                c.children.iter().map(|&slot| (slot, self.objects.at(slot))).collect();
             resolved.sort_by(|(_, a), (_, b)| match (a, b) {
                 (Some(a), Some(b)) => order(*a, *b),
                 // Never: every child is in the library. Kept where they are relative to
@@ -78,7 +79,7 @@ impl Library {
                 _ => a.is_none().cmp(&b.is_none()),
             });
             let mut sorted = Vec::with_capacity(resolved.len());
-            sorted.extend(resolved.iter().map(|&(id, _)| id));
+            sorted.extend(resolved.iter().map(|&(slot, _)| slot));
             drop(resolved);
             if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node)
             {

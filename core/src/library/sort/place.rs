@@ -11,6 +11,7 @@
 
 use core::cmp::Ordering;
 
+use super::super::store::SlotNo;
 use super::super::{Library, Node, ObjectId, ObjectRef};
 use super::order_of;
 
@@ -18,15 +19,16 @@ impl Library {
     /// Inserts `child` (already in the library) into `container`'s children at its place in
     /// the default order, after the children equal to it.
     pub(crate) fn place(&mut self, container: ObjectId, child: ObjectId) {
+        let Some(slot) = self.objects.slot_of(&child) else { return };
         let at = {
             let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
                 return;
             };
             let order = order_of(&c.kind);
-            let not_after = |id: &ObjectId, new: ObjectRef<'_>| {
-                self.objects.get(id).is_none_or(|o| order(o, new) != Ordering::Greater)
+            let not_after = |&s: &SlotNo, new: ObjectRef<'_>| {
+                self.objects.at(s).is_none_or(|o| order(o, new) != Ordering::Greater)
             };
-            match self.objects.get(&child) {
+            match self.objects.at(slot) {
                 // In order after the last (a scan's or an index load's usual case): one
                 // comparison.
                 Some(new) if c.children.last().is_none_or(|last| not_after(last, new)) => None,
@@ -37,7 +39,7 @@ impl Library {
             }
         };
         if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
-            c.children.insert(at.unwrap_or(c.children.len()).min(c.children.len()), child);
+            c.children.insert(at.unwrap_or(c.children.len()).min(c.children.len()), slot);
         }
         if at.is_some() && self.batching() {
             self.note_unsorted(container);
@@ -56,18 +58,19 @@ impl Library {
         let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
             return;
         };
-        let Some(obj) = self.objects.get(&child) else { return };
+        let Some(slot) = self.objects.slot_of(&child) else { return };
+        let Some(obj) = self.objects.at(slot) else { return };
         let order = order_of(&c.kind);
         let children = &c.children[..];
-        let cmp = |id: &ObjectId| self.objects.get(id).map_or(Ordering::Less, |o| order(o, obj));
+        let cmp = |&s: &SlotNo| self.objects.at(s).map_or(Ordering::Less, |o| order(o, obj));
         // Where its current key says it is, else anywhere.
         let low = children.partition_point(|id| cmp(id) == Ordering::Less);
         let tied = children.get(low..).unwrap_or(&[]).iter().take_while(|id| cmp(id).is_eq());
         let Some(at) = tied
             .clone()
-            .position(|&id| id == child)
+            .position(|&s| s == slot)
             .map(|p| low + p)
-            .or_else(|| children.iter().position(|&id| id == child))
+            .or_else(|| children.iter().position(|&s| s == slot))
         else {
             return;
         };

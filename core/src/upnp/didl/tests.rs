@@ -42,7 +42,7 @@ fn library() -> (Library, ObjectId, ObjectId) {
 fn render(lib: &Library, ids: &[ObjectId], filter: &str) -> String {
     let doc = Document::new(
         lib,
-        Cow::Owned(ids.to_vec()),
+        lib.list_of(ids),
         Filter::parse(filter),
         "192.168.1.5:8200",
         Quirks::GENERIC,
@@ -67,7 +67,7 @@ fn titles_survive_double_escaping() {
             "Result",
             Value::Didl(Document::new(
                 &lib,
-                Cow::Owned(alloc::vec![album, song]),
+                lib.list_of(&[album, song]),
                 Filter::ALL,
                 "h:1",
                 Quirks::GENERIC,
@@ -208,8 +208,7 @@ fn durations_format_as_h_mm_ss_mmm() {
 /// The media URL extensions and protocolInfos of an item's `res` elements, in order.
 fn offered(player: Player) -> Vec<(String, String)> {
     let (lib, song, _) = library();
-    let doc =
-        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.quirks());
+    let doc = Document::new(&lib, lib.list_of(&[song]), Filter::ALL, "h:1", player.quirks());
     let mut out = String::new();
     doc.render(&mut out).unwrap();
     let parsed = roxmltree::Document::parse(&out).unwrap();
@@ -250,8 +249,7 @@ fn offered_exts(name: &str, details: Details, player: Player) -> Vec<String> {
     lib.add_root(0, "Music").unwrap();
     let song = lib.insert_file(0, name, FileInfo { size: 900_000, mtime: 1 }).unwrap().unwrap();
     lib.set_details(song, details).unwrap();
-    let doc =
-        Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.quirks());
+    let doc = Document::new(&lib, lib.list_of(&[song]), Filter::ALL, "h:1", player.quirks());
     let mut out = String::new();
     doc.render(&mut out).unwrap();
     let parsed = roxmltree::Document::parse(&out).unwrap();
@@ -357,8 +355,7 @@ fn surround_item() -> (Library, ObjectId) {
 fn streams_outside_the_profile_get_a_profile_version_for_strict_players() {
     let (lib, song) = surround_item();
     let res = |player: Player| {
-        let doc =
-            Document::new(&lib, Cow::Owned(alloc::vec![song]), Filter::ALL, "h:1", player.quirks());
+        let doc = Document::new(&lib, lib.list_of(&[song]), Filter::ALL, "h:1", player.quirks());
         let mut out = String::new();
         doc.render(&mut out).unwrap();
         let parsed = roxmltree::Document::parse(&out).unwrap();

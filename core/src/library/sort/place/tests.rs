@@ -65,8 +65,9 @@ fn assert_all_sorted(lib: &Library, step: usize) {
         let sorted = lib.sorted(&c.children, &order_of(&c.kind));
         assert_eq!(sorted, c.children, "step {step}: container {id} ({:?})", c.kind);
         let browsed = lib.children(id, &SortSpec::default()).unwrap();
-        assert!(matches!(browsed, alloc::borrow::Cow::Borrowed(_)));
+        assert!(browsed.is_borrowed());
     }
+    crate::library::tree::tests::assert_links(lib, &alloc::format!("step {step}"));
 }
 
 #[test]
@@ -133,7 +134,7 @@ fn a_retitled_child_moves_both_ways_and_ties_keep_arrival_order() {
     let folder = lib.lookup_path(0, "").unwrap();
     let titles = |lib: &Library| -> Vec<String> {
         let kids = lib.children(folder, &SortSpec::default()).unwrap();
-        kids.iter().map(|&id| String::from(lib.get(id).unwrap().title())).collect()
+        kids.iter().map(|k| String::from(k.title())).collect()
     };
     let third = lib.lookup_path(0, "3.ogg").unwrap();
     lib.set_details(third, titled("a")).unwrap();

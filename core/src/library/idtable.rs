@@ -1,0 +1,211 @@
+//! [`IdTable`]: the store's index from an object's id to its slot, in `O(1)`.
+//!
+//! An open-addressed hash table with linear probing that holds slot numbers only: the key of an
+//! entry is the id kept in the object of that slot (read through the `id_of` the caller
+//! passes), so an entry costs 4 bytes, and the table, a power of two long, is between 7/16 and
+//! 7/8 full once past its first 64 entries: 4.6 to 9.1 bytes an object, against the 12 of the
+//! sorted arrays of an [`super::idmap::IdMap`] (which the names table and the compilation
+//! counts keep: their keys are not stored anywhere else). A lookup reads one entry and the
+//! object it names, mostly; no merges, no binary search. Ids are hashes already; multiplying by
+//! the golden ratio spreads any of their bits over the table's index. A removal shifts the
+//! entries after it back (no tombstones), so a probe never runs past the end of its run.
+//! Growing doubles the table and puts every slot in again, `O(n)` once a doubling; the table
+//! never shrinks (as the store's chunks: a library that shrank keeps its high-water mark).
+
+use alloc::vec::Vec;
+
+use super::ObjectId;
+
+/// The entry of no slot (never a slot number: the store hands out fewer).
+const EMPTY: u32 = u32::MAX;
+
+/// The length of a table's first allocation.
+const FIRST: usize = 64;
+
+/// A set of slot numbers found by their objects' ids (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdTable {
+    /// A slot number or [`EMPTY`] each; empty, or a power of two long, never more than 7/8
+    /// full, so a probe always meets an empty entry.
+    entries: Vec<u32>,
+    /// How many entries hold a slot.
+    len: usize,
+}
+
+impl IdTable {
+    /// The number of slots held.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Where the probe for `id` starts.
+    fn home(&self, id: ObjectId) -> usize {
+        let bits = self.entries.len().trailing_zeros();
+        let hash = id.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // The table is at most 2^32 entries long: the shifted hash fits.
+        usize::try_from(hash.checked_shr(64 - bits).unwrap_or(0)).unwrap_or(0)
+    }
+
+    /// The entry after `at`, wrapping around.
+    fn next(&self, at: usize) -> usize {
+        (at + 1) & self.entries.len().wrapping_sub(1)
+    }
+
+    /// Where `id`'s slot is in the table, `id_of` giving the id of the object in a slot.
+    fn find(&self, id: ObjectId, id_of: impl Fn(u32) -> Option<ObjectId>) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let mut at = self.home(id);
+        // Bounded by the length: an empty entry ends the run sooner (the table is never full).
+        for _ in 0..self.entries.len() {
+            let slot = *self.entries.get(at)?;
+            if slot == EMPTY {
+                return None;
+            }
+            if id_of(slot) == Some(id) {
+                return Some(at);
+            }
+            at = self.next(at);
+        }
+        None
+    }
+
+    /// The slot of the object with id `id`.
+    pub(crate) fn get(&self, id: ObjectId, id_of: impl Fn(u32) -> Option<ObjectId>) -> Option<u32> {
+        self.entries.get(self.find(id, id_of)?).copied()
+    }
+
+    /// Adds `slot`, whose object (id `id`, read again through `id_of` when the table grows) is
+    /// in its slot already, and whose id no other slot held has.
+    pub(crate) fn insert(
+        &mut self,
+        id: ObjectId,
+        slot: u32,
+        id_of: impl Fn(u32) -> Option<ObjectId>,
+    ) {
+        if (self.len + 1) * 8 > self.entries.len() * 7 {
+            let grown = alloc::vec![EMPTY; (self.entries.len() * 2).max(FIRST)];
+            let old = core::mem::replace(&mut self.entries, grown);
+            for slot in old.into_iter().filter(|&s| s != EMPTY) {
+                if let Some(id) = id_of(slot) {
+                    self.put(id, slot);
+                }
+            }
+        }
+        self.put(id, slot);
+        self.len += 1;
+    }
+
+    /// Puts `slot` in the first empty entry from `id`'s home on.
+    fn put(&mut self, id: ObjectId, slot: u32) {
+        let mut at = self.home(id);
+        for _ in 0..self.entries.len() {
+            match self.entries.get_mut(at) {
+                Some(entry) if *entry == EMPTY => {
+                    *entry = slot;
+                    return;
+                }
+                Some(_) => at = self.next(at),
+                None => return,
+            }
+        }
+    }
+
+    /// Takes the slot of `id` out and returns it; its object must still be in it (`id_of`
+    /// reads it, and those of the entries that move back).
+    pub(crate) fn remove(
+        &mut self,
+        id: ObjectId,
+        id_of: impl Fn(u32) -> Option<ObjectId>,
+    ) -> Option<u32> {
+        let mut hole = self.find(id, &id_of)?;
+        let slot = *self.entries.get(hole)?;
+        let mask = self.entries.len().wrapping_sub(1);
+        let mut at = self.next(hole);
+        // Each entry of the run after the hole moves back into it unless that would put it
+        // before its home.
+        for _ in 0..self.entries.len() {
+            let Some(&moving) = self.entries.get(at) else { break };
+            if moving == EMPTY {
+                break;
+            }
+            let home = id_of(moving).map_or(at, |id| self.home(id));
+            if at.wrapping_sub(home) & mask >= at.wrapping_sub(hole) & mask {
+                if let Some(entry) = self.entries.get_mut(hole) {
+                    *entry = moving;
+                }
+                hole = at;
+            }
+            at = self.next(at);
+        }
+        if let Some(entry) = self.entries.get_mut(hole) {
+            *entry = EMPTY;
+        }
+        self.len -= 1;
+        Some(slot)
+    }
+
+    /// Heap bytes held: 4 an entry.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.entries.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeMap;
+
+    #[test]
+    fn behaves_like_a_btree_map_through_growth_and_removals() {
+        // Slot n holds the object of id ids[n]; the table must find each live one.
+        let mut ids: Vec<Option<ObjectId>> = Vec::new();
+        let mut table = IdTable::default();
+        let mut model: BTreeMap<ObjectId, u32> = BTreeMap::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for step in 0..40_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Few distinct ids, and some that share their home (only the high bits differ
+            // after the multiply, or only low ones): long runs, removals in their middle.
+            let id = ObjectId(if step % 7 == 0 { x % 64 } else { x % 9_000 });
+            let removing = match step {
+                0..15_000 => step % 4 == 0,
+                15_000..30_000 => step % 4 != 0,
+                _ => step % 3 == 0,
+            };
+            let id_of = |s: u32| ids.get(s as usize).copied().flatten();
+            if removing {
+                let gone = table.remove(id, id_of);
+                assert_eq!(gone, model.remove(&id), "step {step}");
+                if let Some(slot) = gone {
+                    ids[slot as usize] = None;
+                }
+            } else if !model.contains_key(&id) {
+                let slot = ids.len() as u32;
+                ids.push(Some(id));
+                let id_of = |s: u32| ids.get(s as usize).copied().flatten();
+                table.insert(id, slot, id_of);
+                model.insert(id, slot);
+            }
+            assert_eq!(table.len(), model.len(), "step {step}");
+            if step % 1_000 == 0 {
+                let id_of = |s: u32| ids.get(s as usize).copied().flatten();
+                for probe in (0..9_100).map(ObjectId) {
+                    assert_eq!(table.get(probe, id_of), model.get(&probe).copied(), "{step}");
+                }
+            }
+        }
+        // At most 7/8 full, and (past its growth) at least 7/16.
+        assert!(table.len() * 8 <= table.capacity() * 7);
+        let id_of = |s: u32| ids.get(s as usize).copied().flatten();
+        while let Some((id, slot)) = model.pop_first() {
+            assert_eq!(table.remove(id, id_of), Some(slot));
+        }
+        assert_eq!(table.len(), 0);
+        assert_eq!(table.get(ObjectId(1), id_of), None);
+    }
+}
