@@ -1,5 +1,5 @@
-//! The watcher's bookkeeping on a simulated clock; the whole watcher runs end to end in
-//! `tests/tests/events.rs`.
+//! The watcher's bookkeeping on a simulated clock, and its watches on real folders (events read
+//! back from the kernel); the whole watcher runs end to end in `tests/tests/events.rs`.
 
 use super::*;
 use nix::sys::inotify::AddWatchFlags as Mask;
