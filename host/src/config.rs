@@ -22,9 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use notify::{RecursiveMode, Watcher};
+use nix::sys::inotify::AddWatchFlags;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::share::Sharing;
 
@@ -153,35 +153,44 @@ async fn follow(sharing: &Sharing, path: &Path, stop: &mut watch::Receiver<bool>
         tracing::warn!(dir = %dir.display(), "config file changes are not followed: {e}");
         return;
     }
-    // One pending "look again" is enough, however many events come.
-    let (tx, mut rx) = mpsc::channel(1);
-    let handler = move |event: notify::Result<notify::Event>| {
-        let ours = event.is_ok_and(|e| {
-            !e.kind.is_access() && e.paths.iter().any(|p| p.file_name() == Some(&name))
-        });
-        if ours {
-            let _ = tx.try_send(());
-        }
-    };
-    let mut watcher = match notify::recommended_watcher(handler) {
-        Ok(w) => w,
+    // Names written, replaced by a rename, or deleted; not reads.
+    let mask = AddWatchFlags::IN_CLOSE_WRITE
+        | AddWatchFlags::IN_MODIFY
+        | AddWatchFlags::IN_CREATE
+        | AddWatchFlags::IN_MOVED_FROM
+        | AddWatchFlags::IN_MOVED_TO
+        | AddWatchFlags::IN_DELETE;
+    let watched = crate::inotify::open().and_then(|inotify| {
+        inotify.add_watch(dir, mask)?;
+        Ok((crate::inotify::Reader::new(Arc::clone(&inotify))?, inotify))
+    });
+    let (reader, inotify) = match watched {
+        Ok(watched) => watched,
         Err(e) => {
             tracing::warn!(dir = %dir.display(), "config file changes are not followed: {e}");
             return;
         }
     };
-    if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
-        tracing::warn!(dir = %dir.display(), "config file changes are not followed: {e}");
-        return;
-    }
     loop {
-        tokio::select! {
-            Some(()) = rx.recv() => {}
+        let events = tokio::select! {
+            events = reader.read() => events,
             () = crate::serve::stopped(stop) => return,
+        };
+        match events {
+            // Ours, or lost (which may have been ours).
+            Ok(events)
+                if events.iter().any(|e| {
+                    e.name.as_ref() == Some(&name) || e.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
+                }) => {}
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), "config file changes are no longer followed: {e}");
+                return;
+            }
         }
         // Let the writer finish, and take the events of the same change with it.
         tokio::time::sleep(SETTLE).await;
-        while rx.try_recv().is_ok() {}
+        while inotify.read_events().is_ok() {}
         match load(path) {
             Ok(Some(folders)) => sharing.set(&folders),
             // Deleted: nothing to apply; the next write brings it back.

@@ -53,6 +53,7 @@ pub mod folders;
 pub mod identity;
 pub mod iface;
 pub mod index;
+pub mod inotify;
 pub mod library;
 pub mod live;
 pub mod logging;

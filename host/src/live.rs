@@ -3,8 +3,9 @@
 //!
 //! [`run`] starts with the library holding only the served folders (the HTTP server answers
 //! from the first moment, and `SystemUpdateID` moves as the library fills). It then:
-//! 1. watches every folder with inotify (through the `notify` crate, one watch per folder, so
-//!    the watch count and its limit are under our control), queueing events from the start;
+//! 1. watches every folder with inotify (one watch per folder, asking only for the events that
+//!    change something, not for opens and reads; kept in one compact table, about 16 bytes a
+//!    folder plus its name: `watches`), the kernel queueing events from the start;
 //! 2. walks the served folders, and adds what it found entry by entry (each file read first
 //!    with no lock held, on every core (`fill`), then the library's write lock taken just to
 //!    insert it, in the walk's order, so a Browse never waits for the disk), with a progress bar on a terminal or a log line every few
@@ -34,8 +35,8 @@
 //! Running out of inotify watches (`fs.inotify.max_user_watches`, `ENOSPC`) does not go
 //! silent: a warning names the limit and the `sysctl` that raises it, and every folder that
 //! could not be watched is walked again every [`Options::rescan_interval`] (default
-//! [`RESCAN_INTERVAL`]) instead, which finds the same changes, later. An event queue overflow
-//! (ours or the kernel's) rescans every served folder once.
+//! [`RESCAN_INTERVAL`]) instead, which finds the same changes, later. An overflow of the
+//! kernel's event queue (`fs.inotify.max_queued_events`) rescans every served folder once.
 //!
 //! A served folder on a network file system (NFS, SMB/CIFS, SSHFS or another FUSE file
 //! system, 9p, ...: see [`crate::mounts`]) gets no inotify watch, since inotify hears nothing
@@ -52,14 +53,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use nix::sys::inotify::{AddWatchFlags, InotifyEvent};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -69,6 +68,7 @@ use crate::library::{self, Counts};
 use crate::mounts::{self, Method};
 use crate::scan::{self, Entry, Kind};
 use crate::storage::{is_hidden, Error as StorageError};
+use watches::{Seen, Watches};
 
 /// How long a file must go without events before it is read (a copy still in progress writes
 /// continually; a file closed after writing is read at once).
@@ -82,10 +82,6 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How often the first scan tells event subscribers that the library grew.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(250);
-
-/// File system events queued between the watcher thread and this task; past it, everything is
-/// rescanned once.
-const EVENT_QUEUE: usize = 8192;
 
 /// How long stopping waits for the library index to commit what it was sent.
 const INDEX_FLUSH: Duration = Duration::from_millis(500);
@@ -130,8 +126,8 @@ impl Default for Options {
 pub enum Change {
     /// The folder in this slot is new: watch it and read it into the library.
     Shared(usize),
-    /// The folder at this canonical path left this slot: forget its watches.
-    Unshared(usize, PathBuf),
+    /// The folder in this slot left it: forget its watches.
+    Unshared(usize),
 }
 
 /// Fills the library in the background (setting `ready` when done), then keeps it up to date
@@ -147,12 +143,17 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
     let mut roots = shared.storage.roots();
-    let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
-    let overflow = Arc::new(AtomicBool::new(false));
     let rescan_interval = options.rescan_interval;
     let (writer, loaded) = restored.unzip();
-    let mut watches = Watches::new(roots.clone(), tx, Arc::clone(&overflow), options);
+    let mut watches = Watches::new(roots.clone(), options);
     watches.index = writer;
+    // Events are queued by the kernel from the first watch on, and read once the library is
+    // built.
+    let mut events = watches.inotify().and_then(|inotify| {
+        crate::inotify::Reader::new(inotify)
+            .inspect_err(|e| tracing::warn!("file system events cannot be read: {e}"))
+            .ok()
+    });
     for (slot, root) in roots.iter().enumerate() {
         if let Some(root) = root {
             follow(&shared, &mut watches, slot, root);
@@ -190,7 +191,10 @@ pub async fn run(
     );
     ready.send_replace(true);
 
+    // The first scan added most of the watches there will be.
+    lock(&watches).shrink_to_fit();
     let mut dirty = Dirty::default();
+    let mut overflow = false;
     let mut rescan = tokio::time::interval(rescan_interval);
     // Ticks missed while there was nothing to rescan are not made up for.
     rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -218,22 +222,25 @@ pub async fn run(
                         let all = [(root, PathBuf::new())];
                         tokio::task::spawn_blocking(move || apply(&shared, &watches, &all)).await?;
                     }
-                    Change::Unshared(root, path) => {
+                    Change::Unshared(root) => {
                         dirty.forget(root);
                         poller.forget(root);
                         shared.following.forget(root);
                         lock(&watches).polled.remove(&root);
-                        lock(&watches).forget_root(root, &path);
+                        lock(&watches).forget_root(root);
                     }
                 }
             }
-            Some(event) = rx.recv() => {
-                let now = Instant::now();
-                note(&mut dirty, &roots, event, now);
-                while let Ok(event) = rx.try_recv() {
-                    note(&mut dirty, &roots, event, now);
+            read = next_events(events.as_ref()) => match read {
+                Ok(read) => overflow |= note(&mut dirty, &mut lock(&watches), &read, Instant::now()),
+                Err(e) => {
+                    tracing::warn!(
+                        "file system events can no longer be read ({e}); changes are found \
+                         at the next restart"
+                    );
+                    events = None;
                 }
-            }
+            },
             () = sleep_until(dirty.next_due()) => {
                 let due = dirty.take_due(Instant::now());
                 let (shared, watches) = (Arc::clone(&shared), Arc::clone(&watches));
@@ -261,7 +268,7 @@ pub async fn run(
                 return Ok(());
             }
         }
-        if overflow.swap(false, Ordering::Relaxed) {
+        if std::mem::take(&mut overflow) {
             tracing::warn!(
                 "file system events were lost (queue overflow); rescanning every served folder"
             );
@@ -678,33 +685,18 @@ fn lock(watches: &Mutex<Watches>) -> std::sync::MutexGuard<'_, Watches> {
     watches.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Records a file system event (or a watcher error) for the paths it names.
-fn note(
-    dirty: &mut Dirty,
-    roots: &[Option<PathBuf>],
-    event: notify::Result<notify::Event>,
-    now: Instant,
-) {
-    match event {
-        Ok(event) => {
-            for path in &event.paths {
-                if let Some((root, rel)) = locate(roots, path) {
-                    dirty.note(&event.kind, root, rel, now);
-                }
-            }
+/// Records a batch of inotify events (the paths they name, through `watches`' table) at
+/// `now`; true if events were lost.
+fn note(dirty: &mut Dirty, watches: &mut Watches, events: &[InotifyEvent], now: Instant) -> bool {
+    let mut lost = false;
+    for event in events {
+        match watches.seen(event) {
+            Seen::Changed(root, rel) => dirty.note(event.mask, root, rel, now),
+            Seen::Overflow => lost = true,
+            Seen::Nothing => {}
         }
-        Err(e) => tracing::debug!("file watcher: {e}"),
     }
-}
-
-/// The served folder a path is in, and the path relative to it (the innermost root wins).
-fn locate(roots: &[Option<PathBuf>], path: &Path) -> Option<(usize, PathBuf)> {
-    roots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, root)| Some((i, path.strip_prefix(root.as_ref()?).ok()?)))
-        .max_by_key(|(_, rel)| std::cmp::Reverse(rel.components().count()))
-        .map(|(i, rel)| (i, rel.to_path_buf()))
+    lost
 }
 
 /// Paths that changed, each with the time it may be looked at.
@@ -714,16 +706,26 @@ struct Dirty {
 }
 
 impl Dirty {
-    /// Notes an event of `kind` on `rel` under root `root` at `now` (see the module docs).
-    fn note(&mut self, kind: &EventKind, root: usize, rel: PathBuf, now: Instant) {
-        let delay = match kind {
-            // Our own reads (serving, probing) and reads by others change nothing.
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Duration::ZERO,
-            EventKind::Access(_) => return,
-            EventKind::Create(CreateKind::Folder)
-            | EventKind::Remove(_)
-            | EventKind::Modify(ModifyKind::Name(_)) => Duration::ZERO,
-            _ => SETTLE,
+    /// Notes an event of `mask` on `rel` under root `root` at `now` (see the module docs).
+    fn note(&mut self, mask: AddWatchFlags, root: usize, rel: PathBuf, now: Instant) {
+        let at_once = AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_MOVED_FROM
+            | AddWatchFlags::IN_MOVED_TO
+            | AddWatchFlags::IN_MOVE_SELF
+            | AddWatchFlags::IN_DELETE
+            | AddWatchFlags::IN_DELETE_SELF
+            | AddWatchFlags::IN_UNMOUNT;
+        let written =
+            AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_ATTRIB;
+        let delay = if mask.intersects(at_once)
+            || mask.contains(AddWatchFlags::IN_CREATE | AddWatchFlags::IN_ISDIR)
+        {
+            Duration::ZERO
+        } else if mask.intersects(written) {
+            SETTLE
+        } else {
+            // Reads change nothing (and are not asked for: `watches::MASK`).
+            return;
         };
         self.due.insert((root, rel), now + delay);
     }
@@ -747,159 +749,6 @@ impl Dirty {
             self.due.remove(key);
         }
         ready
-    }
-}
-
-/// The inotify watches: one per folder, their count, and the folders left without one.
-struct Watches {
-    /// The served folders by slot, as [`crate::storage::Storage::roots`] gives them.
-    roots: Vec<Option<PathBuf>>,
-    watcher: Option<RecommendedWatcher>,
-    /// The library index, told of every change (`None`: no index).
-    index: Option<crate::index::Writer>,
-    /// Watched folders, by absolute path.
-    watched: BTreeSet<PathBuf>,
-    /// Folders (with everything below them) that could not be watched: rescanned instead.
-    unwatched: BTreeSet<(usize, PathBuf)>,
-    /// The served folders (slots) on network file systems: polled, never watched.
-    polled: BTreeSet<usize>,
-    options: Options,
-    warned: bool,
-}
-
-impl Watches {
-    /// A watcher that sends its events to `tx` (setting `overflow` when they are lost).
-    fn new(
-        roots: Vec<Option<PathBuf>>,
-        tx: mpsc::Sender<notify::Result<notify::Event>>,
-        overflow: Arc<AtomicBool>,
-        options: Options,
-    ) -> Watches {
-        let handler = move |event: notify::Result<notify::Event>| {
-            // Reads (our own probing and serving above all: one open per file scanned) change
-            // nothing; dropped here, they neither fill the queue during the first scan nor
-            // trigger the rescan of an overflow.
-            let read = |kind: &EventKind| matches!(kind, EventKind::Access(a) if *a != AccessKind::Close(AccessMode::Write));
-            if event.as_ref().is_ok_and(|e| read(&e.kind) && !e.need_rescan()) {
-                return;
-            }
-            let lost = event.as_ref().is_ok_and(|e| e.need_rescan());
-            if lost || tx.try_send(event).is_err() {
-                overflow.store(true, Ordering::Relaxed);
-            }
-        };
-        let watcher = match notify::recommended_watcher(handler) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                tracing::warn!(
-                    "cannot watch the served folders for changes ({e}); they are rescanned \
-                     periodically instead (if inotify instances run out, raise \
-                     fs.inotify.max_user_instances: `sudo sysctl fs.inotify.max_user_instances=1024`)"
-                );
-                None
-            }
-        };
-        Watches {
-            roots,
-            // Without a watcher at all, the warning above has said it.
-            warned: watcher.is_none(),
-            watcher,
-            watched: BTreeSet::new(),
-            unwatched: BTreeSet::new(),
-            polled: BTreeSet::new(),
-            index: None,
-            options,
-        }
-    }
-
-    fn has_unwatched(&self) -> bool {
-        !self.unwatched.is_empty()
-    }
-
-    /// Watches folder `rel` of `root`, or records it for rescans when that is not possible;
-    /// nothing for a polled served folder.
-    fn add(&mut self, root: usize, rel: &Path) {
-        if self.polled.contains(&root) {
-            return;
-        }
-        let Some(abs) = self.roots.get(root).and_then(Option::as_ref).map(|r| r.join(rel)) else {
-            return;
-        };
-        if self.watched.contains(&abs)
-            || self.unwatched.iter().any(|(r, p)| *r == root && rel.starts_with(p))
-        {
-            return;
-        }
-        let full = self.options.max_watches.is_some_and(|max| self.watched.len() >= max);
-        let result = match (&mut self.watcher, full) {
-            (Some(w), false) => w.watch(&abs, RecursiveMode::NonRecursive),
-            _ => Err(notify::Error::new(notify::ErrorKind::MaxFilesWatch)),
-        };
-        match result {
-            Ok(()) => {
-                self.watched.insert(abs);
-            }
-            Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
-                self.limit_reached(root, rel);
-            }
-            // Gone again already: its removal event follows.
-            Err(e) => tracing::debug!(path = %abs.display(), "not watched: {e}"),
-        }
-    }
-
-    fn limit_reached(&mut self, root: usize, rel: &Path) {
-        if !self.warned {
-            self.warned = true;
-            let limit = match self.options.max_watches {
-                Some(n) => format!("{n} by --max-watches"),
-                None => std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches")
-                    .map(|s| s.trim().to_string())
-                    .unwrap_or_else(|_| "unknown".into()),
-            };
-            let watching = self.watched.len();
-            tracing::warn!(
-                "out of inotify watches (fs.inotify.max_user_watches = {limit}, {watching} in use \
-                 here): changes in folders without a watch are found by rescanning them every \
-                 {} s instead of at once. Raise the limit with \
-                 `sudo sysctl fs.inotify.max_user_watches=524288` (and put \
-                 `fs.inotify.max_user_watches=524288` in /etc/sysctl.d/90-rill.conf to keep it)",
-                self.options.rescan_interval.as_secs()
-            );
-        }
-        tracing::debug!(path = %rel.display(), "no inotify watch; rescanned periodically");
-        self.unwatched.retain(|(r, p)| !(*r == root && p.starts_with(rel)));
-        self.unwatched.insert((root, rel.to_path_buf()));
-    }
-
-    /// Forgets every watch of the served folder that was at `path` in slot `root`.
-    fn forget_root(&mut self, root: usize, path: &Path) {
-        let gone: Vec<PathBuf> =
-            self.watched.iter().filter(|p| p.starts_with(path)).cloned().collect();
-        for path in gone {
-            if let Some(w) = &mut self.watcher {
-                let _ = w.unwatch(&path);
-            }
-            self.watched.remove(&path);
-        }
-        self.unwatched.retain(|(r, _)| *r != root);
-    }
-
-    /// Forgets the watches of folder `rel` of `root` and below (it is gone; inotify dropped
-    /// its watches itself).
-    fn forget(&mut self, root: usize, rel: &Path) {
-        let Some(abs) = self.roots.get(root).and_then(Option::as_ref).map(|r| r.join(rel)) else {
-            return;
-        };
-        let gone: Vec<PathBuf> =
-            self.watched.iter().filter(|p| p.starts_with(&abs)).cloned().collect();
-        for path in gone {
-            if let Some(w) = &mut self.watcher {
-                // Usually already removed with the event that reported the move or deletion.
-                let _ = w.unwatch(&path);
-            }
-            self.watched.remove(&path);
-        }
-        self.unwatched.retain(|(r, p)| !(*r == root && p.starts_with(rel)));
     }
 }
 
@@ -942,6 +791,16 @@ impl Progress {
     }
 }
 
+/// The next inotify events of `events`, or never if there is no instance.
+async fn next_events(
+    events: Option<&crate::inotify::Reader>,
+) -> std::io::Result<Vec<InotifyEvent>> {
+    match events {
+        Some(events) => events.read().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Sleeps until `at`, or forever if nothing is scheduled.
 async fn sleep_until(at: Option<Instant>) {
     match at {
@@ -952,6 +811,8 @@ async fn sleep_until(at: Option<Instant>) {
 
 mod fill;
 mod poll;
+mod table;
+mod watches;
 
 #[cfg(test)]
 mod tests;

@@ -208,7 +208,7 @@ impl Sharing {
             (slot, root)
         };
         tracing::info!(folder = %root.path.display(), slot, "folder no longer shared");
-        let _ = self.live.send(live::Change::Unshared(slot, root.canonical.clone()));
+        let _ = self.live.send(live::Change::Unshared(slot));
         Some(root)
     }
 
