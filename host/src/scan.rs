@@ -13,9 +13,10 @@
 //! fatal. The scanner knows nothing about media types: the library decides what to keep.
 //!
 //! Memory: a walk never holds the list of every file. It holds the listings of the folders on
-//! the path to the entry it is at (at most [`MAX_DEPTH`] + 1 of them, each with its names not
-//! yet yielded: so the largest folders bound it, not the library) and the device and inode of
-//! every folder of the root it is walking (16 bytes a folder, to list each once).
+//! the path to the entry it is at (at most [`MAX_DEPTH`] + 1 of them, each listing about 100
+//! bytes a name, held until its folder is done: so the largest folders bound it, not the
+//! library; a single folder of a million files would still cost about 100 MB) and the device
+//! and inode of every folder of the root it is walking (16 bytes a folder, to list each once).
 //! [`scan`] and [`scan_dir`] collect a walk into a list, for a few folders (one that appears
 //! while the watcher runs, [`crate::live`]) or a small library.
 
