@@ -6,7 +6,8 @@ server, one after the other:
 1. from a fresh start with an empty database, the first-scan time, from process start until
    All Tracks (MiniDLNA's "1$4", Rill's "4") lists every file; the resident memory 2 s after
    that, and how much of it is anonymous memory (heap, stacks) and how much file-backed (the
-   program's and its libraries' pages, which the page cache shares); Browse latency of 100-item pages of All Tracks from random offsets (median and p99 of
+   program's and its libraries' pages, which the page cache shares), and the peak resident
+   memory (VmHWM) until then, the first scan's included; Browse latency of 100-item pages of All Tracks from random offsets (median and p99 of
    PAGES); ALBUMS albums picked at random from the Albums container (MiniDLNA's "1$7",
    Rill's "7") with their track counts; then, after a clean stop (SIGTERM), the index's size
    on disk;
@@ -16,7 +17,7 @@ server, one after the other:
    picked album lists its tracks, polled every POLL seconds;
 4. Rill only: Browse latency (the same pages) while its background check of the index against
    the disk runs, from the restart until it logs that the library is built ("library built"),
-   and how long that check took from the start; MiniDLNA checks nothing at a restart
+   how long that check took from the start, and the peak resident memory (VmHWM) until then; MiniDLNA checks nothing at a restart
    (`inotify=no`, no `-R`), so it has no such column.
 """
 import os
@@ -38,15 +39,27 @@ POLL = 0.005
 BUILT = b"library built; watching for changes"
 
 
-def rss_parts_kib(pid):
-    """The anonymous and the file-backed parts of a process's resident memory (KiB)."""
+def status_kib(pid):
+    """The memory figures of a process's /proc status (KiB), by name."""
     parts = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("RssAnon", "RssFile", "RssShmem"):
+            if key.startswith(("Rss", "Vm")) and value.strip().endswith("kB"):
                 parts[key] = int(value.split()[0])
+    return parts
+
+
+def rss_parts_kib(pid):
+    """The anonymous and the file-backed parts of a process's resident memory (KiB)."""
+    parts = status_kib(pid)
     return parts.get("RssAnon", 0), parts.get("RssFile", 0) + parts.get("RssShmem", 0)
+
+
+def peak_rss_kib(pid):
+    """The most resident memory the process has had so far (VmHWM, KiB): the first scan's
+    peak counts for a small machine even when the memory is given back after it."""
+    return status_kib(pid).get("VmHWM", 0)
 
 
 def disk_bytes(paths):
@@ -149,6 +162,7 @@ def main():
             anon_kib, file_kib = rss_parts_kib(p.pid)
             r["  of it anonymous (MiB)"] = anon_kib / 1024
             r["  of it file-backed (MiB)"] = file_kib / 1024
+            r["peak resident memory until then (MiB)"] = peak_rss_kib(p.pid) / 1024
             lat, totals = pages(port, control, all_tracks, n_files, rng, PAGES)
             if totals != {n_files}:
                 # Reported, not fatal: MiniDLNA once answered fewer after listing them all.
@@ -188,6 +202,8 @@ def main():
                 lat, _ = pages(port, control, all_tracks, n_files, rng, 100_000, until=built)
                 r["background check after the restart, start to done (s)"] = (
                     time.perf_counter() - t0)
+                r["peak resident memory of the restart and check (MiB)"] = (
+                    peak_rss_kib(p.pid) / 1024)
                 r["Browse pages answered during the check"] = len(lat)
                 if lat:
                     r["Browse 100 during the check, median (ms)"] = statistics.median(lat)

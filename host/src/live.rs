@@ -6,11 +6,13 @@
 //! 1. watches every folder with inotify (one watch per folder, asking only for the events that
 //!    change something, not for opens and reads; kept in one compact table, about 16 bytes a
 //!    folder plus its name: `watches`), the kernel queueing events from the start;
-//! 2. walks the served folders, and adds what it found entry by entry (each file read first
-//!    with no lock held, on every core (`fill`), then the library's write lock taken just to
-//!    insert it, in the walk's order, so a Browse never waits for the disk), with a progress bar on a terminal or a log line every few
-//!    seconds otherwise, telling the event subscribers ([`events::publish`]) every
-//!    [`PUBLISH_EVERY`];
+//! 2. walks the served folders and adds what it finds as it goes, entry by entry (each file
+//!    read first with no lock held, on every core (`fill`), then the library's write lock
+//!    taken just to insert it, in the walk's order, so a Browse never waits for the disk; no
+//!    list of every file is made: the walk holds the folders on its path ([`scan`]) and at
+//!    most `fill::WINDOW` and a few entries wait to be put), with a count of the files
+//!    read on a terminal or a log line every few seconds otherwise, telling the event
+//!    subscribers ([`events::publish`]) every [`PUBLISH_EVERY`];
 //! 3. applies changes as they come. A path that changed is looked at again (a confined `stat`,
 //!    [`crate::storage::Storage::stat`], never an open) once it is
 //!    quiet: at once for a file closed after writing, a rename, a move or a deletion; for other
@@ -163,22 +165,10 @@ pub async fn run(
     let watches = Arc::new(Mutex::new(watches));
     let mut poller = poll::Poller::default();
 
-    let scan_roots = roots.clone();
-    let found = tokio::task::spawn_blocking(move || scan_all(&scan_roots))
-        .await
-        .context("folder scan task")?;
-    let files = found.entries.iter().filter(|e| matches!(e.kind, Kind::File { .. })).count();
-    tracing::info!(
-        roots = roots.len(),
-        entries = found.entries.len(),
-        files,
-        skipped = found.skipped,
-        "scanned the served folders; reading them into the library"
-    );
     let (ingest_shared, ingest_watches) = (Arc::clone(&shared), Arc::clone(&watches));
-    let ingest_stop = stop.clone();
+    let (ingest_roots, ingest_stop) = (roots.clone(), stop.clone());
     let counts = tokio::task::spawn_blocking(move || {
-        ingest(&ingest_shared, &ingest_watches, &found.entries, files, &ingest_stop, loaded)
+        ingest(&ingest_shared, &ingest_watches, &ingest_roots, &ingest_stop, loaded)
     })
     .await
     .context("library fill task")??;
@@ -287,17 +277,19 @@ pub async fn run(
     }
 }
 
-/// Adds the entries of the first scan, watching each folder first; gives up early once `stop`
-/// is set (a blocking task cannot be aborted, and shutdown must not wait for a long scan).
-/// Given what was `loaded` from the library index, this is the index's check: a folder the
-/// index knew is only watched (the library has it), a file the index knew with another inode
-/// is read again, and what it knew but the scan did not find is removed (unless the scan was
-/// stopped early). Entries are read on every core and put in order ([`fill`]).
+/// Walks every served folder in `roots` (slots, as [`crate::storage::Storage::roots`] gives
+/// them, in slot order) and adds what it finds, watching each folder first; gives up early
+/// once `stop` is set (a blocking task cannot be aborted, and shutdown must not wait for a
+/// long scan). Given what was `loaded` from the library index, this is the index's check: a
+/// folder the index knew is only watched (the library has it), a file the index knew with
+/// another inode is read again, and what it knew but the walk did not find is removed (unless
+/// the walk was stopped early). Entries are read on every core and put in order ([`fill`]),
+/// as the walk yields them: no list of every file is made (see [`fill`] for the bound of the
+/// entries in memory, and [`scan`] for what the walk holds).
 fn ingest(
     shared: &Shared,
     watches: &Mutex<Watches>,
-    entries: &[Entry],
-    files: usize,
+    roots: &[Option<PathBuf>],
     stop: &watch::Receiver<bool>,
     mut loaded: Option<crate::index::Loaded>,
 ) -> Result<Counts> {
@@ -307,34 +299,48 @@ fn ingest(
             w.add(root, Path::new(""));
         }
     }
-    let mut progress = Progress::new(files as u64);
+    tracing::info!(roots = roots.len(), "reading the served folders into the library");
+    let mut progress = Progress::new();
     let mut counts = Counts::default();
     let mut published = Instant::now();
-    let marked: Vec<(&Entry, Indexed)> =
-        entries.iter().map(|entry| (entry, indexed(loaded.as_mut(), entry))).collect();
+    let (mut entries, mut files) = (0usize, 0usize);
+    // The served folders the walk found something in (see `crate::index::gone`).
+    let mut scanned = std::collections::HashSet::new();
+    let mut walk = scan::Walk::new(
+        roots.iter().enumerate().filter_map(|(i, r)| Some((i, r.clone()?))).collect(),
+    );
+    let marked = walk.by_ref().map(|entry| {
+        let indexed = indexed(loaded.as_mut(), &entry);
+        (entry, indexed)
+    });
     let hook = lock(watches).options.before_read.clone();
-    let read_one = |&(entry, indexed): &(&Entry, Indexed)| {
-        if *stop.borrow() || indexed == Indexed::Folder {
+    let read_one = |(entry, indexed): &(Entry, Indexed)| {
+        if *stop.borrow() || *indexed == Indexed::Folder {
             return (Ok(None), Counts::default());
         }
         let mut counts = Counts::default();
-        let replaced = indexed == Indexed::Replaced;
+        let replaced = *indexed == Indexed::Replaced;
         (read(shared, hook.as_ref(), entry, &mut counts, replaced), counts)
     };
     let workers = if hook.is_some() { 1 } else { fill::workers() };
-    fill::in_order(&marked, workers, read_one, |&(entry, _), (ready, read_counts)| {
+    fill::in_order(marked, workers, read_one, |(entry, _), (ready, read_counts)| {
         if *stop.borrow() {
             return Ok(false);
         }
         counts.vorbis += read_counts.vorbis;
         counts.unreadable += read_counts.unreadable;
         counts.not_utf8 += read_counts.not_utf8;
+        entries += 1;
+        scanned.extend(library::root_index(entry.root).ok());
         match entry.kind {
             Kind::Dir => lock(watches).add(entry.root, &entry.path),
-            Kind::File { .. } => progress.inc(),
+            Kind::File { .. } => {
+                files += 1;
+                progress.inc();
+            }
         }
         if let Some(ready) = ready? {
-            put(shared, watches, entry, ready, &mut counts)?;
+            put(shared, watches, &entry, ready, &mut counts)?;
         }
         if published.elapsed() >= PUBLISH_EVERY {
             events::publish(shared);
@@ -343,8 +349,14 @@ fn ingest(
         Ok(true)
     })?;
     progress.finish();
+    tracing::info!(
+        roots = roots.len(),
+        entries,
+        files,
+        skipped = walk.skipped(),
+        "walked the served folders"
+    );
     if let Some(loaded) = loaded.filter(|_| !*stop.borrow()) {
-        let scanned = entries.iter().filter_map(|e| library::root_index(e.root).ok()).collect();
         let gone = crate::index::gone(&loaded, &scanned);
         drop(loaded);
         if !gone.is_empty() {
@@ -554,20 +566,6 @@ fn put(
     Ok(())
 }
 
-/// Walks every served folder in `roots` (slots, as [`crate::storage::Storage::roots`] gives
-/// them), in slot order.
-fn scan_all(roots: &[Option<PathBuf>]) -> scan::Scan {
-    let mut all = scan::Scan::default();
-    for (i, root) in roots.iter().enumerate() {
-        let Some(root) = root else { continue };
-        let found = scan::scan_dir(root, i, Path::new(""));
-        all.entries.extend(found.entries);
-        all.skipped += found.skipped;
-    }
-    all.entries.shrink_to_fit();
-    all
-}
-
 /// The relative paths of everything the library holds below folder `rel` of `root`.
 fn below(lib: &rill_core::library::Library, root: u16, rel: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -752,26 +750,27 @@ impl Dirty {
     }
 }
 
-/// The first scan's progress: a bar on a terminal, a log line every [`LOG_EVERY`] otherwise.
+/// The first scan's progress: a counter on a terminal, a log line every [`LOG_EVERY`]
+/// otherwise. The walk and the reading go together, so the total is known only at the end:
+/// what is shown is the count of files read so far, and their rate.
 struct Progress {
     bar: Option<ProgressBar>,
-    total: u64,
     done: u64,
     logged: Instant,
 }
 
 impl Progress {
-    fn new(total: u64) -> Progress {
+    fn new() -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total);
+            let bar = ProgressBar::new_spinner();
             if let Ok(style) = ProgressStyle::with_template(
-                "reading the library [{bar:40}] {pos}/{len} files, {per_sec}, {eta} left",
+                "{spinner} reading the library: {pos} files, {per_sec}, {elapsed}",
             ) {
-                bar.set_style(style.progress_chars("=> "));
+                bar.set_style(style);
             }
             bar
         });
-        Progress { bar, total, done: 0, logged: Instant::now() }
+        Progress { bar, done: 0, logged: Instant::now() }
     }
 
     fn inc(&mut self) {
@@ -780,7 +779,7 @@ impl Progress {
             bar.inc(1);
         } else if self.logged.elapsed() >= LOG_EVERY {
             self.logged = Instant::now();
-            tracing::info!("reading the library: {} of {} files", self.done, self.total);
+            tracing::info!("reading the library: {} files so far", self.done);
         }
     }
 

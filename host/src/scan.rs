@@ -1,25 +1,31 @@
-//! The folder scanner: walks the served roots and lists what the library model will ingest.
+//! The folder scanner: walks the served roots and yields what the library model will ingest.
 //!
-//! One pass over each root yields [`Entry`]s in a stable order (folders before their contents,
-//! names sorted bytewise), each named by `(root index, relative path)` like [`crate::storage`]
-//! expects. Hidden names (leading dot) are skipped, and so is anything that is neither a folder
-//! nor a regular file (FIFOs, sockets, device nodes: told by `fstatat` on the listed folder,
-//! never opened, so they cannot hang the walk). Every folder is listed, and every name looked
-//! up, confined to its served folder ([`crate::confined`]) as files are opened: symlinks are
-//! followed only while they stay under the same root, and a folder swapped for a link while the
-//! walk runs cannot list what is outside. A folder reached twice (a link back up the tree) is
-//! listed once, and depth is bounded, so the walk always ends. Unreadable entries are logged and
-//! counted, never fatal. The scanner knows nothing about media types: the library decides what
-//! to keep.
-//! [`scan_dir`] walks one folder the same way, for the watcher ([`crate::live`]) when a folder
-//! appears or is checked again.
+//! A [`Walk`] goes over each root once and yields [`Entry`]s one at a time, in a stable order
+//! (folders before their contents, names sorted bytewise within a folder), each named by
+//! `(root index, relative path)` like [`crate::storage`] expects. Hidden names (leading dot)
+//! are skipped, and so is anything that is neither a folder nor a regular file (FIFOs,
+//! sockets, device nodes: told by `fstatat` on the listed folder, never opened, so they cannot
+//! hang the walk). Every folder is listed, and every name looked up, confined to its served
+//! folder ([`crate::confined`]) as files are opened: symlinks are followed only while they
+//! stay under the same root, and a folder swapped for a link while the walk runs cannot list
+//! what is outside. A folder reached twice (a link back up the tree) is listed once, and depth
+//! is bounded, so the walk always ends. Unreadable entries are logged and counted, never
+//! fatal. The scanner knows nothing about media types: the library decides what to keep.
+//!
+//! Memory: a walk never holds the list of every file. It holds the listings of the folders on
+//! the path to the entry it is at (at most [`MAX_DEPTH`] + 1 of them, each listing about 100
+//! bytes a name, held until its folder is done: so the largest folders bound it, not the
+//! library; a single folder of a million files would still cost about 100 MB) and the device
+//! and inode of every folder of the root it is walking (16 bytes a folder, to list each once).
+//! [`scan`] and [`scan_dir`] collect a walk into a list, for a few folders (one that appears
+//! while the watcher runs, [`crate::live`]) or a small library.
 
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::confined::{Folder, Stat};
+use crate::confined::{Folder, Listed, Stat};
 use crate::storage::is_hidden;
 
 /// How deep below a root the scanner descends.
@@ -28,7 +34,7 @@ pub const MAX_DEPTH: usize = 32;
 /// One folder or file found under a root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// Index of the root in the list given to [`scan`].
+    /// Index (slot) of the root, as given to [`Walk::new`].
     pub root: usize,
     /// Path relative to the root, as reached (through a followed symlink, the link's path).
     pub path: PathBuf,
@@ -69,46 +75,114 @@ pub struct Scan {
     pub skipped: usize,
 }
 
-/// Walks every root (canonical paths, as [`crate::storage::Storage::roots`] gives them).
+/// Walks every root (canonical paths, as [`crate::storage::Storage::roots`] gives them; root
+/// `i` is slot `i`) and collects what it found.
 pub fn scan(roots: &[PathBuf]) -> Scan {
-    let mut out = Scan::default();
-    for (index, root) in roots.iter().enumerate() {
-        let (folder, meta) = match open(root, Path::new("")) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(path = %root.display(), "skipped: {e}");
-                out.skipped += 1;
-                continue;
-            }
-        };
-        let mut walk = Walk::new(index, root, &folder, &mut out);
-        walk.visited.insert(Stat::from(&meta).id);
-        walk.dir(Path::new(""), 0);
-    }
-    // The list grew by doubling and lives until the library is built from it: up to half of
-    // it was spare room.
-    out.entries.shrink_to_fit();
-    out
+    Walk::new(roots.iter().cloned().enumerate().collect()).collect_all()
 }
 
 /// Walks the folder `rel` under root `root` (index `index`), as [`scan`] would have listed
 /// it: the folder itself first (unless `rel` is empty), then its contents. Used when a folder
 /// appears or must be checked again.
 pub fn scan_dir(root: &Path, index: usize, rel: &Path) -> Scan {
-    let mut out = Scan::default();
-    let depth = rel.components().count();
-    // Gone again, or a link out: nothing to walk.
-    let Ok((folder, meta)) = open(root, rel) else { return out };
-    if !meta.is_dir() || depth > MAX_DEPTH {
-        return out;
+    Walk::folder(root, index, rel).collect_all()
+}
+
+/// A walk of served folders, yielding their entries one at a time (see the module docs for
+/// the order and for what it holds).
+#[derive(Debug)]
+pub struct Walk {
+    /// The roots not started yet, as `(slot, canonical path)`, the next one last.
+    roots: Vec<(usize, PathBuf)>,
+    /// The root being walked.
+    tree: Option<Tree>,
+    /// What is yielded before the tree's contents ([`Walk::folder`]'s own folder).
+    first: Option<Entry>,
+    skipped: usize,
+}
+
+/// The walk of one root.
+#[derive(Debug)]
+struct Tree {
+    index: usize,
+    root: PathBuf,
+    folder: Folder,
+    /// Every folder listed so far (device, inode).
+    visited: HashSet<(u64, u64)>,
+    /// The folders on the path to the current entry, the innermost last.
+    open: Vec<Level>,
+}
+
+/// A folder being walked: its path and depth, and its names not yet yielded, in order.
+#[derive(Debug)]
+struct Level {
+    rel: PathBuf,
+    depth: usize,
+    names: std::vec::IntoIter<Listed>,
+}
+
+impl Walk {
+    /// Walks every root in `roots` (`(slot, canonical path)`), in that order; a root that
+    /// cannot be opened is logged and counted as skipped.
+    pub fn new(mut roots: Vec<(usize, PathBuf)>) -> Walk {
+        roots.reverse();
+        Walk { roots, tree: None, first: None, skipped: 0 }
     }
-    let mut walk = Walk::new(index, root, &folder, &mut out);
-    walk.visited.insert(Stat::from(&meta).id);
-    if depth > 0 {
-        walk.push(rel.to_path_buf(), Kind::Dir);
+
+    /// Walks the folder `rel` under the root at `root` (slot `index`): the folder itself first
+    /// (unless `rel` is empty), then its contents; nothing if it is gone, not a folder, too
+    /// deep or outside the root.
+    pub fn folder(root: &Path, index: usize, rel: &Path) -> Walk {
+        let mut walk = Walk::new(Vec::new());
+        let depth = rel.components().count();
+        // Gone again, or a link out: nothing to walk.
+        let Ok((folder, meta)) = open(root, rel) else { return walk };
+        if !meta.is_dir() || depth > MAX_DEPTH {
+            return walk;
+        }
+        if depth > 0 {
+            walk.first = Some(Entry { root: index, path: rel.to_path_buf(), kind: Kind::Dir });
+        }
+        let mut tree = Tree {
+            index,
+            root: root.to_path_buf(),
+            folder,
+            visited: HashSet::from([Stat::from(&meta).id]),
+            open: Vec::new(),
+        };
+        tree.enter(rel.to_path_buf(), depth, &mut walk.skipped);
+        walk.tree = Some(tree);
+        walk
     }
-    walk.dir(rel, depth);
-    out
+
+    /// The entries that could not be read or that lead outside their root, so far.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// Everything left to walk, as a list.
+    fn collect_all(mut self) -> Scan {
+        let entries = self.by_ref().collect();
+        Scan { entries, skipped: self.skipped }
+    }
+
+    /// Opens the next root, if any is left: false when none is.
+    fn start_next(&mut self) -> bool {
+        let Some((index, root)) = self.roots.pop() else { return false };
+        match open(&root, Path::new("")) {
+            Ok((folder, meta)) => {
+                let visited = HashSet::from([Stat::from(&meta).id]);
+                let mut tree = Tree { index, root, folder, visited, open: Vec::new() };
+                tree.enter(PathBuf::new(), 0, &mut self.skipped);
+                self.tree = Some(tree);
+            }
+            Err(e) => {
+                tracing::warn!(path = %root.display(), "skipped: {e}");
+                self.skipped += 1;
+            }
+        }
+        true
+    }
 }
 
 /// The served folder at `root`, held open, and what is at `rel` in it (looked up confined).
@@ -118,69 +192,90 @@ fn open(root: &Path, rel: &Path) -> Result<(Folder, fs::Metadata), String> {
     Ok((folder, meta))
 }
 
-struct Walk<'a> {
-    root_index: usize,
-    root: &'a Path,
-    folder: &'a Folder,
-    visited: HashSet<(u64, u64)>,
-    out: &'a mut Scan,
+impl Iterator for Walk {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        loop {
+            if let Some(tree) = &mut self.tree {
+                match tree.next(&mut self.skipped) {
+                    Some(entry) => return Some(entry),
+                    None => self.tree = None,
+                }
+            } else if !self.start_next() {
+                return None;
+            }
+        }
+    }
 }
 
-impl<'a> Walk<'a> {
-    fn new(root_index: usize, root: &'a Path, folder: &'a Folder, out: &'a mut Scan) -> Self {
-        Walk { root_index, root, folder, visited: HashSet::new(), out }
-    }
-
-    fn skip(&mut self, path: &Path, why: &dyn std::fmt::Display) {
-        tracing::warn!(path = %path.display(), "skipped: {why}");
-        self.out.skipped += 1;
-    }
-
-    fn dir(&mut self, rel: &Path, depth: usize) {
-        let abs = self.root.join(rel);
-        let mut children = match self.folder.list(rel) {
+impl Tree {
+    /// Lists the folder `rel` (at `depth`) to walk its names next; one more `skipped` if it
+    /// cannot be listed.
+    fn enter(&mut self, rel: PathBuf, depth: usize, skipped: &mut usize) {
+        let mut names = match self.folder.list(&rel) {
             Ok(listing) => listing,
-            Err(e) => return self.skip(&abs, &e),
+            Err(e) => {
+                tracing::warn!(path = %self.root.join(&rel).display(), "skipped: {e}");
+                *skipped += 1;
+                return;
+            }
         };
-        children.retain(|c| !is_hidden(&c.name));
-        children.sort_by(|a, b| a.name.cmp(&b.name));
-        for child in children {
-            let abs_child = abs.join(&child.name);
-            let rel_child = rel.join(&child.name);
+        names.retain(|c| !is_hidden(&c.name));
+        names.sort_by(|a, b| a.name.cmp(&b.name));
+        self.open.push(Level { rel, depth, names: names.into_iter() });
+    }
+
+    /// The next entry of this root (`None`: the root is done), counting in `skipped` what
+    /// could not be read or leads out.
+    fn next(&mut self, skipped: &mut usize) -> Option<Entry> {
+        loop {
+            let level = self.open.last_mut()?;
+            let Some(child) = level.names.next() else {
+                self.open.pop();
+                continue;
+            };
+            let depth = level.depth;
+            let rel = level.rel.join(&child.name);
+            let mut skip = |why: &dyn std::fmt::Display| {
+                tracing::warn!(path = %self.root.join(&rel).display(), "skipped: {why}");
+                *skipped += 1;
+            };
             // What the name is, from the listing (`fstatat`, never an open); a link is looked
             // up confined, as files are opened: followed while it stays inside the folder,
             // refused when it leads out.
             let stat = match child.stat {
                 Some(stat) => stat,
-                None => match self.folder.stat(&rel_child) {
+                None => match self.folder.stat(&rel) {
                     Ok(meta) => Stat::from(&meta),
                     Err(e) => {
-                        self.skip(&abs_child, &e);
+                        skip(&e);
                         continue;
                     }
                 },
             };
             if stat.is_dir {
                 if depth + 1 > MAX_DEPTH {
-                    self.skip(&abs_child, &"too deep");
+                    skip(&"too deep");
                 } else if self.visited.insert(stat.id) {
-                    self.push(rel_child.clone(), Kind::Dir);
-                    self.dir(&rel_child, depth + 1);
+                    self.enter(rel.clone(), depth + 1, skipped);
+                    return Some(Entry { root: self.index, path: rel, kind: Kind::Dir });
                 }
             } else if stat.is_file {
-                self.push(
-                    rel_child,
-                    Kind::File { size: stat.size, modified: stat.modified, inode: stat.id.1 },
-                );
+                let kind =
+                    Kind::File { size: stat.size, modified: stat.modified, inode: stat.id.1 };
+                return Some(Entry { root: self.index, path: rel, kind });
             } else {
                 // A FIFO, socket or device node: passed over, never opened.
-                tracing::debug!(path = %abs_child.display(), "not listed: not a file or folder");
+                tracing::debug!(
+                    path = %self.root.join(&rel).display(),
+                    "not listed: not a file or folder"
+                );
             }
         }
-    }
-
-    fn push(&mut self, path: PathBuf, kind: Kind) {
-        self.out.entries.push(Entry { root: self.root_index, path, kind });
     }
 }
 
