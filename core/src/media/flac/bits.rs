@@ -9,6 +9,14 @@
 //! residual from the cache at once (a leading-zero count for the unary quotient) whenever it
 //! holds all of it. Every value is computed in 32 bits (Rice values, reads of up to 32 bits) but
 //! the 33-bit reads of a 32-bit stream's side channel.
+//!
+//! Speed: `rice_block` tops its cache up before a code whenever it holds fewer than
+//! `W::REFILL_BELOW` bits, not when a code turns out not to fit: refilling only then put the
+//! load on the chain from one code to the next (16-bit stereo 16 % slower, 24-bit 22 - 28 %;
+//! see BENCHMARKS.md). Its leading-zero count takes the cache as it is: on x86-64 LLVM presets
+//! `bsr`'s destination for a zero cache (`bsr` leaves it as it was), so that case costs nothing
+//! on the chain; setting the uncounted lowest bit to rule it out (the cache then never filled to
+//! its last bit) put an `or` and a copy before the count instead (9 - 12 % slower).
 
 use core::ops::{Add, BitOr, BitOrAssign, Shl, Shr, Sub};
 
