@@ -156,6 +156,7 @@ impl IdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::collections::btree_map::Entry;
     use alloc::collections::BTreeMap;
 
     #[test]
@@ -184,12 +185,12 @@ mod tests {
                 if let Some(slot) = gone {
                     ids[slot as usize] = None;
                 }
-            } else if !model.contains_key(&id) {
+            } else if let Entry::Vacant(entry) = model.entry(id) {
                 let slot = ids.len() as u32;
                 ids.push(Some(id));
                 let id_of = |s: u32| ids.get(s as usize).copied().flatten();
                 table.insert(id, slot, id_of);
-                model.insert(id, slot);
+                entry.insert(slot);
             }
             assert_eq!(table.len(), model.len(), "step {step}");
             if step % 1_000 == 0 {
