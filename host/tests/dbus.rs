@@ -172,19 +172,40 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Titles of the items in the served folder titled `title` (none if it is not listed).
+/// Titles of the items in the served folder titled `title` (none if it is not listed). A
+/// folder being unshared can go between listing its parent and browsing it (701, no such
+/// object): the listing is then taken again, a bounded number of times.
 fn items_in(cp: &Renderer, control: &str, title: &str) -> Vec<String> {
-    let folders = cp.browse(control, &Browse::children(&Shelf::Folders.id().to_string())).unwrap();
-    let Some(folder) = folders.containers().find(|c| c.title == title) else { return Vec::new() };
+    let mut last = None;
+    for _ in 0..20 {
+        match try_items_in(cp, control, title) {
+            Ok(items) => return items,
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("Browse of the folder {title:?} kept failing: {last:?}")
+}
+
+/// One listing of [`items_in`]: the first Browse error ends it.
+fn try_items_in(
+    cp: &Renderer,
+    control: &str,
+    title: &str,
+) -> Result<Vec<String>, rill_tests::renderer::Error> {
+    let folders = cp.browse(control, &Browse::children(&Shelf::Folders.id().to_string()))?;
+    let Some(folder) = folders.containers().find(|c| c.title == title) else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     let mut stack = vec![folder.id.clone()];
     while let Some(id) = stack.pop() {
-        let children = cp.browse(control, &Browse::children(&id)).unwrap();
+        let children = cp.browse(control, &Browse::children(&id))?;
         stack.extend(children.containers().map(|c| c.id.clone()));
         out.extend(children.items().map(|i| i.title.clone()));
     }
     out.sort();
-    out
+    Ok(out)
 }
 
 /// Waits for a NOTIFY that names the Folders container among its ContainerUpdateIDs (a
