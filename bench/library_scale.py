@@ -62,6 +62,23 @@ def peak_rss_kib(pid):
     return status_kib(pid).get("VmHWM", 0)
 
 
+def program_kib_and_threads(pid):
+    """The resident pages of the program's own file (its code and read-only data: the rest of
+    the file-backed part is shared libraries) (KiB), and its number of threads."""
+    exe = os.readlink(f"/proc/{pid}/exe")
+    kib, mapping = 0, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and ":" not in fields[0]:
+                mapping = fields[5] if len(fields) > 5 else None
+            elif fields[0] == "Rss:" and mapping == exe:
+                kib += int(fields[1])
+    with open(f"/proc/{pid}/status") as f:
+        threads = next(int(l.split()[1]) for l in f if l.startswith("Threads:"))
+    return kib, threads
+
+
 def disk_bytes(paths):
     return sum(os.path.getsize(p) for p in paths if os.path.exists(p))
 
@@ -163,6 +180,9 @@ def main():
             r["  of it anonymous (MiB)"] = anon_kib / 1024
             r["  of it file-backed (MiB)"] = file_kib / 1024
             r["peak resident memory until then (MiB)"] = peak_rss_kib(p.pid) / 1024
+            program_kib, threads = program_kib_and_threads(p.pid)
+            r["    of which the program's own file (MiB)"] = program_kib / 1024
+            r["threads once listed"] = threads
             lat, totals = pages(port, control, all_tracks, n_files, rng, PAGES)
             if totals != {n_files}:
                 # Reported, not fatal: MiniDLNA once answered fewer after listing them all.

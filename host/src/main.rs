@@ -33,23 +33,32 @@ static malloc_conf: &u8 = match rill::malloc::JEMALLOC_CONF.first() {
 /// manager is promised.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
+/// How long a thread of the runtime's blocking pool (a scan, the library's updates, a flush)
+/// outlives its last job: tokio's default is 10 s; a second is enough to reuse one in a burst
+/// of updates, and an idle server does not keep the scan's thread, its stack and its cached
+/// blocks (BENCHMARKS.md, "Resident memory outside the library's records").
+const BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(1);
+
 fn main() -> ExitCode {
     rill::malloc::one_arena();
     let cli = Cli::parse();
     logging::init(cli.verbose);
-    let result =
-        tokio::runtime::Runtime::new().context("starting the async runtime").and_then(|runtime| {
-            let result = match cli.command {
-                Command::Serve(args) => runtime.block_on(serve(args)),
-                Command::Share(f) => runtime.block_on(control::change(Change::Share, &f.dirs)),
-                Command::Unshare(f) => runtime.block_on(control::change(Change::Unshare, &f.dirs)),
-                Command::Status => runtime.block_on(control::status()),
-                Command::Decode(args) => rill::decode::run(&args),
-                Command::Service(args) => rill::service::run(&args),
-            };
-            runtime.shutdown_timeout(EXIT_GRACE);
-            result
-        });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_keep_alive(BLOCKING_KEEP_ALIVE)
+        .build();
+    let result = runtime.context("starting the async runtime").and_then(|runtime| {
+        let result = match cli.command {
+            Command::Serve(args) => runtime.block_on(serve(args)),
+            Command::Share(f) => runtime.block_on(control::change(Change::Share, &f.dirs)),
+            Command::Unshare(f) => runtime.block_on(control::change(Change::Unshare, &f.dirs)),
+            Command::Status => runtime.block_on(control::status()),
+            Command::Decode(args) => rill::decode::run(&args),
+            Command::Service(args) => rill::service::run(&args),
+        };
+        runtime.shutdown_timeout(EXIT_GRACE);
+        result
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
