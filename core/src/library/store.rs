@@ -24,9 +24,16 @@ use super::text::Texts;
 use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
 use crate::dlna::MediaFormat;
 
-/// Slots per chunk: small enough that the last, partly used chunk wastes little (about 5.5 KB
-/// of 88-byte objects on 64-bit hosts), large enough that the chunk list stays short.
-const CHUNK: usize = 64;
+/// Slots per chunk: small enough that the last, partly used chunk wastes little, large enough
+/// that the chunk list stays short. On 64-bit hosts 512 slots of 88 bytes are 44 KiB, a whole
+/// number of 4 KiB pages (checked below), which an allocator serves from whole pages: a chunk
+/// of 64 slots (5,632 bytes) sat in jemalloc's 6,144-byte size class, 8% of the objects'
+/// memory resident for nothing. On 32-bit firmware, with a heap of a few hundred KiB, 64.
+const CHUNK: usize = if cfg!(target_pointer_width = "64") { 512 } else { 64 };
+
+// A 64-bit host's chunk stays a whole number of pages as `Object` changes size.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(CHUNK * core::mem::size_of::<Option<Object>>() % 4096 == 0);
 
 /// The number of an object's slot in the store: how child lists and parent links name an
 /// object inside the library (4 bytes where an [`ObjectId`] takes 8). Internal only: ids are
