@@ -155,7 +155,7 @@ fn killed_during_scans_and_updates_the_index_still_gives_a_fresh_scans_library()
     let mut mid_scan = 0;
     for _ in 0..3 {
         let mut rill = Rill::start(dir.path(), &media, &cache);
-        rill.wait_for("reading them into the library");
+        rill.wait_for("reading the served folders into the library");
         thread::sleep(Duration::from_millis(rng.below(100)));
         mid_scan += usize::from(!rill.kill());
     }
