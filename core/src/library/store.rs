@@ -284,13 +284,15 @@ mod tests {
         let node = new_container(Kind::Artist);
         // A scrambled order of ids, several chunks' worth, with removals and replacements:
         // enough garbage in the names to compact them several times.
+        // More ids than one chunk holds (512 slots on 64-bit hosts).
+        const IDS: u64 = 1300;
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut compactions = 0;
         for step in 0..4000u32 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let id = ObjectId(x % 300);
+            let id = ObjectId(x % IDS);
             let before = objects.texts.len();
             if step % 3 == 0 {
                 let gone = objects.remove(&id);
@@ -308,12 +310,12 @@ mod tests {
         let mut all: Vec<_> = objects.slots().map(|(_, o)| (o.id(), seen(o))).collect();
         all.sort_by_key(|(id, _)| *id);
         assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
-        for id in (0..310).map(ObjectId) {
+        for id in (0..IDS + 10).map(ObjectId) {
             assert_eq!(objects.get(&id).map(seen), model.get(&id).cloned());
             assert_eq!(objects.contains_key(&id), model.contains_key(&id));
         }
         // Slots are reused: never more than the high-water mark of objects held at once.
-        assert!(objects.used as usize <= 300);
+        assert!(u64::from(objects.used) <= IDS);
         let id = *model.keys().next().unwrap();
         objects.rename(&id, "renamed").unwrap();
         assert_eq!(objects.get(&id).unwrap().name(), "renamed");
