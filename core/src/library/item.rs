@@ -2,10 +2,10 @@
 //!
 //! The shell hands the library a file's [`Details`] (owned strings, optional fields: what a
 //! reader produces); the library keeps them in one fixed-size record with no heap block of its
-//! own: the title's bytes in the store's text arena (an 8-byte [`Text`]), each tag name as a
+//! own: the title's bytes in the store's text arena (a 4-byte [`Text`]), each tag name as a
 //! [`NameId`] into the library's names table (4 bytes), track and disc as `u16`, the size and
 //! the play length in 48 bits each, the modification time in 32, and the presence of the rest
-//! in one byte of flags. So an item is 64 bytes on 64-bit hosts and on 32-bit firmware alike
+//! in one byte of flags. So an item is 60 bytes on 64-bit hosts and on 32-bit firmware alike
 //! (checked by a test; no field needs 8-byte alignment), where it was 80 bytes, and before
 //! that 88 plus an 80-byte tags block and a title block. [`super::ObjectRef::details`] gives
 //! the [`Details`] back.
@@ -137,7 +137,8 @@ pub struct Item {
 }
 
 // At most 64 bytes on every target, the firmware's too (the host's tests check it is exactly
-// 64): with a 4-byte parent and an 8-byte name, an [`super::Object`] fits in 80.
+// 60): with its own 8-byte id, a 4-byte parent and a 4-byte name, an [`super::Object`] fits
+// in 80.
 const _: () = assert!(core::mem::size_of::<Item>() <= 64);
 
 /// The DLNA profile reading a file named (an AAC file's or a video's), which replaces the one

@@ -25,10 +25,10 @@ use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, Object
 use crate::dlna::MediaFormat;
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little, large enough
-/// that the chunk list stays short. On 64-bit hosts 512 slots of 88 bytes are 44 KiB, a whole
+/// that the chunk list stays short. On 64-bit hosts 512 slots of 80 bytes are 40 KiB, a whole
 /// number of 4 KiB pages (checked below), which an allocator serves from whole pages: a chunk
-/// of 64 slots (5,632 bytes) sat in jemalloc's 6,144-byte size class, 8% of the objects'
-/// memory resident for nothing. On 32-bit firmware, with a heap of a few hundred KiB, 64.
+/// of 64 slots of 88 bytes (5,632) sat in jemalloc's 6,144-byte size class, 8% of the
+/// objects' memory resident for nothing. On 32-bit firmware, with a heap of a few hundred KiB, 64.
 const CHUNK: usize = if cfg!(target_pointer_width = "64") { 512 } else { 64 };
 
 // A 64-bit host's chunk stays a whole number of pages as `Object` changes size.

@@ -2,8 +2,14 @@
 //!
 //! A `Box<str>` per name costs a 16-byte handle and a heap block of its own (a header and
 //! rounding, about 16 bytes more on glibc), and 100,000 small blocks fragment the heap. Here
-//! every text is appended to one `String`, and an object keeps only where it lies ([`Text`]:
-//! two `u32`, 8 bytes, which on 64-bit hosts fit where the object had padding).
+//! every text is appended to one `String` behind its length, and an object keeps only where it
+//! lies ([`Text`]: one `u32`, 4 bytes).
+//!
+//! The length goes before the text in ASCII bytes, so the arena stays UTF-8 and a text is read
+//! without validating it: six bits a byte, the last byte below `0x40` and those before it from
+//! `0x40` to `0x7F` (a name shorter than 64 bytes, nearly every one, takes one byte; a `u32`
+//! length at most six). Offset 0 is the empty text, always there, so [`Text::default`] reads
+//! as empty whatever the arena holds.
 //!
 //! A replaced or removed text stays in the arena as garbage until [`Texts::wants_compacting`]
 //! says it outweighs half the live texts; the store then copies the live texts into a new
@@ -15,20 +21,30 @@ use alloc::string::String;
 
 use super::Error;
 
-/// Where one text lies in a [`Texts`] arena: its offset and length in bytes.
+/// Where one text lies in a [`Texts`] arena: the offset of its length bytes. The default,
+/// offset 0, is the empty text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Text {
     at: u32,
-    len: u32,
 }
 
 /// Garbage always tolerated, so that small libraries never compact.
 const SLACK: usize = 4096;
 
+/// Bits of a length in each of its bytes.
+const BITS: u32 = 6;
+
+/// Marks a length byte that more length bytes follow.
+const MORE: u8 = 0x40;
+
+/// The most length bytes a text has (a `u32` length).
+const MAX_LEN_BYTES: usize = 6;
+
 /// The arena of texts.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Texts {
-    /// Each text's length bytes then its bytes, one after the other.
+    /// Each text's length bytes then its bytes, one after the other, after the empty text at
+    /// offset 0 (a single length byte, 0) once anything was pushed.
     buf: String,
     /// Bytes of texts freed (length bytes included), still in `buf`.
     garbage: usize,
@@ -37,26 +53,58 @@ pub(crate) struct Texts {
 impl Texts {
     /// Appends `text`; fails when the arena would pass 4 GiB.
     // Out of line, like `get`: one copy of the code instead of one at every caller saves the
-    // firmware flash (NUCLEO-H743ZI2 has under 1 KB to spare).
+    // firmware flash (NUCLEO-H743ZI2 has a few KB to spare).
     #[inline(never)]
     pub(crate) fn push(&mut self, text: &str) -> Result<Text, Error> {
+        if text.is_empty() {
+            return Ok(Text::default());
+        }
+        if self.buf.is_empty() {
+            self.buf.push('\0');
+        }
         let at = u32::try_from(self.buf.len()).map_err(|_| Error::Full)?;
         let len = u32::try_from(text.len()).map_err(|_| Error::Full)?;
-        at.checked_add(len).ok_or(Error::Full)?;
+        let groups = (u32::BITS - len.leading_zeros()).div_ceil(BITS).max(1);
+        u32::try_from(text.len() + groups as usize)
+            .ok()
+            .and_then(|n| at.checked_add(n))
+            .ok_or(Error::Full)?;
+        for group in (0..groups).rev() {
+            let bits = (len >> (group * BITS)) as u8 & (MORE - 1);
+            self.buf.push(char::from(if group > 0 { bits | MORE } else { bits }));
+        }
         self.buf.push_str(text);
-        Ok(Text { at, len })
+        Ok(Text { at })
+    }
+
+    /// Where the text at `text` starts and how long it is (length bytes included), or `None`
+    /// for a place this arena never gave out.
+    fn span(&self, text: Text) -> Option<(usize, usize)> {
+        let at = text.at as usize;
+        let mut len = 0usize;
+        for (n, &byte) in self.buf.as_bytes().get(at..)?.iter().take(MAX_LEN_BYTES).enumerate() {
+            len = len << BITS | usize::from(byte & (MORE - 1));
+            if byte & !(MORE - 1) == 0 {
+                return Some((at + n + 1, len));
+            }
+        }
+        None
     }
 
     /// The text at `text` (empty for a place this arena never gave out).
     #[inline(never)]
     pub(crate) fn get(&self, text: Text) -> &str {
-        let (at, len) = (text.at as usize, text.len as usize);
-        self.buf.get(at..at.saturating_add(len)).unwrap_or("")
+        self.span(text)
+            .and_then(|(start, len)| self.buf.get(start..start.saturating_add(len)))
+            .unwrap_or("")
     }
 
     /// Records that `text` is no longer used.
     pub(crate) fn free(&mut self, text: Text) {
-        self.garbage = self.garbage.saturating_add(text.len as usize);
+        if let Some((start, len)) = self.span(text).filter(|_| text.at > 0) {
+            let bytes = (start - text.at as usize).saturating_add(len);
+            self.garbage = self.garbage.saturating_add(bytes);
+        }
     }
 
     /// Whether the garbage outweighs half the live texts (and [`SLACK`]).
@@ -101,9 +149,14 @@ mod tests {
         for (s, &h) in samples.iter().zip(&handles) {
             assert_eq!(texts.get(h), s);
         }
-        // A place it never gave out reads as empty, never panics.
-        assert_eq!(texts.get(Text { at: u32::MAX, len: 9 }), "");
-        assert_eq!(texts.get(Text { at: 1, len: 1 }), "", "inside a character");
+        // Every length's bytes are ASCII (the arena stays UTF-8), the default reads as empty.
+        assert!(texts.buf.is_char_boundary(texts.buf.len()));
+        assert_eq!(texts.get(Text::default()), "");
+        // A place it never gave out reads as empty (or as some text), never panics.
+        assert_eq!(texts.get(Text { at: u32::MAX }), "");
+        for at in 0..u32::try_from(texts.len()).unwrap() {
+            let _ = texts.get(Text { at });
+        }
     }
 
     #[test]
@@ -128,6 +181,7 @@ mod tests {
             assert_eq!(texts.get(*h), names[n]);
         }
         assert_eq!(texts.len(), old.len() - old.garbage);
+        assert_eq!(texts.get(Text::default()), "");
         assert!(!texts.wants_compacting());
     }
 }

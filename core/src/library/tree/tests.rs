@@ -348,9 +348,9 @@ fn limit_and_memory_per_object() {
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
     assert_eq!(lib.len(), FIXED + 5);
     // The documented per-object size (64-bit hosts): an item with its tags inline, a tag
-    // name a 4-byte id, its own id and its parent's 4-byte slot.
-    assert_eq!(core::mem::size_of::<crate::library::Object>(), 88);
-    assert_eq!(core::mem::size_of::<crate::library::Item>(), 64);
+    // name a 4-byte id, its own id, its parent's 4-byte slot, its name a 4-byte offset.
+    assert_eq!(core::mem::size_of::<crate::library::Object>(), 80);
+    assert_eq!(core::mem::size_of::<crate::library::Item>(), 60);
     assert_eq!(core::mem::size_of::<Option<crate::library::NameId>>(), 4);
 }
 
