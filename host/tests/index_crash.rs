@@ -75,6 +75,15 @@ impl Rill {
         }
     }
 
+    /// The first log line containing `text`, among those already read (the first scan starts
+    /// beside the listeners, so its first line may come before `LOCATION`) or from now on.
+    fn logged(&mut self, text: &str) -> String {
+        match self.seen.iter().find(|l| l.contains(text)) {
+            Some(line) => line.clone(),
+            None => self.wait_for(text),
+        }
+    }
+
     /// What it lists, once its first scan (or check) is done.
     fn listing(&mut self) -> Vec<(String, String, String, String)> {
         self.wait_for("library built");
@@ -155,7 +164,7 @@ fn killed_during_scans_and_updates_the_index_still_gives_a_fresh_scans_library()
     let mut mid_scan = 0;
     for _ in 0..3 {
         let mut rill = Rill::start(dir.path(), &media, &cache);
-        rill.wait_for("reading the served folders into the library");
+        rill.logged("reading the served folders into the library");
         thread::sleep(Duration::from_millis(rng.below(100)));
         mid_scan += usize::from(!rill.kill());
     }
