@@ -3,7 +3,8 @@
 //! ffmpeg's libvorbis wrapper and ffmpeg's native encoder.
 //!
 //! Files are cached under `$TMPDIR/rill-corpus/`, named by every parameter that shapes them, and
-//! created atomically (written to a unique temporary name, then renamed), so tests running in
+//! created atomically (written to a unique temporary name, then linked to its name unless a
+//! file is there already: the first one made stays, see [`publish`]), so tests running in
 //! parallel can share them.
 
 use std::path::{Path, PathBuf};
@@ -103,7 +104,7 @@ impl Spec {
         let _ = std::fs::remove_file(&raw);
         let status = status.expect("run the encoder (oggenc / ffmpeg installed?)");
         assert!(status.success(), "encoding {} failed: {status}", self.name());
-        std::fs::rename(&tmp, &path).expect("publish corpus file");
+        publish(&tmp, &path);
         path
     }
 
@@ -143,6 +144,19 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(format!("{name}.{}.{}.ogg", std::process::id(), unique()));
     std::fs::write(&path, bytes).expect("write temp file");
     path
+}
+
+/// Publishes the corpus file made at `tmp` as `path`, unless another test got there first: then
+/// the first one stays. Encoders stamp a random stream serial number, so two tests making the
+/// same file at once make different bytes, and replacing the first would change a file under
+/// a test that had already read or copied it.
+pub(crate) fn publish(tmp: &Path, path: &Path) {
+    match std::fs::hard_link(tmp, path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => panic!("publishing corpus file {}: {e}", path.display()),
+    }
+    let _ = std::fs::remove_file(tmp);
 }
 
 /// A process-unique counter for temporary names.

@@ -120,7 +120,7 @@ impl Spec {
         let status = cmd.arg("-o").arg(&tmp).arg(&wav).status().expect("run flac (installed?)");
         let _ = std::fs::remove_file(&wav);
         assert!(status.success(), "flac {:?} failed: {status}", self.args);
-        std::fs::rename(&tmp, &path).expect("publish corpus file");
+        crate::corpus::publish(&tmp, &path);
         path
     }
 

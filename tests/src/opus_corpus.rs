@@ -94,7 +94,7 @@ impl Spec {
         let _ = std::fs::remove_file(&raw);
         let tmp = dir.join(format!("{}.{tag}.tmp", self.name()));
         std::fs::write(&tmp, file).expect("write corpus file");
-        std::fs::rename(&tmp, &path).expect("publish corpus file");
+        crate::corpus::publish(&tmp, &path);
         path
     }
 
