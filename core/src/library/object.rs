@@ -18,12 +18,12 @@ use crate::media::video::Tracks;
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
 /// Memory: `size_of::<Object>()` is 80 bytes on 64-bit hosts (checked by a test: its own id,
-/// its parent's 4-byte slot number, its name's 4-byte offset, an [`Item`] of 60), stored in a dense slot (see `store.rs`)
-/// with 4 to 9 bytes of id index, its name and an item's title in the text arena (their bytes,
-/// no heap block of their own), its tag names as 4-byte ids into the library's names table
+/// its parent's 4-byte slot number, its name's 4-byte offset, an [`Item`] of 60), stored in a
+/// dense slot (see `store.rs`) with 4 to 9 bytes of id index, its name and an item's title in
+/// the text arena (their bytes and a length byte, no heap block of their own), its tag names as 4-byte ids into the library's names table
 /// (each distinct name's text once), 4 bytes (its slot number) in each list showing it: about
-/// 185 bytes per item with a 30-byte name, a 30-byte title and four listings, so 100,000 items
-/// take roughly 18.5 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the
+/// 165 bytes per item with a 30-byte name, a 30-byte title and four listings, so 100,000 items
+/// take roughly 16.5 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the
 /// size). `tests/tests/library_heap.rs` measures 188 heap bytes a tagged file, its share of
 /// the folders, albums, artists and genres included.
 #[derive(Debug, Clone, PartialEq, Eq)]

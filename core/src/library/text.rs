@@ -149,8 +149,8 @@ mod tests {
         for (s, &h) in samples.iter().zip(&handles) {
             assert_eq!(texts.get(h), s);
         }
-        // Every length's bytes are ASCII (the arena stays UTF-8), the default reads as empty.
-        assert!(texts.buf.is_char_boundary(texts.buf.len()));
+        // The default reads as empty, whatever the arena holds. (A length byte outside ASCII
+        // would be pushed as two bytes and misread: the texts above would not read back.)
         assert_eq!(texts.get(Text::default()), "");
         // A place it never gave out reads as empty (or as some text), never panics.
         assert_eq!(texts.get(Text { at: u32::MAX }), "");
