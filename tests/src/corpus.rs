@@ -4,7 +4,7 @@
 //!
 //! Files are cached under `$TMPDIR/rill-corpus/`, named by every parameter that shapes them, and
 //! created atomically (written to a unique temporary name, then linked to its name unless a
-//! file is there already: the first one made stays, see [`publish`]), so tests running in
+//! file is there already: the first one made stays, see `publish`), so tests running in
 //! parallel can share them.
 
 use std::path::{Path, PathBuf};
