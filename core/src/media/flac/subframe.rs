@@ -178,9 +178,12 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
             match coefs.len() {
                 $($n => if let Some(c) = coefs.first_chunk::<$n>() {
                     // Measured: three samples in locals win for `i64` sums and the longer
-                    // `i32` ones, two for the shorter `i32` ones. (`i32` orders 8 and 12 take
+                    // `i32` ones, two for the shorter `i32` ones; from order 5, `i64` sums
+                    // take their older terms in `f64` as well. (`i32` orders 8 and 12 take
                     // the written-out loops, faster still.)
-                    return if $n >= 3 && (A::WIDE || $n > 8) {
+                    return if A::WIDE && $n >= 5 {
+                        lpc_order_f64::<$n, { far_terms($n) }>(c, shift, out)
+                    } else if $n >= 3 && (A::WIDE || $n > 8) {
                         lpc_order3::<A, $n>(c, shift, out)
                     } else {
                         lpc_order::<A, $n>(c, shift, out)
@@ -240,6 +243,63 @@ fn lpc_order3<A: Acc, const N: usize>(coefs: &[i32; N], shift: u32, out: &mut [i
     {
         // `older` has N - 3 coefficients: the zip stops before the three newest samples.
         let sum = history.iter().zip(older).fold(A::ZERO, |a, (&h, &c)| a.mul_add(c, h));
+        let v = sum.mul_add(c3, p3).mul_add(c2, p2).mul_add(c1, p1).restore(shift, *s);
+        (*s, p3, p2, p1) = (v, p2, p1, v);
+        i += 1;
+    }
+}
+
+/// How many of the oldest terms of an order-`n` loop [`lpc_order_f64`] sums in `f64`: an even
+/// number, leaving at least the three newest to `i64`.
+#[cfg(target_pointer_width = "64")]
+const fn far_terms(n: usize) -> usize {
+    n.saturating_sub(3) & !1
+}
+
+/// `1.5 * 2^52`: an `f64` in `[2^52, 2^53)`, where the values are the integers, so `MAGIC + n`
+/// for an integer `|n| < 2^51` is exact and its bits are `MAGIC`'s plus `n`.
+#[cfg(target_pointer_width = "64")]
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// [`lpc_order3`] for `i64` sums (`N` at least 5) with the `F` oldest terms (even, at most
+/// `N - 3`) summed in `f64`, two at a time: the products of the older samples by the
+/// coefficients, off the chain from one sample to the next, go to the vector unit (two lanes
+/// a multiply) instead of one 64-bit multiply each, which bounded the `i64` loops. Exact: a
+/// coefficient has at most 15 bits and a sample 32, so every product and every sum of up to 32
+/// of them is an integer below `2^50` in magnitude, which `f64` holds exactly (53 bits), in any
+/// order of addition. The sum starts at [`MAGIC`], so it ends as an `f64` whose bits hold it
+/// as an integer (no conversion instruction, which also saturates: four more on x86-64).
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn lpc_order_f64<const N: usize, const F: usize>(coefs: &[i32; N], shift: u32, out: &mut [i32]) {
+    let Some((far, near)) = coefs.split_first_chunk::<F>() else { return };
+    let (far, _) = far.as_chunks::<2>();
+    // As pairs (the first `F / 2`; the rest zeros: an array's length cannot be `F / 2`).
+    let far: [[f64; 2]; F] = core::array::from_fn(|j| {
+        far.get(j).map_or([0.0; 2], |&[a, b]| [f64::from(a), f64::from(b)])
+    });
+    let (Some((&c1, rest)), Some(&[p3, p2, p1])) =
+        (near.split_last(), out.get(..N).and_then(|w| w.last_chunk::<3>()))
+    else {
+        return;
+    };
+    let Some((&c2, rest)) = rest.split_last() else { return };
+    // `mid`: the terms between the `f64` ones and the three newest (none or one).
+    let Some((&c3, mid)) = rest.split_last() else { return };
+    let (mut p1, mut p2, mut p3) = (p1, p2, p3);
+    let mut i = 0;
+    while let Some((history, [s, ..])) =
+        out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<N>())
+    {
+        let Some((old, newer)) = history.split_first_chunk::<F>() else { return };
+        let (pairs, _) = old.as_chunks::<2>();
+        let lanes = pairs.iter().zip(&far).fold([MAGIC, 0.0], |[a, b], (&[h0, h1], &[k0, k1])| {
+            [a + f64::from(h0) * k0, b + f64::from(h1) * k1]
+        });
+        // `MAGIC` plus an integer below 2^50 (see above): its bits are `MAGIC`'s plus that
+        // integer, no conversion instruction.
+        let far_sum = ((lanes[0] + lanes[1]).to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
+        let sum = newer.iter().zip(mid).fold(far_sum, |a, (&h, &c)| a.mul_add(c, h));
         let v = sum.mul_add(c3, p3).mul_add(c2, p2).mul_add(c1, p1).restore(shift, *s);
         (*s, p3, p2, p1) = (v, p2, p1, v);
         i += 1;
@@ -699,6 +759,35 @@ mod tests {
             lpc_narrow_any::<i32>(&coefs, shift, &mut want);
             lpc_12(&coefs, shift, &mut got);
             assert_eq!(want, got, "order 12, shift {shift}");
+        }
+    }
+
+    /// The `i64` loops of orders 2 to 12 (those summing their older terms in `f64` too)
+    /// restore what the general loop does, with the widest coefficients (15 bits) and
+    /// samples over the whole `i32` range, where the sums come near 2^50.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn wide_lpc_matches_the_general_loop() {
+        let mut x = 0xD1B5_4A32_D192_ED03u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as i32
+        };
+        for order in 2..=12 {
+            for shift in [0, 9, 14, 31] {
+                // 15-bit coefficients, the extremes among them.
+                let mut coefs: [i32; 12] = core::array::from_fn(|_| next() >> 17);
+                coefs[0] = -(1 << 14);
+                coefs[order - 1] = (1 << 14) - 1;
+                let mut input: [i32; 300] = core::array::from_fn(|_| next());
+                input[..order].fill(i32::MIN);
+                let (mut want, mut got) = (input, input);
+                lpc_narrow_any::<i64>(&coefs[..order], shift, &mut want);
+                lpc_dispatch::<i64>(&coefs[..order], shift, &mut got);
+                assert_eq!(want, got, "order {order}, shift {shift}");
+            }
         }
     }
 
