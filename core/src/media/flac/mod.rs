@@ -6,7 +6,7 @@
 //! decorrelation and its CRC-16) and [`metadata`] (STREAMINFO, SEEKTABLE). Every format of
 //! RFC 9639 is decoded: 4 to 32 bits, 1 to 8 channels, every channel assignment, LPC up to
 //! order 32 (accumulated in `i32` where no sum can overflow, else in `i64`, on 64-bit targets
-//! the older terms of orders 5 to 12 exactly in `f64`), both Rice methods, escaped partitions,
+//! the older terms of orders 9 to 12 exactly in `f64`), both Rice methods, escaped partitions,
 //! wasted bits, fixed and variable block sizes, uncommon block sizes and rates, and the codes
 //! that refer to STREAMINFO.
 //!

@@ -25,12 +25,13 @@
 //! Each channel's chain from one sample to the next (a multiply, an add, the shift, the
 //! residual) is latency-bound; the two chains are independent, so the core runs one while the
 //! other waits (16-bit stereo `-5` decodes about 1.18x and `-8` 1.18x faster).
-//! The `i64` sums of orders 5 to 12 (24-bit streams) are not bound by that chain but by their
-//! 64-bit multiplies, one a term (a 24/96 `flac -8` sample took 12 of them; pairing two
+//! The `i64` sums (24-bit streams) are not bound by that chain but by their 64-bit
+//! multiplies, one a term (a 24/96 `flac -8` sample of order 12 took 12 of them; pairing two
 //! channels would not spare one): on 64-bit targets [`lpc_order_f64`] sums the older terms of
-//! each sample in `f64` instead, two lanes a multiply, exactly (every product and sum is an
-//! integer below 2^50, which `f64` holds), the three or four newest in `i64` on the chain
-//! (24/96 stereo `-8` decodes about 1.11x faster).
+//! each sample of orders 9 to 12 in `f64` instead, two lanes a multiply, exactly (every
+//! product and sum is an integer below 2^50, which `f64` holds), the three or four newest in
+//! `i64` on the chain (24/96 stereo `-8` decodes about 1.11x faster; order 8, `flac -5`'s,
+//! measured level or 1 - 2 % slower that way, so it keeps its `i64` loop).
 //!
 //! A linear prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
 //! `precision`-bit coefficients and `order` terms each term is below `2^(bps + precision - 2)`
@@ -184,10 +185,10 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
             match coefs.len() {
                 $($n => if let Some(c) = coefs.first_chunk::<$n>() {
                     // Measured: three samples in locals win for `i64` sums and the longer
-                    // `i32` ones, two for the shorter `i32` ones; from order 5, `i64` sums
+                    // `i32` ones, two for the shorter `i32` ones; from order 9, `i64` sums
                     // take their older terms in `f64` as well. (`i32` orders 8 and 12 take
                     // the written-out loops, faster still.)
-                    return if A::WIDE && $n >= 5 {
+                    return if A::WIDE && $n >= 9 {
                         lpc_order_f64::<$n, { far_terms($n) }>(c, shift, out)
                     } else if $n >= 3 && (A::WIDE || $n > 8) {
                         lpc_order3::<A, $n>(c, shift, out)
