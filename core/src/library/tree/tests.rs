@@ -98,6 +98,8 @@ fn ids_are_stable_and_independent_of_order() {
         }
         assert_eq!(id, state.candidate(0), "no collisions expected in a small tree");
     }
+    // Every id is computed from its object's place: none is kept beside it.
+    assert_eq!(a.objects.kept(), 0);
     for (id, obj) in a.iter() {
         assert_eq!(b.get(id).map(|o| (o.name(), o.parent())), Some((obj.name(), obj.parent())));
     }
@@ -348,8 +350,8 @@ fn limit_and_memory_per_object() {
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
     assert_eq!(lib.len(), FIXED + 5);
     // The documented per-object size (64-bit hosts): an item with its tags inline, a tag
-    // name a 4-byte id, its own id, its parent's 4-byte slot, its name a 4-byte offset.
-    assert_eq!(core::mem::size_of::<crate::library::Object>(), 80);
+    // name a 4-byte id, its parent's 4-byte slot, its name a 4-byte offset (no id).
+    assert_eq!(core::mem::size_of::<crate::library::Object>(), 72);
     assert_eq!(core::mem::size_of::<crate::library::Item>(), 60);
     assert_eq!(core::mem::size_of::<Option<crate::library::NameId>>(), 4);
 }
