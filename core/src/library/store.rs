@@ -84,7 +84,12 @@ fn id_in(
     if let Ok(at) = kept.binary_search_by_key(&slot, |&(s, _)| s) {
         return kept.get(at).map(|&(_, id)| id);
     }
-    plain_id(object_in(chunks, slot)?, |s| object_in(chunks, s.0), texts)
+    plain_in(chunks, texts, slot)
+}
+
+/// The plain id candidate of the object in slot `slot` of `chunks` (see `derived.rs`).
+fn plain_in(chunks: &[Box<[Option<Object>]>], texts: &Texts, slot: u32) -> Option<ObjectId> {
+    plain_id(object_in(chunks, slot)?, &|s| object_in(chunks, s.0), texts)
 }
 
 impl Objects {
@@ -120,7 +125,7 @@ impl Objects {
 
     /// Where the object in slot `slot` lives on disk (see [`derived::file_ref`]).
     pub(crate) fn file_ref(&self, slot: SlotNo) -> Option<FileRef<'_>> {
-        derived::file_ref(self.object(slot)?, |s| self.object(s), &self.texts)
+        derived::file_ref(self.object(slot)?, &|s| self.object(s), &self.texts)
     }
 
     /// The object in slot `slot`, to change it.
@@ -147,26 +152,25 @@ impl Objects {
         let Some(object) = self.at_mut(slot) else { return Err(Error::NotFound) };
         let old = core::mem::replace(&mut object.name, text);
         self.texts.free(old);
+        self.unkeep(slot);
         self.keep_if_odd(slot, *id);
         self.tidy_texts();
         Ok(())
     }
 
     /// Keeps `id` in [`Objects::kept`] if it is not the plain candidate of the object in
-    /// `slot` (and drops a kept id that is).
+    /// `slot` (which has no id kept).
     fn keep_if_odd(&mut self, slot: SlotNo, id: ObjectId) {
-        let plain = self.object(slot).and_then(|o| plain_id(o, |s| self.object(s), &self.texts));
-        match self.kept.binary_search_by_key(&slot.0, |&(s, _)| s) {
-            Ok(at) if plain == Some(id) => {
-                self.kept.remove(at);
-            }
-            Ok(at) => {
-                if let Some(entry) = self.kept.get_mut(at) {
-                    entry.1 = id;
-                }
-            }
-            Err(at) if plain != Some(id) => self.kept.insert(at, (slot.0, id)),
-            Err(_) => {}
+        if plain_in(&self.chunks, &self.texts, slot.0) != Some(id) {
+            let at = self.kept.partition_point(|&(s, _)| s < slot.0);
+            self.kept.insert(at, (slot.0, id));
+        }
+    }
+
+    /// Drops the id kept for `slot`, if any.
+    fn unkeep(&mut self, slot: SlotNo) {
+        if let Ok(at) = self.kept.binary_search_by_key(&slot.0, |&(s, _)| s) {
+            self.kept.remove(at);
         }
     }
 
@@ -239,9 +243,7 @@ impl Objects {
     pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Node> {
         let (chunks, texts, kept) = (&self.chunks, &self.texts, &self.kept);
         let slot = SlotNo(self.index.remove(*id, |s| id_in(chunks, texts, kept, s))?);
-        if let Ok(at) = self.kept.binary_search_by_key(&slot.0, |&(s, _)| s) {
-            self.kept.remove(at);
-        }
+        self.unkeep(slot);
         let object = self.place_mut(slot)?.take();
         self.free.push(slot.0);
         let object = object?;
