@@ -15,10 +15,11 @@
 //! only served folders, whose names no id reads, and a folder renamed on disk is removed and
 //! added again under its new path (new ids for its subtree), as before. An object leaves the
 //! store before the objects above it (see `Library::detach`), so every stored object's id can
-//! be computed. Cost: one step up a level and the FNV-1a hash of the path's bytes, about a
-//! byte a nanosecond, a few tens of nanoseconds for a typical path; the id table reads it
-//! only for the entries whose tag matches (see `idtable.rs`), Browse once for each entry and
-//! its parent.
+//! be computed. Cost: one step up a level and the FNV-1a hash of the path's bytes, `O(depth)`;
+//! the id table computes an id only for the entries whose tag matches (see `idtable.rs`),
+//! Browse once for each entry and its parent. Measured with `library-load 1000000 300`
+//! (`tests/src/bin`, a loaded machine): the load takes 1.13 to 1.22 times the CPU time it took
+//! with the ids kept, and Browse pages of 100 stay at about 0.2 ms.
 
 use super::id::PathHash;
 use super::store::SlotNo;
