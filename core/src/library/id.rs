@@ -12,7 +12,8 @@ use core::fmt;
 /// root container is `0`; if a hash is `0` or is already taken by another path (a collision),
 /// the next candidate hashes the same bytes followed by `0xFF` (never part of UTF-8) and a
 /// probe number 1, 2, ... up to [`MAX_PROBES`]. Only colliding objects (about one pair in 2^64)
-/// depend on insertion order.
+/// depend on insertion order. The library keeps no id in its objects: it computes the plain
+/// candidate from an object's path or tags when needed and keeps only the others beside them.
 ///
 /// The containers of the music tree are keyed by their tags rather than a path: an artist by
 /// `artist NUL name NUL`, an album by `album NUL album artist NUL album NUL`, a genre by

@@ -1,6 +1,6 @@
 //! [`IdMap`]: the library's maps from an [`ObjectId`] (or a 64-bit hash in that form) to a
 //! `u32`: the tag names' table and the compilation guess's counts. (The store's index of slots
-//! is an `IdTable`, 4 to 9 bytes an entry: its keys are the ids the objects keep anyway.)
+//! is an `IdTable`, 4 to 9 bytes an entry: its keys are computed from the objects.)
 //!
 //! Ids are hashes, so they arrive in random order, and a B-tree of them keeps its nodes about
 //! 70% full: 20.6 bytes an entry measured for 12 bytes of key and value. Here the entries sit

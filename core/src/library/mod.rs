@@ -13,7 +13,8 @@
 //! each folder keeps their names, and `Library::subtitles` gives a video its own (see
 //! `sidecar`; feature `subtitles`).
 //! Every object gets a stable [`ObjectId`] hashed from its path, so ids survive restarts and do
-//! not depend on scan order. URLs never carry paths: the server maps an id back to a
+//! not depend on scan order; the library computes it from the path when needed rather than
+//! keeping it in the object (see `derived.rs`). URLs never carry paths: the server maps an id back to a
 //! [`FileRef`] (root index + relative path) that the shell opens.
 //!
 //! Each change bumps [`Library::system_update_id`] and the update id of every container whose
@@ -26,6 +27,7 @@
 //! them and sorts each list once instead, as the host's index load does) and removing many
 //! children of one folder one by one.
 
+mod derived;
 mod id;
 mod idmap;
 mod idtable;

@@ -17,19 +17,18 @@ use crate::media::video::Tracks;
 /// A container or an item, as the library stores it: its name is an offset into the
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
-/// Memory: `size_of::<Object>()` is 80 bytes on 64-bit hosts (checked by a test: its own id,
-/// its parent's 4-byte slot number, its name's 4-byte offset, an [`Item`] of 60), stored in a
-/// dense slot (see `store.rs`) with 4 to 9 bytes of id index, its name and an item's title in
+/// Memory: `size_of::<Object>()` is 72 bytes on 64-bit hosts (checked by a test: its parent's
+/// 4-byte slot number, its name's 4-byte offset, an [`Item`] of 60; no id of its own, which
+/// [`ObjectRef::id`] computes from its path or tags, see `derived.rs`), stored in a dense slot
+/// (see `store.rs`) with 4 to 9 bytes of id index, its name and an item's title in
 /// the text arena (their bytes and a length byte, no heap block of their own), its tag names as 4-byte ids into the library's names table
 /// (each distinct name's text once), 4 bytes (its slot number) in each list showing it: about
-/// 165 bytes per item with a 30-byte name, a 30-byte title and four listings, so 100,000 items
-/// take roughly 16.5 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the
-/// size). `tests/tests/library_heap.rs` measures 188 heap bytes a tagged file, its share of
+/// 157 bytes per item with a 30-byte name, a 30-byte title and four listings, so 100,000 items
+/// take roughly 15.7 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the
+/// size). `tests/tests/library_heap.rs` measures 178 heap bytes a tagged file, its share of
 /// the folders, albums, artists and genres included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
-    /// Its own id (what the lists, which name it by slot, show of it).
-    pub(crate) id: ObjectId,
     /// Its parent's slot (its own for the root).
     pub(crate) parent: SlotNo,
     pub(crate) name: Text,
@@ -40,6 +39,8 @@ pub struct Object {
 /// links): what [`super::Library::get`] hands out. Derefs to the stored [`Object`].
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectRef<'a> {
+    /// Its slot, which its id is kept by when it is not the plain one (see `derived.rs`).
+    slot: SlotNo,
     object: &'a Object,
     objects: &'a Objects,
 }
@@ -190,14 +191,17 @@ impl Details {
 }
 
 impl<'a> ObjectRef<'a> {
-    /// `object`, stored in `objects`.
-    pub(crate) fn new(object: &'a Object, objects: &'a Objects) -> Self {
-        ObjectRef { object, objects }
+    /// `object`, stored in slot `slot` of `objects`.
+    pub(crate) fn new(slot: SlotNo, object: &'a Object, objects: &'a Objects) -> Self {
+        ObjectRef { slot, object, objects }
     }
 
-    /// Its id.
+    /// Its id, computed from its place (see `derived.rs`: a walk up its folders and a hash
+    /// of its path, `O(depth)`).
     pub fn id(self) -> ObjectId {
-        self.object.id
+        let id = self.objects.id_at(self.slot);
+        debug_assert!(id.is_some(), "the object in {:?} has no id", self.slot);
+        id.unwrap_or(ObjectId::ROOT)
     }
 
     /// The stored object.
@@ -208,7 +212,7 @@ impl<'a> ObjectRef<'a> {
     /// The id of the containing object (the root's parent is the root itself).
     pub fn parent(self) -> ObjectId {
         let parent = self.objects.id_at(self.object.parent);
-        debug_assert!(parent.is_some(), "the parent of {:?} is gone", self.object.id);
+        debug_assert!(parent.is_some(), "the parent of {:?} is gone", self.slot);
         parent.unwrap_or(ObjectId::ROOT)
     }
 

@@ -3,9 +3,11 @@
 //! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that
 //! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
 //! times its size. Here an [`IdTable`] finds an id's slot number (a hash table of slot numbers
-//! whose keys are the ids the objects keep, 4 to 9 bytes an entry), and the objects live in
-//! fixed-size chunks of slots, filled in order: an object costs its own size (its own id
-//! included, which is what a list shows of it) plus 4 to 9 bytes of index. Inside the library
+//! whose keys are the objects' ids, 4 to 9 bytes an entry), and the objects live in
+//! fixed-size chunks of slots, filled in order: an object costs its own size plus 4 to 9
+//! bytes of index. An object keeps no id: its id is computed from its place when needed
+//! (see `derived.rs`: its path, or its tags in the music tree), and only the few ids that are
+//! not their place's plain candidate (a collision's probe) are kept, by slot, beside. Inside the library
 //! objects name each other by slot number ([`SlotNo`], 4 bytes: the containers' child lists,
 //! each object's parent), read in `O(1)` without the index. A removed object's slot is reused by the next insert, so an object leaves
 //! every list before it leaves the store;
@@ -18,14 +20,16 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::idtable::IdTable;
+use super::derived::{self, plain_id};
+use super::idtable::{self, IdTable};
 use super::names::Names;
 use super::text::Texts;
+use super::tree::FileRef;
 use super::{Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
 use crate::dlna::MediaFormat;
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little, large enough
-/// that the chunk list stays short. On 64-bit hosts 512 slots of 80 bytes are 40 KiB, a whole
+/// that the chunk list stays short. On 64-bit hosts 512 slots of 72 bytes are 36 KiB, a whole
 /// number of 4 KiB pages (checked below), which an allocator serves from whole pages: a chunk
 /// of 64 slots of 88 bytes (5,632) sat in jemalloc's 6,144-byte size class, 8% of the
 /// objects' memory resident for nothing. On 32-bit firmware, with a heap of a few hundred KiB, 64.
@@ -45,8 +49,12 @@ pub(crate) struct SlotNo(u32);
 /// The objects of a library by id and by slot number, both in `O(1)`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Objects {
-    /// Each id's slot (all below `u32::MAX`, as [`IdTable`] needs).
+    /// Each id's slot (all below [`idtable::MAX_SLOTS`]), keyed by the ids [`id_in`] gives.
     index: IdTable,
+    /// The ids that are not their object's plain candidate (see `derived.rs`): probed ids
+    /// (a collision or a hash of 0) and those of objects in no place that gives an id, by
+    /// slot, sorted. Nearly always empty: about one pair of paths in 2^64 collides.
+    kept: Vec<(u32, ObjectId)>,
     /// Slot `n` is `chunks[n / CHUNK][n % CHUNK]`.
     chunks: Vec<Box<[Option<Object>]>>,
     /// Slots emptied by removals, reused first.
@@ -65,9 +73,23 @@ fn object_in(chunks: &[Box<[Option<Object>]>], slot: u32) -> Option<&Object> {
     chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
 }
 
-/// The id of the object in slot `slot` of `chunks`: the key of `slot` in the [`IdTable`].
-fn id_in(chunks: &[Box<[Option<Object>]>], slot: u32) -> Option<ObjectId> {
-    Some(object_in(chunks, slot)?.id)
+/// The id of the object in slot `slot` of `chunks` (its texts in `texts`), the key of `slot`
+/// in the [`IdTable`]: the one in `kept`, else the plain candidate of its place.
+fn id_in(
+    chunks: &[Box<[Option<Object>]>],
+    texts: &Texts,
+    kept: &[(u32, ObjectId)],
+    slot: u32,
+) -> Option<ObjectId> {
+    if let Ok(at) = kept.binary_search_by_key(&slot, |&(s, _)| s) {
+        return kept.get(at).map(|&(_, id)| id);
+    }
+    plain_in(chunks, texts, slot)
+}
+
+/// The plain id candidate of the object in slot `slot` of `chunks` (see `derived.rs`).
+fn plain_in(chunks: &[Box<[Option<Object>]>], texts: &Texts, slot: u32) -> Option<ObjectId> {
+    plain_id(object_in(chunks, slot)?, &|s| object_in(chunks, s.0), texts)
 }
 
 impl Objects {
@@ -87,17 +109,23 @@ impl Objects {
 
     /// The slot of the object with id `id`, `O(1)`.
     pub(crate) fn slot_of(&self, id: &ObjectId) -> Option<SlotNo> {
-        self.index.get(*id, |s| id_in(&self.chunks, s)).map(SlotNo)
+        self.index.get(*id, |s| id_in(&self.chunks, &self.texts, &self.kept, s)).map(SlotNo)
     }
 
     /// The object in slot `slot`, `O(1)`.
     pub(crate) fn at(&self, slot: SlotNo) -> Option<ObjectRef<'_>> {
-        Some(ObjectRef::new(self.object(slot)?, self))
+        Some(ObjectRef::new(slot, self.object(slot)?, self))
     }
 
-    /// The id of the object in slot `slot`, `O(1)`.
+    /// The id of the object in slot `slot`: computed from its place (`O(depth)`, see
+    /// `derived.rs`).
     pub(crate) fn id_at(&self, slot: SlotNo) -> Option<ObjectId> {
-        Some(self.object(slot)?.id)
+        id_in(&self.chunks, &self.texts, &self.kept, slot.0)
+    }
+
+    /// Where the object in slot `slot` lives on disk (see [`derived::file_ref`]).
+    pub(crate) fn file_ref(&self, slot: SlotNo) -> Option<FileRef<'_>> {
+        derived::file_ref(self.object(slot)?, &|s| self.object(s), &self.texts)
     }
 
     /// The object in slot `slot`, to change it.
@@ -115,14 +143,35 @@ impl Objects {
         self.at_mut(self.slot_of(id)?)
     }
 
-    /// Gives object `id` the name `name`.
+    /// Gives object `id` the name `name`; it keeps its id. The ids of the objects below it
+    /// read its name (see `derived.rs`), so only an object whose name no other id reads is
+    /// renamed: a served folder (the library renames nothing else).
     pub(crate) fn rename(&mut self, id: &ObjectId, name: &str) -> Result<(), Error> {
         let text = self.texts.push(name)?;
-        let Some(object) = self.get_mut(id) else { return Err(Error::NotFound) };
+        let Some(slot) = self.slot_of(id) else { return Err(Error::NotFound) };
+        let Some(object) = self.at_mut(slot) else { return Err(Error::NotFound) };
         let old = core::mem::replace(&mut object.name, text);
         self.texts.free(old);
+        self.unkeep(slot);
+        self.keep_if_odd(slot, *id);
         self.tidy_texts();
         Ok(())
+    }
+
+    /// Keeps `id` in [`Objects::kept`] if it is not the plain candidate of the object in
+    /// `slot` (which has no id kept).
+    fn keep_if_odd(&mut self, slot: SlotNo, id: ObjectId) {
+        if plain_in(&self.chunks, &self.texts, slot.0) != Some(id) {
+            let at = self.kept.partition_point(|&(s, _)| s < slot.0);
+            self.kept.insert(at, (slot.0, id));
+        }
+    }
+
+    /// Drops the id kept for `slot`, if any.
+    fn unkeep(&mut self, slot: SlotNo) {
+        if let Ok(at) = self.kept.binary_search_by_key(&slot.0, |&(s, _)| s) {
+            self.kept.remove(at);
+        }
     }
 
     /// Compacts the text arena if its garbage outweighs half its live texts, `O(n)`.
@@ -149,8 +198,9 @@ impl Objects {
 
     /// Stores an object named `name` as `id` below the object `parent` (itself for the root),
     /// replacing the object that had that id; returns its slot. Fails if `parent` is not
-    /// stored ([`Error::NotFound`]), or when every slot number below `u32::MAX` is taken or the
-    /// names pass 4 GiB ([`Error::Full`]; neither fits in memory anyway).
+    /// stored ([`Error::NotFound`]), or when [`idtable::MAX_SLOTS`] objects are stored or the
+    /// names pass 4 GiB ([`Error::Full`]; neither fits in memory anyway). An `id` other than
+    /// the plain candidate of the object's place is kept beside it (see `derived.rs`).
     pub(crate) fn insert(
         &mut self,
         id: ObjectId,
@@ -167,7 +217,10 @@ impl Objects {
             Some(slot) => slot,
             None => {
                 let slot = self.used;
-                self.used = slot.checked_add(1).ok_or(Error::Full)?;
+                if slot >= idtable::MAX_SLOTS {
+                    return Err(Error::Full);
+                }
+                self.used = slot + 1;
                 if usize::try_from(slot).map_or(true, |s| s / CHUNK >= self.chunks.len()) {
                     self.chunks.push((0..CHUNK).map(|_| None).collect());
                 }
@@ -176,17 +229,21 @@ impl Objects {
         };
         let slot = SlotNo(slot);
         if let Some(place) = self.place_mut(slot) {
-            *place = Some(Object { id, parent: parent.unwrap_or(slot), name, node });
+            *place = Some(Object { parent: parent.unwrap_or(slot), name, node });
         }
-        self.index.insert(id, slot.0, |s| id_in(&self.chunks, s));
+        self.keep_if_odd(slot, id);
+        self.index.insert(id, slot.0, |s| id_in(&self.chunks, &self.texts, &self.kept, s));
         Ok(slot)
     }
 
     /// Takes the object with id `id` out; returns its node (its name is gone). Its slot is
     /// the next one handed out: no list may name it any more (checked in tests, see
-    /// `Library::check_links`).
+    /// `assert_links` in `tree/tests.rs`). The objects below it must have gone first: their ids read
+    /// its name (see `derived.rs`).
     pub(crate) fn remove(&mut self, id: &ObjectId) -> Option<Node> {
-        let slot = SlotNo(self.index.remove(*id, |s| id_in(&self.chunks, s))?);
+        let (chunks, texts, kept) = (&self.chunks, &self.texts, &self.kept);
+        let slot = SlotNo(self.index.remove(*id, |s| id_in(chunks, texts, kept, s))?);
+        self.unkeep(slot);
         let object = self.place_mut(slot)?.take();
         self.free.push(slot.0);
         let object = object?;
@@ -222,6 +279,12 @@ impl Objects {
     /// Every object with its slot, in slot order.
     pub(crate) fn slots(&self) -> impl Iterator<Item = (SlotNo, ObjectRef<'_>)> + '_ {
         (0..self.used).filter_map(|n| Some((SlotNo(n), self.at(SlotNo(n))?)))
+    }
+
+    /// How many ids are kept beside their objects (not computed from their place).
+    #[cfg(test)]
+    pub(crate) fn kept(&self) -> usize {
+        self.kept.len()
     }
 
     /// Every object, in slot order.
@@ -306,6 +369,8 @@ mod tests {
             assert_eq!(objects.len(), model.len());
         }
         assert!(model.len() > CHUNK, "spans chunks");
+        // Artists named otherwise than their ids' tags say: every id is kept beside them.
+        assert_eq!(objects.kept(), model.len());
         assert!(compactions >= 2, "{compactions} compactions");
         let mut all: Vec<_> = objects.slots().map(|(_, o)| (o.id(), seen(o))).collect();
         all.sort_by_key(|(id, _)| *id);

@@ -17,7 +17,8 @@ use crate::dlna::MediaFormat;
 /// The most components a relative path may have.
 pub const MAX_PATH_DEPTH: usize = 64;
 
-type Components<'a> = heapless::Vec<&'a str, MAX_PATH_DEPTH>;
+/// A relative path's components, from the served folder down.
+pub(crate) type Components<'a> = heapless::Vec<&'a str, MAX_PATH_DEPTH>;
 
 /// The library: every object by id, and the system update id.
 #[derive(Debug, Clone)]
@@ -47,7 +48,7 @@ pub struct Library {
 pub struct FileRef<'a> {
     /// The served folder's index, as given to [`Library::add_root`].
     pub root: u16,
-    components: Components<'a>,
+    pub(crate) components: Components<'a>,
 }
 
 impl<'a> FileRef<'a> {
@@ -410,26 +411,7 @@ impl Library {
     /// Where the object lives on disk; `None` for containers outside the served folders and
     /// unknown ids.
     pub fn file_ref(&self, id: ObjectId) -> Option<FileRef<'_>> {
-        let mut components = Components::new();
-        let mut cur = self.objects.slot_of(&id)?;
-        // Each step moves one level up; paths are at most MAX_PATH_DEPTH deep.
-        for _ in 0..=MAX_PATH_DEPTH {
-            let obj = self.objects.at(cur)?;
-            match &obj.node {
-                Node::Container(Container { kind: Kind::Served { root, .. }, .. }) => {
-                    components.reverse();
-                    return Some(FileRef { root: *root, components });
-                }
-                Node::Container(Container {
-                    kind: Kind::Folder { .. } | Kind::Playlist, ..
-                })
-                | Node::Item(_) => {}
-                Node::Container(_) => return None,
-            }
-            components.push(obj.name()).ok()?;
-            cur = obj.parent;
-        }
-        None
+        self.objects.file_ref(self.objects.slot_of(&id)?)
     }
 
     /// The children of container `id` in the order of `spec`.
@@ -662,8 +644,9 @@ impl Library {
         self.forget_in_playlists(&doomed);
         self.leave_all(listings);
         let flips = self.ungroup(&doomed);
-        for cur in &doomed {
-            // The store gives back each object's texts and names.
+        // Each after everything below it (the reverse of the walk above): their ids read the
+        // names above them. The store gives back each object's texts and names.
+        for cur in doomed.iter().rev() {
             self.objects.remove(cur);
         }
         self.refresh_cover(parent);

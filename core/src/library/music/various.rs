@@ -28,7 +28,7 @@ type Key = (ObjectId, ObjectId);
 /// The groups in one map of 64-bit FNV-1a keys (as unlikely to collide as object ids): for
 /// each (folder, album, artist) how many of the group's tracks name that artist, and for each
 /// (folder, album) how many different artists its tracks name (counts stay far below
-/// `u32::MAX`, as [`IdMap`] needs). The store's id index has this map type, so the firmware
+/// `u32::MAX`, as [`IdMap`] needs). The names table has this map type, so the firmware
 /// carries no second map type for the groups (issue 5: at most 256 KiB of flash).
 pub(crate) type Groups = IdMap;
 

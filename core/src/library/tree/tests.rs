@@ -98,6 +98,8 @@ fn ids_are_stable_and_independent_of_order() {
         }
         assert_eq!(id, state.candidate(0), "no collisions expected in a small tree");
     }
+    // Every id is computed from its object's place: none is kept beside it.
+    assert_eq!(a.objects.kept(), 0);
     for (id, obj) in a.iter() {
         assert_eq!(b.get(id).map(|o| (o.name(), o.parent())), Some((obj.name(), obj.parent())));
     }
@@ -253,6 +255,31 @@ fn collisions_probe_deterministically() {
 }
 
 #[test]
+fn probed_ids_are_kept_until_their_objects_go() {
+    let mut lib = Library::new();
+    lib.add_root(0, "M").unwrap();
+    let plain = PathHash::new(0).push(true, "d").push(false, "a.ogg");
+    // A foreign object at the file's plain id, as a colliding path would hold it.
+    lib.objects.insert(plain.candidate(0), ObjectId::ROOT, "zz", new_container(FOLDER)).unwrap();
+    assert_eq!(lib.objects.kept(), 1);
+    let id = lib.insert_file(0, "d/a.ogg", info(1)).unwrap().unwrap();
+    assert_eq!(id, plain.candidate(1));
+    assert_eq!(lib.objects.kept(), 2, "the probed id is kept beside its object");
+    assert_eq!(lib.get(id).map(ObjectRef::id), Some(id));
+    let tracks = lib.children(Shelf::AllTracks.id(), &SortSpec::default()).unwrap().to_vec();
+    assert_eq!(tracks, [id]);
+    assert_eq!(lib.remove_path(0, "d"), Ok(2));
+    assert_eq!(lib.objects.kept(), 1);
+    assert!(lib.get(id).is_none());
+    // Its slot, reused by a file at its plain id, does not keep the old id.
+    let b = lib.insert_file(0, "b.ogg", info(1)).unwrap().unwrap();
+    assert_eq!(b, PathHash::new(0).push(true, "b.ogg").candidate(0));
+    assert_eq!(lib.objects.kept(), 1);
+    assert!(lib.get(id).is_none());
+    assert_eq!(lib.get(b).map(ObjectRef::id), Some(b));
+}
+
+#[test]
 fn default_and_criteria_orders() {
     let mut lib = build(7);
     let album = lib.lookup_path(0, "Artist 3/Album").unwrap();
@@ -348,8 +375,8 @@ fn limit_and_memory_per_object() {
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
     assert_eq!(lib.len(), FIXED + 5);
     // The documented per-object size (64-bit hosts): an item with its tags inline, a tag
-    // name a 4-byte id, its own id, its parent's 4-byte slot, its name a 4-byte offset.
-    assert_eq!(core::mem::size_of::<crate::library::Object>(), 80);
+    // name a 4-byte id, its parent's 4-byte slot, its name a 4-byte offset (no id).
+    assert_eq!(core::mem::size_of::<crate::library::Object>(), 72);
     assert_eq!(core::mem::size_of::<crate::library::Item>(), 60);
     assert_eq!(core::mem::size_of::<Option<crate::library::NameId>>(), 4);
 }
