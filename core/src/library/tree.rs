@@ -1,6 +1,7 @@
 //! [`Library`]: the object tree and its operations.
 
 use alloc::borrow::Cow;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -112,11 +113,7 @@ const FOLDER: Kind = Kind::Folder { cover: None };
 /// Whether `obj` stands for something on disk below a served folder: a file, a folder or a
 /// playlist file.
 fn on_disk(obj: ObjectRef<'_>) -> bool {
-    matches!(
-        obj.node,
-        Node::Item(_)
-            | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
-    )
+    obj.as_container().is_none_or(|c| matches!(c.kind, Kind::Folder { .. } | Kind::Playlist))
 }
 
 /// Whether `obj` is a container that holds files (not a playlist, which holds listings).
@@ -146,7 +143,7 @@ impl Library {
             let node = new_container(Kind::Shelf(shelf));
             // The first few slots of an empty store, parents first: cannot fail.
             let Ok(slot) = objects.insert(id, parent, shelf.title(), node) else { continue };
-            if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
+            if let Some(c) = objects.container_mut(&parent) {
                 if id != parent {
                     c.children.push(slot);
                 }
@@ -303,13 +300,19 @@ impl Library {
                 }
                 Some(false) => {
                     let old = self.before(id);
-                    let item = self.objects.item(format, file, details.unwrap_or_default())?;
-                    let Some(obj) = self.objects.get_mut(&id) else { return Err(Error::NotFound) };
-                    let gone = core::mem::replace(&mut obj.node, Node::Item(item));
+                    let record =
+                        self.objects.item(format, file, details.unwrap_or_default(), name)?;
+                    let gone = match self.objects.set_record(&id, record) {
+                        Ok(gone) => gone,
+                        Err(e) => {
+                            self.objects.release(&Node::Item(record));
+                            return Err(e);
+                        }
+                    };
                     self.moved(parent, id);
                     self.relist(id, old)?;
                     self.touch_playlists_of(id);
-                    self.objects.release(&gone);
+                    self.objects.release_item(&gone);
                     self.bump_system();
                     return Ok(Some(id));
                 }
@@ -318,8 +321,8 @@ impl Library {
                 }
             }
         }
-        let item = self.objects.item(format, file, details.unwrap_or_default())?;
-        let node = Node::Item(item);
+        let record = self.objects.item(format, file, details.unwrap_or_default(), name)?;
+        let node = Node::Item(record);
         let id = match self.create(parent, state, name, node.clone()) {
             Ok(id) => id,
             Err(e) => {
@@ -336,23 +339,31 @@ impl Library {
     /// moves in the music tree if its tags say so.
     pub fn set_details(&mut self, id: ObjectId, details: Details) -> Result<(), Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
-        let Node::Item(item) = &obj.node else { return Err(Error::NotAnItem) };
+        let item = obj.as_item().ok_or(Error::NotAnItem)?;
         if obj.details().as_ref() == Some(&details) {
             return Ok(());
         }
         let (parent, format, file, thumbnail) =
             (obj.parent(), item.format, item.file(), item.thumbnail());
+        let name = String::from(obj.name());
         let old = self.before(id);
-        let mut new = self.objects.item(format, file, details)?;
-        new.set_thumbnail(thumbnail);
-        let Some(Node::Item(item)) = self.objects.get_mut(&id).map(|o| &mut o.node) else {
-            return Err(Error::NotAnItem);
+        let record = self.objects.item(format, file, details, &name)?;
+        let gone = match self.objects.set_record(&id, record) {
+            Ok(gone) => gone,
+            Err(e) => {
+                self.objects.release(&Node::Item(record));
+                return Err(e);
+            }
         };
-        let gone = Node::Item(core::mem::replace(item, new));
+        // Fails only when the text arena is full (4 GiB): the thumbnail is then offered no
+        // more, which the shell's next scan puts right.
+        if thumbnail {
+            let _ = self.objects.set_thumbnail(&id, true);
+        }
         self.moved(parent, id);
         self.relist(id, old)?;
         self.touch_playlists_of(id);
-        self.objects.release(&gone);
+        self.objects.release_item(&gone);
         self.bump_system();
         Ok(())
     }
@@ -360,12 +371,9 @@ impl Library {
     /// Records whether the shell has a thumbnail of item `id` (see [`super::Item::thumbnail`]). The
     /// containers showing it, and for a folder's cover image those showing its tracks, change.
     pub fn set_thumbnail(&mut self, id: ObjectId, thumbnail: bool) -> Result<(), Error> {
-        let obj = self.objects.get_mut(&id).ok_or(Error::NotFound)?;
-        let Node::Item(item) = &mut obj.node else { return Err(Error::NotAnItem) };
-        if item.thumbnail() == thumbnail {
+        if !self.objects.set_thumbnail(&id, thumbnail)? {
             return Ok(());
         }
-        item.set_thumbnail(thumbnail);
         self.touch_shown(id);
         self.bump_system();
         Ok(())
@@ -415,16 +423,13 @@ impl Library {
         // Each step moves one level up; paths are at most MAX_PATH_DEPTH deep.
         for _ in 0..=MAX_PATH_DEPTH {
             let obj = self.objects.at(cur)?;
-            match &obj.node {
-                Node::Container(Container { kind: Kind::Served { root, .. }, .. }) => {
+            match obj.as_container().map(|c| &c.kind) {
+                Some(Kind::Served { root, .. }) => {
                     components.reverse();
                     return Some(FileRef { root: *root, components });
                 }
-                Node::Container(Container {
-                    kind: Kind::Folder { .. } | Kind::Playlist, ..
-                })
-                | Node::Item(_) => {}
-                Node::Container(_) => return None,
+                Some(Kind::Folder { .. } | Kind::Playlist) | None => {}
+                Some(_) => return None,
             }
             components.push(obj.name()).ok()?;
             cur = obj.parent;
@@ -446,15 +451,11 @@ impl Library {
         Ok(List::new(&self.objects, Cow::Owned(sorted)))
     }
 
-    /// Trims each child list's spare capacity. Call after a scan; correctness never depends
-    /// on it.
+    /// Trims the spare capacity of each child list, the text arena and the table of
+    /// containers. Call after a scan; correctness never depends on it.
     pub fn tidy(&mut self) {
-        // Lists grew by doubling while the scan inserted into them; most stay as they are now.
-        for object in self.objects.values_mut() {
-            if let Node::Container(c) = &mut object.node {
-                c.children.shrink_to_fit();
-            }
-        }
+        // They grew by doubling while the scan inserted into them; most stay as they are now.
+        self.objects.shrink();
     }
 
     /// The objects in `slots` in the order of `cmp`, ties in their order in `slots` (a stable
@@ -495,7 +496,7 @@ impl Library {
 
     /// Records that a child of `parent` changed: bumps its update id.
     pub(crate) fn touch_child(&mut self, parent: ObjectId) {
-        if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
+        if let Some(c) = self.objects.container_mut(&parent) {
             c.update_id = c.update_id.wrapping_add(1);
             // A list rather than a set (no B-tree of ids in the firmware), made unique before
             // it grows, and grown only if still over half full: so each id pushed pays for
@@ -533,8 +534,8 @@ impl Library {
             cur = obj.parent;
         }
         matches!(
-            self.objects.at(cur).map(ObjectRef::node),
-            Some(Node::Container(Container { kind: Kind::Served { root: r, .. }, .. })) if *r == root
+            self.objects.at(cur).and_then(ObjectRef::as_container).map(|c| &c.kind),
+            Some(Kind::Served { root: r, .. }) if *r == root
         )
     }
 
@@ -620,7 +621,7 @@ impl Library {
     pub(crate) fn unlist(&mut self, container: ObjectId, gone: &[ObjectId]) -> usize {
         let mut gone: Vec<SlotNo> = gone.iter().filter_map(|id| self.objects.slot_of(id)).collect();
         crate::util::heapsort::sort_unstable_by(&mut gone, Ord::cmp);
-        let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) else {
+        let Some(c) = self.objects.container_mut(&container) else {
             return 0;
         };
         let before = c.children.len();
@@ -646,7 +647,7 @@ impl Library {
             if let Some(obj) = self.objects.get(&cur) {
                 doomed.push(cur);
                 // A playlist's children live elsewhere: they stay.
-                if let Node::Container(c) = &obj.node {
+                if let Some(c) = obj.as_container() {
                     if c.kind != Kind::Playlist {
                         stack.extend(c.children.iter().filter_map(|&s| self.objects.id_at(s)));
                     }
