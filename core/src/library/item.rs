@@ -8,7 +8,7 @@
 //! byte, a name id two or three, a size three or four), each field only when present (the
 //! first number's bits say which), the sample rate as a one-byte code when it is a common
 //! one, each tag name as the number of its [`NameId`] in the library's names table, and the
-//! title last, as it is, or, when the file name holds it (`03 - Song Title.flac` titled
+//! title last, as it is, or, when the file name ends with it (`03 - Song Title.flac` titled
 //! `Song Title`), as two small numbers: where in the name it starts and how long it is. A
 //! tagged FLAC track's record takes about 30 bytes, where a fixed 60-byte item and a title
 //! of its own took 75. Reading an item decodes its record ([`Item::read`]: a few dozen byte
@@ -224,8 +224,10 @@ impl Item {
             item.track = track.unwrap_or(0);
             item.disc = disc.unwrap_or(0);
             if let Some(title) = tags.title {
-                let found = name.find(&*title).filter(|_| !title.is_empty());
-                let place = found.and_then(|start| {
+                // The end of the name's stem: `03 - Song Title` or `Artist - Song Title`.
+                let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+                let found = stem.len().checked_sub(title.len()).filter(|_| stem.ends_with(&*title));
+                let place = found.filter(|_| !title.is_empty()).and_then(|start| {
                     Some((u32::try_from(start).ok()?, u32::try_from(title.len()).ok()?))
                 });
                 match place {

@@ -18,7 +18,7 @@ use crate::media::video::Tracks;
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
 /// Memory: `size_of::<Object>()` is 24 bytes on 64-bit hosts (checked by a test: its own id,
-/// its parent's 4-byte slot number, its name's 4-byte offset, a [`Body`] of 8), stored in a
+/// its parent's 4-byte slot number, its name's 4-byte offset, what it is in 8), stored in a
 /// dense slot (see `store.rs`) with 4 to 9 bytes of id index, its name and an item's record
 /// in the text arena (their bytes and a length byte, no heap block of their own; 28 bytes
 /// for a tagged track's record, see [`Item`]), a container in the store's table of
