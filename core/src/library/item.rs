@@ -178,15 +178,17 @@ fn decode<T: Copy>(all: &[T], n: u64) -> Option<T> {
 }
 
 impl Item {
-    /// Writes the record of a file named `name`, of `format` and `file`, with `details`, to
-    /// `texts`, its names interned in `names`. Fails only when one of them is full (then
-    /// nothing of it stays in either).
+    /// Writes the record of a file of `format` and `file` with `details`, named `name` and
+    /// with a thumbnail if `thumbnail` (see [`Item::thumbnail`]), to `texts`, its names
+    /// interned in `names`. Fails only when one of them is full (then nothing of it stays in
+    /// either).
     #[inline(never)]
     pub(crate) fn store(
         format: MediaFormat,
         file: FileInfo,
         details: Details,
         name: &str,
+        thumbnail: bool,
         texts: &mut Texts,
         names: &mut Names,
     ) -> Result<Text, Error> {
@@ -195,7 +197,9 @@ impl Item {
         let (size, mtime) = kept(file);
         let mut item = Item {
             format,
-            flags: bit(details.picture, PICTURE) | bit(audio.is_some(), AUDIO),
+            flags: bit(details.picture, PICTURE)
+                | bit(audio.is_some(), AUDIO)
+                | bit(thumbnail, THUMBNAIL),
             size,
             mtime,
             length: 0,
@@ -664,9 +668,16 @@ mod tests {
         let all = [full(), timed, Details::default(), Details::tagged(Tags::default())];
         let name = "03 - Søng.flac";
         for details in all.into_iter().chain(rates).chain([titled("Sång"), titled("03 -")]) {
-            let record =
-                Item::store(MediaFormat::Flac, file, details.clone(), name, &mut texts, &mut names)
-                    .unwrap();
+            let record = Item::store(
+                MediaFormat::Flac,
+                file,
+                details.clone(),
+                name,
+                false,
+                &mut texts,
+                &mut names,
+            )
+            .unwrap();
             assert_eq!(details_of(name, record, &texts, &names), details);
             let item = Item::read(texts.get(record));
             assert!(!item.thumbnail());
@@ -682,7 +693,7 @@ mod tests {
             tags.track = Some(65_536);
         }
         let record =
-            Item::store(MediaFormat::Flac, file, odd, name, &mut texts, &mut names).unwrap();
+            Item::store(MediaFormat::Flac, file, odd, name, false, &mut texts, &mut names).unwrap();
         let item = Item::read(texts.get(record));
         assert_eq!((item.track(), item.disc()), (None, Some(0)));
         assert_eq!(item.dlna_profile(), Some("AAC_ISO"));
@@ -714,7 +725,8 @@ mod tests {
         };
         let name = "03 - Song Title.flac";
         let store = |texts: &mut Texts, names: &mut Names, name| {
-            Item::store(MediaFormat::Flac, file, details.clone(), name, texts, names).unwrap()
+            Item::store(MediaFormat::Flac, file, details.clone(), name, false, texts, names)
+                .unwrap()
         };
         let record = store(&mut texts, &mut names, name);
         let bytes = texts.get(record);
@@ -740,6 +752,7 @@ mod tests {
             FileInfo::default(),
             titled("Sång"),
             name,
+            false,
             &mut texts,
             &mut names,
         )
@@ -771,7 +784,7 @@ mod tests {
     fn item(file: FileInfo, details: Details) -> Item {
         let (mut texts, mut names) = arenas();
         let record =
-            Item::store(MediaFormat::Flac, file, details, "x.flac", &mut texts, &mut names)
+            Item::store(MediaFormat::Flac, file, details, "x.flac", false, &mut texts, &mut names)
                 .unwrap();
         Item::read(texts.get(record))
     }

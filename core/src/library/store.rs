@@ -275,16 +275,17 @@ impl Objects {
         true
     }
 
-    /// Writes the record of a file named `name`, of `format` and `file`, with `details` (see
-    /// [`Item::store`]): what [`Node::Item`] and [`Objects::set_record`] take.
+    /// Writes the record of a file named `name`, of `format` and `file`, with `details` and
+    /// `thumbnail` (see [`Item::store`]): what [`Node::Item`] and [`Objects::set_record`] take.
     pub(crate) fn item(
         &mut self,
         format: MediaFormat,
         file: FileInfo,
         details: Details,
         name: &str,
+        thumbnail: bool,
     ) -> Result<Text, Error> {
-        Item::store(format, file, details, name, &mut self.texts, &mut self.names)
+        Item::store(format, file, details, name, thumbnail, &mut self.texts, &mut self.names)
     }
 
     /// Gives item `id` the record `record` (from [`Objects::item`]); returns the item it was,
@@ -441,7 +442,7 @@ mod tests {
                 };
                 let file = FileInfo { size: step.into(), mtime: 1 };
                 let details = Details::tagged(tags);
-                let record = objects.item(MediaFormat::Flac, file, details, &name).unwrap();
+                let record = objects.item(MediaFormat::Flac, file, details, &name, false).unwrap();
                 objects.insert(id, id, &name, Node::Item(record)).unwrap();
                 model.insert(id, (id, name, None, title, Some(artist)));
             } else {

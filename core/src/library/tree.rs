@@ -299,21 +299,7 @@ impl Library {
                     return Ok(Some(id));
                 }
                 Some(false) => {
-                    let old = self.before(id);
-                    let record =
-                        self.objects.item(format, file, details.unwrap_or_default(), name)?;
-                    let gone = match self.objects.set_record(&id, record) {
-                        Ok(gone) => gone,
-                        Err(e) => {
-                            self.objects.release(&Node::Item(record));
-                            return Err(e);
-                        }
-                    };
-                    self.moved(parent, id);
-                    self.relist(id, old)?;
-                    self.touch_playlists_of(id);
-                    self.objects.release_item(&gone);
-                    self.bump_system();
+                    self.renew(id, name, format, file, details.unwrap_or_default(), false)?;
                     return Ok(Some(id));
                 }
                 None => {
@@ -321,7 +307,7 @@ impl Library {
                 }
             }
         }
-        let record = self.objects.item(format, file, details.unwrap_or_default(), name)?;
+        let record = self.objects.item(format, file, details.unwrap_or_default(), name, false)?;
         let node = Node::Item(record);
         let id = match self.create(parent, state, name, node.clone()) {
             Ok(id) => id,
@@ -343,11 +329,24 @@ impl Library {
         if obj.details().as_ref() == Some(&details) {
             return Ok(());
         }
-        let (parent, format, file, thumbnail) =
-            (obj.parent(), item.format, item.file(), item.thumbnail());
         let name = String::from(obj.name());
+        self.renew(id, &name, item.format, item.file(), details, item.thumbnail())
+    }
+
+    /// Gives item `id`, named `name`, the record of a file of `format` and `file` with
+    /// `details` and `thumbnail` (see [`super::Item`]), and moves it where its tags now say.
+    fn renew(
+        &mut self,
+        id: ObjectId,
+        name: &str,
+        format: MediaFormat,
+        file: FileInfo,
+        details: Details,
+        thumbnail: bool,
+    ) -> Result<(), Error> {
+        let parent = self.objects.get(&id).ok_or(Error::NotFound)?.parent();
         let old = self.before(id);
-        let record = self.objects.item(format, file, details, &name)?;
+        let record = self.objects.item(format, file, details, name, thumbnail)?;
         let gone = match self.objects.set_record(&id, record) {
             Ok(gone) => gone,
             Err(e) => {
@@ -355,11 +354,6 @@ impl Library {
                 return Err(e);
             }
         };
-        // Fails only when the text arena is full (4 GiB): the thumbnail is then offered no
-        // more, which the shell's next scan puts right.
-        if thumbnail {
-            let _ = self.objects.set_thumbnail(&id, true);
-        }
         self.moved(parent, id);
         self.relist(id, old)?;
         self.touch_playlists_of(id);
