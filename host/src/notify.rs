@@ -30,7 +30,6 @@ use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use rill_core::dlna::MediaKind;
-use rill_core::library::Node;
 use tokio::sync::watch;
 
 use crate::connection::Shared;
@@ -155,7 +154,7 @@ impl Summary {
         };
         let library = shared.library.read().unwrap_or_else(PoisonError::into_inner);
         for (_, object) in library.iter() {
-            if let Node::Item(item) = object.node() {
+            if let Some(item) = object.as_item() {
                 match item.format.kind() {
                     MediaKind::Audio => summary.tracks += 1,
                     MediaKind::Video => summary.videos += 1,

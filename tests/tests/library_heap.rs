@@ -20,12 +20,13 @@ static ALLOC: PeakAlloc = PeakAlloc;
 const FILES: usize = 20_000;
 
 /// Heap bytes a file may cost, its share of folders, albums, artists and genres included:
-/// 178 measured with tags inline in 60-byte items, names and titles as 4-byte offsets, child
-/// lists of 4-byte slot numbers, a hash table of slots as the id index and no id kept in an
-/// object (188 with the ids kept; 234 with 80-byte items, 8-byte texts, 8-byte ids in the
-/// lists and sorted arrays of ids as the index; BENCHMARKS.md, "Library at scale"), with a
-/// small margin.
-const BUDGET: usize = 185;
+/// 122 measured with items as records of variable length in the text arena (a title the file
+/// name holds kept once), 16-byte objects with no id of their own, containers in a table of
+/// their own, child lists of 4-byte slot numbers and a hash table of slots as the id index,
+/// and the arena and lists trimmed after the scan (132 with the ids kept in 24-byte objects,
+/// 188 with 80-byte objects holding fixed 60-byte items, 234 with 8-byte texts and ids in the
+/// lists; BENCHMARKS.md, "Library at scale"), with a tenth for what may come.
+const BUDGET: usize = 135;
 
 /// Live heap blocks ten files may cost: 2.4 measured (tags inline: a file's record is in a
 /// chunk of slots, its texts in arenas; what is left is mostly the containers' child lists).

@@ -22,30 +22,39 @@
 //! with the ids kept, and Browse pages of 100 stay at about 0.2 ms.
 
 use super::id::PathHash;
+use super::object::Body;
 use super::store::SlotNo;
 use super::text::Texts;
 use super::tree::{Components, FileRef};
-use super::{Container, Kind, Node, Object, ObjectId, MAX_PATH_DEPTH};
+use super::{Container, Kind, Object, ObjectId, MAX_PATH_DEPTH};
+
+/// The kind of `obj` if it is a container (its place in `containers`), `None` for an item.
+fn kind_of<'a>(obj: &Object, containers: &'a [Container]) -> Option<Option<&'a Kind>> {
+    match obj.body {
+        Body::Container(at) => Some(Some(&containers.get(usize::try_from(at).ok()?)?.kind)),
+        Body::Item(_) => Some(None),
+    }
+}
 
 /// Where `obj` lives on disk, the objects above it read through `object`: its served folder's
 /// index and the names from there down; `None` for an object not below a served folder.
 pub(crate) fn file_ref<'a>(
     obj: &'a Object,
     object: &dyn Fn(SlotNo) -> Option<&'a Object>,
+    containers: &[Container],
     texts: &'a Texts,
 ) -> Option<FileRef<'a>> {
     let mut components = Components::new();
     let mut cur = obj;
     // Each step moves one level up; paths are at most MAX_PATH_DEPTH deep.
     for _ in 0..=MAX_PATH_DEPTH {
-        match &cur.node {
-            Node::Container(Container { kind: Kind::Served { root, .. }, .. }) => {
+        match kind_of(cur, containers)? {
+            Some(Kind::Served { root, .. }) => {
                 components.reverse();
                 return Some(FileRef { root: *root, components });
             }
-            Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
-            | Node::Item(_) => {}
-            Node::Container(_) => return None,
+            Some(Kind::Folder { .. } | Kind::Playlist) | None => {}
+            Some(_) => return None,
         }
         components.push(texts.get(cur.name)).ok()?;
         cur = object(cur.parent)?;
@@ -62,26 +71,23 @@ pub(crate) fn file_ref<'a>(
 pub(crate) fn plain_id<'a>(
     obj: &'a Object,
     object: &dyn Fn(SlotNo) -> Option<&'a Object>,
+    containers: &[Container],
     texts: &'a Texts,
 ) -> Option<ObjectId> {
     let name = texts.get(obj.name);
-    let state = match &obj.node {
-        Node::Container(Container { kind: Kind::Shelf(shelf), .. }) => return Some(shelf.id()),
-        Node::Container(Container { kind: Kind::Artist, .. }) => PathHash::tag("artist", &[name]),
-        Node::Container(Container { kind: Kind::Genre, .. }) => PathHash::tag("genre", &[name]),
-        Node::Container(Container { kind: Kind::Album { .. }, .. }) => {
+    let state = match kind_of(obj, containers)? {
+        Some(Kind::Shelf(shelf)) => return Some(shelf.id()),
+        Some(Kind::Artist) => PathHash::tag("artist", &[name]),
+        Some(Kind::Genre) => PathHash::tag("genre", &[name]),
+        Some(Kind::Album { .. }) => {
             let artist = object(obj.parent)?;
-            if !matches!(&artist.node, Node::Container(Container { kind: Kind::Artist, .. })) {
+            if !matches!(kind_of(artist, containers)?, Some(Kind::Artist)) {
                 return None;
             }
             PathHash::tag("album", &[texts.get(artist.name), name])
         }
-        Node::Container(Container {
-            kind: Kind::Served { .. } | Kind::Folder { .. } | Kind::Playlist,
-            ..
-        })
-        | Node::Item(_) => {
-            let file = file_ref(obj, object, texts)?;
+        Some(Kind::Served { .. } | Kind::Folder { .. } | Kind::Playlist) | None => {
+            let file = file_ref(obj, object, containers, texts)?;
             let mut state = PathHash::new(file.root);
             for (i, c) in file.components().enumerate() {
                 state = state.push(i == 0, c);

@@ -51,7 +51,8 @@ pub use id::{ObjectId, MAX_PROBES};
 pub use item::{Item, Tag};
 pub use list::List;
 pub use names::NameId;
-pub use object::{AudioProps, Container, Details, FileInfo, Kind, Node, Object, ObjectRef, Tags};
+pub(crate) use object::Node;
+pub use object::{AudioProps, Container, Details, FileInfo, Kind, Object, ObjectRef, Tags};
 pub use shelf::Shelf;
 #[cfg(feature = "subtitles")]
 pub use sidecar::{Subtitle, Subtitles, MAX_SUBTITLES};

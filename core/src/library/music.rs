@@ -36,7 +36,7 @@ use alloc::vec::Vec;
 use super::id::PathHash;
 use super::names::{NameId, Names};
 use super::tree::{new_container, unique};
-use super::{Container, Error, Kind, Library, Node, ObjectId, ObjectRef, Shelf, Tag};
+use super::{Container, Error, Kind, Library, ObjectId, ObjectRef, Shelf, Tag};
 use crate::dlna::MediaKind;
 
 mod various;
@@ -358,8 +358,7 @@ impl Library {
             return;
         }
         let Some(artist) = self.objects.get(&album).map(ObjectRef::parent) else { return };
-        let Some(obj) = self.objects.get_mut(&album) else { return };
-        let Node::Container(c) = &mut obj.node else { return };
+        let Some(c) = self.objects.container_mut(&album) else { return };
         c.kind = Kind::Album { date };
         if let Some(date) = date {
             self.objects.names.acquire(date);
@@ -393,7 +392,7 @@ impl Library {
         if best == current {
             return;
         }
-        if let Some(Node::Container(c)) = self.objects.get_mut(&folder).map(|o| &mut o.node) {
+        if let Some(c) = self.objects.container_mut(&folder) {
             match &mut c.kind {
                 Kind::Folder { cover } | Kind::Served { cover, .. } => *cover = best,
                 _ => {}
@@ -454,17 +453,22 @@ impl Library {
     /// The object whose thumbnail is the art of `id` (see the module docs), if any.
     pub fn art(&self, id: ObjectId) -> Option<ObjectId> {
         let obj = self.objects.get(&id)?;
-        match &obj.node {
-            Node::Item(item) if item.thumbnail() => Some(id),
-            Node::Item(item) if item.format.kind() == MediaKind::Audio => {
-                let cover = self.cover_of(obj.parent())?;
-                self.objects.get(&cover)?.as_item()?.thumbnail().then_some(cover)
-            }
-            Node::Item(_) => None,
-            Node::Container(Container { kind: Kind::Album { .. }, children, .. }) => {
-                children.iter().find_map(|&t| self.art(self.objects.id_at(t)?))
-            }
-            Node::Container(_) => None,
+        if let Some(c) = obj.as_container() {
+            return match c.kind {
+                Kind::Album { .. } => {
+                    c.children.iter().find_map(|&t| self.art(self.objects.id_at(t)?))
+                }
+                _ => None,
+            };
+        }
+        let item = obj.as_item()?;
+        if item.thumbnail() {
+            Some(id)
+        } else if item.format.kind() == MediaKind::Audio {
+            let cover = self.cover_of(obj.parent())?;
+            self.objects.get(&cover)?.as_item()?.thumbnail().then_some(cover)
+        } else {
+            None
         }
     }
 

@@ -27,6 +27,16 @@ use super::{Error, ObjectId, MAX_PROBES};
 pub struct NameId(NonZeroU32);
 
 impl NameId {
+    /// The id numbered `n` (as [`NameId::number`] gives it); `None` for 0.
+    pub(crate) fn new(n: u32) -> Option<NameId> {
+        NonZeroU32::new(n).map(NameId)
+    }
+
+    /// The id's number, as an item's record keeps it.
+    pub(crate) fn number(self) -> u32 {
+        self.0.get()
+    }
+
     fn slot(self) -> usize {
         (self.0.get() - 1) as usize
     }

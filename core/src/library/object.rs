@@ -17,22 +17,32 @@ use crate::media::video::Tracks;
 /// A container or an item, as the library stores it: its name is an offset into the
 /// library's text arena, so it is read through an [`ObjectRef`] ([`super::Library::get`]).
 ///
-/// Memory: `size_of::<Object>()` is 72 bytes on 64-bit hosts (checked by a test: its parent's
-/// 4-byte slot number, its name's 4-byte offset, an [`Item`] of 60; no id of its own, which
-/// [`ObjectRef::id`] computes from its path or tags, see `derived.rs`), stored in a dense slot
-/// (see `store.rs`) with 4 to 9 bytes of id index, its name and an item's title in
-/// the text arena (their bytes and a length byte, no heap block of their own), its tag names as 4-byte ids into the library's names table
-/// (each distinct name's text once), 4 bytes (its slot number) in each list showing it: about
-/// 157 bytes per item with a 30-byte name, a 30-byte title and four listings, so 100,000 items
-/// take roughly 15.7 MB on a 64-bit host (less on 32-bit firmware, where pointers are half the
-/// size). `tests/tests/library_heap.rs` measures 178 heap bytes a tagged file, its share of
-/// the folders, albums, artists and genres included.
+/// Memory: `size_of::<Object>()` is 16 bytes on 64-bit hosts (checked by a test: its parent's
+/// 4-byte slot number, its name's 4-byte offset, what it is in 8; no id of its own, which
+/// [`ObjectRef::id`] computes from its path or tags, see `derived.rs`), stored in a dense
+/// slot (see `store.rs`) with 4 to 9 bytes of id index, its name and an item's record in the
+/// text arena (their bytes and a length byte, no heap block of their own; 28 bytes for a
+/// tagged track's record, see [`Item`]), a container in the store's table of containers,
+/// 4 bytes (its slot number) in each list showing it: about 92 bytes per item with a 22-byte
+/// name holding its title and four listings, so 100,000 items take roughly 9 MB on a 64-bit
+/// host. `tests/tests/library_heap.rs` measures 122 heap bytes a tagged file, its share of
+/// the folders, albums, artists and genres included (188 with 80-byte objects holding their
+/// own ids and fixed 60-byte items, and the titles as texts of their own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     /// Its parent's slot (its own for the root).
     pub(crate) parent: SlotNo,
     pub(crate) name: Text,
-    pub(crate) node: Node,
+    pub(crate) body: Body,
+}
+
+/// What an object is, as the store keeps it (8 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// A container, at this index of the store's table of containers.
+    Container(u32),
+    /// An item, with its record in the text arena (see [`Item`]).
+    Item(Text),
 }
 
 /// One object of a library, with the store it is in (to read its texts and follow its
@@ -45,13 +55,13 @@ pub struct ObjectRef<'a> {
     objects: &'a Objects,
 }
 
-/// What an object is.
+/// What a new object is, as it is handed to the store (which keeps it as a [`Body`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     /// A folder (or the root, or a served folder).
     Container(Container),
-    /// A media file.
-    Item(Item),
+    /// A media file, with its record written (see [`Objects::item`]).
+    Item(Text),
 }
 
 /// A container: its children, update id and what it stands for.
@@ -228,38 +238,46 @@ impl<'a> ObjectRef<'a> {
         self.objects.texts.get(self.object.name)
     }
 
-    /// Container or item data.
-    pub fn node(self) -> &'a Node {
-        &self.object.node
+    /// The item data, if this is an item: decoded from its record (see [`Item`]).
+    pub fn as_item(self) -> Option<Item> {
+        Some(Item::read(self.record()?))
     }
 
-    /// The item data, if this is an item.
-    pub fn as_item(self) -> Option<&'a Item> {
-        self.object.as_item()
+    /// Whether this is an item.
+    pub fn is_item(self) -> bool {
+        matches!(self.object.body, Body::Item(_))
+    }
+
+    /// An item's record.
+    pub(crate) fn record(self) -> Option<&'a str> {
+        match self.object.body {
+            Body::Item(record) => Some(self.objects.texts.get(record)),
+            Body::Container(_) => None,
+        }
     }
 
     /// The container data, if this is a container.
     pub fn as_container(self) -> Option<&'a Container> {
-        self.object.as_container()
+        match self.object.body {
+            Body::Container(at) => self.objects.container(at),
+            Body::Item(_) => None,
+        }
     }
 
     /// The display title: the tagged title, else the file name without its extension, else
     /// (for containers) the folder name.
     pub fn title(self) -> &'a str {
         let name = self.name();
-        match &self.object.node {
-            Node::Container(Container { kind: Kind::Playlist, .. }) => stem(name),
-            Node::Container(_) => name,
-            Node::Item(item) => match item.title_text() {
-                Some(title) => self.objects.texts.get(title),
-                None => stem(name),
-            },
+        match self.record() {
+            Some(record) => Item::read(record).title(name, record).unwrap_or_else(|| stem(name)),
+            None if self.as_container().is_some_and(|c| c.kind == Kind::Playlist) => stem(name),
+            None => name,
         }
     }
 
     /// The text of an item's `tag`; `None` for a container or an untagged item.
     pub fn tag(self, tag: Tag) -> Option<&'a str> {
-        let id = self.object.as_item()?.name(tag)?;
+        let id = self.as_item()?.name(tag)?;
         Some(self.objects.names.get(id))
     }
 
@@ -273,7 +291,9 @@ impl<'a> ObjectRef<'a> {
 
     /// An item's details as they were set, rebuilt from the library's record (allocates).
     pub fn details(self) -> Option<Details> {
-        Some(self.object.as_item()?.details(&self.objects.texts, &self.objects.names))
+        let record = self.record()?;
+        let item = Item::read(record);
+        Some(item.details(item.title(self.name(), record), &self.objects.names))
     }
 
     /// The text of the shared name `id`.
@@ -286,12 +306,16 @@ impl PartialEq for ObjectRef<'_> {
     /// The same parent, name and node, texts compared as texts and children as ids (so
     /// objects of two libraries compare).
     fn eq(&self, other: &Self) -> bool {
-        let same_node = match (self.node(), other.node()) {
-            (Node::Item(a), Node::Item(b)) => {
+        let same_node = match (self.as_item(), other.as_item()) {
+            (Some(a), Some(b)) => {
                 (a.format, a.file(), a.thumbnail()) == (b.format, b.file(), b.thumbnail())
                     && self.details() == other.details()
             }
-            (Node::Container(a), Node::Container(b)) => {
+            (Some(_), None) | (None, Some(_)) => false,
+            (None, None) => {
+                let (Some(a), Some(b)) = (self.as_container(), other.as_container()) else {
+                    return false;
+                };
                 let same_kind = match (&a.kind, &b.kind) {
                     (Kind::Album { .. }, Kind::Album { .. }) => {
                         self.album_date() == other.album_date()
@@ -304,7 +328,6 @@ impl PartialEq for ObjectRef<'_> {
                         .children()
                         .is_some_and(|x| other.children().is_some_and(|y| x.ids().eq(y.ids())))
             }
-            _ => false,
         };
         self.parent() == other.parent() && self.name() == other.name() && same_node
     }
@@ -317,24 +340,6 @@ impl core::ops::Deref for ObjectRef<'_> {
 
     fn deref(&self) -> &Object {
         self.object
-    }
-}
-
-impl Object {
-    /// The item data, if this is an item.
-    pub fn as_item(&self) -> Option<&Item> {
-        match &self.node {
-            Node::Item(item) => Some(item),
-            Node::Container(_) => None,
-        }
-    }
-
-    /// The container data, if this is a container.
-    pub fn as_container(&self) -> Option<&Container> {
-        match &self.node {
-            Node::Container(c) => Some(c),
-            Node::Item(_) => None,
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::id::PathHash;
-use super::{Library, Node, ObjectId, ObjectRef};
+use super::{Library, ObjectId, ObjectRef};
 use crate::dlna::MediaKind;
 use crate::media::subtitle::{self, Format};
 
@@ -137,7 +137,7 @@ impl Library {
     pub fn subtitles(&self, id: ObjectId) -> Subtitles<'_> {
         let mut out = Subtitles::new();
         let Some(obj) = self.get(id) else { return out };
-        let Some(Node::Item(item)) = Some(&obj.node) else { return out };
+        let Some(item) = obj.as_item() else { return out };
         if item.format.kind() != MediaKind::Video {
             return out;
         }

@@ -3,7 +3,7 @@
 use crate::util::fold::fold_cmp;
 use core::cmp::Ordering;
 
-use super::{Error, Kind, Node, ObjectRef, Shelf, Tag};
+use super::{Error, Kind, ObjectRef, Shelf, Tag};
 
 mod batch;
 mod place;
@@ -163,7 +163,7 @@ fn album_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
 
 /// The default order: containers first, then case-folded title, then raw name.
 pub(crate) fn default_order(a: ObjectRef<'_>, b: ObjectRef<'_>) -> Ordering {
-    let is_item = |o: ObjectRef<'_>| matches!(o.node, Node::Item(_));
+    let is_item = |o: ObjectRef<'_>| o.is_item();
     is_item(a)
         .cmp(&is_item(b))
         .then_with(|| fold_cmp(a.title(), b.title()))
@@ -198,8 +198,8 @@ fn compare_field(field: SortField, a: ObjectRef<'_>, b: ObjectRef<'_>) -> Orderi
 
 /// The UPnP class Rill gives an object.
 pub fn class_of(object: ObjectRef<'_>) -> &'static str {
-    match &object.node {
-        Node::Container(c) => match c.kind {
+    match object.as_container() {
+        Some(c) => match c.kind {
             Kind::Artist => "object.container.person.musicArtist",
             Kind::Album { .. } => "object.container.album.musicAlbum",
             Kind::Genre => "object.container.genre.musicGenre",
@@ -208,7 +208,7 @@ pub fn class_of(object: ObjectRef<'_>) -> &'static str {
                 "object.container.storageFolder"
             }
         },
-        Node::Item(item) => item.format.upnp_class(),
+        None => object.as_item().map_or("object.item", |item| item.format.upnp_class()),
     }
 }
 

@@ -1,4 +1,5 @@
-//! [`Texts`]: the library's file and folder names and track titles, in one arena.
+//! [`Texts`]: the library's file and folder names and items' records (see `item.rs`: their
+//! numbers written as the lengths here are, their titles), in one arena.
 //!
 //! A `Box<str>` per name costs a 16-byte handle and a heap block of its own (a header and
 //! rounding, about 16 bytes more on glibc), and 100,000 small blocks fragment the heap. Here
@@ -37,8 +38,58 @@ const BITS: u32 = 6;
 /// Marks a length byte that more length bytes follow.
 const MORE: u8 = 0x40;
 
-/// The most length bytes a text has (a `u32` length).
-const MAX_LEN_BYTES: usize = 6;
+/// The most bytes a number takes (a `u64`: eleven groups of six bits).
+const MAX_NUMBER_BYTES: usize = 11;
+
+/// Appends `n` to `out` as a text's length is written: groups of six bits, most significant
+/// first, every byte but the last marked with [`MORE`], all of them ASCII (so whatever is
+/// written stays UTF-8). A number below 64 takes one byte, below 4,096 two, a `u32` at most
+/// six, a `u64` at most eleven. Items' records are written with it too (see `item.rs`).
+pub(crate) fn put_number(out: &mut String, n: u64) {
+    let groups = (u64::BITS - n.leading_zeros()).div_ceil(BITS).max(1);
+    for group in (0..groups).rev() {
+        let bits = (n >> (group * BITS)) as u8 & (MORE - 1);
+        out.push(char::from(if group > 0 { bits | MORE } else { bits }));
+    }
+}
+
+/// Reads the numbers [`put_number`] wrote, one after the other, from bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Numbers<'a> {
+    bytes: &'a [u8],
+    /// Where the next number starts.
+    at: usize,
+}
+
+impl<'a> Numbers<'a> {
+    /// The numbers at the start of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        Numbers { bytes: text.as_bytes(), at: 0 }
+    }
+
+    /// The next number; `None` past the end, or for one that is cut short or passes `u64`
+    /// (which [`put_number`] never writes).
+    pub(crate) fn next(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for _ in 0..MAX_NUMBER_BYTES {
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
+            if n >> (u64::BITS - BITS) != 0 {
+                return None;
+            }
+            n = n << BITS | u64::from(byte & (MORE - 1));
+            if byte & !(MORE - 1) == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// Where the next number starts, in bytes from the start.
+    pub(crate) fn at(&self) -> usize {
+        self.at
+    }
+}
 
 /// The arena of texts.
 #[derive(Debug, Clone, Default)]
@@ -69,10 +120,7 @@ impl Texts {
             .ok()
             .and_then(|n| at.checked_add(n))
             .ok_or(Error::Full)?;
-        for group in (0..groups).rev() {
-            let bits = (len >> (group * BITS)) as u8 & (MORE - 1);
-            self.buf.push(char::from(if group > 0 { bits | MORE } else { bits }));
-        }
+        put_number(&mut self.buf, u64::from(len));
         self.buf.push_str(text);
         Ok(Text { at })
     }
@@ -80,15 +128,9 @@ impl Texts {
     /// Where the text at `text` starts and how long it is (length bytes included), or `None`
     /// for a place this arena never gave out.
     fn span(&self, text: Text) -> Option<(usize, usize)> {
-        let at = text.at as usize;
-        let mut len = 0usize;
-        for (n, &byte) in self.buf.as_bytes().get(at..)?.iter().take(MAX_LEN_BYTES).enumerate() {
-            len = len << BITS | usize::from(byte & (MORE - 1));
-            if byte & !(MORE - 1) == 0 {
-                return Some((at + n + 1, len));
-            }
-        }
-        None
+        let mut numbers = Numbers { bytes: self.buf.as_bytes(), at: text.at as usize };
+        let len = usize::try_from(numbers.next()?).ok()?;
+        Some((numbers.at, len))
     }
 
     /// The text at `text` (empty for a place this arena never gave out).
@@ -122,6 +164,11 @@ impl Texts {
     /// Copies `text` of the `old` arena (from [`Texts::compact`]) into this one.
     pub(crate) fn keep(&mut self, old: &Texts, text: Text) -> Result<Text, Error> {
         self.push(old.get(text))
+    }
+
+    /// Gives back the arena's spare capacity (it grew by doubling).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
     }
 
     /// Bytes the arena holds, garbage included.

@@ -1,6 +1,7 @@
 //! [`Library`]: the object tree and its operations.
 
 use alloc::borrow::Cow;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
@@ -113,11 +114,7 @@ const FOLDER: Kind = Kind::Folder { cover: None };
 /// Whether `obj` stands for something on disk below a served folder: a file, a folder or a
 /// playlist file.
 fn on_disk(obj: ObjectRef<'_>) -> bool {
-    matches!(
-        obj.node,
-        Node::Item(_)
-            | Node::Container(Container { kind: Kind::Folder { .. } | Kind::Playlist, .. })
-    )
+    obj.as_container().is_none_or(|c| matches!(c.kind, Kind::Folder { .. } | Kind::Playlist))
 }
 
 /// Whether `obj` is a container that holds files (not a playlist, which holds listings).
@@ -147,7 +144,7 @@ impl Library {
             let node = new_container(Kind::Shelf(shelf));
             // The first few slots of an empty store, parents first: cannot fail.
             let Ok(slot) = objects.insert(id, parent, shelf.title(), node) else { continue };
-            if let Some(Node::Container(c)) = objects.get_mut(&parent).map(|o| &mut o.node) {
+            if let Some(c) = objects.container_mut(&parent) {
                 if id != parent {
                     c.children.push(slot);
                 }
@@ -303,15 +300,7 @@ impl Library {
                     return Ok(Some(id));
                 }
                 Some(false) => {
-                    let old = self.before(id);
-                    let item = self.objects.item(format, file, details.unwrap_or_default())?;
-                    let Some(obj) = self.objects.get_mut(&id) else { return Err(Error::NotFound) };
-                    let gone = core::mem::replace(&mut obj.node, Node::Item(item));
-                    self.moved(parent, id);
-                    self.relist(id, old)?;
-                    self.touch_playlists_of(id);
-                    self.objects.release(&gone);
-                    self.bump_system();
+                    self.renew(id, name, format, file, details.unwrap_or_default(), false)?;
                     return Ok(Some(id));
                 }
                 None => {
@@ -319,8 +308,8 @@ impl Library {
                 }
             }
         }
-        let item = self.objects.item(format, file, details.unwrap_or_default())?;
-        let node = Node::Item(item);
+        let record = self.objects.item(format, file, details.unwrap_or_default(), name, false)?;
+        let node = Node::Item(record);
         let id = match self.create(parent, state, name, node.clone()) {
             Ok(id) => id,
             Err(e) => {
@@ -337,23 +326,39 @@ impl Library {
     /// moves in the music tree if its tags say so.
     pub fn set_details(&mut self, id: ObjectId, details: Details) -> Result<(), Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
-        let Node::Item(item) = &obj.node else { return Err(Error::NotAnItem) };
+        let item = obj.as_item().ok_or(Error::NotAnItem)?;
         if obj.details().as_ref() == Some(&details) {
             return Ok(());
         }
-        let (parent, format, file, thumbnail) =
-            (obj.parent(), item.format, item.file(), item.thumbnail());
+        let name = String::from(obj.name());
+        self.renew(id, &name, item.format, item.file(), details, item.thumbnail())
+    }
+
+    /// Gives item `id`, named `name`, the record of a file of `format` and `file` with
+    /// `details` and `thumbnail` (see [`super::Item`]), and moves it where its tags now say.
+    fn renew(
+        &mut self,
+        id: ObjectId,
+        name: &str,
+        format: MediaFormat,
+        file: FileInfo,
+        details: Details,
+        thumbnail: bool,
+    ) -> Result<(), Error> {
+        let parent = self.objects.get(&id).ok_or(Error::NotFound)?.parent();
         let old = self.before(id);
-        let mut new = self.objects.item(format, file, details)?;
-        new.set_thumbnail(thumbnail);
-        let Some(Node::Item(item)) = self.objects.get_mut(&id).map(|o| &mut o.node) else {
-            return Err(Error::NotAnItem);
+        let record = self.objects.item(format, file, details, name, thumbnail)?;
+        let gone = match self.objects.set_record(&id, record) {
+            Ok(gone) => gone,
+            Err(e) => {
+                self.objects.release(&Node::Item(record));
+                return Err(e);
+            }
         };
-        let gone = Node::Item(core::mem::replace(item, new));
         self.moved(parent, id);
         self.relist(id, old)?;
         self.touch_playlists_of(id);
-        self.objects.release(&gone);
+        self.objects.release_item(&gone);
         self.bump_system();
         Ok(())
     }
@@ -361,12 +366,9 @@ impl Library {
     /// Records whether the shell has a thumbnail of item `id` (see [`super::Item::thumbnail`]). The
     /// containers showing it, and for a folder's cover image those showing its tracks, change.
     pub fn set_thumbnail(&mut self, id: ObjectId, thumbnail: bool) -> Result<(), Error> {
-        let obj = self.objects.get_mut(&id).ok_or(Error::NotFound)?;
-        let Node::Item(item) = &mut obj.node else { return Err(Error::NotAnItem) };
-        if item.thumbnail() == thumbnail {
+        if !self.objects.set_thumbnail(&id, thumbnail)? {
             return Ok(());
         }
-        item.set_thumbnail(thumbnail);
         self.touch_shown(id);
         self.bump_system();
         Ok(())
@@ -428,15 +430,11 @@ impl Library {
         Ok(List::new(&self.objects, Cow::Owned(sorted)))
     }
 
-    /// Trims each child list's spare capacity. Call after a scan; correctness never depends
-    /// on it.
+    /// Trims the spare capacity of each child list, the text arena and the table of
+    /// containers. Call after a scan; correctness never depends on it.
     pub fn tidy(&mut self) {
-        // Lists grew by doubling while the scan inserted into them; most stay as they are now.
-        for object in self.objects.values_mut() {
-            if let Node::Container(c) = &mut object.node {
-                c.children.shrink_to_fit();
-            }
-        }
+        // They grew by doubling while the scan inserted into them; most stay as they are now.
+        self.objects.shrink();
     }
 
     /// The objects in `slots` in the order of `cmp`, ties in their order in `slots` (a stable
@@ -477,7 +475,7 @@ impl Library {
 
     /// Records that a child of `parent` changed: bumps its update id.
     pub(crate) fn touch_child(&mut self, parent: ObjectId) {
-        if let Some(Node::Container(c)) = self.objects.get_mut(&parent).map(|o| &mut o.node) {
+        if let Some(c) = self.objects.container_mut(&parent) {
             c.update_id = c.update_id.wrapping_add(1);
             // A list rather than a set (no B-tree of ids in the firmware), made unique before
             // it grows, and grown only if still over half full: so each id pushed pays for
@@ -515,8 +513,8 @@ impl Library {
             cur = obj.parent;
         }
         matches!(
-            self.objects.at(cur).map(ObjectRef::node),
-            Some(Node::Container(Container { kind: Kind::Served { root: r, .. }, .. })) if *r == root
+            self.objects.at(cur).and_then(ObjectRef::as_container).map(|c| &c.kind),
+            Some(Kind::Served { root: r, .. }) if *r == root
         )
     }
 
@@ -602,7 +600,7 @@ impl Library {
     pub(crate) fn unlist(&mut self, container: ObjectId, gone: &[ObjectId]) -> usize {
         let mut gone: Vec<SlotNo> = gone.iter().filter_map(|id| self.objects.slot_of(id)).collect();
         crate::util::heapsort::sort_unstable_by(&mut gone, Ord::cmp);
-        let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) else {
+        let Some(c) = self.objects.container_mut(&container) else {
             return 0;
         };
         let before = c.children.len();
@@ -628,7 +626,7 @@ impl Library {
             if let Some(obj) = self.objects.get(&cur) {
                 doomed.push(cur);
                 // A playlist's children live elsewhere: they stay.
-                if let Node::Container(c) = &obj.node {
+                if let Some(c) = obj.as_container() {
                     if c.kind != Kind::Playlist {
                         stack.extend(c.children.iter().filter_map(|&s| self.objects.id_at(s)));
                     }

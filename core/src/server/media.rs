@@ -69,7 +69,7 @@ impl<E: Env> Server<'_, E> {
             let source = if item.format.extension() == ext {
                 Source::File(item.format, item.dlna_profile())
             } else {
-                Source::Rendition(Layout::of_extension(item, ext)?)
+                Source::Rendition(Layout::of_extension(&item, ext)?)
             };
             let file = library.file_ref(id)?;
             let opened = match source {

@@ -24,7 +24,7 @@ mod caption;
 use super::bookmarks::Bookmarks;
 use super::{ART_PATH, MEDIA_PATH};
 use crate::dlna::{MediaFormat, OggCodec, ProtocolInfo};
-use crate::library::{class_of, Hex, Item, Library, List, Node, ObjectId, ObjectRef, Tag};
+use crate::library::{class_of, Hex, Item, Library, List, ObjectId, ObjectRef, Tag};
 #[cfg(feature = "remux")]
 use crate::player::video::{self, Remux, RemuxAudio};
 use crate::player::Quirks;
@@ -391,8 +391,8 @@ impl<'a> Document<'a> {
     /// through `core::fmt`.
     fn write_object(&self, s: &mut Sink<'a>, id: ObjectId, obj: ObjectRef<'_>) {
         let hex = id.hex();
-        match obj.node() {
-            Node::Container(c) => {
+        match (obj.as_container(), obj.as_item()) {
+            (Some(c), _) => {
                 s.markup(markup!("<container id=\""));
                 s.ascii(hex.as_str());
                 s.markup(markup!("\" parentID=\""));
@@ -411,7 +411,7 @@ impl<'a> Document<'a> {
                 self.art(s, id);
                 s.markup(markup!("</container>"));
             }
-            Node::Item(item) => {
+            (None, Some(item)) => {
                 s.markup(markup!("<item id=\""));
                 s.ascii(hex.as_str());
                 s.markup(markup!("\" parentID=\""));
@@ -440,7 +440,7 @@ impl<'a> Document<'a> {
                     self.sec_captions(s, id);
                 }
                 if self.filter.allows_res() {
-                    for res in resources(id, item, self.host, &self.quirks) {
+                    for res in resources(id, &item, self.host, &self.quirks) {
                         self.write_resource(s, &res, hex);
                     }
                 }
@@ -450,6 +450,7 @@ impl<'a> Document<'a> {
                 }
                 s.markup(markup!("</item>"));
             }
+            (None, None) => {}
         }
     }
 

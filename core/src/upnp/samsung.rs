@@ -24,7 +24,7 @@ use alloc::vec;
 use super::bookmarks::Bookmarks;
 use super::scpd::{Action, Argument, Direction, Scpd, StateVariable};
 use super::soap::{ErrorCode, Fault, Request, Response, Value};
-use crate::library::{Library, Node, ObjectId, Shelf};
+use crate::library::{Library, ObjectId, Shelf};
 
 /// Samsung's `sec:ProductCap` in the device description, for Samsung TVs only: `DCM10`
 /// (the bookmark and feature-list extensions), `getMediaInfo.sec` and `getCaptionInfo.sec`
@@ -127,7 +127,7 @@ fn set_bookmark(
     let id = request.arg("ObjectID").map(str::trim).ok_or(Fault(ErrorCode::InvalidArgs))?;
     let id = ObjectId::parse(id).ok_or(Fault(ErrorCode::NoSuchObject))?;
     let object = library.get(id).ok_or(Fault(ErrorCode::NoSuchObject))?;
-    if !matches!(object.node(), Node::Item(_)) {
+    if !object.is_item() {
         return Err(Fault(ErrorCode::InvalidArgs));
     }
     let position = request

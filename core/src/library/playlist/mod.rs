@@ -35,9 +35,7 @@ pub use target::{Spellings, Target};
 
 use super::store::SlotNo;
 use super::tree::{components, is_hidden, new_container, unique};
-use super::{
-    Error as LibraryError, Kind, Library, Node, ObjectId, ObjectRef, Shelf, MAX_PATH_DEPTH,
-};
+use super::{Error as LibraryError, Kind, Library, ObjectId, ObjectRef, Shelf, MAX_PATH_DEPTH};
 
 /// A playlist file format, from the file name's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +147,7 @@ impl Library {
         if comps.is_empty() || comps.len() > MAX_PATH_DEPTH {
             return None;
         }
-        let is_item = |id: ObjectId| self.get(id).and_then(|o| o.as_item()).is_some();
+        let is_item = |id: ObjectId| self.get(id).is_some_and(ObjectRef::is_item);
         let exact = self.lookup_path(root, &comps.join("/"));
         if let Some(id) = exact.filter(|&id| is_item(id)) {
             return Some(id);
@@ -157,16 +155,16 @@ impl Library {
         let mut cur = self.get(self.lookup_path(root, "")?)?;
         for comp in comps {
             let children = cur.children()?;
-            let on_disk = |o: &ObjectRef<'_>| match o.node() {
-                Node::Item(_) => true,
-                Node::Container(c) => matches!(c.kind(), Kind::Folder { .. }),
+            let on_disk = |o: &ObjectRef<'_>| match o.as_container() {
+                None => true,
+                Some(c) => matches!(c.kind(), Kind::Folder { .. }),
             };
             let exact = children.iter().filter(on_disk).find(|o| o.name() == *comp);
             let found =
                 exact.or_else(|| children.iter().filter(on_disk).find(|o| fold_eq(o.name(), comp)));
             cur = found?;
         }
-        cur.as_item().is_some().then_some(cur.id())
+        cur.is_item().then_some(cur.id())
     }
 
     /// Adds or updates the playlist file at `rel` under served folder `root`, holding `items`
@@ -204,7 +202,7 @@ impl Library {
                 id
             }
         };
-        if let Some(Node::Container(c)) = self.objects.get_mut(&id).map(|o| &mut o.node) {
+        if let Some(c) = self.objects.container_mut(&id) {
             if c.children != items {
                 c.children = items;
                 changed = true;

@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 
 use super::super::store::SlotNo;
 use super::super::tree::unique;
-use super::super::{Library, Node, ObjectId, ObjectRef};
+use super::super::{Library, ObjectId, ObjectRef};
 use super::order_of;
 
 impl Library {
@@ -81,8 +81,7 @@ impl Library {
             let mut sorted = Vec::with_capacity(resolved.len());
             sorted.extend(resolved.iter().map(|&(slot, _)| slot));
             drop(resolved);
-            if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node)
-            {
+            if let Some(c) = self.objects.container_mut(&container) {
                 c.children = sorted;
             }
         }

@@ -12,7 +12,7 @@
 use core::cmp::Ordering;
 
 use super::super::store::SlotNo;
-use super::super::{Library, Node, ObjectId, ObjectRef};
+use super::super::{Library, ObjectId, ObjectRef};
 use super::order_of;
 
 impl Library {
@@ -38,7 +38,7 @@ impl Library {
                 None => None,
             }
         };
-        if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
+        if let Some(c) = self.objects.container_mut(&container) {
             c.children.insert(at.unwrap_or(c.children.len()).min(c.children.len()), slot);
         }
         if at.is_some() && self.batching() {
@@ -86,7 +86,7 @@ impl Library {
             None
         };
         let Some(target) = target else { return };
-        if let Some(Node::Container(c)) = self.objects.get_mut(&container).map(|o| &mut o.node) {
+        if let Some(c) = self.objects.container_mut(&container) {
             if target < at {
                 if let Some(span) = c.children.get_mut(target..=at) {
                     span.rotate_right(1);

@@ -374,11 +374,11 @@ fn limit_and_memory_per_object() {
     lib.insert_file(0, "b.ogg", info(1)).unwrap();
     assert_eq!(lib.insert_file(0, "c.ogg", info(1)), Err(Error::Full));
     assert_eq!(lib.len(), FIXED + 5);
-    // The documented per-object size (64-bit hosts): an item with its tags inline, a tag
-    // name a 4-byte id, its parent's 4-byte slot, its name a 4-byte offset (no id).
-    assert_eq!(core::mem::size_of::<crate::library::Object>(), 72);
-    assert_eq!(core::mem::size_of::<crate::library::Item>(), 60);
-    assert_eq!(core::mem::size_of::<Option<crate::library::NameId>>(), 4);
+    // The documented per-object size (64-bit hosts): its parent's 4-byte slot, its name a
+    // 4-byte offset, an item's record a 4-byte offset (a container's place in the table of
+    // containers 4 bytes), no id of its own, and no more for a free slot.
+    assert_eq!(core::mem::size_of::<crate::library::Object>(), 16);
+    assert_eq!(core::mem::size_of::<Option<crate::library::Object>>(), 16);
 }
 
 #[test]
