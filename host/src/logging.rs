@@ -8,32 +8,55 @@
 //!   `<6>` info, `<7>` debug, sd-daemon(3)), which journald strips and records as the entry's
 //!   priority, and carries no timestamp or level word, since the journal records both.
 //!
-//! `RUST_LOG`, if set, chooses what is logged; otherwise `-v` and `-vv` do.
+//! `RUST_LOG`, if set and not empty, chooses what is logged; otherwise `-v` and `-vv` do. It
+//! is a list of `TARGET=LEVEL` and bare `LEVEL` entries separated by commas (`rill=debug,warn`:
+//! Rill's own modules at debug, everything else at warn), each target a prefix of the module
+//! paths it covers, as `tracing-subscriber`'s [`Targets`] reads it. Not the span, field or
+//! regular expression filters of its `EnvFilter`: that one brings a regular expression engine,
+//! about 0.2 MB of code that would be resident in every running server for a debugging aid
+//! (BENCHMARKS.md, "Desktop: idle cost and start-up"). A value it cannot read is said in the
+//! log and the default used instead.
 
 use std::fmt;
 use std::io::IsTerminal;
 
 use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::{Format, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// Installs the global logger for `verbose` (the count of `-v` flags).
+/// Installs the global logger for `verbose` (the count of `-v` flags) and `RUST_LOG`.
 pub fn init(verbose: u8) {
-    let default = match verbose {
-        0 => "info",
-        1 => "rill=debug,info",
-        _ => "rill=trace,debug",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let asked = std::env::var("RUST_LOG").ok();
+    let (targets, refused) = filter(verbose, asked.as_deref());
+    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
     if to_journal() {
-        builder.event_format(Journal::default()).init();
+        builder.event_format(Journal::default()).finish().with(targets).init();
     } else {
         let colour = std::io::stderr().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        builder.with_ansi(colour).init();
+        builder.with_ansi(colour).finish().with(targets).init();
+    }
+    if let Some(error) = refused {
+        tracing::warn!("RUST_LOG not understood ({error}); logging as without it");
+    }
+}
+
+/// What is logged: `rust_log` (the value of `RUST_LOG`) if set, not empty and readable,
+/// otherwise the default for `verbose`; with the reason `rust_log` was not read, if it was not.
+fn filter(verbose: u8, rust_log: Option<&str>) -> (Targets, Option<String>) {
+    let default = || match verbose {
+        0 => Targets::new().with_default(Level::INFO),
+        1 => Targets::new().with_default(Level::INFO).with_target("rill", Level::DEBUG),
+        _ => Targets::new().with_default(Level::DEBUG).with_target("rill", Level::TRACE),
+    };
+    match rust_log.filter(|s| !s.trim().is_empty()).map(str::parse::<Targets>) {
+        None => (default(), None),
+        Some(Ok(targets)) => (targets, None),
+        Some(Err(e)) => (default(), Some(e.to_string())),
     }
 }
 
@@ -109,6 +132,41 @@ mod tests {
         assert!(!names("64769", 64769, 1234));
         assert!(!names("x:y", 64769, 1234));
         assert!(!names("", 0, 0));
+    }
+
+    #[test]
+    fn rust_log_chooses_levels_by_target_prefix() {
+        let (targets, refused) = filter(0, Some("rill=debug,zbus=off,warn"));
+        assert_eq!(refused, None);
+        assert!(targets.would_enable("rill::serve", &Level::DEBUG));
+        assert!(!targets.would_enable("rill::serve", &Level::TRACE));
+        assert!(!targets.would_enable("zbus::connection", &Level::ERROR));
+        assert!(targets.would_enable("tokio::net", &Level::WARN));
+        assert!(!targets.would_enable("tokio::net", &Level::INFO));
+    }
+
+    #[test]
+    fn without_rust_log_the_verbosity_decides() {
+        let (quiet, _) = filter(0, None);
+        assert!(quiet.would_enable("rill::serve", &Level::INFO));
+        assert!(!quiet.would_enable("rill::serve", &Level::DEBUG));
+        let (verbose, _) = filter(1, None);
+        assert!(verbose.would_enable("rill::serve", &Level::DEBUG));
+        assert!(!verbose.would_enable("zbus::connection", &Level::DEBUG));
+        let (very, refused) = filter(2, None);
+        assert!(very.would_enable("rill::serve", &Level::TRACE));
+        assert!(very.would_enable("zbus::connection", &Level::DEBUG));
+        assert!(!very.would_enable("zbus::connection", &Level::TRACE));
+        assert_eq!(refused, None);
+    }
+
+    #[test]
+    fn an_unreadable_rust_log_falls_back_and_says_why() {
+        let (targets, refused) = filter(1, Some("rill=loud"));
+        assert!(refused.is_some());
+        assert!(targets.would_enable("rill::serve", &Level::DEBUG));
+        assert!(!targets.would_enable("rill::serve", &Level::TRACE));
+        assert_eq!(filter(0, Some(" ")).1, None, "empty is unset");
     }
 
     #[test]
