@@ -186,7 +186,7 @@ impl Item {
     pub(crate) fn store(
         format: MediaFormat,
         file: FileInfo,
-        details: Details,
+        details: &Details,
         name: &str,
         thumbnail: bool,
         texts: &mut Texts,
@@ -216,9 +216,9 @@ impl Item {
             ogg_codec: details.ogg_codec,
             title: Title::None,
         };
-        item.set_length(&details);
-        let mut own = None;
-        if let Some(tags) = details.tags {
+        item.set_length(details);
+        let mut own = "";
+        if let Some(tags) = details.tags.as_deref() {
             let number = |n: Option<u32>| n.and_then(|n| u16::try_from(n).ok());
             let (track, disc) = (number(tags.track), number(tags.disc));
             item.flags |= TAGGED
@@ -227,10 +227,10 @@ impl Item {
                 | bit(disc.is_some(), DISC);
             item.track = track.unwrap_or(0);
             item.disc = disc.unwrap_or(0);
-            if let Some(title) = tags.title {
+            if let Some(title) = tags.title.as_deref() {
                 // The end of the name's stem: `03 - Song Title` or `Artist - Song Title`.
                 let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-                let found = stem.len().checked_sub(title.len()).filter(|_| stem.ends_with(&*title));
+                let found = stem.len().checked_sub(title.len()).filter(|_| stem.ends_with(title));
                 let place = found.filter(|_| !title.is_empty()).and_then(|start| {
                     Some((u32::try_from(start).ok()?, u32::try_from(title.len()).ok()?))
                 });
@@ -238,14 +238,14 @@ impl Item {
                     Some((start, len)) => item.title = Title::InName { start, len },
                     None => {
                         item.title = Title::Own { from: 0 };
-                        own = Some(title);
+                        own = title;
                     }
                 }
             }
-            let given = [tags.artist, tags.album_artist, tags.album, tags.genre, tags.date];
+            let given = [&tags.artist, &tags.album_artist, &tags.album, &tags.genre, &tags.date];
             for (n, text) in given.into_iter().enumerate() {
                 let Some(text) = text else { continue };
-                match names.intern(&text) {
+                match names.intern(text) {
                     Ok(id) => {
                         if let Some(place) = item.names.get_mut(n) {
                             *place = Some(id);
@@ -259,7 +259,7 @@ impl Item {
             }
         }
         let mut record = String::new();
-        item.write(own.as_deref().unwrap_or(""), &mut record);
+        item.write(own, &mut record);
         texts.push(&record).inspect_err(|_| item.release(names))
     }
 
@@ -350,47 +350,54 @@ impl Item {
     /// bytes).
     pub(crate) fn read(record: &str) -> Item {
         let mut numbers = Numbers::new(record);
-        let mut next = || numbers.next().unwrap_or(0);
-        let flags = u32::try_from(next()).unwrap_or(0);
+        let n = &mut numbers;
+        let flags = n.next_u32();
         let has = |bit: u32| flags & bit != 0;
-        let format = decode(&MediaFormat::ALL, next()).unwrap_or(MediaFormat::ALL[0]);
-        let size = next().min(MAX_SIZE);
-        let mtime = u32::try_from(next()).unwrap_or(u32::MAX);
-        let length = if has(MILLIS | FRAMES) { next().min(MAX_LENGTH) } else { 0 };
+        let format = decode(&MediaFormat::ALL, n.next_or_0()).unwrap_or(MediaFormat::ALL[0]);
+        let size = n.next_or_0().min(MAX_SIZE);
+        let mtime = u32::try_from(n.next_or_0()).unwrap_or(u32::MAX);
+        let length = if has(MILLIS | FRAMES) { n.next_or_0().min(MAX_LENGTH) } else { 0 };
         let (mut sample_rate, mut channels, mut bits_per_sample) = (0, 0, 0);
         if has(AUDIO) {
-            let rate = next();
+            let rate = n.next_or_0();
             sample_rate = match decode(&RATES, rate) {
                 Some(rate) => rate,
                 None => u32::try_from(rate.saturating_sub(RATES.len() as u64)).unwrap_or(0),
             };
-            channels = u8::try_from(next()).unwrap_or(0);
-            bits_per_sample = u8::try_from(next()).unwrap_or(0);
+            channels = u8::try_from(n.next_u32()).unwrap_or(0);
+            bits_per_sample = u8::try_from(n.next_u32()).unwrap_or(0);
         }
-        let mut small = |on: bool| if on { u16::try_from(next()).unwrap_or(0) } else { 0 };
-        let (track, disc) = (small(has(TRACK)), small(has(DISC)));
+        let small = |n: &mut Numbers, on: bool| {
+            if on {
+                u16::try_from(n.next_u32()).unwrap_or(0)
+            } else {
+                0
+            }
+        };
+        let (track, disc) = (small(n, has(TRACK)), small(n, has(DISC)));
         let mut names = [None; 5];
         for (place, name) in names.iter_mut().zip(NAMES) {
             if has(name) {
-                *place = NameId::new(u32::try_from(next()).unwrap_or(0));
+                *place = NameId::new(n.next_u32());
             }
         }
         let resolution = if has(RESOLUTION) {
-            let mut side = || NonZeroU16::new(u16::try_from(next()).unwrap_or(0));
-            side().zip(side())
+            let w = NonZeroU16::new(small(n, true));
+            w.zip(NonZeroU16::new(small(n, true)))
         } else {
             None
         };
-        let aac_profile = if has(AAC) { decode(&AacProfile::ALL, next()) } else { None };
-        let video_profile = if has(VIDEO) { decode(&VideoProfile::ALL, next()) } else { None };
-        let byte = |n: u64| u8::try_from(n).ok();
-        let tracks = if has(TRACKS) { byte(next()).and_then(Tracks::from_byte) } else { None };
-        let ogg_codec = if has(OGG) { byte(next()).and_then(OggCodec::from_code) } else { None };
+        let aac_profile = if has(AAC) { decode(&AacProfile::ALL, n.next_or_0()) } else { None };
+        let video_profile =
+            if has(VIDEO) { decode(&VideoProfile::ALL, n.next_or_0()) } else { None };
+        let byte = |n: &mut Numbers| u8::try_from(n.next_or_0()).ok();
+        let tracks = if has(TRACKS) { byte(n).and_then(Tracks::from_byte) } else { None };
+        let ogg_codec = if has(OGG) { byte(n).and_then(OggCodec::from_code) } else { None };
         let title = if has(TITLE_IN_NAME) {
-            let start = u32::try_from(next()).unwrap_or(0);
-            Title::InName { start, len: u32::try_from(next()).unwrap_or(0) }
+            let start = n.next_u32();
+            Title::InName { start, len: n.next_u32() }
         } else if has(TITLE_OWN) {
-            Title::Own { from: u32::try_from(numbers.at()).unwrap_or(u32::MAX) }
+            Title::Own { from: u32::try_from(n.at()).unwrap_or(u32::MAX) }
         } else {
             Title::None
         };
@@ -668,16 +675,9 @@ mod tests {
         let all = [full(), timed, Details::default(), Details::tagged(Tags::default())];
         let name = "03 - Søng.flac";
         for details in all.into_iter().chain(rates).chain([titled("Sång"), titled("03 -")]) {
-            let record = Item::store(
-                MediaFormat::Flac,
-                file,
-                details.clone(),
-                name,
-                false,
-                &mut texts,
-                &mut names,
-            )
-            .unwrap();
+            let record =
+                Item::store(MediaFormat::Flac, file, &details, name, false, &mut texts, &mut names)
+                    .unwrap();
             assert_eq!(details_of(name, record, &texts, &names), details);
             let item = Item::read(texts.get(record));
             assert!(!item.thumbnail());
@@ -693,7 +693,8 @@ mod tests {
             tags.track = Some(65_536);
         }
         let record =
-            Item::store(MediaFormat::Flac, file, odd, name, false, &mut texts, &mut names).unwrap();
+            Item::store(MediaFormat::Flac, file, &odd, name, false, &mut texts, &mut names)
+                .unwrap();
         let item = Item::read(texts.get(record));
         assert_eq!((item.track(), item.disc()), (None, Some(0)));
         assert_eq!(item.dlna_profile(), Some("AAC_ISO"));
@@ -725,8 +726,7 @@ mod tests {
         };
         let name = "03 - Song Title.flac";
         let store = |texts: &mut Texts, names: &mut Names, name| {
-            Item::store(MediaFormat::Flac, file, details.clone(), name, false, texts, names)
-                .unwrap()
+            Item::store(MediaFormat::Flac, file, &details, name, false, texts, names).unwrap()
         };
         let record = store(&mut texts, &mut names, name);
         let bytes = texts.get(record);
@@ -750,7 +750,7 @@ mod tests {
         let record = Item::store(
             MediaFormat::Flac,
             FileInfo::default(),
-            titled("Sång"),
+            &titled("Sång"),
             name,
             false,
             &mut texts,
@@ -784,7 +784,7 @@ mod tests {
     fn item(file: FileInfo, details: Details) -> Item {
         let (mut texts, mut names) = arenas();
         let record =
-            Item::store(MediaFormat::Flac, file, details, "x.flac", false, &mut texts, &mut names)
+            Item::store(MediaFormat::Flac, file, &details, "x.flac", false, &mut texts, &mut names)
                 .unwrap();
         Item::read(texts.get(record))
     }
