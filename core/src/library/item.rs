@@ -501,6 +501,62 @@ impl Item {
         }
     }
 
+    /// Whether `given` are the details this item was given: what [`Item::details`] rebuilds
+    /// equals `given` (its tagged title `title`, the names from `names`), compared without
+    /// rebuilding them (no allocation; the firmware's flash).
+    pub(crate) fn has_details(&self, title: Option<&str>, names: &Names, given: &Details) -> bool {
+        let Details {
+            duration_ms,
+            frames,
+            audio,
+            tags,
+            picture,
+            aac_profile,
+            resolution,
+            video_profile,
+            tracks,
+            ogg_codec,
+        } = given;
+        let same_tags = match tags.as_deref() {
+            None => !self.is_tagged(),
+            Some(super::Tags {
+                title: given_title,
+                artist,
+                album_artist,
+                album,
+                genre,
+                track,
+                disc,
+                date,
+                compilation,
+            }) => {
+                let name = |tag, given: &Option<alloc::boxed::Box<str>>| {
+                    self.name(tag).map(|id| names.get(id)) == given.as_deref()
+                };
+                self.is_tagged()
+                    && given_title.as_deref() == title
+                    && name(Tag::Artist, artist)
+                    && name(Tag::AlbumArtist, album_artist)
+                    && name(Tag::Album, album)
+                    && name(Tag::Genre, genre)
+                    && *track == self.track().map(u32::from)
+                    && *disc == self.disc().map(u32::from)
+                    && name(Tag::Date, date)
+                    && *compilation == self.compilation()
+            }
+        };
+        same_tags
+            && *duration_ms == self.duration_ms()
+            && *frames == self.frames()
+            && *audio == self.audio()
+            && *picture == self.picture()
+            && *aac_profile == self.aac_profile
+            && *resolution == self.resolution
+            && *video_profile == self.video_profile
+            && *tracks == self.tracks
+            && *ogg_codec == self.ogg_codec
+    }
+
     /// Whether the shell has a `JPEG_TN` thumbnail of this file (its embedded picture, the
     /// image itself scaled down, or a video frame); set with
     /// [`super::Library::set_thumbnail`].
@@ -681,6 +737,13 @@ mod tests {
             assert_eq!(details_of(name, record, &texts, &names), details);
             let item = Item::read(texts.get(record));
             assert!(!item.thumbnail());
+            let title = item.title(name, texts.get(record));
+            assert!(item.has_details(title, &names, &details));
+            for other in
+                [full(), Details::default(), titled("other"), Details { picture: false, ..full() }]
+            {
+                assert_eq!(item.has_details(title, &names, &other), other == details);
+            }
             let shown = item.rewrite(record, true, &mut texts).unwrap();
             assert!(Item::read(texts.get(shown)).thumbnail());
             assert_eq!(details_of(name, shown, &texts, &names), details);

@@ -296,6 +296,14 @@ impl<'a> ObjectRef<'a> {
         Some(item.details(item.title(self.name(), record), &self.objects.names))
     }
 
+    /// Whether this is an item whose details are `given` (as [`ObjectRef::details`] would
+    /// rebuild them, without rebuilding them).
+    pub(crate) fn has_details(self, given: &Details) -> bool {
+        let Some(record) = self.record() else { return false };
+        let item = Item::read(record);
+        item.has_details(item.title(self.name(), record), &self.objects.names, given)
+    }
+
     /// The text of the shared name `id`.
     pub(crate) fn name_text(self, id: NameId) -> &'a str {
         self.objects.names.get(id)
