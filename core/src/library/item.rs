@@ -282,6 +282,9 @@ impl Item {
     }
 
     /// Appends the item's record to `out`, with `own` as its title if it has one of its own.
+    // Out of line: one copy for `store` and `rewrite` (8 B less flash on NUCLEO-H743ZI2 even
+    // where `store` is its only caller).
+    #[inline(never)]
     fn write(&self, own: &str, out: &mut String) {
         let names = self.names.iter().zip(NAMES).filter(|(n, _)| n.is_some());
         let flags = self.flags
