@@ -76,7 +76,6 @@ impl IdTable {
     /// Where `id`'s slot is in the table, `id_of` giving the id of the object in a slot.
     // `id_of` through a `dyn`, called only for an entry whose tag matches: one copy of the
     // probe for `get` and `remove` (the firmware's flash).
-    #[inline(never)]
     fn find(&self, id: ObjectId, id_of: &dyn Fn(u32) -> Option<ObjectId>) -> Option<usize> {
         if self.entries.is_empty() {
             return None;
