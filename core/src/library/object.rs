@@ -275,9 +275,17 @@ impl<'a> ObjectRef<'a> {
         }
     }
 
+    /// The id of the name an item is tagged with as `tag`; `None` for a container or an
+    /// untagged item. Out of line: the item read once here for its many callers (the
+    /// firmware's flash).
+    #[inline(never)]
+    pub(crate) fn name_id(self, tag: Tag) -> Option<NameId> {
+        self.as_item()?.name(tag)
+    }
+
     /// The text of an item's `tag`; `None` for a container or an untagged item.
     pub fn tag(self, tag: Tag) -> Option<&'a str> {
-        let id = self.as_item()?.name(tag)?;
+        let id = self.name_id(tag)?;
         Some(self.objects.names.get(id))
     }
 
