@@ -74,7 +74,9 @@ impl IdTable {
     }
 
     /// Where `id`'s slot is in the table, `id_of` giving the id of the object in a slot.
-    fn find(&self, id: ObjectId, id_of: impl Fn(u32) -> Option<ObjectId>) -> Option<usize> {
+    // `id_of` through a `dyn`, called only for an entry whose tag matches: one copy of the
+    // probe for `get` and `remove` (the firmware's flash).
+    fn find(&self, id: ObjectId, id_of: &dyn Fn(u32) -> Option<ObjectId>) -> Option<usize> {
         if self.entries.is_empty() {
             return None;
         }
@@ -96,7 +98,7 @@ impl IdTable {
 
     /// The slot of the object with id `id`.
     pub(crate) fn get(&self, id: ObjectId, id_of: impl Fn(u32) -> Option<ObjectId>) -> Option<u32> {
-        self.entries.get(self.find(id, id_of)?).map(|entry| entry & SLOT_MASK)
+        self.entries.get(self.find(id, &id_of)?).map(|entry| entry & SLOT_MASK)
     }
 
     /// Adds `slot` (below [`MAX_SLOTS`]), whose object (id `id`, read again through `id_of`

@@ -88,7 +88,7 @@ pub(crate) struct Before {
 
 /// The name tagged as `tag` on `obj`, unless it is blank.
 fn present(obj: ObjectRef<'_>, tag: Tag) -> Option<NameId> {
-    obj.as_item()?.name(tag).filter(|&id| !obj.name_text(id).trim().is_empty())
+    obj.name_id(tag).filter(|&id| !obj.name_text(id).trim().is_empty())
 }
 
 /// Where `obj` is listed, from its kind and tags, and whether it is guessed to be part of a
@@ -232,7 +232,8 @@ impl Library {
         various: bool,
         member: Option<various::Member>,
     ) -> Option<Before> {
-        let date = obj.as_item()?.name(Tag::Date);
+        // `listing` is `None` for a container.
+        let date = obj.name_id(Tag::Date);
         Some(Before { listing: listing(obj, various)?, date, member })
     }
 
@@ -248,8 +249,7 @@ impl Library {
         let gone: Vec<(ObjectId, Slot)> =
             old.iter().filter(|s| !new.contains(s)).map(|s| (id, s.clone())).collect();
         self.leave_all(gone);
-        let date =
-            self.objects.get(&id).and_then(ObjectRef::as_item).and_then(|i| i.name(Tag::Date));
+        let date = self.objects.get(&id).and_then(|o| o.name_id(Tag::Date));
         for slot in &new {
             let c = if old.contains(slot) {
                 let Some(c) = self.slot_id(slot) else { continue };
@@ -330,7 +330,7 @@ impl Library {
         let names = &self.objects.names;
         let earliest = children
             .iter()
-            .filter_map(|&t| self.objects.at(t)?.as_item()?.name(Tag::Date))
+            .filter_map(|&t| self.objects.at(t)?.name_id(Tag::Date))
             .min_by(|&a, &b| names.get(a).cmp(names.get(b)));
         self.set_album_date(album, earliest);
     }

@@ -275,9 +275,17 @@ impl<'a> ObjectRef<'a> {
         }
     }
 
+    /// The id of the name an item is tagged with as `tag`; `None` for a container or an
+    /// untagged item. Out of line: the item read once here for its many callers (the
+    /// firmware's flash).
+    #[inline(never)]
+    pub(crate) fn name_id(self, tag: Tag) -> Option<NameId> {
+        self.as_item()?.name(tag)
+    }
+
     /// The text of an item's `tag`; `None` for a container or an untagged item.
     pub fn tag(self, tag: Tag) -> Option<&'a str> {
-        let id = self.as_item()?.name(tag)?;
+        let id = self.name_id(tag)?;
         Some(self.objects.names.get(id))
     }
 
@@ -294,6 +302,14 @@ impl<'a> ObjectRef<'a> {
         let record = self.record()?;
         let item = Item::read(record);
         Some(item.details(item.title(self.name(), record), &self.objects.names))
+    }
+
+    /// Whether this is an item whose details are `given` (as [`ObjectRef::details`] would
+    /// rebuild them, without rebuilding them).
+    pub(crate) fn has_details(self, given: &Details) -> bool {
+        let Some(record) = self.record() else { return false };
+        let item = Item::read(record);
+        item.has_details(item.title(self.name(), record), &self.objects.names, given)
     }
 
     /// The text of the shared name `id`.

@@ -353,7 +353,7 @@ impl Objects {
         name: &str,
         thumbnail: bool,
     ) -> Result<Text, Error> {
-        Item::store(format, file, details, name, thumbnail, &mut self.texts, &mut self.names)
+        Item::store(format, file, &details, name, thumbnail, &mut self.texts, &mut self.names)
     }
 
     /// Gives item `id` the record `record` (from [`Objects::item`]); returns the item it was,

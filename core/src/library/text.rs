@@ -85,6 +85,21 @@ impl<'a> Numbers<'a> {
         None
     }
 
+    /// The next number, or 0 where [`Numbers::next`] has none. Out of line and returned in
+    /// registers: an item's record is read with a dozen calls of it (see `item.rs`), each
+    /// smaller than a call of `next` and its `Option` (NUCLEO-H743ZI2's flash).
+    #[inline(never)]
+    pub(crate) fn next_or_0(&mut self) -> u64 {
+        self.next().unwrap_or(0)
+    }
+
+    /// The next number as a `u32`, or 0 where [`Numbers::next_or_0`] gives a larger one (out
+    /// of line too).
+    #[inline(never)]
+    pub(crate) fn next_u32(&mut self) -> u32 {
+        u32::try_from(self.next_or_0()).unwrap_or(0)
+    }
+
     /// Where the next number starts, in bytes from the start.
     pub(crate) fn at(&self) -> usize {
         self.at

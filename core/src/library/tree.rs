@@ -327,7 +327,7 @@ impl Library {
     pub fn set_details(&mut self, id: ObjectId, details: Details) -> Result<(), Error> {
         let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
         let item = obj.as_item().ok_or(Error::NotAnItem)?;
-        if obj.details().as_ref() == Some(&details) {
+        if obj.has_details(&details) {
             return Ok(());
         }
         let name = String::from(obj.name());

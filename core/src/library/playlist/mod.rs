@@ -185,7 +185,7 @@ impl Library {
         let items: Vec<SlotNo> = items
             .iter()
             .filter_map(|id| self.objects.slot_of(id))
-            .filter(|&slot| self.objects.at(slot).and_then(|o| o.as_item()).is_some())
+            .filter(|&slot| self.objects.at(slot).is_some_and(ObjectRef::is_item))
             .collect();
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
