@@ -22,6 +22,33 @@ use core::ops::{Add, BitOr, BitOrAssign, Shl, Shr, Sub};
 
 use super::Error;
 
+#[cfg(target_arch = "x86_64")]
+cpufeatures::new!(cpu_bmi, "bmi1", "bmi2");
+
+/// Whether this CPU has BMI1, BMI2 and LZCNT, which [`Bits::rice_block_bmi`] is compiled for.
+/// BMI1 and BMI2 come from `cpu_bmi`; LZCNT, which `cpufeatures` has no name for, from CPUID
+/// leaf `0x8000_0001` (ECX bit 5; every x86-64 CPU has that leaf, whose EDX holds the
+/// long-mode bit). Detected once; afterwards one load.
+#[cfg(target_arch = "x86_64")]
+fn cpu_bmi_lzcnt() -> bool {
+    use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    /// 0: no, 1: yes, anything else: not detected yet.
+    static FOUND: AtomicU8 = AtomicU8::new(u8::MAX);
+    match FOUND.load(Relaxed) {
+        0 => false,
+        1 => true,
+        _ => {
+            // `__cpuid` is safe from Rust 1.89 on, `unsafe` before.
+            #[allow(unused_unsafe, unsafe_code)]
+            // SAFETY: CPUID is available on every x86-64 CPU, with this leaf (see above).
+            let ext = unsafe { core::arch::x86_64::__cpuid(0x8000_0001) };
+            let found = cpu_bmi::get() && ext.ecx & 1 << 5 != 0;
+            FOUND.store(u8::from(found), Relaxed);
+            found
+        }
+    }
+}
+
 /// The cache word of this target: its register width.
 #[cfg(target_pointer_width = "64")]
 pub(super) type Native = u64;
@@ -104,12 +131,23 @@ pub(super) struct Bits<'a, W: Word = Native> {
     cache: W,
     /// Unread bits in the cache, at most `W::BITS`.
     count: u32,
+    /// Whether [`Bits::rice_block`] runs [`Bits::rice_block_bmi`]: a 64-bit cache on a CPU
+    /// [`cpu_bmi_lzcnt`] found fit, chosen once a reader (a frame).
+    #[cfg(target_arch = "x86_64")]
+    bmi: bool,
 }
 
 impl<'a, W: Word> Bits<'a, W> {
     /// A reader at the first bit of `data`.
     pub(super) fn new(data: &'a [u8]) -> Self {
-        Bits { data, next: 0, cache: W::ZERO, count: 0 }
+        Bits {
+            data,
+            next: 0,
+            cache: W::ZERO,
+            count: 0,
+            #[cfg(target_arch = "x86_64")]
+            bmi: W::BITS == 64 && cpu_bmi_lzcnt(),
+        }
     }
 
     /// Tops the cache up to at least `W::BITS - 7` bits, or to the end of `data`. Only called
@@ -214,13 +252,18 @@ impl<'a, W: Word> Bits<'a, W> {
     /// low bits, folded (0, -1, 1, -2, ...). `Error::Residual` when it does not fit an `i32`.
     #[inline]
     pub(super) fn rice(&mut self, k: u32) -> Result<i32, Error> {
+        self.rice_folded(k).map(unfold)
+    }
+
+    /// [`Bits::rice`] without the unfolding: `q << k | r`.
+    #[inline]
+    fn rice_folded(&mut self, k: u32) -> Result<u32, Error> {
         let q = self.unary()?;
         let r = self.read(k)?;
         if q > u32::MAX >> k {
             return Err(Error::Residual);
         }
-        let v = q << k | r;
-        Ok((v >> 1) as i32 ^ -((v & 1) as i32))
+        Ok(q << k | r)
     }
 
     /// Reads Rice-coded signed numbers with parameter `k` (at most 31) into every element of
@@ -229,6 +272,26 @@ impl<'a, W: Word> Bits<'a, W> {
     /// registers) across the fast path and written back before the slow one.
     #[inline]
     pub(super) fn rice_block(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
+        #[cfg(target_arch = "x86_64")]
+        if self.bmi {
+            #[allow(unsafe_code)]
+            // SAFETY: `self.bmi` says `cpu_bmi_lzcnt` found BMI1, BMI2 and LZCNT on this CPU.
+            return unsafe { self.rice_block_bmi(k, out) };
+        }
+        self.rice_block_any(k, out)
+    }
+
+    /// [`Bits::rice_block_any`] compiled with BMI1, BMI2 and LZCNT.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "bmi1,bmi2,lzcnt")]
+    #[allow(unsafe_code)]
+    unsafe fn rice_block_bmi(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
+        self.rice_block_any(k, out)
+    }
+
+    /// [`Bits::rice_block`] for any CPU.
+    #[inline(always)]
+    fn rice_block_any(&mut self, k: u32, out: &mut [i32]) -> Result<(), Error> {
         // A quotient the cache can hold overflows `q << k | r` only when `k > 26` (a 64-bit
         // cache holds quotients up to 63 - k; a 32-bit one none that overflow): the common
         // parameters run a loop without that check.
@@ -247,7 +310,13 @@ impl<'a, W: Word> Bits<'a, W> {
         let limit = u32::MAX >> k;
         // Whole-word loads start at most here (none if `data` is shorter than a word).
         let last = data.len().checked_sub(W::BITS as usize / 8);
-        let mut rest = out;
+        // A 64-bit cache stores each code as `(q << k | r) + 2^k` (wrapping), which is the
+        // quotient shifted plus the code's stop bit and remainder read as one number, and
+        // unfolds the whole partition afterwards in a loop the compiler vectorizes: fewer
+        // instructions a code. A 32-bit cache (the boards) unfolds each code as it goes.
+        let deferred = W::BITS > 32;
+        let bias = 1u32 << k;
+        let mut rest = &mut *out;
         loop {
             let (mut cache, mut count, mut next) = (self.cache, self.count, self.next);
             let mut samples = rest.iter_mut();
@@ -273,23 +342,37 @@ impl<'a, W: Word> Bits<'a, W> {
                 if CHECK && lz > limit {
                     return Err(Error::Residual);
                 }
-                // The code without its quotient and stop bit: `k` low bits on top.
-                let low = (cache << lz) << 1;
-                let r = ((low >> 1) >> (W::BITS - 1 - k)).low_u32();
-                // A 64-bit cache moves past the code with one shift by `len - 1 < W::BITS`
-                // after the data-independent `<< 1`: the chain from one code's cache to the
-                // next is a count and a shift (the 32-bit form is the smaller one).
-                cache = if W::BITS > 32 { (cache << 1) << (len - 1) } else { low << k };
                 count -= len;
-                // `lz <= limit`: no overflow.
-                let v = lz << k | r;
-                *s = (v >> 1) as i32 ^ -((v & 1) as i32);
+                if deferred {
+                    // The code from its stop bit on, on top: the stop bit and the `k` low
+                    // bits read as one number are `2^k + r`; the cache moves past them with
+                    // one shift by `k + 1 <= 32`.
+                    let code = cache << lz;
+                    let top = (code >> (W::BITS - 1 - k)).low_u32();
+                    cache = code << (k + 1);
+                    // `lz <= limit`: `lz << k` does not overflow (the sum wraps, see above).
+                    *s = (lz << k).wrapping_add(top) as i32;
+                } else {
+                    // The code without its quotient and stop bit: `k` low bits on top.
+                    let low = (cache << lz) << 1;
+                    let r = ((low >> 1) >> (W::BITS - 1 - k)).low_u32();
+                    cache = low << k;
+                    // `lz <= limit`: no overflow.
+                    *s = unfold(lz << k | r);
+                }
             }
             (self.cache, self.count, self.next) = (cache, count, next);
-            let Some(s) = slow else { return Ok(()) };
-            *s = self.rice(k)?;
+            let Some(s) = slow else { break };
+            let v = self.rice_folded(k)?;
+            *s = if deferred { v.wrapping_add(bias) as i32 } else { unfold(v) };
             rest = samples.into_slice();
         }
+        if deferred {
+            for s in out.iter_mut() {
+                *s = unfold((*s as u32).wrapping_sub(bias));
+            }
+        }
+        Ok(())
     }
 
     /// Skips to the next byte boundary.
@@ -303,6 +386,12 @@ impl<'a, W: Word> Bits<'a, W> {
     pub(super) fn byte_pos(&self) -> usize {
         self.next - (self.count / 8) as usize
     }
+}
+
+/// A folded Rice value's signed number: 0, -1, 1, -2, ... for 0, 1, 2, 3, ...
+#[inline(always)]
+fn unfold(v: u32) -> i32 {
+    (v >> 1) as i32 ^ -((v & 1) as i32)
 }
 
 #[cfg(test)]
@@ -345,10 +434,13 @@ mod tests {
         reads::<u32>();
     }
 
-    /// `rice_block` decodes as `rice` does one value at a time, on the fast path (codes wholly
-    /// in the cache), across refills, and at the end of the data; and both cache words read
-    /// the same values.
-    fn rice_block_matches_rice<W: Word>() {
+    /// A way to decode a Rice partition: [`Bits::rice_block_any`] or a CPU variant.
+    type Block<W> = fn(&mut Bits<'_, W>, u32, &mut [i32]) -> Result<(), Error>;
+
+    /// `block` decodes as `rice` does one value at a time, on the fast path (codes wholly in
+    /// the cache), across refills, and at the end of the data; and both cache words read the
+    /// same values.
+    fn rice_block_matches_rice<W: Word>(block: Block<W>) {
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         let mut data = [0u8; 700];
         for (i, b) in data.iter_mut().enumerate() {
@@ -358,11 +450,11 @@ mod tests {
             // Runs of zero bytes make long unary quotients.
             *b = if i % 97 < 5 { 0 } else { x as u8 };
         }
-        for k in [0, 1, 4, 9, 14, 20, 24, 25, 31] {
+        for k in [0, 1, 4, 9, 14, 20, 24, 25, 26, 27, 31] {
             for skip in [0, 3, 13] {
                 let mut one = Bits::<u64>::new(&data);
-                let mut block = Bits::<W>::new(&data);
-                assert_eq!(one.read(skip), block.read(skip));
+                let mut many = Bits::<W>::new(&data);
+                assert_eq!(one.read(skip), many.read(skip));
                 let mut want = [0i32; 64];
                 let mut got = [0i32; 64];
                 loop {
@@ -370,14 +462,14 @@ mod tests {
                         *s = one.rice(k)?;
                         Ok(())
                     });
-                    let g = block.rice_block(k, &mut got);
+                    let g = block(&mut many, k, &mut got);
                     assert_eq!(w, g, "k {k}");
                     if w.is_err() {
                         break;
                     }
                     assert_eq!(want, got, "k {k}");
-                    assert_eq!(one.byte_pos(), block.byte_pos());
-                    assert_eq!(one.read(7), block.read(7));
+                    assert_eq!(one.byte_pos(), many.byte_pos());
+                    assert_eq!(one.read(7), many.read(7));
                 }
             }
         }
@@ -385,11 +477,27 @@ mod tests {
 
     #[test]
     fn rice_block_matches_rice_u64() {
-        rice_block_matches_rice::<u64>();
+        rice_block_matches_rice::<u64>(|b, k, out| b.rice_block_any(k, out));
     }
 
     #[test]
     fn rice_block_matches_rice_u32() {
-        rice_block_matches_rice::<u32>();
+        rice_block_matches_rice::<u32>(|b, k, out| b.rice_block_any(k, out));
+    }
+
+    /// The BMI variant, on a CPU that has what it is compiled for (the one `rice_block` then
+    /// picks), decodes as `rice` does.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn rice_block_bmi_matches_rice() {
+        assert_eq!(Bits::<u64>::new(&[]).bmi, cpu_bmi_lzcnt());
+        assert!(!Bits::<u32>::new(&[]).bmi);
+        if cpu_bmi_lzcnt() {
+            #[allow(unsafe_code)]
+            rice_block_matches_rice::<u64>(|b, k, out| {
+                // SAFETY: `cpu_bmi_lzcnt` found the features the variant is compiled for.
+                unsafe { b.rice_block_bmi(k, out) }
+            });
+        }
     }
 }
