@@ -324,11 +324,11 @@ impl<'a, W: Word> Bits<'a, W> {
             for s in samples.by_ref() {
                 if count < W::REFILL_BELOW && last.is_some_and(|last| next <= last) {
                     if let Some(word) = W::load(data, next) {
-                        // As `refill`: whole bytes counted, `count < W::BITS`.
-                        let bytes = (W::BITS - count) / 8;
+                        // As `refill`, whole bytes counted, but up to `W::BITS - 8 + count % 8`
+                        // bits: as `count < 32`, that is `count | (W::BITS - 8)`.
                         cache |= word >> count;
-                        next += bytes as usize;
-                        count += bytes * 8;
+                        next += ((W::BITS - 1 - count) / 8) as usize;
+                        count |= W::BITS - 8;
                     }
                 }
                 let lz = cache.leading_zeros();
