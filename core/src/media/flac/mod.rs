@@ -41,6 +41,8 @@ mod bits;
 mod crc;
 mod frame;
 mod header;
+#[cfg(target_arch = "x86_64")]
+mod lpc_avx2;
 pub mod metadata;
 mod native;
 mod ogg;
