@@ -372,3 +372,43 @@ fn variable_block_sizes_and_an_unknown_length() {
         }
     }
 }
+
+/// A reader handing out at most `.1` bytes a call, as a slow source may.
+struct Trickle<T>(T, usize);
+
+impl<T: io::Read> io::Read for Trickle<T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.1);
+        self.0.read(&mut buf[..n])
+    }
+}
+
+impl<T: io::Seek> io::Seek for Trickle<T> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
+}
+
+/// The input buffer is filled ahead to STREAMINFO's largest frame size before a frame is
+/// decoded: whether that size is right, unknown, too small or far too large, and whether the
+/// source hands out whole buffers or 700 bytes a read, the stream decodes as `flac -d` does.
+#[test]
+fn frame_size_hints_and_short_reads() {
+    let spec = Spec::cd(&["-5"]);
+    let (bytes, want) = (spec.bytes(), spec.reference());
+    let sizes = [("as coded", None), ("unknown", Some(0)), ("too small", Some(100))];
+    for (what, max_frame) in sizes.into_iter().chain([("too large", Some(0xFF_FFFF))]) {
+        for piece in [usize::MAX, 700] {
+            let mut b = bytes.clone();
+            // STREAMINFO's largest frame: bytes 7..10 of its body (file offsets 15..18).
+            if let Some(m) = max_frame {
+                b[15..18].copy_from_slice(&u32::to_be_bytes(m)[1..]);
+            }
+            let mut f = FlacFile::open(Src(Trickle(io::Cursor::new(b), piece)))
+                .unwrap_or_else(|e| panic!("{what}, {piece}: {e}"));
+            assert!(read(&mut f, usize::MAX / 16) == want, "{what}, {piece} bytes a read");
+            f.seek(100_000).unwrap();
+            assert!(read(&mut f, 1000) == want[200_000..202_000], "{what}, {piece}: seek");
+        }
+    }
+}
