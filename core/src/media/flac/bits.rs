@@ -252,18 +252,12 @@ impl<'a, W: Word> Bits<'a, W> {
     /// low bits, folded (0, -1, 1, -2, ...). `Error::Residual` when it does not fit an `i32`.
     #[inline]
     pub(super) fn rice(&mut self, k: u32) -> Result<i32, Error> {
-        self.rice_folded(k).map(unfold)
-    }
-
-    /// [`Bits::rice`] without the unfolding: `q << k | r`.
-    #[inline]
-    fn rice_folded(&mut self, k: u32) -> Result<u32, Error> {
         let q = self.unary()?;
         let r = self.read(k)?;
         if q > u32::MAX >> k {
             return Err(Error::Residual);
         }
-        Ok(q << k | r)
+        Ok(unfold(q << k | r))
     }
 
     /// Reads Rice-coded signed numbers with parameter `k` (at most 31) into every element of
@@ -324,11 +318,19 @@ impl<'a, W: Word> Bits<'a, W> {
             for s in samples.by_ref() {
                 if count < W::REFILL_BELOW && last.is_some_and(|last| next <= last) {
                     if let Some(word) = W::load(data, next) {
-                        // As `refill`, whole bytes counted, but up to `W::BITS - 8 + count % 8`
-                        // bits: as `count < 32`, that is `count | (W::BITS - 8)`.
                         cache |= word >> count;
-                        next += ((W::BITS - 1 - count) / 8) as usize;
-                        count |= W::BITS - 8;
+                        // As `refill`, whole bytes counted. A 64-bit cache counts up to
+                        // `W::BITS - 8 + count % 8` bits, which for `count < 32` is `count |
+                        // (W::BITS - 8)`: one instruction fewer; a 32-bit one (the boards) fills
+                        // to `W::BITS - count % 8`, which Thumb codes in fewer bytes.
+                        if W::BITS > 32 {
+                            next += ((W::BITS - 1 - count) / 8) as usize;
+                            count |= W::BITS - 8;
+                        } else {
+                            let bytes = (W::BITS - count) / 8;
+                            next += bytes as usize;
+                            count += bytes * 8;
+                        }
                     }
                 }
                 let lz = cache.leading_zeros();
@@ -363,8 +365,9 @@ impl<'a, W: Word> Bits<'a, W> {
             }
             (self.cache, self.count, self.next) = (cache, count, next);
             let Some(s) = slow else { break };
-            let v = self.rice_folded(k)?;
-            *s = if deferred { v.wrapping_add(bias) as i32 } else { unfold(v) };
+            let v = self.rice(k)?;
+            // Deferred: folded back, `(v << 1) ^ (v >> 31)`, and biased as the fast path's.
+            *s = if deferred { ((v << 1) ^ (v >> 31)).wrapping_add(bias as i32) } else { v };
             rest = samples.into_slice();
         }
         if deferred {
