@@ -27,8 +27,8 @@
 //! stop bit and the remainder read as one number, and unfolds the zig-zag of the whole
 //! partition afterwards in a loop LLVM vectorizes: 4 fewer instructions a code. Together
 //! 16-bit stereo decodes about 1.4x and 24/96 stereo 1.3x faster; without LZCNT (`bsr` kept)
-//! the copy gained nothing on 16-bit (see BENCHMARKS.md). The boards' 32-bit cache keeps the loop as it was
-//! (no flash growth).
+//! the copy gained nothing on 16-bit (see BENCHMARKS.md). The boards' 32-bit cache keeps the
+//! loop as it was (no flash growth).
 
 use core::ops::{Add, BitOr, BitOrAssign, Shl, Shr, Sub};
 
@@ -335,8 +335,8 @@ impl<'a, W: Word> Bits<'a, W> {
                         cache |= word >> count;
                         // As `refill`, whole bytes counted. A 64-bit cache counts up to
                         // `W::BITS - 8 + count % 8` bits, which for `count < 32` is `count |
-                        // (W::BITS - 8)`: one instruction fewer; a 32-bit one (the boards) fills
-                        // to `W::BITS - count % 8`, which Thumb codes in fewer bytes.
+                        // (W::BITS - 8)`: one instruction fewer; a 32-bit one (the boards) keeps
+                        // `refill`'s count, which Thumb codes in fewer bytes.
                         if W::BITS > 32 {
                             next += ((W::BITS - 1 - count) / 8) as usize;
                             count |= W::BITS - 8;
