@@ -37,7 +37,7 @@ use super::id::PathHash;
 use super::names::{NameId, Names};
 use super::tree::Found;
 use super::tree::{new_container, unique};
-use super::{Container, Error, Item, Kind, Library, ObjectId, ObjectRef, Shelf, Tag};
+use super::{Container, Error, Kind, Library, ObjectId, ObjectRef, Shelf, Tag};
 use crate::dlna::MediaKind;
 
 mod various;
@@ -87,11 +87,10 @@ pub(crate) struct Before {
     member: Option<various::Member>,
 }
 
-/// The name tagged as `tag` on `item` (decoded from `obj`, once for all its tags), unless it
-/// is blank. Out of line: one copy for its many callers (the firmware's flash).
-#[inline(never)]
-fn present(obj: ObjectRef<'_>, item: &Item, tag: Tag) -> Option<NameId> {
-    item.name(tag).filter(|&id| !obj.name_text(id).trim().is_empty())
+/// `name` (an item's tag, read from its record decoded once for all its tags), unless it is
+/// blank.
+fn present(obj: ObjectRef<'_>, name: Option<NameId>) -> Option<NameId> {
+    name.filter(|&id| !obj.name_text(id).trim().is_empty())
 }
 
 /// Where `obj` is listed, from its kind and tags, and whether it is guessed to be part of a
@@ -108,7 +107,7 @@ fn listing(obj: ObjectRef<'_>, various: bool) -> Option<Listing> {
             let _ = slots.push(Slot::Shelf(Shelf::Pictures));
         }
         MediaKind::Audio => {
-            let get = |tag| present(obj, &item, tag);
+            let get = |tag| present(obj, item.name(tag));
             let artist = get(Tag::AlbumArtist)
                 .map(Label::Tag)
                 .or_else(|| {
@@ -186,6 +185,7 @@ impl Library {
     }
 
     /// The container of `slot`, created (with its artist) if missing.
+    #[inline(never)]
     fn ensure_slot(&mut self, slot: &Slot) -> Result<Found, Error> {
         if let Some(found) = self.slot_id(slot) {
             return Ok(found);
@@ -193,11 +193,12 @@ impl Library {
         match slot {
             Slot::Shelf(shelf) => Ok(Library::shelf(*shelf)),
             Slot::Album { artist, album } => {
-                // Copied: the store changes below.
+                // Copied, in one string: the store changes below.
                 let names = &self.objects.names;
-                let (artist, album) =
-                    (String::from(artist.as_str(names)), String::from(album.as_str(names)));
-                let (artist, album) = (artist.as_str(), album.as_str());
+                let mut both = String::from(artist.as_str(names));
+                let split = both.len();
+                both.push_str(album.as_str(names));
+                let (artist, album) = both.split_at(split);
                 let artist_found = match self.artist_id(artist) {
                     Some(found) => found,
                     None => self.create(
@@ -270,7 +271,7 @@ impl Library {
                 self.list(c, item.slot);
                 c
             };
-            self.note_date(c, date);
+            self.note_date(c.id, date);
         }
         if new.contains(&Slot::Shelf(Shelf::Pictures)) {
             if let Some(parent) = self.objects.at(item.slot).map(ObjectRef::parent) {
@@ -342,13 +343,17 @@ impl Library {
     }
 
     /// Lowers an album's date to `date` if that is earlier, `O(1)`.
-    fn note_date(&mut self, album: Found, date: Option<NameId>) {
+    fn note_date(&mut self, album: ObjectId, date: Option<NameId>) {
         let Some(date) = date else { return };
-        let kind = self.objects.at(album.slot).and_then(ObjectRef::as_container).map(|c| &c.kind);
-        let Some(&Kind::Album { date: old }) = kind else { return };
+        if !matches!(
+            self.objects.get(&album).and_then(ObjectRef::as_container).map(|c| &c.kind),
+            Some(Kind::Album { .. })
+        ) {
+            return;
+        }
         let names = &self.objects.names;
-        if old.is_none_or(|d| names.get(date) < names.get(d)) {
-            self.set_album_date(album.id, Some(date));
+        if self.album_date(album).is_none_or(|d| names.get(date) < names.get(d)) {
+            self.set_album_date(album, Some(date));
         }
     }
 
@@ -387,10 +392,11 @@ impl Library {
                 let obj = self.objects.at(slot)?;
                 let item = obj.as_item()?;
                 (item.format.kind() == MediaKind::Image).then_some(())?;
-                Some((cover_rank(obj.name())?, obj.name(), obj.id()))
+                // A folder's names differ: the slot never decides.
+                Some((cover_rank(obj.name())?, obj.name(), slot))
             })
             .min()
-            .map(|(_, _, id)| id);
+            .and_then(|(_, _, slot)| self.objects.id_at(slot));
         if best == current {
             return;
         }

@@ -179,12 +179,7 @@ impl Objects {
 
     /// The container with id `id`, to change it; `None` for an item or an unknown id.
     pub(crate) fn container_mut(&mut self, id: &ObjectId) -> Option<&mut Container> {
-        self.container_at_mut(self.slot_of(id)?)
-    }
-
-    /// The container in slot `slot`, to change it; `None` for an item or an empty slot.
-    pub(crate) fn container_at_mut(&mut self, slot: SlotNo) -> Option<&mut Container> {
-        let Body::Container(at) = self.object(slot)?.body else { return None };
+        let Body::Container(at) = self.get(id)?.body else { return None };
         self.containers.get_mut(usize::try_from(at).ok()?)
     }
 
@@ -256,10 +251,9 @@ impl Objects {
     }
 
     /// Stores an object named `name` as `id`, which no object has (the caller looked), below
-    /// the object in slot `parent` (`None`: its own parent, the root); returns its slot. Fails
-    /// if `parent` holds no object ([`Error::NotFound`]), or when [`idtable::MAX_SLOTS`]
-    /// objects are stored or the names pass 4 GiB ([`Error::Full`]; neither fits in memory
-    /// anyway). When it fails, `node` is the caller's to release ([`Objects::release`]). An
+    /// the object in slot `parent` (which the caller found; `None`: its own parent, the root);
+    /// returns its slot. Fails when [`idtable::MAX_SLOTS`] objects are stored or the names
+    /// pass 4 GiB ([`Error::Full`]; neither fits in memory anyway). When it fails, `node` is the caller's to release ([`Objects::release`]). An
     /// `id` other than the plain candidate of the object's place is kept beside it (see
     /// `derived.rs`).
     pub(crate) fn insert(
@@ -270,9 +264,6 @@ impl Objects {
         node: Node,
     ) -> Result<SlotNo, Error> {
         // The texts are tidied once `node`'s record is stored, not before (it would be lost).
-        if parent.is_some_and(|p| self.object(p).is_none()) {
-            return Err(Error::NotFound);
-        }
         let name = self.texts.push(name)?;
         let slot = match self.free.pop() {
             Some(slot) => slot,

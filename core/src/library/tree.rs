@@ -152,10 +152,10 @@ impl Library {
             let (id, parent) = (shelf.id(), shelf.parent().id());
             let node = new_container(Kind::Shelf(shelf));
             // The first few slots of an empty store, parents first: cannot fail.
-            let parent = if id == parent { None } else { objects.slot_of(&parent) };
-            let Ok(slot) = objects.insert(id, parent, shelf.title(), node) else { continue };
+            let above = if id == parent { None } else { objects.slot_of(&parent) };
+            let Ok(slot) = objects.insert(id, above, shelf.title(), node) else { continue };
             debug_assert_eq!(slot, SlotNo::of_shelf(shelf));
-            if let Some(c) = parent.and_then(|p| objects.container_at_mut(p)) {
+            if let Some(c) = objects.container_mut(&parent).filter(|_| above.is_some()) {
                 c.children.push(slot);
             }
         }
@@ -189,11 +189,6 @@ impl Library {
     /// The object with this id.
     pub fn get(&self, id: ObjectId) -> Option<ObjectRef<'_>> {
         self.objects.get(&id)
-    }
-
-    /// The object with this id and its slot.
-    pub(crate) fn found(&self, id: ObjectId) -> Option<Found> {
-        Some(Found { id, slot: self.objects.slot_of(&id)? })
     }
 
     /// The shelf `shelf`, found without a lookup (see [`SlotNo::of_shelf`]).
@@ -364,7 +359,9 @@ impl Library {
         details: Details,
         thumbnail: bool,
     ) -> Result<(), Error> {
-        let parent = self.objects.get(&id).ok_or(Error::NotFound)?.parent();
+        let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
+        // Its slot stays its own: the item only gets a new record.
+        let (parent, item) = (obj.parent(), Found { id, slot: obj.slot() });
         let old = self.before(id);
         let record = self.objects.item(format, file, details, name, thumbnail)?;
         let gone = match self.objects.set_record(&id, record) {
@@ -375,7 +372,7 @@ impl Library {
             }
         };
         self.moved(parent, id);
-        self.relist(self.found(id).ok_or(Error::NotFound)?, old)?;
+        self.relist(item, old)?;
         self.touch_playlists_of(id);
         self.objects.release_item(&gone);
         self.bump_system();
@@ -494,14 +491,7 @@ impl Library {
 
     /// Records that a child of `parent` changed: bumps its update id.
     pub(crate) fn touch_child(&mut self, parent: ObjectId) {
-        if let Some(parent) = self.found(parent) {
-            self.touch(parent);
-        }
-    }
-
-    /// [`Library::touch_child`] of a container found already.
-    pub(crate) fn touch(&mut self, Found { id: parent, slot }: Found) {
-        if let Some(c) = self.objects.container_at_mut(slot) {
+        if let Some(c) = self.objects.container_mut(&parent) {
             c.update_id = c.update_id.wrapping_add(1);
             // A list rather than a set (no B-tree of ids in the firmware), made unique before
             // it grows, and grown only if still over half full: so each id pushed pays for
@@ -583,12 +573,14 @@ impl Library {
             state = state.push(i == 0, name);
             parent = match self.find_in(state, parent, name) {
                 Some(found) if self.objects.at(found.slot).is_some_and(is_folder) => found,
-                // Not a folder: it goes (the folders above stay, and their slots with them).
-                Some(item) => {
-                    self.detach(item.id);
+                other => {
+                    // Not a folder: it goes (the folders above stay, and their slots with
+                    // them).
+                    if let Some(item) = other {
+                        self.detach(item.id);
+                    }
                     self.create(parent, state, name, new_container(FOLDER))?
                 }
-                None => self.create(parent, state, name, new_container(FOLDER))?,
             };
         }
         Ok((parent, state))
@@ -621,7 +613,7 @@ impl Library {
     /// default order and records the change.
     pub(crate) fn list(&mut self, container: Found, child: SlotNo) {
         self.place(container, child);
-        self.touch(container);
+        self.touch_child(container.id);
     }
 
     /// Takes every child in `gone` out of `container`'s children and records the change if
@@ -648,17 +640,18 @@ impl Library {
         if id == ObjectId::ROOT {
             return 0;
         }
-        let Some(parent) = self.objects.get(&id).map(ObjectRef::parent) else { return 0 };
+        let Some(obj) = self.objects.get(&id) else { return 0 };
+        let parent = obj.parent();
         // Everything below, and how each item is listed, before anything goes.
         let mut doomed = Vec::new();
-        let mut stack = alloc::vec![id];
+        let mut stack = alloc::vec![obj.slot()];
         while let Some(cur) = stack.pop() {
-            if let Some(obj) = self.objects.get(&cur) {
-                doomed.push(cur);
+            if let Some(obj) = self.objects.at(cur) {
+                doomed.push(obj.id());
                 // A playlist's children live elsewhere: they stay.
                 if let Some(c) = obj.as_container() {
                     if c.kind != Kind::Playlist {
-                        stack.extend(c.children.iter().filter_map(|&s| self.objects.id_at(s)));
+                        stack.extend_from_slice(&c.children);
                     }
                 }
             }

@@ -78,10 +78,10 @@ pub(crate) fn member(obj: ObjectRef<'_>) -> Option<Member> {
     if item.format.kind() != MediaKind::Audio {
         return None;
     }
-    if item.compilation() || present(obj, &item, Tag::AlbumArtist).is_some() {
+    if item.compilation() || present(obj, item.name(Tag::AlbumArtist)).is_some() {
         return None;
     }
-    let text = |tag| present(obj, &item, tag).map(|id| obj.name_text(id).trim());
+    let text = |tag| present(obj, item.name(tag)).map(|id| obj.name_text(id).trim());
     let (album, artist) = (text(Tag::Album)?, text(Tag::Artist)?);
     let folder = obj.parent();
     let key = (folder, group_key(folder, album));
@@ -103,12 +103,13 @@ impl Library {
     /// to be part of a compilation ([`Library::guessed_various`]).
     pub(crate) fn regroup(&mut self, slot: SlotNo, old: Option<Member>) -> (Vec<Flip>, bool) {
         let new = self.objects.at(slot).and_then(member);
+        let key = new.as_ref().map(|m| m.key);
         let flips = if new == old {
             Vec::new()
         } else {
-            self.change_groups(old.into_iter().collect(), new.clone().into_iter().collect())
+            self.change_groups(old.into_iter().collect(), new.into_iter().collect())
         };
-        (flips, new.is_some_and(|m| self.is_various(&m.key)))
+        (flips, key.is_some_and(|key| self.is_various(&key)))
     }
 
     /// Takes the tracks among `gone` (about to be removed) out of their groups; returns the

@@ -38,7 +38,7 @@ impl Library {
                 None => None,
             }
         };
-        if let Some(c) = self.objects.container_at_mut(container.slot) {
+        if let Some(c) = self.objects.container_mut(&container.id) {
             c.children.insert(at.unwrap_or(c.children.len()).min(c.children.len()), slot);
         }
         if at.is_some() && self.batching() {
