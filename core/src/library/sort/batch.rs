@@ -7,7 +7,8 @@
 //! not). During [`Library::batch`] a new child is always appended, and a list that was
 //! appended to out of order, or whose child's sort key changed, is remembered; when the batch
 //! ends each of those lists is sorted once, stably, `O(k log k)` (and `O(k)` for a list made of
-//! a few sorted runs). Ties stay in arrival order, as placing keeps them, and albums, whose
+//! a few sorted runs), each child's key (a rank and its title, see `rank_of`) computed once
+//! rather than its record decoded at every comparison. Ties stay in arrival order, as placing keeps them, and albums, whose
 //! key changes as their tracks come (the earliest date), never tie: the order at the end is
 //! the one the same inserts give one at a time (an item retagged within a batch is the
 //! exception: it keeps its place among the children equal to it, where placing would move it
