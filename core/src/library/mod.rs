@@ -19,7 +19,8 @@
 //!
 //! Each change bumps [`Library::system_update_id`] and the update id of every container whose
 //! children changed. Lookups by id are `O(1)` (a hash table of slots, see `idtable.rs`; inside
-//! the library objects name each other by slot, see `store.rs`). Every child
+//! the library objects name each other by slot, see `store.rs`, and an insert's steps pass on
+//! the objects they found by slot). Every child
 //! list is kept in its container's default order as children are inserted, retagged or removed
 //! (binary-search placement, see `sort::place`), so a default-order Browse borrows it and never
 //! sorts. Nothing is quadratic in the size of a folder except inserting many children of one

@@ -35,6 +35,7 @@ use alloc::vec::Vec;
 
 use super::id::PathHash;
 use super::names::{NameId, Names};
+use super::tree::Found;
 use super::tree::{new_container, unique};
 use super::{Container, Error, Kind, Library, ObjectId, ObjectRef, Shelf, Tag};
 use crate::dlna::MediaKind;
@@ -86,9 +87,10 @@ pub(crate) struct Before {
     member: Option<various::Member>,
 }
 
-/// The name tagged as `tag` on `obj`, unless it is blank.
-fn present(obj: ObjectRef<'_>, tag: Tag) -> Option<NameId> {
-    obj.name_id(tag).filter(|&id| !obj.name_text(id).trim().is_empty())
+/// `name` (an item's tag, read from its record decoded once for all its tags), unless it is
+/// blank.
+fn present(obj: ObjectRef<'_>, name: Option<NameId>) -> Option<NameId> {
+    name.filter(|&id| !obj.name_text(id).trim().is_empty())
 }
 
 /// Where `obj` is listed, from its kind and tags, and whether it is guessed to be part of a
@@ -105,7 +107,7 @@ fn listing(obj: ObjectRef<'_>, various: bool) -> Option<Listing> {
             let _ = slots.push(Slot::Shelf(Shelf::Pictures));
         }
         MediaKind::Audio => {
-            let get = |tag| present(obj, tag);
+            let get = |tag| present(obj, item.name(tag));
             let artist = get(Tag::AlbumArtist)
                 .map(Label::Tag)
                 .or_else(|| {
@@ -150,30 +152,30 @@ impl Library {
         listing(obj, self.guessed_various(obj))
     }
 
-    fn artist_id(&self, artist: &str) -> Option<ObjectId> {
-        self.find_by(PathHash::tag("artist", &[artist]), |_, o| {
+    fn artist_id(&self, artist: &str) -> Option<Found> {
+        self.find_by(PathHash::tag("artist", &[artist]), |o| {
             matches!(container(o).map(|c| &c.kind), Some(Kind::Artist)) && o.name() == artist
         })
     }
 
-    fn album_id(&self, artist: &str, album: &str) -> Option<ObjectId> {
-        self.find_by(PathHash::tag("album", &[artist, album]), |_, o| {
+    fn album_id(&self, artist: &str, album: &str) -> Option<Found> {
+        self.find_by(PathHash::tag("album", &[artist, album]), |o| {
             matches!(container(o).map(|c| &c.kind), Some(Kind::Album { .. }))
                 && o.name() == album
                 && self.objects.at(o.parent).is_some_and(|a| a.name() == artist)
         })
     }
 
-    fn genre_id(&self, genre: &str) -> Option<ObjectId> {
-        self.find_by(PathHash::tag("genre", &[genre]), |_, o| {
+    fn genre_id(&self, genre: &str) -> Option<Found> {
+        self.find_by(PathHash::tag("genre", &[genre]), |o| {
             matches!(container(o).map(|c| &c.kind), Some(Kind::Genre)) && o.name() == genre
         })
     }
 
     /// The container of `slot`, if it exists.
-    pub(crate) fn slot_id(&self, slot: &Slot) -> Option<ObjectId> {
+    pub(crate) fn slot_id(&self, slot: &Slot) -> Option<Found> {
         match slot {
-            Slot::Shelf(shelf) => Some(shelf.id()),
+            Slot::Shelf(shelf) => Some(Library::shelf(*shelf)),
             Slot::Album { artist, album } => {
                 let names = &self.objects.names;
                 self.album_id(artist.as_str(names), album.as_str(names))
@@ -183,22 +185,24 @@ impl Library {
     }
 
     /// The container of `slot`, created (with its artist) if missing.
-    fn ensure_slot(&mut self, slot: &Slot) -> Result<ObjectId, Error> {
-        if let Some(id) = self.slot_id(slot) {
-            return Ok(id);
+    #[inline(never)]
+    fn ensure_slot(&mut self, slot: &Slot) -> Result<Found, Error> {
+        if let Some(found) = self.slot_id(slot) {
+            return Ok(found);
         }
         match slot {
-            Slot::Shelf(shelf) => Ok(shelf.id()),
+            Slot::Shelf(shelf) => Ok(Library::shelf(*shelf)),
             Slot::Album { artist, album } => {
-                // Copied: the store changes below.
+                // Copied, in one string: the store changes below.
                 let names = &self.objects.names;
-                let (artist, album) =
-                    (String::from(artist.as_str(names)), String::from(album.as_str(names)));
-                let (artist, album) = (artist.as_str(), album.as_str());
-                let artist_id = match self.artist_id(artist) {
-                    Some(id) => id,
+                let mut both = String::from(artist.as_str(names));
+                let split = both.len();
+                both.push_str(album.as_str(names));
+                let (artist, album) = both.split_at(split);
+                let artist_found = match self.artist_id(artist) {
+                    Some(found) => found,
                     None => self.create(
-                        Shelf::Artists.id(),
+                        Library::shelf(Shelf::Artists),
                         PathHash::tag("artist", &[artist]),
                         artist,
                         new_container(Kind::Artist),
@@ -206,15 +210,16 @@ impl Library {
                 };
                 let state = PathHash::tag("album", &[artist, album]);
                 let node = new_container(Kind::Album { date: None });
-                let id = self.create(artist_id, state, album, node)?;
-                self.list(Shelf::Albums.id(), id);
-                Ok(id)
+                let found = self.create(artist_found, state, album, node)?;
+                self.list(Library::shelf(Shelf::Albums), found.slot);
+                Ok(found)
             }
             Slot::Genre(genre) => {
                 let genre = String::from(self.objects.names.get(*genre).trim());
                 let genre = genre.as_str();
                 let state = PathHash::tag("genre", &[genre]);
-                self.create(Shelf::Genres.id(), state, genre, new_container(Kind::Genre))
+                let genres = Library::shelf(Shelf::Genres);
+                self.create(genres, state, genre, new_container(Kind::Genre))
             }
         }
     }
@@ -241,37 +246,39 @@ impl Library {
     /// listing: it leaves the ones it is no longer in, joins the new ones, and the ones it
     /// stays in record that it changed. If that changes the compilation guess of its album, the
     /// album's other tracks move too.
-    pub(crate) fn relist(&mut self, id: ObjectId, old: Option<Before>) -> Result<(), Error> {
+    pub(crate) fn relist(&mut self, item: Found, old: Option<Before>) -> Result<(), Error> {
         let (old, old_date, member) =
             old.map_or((Listing::new(), None, None), |b| (b.listing, b.date, b.member));
-        let flips = self.regroup(id, member);
-        let new = self.item_listing(id).unwrap_or_default();
+        let (flips, various) = self.regroup(item.slot, member);
+        let obj = self.objects.at(item.slot);
+        let new = obj.and_then(|obj| listing(obj, various)).unwrap_or_default();
+        let date = obj.and_then(|o| o.name_id(Tag::Date));
         let gone: Vec<(ObjectId, Slot)> =
-            old.iter().filter(|s| !new.contains(s)).map(|s| (id, s.clone())).collect();
+            old.iter().filter(|s| !new.contains(s)).map(|s| (item.id, s.clone())).collect();
+        // Removes the containers left empty, never the item: its slot stays its own.
         self.leave_all(gone);
-        let date = self.objects.get(&id).and_then(|o| o.name_id(Tag::Date));
         for slot in &new {
             let c = if old.contains(slot) {
                 let Some(c) = self.slot_id(slot) else { continue };
-                self.moved(c, id);
-                if old_date != date && old_date.is_some() && self.album_date(c) == old_date {
+                self.moved(c.id, item.id);
+                if old_date != date && old_date.is_some() && self.album_date(c.id) == old_date {
                     // The date that was the album's earliest moved: look at every track.
-                    self.refresh_album(c);
+                    self.refresh_album(c.id);
                 }
                 c
             } else {
                 let c = self.ensure_slot(slot)?;
-                self.list(c, id);
+                self.list(c, item.slot);
                 c
             };
-            self.note_date(c, date);
+            self.note_date(c.id, date);
         }
         if new.contains(&Slot::Shelf(Shelf::Pictures)) {
-            if let Some(parent) = self.objects.get(&id).map(ObjectRef::parent) {
+            if let Some(parent) = self.objects.at(item.slot).map(ObjectRef::parent) {
                 self.refresh_cover(parent);
             }
         }
-        self.refile(flips, id)
+        self.refile(flips, item.id)
     }
 
     /// Takes each item out of the container of its slot, all at once per container, and
@@ -280,7 +287,7 @@ impl Library {
         // Grouped by sorting rather than in a map of sets: one B-tree type fewer on the firmware.
         let mut pairs: Vec<(ObjectId, ObjectId)> = pairs
             .into_iter()
-            .filter_map(|(item, slot)| Some((self.slot_id(&slot)?, item)))
+            .filter_map(|(item, slot)| Some((self.slot_id(&slot)?.id, item)))
             .collect();
         crate::util::heapsort::sort_unstable_by(&mut pairs, Ord::cmp);
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
@@ -385,10 +392,11 @@ impl Library {
                 let obj = self.objects.at(slot)?;
                 let item = obj.as_item()?;
                 (item.format.kind() == MediaKind::Image).then_some(())?;
-                Some((cover_rank(obj.name())?, obj.name(), obj.id()))
+                // A folder's names differ: the slot never decides.
+                Some((cover_rank(obj.name())?, obj.name(), slot))
             })
             .min()
-            .map(|(_, _, id)| id);
+            .and_then(|(_, _, slot)| self.objects.id_at(slot));
         if best == current {
             return;
         }
@@ -414,7 +422,7 @@ impl Library {
             let Some(obj) = self.objects.at(child) else { continue };
             if obj.as_item().is_some_and(|item| item.format.kind() == MediaKind::Audio) {
                 let listing = self.listing_of(obj).unwrap_or_default();
-                touched.extend(listing.iter().filter_map(|s| self.slot_id(s)));
+                touched.extend(listing.iter().filter_map(|s| Some(self.slot_id(s)?.id)));
             }
         }
         unique(&mut touched);
@@ -432,7 +440,7 @@ impl Library {
             .listing_of(obj)
             .unwrap_or_default()
             .iter()
-            .filter_map(|s| self.slot_id(s))
+            .filter_map(|s| Some(self.slot_id(s)?.id))
             .collect();
         self.touch_child(parent);
         for c in slots {

@@ -214,6 +214,11 @@ impl<'a> ObjectRef<'a> {
         id.unwrap_or(ObjectId::ROOT)
     }
 
+    /// Its slot in the store.
+    pub(crate) fn slot(self) -> SlotNo {
+        self.slot
+    }
+
     /// The stored object.
     pub fn object(self) -> &'a Object {
         self.object

@@ -119,7 +119,7 @@ impl Library {
             state = state.push(i == 0, c);
         }
         if let Some(folder) = self.find(state, root, dirs) {
-            if self.set_sidecar(folder, name, false) {
+            if self.set_sidecar(folder.id, name, false) {
                 self.bump_system();
             }
         }

@@ -30,7 +30,9 @@ use super::object::Body;
 use super::text::Text;
 use super::text::Texts;
 use super::tree::FileRef;
-use super::{Container, Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef};
+use super::{
+    Container, Details, Error, FileInfo, Item, Kind, Node, Object, ObjectId, ObjectRef, Shelf,
+};
 use crate::dlna::MediaFormat;
 
 /// Slots per chunk: small enough that the last, partly used chunk wastes little, large enough
@@ -50,6 +52,14 @@ const _: () = assert!(CHUNK * core::mem::size_of::<Option<Object>>() % 4096 == 0
 /// list naming an object drops it before the object is removed (see `Library::detach`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct SlotNo(u32);
+
+impl SlotNo {
+    /// The slot of `shelf`: the shelves are the first objects of every library, in the order
+    /// of [`Shelf::ALL`], their declaration order (see `Library::with_limit`), and never leave.
+    pub(crate) fn of_shelf(shelf: Shelf) -> SlotNo {
+        SlotNo(shelf as u32)
+    }
+}
 
 /// The objects of a library by id and by slot number, both in `O(1)`.
 #[derive(Debug, Clone, Default)]
@@ -240,24 +250,20 @@ impl Objects {
         self.slot_of(id).is_some()
     }
 
-    /// Stores an object named `name` as `id` below the object `parent` (itself for the root),
-    /// replacing the object that had that id; returns its slot. Fails if `parent` is not
-    /// stored ([`Error::NotFound`]), or when [`idtable::MAX_SLOTS`] objects are stored or the
-    /// names pass 4 GiB ([`Error::Full`]; neither fits in memory anyway). When it fails, `node`
-    /// is the caller's to release ([`Objects::release`]). An `id` other than the plain
-    /// candidate of the object's place is kept beside it (see `derived.rs`).
+    /// Stores an object named `name` as `id`, which no object has (the caller looked), below
+    /// the object in slot `parent` (which the caller found; `None`: its own parent, the root);
+    /// returns its slot. Fails when [`idtable::MAX_SLOTS`] objects are stored or the names
+    /// pass 4 GiB ([`Error::Full`]; neither fits in memory anyway). When it fails, `node` is the caller's to release ([`Objects::release`]). An
+    /// `id` other than the plain candidate of the object's place is kept beside it (see
+    /// `derived.rs`).
     pub(crate) fn insert(
         &mut self,
         id: ObjectId,
-        parent: ObjectId,
+        parent: Option<SlotNo>,
         name: &str,
         node: Node,
     ) -> Result<SlotNo, Error> {
-        // A replaced object goes as a removed one does (its slot is the next one taken). The
-        // texts are tidied once `node`'s record is stored, not before (it would be lost).
-        self.take(&id);
-        let parent =
-            if parent == id { None } else { Some(self.slot_of(&parent).ok_or(Error::NotFound)?) };
+        // The texts are tidied once `node`'s record is stored, not before (it would be lost).
         let name = self.texts.push(name)?;
         let slot = match self.free.pop() {
             Some(slot) => slot,
@@ -308,13 +314,6 @@ impl Objects {
     /// handed out: no list may name it any more (checked in tests, see
     /// `Library::check_links`).
     pub(crate) fn remove(&mut self, id: &ObjectId) -> bool {
-        let gone = self.take(id);
-        self.tidy_texts();
-        gone
-    }
-
-    /// [`Objects::remove`] without tidying the texts.
-    fn take(&mut self, id: &ObjectId) -> bool {
         let (chunks, containers, texts, kept) =
             (&self.chunks, &self.containers, &self.texts, &self.kept);
         let Some(slot) = self.index.remove(*id, |s| id_in(chunks, containers, texts, kept, s))
@@ -340,6 +339,7 @@ impl Objects {
                 }
             }
         }
+        self.tidy_texts();
         true
     }
 
@@ -500,9 +500,11 @@ mod tests {
             x ^= x << 17;
             let id = ObjectId(x % IDS);
             let before = objects.texts.len();
+            // An id inserted again replaces its object: it goes first.
+            let gone = objects.remove(&id);
+            assert_eq!(gone, model.remove(&id).is_some(), "step {step}");
             if step % 3 == 0 {
-                let gone = objects.remove(&id);
-                assert_eq!(gone, model.remove(&id).is_some(), "step {step}");
+                // Removed only.
             } else if step % 2 == 0 {
                 // An item, titled with a part of its name or with a title of its own.
                 let name = alloc::format!("{step} {}.flac", "x".repeat(step as usize % 70));
@@ -517,11 +519,11 @@ mod tests {
                 let file = FileInfo { size: step.into(), mtime: 1 };
                 let details = Details::tagged(tags);
                 let record = objects.item(MediaFormat::Flac, file, details, &name, false).unwrap();
-                objects.insert(id, id, &name, Node::Item(record)).unwrap();
+                objects.insert(id, None, &name, Node::Item(record)).unwrap();
                 model.insert(id, (id, name, None, title, Some(artist)));
             } else {
                 let name = alloc::format!("{step} {}", "x".repeat(step as usize % 70));
-                objects.insert(id, id, &name, node.clone()).unwrap();
+                objects.insert(id, None, &name, node.clone()).unwrap();
                 model.insert(id, (id, name.clone(), Some(Kind::Artist), name, None));
             }
             compactions += usize::from(objects.texts.len() < before);

@@ -105,6 +105,15 @@ pub(crate) fn unique(ids: &mut Vec<ObjectId>) {
     ids.dedup();
 }
 
+/// An object a step has just found or created: its id and its slot, so that the next steps
+/// reach it by slot rather than look its id up again (each lookup computes ids, `O(depth)`, see
+/// `derived.rs`). Good until the object is removed: its slot is then reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) id: ObjectId,
+    pub(crate) slot: SlotNo,
+}
+
 pub(crate) fn new_container(kind: Kind) -> Node {
     Node::Container(Container { children: Vec::new(), update_id: 0, kind })
 }
@@ -143,11 +152,11 @@ impl Library {
             let (id, parent) = (shelf.id(), shelf.parent().id());
             let node = new_container(Kind::Shelf(shelf));
             // The first few slots of an empty store, parents first: cannot fail.
-            let Ok(slot) = objects.insert(id, parent, shelf.title(), node) else { continue };
-            if let Some(c) = objects.container_mut(&parent) {
-                if id != parent {
-                    c.children.push(slot);
-                }
+            let above = if id == parent { None } else { objects.slot_of(&parent) };
+            let Ok(slot) = objects.insert(id, above, shelf.title(), node) else { continue };
+            debug_assert_eq!(slot, SlotNo::of_shelf(shelf));
+            if let Some(c) = objects.container_mut(&parent).filter(|_| above.is_some()) {
+                c.children.push(slot);
             }
         }
         Library {
@@ -182,6 +191,11 @@ impl Library {
         self.objects.get(&id)
     }
 
+    /// The shelf `shelf`, found without a lookup (see [`SlotNo::of_shelf`]).
+    pub(crate) fn shelf(shelf: Shelf) -> Found {
+        Found { id: shelf.id(), slot: SlotNo::of_shelf(shelf) }
+    }
+
     /// An empty set of this library's objects, for a walk that meets objects more than once.
     pub(crate) fn seen(&self) -> Seen {
         Seen::new(&self.objects)
@@ -203,19 +217,19 @@ impl Library {
     /// [`Shelf::Folders`].
     pub fn add_root(&mut self, root: u16, name: &str) -> Result<ObjectId, Error> {
         let state = PathHash::new(root);
-        let folders = Shelf::Folders.id();
-        if let Some(id) = self.find(state, root, &[]) {
+        let folders = Library::shelf(Shelf::Folders);
+        if let Some(Found { id, .. }) = self.find(state, root, &[]) {
             if self.objects.get(&id).is_some_and(|obj| obj.name() != name) {
                 self.objects.rename(&id, name)?;
-                self.moved(folders, id);
+                self.moved(folders.id, id);
                 self.bump_system();
             }
             return Ok(id);
         }
-        let id =
-            self.create(folders, state, name, new_container(Kind::Served { root, cover: None }))?;
+        let node = new_container(Kind::Served { root, cover: None });
+        let served = self.create(folders, state, name, node)?;
         self.bump_system();
-        Ok(id)
+        Ok(served.id)
     }
 
     /// Adds the folder at `rel` under served folder `root` (and any missing folders above it).
@@ -227,11 +241,11 @@ impl Library {
             return Ok(None);
         }
         let before = self.objects.len();
-        let (id, _) = self.ensure_folders(root, &comps)?;
+        let (folder, _) = self.ensure_folders(root, &comps)?;
         if self.objects.len() != before {
             self.bump_system();
         }
-        Ok(Some(id))
+        Ok(Some(folder.id))
     }
 
     /// Adds or updates the file at `rel` under served folder `root`, creating missing folders.
@@ -278,7 +292,7 @@ impl Library {
             #[cfg(feature = "subtitles")]
             if crate::media::subtitle::Format::from_file_name(name).is_some() {
                 let (folder, _) = self.ensure_folders(root, dirs)?;
-                if self.set_sidecar(folder, name, true) {
+                if self.set_sidecar(folder.id, name, true) {
                     self.bump_system();
                 }
             }
@@ -286,10 +300,10 @@ impl Library {
         };
         let (parent, state) = self.ensure_folders(root, dirs)?;
         let state = state.push(dirs.is_empty(), name);
-        if let Some(id) = self.find_in(state, parent, name) {
+        if let Some(Found { id, slot }) = self.find_in(state, parent, name) {
             let same = self
                 .objects
-                .get(&id)
+                .at(slot)
                 .and_then(ObjectRef::as_item)
                 .map(|item| item.is_file(file) && item.format == format);
             match same {
@@ -310,16 +324,16 @@ impl Library {
         }
         let record = self.objects.item(format, file, details.unwrap_or_default(), name, false)?;
         let node = Node::Item(record);
-        let id = match self.create(parent, state, name, node.clone()) {
-            Ok(id) => id,
+        let item = match self.create(parent, state, name, node.clone()) {
+            Ok(item) => item,
             Err(e) => {
                 self.objects.release(&node);
                 return Err(e);
             }
         };
-        self.relist(id, None)?;
+        self.relist(item, None)?;
         self.bump_system();
-        Ok(Some(id))
+        Ok(Some(item.id))
     }
 
     /// Sets what reading an item's file revealed (duration, audio properties, tags). The item
@@ -345,7 +359,9 @@ impl Library {
         details: Details,
         thumbnail: bool,
     ) -> Result<(), Error> {
-        let parent = self.objects.get(&id).ok_or(Error::NotFound)?.parent();
+        let obj = self.objects.get(&id).ok_or(Error::NotFound)?;
+        // Its slot stays its own: the item only gets a new record.
+        let (parent, item) = (obj.parent(), Found { id, slot: obj.slot() });
         let old = self.before(id);
         let record = self.objects.item(format, file, details, name, thumbnail)?;
         let gone = match self.objects.set_record(&id, record) {
@@ -356,7 +372,7 @@ impl Library {
             }
         };
         self.moved(parent, id);
-        self.relist(id, old)?;
+        self.relist(item, old)?;
         self.touch_playlists_of(id);
         self.objects.release_item(&gone);
         self.bump_system();
@@ -383,7 +399,7 @@ impl Library {
         for (i, c) in comps.iter().enumerate() {
             state = state.push(i == 0, c);
         }
-        let Some(id) = self.find(state, root, &comps) else {
+        let Some(Found { id, .. }) = self.find(state, root, &comps) else {
             // Perhaps a subtitle file, recorded in its folder (see `sidecar`).
             #[cfg(feature = "subtitles")]
             self.forget_sidecar(root, &comps);
@@ -407,7 +423,7 @@ impl Library {
         for (i, c) in comps.iter().enumerate() {
             state = state.push(i == 0, c);
         }
-        self.find(state, root, &comps)
+        self.find(state, root, &comps).map(|found| found.id)
     }
 
     /// Where the object lives on disk; `None` for containers outside the served folders and
@@ -502,9 +518,9 @@ impl Library {
             .collect()
     }
 
-    /// Whether object `id` is at `comps` under served folder `root`.
-    fn path_matches(&self, id: ObjectId, root: u16, comps: &[&str]) -> bool {
-        let Some(mut cur) = self.objects.slot_of(&id) else { return false };
+    /// Whether the object in `slot` is at `comps` under served folder `root`.
+    fn path_matches(&self, slot: SlotNo, root: u16, comps: &[&str]) -> bool {
+        let mut cur = slot;
         for comp in comps.iter().rev() {
             let Some(obj) = self.objects.at(cur) else { return false };
             if !on_disk(obj) || obj.name() != *comp {
@@ -519,46 +535,52 @@ impl Library {
     }
 
     /// The existing object for a path whose hash state is `state`.
-    pub(crate) fn find(&self, state: PathHash, root: u16, comps: &[&str]) -> Option<ObjectId> {
-        self.find_by(state, |id, _| self.path_matches(id, root, comps))
+    pub(crate) fn find(&self, state: PathHash, root: u16, comps: &[&str]) -> Option<Found> {
+        self.find_by(state, |o| self.path_matches(o.slot(), root, comps))
     }
 
     /// [`Library::find`] for the path of folder `parent` (found already) and `name`: the
-    /// object checked against its parent's id, one lookup a candidate instead of one a path
+    /// object checked against its parent's slot, one lookup a candidate instead of one a path
     /// level (a file three folders deep is found or created a row of the index load).
-    fn find_in(&self, state: PathHash, parent: ObjectId, name: &str) -> Option<ObjectId> {
-        self.find_by(state, |_, o| on_disk(o) && o.parent() == parent && o.name() == name)
+    fn find_in(&self, state: PathHash, parent: Found, name: &str) -> Option<Found> {
+        self.find_by(state, |o| on_disk(o) && o.parent == parent.slot && o.name() == name)
     }
 
     /// The first id candidate of `state` holding an object that satisfies `matches`.
     pub(crate) fn find_by(
         &self,
         state: PathHash,
-        matches: impl Fn(ObjectId, ObjectRef<'_>) -> bool,
-    ) -> Option<ObjectId> {
-        (0..MAX_PROBES).map(|p| state.candidate(p)).find(|&id| {
-            id != ObjectId::ROOT && self.objects.get(&id).is_some_and(|o| matches(id, o))
-        })
+        matches: impl Fn(ObjectRef<'_>) -> bool,
+    ) -> Option<Found> {
+        (0..MAX_PROBES).map(|p| state.candidate(p)).filter(|&id| id != ObjectId::ROOT).find_map(
+            |id| {
+                let o = self.objects.get(&id)?;
+                matches(o).then_some(Found { id, slot: o.slot() })
+            },
+        )
     }
 
     /// Finds or creates the folders `comps` under served folder `root`; returns the deepest
-    /// one's id and hash state.
+    /// one and its hash state.
     pub(crate) fn ensure_folders(
         &mut self,
         root: u16,
         comps: &[&str],
-    ) -> Result<(ObjectId, PathHash), Error> {
+    ) -> Result<(Found, PathHash), Error> {
         let mut state = PathHash::new(root);
         let mut parent = self.find(state, root, &[]).ok_or(Error::UnknownRoot)?;
         for (i, &name) in comps.iter().enumerate() {
             state = state.push(i == 0, name);
             parent = match self.find_in(state, parent, name) {
-                Some(id) if self.objects.get(&id).is_some_and(is_folder) => id,
-                Some(item) => {
-                    self.detach(item);
+                Some(found) if self.objects.at(found.slot).is_some_and(is_folder) => found,
+                other => {
+                    // Not a folder: it goes (the folders above stay, and their slots with
+                    // them).
+                    if let Some(item) = other {
+                        self.detach(item.id);
+                    }
                     self.create(parent, state, name, new_container(FOLDER))?
                 }
-                None => self.create(parent, state, name, new_container(FOLDER))?,
             };
         }
         Ok((parent, state))
@@ -567,31 +589,31 @@ impl Library {
     /// Inserts a new object under `parent` with the first free id candidate of `state`.
     pub(crate) fn create(
         &mut self,
-        parent: ObjectId,
+        parent: Found,
         state: PathHash,
         name: &str,
         node: Node,
-    ) -> Result<ObjectId, Error> {
+    ) -> Result<Found, Error> {
         if self.objects.len() >= self.limit {
             return Err(Error::Full);
         }
-        if self.objects.get(&parent).and_then(ObjectRef::as_container).is_none() {
+        if self.objects.at(parent.slot).and_then(ObjectRef::as_container).is_none() {
             return Err(Error::NotAContainer);
         }
         let id = (0..MAX_PROBES)
             .map(|p| state.candidate(p))
             .find(|id| *id != ObjectId::ROOT && !self.objects.contains_key(id))
             .ok_or(Error::IdCollision)?;
-        self.objects.insert(id, parent, name, node)?;
-        self.list(parent, id);
-        Ok(id)
+        let slot = self.objects.insert(id, Some(parent.slot), name, node)?;
+        self.list(parent, slot);
+        Ok(Found { id, slot })
     }
 
-    /// Inserts `child` into `container`'s children at its place in the default order and
-    /// records the change.
-    pub(crate) fn list(&mut self, container: ObjectId, child: ObjectId) {
+    /// Inserts the object in slot `child` into `container`'s children at its place in the
+    /// default order and records the change.
+    pub(crate) fn list(&mut self, container: Found, child: SlotNo) {
         self.place(container, child);
-        self.touch_child(container);
+        self.touch_child(container.id);
     }
 
     /// Takes every child in `gone` out of `container`'s children and records the change if
@@ -618,17 +640,18 @@ impl Library {
         if id == ObjectId::ROOT {
             return 0;
         }
-        let Some(parent) = self.objects.get(&id).map(ObjectRef::parent) else { return 0 };
+        let Some(obj) = self.objects.get(&id) else { return 0 };
+        let parent = obj.parent();
         // Everything below, and how each item is listed, before anything goes.
         let mut doomed = Vec::new();
-        let mut stack = alloc::vec![id];
+        let mut stack = alloc::vec![obj.slot()];
         while let Some(cur) = stack.pop() {
-            if let Some(obj) = self.objects.get(&cur) {
-                doomed.push(cur);
+            if let Some(obj) = self.objects.at(cur) {
+                doomed.push(obj.id());
                 // A playlist's children live elsewhere: they stay.
                 if let Some(c) = obj.as_container() {
                     if c.kind != Kind::Playlist {
-                        stack.extend(c.children.iter().filter_map(|&s| self.objects.id_at(s)));
+                        stack.extend_from_slice(&c.children);
                     }
                 }
             }

@@ -20,6 +20,8 @@ use super::{present, Before};
 use crate::dlna::MediaKind;
 use crate::library::id::PathHash;
 use crate::library::idmap::IdMap;
+use crate::library::store::SlotNo;
+use crate::library::tree::Found;
 use crate::library::{Error, Library, ObjectId, ObjectRef, Tag};
 
 /// A folder and the key of its group (its folder and album title, see [`group_key`]).
@@ -76,10 +78,10 @@ pub(crate) fn member(obj: ObjectRef<'_>) -> Option<Member> {
     if item.format.kind() != MediaKind::Audio {
         return None;
     }
-    if item.compilation() || present(obj, Tag::AlbumArtist).is_some() {
+    if item.compilation() || present(obj, item.name(Tag::AlbumArtist)).is_some() {
         return None;
     }
-    let text = |tag| present(obj, tag).map(|id| obj.name_text(id).trim());
+    let text = |tag| present(obj, item.name(tag)).map(|id| obj.name_text(id).trim());
     let (album, artist) = (text(Tag::Album)?, text(Tag::Artist)?);
     let folder = obj.parent();
     let key = (folder, group_key(folder, album));
@@ -96,14 +98,18 @@ impl Library {
         member(obj).is_some_and(|m| self.is_various(&m.key))
     }
 
-    /// Moves item `id` in the groups from `old` (before it changed) to where it is now;
-    /// returns the groups whose guess flipped.
-    pub(crate) fn regroup(&mut self, id: ObjectId, old: Option<Member>) -> Vec<Flip> {
-        let new = self.objects.get(&id).and_then(member);
-        if new == old {
-            return Vec::new();
-        }
-        self.change_groups(old.into_iter().collect(), new.into_iter().collect())
+    /// Moves the item in slot `slot` in the groups from `old` (before it changed) to where it
+    /// is now; returns the groups whose guess flipped, and whether the item is now guessed
+    /// to be part of a compilation ([`Library::guessed_various`]).
+    pub(crate) fn regroup(&mut self, slot: SlotNo, old: Option<Member>) -> (Vec<Flip>, bool) {
+        let new = self.objects.at(slot).and_then(member);
+        let key = new.as_ref().map(|m| m.key);
+        let flips = if new == old {
+            Vec::new()
+        } else {
+            self.change_groups(old.into_iter().collect(), new.into_iter().collect())
+        };
+        (flips, key.is_some_and(|key| self.is_various(&key)))
     }
 
     /// Takes the tracks among `gone` (about to be removed) out of their groups; returns the
@@ -152,13 +158,14 @@ impl Library {
             else {
                 continue;
             };
-            let tracks: Vec<(ObjectId, Before)> = folder
+            let tracks: Vec<(Found, Before)> = folder
                 .children
                 .iter()
-                .filter_map(|&child| {
-                    let obj = self.objects.at(child).filter(|o| o.id() != except)?;
+                .filter_map(|&slot| {
+                    let obj = self.objects.at(slot)?;
                     let m = member(obj).filter(|m| m.key == flip.key)?;
-                    Some((obj.id(), self.before_as(obj, flip.was_various, Some(m))?))
+                    let id = Some(obj.id()).filter(|&id| id != except)?;
+                    Some((Found { id, slot }, self.before_as(obj, flip.was_various, Some(m))?))
                 })
                 .collect();
             for (track, before) in tracks {

@@ -191,15 +191,15 @@ impl Library {
         let state = state.push(dirs.is_empty(), name);
         let mut changed = false;
         let id = match self.find(state, root, &comps) {
-            Some(id) if self.is_playlist(id) => id,
+            Some(found) if self.is_playlist(found.id) => found.id,
             found => {
                 changed = true;
                 if let Some(other) = found {
-                    self.detach(other);
+                    self.detach(other.id);
                 }
-                let id = self.create(parent, state, name, new_container(Kind::Playlist))?;
-                self.list(Shelf::Playlists.id(), id);
-                id
+                let playlist = self.create(parent, state, name, new_container(Kind::Playlist))?;
+                self.list(Library::shelf(Shelf::Playlists), playlist.slot);
+                playlist.id
             }
         };
         if let Some(c) = self.objects.container_mut(&id) {

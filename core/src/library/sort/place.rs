@@ -12,16 +12,16 @@
 use core::cmp::Ordering;
 
 use super::super::store::SlotNo;
+use super::super::tree::Found;
 use super::super::{Library, ObjectId, ObjectRef};
 use super::order_of;
 
 impl Library {
-    /// Inserts `child` (already in the library) into `container`'s children at its place in
-    /// the default order, after the children equal to it.
-    pub(crate) fn place(&mut self, container: ObjectId, child: ObjectId) {
-        let Some(slot) = self.objects.slot_of(&child) else { return };
+    /// Inserts the object in slot `slot` (already in the library) into `container`'s children
+    /// at its place in the default order, after the children equal to it.
+    pub(crate) fn place(&mut self, container: Found, slot: SlotNo) {
         let at = {
-            let Some(c) = self.objects.get(&container).and_then(ObjectRef::as_container) else {
+            let Some(c) = self.objects.at(container.slot).and_then(ObjectRef::as_container) else {
                 return;
             };
             let order = order_of(&c.kind);
@@ -38,11 +38,11 @@ impl Library {
                 None => None,
             }
         };
-        if let Some(c) = self.objects.container_mut(&container) {
+        if let Some(c) = self.objects.container_mut(&container.id) {
             c.children.insert(at.unwrap_or(c.children.len()).min(c.children.len()), slot);
         }
         if at.is_some() && self.batching() {
-            self.note_unsorted(container);
+            self.note_unsorted(container.id);
         }
     }
 

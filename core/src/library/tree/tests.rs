@@ -6,6 +6,11 @@ use crate::library::{SortField, Tags};
 /// removed object's slot, reused while a list still named it, would break (`at` says where).
 pub(crate) fn assert_links(lib: &Library, at: &str) {
     let objects = &lib.objects;
+    // The shelves stay in their first slots, where `Library::shelf` finds them.
+    for shelf in Shelf::ALL {
+        let found = Library::shelf(shelf);
+        assert_eq!(lib.objects.slot_of(&shelf.id()), Some(found.slot), "{at}: {shelf:?}");
+    }
     for (slot, obj) in objects.slots() {
         let id = obj.id();
         assert_eq!(objects.slot_of(&id), Some(slot), "{at}: the index of {id:?}");
@@ -17,7 +22,7 @@ pub(crate) fn assert_links(lib: &Library, at: &str) {
             assert_eq!(listed, 1, "{at}: {id:?} listed {listed} times by its parent");
         }
         let listing = lib.item_listing(id).unwrap_or_default();
-        for container in listing.iter().map(|s| lib.slot_id(s)) {
+        for container in listing.iter().map(|s| Some(lib.slot_id(s)?.id)) {
             let container = container.unwrap_or_else(|| panic!("{at}: {id:?} unlisted"));
             let list = lib.get(container).and_then(ObjectRef::children).unwrap();
             assert!(list.slots().contains(&slot), "{at}: {id:?} missing from {container:?}");
@@ -32,7 +37,7 @@ pub(crate) fn assert_links(lib: &Library, at: &str) {
                 || (id == Shelf::Playlists.id() && kind == Some(&Kind::Playlist))
                 || lib
                     .item_listing(child.id())
-                    .is_some_and(|l| l.iter().any(|s| lib.slot_id(s) == Some(id)));
+                    .is_some_and(|l| l.iter().any(|s| lib.slot_id(s).map(|f| f.id) == Some(id)));
             assert!(belongs, "{at}: {id:?} lists {:?}, which is not its own", child.id());
         }
     }
@@ -216,7 +221,8 @@ fn collisions_probe_deterministically() {
     lib.add_root(0, "M").unwrap();
     let plain = PathHash::new(0).push(true, "a.ogg");
     // Occupy the plain id with a foreign object, as a colliding path would.
-    lib.objects.insert(plain.candidate(0), ObjectId::ROOT, "zz", new_container(FOLDER)).unwrap();
+    let root = lib.objects.slot_of(&ObjectId::ROOT);
+    lib.objects.insert(plain.candidate(0), root, "zz", new_container(FOLDER)).unwrap();
     let id = lib.insert_file(0, "a.ogg", info(1)).unwrap().unwrap();
     assert_eq!(id, plain.candidate(1));
     assert_eq!(lib.lookup_path(0, "a.ogg"), Some(id));
@@ -225,7 +231,7 @@ fn collisions_probe_deterministically() {
         lib.objects
             .insert(
                 PathHash::new(0).push(true, "b.ogg").candidate(p - 1),
-                ObjectId::ROOT,
+                root,
                 "zz",
                 new_container(FOLDER),
             )
@@ -236,7 +242,7 @@ fn collisions_probe_deterministically() {
     lib.objects
         .insert(
             PathHash::new(0).push(true, "c.ogg").candidate(0),
-            ObjectId::ROOT,
+            root,
             "zz",
             new_container(FOLDER),
         )
@@ -245,7 +251,7 @@ fn collisions_probe_deterministically() {
         lib.objects
             .insert(
                 PathHash::new(0).push(true, "c.ogg").candidate(p),
-                ObjectId::ROOT,
+                root,
                 "zz",
                 new_container(FOLDER),
             )
@@ -260,7 +266,8 @@ fn probed_ids_are_kept_until_their_objects_go() {
     lib.add_root(0, "M").unwrap();
     let plain = PathHash::new(0).push(true, "d").push(false, "a.ogg");
     // A foreign object at the file's plain id, as a colliding path would hold it.
-    lib.objects.insert(plain.candidate(0), ObjectId::ROOT, "zz", new_container(FOLDER)).unwrap();
+    let root = lib.objects.slot_of(&ObjectId::ROOT);
+    lib.objects.insert(plain.candidate(0), root, "zz", new_container(FOLDER)).unwrap();
     assert_eq!(lib.objects.kept(), 1);
     let id = lib.insert_file(0, "d/a.ogg", info(1)).unwrap().unwrap();
     assert_eq!(id, plain.candidate(1));
