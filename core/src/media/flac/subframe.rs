@@ -27,7 +27,7 @@
 //! other waits (16-bit stereo `-5` decodes about 1.18x and `-8` 1.18x faster). On x86-64
 //! CPUs with AVX2 and BMI2 (detected at run time) [`lpc_avx2`] runs that pair instead, the
 //! older terms of four samples at a time in vector lanes (16-bit stereo `-5` and `-8` decode
-//! about 1.08x faster again).
+//! about 1.08x and 1.09x faster again).
 //! The `i64` sums (24-bit streams) are not bound by that chain but by their 64-bit
 //! multiplies, one a term (a 24/96 `flac -8` sample of order 12 took 12 of them; pairing two
 //! channels would not spare one): on 64-bit targets [`lpc_order_f64`] sums the older terms of
@@ -35,7 +35,7 @@
 //! product and sum is an integer below 2^50, which `f64` holds), the three or four newest in
 //! `i64` on the chain (24/96 stereo `-8` decodes about 1.11x faster; order 8, `flac -5`'s,
 //! measured level or 1 - 2 % slower that way, so it keeps its `i64` loop, or on x86-64 CPUs
-//! with AVX2 the one-channel loop of [`lpc_avx2`]).
+//! with AVX2 the one-channel loop of [`lpc_avx2`]: 24/96 stereo `-5` about 1.12x faster).
 //!
 //! A linear prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
 //! `precision`-bit coefficients and `order` terms each term is below `2^(bps + precision - 2)`
@@ -192,14 +192,10 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
             match coefs.len() {
                 $($n => if let Some(c) = coefs.first_chunk::<$n>() {
                     // `i64` sums of order 8 (24-bit `flac -5`) by the AVX2 loop where the
-                    // CPU has it, the last samples by the general loop. (Orders 9 to 12
-                    // measured slower that way than in `f64`, below.)
+                    // CPU has it (orders 9 to 12 measured slower that way than in `f64`).
                     #[cfg(target_arch = "x86_64")]
-                    if A::WIDE && $n == 8 {
-                        if let Some(i) = lpc_avx2::restore_wide(c, shift, out) {
-                            let rest = out.get_mut(i..).unwrap_or_default();
-                            return lpc_narrow_any::<A>(c, shift, rest);
-                        }
+                    if A::WIDE && $n == 8 && wide_avx2(c, shift, out) {
+                        return;
                     }
                     // Measured: three samples in locals win for `i64` sums and the longer
                     // `i32` ones, two for the shorter `i32` ones; from order 9, `i64` sums
@@ -219,6 +215,18 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
     }
     orders!(2 3 4 5 6 7 8 9 10 11 12);
     lpc_narrow_any::<A>(coefs, shift, out);
+}
+
+/// Restores `out` by [`lpc_avx2::restore_wide`], the last samples by the general loop, if the
+/// CPU has AVX2 and BMI2 (else returns `false`, nothing done). Out of line, so that the loops
+/// of [`lpc_dispatch`] keep their places: inlined there, it left 24/96 `flac -8` (orders 9 to
+/// 12, not this loop) 2.5 % slower and 24/96 `-5` 7 % slower than out of line.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+fn wide_avx2<const N: usize>(c: &[i32; N], shift: u32, out: &mut [i32]) -> bool {
+    let Some(i) = lpc_avx2::restore_wide(c, shift, out) else { return false };
+    lpc_narrow_any::<i64>(c, shift, out.get_mut(i..).unwrap_or_default());
+    true
 }
 
 /// The LPC loop for order `N` (at least 2): coefficients and window are arrays, so the sum
