@@ -1,6 +1,8 @@
-//! The paired linear-prediction restore of [`super::subframe::restore_pair`] (two channels,
-//! orders 8 or 12, `i32` sums) with AVX2, for x86-64 hosts whose CPU has it (and BMI2, for
-//! `sarx`): chosen at run time (`cpufeatures`), the baseline loops kept for other CPUs.
+//! Linear-prediction restores with AVX2, for x86-64 hosts whose CPU has it (and BMI2, for
+//! `sarx`), chosen at run time (`cpufeatures`), the baseline loops kept for other CPUs: the
+//! pair of [`super::subframe::restore_pair`] (two channels, orders 8 or 12, `i32` sums: 16-bit
+//! `flac -5` to `-8`), and one channel of order 8 in `i64` sums ([`restore_wide`]: 24-bit
+//! `flac -5`; orders 9 to 12 measured slower this way than the `f64` loop they keep).
 //!
 //! Four samples of each channel a step. A sample's sum has a term for each of the `N` samples
 //! before it; those more than two samples older than the step's first are all known when the
@@ -16,12 +18,14 @@
 //! Exact for a conforming stream (samples within their width): the module's proof
 //! ([`super::subframe`]) bounds the sum of the terms' magnitudes below `2^31`, so no partial
 //! sum of them leaves `i32` either, and the lanes' wrapping `i32` sums, widened, and the scalar
-//! `i64` terms add up to the `i32` loops' sum, whatever the grouping. (A damaged stream gets
-//! wrong samples, as elsewhere, not necessarily the same ones.)
+//! `i64` terms add up to the `i32` loops' sum, whatever the grouping. In `i64` sums the lanes
+//! are `i64` (`vpmuldq` products), exact as every product and sum is below `2^50`. (A damaged
+//! stream gets wrong samples, as elsewhere, not necessarily the same ones.)
 
 use core::arch::x86_64::{
-    __m128i, __m256i, _mm256_add_epi64, _mm256_cvtepi32_epi64, _mm256_sll_epi64, _mm_add_epi32,
-    _mm_cvtsi32_si128, _mm_mullo_epi32, _mm_set1_epi32, _mm_setr_epi32, _mm_setzero_si128,
+    __m128i, __m256i, _mm256_add_epi64, _mm256_cvtepi32_epi64, _mm256_mul_epi32, _mm256_set1_epi32,
+    _mm256_setr_epi64x, _mm256_setzero_si256, _mm256_sll_epi64, _mm_add_epi32, _mm_cvtsi32_si128,
+    _mm_mullo_epi32, _mm_set1_epi32, _mm_setr_epi32, _mm_setzero_si128,
 };
 
 use super::subframe::Channel;
@@ -67,6 +71,62 @@ unsafe fn pair<const N: usize>((ca, sa, a): Channel<'_, N>, (cb, sb, b): Channel
         let (va, vb) = (far_base(&fa, ha, ra, sa), far_base(&fb, hb, rb, sb));
         (a2, a1) = near_step(&qa, sa, va, ra, a2, a1);
         (b2, b1) = near_step(&qb, sb, vb, rb, b2, b1);
+        i += 4;
+    }
+    i
+}
+
+/// Restores `out` (the first `N` samples the warm-up, the rest residuals) as the `i64` loops
+/// of order `N` do (24-bit streams), up to the last whole step of four samples; returns where
+/// the caller's loop takes over (as [`restore_pair`]), or `None`, nothing done, when the CPU
+/// lacks AVX2 or BMI2. One channel: the terms are `i64`, so the lanes are too, and the far
+/// products `vpmuldq` (32 by 32 bits into 64, four a multiply).
+#[allow(unsafe_code)]
+pub(super) fn restore_wide<const N: usize>(
+    c: &[i32; N],
+    shift: u32,
+    out: &mut [i32],
+) -> Option<usize> {
+    if !cpu_avx2_bmi2::get() {
+        return None;
+    }
+    // SAFETY: as in `restore_pair`, for `wide`.
+    Some(unsafe { wide(c, shift, out) })
+}
+
+/// [`restore_wide`]'s loop.
+#[allow(unsafe_code)]
+#[target_feature(enable = "avx2,bmi2")]
+unsafe fn wide<const N: usize>(c: &[i32; N], shift: u32, out: &mut [i32]) -> usize {
+    let f: [__m256i; N] = core::array::from_fn(|j| {
+        let at = |k: usize| j.checked_sub(k).and_then(|i| c.get(i)).map_or(0, |&k| i64::from(k));
+        _mm256_setr_epi64x(at(0), at(1), at(2), at(3))
+    });
+    let q = near(c);
+    let Some(&[p2, p1]) = out.get(..N).and_then(|w| w.last_chunk::<2>()) else {
+        return 0;
+    };
+    let (mut p1, mut p2) = (i64::from(p1), i64::from(p2));
+    let mut i = 0;
+    while let Some((h, r)) = out.get_mut(i..).and_then(|w| w.split_first_chunk_mut::<N>()) {
+        let Some(r) = r.first_chunk_mut::<4>() else { break };
+        // As in `far_base`, in `i64` lanes: exact, every product and sum below 2^50.
+        let (mut even, mut odd) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+        let mut j = 0;
+        while j + 3 < N {
+            even = _mm256_add_epi64(even, _mm256_mul_epi32(_mm256_set1_epi32(h[j]), f[j]));
+            odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_set1_epi32(h[j + 1]), f[j + 1]));
+            j += 2;
+        }
+        if j + 2 < N {
+            even = _mm256_add_epi64(even, _mm256_mul_epi32(_mm256_set1_epi32(h[j]), f[j]));
+        }
+        let res = _mm256_cvtepi32_epi64(_mm_setr_epi32(r[0], r[1], r[2], r[3]));
+        let res = _mm256_sll_epi64(res, _mm_cvtsi32_si128(shift as i32));
+        let sum = _mm256_add_epi64(_mm256_add_epi64(even, odd), res);
+        // SAFETY: `__m256i` and `[i64; 4]` have the same size, and every bit pattern is an `i64`.
+        let base = core::mem::transmute::<__m256i, [i64; 4]>(sum);
+        (p2, p1) = near_step(&q, shift, base, r, p2, p1);
         i += 4;
     }
     i
@@ -128,9 +188,8 @@ unsafe fn far_base<const N: usize>(
 ///
 /// In `i64`, the residual added before the shift (`(sum + r * 2^shift) >> shift` is
 /// `r + (sum >> shift)`, exactly): the chain from one sample to the next is then a multiply,
-/// an add and the shift. The sums are those of the `i32` loops for a conforming stream (the
-/// module's proof: no partial sum leaves `i32` either, every term being below
-/// `2^31 / order`); 64-bit multiplies also keep LLVM from turning the terms into vector
+/// an add and the shift. The sums are those of the scalar loops for a conforming stream (see
+/// the module docs); 64-bit multiplies also keep LLVM from turning the terms into vector
 /// multiplies and shuffles on the chain, as it does with `i32` ones.
 #[inline(always)]
 fn near_step(

@@ -27,14 +27,15 @@
 //! other waits (16-bit stereo `-5` decodes about 1.18x and `-8` 1.18x faster). On x86-64
 //! CPUs with AVX2 and BMI2 (detected at run time) [`lpc_avx2`] runs that pair instead, the
 //! older terms of four samples at a time in vector lanes (16-bit stereo `-5` and `-8` decode
-//! about 1.08x faster again).
+//! about 1.08x and 1.09x faster again).
 //! The `i64` sums (24-bit streams) are not bound by that chain but by their 64-bit
 //! multiplies, one a term (a 24/96 `flac -8` sample of order 12 took 12 of them; pairing two
 //! channels would not spare one): on 64-bit targets [`lpc_order_f64`] sums the older terms of
 //! each sample of orders 9 to 12 in `f64` instead, two lanes a multiply, exactly (every
 //! product and sum is an integer below 2^50, which `f64` holds), the three or four newest in
 //! `i64` on the chain (24/96 stereo `-8` decodes about 1.11x faster; order 8, `flac -5`'s,
-//! measured level or 1 - 2 % slower that way, so it keeps its `i64` loop).
+//! measured level or 1 - 2 % slower that way, so it keeps its `i64` loop, or on x86-64 CPUs
+//! with AVX2 the one-channel loop of [`lpc_avx2`]: 24/96 stereo `-5` about 1.12x faster).
 //!
 //! A linear prediction accumulates in `i32` when no sum can overflow: with `bps`-bit samples,
 //! `precision`-bit coefficients and `order` terms each term is below `2^(bps + precision - 2)`
@@ -190,6 +191,12 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
         ($($n:literal)*) => {
             match coefs.len() {
                 $($n => if let Some(c) = coefs.first_chunk::<$n>() {
+                    // `i64` sums of order 8 (24-bit `flac -5`) by the AVX2 loop where the
+                    // CPU has it (orders 9 to 12 measured slower that way than in `f64`).
+                    #[cfg(target_arch = "x86_64")]
+                    if A::WIDE && $n == 8 && wide_avx2(c, shift, out) {
+                        return;
+                    }
                     // Measured: three samples in locals win for `i64` sums and the longer
                     // `i32` ones, two for the shorter `i32` ones; from order 9, `i64` sums
                     // take their older terms in `f64` as well. (`i32` orders 8 and 12 take
@@ -208,6 +215,18 @@ fn lpc_dispatch<A: Acc>(coefs: &[i32], shift: u32, out: &mut [i32]) {
     }
     orders!(2 3 4 5 6 7 8 9 10 11 12);
     lpc_narrow_any::<A>(coefs, shift, out);
+}
+
+/// Restores `out` by [`lpc_avx2::restore_wide`], the last samples by the general loop, if the
+/// CPU has AVX2 and BMI2 (else returns `false`, nothing done). Out of line, so that the loops
+/// of [`lpc_dispatch`] keep their places: inlined there, it left 24/96 `flac -8` (orders 9 to
+/// 12, not this loop) 2.5 % slower and 24/96 `-5` 7 % slower than out of line.
+#[cfg(target_arch = "x86_64")]
+#[inline(never)]
+fn wide_avx2<const N: usize>(c: &[i32; N], shift: u32, out: &mut [i32]) -> bool {
+    let Some(i) = lpc_avx2::restore_wide(c, shift, out) else { return false };
+    lpc_narrow_any::<i64>(c, shift, out.get_mut(i..).unwrap_or_default());
+    true
 }
 
 /// The LPC loop for order `N` (at least 2): coefficients and window are arrays, so the sum
@@ -802,19 +821,13 @@ mod tests {
         }
     }
 
-    /// The `i64` loops of orders 2 to 12 (those summing their older terms in `f64` too)
-    /// restore what the general loop does, with the widest coefficients (15 bits) and
+    /// The scalar `i64` loops of orders 2 to 12 (those summing their older terms in `f64`
+    /// too) restore what the general loop does, with the widest coefficients (15 bits) and
     /// samples over the whole `i32` range, where the sums come near 2^50.
     #[cfg(target_pointer_width = "64")]
     #[test]
     fn wide_lpc_matches_the_general_loop() {
-        let mut x = 0xD1B5_4A32_D192_ED03u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as i32
-        };
+        let mut next = rng(0xD1B5_4A32_D192_ED03);
         for order in 2..=12 {
             for shift in [0, 9, 14, 31] {
                 // 15-bit coefficients, the extremes among them.
@@ -825,8 +838,43 @@ mod tests {
                 input[..order].fill(i32::MIN);
                 let (mut want, mut got) = (input, input);
                 lpc_narrow_any::<i64>(&coefs[..order], shift, &mut want);
-                lpc_dispatch::<i64>(&coefs[..order], shift, &mut got);
+                // Order 8 as `lpc_dispatch` runs it where the CPU lacks AVX2.
+                macro_rules! scalar {
+                    ($($n:literal)*) => {
+                        match order {
+                            8 => lpc_order3::<i64, 8>(coefs.first_chunk().unwrap(), shift, &mut got),
+                            $($n => lpc_order_f64::<$n, { far_terms($n) }>(
+                                coefs.first_chunk().unwrap(),
+                                shift,
+                                &mut got,
+                            ),)*
+                            _ => lpc_dispatch::<i64>(&coefs[..order], shift, &mut got),
+                        }
+                    };
+                }
+                scalar!(9 10 11 12);
                 assert_eq!(want, got, "order {order}, shift {shift}");
+            }
+        }
+    }
+
+    /// `i64` sums of orders 2 to 12 as `lpc_dispatch` runs them (order 8 by the AVX2 loop
+    /// where the CPU has it) restore a conforming 25-bit channel (a 24-bit stream's side
+    /// channel) coded with coefficients up to the widest (15 bits), and lengths that end
+    /// inside the AVX2 loop's step of four.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn wide_lpc_restores_the_signal() {
+        let mut next = rng(0x2545_F491_4F6C_DD1D);
+        for order in 2..=12 {
+            for len in [12, 13, 14, 15, 16, 17, 300, 301, 302, 303] {
+                // Shifts that keep the residuals within `i32`, as an encoder's do.
+                for (precision, shift) in [(15, 15), (15, 14), (15, 12), (12, 9), (4, 0)] {
+                    let coding = (order, precision, shift);
+                    let (signal, mut got, coefs) = coded(&mut next, len, 25, coding);
+                    lpc_dispatch::<i64>(&coefs[..order], shift, &mut got);
+                    assert_eq!(got, signal, "order {order}, {len} samples, shift {shift}");
+                }
             }
         }
     }
@@ -856,7 +904,7 @@ mod tests {
         for i in order..len {
             let sum: i64 =
                 (0..order).map(|j| i64::from(coefs[j]) * i64::from(signal[i - order + j])).sum();
-            plane[i] = signal[i] - (sum >> shift) as i32;
+            plane[i] = i32::try_from(i64::from(signal[i]) - (sum >> shift)).unwrap();
         }
         (signal, plane, coefs)
     }
