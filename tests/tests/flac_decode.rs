@@ -389,7 +389,7 @@ impl<T: io::Seek> io::Seek for Trickle<T> {
     }
 }
 
-/// The input buffer is filled ahead to STREAMINFO's largest frame size before a frame is
+/// The input buffer (twice STREAMINFO's largest frame) is filled to half before a frame is
 /// decoded: whether that size is right, unknown, too small or far too large, and whether the
 /// source hands out whole buffers or 700 bytes a read, the stream decodes as `flac -d` does.
 #[test]

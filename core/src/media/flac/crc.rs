@@ -4,12 +4,11 @@
 //! The CRC-16 runs over every byte of every frame. On x86-64 hosts whose CPU has PCLMULQDQ
 //! (and SSSE3, as every such CPU has), chosen at run time, a frame of 64 bytes or more is
 //! folded by carry-less multiplication (`clmul`, about four bytes a cycle): rill decoded
-//! 16-bit stereo 5 % and 24-bit 96 kHz stereo 6 % faster than with the tables below. Other
-//! hosts take sixteen bytes a step ("slicing by sixteen": sixteen 256-entry tables, 8 KiB,
-//! computed at compile time). The running CRC meets only the first two bytes of a step, so
-//! the chain from one step to the next is two lookups, whatever the other fourteen bytes;
-//! with eight bytes a step rill decoded 16-bit stereo 2 - 3 % and 24-bit 96 kHz stereo
-//! 10 - 12 % slower. The tail of fewer than sixteen bytes goes a byte at a time. On
+//! 5 - 8 % faster than with the tables below (BENCHMARKS.md). Other hosts take sixteen bytes
+//! a step ("slicing by sixteen": sixteen 256-entry tables, 8 KiB, computed at compile time).
+//! The running CRC meets only the first two bytes of a step, so the chain from one step to
+//! the next is two lookups, whatever the other fourteen bytes; with eight bytes a step rill
+//! decoded 16-bit stereo 2 - 3 % and 24-bit 96 kHz stereo 10 - 12 % slower. The tail of fewer than sixteen bytes goes a byte at a time. On
 //! bare-metal targets (`target_os = "none"`, the boards, whose 256 KiB of flash has no
 //! 7.5 KiB to spare) it goes a byte at a time with the first table alone (512 B): there the
 //! checksum is a small part of a frame's decoding cost. The CRC-8 covers only frame headers:

@@ -133,8 +133,8 @@ fn finish(
     let n = h.block_size as usize;
     bits.align();
     let end = h.len + bits.byte_pos();
-    let footer = data.get(end..end + 2).ok_or(Error::Truncated)?;
-    let crc = u16::from_be_bytes([footer[0], footer[1]]);
+    let footer = data.get(end..).and_then(|d| d.first_chunk()).ok_or(Error::Truncated)?;
+    let crc = u16::from_be_bytes(*footer);
     if crc16(data.get(..end).unwrap_or_default()) != crc {
         return Err(Error::FrameCrc);
     }

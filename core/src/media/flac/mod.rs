@@ -495,22 +495,11 @@ impl<R: Read + Seek> FlacFile<R> {
         let out = out.get_mut(..frames * channels).unwrap_or_default();
         if STEREO && channels == 2 {
             let (left, right) = (self.pcm.samples(0, span.clone()), self.pcm.samples(1, span));
-            // On hosts four frames a step, which LLVM interleaves with SSE2 shuffles; the rest,
-            // and on bare-metal targets (flash) every frame, one a step.
-            let quads = if cfg!(target_os = "none") { 0 } else { frames / 4 };
-            let (out4, out1) = out.split_at_mut_checked(quads * 8).unwrap_or_default();
-            let (l4, l1) = left.split_at_checked(quads * 4).unwrap_or_default();
-            let (r4, r1) = right.split_at_checked(quads * 4).unwrap_or_default();
-            let steps = out4.chunks_exact_mut(8).zip(l4.chunks_exact(4)).zip(r4.chunks_exact(4));
-            for ((o, l), r) in steps {
-                if let ([o0, o1, o2, o3, o4, o5, o6, o7], [a, b, c, d], [e, f, g, h]) = (o, l, r) {
-                    (*o0, *o1, *o2, *o3) =
-                        (conv(*a, bits), conv(*e, bits), conv(*b, bits), conv(*f, bits));
-                    (*o4, *o5, *o6, *o7) =
-                        (conv(*c, bits), conv(*g, bits), conv(*d, bits), conv(*h, bits));
-                }
-            }
-            for ((o, &l), &r) in out1.chunks_exact_mut(2).zip(l1).zip(r1) {
+            // Four frames a step on hosts; the rest, and on bare-metal targets (flash) every
+            // frame, one at a time.
+            #[cfg(not(target_os = "none"))]
+            let (out, left, right) = interleave_quads(out, left, right, |s| conv(s, bits));
+            for ((o, &l), &r) in out.chunks_exact_mut(2).zip(left).zip(right) {
                 if let [a, b] = o {
                     (*a, *b) = (conv(l, bits), conv(r, bits));
                 }
@@ -527,6 +516,29 @@ impl<R: Read + Seek> FlacFile<R> {
         self.next = self.next.saturating_add(frames as u64);
         Ok(frames)
     }
+}
+
+/// Interleaves `left` and `right` through `conv` into `out` four frames a step, which LLVM
+/// does with SSE2 shuffles (rill decoded 16-bit stereo 1 - 3 % faster than a frame a step);
+/// returns what is left of the three, fewer than four frames.
+#[cfg(not(target_os = "none"))]
+fn interleave_quads<'a, T>(
+    out: &'a mut [T],
+    left: &'a [i32],
+    right: &'a [i32],
+    conv: impl Fn(i32) -> T,
+) -> (&'a mut [T], &'a [i32], &'a [i32]) {
+    let quads = (out.len() / 8).min(left.len() / 4).min(right.len() / 4);
+    let (out4, out) = out.split_at_mut_checked(quads * 8).unwrap_or_default();
+    let (l4, left) = left.split_at_checked(quads * 4).unwrap_or_default();
+    let (r4, right) = right.split_at_checked(quads * 4).unwrap_or_default();
+    for ((o, l), r) in out4.chunks_exact_mut(8).zip(l4.chunks_exact(4)).zip(r4.chunks_exact(4)) {
+        if let ([o0, o1, o2, o3, o4, o5, o6, o7], [a, b, c, d], [e, f, g, h]) = (o, l, r) {
+            (*o0, *o1, *o2, *o3) = (conv(*a), conv(*e), conv(*b), conv(*f));
+            (*o4, *o5, *o6, *o7) = (conv(*c), conv(*g), conv(*d), conv(*h));
+        }
+    }
+    (out, left, right)
 }
 
 /// Whether `src` holds FLAC: native (`fLaC`, after any ID3v2 tags) or Ogg FLAC (an Ogg stream

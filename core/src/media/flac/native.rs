@@ -6,12 +6,13 @@
 //! one (an ID3v1 or APEv2 tag) is passed over a byte at a time, so a damaged frame is skipped
 //! and junk at the end ends the stream cleanly.
 //!
-//! Before a frame is decoded the buffer is filled to STREAMINFO's largest frame size (or the
-//! longest frame seen, if longer): a frame the buffer held only in part would be decoded up to
-//! the buffer's end, found truncated, and decoded again after the refill. Refilling only on
-//! that error did so before nearly every frame of a stream whose frames are all about the
-//! largest size (the buffer holds two), wasting about half a frame's decoding each; filling
-//! ahead made 16-bit stereo 1.23x and 24-bit 96 kHz stereo 1.10x faster (BENCHMARKS.md).
+//! Before a frame is decoded the buffer is filled to half its size, STREAMINFO's largest
+//! frame: a frame the buffer held only in part would be decoded up to the buffer's end, found
+//! truncated, and decoded again after the refill. Refilling only on that error did so before
+//! nearly every frame of a stream whose frames are all about the largest size (the buffer
+//! holds two), wasting about half a frame's decoding each; filling ahead made 16-bit stereo
+//! 1.23x and 24-bit 96 kHz stereo 1.10x faster (BENCHMARKS.md). A frame longer than half the
+//! buffer (STREAMINFO wrong or silent) can still be decoded twice.
 //!
 //! Memory: the buffer starts at [`INITIAL_BUF`] bytes (or twice STREAMINFO's largest frame)
 //! and grows, when a frame does not fit, up to the limit given at construction (the largest
@@ -43,9 +44,6 @@ pub(super) struct Native<R> {
     eof: bool,
     /// Largest size the buffer may grow to.
     limit: usize,
-    /// Bytes to hold before a frame is decoded (at most the buffer's size): STREAMINFO's
-    /// largest frame, or the longest frame decoded so far if that is longer.
-    ahead: usize,
 }
 
 impl<R: Read + Seek> Native<R> {
@@ -56,8 +54,7 @@ impl<R: Read + Seek> Native<R> {
         let mut buf = Vec::new();
         buf.try_reserve_exact(size).map_err(|_| Error::OutOfMemory)?;
         buf.resize(size, 0);
-        let ahead = info.max_frame as usize;
-        Ok(Native { src, buf, head: 0, tail: 0, offset: 0, eof: true, limit, ahead })
+        Ok(Native { src, buf, head: 0, tail: 0, offset: 0, eof: true, limit })
     }
 
     /// Heap held now.
@@ -131,14 +128,16 @@ impl<R: Read + Seek> Native<R> {
                 continue;
             };
             self.consume(at);
-            // A frame the buffer holds only in part would be decoded up to the buffer's end
-            // and then again after a refill: refill first.
-            while self.tail - self.head < self.ahead.min(self.buf.len()) && self.fill()? {}
+            // Half the buffer (STREAMINFO's largest frame) before a frame is decoded: a frame
+            // held only in part would be decoded up to the buffer's end, then again after a
+            // refill.
+            if self.tail - self.head < self.buf.len() / 2 && self.fill()? {
+                continue;
+            }
             let data = self.buf.get(self.head..self.tail).unwrap_or_default();
             match frame::decode(data, info, pcm) {
                 Ok((h, used)) => {
                     let start = self.offset;
-                    self.ahead = self.ahead.max(used);
                     self.consume(used);
                     return Ok(Some((h, start)));
                 }
