@@ -10,6 +10,8 @@
 # Everything runs inside a private network namespace (unshare -rn) holding only a loopback
 # interface, so neither server can announce itself beyond this machine. The library is made
 # once under $BENCH_DIR (default /tmp/rill-scale) and kept for later runs.
+# RILL_BENCH_NS marks the script's own re-execution inside the namespace: set by hand, it skips
+# the build and runs whatever release/rill the target directory already holds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-100000}
