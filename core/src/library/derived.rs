@@ -11,16 +11,16 @@
 //! collision, about one pair in 2^64, or a hash of 0) or that stands where no such place is
 //! (only tests build those) has its id kept beside it by the store (see `store.rs`).
 //!
-//! So an id stays what it was exactly as long as the names it hashes do: the store renames
-//! only served folders, whose names no id reads, and a folder renamed on disk is removed and
-//! added again under its new path (new ids for its subtree), as before. An object leaves the
-//! store before the objects above it (see `Library::detach`), so every stored object's id can
-//! be computed. Cost: one step up a level and the FNV-1a hash of the path's bytes, `O(depth)`;
-//! the id table computes an id only for the entries whose tag matches (see `idtable.rs`),
-//! Browse once for each entry and its parent, and the load's steps hand each other the objects
-//! they found or created by slot (`Found`, see `tree.rs`) rather than look their ids up again. Measured with `library-load 1000000 300`
-//! (`tests/src/bin`, a loaded machine): the load takes 1.13 to 1.22 times the CPU time it took
-//! with the ids kept, and Browse pages of 100 stay at about 0.2 ms.
+//! So an id stays what it was exactly as long as the names it hashes do: the store renames only
+//! served folders, whose names no id reads, and a folder renamed on disk is removed and added again
+//! under its new path (new ids for its subtree), as before. An object leaves the store before the
+//! objects above it (see `Library::detach`), so every stored object's id can be computed. Cost: one
+//! step up a level and the FNV-1a hash of the path's bytes, `O(depth)`; the id table computes an id
+//! only for the entries whose tag matches (see `idtable.rs`), Browse once for each entry and its
+//! parent, and the load's steps hand each other the objects they found or created by slot (`Found`,
+//! see `tree.rs`) rather than look their ids up again. Measured with `library-load 1000000 300`
+//! (`tests/src/bin`, a loaded machine): the load takes 1.13 to 1.22 times the CPU time it took with
+//! the ids kept, and Browse pages of 100 stay at about 0.2 ms.
 
 use super::id::PathHash;
 use super::object::Body;

@@ -1,24 +1,23 @@
 //! [`Objects`]: the library's objects by id, stored densely.
 //!
-//! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that
-//! are hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4
-//! times its size. Here an [`IdTable`] finds an id's slot number (a hash table of slot numbers
-//! whose keys are the objects' ids, 4 to 9 bytes an entry), and the objects live in
-//! fixed-size chunks of slots, filled in order: an object costs its own size plus 4 to 9
-//! bytes of index. An object keeps no id: its id is computed from its place when needed
-//! (see `derived.rs`: its path, or its tags in the music tree), and only the few ids that are
-//! not their place's plain candidate (a collision's probe) are kept, by slot, beside. Inside the library
-//! objects name each other by slot number ([`SlotNo`], 4 bytes: the containers' child lists,
-//! each object's parent), read in `O(1)` without the index. A removed object's slot is reused by the next insert, so an object leaves
-//! every list before it leaves the store;
-//! chunks are never given back (a library that shrank a lot keeps its high-water mark of
-//! slots, at most one object size per object it ever held at once). A slot holds 16 bytes: the
-//! object's parent's slot, its name's place and what it is ([`Body`]): a container's
-//! index in a table of containers kept beside the slots (a tenth to a fifth of the objects, so
-//! the slots stay small), or an item's record. The objects' names and items' records (see
-//! [`Item`]) live in one text arena beside them ([`Texts`]), compacted here when removals,
-//! renames and changed items have left more garbage than half its live texts; items' tag
-//! names in the names table ([`Names`]), whose users an object gives back as it goes.
+//! A `BTreeMap<ObjectId, Object>` keeps each object inside its B-tree nodes, and with ids that are
+//! hashes (random keys) the nodes are only about 70% full, so every object cost about 1.4 times its
+//! size. Here an [`IdTable`] finds an id's slot number (a hash table of slot numbers whose keys are
+//! the objects' ids, 4 to 9 bytes an entry), and the objects live in fixed-size chunks of slots,
+//! filled in order: an object costs its own size plus 4 to 9 bytes of index. An object keeps no id:
+//! its id is computed from its place when needed (see `derived.rs`: its path, or its tags in the
+//! music tree), and only the few ids that are not their place's plain candidate (a collision's
+//! probe) are kept, by slot, beside. Inside the library objects name each other by slot number
+//! ([`SlotNo`], 4 bytes: the containers' child lists, each object's parent), read in `O(1)` without
+//! the index. A removed object's slot is reused by the next insert, so an object leaves every list
+//! before it leaves the store; chunks are never given back (a library that shrank a lot keeps its
+//! high-water mark of slots, at most one object size per object it ever held at once). A slot holds
+//! 16 bytes: the object's parent's slot, its name's place and what it is ([`Body`]): a container's
+//! index in a table of containers kept beside the slots (a tenth to a fifth of the objects, so the
+//! slots stay small), or an item's record. The objects' names and items' records (see [`Item`])
+//! live in one text arena beside them ([`Texts`]), compacted here when removals, renames and
+//! changed items have left more garbage than half its live texts; items' tag names in the names
+//! table ([`Names`]), whose users an object gives back as it goes.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -250,12 +249,12 @@ impl Objects {
         self.slot_of(id).is_some()
     }
 
-    /// Stores an object named `name` as `id`, which no object has (the caller looked), below
-    /// the object in slot `parent` (which the caller found; `None`: its own parent, the root);
-    /// returns its slot. Fails when [`idtable::MAX_SLOTS`] objects are stored or the names
-    /// pass 4 GiB ([`Error::Full`]; neither fits in memory anyway). When it fails, `node` is the caller's to release ([`Objects::release`]). An
-    /// `id` other than the plain candidate of the object's place is kept beside it (see
-    /// `derived.rs`).
+    /// Stores an object named `name` as `id`, which no object has (the caller looked), below the
+    /// object in slot `parent` (which the caller found; `None`: its own parent, the root); returns
+    /// its slot. Fails when [`idtable::MAX_SLOTS`] objects are stored or the names pass 4 GiB
+    /// ([`Error::Full`]; neither fits in memory anyway). When it fails, `node` is the caller's to
+    /// release ([`Objects::release`]). An `id` other than the plain candidate of the object's place
+    /// is kept beside it (see `derived.rs`).
     pub(crate) fn insert(
         &mut self,
         id: ObjectId,

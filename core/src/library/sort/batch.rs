@@ -1,18 +1,17 @@
 //! Many inserts at once: child lists sorted once at the end instead of placed one by one.
 //!
-//! Placing a child that does not come after the last one costs a `memmove` of the list's tail
-//! (see `place`), so filling a list of `k` children in random order costs `O(k²)`: the index
-//! load of a million files spent most of its minute there, in All Tracks (rows come in path
-//! order, and past 1,000 artists, `Artist 100/` < `Artist 1000/` < `Artist 101/`, titles do
-//! not). During [`Library::batch`] a new child is always appended, and a list that was
-//! appended to out of order, or whose child's sort key changed, is remembered; when the batch
-//! ends each of those lists is sorted once, stably, `O(k log k)` (and `O(k)` for a list made of
-//! a few sorted runs), each child's key (a rank and its title, see `rank_of`) computed once
-//! rather than its record decoded at every comparison. Ties stay in arrival order, as placing keeps them, and albums, whose
-//! key changes as their tracks come (the earliest date), never tie: the order at the end is
-//! the one the same inserts give one at a time (an item retagged within a batch is the
-//! exception: it keeps its place among the children equal to it, where placing would move it
-//! after them).
+//! Placing a child that does not come after the last one costs a `memmove` of the list's tail (see
+//! `place`), so filling a list of `k` children in random order costs `O(k²)`: the index load of a
+//! million files spent most of its minute there, in All Tracks (rows come in path order, and past
+//! 1,000 artists, `Artist 100/` < `Artist 1000/` < `Artist 101/`, titles do not). During
+//! [`Library::batch`] a new child is always appended, and a list that was appended to out of order,
+//! or whose child's sort key changed, is remembered; when the batch ends each of those lists is
+//! sorted once, stably, `O(k log k)` (and `O(k)` for a list made of a few sorted runs), each
+//! child's key (a rank and its title, see `rank_of`) computed once rather than its record decoded
+//! at every comparison. Ties stay in arrival order, as placing keeps them, and albums, whose key
+//! changes as their tracks come (the earliest date), never tie: the order at the end is the one the
+//! same inserts give one at a time (an item retagged within a batch is the exception: it keeps its
+//! place among the children equal to it, where placing would move it after them).
 //!
 //! Between the batch's start and end the lists are in arrival order, so nothing may Browse
 //! them: [`Library::batch`] holds the library mutably throughout. The host's index load runs

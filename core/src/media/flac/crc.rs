@@ -1,18 +1,18 @@
 //! The two checksums of a FLAC frame (RFC 9639 §9.1.8, §9.3): CRC-8 over the frame header and
 //! CRC-16 over the whole frame, both MSB-first with initial value 0.
 //!
-//! The CRC-16 runs over every byte of every frame. On x86-64 hosts whose CPU has PCLMULQDQ
-//! (and SSSE3, as every such CPU has), chosen at run time, a frame of 64 bytes or more is
-//! folded by carry-less multiplication (`clmul`, about four bytes a cycle): rill decoded
-//! 5 - 8 % faster than with the tables below (BENCHMARKS.md). Other hosts take sixteen bytes
-//! a step ("slicing by sixteen": sixteen 256-entry tables, 8 KiB, computed at compile time).
-//! The running CRC meets only the first two bytes of a step, so the chain from one step to
-//! the next is two lookups, whatever the other fourteen bytes; with eight bytes a step rill
-//! decoded 16-bit stereo 2 - 3 % and 24-bit 96 kHz stereo 10 - 12 % slower. The tail of fewer than sixteen bytes goes a byte at a time. On
-//! bare-metal targets (`target_os = "none"`, the boards, whose 256 KiB of flash has no
-//! 7.5 KiB to spare) it goes a byte at a time with the first table alone (512 B): there the
-//! checksum is a small part of a frame's decoding cost. The CRC-8 covers only frame headers:
-//! on hosts a 256-byte table, on bare-metal targets bit by bit.
+//! The CRC-16 runs over every byte of every frame. On x86-64 hosts whose CPU has PCLMULQDQ (and
+//! SSSE3, as every such CPU has), chosen at run time, a frame of 64 bytes or more is folded by
+//! carry-less multiplication (`clmul`, about four bytes a cycle): rill decoded 5 - 8 % faster than
+//! with the tables below (BENCHMARKS.md). Other hosts take sixteen bytes a step ("slicing by
+//! sixteen": sixteen 256-entry tables, 8 KiB, computed at compile time). The running CRC meets only
+//! the first two bytes of a step, so the chain from one step to the next is two lookups, whatever
+//! the other fourteen bytes; with eight bytes a step rill decoded 16-bit stereo 2 - 3 % and 24-bit
+//! 96 kHz stereo 10 - 12 % slower. The tail of fewer than sixteen bytes goes a byte at a time. On
+//! bare-metal targets (`target_os = "none"`, the boards, whose 256 KiB of flash has no 7.5 KiB to
+//! spare) it goes a byte at a time with the first table alone (512 B): there the checksum is a
+//! small part of a frame's decoding cost. The CRC-8 covers only frame headers: on hosts a 256-byte
+//! table, on bare-metal targets bit by bit.
 
 /// The CRC-8 (polynomial x^8 + x^2 + x + 1, 0x07) of one byte `c`, bit by bit.
 const fn crc8_byte(mut c: u8) -> u8 {
